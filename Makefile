@@ -1,0 +1,52 @@
+# truce — the two commands a user needs (see README.md):
+#   make run    install what is missing, build, load the demo scenario, serve on 127.0.0.1:8080
+#   make test   install what is missing, build, run the whole suite (plain and ASan+UBSan)
+# Also: make (build build/truce), make bench [NAME=x], make clean.
+
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+DB      ?= truce.db
+LISTEN  ?= 127.0.0.1:8080
+SCENARIO ?= scenarios/syria-2016-2017.json
+REGIONS ?=
+
+.PHONY: all build run test test-plain test-asan bench deps clean
+
+all: build
+
+build:
+	@scripts/deps.sh build
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+run: build
+	@if [ ! -f "$(DB)" ]; then \
+	  build/truce import scenario $(SCENARIO) --db $(DB) --tokens demo-tokens.tsv \
+	    $(if $(REGIONS),--regions $(REGIONS),) || exit 1; \
+	  chmod 600 demo-tokens.tsv; \
+	fi
+	@echo "demo tokens (NAME ROLE TOKEN) are in demo-tokens.tsv; the admin token:"
+	@awk -F'\t' '$$2=="admin"{print "  " $$3}' demo-tokens.tsv 2>/dev/null || true
+	@echo "try: curl -H \"Authorization: Bearer <token>\" 'http://$(LISTEN)/v1/attribution?lon=37.16&lat=36.2&at=2016-10-01T00:00:00Z'"
+	build/truce serve --db $(DB) --listen $(LISTEN)
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory test-plain
+	@$(MAKE) --no-print-directory test-asan
+
+test-plain:
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+	@cd build && ctest --output-on-failure -j 2 --timeout 600
+
+test-asan:
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUCE_SANITIZE=ON -DTRUCE_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j 2 --timeout 900
+
+bench:
+	@bench/run.sh $(if $(NAME),$(NAME),all)
+
+clean:
+	rm -rf build build-asan build-bench

@@ -1,0 +1,339 @@
+/*
+ * api.c — the /v1 API: one table of routes and their handlers.
+ *
+ * Handlers read a parsed, authenticated request (http.h) and call the centre for
+ * writes, the store for listings and the attribution engine for questions about a
+ * place and time. Every read applies the visibility rule (domain.h tr_vis_allows):
+ * what a party may not see answers 404, exactly as if it did not exist.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "edges/http.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+
+/* ---- parameters ---- */
+
+static int parse_id(const char *s, const char *field, int64_t *out, tr_err *err) {
+    char *end;
+    errno = 0;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || v <= 0)
+        return tr_fail(err, TR_EINVAL, field, "'%s' is not an id (a positive integer)", s ? s : "");
+    *out = v;
+    return TR_OK;
+}
+
+static int parse_double(const char *s, const char *field, double lo, double hi, double *out, tr_err *err) {
+    char *end;
+    if (!s || !*s) return tr_fail(err, TR_EINVAL, field, "is required");
+    double v = strtod(s, &end);
+    if (*end || !isfinite(v)) return tr_fail(err, TR_EINVAL, field, "'%s' is not a number", s);
+    if (v < lo || v > hi) return tr_fail(err, TR_EINVAL, field, "%s is outside [%g, %g]", s, lo, hi);
+    *out = v;
+    return TR_OK;
+}
+
+/* ?at=RFC3339, default now. */
+static int parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err) {
+    const char *s = http_query(rq, "at");
+    if (given) *given = s != NULL;
+    if (!s) {
+        *at = tr_time_now();
+        return TR_OK;
+    }
+    if (tr_time_parse(s, at)) return tr_fail(err, TR_EINVAL, "at", "'%s' is not an RFC 3339 time", s);
+    return TR_OK;
+}
+
+static int parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err) {
+    const char *l = http_query(rq, "limit"), *c = http_query(rq, "cursor");
+    *limit = PAGE_DEFAULT;
+    *after = 0;
+    if (l) {
+        double v;
+        if (parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
+            return tr_fail(err, TR_EINVAL, "limit", "must be a whole number from 1 to %d", PAGE_MAX);
+        *limit = (int)v;
+    }
+    if (c && parse_id(c, "cursor", after, err)) return TR_EINVAL;
+    return TR_OK;
+}
+
+static json_t *cursor_value(int64_t next) {
+    if (!next) return json_null();
+    char b[32];
+    snprintf(b, sizeof b, "%lld", (long long)next);
+    return json_string(b);
+}
+
+/* ---- health, metrics, identity ---- */
+
+static int h_health(http_req *rq, http_resp *rs, tr_err *err) {
+    (void)err;
+    rs->json = json_pack("{s:s, s:i, s:I, s:o}", "status", "ok", "schema_version",
+                         store_schema_version(rq->c->store), "area_versions",
+                         (json_int_t)attr_engine_area_versions(rq->c->attr), "time", tr_json_time_value(tr_time_now()));
+    return TR_OK;
+}
+
+static int h_metrics(http_req *rq, http_resp *rs, tr_err *err) {
+    rs->text = http_metrics_text(rq->srv, &rs->text_len);
+    if (!rs->text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    rs->content_type = "text/plain; version=0.0.4";
+    return TR_OK;
+}
+
+static int h_me(http_req *rq, http_resp *rs, tr_err *err) {
+    (void)err;
+    rs->json = json_pack("{s:s, s:s}", "name", rq->party.name, "role", tr_role_name(rq->party.role));
+    return TR_OK;
+}
+
+static int h_parties(http_req *rq, http_resp *rs, tr_err *err) {
+    json_t *list;
+    if (store_party_list(rq->c->store, &list, err)) return TR_EIO;
+    rs->json = json_pack("{s:o}", "items", list);
+    return TR_OK;
+}
+
+static int h_actors(http_req *rq, http_resp *rs, tr_err *err) {
+    json_t *list;
+    if (store_actor_list(rq->c->store, &list, err)) return TR_EIO;
+    rs->json = json_pack("{s:o}", "items", list);
+    return TR_OK;
+}
+
+static int h_actor_add(http_req *rq, http_resp *rs, tr_err *err) {
+    if (centre_actor_add(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    return TR_OK;
+}
+
+/* ---- areas ---- */
+
+static void area_headers(http_resp *rs, const json_t *feature) {
+    json_t *p = json_object_get(feature, "properties");
+    snprintf(rs->etag, sizeof rs->etag, "\"%lld\"", (long long)json_integer_value(json_object_get(p, "version")));
+    snprintf(rs->location, sizeof rs->location, "/v1/areas/%lld", (long long)json_integer_value(json_object_get(p, "id")));
+}
+
+static int h_area_create(http_req *rq, http_resp *rs, tr_err *err) {
+    if (centre_area_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    area_headers(rs, rs->json);
+    return TR_OK;
+}
+
+static int h_area_update(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id;
+    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    int expect = 0;
+    const char *im = http_header(rq, "If-Match");
+    if (im) {
+        const char *p = im[0] == 'W' && im[1] == '/' ? im + 2 : im;
+        if (*p == '"') p++;
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (v <= 0 || (*end && *end != '"'))
+            return tr_fail(err, TR_EINVAL, "If-Match", "expected the area's ETag, e.g. \"3\"");
+        expect = (int)v;
+    }
+    if (centre_area_update(rq->c, &rq->party, id, expect, rq->json, &rs->json, err)) return err->code;
+    area_headers(rs, rs->json);
+    return TR_OK;
+}
+
+/* Reads one version (0 = current) that the caller may see. */
+static int area_visible(http_req *rq, int64_t id, int version, tr_area *a, tr_err *err) {
+    if (store_area_get(rq->c->store, id, version, a, err)) return err->code;
+    if (!tr_vis_allows(&a->vis, a->party, a->created_by, &rq->party)) {
+        tr_area_clear(a);
+        return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
+    }
+    return TR_OK;
+}
+
+static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id, version = 0;
+    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    const char *v = http_query(rq, "version");
+    if (v && parse_id(v, "version", &version, err)) return TR_EINVAL;
+    tr_area a;
+    if (area_visible(rq, id, (int)version, &a, err)) return err->code;
+    rs->json = tr_area_to_feature(&a);
+    tr_area_clear(&a);
+    area_headers(rs, rs->json);
+    return TR_OK;
+}
+
+static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id;
+    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    tr_area a;
+    if (area_visible(rq, id, 0, &a, err)) return err->code;
+    tr_area_clear(&a);
+    json_t *features = json_array();
+    if (store_area_history(rq->c->store, id, features, err)) {
+        json_decref(features);
+        return err->code;
+    }
+    rs->json = json_pack("{s:s, s:I, s:o}", "type", "FeatureCollection", "area_id", (json_int_t)id, "features", features);
+    return TR_OK;
+}
+
+static int parse_bbox(const char *s, geo_box *b, tr_err *err) {
+    double v[4];
+    int n = 0;
+    const char *p = s;
+    while (n < 4) {
+        char *end;
+        v[n] = strtod(p, &end);
+        if (end == p || !isfinite(v[n])) break;
+        n++;
+        p = end;
+        if (*p != ',') break;
+        p++;
+    }
+    if (n != 4 || *p)
+        return tr_fail(err, TR_EINVAL, "bbox", "expected minlon,minlat,maxlon,maxlat (four numbers)");
+    if (v[0] > v[2] || v[1] > v[3] || v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90)
+        return tr_fail(err, TR_EINVAL, "bbox", "must have min <= max within lon [-180,180], lat [-90,90]");
+    *b = (geo_box){v[0], v[1], v[2], v[3]};
+    return TR_OK;
+}
+
+static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
+    store_area_filter f = {.kind = -1, .viewer = &rq->party};
+    const char *kind = http_query(rq, "kind"), *bbox = http_query(rq, "bbox");
+    if (kind) {
+        tr_area_kind k;
+        if (tr_area_kind_parse(kind, &k))
+            return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%s'", kind);
+        f.kind = (int)k;
+    }
+    f.party = http_query(rq, "party");
+    if (parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
+    if (bbox && parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
+    f.has_bbox = bbox != NULL;
+    if (parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
+    json_t *features = json_array();
+    int64_t next;
+    if (store_area_list(rq->c->store, &f, features, &next, err)) {
+        json_decref(features);
+        return err->code;
+    }
+    rs->json = json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection", "features", features, "next_cursor",
+                         cursor_value(next));
+    return TR_OK;
+}
+
+/* ---- agreements ---- */
+
+static int h_agreement_create(http_req *rq, http_resp *rs, tr_err *err) {
+    if (centre_agreement_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    snprintf(rs->location, sizeof rs->location, "/v1/agreements/%lld",
+             (long long)json_integer_value(json_object_get(rs->json, "id")));
+    return TR_OK;
+}
+
+static int h_agreement_get(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id;
+    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    tr_agreement a;
+    if (store_agreement_get(rq->c->store, id, &a, err)) return err->code;
+    int rc = TR_OK;
+    if (!tr_vis_allows(&a.vis, NULL, a.created_by, &rq->party))
+        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
+    else
+        rs->json = tr_agreement_to_json(&a);
+    tr_agreement_clear(&a);
+    return rc;
+}
+
+typedef struct ag_page {
+    const tr_party *viewer;
+    int64_t after, last, at;
+    bool has_at, more;
+    int limit, n;
+    json_t *items;
+} ag_page;
+
+#define STOP_PAGE (-1) /* returned by collect_agreement to end the scan early */
+
+static int collect_agreement(tr_agreement *a, void *ctx) {
+    ag_page *pg = ctx;
+    if (a->id <= pg->after || !tr_vis_allows(&a->vis, NULL, a->created_by, pg->viewer)) return TR_OK;
+    if (pg->has_at && !tr_agreement_in_force(a, pg->at)) return TR_OK;
+    if (pg->n == pg->limit) {
+        pg->more = true;
+        return STOP_PAGE;
+    }
+    json_array_append_new(pg->items, tr_agreement_to_json(a));
+    pg->last = a->id;
+    pg->n++;
+    return TR_OK;
+}
+
+static int h_agreement_list(http_req *rq, http_resp *rs, tr_err *err) {
+    ag_page pg = {.viewer = &rq->party, .items = json_array()};
+    int rc = parse_page(rq, &pg.limit, &pg.after, err);
+    if (rc == TR_OK) rc = parse_at(rq, &pg.at, &pg.has_at, err);
+    if (rc == TR_OK) rc = store_agreement_each(rq->c->store, collect_agreement, &pg, err);
+    if (rc != TR_OK && rc != STOP_PAGE) {
+        json_decref(pg.items);
+        return err->code;
+    }
+    rs->json = json_pack("{s:o, s:o}", "items", pg.items, "next_cursor", cursor_value(pg.more ? pg.last : 0));
+    return TR_OK;
+}
+
+/* ---- attribution ---- */
+
+static int h_attribution(http_req *rq, http_resp *rs, tr_err *err) {
+    double lon, lat;
+    int64_t at;
+    if (parse_double(http_query(rq, "lon"), "lon", -180, 180, &lon, err) ||
+        parse_double(http_query(rq, "lat"), "lat", -90, 90, &lat, err) || parse_at(rq, &at, NULL, err))
+        return TR_EINVAL;
+    attr_result r = {0};
+    if (attr_engine_query(rq->c->attr, lon, lat, at, &rq->party, &r)) {
+        attr_result_clear(&r);
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    rs->json = attr_result_to_json(rq->c->attr, &r, lon, lat, at);
+    attr_result_clear(&r);
+    return TR_OK;
+}
+
+/* ---- the route table ---- */
+
+#define ANY ROLES_ALL
+#define WRITERS (ROLES_ALL & ~ROLE_BIT(ROLE_OBSERVER))
+#define AGREEMENT_WRITERS (ROLES_PRIVILEGED | ROLE_BIT(ROLE_GUARANTOR))
+
+const http_route api_routes[] = {
+    {"GET", "/v1/health", h_health, 0, NULL, 0},
+    {"GET", "/metrics", h_metrics, 0, NULL, ROUTE_LOOPBACK},
+    {"GET", "/v1/me", h_me, ANY, NULL, 0},
+    {"GET", "/v1/parties", h_parties, ANY, NULL, 0},
+    {"GET", "/v1/actors", h_actors, ANY, NULL, 0},
+    {"POST", "/v1/actors", h_actor_add, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
+    {"GET", "/v1/areas", h_area_list, ANY, "kind,party,at,bbox,limit,cursor", 0},
+    {"POST", "/v1/areas", h_area_create, WRITERS, NULL, ROUTE_BODY},
+    {"GET", "/v1/areas/{id}", h_area_get, ANY, "version", 0},
+    {"PUT", "/v1/areas/{id}", h_area_update, WRITERS, NULL, ROUTE_BODY},
+    {"GET", "/v1/areas/{id}/history", h_area_history, ANY, NULL, 0},
+    {"GET", "/v1/agreements", h_agreement_list, ANY, "at,limit,cursor", 0},
+    {"POST", "/v1/agreements", h_agreement_create, AGREEMENT_WRITERS, NULL, ROUTE_BODY},
+    {"GET", "/v1/agreements/{id}", h_agreement_get, ANY, NULL, 0},
+    {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", 0},
+};
+const size_t api_nroutes = sizeof api_routes / sizeof *api_routes;

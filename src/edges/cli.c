@@ -1,0 +1,356 @@
+/*
+ * cli.c — subcommands, their options and their help, declared as tables.
+ *
+ * Each command has a name path ("party add"), a usage line, a description, the
+ * options it accepts and the number of positional arguments. One parser handles all
+ * of them: unknown options, missing values and wrong argument counts are usage
+ * errors (exit 2) with a pointer to --help.
+ */
+#include "edges/cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "edges/http.h"
+#include "service/centre.h"
+
+#define MAX_OPTS 8
+
+typedef struct cli_opt {
+    const char *name;  /* "--db" */
+    const char *arg;   /* value placeholder, NULL for a flag */
+    const char *help;
+    const char *dflt;  /* default value, or NULL */
+} cli_opt;
+
+typedef struct cli_args {
+    const char *val[MAX_OPTS]; /* by option index; flags get "1" */
+    const char *pos[4];
+    int npos;
+} cli_args;
+
+typedef struct cli_cmd cli_cmd;
+struct cli_cmd {
+    const char *name;     /* "party add" */
+    const char *usage;    /* after "truce " */
+    const char *summary;
+    int min_pos, max_pos;
+    cli_opt opts[MAX_OPTS];
+    int (*run)(const cli_cmd *cmd, cli_args *a);
+};
+
+static const char *opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
+    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
+        if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i] ? a->val[i] : cmd->opts[i].dflt;
+    return NULL;
+}
+
+static void print_help(FILE *f, const cli_cmd *cmd) {
+    fprintf(f, "usage: truce %s\n\n%s\n", cmd->usage, cmd->summary);
+    if (cmd->opts[0].name) fprintf(f, "\noptions:\n");
+    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", cmd->opts[i].name, cmd->opts[i].arg ? " " : "",
+                 cmd->opts[i].arg ? cmd->opts[i].arg : "");
+        fprintf(f, "  %-26s %s", left, cmd->opts[i].help);
+        if (cmd->opts[i].dflt) fprintf(f, " (default: %s)", cmd->opts[i].dflt);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "  %-26s %s\n", "--help", "show this help");
+}
+
+static int usage_error(const cli_cmd *cmd, const char *fmt, const char *what) {
+    fprintf(stderr, "truce %s: ", cmd->name);
+    fprintf(stderr, fmt, what);
+    fprintf(stderr, "\nsee 'truce %s --help'\n", cmd->name);
+    return CLI_USAGE;
+}
+
+/* Parses argv (after the command words) into a; returns -1 for --help. */
+static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) return -1;
+        if (strncmp(s, "--", 2) != 0 || strcmp(s, "--") == 0) {
+            if (a->npos == cmd->max_pos) return usage_error(cmd, "unexpected argument '%s'", s);
+            a->pos[a->npos++] = s;
+            continue;
+        }
+        const char *eq = strchr(s, '=');
+        size_t n = eq ? (size_t)(eq - s) : strlen(s);
+        int k = -1;
+        for (int j = 0; j < MAX_OPTS && cmd->opts[j].name; j++)
+            if (strlen(cmd->opts[j].name) == n && strncmp(cmd->opts[j].name, s, n) == 0) k = j;
+        if (k < 0) return usage_error(cmd, "unknown option '%s'", s);
+        if (!cmd->opts[k].arg) {
+            if (eq) return usage_error(cmd, "option '%s' takes no value", cmd->opts[k].name);
+            a->val[k] = "1";
+        } else if (eq) {
+            a->val[k] = eq + 1;
+        } else if (i + 1 < argc) {
+            a->val[k] = argv[++i];
+        } else {
+            return usage_error(cmd, "option '%s' needs a value", cmd->opts[k].name);
+        }
+    }
+    if (a->npos < cmd->min_pos) return usage_error(cmd, "%s", "missing argument");
+    return 0;
+}
+
+static int runtime_error(const cli_cmd *cmd, const tr_err *err) {
+    fprintf(stderr, "truce %s: %s%s%s\n", cmd->name, err->field, err->field[0] ? ": " : "", err->msg);
+    return CLI_RUNTIME;
+}
+
+static int parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
+                      unsigned long long *out) {
+    char *end;
+    errno = 0;
+    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+    if (!v || !*v || *end || errno || x == 0 || x > max || v[0] == '-') {
+        fprintf(stderr, "truce %s: %s must be a whole number from 1 to %llu\n", cmd->name, name, max);
+        return CLI_USAGE;
+    }
+    *out = x;
+    return 0;
+}
+
+static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
+    tr_err err = {0};
+    geo_limits dflt = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
+    if (centre_open(opt(cmd, a, "--db"), lim ? lim : &dflt, c, &err)) return runtime_error(cmd, &err);
+    return 0;
+}
+
+/* ---- serve ---- */
+
+static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
+    unsigned long long threads, body, maxv, drain;
+    if (parse_uint(cmd, "--threads", opt(cmd, a, "--threads"), 256, &threads) ||
+        parse_uint(cmd, "--body-limit", opt(cmd, a, "--body-limit"), 1ull << 30, &body) ||
+        parse_uint(cmd, "--max-vertices", opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
+        parse_uint(cmd, "--drain-seconds", opt(cmd, a, "--drain-seconds"), 3600, &drain))
+        return CLI_USAGE;
+    /* Block the stop signals in every thread; this one waits for them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
+    centre *c;
+    if (open_centre(cmd, a, &lim, &c)) return CLI_RUNTIME;
+    fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n", opt(cmd, a, "--db"),
+            store_schema_version(c->store), attr_engine_area_versions(c->attr));
+    http_options o = {opt(cmd, a, "--listen"), (unsigned)threads, (size_t)body, (unsigned)drain};
+    http_server *srv;
+    tr_err err = {0};
+    if (http_server_start(c, &o, &srv, &err)) {
+        centre_close(c);
+        return runtime_error(cmd, &err);
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "truce: %s received, finishing in-flight requests\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_server_stop(srv);
+    centre_close(c);
+    fprintf(stderr, "truce: stopped cleanly\n");
+    return CLI_OK;
+}
+
+/* ---- parties ---- */
+
+static int cmd_party_add(const cli_cmd *cmd, cli_args *a) {
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    char token[CENTRE_TOKEN_LEN + 1];
+    tr_err err = {0};
+    int rc = centre_party_add(c, a->pos[0], opt(cmd, a, "--role"), opt(cmd, a, "--full-name"), token, &err);
+    centre_close(c);
+    if (rc) return rc == TR_EINVAL && strcmp(err.field, "role") == 0 && !opt(cmd, a, "--role")
+                       ? usage_error(cmd, "%s", "--role is required")
+                       : runtime_error(cmd, &err);
+    printf("%s\n", token);
+    return CLI_OK;
+}
+
+static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    json_t *list = NULL;
+    tr_err err = {0};
+    int rc = store_party_list(c->store, &list, &err);
+    centre_close(c);
+    if (rc) return runtime_error(cmd, &err);
+    if (opt(cmd, a, "--json")) {
+        char *s = json_dumps(list, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+    } else {
+        size_t i;
+        json_t *p;
+        printf("%-20s %-13s %-21s %s\n", "NAME", "ROLE", "CREATED", "STATUS");
+        json_array_foreach(list, i, p) {
+            json_t *rev = json_object_get(p, "revoked_at");
+            printf("%-20s %-13s %-21s %s%s\n", json_string_value(json_object_get(p, "name")),
+                   json_string_value(json_object_get(p, "role")),
+                   json_string_value(json_object_get(p, "created_at")), json_is_null(rev) ? "active" : "revoked ",
+                   json_is_null(rev) ? "" : json_string_value(rev));
+        }
+    }
+    json_decref(list);
+    return CLI_OK;
+}
+
+static int cmd_party_revoke(const cli_cmd *cmd, cli_args *a) {
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    tr_err err = {0};
+    int rc = store_begin(c->store, &err);
+    if (rc == TR_OK) {
+        rc = store_party_revoke(c->store, a->pos[0], tr_time_now(), &err);
+        if (rc) store_rollback(c->store);
+        else rc = store_commit(c->store, &err);
+    }
+    centre_close(c);
+    if (rc) return runtime_error(cmd, &err);
+    fprintf(stderr, "truce: party '%s' revoked; its token no longer works\n", a->pos[0]);
+    return CLI_OK;
+}
+
+/* ---- import ---- */
+
+static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
+    const char *tokens_path = opt(cmd, a, "--tokens");
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    FILE *tokens = stdout;
+    if (tokens_path && !(tokens = fopen(tokens_path, "w"))) {
+        fprintf(stderr, "truce %s: cannot write %s: %s\n", cmd->name, tokens_path, strerror(errno));
+        centre_close(c);
+        return CLI_RUNTIME;
+    }
+    tr_err err = {0};
+    int rc = centre_import_scenario(c, a->pos[0], opt(cmd, a, "--regions"), tokens, &err);
+    if (tokens != stdout) fclose(tokens);
+    if (rc == TR_OK)
+        fprintf(stderr, "truce: scenario %s imported; %zu area versions in %s\n", a->pos[0],
+                attr_engine_area_versions(c->attr), opt(cmd, a, "--db"));
+    centre_close(c);
+    if (rc && tokens_path) remove(tokens_path);
+    return rc ? runtime_error(cmd, &err) : CLI_OK;
+}
+
+/* ---- routes, version ---- */
+
+static int cmd_routes(const cli_cmd *cmd, cli_args *a) {
+    (void)cmd;
+    (void)a;
+    for (size_t i = 0; i < api_nroutes; i++) {
+        const http_route *r = &api_routes[i];
+        printf("%s %s", r->method, r->pattern);
+        if (!r->roles) printf(" %s", (r->flags & ROUTE_LOOPBACK) ? "loopback" : "open");
+        for (int k = 0; k < ROLE_COUNT && r->roles; k++)
+            if (r->roles & ROLE_BIT(k)) printf("%s%s", k == __builtin_ctz(r->roles) ? " " : ",", tr_role_name((tr_role)k));
+        printf("\n");
+    }
+    return CLI_OK;
+}
+
+static int cmd_version(const cli_cmd *cmd, cli_args *a) {
+    (void)cmd;
+    (void)a;
+    printf("truce 0.1.0\n");
+    return CLI_OK;
+}
+
+#define DB_OPT {"--db", "PATH", "SQLite database file (created if absent)", "truce.db"}
+
+static const cli_cmd commands[] = {
+    {"serve", "serve [--db PATH] [--listen HOST:PORT] [options]",
+     "Serves the truce API over HTTP until SIGTERM or SIGINT, then finishes in-flight requests\n"
+     "and closes the database cleanly.", 0, 0,
+     {DB_OPT,
+      {"--listen", "HOST:PORT", "address to listen on; [::1]:PORT for IPv6, port 0 picks one", "127.0.0.1:8080"},
+      {"--threads", "N", "worker threads", "4"},
+      {"--body-limit", "BYTES", "largest request body accepted (413 beyond)", "4194304"},
+      {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
+      {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"}},
+     cmd_serve},
+    {"party add", "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
+     "Creates a party and prints its new API token alone on stdout. The token is shown this once;\n"
+     "only its SHA-256 is stored. Roles: admin, monitor, guarantor, belligerent, observer,\n"
+     "humanitarian, mine_action.", 1, 1,
+     {DB_OPT, {"--role", "ROLE", "the party's role", NULL}, {"--full-name", "TEXT", "the party's full name", NULL}},
+     cmd_party_add},
+    {"party list", "party list [--db PATH] [--json]", "Lists parties with their roles and status.", 0, 0,
+     {DB_OPT, {"--json", NULL, "print JSON instead of a table", NULL}}, cmd_party_list},
+    {"party revoke", "party revoke NAME [--db PATH]",
+     "Revokes a party's token at once; the party and everything it wrote stay.", 1, 1, {DB_OPT},
+     cmd_party_revoke},
+    {"import scenario", "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON]",
+     "Loads a scenario (parties, actors, areas with versions, agreements) in one transaction:\n"
+     "all of it or, on any error, nothing. The new parties' tokens are printed as\n"
+     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE).", 1, 1,
+     {DB_OPT, {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
+      {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
+     cmd_import_scenario},
+    {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
+    {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static void print_overview(FILE *f) {
+    fprintf(f, "usage: truce <command> [options]\n\ntruce — joint monitoring and deconfliction centre.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-18s %.70s\n", commands[i].name, commands[i].usage);
+    fprintf(f, "\n'truce <command> --help' describes a command.\n");
+}
+
+int cli_main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_overview(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    /* The longest command whose words match argv[1..]. */
+    const cli_cmd *cmd = NULL;
+    int words = 0;
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", commands[i].name);
+        int n = 0, ok = 1;
+        for (char *w = strtok(buf, " "); w; w = strtok(NULL, " "), n++)
+            if (1 + n >= argc || strcmp(argv[1 + n], w) != 0) ok = 0;
+        if (ok && n > words) {
+            cmd = &commands[i];
+            words = n;
+        }
+    }
+    if (!cmd) {
+        /* A group word alone ("truce party") lists its commands. */
+        int group = 0;
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            if (strncmp(commands[i].name, argv[1], strlen(argv[1])) == 0 && commands[i].name[strlen(argv[1])] == ' ') {
+                if (!group++) fprintf(stderr, "truce %s: needs a subcommand:\n", argv[1]);
+                fprintf(stderr, "  truce %s\n", commands[i].usage);
+            }
+        if (!group) {
+            fprintf(stderr, "truce: unknown command '%s'\n", argv[1]);
+            print_overview(stderr);
+        }
+        return CLI_USAGE;
+    }
+    cli_args a;
+    int rc = parse_args(cmd, argc - 1 - words, argv + 1 + words, &a);
+    if (rc < 0) {
+        print_help(stdout, cmd);
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    return cmd->run(cmd, &a);
+}

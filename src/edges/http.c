@@ -1,0 +1,521 @@
+/*
+ * http.c — libmicrohttpd glue: request life cycle, routing, auth, bodies, problems,
+ * metrics and the access log.
+ *
+ * Life of a request (MHD calls on_request several times per request):
+ *  1. first call: allocate the per-request state, match the route; if the declared
+ *     Content-Length is over the limit, answer 413 at once without reading the body.
+ *  2. body chunks: appended up to body_limit; beyond it the rest is discarded and
+ *     the request is marked too large.
+ *  3. last call: authenticate, check roles, query parameters, media type and JSON;
+ *     run the handler; queue the response (problem+json on error).
+ *  4. on_completed: count the status and latency, log one line, free the state.
+ */
+#include "edges/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/timeutil.h"
+
+/* Statuses counted individually; anything else is counted as the last slot. */
+static const int counted_status[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503, 0};
+#define NSTATUS (sizeof counted_status / sizeof *counted_status)
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+#define NBUCKETS (sizeof latency_bounds / sizeof *latency_bounds)
+
+typedef struct route_stats {
+    uint64_t status[NSTATUS];
+    uint64_t bucket[NBUCKETS + 1]; /* last: +Inf */
+    uint64_t sum_us;
+} route_stats;
+
+struct http_server {
+    struct MHD_Daemon *d;
+    centre *c;
+    http_options o;
+    uint16_t port;
+    char host[64];
+    route_stats *stats; /* api_nroutes + 1 (unmatched) */
+    int inflight;
+};
+
+typedef struct req_state {
+    http_req rq;
+    char *body;
+    size_t len, cap;
+    bool too_big;
+    bool answered;
+    int status;
+    size_t resp_bytes;
+    uint64_t t0;
+} req_state;
+
+const char *http_query(const http_req *rq, const char *name) {
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const http_req *rq, const char *name) {
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+/* ---- routing ---- */
+
+/* Matches path against pattern; on success stores captures (malloc'd) in params. */
+static bool match(const char *pattern, const char *path, char **params) {
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *se = strchr(s, '/');
+            if (!se) se = s + strlen(s);
+            if (se == s || np == HTTP_MAX_PARAMS || !pe) goto fail;
+            params[np++] = strndup(s, (size_t)(se - s));
+            p = pe + 1;
+            s = se;
+        } else if (*p++ != *s++) {
+            goto fail;
+        }
+    }
+    if (*p == '\0' && *s == '\0') return true;
+fail:
+    for (int i = 0; i < np; i++) {
+        free(params[i]);
+        params[i] = NULL;
+    }
+    return false;
+}
+
+/* Finds the route; *path_known tells a 405 from a 404. */
+static const http_route *route_find(const char *method, const char *path, char **params, bool *path_known) {
+    *path_known = false;
+    for (size_t i = 0; i < api_nroutes; i++) {
+        if (!match(api_routes[i].pattern, path, params)) continue;
+        *path_known = true;
+        if (strcmp(api_routes[i].method, method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(api_routes[i].method, "GET") == 0))
+            return &api_routes[i];
+        for (int k = 0; k < HTTP_MAX_PARAMS; k++) {
+            free(params[k]);
+            params[k] = NULL;
+        }
+    }
+    return NULL;
+}
+
+/* ---- responses ---- */
+
+static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len,
+                 const http_resp *rs) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", ctype);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
+    if (rs && rs->etag[0]) MHD_add_response_header(r, "ETag", rs->etag);
+    if (rs && rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
+    int ret = MHD_queue_response(st->rq.conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    st->status = status;
+    st->resp_bytes = len;
+    st->answered = true;
+    return ret;
+}
+
+/* Answers with an RFC 9457 problem built from err. */
+static int queue_problem(req_state *st, const tr_err *err) {
+    int status = tr_code_http_status(err->code);
+    json_t *p = json_object();
+    char type[96];
+    snprintf(type, sizeof type, "urn:truce:problem:%s", tr_code_slug(err->code));
+    json_object_set_new(p, "type", json_string(type));
+    json_object_set_new(p, "title", json_string(MHD_get_reason_phrase_for((unsigned)status)));
+    json_object_set_new(p, "status", json_integer(status));
+    json_object_set_new(p, "detail", json_string(err->field[0] ? err->field : ""));
+    if (err->field[0]) {
+        char detail[sizeof err->field + sizeof err->msg + 4];
+        snprintf(detail, sizeof detail, "%s: %s", err->field, err->msg);
+        json_object_set_new(p, "detail", json_string(detail));
+        json_object_set_new(p, "field", json_string(err->field));
+    } else {
+        json_object_set_new(p, "detail", json_string(err->msg));
+    }
+    json_object_set_new(p, "reason", json_string(err->msg));
+    if (st->rq.path) json_object_set_new(p, "instance", json_string(st->rq.path));
+    char *body = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    return queue(st, status, "application/problem+json", body, strlen(body), NULL);
+}
+
+static int queue_resp(req_state *st, http_resp *rs) {
+    char *buf;
+    size_t len;
+    if (rs->json) {
+        buf = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
+        len = strlen(buf);
+    } else {
+        buf = rs->text ? rs->text : strdup("");
+        len = rs->text ? rs->text_len : 0;
+        rs->text = NULL;
+    }
+    const char *ctype = rs->content_type ? rs->content_type : "application/json";
+    return queue(st, rs->status ? rs->status : 200, ctype, buf, len, rs);
+}
+
+/* ---- the checks before a handler ---- */
+
+static int authenticate(req_state *st, tr_err *err) {
+    const char *h = http_header(&st->rq, "Authorization");
+    if (!h) return tr_fail(err, TR_EAUTH, "Authorization", "send the header 'Authorization: Bearer <token>'");
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return tr_fail(err, TR_EAUTH, "Authorization", "use the Bearer scheme: 'Authorization: Bearer <token>'");
+    const char *tok = h + 7;
+    while (*tok == ' ') tok++;
+    if (centre_authenticate(st->rq.c, tok, &st->rq.party, err)) return TR_EAUTH;
+    st->rq.authed = true;
+    if (!(st->rq.route->roles & ROLE_BIT(st->rq.party.role)))
+        return tr_fail(err, TR_EFORBIDDEN, "", "a %s party may not %s %s", tr_role_name(st->rq.party.role),
+                       st->rq.method, st->rq.route->pattern);
+    return TR_OK;
+}
+
+typedef struct query_check {
+    const char *allowed;
+    const char *bad;
+} query_check;
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    query_check *q = cls;
+    (void)kind;
+    (void)value;
+    size_t n = strlen(key);
+    for (const char *a = q->allowed; a && *a;) {
+        const char *e = strchr(a, ',');
+        size_t m = e ? (size_t)(e - a) : strlen(a);
+        if (m == n && strncmp(a, key, n) == 0) return MHD_YES;
+        a = e ? e + 1 : a + m;
+    }
+    q->bad = key;
+    return MHD_NO;
+}
+
+static int check_query(req_state *st, tr_err *err) {
+    query_check q = {st->rq.route->query, NULL};
+    MHD_get_connection_values(st->rq.conn, MHD_GET_ARGUMENT_KIND, check_arg, &q);
+    if (q.bad)
+        return tr_fail(err, TR_EINVAL, q.bad, "unknown query parameter%s%s", q.allowed ? "; allowed: " : "",
+                       q.allowed ? q.allowed : "");
+    return TR_OK;
+}
+
+static int parse_body(req_state *st, tr_err *err) {
+    const char *ct = http_header(&st->rq, "Content-Type");
+    if (!ct || !(strncasecmp(ct, "application/json", 16) == 0 || strncasecmp(ct, "application/geo+json", 20) == 0))
+        return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')", ct ? ct : "none");
+    if (st->len == 0) return tr_fail(err, TR_EINVAL, "", "the request needs a JSON body");
+    json_error_t je;
+    st->rq.json = json_loadb(st->body, st->len, JSON_REJECT_DUPLICATES, &je);
+    if (!st->rq.json)
+        return tr_fail(err, TR_EINVAL, "", "malformed JSON at line %d, column %d: %s", je.line, je.column, je.text);
+    return TR_OK;
+}
+
+static bool client_is_loopback(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a)) return true;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return false;
+}
+
+static int dispatch(req_state *st) {
+    tr_err err = {0};
+    const http_route *r = st->rq.route;
+    http_resp rs = {0};
+    int rc;
+    if (st->too_big) {
+        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", st->rq.srv->o.body_limit);
+    } else if ((r->flags & ROUTE_LOOPBACK) && !client_is_loopback(st->rq.conn)) {
+        rc = tr_fail(&err, TR_EFORBIDDEN, "", "%s is served only to clients on loopback", r->pattern);
+    } else if (r->roles && (rc = authenticate(st, &err))) {
+    } else if ((rc = check_query(st, &err))) {
+    } else if ((r->flags & ROUTE_BODY) && (rc = parse_body(st, &err))) {
+    } else {
+        rc = r->fn(&st->rq, &rs, &err);
+    }
+    int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem(st, &err);
+    json_decref(rs.json);
+    free(rs.text);
+    return ret;
+}
+
+/* ---- MHD callbacks ---- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size, void **con_cls) {
+    http_server *srv = cls;
+    (void)version;
+    req_state *st = *con_cls;
+    if (st == NULL) {
+        st = calloc(1, sizeof *st);
+        if (!st) return MHD_NO;
+        *con_cls = st;
+        __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_SEQ_CST);
+        st->t0 = tr_clock_ns();
+        st->rq.conn = conn;
+        st->rq.method = method;
+        st->rq.path = url;
+        st->rq.c = srv->c;
+        st->rq.srv = srv;
+        bool known;
+        st->rq.route = route_find(method, url, st->rq.params, &known);
+        tr_err err = {0};
+        if (!st->rq.route) {
+            if (known) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s", method, url);
+            else tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
+            return queue_problem(st, &err) == MHD_YES ? MHD_YES : MHD_NO;
+        }
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > srv->o.body_limit) {
+            tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", srv->o.body_limit);
+            return queue_problem(st, &err) == MHD_YES ? MHD_YES : MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!st->answered && !st->too_big) {
+            if (st->len + *upload_size > srv->o.body_limit) {
+                st->too_big = true;
+                free(st->body);
+                st->body = NULL;
+                st->len = 0;
+            } else {
+                if (st->len + *upload_size > st->cap) {
+                    size_t cap = st->cap ? st->cap : 4096;
+                    while (cap < st->len + *upload_size) cap *= 2;
+                    char *nb = realloc(st->body, cap);
+                    if (!nb) return MHD_NO;
+                    st->body = nb;
+                    st->cap = cap;
+                }
+                memcpy(st->body + st->len, upload_data, *upload_size);
+                st->len += *upload_size;
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (st->answered) return MHD_YES;
+    return dispatch(st) == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    http_server *srv = cls;
+    req_state *st = *con_cls;
+    (void)conn;
+    if (!st) return;
+    uint64_t ns = tr_clock_ns() - st->t0;
+    size_t ri = st->rq.route ? (size_t)(st->rq.route - api_routes) : api_nroutes;
+    route_stats *rsx = &srv->stats[ri];
+    size_t si = NSTATUS - 1;
+    for (size_t i = 0; i + 1 < NSTATUS; i++)
+        if (counted_status[i] == st->status) si = i;
+    __atomic_add_fetch(&rsx->status[si], 1, __ATOMIC_RELAXED);
+    size_t b = 0;
+    while (b < NBUCKETS && ns / 1e9 > latency_bounds[b]) b++;
+    __atomic_add_fetch(&rsx->bucket[b], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&rsx->sum_us, ns / 1000, __ATOMIC_RELAXED);
+    char ts[TR_TIME_BUFSZ];
+    fprintf(stderr, "%s %s %s %d %zu %.3fms %s%s\n", tr_time_format(tr_time_now(), ts), st->rq.method,
+            st->rq.path ? st->rq.path : "-", st->status ? st->status : 0, st->resp_bytes, ns / 1e6,
+            st->rq.authed ? st->rq.party.name : "-", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    for (int i = 0; i < HTTP_MAX_PARAMS; i++) free(st->rq.params[i]);
+    json_decref(st->rq.json);
+    free(st->body);
+    free(st);
+    *con_cls = NULL;
+    __atomic_sub_fetch(&srv->inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+/* ---- metrics ---- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 8192;
+        while (cap < b->len + (size_t)n + 1) cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np) return;
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+char *http_metrics_text(http_server *s, size_t *len) {
+    sbuf b = {0};
+    sb_printf(&b, "# HELP truce_http_requests_total HTTP requests answered, by route and status.\n"
+                  "# TYPE truce_http_requests_total counter\n");
+    for (size_t r = 0; r <= api_nroutes; r++) {
+        const char *m = r < api_nroutes ? api_routes[r].method : "any";
+        const char *p = r < api_nroutes ? api_routes[r].pattern : "unmatched";
+        for (size_t i = 0; i < NSTATUS; i++) {
+            uint64_t n = __atomic_load_n(&s->stats[r].status[i], __ATOMIC_RELAXED);
+            if (!n) continue;
+            char code[8];
+            if (counted_status[i]) snprintf(code, sizeof code, "%d", counted_status[i]);
+            else snprintf(code, sizeof code, "other");
+            sb_printf(&b, "truce_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n", m, p, code,
+                      (unsigned long long)n);
+        }
+    }
+    sb_printf(&b, "# HELP truce_http_request_duration_seconds Time from request start to response completion.\n"
+                  "# TYPE truce_http_request_duration_seconds histogram\n");
+    for (size_t r = 0; r <= api_nroutes; r++) {
+        const char *m = r < api_nroutes ? api_routes[r].method : "any";
+        const char *p = r < api_nroutes ? api_routes[r].pattern : "unmatched";
+        uint64_t cum = 0;
+        for (size_t i = 0; i <= NBUCKETS; i++) cum += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
+        if (!cum) continue;
+        uint64_t acc = 0;
+        for (size_t i = 0; i <= NBUCKETS; i++) {
+            acc += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
+            char le[16];
+            if (i < NBUCKETS) snprintf(le, sizeof le, "%g", latency_bounds[i]);
+            else snprintf(le, sizeof le, "+Inf");
+            sb_printf(&b, "truce_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%s\"} %llu\n", m,
+                      p, le, (unsigned long long)acc);
+        }
+        sb_printf(&b, "truce_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
+                  __atomic_load_n(&s->stats[r].sum_us, __ATOMIC_RELAXED) / 1e6);
+        sb_printf(&b, "truce_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
+                  (unsigned long long)cum);
+    }
+    sb_printf(&b, "# HELP truce_http_requests_in_flight Requests being served now.\n"
+                  "# TYPE truce_http_requests_in_flight gauge\ntruce_http_requests_in_flight %d\n",
+              __atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
+    sb_printf(&b, "# HELP truce_area_versions Area versions held by the attribution engine.\n"
+                  "# TYPE truce_area_versions gauge\ntruce_area_versions %zu\n",
+              attr_engine_area_versions(s->c->attr));
+    *len = b.len;
+    return b.p;
+}
+
+/* ---- start and stop ---- */
+
+/* Parses "HOST:PORT" / "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *host, size_t hn,
+                        tr_err *err) {
+    const char *colon = strrchr(spec ? spec : "", ':');
+    if (!colon) return tr_fail(err, TR_EINVAL, "--listen", "expected HOST:PORT, got '%s'", spec ? spec : "");
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || end == colon + 1)
+        return tr_fail(err, TR_EINVAL, "--listen", "bad port in '%s'", spec);
+    size_t len = (size_t)(colon - spec);
+    if (len >= 2 && spec[0] == '[' && spec[len - 1] == ']') {
+        spec++;
+        len -= 2;
+    }
+    if (len == 0 || len >= hn) return tr_fail(err, TR_EINVAL, "--listen", "bad host in '%s'", spec);
+    memcpy(host, spec, len);
+    host[len] = '\0';
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    if (strcmp(host, "localhost") == 0) snprintf(host, hn, "127.0.0.1");
+    if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        *sl = sizeof *s4;
+    } else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        *sl = sizeof *s6;
+    } else {
+        return tr_fail(err, TR_EINVAL, "--listen", "'%s' is not an IP address", host);
+    }
+    return TR_OK;
+}
+
+int http_server_start(centre *c, const http_options *o, http_server **out, tr_err *err) {
+    http_server *s = calloc(1, sizeof *s);
+    if (!s) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    s->c = c;
+    s->o = *o;
+    s->stats = calloc(api_nroutes + 1, sizeof *s->stats);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int rc = s->stats ? parse_listen(o->listen, &ss, &sl, s->host, sizeof s->host, err)
+                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc) {
+        free(s->stats);
+        free(s);
+        return rc;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    if (!s->d) {
+        free(s->stats);
+        free(s);
+        return tr_fail(err, TR_EIO, "--listen", "cannot listen on %s (in use, or not an address of this machine)",
+                       o->listen);
+    }
+    (void)sl;
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    fprintf(stderr, "truce: listening on http://%s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", s->host,
+            ss.ss_family == AF_INET6 ? "]" : "", s->port);
+    *out = s;
+    return TR_OK;
+}
+
+uint16_t http_server_port(const http_server *s) {
+    return s->port;
+}
+
+void http_server_stop(http_server *s) {
+    if (!s) return;
+    MHD_quiesce_daemon(s->d);
+    uint64_t deadline = tr_clock_ns() + (uint64_t)s->o.drain_seconds * 1000000000ull;
+    while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && tr_clock_ns() < deadline) usleep(10000);
+    MHD_stop_daemon(s->d);
+    free(s->stats);
+    free(s);
+}

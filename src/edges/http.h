@@ -1,0 +1,96 @@
+/*
+ * http.h — the HTTP/JSON edge: a libmicrohttpd server driven by one route table.
+ *
+ * A request is matched against api_routes[] (method, path pattern, handler, roles,
+ * query parameters allowed, flags). The edge does everything common before the
+ * handler runs: 404/405 for unknown paths and methods; bearer-token authentication
+ * (401) and the role check (403); rejection of unknown query parameters (400);
+ * for bodies, the size limit (413), the media type (415) and JSON parsing (400).
+ * Handlers see a parsed, authenticated request and fill a response; an error they
+ * return becomes an RFC 9457 application/problem+json body naming the field.
+ *
+ * Each request is logged as one line on stderr and counted in /metrics by route and
+ * status, with a latency histogram.
+ *
+ * Ownership: http_req and its fields belong to the edge and die with the request;
+ * the handler puts new references/malloc'd buffers into http_resp, which the edge
+ * frees after sending.
+ */
+#ifndef TRUCE_EDGES_HTTP_H
+#define TRUCE_EDGES_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/centre.h"
+
+#define HTTP_MAX_PARAMS 4
+
+typedef struct http_server http_server;
+typedef struct http_route http_route;
+
+typedef struct http_req {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    const http_route *route;
+    char *params[HTTP_MAX_PARAMS]; /* path captures in pattern order (owned by the edge) */
+    json_t *json;                  /* the parsed body for ROUTE_BODY routes */
+    tr_party party;                /* the authenticated caller (when route->roles != 0) */
+    bool authed;
+    centre *c;
+    http_server *srv;
+} http_req;
+
+typedef struct http_resp {
+    int status;                /* default 200 */
+    json_t *json;              /* body, or */
+    char *text;                /* a malloc'd body of text_len bytes */
+    size_t text_len;
+    const char *content_type;  /* default application/json */
+    char etag[40];
+    char location[160];
+} http_resp;
+
+typedef int (*http_handler)(http_req *rq, http_resp *rs, tr_err *err);
+
+enum {
+    ROUTE_BODY = 1u << 0,     /* the request carries a JSON body */
+    ROUTE_LOOPBACK = 1u << 1, /* open, but only to clients on loopback */
+};
+
+struct http_route {
+    const char *method;
+    const char *pattern;  /* "/v1/areas/{id}/history": {name} captures one segment */
+    http_handler fn;
+    unsigned roles;       /* ROLE_BIT()s allowed; 0 = open without a token */
+    const char *query;    /* query parameters allowed, comma-separated, or NULL */
+    unsigned flags;
+};
+
+extern const http_route api_routes[];
+extern const size_t api_nroutes;
+
+typedef struct http_options {
+    const char *listen;       /* "HOST:PORT", "[v6]:PORT"; port 0 picks a free port */
+    unsigned threads;         /* worker threads */
+    size_t body_limit;        /* bytes */
+    unsigned drain_seconds;   /* how long stop waits for in-flight requests */
+} http_options;
+
+/* Starts serving; prints "truce: listening on http://HOST:PORT" on stderr. */
+int http_server_start(centre *c, const http_options *o, http_server **out, tr_err *err);
+/* Stops accepting, waits for in-flight requests (up to drain_seconds), stops. */
+void http_server_stop(http_server *s);
+uint16_t http_server_port(const http_server *s);
+
+/* Reads a query parameter (NULL if absent). */
+const char *http_query(const http_req *rq, const char *name);
+/* A request header (NULL if absent). */
+const char *http_header(const http_req *rq, const char *name);
+/* The Prometheus text exposition of the counters (malloc'd). */
+char *http_metrics_text(http_server *s, size_t *len);
+
+#endif

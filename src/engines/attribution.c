@@ -1,0 +1,311 @@
+/*
+ * attribution.c — the in-memory attribution engine.
+ *
+ * Invariants:
+ *  1. versions[] only grows; a tr_area pointer handed out stays valid until
+ *     attr_engine_free. The geo_index maps each footprint box to its slot in versions[].
+ *  2. For two versions v < w of one area, v.effective_to <= w.valid_from, so at any
+ *     instant at most one version of an area is in force.
+ *  3. agreements[] holds the latest version of each agreement; a replaced version is
+ *     kept in retired[] so pointers handed out before stay valid.
+ */
+#include "engines/attribution.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+
+struct attr_engine {
+    pthread_rwlock_t lock;
+    tr_area **versions;  /* every area version, by slot */
+    size_t nversions, capversions;
+    geo_index *index;    /* footprint box -> slot */
+    tr_agreement **agreements;
+    size_t nagreements, capagreements;
+    tr_agreement **retired;
+    size_t nretired, capretired;
+};
+
+static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap * 2 : 64;
+    while (n < need) n *= 2;
+    void *p = realloc(*(void **)pp, n * elem);
+    if (!p) return -1;
+    *(void **)pp = p;
+    *cap = n;
+    return 0;
+}
+
+attr_engine *attr_engine_new(void) {
+    attr_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->index = geo_index_new();
+    if (!e->index) {
+        free(e);
+        return NULL;
+    }
+    pthread_rwlock_init(&e->lock, NULL);
+    return e;
+}
+
+void attr_engine_free(attr_engine *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->nversions; i++) {
+        tr_area_clear(e->versions[i]);
+        free(e->versions[i]);
+    }
+    for (size_t i = 0; i < e->nagreements; i++) {
+        tr_agreement_clear(e->agreements[i]);
+        free(e->agreements[i]);
+    }
+    for (size_t i = 0; i < e->nretired; i++) {
+        tr_agreement_clear(e->retired[i]);
+        free(e->retired[i]);
+    }
+    free(e->versions);
+    free(e->agreements);
+    free(e->retired);
+    geo_index_free(e->index);
+    pthread_rwlock_destroy(&e->lock);
+    free(e);
+}
+
+/* Cuts every earlier version of a's area off at a's valid_from (invariant 2). */
+static int cut_earlier(attr_engine *e, const tr_area *a, tr_err *err) {
+    for (size_t i = 0; i < e->nversions; i++) {
+        tr_area *v = e->versions[i];
+        if (v->id != a->id) continue;
+        if (v->version >= a->version)
+            return tr_fail(err, TR_EINVAL, "version", "area %lld version %d is already held",
+                           (long long)a->id, a->version);
+        if (v->effective_to > a->valid_from) v->effective_to = a->valid_from;
+    }
+    return TR_OK;
+}
+
+int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
+    if (a->shape == NULL) return tr_fail(err, TR_EINVAL, "geometry", "area has no shape");
+    tr_area *copy = malloc(sizeof *copy);
+    if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    pthread_rwlock_wrlock(&e->lock);
+    int rc = cut_earlier(e, a, err);
+    if (rc == TR_OK && grow(&e->versions, &e->capversions, e->nversions + 1, sizeof *e->versions))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && geo_index_insert(e->index, geo_shape_box(a->shape), e->nversions))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) {
+        *copy = *a;
+        if (copy->effective_to > copy->valid_to) copy->effective_to = copy->valid_to;
+        memset(a, 0, sizeof *a);
+        e->versions[e->nversions++] = copy;
+    } else {
+        free(copy);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    return rc;
+}
+
+int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
+    tr_agreement *copy = malloc(sizeof *copy);
+    if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    pthread_rwlock_wrlock(&e->lock);
+    int rc = TR_OK;
+    size_t slot = e->nagreements;
+    for (size_t i = 0; i < e->nagreements; i++)
+        if (e->agreements[i]->id == a->id) slot = i;
+    if (slot == e->nagreements) {
+        if (grow(&e->agreements, &e->capagreements, e->nagreements + 1, sizeof *e->agreements))
+            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+        else
+            e->nagreements++;
+    } else if (grow(&e->retired, &e->capretired, e->nretired + 1, sizeof *e->retired)) {
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    } else {
+        e->retired[e->nretired++] = e->agreements[slot];
+    }
+    if (rc == TR_OK) {
+        *copy = *a;
+        memset(a, 0, sizeof *a);
+        e->agreements[slot] = copy;
+    } else {
+        free(copy);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    return rc;
+}
+
+size_t attr_engine_area_versions(const attr_engine *e) {
+    return e->nversions;
+}
+
+void attr_result_clear(attr_result *r) {
+    free(r->areas);
+    free(r->agreements);
+    memset(r, 0, sizeof *r);
+}
+
+typedef struct query_ctx {
+    attr_engine *e;
+    double lon, lat;
+    int64_t t;
+    const tr_party *viewer;
+    attr_result *out;
+    int rc;
+} query_ctx;
+
+static int visit_area(uint64_t slot, void *p) {
+    query_ctx *q = p;
+    const tr_area *a = q->e->versions[slot];
+    if (a->valid_from > q->t || q->t >= a->effective_to) return 0;
+    if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
+    if (!geo_shape_covers(a->shape, q->lon, q->lat)) return 0;
+    attr_result *r = q->out;
+    if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas)) {
+        q->rc = TR_ENOMEM;
+        return 1;
+    }
+    r->areas[r->nareas++] = a;
+    return 0;
+}
+
+static int cmp_area(const void *x, const void *y) {
+    const tr_area *a = *(const tr_area *const *)x, *b = *(const tr_area *const *)y;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* True if one of the agreement's zones is among the covering areas. */
+static bool in_zones(const tr_agreement *ag, const attr_result *r) {
+    if (ag->nzones == 0) return true;
+    for (size_t i = 0; i < ag->nzones; i++)
+        for (size_t j = 0; j < r->nareas; j++)
+            if (r->areas[j]->id == ag->zones[i]) return true;
+    return false;
+}
+
+int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer,
+                      attr_result *out) {
+    out->nareas = out->nagreements = 0;
+    query_ctx q = {e, lon, lat, t, viewer, out, TR_OK};
+    pthread_rwlock_rdlock(&e->lock);
+    geo_index_query_point(e->index, lon, lat, visit_area, &q);
+    for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
+        const tr_agreement *ag = e->agreements[i];
+        if (!tr_agreement_in_force(ag, t) || !tr_vis_allows(&ag->vis, NULL, ag->created_by, viewer))
+            continue;
+        if (!in_zones(ag, out)) continue;
+        if (grow(&out->agreements, &out->cap_agreements, out->nagreements + 1, sizeof *out->agreements))
+            q.rc = TR_ENOMEM;
+        else
+            out->agreements[out->nagreements++] = ag;
+    }
+    pthread_rwlock_unlock(&e->lock);
+    qsort(out->areas, out->nareas, sizeof *out->areas, cmp_area);
+    return q.rc;
+}
+
+typedef struct cover_ctx {
+    attr_engine *e;
+    double lon, lat;
+    int64_t *ids;
+    size_t cap, n;
+} cover_ctx;
+
+static int visit_cover(uint64_t slot, void *p) {
+    cover_ctx *c = p;
+    const tr_area *a = c->e->versions[slot];
+    if (!geo_shape_covers(a->shape, c->lon, c->lat)) return 0;
+    if (c->ids && c->n < c->cap) c->ids[c->n] = a->id;
+    c->n++;
+    return 0;
+}
+
+size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids, size_t cap) {
+    cover_ctx c = {e, lon, lat, ids, cap, 0};
+    pthread_rwlock_rdlock(&e->lock);
+    geo_index_query_point(e->index, lon, lat, visit_cover, &c);
+    pthread_rwlock_unlock(&e->lock);
+    return c.n;
+}
+
+/* ---- the API answer ---- */
+
+static json_t *area_ref(const tr_area *a) {
+    json_t *o = json_object();
+    json_object_set_new(o, "area_id", json_integer(a->id));
+    json_object_set_new(o, "version", json_integer(a->version));
+    json_object_set_new(o, "name", json_string(a->name));
+    if (a->party) json_object_set_new(o, "party", json_string(a->party));
+    if (a->actor) json_object_set_new(o, "actor", json_string(a->actor));
+    return o;
+}
+
+/* Appends s to the JSON array of names if it is not there yet. */
+static void add_name(json_t *arr, const char *s) {
+    size_t i;
+    json_t *v;
+    if (!s) return;
+    json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) == 0) return;
+    json_array_append_new(arr, json_string(s));
+}
+
+/* Actors excluded from ag whose control or designated areas cover the point. */
+static json_t *excluded_here(const tr_agreement *ag, const attr_result *r) {
+    json_t *out = json_array();
+    for (size_t i = 0; i < r->nareas; i++) {
+        const tr_area *a = r->areas[i];
+        if (!a->actor || (a->kind != AREA_CONTROL && a->kind != AREA_DESIGNATED)) continue;
+        for (size_t j = 0; j < ag->nexcluded; j++)
+            if (strcmp(ag->excluded[j], a->actor) == 0) add_name(out, a->actor);
+    }
+    return out;
+}
+
+json_t *attr_result_to_json(attr_engine *e, const attr_result *r, double lon, double lat, int64_t t) {
+    (void)e;
+    static const char *const lists[AREA_KIND_COUNT] = {
+        [AREA_CONTROL] = "control", [AREA_CEASEFIRE_ZONE] = "ceasefire_zones",
+        [AREA_DESIGNATED] = "designated", [AREA_CORRIDOR] = "corridors",
+        [AREA_NO_STRIKE] = "no_strike", [AREA_REGION] = "regions"};
+    json_t *o = json_object(), *parties = json_array(), *actors = json_array();
+    json_object_set_new(o, "lon", json_real(lon));
+    json_object_set_new(o, "lat", json_real(lat));
+    json_object_set_new(o, "at", tr_json_time_value(t));
+    for (int k = 0; k < AREA_KIND_COUNT; k++) json_object_set_new(o, lists[k], json_array());
+    const tr_area *controller = NULL, *region = NULL;
+    size_t ncontrol = 0;
+    for (size_t i = 0; i < r->nareas; i++) {
+        const tr_area *a = r->areas[i];
+        json_array_append_new(json_object_get(o, lists[a->kind]), area_ref(a));
+        add_name(parties, a->party);
+        add_name(actors, a->actor);
+        if (a->kind == AREA_CONTROL && ncontrol++ == 0) controller = a;
+        if (a->kind == AREA_REGION && region == NULL) region = a;
+    }
+    json_object_set_new(o, "region", region ? json_string(region->name) : json_null());
+    json_t *c = json_null();
+    if (ncontrol == 1) {
+        c = json_object();
+        json_object_set_new(c, "name", json_string(controller->party ? controller->party : controller->actor));
+        json_object_set_new(c, "type", json_string(controller->party ? "party" : "actor"));
+        json_object_set_new(c, "area_id", json_integer(controller->id));
+    }
+    json_object_set_new(o, "controller", c);
+    json_object_set_new(o, "contested", json_boolean(ncontrol > 1));
+    json_t *ags = json_array();
+    for (size_t i = 0; i < r->nagreements; i++) {
+        const tr_agreement *ag = r->agreements[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(ag->id));
+        json_object_set_new(j, "name", json_string(ag->name));
+        json_object_set_new(j, "excluded_actors_here", excluded_here(ag, r));
+        json_array_append_new(ags, j);
+    }
+    json_object_set_new(o, "agreements", ags);
+    json_object_set_new(o, "parties", parties);
+    json_object_set_new(o, "actors", actors);
+    return o;
+}

@@ -1,0 +1,105 @@
+/*
+ * geo.h — geometry values for truce: areal shapes, validation, geodesy, spatial index.
+ *
+ * Layer 1 of DESIGN.md: pure functions, no I/O. Coordinates are WGS 84 lon/lat in
+ * degrees (GeoJSON order). Containment is planar in lon/lat, as RFC 7946 and PostGIS
+ * `geometry` treat edges; distances and areas are geodesic on the WGS 84 ellipsoid
+ * (PROJ geod_*), in metres and square metres.
+ *
+ * Ownership: every geo_shape returned is owned by the caller and freed with
+ * geo_shape_free(). A geo_shape is immutable after creation and may be read from
+ * many threads at once. GEOS is used through a per-thread context inside geo.c.
+ */
+#ifndef TRUCE_GEO_H
+#define TRUCE_GEO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct geo_box {
+    double minx, miny, maxx, maxy; /* lon/lat degrees, closed box */
+} geo_box;
+
+typedef struct geo_limits {
+    size_t max_vertices;  /* most vertices one geometry may have (all rings and parts) */
+    double max_width_m;   /* widest corridor (LineString with width_m) accepted */
+} geo_limits;
+
+#define GEO_DEFAULT_MAX_VERTICES 100000
+#define GEO_DEFAULT_MAX_WIDTH_M 100000.0
+
+/* An areal footprint: one or more polygons with holes. Opaque. */
+typedef struct geo_shape geo_shape;
+
+/*
+ * Builds a validated shape from a GeoJSON geometry object (RFC 7946):
+ *  - "Polygon" or "MultiPolygon": rings must be closed, have >= 4 positions, be
+ *    simple and valid as OGC polygons (GEOS isValid: no self-intersection, holes inside
+ *    shells, ...); positions are [lon, lat] (a third value, altitude, is ignored) with
+ *    finite numbers, lon in [-180, 180], lat in [-90, 90].
+ *  - "LineString" with width_m > 0 (a corridor): >= 2 distinct positions; the shape is
+ *    the line buffered by width_m / 2 on each side (width_m is the full width), computed
+ *    in a local metric frame so the width holds to well under 1 %.
+ *  For anything else width_m must be 0 (pass 0 when the input had no width).
+ * The total number of positions may not exceed lim->max_vertices.
+ * On failure returns TR_EINVAL with err->field a path relative to the geometry object
+ * ("coordinates[0][3]", "type", "coordinates[1]") and err->msg the reason
+ * ("ring is not closed", "self-intersection at [36.2, 36.1]", ...), *out untouched.
+ */
+int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim,
+                           geo_shape **out, tr_err *err);
+
+void geo_shape_free(geo_shape *s);
+
+/* Bounding box of the shape (for a corridor, of the buffered footprint). */
+geo_box geo_shape_box(const geo_shape *s);
+
+/* True if the point lies in the shape's interior or on its boundary (ST_Covers).
+ * Fast: a box test, then an edge test accelerated for large rings. */
+bool geo_shape_covers(const geo_shape *s, double lon, double lat);
+
+/* True if the box intersects the shape (exact). */
+bool geo_shape_intersects_box(const geo_shape *s, geo_box b);
+
+/* Geodesic area of the footprint on WGS 84, in square metres (holes subtracted). */
+double geo_shape_area_m2(const geo_shape *s);
+
+/* Number of positions the shape was built from. */
+size_t geo_shape_vertex_count(const geo_shape *s);
+
+/* The footprint as a GeoJSON Polygon/MultiPolygon (new reference; for a corridor the
+ * buffered polygon). */
+json_t *geo_shape_footprint_geojson(const geo_shape *s);
+
+/* Geodesic distance in metres between two lon/lat points (WGS 84). */
+double geo_distance_m(double lon1, double lat1, double lon2, double lat2);
+
+/* Validates a GeoJSON Point; sets *lon, *lat. Errors as geo_shape_from_geojson. */
+int geo_point_from_geojson(const json_t *geometry, double *lon, double *lat, tr_err *err);
+
+/*
+ * geo_index — a 2-D spatial index of boxes, each with a caller's 64-bit id.
+ * A packed (STR) R-tree plus a small unpacked tail of recent inserts; the tree is
+ * rebuilt when the tail grows past a threshold, so inserts are amortised O(log n)
+ * and queries stay tree-fast. Removal marks the id dead; dead entries are dropped
+ * at the next rebuild. Not thread-safe: callers serialise writes against reads.
+ */
+typedef struct geo_index geo_index;
+
+geo_index *geo_index_new(void);
+void geo_index_free(geo_index *ix);
+int geo_index_insert(geo_index *ix, geo_box box, uint64_t id);  /* 0 or TR_ENOMEM */
+void geo_index_remove(geo_index *ix, uint64_t id);              /* no-op if absent */
+size_t geo_index_size(const geo_index *ix);                     /* live entries */
+
+/* Calls fn for every live entry whose box covers (x, y) / intersects q. Stops early
+ * and returns fn's value when fn returns non-zero; else returns 0. */
+typedef int (*geo_index_fn)(uint64_t id, void *ctx);
+int geo_index_query_point(const geo_index *ix, double x, double y, geo_index_fn fn, void *ctx);
+int geo_index_query_box(const geo_index *ix, geo_box q, geo_index_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * pip.c — point-in-polygon and box-intersection tests on a geo_shape, pure C on the
+ * shape's own arrays (no GEOS, no allocation, safe from many threads at once).
+ *
+ * Semantics match GEOS's RayCrossingCounter (what GEOSPreparedCovers uses), so
+ * geo_shape_covers agrees with ST_Covers / GEOSCovers point for point:
+ *  1. A horizontal ray runs from the point towards +x. An edge counts as crossed
+ *     when it spans the point's y half-open (it includes its lower endpoint and
+ *     excludes its upper one) and the point lies strictly left of it.
+ *  2. A point equal to a vertex, on a horizontal edge, or collinear with (and inside
+ *     the y-span of) an edge is on the boundary, hence covered.
+ *  3. The parity of the crossings summed over every ring of every polygon is the
+ *     answer (valid MultiPolygons have disjoint interiors, so parity is exact).
+ * Orientation signs are exact: a floating-point filter (Shewchuk's error bound) with
+ * an exact expansion fallback for near-collinear cases.
+ *
+ * Rings with more than GEO_SLAB_MIN_EDGES edges carry a slab index: the ring's
+ * y-range is cut into equal horizontal slabs and each slab lists the edges whose
+ * closed y-range meets it. A query reads one slab: O(1 + k) for k edges in the slab.
+ * The slab of a y is floor((y - y0) * inv_h) clamped; this is monotone in y, so an
+ * edge with ymin <= y <= ymax is always listed in the slab of y.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "geo/geo_int.h"
+
+/* Shewchuk's ccwerrboundA with epsilon = 2^-53. */
+#define ORIENT_ERRBOUND ((3.0 + 16.0 * (DBL_EPSILON / 2)) * (DBL_EPSILON / 2))
+
+/* Most slab entries a ring may use, as a multiple of its edge count. */
+#define SLAB_BUDGET 6
+
+static inline void two_sum(double a, double b, double *s, double *e) {
+    double x = a + b, bv = x - a, av = x - bv;
+    *s = x;
+    *e = (a - av) + (b - bv);
+}
+
+static inline void two_prod(double a, double b, double *p, double *e) {
+    double x = a * b;
+    *p = x;
+    *e = fma(a, b, -x);
+}
+
+/* Adds b to the nonoverlapping expansion e[0..n) (increasing magnitude) in place;
+ * returns the new length n + 1 (Shewchuk's GROW-EXPANSION). */
+static size_t grow(double *e, size_t n, double b) {
+    double q = b;
+    for (size_t i = 0; i < n; i++) {
+        double s, t;
+        two_sum(q, e[i], &s, &t);
+        e[i] = t;
+        q = s;
+    }
+    e[n] = q;
+    return n + 1;
+}
+
+/* Adds +-(u0 + u1) * (v0 + v1) to the expansion e[0..n); returns the new length. */
+static size_t add_product(double *e, size_t n, const double u[2], const double v[2],
+                          double sign) {
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+            double p, q;
+            two_prod(u[i], v[j], &p, &q);
+            n = grow(e, n, sign * p);
+            n = grow(e, n, sign * q);
+        }
+    }
+    return n;
+}
+
+/* Exact sign of (ax - cx)(by - cy) - (ay - cy)(bx - cx). */
+static int orient_exact(double ax, double ay, double bx, double by, double cx, double cy) {
+    double acx[2], bcy[2], acy[2], bcx[2], e[16];
+    two_sum(ax, -cx, &acx[0], &acx[1]);
+    two_sum(by, -cy, &bcy[0], &bcy[1]);
+    two_sum(ay, -cy, &acy[0], &acy[1]);
+    two_sum(bx, -cx, &bcx[0], &bcx[1]);
+    size_t n = add_product(e, 0, acx, bcy, 1.0);
+    n = add_product(e, n, acy, bcx, -1.0);
+    while (n-- > 0)
+        if (e[n] != 0) return e[n] > 0 ? 1 : -1;
+    return 0;
+}
+
+static inline int sign_of(double v) {
+    return (v > 0) - (v < 0);
+}
+
+static inline int orient(double ax, double ay, double bx, double by, double cx, double cy) {
+    double detl = (ax - cx) * (by - cy);
+    double detr = (ay - cy) * (bx - cx);
+    double det = detl - detr, sum;
+    if (detl > 0) {
+        if (detr <= 0) return sign_of(det);
+        sum = detl + detr;
+    } else if (detl < 0) {
+        if (detr >= 0) return sign_of(det);
+        sum = -detl - detr;
+    } else {
+        return sign_of(det);
+    }
+    double bound = ORIENT_ERRBOUND * sum;
+    if (det >= bound || -det >= bound) return sign_of(det);
+    return orient_exact(ax, ay, bx, by, cx, cy);
+}
+
+int geo__orient(double ax, double ay, double bx, double by, double cx, double cy) {
+    return orient(ax, ay, bx, by, cx, cy);
+}
+
+/* One edge of the ray-crossing test (rules 1 and 2 above). Returns true when the
+ * point is on the edge; otherwise adds the edge's crossing to *cross. */
+static inline bool edge_test(const double *e, double px, double py, unsigned *cross) {
+    double x1 = e[0], y1 = e[1], x2 = e[2], y2 = e[3];
+    if (x1 < px && x2 < px) return false;
+    bool above1 = y1 > py, above2 = y2 > py;
+    if (above1 == above2) {
+        if (y2 != py) return false;
+        if (x2 == px) return true;
+        double lo = x1 < x2 ? x1 : x2, hi = x1 < x2 ? x2 : x1;
+        return y1 == py && px >= lo && px <= hi;
+    }
+    if (x1 > px && x2 > px) {
+        (*cross)++;
+        return false;
+    }
+    int s = orient(x1, y1, x2, y2, px, py);
+    if (s == 0) return true;
+    if (y2 < y1) s = -s;
+    *cross += s > 0;
+    return false;
+}
+
+static inline uint32_t slab_of(const geo_ring *r, double y) {
+    double t = (y - r->y0) * r->inv_h;
+    if (!(t > 0)) return 0;
+    if (t >= (double)r->nslab) return r->nslab - 1;
+    return (uint32_t)t;
+}
+
+/* -1 if the point is on the ring, else the parity (0 or 1) of its crossings. */
+static int ring_locate(const geo_ring *r, double px, double py) {
+    unsigned cross = 0;
+    if (r->nslab == 0) {
+        const double *e = r->xy;
+        for (uint32_t i = 0; i < r->n; i++, e += 2)
+            if (edge_test(e, px, py, &cross)) return -1;
+    } else {
+        uint32_t k = slab_of(r, py);
+        const uint32_t *it = r->slab_edge + r->slab_start[k];
+        const uint32_t *end = r->slab_edge + r->slab_start[k + 1];
+        for (; it < end; it++)
+            if (edge_test(r->xy + 2 * (size_t)*it, px, py, &cross)) return -1;
+    }
+    return (int)(cross & 1);
+}
+
+static inline bool box_has(const geo_box *b, double x, double y) {
+    return x >= b->minx && x <= b->maxx && y >= b->miny && y <= b->maxy;
+}
+
+bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
+    if (!box_has(&s->box, lon, lat)) return false;
+    int parity = 0;
+    for (size_t i = 0; i < s->nrings; i++) {
+        const geo_ring *r = &s->rings[i];
+        if (!box_has(&r->box, lon, lat)) continue;
+        int loc = ring_locate(r, lon, lat);
+        if (loc < 0) return true;
+        parity ^= loc;
+    }
+    return parity != 0;
+}
+
+/* Total slab entries if the ring (with y0 set) used nslab slabs. */
+static size_t slab_entries(const geo_ring *r, double inv_h, uint32_t nslab) {
+    geo_ring t = *r;
+    t.inv_h = inv_h;
+    t.nslab = nslab;
+    size_t total = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        double ya = r->xy[2 * i + 1], yb = r->xy[2 * i + 3];
+        total += slab_of(&t, ya < yb ? yb : ya) - slab_of(&t, ya < yb ? ya : yb) + 1;
+    }
+    return total;
+}
+
+/* Picks a slab count: about one slab per two edges, halved while long edges that
+ * span many slabs would push the entries past the budget. */
+static uint32_t pick_slabs(const geo_ring *r, double height) {
+    uint32_t nslab = r->n / 2;
+    while (nslab > 4 &&
+           slab_entries(r, nslab / height, nslab) > (size_t)SLAB_BUDGET * r->n)
+        nslab /= 2;
+    return nslab;
+}
+
+int geo__ring_index(geo_ring *r) {
+    double height = r->box.maxy - r->box.miny;
+    if (r->n <= GEO_SLAB_MIN_EDGES || !(height > 0)) return 0;
+    r->y0 = r->box.miny;
+    uint32_t nslab = pick_slabs(r, height);
+    geo_ring t = *r;
+    t.inv_h = nslab / height;
+    t.nslab = nslab;
+    size_t total = slab_entries(&t, t.inv_h, nslab);
+    if (total > UINT32_MAX) return 0; /* cannot happen under the budget; scan instead */
+    t.slab_start = calloc((size_t)nslab + 1, sizeof *t.slab_start);
+    t.slab_edge = malloc(total * sizeof *t.slab_edge);
+    if (t.slab_start == NULL || t.slab_edge == NULL) {
+        free(t.slab_start);
+        free(t.slab_edge);
+        return TR_ENOMEM;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < r->n; i++) {
+            double ya = r->xy[2 * i + 1], yb = r->xy[2 * i + 3];
+            uint32_t lo = slab_of(&t, ya < yb ? ya : yb), hi = slab_of(&t, ya < yb ? yb : ya);
+            for (uint32_t k = lo; k <= hi; k++) {
+                if (pass == 0) t.slab_start[k + 1]++;
+                else t.slab_edge[t.slab_start[k]++] = i;
+            }
+        }
+        if (pass == 0)
+            for (uint32_t k = 0; k < nslab; k++) t.slab_start[k + 1] += t.slab_start[k];
+    }
+    /* The fill pass advanced each start to the next slab's start: shift back. */
+    for (uint32_t k = nslab; k > 0; k--) t.slab_start[k] = t.slab_start[k - 1];
+    t.slab_start[0] = 0;
+    *r = t;
+    return 0;
+}
+
+void geo__ring_free(geo_ring *r) {
+    free(r->slab_start);
+    free(r->slab_edge);
+    r->slab_start = r->slab_edge = NULL;
+    r->nslab = 0;
+}
+
+/* True if the segment e[0..3] meets the closed box b: the boxes overlap and the
+ * corners of b are not all strictly on one side of the segment's line. */
+static bool segment_meets_box(const double *e, const geo_box *b) {
+    double x1 = e[0], y1 = e[1], x2 = e[2], y2 = e[3];
+    if ((x1 < b->minx && x2 < b->minx) || (x1 > b->maxx && x2 > b->maxx)) return false;
+    if ((y1 < b->miny && y2 < b->miny) || (y1 > b->maxy && y2 > b->maxy)) return false;
+    int s1 = orient(x1, y1, x2, y2, b->minx, b->miny);
+    int s2 = orient(x1, y1, x2, y2, b->maxx, b->miny);
+    int s3 = orient(x1, y1, x2, y2, b->maxx, b->maxy);
+    int s4 = orient(x1, y1, x2, y2, b->minx, b->maxy);
+    return !((s1 > 0 && s2 > 0 && s3 > 0 && s4 > 0) || (s1 < 0 && s2 < 0 && s3 < 0 && s4 < 0));
+}
+
+static bool boxes_meet(const geo_box *a, const geo_box *b) {
+    return a->minx <= b->maxx && b->minx <= a->maxx && a->miny <= b->maxy && b->miny <= a->maxy;
+}
+
+/* If no edge meets the box, the box lies wholly inside or wholly outside the shape
+ * (and the shape has no part inside the box), so one corner decides. */
+bool geo_shape_intersects_box(const geo_shape *s, geo_box b) {
+    if (!(b.minx <= b.maxx && b.miny <= b.maxy) || !boxes_meet(&s->box, &b)) return false;
+    for (size_t i = 0; i < s->nrings; i++) {
+        const geo_ring *r = &s->rings[i];
+        if (!boxes_meet(&r->box, &b)) continue;
+        for (uint32_t k = 0; k < r->n; k++)
+            if (segment_meets_box(r->xy + 2 * (size_t)k, &b)) return true;
+    }
+    return geo_shape_covers(s, b.minx, b.miny);
+}

@@ -1,0 +1,211 @@
+/* centre.c — the write path shared by all edges, and loading the engines at start. */
+#include "service/centre.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "service/centre_int.h"
+
+/* ---- publishing committed values to the engines ---- */
+
+void centre__pending_clear(centre_pending *p) {
+    for (size_t i = 0; i < p->nareas; i++) tr_area_clear(&p->areas[i]);
+    for (size_t i = 0; i < p->nagreements; i++) tr_agreement_clear(&p->agreements[i]);
+    free(p->areas);
+    free(p->agreements);
+    memset(p, 0, sizeof *p);
+}
+
+int centre__pending_area(centre_pending *p, tr_area *a) {
+    tr_area *n = realloc(p->areas, (p->nareas + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->areas = n;
+    p->areas[p->nareas++] = *a;
+    memset(a, 0, sizeof *a);
+    return TR_OK;
+}
+
+int centre__pending_agreement(centre_pending *p, tr_agreement *a) {
+    tr_agreement *n = realloc(p->agreements, (p->nagreements + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->agreements = n;
+    p->agreements[p->nagreements++] = *a;
+    memset(a, 0, sizeof *a);
+    return TR_OK;
+}
+
+/* Commits the open transaction, then hands the pending values to the engines. A
+ * failure to publish after a commit means the engines no longer mirror the store:
+ * that is fatal for a server, so it is reported loudly and the process exits. */
+int centre__commit(centre *c, centre_pending *p, tr_err *err) {
+    int rc = store_commit(c->store, err);
+    if (rc == TR_OK) {
+        for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
+        for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
+            rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
+        if (rc != TR_OK) {
+            fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
+                    err ? err->msg : "?");
+            abort();
+        }
+    }
+    centre__pending_clear(p);
+    return rc;
+}
+
+/* ---- opening ---- */
+
+static int load_area(tr_area *a, void *ctx) {
+    centre *c = ctx;
+    tr_err err = {0};
+    int rc = tr_area_build_shape(a, &err);
+    if (rc == TR_OK) rc = attr_engine_add_area(c->attr, a, &err);
+    if (rc) fprintf(stderr, "truce: area %lld v%d not loaded: %s\n", (long long)a->id, a->version, err.msg);
+    return rc;
+}
+
+static int load_agreement(tr_agreement *a, void *ctx) {
+    centre *c = ctx;
+    return attr_engine_add_agreement(c->attr, a, NULL);
+}
+
+int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err) {
+    if (sodium_init() < 0) return tr_fail(err, TR_EINTERNAL, "", "libsodium failed to initialise");
+    centre *c = calloc(1, sizeof *c);
+    if (!c) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    c->limits = *limits;
+    int rc = store_open(db_path, &c->store, err);
+    if (rc == TR_OK && !(c->attr = attr_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
+    if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
+    if (rc != TR_OK) {
+        centre_close(c);
+        return rc;
+    }
+    *out = c;
+    return TR_OK;
+}
+
+void centre_close(centre *c) {
+    if (!c) return;
+    attr_engine_free(c->attr);
+    store_close(c->store);
+    free(c);
+}
+
+/* ---- parties, tokens, actors ---- */
+
+static void token_hash(const char *token, char hex[65]) {
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+int centre__party_add_tx(centre *c, const char *name, const char *role, const char *full_name,
+                         char token[CENTRE_TOKEN_LEN + 1], tr_err *err) {
+    tr_role r;
+    if (tr_name_check(name, "name", err)) return TR_EINVAL;
+    if (!role || tr_role_parse(role, &r))
+        return tr_fail(err, TR_EINVAL, "role",
+                       "unknown role '%s': use admin, monitor, guarantor, belligerent, observer, "
+                       "humanitarian or mine_action", role ? role : "");
+    bool actor;
+    if (store_actor_exists(c->store, name, &actor, err)) return TR_EIO;
+    if (actor) return tr_fail(err, TR_ECONFLICT, "name", "'%s' is already an actor's name", name);
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    memcpy(token, "truce_", 6);
+    sodium_bin2base64(token + 6, CENTRE_TOKEN_LEN - 6 + 1, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char hex[65];
+    token_hash(token, hex);
+    return store_party_insert(c->store, name, r, full_name, hex, tr_time_now(), NULL, err);
+}
+
+int centre_party_add(centre *c, const char *name, const char *role, const char *full_name,
+                     char token[CENTRE_TOKEN_LEN + 1], tr_err *err) {
+    if (store_begin(c->store, err)) return TR_EIO;
+    int rc = centre__party_add_tx(c, name, role, full_name, token, err);
+    if (rc) {
+        store_rollback(c->store);
+        return rc;
+    }
+    return store_commit(c->store, err);
+}
+
+int centre_authenticate(centre *c, const char *token, tr_party *out, tr_err *err) {
+    if (token == NULL || strncmp(token, "truce_", 6) != 0 || strlen(token) != CENTRE_TOKEN_LEN)
+        return tr_fail(err, TR_EAUTH, "Authorization", "unknown or revoked token");
+    char hex[65];
+    token_hash(token, hex);
+    return store_party_auth(c->store, hex, out, err);
+}
+
+int centre__actor_add_tx(centre *c, const char *name, const char *full_name, tr_err *err) {
+    if (tr_name_check(name, "name", err)) return TR_EINVAL;
+    tr_party p;
+    tr_err ignored;
+    if (store_party_get(c->store, name, &p, &ignored) == TR_OK)
+        return tr_fail(err, TR_ECONFLICT, "name", "'%s' is a party's name", name);
+    return store_actor_ensure(c->store, name, full_name, tr_time_now(), err);
+}
+
+int centre_actor_add(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
+    static const char *const keys[] = {"name", "full_name", NULL};
+    if (!tr_party_is_privileged(by))
+        return tr_fail(err, TR_EFORBIDDEN, "", "only admin and monitor parties register actors");
+    if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object");
+    if (tr_json_only_keys(body, keys, "", err)) return TR_EINVAL;
+    char *name = NULL, *full = NULL;
+    int rc = tr_json_str(body, "name", "", TR_NAME_MAX, &name, err);
+    if (rc == TR_OK) rc = tr_json_str(body, "full_name", "", 200, &full, err);
+    if (rc == TR_OK && !name) rc = tr_fail(err, TR_EINVAL, "name", "is required");
+    if (rc == TR_OK && (rc = store_begin(c->store, err)) == TR_OK) {
+        rc = centre__actor_add_tx(c, name, full, err);
+        if (rc) store_rollback(c->store);
+        else rc = store_commit(c->store, err);
+    }
+    if (rc == TR_OK) {
+        *out = json_object();
+        json_object_set_new(*out, "name", json_string(name));
+        json_object_set_new(*out, "full_name", full ? json_string(full) : json_null());
+    }
+    free(name);
+    free(full);
+    return rc;
+}
+
+/* ---- references that need the store ---- */
+
+int centre__check_party(centre *c, const char *name, const char *field, tr_err *err) {
+    tr_party p;
+    tr_err e2;
+    if (store_party_get(c->store, name, &p, &e2) == TR_OK) return TR_OK;
+    if (e2.code != TR_ENOTFOUND) return tr_fail(err, e2.code, field, "%s", e2.msg);
+    bool actor = false;
+    store_actor_exists(c->store, name, &actor, NULL);
+    if (actor) return tr_fail(err, TR_EINVAL, field, "'%s' is an actor, not a party", name);
+    return tr_fail(err, TR_EINVAL, field, "there is no party named '%s'", name);
+}
+
+int centre__check_actor(centre *c, const char *name, const char *field, tr_err *err) {
+    bool actor = false;
+    if (store_actor_exists(c->store, name, &actor, err)) return TR_EIO;
+    if (actor) return TR_OK;
+    tr_party p;
+    if (store_party_get(c->store, name, &p, NULL) == TR_OK)
+        return tr_fail(err, TR_EINVAL, field, "'%s' is a party, not an actor", name);
+    return tr_fail(err, TR_EINVAL, field,
+                   "there is no actor named '%s' (register it with POST /v1/actors)", name);
+}
+
+int centre__check_vis(centre *c, const tr_vis *v, const char *field, tr_err *err) {
+    for (size_t i = 0; i < v->nparties; i++) {
+        char f[160];
+        snprintf(f, sizeof f, "%s[%zu]", field, i);
+        if (centre__check_party(c, v->parties[i], f, err)) return TR_EINVAL;
+    }
+    return TR_OK;
+}

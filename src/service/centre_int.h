@@ -1,0 +1,34 @@
+/* centre_int.h — pieces of the centre shared by its files (not for the edges). */
+#ifndef TRUCE_SERVICE_CENTRE_INT_H
+#define TRUCE_SERVICE_CENTRE_INT_H
+
+#include "service/centre.h"
+
+/* Values written in the open transaction, handed to the engines after commit. */
+typedef struct centre_pending {
+    tr_area *areas;
+    size_t nareas;
+    tr_agreement *agreements;
+    size_t nagreements;
+} centre_pending;
+
+int centre__pending_area(centre_pending *p, tr_area *a);           /* takes a's contents */
+int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's contents */
+void centre__pending_clear(centre_pending *p);
+/* Commits and publishes p (cleared either way). */
+int centre__commit(centre *c, centre_pending *p, tr_err *err);
+
+/* Inside an open transaction: */
+int centre__party_add_tx(centre *c, const char *name, const char *role, const char *full_name,
+                         char token[CENTRE_TOKEN_LEN + 1], tr_err *err);
+int centre__actor_add_tx(centre *c, const char *name, const char *full_name, tr_err *err);
+int centre__check_party(centre *c, const char *name, const char *field, tr_err *err);
+int centre__check_actor(centre *c, const char *name, const char *field, tr_err *err);
+int centre__check_vis(centre *c, const tr_vis *v, const char *field, tr_err *err);
+/* Writes a parsed area (new when a->id == 0, else a new version) and queues it. */
+int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_version,
+                          centre_pending *p, json_t **out, tr_err *err);
+int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
+                               json_t **out, tr_err *err);
+
+#endif

@@ -1,0 +1,128 @@
+/* centre_write.c — writing areas and agreements: the checks that need the store. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "service/centre_int.h"
+
+static int area_refs(centre *c, const tr_area *a, tr_err *err) {
+    if (a->party && centre__check_party(c, a->party, "properties.party", err)) return TR_EINVAL;
+    if (a->actor && centre__check_actor(c, a->actor, "properties.actor", err)) return TR_EINVAL;
+    return centre__check_vis(c, &a->vis, "properties.visibility", err);
+}
+
+int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_version,
+                          centre_pending *p, json_t **out, tr_err *err) {
+    int rc = area_refs(c, a, err);
+    if (rc) return rc;
+    a->created_by = strdup(by->name);
+    a->created_at = tr_time_now();
+    if (a->id == 0) {
+        if ((rc = tr_area_may_write(by, a, NULL, err))) return rc;
+        rc = store_area_insert(c->store, a, err);
+    } else {
+        tr_area prev;
+        if ((rc = store_area_get(c->store, a->id, 0, &prev, err))) return rc;
+        if (!tr_vis_allows(&prev.vis, prev.party, prev.created_by, by))
+            rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)a->id);
+        else
+            rc = tr_area_may_write(by, a, &prev, err);
+        tr_area_clear(&prev);
+        if (rc == TR_OK) rc = store_area_add_version(c->store, a, expect_version, err);
+    }
+    if (rc) return rc;
+    if (out) *out = tr_area_to_feature(a);
+    return centre__pending_area(p, a) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+}
+
+/* Parses outside the lock, then writes in one transaction. */
+static int area_write(centre *c, const tr_party *by, int64_t id, int expect_version,
+                      const json_t *feature, json_t **out, tr_err *err) {
+    tr_area a;
+    int rc = tr_area_parse(feature, id, &c->limits, &a, err);
+    if (rc) return rc;
+    a.id = id;
+    centre_pending p = {0};
+    if ((rc = store_begin(c->store, err)) == TR_OK) {
+        rc = centre__area_write_tx(c, by, &a, expect_version, &p, out, err);
+        if (rc == TR_OK) {
+            rc = centre__commit(c, &p, err);
+        } else {
+            store_rollback(c->store);
+            centre__pending_clear(&p);
+        }
+        if (rc && out && *out) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    }
+    tr_area_clear(&a);
+    return rc;
+}
+
+int centre_area_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err) {
+    return area_write(c, by, 0, 0, feature, out, err);
+}
+
+int centre_area_update(centre *c, const tr_party *by, int64_t id, int expect_version,
+                       const json_t *feature, json_t **out, tr_err *err) {
+    return area_write(c, by, id, expect_version, feature, out, err);
+}
+
+static int agreement_refs(centre *c, const tr_agreement *a, tr_err *err) {
+    char f[64];
+    for (size_t i = 0; i < a->nparties; i++) {
+        snprintf(f, sizeof f, "parties[%zu]", i);
+        if (centre__check_party(c, a->parties[i], f, err)) return TR_EINVAL;
+    }
+    for (size_t i = 0; i < a->nexcluded; i++) {
+        snprintf(f, sizeof f, "excluded_actors[%zu]", i);
+        if (centre__check_actor(c, a->excluded[i], f, err)) return TR_EINVAL;
+    }
+    for (size_t i = 0; i < a->nzones; i++) {
+        int v;
+        snprintf(f, sizeof f, "zones[%zu]", i);
+        if (store_area_current_version(c->store, a->zones[i], &v, NULL))
+            return tr_fail(err, TR_EINVAL, f, "there is no area %lld", (long long)a->zones[i]);
+    }
+    for (size_t i = 0; i < a->nprovisions; i++) {
+        snprintf(f, sizeof f, "provisions[%zu].responsible", i);
+        if (a->provisions[i].responsible && centre__check_party(c, a->provisions[i].responsible, f, err))
+            return TR_EINVAL;
+    }
+    return centre__check_vis(c, &a->vis, "visibility", err);
+}
+
+int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
+                               json_t **out, tr_err *err) {
+    int rc = tr_agreement_may_write(by, err);
+    if (rc == TR_OK) rc = agreement_refs(c, a, err);
+    if (rc) return rc;
+    a->created_by = strdup(by->name);
+    a->created_at = tr_time_now();
+    if ((rc = store_agreement_insert(c->store, a, err))) return rc;
+    if (out) *out = tr_agreement_to_json(a);
+    return centre__pending_agreement(p, a) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+}
+
+int centre_agreement_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
+    tr_agreement a;
+    int rc = tr_agreement_parse(body, &a, err);
+    if (rc) return rc;
+    centre_pending p = {0};
+    if ((rc = store_begin(c->store, err)) == TR_OK) {
+        rc = centre__agreement_write_tx(c, by, &a, &p, out, err);
+        if (rc == TR_OK) {
+            rc = centre__commit(c, &p, err);
+        } else {
+            store_rollback(c->store);
+            centre__pending_clear(&p);
+        }
+        if (rc && out && *out) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    }
+    tr_agreement_clear(&a);
+    return rc;
+}

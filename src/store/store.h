@@ -1,0 +1,103 @@
+/*
+ * store.h — the one narrow interface to durable state.
+ *
+ * SQLite is the embedded default (store_sqlite.c); PostgreSQL will come behind the
+ * same functions. Values cross this interface as domain values (tr_area,
+ * tr_agreement, tr_party) or as the API's JSON (lists), never as SQL types.
+ *
+ * Design invariants (see store_sqlite.c for how each is kept):
+ *  1. Every write happens between store_begin and store_commit on the calling thread;
+ *     store_begin takes the store's single writer lock, so writes are serialised and a
+ *     check-then-insert inside one transaction cannot race another writer.
+ *  2. A rejected write is rolled back whole (store_rollback): nothing of it remains.
+ *  3. A write is durable when store_commit returns 0 (WAL, synchronous=FULL).
+ *  4. Area versions are never updated except their effective_to, which only shrinks;
+ *     rows are never deleted.
+ *  5. The schema version is the highest migration applied; migrations run in order at
+ *     store_open, each in its own transaction.
+ *
+ * Threads: any thread may call any function; each thread gets its own SQLite
+ * connection, opened on first use and closed by store_close (or at thread exit).
+ *
+ * Ownership: out-values (tr_area, tr_agreement) are filled with memory the caller
+ * frees with tr_area_clear / tr_agreement_clear; json_t results are new references.
+ */
+#ifndef TRUCE_STORE_H
+#define TRUCE_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "domain/domain.h"
+
+typedef struct store store;
+
+/* Opens (creating if absent) the database at path, sets WAL mode and applies pending
+ * migrations. Fails with TR_EIO and a message naming the file. */
+int store_open(const char *path, store **out, tr_err *err);
+void store_close(store *s);
+int store_schema_version(store *s);
+
+int store_begin(store *s, tr_err *err);
+int store_commit(store *s, tr_err *err);
+void store_rollback(store *s);
+
+/* ---- parties and actors ---- */
+int store_party_insert(store *s, const char *name, tr_role role, const char *full_name,
+                       const char *token_hash, int64_t now, int64_t *id, tr_err *err);
+/* The active (not revoked) party holding the token with this hash; TR_EAUTH if none. */
+int store_party_auth(store *s, const char *token_hash, tr_party *out, tr_err *err);
+/* An active party by name; TR_ENOTFOUND if none (or revoked). */
+int store_party_get(store *s, const char *name, tr_party *out, tr_err *err);
+int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err);
+/* [{name, role, full_name, created_at, revoked_at}] ordered by name. */
+int store_party_list(store *s, json_t **out, tr_err *err);
+
+int store_actor_ensure(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
+int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err);
+int store_actor_list(store *s, json_t **out, tr_err *err);
+
+/* ---- areas ---- */
+/* Inserts version 1 of a new area; sets a->id, a->version. */
+int store_area_insert(store *s, tr_area *a, tr_err *err);
+/* Adds the next version of area a->id. expect_version (0 = any) must equal the current
+ * version (else TR_ECONFLICT); a->valid_from must not precede the current version's
+ * valid_from (TR_EINVAL). Cuts earlier versions' effective_to at a->valid_from and sets
+ * a->version, a->effective_to. */
+int store_area_add_version(store *s, tr_area *a, int expect_version, tr_err *err);
+/* One version (0 = current) with effective_to; the shape is not built (NULL). */
+int store_area_get(store *s, int64_t id, int version, tr_area *out, tr_err *err);
+int store_area_current_version(store *s, int64_t id, int *version, tr_err *err);
+
+typedef struct store_area_filter {
+    int kind;               /* tr_area_kind, or -1 for any */
+    const char *party;      /* owner party or actor name, or NULL */
+    bool has_at;            /* with at: versions in force at `at`; else current versions */
+    int64_t at;
+    bool has_bbox;
+    geo_box bbox;
+    const tr_party *viewer; /* NULL: everything */
+    int64_t after;          /* cursor: area ids greater than this */
+    int limit;
+} store_area_filter;
+
+/* Appends matching versions as Features to `features` (ordered by area id); sets
+ * *next to the cursor of the next page or 0 when this was the last. */
+int store_area_list(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err);
+/* Appends every version of one area as Features, oldest first. */
+int store_area_history(store *s, int64_t id, json_t *features, tr_err *err);
+/* Calls fn for every area version in (id, version) order; fn owns nothing: the value
+ * is cleared after fn returns unless fn zeroes it (taking its contents). */
+int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err);
+/* Visibility of a current area for viewer: TR_ENOTFOUND if missing or not visible. */
+
+/* ---- agreements ---- */
+/* Inserts a (with provisions); sets a->id, a->version, provision ids. TR_ECONFLICT if
+ * the name is taken. */
+int store_agreement_insert(store *s, tr_agreement *a, tr_err *err);
+int store_agreement_get(store *s, int64_t id, tr_agreement *out, tr_err *err);
+int store_agreement_each(store *s, int (*fn)(tr_agreement *a, void *ctx), void *ctx, tr_err *err);
+
+#endif

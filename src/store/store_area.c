@@ -1,0 +1,248 @@
+/* store_area.c — area versions and agreements in SQLite. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "store/store_int.h"
+
+#define AREA_COLS                                                                        \
+    "v.area_id, v.version, v.kind, v.name, v.party, v.actor, v.valid_from, v.valid_to, " \
+    "v.effective_to, v.visibility, v.width_m, v.description, v.geometry, v.area_m2, "   \
+    "v.created_by, v.created_at"
+
+/* Fills a from a row selected with AREA_COLS (shape left NULL). */
+static int read_area(sqlite3_stmt *st, tr_area *a) {
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(st, 0);
+    a->version = sqlite3_column_int(st, 1);
+    if (tr_area_kind_parse((const char *)sqlite3_column_text(st, 2), &a->kind)) return TR_EIO;
+    a->name = store__col_dup(st, 3);
+    a->party = store__col_dup(st, 4);
+    a->actor = store__col_dup(st, 5);
+    a->valid_from = sqlite3_column_int64(st, 6);
+    a->valid_to = sqlite3_column_int64(st, 7);
+    a->effective_to = sqlite3_column_int64(st, 8);
+    if (tr_vis_from_text((const char *)sqlite3_column_text(st, 9), &a->vis)) return TR_EIO;
+    a->width_m = sqlite3_column_double(st, 10);
+    a->description = store__col_dup(st, 11);
+    a->geometry = store__col_dup(st, 12);
+    a->area_m2 = sqlite3_column_double(st, 13);
+    a->created_by = store__col_dup(st, 14);
+    a->created_at = sqlite3_column_int64(st, 15);
+    return TR_OK;
+}
+
+static const char SQL_VERSION_INSERT[] =
+    "INSERT INTO area_version(area_id, version, kind, name, party, actor, valid_from, valid_to,"
+    " effective_to, visibility, width_m, description, geometry, area_m2, created_by, created_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_RTREE_INSERT[] = "INSERT INTO area_rtree VALUES (?,?,?,?,?)";
+
+static int insert_version(store *s, const tr_area *a, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_VERSION_INSERT, err);
+    if (!st) return TR_EIO;
+    char *vis = tr_vis_to_text(&a->vis);
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int(st, 2, a->version);
+    store__bind_text(st, 3, tr_area_kind_name(a->kind));
+    store__bind_text(st, 4, a->name);
+    store__bind_text(st, 5, a->party);
+    store__bind_text(st, 6, a->actor);
+    sqlite3_bind_int64(st, 7, a->valid_from);
+    sqlite3_bind_int64(st, 8, a->valid_to);
+    sqlite3_bind_int64(st, 9, a->effective_to);
+    store__bind_text(st, 10, vis);
+    if (a->width_m > 0) sqlite3_bind_double(st, 11, a->width_m);
+    store__bind_text(st, 12, a->description);
+    store__bind_text(st, 13, a->geometry);
+    sqlite3_bind_double(st, 14, a->area_m2);
+    store__bind_text(st, 15, a->created_by);
+    sqlite3_bind_int64(st, 16, a->created_at);
+    free(vis);
+    int rc = store__step_done(s, st, "storing the area version", err);
+    if (rc) return rc;
+    sqlite3_int64 rid = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    geo_box b = geo_shape_box(a->shape);
+    st = store__prep(s, SQL_RTREE_INSERT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, rid);
+    sqlite3_bind_double(st, 2, b.minx);
+    sqlite3_bind_double(st, 3, b.maxx);
+    sqlite3_bind_double(st, 4, b.miny);
+    sqlite3_bind_double(st, 5, b.maxy);
+    return store__step_done(s, st, "indexing the area version", err);
+}
+
+static const char SQL_AREA_INSERT[] = "INSERT INTO area(version, created_by, created_at) VALUES (1,?,?)";
+
+int store_area_insert(store *s, tr_area *a, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_INSERT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, a->created_by);
+    sqlite3_bind_int64(st, 2, a->created_at);
+    int rc = store__step_done(s, st, "storing the area", err);
+    if (rc) return rc;
+    a->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    a->version = 1;
+    if (a->effective_to > a->valid_to) a->effective_to = a->valid_to;
+    return insert_version(s, a, err);
+}
+
+static const char SQL_AREA_CURRENT[] =
+    "SELECT a.version, v.valid_from FROM area a JOIN area_version v ON v.area_id = a.id AND v.version = a.version"
+    " WHERE a.id = ?";
+static const char SQL_AREA_BUMP[] = "UPDATE area SET version = ? WHERE id = ?";
+static const char SQL_AREA_CUT[] =
+    "UPDATE area_version SET effective_to = ?2 WHERE area_id = ?1 AND effective_to > ?2";
+
+int store_area_add_version(store *s, tr_area *a, int expect_version, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_CURRENT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, a->id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return tr_fail(err, TR_ENOTFOUND, "", "there is no area %lld", (long long)a->id);
+    }
+    int cur = sqlite3_column_int(st, 0);
+    int64_t cur_from = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    if (expect_version && expect_version != cur)
+        return tr_fail(err, TR_ECONFLICT, "If-Match",
+                       "area %lld is at version %d, not %d: read it again and reapply your change",
+                       (long long)a->id, cur, expect_version);
+    if (a->valid_from < cur_from) {
+        char buf[TR_TIME_BUFSZ];
+        return tr_fail(err, TR_EINVAL, "properties.valid_from",
+                       "a new version may not start before the current one (%s)", tr_time_format(cur_from, buf));
+    }
+    st = store__prep(s, SQL_AREA_CUT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->valid_from);
+    if (store__step_done(s, st, "closing the previous version", err)) return TR_EIO;
+    a->version = cur + 1;
+    a->effective_to = a->valid_to;
+    st = store__prep(s, SQL_AREA_BUMP, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int(st, 1, a->version);
+    sqlite3_bind_int64(st, 2, a->id);
+    if (store__step_done(s, st, "updating the area", err)) return TR_EIO;
+    return insert_version(s, a, err);
+}
+
+static const char SQL_AREA_GET[] =
+    "SELECT " AREA_COLS " FROM area_version v JOIN area a ON a.id = v.area_id"
+    " WHERE v.area_id = ?1 AND v.version = CASE WHEN ?2 = 0 THEN a.version ELSE ?2 END";
+
+int store_area_get(store *s, int64_t id, int version, tr_area *out, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_GET, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, version);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_area(st, out) : TR_ENOTFOUND;
+    sqlite3_reset(st);
+    if (rc == TR_ENOTFOUND) return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
+    if (rc) tr_area_clear(out);
+    return rc ? tr_fail(err, rc, "", "area %lld is unreadable", (long long)id) : TR_OK;
+}
+
+int store_area_current_version(store *s, int64_t id, int *version, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_CURRENT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? TR_OK : TR_ENOTFOUND;
+    if (rc == TR_OK) *version = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc ? tr_fail(err, rc, "id", "there is no area %lld", (long long)id) : TR_OK;
+}
+
+/* The visibility rule of domain.h, as SQL: ?10 is the viewer's name or NULL (sees all). */
+#define VISIBLE_SQL                                                                         \
+    "(?10 IS NULL OR v.visibility = '\"public\"' OR v.party = ?10 OR v.created_by = ?10" \
+    " OR EXISTS (SELECT 1 FROM json_each(v.visibility) WHERE value = ?10))"
+
+static const char SQL_AREA_LIST[] =
+    "SELECT " AREA_COLS " FROM area_version v JOIN area a ON a.id = v.area_id"
+    " WHERE v.area_id > ?1"
+    " AND (?2 IS NULL OR v.kind = ?2)"
+    " AND (?3 IS NULL OR v.party = ?3 OR v.actor = ?3)"
+    " AND (CASE WHEN ?4 IS NULL THEN v.version = a.version"
+    "      ELSE v.valid_from <= ?4 AND ?4 < v.effective_to END)"
+    " AND (?5 IS NULL OR v.rid IN (SELECT rid FROM area_rtree WHERE maxx >= ?5 AND minx <= ?6"
+    "      AND maxy >= ?7 AND miny <= ?8))"
+    " AND " VISIBLE_SQL " ORDER BY v.area_id LIMIT ?9";
+
+int store_area_list(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_LIST, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, f->after);
+    if (f->kind >= 0) store__bind_text(st, 2, tr_area_kind_name((tr_area_kind)f->kind));
+    store__bind_text(st, 3, f->party);
+    if (f->has_at) sqlite3_bind_int64(st, 4, f->at);
+    if (f->has_bbox) {
+        sqlite3_bind_double(st, 5, f->bbox.minx);
+        sqlite3_bind_double(st, 6, f->bbox.maxx);
+        sqlite3_bind_double(st, 7, f->bbox.miny);
+        sqlite3_bind_double(st, 8, f->bbox.maxy);
+    }
+    sqlite3_bind_int(st, 9, f->limit + 1);
+    if (f->viewer && !tr_party_is_privileged(f->viewer)) store__bind_text(st, 10, f->viewer->name);
+    int rc, n = 0;
+    *next = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        tr_area a;
+        if (read_area(st, &a)) {
+            tr_area_clear(&a);
+            continue;
+        }
+        if (++n > f->limit) {
+            tr_area_clear(&a);
+            break;
+        }
+        *next = a.id;
+        json_array_append_new(features, tr_area_to_feature(&a));
+        tr_area_clear(&a);
+    }
+    bool more = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (!more) *next = 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "listing areas");
+    return TR_OK;
+}
+
+static const char SQL_AREA_HISTORY[] =
+    "SELECT " AREA_COLS " FROM area_version v WHERE v.area_id = ? ORDER BY v.version";
+
+int store_area_history(store *s, int64_t id, json_t *features, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_HISTORY, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        tr_area a;
+        if (read_area(st, &a) == TR_OK) json_array_append_new(features, tr_area_to_feature(&a));
+        tr_area_clear(&a);
+    }
+    sqlite3_reset(st);
+    return TR_OK;
+}
+
+static const char SQL_AREA_ALL[] =
+    "SELECT " AREA_COLS " FROM area_version v ORDER BY v.area_id, v.version";
+
+int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_AREA_ALL, err);
+    if (!st) return TR_EIO;
+    int rc = TR_OK, step;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        tr_area a;
+        rc = read_area(st, &a);
+        if (rc != TR_OK)
+            tr_fail(err, rc, "", "stored area %lld is unreadable", (long long)a.id);
+        else
+            rc = fn(&a, ctx);
+        tr_area_clear(&a);
+    }
+    sqlite3_reset(st);
+    return rc;
+}

@@ -1,0 +1,18 @@
+/* store_int.h — helpers shared by the SQLite store's files (not part of store.h). */
+#ifndef TRUCE_STORE_INT_H
+#define TRUCE_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* Maps the connection's last error to TR_ECONFLICT (unique violation) or TR_EIO. */
+int store__db_fail(tr_err *err, sqlite3 *db, const char *what);
+/* This thread's cached statement for sql (a static string), reset with bindings cleared. */
+sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err);
+/* Steps st to SQLITE_DONE and resets it. */
+int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err);
+void store__bind_text(sqlite3_stmt *st, int i, const char *v);
+char *store__col_dup(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * store_sqlite.c — the store on an embedded SQLite file.
+ *
+ * How the invariants of store.h are kept:
+ *  1. One pthread mutex (writer) is held from store_begin to store_commit/rollback,
+ *     and the transaction is BEGIN IMMEDIATE, so SQLite's own write lock is taken at
+ *     once: a check made inside the transaction still holds at COMMIT.
+ *  2. store_rollback issues ROLLBACK; functions never commit on their own.
+ *  3. journal_mode=WAL with synchronous=FULL: COMMIT returns after the WAL is fsync'd.
+ *  4. area_version rows are only ever INSERTed, and UPDATEd in effective_to alone.
+ *  5. schema_version(version, name, applied_at) lists applied migrations.
+ *
+ * Each thread has its own connection (a thread-local pointer); all connections are
+ * also kept in a list so store_close can finalize and close them. Prepared statements
+ * are cached per connection, keyed by the SQL text's address (the SQL strings are
+ * static constants in this file).
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "store/migrations.h"
+#include "store/store_int.h"
+
+#define STMT_CACHE 48
+
+typedef struct conn {
+    sqlite3 *db;
+    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
+    int ncache;
+    struct conn *next;
+    pthread_t owner;
+} conn;
+
+struct store {
+    char *path;
+    pthread_mutex_t writer;   /* invariant 1 */
+    pthread_mutex_t conns_mu; /* guards conns */
+    conn *conns;
+    pthread_key_t key;        /* this thread's conn */
+    int schema_version;
+};
+
+int store__db_fail(tr_err *err, sqlite3 *db, const char *what) {
+    int ext = db ? sqlite3_extended_errcode(db) : 0;
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return tr_fail(err, TR_ECONFLICT, "", "%s: already exists", what);
+    return tr_fail(err, TR_EIO, "", "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+}
+
+static int open_conn(store *s, conn **out, tr_err *err) {
+    conn *c = calloc(1, sizeof *c);
+    if (!c) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    int rc = sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        tr_fail(err, TR_EIO, "--db", "cannot open database '%s': %s", s->path,
+                c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        sqlite3_close(c->db);
+        free(c);
+        return TR_EIO;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    char *msg = NULL;
+    rc = sqlite3_exec(c->db,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                      "PRAGMA temp_store=MEMORY;",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        tr_fail(err, TR_EIO, "--db", "cannot use '%s' as a database: %s", s->path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(c->db);
+        free(c);
+        return TR_EIO;
+    }
+    c->owner = pthread_self();
+    pthread_mutex_lock(&s->conns_mu);
+    c->next = s->conns;
+    s->conns = c;
+    pthread_mutex_unlock(&s->conns_mu);
+    *out = c;
+    return TR_OK;
+}
+
+static void close_conn(conn *c) {
+    for (int i = 0; i < c->ncache; i++) sqlite3_finalize(c->cache[i].st);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+/* Thread exit: close this thread's connection and unlink it. */
+static void conn_destructor(void *p) {
+    (void)p; /* connections are closed by store_close; threads of a pool outlive requests */
+}
+
+static conn *my_conn(store *s, tr_err *err) {
+    conn *c = pthread_getspecific(s->key);
+    if (c) return c;
+    if (open_conn(s, &c, err)) return NULL;
+    pthread_setspecific(s->key, c);
+    return c;
+}
+
+/* A cached prepared statement for sql on this thread's connection, reset and with
+ * bindings cleared. */
+sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err) {
+    conn *c = my_conn(s, err);
+    if (!c) return NULL;
+    for (int i = 0; i < c->ncache; i++)
+        if (c->cache[i].sql == sql) {
+            sqlite3_reset(c->cache[i].st);
+            sqlite3_clear_bindings(c->cache[i].st);
+            return c->cache[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        store__db_fail(err, c->db, "preparing a statement");
+        return NULL;
+    }
+    if (c->ncache < STMT_CACHE) {
+        c->cache[c->ncache].sql = sql;
+        c->cache[c->ncache].st = st;
+        c->ncache++;
+    }
+    return st;
+}
+
+/* Runs a statement made by prep to completion (no rows expected). */
+int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) return TR_OK;
+    return store__db_fail(err, sqlite3_db_handle(st), what);
+}
+
+void store__bind_text(sqlite3_stmt *st, int i, const char *v) {
+    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+char *store__col_dup(sqlite3_stmt *st, int i) {
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+/* ---- opening and migrations ---- */
+
+static int exec(conn *c, const char *sql, tr_err *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) == SQLITE_OK) return TR_OK;
+    tr_fail(err, TR_EIO, "", "%s", msg ? msg : sqlite3_errmsg(c->db));
+    sqlite3_free(msg);
+    return TR_EIO;
+}
+
+static int current_schema(conn *c) {
+    sqlite3_stmt *st;
+    int v = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+static int migrate(store *s, conn *c, tr_err *err) {
+    if (exec(c, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL, applied_at INTEGER NOT NULL)", err))
+        return TR_EIO;
+    int have = current_schema(c);
+    for (const store_migration *m = store_migrations; m->version; m++) {
+        if (m->version <= have) continue;
+        char rec[256];
+        snprintf(rec, sizeof rec, "INSERT INTO schema_version VALUES (%d, '%s', %lld);", m->version,
+                 m->name, (long long)tr_time_now());
+        if (exec(c, "BEGIN IMMEDIATE", err)) return TR_EIO;
+        if (exec(c, m->sql, err) || exec(c, rec, err)) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err ? err->msg : "");
+            exec(c, "ROLLBACK", NULL);
+            return tr_fail(err, TR_EIO, "", "migration %s failed: %s", m->name, why);
+        }
+        if (exec(c, "COMMIT", err)) return TR_EIO;
+    }
+    s->schema_version = current_schema(c);
+    return TR_OK;
+}
+
+int store_open(const char *path, store **out, tr_err *err) {
+    store *s = calloc(1, sizeof *s);
+    if (!s) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    s->path = strdup(path);
+    pthread_mutex_init(&s->writer, NULL);
+    pthread_mutex_init(&s->conns_mu, NULL);
+    pthread_key_create(&s->key, conn_destructor);
+    conn *c = my_conn(s, err);
+    if (!c || migrate(s, c, err)) {
+        store_close(s);
+        return err ? err->code : TR_EIO;
+    }
+    *out = s;
+    return TR_OK;
+}
+
+void store_close(store *s) {
+    if (!s) return;
+    conn *c = s->conns;
+    while (c) {
+        conn *n = c->next;
+        close_conn(c);
+        c = n;
+    }
+    pthread_key_delete(s->key);
+    pthread_mutex_destroy(&s->writer);
+    pthread_mutex_destroy(&s->conns_mu);
+    free(s->path);
+    free(s);
+}
+
+int store_schema_version(store *s) {
+    return s->schema_version;
+}
+
+/* ---- transactions ---- */
+
+int store_begin(store *s, tr_err *err) {
+    conn *c = my_conn(s, err);
+    if (!c) return TR_EIO;
+    pthread_mutex_lock(&s->writer);
+    if (exec(c, "BEGIN IMMEDIATE", err)) {
+        pthread_mutex_unlock(&s->writer);
+        return TR_EIO;
+    }
+    return TR_OK;
+}
+
+int store_commit(store *s, tr_err *err) {
+    conn *c = my_conn(s, err);
+    int rc = c ? exec(c, "COMMIT", err) : TR_EIO;
+    if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
+    pthread_mutex_unlock(&s->writer);
+    return rc;
+}
+
+void store_rollback(store *s) {
+    conn *c = my_conn(s, NULL);
+    if (c) exec(c, "ROLLBACK", NULL);
+    pthread_mutex_unlock(&s->writer);
+}
+
+/* ---- parties and actors ---- */
+
+static const char SQL_PARTY_INSERT[] =
+    "INSERT INTO party(name, role, full_name, token_hash, created_at) VALUES (?,?,?,?,?)";
+
+int store_party_insert(store *s, const char *name, tr_role role, const char *full_name,
+                       const char *token_hash, int64_t now, int64_t *id, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_INSERT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    store__bind_text(st, 2, tr_role_name(role));
+    store__bind_text(st, 3, full_name);
+    store__bind_text(st, 4, token_hash);
+    sqlite3_bind_int64(st, 5, now);
+    int rc = store__step_done(s, st, "adding the party", err);
+    if (rc == TR_ECONFLICT) return tr_fail(err, TR_ECONFLICT, "name", "a party named '%s' already exists", name);
+    if (rc == TR_OK && id) *id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return rc;
+}
+
+static int read_party(sqlite3_stmt *st, tr_party *out) {
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, 0);
+    snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
+    return tr_role_parse((const char *)sqlite3_column_text(st, 2), &out->role) ? TR_EIO : TR_OK;
+}
+
+static const char SQL_PARTY_AUTH[] =
+    "SELECT id, name, role FROM party WHERE token_hash = ? AND revoked_at IS NULL";
+
+int store_party_auth(store *s, const char *token_hash, tr_party *out, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_AUTH, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, token_hash);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_party(st, out) : TR_EAUTH;
+    sqlite3_reset(st);
+    if (rc == TR_EAUTH) return tr_fail(err, TR_EAUTH, "Authorization", "unknown or revoked token");
+    return rc;
+}
+
+static const char SQL_PARTY_GET[] =
+    "SELECT id, name, role FROM party WHERE name = ? AND revoked_at IS NULL";
+
+int store_party_get(store *s, const char *name, tr_party *out, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_GET, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_party(st, out) : TR_ENOTFOUND;
+    sqlite3_reset(st);
+    if (rc == TR_ENOTFOUND) return tr_fail(err, TR_ENOTFOUND, "", "there is no active party named '%s'", name);
+    return rc;
+}
+
+static const char SQL_PARTY_REVOKE[] =
+    "UPDATE party SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL";
+
+int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_REVOKE, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, now);
+    store__bind_text(st, 2, name);
+    int rc = store__step_done(s, st, "revoking the party", err);
+    if (rc == TR_OK && sqlite3_changes(sqlite3_db_handle(st)) == 0)
+        return tr_fail(err, TR_ENOTFOUND, "NAME", "there is no active party named '%s'", name);
+    return rc;
+}
+
+static const char SQL_PARTY_LIST[] =
+    "SELECT name, role, full_name, created_at, revoked_at FROM party ORDER BY name";
+
+int store_party_list(store *s, json_t **out, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_LIST, err);
+    if (!st) return TR_EIO;
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *p = json_object();
+        json_object_set_new(p, "name", json_string((const char *)sqlite3_column_text(st, 0)));
+        json_object_set_new(p, "role", json_string((const char *)sqlite3_column_text(st, 1)));
+        const unsigned char *fn = sqlite3_column_text(st, 2);
+        json_object_set_new(p, "full_name", fn ? json_string((const char *)fn) : json_null());
+        json_object_set_new(p, "created_at", tr_json_time_value(sqlite3_column_int64(st, 3)));
+        json_object_set_new(p, "revoked_at", sqlite3_column_type(st, 4) == SQLITE_NULL
+                                                 ? json_null()
+                                                 : tr_json_time_value(sqlite3_column_int64(st, 4)));
+        json_array_append_new(a, p);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(a);
+        return store__db_fail(err, sqlite3_db_handle(st), "listing parties");
+    }
+    *out = a;
+    return TR_OK;
+}
+
+static const char SQL_ACTOR_ENSURE[] =
+    "INSERT INTO actor(name, full_name, created_at) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET "
+    "full_name = coalesce(excluded.full_name, actor.full_name)";
+
+int store_actor_ensure(store *s, const char *name, const char *full_name, int64_t now, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ACTOR_ENSURE, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    store__bind_text(st, 2, full_name);
+    sqlite3_bind_int64(st, 3, now);
+    return store__step_done(s, st, "recording the actor", err);
+}
+
+static const char SQL_ACTOR_EXISTS[] = "SELECT 1 FROM actor WHERE name = ?";
+
+int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ACTOR_EXISTS, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    *exists = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return TR_OK;
+}
+
+static const char SQL_ACTOR_LIST[] = "SELECT name, full_name FROM actor ORDER BY name";
+
+int store_actor_list(store *s, json_t **out, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ACTOR_LIST, err);
+    if (!st) return TR_EIO;
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string((const char *)sqlite3_column_text(st, 0)));
+        const unsigned char *fn = sqlite3_column_text(st, 1);
+        json_object_set_new(o, "full_name", fn ? json_string((const char *)fn) : json_null());
+        json_array_append_new(a, o);
+    }
+    sqlite3_reset(st);
+    *out = a;
+    return TR_OK;
+}
