@@ -108,6 +108,7 @@ static int count_level(reader *rd, const json_t *v, int level) {
 /* Checks one position at rd->idx[0..level) and stores lon/lat in out[0..1]. */
 static int read_position(reader *rd, const json_t *p, int level, double *out) {
     char msg[160];
+    if (json_is_number(p) && rd->k->depth > 0) return fail_nesting(rd, level);
     if (!json_is_array(p))
         return fail_at(rd, level, "a position must be an array of 2 or 3 numbers "
                                   "[lon, lat] or [lon, lat, altitude]");

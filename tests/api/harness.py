@@ -1,0 +1,226 @@
+"""harness.py — black-box tests against a real `truce serve` on loopback.
+
+Every test module imports this. A Server starts the binary named by $TRUCE_BIN on a
+fresh SQLite file in a temporary directory, with --listen 127.0.0.1:0, and reads the
+port from its "listening on" line. Requests go over real HTTP (http.client).
+stop() sends SIGTERM and checks that the server exits 0 and that its stderr holds no
+sanitizer report, so the ASan+UBSan build of the suite fails on leaks and UB too.
+
+Only the standard library is used, plus the Debian packages named in scripts/deps.sh.
+"""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.client
+import unittest
+
+ROOT = os.environ.get("TRUCE_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BIN = os.environ.get("TRUCE_BIN", os.path.join(ROOT, "build", "truce"))
+SHARED = os.environ.get("TRUCE_SHARED", os.path.join(ROOT, "..", "shared"))
+SCENARIO = os.path.join(ROOT, "scenarios", "syria-2016-2017.json")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def run_cli(*args, check=True, input=None):
+    """Runs `truce ARGS`; returns CompletedProcess (text)."""
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, input=input)
+    if check and p.returncode != 0:
+        raise AssertionError("truce %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
+    for mark in SANITIZER_MARKS:
+        if mark in p.stderr:
+            raise AssertionError("sanitizer report from truce %s:\n%s" % (" ".join(args), p.stderr))
+    return p
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+class Server:
+    """A running `truce serve` over a database in its own temporary directory."""
+
+    def __init__(self, scenario=False, extra_args=(), db=None):
+        self.dir = tempfile.mkdtemp(prefix="truce-test-")
+        self.db = db or os.path.join(self.dir, "truce.db")
+        self.tokens = {}
+        if scenario:
+            self.import_scenario(SCENARIO)
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.start()
+
+    # -- life cycle --
+    def start(self):
+        self.errlog = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0", *self.extra_args],
+                                     stdout=subprocess.DEVNULL, stderr=self.errlog)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            self.errlog.seek(0)
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.errlog.read())
+            if m:
+                self.port = int(m.group(1))
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError("truce serve did not start: " + self.log())
+
+    def log(self):
+        self.errlog.seek(0)
+        return self.errlog.read()
+
+    def stop(self, sig=signal.SIGTERM, expect_clean=True):
+        if self.proc is None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError("truce serve did not stop within 60 s of signal %d" % sig)
+        self.proc = None
+        text = self.log()
+        self.errlog.close()
+        if expect_clean:
+            for mark in SANITIZER_MARKS:
+                if mark in text:
+                    raise AssertionError("sanitizer report from truce serve:\n" + text[-6000:])
+            if rc != 0:
+                raise AssertionError("truce serve exited %d after signal:\n%s" % (rc, text[-3000:]))
+            if "stopped cleanly" not in text:
+                raise AssertionError("truce serve did not report a clean stop:\n" + text[-3000:])
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    # -- parties --
+    def add_party(self, name, role):
+        tok = run_cli("party", "add", name, "--role", role, "--db", self.db).stdout.strip()
+        self.tokens[name] = tok
+        return tok
+
+    def import_scenario(self, path, *extra):
+        out = os.path.join(self.dir, "tokens.tsv")
+        run_cli("import", "scenario", path, "--db", self.db, "--tokens", out, *extra)
+        with open(out) as f:
+            for line in f:
+                name, role, tok = line.rstrip("\n").split("\t")
+                self.tokens[name] = tok
+
+    # -- HTTP --
+    def request(self, method, path, body=None, party=None, token=None, headers=None, raw=None,
+                content_type="application/json"):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        h = dict(headers or {})
+        tok = token if token is not None else (self.tokens.get(party) if party else None)
+        if tok:
+            h["Authorization"] = "Bearer " + tok
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+        if data is not None and content_type:
+            h.setdefault("Content-Type", content_type)
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode("utf-8", "replace"))
+        conn.close()
+        return resp
+
+    def get(self, path, party=None, **kw):
+        return self.request("GET", path, party=party, **kw)
+
+    def post(self, path, body, party=None, **kw):
+        return self.request("POST", path, body=body, party=party, **kw)
+
+    def put(self, path, body, party=None, **kw):
+        return self.request("PUT", path, body=body, party=party, **kw)
+
+    # -- the database, read directly (to prove that rejected writes change nothing) --
+    def db_snapshot(self):
+        """Row counts and a digest of every table: equal snapshots mean nothing changed."""
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
+        try:
+            tables = [r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+                " AND name NOT LIKE '%_rtree_%' ORDER BY name")]
+            snap = {}
+            for t in tables:
+                rows = con.execute('SELECT * FROM "%s"' % t).fetchall()
+                snap[t] = (len(rows), hash(tuple(sorted(map(repr, rows)))))
+            return snap
+        finally:
+            con.close()
+
+
+class ServerTest(unittest.TestCase):
+    """Base class: one server per test class (setUpClass), stopped cleanly at the end."""
+    scenario = False
+    extra_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(scenario=cls.scenario, extra_args=cls.extra_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def assertProblem(self, r, status, field=None, contains=None):
+        """r is an RFC 9457 problem with this status (and field / message substring)."""
+        self.assertEqual(r.status, status, r)
+        self.assertTrue(r.headers.get("content-type", "").startswith("application/problem+json"), r.headers)
+        p = r.json
+        self.assertEqual(p["status"], status)
+        self.assertIn("title", p)
+        self.assertIn("detail", p)
+        if field is not None:
+            self.assertEqual(p.get("field"), field, p)
+        if contains is not None:
+            self.assertIn(contains.lower(), json.dumps(p).lower(), p)
+        return p
+
+    def assertUnchanged(self, fn):
+        """Runs fn() and checks that the database is byte-for-byte the same afterwards."""
+        before = self.srv.db_snapshot()
+        result = fn()
+        self.assertEqual(before, self.srv.db_snapshot(), "a rejected request changed the database")
+        return result
+
+
+def polygon(lon0, lat0, d=0.1):
+    """A square GeoJSON Polygon with its south-west corner at (lon0, lat0)."""
+    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon0 + d, lat0], [lon0 + d, lat0 + d],
+                                                 [lon0, lat0 + d], [lon0, lat0]]]}
+
+
+def feature(geometry, **props):
+    props.setdefault("valid_from", "2016-01-01T00:00:00Z")
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def main():
+    """Runs the calling module's tests; prints 'N passed, N failed' as the last line."""
+    prog = unittest.main(module="__main__", exit=False, verbosity=2)
+    res = prog.result
+    failed = len(res.failures) + len(res.errors)
+    print("%d passed, %d failed, %d skipped" % (res.testsRun - failed - len(res.skipped), failed, len(res.skipped)))
+    sys.exit(1 if failed or res.testsRun == 0 else 0)
