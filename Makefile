@@ -9,7 +9,7 @@ LISTEN  ?= 127.0.0.1:8080
 SCENARIO ?= scenarios/syria-2016-2017.json
 REGIONS ?=
 
-.PHONY: all build run test test-plain test-asan bench deps clean
+.PHONY: all build run test test-plain test-asan bench fuzz deps clean
 
 all: build
 
@@ -45,8 +45,16 @@ test-asan:
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j 2 --timeout 900
 
+# Runs each libFuzzer target for FUZZ_SECONDS (clang), growing fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTRUCE_FUZZ=ON -DTRUCE_SANITIZE=ON -DTRUCE_TESTS=OFF -DTRUCE_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@for f in build-fuzz/fuzz_*; do n=$$(basename $$f); mkdir -p fuzz/corpus/$$n; \
+	  echo "== $$n"; $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz/corpus/$$n || exit 1; done
+
 bench:
 	@bench/run.sh $(if $(NAME),$(NAME),all)
 
 clean:
-	rm -rf build build-asan build-bench
+	rm -rf build build-asan build-bench build-fuzz

@@ -55,6 +55,7 @@ int tr_time_parse(const char *s, int64_t *out) {
     int d = digits(&p, 2);
     if (d < 1 || d > days_in_month(y, mo)) return -1;
     int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
+    if (y == 0) return -1;
     if (*p == '\0') {
         *out = t;
         return 0;
@@ -86,6 +87,8 @@ int tr_time_parse(const char *s, int64_t *out) {
         return -1;
     }
     if (*p != '\0') return -1;
+    /* Years 1..9999 after applying the offset, so every instant formats back. */
+    if (t < days_from_civil(1, 1, 1) * 86400 || t >= days_from_civil(10000, 1, 1) * 86400) return -1;
     *out = t;
     return 0;
 }

@@ -15,7 +15,8 @@
 
 /* Parses an RFC 3339 date-time ("2016-02-27T00:00:00Z", "...T02:00:00+02:00",
  * fractional seconds allowed and truncated) or a full date "2016-02-27" (midnight
- * UTC). Returns 0 and sets *out, or -1 if s is not such a time. */
+ * UTC). The instant must fall in the years 0001..9999 (UTC). Returns 0 and sets
+ * *out, or -1 if s is not such a time. */
 int tr_time_parse(const char *s, int64_t *out);
 
 /* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into buf (TR_TIME_BUFSZ bytes); returns buf. */

@@ -178,6 +178,13 @@ out:
     return rc;
 }
 
+bool tr_agreement_visible(const tr_agreement *a, const tr_party *viewer) {
+    if (tr_vis_allows(&a->vis, NULL, a->created_by, viewer)) return true;
+    for (size_t i = 0; i < a->nparties; i++)
+        if (strcmp(a->parties[i], viewer->name) == 0) return true;
+    return false;
+}
+
 bool tr_agreement_in_force(const tr_agreement *a, int64_t t) {
     return a->start <= t && t < a->end;
 }

@@ -202,6 +202,10 @@ typedef struct tr_agreement {
  * names valid and not repeated; provisions have text and a known status. */
 int tr_agreement_parse(const json_t *body, tr_agreement *out, tr_err *err);
 
+/* True if viewer (NULL = the system) may read the agreement: its visibility allows
+ * it, or the viewer is one of its parties. */
+bool tr_agreement_visible(const tr_agreement *a, const tr_party *viewer);
+
 /* True if the agreement is in force at t (start <= t < end). */
 bool tr_agreement_in_force(const tr_agreement *a, int64_t t);
 

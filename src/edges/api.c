@@ -250,7 +250,7 @@ static int h_agreement_get(http_req *rq, http_resp *rs, tr_err *err) {
     tr_agreement a;
     if (store_agreement_get(rq->c->store, id, &a, err)) return err->code;
     int rc = TR_OK;
-    if (!tr_vis_allows(&a.vis, NULL, a.created_by, &rq->party))
+    if (!tr_agreement_visible(&a, &rq->party))
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
     else
         rs->json = tr_agreement_to_json(&a);
@@ -270,7 +270,7 @@ typedef struct ag_page {
 
 static int collect_agreement(tr_agreement *a, void *ctx) {
     ag_page *pg = ctx;
-    if (a->id <= pg->after || !tr_vis_allows(&a->vis, NULL, a->created_by, pg->viewer)) return TR_OK;
+    if (a->id <= pg->after || !tr_agreement_visible(a, pg->viewer)) return TR_OK;
     if (pg->has_at && !tr_agreement_in_force(a, pg->at)) return TR_OK;
     if (pg->n == pg->limit) {
         pg->more = true;

@@ -194,7 +194,7 @@ int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const t
     geo_index_query_point(e->index, lon, lat, visit_area, &q);
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
         const tr_agreement *ag = e->agreements[i];
-        if (!tr_agreement_in_force(ag, t) || !tr_vis_allows(&ag->vis, NULL, ag->created_by, viewer))
+        if (!tr_agreement_in_force(ag, t) || !tr_agreement_visible(ag, viewer))
             continue;
         if (!in_zones(ag, out)) continue;
         if (grow(&out->agreements, &out->cap_agreements, out->nagreements + 1, sizeof *out->agreements))
