@@ -6,6 +6,7 @@
  * place and time. Every read applies the visibility rule (domain.h tr_vis_allows):
  * what a party may not see answers 404, exactly as if it did not exist.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -136,13 +137,15 @@ static int h_area_update(http_req *rq, http_resp *rs, tr_err *err) {
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     int expect = 0;
     const char *im = http_header(rq, "If-Match");
-    if (im) {
-        const char *p = im[0] == 'W' && im[1] == '/' ? im + 2 : im;
-        if (*p == '"') p++;
+    if (im && strcmp(im, "*") != 0) { /* "*": any current version */
+        const char *p = im[0] == '"' ? im + 1 : im;
         char *end;
+        errno = 0;
         long v = strtol(p, &end, 10);
-        if (v <= 0 || (*end && *end != '"'))
-            return tr_fail(err, TR_EINVAL, "If-Match", "expected the area's ETag, e.g. \"3\"");
+        bool quoted = im[0] == '"';
+        if (v <= 0 || v > INT32_MAX || errno || !isdigit((unsigned char)*p) ||
+            strcmp(end, quoted ? "\"" : "") != 0)
+            return tr_fail(err, TR_EINVAL, "If-Match", "expected one strong ETag of the area, e.g. \"3\", or *");
         expect = (int)v;
     }
     if (centre_area_update(rq->c, &rq->party, id, expect, rq->json, &rs->json, err)) return err->code;
@@ -176,13 +179,14 @@ static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
 static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    tr_area a;
-    if (area_visible(rq, id, 0, &a, err)) return err->code;
-    tr_area_clear(&a);
     json_t *features = json_array();
-    if (store_area_history(rq->c->store, id, features, err)) {
+    if (store_area_history(rq->c->store, id, &rq->party, features, err)) {
         json_decref(features);
         return err->code;
+    }
+    if (json_array_size(features) == 0) { /* missing, or no version visible: the same answer */
+        json_decref(features);
+        return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
     }
     rs->json = json_pack("{s:s, s:I, s:o}", "type", "FeatureCollection", "area_id", (json_int_t)id, "features", features);
     return TR_OK;

@@ -94,12 +94,15 @@ fail:
     return false;
 }
 
-/* Finds the route; *path_known tells a 405 from a 404. */
-static const http_route *route_find(const char *method, const char *path, char **params, bool *path_known) {
-    *path_known = false;
+/* Finds the route; when the path is known but not the method, fills allow with the
+ * methods it takes ("GET, PUT"), which tells a 405 from a 404 (allow empty). */
+static const http_route *route_find(const char *method, const char *path, char **params, char *allow,
+                                    size_t allow_len) {
+    allow[0] = '\0';
     for (size_t i = 0; i < api_nroutes; i++) {
         if (!match(api_routes[i].pattern, path, params)) continue;
-        *path_known = true;
+        size_t n = strlen(allow);
+        snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", api_routes[i].method);
         if (strcmp(api_routes[i].method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(api_routes[i].method, "GET") == 0))
             return &api_routes[i];
@@ -114,7 +117,7 @@ static const http_route *route_find(const char *method, const char *path, char *
 /* ---- responses ---- */
 
 static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len,
-                 const http_resp *rs) {
+                 const http_resp *rs, const char *allow) {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(buf);
@@ -126,6 +129,7 @@ static int queue(req_state *st, int status, const char *ctype, char *buf, size_t
     if (status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
     if (rs && rs->etag[0]) MHD_add_response_header(r, "ETag", rs->etag);
     if (rs && rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
+    if (allow && allow[0]) MHD_add_response_header(r, "Allow", allow);
     int ret = MHD_queue_response(st->rq.conn, (unsigned)status, r);
     MHD_destroy_response(r);
     st->status = status;
@@ -134,8 +138,8 @@ static int queue(req_state *st, int status, const char *ctype, char *buf, size_t
     return ret;
 }
 
-/* Answers with an RFC 9457 problem built from err. */
-static int queue_problem(req_state *st, const tr_err *err) {
+/* Answers with an RFC 9457 problem built from err (allow: the Allow header of a 405). */
+static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
     int status = tr_code_http_status(err->code);
     json_t *p = json_object();
     char type[96];
@@ -156,7 +160,7 @@ static int queue_problem(req_state *st, const tr_err *err) {
     if (st->rq.path) json_object_set_new(p, "instance", json_string(st->rq.path));
     char *body = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    return queue(st, status, "application/problem+json", body, strlen(body), NULL);
+    return queue(st, status, "application/problem+json", body, strlen(body), NULL, allow);
 }
 
 static int queue_resp(req_state *st, http_resp *rs) {
@@ -171,7 +175,7 @@ static int queue_resp(req_state *st, http_resp *rs) {
         rs->text = NULL;
     }
     const char *ctype = rs->content_type ? rs->content_type : "application/json";
-    return queue(st, rs->status ? rs->status : 200, ctype, buf, len, rs);
+    return queue(st, rs->status ? rs->status : 200, ctype, buf, len, rs, NULL);
 }
 
 /* ---- the checks before a handler ---- */
@@ -261,7 +265,7 @@ static int dispatch(req_state *st) {
     } else {
         rc = r->fn(&st->rq, &rs, &err);
     }
-    int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem(st, &err);
+    int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem(st, &err, NULL);
     json_decref(rs.json);
     free(rs.text);
     return ret;
@@ -285,18 +289,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->rq.path = url;
         st->rq.c = srv->c;
         st->rq.srv = srv;
-        bool known;
-        st->rq.route = route_find(method, url, st->rq.params, &known);
+        char allow[64];
+        st->rq.route = route_find(method, url, st->rq.params, allow, sizeof allow);
         tr_err err = {0};
         if (!st->rq.route) {
-            if (known) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s", method, url);
+            if (allow[0]) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
             else tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
-            return queue_problem(st, &err) == MHD_YES ? MHD_YES : MHD_NO;
+            return queue_problem(st, &err, allow) == MHD_YES ? MHD_YES : MHD_NO;
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > srv->o.body_limit) {
             tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", srv->o.body_limit);
-            return queue_problem(st, &err) == MHD_YES ? MHD_YES : MHD_NO;
+            return queue_problem(st, &err, NULL) == MHD_YES ? MHD_YES : MHD_NO;
         }
         return MHD_YES;
     }

@@ -203,7 +203,7 @@ int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const t
             out->agreements[out->nagreements++] = ag;
     }
     pthread_rwlock_unlock(&e->lock);
-    qsort(out->areas, out->nareas, sizeof *out->areas, cmp_area);
+    if (out->nareas > 1) qsort(out->areas, out->nareas, sizeof *out->areas, cmp_area);
     return q.rc;
 }
 

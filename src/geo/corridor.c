@@ -160,7 +160,7 @@ int geo__corridor_draft(const double *xy, size_t n, double width_m, geo_draft *o
     free(pxy);
     if (poly == NULL || GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON || GEOSisEmpty_r(h, poly)) {
         if (poly != NULL) GEOSGeom_destroy_r(h, poly);
-        return tr_fail(err, TR_EINTERNAL, "coordinates", "the corridor could not be buffered: %s",
+        return tr_fail(err, TR_EINVAL, "coordinates", "the corridor could not be buffered: %s",
                        geo__geos_error());
     }
     geo_draft d = {0};

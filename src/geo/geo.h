@@ -31,6 +31,7 @@ typedef struct geo_limits {
 
 #define GEO_DEFAULT_MAX_VERTICES 100000
 #define GEO_DEFAULT_MAX_WIDTH_M 100000.0
+#define GEO_MIN_WIDTH_M 1.0   /* narrowest corridor accepted, whatever the limits */
 
 /* An areal footprint: one or more polygons with holes. Opaque. */
 typedef struct geo_shape geo_shape;

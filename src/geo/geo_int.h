@@ -32,8 +32,8 @@ typedef struct geo_ring {
     uint32_t nslab;              /* horizontal slabs in the index, 0 = no index */
     double y0;                   /* lower edge of slab 0 (the ring's miny) */
     double inv_h;                /* slabs per degree of latitude */
-    uint32_t *slab_start;        /* nslab + 1 offsets into slab_edge */
-    uint32_t *slab_edge;         /* edge numbers, grouped by slab */
+    uint32_t *slab_start;        /* nslab + 1 offsets (in edges) into slab_seg */
+    double *slab_seg;            /* copies of the edges (x1, y1, x2, y2), grouped by slab */
 } geo_ring;
 
 struct geo_shape {
@@ -95,7 +95,7 @@ int geo__geos_check(GEOSContextHandle_t h, const GEOSGeometry *g, const char *fi
 int geo__draft_validate(const geo_draft *d, bool multi, tr_err *err);
 
 /* corridor.c — Buffers the line xy[0..n) (lon/lat) by width_m / 2 into a draft with
- * one polygon. Returns 0, TR_EINVAL (corridor unusable) or TR_ENOMEM/TR_EINTERNAL. */
+ * one polygon. Returns 0, TR_EINVAL (corridor unusable) or TR_ENOMEM. */
 int geo__corridor_draft(const double *xy, size_t n, double width_m, geo_draft *out,
                         tr_err *err);
 

@@ -11,6 +11,7 @@
  *     and lat in range), rings checked for size and closure;
  *  4. GEOS checks OGC validity (geos_ctx.c), or the line is buffered (corridor.c);
  *  5. shape.c builds the immutable shape.
+ * Members other than type, coordinates and bbox are refused (field: the member).
  * Error fields are paths relative to the geometry object: "type",
  * "coordinates[0][3]" (one position), "coordinates[0]" (one ring), "coordinates"
  * (the nesting or the whole geometry), "width_m" (the corridor width argument).
@@ -113,6 +114,12 @@ static int read_position(reader *rd, const json_t *p, int level, double *out) {
         return fail_at(rd, level, "a position must be an array of 2 or 3 numbers "
                                   "[lon, lat] or [lon, lat, altitude]");
     size_t n = json_array_size(p);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        if (json_is_array(json_array_get(p, i))) {
+            rd->idx[level] = i;
+            return fail_nesting(rd, level + 1);
+        }
+    }
     if (n < 2 || n > 3) {
         snprintf(msg, sizeof msg, "a position must have 2 or 3 numbers [lon, lat(, altitude)], "
                  "found %zu elements", n);
@@ -121,10 +128,6 @@ static int read_position(reader *rd, const json_t *p, int level, double *out) {
     double v[3];
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(p, i);
-        if (json_is_array(e)) {
-            rd->idx[level] = i;
-            return fail_nesting(rd, level + 1);
-        }
         if (!json_is_number(e)) {
             snprintf(msg, sizeof msg, "position element %zu is not a number", i);
             return fail_at(rd, level, msg);
@@ -237,7 +240,41 @@ static int read_coordinates(reader *rd, const json_t *geometry) {
     return rc;
 }
 
-/* Pass 1a: finds the geometry's "type" member (as a string) in *type. */
+/* A bbox member (RFC 7946 section 5) must be an array of 4 or 6 finite numbers. */
+static int check_bbox(const json_t *b, tr_err *err) {
+    size_t n = json_array_size(b);
+    if (!json_is_array(b) || (n != 4 && n != 6))
+        return tr_fail(err, TR_EINVAL, "bbox", "bbox must be an array of 4 (or 6) numbers");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(b, i);
+        if (!json_is_number(v) || !isfinite(json_number_value(v)))
+            return tr_fail(err, TR_EINVAL, "bbox", "bbox element %zu is not a finite number", i);
+    }
+    return 0;
+}
+
+/* Only type, coordinates and bbox may appear: a geometry with other members (crs,
+ * a misspelt key) is more likely misread than meant. */
+static int check_members(const json_t *geometry, tr_err *err) {
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)geometry, key, v) {
+        if (strcmp(key, "type") == 0 || strcmp(key, "coordinates") == 0) continue;
+        if (strcmp(key, "bbox") == 0) {
+            int rc = check_bbox(v, err);
+            if (rc != 0) return rc;
+            continue;
+        }
+        if (strcmp(key, "crs") == 0)
+            return tr_fail(err, TR_EINVAL, "crs", "crs is not part of GeoJSON (RFC 7946): "
+                           "coordinates are always WGS 84 longitude, latitude");
+        return tr_fail(err, TR_EINVAL, key, "unknown member '%.40s' in a geometry object "
+                       "(allowed: type, coordinates, bbox)", key);
+    }
+    return 0;
+}
+
+/* Pass 1a: checks the members and finds the "type" member (as a string) in *type. */
 static int read_type(const json_t *geometry, const char **type, tr_err *err) {
     if (!json_is_object(geometry))
         return tr_fail(err, TR_EINVAL, "", "geometry must be a JSON object");
@@ -265,6 +302,9 @@ static int check_width(const kind *k, double width_m, const geo_limits *lim, tr_
     if (!(width_m > 0))
         return tr_fail(err, TR_EINVAL, "width_m",
                        "a LineString corridor needs width_m > 0 (the full width in metres)");
+    if (width_m < GEO_MIN_WIDTH_M)
+        return tr_fail(err, TR_EINVAL, "width_m", "width_m %g is too small: a corridor is at "
+                       "least %g m wide", width_m, GEO_MIN_WIDTH_M);
     if (width_m > lim->max_width_m)
         return tr_fail(err, TR_EINVAL, "width_m", "width_m %g exceeds the limit of %g m",
                        width_m, lim->max_width_m);
@@ -312,6 +352,7 @@ int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_lim
                        "unsupported geometry type '%.40s' (expected Polygon, MultiPolygon, "
                        "or LineString with width_m)", type);
     if ((rc = check_width(rd.k, width_m, lim, err)) != 0) return rc;
+    if ((rc = check_members(geometry, err)) != 0) return rc;
     if ((rc = read_coordinates(&rd, geometry)) != 0) return rc;
     if (rd.k->corridor) return build_corridor(&rd, width_m, out);
     rc = geo__draft_validate(&rd.d, rd.k->depth == 3, err);
@@ -329,6 +370,7 @@ int geo_point_from_geojson(const json_t *geometry, double *lon, double *lat, tr_
     if (rc != 0) return rc;
     if (strcmp(type, "Point") != 0)
         return tr_fail(err, TR_EINVAL, "type", "expected a Point, got '%.40s'", type);
+    if ((rc = check_members(geometry, err)) != 0) return rc;
     const json_t *c = json_object_get(geometry, "coordinates");
     if (c == NULL) return tr_fail(err, TR_EINVAL, "coordinates", "missing coordinates member");
     reader rd = {.k = &point, .err = err};

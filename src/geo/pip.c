@@ -15,14 +15,16 @@
  * an exact expansion fallback for near-collinear cases.
  *
  * Rings with more than GEO_SLAB_MIN_EDGES edges carry a slab index: the ring's
- * y-range is cut into equal horizontal slabs and each slab lists the edges whose
- * closed y-range meets it. A query reads one slab: O(1 + k) for k edges in the slab.
+ * y-range is cut into equal horizontal slabs (about one per edge) and each slab holds
+ * copies of the edges whose closed y-range meets it, contiguous in memory. A query
+ * reads one slab: O(1 + k) for the k edges in it (4 to 6 on the OCHA boundaries).
  * The slab of a y is floor((y - y0) * inv_h) clamped; this is monotone in y, so an
  * edge with ymin <= y <= ymax is always listed in the slab of y.
  */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "geo/geo_int.h"
 
@@ -116,14 +118,14 @@ int geo__orient(double ax, double ay, double bx, double by, double cx, double cy
  * point is on the edge; otherwise adds the edge's crossing to *cross. */
 static inline bool edge_test(const double *e, double px, double py, unsigned *cross) {
     double x1 = e[0], y1 = e[1], x2 = e[2], y2 = e[3];
-    if (x1 < px && x2 < px) return false;
     bool above1 = y1 > py, above2 = y2 > py;
-    if (above1 == above2) {
+    if (above1 == above2) { /* no crossing; only a vertex or a horizontal edge can hit */
         if (y2 != py) return false;
         if (x2 == px) return true;
         double lo = x1 < x2 ? x1 : x2, hi = x1 < x2 ? x2 : x1;
         return y1 == py && px >= lo && px <= hi;
     }
+    if (x1 < px && x2 < px) return false;
     if (x1 > px && x2 > px) {
         (*cross)++;
         return false;
@@ -151,10 +153,10 @@ static int ring_locate(const geo_ring *r, double px, double py) {
             if (edge_test(e, px, py, &cross)) return -1;
     } else {
         uint32_t k = slab_of(r, py);
-        const uint32_t *it = r->slab_edge + r->slab_start[k];
-        const uint32_t *end = r->slab_edge + r->slab_start[k + 1];
-        for (; it < end; it++)
-            if (edge_test(r->xy + 2 * (size_t)*it, px, py, &cross)) return -1;
+        const double *e = r->slab_seg + 4 * (size_t)r->slab_start[k];
+        const double *end = r->slab_seg + 4 * (size_t)r->slab_start[k + 1];
+        for (; e < end; e += 4)
+            if (edge_test(e, px, py, &cross)) return -1;
     }
     return (int)(cross & 1);
 }
@@ -189,10 +191,10 @@ static size_t slab_entries(const geo_ring *r, double inv_h, uint32_t nslab) {
     return total;
 }
 
-/* Picks a slab count: about one slab per two edges, halved while long edges that
- * span many slabs would push the entries past the budget. */
+/* Picks a slab count: one slab per edge, halved while long edges that span many
+ * slabs would push the entries past the budget. */
 static uint32_t pick_slabs(const geo_ring *r, double height) {
-    uint32_t nslab = r->n / 2;
+    uint32_t nslab = r->n;
     while (nslab > 4 &&
            slab_entries(r, nslab / height, nslab) > (size_t)SLAB_BUDGET * r->n)
         nslab /= 2;
@@ -210,10 +212,10 @@ int geo__ring_index(geo_ring *r) {
     size_t total = slab_entries(&t, t.inv_h, nslab);
     if (total > UINT32_MAX) return 0; /* cannot happen under the budget; scan instead */
     t.slab_start = calloc((size_t)nslab + 1, sizeof *t.slab_start);
-    t.slab_edge = malloc(total * sizeof *t.slab_edge);
-    if (t.slab_start == NULL || t.slab_edge == NULL) {
+    t.slab_seg = malloc(total * 4 * sizeof *t.slab_seg);
+    if (t.slab_start == NULL || t.slab_seg == NULL) {
         free(t.slab_start);
-        free(t.slab_edge);
+        free(t.slab_seg);
         return TR_ENOMEM;
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -222,7 +224,8 @@ int geo__ring_index(geo_ring *r) {
             uint32_t lo = slab_of(&t, ya < yb ? ya : yb), hi = slab_of(&t, ya < yb ? yb : ya);
             for (uint32_t k = lo; k <= hi; k++) {
                 if (pass == 0) t.slab_start[k + 1]++;
-                else t.slab_edge[t.slab_start[k]++] = i;
+                else memcpy(t.slab_seg + 4 * (size_t)t.slab_start[k]++, r->xy + 2 * (size_t)i,
+                            4 * sizeof(double));
             }
         }
         if (pass == 0)
@@ -237,8 +240,9 @@ int geo__ring_index(geo_ring *r) {
 
 void geo__ring_free(geo_ring *r) {
     free(r->slab_start);
-    free(r->slab_edge);
-    r->slab_start = r->slab_edge = NULL;
+    free(r->slab_seg);
+    r->slab_start = NULL;
+    r->slab_seg = NULL;
     r->nslab = 0;
 }
 

@@ -149,7 +149,7 @@ int centre__actor_add_tx(centre *c, const char *name, const char *full_name, tr_
     tr_err ignored;
     if (store_party_get(c->store, name, &p, &ignored) == TR_OK)
         return tr_fail(err, TR_ECONFLICT, "name", "'%s' is a party's name", name);
-    return store_actor_ensure(c->store, name, full_name, tr_time_now(), err);
+    return store_actor_insert(c->store, name, full_name, tr_time_now(), err);
 }
 
 int centre_actor_add(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {

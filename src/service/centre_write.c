@@ -69,7 +69,7 @@ int centre_area_update(centre *c, const tr_party *by, int64_t id, int expect_ver
     return area_write(c, by, id, expect_version, feature, out, err);
 }
 
-static int agreement_refs(centre *c, const tr_agreement *a, tr_err *err) {
+static int agreement_refs(centre *c, const tr_party *by, const tr_agreement *a, tr_err *err) {
     char f[64];
     for (size_t i = 0; i < a->nparties; i++) {
         snprintf(f, sizeof f, "parties[%zu]", i);
@@ -80,10 +80,12 @@ static int agreement_refs(centre *c, const tr_agreement *a, tr_err *err) {
         if (centre__check_actor(c, a->excluded[i], f, err)) return TR_EINVAL;
     }
     for (size_t i = 0; i < a->nzones; i++) {
-        int v;
+        tr_area z;
         snprintf(f, sizeof f, "zones[%zu]", i);
-        if (store_area_current_version(c->store, a->zones[i], &v, NULL))
-            return tr_fail(err, TR_EINVAL, f, "there is no area %lld", (long long)a->zones[i]);
+        bool seen = store_area_get(c->store, a->zones[i], 0, &z, NULL) == TR_OK &&
+                    tr_vis_allows(&z.vis, z.party, z.created_by, by);
+        tr_area_clear(&z);
+        if (!seen) return tr_fail(err, TR_EINVAL, f, "there is no area %lld", (long long)a->zones[i]);
     }
     for (size_t i = 0; i < a->nprovisions; i++) {
         snprintf(f, sizeof f, "provisions[%zu].responsible", i);
@@ -96,7 +98,7 @@ static int agreement_refs(centre *c, const tr_agreement *a, tr_err *err) {
 int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
                                json_t **out, tr_err *err) {
     int rc = tr_agreement_may_write(by, err);
-    if (rc == TR_OK) rc = agreement_refs(c, a, err);
+    if (rc == TR_OK) rc = agreement_refs(c, by, a, err);
     if (rc) return rc;
     a->created_by = strdup(by->name);
     a->created_at = tr_time_now();

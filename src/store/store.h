@@ -55,7 +55,8 @@ int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err);
 /* [{name, role, full_name, created_at, revoked_at}] ordered by name. */
 int store_party_list(store *s, json_t **out, tr_err *err);
 
-int store_actor_ensure(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
+/* Records a new actor; TR_ECONFLICT if the name is taken. */
+int store_actor_insert(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
 int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err);
 int store_actor_list(store *s, json_t **out, tr_err *err);
 
@@ -86,8 +87,9 @@ typedef struct store_area_filter {
 /* Appends matching versions as Features to `features` (ordered by area id); sets
  * *next to the cursor of the next page or 0 when this was the last. */
 int store_area_list(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err);
-/* Appends every version of one area as Features, oldest first. */
-int store_area_history(store *s, int64_t id, json_t *features, tr_err *err);
+/* Appends every version of one area that viewer may see (NULL: all) as Features,
+ * oldest first. */
+int store_area_history(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err);
 /* Calls fn for every area version in (id, version) order; fn owns nothing: the value
  * is cleared after fn returns unless fn zeroes it (taking its contents). */
 int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err);

@@ -115,6 +115,7 @@ static const char SQL_AG_GET[] =
     "SELECT id, version, doc, created_by, created_at FROM agreement WHERE id = ?";
 
 int store_agreement_get(store *s, int64_t id, tr_agreement *out, tr_err *err) {
+    memset(out, 0, sizeof *out);
     sqlite3_stmt *st = store__prep(s, SQL_AG_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);

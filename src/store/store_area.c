@@ -136,12 +136,18 @@ static const char SQL_AREA_GET[] =
     " WHERE v.area_id = ?1 AND v.version = CASE WHEN ?2 = 0 THEN a.version ELSE ?2 END";
 
 int store_area_get(store *s, int64_t id, int version, tr_area *out, tr_err *err) {
+    memset(out, 0, sizeof *out);
     sqlite3_stmt *st = store__prep(s, SQL_AREA_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, version);
     int rc = sqlite3_step(st) == SQLITE_ROW ? read_area(st, out) : TR_ENOTFOUND;
     sqlite3_reset(st);
+    if (rc == TR_ENOTFOUND && version > 0) {
+        int cur;
+        if (store_area_current_version(s, id, &cur, NULL) == TR_OK)
+            return tr_fail(err, TR_ENOTFOUND, "version", "area %lld has versions 1 to %d", (long long)id, cur);
+    }
     if (rc == TR_ENOTFOUND) return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
     if (rc) tr_area_clear(out);
     return rc ? tr_fail(err, rc, "", "area %lld is unreadable", (long long)id) : TR_OK;
@@ -212,12 +218,13 @@ int store_area_list(store *s, const store_area_filter *f, json_t *features, int6
 }
 
 static const char SQL_AREA_HISTORY[] =
-    "SELECT " AREA_COLS " FROM area_version v WHERE v.area_id = ? ORDER BY v.version";
+    "SELECT " AREA_COLS " FROM area_version v WHERE v.area_id = ?1 AND " VISIBLE_SQL " ORDER BY v.version";
 
-int store_area_history(store *s, int64_t id, json_t *features, tr_err *err) {
+int store_area_history(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_AREA_HISTORY, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
+    if (viewer && !tr_party_is_privileged(viewer)) store__bind_text(st, 10, viewer->name);
     while (sqlite3_step(st) == SQLITE_ROW) {
         tr_area a;
         if (read_area(st, &a) == TR_OK) json_array_append_new(features, tr_area_to_feature(&a));

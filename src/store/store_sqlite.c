@@ -348,17 +348,17 @@ int store_party_list(store *s, json_t **out, tr_err *err) {
     return TR_OK;
 }
 
-static const char SQL_ACTOR_ENSURE[] =
-    "INSERT INTO actor(name, full_name, created_at) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET "
-    "full_name = coalesce(excluded.full_name, actor.full_name)";
+static const char SQL_ACTOR_ENSURE[] = "INSERT INTO actor(name, full_name, created_at) VALUES (?,?,?)";
 
-int store_actor_ensure(store *s, const char *name, const char *full_name, int64_t now, tr_err *err) {
+int store_actor_insert(store *s, const char *name, const char *full_name, int64_t now, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_ACTOR_ENSURE, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
     store__bind_text(st, 2, full_name);
     sqlite3_bind_int64(st, 3, now);
-    return store__step_done(s, st, "recording the actor", err);
+    int rc = store__step_done(s, st, "recording the actor", err);
+    if (rc == TR_ECONFLICT) return tr_fail(err, TR_ECONFLICT, "name", "an actor named '%s' already exists", name);
+    return rc;
 }
 
 static const char SQL_ACTOR_EXISTS[] = "SELECT 1 FROM actor WHERE name = ?";

@@ -1,0 +1,834 @@
+"""docs/openapi.yaml against the route table and against a real server.
+
+1. The (METHOD, path) pairs and roles (x-roles) in the spec equal `truce routes`.
+2. The spec is a structurally valid OpenAPI 3.1 document: every $ref resolves, every
+   schema is a valid JSON Schema 2020-12 schema, statuses agree with the route's shape.
+3. Every route is called on a real `truce serve` with a success and with each documented
+   error status (all but 500, which cannot be provoked from outside); every answer's
+   status must be documented for its route, its Content-Type must be the documented
+   media type, its body must validate (JSON Schema 2020-12) against the documented schema
+   and its required headers must be there. Success request bodies are validated against
+   the documented request schema too.
+
+Needs python3-yaml and python3-jsonschema (Debian).
+"""
+import fcntl
+import http.client
+import json
+import os
+import re
+import resource
+import socket
+import struct
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+import jsonschema
+import yaml
+
+from harness import BIN, ROOT, Response, Server, ServerTest, feature, main, polygon, run_cli
+
+SPEC_PATH = os.path.join(ROOT, "docs", "openapi.yaml")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+ALL_ROLES = ["admin", "monitor", "guarantor", "belligerent", "observer", "humanitarian", "mine_action"]
+# One party per role (plus a second belligerent), created with `truce party add`.
+PARTIES = {"admin": "admin", "JMC": "monitor", "Russia": "guarantor", "SAA": "belligerent",
+           "Opposition": "belligerent", "Kazakhstan": "observer", "UNOCHA": "humanitarian", "IAMC": "mine_action"}
+BY_ROLE = {"admin": "admin", "monitor": "JMC", "guarantor": "Russia", "belligerent": "SAA",
+           "observer": "Kazakhstan", "humanitarian": "UNOCHA", "mine_action": "IAMC"}
+BODY_LIMIT = 16384
+# Statuses the spec documents that cannot be provoked deterministically from outside.
+NOT_PROVOKED = {"500"}
+
+
+def load_spec():
+    with open(SPEC_PATH) as f:
+        return yaml.safe_load(f)
+
+
+def escape(token):
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def resolve_pointer(doc, pointer):
+    """The node at a JSON pointer ("/components/schemas/X") in doc; KeyError if absent."""
+    node = doc
+    if pointer in ("", "/"):
+        return node
+    for tok in pointer.lstrip("/").split("/"):
+        tok = urllib.parse.unquote(tok).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            node = node[int(tok)]
+        elif isinstance(node, dict) and tok in node:
+            node = node[tok]
+        else:
+            raise KeyError("%s: no %r" % (pointer, tok))
+    return node
+
+
+def deref(doc, node, pointer):
+    """Follows local $refs from node (found at pointer); returns (node, pointer)."""
+    seen = set()
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#") or ref in seen:
+            raise AssertionError("unresolvable or cyclic $ref %r at %s" % (ref, pointer))
+        seen.add(ref)
+        pointer = ref[1:]
+        node = resolve_pointer(doc, pointer)
+    return node, pointer
+
+
+def operations(spec):
+    """Yields (METHOD, path, operation, path item)."""
+    for path, item in spec["paths"].items():
+        for m, op in item.items():
+            if m in METHODS:
+                yield m.upper(), path, op, item
+
+
+def query_params(spec, path, method):
+    item = spec["paths"][path]
+    out = {}
+    for base, params in (("/paths/%s" % escape(path), item.get("parameters", [])),
+                         ("/paths/%s/%s" % (escape(path), method.lower()),
+                          item[method.lower()].get("parameters", []))):
+        for i, p in enumerate(params):
+            p, _ = deref(spec, p, "%s/parameters/%d" % (base, i))
+            if p["in"] == "query":
+                out[p["name"]] = p
+    return out
+
+
+class SchemaChecker:
+    """Validates instances against schemas at JSON pointers of the spec (Draft 2020-12).
+
+    The validator's root schema carries the spec's components and paths, so that the
+    spec's own "#/components/..." references resolve with any jsonschema version."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.cache = {}
+
+    def validator(self, pointer):
+        v = self.cache.get(pointer)
+        if v is None:
+            root = {"$ref": "#" + pointer, "components": self.spec["components"], "paths": self.spec["paths"]}
+            v = self.cache[pointer] = jsonschema.Draft202012Validator(root)
+        return v
+
+    def errors(self, pointer, instance):
+        return sorted(self.validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
+
+    def check(self, pointer, instance, what):
+        errs = self.errors(pointer, instance)
+        if errs:
+            raise AssertionError("%s does not match the schema at %s:\n%s\ninstance: %s" % (
+                what, pointer, "\n".join("  %s: %s" % ("/".join(map(str, e.absolute_path)), e.message)
+                                         for e in errs[:8]), json.dumps(instance)[:1500]))
+
+
+class SpecTest(unittest.TestCase):
+    """The document itself, and its agreement with `truce routes`."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.spec = load_spec()
+
+    def route_table(self):
+        table = {}
+        for line in run_cli("routes").stdout.splitlines():
+            method, path, roles = line.split()
+            table[(method, path)] = roles
+        self.assertTrue(table, "truce routes printed nothing")
+        return table
+
+    def test_routes_and_roles_match_route_table(self):
+        table = self.route_table()
+        documented = {(m, p): op for m, p, op, _ in operations(self.spec)}
+        self.assertEqual(sorted(documented), sorted(table), "paths/methods differ from `truce routes`")
+        for (m, p), roles in table.items():
+            with self.subTest(route="%s %s" % (m, p)):
+                op = documented[(m, p)]
+                self.assertIn("x-roles", op)
+                if roles in ("open", "loopback"):
+                    self.assertEqual(op["x-roles"], roles)
+                    self.assertEqual(op.get("security"), [], "an open route must say security: []")
+                else:
+                    self.assertEqual(op["x-roles"], roles.split(","))
+                    self.assertNotIn("security", op, "a route with roles uses the global bearer security")
+                    self.assertIn("Roles: " + ", ".join(roles.split(",")) + ".", op.get("description", ""))
+
+    def test_statuses_follow_the_route_shape(self):
+        table = self.route_table()
+        for m, p, op, _ in operations(self.spec):
+            with self.subTest(route="%s %s" % (m, p)):
+                roles = table[(m, p)]
+                got = set(op["responses"])
+                has_roles = roles not in ("open", "loopback")
+                self.assertIn("400", got)  # unknown query parameters, on every route
+                self.assertEqual("401" in got, has_roles)
+                restricted = roles == "loopback" or (has_roles and sorted(roles.split(",")) != sorted(ALL_ROLES))
+                self.assertEqual("403" in got, restricted)
+                self.assertEqual("404" in got, "{id}" in p)
+                body = "requestBody" in op
+                self.assertEqual(body, m in ("POST", "PUT"))
+                self.assertEqual("413" in got, body)
+                self.assertEqual("415" in got, body)
+                self.assertTrue(any(s.startswith("2") for s in got))
+
+    def test_structure(self):
+        spec = self.spec
+        json.dumps(spec)  # no YAML-only values (dates, sets) hidden in the document
+        self.assertRegex(str(spec.get("openapi")), r"^3\.1\.\d+$")
+        self.assertIsInstance(spec["info"]["title"], str)
+        self.assertIsInstance(spec["info"]["version"], str)
+        self.assertIsInstance(spec["paths"], dict)
+        self.assertEqual(spec["components"]["securitySchemes"]["bearer"], {
+            **spec["components"]["securitySchemes"]["bearer"], "type": "http", "scheme": "bearer"})
+        self.assertEqual(spec["security"], [{"bearer": []}])
+        op_ids = [op["operationId"] for _, _, op, _ in operations(spec)]
+        self.assertEqual(len(op_ids), len(set(op_ids)), "operationIds must be unique")
+        tags = {t["name"] for t in spec.get("tags", [])}
+        for m, p, op, item in operations(spec):
+            with self.subTest(route="%s %s" % (m, p)):
+                self.assertTrue(p.startswith("/"))
+                self.assertTrue(op.get("responses"))
+                self.assertTrue(set(op.get("tags", [])) <= tags)
+                names = set(re.findall(r"\{([^}]+)\}", p))
+                declared = set()
+                for i, prm in enumerate(item.get("parameters", []) + op.get("parameters", [])):
+                    prm, _ = deref(spec, prm, "")
+                    self.assertIn(prm["in"], ("query", "header", "path", "cookie"))
+                    self.assertIn("schema", prm)
+                    if prm["in"] == "path":
+                        self.assertTrue(prm.get("required"), "path parameters are required")
+                        declared.add(prm["name"])
+                self.assertEqual(names, declared, "path template names vs path parameters")
+                for status, resp in op["responses"].items():
+                    self.assertRegex(status, r"^[1-5][0-9][0-9]$")
+                    resp, _ = deref(spec, resp, "")
+                    self.assertIn("description", resp)
+                    for mt, media in resp.get("content", {}).items():
+                        self.assertIn("schema", media, "%s %s" % (status, mt))
+                if "requestBody" in op:
+                    for mt, media in op["requestBody"]["content"].items():
+                        self.assertIn("schema", media)
+
+    def test_every_ref_resolves(self):
+        refs = []
+
+        def walk(node, where):
+            if isinstance(node, dict):
+                if "$ref" in node:
+                    refs.append((node["$ref"], where))
+                for k, v in node.items():
+                    walk(v, where + "/" + escape(str(k)))
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, "%s/%d" % (where, i))
+
+        walk(self.spec, "")
+        self.assertTrue(refs)
+        for ref, where in refs:
+            with self.subTest(ref=ref, at=where):
+                self.assertTrue(ref.startswith("#/"), "only local references are used")
+                resolve_pointer(self.spec, ref[1:])
+
+    def test_schemas_are_valid_json_schema(self):
+        for name, schema in self.spec["components"]["schemas"].items():
+            with self.subTest(schema=name):
+                jsonschema.Draft202012Validator.check_schema(schema)
+        checker = SchemaChecker(self.spec)
+        for name in self.spec["components"]["schemas"]:
+            checker.validator("/components/schemas/" + name)  # builds (and so resolves) each
+
+
+class OffLoopbackServer(Server):
+    """A `truce serve` listening on a given (non-loopback) address of this machine."""
+
+    def __init__(self, host):
+        self.host = host
+        super().__init__()
+
+    def start(self):
+        self.errlog = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--listen", "%s:0" % self.host],
+                                     stdout=subprocess.DEVNULL, stderr=self.errlog)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            self.errlog.seek(0)
+            m = re.search(r"listening on http://%s:(\d+)" % re.escape(self.host), self.errlog.read())
+            if m:
+                self.port = int(m.group(1))
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError("truce serve did not start: " + self.log())
+
+    def request(self, method, path, **kw):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        conn.request(method, path)
+        r = conn.getresponse()
+        resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode("utf-8", "replace"))
+        conn.close()
+        return resp
+
+
+def non_loopback_ipv4():
+    """An IPv4 address of this machine outside 127/8, or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for _, name in socket.if_nameindex():
+            try:
+                r = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))  # SIOCGIFADDR
+            except OSError:
+                continue
+            ip = socket.inet_ntoa(r[20:24])
+            if not ip.startswith("127."):
+                return ip
+    finally:
+        s.close()
+    return None
+
+
+class LiveTest(ServerTest):
+    """Every route on a real server, every answer checked against the spec."""
+    extra_args = ("--body-limit", str(BODY_LIMIT))
+    seen = set()          # (METHOD, path template, status) answered and checked
+    ran = set()           # test methods that ran (for the coverage check)
+    skipped_statuses = set()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.spec = load_spec()
+        cls.checker = SchemaChecker(cls.spec)
+        for name, role in PARTIES.items():
+            cls.srv.add_party(name, role)
+
+    def setUp(self):
+        LiveTest.ran.add(self._testMethodName)
+
+    # -- the one place where answers are checked --
+
+    def call(self, method, template, status, params=None, query=None, body=None, raw=None, party=None,
+             token=None, headers=None, content_type="application/json", field=None, bad_body=False, qs=None):
+        """Sends a request to the route (method, template) and checks the answer against the spec.
+
+        status: the status expected. field: the problem's expected `field`. bad_body: the
+        body is one the documented request schema must reject too. qs: a query string sent
+        as it is (instead of query, which is percent-encoded)."""
+        path = template
+        for k, v in (params or {}).items():
+            path = path.replace("{%s}" % k, urllib.parse.quote(str(v), safe=""))
+        url = path
+        if query:
+            url += "?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote, safe=",:")
+        elif qs:
+            url += "?" + qs
+        op = self.spec["paths"][template][method.lower()]
+        op_ptr = "/paths/%s/%s" % (escape(template), method.lower())
+        if body is not None and "requestBody" in op:
+            mt = content_type if content_type in op["requestBody"]["content"] else "application/json"
+            ptr = "%s/requestBody/content/%s/schema" % (op_ptr, escape(mt))
+            if bad_body:
+                self.assertTrue(self.checker.errors(ptr, body), "the request schema accepts a body the server "
+                                "must refuse: %s" % json.dumps(body))
+            elif 200 <= status < 300:
+                self.checker.check(ptr, body, "request body of %s %s" % (method, template))
+        r = self.srv.request(method, url, body=body, raw=raw, party=party, token=token, headers=headers,
+                             content_type=content_type)
+        self.assertEqual(r.status, status, "%s %s: %r" % (method, url, r))
+        self.assertIn(str(r.status), op["responses"], "%s %s answered %d, which the spec does not document"
+                      % (method, template, r.status))
+        resp, resp_ptr = deref(self.spec, op["responses"][str(r.status)], "%s/responses/%d" % (op_ptr, r.status))
+        self.check_answer(r, resp, resp_ptr, "%s %s %d" % (method, template, r.status), path, method)
+        if field is not None:
+            self.assertEqual(r.json.get("field"), field, r)
+        LiveTest.seen.add((method, template, str(r.status)))
+        return r
+
+    def check_answer(self, r, resp, resp_ptr, what, path, method="GET"):
+        content = resp.get("content", {})
+        ctype = r.headers.get("content-type", "")
+        if content:
+            self.assertIn(ctype, content, "%s: Content-Type %r is not documented (%s)" % (what, ctype, list(content)))
+            ptr = "%s/content/%s/schema" % (resp_ptr, escape(ctype))
+            if method == "HEAD":
+                self.assertEqual(r.body, "")
+            elif "json" in ctype:
+                self.checker.check(ptr, json.loads(r.body), what)
+            else:
+                self.checker.check(ptr, r.body, what)
+        else:
+            self.assertEqual(r.body, "", "%s: a body the spec does not document" % what)
+        for name, h in resp.get("headers", {}).items():
+            h, hptr = deref(self.spec, h, "%s/headers/%s" % (resp_ptr, escape(name)))
+            value = r.headers.get(name.lower())
+            if h.get("required"):
+                self.assertIsNotNone(value, "%s: missing header %s" % (what, name))
+            if value is not None:
+                self.checker.check(hptr + "/schema", value, "%s header %s" % (what, name))
+        if ctype == "application/problem+json":
+            p = r.json
+            self.assertEqual(p["status"], r.status)
+            self.assertEqual(p["instance"], path)
+            self.assertEqual(p["detail"], "%s: %s" % (p["field"], p["reason"]) if "field" in p else p["reason"])
+
+    def component_answer(self, r, name, path):
+        resp = self.spec["components"]["responses"][name]
+        self.check_answer(r, resp, "/components/responses/" + name, "%s (%s)" % (name, path), path)
+
+    # -- helpers that make data through the checked API --
+
+    def new_area(self, f, party="admin"):
+        return self.call("POST", "/v1/areas", 201, body=f, party=party).json
+
+    def new_agreement(self, body, party="admin"):
+        return self.call("POST", "/v1/agreements", 201, body=body, party=party).json
+
+    def ensure_actor(self, name, full_name=None):
+        known = [a for a in self.srv.get("/v1/actors", party="admin").json["items"] if a["name"] == name]
+        if known:
+            return known[0]
+        body = {"name": name} if full_name is None else {"name": name, "full_name": full_name}
+        return self.call("POST", "/v1/actors", 201, body=body, party="admin").json
+
+    # -- the routes --
+
+    def test_health_and_metrics(self):
+        r = self.call("GET", "/v1/health", 200)
+        self.assertEqual(r.json["status"], "ok")
+        self.call("GET", "/v1/health", 200, token="not-even-a-token")  # open: a token is not looked at
+        r = self.call("GET", "/metrics", 200)
+        self.assertIn("truce_http_requests_total", r.body)
+        self.call("GET", "/metrics", 400, query={"format": "json"}, field="format")
+
+    def test_me_parties_actors_read(self):
+        for role, name in BY_ROLE.items():
+            r = self.call("GET", "/v1/me", 200, party=name)
+            self.assertEqual(r.json, {"name": name, "role": role})
+        self.call("GET", "/v1/me", 401, field="Authorization")
+        self.call("GET", "/v1/me", 401, token="truce_" + "x" * 43, field="Authorization")
+        self.call("GET", "/v1/me", 401, headers={"Authorization": "Basic YWJjOmRlZg=="}, field="Authorization")
+        r = self.call("GET", "/v1/parties", 200, party="Kazakhstan")
+        self.assertEqual(sorted(p["name"] for p in r.json["items"]), sorted(PARTIES))
+        self.call("GET", "/v1/parties", 401)
+        self.ensure_actor("Nusra", "Jabhat al-Nusra")
+        r = self.call("GET", "/v1/actors", 200, party="SAA")
+        self.assertIn({"name": "Nusra", "full_name": "Jabhat al-Nusra"}, r.json["items"])
+        self.call("GET", "/v1/actors", 401)
+
+    def test_actor_add(self):
+        r = self.call("POST", "/v1/actors", 201, body={"name": "ISIS", "full_name": "Islamic State"}, party="JMC")
+        self.assertEqual(r.json, {"name": "ISIS", "full_name": "Islamic State"})
+        self.call("POST", "/v1/actors", 409, body={"name": "ISIS"}, party="admin", field="name")  # already there
+        self.call("POST", "/v1/actors", 400, body={"name": "-bad"}, party="admin", field="name", bad_body=True)
+        self.call("POST", "/v1/actors", 400, body={"name": "X", "colour": "red"}, party="admin", field="colour",
+                  bad_body=True)
+        self.call("POST", "/v1/actors", 400, body={"full_name": "nameless"}, party="admin", field="name",
+                  bad_body=True)
+        self.call("POST", "/v1/actors", 400, raw=b"{not json", party="admin")
+        self.call("POST", "/v1/actors", 400, raw=b"", party="admin")
+        self.call("POST", "/v1/actors", 401, body={"name": "Y"})
+        self.call("POST", "/v1/actors", 403, body={"name": "Y"}, party="Russia")
+        self.call("POST", "/v1/actors", 409, body={"name": "SAA"}, party="admin", field="name")
+        self.call("POST", "/v1/actors", 413, body={"name": "Y", "full_name": "x" * (BODY_LIMIT + 100)}, party="admin")
+        self.call("POST", "/v1/actors", 415, body={"name": "Y"}, party="admin", content_type="text/plain",
+                  field="Content-Type")
+
+    def test_area_create(self):
+        self.ensure_actor("ISIS")
+        f = feature(polygon(37.0, 36.0, 0.3), kind="control", party="Opposition", name="East Aleppo",
+                    description="illustrative", visibility="public")
+        a = self.new_area(f)
+        self.assertEqual(a["properties"]["version"], 1)
+        self.assertAlmostEqual(a["properties"]["area_km2"], 898.7, delta=5)
+        line = {"type": "LineString", "coordinates": [[37.20, 36.20], [37.10, 36.20]]}
+        c = self.new_area(feature(line, kind="corridor", name="Corridor", party="UNOCHA", width_m=1000,
+                                  valid_to="2017-01-01T00:00:00Z"), party="UNOCHA")
+        self.assertEqual(c["properties"]["width_m"], 1000)
+        multi = {"type": "MultiPolygon", "coordinates": [polygon(30.0, 30.0)["coordinates"],
+                                                         polygon(30.5, 30.0)["coordinates"]]}
+        self.new_area(feature(multi, kind="ceasefire_zone", name="Two squares"), party="JMC")
+        self.new_area(feature(polygon(38.5, 35.5, 0.2), kind="designated", actor="ISIS", name="ISIS pocket",
+                              visibility=["Russia", "SAA"]))
+        # The server's own rules, also expressed by the request schema.
+        self.call("POST", "/v1/areas", 400, body=feature(line, kind="corridor", name="No width"), party="admin",
+                  field="properties.width_m", bad_body=True)
+        self.call("POST", "/v1/areas", 400, body=feature(polygon(1, 1), kind="no_strike", name="W", width_m=5),
+                  party="admin", field="properties.width_m", bad_body=True)
+        self.call("POST", "/v1/areas", 400, body=feature(polygon(1, 1), kind="no_strike", name="X", colour="red"),
+                  party="admin", field="properties.colour", bad_body=True)
+        self.call("POST", "/v1/areas", 400, body=feature(polygon(1, 1), kind="control", name="Nobody's"),
+                  party="admin", field="properties.party", bad_body=True)
+        self.call("POST", "/v1/areas", 400, body=feature(polygon(1, 1), kind="region", name="R", party="SAA"),
+                  party="admin", field="properties.party", bad_body=True)
+        self.call("POST", "/v1/areas", 400, body=dict(feature(polygon(1, 1), kind="no_strike", name="I"), id=5),
+                  party="admin", field="id")
+        self.call("POST", "/v1/areas", 400, body=feature(polygon(1, 1), kind="no_strike", name="T",
+                                                          valid_from="yesterday"),
+                  party="admin", field="properties.valid_from", bad_body=True)
+        self.call("POST", "/v1/areas", 400, body=feature(polygon(1, 1), kind="control", name="P", party="Nobody"),
+                  party="admin", field="properties.party")
+        self.call("POST", "/v1/areas", 400, raw=b'{"type":"Feature","type":"Feature"}', party="admin")
+        self.call("POST", "/v1/areas", 401, body=f)
+        self.call("POST", "/v1/areas", 403, body=f, party="Kazakhstan")  # observers may not write
+        self.call("POST", "/v1/areas", 403, body=f, party="SAA", field="properties.party")  # not its own
+        self.call("POST", "/v1/areas", 403, body=feature(polygon(1, 1), kind="region", name="R"), party="Russia",
+                  field="properties.kind")
+        big = feature(polygon(1, 1), kind="no_strike", name="Big", description="x" * BODY_LIMIT)
+        self.call("POST", "/v1/areas", 413, body=big, party="admin")
+        self.call("POST", "/v1/areas", 415, body=f, party="admin", content_type="application/xml")
+        # application/geo+json is accepted as well as application/json
+        self.call("POST", "/v1/areas", 201, body=feature(polygon(2, 2), kind="no_strike", name="Geo"), party="admin",
+                  content_type="application/geo+json")
+
+    def test_area_413_without_content_length(self):
+        """A chunked body over the limit is refused once it has been read."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=60)
+        chunks = (b"x" * 4096 for _ in range(BODY_LIMIT // 4096 + 2))
+        conn.request("POST", "/v1/areas", body=chunks, encode_chunked=True,
+                     headers={"Authorization": "Bearer " + self.srv.tokens["admin"],
+                              "Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        resp = conn.getresponse()
+        r = Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode())
+        conn.close()
+        self.assertEqual(r.status, 413, r)
+        op = self.spec["paths"]["/v1/areas"]["post"]
+        resp_spec, ptr = deref(self.spec, op["responses"]["413"], "")
+        self.check_answer(r, resp_spec, ptr, "POST /v1/areas 413 (chunked)", "/v1/areas")
+
+    def test_area_read_update_history(self):
+        f1 = feature(polygon(36.0, 34.0, 0.2), kind="control", party="Opposition", name="Homs pocket",
+                     valid_from="2016-01-01T00:00:00Z")
+        a = self.new_area(f1)
+        aid = a["id"]
+        r = self.call("GET", "/v1/areas/{id}", 200, params={"id": aid}, party="Kazakhstan")
+        self.assertEqual(r.headers["etag"], '"1"')
+        # Optimistic concurrency: a stale If-Match is refused, the right one accepted.
+        f2 = feature(polygon(36.0, 34.0, 0.2), kind="control", party="SAA", name="Homs pocket",
+                     valid_from="2017-05-08T00:00:00Z")
+        self.call("PUT", "/v1/areas/{id}", 409, params={"id": aid}, body=f2, party="admin",
+                  headers={"If-Match": '"7"'}, field="If-Match")
+        r = self.call("PUT", "/v1/areas/{id}", 200, params={"id": aid}, body=dict(f2, id=aid), party="admin",
+                      headers={"If-Match": '"1"'})
+        self.assertEqual(r.json["properties"]["version"], 2)
+        self.assertEqual(r.headers["etag"], '"2"')
+        # Without If-Match the write applies to the current version.
+        f3 = feature(polygon(36.0, 34.0, 0.25), kind="control", party="SAA", name="Homs pocket",
+                     valid_from="2017-06-01T00:00:00Z")
+        r = self.call("PUT", "/v1/areas/{id}", 200, params={"id": aid}, body=f3, party="admin")
+        self.assertEqual(r.json["properties"]["version"], 3)
+        old = self.call("GET", "/v1/areas/{id}", 200, params={"id": aid}, query={"version": 1}, party="SAA").json
+        self.assertEqual(old["properties"]["effective_to"], "2017-05-08T00:00:00Z")
+        self.assertEqual(old["properties"]["party"], "Opposition")
+        h = self.call("GET", "/v1/areas/{id}/history", 200, params={"id": aid}, party="IAMC").json
+        self.assertEqual([x["properties"]["version"] for x in h["features"]], [1, 2, 3])
+        self.assertEqual(h["area_id"], aid)
+        # Errors.
+        self.call("PUT", "/v1/areas/{id}", 400, params={"id": aid}, body=f3, party="admin",
+                  headers={"If-Match": 'W/"1"'}, field="If-Match")
+        f_early = feature(polygon(36.0, 34.0, 0.2), kind="control", party="SAA", name="Homs pocket",
+                          valid_from="2016-06-01T00:00:00Z")
+        self.call("PUT", "/v1/areas/{id}", 400, params={"id": aid}, body=f_early, party="admin",
+                  field="properties.valid_from")
+        self.call("PUT", "/v1/areas/{id}", 400, params={"id": aid}, body=dict(f3, id=aid + 1), party="admin",
+                  field="id")
+        self.call("PUT", "/v1/areas/{id}", 400, params={"id": "abc"}, body=f3, party="admin", field="id")
+        self.call("PUT", "/v1/areas/{id}", 401, params={"id": aid}, body=f3)
+        self.call("PUT", "/v1/areas/{id}", 403, params={"id": aid}, body=f3, party="Kazakhstan")
+        mine = feature(polygon(36.0, 34.0, 0.2), kind="control", party="Opposition", name="Homs pocket",
+                       valid_from="2017-07-01T00:00:00Z")
+        self.call("PUT", "/v1/areas/{id}", 403, params={"id": aid}, body=mine, party="Opposition")  # not its own now
+        self.call("PUT", "/v1/areas/{id}", 404, params={"id": 987654}, body=f3, party="admin", field="id")
+        self.call("PUT", "/v1/areas/{id}", 413, params={"id": aid}, party="admin",
+                  body=dict(f3, properties=dict(f3["properties"], description="x" * BODY_LIMIT)))
+        self.call("PUT", "/v1/areas/{id}", 415, params={"id": aid}, body=f3, party="admin", content_type="text/csv")
+        self.call("GET", "/v1/areas/{id}", 400, params={"id": "0"}, party="SAA", field="id")
+        self.call("GET", "/v1/areas/{id}", 400, params={"id": aid}, query={"version": "x"}, party="SAA",
+                  field="version")
+        self.call("GET", "/v1/areas/{id}", 401, params={"id": aid})
+        self.call("GET", "/v1/areas/{id}", 404, params={"id": 987654}, party="SAA", field="id")
+        self.call("GET", "/v1/areas/{id}", 404, params={"id": aid}, query={"version": 9}, party="SAA")
+        self.call("GET", "/v1/areas/{id}/history", 400, params={"id": "-1"}, party="SAA", field="id")
+        self.call("GET", "/v1/areas/{id}/history", 401, params={"id": aid})
+        self.call("GET", "/v1/areas/{id}/history", 404, params={"id": 987654}, party="SAA")
+        # The visibility rule: what a party may not read is not found.
+        secret = self.new_area(feature(polygon(35.0, 33.0, 0.1), kind="no_strike", name="Position",
+                                       visibility=["Russia"]))
+        self.call("GET", "/v1/areas/{id}", 200, params={"id": secret["id"]}, party="Russia")
+        self.call("GET", "/v1/areas/{id}", 404, params={"id": secret["id"]}, party="Kazakhstan")
+        self.call("GET", "/v1/areas/{id}/history", 404, params={"id": secret["id"]}, party="SAA")
+        self.call("PUT", "/v1/areas/{id}", 404, params={"id": secret["id"]}, party="SAA",
+                  body=feature(polygon(35.0, 33.0, 0.1), kind="no_strike", name="Position", party="SAA"))
+
+    def test_area_list(self):
+        ids = [self.new_area(feature(polygon(40 + i * 0.2, 33.0), kind="no_strike", name="NS%d" % i,
+                                     party="SAA"), party="SAA")["id"] for i in range(5)]
+        seen, cursor = [], None
+        for _ in range(10):
+            q = {"kind": "no_strike", "party": "SAA", "limit": 2}
+            if cursor:
+                q["cursor"] = cursor
+            page = self.call("GET", "/v1/areas", 200, query=q, party="Kazakhstan").json
+            self.assertLessEqual(len(page["features"]), 2)
+            seen += [x["id"] for x in page["features"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(sorted(seen), sorted(ids))
+        q = {"bbox": "39.9,32.9,40.5,33.3", "at": "2016-03-01T00:00:00+02:00"}
+        got = [x["id"] for x in self.call("GET", "/v1/areas", 200, query=q, party="SAA").json["features"]]
+        self.assertEqual(sorted(got), sorted(ids[:3]))
+        before = self.call("GET", "/v1/areas", 200, query={"at": "2015-01-01"}, party="SAA").json
+        self.assertEqual([x for x in before["features"] if x["id"] in ids], [])
+        for q, field in [({"kind": "bogus"}, "kind"), ({"bbox": "1,2,3"}, "bbox"), ({"bbox": "3,2,1,4"}, "bbox"),
+                         ({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"cursor": "abc"}, "cursor"),
+                         ({"at": "tomorrow"}, "at"), ({"colour": "red"}, "colour")]:
+            self.call("GET", "/v1/areas", 400, query=q, party="SAA", field=field)
+        # An unencoded "+" in a time offset decodes to a space: refused.
+        self.call("GET", "/v1/areas", 400, qs="at=2016-03-01T00:00:00+02:00", party="SAA", field="at")
+        self.call("GET", "/v1/areas", 401)
+
+    def test_agreements(self):
+        self.ensure_actor("ISIS")
+        zone = self.new_area(feature(polygon(38.0, 35.0, 1.0), kind="ceasefire_zone", name="Zone B"))
+        body = {"name": "Zone B ceasefire", "description": "illustrative",
+                "start": "2016-02-27T00:00:00+02:00", "end": "2016-09-19T00:00:00Z",
+                "parties": ["SAA", "Opposition"], "excluded_actors": ["ISIS"], "zones": [zone["id"]],
+                "provisions": [{"text": "Cease attacks", "responsible": "SAA", "deadline": "2016-03-01T00:00:00Z",
+                                "status": "in_progress"}, {"text": "Report violations"}],
+                "visibility": "public"}
+        ag = self.new_agreement(body, party="Russia")
+        self.assertEqual(ag["start"], "2016-02-26T22:00:00Z")
+        self.assertEqual([p["status"] for p in ag["provisions"]], ["in_progress", "pending"])
+        minimal = self.new_agreement({"name": "Everywhere", "start": "2016-12-29T22:00:00Z"})
+        self.assertIsNone(minimal["zones"])
+        self.assertIsNone(minimal["end"])
+        restricted = self.new_agreement({"name": "Delineation", "start": "2016-09-09T00:00:00Z",
+                                         "visibility": ["Russia"]}, party="JMC")
+        got = self.call("GET", "/v1/agreements/{id}", 200, params={"id": ag["id"]}, party="Kazakhstan").json
+        self.assertEqual(got, ag)
+        self.call("GET", "/v1/agreements/{id}", 200, params={"id": restricted["id"]}, party="Russia")
+        self.call("GET", "/v1/agreements/{id}", 404, params={"id": restricted["id"]}, party="SAA", field="id")
+        self.call("GET", "/v1/agreements/{id}", 400, params={"id": "abc"}, party="SAA", field="id")
+        self.call("GET", "/v1/agreements/{id}", 401, params={"id": ag["id"]})
+        # Lists: all, in force at a time, paginated.
+        names, cursor = [], None
+        for _ in range(10):
+            q = {"limit": 1}
+            if cursor:
+                q["cursor"] = cursor
+            page = self.call("GET", "/v1/agreements", 200, query=q, party="Russia").json
+            names += [x["name"] for x in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertTrue({"Zone B ceasefire", "Everywhere", "Delineation"} <= set(names))
+        at = self.call("GET", "/v1/agreements", 200, query={"at": "2016-05-01T00:00:00Z"}, party="SAA").json
+        self.assertIn("Zone B ceasefire", [x["name"] for x in at["items"]])
+        self.assertNotIn("Everywhere", [x["name"] for x in at["items"]])
+        self.assertNotIn("Delineation", [x["name"] for x in self.call(
+            "GET", "/v1/agreements", 200, party="SAA").json["items"]])
+        self.call("GET", "/v1/agreements", 400, query={"cursor": "abc"}, party="SAA", field="cursor")
+        self.call("GET", "/v1/agreements", 400, query={"at": "2016-13-01T00:00:00Z"}, party="SAA", field="at")
+        self.call("GET", "/v1/agreements", 401)
+        # Writes that are refused.
+        start = "2016-01-01T00:00:00Z"
+        for bad, field in [({"name": "A1", "start": start, "zones": []}, "zones"),
+                           ({"name": "A2", "start": start, "colour": "red"}, "colour"),
+                           ({"name": "A3", "start": start, "provisions": [{"text": "x", "status": "maybe"}]},
+                            "provisions[0].status"),
+                           ({"name": "A4", "start": "yesterday"}, "start"),
+                           ({"name": "A5", "start": start, "parties": ["SAA", "SAA"]}, "parties[1]"),
+                           ({"start": start}, "name")]:
+            self.call("POST", "/v1/agreements", 400, body=bad, party="admin", field=field, bad_body=True)
+        self.call("POST", "/v1/agreements", 400, body={"name": "A6", "start": start, "zones": [987654]},
+                  party="admin", field="zones[0]")
+        self.call("POST", "/v1/agreements", 400, body={"name": "A7", "start": start, "end": "2015-01-01T00:00:00Z"},
+                  party="admin", field="end")
+        self.call("POST", "/v1/agreements", 401, body={"name": "A8", "start": start})
+        self.call("POST", "/v1/agreements", 403, body={"name": "A8", "start": start}, party="SAA")
+        self.call("POST", "/v1/agreements", 409, body={"name": "Everywhere", "start": start}, party="admin",
+                  field="name")
+        self.call("POST", "/v1/agreements", 413, body={"name": "A9", "start": start, "description": "x" * BODY_LIMIT},
+                  party="admin")
+        self.call("POST", "/v1/agreements", 415, body={"name": "A9", "start": start}, party="admin",
+                  content_type=None, field="Content-Type")
+
+    def test_attribution(self):
+        self.ensure_actor("ISIS")
+        base = 44.0  # a corner of the map no other test uses
+        ctl = self.new_area(feature(polygon(base, 30.0, 0.5), kind="control", party="SAA", name="Held"))
+        self.new_area(feature(polygon(base + 0.3, 30.3, 0.5), kind="control", actor="ISIS", name="Held by ISIS"))
+        zone = self.new_area(feature(polygon(base - 1, 29.0, 3.0), kind="ceasefire_zone", name="Zone C"))
+        self.new_area(feature(polygon(base - 1, 29.0, 3.0), kind="region", name="Region C"))
+        self.new_agreement({"name": "Zone C truce", "start": "2016-01-01T00:00:00Z", "parties": ["SAA"],
+                            "excluded_actors": ["ISIS"], "zones": [zone["id"]]})
+        q = {"lon": base + 0.1, "lat": 30.1, "at": "2016-06-01T00:00:00Z"}
+        a = self.call("GET", "/v1/attribution", 200, query=q, party="Kazakhstan").json
+        self.assertEqual(a["controller"], {"name": "SAA", "type": "party", "area_id": ctl["id"]})
+        self.assertFalse(a["contested"])
+        self.assertEqual(a["region"], "Region C")
+        self.assertIn("Zone C truce", [g["name"] for g in a["agreements"]])
+        self.call("GET", "/v1/attribution", 200, qs="lon=%g&lat=30.4&at=2016-06-01T00:00:00%%2B02:00" % (base + 0.4),
+                  party="SAA")
+        a = self.call("GET", "/v1/attribution", 200, query={"lon": base + 0.4, "lat": 30.4,
+                                                              "at": "2016-06-01T00:00:00+02:00"}, party="SAA").json
+        self.assertTrue(a["contested"])
+        self.assertIsNone(a["controller"])
+        truce = [g for g in a["agreements"] if g["name"] == "Zone C truce"]
+        self.assertEqual(truce[0]["excluded_actors_here"], ["ISIS"])
+        self.assertEqual(a["actors"], ["ISIS"])
+        a = self.call("GET", "/v1/attribution", 200, query={"lon": base + 0.7, "lat": 30.7,
+                                                              "at": "2016-06-01T00:00:00Z"}, party="Russia").json
+        self.assertEqual(a["controller"]["type"], "actor")
+        self.assertEqual(a["controller"]["name"], "ISIS")
+        # A point under one no-strike area only, at the default time (now). (A point under no
+        # area at all is checked by KnownServerBugsTest.)
+        self.new_area(feature(polygon(48.0, 30.0, 0.1), kind="no_strike", name="Lone site"))
+        lone = self.call("GET", "/v1/attribution", 200, query={"lon": 48.05, "lat": 30.05}, party="SAA").json
+        self.assertEqual([x["name"] for x in lone["no_strike"]], ["Lone site"])
+        self.assertEqual(lone["control"], [])
+        self.assertIsNone(lone["region"])
+        self.assertIsNone(lone["controller"])
+        self.assertFalse(lone["contested"])
+        for q, field in [({"lon": 200, "lat": 36}, "lon"), ({"lon": 37, "lat": "x"}, "lat"), ({"lat": 36}, "lon"),
+                         ({"lon": 37, "lat": 36, "at": "tomorrow"}, "at"), ({"lon": 37, "lat": 36, "zoom": 3}, "zoom")]:
+            self.call("GET", "/v1/attribution", 400, query=q, party="SAA", field=field)
+        self.call("GET", "/v1/attribution", 401, query={"lon": 37, "lat": 36})
+
+    def test_roles_enforced_as_documented(self):
+        """Each role listed in x-roles gets past the role check; every other role gets 403."""
+        area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
+        ag = self.new_agreement({"name": "Role check", "start": "2016-01-01T00:00:00Z"})
+        ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"]}
+        for m, p, op, _ in operations(self.spec):
+            if not isinstance(op["x-roles"], list):
+                continue
+            for role in ALL_ROLES:
+                with self.subTest(route="%s %s" % (m, p), role=role):
+                    params = {"id": ids[p]} if p in ids else None
+                    q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
+                    # No body is sent: a route that needs one answers 415 once past the role check.
+                    expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
+                    self.call(m, p, expect, params=params, query=q, party=BY_ROLE[role], content_type=None)
+
+    def test_query_parameters_as_documented(self):
+        """The server rejects an unknown query parameter and lists the allowed ones: they are the documented ones."""
+        area = self.new_area(feature(polygon(21.0, 21.0), kind="no_strike", name="Query check"))
+        ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
+        ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"]}
+        for m, p, op, _ in operations(self.spec):
+            with self.subTest(route="%s %s" % (m, p)):
+                params = {"id": ids[p]} if p in ids else None
+                r = self.call(m, p, 400, params=params, query={"zz_unknown": "1"}, party="admin", field="zz_unknown",
+                              content_type=None)
+                documented = set(query_params(self.spec, p, m))
+                reason = r.json["reason"]
+                mo = re.fullmatch(r"unknown query parameter(?:; allowed: (.*))?", reason)
+                self.assertIsNotNone(mo, reason)
+                allowed = set(mo.group(1).split(",")) if mo.group(1) else set()
+                self.assertEqual(allowed, documented)
+
+    def test_unknown_paths_and_methods(self):
+        for path in ["/v1/nothing", "/v1/areas/1/nothing", "/v1", "/v1/areas/"]:
+            r = self.srv.get(path, party="admin")
+            self.assertEqual(r.status, 404, r)
+            self.component_answer(r, "UnknownPath", path)
+        for p, item in self.spec["paths"].items():
+            concrete = p.replace("{id}", "1")
+            for m in ("DELETE", "PATCH", "OPTIONS", "PUT", "POST"):
+                if m.lower() in item:
+                    continue
+                with self.subTest(method=m, path=p):
+                    r = self.srv.request(m, concrete, party="admin")
+                    self.assertEqual(r.status, 405, r)
+                    self.component_answer(r, "MethodNotAllowed", concrete)
+                    allowed = sorted(x.upper() for x in item if x in ("get", "put", "post", "delete", "patch"))
+                    self.assertEqual(sorted(r.headers.get("allow", "").split(", ")), allowed)
+        # HEAD is answered for a GET route, without a body.
+        r = self.srv.request("HEAD", "/v1/health")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, "")
+
+    def test_metrics_only_on_loopback(self):
+        host = non_loopback_ipv4()
+        if host is None:
+            LiveTest.skipped_statuses.add(("GET", "/metrics", "403"))
+            self.skipTest("this machine has no non-loopback IPv4 address to call from")
+        other = OffLoopbackServer(host)
+        try:
+            r = other.request("GET", "/metrics")
+            self.assertEqual(r.status, 403, r)
+            op = self.spec["paths"]["/metrics"]["get"]
+            resp, ptr = deref(self.spec, op["responses"]["403"], "")
+            self.check_answer(r, resp, ptr, "GET /metrics 403", "/metrics")
+            LiveTest.seen.add(("GET", "/metrics", "403"))
+            r = other.request("GET", "/v1/health")  # the rest is served to anyone
+            self.assertEqual(r.status, 200)
+        finally:
+            other.stop()
+
+    def test_zz_every_documented_status_was_exercised(self):
+        others = {n for n in dir(self) if n.startswith("test_") and n != self._testMethodName}
+        if not others <= LiveTest.ran:
+            self.skipTest("only when the whole class runs")
+        missing = []
+        for m, p, op, _ in operations(self.spec):
+            for status in op["responses"]:
+                key = (m, p, status)
+                if status in NOT_PROVOKED or key in LiveTest.skipped_statuses:
+                    continue
+                if key not in LiveTest.seen:
+                    missing.append("%s %s %s" % key)
+        self.assertEqual(missing, [], "documented statuses never exercised")
+
+
+def sanitized_binary():
+    """True if $TRUCE_BIN is built with AddressSanitizer (make test-asan)."""
+    with open(BIN, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+class FormerServerBugsTest(unittest.TestCase):
+    """Answers that once killed the server, each on a server of its own."""
+
+    def setUp(self):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not leave a core file behind
+        self.spec = load_spec()
+
+    def answer(self, path, status):
+        srv = Server()
+        try:
+            srv.add_party("admin", "admin")
+            r = srv.get(path, party="admin")
+            self.assertEqual(r.status, status, r)
+            template = re.sub(r"/[0-9]+$", "/{id}", path.split("?")[0])
+            resp, ptr = deref(self.spec, self.spec["paths"][template]["get"]["responses"][str(status)],
+                              "/paths/%s/get/responses/%d" % (escape(template), status))
+            ctype = r.headers.get("content-type")
+            self.assertIn(ctype, resp["content"])
+            SchemaChecker(self.spec).check(ptr + "/content/%s/schema" % escape(ctype), r.json, path)
+        finally:
+            srv.stop()
+
+    def test_unknown_agreement_is_404(self):
+        """store_agreement_get() calls tr_agreement_clear() on the caller's uninitialised
+        tr_agreement when there is no such row: SIGSEGV (plain build) or bad-free (ASan)."""
+        self.answer("/v1/agreements/424242", 404)
+
+    def test_attribution_of_a_point_under_no_area(self):
+        """attr_engine_query() calls qsort(NULL, 0, ...) when no area covers the point:
+        undefined behaviour, which kills the UBSan build (halt_on_error=1)."""
+        self.answer("/v1/attribution?lon=-170&lat=-80", 200)
+
+
+
+if __name__ == "__main__":
+    main()
