@@ -38,9 +38,10 @@
  *     one growing tlog_tree.
  *
  * Errors: functions that can fail return 0 or a tr_code and fill the caller's tr_err
- * (see base/err.h): TR_EINVAL for malformed input (a bad path, note, key, proof shape or
- * an index outside the tree), TR_EAUTH when a signature or a proof does not verify,
- * TR_ENOMEM, or whatever the reader returned.
+ * (see base/err.h): TR_EINVAL for malformed input (a bad path, note, key or checkpoint,
+ * an index or size outside the tree), TR_EAUTH when a signature or a proof does not
+ * verify (a proof of the wrong length included), TR_ENOTFOUND for a tile that does not
+ * exist, TR_ENOMEM, or whatever the reader returned.
  *
  * Ownership: every struct here is a plain value the caller allocates (stack is fine) and
  * that holds no pointers, except tlog_memstore and tlog_tile_reader (opaque, freed with
@@ -61,8 +62,8 @@
 
 #define TLOG_HASH_SIZE 32
 #define TLOG_SIZE_MAX ((uint64_t)INT64_MAX)
-#define TLOG_PROOF_MAX 64  /* hashes in the longest proof for a size <= TLOG_SIZE_MAX */
-#define TLOG_READ_MAX 256  /* nodes one proof or root reads, at most */
+#define TLOG_PROOF_MAX 64 /* hashes in the longest proof for a size <= TLOG_SIZE_MAX */
+#define TLOG_READ_MAX 256 /* nodes one proof or root reads, at most */
 
 typedef struct tlog_hash {
     uint8_t b[TLOG_HASH_SIZE];
@@ -70,7 +71,7 @@ typedef struct tlog_hash {
 
 /* A complete subtree: the node over leaves [index*2^level, (index+1)*2^level). */
 typedef struct tlog_node {
-    int level;      /* 0 (a leaf) .. 62 */
+    int level; /* 0 (a leaf) .. 62 */
     uint64_t index;
 } tlog_node;
 
@@ -118,9 +119,9 @@ typedef struct tlog_reader {
 /* ======================================================================== the tree */
 
 typedef struct tlog_tree {
-    uint64_t size;             /* leaves appended */
-    tlog_hash frontier[63];    /* frontier[l]: the right-edge complete subtree of 2^l
-                                  leaves; meaningful iff bit l of size is set */
+    uint64_t size;          /* leaves appended */
+    tlog_hash frontier[63]; /* frontier[l]: the right-edge complete subtree of 2^l
+                               leaves; meaningful iff bit l of size is set */
 } tlog_tree;
 
 /* An empty tree. */
@@ -134,8 +135,7 @@ int tlog_tree_load(tlog_tree *t, uint64_t size, const tlog_reader *r, tr_err *er
 /* Appends a leaf hash (see tlog_hash_leaf). Writes the nodes the append completes to
  * out[0 .. *nout-1] in increasing level — at most 63, the leaf first — for the caller to
  * store (invariant 3). Returns 0, or TR_EINVAL when the tree is full. */
-int tlog_tree_append(tlog_tree *t, const tlog_hash *leaf, tlog_node_hash out[63], size_t *nout,
-                     tr_err *err);
+int tlog_tree_append(tlog_tree *t, const tlog_hash *leaf, tlog_node_hash out[63], size_t *nout, tr_err *err);
 
 /* The root hash of t at its current size. */
 void tlog_tree_root(const tlog_tree *t, tlog_hash *out);
@@ -149,14 +149,14 @@ int tlog_root_at(const tlog_reader *r, uint64_t n, tlog_hash *out, tr_err *err);
 /* The RFC 6962 audit path (inclusion proof) of leaf index in the tree of size n, bottom
  * up, into proof[0 .. *len-1]. Returns 0, TR_EINVAL (index >= n, n too large) or the
  * reader's error. */
-int tlog_prove_inclusion(const tlog_reader *r, uint64_t index, uint64_t n,
-                         tlog_hash proof[TLOG_PROOF_MAX], size_t *len, tr_err *err);
+int tlog_prove_inclusion(const tlog_reader *r, uint64_t index, uint64_t n, tlog_hash proof[TLOG_PROOF_MAX],
+                         size_t *len, tr_err *err);
 
 /* The RFC 6962 consistency proof from size m to size n (0 <= m <= n) into proof[0 ..
  * *len-1]; empty when m == 0 or m == n. Returns 0, TR_EINVAL (m > n, n too large) or
  * the reader's error. */
-int tlog_prove_consistency(const tlog_reader *r, uint64_t m, uint64_t n,
-                           tlog_hash proof[TLOG_PROOF_MAX], size_t *len, tr_err *err);
+int tlog_prove_consistency(const tlog_reader *r, uint64_t m, uint64_t n, tlog_hash proof[TLOG_PROOF_MAX],
+                           size_t *len, tr_err *err);
 
 /* Checks that leaf (a leaf hash) is entry index of the tree of size n with this root,
  * by the algorithm of RFC 9162 section 2.1.3.2. Returns 0, TR_EINVAL (index >= n or
@@ -201,15 +201,15 @@ tlog_reader tlog_memstore_reader(tlog_memstore *m);
 
 #define TLOG_TILE_HEIGHT 8
 #define TLOG_TILE_WIDTH 256
-#define TLOG_TILE_ENTRIES (-1)     /* tlog_tile.level of an entry bundle */
-#define TLOG_TILE_PATH_MAX 64      /* longest tile path with its NUL */
-#define TLOG_ENTRY_MAX 65535       /* longest entry an entry bundle can hold */
+#define TLOG_TILE_ENTRIES (-1) /* tlog_tile.level of an entry bundle */
+#define TLOG_TILE_PATH_MAX 64  /* longest tile path with its NUL */
+#define TLOG_ENTRY_MAX 65535   /* longest entry an entry bundle can hold */
 
 /* A tile (level >= 0) or an entry bundle (level == TLOG_TILE_ENTRIES) of a C2SP tiled log. */
 typedef struct tlog_tile {
-    int level;       /* L: 0..63, or TLOG_TILE_ENTRIES */
-    uint64_t index;  /* N */
-    unsigned width;  /* W: 1..256; 256 is a full tile */
+    int level;      /* L: 0..63, or TLOG_TILE_ENTRIES */
+    uint64_t index; /* N */
+    unsigned width; /* W: 1..256; 256 is a full tile */
 } tlog_tile;
 
 /* Writes t's path as C2SP tlog-tiles names it, without a prefix: "tile/<L>/<N>[.p/<W>]" or
@@ -226,9 +226,9 @@ int tlog_tile_parse_path(const char *path, tlog_tile *out, tr_err *err);
  * tile does), else TR_ENOTFOUND with a message. */
 int tlog_tile_check(const tlog_tile *t, uint64_t n, tr_err *err);
 
-/* The tile of width W covering index N at level L for tree size n: the full one when it
- * exists, else the partial one of the size's width. Returns 0 or TR_ENOTFOUND when that
- * tile would be empty. */
+/* The tile (level, index) as published at tree size n: full (W = 256) when complete at n,
+ * else the partial tile of width (n / 256^level) mod 256. Returns 0, or TR_ENOTFOUND when
+ * that tile has no hash at n. */
 int tlog_tile_at(int level, uint64_t index, uint64_t n, tlog_tile *out, tr_err *err);
 
 /* The content of tile t (not an entry bundle) at tree size n: its W hashes, 32 bytes each,
@@ -241,19 +241,17 @@ int tlog_tile_read(const tlog_reader *r, const tlog_tile *t, uint64_t n, uint8_t
  * old_n to new_n (the tiles whose content is new), level 0 first, entry bundles with
  * their level-0 tiles. Stops at and returns fn's first non-zero result; TR_EINVAL when
  * old_n > new_n or new_n > TLOG_SIZE_MAX. */
-int tlog_tiles_new(uint64_t old_n, uint64_t new_n, int (*fn)(void *ctx, const tlog_tile *t),
-                   void *ctx);
+int tlog_tiles_new(uint64_t old_n, uint64_t new_n, int (*fn)(void *ctx, const tlog_tile *t), void *ctx);
 
 /* Appends an entry (at most TLOG_ENTRY_MAX bytes) to an entry bundle being built in
  * buf[0 .. *len-1]: a big-endian uint16 length, then the bytes. Returns 0 or TR_EINVAL
  * (entry too long, buffer too small: buf and *len unchanged). */
-int tlog_bundle_add(uint8_t *buf, size_t cap, size_t *len, const void *entry, size_t entry_len,
-                    tr_err *err);
+int tlog_bundle_add(uint8_t *buf, size_t cap, size_t *len, const void *entry, size_t entry_len, tr_err *err);
 
 /* Splits a bundle into at most cap entries: entries[k] points into data (borrowed),
  * lens[k] its length. Returns 0 or TR_EINVAL (truncated, or more than cap entries). */
-int tlog_bundle_split(const uint8_t *data, size_t len, const uint8_t **entries, size_t *lens,
-                      size_t cap, size_t *count, tr_err *err);
+int tlog_bundle_split(const uint8_t *data, size_t len, const uint8_t **entries, size_t *lens, size_t cap,
+                      size_t *count, tr_err *err);
 
 /*
  * A reader that computes node hashes from tiles, for a verifier holding only a tiled
@@ -261,7 +259,8 @@ int tlog_bundle_split(const uint8_t *data, size_t len, const uint8_t **entries, 
  * holds it at tree size n and hashed up l%8 levels. read_tile fills out with the 32*W
  * bytes of tile t (never an entry bundle) or returns a tr_code. The hashes are not
  * authenticated by this reader: check what you compute from them against a signed
- * checkpoint, as tlog_verify_* do. A few recent tiles are cached.
+ * checkpoint, as tlog_verify_* do. A few recent tiles are cached, so one tile reader
+ * serves one thread at a time.
  */
 typedef struct tlog_tile_source {
     void *ctx;
@@ -278,16 +277,16 @@ tlog_reader tlog_tile_reader_reader(tlog_tile_reader *tr);
 
 /* ======================================================================== signed notes */
 
-#define TLOG_NAME_MAX 128         /* bytes in a key name */
-#define TLOG_KEY_STRING_MAX 256   /* longest key string with its NUL */
-#define TLOG_NOTE_SIGS_MAX 32     /* signature lines accepted in one note (C2SP: >= 16) */
-#define TLOG_ALG_ED25519 0x01     /* signed-note signature type of Ed25519 */
+#define TLOG_NAME_MAX 128       /* bytes in a key name */
+#define TLOG_KEY_STRING_MAX 256 /* longest key string with its NUL */
+#define TLOG_NOTE_SIGS_MAX 32   /* signature lines accepted in one note (C2SP: >= 16) */
+#define TLOG_ALG_ED25519 0x01   /* signed-note signature type of Ed25519 */
 
 /* An Ed25519 note signer. Holds the secret key: wipe with tlog_signer_wipe. */
 typedef struct tlog_signer {
     char name[TLOG_NAME_MAX + 1];
-    uint32_t key_id;   /* SHA-256(name || 0x0A || 0x01 || public key)[:4], big-endian */
-    uint8_t sk[64];    /* libsodium secret key: seed || public key */
+    uint32_t key_id; /* SHA-256(name || 0x0A || 0x01 || public key)[:4], big-endian */
+    uint8_t sk[64];  /* libsodium secret key: seed || public key */
 } tlog_signer;
 
 typedef struct tlog_verifier {
@@ -338,14 +337,14 @@ int tlog_note_sign(const char *text, size_t len, const tlog_signer *signers, siz
 typedef struct tlog_note_sig {
     char name[TLOG_NAME_MAX + 1];
     uint32_t key_id;
-    int verifier;    /* index in the known verifiers whose signature verified, or -1 */
+    int verifier; /* index in the known verifiers whose signature verified, or -1 */
 } tlog_note_sig;
 
 typedef struct tlog_note {
-    size_t text_len;   /* the note text is msg[0 .. text_len-1], its final newline included */
-    size_t nsigs;      /* signature lines, in order (repeated lines are kept) */
+    size_t text_len; /* the note text is msg[0 .. text_len-1], its final newline included */
+    size_t nsigs;    /* signature lines, in order (repeated lines are kept) */
     tlog_note_sig sigs[TLOG_NOTE_SIGS_MAX];
-    size_t nverified;  /* signatures verified by a known key */
+    size_t nverified; /* signatures verified by a known key */
 } tlog_note;
 
 /* Parses a signed note without verifying anything (every sigs[k].verifier is -1).
@@ -356,8 +355,8 @@ int tlog_note_parse(const char *msg, size_t len, tlog_note *out, tr_err *err);
  * signature whose name and key ID match a known key must verify; others are ignored.
  * Returns 0 (out->nverified >= 1), TR_EINVAL (malformed) or TR_EAUTH (a known key's
  * signature fails, or no known key signed). */
-int tlog_note_open(const char *msg, size_t len, const tlog_verifier *known, size_t nknown,
-                   tlog_note *out, tr_err *err);
+int tlog_note_open(const char *msg, size_t len, const tlog_verifier *known, size_t nknown, tlog_note *out,
+                   tr_err *err);
 
 /* ======================================================================== checkpoints */
 
@@ -367,8 +366,8 @@ typedef struct tlog_checkpoint {
     char origin[TLOG_ORIGIN_MAX + 1]; /* the log's identity, e.g. "truce.example/log" */
     uint64_t size;
     tlog_hash root;
-    const char *ext;   /* extension lines, each non-empty and ending in '\n', or NULL;
-                          borrowed: after parsing it points into the parsed text */
+    const char *ext; /* extension lines, each non-empty and ending in '\n', or NULL;
+                        borrowed: after parsing it points into the parsed text */
     size_t ext_len;
 } tlog_checkpoint;
 

@@ -155,8 +155,10 @@ static int key_decode(const char *s, char name[TLOG_NAME_MAX + 1], uint32_t *id,
     uint32_t v = 0;
     for (int k = 0; k < 8; k++) {
         char c = hex[k];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                               : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0) return -1;
         v = v << 4 | (uint32_t)d;
     }
@@ -242,7 +244,8 @@ int tlog_note_sign(const char *text, size_t len, const tlog_signer *signers, siz
         uint8_t sig[4 + crypto_sign_BYTES];
         char b64[93];
         uint32_t id = signers[k].key_id;
-        sig[0] = (uint8_t)(id >> 24), sig[1] = (uint8_t)(id >> 16), sig[2] = (uint8_t)(id >> 8), sig[3] = (uint8_t)id;
+        sig[0] = (uint8_t)(id >> 24), sig[1] = (uint8_t)(id >> 16), sig[2] = (uint8_t)(id >> 8),
+        sig[3] = (uint8_t)id;
         crypto_sign_detached(sig + 4, NULL, (const unsigned char *)text, len, signers[k].sk);
         tlog__b64_encode(sig, sizeof sig, b64, sizeof b64);
         off += (size_t)snprintf(buf + off, cap - off, "%s%s %s\n", EM_DASH_SP, signers[k].name, b64);
@@ -305,7 +308,8 @@ static int note_scan(const char *msg, size_t len, const tlog_verifier *known, si
         for (size_t k = 0; rc == 0 && verify && k < nknown; k++) {
             if (known[k].key_id != s->key_id || strcmp(known[k].name, s->name) != 0) continue;
             if (sl != 4 + crypto_sign_BYTES ||
-                crypto_sign_verify_detached(sig + 4, (const unsigned char *)msg, text_len, known[k].pk) != 0) {
+                crypto_sign_verify_detached(sig + 4, (const unsigned char *)msg, text_len, known[k].pk) !=
+                    0) {
                 rc = tr_fail(err, TR_EAUTH, "note", "the signature by %s+%08x does not verify", s->name,
                              s->key_id);
                 break;

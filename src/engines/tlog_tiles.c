@@ -33,7 +33,8 @@ int tlog_tile_path(const tlog_tile *t, char *buf, size_t cap, tr_err *err) {
     } while (n > 0);
     int off = t->level == TLOG_TILE_ENTRIES ? snprintf(buf, cap, "tile/entries/")
                                             : snprintf(buf, cap, "tile/%d/", t->level);
-    for (int g = ng - 1; g > 0; g--) off += snprintf(buf + off, cap - (size_t)off, "x%03u/", groups[g]);
+    for (int g = ng - 1; g > 0; g--)
+        off += snprintf(buf + off, cap - (size_t)off, "x%03u/", groups[g]);
     off += snprintf(buf + off, cap - (size_t)off, "%03u", groups[0]);
     if (t->width < TLOG_TILE_WIDTH) snprintf(buf + off, cap - (size_t)off, ".p/%u", t->width);
     return 0;
@@ -121,11 +122,11 @@ int tlog_tile_check(const tlog_tile *t, uint64_t n, tr_err *err) {
 int tlog_tile_at(int level, uint64_t index, uint64_t n, tlog_tile *out, tr_err *err) {
     uint64_t s = level_width(level, n);
     uint64_t start = s / TLOG_TILE_WIDTH;
-    if (level < TLOG_TILE_ENTRIES || level > 63 || index > start || (index == start && s % TLOG_TILE_WIDTH == 0))
+    if (level < TLOG_TILE_ENTRIES || level > 63 || index > start ||
+        (index == start && s % TLOG_TILE_WIDTH == 0))
         return tr_fail(err, TR_ENOTFOUND, "tile", "no such tile in a tree of size %llu",
                        (unsigned long long)n);
-    *out = (tlog_tile){level, index,
-                       index < start ? TLOG_TILE_WIDTH : (unsigned)(s % TLOG_TILE_WIDTH)};
+    *out = (tlog_tile){level, index, index < start ? TLOG_TILE_WIDTH : (unsigned)(s % TLOG_TILE_WIDTH)};
     return 0;
 }
 
@@ -143,7 +144,8 @@ int tlog_tile_read(const tlog_reader *r, const tlog_tile *t, uint64_t n, uint8_t
         nodes[k] = (tlog_node){TLOG_TILE_HEIGHT * t->level, t->index * TLOG_TILE_WIDTH + k};
     rc = r->read(r->ctx, nodes, t->width, hashes, err);
     if (rc != 0) return rc;
-    for (unsigned k = 0; k < t->width; k++) memcpy(out + (size_t)k * TLOG_HASH_SIZE, hashes[k].b, TLOG_HASH_SIZE);
+    for (unsigned k = 0; k < t->width; k++)
+        memcpy(out + (size_t)k * TLOG_HASH_SIZE, hashes[k].b, TLOG_HASH_SIZE);
     *len = (size_t)t->width * TLOG_HASH_SIZE;
     return 0;
 }
@@ -177,12 +179,12 @@ int tlog_tiles_new(uint64_t old_n, uint64_t new_n, int (*fn)(void *ctx, const tl
 
 /* ---------------------------------------------------------------- entry bundles */
 
-int tlog_bundle_add(uint8_t *buf, size_t cap, size_t *len, const void *entry, size_t entry_len,
-                    tr_err *err) {
+int tlog_bundle_add(uint8_t *buf, size_t cap, size_t *len, const void *entry, size_t entry_len, tr_err *err) {
     if (entry_len > TLOG_ENTRY_MAX)
         return tr_fail(err, TR_EINVAL, "entry", "an entry of %zu bytes is longer than %d", entry_len,
                        TLOG_ENTRY_MAX);
-    if (*len > cap || cap - *len < 2 + entry_len) return tr_fail(err, TR_EINVAL, "", "bundle buffer too small");
+    if (*len > cap || cap - *len < 2 + entry_len)
+        return tr_fail(err, TR_EINVAL, "", "bundle buffer too small");
     buf[*len] = (uint8_t)(entry_len >> 8);
     buf[*len + 1] = (uint8_t)entry_len;
     if (entry_len > 0) memcpy(buf + *len + 2, entry, entry_len);
@@ -195,7 +197,8 @@ int tlog_bundle_split(const uint8_t *data, size_t len, const uint8_t **entries, 
     size_t off = 0, n = 0;
     *count = 0;
     while (off < len) {
-        if (len - off < 2) return tr_fail(err, TR_EINVAL, "bundle", "truncated entry length at byte %zu", off);
+        if (len - off < 2)
+            return tr_fail(err, TR_EINVAL, "bundle", "truncated entry length at byte %zu", off);
         size_t el = (size_t)data[off] << 8 | data[off + 1];
         if (len - off - 2 < el) return tr_fail(err, TR_EINVAL, "bundle", "truncated entry at byte %zu", off);
         if (n == cap) return tr_fail(err, TR_EINVAL, "bundle", "more than %zu entries", cap);
@@ -214,7 +217,7 @@ int tlog_bundle_split(const uint8_t *data, size_t len, const uint8_t **entries, 
 struct tlog_tile_reader {
     uint64_t n;
     tlog_tile_source src;
-    unsigned clock;                 /* next cache slot to replace */
+    unsigned clock; /* next cache slot to replace */
     struct {
         int valid;
         tlog_tile tile;
@@ -257,7 +260,7 @@ static int tile_read_node(tlog_tile_reader *tr, const tlog_node *node, tlog_hash
         return tr_fail(err, TR_ENOTFOUND, "", "node (%d, %llu) is not in a tree of size %llu", l,
                        (unsigned long long)node->index, (unsigned long long)tr->n);
     int r = l % TLOG_TILE_HEIGHT;
-    uint64_t first = node->index << r;      /* first hash at the tile level */
+    uint64_t first = node->index << r; /* first hash at the tile level */
     unsigned count = 1u << r;
     tlog_tile t;
     int rc = tlog_tile_at(l / TLOG_TILE_HEIGHT, first / TLOG_TILE_WIDTH, tr->n, &t, err);
@@ -268,9 +271,11 @@ static int tile_read_node(tlog_tile_reader *tr, const tlog_node *node, tlog_hash
     rc = tile_data(tr, &t, &data, err);
     if (rc != 0) return rc;
     tlog_hash h[TLOG_TILE_WIDTH / 2];
-    for (unsigned k = 0; k < count; k++) memcpy(h[k].b, data + (size_t)(off + k) * TLOG_HASH_SIZE, TLOG_HASH_SIZE);
+    for (unsigned k = 0; k < count; k++)
+        memcpy(h[k].b, data + (size_t)(off + k) * TLOG_HASH_SIZE, TLOG_HASH_SIZE);
     for (; count > 1; count /= 2)
-        for (unsigned k = 0; k < count / 2; k++) tlog_hash_node(&h[2 * k], &h[2 * k + 1], &h[k]);
+        for (unsigned k = 0; k < count / 2; k++)
+            tlog_hash_node(&h[2 * k], &h[2 * k + 1], &h[k]);
     *out = h[0];
     return 0;
 }

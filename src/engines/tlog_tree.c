@@ -90,8 +90,7 @@ void tlog_tree_root(const tlog_tree *t, tlog_hash *out) {
     *out = r;
 }
 
-int tlog_tree_append(tlog_tree *t, const tlog_hash *leaf, tlog_node_hash out[63], size_t *nout,
-                     tr_err *err) {
+int tlog_tree_append(tlog_tree *t, const tlog_hash *leaf, tlog_node_hash out[63], size_t *nout, tr_err *err) {
     *nout = 0;
     if (t->size >= TLOG_SIZE_MAX) return tr_fail(err, TR_EINVAL, "", "the log is full");
     uint64_t n = t->size;
@@ -112,13 +111,12 @@ int tlog_tree_append(tlog_tree *t, const tlog_hash *leaf, tlog_node_hash out[63]
 /* ---------------------------------------------------------------- the prover */
 
 typedef struct prover {
-    const tlog_reader *r;
-    int collect;                      /* pass 1: list nodes; pass 2: consume hashes */
-    int bad;                          /* set when the index math is wrong (a bug) */
-    tlog_node nodes[TLOG_READ_MAX];   /* pass 1 output */
-    tlog_hash hashes[TLOG_READ_MAX];  /* the reader's answers, in the same order */
+    int collect;                     /* pass 1: list nodes; pass 2: consume hashes */
+    int bad;                         /* set when the index math is wrong (a bug) */
+    tlog_node nodes[TLOG_READ_MAX];  /* pass 1 output */
+    tlog_hash hashes[TLOG_READ_MAX]; /* the reader's answers, in the same order */
     size_t nnodes, next;
-    tlog_hash *out;                   /* pass 2: the proof being written */
+    tlog_hash *out; /* pass 2: the proof being written */
     size_t nout;
 } prover;
 
@@ -149,7 +147,8 @@ static void range(prover *p, uint64_t lo, uint64_t hi) {
         return;
     }
     tlog_hash h = p->hashes[first + count - 1];
-    for (size_t k = count - 1; k-- > 0;) tlog_hash_node(&p->hashes[first + k], &h, &h);
+    for (size_t k = count - 1; k-- > 0;)
+        tlog_hash_node(&p->hashes[first + k], &h, &h);
     p->next = first + count;
     p->out[p->nout++] = h;
 }
@@ -192,18 +191,23 @@ enum { WALK_ROOT, WALK_PATH, WALK_SUBPROOF };
 
 static void walk(prover *p, int kind, uint64_t a, uint64_t n) {
     switch (kind) {
-    case WALK_ROOT: range(p, 0, n); break;
-    case WALK_PATH: path(p, a, 0, n); break;
-    default: subproof(p, a, 0, n, 1); break;
+    case WALK_ROOT:
+        range(p, 0, n);
+        break;
+    case WALK_PATH:
+        path(p, a, 0, n);
+        break;
+    default:
+        subproof(p, a, 0, n, 1);
+        break;
     }
 }
 
 /* Runs both passes of a walk; the hashes go to out[0 .. *len-1]. */
-static int prove(const tlog_reader *r, int kind, uint64_t a, uint64_t n, tlog_hash *out,
-                 size_t *len, tr_err *err) {
+static int prove(const tlog_reader *r, int kind, uint64_t a, uint64_t n, tlog_hash *out, size_t *len,
+                 tr_err *err) {
     prover *p = malloc(sizeof *p);
     if (p == NULL) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    p->r = r;
     p->collect = 1;
     p->bad = 0;
     p->nnodes = p->next = p->nout = 0;
@@ -233,8 +237,8 @@ int tlog_root_at(const tlog_reader *r, uint64_t n, tlog_hash *out, tr_err *err) 
     return prove(r, WALK_ROOT, 0, n, out, &len, err);
 }
 
-int tlog_prove_inclusion(const tlog_reader *r, uint64_t index, uint64_t n,
-                         tlog_hash proof[TLOG_PROOF_MAX], size_t *len, tr_err *err) {
+int tlog_prove_inclusion(const tlog_reader *r, uint64_t index, uint64_t n, tlog_hash proof[TLOG_PROOF_MAX],
+                         size_t *len, tr_err *err) {
     *len = 0;
     if (n > TLOG_SIZE_MAX) return tr_fail(err, TR_EINVAL, "size", "tree size out of range");
     if (index >= n)
@@ -244,8 +248,8 @@ int tlog_prove_inclusion(const tlog_reader *r, uint64_t index, uint64_t n,
     return prove(r, WALK_PATH, index, n, proof, len, err);
 }
 
-int tlog_prove_consistency(const tlog_reader *r, uint64_t m, uint64_t n,
-                           tlog_hash proof[TLOG_PROOF_MAX], size_t *len, tr_err *err) {
+int tlog_prove_consistency(const tlog_reader *r, uint64_t m, uint64_t n, tlog_hash proof[TLOG_PROOF_MAX],
+                           size_t *len, tr_err *err) {
     *len = 0;
     if (n > TLOG_SIZE_MAX) return tr_fail(err, TR_EINVAL, "size", "tree size out of range");
     if (m > n)
@@ -268,7 +272,8 @@ int tlog_tree_load(tlog_tree *t, uint64_t size, const tlog_reader *r, tr_err *er
     }
     tlog_tree_init(t);
     t->size = size;
-    for (size_t k = 0; k < n; k++) t->frontier[nodes[k].level] = hashes[k];
+    for (size_t k = 0; k < n; k++)
+        t->frontier[nodes[k].level] = hashes[k];
     return 0;
 }
 
@@ -368,7 +373,8 @@ tlog_memstore *tlog_memstore_new(void) {
 
 void tlog_memstore_free(tlog_memstore *m) {
     if (m == NULL) return;
-    for (int l = 0; l < 63; l++) free(m->level[l].h);
+    for (int l = 0; l < 63; l++)
+        free(m->level[l].h);
     free(m);
 }
 
@@ -379,7 +385,8 @@ uint64_t tlog_memstore_count(const tlog_memstore *m, int level) {
 static int mem_reserve(mem_level *lv, uint64_t want) {
     if (want <= lv->cap) return 0;
     uint64_t cap = lv->cap ? lv->cap : 1024;
-    while (cap < want) cap *= 2;
+    while (cap < want)
+        cap *= 2;
     if (cap > SIZE_MAX / sizeof(tlog_hash)) return -1;
     tlog_hash *h = realloc(lv->h, (size_t)cap * sizeof(tlog_hash));
     if (h == NULL) return -1;
@@ -389,8 +396,8 @@ static int mem_reserve(mem_level *lv, uint64_t want) {
 }
 
 /* The hash of node (l, i) as it will be after this put: held, or earlier in the batch. */
-static const tlog_hash *mem_pending(const tlog_memstore *m, const tlog_node_hash *nodes, size_t k,
-                                    int l, uint64_t i) {
+static const tlog_hash *mem_pending(const tlog_memstore *m, const tlog_node_hash *nodes, size_t k, int l,
+                                    uint64_t i) {
     if (i < m->level[l].n) return &m->level[l].h[i];
     for (size_t j = 0; j < k; j++)
         if (nodes[j].node.level == l && nodes[j].node.index == i) return &nodes[j].hash;
@@ -399,7 +406,8 @@ static const tlog_hash *mem_pending(const tlog_memstore *m, const tlog_node_hash
 
 int tlog_memstore_put(tlog_memstore *m, const tlog_node_hash *nodes, size_t n, tr_err *err) {
     uint64_t next[63];
-    for (int l = 0; l < 63; l++) next[l] = m->level[l].n;
+    for (int l = 0; l < 63; l++)
+        next[l] = m->level[l].n;
     for (size_t k = 0; k < n; k++) { /* validate everything before changing anything */
         int l = nodes[k].node.level;
         uint64_t i = nodes[k].node.index;
@@ -413,8 +421,8 @@ int tlog_memstore_put(tlog_memstore *m, const tlog_node_hash *nodes, size_t n, t
             return tr_fail(err, TR_EINVAL, "index", "node (%d, %llu) would leave a gap", l,
                            (unsigned long long)i);
         if (!tlog_hash_equal(old, &nodes[k].hash))
-            return tr_fail(err, TR_EINVAL, "hash", "node (%d, %llu) is already held with another hash",
-                           l, (unsigned long long)i);
+            return tr_fail(err, TR_EINVAL, "hash", "node (%d, %llu) is already held with another hash", l,
+                           (unsigned long long)i);
     }
     for (int l = 0; l < 63; l++)
         if (mem_reserve(&m->level[l], next[l]) != 0) return tr_fail(err, TR_ENOMEM, "", "out of memory");
