@@ -71,6 +71,23 @@ static int check_owner(const tr_area *a, tr_err *err) {
     return TR_OK;
 }
 
+/* RFC 7946 section 5: a bbox is 2n numbers, the n minima then the n maxima (n = 2 or 3). */
+static int check_bbox(const json_t *b, tr_err *err) {
+    if (b == NULL) return TR_OK;
+    size_t n = json_array_size(b);
+    if (!json_is_array(b) || (n != 4 && n != 6))
+        return tr_fail(err, TR_EINVAL, "bbox", "must be [west, south, east, north] (or with altitudes, 6 numbers)");
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(b, i);
+        if (!json_is_number(v) || !isfinite(json_number_value(v)))
+            return tr_fail(err, TR_EINVAL, "bbox", "holds a value that is not a finite number");
+    }
+    for (size_t i = 1; i < n / 2; i++) /* latitudes and altitudes; longitudes may cross 180 */
+        if (json_number_value(json_array_get(b, i)) > json_number_value(json_array_get(b, i + n / 2)))
+            return tr_fail(err, TR_EINVAL, "bbox", "a minimum is greater than its maximum");
+    return TR_OK;
+}
+
 static int parse_width(const json_t *props, const json_t *geom, tr_area *a, tr_err *err) {
     json_t *w = json_object_get(props, "width_m");
     const char *gtype = json_string_value(json_object_get(geom, "type"));
@@ -134,6 +151,7 @@ int tr_area_parse(const json_t *feature, int64_t expect_id, const geo_limits *li
         tr_fail(err, TR_EINVAL, "type", "must be \"Feature\"");
         goto out;
     }
+    if (check_bbox(json_object_get(feature, "bbox"), err)) goto out;
     json_t *id = json_object_get(feature, "id");
     if (id && !(expect_id > 0 && json_is_integer(id) && json_integer_value(id) == expect_id)) {
         tr_fail(err, TR_EINVAL, "id",

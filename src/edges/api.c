@@ -22,10 +22,10 @@
 /* ---- parameters ---- */
 
 static int parse_id(const char *s, const char *field, int64_t *out, tr_err *err) {
-    char *end;
+    char *end = NULL;
     errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v <= 0)
+    long long v = s && isdigit((unsigned char)s[0]) ? strtoll(s, &end, 10) : 0;
+    if (!s || !end || *end || errno || v <= 0)
         return tr_fail(err, TR_EINVAL, field, "'%s' is not an id (a positive integer)", s ? s : "");
     *out = v;
     return TR_OK;
@@ -168,6 +168,8 @@ static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     const char *v = http_query(rq, "version");
     if (v && parse_id(v, "version", &version, err)) return TR_EINVAL;
+    if (version > INT32_MAX)
+        return tr_fail(err, TR_ENOTFOUND, "version", "area %lld has no version %s", (long long)id, v);
     tr_area a;
     if (area_visible(rq, id, (int)version, &a, err)) return err->code;
     rs->json = tr_area_to_feature(&a);

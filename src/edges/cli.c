@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/timeutil.h"
 #include "edges/http.h"
@@ -167,15 +168,14 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
 /* ---- parties ---- */
 
 static int cmd_party_add(const cli_cmd *cmd, cli_args *a) {
+    if (!opt(cmd, a, "--role")) return usage_error(cmd, "%s", "--role is required");
     centre *c;
     if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
     char token[CENTRE_TOKEN_LEN + 1];
     tr_err err = {0};
     int rc = centre_party_add(c, a->pos[0], opt(cmd, a, "--role"), opt(cmd, a, "--full-name"), token, &err);
     centre_close(c);
-    if (rc) return rc == TR_EINVAL && strcmp(err.field, "role") == 0 && !opt(cmd, a, "--role")
-                       ? usage_error(cmd, "%s", "--role is required")
-                       : runtime_error(cmd, &err);
+    if (rc) return runtime_error(cmd, &err);
     printf("%s\n", token);
     return CLI_OK;
 }
@@ -226,24 +226,44 @@ static int cmd_party_revoke(const cli_cmd *cmd, cli_args *a) {
 
 /* ---- import ---- */
 
+/* Opens a private (0600) temporary file beside path, for an atomic replace. */
+static FILE *open_beside(const char *path, char *tmp, size_t n) {
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+    }
+    return f;
+}
+
 static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     const char *tokens_path = opt(cmd, a, "--tokens");
-    centre *c;
-    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    char tmp[4096];
     FILE *tokens = stdout;
-    if (tokens_path && !(tokens = fopen(tokens_path, "w"))) {
-        fprintf(stderr, "truce %s: cannot write %s: %s\n", cmd->name, tokens_path, strerror(errno));
-        centre_close(c);
+    if (tokens_path && !(tokens = open_beside(tokens_path, tmp, sizeof tmp))) {
+        fprintf(stderr, "truce %s: cannot write beside %s: %s\n", cmd->name, tokens_path, strerror(errno));
         return CLI_RUNTIME;
     }
+    centre *c;
+    int rc = open_centre(cmd, a, NULL, &c) ? TR_EIO : TR_OK;
     tr_err err = {0};
-    int rc = centre_import_scenario(c, a->pos[0], opt(cmd, a, "--regions"), tokens, &err);
-    if (tokens != stdout) fclose(tokens);
-    if (rc == TR_OK)
-        fprintf(stderr, "truce: scenario %s imported; %zu area versions in %s\n", a->pos[0],
-                attr_engine_area_versions(c->attr), opt(cmd, a, "--db"));
-    centre_close(c);
-    if (rc && tokens_path) remove(tokens_path);
+    if (rc == TR_OK) {
+        rc = centre_import_scenario(c, a->pos[0], opt(cmd, a, "--regions"), tokens, &err);
+        if (rc == TR_OK)
+            fprintf(stderr, "truce: scenario %s imported; %zu area versions in %s\n", a->pos[0],
+                    attr_engine_area_versions(c->attr), opt(cmd, a, "--db"));
+        centre_close(c);
+    }
+    if (tokens != stdout) {
+        if (fclose(tokens) != 0 && rc == TR_OK) rc = tr_fail(&err, TR_EIO, "--tokens", "cannot write %s", tokens_path);
+        if (rc == TR_OK && rename(tmp, tokens_path) != 0)
+            rc = tr_fail(&err, TR_EIO, "--tokens", "cannot write %s: %s", tokens_path, strerror(errno));
+        if (rc != TR_OK) unlink(tmp);
+    }
+    if (rc == TR_EIO && err.code == TR_OK) return CLI_RUNTIME; /* open_centre reported it */
     return rc ? runtime_error(cmd, &err) : CLI_OK;
 }
 

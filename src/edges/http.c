@@ -224,9 +224,20 @@ static int check_query(req_state *st, tr_err *err) {
     return TR_OK;
 }
 
+/* True if the Content-Type's media type (before any ';' parameters) is one we read. */
+static bool json_media_type(const char *ct) {
+    static const char *const types[] = {"application/json", "application/geo+json"};
+    if (!ct) return false;
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0) return true;
+    return false;
+}
+
 static int parse_body(req_state *st, tr_err *err) {
     const char *ct = http_header(&st->rq, "Content-Type");
-    if (!ct || !(strncasecmp(ct, "application/json", 16) == 0 || strncasecmp(ct, "application/geo+json", 20) == 0))
+    if (!json_media_type(ct))
         return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')", ct ? ct : "none");
     if (st->len == 0) return tr_fail(err, TR_EINVAL, "", "the request needs a JSON body");
     json_error_t je;

@@ -8,7 +8,7 @@
  *
  * Ownership: every geo_shape returned is owned by the caller and freed with
  * geo_shape_free(). A geo_shape is immutable after creation and may be read from
- * many threads at once. GEOS is used through a per-thread context inside geo.c.
+ * many threads at once. GEOS is used through a per-thread context (geos_ctx.c).
  */
 #ifndef TRUCE_GEO_H
 #define TRUCE_GEO_H

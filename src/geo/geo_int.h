@@ -77,7 +77,8 @@ void geo__ring_free(geo_ring *r);
 int geo__orient(double ax, double ay, double bx, double by, double cx, double cy);
 
 /* geos_ctx.c — This thread's GEOS context, created on first use and destroyed when
- * the thread exits. NULL only if GEOS cannot allocate one. */
+ * the thread exits; also clears the thread's last GEOS error message. NULL only if
+ * GEOS cannot allocate one. */
 GEOSContextHandle_t geo__geos(void);
 
 /* geos_ctx.c — The last GEOS error message raised on this thread ("" if none). */

@@ -3,15 +3,14 @@
  *
  * Reading happens in passes so that a hostile input fails fast and every error
  * names the exact member at fault:
- *  1. "type" is checked against the table of accepted geometries and width_m
- *     against the type and the limits;
+ *  1. "type" is checked against the table of accepted geometries, width_m against
+ *     the type and the limits, the other members against type/coordinates/bbox;
  *  2. "coordinates" is walked once to check the nesting and count the positions,
  *     stopping as soon as the count passes lim->max_vertices (nothing allocated);
  *  3. positions are read into a geo_draft, each checked (2 or 3 finite numbers, lon
  *     and lat in range), rings checked for size and closure;
  *  4. GEOS checks OGC validity (geos_ctx.c), or the line is buffered (corridor.c);
  *  5. shape.c builds the immutable shape.
- * Members other than type, coordinates and bbox are refused (field: the member).
  * Error fields are paths relative to the geometry object: "type",
  * "coordinates[0][3]" (one position), "coordinates[0]" (one ring), "coordinates"
  * (the nesting or the whole geometry), "width_m" (the corridor width argument).
@@ -51,6 +50,10 @@ typedef struct reader {
 } reader;
 
 void geo__fmt_coord(char *buf, size_t size, double v) {
+    if (!(fabs(v) < 1e9)) { /* far out of range (or not finite): keep it short */
+        snprintf(buf, size, "%g", v);
+        return;
+    }
     snprintf(buf, size, "%.7f", v);
     char *dot = strchr(buf, '.');
     if (dot == NULL) return;
@@ -274,7 +277,7 @@ static int check_members(const json_t *geometry, tr_err *err) {
     return 0;
 }
 
-/* Pass 1a: checks the members and finds the "type" member (as a string) in *type. */
+/* Pass 1a: finds the geometry's "type" member (a string) in *type. */
 static int read_type(const json_t *geometry, const char **type, tr_err *err) {
     if (!json_is_object(geometry))
         return tr_fail(err, TR_EINVAL, "", "geometry must be a JSON object");

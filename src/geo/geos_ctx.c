@@ -6,8 +6,8 @@
  * and the other queries never do.
  */
 #include <pthread.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "geo/geo_int.h"
@@ -32,6 +32,7 @@ static void on_error(const char *msg, void *user) {
 }
 
 GEOSContextHandle_t geo__geos(void) {
+    last_error[0] = '\0'; /* each operation starts with a clean message */
     if (thread_ctx != NULL) return thread_ctx;
     pthread_once(&ctx_once, ctx_key_create);
     if (!ctx_key_ok) return NULL;

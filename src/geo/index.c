@@ -13,7 +13,8 @@
  *     number of packed leaves. A rebuild costs O(n log n) and happens at most once
  *     per n / 8 updates, so updates are amortised O(log n). If a rebuild cannot
  *     allocate, the index stays as it was (only slower) and the update still succeeds.
- * Inserting an id that is present replaces its box.
+ * Inserting an id that is present replaces its box. A query callback must not modify
+ * the index it is called from.
  */
 #include <math.h>
 #include <stdlib.h>

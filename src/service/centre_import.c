@@ -175,6 +175,7 @@ static int import_all(import_ctx *x, const json_t *sc, const char *regions_path,
 int centre_import_scenario(centre *c, const char *path, const char *regions_path, FILE *tokens, tr_err *err) {
     json_error_t je;
     json_t *sc = json_load_file(path, 0, &je);
+    if (!sc && je.line < 0) return tr_fail(err, TR_EINVAL, "FILE", "%s", je.text);
     if (!sc) return tr_fail(err, TR_EINVAL, "FILE", "%s: %s (line %d, column %d)", path, je.text, je.line, je.column);
     import_ctx x = {.c = c, .keys = json_object(), .tokens = json_array()};
     x.by.role = ROLE_ADMIN;
