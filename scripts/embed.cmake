@@ -1,5 +1,5 @@
 # Turns the numbered migration files into a C array: { version, name, sql }.
-string(REPLACE "\"" "" FILES "${FILES}")
+string(REPLACE "," ";" FILES "${FILES}")
 set(out "/* Generated from src/store/migrations by scripts/embed.cmake. */\n#include \"store/migrations.h\"\nconst store_migration store_migrations[] = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)

@@ -84,6 +84,10 @@ int tr_vis_parse(const json_t *v, const char *field, tr_vis *out, tr_err *err) {
 
 int tr_vis_from_text(const char *text, tr_vis *out) {
     json_t *j = json_loads(text ? text : "\"public\"", JSON_DECODE_ANY, NULL);
+    if (j == NULL) { /* damaged text fails closed: never read as public */
+        memset(out, 0, sizeof *out);
+        return TR_EINVAL;
+    }
     int rc = tr_vis_parse(j, "visibility", out, NULL);
     json_decref(j);
     return rc;

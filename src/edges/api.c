@@ -319,6 +319,58 @@ static int h_attribution(http_req *rq, http_resp *rs, tr_err *err) {
     return TR_OK;
 }
 
+/* ---- the verifiable log ---- */
+
+static int h_log_key(http_req *rq, http_resp *rs, tr_err *err) {
+    if (!rq->c->can_sign) return tr_fail(err, TR_EUNAVAIL, "", "the log has no key");
+    rs->text = malloc(strlen(rq->c->vkey) + 2);
+    if (!rs->text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    rs->text_len = (size_t)sprintf(rs->text, "%s\n", rq->c->vkey);
+    rs->content_type = "text/plain; charset=utf-8";
+    return TR_OK;
+}
+
+static int h_log_checkpoint(http_req *rq, http_resp *rs, tr_err *err) {
+    uint64_t size;
+    if (centre_log_latest(rq->c, &rs->text, &size, err)) return err->code;
+    rs->text_len = strlen(rs->text);
+    rs->content_type = "text/plain; charset=utf-8";
+    return TR_OK;
+}
+
+static int h_log_tile(http_req *rq, http_resp *rs, tr_err *err) {
+    char path[256];
+    snprintf(path, sizeof path, "tile/%s", rq->params[0]);
+    uint8_t *data;
+    if (centre_log_tile(rq->c, path, &data, &rs->text_len, err)) return err->code;
+    rs->text = (char *)data;
+    rs->content_type = "application/octet-stream";
+    return TR_OK;
+}
+
+static int parse_index(const char *s, const char *field, uint64_t *out, tr_err *err) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = s && isdigit((unsigned char)s[0]) ? strtoull(s, &end, 10) : 0;
+    if (!s || !end || *end || errno || v > INT64_MAX)
+        return tr_fail(err, TR_EINVAL, field, "'%s' is not a log index (a whole number)", s ? s : "");
+    *out = v;
+    return TR_OK;
+}
+
+static int h_log_receipt(http_req *rq, http_resp *rs, tr_err *err) {
+    uint64_t index;
+    if (parse_index(rq->params[0], "index", &index, err)) return TR_EINVAL;
+    return centre_log_receipt(rq->c, index, &rs->json, err);
+}
+
+static int h_log_consistency(http_req *rq, http_resp *rs, tr_err *err) {
+    uint64_t from, to;
+    if (parse_index(http_query(rq, "from"), "from", &from, err) || parse_index(http_query(rq, "to"), "to", &to, err))
+        return TR_EINVAL;
+    return centre_log_consistency(rq->c, from, to, &rs->json, err);
+}
+
 /* ---- the route table ---- */
 
 #define ANY ROLES_ALL
@@ -341,5 +393,10 @@ const http_route api_routes[] = {
     {"POST", "/v1/agreements", h_agreement_create, AGREEMENT_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/agreements/{id}", h_agreement_get, ANY, NULL, 0},
     {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", 0},
+    {"GET", "/v1/log/key", h_log_key, 0, NULL, 0},
+    {"GET", "/v1/log/checkpoint", h_log_checkpoint, 0, NULL, 0},
+    {"GET", "/v1/log/tile/{*path}", h_log_tile, ANY, NULL, 0},
+    {"GET", "/v1/log/receipts/{index}", h_log_receipt, ANY, NULL, 0},
+    {"GET", "/v1/log/consistency", h_log_consistency, ANY, "from,to", 0},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof *api_routes;

@@ -19,7 +19,7 @@
 #include "edges/http.h"
 #include "service/centre.h"
 
-#define MAX_OPTS 8
+#define MAX_OPTS 10
 
 typedef struct cli_opt {
     const char *name;  /* "--db" */
@@ -131,8 +131,9 @@ static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *
 /* ---- serve ---- */
 
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
-    unsigned long long threads, body, maxv, drain;
-    if (parse_uint(cmd, "--threads", opt(cmd, a, "--threads"), 256, &threads) ||
+    unsigned long long threads, body, maxv, drain, cp_ms;
+    if (parse_uint(cmd, "--checkpoint-ms", opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
+        parse_uint(cmd, "--threads", opt(cmd, a, "--threads"), 256, &threads) ||
         parse_uint(cmd, "--body-limit", opt(cmd, a, "--body-limit"), 1ull << 30, &body) ||
         parse_uint(cmd, "--max-vertices", opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         parse_uint(cmd, "--drain-seconds", opt(cmd, a, "--drain-seconds"), 3600, &drain))
@@ -149,10 +150,21 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     if (open_centre(cmd, a, &lim, &c)) return CLI_RUNTIME;
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n", opt(cmd, a, "--db"),
             store_schema_version(c->store), attr_engine_area_versions(c->attr));
+    char key_path[4096];
+    snprintf(key_path, sizeof key_path, "%s", opt(cmd, a, "--log-key") ? opt(cmd, a, "--log-key") : "");
+    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", opt(cmd, a, "--db"));
+    tr_err lerr = {0};
+    if (centre_log_open(c, key_path, opt(cmd, a, "--log-origin"), &lerr) ||
+        centre_checkpointer_start(c, (unsigned)cp_ms, &lerr)) {
+        centre_close(c);
+        return runtime_error(cmd, &lerr);
+    }
+    fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
     http_options o = {opt(cmd, a, "--listen"), (unsigned)threads, (size_t)body, (unsigned)drain};
     http_server *srv;
     tr_err err = {0};
     if (http_server_start(c, &o, &srv, &err)) {
+        centre_checkpointer_stop(c);
         centre_close(c);
         return runtime_error(cmd, &err);
     }
@@ -160,6 +172,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     sigwait(&set, &sig);
     fprintf(stderr, "truce: %s received, finishing in-flight requests\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv);
+    centre_checkpointer_stop(c);
     centre_close(c);
     fprintf(stderr, "truce: stopped cleanly\n");
     return CLI_OK;
@@ -212,12 +225,7 @@ static int cmd_party_revoke(const cli_cmd *cmd, cli_args *a) {
     centre *c;
     if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
     tr_err err = {0};
-    int rc = store_begin(c->store, &err);
-    if (rc == TR_OK) {
-        rc = store_party_revoke(c->store, a->pos[0], tr_time_now(), &err);
-        if (rc) store_rollback(c->store);
-        else rc = store_commit(c->store, &err);
-    }
+    int rc = centre_party_revoke(c, a->pos[0], &err);
     centre_close(c);
     if (rc) return runtime_error(cmd, &err);
     fprintf(stderr, "truce: party '%s' revoked; its token no longer works\n", a->pos[0]);
@@ -274,7 +282,12 @@ static int cmd_routes(const cli_cmd *cmd, cli_args *a) {
     (void)a;
     for (size_t i = 0; i < api_nroutes; i++) {
         const http_route *r = &api_routes[i];
-        printf("%s %s", r->method, r->pattern);
+        char pattern[128]; /* as OpenAPI writes it: {*path} -> {path} */
+        size_t n = 0;
+        for (const char *p = r->pattern; *p && n + 1 < sizeof pattern; p++)
+            if (!(*p == '*' && p > r->pattern && p[-1] == '{')) pattern[n++] = *p;
+        pattern[n] = '\0';
+        printf("%s %s", r->method, pattern);
         if (!r->roles) printf(" %s", (r->flags & ROUTE_LOOPBACK) ? "loopback" : "open");
         for (int k = 0; k < ROLE_COUNT && r->roles; k++)
             if (r->roles & ROLE_BIT(k)) printf("%s%s", k == __builtin_ctz(r->roles) ? " " : ",", tr_role_name((tr_role)k));
@@ -301,7 +314,10 @@ static const cli_cmd commands[] = {
       {"--threads", "N", "worker threads", "4"},
       {"--body-limit", "BYTES", "largest request body accepted (413 beyond)", "4194304"},
       {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
-      {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"}},
+      {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
+      {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
+      {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
+      {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL}},
      cmd_serve},
     {"party add", "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
      "Creates a party and prints its new API token alone on stdout. The token is shown this once;\n"

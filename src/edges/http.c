@@ -75,7 +75,7 @@ static bool match(const char *pattern, const char *path, char **params) {
     while (*p && *s) {
         if (*p == '{') {
             const char *pe = strchr(p, '}');
-            const char *se = strchr(s, '/');
+            const char *se = p[1] == '*' ? NULL : strchr(s, '/'); /* {*name}: the rest of the path */
             if (!se) se = s + strlen(s);
             if (se == s || np == HTTP_MAX_PARAMS || !pe) goto fail;
             params[np++] = strndup(s, (size_t)(se - s));

@@ -63,7 +63,8 @@ enum {
 
 struct http_route {
     const char *method;
-    const char *pattern;  /* "/v1/areas/{id}/history": {name} captures one segment */
+    const char *pattern;  /* "/v1/areas/{id}/history": {name} captures one segment,
+                             {*name} (last) the rest of the path */
     http_handler fn;
     unsigned roles;       /* ROLE_BIT()s allowed; 0 = open without a token */
     const char *query;    /* query parameters allowed, comma-separated, or NULL */

@@ -100,7 +100,8 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         *copy = *a;
         if (copy->effective_to > copy->valid_to) copy->effective_to = copy->valid_to;
         memset(a, 0, sizeof *a);
-        e->versions[e->nversions++] = copy;
+        e->versions[e->nversions] = copy;
+        __atomic_store_n(&e->nversions, e->nversions + 1, __ATOMIC_RELEASE);
     } else {
         free(copy);
     }
@@ -121,6 +122,9 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
         else
             e->nagreements++;
+    } else if (e->agreements[slot]->version >= a->version) {
+        rc = tr_fail(err, TR_EINVAL, "version", "agreement %lld version %d is already held", (long long)a->id,
+                     e->agreements[slot]->version);
     } else if (grow(&e->retired, &e->capretired, e->nretired + 1, sizeof *e->retired)) {
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     } else {
@@ -138,7 +142,7 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
 }
 
 size_t attr_engine_area_versions(const attr_engine *e) {
-    return e->nversions;
+    return __atomic_load_n(&e->nversions, __ATOMIC_ACQUIRE);
 }
 
 void attr_result_clear(attr_result *r) {

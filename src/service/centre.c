@@ -103,7 +103,7 @@ static void token_hash(const char *token, char hex[65]) {
     sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
-int centre__party_add_tx(centre *c, const char *name, const char *role, const char *full_name,
+int centre__party_add_tx(centre *c, const char *by, const char *name, const char *role, const char *full_name,
                          char token[CENTRE_TOKEN_LEN + 1], tr_err *err) {
     tr_role r;
     if (tr_name_check(name, "name", err)) return TR_EINVAL;
@@ -121,13 +121,40 @@ int centre__party_add_tx(centre *c, const char *name, const char *role, const ch
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char hex[65];
     token_hash(token, hex);
-    return store_party_insert(c->store, name, r, full_name, hex, tr_time_now(), NULL, err);
+    int rc = store_party_insert(c->store, name, r, full_name, hex, tr_time_now(), NULL, err);
+    if (rc) return rc;
+    char ref[TR_NAME_MAX + 8];
+    snprintf(ref, sizeof ref, "party/%s", name);
+    json_t *obj = json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "role", role, "full_name", full_name,
+                            "token_sha256", hex);
+    rc = centre__log(c, by, "party.add", ref, obj, NULL, err);
+    json_decref(obj);
+    return rc;
+}
+
+int centre_party_revoke(centre *c, const char *name, tr_err *err) {
+    int rc = store_begin(c->store, err);
+    if (rc) return rc;
+    int64_t now = tr_time_now();
+    rc = store_party_revoke(c->store, name, now, err);
+    if (rc == TR_OK) {
+        char ref[TR_NAME_MAX + 8];
+        snprintf(ref, sizeof ref, "party/%s", name);
+        json_t *obj = json_pack("{s:s, s:o}", "name", name, "revoked_at", tr_json_time_value(now));
+        rc = centre__log(c, CENTRE_OPERATOR, "party.revoke", ref, obj, NULL, err);
+        json_decref(obj);
+    }
+    if (rc) {
+        store_rollback(c->store);
+        return rc;
+    }
+    return store_commit(c->store, err);
 }
 
 int centre_party_add(centre *c, const char *name, const char *role, const char *full_name,
                      char token[CENTRE_TOKEN_LEN + 1], tr_err *err) {
     if (store_begin(c->store, err)) return TR_EIO;
-    int rc = centre__party_add_tx(c, name, role, full_name, token, err);
+    int rc = centre__party_add_tx(c, CENTRE_OPERATOR, name, role, full_name, token, err);
     if (rc) {
         store_rollback(c->store);
         return rc;
@@ -143,13 +170,21 @@ int centre_authenticate(centre *c, const char *token, tr_party *out, tr_err *err
     return store_party_auth(c->store, hex, out, err);
 }
 
-int centre__actor_add_tx(centre *c, const char *name, const char *full_name, tr_err *err) {
+int centre__actor_add_tx(centre *c, const char *by, const char *name, const char *full_name, json_t *answer,
+                         tr_err *err) {
     if (tr_name_check(name, "name", err)) return TR_EINVAL;
     tr_party p;
     tr_err ignored;
     if (store_party_get(c->store, name, &p, &ignored) == TR_OK)
         return tr_fail(err, TR_ECONFLICT, "name", "'%s' is a party's name", name);
-    return store_actor_insert(c->store, name, full_name, tr_time_now(), err);
+    int rc = store_actor_insert(c->store, name, full_name, tr_time_now(), err);
+    if (rc) return rc;
+    char ref[TR_NAME_MAX + 8];
+    snprintf(ref, sizeof ref, "actor/%s", name);
+    json_t *obj = json_pack("{s:s, s:s?}", "name", name, "full_name", full_name);
+    rc = centre__log(c, by, "actor.add", ref, obj, answer, err);
+    json_decref(obj);
+    return rc;
 }
 
 int centre_actor_add(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
@@ -162,15 +197,17 @@ int centre_actor_add(centre *c, const tr_party *by, const json_t *body, json_t *
     int rc = tr_json_str(body, "name", "", TR_NAME_MAX, &name, err);
     if (rc == TR_OK) rc = tr_json_str(body, "full_name", "", 200, &full, err);
     if (rc == TR_OK && !name) rc = tr_fail(err, TR_EINVAL, "name", "is required");
+    json_t *answer = json_pack("{s:s?, s:s?}", "name", name, "full_name", full);
     if (rc == TR_OK && (rc = store_begin(c->store, err)) == TR_OK) {
-        rc = centre__actor_add_tx(c, name, full, err);
+        rc = centre__actor_add_tx(c, by->name, name, full, answer, err);
         if (rc) store_rollback(c->store);
         else rc = store_commit(c->store, err);
     }
     if (rc == TR_OK) {
-        *out = json_object();
-        json_object_set_new(*out, "name", json_string(name));
-        json_object_set_new(*out, "full_name", full ? json_string(full) : json_null());
+        if (!json_object_get(answer, "full_name")) json_object_set_new(answer, "full_name", json_null());
+        *out = answer;
+    } else {
+        json_decref(answer);
     }
     free(name);
     free(full);

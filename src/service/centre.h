@@ -20,12 +20,21 @@
 
 #include "domain/domain.h"
 #include "engines/attribution.h"
+#include "engines/tlog.h"
 #include "store/store.h"
+
+typedef struct centre_checkpointer centre_checkpointer;
 
 typedef struct centre {
     store *store;
     attr_engine *attr;
     geo_limits limits;
+    bool can_sign;              /* centre_log_open succeeded: signer and origin known */
+    tlog_signer signer;         /* the log's checkpoint key */
+    tlog_verifier verifier;
+    char vkey[TLOG_KEY_STRING_MAX];
+    char origin[TLOG_ORIGIN_MAX + 1];
+    centre_checkpointer *cp;    /* the checkpoint thread, when running */
 } centre;
 
 /* Opens the store at db_path (migrating it) and loads every area version and
@@ -49,6 +58,36 @@ int centre_area_create(centre *c, const tr_party *by, const json_t *feature, jso
 int centre_area_update(centre *c, const tr_party *by, int64_t id, int expect_version,
                        const json_t *feature, json_t **out, tr_err *err);
 int centre_agreement_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+
+/*
+ * The verifiable log (docs/tlog.md). Every write above appends one entry to the log in
+ * its own transaction and its answer carries a "receipt" {index, leaf_hash}.
+ */
+
+/* Makes this centre able to sign checkpoints. At the first start (no key recorded in the
+ * database) it creates an Ed25519 key named origin (NULL: a generated name), writes its
+ * signer key string to key_path (mode 0600) and records origin and verifier key; later
+ * it reads key_path and checks it is the recorded key. */
+int centre_log_open(centre *c, const char *key_path, const char *origin, tr_err *err);
+/* Signs a checkpoint of the log as committed, if it has grown since the last one (or if
+ * none exists). *size receives the size signed (or already signed). */
+int centre_log_checkpoint(centre *c, uint64_t *size, tr_err *err);
+/* Starts a thread that calls centre_log_checkpoint every interval_ms; stop joins it
+ * after a last checkpoint. */
+int centre_checkpointer_start(centre *c, unsigned interval_ms, tr_err *err);
+void centre_checkpointer_stop(centre *c);
+/* The latest signed checkpoint note (malloc'd), TR_ENOTFOUND if none yet. */
+int centre_log_latest(centre *c, char **note, uint64_t *size, tr_err *err);
+/* The receipt of entry index: the entry, its inclusion proof and the latest signed
+ * checkpoint that covers it. TR_ENOTFOUND while no checkpoint covers it. */
+int centre_log_receipt(centre *c, uint64_t index, json_t **out, tr_err *err);
+/* A consistency proof between two checkpointed sizes from <= to. */
+int centre_log_consistency(centre *c, uint64_t from, uint64_t to, json_t **out, tr_err *err);
+/* The bytes of a C2SP tile or entry bundle ("tile/0/x001/234.p/5", ...) at the latest
+ * checkpoint's size; *data is malloc'd. */
+int centre_log_tile(centre *c, const char *path, uint8_t **data, size_t *len, tr_err *err);
+/* Revokes a party's token (logged). */
+int centre_party_revoke(centre *c, const char *name, tr_err *err);
 
 /* Loads a scenario file (scenarios/README.md) in one transaction: parties (their new
  * tokens are written to tokens as "name<TAB>role<TAB>token" lines), actors, areas with

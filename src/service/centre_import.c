@@ -27,7 +27,7 @@ static int import_parties(import_ctx *x, const json_t *parties, tr_err *err) {
         const char *name = json_string_value(json_object_get(p, "name"));
         const char *role = json_string_value(json_object_get(p, "role"));
         const char *full = json_string_value(json_object_get(p, "full_name"));
-        int rc = centre__party_add_tx(x->c, name, role, full, token, err);
+        int rc = centre__party_add_tx(x->c, CENTRE_OPERATOR, name, role, full, token, err);
         if (rc) {
             tr_err_prefix(err, path);
             return rc;
@@ -45,8 +45,8 @@ static int import_actors(import_ctx *x, const json_t *actors, tr_err *err) {
     json_array_foreach(actors, i, a) {
         char path[64];
         snprintf(path, sizeof path, "actors[%zu]", i);
-        int rc = centre__actor_add_tx(x->c, json_string_value(json_object_get(a, "name")),
-                                      json_string_value(json_object_get(a, "full_name")), err);
+        int rc = centre__actor_add_tx(x->c, CENTRE_OPERATOR, json_string_value(json_object_get(a, "name")),
+                                      json_string_value(json_object_get(a, "full_name")), NULL, err);
         if (rc) {
             tr_err_prefix(err, path);
             return rc;

@@ -18,10 +18,18 @@ void centre__pending_clear(centre_pending *p);
 /* Commits and publishes p (cleared either way). */
 int centre__commit(centre *c, centre_pending *p, tr_err *err);
 
+/* The name in log entries of changes made at the command line, not through the API. */
+#define CENTRE_OPERATOR "operator"
+
 /* Inside an open transaction: */
-int centre__party_add_tx(centre *c, const char *name, const char *role, const char *full_name,
+/* Appends the log entry of a change by party (docs/tlog.md) and, if answer is not NULL,
+ * sets answer.receipt = {index, leaf_hash}. */
+int centre__log(centre *c, const char *party, const char *type, const char *ref, const json_t *object,
+                json_t *answer, tr_err *err);
+int centre__party_add_tx(centre *c, const char *by, const char *name, const char *role, const char *full_name,
                          char token[CENTRE_TOKEN_LEN + 1], tr_err *err);
-int centre__actor_add_tx(centre *c, const char *name, const char *full_name, tr_err *err);
+int centre__actor_add_tx(centre *c, const char *by, const char *name, const char *full_name, json_t *answer,
+                         tr_err *err);
 int centre__check_party(centre *c, const char *name, const char *field, tr_err *err);
 int centre__check_actor(centre *c, const char *name, const char *field, tr_err *err);
 int centre__check_vis(centre *c, const tr_vis *v, const char *field, tr_err *err);

@@ -31,7 +31,20 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
         if (rc == TR_OK) rc = store_area_add_version(c->store, a, expect_version, err);
     }
     if (rc) return rc;
-    if (out) *out = tr_area_to_feature(a);
+    /* The logged object is the version as stored, without effective_to, which a later
+     * version may still cut. */
+    json_t *feature = tr_area_to_feature(a);
+    json_object_del(json_object_get(feature, "properties"), "effective_to");
+    char ref[64];
+    snprintf(ref, sizeof ref, "area/%lld@%d", (long long)a->id, a->version);
+    json_t *answer = out ? tr_area_to_feature(a) : NULL;
+    rc = centre__log(c, by->name, a->version == 1 ? "area.create" : "area.version", ref, feature, answer, err);
+    json_decref(feature);
+    if (rc) {
+        json_decref(answer);
+        return rc;
+    }
+    if (out) *out = answer;
     return centre__pending_area(p, a) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
 }
 
@@ -103,7 +116,16 @@ int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, c
     a->created_by = strdup(by->name);
     a->created_at = tr_time_now();
     if ((rc = store_agreement_insert(c->store, a, err))) return rc;
-    if (out) *out = tr_agreement_to_json(a);
+    json_t *obj = tr_agreement_to_json(a);
+    char ref[64];
+    snprintf(ref, sizeof ref, "agreement/%lld@%d", (long long)a->id, a->version);
+    rc = centre__log(c, by->name, "agreement.create", ref, obj, obj, err);
+    if (rc) {
+        json_decref(obj);
+        return rc;
+    }
+    if (out) *out = obj;
+    else json_decref(obj);
     return centre__pending_agreement(p, a) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
 }
 

@@ -31,6 +31,7 @@
 
 #include "base/err.h"
 #include "domain/domain.h"
+#include "engines/tlog.h"
 
 typedef struct store store;
 
@@ -40,9 +41,47 @@ int store_open(const char *path, store **out, tr_err *err);
 void store_close(store *s);
 int store_schema_version(store *s);
 
+/* store_begin also brings the log's tree up to the committed state (another process
+ * may have appended); store_rollback undoes the transaction's appends to it. */
 int store_begin(store *s, tr_err *err);
 int store_commit(store *s, tr_err *err);
 void store_rollback(store *s);
+
+/* ---- the verifiable log (docs/tlog.md) ---- */
+
+typedef struct store_log_entry {
+    uint64_t index;
+    const uint8_t *entry;  /* the leaf bytes */
+    size_t entry_len;
+    const char *party, *type, *ref;
+    int64_t at;
+    const uint8_t *object; /* canonical bytes of the object */
+    size_t object_len;
+} store_log_entry;
+
+/* Inside a transaction: appends e (its index is ignored and set), storing the entry and
+ * the tree nodes it completes; *leaf receives the leaf hash. */
+int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err);
+/* The committed size of the log (entries). */
+int store_log_size(store *s, uint64_t *size, tr_err *err);
+/* A reader of the stored node hashes, for proofs and tiles (this thread's connection). */
+tlog_reader store_log_reader(store *s);
+/* Calls fn for entries [from, to) in order; the pointers live until fn returns. */
+int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const store_log_entry *e, void *ctx),
+                      void *ctx, tr_err *err);
+/* Inside a transaction: the tree as of this transaction (for signing its root). */
+const tlog_tree *store_log_tree(store *s);
+/* Inside a transaction: records a signed checkpoint. */
+int store_log_checkpoint_put(store *s, uint64_t size, const tlog_hash *root, const char *note, int64_t at,
+                             tr_err *err);
+/* The latest checkpoint (size 0 and note NULL if none); *note is malloc'd. */
+int store_log_checkpoint_latest(store *s, uint64_t *size, tlog_hash *root, char **note, tr_err *err);
+/* Calls fn for every checkpoint in increasing size. */
+int store_log_checkpoints(store *s, int (*fn)(uint64_t size, const tlog_hash *root, const char *note, void *ctx),
+                          void *ctx, tr_err *err);
+/* log_meta values: *value is malloc'd, NULL if absent. store_log_meta_put runs in a transaction. */
+int store_log_meta_get(store *s, const char *key, char **value, tr_err *err);
+int store_log_meta_put(store *s, const char *key, const char *value, tr_err *err);
 
 /* ---- parties and actors ---- */
 int store_party_insert(store *s, const char *name, tr_role role, const char *full_name,

@@ -4,7 +4,33 @@
 
 #include <sqlite3.h>
 
+#include <pthread.h>
+
 #include "store/store.h"
+
+#define STMT_CACHE 48
+
+typedef struct conn {
+    sqlite3 *db;
+    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
+    int ncache;
+    struct conn *next;
+    pthread_t owner;
+} conn;
+
+struct store {
+    char *path;
+    pthread_mutex_t writer;   /* invariant 1 */
+    pthread_mutex_t conns_mu; /* guards conns */
+    conn *conns;
+    pthread_key_t key;        /* this thread's conn */
+    int schema_version;
+    tlog_tree tree;           /* the log's tree as of the open transaction (writer) */
+    tlog_tree saved;          /* the tree at store_begin, restored by a rollback */
+};
+
+/* Inside a transaction: brings s->tree up to the log's committed size. */
+int store__log_sync(store *s, tr_err *err);
 
 /* Maps the connection's last error to TR_ECONFLICT (unique violation) or TR_EIO. */
 int store__db_fail(tr_err *err, sqlite3 *db, const char *what);

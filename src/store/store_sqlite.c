@@ -27,24 +27,7 @@
 #include "store/migrations.h"
 #include "store/store_int.h"
 
-#define STMT_CACHE 48
 
-typedef struct conn {
-    sqlite3 *db;
-    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
-    int ncache;
-    struct conn *next;
-    pthread_t owner;
-} conn;
-
-struct store {
-    char *path;
-    pthread_mutex_t writer;   /* invariant 1 */
-    pthread_mutex_t conns_mu; /* guards conns */
-    conn *conns;
-    pthread_key_t key;        /* this thread's conn */
-    int schema_version;
-};
 
 int store__db_fail(tr_err *err, sqlite3 *db, const char *what) {
     int ext = db ? sqlite3_extended_errcode(db) : 0;
@@ -197,6 +180,7 @@ int store_open(const char *path, store **out, tr_err *err) {
     pthread_mutex_init(&s->writer, NULL);
     pthread_mutex_init(&s->conns_mu, NULL);
     pthread_key_create(&s->key, conn_destructor);
+    tlog_tree_init(&s->tree);
     conn *c = my_conn(s, err);
     if (!c || migrate(s, c, err)) {
         store_close(s);
@@ -235,6 +219,12 @@ int store_begin(store *s, tr_err *err) {
         pthread_mutex_unlock(&s->writer);
         return TR_EIO;
     }
+    if (store__log_sync(s, err)) {
+        exec(c, "ROLLBACK", NULL);
+        pthread_mutex_unlock(&s->writer);
+        return TR_EIO;
+    }
+    s->saved = s->tree;
     return TR_OK;
 }
 
@@ -242,6 +232,7 @@ int store_commit(store *s, tr_err *err) {
     conn *c = my_conn(s, err);
     int rc = c ? exec(c, "COMMIT", err) : TR_EIO;
     if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
+    if (rc != TR_OK) s->tree = s->saved;
     pthread_mutex_unlock(&s->writer);
     return rc;
 }
@@ -249,6 +240,7 @@ int store_commit(store *s, tr_err *err) {
 void store_rollback(store *s) {
     conn *c = my_conn(s, NULL);
     if (c) exec(c, "ROLLBACK", NULL);
+    s->tree = s->saved;
     pthread_mutex_unlock(&s->writer);
 }
 

@@ -172,7 +172,7 @@ class SpecTest(unittest.TestCase):
                 self.assertEqual("401" in got, has_roles)
                 restricted = roles == "loopback" or (has_roles and sorted(roles.split(",")) != sorted(ALL_ROLES))
                 self.assertEqual("403" in got, restricted)
-                self.assertEqual("404" in got, "{id}" in p)
+                self.assertEqual("404" in got, "{" in p)  # a path parameter may name nothing
                 body = "requestBody" in op
                 self.assertEqual(body, m in ("POST", "PUT"))
                 self.assertEqual("413" in got, body)
@@ -324,7 +324,7 @@ class LiveTest(ServerTest):
         as it is (instead of query, which is percent-encoded)."""
         path = template
         for k, v in (params or {}).items():
-            path = path.replace("{%s}" % k, urllib.parse.quote(str(v), safe=""))
+            path = path.replace("{%s}" % k, urllib.parse.quote(str(v), safe="/" if k == "path" else ""))
         url = path
         if query:
             url += "?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote, safe=",:")
@@ -425,7 +425,9 @@ class LiveTest(ServerTest):
 
     def test_actor_add(self):
         r = self.call("POST", "/v1/actors", 201, body={"name": "ISIS", "full_name": "Islamic State"}, party="JMC")
-        self.assertEqual(r.json, {"name": "ISIS", "full_name": "Islamic State"})
+        answer = r.json
+        self.assertEqual(answer.pop("receipt").keys(), {"index", "leaf_hash"})
+        self.assertEqual(answer, {"name": "ISIS", "full_name": "Islamic State"})
         self.call("POST", "/v1/actors", 409, body={"name": "ISIS"}, party="admin", field="name")  # already there
         self.call("POST", "/v1/actors", 400, body={"name": "-bad"}, party="admin", field="name", bad_body=True)
         self.call("POST", "/v1/actors", 400, body={"name": "X", "colour": "red"}, party="admin", field="colour",
@@ -613,7 +615,8 @@ class LiveTest(ServerTest):
         restricted = self.new_agreement({"name": "Delineation", "start": "2016-09-09T00:00:00Z",
                                          "visibility": ["Russia"]}, party="JMC")
         got = self.call("GET", "/v1/agreements/{id}", 200, params={"id": ag["id"]}, party="Kazakhstan").json
-        self.assertEqual(got, ag)
+        self.assertIn("receipt", ag)
+        self.assertEqual(got, {k: v for k, v in ag.items() if k != "receipt"})
         self.call("GET", "/v1/agreements/{id}", 200, params={"id": restricted["id"]}, party="Russia")
         self.call("GET", "/v1/agreements/{id}", 404, params={"id": restricted["id"]}, party="SAA", field="id")
         self.call("GET", "/v1/agreements/{id}", 400, params={"id": "abc"}, party="SAA", field="id")
@@ -708,13 +711,23 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
         ag = self.new_agreement({"name": "Role check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"]}
+        receipt = area["receipt"]["index"]
+        deadline = time.time() + 20
+        while self.srv.get("/v1/log/receipts/%d" % receipt, party="admin").status != 200 and time.time() < deadline:
+            time.sleep(0.05)
+        cp = self.srv.get("/v1/log/checkpoint").body.split("\n")
+        tile = "0/000" + (".p/%d" % (int(cp[1]) % 256) if int(cp[1]) < 256 else "")
+        fixed = {"/v1/log/receipts/{index}": {"index": receipt}, "/v1/log/tile/{path}": {"path": tile}}
         for m, p, op, _ in operations(self.spec):
             if not isinstance(op["x-roles"], list):
                 continue
             for role in ALL_ROLES:
                 with self.subTest(route="%s %s" % (m, p), role=role):
-                    params = {"id": ids[p]} if p in ids else None
-                    q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
+                    params = {"id": ids[p]} if p in ids else fixed.get(p)
+                    if p == "/v1/log/consistency":
+                        q = {"from": 0, "to": 1}
+                    else:
+                        q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
                     # No body is sent: a route that needs one answers 415 once past the role check.
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
                     self.call(m, p, expect, params=params, query=q, party=BY_ROLE[role], content_type=None)
@@ -724,9 +737,10 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(21.0, 21.0), kind="no_strike", name="Query check"))
         ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"]}
+        fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"}}
         for m, p, op, _ in operations(self.spec):
             with self.subTest(route="%s %s" % (m, p)):
-                params = {"id": ids[p]} if p in ids else None
+                params = {"id": ids[p]} if p in ids else fixed.get(p)
                 r = self.call(m, p, 400, params=params, query={"zz_unknown": "1"}, party="admin", field="zz_unknown",
                               content_type=None)
                 documented = set(query_params(self.spec, p, m))
@@ -774,6 +788,45 @@ class LiveTest(ServerTest):
             self.assertEqual(r.status, 200)
         finally:
             other.stop()
+
+    def test_log_routes(self):
+        # A write's answer carries a receipt; once a checkpoint covers it, its proof is served.
+        r = self.call("POST", "/v1/areas", 201, party="admin",
+                      body=feature(polygon(35.9, 33.0, 0.05), kind="no_strike", name="Logged site"))
+        index = r.json["receipt"]["index"]
+        deadline = time.time() + 20
+        while True:
+            r = self.srv.get("/v1/log/receipts/%d" % index, party="Kazakhstan")
+            if r.status == 200 or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        r = self.call("GET", "/v1/log/receipts/{index}", 200, params={"index": index}, party="Kazakhstan")
+        self.assertGreater(r.json["tree_size"], index)
+        self.call("GET", "/v1/log/receipts/{index}", 404, params={"index": 10 ** 12}, party="Kazakhstan",
+                  field="index")
+        self.call("GET", "/v1/log/receipts/{index}", 400, params={"index": "-1"}, party="Kazakhstan", field="index")
+        self.call("GET", "/v1/log/receipts/{index}", 401, params={"index": 0}, field="Authorization")
+        key = self.call("GET", "/v1/log/key", 200).body
+        self.assertRegex(key, r"^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+\n$")
+        self.call("GET", "/v1/log/key", 400, query={"x": "1"}, field="x")
+        note = self.call("GET", "/v1/log/checkpoint", 200).body
+        origin, size = note.split("\n")[0], int(note.split("\n")[1])
+        self.assertEqual(origin, key.split("+")[0])
+        self.assertIn("\u2014 " + origin + " ", note)
+        self.call("GET", "/v1/log/checkpoint", 400, query={"x": "1"}, field="x")
+        r = self.call("GET", "/v1/log/consistency", 200, query={"from": 1, "to": size}, party="SAA")
+        self.assertEqual((r.json["from"], r.json["to"]), (1, size))
+        self.call("GET", "/v1/log/consistency", 400, query={"from": 2, "to": 1}, party="SAA", field="from")
+        self.call("GET", "/v1/log/consistency", 400, query={"from": 0, "to": size + 10 ** 6}, party="SAA", field="to")
+        self.call("GET", "/v1/log/consistency", 401, query={"from": 0, "to": 1})
+        w = size % 256
+        path = "0/000" + (".p/%d" % w if size < 256 else "")
+        r = self.call("GET", "/v1/log/tile/{path}", 200, params={"path": path}, party="SAA")
+        self.assertEqual(len(r.body.encode("latin-1", "replace")) if False else len(self.srv.get(
+            "/v1/log/tile/" + path, party="SAA").body.encode("utf-8", "surrogateescape")) >= 0, True)
+        self.call("GET", "/v1/log/tile/{path}", 404, params={"path": "0/x999/000"}, party="SAA")
+        self.call("GET", "/v1/log/tile/{path}", 401, params={"path": path})
+        self.call("GET", "/v1/log/tile/{path}", 400, params={"path": path}, query={"x": "1"}, party="SAA", field="x")
 
     def test_zz_every_documented_status_was_exercised(self):
         others = {n for n in dir(self) if n.startswith("test_") and n != self._testMethodName}

@@ -1,0 +1,194 @@
+/*
+ * store_log.c — the verifiable log's tables: entries, tree nodes, checkpoints, meta.
+ *
+ * The tree's frontier lives in struct store (s->tree). store_begin calls
+ * store__log_sync, which compares the frontier's size with the entries committed (by
+ * this or another process) and reloads it from log_node when they differ; appends inside
+ * the transaction advance it, and store_rollback restores the copy taken at begin. So the
+ * tree always matches the committed tables, and a checkpoint signed inside a transaction
+ * signs exactly what the database holds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+static const char SQL_LOG_SIZE[] = "SELECT coalesce(max(idx) + 1, 0) FROM log_entry";
+
+int store_log_size(store *s, uint64_t *size, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_LOG_SIZE, err);
+    if (!st) return TR_EIO;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? TR_OK : store__db_fail(err, sqlite3_db_handle(st), "reading the log size");
+    if (rc == TR_OK) *size = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_NODE_GET[] = "SELECT hash FROM log_node WHERE level = ? AND idx = ?";
+
+static int read_nodes(void *ctx, const tlog_node *nodes, size_t n, tlog_hash *hashes, tr_err *err) {
+    store *s = ctx;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = store__prep(s, SQL_NODE_GET, err);
+        if (!st) return TR_EIO;
+        sqlite3_bind_int(st, 1, nodes[i].level);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index);
+        int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TLOG_HASH_SIZE;
+        if (ok) memcpy(hashes[i].b, sqlite3_column_blob(st, 0), TLOG_HASH_SIZE);
+        sqlite3_reset(st);
+        if (!ok)
+            return tr_fail(err, TR_ENOTFOUND, "", "log node (%d, %llu) is missing", nodes[i].level,
+                           (unsigned long long)nodes[i].index);
+    }
+    return TR_OK;
+}
+
+tlog_reader store_log_reader(store *s) {
+    return (tlog_reader){s, read_nodes};
+}
+
+int store__log_sync(store *s, tr_err *err) {
+    uint64_t n;
+    if (store_log_size(s, &n, err)) return TR_EIO;
+    if (n == s->tree.size) return TR_OK;
+    tlog_reader r = store_log_reader(s);
+    tlog_tree t;
+    tlog_tree_init(&t);
+    int rc = tlog_tree_load(&t, n, &r, err);
+    if (rc == TR_OK) s->tree = t;
+    return rc;
+}
+
+const tlog_tree *store_log_tree(store *s) {
+    return &s->tree;
+}
+
+static const char SQL_ENTRY_PUT[] =
+    "INSERT INTO log_entry(idx, entry, party, at, type, ref, object) VALUES (?,?,?,?,?,?,?)";
+static const char SQL_NODE_PUT[] = "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?)";
+
+int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err) {
+    tlog_hash_leaf(e->entry, e->entry_len, leaf);
+    tlog_tree t = s->tree;
+    tlog_node_hash nodes[63];
+    size_t n;
+    if (tlog_tree_append(&t, leaf, nodes, &n, err)) return TR_EINVAL;
+    e->index = s->tree.size;
+    sqlite3_stmt *st = store__prep(s, SQL_ENTRY_PUT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->index);
+    sqlite3_bind_blob(st, 2, e->entry, (int)e->entry_len, SQLITE_TRANSIENT);
+    store__bind_text(st, 3, e->party);
+    sqlite3_bind_int64(st, 4, e->at);
+    store__bind_text(st, 5, e->type);
+    store__bind_text(st, 6, e->ref);
+    sqlite3_bind_blob(st, 7, e->object, (int)e->object_len, SQLITE_TRANSIENT);
+    if (store__step_done(s, st, "appending to the log", err)) return TR_EIO;
+    for (size_t i = 0; i < n; i++) {
+        if (!(st = store__prep(s, SQL_NODE_PUT, err))) return TR_EIO;
+        sqlite3_bind_int(st, 1, nodes[i].node.level);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].node.index);
+        sqlite3_bind_blob(st, 3, nodes[i].hash.b, TLOG_HASH_SIZE, SQLITE_TRANSIENT);
+        if (store__step_done(s, st, "storing a log node", err)) return TR_EIO;
+    }
+    s->tree = t;
+    return TR_OK;
+}
+
+static const char SQL_ENTRIES[] =
+    "SELECT idx, entry, party, at, type, ref, object FROM log_entry WHERE idx >= ? AND idx < ? ORDER BY idx";
+
+int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const store_log_entry *e, void *ctx),
+                      void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ENTRIES, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
+    int rc = TR_OK, step;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        store_log_entry e = {
+            .index = (uint64_t)sqlite3_column_int64(st, 0),
+            .entry = sqlite3_column_blob(st, 1),
+            .entry_len = (size_t)sqlite3_column_bytes(st, 1),
+            .party = (const char *)sqlite3_column_text(st, 2),
+            .at = sqlite3_column_int64(st, 3),
+            .type = (const char *)sqlite3_column_text(st, 4),
+            .ref = (const char *)sqlite3_column_text(st, 5),
+            .object = sqlite3_column_blob(st, 6),
+            .object_len = (size_t)sqlite3_column_bytes(st, 6),
+        };
+        rc = fn(&e, ctx);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_CP_PUT[] = "INSERT INTO log_checkpoint(size, root, note, signed_at) VALUES (?,?,?,?)";
+
+int store_log_checkpoint_put(store *s, uint64_t size, const tlog_hash *root, const char *note, int64_t at,
+                             tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_CP_PUT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    sqlite3_bind_blob(st, 2, root->b, TLOG_HASH_SIZE, SQLITE_TRANSIENT);
+    store__bind_text(st, 3, note);
+    sqlite3_bind_int64(st, 4, at);
+    return store__step_done(s, st, "storing the checkpoint", err);
+}
+
+static const char SQL_CP_LATEST[] = "SELECT size, root, note FROM log_checkpoint ORDER BY size DESC LIMIT 1";
+
+int store_log_checkpoint_latest(store *s, uint64_t *size, tlog_hash *root, char **note, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_CP_LATEST, err);
+    if (!st) return TR_EIO;
+    *size = 0;
+    *note = NULL;
+    tlog_hash_empty(root);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == TLOG_HASH_SIZE) {
+        *size = (uint64_t)sqlite3_column_int64(st, 0);
+        memcpy(root->b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
+        *note = store__col_dup(st, 2);
+    }
+    sqlite3_reset(st);
+    return TR_OK;
+}
+
+static const char SQL_CP_ALL[] = "SELECT size, root, note FROM log_checkpoint ORDER BY size";
+
+int store_log_checkpoints(store *s, int (*fn)(uint64_t size, const tlog_hash *root, const char *note, void *ctx),
+                          void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_CP_ALL, err);
+    if (!st) return TR_EIO;
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        tlog_hash root;
+        if (sqlite3_column_bytes(st, 1) != TLOG_HASH_SIZE) {
+            rc = tr_fail(err, TR_EIO, "", "checkpoint %lld has a malformed root", (long long)sqlite3_column_int64(st, 0));
+            break;
+        }
+        memcpy(root.b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
+        rc = fn((uint64_t)sqlite3_column_int64(st, 0), &root, (const char *)sqlite3_column_text(st, 2), ctx);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_META_GET[] = "SELECT value FROM log_meta WHERE key = ?";
+static const char SQL_META_PUT[] = "INSERT INTO log_meta(key, value) VALUES (?, ?)";
+
+int store_log_meta_get(store *s, const char *key, char **value, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_META_GET, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, key);
+    *value = sqlite3_step(st) == SQLITE_ROW ? store__col_dup(st, 0) : NULL;
+    sqlite3_reset(st);
+    return TR_OK;
+}
+
+int store_log_meta_put(store *s, const char *key, const char *value, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_META_PUT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, key);
+    store__bind_text(st, 2, value);
+    return store__step_done(s, st, "storing log metadata", err);
+}
