@@ -5,7 +5,9 @@
  *  1. versions[] only grows; a tr_area pointer handed out stays valid until
  *     attr_engine_free. The geo_index maps each footprint box to its slot in versions[].
  *  2. For two versions v < w of one area, v.effective_to <= w.valid_from, so at any
- *     instant at most one version of an area is in force.
+ *     instant at most one version of an area is in force. Versions arrive in order with
+ *     non-decreasing valid_from (the store refuses others), so cutting the latest held
+ *     version keeps this for all earlier ones: latest[] maps an area id to its slot.
  *  3. agreements[] holds the latest version of each agreement; a replaced version is
  *     kept in retired[] so pointers handed out before stay valid.
  */
@@ -26,7 +28,32 @@ struct attr_engine {
     size_t nagreements, capagreements;
     tr_agreement **retired;
     size_t nretired, capretired;
+    struct { int64_t id; size_t slot; } *latest; /* open addressing, id 0 = empty */
+    size_t latest_cap, nlatest;
 };
+
+/* The slot of area id's latest version in e->latest, or where to put it. */
+static size_t latest_find(const attr_engine *e, int64_t id) {
+    size_t mask = e->latest_cap - 1, i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 17) & mask;
+    while (e->latest[i].id != 0 && e->latest[i].id != id) i = (i + 1) & mask;
+    return i;
+}
+
+static int latest_reserve(attr_engine *e) {
+    if ((e->nlatest + 1) * 2 <= e->latest_cap) return 0;
+    size_t cap = e->latest_cap ? e->latest_cap * 2 : 1024;
+    attr_engine old = *e;
+    e->latest = calloc(cap, sizeof *e->latest);
+    if (!e->latest) {
+        e->latest = old.latest;
+        return -1;
+    }
+    e->latest_cap = cap;
+    for (size_t i = 0; i < old.latest_cap; i++)
+        if (old.latest[i].id) e->latest[latest_find(e, old.latest[i].id)] = old.latest[i];
+    free(old.latest);
+    return 0;
+}
 
 static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
@@ -66,6 +93,7 @@ void attr_engine_free(attr_engine *e) {
         free(e->retired[i]);
     }
     free(e->versions);
+    free(e->latest);
     free(e->agreements);
     free(e->retired);
     geo_index_free(e->index);
@@ -73,16 +101,19 @@ void attr_engine_free(attr_engine *e) {
     free(e);
 }
 
-/* Cuts every earlier version of a's area off at a's valid_from (invariant 2). */
+/* Cuts the latest held version of a's area off at a's valid_from (invariant 2). */
 static int cut_earlier(attr_engine *e, const tr_area *a, tr_err *err) {
-    for (size_t i = 0; i < e->nversions; i++) {
-        tr_area *v = e->versions[i];
-        if (v->id != a->id) continue;
-        if (v->version >= a->version)
-            return tr_fail(err, TR_EINVAL, "version", "area %lld version %d is already held",
-                           (long long)a->id, a->version);
-        if (v->effective_to > a->valid_from) v->effective_to = a->valid_from;
-    }
+    if (latest_reserve(e)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    size_t i = latest_find(e, a->id);
+    if (e->latest[i].id == 0) return TR_OK;
+    tr_area *v = e->versions[e->latest[i].slot];
+    if (v->version >= a->version)
+        return tr_fail(err, TR_EINVAL, "version", "area %lld version %d is already held", (long long)a->id,
+                       a->version);
+    if (a->valid_from < v->valid_from)
+        return tr_fail(err, TR_EINVAL, "valid_from", "area %lld version %d starts before version %d",
+                       (long long)a->id, a->version, v->version);
+    if (v->effective_to > a->valid_from) v->effective_to = a->valid_from;
     return TR_OK;
 }
 
@@ -100,6 +131,10 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         *copy = *a;
         if (copy->effective_to > copy->valid_to) copy->effective_to = copy->valid_to;
         memset(a, 0, sizeof *a);
+        size_t li = latest_find(e, copy->id);
+        if (e->latest[li].id == 0) e->nlatest++;
+        e->latest[li].id = copy->id;
+        e->latest[li].slot = e->nversions;
         e->versions[e->nversions] = copy;
         __atomic_store_n(&e->nversions, e->nversions + 1, __ATOMIC_RELEASE);
     } else {
@@ -139,6 +174,12 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
     }
     pthread_rwlock_unlock(&e->lock);
     return rc;
+}
+
+void attr_engine_pack(attr_engine *e) {
+    pthread_rwlock_wrlock(&e->lock);
+    (void)geo_index_pack(e->index);
+    pthread_rwlock_unlock(&e->lock);
 }
 
 size_t attr_engine_area_versions(const attr_engine *e) {

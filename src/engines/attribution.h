@@ -39,6 +39,10 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err);
 
 size_t attr_engine_area_versions(const attr_engine *e);
 
+/* Packs the spatial index after a bulk load (attr_engine_add_area one by one leaves
+ * recent areas in the index's unpacked tail). Takes the write lock. */
+void attr_engine_pack(attr_engine *e);
+
 typedef struct attr_result {
     const tr_area **areas;  /* covering versions in force at t, visible to the viewer,
                                ordered by kind, then area id */

@@ -94,6 +94,9 @@ typedef struct geo_index geo_index;
 geo_index *geo_index_new(void);
 void geo_index_free(geo_index *ix);
 int geo_index_insert(geo_index *ix, geo_box box, uint64_t id);  /* 0 or TR_ENOMEM */
+/* Rebuilds the packed tree now, so the tail is empty: call after a bulk load, before
+ * queries. Returns 0 or TR_ENOMEM (the index stays correct, only slower). */
+int geo_index_pack(geo_index *ix);
 void geo_index_remove(geo_index *ix, uint64_t id);              /* no-op if absent */
 size_t geo_index_size(const geo_index *ix);                     /* live entries */
 

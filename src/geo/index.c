@@ -219,6 +219,11 @@ static void maybe_rebuild(geo_index *ix) {
 
 /* ---- public API ---- */
 
+int geo_index_pack(geo_index *ix) {
+    if (ix->ntail == 0 && ix->ndead == 0) return 0;
+    return rebuild(ix) ? TR_ENOMEM : 0;
+}
+
 geo_index *geo_index_new(void) {
     return calloc(1, sizeof(geo_index));
 }

@@ -80,6 +80,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK && !(c->attr = attr_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
     if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
+    if (rc == TR_OK) attr_engine_pack(c->attr);
     if (rc != TR_OK) {
         centre_close(c);
         return rc;
