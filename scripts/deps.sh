@@ -4,7 +4,7 @@
 set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-      libgeos-dev libproj-dev libsodium-dev curl)
+      libgeos-dev libproj-dev libsodium-dev libcurl4-gnutls-dev curl)
 if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev python3 python3-yaml python3-jsonschema libxml2-utils golang-go golang-golang-x-mod-dev)
 fi

@@ -17,6 +17,7 @@
 
 #include "base/timeutil.h"
 #include "edges/http.h"
+#include "edges/verify.h"
 #include "service/centre.h"
 
 #define MAX_OPTS 10
@@ -275,6 +276,36 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     return rc ? runtime_error(cmd, &err) : CLI_OK;
 }
 
+/* ---- verify (edges/verify.c) ---- */
+
+static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
+    const char *token = opt(cmd, a, "--token");
+    return (verify_options){.db = opt(cmd, a, "--db"), .url = opt(cmd, a, "--url"), .key = opt(cmd, a, "--key"),
+                            .token = token ? token : getenv("TRUCE_TOKEN"), .checkpoint = opt(cmd, a, "--checkpoint"),
+                            .save = opt(cmd, a, "--save"), .receipt = opt(cmd, a, "--receipt"), .out = stdout};
+}
+
+static int cmd_verify(const cli_cmd *cmd, cli_args *a) {
+    verify_options o = verify_opts(cmd, a);
+    if (!o.db == !o.url) return usage_error(cmd, "%s", "give either --db PATH or --url URL");
+    if (o.url && !o.key) return usage_error(cmd, "%s", "--url needs --key VKEY, the log's verifier key");
+    if (o.db && (opt(cmd, a, "--token") || o.save)) return usage_error(cmd, "%s", "--token and --save go with --url");
+    return o.db ? verify_db(&o) : verify_remote(&o);
+}
+
+static int cmd_verify_receipt(const cli_cmd *cmd, cli_args *a) {
+    verify_options o = verify_opts(cmd, a);
+    unsigned long long index = 0;
+    const char *idx = opt(cmd, a, "--index");
+    if (!o.key) return usage_error(cmd, "%s", "--key VKEY is required");
+    if (!o.url == !o.receipt) return usage_error(cmd, "%s", "give either --url URL --index N or --receipt FILE");
+    if (o.url && !idx) return usage_error(cmd, "%s", "--url needs --index N");
+    if (idx && !(strcmp(idx, "0") == 0 || parse_uint(cmd, "--index", idx, INT64_MAX, &index) == 0)) return CLI_USAGE;
+    o.has_index = idx != NULL;
+    o.index = index;
+    return verify_receipt(&o);
+}
+
 /* ---- routes, version ---- */
 
 static int cmd_routes(const cli_cmd *cmd, cli_args *a) {
@@ -337,6 +368,29 @@ static const cli_cmd commands[] = {
      {DB_OPT, {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
       {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
      cmd_import_scenario},
+    {"verify", "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint FILE] [--save FILE]",
+     "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
+     "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"
+     "consistency, and checks every party, actor, area version and agreement row against the\n"
+     "object its log entry recorded. With --url: audits a running truce from its checkpoint,\n"
+     "tiles and entry bundles, as an independent witness. Prints one FAIL line per problem;\n"
+     "exit 0 when every check passes, 1 otherwise.", 0, 0,
+     {{"--db", "PATH", "audit this database file (stop the server first, or audit a copy)", NULL},
+      {"--url", "URL", "audit the truce server at this base URL, e.g. http://127.0.0.1:8080", NULL},
+      {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
+      {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},
+      {"--checkpoint", "FILE", "a checkpoint saved earlier: the log must extend it", NULL},
+      {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL}},
+     cmd_verify},
+    {"verify receipt", "verify receipt --key VKEY (--url URL --index N [--token T] | --receipt FILE)",
+     "Verifies a receipt: the entry's inclusion proof against the signed checkpoint it carries\n"
+     "(GET /v1/log/receipts/N, fetched with --url, or saved in a file), and prints the entry.", 0, 0,
+     {{"--key", "VKEY", "the log's verifier key (GET /v1/log/key)", NULL},
+      {"--url", "URL", "fetch the receipt from the truce server at this base URL", NULL},
+      {"--index", "N", "the entry's index in the log", NULL},
+      {"--token", "T", "API token (default: $TRUCE_TOKEN)", NULL},
+      {"--receipt", "FILE", "read the receipt's JSON from this file instead", NULL}},
+     cmd_verify_receipt},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };

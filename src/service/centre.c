@@ -7,6 +7,7 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_objects.h"
 
 /* ---- publishing committed values to the engines ---- */
 
@@ -124,10 +125,9 @@ int centre__party_add_tx(centre *c, const char *by, const char *name, const char
     token_hash(token, hex);
     int rc = store_party_insert(c->store, name, r, full_name, hex, tr_time_now(), NULL, err);
     if (rc) return rc;
-    char ref[TR_NAME_MAX + 8];
-    snprintf(ref, sizeof ref, "party/%s", name);
-    json_t *obj = json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "role", role, "full_name", full_name,
-                            "token_sha256", hex);
+    char ref[CENTRE_REF_MAX];
+    centre_ref_party(name, ref);
+    json_t *obj = centre_object_party(name, role, full_name, hex);
     rc = centre__log(c, by, "party.add", ref, obj, NULL, err);
     json_decref(obj);
     return rc;
@@ -139,9 +139,9 @@ int centre_party_revoke(centre *c, const char *name, tr_err *err) {
     int64_t now = tr_time_now();
     rc = store_party_revoke(c->store, name, now, err);
     if (rc == TR_OK) {
-        char ref[TR_NAME_MAX + 8];
-        snprintf(ref, sizeof ref, "party/%s", name);
-        json_t *obj = json_pack("{s:s, s:o}", "name", name, "revoked_at", tr_json_time_value(now));
+        char ref[CENTRE_REF_MAX];
+        centre_ref_party(name, ref);
+        json_t *obj = centre_object_party_revoke(name, now);
         rc = centre__log(c, CENTRE_OPERATOR, "party.revoke", ref, obj, NULL, err);
         json_decref(obj);
     }
@@ -180,9 +180,9 @@ int centre__actor_add_tx(centre *c, const char *by, const char *name, const char
         return tr_fail(err, TR_ECONFLICT, "name", "'%s' is a party's name", name);
     int rc = store_actor_insert(c->store, name, full_name, tr_time_now(), err);
     if (rc) return rc;
-    char ref[TR_NAME_MAX + 8];
-    snprintf(ref, sizeof ref, "actor/%s", name);
-    json_t *obj = json_pack("{s:s, s:s?}", "name", name, "full_name", full_name);
+    char ref[CENTRE_REF_MAX];
+    centre_ref_actor(name, ref);
+    json_t *obj = centre_object_actor(name, full_name);
     rc = centre__log(c, by, "actor.add", ref, obj, answer, err);
     json_decref(obj);
     return rc;

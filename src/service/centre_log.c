@@ -22,12 +22,12 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_objects.h"
 
-#define CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
 
 int centre__log(centre *c, const char *party, const char *type, const char *ref, const json_t *object,
                 json_t *answer, tr_err *err) {
-    char *obj = json_dumps(object, CANON);
+    char *obj = json_dumps(object, CENTRE_OBJECT_CANON);
     if (!obj) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[2 * sizeof h + 1], at[TR_TIME_BUFSZ];
@@ -36,7 +36,7 @@ int centre__log(centre *c, const char *party, const char *type, const char *ref,
     int64_t now = tr_time_now();
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "at", tr_time_format(now, at), "object_sha256", hex,
                           "party", party, "ref", ref, "type", type, "v", 1);
-    char *entry = e ? json_dumps(e, CANON) : NULL;
+    char *entry = e ? json_dumps(e, CENTRE_OBJECT_CANON) : NULL;
     json_decref(e);
     int rc;
     if (!entry) {

@@ -4,6 +4,7 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_objects.h"
 
 static int area_refs(centre *c, const tr_area *a, tr_err *err) {
     if (a->party && centre__check_party(c, a->party, "properties.party", err)) return TR_EINVAL;
@@ -33,10 +34,9 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
     if (rc) return rc;
     /* The logged object is the version as stored, without effective_to, which a later
      * version may still cut. */
-    json_t *feature = tr_area_to_feature(a);
-    json_object_del(json_object_get(feature, "properties"), "effective_to");
-    char ref[64];
-    snprintf(ref, sizeof ref, "area/%lld@%d", (long long)a->id, a->version);
+    json_t *feature = centre_object_area(a);
+    char ref[CENTRE_REF_MAX];
+    centre_ref_area(a->id, a->version, ref);
     json_t *answer = out ? tr_area_to_feature(a) : NULL;
     rc = centre__log(c, by->name, a->version == 1 ? "area.create" : "area.version", ref, feature, answer, err);
     json_decref(feature);
@@ -116,9 +116,9 @@ int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, c
     a->created_by = strdup(by->name);
     a->created_at = tr_time_now();
     if ((rc = store_agreement_insert(c->store, a, err))) return rc;
-    json_t *obj = tr_agreement_to_json(a);
-    char ref[64];
-    snprintf(ref, sizeof ref, "agreement/%lld@%d", (long long)a->id, a->version);
+    json_t *obj = centre_object_agreement(a);
+    char ref[CENTRE_REF_MAX];
+    centre_ref_agreement(a->id, a->version, ref);
     rc = centre__log(c, by->name, "agreement.create", ref, obj, obj, err);
     if (rc) {
         json_decref(obj);

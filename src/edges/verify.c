@@ -1,0 +1,860 @@
+/*
+ * verify.c — `truce verify --db`: the audit of a database at rest, and the pieces the
+ * three audits share (report lines, keys, saved checkpoints). verify_remote.c holds the
+ * HTTP audits.
+ *
+ * The audit trusts nothing in the file except, when no --key is given, log_meta's
+ * verifier key (and says so). Its passes, each building on the one before:
+ *  1. log_entry in index order: each entry's fields against the row's columns and its
+ *     object_sha256 against SHA-256(log_entry.object); each leaf hash is appended to a
+ *     tree rebuilt in memory. A missing row is reported and, when log_node still holds its
+ *     leaf hash, the rebuild goes on with that hash, so one deleted row is one problem;
+ *     without it the rebuilt tree stops there.
+ *  2. log_node against the rebuilt tree: every changed, missing or extra node.
+ *  3. log_checkpoint: the signature (verifier key), the size and root columns against the
+ *     signed text, the root against the rebuilt tree at that size, and a consistency proof
+ *     from the previous checkpoint, computed from the rebuilt tree and verified with
+ *     tlog_verify_consistency. Being a prefix is transitive, so a chain of verified proofs
+ *     shows that every checkpoint extends every earlier one.
+ *  4. The state tables against the log: every row of party, actor, area_version and
+ *     agreement must have an entry whose object is exactly the object rebuilt from the row
+ *     now, by the functions the centre logs with (service/centre_objects.h); every entry
+ *     of those types must name an existing row.
+ *
+ * Reading: the store's functions where store.h has them (entries, meta, area versions,
+ * agreements), and a second, read-only SQLite connection for what it does not list
+ * (every log_node and log_checkpoint row, party rows with their token hash, actors, row
+ * ids). Audit a database at rest: rows a running server writes while the audit reads can
+ * show up as problems.
+ */
+#include "edges/verify.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/timeutil.h"
+#include "service/centre_objects.h"
+#include "store/store.h"
+
+/* ======================================================================== shared */
+
+void verify__fail(verify__report *r, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("FAIL ", r->out);
+    vfprintf(r->out, fmt, ap);
+    fputc('\n', r->out);
+    va_end(ap);
+    r->problems++;
+}
+
+int verify__finish(verify__report *r, const char *what) {
+    if (r->problems == 0) {
+        fprintf(r->out, "OK: %s\n", what);
+        return VERIFY_OK;
+    }
+    fprintf(r->out, "FAILED: %lu problem%s in %s\n", r->problems, r->problems == 1 ? "" : "s", what);
+    return VERIFY_FAIL;
+}
+
+int verify__key(const char *key, tlog_verifier *v) {
+    tr_err err = {0};
+    if (tlog_verifier_parse(key, v, &err) == TR_OK) return VERIFY_OK;
+    fprintf(stderr,
+            "truce verify: --key: '%s' is not a verifier key (NAME+KEYID+BASE64, as GET /v1/log/key "
+            "answers): %s\nsee 'truce verify --help'\n",
+            key, err.msg);
+    return VERIFY_USAGE;
+}
+
+int verify__read_file(const char *path, size_t limit, char **data, size_t *len, tr_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return tr_fail(err, TR_EIO, path, "cannot read %s: %s", path, strerror(errno));
+    char *buf = malloc(limit + 1);
+    size_t n = buf ? fread(buf, 1, limit + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf) return tr_fail(err, TR_ENOMEM, path, "out of memory");
+    if (bad || n > limit) {
+        free(buf);
+        return tr_fail(err, TR_EIO, path, bad ? "cannot read %s" : "%s is too large", path);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return TR_OK;
+}
+
+void verify__saved_checkpoint(verify__report *rep, const char *path, const tlog_verifier *v,
+                              const tlog_reader *r, uint64_t n, const tlog_hash *root, tlog_checkpoint *saved,
+                              bool *opened) {
+    char *note = NULL;
+    size_t len;
+    tr_err err = {0};
+    *opened = false;
+    if (verify__read_file(path, 65536, &note, &len, &err)) {
+        verify__fail(rep, "saved checkpoint %s: %s", path, err.msg);
+        return;
+    }
+    if (tlog_checkpoint_open(note, len, v, 1, NULL, saved, &err)) {
+        verify__fail(rep, "saved checkpoint %s: not a checkpoint signed by the verifier key: %s", path,
+                     err.msg);
+        free(note);
+        return;
+    }
+    saved->ext = NULL; /* it pointed into note */
+    free(note);
+    *opened = true;
+    uint64_t m = saved->size;
+    tlog_hash at_m, proof[TLOG_PROOF_MAX];
+    size_t plen = 0;
+    if (m > n) {
+        verify__fail(rep, "saved checkpoint %s (size %llu): the log now has only %llu entries: it shrank",
+                     path, (unsigned long long)m, (unsigned long long)n);
+        return;
+    }
+    if (tlog_root_at(r, m, &at_m, &err) || !tlog_hash_equal(&at_m, &saved->root)) {
+        verify__fail(rep,
+                     "saved checkpoint %s (size %llu): its root is not the root of the first %llu entries of "
+                     "the log now: the history it signed was rewritten",
+                     path, (unsigned long long)m, (unsigned long long)m);
+    }
+    if (tlog_prove_consistency(r, m, n, proof, &plen, &err) ||
+        tlog_verify_consistency(m, n, &saved->root, root, proof, plen, &err)) {
+        verify__fail(rep,
+                     "saved checkpoint %s (size %llu): not consistent with the log at size %llu "
+                     "(consistency proof from the rebuilt tree: %s)",
+                     path, (unsigned long long)m, (unsigned long long)n, err.msg);
+        return;
+    }
+    fprintf(rep->out, "saved checkpoint %s (size %llu): the log at size %llu extends it\n", path,
+            (unsigned long long)m, (unsigned long long)n);
+}
+
+/* Copies s for a one-line message: at most 80 bytes, control characters as '?'. */
+static const char *clip(const char *s, char buf[96]) {
+    size_t n = 0;
+    for (; s && s[n] && n < 80; n++)
+        buf[n] = (unsigned char)s[n] < 0x20 ? '?' : s[n];
+    snprintf(buf + n, 96 - n, "%s", s && s[n] ? "..." : "");
+    return buf;
+}
+
+static void sha256_hex(const void *data, size_t len, uint8_t sha[32], char hex[65]) {
+    crypto_hash_sha256(sha, data, len);
+    sodium_bin2hex(hex, 65, sha, 32);
+}
+
+/* ======================================================================== the database audit */
+
+/* One log entry, kept to match the state rows against. */
+typedef struct logged {
+    char *ref, *type;
+    uint64_t index;
+    uint8_t sha[32]; /* the object_sha256 the entry commits to */
+    bool row;        /* its ref names an existing row */
+} logged;
+
+typedef struct checkpoint_row {
+    uint64_t size;
+    tlog_hash root; /* the root column */
+    bool root_ok;   /* the column held 32 bytes */
+    char *note;
+} checkpoint_row;
+
+typedef struct db_audit {
+    verify__report *r;
+    store *s;
+    sqlite3 *raw;       /* read-only connection for the rows store.h does not list */
+    tlog_memstore *mem; /* the nodes of the rebuilt tree */
+    tlog_tree tree;     /* the rebuilt tree */
+    bool broken;        /* an entry and its leaf hash are both missing: the tree stops there */
+    uint64_t next;      /* the entry index expected next */
+    logged *log;
+    size_t nlog, caplog;
+    bool have_key;
+    tlog_verifier key;
+    char *origin; /* log_meta's origin, or NULL */
+    tr_err err;
+} db_audit;
+
+#define FAIL(a, ...) verify__fail((a)->r, __VA_ARGS__)
+#define ULL(x) ((unsigned long long)(x))
+
+static int tree_add(db_audit *a, const tlog_hash *leaf) {
+    tlog_node_hash nodes[63];
+    size_t n;
+    if (tlog_tree_append(&a->tree, leaf, nodes, &n, &a->err)) return TR_EINVAL;
+    return tlog_memstore_put(a->mem, nodes, n, &a->err);
+}
+
+/* Entry k has no row. If log_node still holds its leaf hash, reports it and goes on
+ * rebuilding with that hash (true). Otherwise, when the log must have it (a later entry or
+ * a checkpoint says so), reports that the tree stops there; false either way. */
+static bool entry_missing(db_audit *a, uint64_t k, bool must) {
+    tlog_reader r = store_log_reader(a->s);
+    tlog_node node = {0, k};
+    tlog_hash leaf;
+    tr_err e = {0};
+    if (a->broken) return false;
+    if (r.read(r.ctx, &node, 1, &leaf, &e) == TR_OK) {
+        FAIL(a, "log_entry %llu: missing: no row has this idx (log_node still holds its leaf hash)", ULL(k));
+        return tree_add(a, &leaf) == TR_OK;
+    }
+    if (must) {
+        FAIL(a,
+             "log_entry %llu: missing, and so is its leaf hash in log_node: the tree cannot be rebuilt past "
+             "entry %llu",
+             ULL(k), ULL(k));
+        a->broken = true;
+    }
+    return false;
+}
+
+/* Entries [from, to) have no row, though the log must hold them. */
+static void entries_missing(db_audit *a, uint64_t from, uint64_t to) {
+    uint64_t k = from;
+    while (k < to && entry_missing(a, k, true))
+        k++;
+    if (k + 1 < to)
+        FAIL(a, "log_entry %llu to %llu: missing: no rows have these idx", ULL(k + 1), ULL(to - 1));
+}
+
+static const char *const ENTRY_FIELDS[] = {"at", "object_sha256", "party", "ref", "type", "v", NULL};
+
+/* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to. */
+static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sha[32]) {
+    char hex[65], b1[96], b2[96], at[TR_TIME_BUFSZ];
+    sha256_hex(e->object, e->object_len, sha, hex);
+    json_error_t je;
+    json_t *j = json_loadb((const char *)e->entry, e->entry_len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(j)) {
+        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index), clip(je.text, b1));
+        json_decref(j);
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v) {
+        size_t i = 0;
+        while (ENTRY_FIELDS[i] && strcmp(ENTRY_FIELDS[i], k) != 0)
+            i++;
+        if (!ENTRY_FIELDS[i])
+            FAIL(a, "log_entry %llu: unknown field '%s' in the entry", ULL(e->index), clip(k, b1));
+    }
+    char *canon = centre_object_bytes(j);
+    if (!canon || strlen(canon) != e->entry_len || memcmp(canon, e->entry, e->entry_len) != 0)
+        FAIL(a, "log_entry %llu: the entry is not in canonical form (compact JSON, keys sorted)",
+             ULL(e->index));
+    free(canon);
+    v = json_object_get(j, "v");
+    if (!json_is_integer(v) || json_integer_value(v) != 1)
+        FAIL(a, "log_entry %llu: the entry's v is not 1", ULL(e->index));
+    const char *cols[][2] = {
+        {"party", e->party}, {"type", e->type}, {"ref", e->ref}, {"at", tr_time_format(e->at, at)}};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
+        const char *s = json_string_value(json_object_get(j, cols[i][0]));
+        if (!s || !cols[i][1] || strcmp(s, cols[i][1]) != 0)
+            FAIL(a, "log_entry %llu: the entry's %s is \"%s\" but the row's %s column is \"%s\"",
+                 ULL(e->index), cols[i][0], clip(s ? s : "(none)", b1), cols[i][0],
+                 clip(cols[i][1] ? cols[i][1] : "(null)", b2));
+    }
+    const char *logged_hex = json_string_value(json_object_get(j, "object_sha256"));
+    uint8_t committed[32];
+    size_t bin_len = 0;
+    if (!logged_hex || strlen(logged_hex) != 64 ||
+        sodium_hex2bin(committed, 32, logged_hex, 64, NULL, &bin_len, NULL) != 0 || bin_len != 32) {
+        FAIL(a, "log_entry %llu: the entry has no valid object_sha256", ULL(e->index));
+    } else if (memcmp(committed, sha, 32) != 0) {
+        FAIL(a, "log_entry %llu: the entry's object_sha256 is %s but SHA-256 of log_entry.object is %s",
+             ULL(e->index), logged_hex, hex);
+        memcpy(sha, committed, 32);
+    }
+    json_decref(j);
+}
+
+static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[32]) {
+    if (a->nlog == a->caplog) {
+        size_t cap = a->caplog ? 2 * a->caplog : 256;
+        logged *n = realloc(a->log, cap * sizeof *n);
+        if (!n) return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
+        a->log = n;
+        a->caplog = cap;
+    }
+    logged *l = &a->log[a->nlog];
+    l->ref = strdup(e->ref ? e->ref : "");
+    l->type = strdup(e->type ? e->type : "");
+    if (!l->ref || !l->type) {
+        free(l->ref);
+        free(l->type);
+        return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
+    }
+    l->index = e->index;
+    memcpy(l->sha, sha, 32);
+    l->row = false;
+    a->nlog++;
+    return TR_OK;
+}
+
+static int check_entry(const store_log_entry *e, void *ctx) {
+    db_audit *a = ctx;
+    if (e->index > a->next) entries_missing(a, a->next, e->index);
+    a->next = e->index + 1;
+    uint8_t sha[32];
+    check_entry_fields(a, e, sha);
+    if (!a->broken) {
+        tlog_hash leaf;
+        tlog_hash_leaf(e->entry, e->entry_len, &leaf);
+        if (tree_add(a, &leaf)) return a->err.code;
+    }
+    return keep_logged(a, e, sha);
+}
+
+static int64_t raw_int(db_audit *a, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Pass 1: entries, leaf hashes, the rebuilt tree. */
+static int audit_entries(db_audit *a) {
+    int rc = store_log_entries(a->s, 0, (uint64_t)INT64_MAX, check_entry, a, &a->err);
+    if (rc) return rc;
+    /* Entries after the last row: those a checkpoint signed, then those whose leaf hash
+     * log_node holds (a stray node far beyond is reported by audit_nodes as extra). */
+    int64_t signed_size = raw_int(a, "SELECT coalesce(max(size), 0) FROM log_checkpoint");
+    uint64_t end = a->next;
+    if (signed_size > 0 && (uint64_t)signed_size > end) end = (uint64_t)signed_size;
+    if (end > a->next) entries_missing(a, a->next, end);
+    while (entry_missing(a, end, false))
+        end++;
+    fprintf(a->r->out, "log_entry: %llu entries, tree rebuilt to size %llu\n", ULL(a->nlog),
+            ULL(a->tree.size));
+    return TR_OK;
+}
+
+/* Reports nodes [from, to) of level as missing from log_node. */
+static void nodes_missing(db_audit *a, int level, uint64_t from, uint64_t to) {
+    if (to == from + 1)
+        FAIL(a, "log_node (%d, %llu): missing", level, ULL(from));
+    else if (to > from)
+        FAIL(a, "log_node (%d, %llu) to (%d, %llu): missing (%llu nodes)", level, ULL(from), level,
+             ULL(to - 1), ULL(to - from));
+}
+
+/* A run of log_node rows of one level that the rebuilt tree does not have. */
+typedef struct node_run {
+    int level;
+    uint64_t from, to; /* [from, to); empty when from == to */
+} node_run;
+
+static void extra_flush(db_audit *a, node_run *x) {
+    uint64_t n = x->to - x->from;
+    char where[96];
+    if (n == 0) return;
+    if (n == 1)
+        snprintf(where, sizeof where, "log_node (%d, %llu)", x->level, ULL(x->from));
+    else
+        snprintf(where, sizeof where, "log_node (%d, %llu) to (%d, %llu)", x->level, ULL(x->from), x->level,
+                 ULL(x->to - 1));
+    if (a->broken)
+        fprintf(a->r->out, "%s: not checked: the tree rebuilt from log_entry stops at size %llu\n", where,
+                ULL(a->tree.size));
+    else
+        FAIL(a, "%s: extra: the tree rebuilt from log_entry (size %llu) has no such node%s", where,
+             ULL(a->tree.size), n == 1 ? "" : "s");
+    x->from = x->to = 0;
+}
+
+static void extra_add(db_audit *a, node_run *x, int level, uint64_t idx) {
+    if (x->to == x->from || x->level != level || x->to != idx) {
+        extra_flush(a, x);
+        *x = (node_run){level, idx, idx};
+    }
+    x->to = idx + 1;
+}
+
+static void check_node(db_audit *a, int level, uint64_t idx, const void *blob, int len) {
+    tlog_reader r = tlog_memstore_reader(a->mem);
+    tlog_node node = {level, idx};
+    tlog_hash want;
+    if (r.read(r.ctx, &node, 1, &want, &a->err)) return;
+    if (len != TLOG_HASH_SIZE)
+        FAIL(a, "log_node (%d, %llu): malformed hash (%d bytes)", level, ULL(idx), len);
+    else if (memcmp(blob, want.b, TLOG_HASH_SIZE) != 0 && level == 0)
+        FAIL(a, "log_node (0, %llu): the leaf hash is not SHA-256(0x00 || log_entry %llu)", ULL(idx),
+             ULL(idx));
+    else if (memcmp(blob, want.b, TLOG_HASH_SIZE) != 0)
+        FAIL(a, "log_node (%d, %llu): differs from the tree rebuilt from log_entry", level, ULL(idx));
+}
+
+/* Pass 2: log_node equals the rebuilt tree. Rows come sorted by (level, idx); expect is
+ * the next index a level should have. */
+static int audit_nodes(db_audit *a) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw, "SELECT level, idx, hash FROM log_node ORDER BY level, idx", -1, &st,
+                           NULL))
+        return tr_fail(&a->err, TR_EIO, "", "cannot read log_node: %s", sqlite3_errmsg(a->raw));
+    int level = 0;
+    uint64_t expect = 0, rows = 0;
+    node_run extra = {0, 0, 0};
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int l = sqlite3_column_int(st, 0);
+        int64_t i = sqlite3_column_int64(st, 1);
+        rows++;
+        if (l < 0 || l > 62 || i < 0) {
+            FAIL(a, "log_node (%d, %lld): extra: no tree has such a node", l, (long long)i);
+            continue;
+        }
+        for (; level < l; level++, expect = 0)
+            nodes_missing(a, level, expect, tlog_memstore_count(a->mem, level));
+        uint64_t have = tlog_memstore_count(a->mem, l);
+        if ((uint64_t)i >= have) {
+            extra_add(a, &extra, l, (uint64_t)i);
+            continue;
+        }
+        nodes_missing(a, l, expect, (uint64_t)i);
+        expect = (uint64_t)i + 1;
+        check_node(a, l, (uint64_t)i, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2));
+    }
+    sqlite3_finalize(st);
+    extra_flush(a, &extra);
+    for (; level < 63; level++, expect = 0)
+        nodes_missing(a, level, expect, tlog_memstore_count(a->mem, level));
+    fprintf(a->r->out, "log_node: %llu nodes checked against the rebuilt tree\n", ULL(rows));
+    return TR_OK;
+}
+
+/* Parses a checkpoint row and checks its signature; false when it cannot be parsed. */
+static bool open_checkpoint(db_audit *a, const checkpoint_row *c, tlog_checkpoint *cp) {
+    size_t len = strlen(c->note);
+    tr_err e = {0};
+    tlog_note note;
+    if (tlog_note_parse(c->note, len, &note, &e) || tlog_checkpoint_parse(c->note, note.text_len, cp, &e)) {
+        FAIL(a, "log_checkpoint (size %llu): not a signed checkpoint: %s", ULL(c->size), e.msg);
+        return false;
+    }
+    tlog_checkpoint signed_cp;
+    if (a->have_key && tlog_checkpoint_open(c->note, len, &a->key, 1, NULL, &signed_cp, &e) != TR_OK)
+        FAIL(a, "log_checkpoint (size %llu): the signature does not verify with the verifier key: %s",
+             ULL(c->size), e.msg);
+    return true;
+}
+
+static void check_checkpoint(db_audit *a, const checkpoint_row *c, const tlog_checkpoint *cp,
+                             const tlog_checkpoint *prev) {
+    char b1[TLOG_HASH_B64_SIZE], b2[TLOG_HASH_B64_SIZE], o1[96], o2[96];
+    tlog_reader r = tlog_memstore_reader(a->mem);
+    tr_err e = {0};
+    if (cp->size != c->size)
+        FAIL(a, "log_checkpoint (size %llu): the signed note says size %llu", ULL(c->size), ULL(cp->size));
+    if (!c->root_ok || !tlog_hash_equal(&cp->root, &c->root))
+        FAIL(a, "log_checkpoint (size %llu): the root column is not the signed root", ULL(c->size));
+    if (a->origin && strcmp(a->origin, cp->origin) != 0)
+        FAIL(a, "log_checkpoint (size %llu): origin '%s' is not the log's ('%s')", ULL(c->size),
+             clip(cp->origin, o1), clip(a->origin, o2));
+    if (cp->size > a->tree.size) {
+        FAIL(a, "log_checkpoint (size %llu): signs %llu entries but the tree rebuilt from log_entry has %llu",
+             ULL(c->size), ULL(cp->size), ULL(a->tree.size));
+        return;
+    }
+    tlog_hash root, proof[TLOG_PROOF_MAX];
+    if (tlog_root_at(&r, cp->size, &root, &e) == TR_OK && !tlog_hash_equal(&root, &cp->root)) {
+        tlog_hash_to_base64(&cp->root, b1);
+        tlog_hash_to_base64(&root, b2);
+        FAIL(a,
+             "log_checkpoint (size %llu): its root %s is not the root of the tree rebuilt from log_entry at "
+             "this "
+             "size (%s)",
+             ULL(c->size), b1, b2);
+    }
+    size_t n = 0;
+    if (prev && (tlog_prove_consistency(&r, prev->size, cp->size, proof, &n, &e) ||
+                 tlog_verify_consistency(prev->size, cp->size, &prev->root, &cp->root, proof, n, &e)))
+        FAIL(a,
+             "log_checkpoint (size %llu): not shown consistent with the earlier checkpoint of size %llu: the "
+             "consistency proof computed from the tree rebuilt from log_entry does not verify (%s)",
+             ULL(c->size), ULL(prev->size), e.msg);
+}
+
+/* Pass 3: every stored checkpoint. */
+static int audit_checkpoints(db_audit *a) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw, "SELECT size, root, note FROM log_checkpoint ORDER BY size", -1, &st,
+                           NULL))
+        return tr_fail(&a->err, TR_EIO, "", "cannot read log_checkpoint: %s", sqlite3_errmsg(a->raw));
+    tlog_checkpoint prev, cp;
+    bool have_prev = false;
+    uint64_t count = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        checkpoint_row c = {.size = (uint64_t)sqlite3_column_int64(st, 0),
+                            .root_ok = sqlite3_column_bytes(st, 1) == TLOG_HASH_SIZE,
+                            .note = (char *)sqlite3_column_text(st, 2)};
+        if (c.root_ok) memcpy(c.root.b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
+        count++;
+        if (!c.note) {
+            FAIL(a, "log_checkpoint (size %llu): no note", ULL(c.size));
+            continue;
+        }
+        if (!open_checkpoint(a, &c, &cp)) continue;
+        check_checkpoint(a, &c, &cp, have_prev ? &prev : NULL);
+        prev = cp;
+        prev.ext = NULL;
+        have_prev = true;
+    }
+    sqlite3_finalize(st);
+    if (count && !a->have_key)
+        FAIL(a,
+             "log_meta: no verifier key recorded and no --key given: checkpoint signatures were not checked");
+    fprintf(a->r->out, "log_checkpoint: %llu checkpoints checked", ULL(count));
+    if (have_prev) fprintf(a->r->out, ", the latest of size %llu", ULL(prev.size));
+    fputc('\n', a->r->out);
+    return TR_OK;
+}
+
+/* ---- pass 4: the state tables against the log ---- */
+
+static int cmp_logged(const void *x, const void *y) {
+    const logged *p = x, *q = y;
+    int c = strcmp(p->ref, q->ref);
+    return c ? c : (p->index > q->index) - (p->index < q->index);
+}
+
+/* The first logged entry whose ref is >= ref. */
+static size_t find_ref(const db_audit *a, const char *ref) {
+    size_t lo = 0, hi = a->nlog;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(a->log[mid].ref, ref) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int copy_object(const store_log_entry *e, void *ctx) {
+    json_t **out = ctx;
+    *out = json_loadb((const char *)e->object, e->object_len, 0, NULL);
+    return TR_OK;
+}
+
+/* Appends to out the paths (at most 4) where x and y differ. */
+static void diff_paths(const json_t *x, const json_t *y, const char *path, char *out, size_t cap, int *n) {
+    char sub[256];
+    if (*n >= 4) return;
+    if (json_is_object(x) && json_is_object(y)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)x, k, v) {
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            diff_paths(v, json_object_get(y, k), sub, out, cap, n);
+        }
+        json_object_foreach((json_t *)y, k, v) {
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            if (!json_object_get(x, k)) diff_paths(NULL, v, sub, out, cap, n);
+        }
+        return;
+    }
+    if (json_is_array(x) && json_is_array(y) && json_array_size(x) == json_array_size(y)) {
+        for (size_t i = 0; i < json_array_size(x); i++) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            diff_paths(json_array_get(x, i), json_array_get(y, i), sub, out, cap, n);
+        }
+        return;
+    }
+    if (x && y && json_equal((json_t *)x, (json_t *)y)) return;
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "%s%s", *n ? ", " : "", *path ? path : "(the whole object)");
+    (*n)++;
+}
+
+/* Checks the object rebuilt from a row (`what` names it) against the entries of this type
+ * logged under ref, and marks every entry under ref as naming an existing row. Consumes obj. */
+static void match_row(db_audit *a, const char *what, const char *ref, const char *type, json_t *obj) {
+    char *bytes = obj ? centre_object_bytes(obj) : NULL;
+    if (!bytes) {
+        FAIL(a, "%s: its object cannot be rebuilt", what);
+        json_decref(obj);
+        return;
+    }
+    uint8_t sha[32];
+    char hex[65], b1[96];
+    sha256_hex(bytes, strlen(bytes), sha, hex);
+    free(bytes);
+    const logged *other = NULL;
+    bool ok = false;
+    for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+        a->log[k].row = true;
+        if (strcmp(a->log[k].type, type) != 0) continue;
+        if (memcmp(a->log[k].sha, sha, 32) == 0)
+            ok = true;
+        else if (!other)
+            other = &a->log[k];
+    }
+    if (!ok && other) {
+        json_t *was = NULL;
+        char paths[400] = "";
+        int n = 0;
+        store_log_entries(a->s, other->index, other->index + 1, copy_object, &was, NULL);
+        if (was) diff_paths(was, obj, "", paths, sizeof paths, &n);
+        FAIL(a, "%s: the row differs from the object logged at log_entry %llu (%s %s)%s%s", what,
+             ULL(other->index), type, clip(ref, b1), n ? ": " : "", paths);
+        json_decref(was);
+    } else if (!ok) {
+        FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, clip(ref, b1));
+    }
+    json_decref(obj);
+}
+
+static int audit_parties(db_audit *a, uint64_t *rows) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw,
+                           "SELECT id, name, role, full_name, token_hash, revoked_at FROM party ORDER BY id",
+                           -1, &st, NULL))
+        return tr_fail(&a->err, TR_EIO, "", "cannot read party: %s", sqlite3_errmsg(a->raw));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        char ref[CENTRE_REF_MAX], what[200], b1[96];
+        centre_ref_party(name ? name : "", ref);
+        snprintf(what, sizeof what, "party %s (id %lld)", clip(name, b1),
+                 (long long)sqlite3_column_int64(st, 0));
+        match_row(a, what, ref, "party.add",
+                  centre_object_party(name, (const char *)sqlite3_column_text(st, 2),
+                                      (const char *)sqlite3_column_text(st, 3),
+                                      (const char *)sqlite3_column_text(st, 4)));
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+            match_row(a, what, ref, "party.revoke",
+                      centre_object_party_revoke(name, sqlite3_column_int64(st, 5)));
+        } else {
+            for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
+                if (strcmp(a->log[k].type, "party.revoke") == 0)
+                    FAIL(a, "%s: log_entry %llu records its revocation but the row is not revoked", what,
+                         ULL(a->log[k].index));
+        }
+        (*rows)++;
+    }
+    sqlite3_finalize(st);
+    return TR_OK;
+}
+
+static int audit_actors(db_audit *a, uint64_t *rows) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw, "SELECT name, full_name FROM actor ORDER BY name", -1, &st, NULL))
+        return tr_fail(&a->err, TR_EIO, "", "cannot read actor: %s", sqlite3_errmsg(a->raw));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        char ref[CENTRE_REF_MAX], what[200], b1[96];
+        centre_ref_actor(name ? name : "", ref);
+        snprintf(what, sizeof what, "actor %s", clip(name, b1));
+        match_row(a, what, ref, "actor.add",
+                  centre_object_actor(name, (const char *)sqlite3_column_text(st, 1)));
+        (*rows)++;
+    }
+    sqlite3_finalize(st);
+    return TR_OK;
+}
+
+typedef struct area_pass {
+    db_audit *a;
+    uint64_t rows;
+} area_pass;
+
+static int check_area(tr_area *v, void *ctx) {
+    area_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_area(v->id, v->version, ref);
+    snprintf(what, sizeof what, "area_version %s", ref);
+    match_row(p->a, what, ref, v->version == 1 ? "area.create" : "area.version", centre_object_area(v));
+    p->rows++;
+    return TR_OK;
+}
+
+static int audit_areas(db_audit *a, uint64_t *rows) {
+    area_pass p = {a, 0};
+    tr_err e = {0};
+    if (store_area_each(a->s, check_area, &p, &e))
+        FAIL(a, "area_version: %s; the rows after it were not checked", e.msg);
+    int64_t all = raw_int(a, "SELECT count(*) FROM area_version");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "area_version: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    *rows += p.rows;
+    return TR_OK;
+}
+
+static int audit_agreements(db_audit *a, uint64_t *rows) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw, "SELECT id, version FROM agreement ORDER BY id", -1, &st, NULL))
+        return tr_fail(&a->err, TR_EIO, "", "cannot read agreement: %s", sqlite3_errmsg(a->raw));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        tr_agreement g;
+        tr_err e = {0};
+        char ref[CENTRE_REF_MAX], what[200];
+        (*rows)++;
+        if (store_agreement_get(a->s, id, &g, &e)) {
+            centre_ref_agreement(id, sqlite3_column_int(st, 1), ref);
+            for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
+                a->log[k].row = true;
+            FAIL(a, "agreement %lld (%s): the row is unreadable, so it cannot be what was logged: %s",
+                 (long long)id, ref, e.msg);
+            continue;
+        }
+        centre_ref_agreement(g.id, g.version, ref);
+        snprintf(what, sizeof what, "agreement %lld (%s)", (long long)id, ref);
+        match_row(a, what, ref, "agreement.create", centre_object_agreement(&g));
+        tr_agreement_clear(&g);
+    }
+    sqlite3_finalize(st);
+    return TR_OK;
+}
+
+/* The entry types that name a row of a state table: each must name an existing row. */
+static const struct {
+    const char *type, *table;
+} STATE_TYPES[] = {
+    {"party.add", "party"},          {"party.revoke", "party"},        {"actor.add", "actor"},
+    {"area.create", "area_version"}, {"area.version", "area_version"}, {"agreement.create", "agreement"},
+};
+
+static void audit_refs(db_audit *a) {
+    const char *other[16];
+    uint64_t nother[16] = {0}, unchecked = 0;
+    size_t ntypes = 0;
+    char b1[96];
+    for (size_t k = 0; k < a->nlog; k++) {
+        const logged *l = &a->log[k];
+        size_t t = 0, n = sizeof STATE_TYPES / sizeof *STATE_TYPES;
+        while (t < n && strcmp(STATE_TYPES[t].type, l->type) != 0)
+            t++;
+        if (t < n) {
+            if (!l->row)
+                FAIL(a, "log_entry %llu: %s %s names no row of %s", ULL(l->index), l->type, clip(l->ref, b1),
+                     STATE_TYPES[t].table);
+            continue;
+        }
+        unchecked++;
+        size_t i = 0;
+        while (i < ntypes && strcmp(other[i], l->type) != 0)
+            i++;
+        if (i == ntypes && ntypes < 16) other[ntypes++] = l->type;
+        if (i < ntypes) nother[i]++;
+    }
+    if (!unchecked) return;
+    fprintf(a->r->out, "note: %llu entries of types this version does not check against the state tables:",
+            ULL(unchecked));
+    for (size_t i = 0; i < ntypes; i++)
+        fprintf(a->r->out, " %s (%llu)", clip(other[i], b1), ULL(nother[i]));
+    fputc('\n', a->r->out);
+}
+
+static int audit_state(db_audit *a) {
+    qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
+    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0;
+    int rc = audit_parties(a, &parties);
+    if (rc == TR_OK) rc = audit_actors(a, &actors);
+    if (rc == TR_OK) rc = audit_areas(a, &areas);
+    if (rc == TR_OK) rc = audit_agreements(a, &agreements);
+    if (rc) return rc;
+    audit_refs(a);
+    fprintf(a->r->out,
+            "state: %llu parties, %llu actors, %llu area versions, %llu agreements checked against the log\n",
+            ULL(parties), ULL(actors), ULL(areas), ULL(agreements));
+    return TR_OK;
+}
+
+/* ---- keys ---- */
+
+/* Chooses the verifier key: --key, else log_meta's; says which, and reports a mismatch. */
+static int choose_key(db_audit *a, const char *given) {
+    char *meta = NULL;
+    int rc = store_log_meta_get(a->s, "vkey", &meta, &a->err);
+    if (rc == TR_OK) rc = store_log_meta_get(a->s, "origin", &a->origin, &a->err);
+    if (rc) {
+        free(meta);
+        return rc;
+    }
+    char b1[96];
+    if (given) {
+        if ((rc = verify__key(given, &a->key)) != VERIFY_OK) {
+            free(meta);
+            return -1;
+        }
+        a->have_key = true;
+        fprintf(a->r->out, "verifier key: %s (from --key)\n", given);
+        if (meta && strcmp(meta, given) != 0)
+            FAIL(a, "log_meta vkey: the database records the verifier key %s, not the --key given",
+                 clip(meta, b1));
+    } else if (meta) {
+        tr_err e = {0};
+        if (tlog_verifier_parse(meta, &a->key, &e) == TR_OK) {
+            a->have_key = true;
+            fprintf(a->r->out,
+                    "verifier key: %s (from log_meta: pass --key with the key you trust to check it)\n",
+                    meta);
+        } else {
+            FAIL(a, "log_meta vkey: not a verifier key: %s", e.msg);
+        }
+    }
+    free(meta);
+    return TR_OK;
+}
+
+static void audit_free(db_audit *a) {
+    for (size_t k = 0; k < a->nlog; k++) {
+        free(a->log[k].ref);
+        free(a->log[k].type);
+    }
+    free(a->log);
+    free(a->origin);
+    tlog_memstore_free(a->mem);
+    sqlite3_close(a->raw);
+    store_close(a->s);
+}
+
+int verify_db(const verify_options *o) {
+    verify__report rep = {o->out, 0};
+    db_audit a = {.r = &rep};
+    if (sodium_init() < 0) return VERIFY_FAIL;
+    if (access(o->db, R_OK) != 0) {
+        fprintf(stderr, "truce verify: cannot read %s: %s\n", o->db, strerror(errno));
+        return VERIFY_FAIL;
+    }
+    fprintf(o->out, "database: %s\n", o->db);
+    tlog_tree_init(&a.tree);
+    int rc = store_open(o->db, &a.s, &a.err);
+    if (rc == TR_OK && sqlite3_open_v2(o->db, &a.raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        rc = tr_fail(&a.err, TR_EIO, "", "cannot open %s read-only", o->db);
+    if (rc == TR_OK) sqlite3_busy_timeout(a.raw, 10000);
+    if (rc == TR_OK && !(a.mem = tlog_memstore_new())) rc = tr_fail(&a.err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = choose_key(&a, o->key);
+    if (rc < 0) {
+        audit_free(&a);
+        return VERIFY_USAGE;
+    }
+    if (rc == TR_OK) rc = audit_entries(&a);
+    if (rc == TR_OK) rc = audit_nodes(&a);
+    if (rc == TR_OK) rc = audit_checkpoints(&a);
+    if (rc == TR_OK && o->checkpoint && a.have_key) {
+        tlog_reader r = tlog_memstore_reader(a.mem);
+        tlog_hash root;
+        tlog_checkpoint saved;
+        bool opened;
+        tlog_tree_root(&a.tree, &root);
+        verify__saved_checkpoint(&rep, o->checkpoint, &a.key, &r, a.tree.size, &root, &saved, &opened);
+    } else if (rc == TR_OK && o->checkpoint) {
+        FAIL(&a, "saved checkpoint %s: not checked: no verifier key", o->checkpoint);
+    }
+    if (rc == TR_OK) rc = audit_state(&a);
+    if (rc) FAIL(&a, "the audit stopped: %s%s%s", a.err.field, a.err.field[0] ? ": " : "", a.err.msg);
+    audit_free(&a);
+    return verify__finish(&rep, "the database");
+}

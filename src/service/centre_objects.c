@@ -1,0 +1,48 @@
+/* centre_objects.c — the logged objects and their refs (see centre_objects.h). */
+#include "service/centre_objects.h"
+
+#include <stdio.h>
+
+char *centre_object_bytes(const json_t *o) {
+    return json_dumps(o, CENTRE_OBJECT_CANON);
+}
+
+void centre_ref_party(const char *name, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "party/%s", name);
+}
+
+void centre_ref_actor(const char *name, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "actor/%s", name);
+}
+
+void centre_ref_area(int64_t id, int version, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "area/%lld@%d", (long long)id, version);
+}
+
+void centre_ref_agreement(int64_t id, int version, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "agreement/%lld@%d", (long long)id, version);
+}
+
+json_t *centre_object_party(const char *name, const char *role, const char *full_name,
+                            const char *token_sha256) {
+    return json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "role", role, "full_name", full_name,
+                     "token_sha256", token_sha256);
+}
+
+json_t *centre_object_party_revoke(const char *name, int64_t revoked_at) {
+    return json_pack("{s:s, s:o}", "name", name, "revoked_at", tr_json_time_value(revoked_at));
+}
+
+json_t *centre_object_actor(const char *name, const char *full_name) {
+    return json_pack("{s:s, s:s?}", "name", name, "full_name", full_name);
+}
+
+json_t *centre_object_area(const tr_area *a) {
+    json_t *feature = tr_area_to_feature(a);
+    json_object_del(json_object_get(feature, "properties"), "effective_to");
+    return feature;
+}
+
+json_t *centre_object_agreement(const tr_agreement *a) {
+    return tr_agreement_to_json(a);
+}

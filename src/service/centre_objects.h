@@ -1,0 +1,52 @@
+/*
+ * centre_objects.h — the objects the log commits to, one builder per kind of write.
+ *
+ * Every accepted write logs an entry whose object_sha256 is the SHA-256 of an object's
+ * canonical bytes (docs/tlog.md, "Entries"). The centre builds that object when it
+ * writes; `truce verify --db` rebuilds it from the row as stored and compares. Both call
+ * the functions below, so the two can never disagree about the bytes: change an object
+ * here and old logs stop verifying, so don't, unless the entry's "v" changes too.
+ *
+ * Ownership: builders return a new json_t reference (NULL when out of memory) that the
+ * caller releases with json_decref; centre_object_bytes returns a malloc'd string that
+ * the caller frees with free(). Refs are written into the caller's buffer.
+ */
+#ifndef TRUCE_SERVICE_CENTRE_OBJECTS_H
+#define TRUCE_SERVICE_CENTRE_OBJECTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/domain.h"
+
+/* The canonical encoding of objects and entries: compact JSON, keys sorted, reals with
+ * 17 significant digits (centre_log.c encodes with the same flags). */
+#define CENTRE_OBJECT_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
+
+/* The canonical bytes of o, NUL terminated (malloc'd), or NULL when out of memory. */
+char *centre_object_bytes(const json_t *o);
+
+#define CENTRE_REF_MAX 96 /* longest ref with its NUL: "agreement/<int64>@<int>" or "party/<name>" */
+
+/* "party/NAME" (party.add, party.revoke) and "actor/NAME" (actor.add). */
+void centre_ref_party(const char *name, char ref[CENTRE_REF_MAX]);
+void centre_ref_actor(const char *name, char ref[CENTRE_REF_MAX]);
+/* "area/ID@VERSION" (area.create, area.version), "agreement/ID@VERSION" (agreement.create). */
+void centre_ref_area(int64_t id, int version, char ref[CENTRE_REF_MAX]);
+void centre_ref_agreement(int64_t id, int version, char ref[CENTRE_REF_MAX]);
+
+/* party.add: {"full_name"?, "name", "role", "token_sha256"}; full_name may be NULL. */
+json_t *centre_object_party(const char *name, const char *role, const char *full_name,
+                            const char *token_sha256);
+/* party.revoke: {"name", "revoked_at"}. */
+json_t *centre_object_party_revoke(const char *name, int64_t revoked_at);
+/* actor.add: {"full_name"?, "name"}. */
+json_t *centre_object_actor(const char *name, const char *full_name);
+/* area.create, area.version: the version as a Feature, without properties.effective_to
+ * (a later version may still cut it). */
+json_t *centre_object_area(const tr_area *a);
+/* agreement.create: the agreement as GET /v1/agreements/{id} answers it. */
+json_t *centre_object_agreement(const tr_agreement *a);
+
+#endif
