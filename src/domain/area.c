@@ -194,7 +194,7 @@ json_t *tr_area_to_feature(const tr_area *a) {
     json_object_set_new(props, "visibility", tr_vis_to_json(&a->vis));
     if (a->width_m > 0) json_object_set_new(props, "width_m", json_real(a->width_m));
     if (a->description) json_object_set_new(props, "description", json_string(a->description));
-    json_object_set_new(props, "area_km2", json_real(round(a->area_m2 / 1e3) / 1e3));
+    json_object_set_new(props, "area_m2", json_integer((json_int_t)llround(a->area_m2)));
     if (a->created_by) json_object_set_new(props, "created_by", json_string(a->created_by));
     json_object_set_new(props, "created_at", tr_json_time_value(a->created_at));
     json_t *f = json_object();

@@ -135,7 +135,8 @@ int tr_area_parse(const json_t *feature, int64_t expect_id, const geo_limits *li
 
 /* The stored version as a GeoJSON Feature with "id" and properties including
  * id, version, kind, name, party/actor, valid_from, valid_to (null when open),
- * effective_to, visibility, area_km2, created_by, created_at (new reference). */
+ * effective_to, visibility, area_m2 (whole square metres), created_by, created_at
+ * (new reference). */
 json_t *tr_area_to_feature(const tr_area *a);
 
 void tr_area_clear(tr_area *a);

@@ -167,7 +167,9 @@ static int queue_resp(req_state *st, http_resp *rs) {
     char *buf;
     size_t len;
     if (rs->json) {
-        buf = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
+        /* 17 significant digits: every real round-trips, so a party can hash the object it was
+         * answered and match it with the log (docs/tlog.md, "Entries"). */
+        buf = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY);
         len = strlen(buf);
     } else {
         buf = rs->text ? rs->text : strdup("");

@@ -60,7 +60,7 @@ class CoreTest(ServerTest):
         self.assertEqual(r.json["properties"]["version"], 1)
         self.assertEqual(r.headers["etag"], '"1"')
         self.assertEqual(r.headers["location"], "/v1/areas/%d" % aid)
-        self.assertAlmostEqual(r.json["properties"]["area_km2"], 898.7, delta=5)
+        self.assertAlmostEqual(r.json["properties"]["area_m2"] / 1e6, 898.7, delta=5)
         f2 = feature(polygon(37.0, 36.0, 0.3), kind="control", party="SAA", name="East Aleppo",
                      valid_from="2016-12-22T00:00:00Z")
         # A stale version is refused with 409 and changes nothing.
@@ -95,7 +95,7 @@ class CoreTest(ServerTest):
         r = self.srv.post("/v1/areas", feature(line, kind="corridor", name="Corridor", width_m=1000), party="admin")
         self.assertEqual(r.status, 201, r)
         # 8.98 km x 1 km plus two round caps of radius 500 m
-        self.assertAlmostEqual(r.json["properties"]["area_km2"], 8.98 + 0.785, delta=0.1)
+        self.assertAlmostEqual(r.json["properties"]["area_m2"] / 1e6, 8.98 + 0.785, delta=0.1)
         a = self.srv.get("/v1/attribution?lon=37.15&lat=36.2035&at=2016-06-01T00:00:00Z", party="SAA").json
         self.assertIn("Corridor", [c["name"] for c in a["corridors"]])
         a = self.srv.get("/v1/attribution?lon=37.15&lat=36.2060&at=2016-06-01T00:00:00Z", party="SAA").json

@@ -449,7 +449,7 @@ class LiveTest(ServerTest):
                     description="illustrative", visibility="public")
         a = self.new_area(f)
         self.assertEqual(a["properties"]["version"], 1)
-        self.assertAlmostEqual(a["properties"]["area_km2"], 898.7, delta=5)
+        self.assertAlmostEqual(a["properties"]["area_m2"] / 1e6, 898.7, delta=5)
         line = {"type": "LineString", "coordinates": [[37.20, 36.20], [37.10, 36.20]]}
         c = self.new_area(feature(line, kind="corridor", name="Corridor", party="UNOCHA", width_m=1000,
                                   valid_to="2017-01-01T00:00:00Z"), party="UNOCHA")
