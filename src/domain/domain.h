@@ -45,10 +45,20 @@ int tr_role_parse(const char *s, tr_role *out); /* 0, or -1 if unknown */
 
 #define TR_NAME_MAX 64
 
+/* A party's Ed25519 signature over the exact bytes of a request body it submitted,
+ * checked against its registered key before the write (docs/tlog.md). */
+typedef struct tr_signature {
+    char body_sha256[65]; /* hex SHA-256 of the body */
+    char signature[89];   /* base64 of the 64-byte signature */
+    const void *body;     /* the signed bytes (borrowed from the request) */
+    size_t body_len;
+} tr_signature;
+
 typedef struct tr_party {
     int64_t id;
     char name[TR_NAME_MAX + 1];
     tr_role role;
+    const tr_signature *sig; /* the current submission's verified signature, or NULL */
 } tr_party;
 
 /* Names of parties and actors: 1..64 characters of letters, digits, space and

@@ -92,9 +92,16 @@ static int h_metrics(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_me(http_req *rq, http_resp *rs, tr_err *err) {
-    (void)err;
-    rs->json = json_pack("{s:s, s:s}", "name", rq->party.name, "role", tr_role_name(rq->party.role));
+    char *key = NULL;
+    if (store_party_key_get(rq->c->store, rq->party.name, &key, err)) return TR_EIO;
+    rs->json = json_pack("{s:s, s:s, s:s?}", "name", rq->party.name, "role", tr_role_name(rq->party.role),
+                         "public_key", key);
+    free(key);
     return TR_OK;
+}
+
+static int h_me_key(http_req *rq, http_resp *rs, tr_err *err) {
+    return centre_party_set_key(rq->c, &rq->party, rq->json, &rs->json, err);
 }
 
 static int h_parties(http_req *rq, http_resp *rs, tr_err *err) {
@@ -381,6 +388,7 @@ const http_route api_routes[] = {
     {"GET", "/v1/health", h_health, 0, NULL, 0},
     {"GET", "/metrics", h_metrics, 0, NULL, ROUTE_LOOPBACK},
     {"GET", "/v1/me", h_me, ANY, NULL, 0},
+    {"PUT", "/v1/me/key", h_me_key, ANY, NULL, ROUTE_BODY},
     {"GET", "/v1/parties", h_parties, ANY, NULL, 0},
     {"GET", "/v1/actors", h_actors, ANY, NULL, 0},
     {"POST", "/v1/actors", h_actor_add, ROLES_PRIVILEGED, NULL, ROUTE_BODY},

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "base/timeutil.h"
@@ -306,6 +308,87 @@ static int cmd_verify_receipt(const cli_cmd *cmd, cli_args *a) {
     return verify_receipt(&o);
 }
 
+/* ---- a party's signing key ---- */
+
+static int cmd_key_generate(const cli_cmd *cmd, cli_args *a) {
+    if (sodium_init() < 0) return CLI_RUNTIME;
+    const char *path = a->pos[0];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_keypair(pk, sk);
+    char skb[sodium_base64_ENCODED_LEN(crypto_sign_SECRETKEYBYTES, sodium_base64_VARIANT_ORIGINAL)];
+    char pkb[sodium_base64_ENCODED_LEN(crypto_sign_PUBLICKEYBYTES, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(skb, sizeof skb, sk, sizeof sk, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(pkb, sizeof pkb, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+    sodium_memzero(sk, sizeof sk);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    bool ok = fd >= 0 && write(fd, skb, strlen(skb)) == (ssize_t)strlen(skb) && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    sodium_memzero(skb, sizeof skb);
+    if (!ok) {
+        fprintf(stderr, "truce %s: cannot create %s: %s\n", cmd->name, path, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    printf("%s\n", pkb);
+    fprintf(stderr, "truce: secret key written to %s (mode 0600); register the public key with\n"
+                    "  PUT /v1/me/key {\"public_key\": \"%s\"}\n", path, pkb);
+    return CLI_OK;
+}
+
+/* Reads a whole file (or stdin for "-") into a malloc'd buffer. */
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    if (f != stdin) fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int cmd_key_sign(const cli_cmd *cmd, cli_args *a) {
+    if (!opt(cmd, a, "--key")) return usage_error(cmd, "%s", "--key is required");
+    if (sodium_init() < 0) return CLI_RUNTIME;
+    size_t klen = 0, blen = 0;
+    const char *key_path = opt(cmd, a, "--key");
+    char *kb = slurp(key_path, &klen);
+    char *body = slurp(a->pos[0], &blen);
+    unsigned char sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
+    size_t n = 0;
+    while (kb && klen > 0 && (kb[klen - 1] == '\n' || kb[klen - 1] == '\r')) klen--;
+    int rc = CLI_OK;
+    if (!kb || !body) {
+        fprintf(stderr, "truce %s: cannot read %s: %s\n", cmd->name, !kb ? key_path : a->pos[0],
+                strerror(errno));
+        rc = CLI_RUNTIME;
+    } else if (sodium_base642bin(sk, sizeof sk, kb, klen, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+               n != sizeof sk) {
+        fprintf(stderr, "truce %s: %s is not a key made by 'truce key generate'\n", cmd->name, key_path);
+        rc = CLI_RUNTIME;
+    } else {
+        crypto_sign_detached(sig, NULL, (const unsigned char *)body, blen, sk);
+        char out[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+        sodium_bin2base64(out, sizeof out, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+        printf("%s\n", out);
+    }
+    sodium_memzero(sk, sizeof sk);
+    if (kb) sodium_memzero(kb, klen);
+    free(kb);
+    free(body);
+    return rc;
+}
+
 /* ---- routes, version ---- */
 
 static int cmd_routes(const cli_cmd *cmd, cli_args *a) {
@@ -391,6 +474,13 @@ static const cli_cmd commands[] = {
       {"--token", "T", "API token (default: $TRUCE_TOKEN)", NULL},
       {"--receipt", "FILE", "read the receipt's JSON from this file instead", NULL}},
      cmd_verify_receipt},
+    {"key generate", "key generate FILE",
+     "Creates an Ed25519 key pair for a party: writes the secret key to FILE (mode 0600, never\n"
+     "overwritten) and prints the public key, to register with PUT /v1/me/key.", 1, 1, {{0}}, cmd_key_generate},
+    {"key sign", "key sign BODYFILE --key FILE",
+     "Prints the signature of BODYFILE's exact bytes ('-' for stdin) with the secret key, for the\n"
+     "header 'Truce-Signature: <signature>' of a request whose body is those bytes.", 1, 1,
+     {{"--key", "FILE", "the secret key made by 'truce key generate'", NULL}}, cmd_key_sign},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };

@@ -53,6 +53,7 @@ typedef struct req_state {
     size_t len, cap;
     bool too_big;
     bool answered;
+    tr_signature sig; /* the caller's verified signature over the body, if it sent one */
     int status;
     size_t resp_bytes;
     uint64_t t0;
@@ -263,6 +264,20 @@ static bool client_is_loopback(struct MHD_Connection *conn) {
     return false;
 }
 
+/* A signed submission: the Truce-Signature header is the caller's Ed25519 signature over
+ * the exact body bytes, checked against its registered key; the write's log entry then
+ * carries it (docs/tlog.md, "Signed submissions"). */
+static int check_signature(req_state *st, tr_err *err) {
+    const char *h = http_header(&st->rq, "Truce-Signature");
+    if (!h) return TR_OK;
+    if (!(st->rq.route->flags & ROUTE_BODY))
+        return tr_fail(err, TR_EINVAL, "Truce-Signature", "only requests with a body are signed");
+    if (centre_check_signature(st->rq.c, st->rq.party.name, h, st->body, st->len, &st->sig, err))
+        return err->code;
+    st->rq.party.sig = &st->sig;
+    return TR_OK;
+}
+
 static int dispatch(req_state *st) {
     tr_err err = {0};
     const http_route *r = st->rq.route;
@@ -275,6 +290,7 @@ static int dispatch(req_state *st) {
     } else if (r->roles && (rc = authenticate(st, &err))) {
     } else if ((rc = check_query(st, &err))) {
     } else if ((r->flags & ROUTE_BODY) && (rc = parse_body(st, &err))) {
+    } else if (r->roles && (rc = check_signature(st, &err))) {
     } else {
         rc = r->fn(&st->rq, &rs, &err);
     }

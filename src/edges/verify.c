@@ -180,6 +180,8 @@ typedef struct db_audit {
     bool have_key;
     tlog_verifier key;
     char *origin; /* log_meta's origin, or NULL */
+    struct party_key { char *party; uint8_t pk[32]; } *keys; /* from party.key entries so far */
+    size_t nkeys;
     tr_err err;
 } db_audit;
 
@@ -225,7 +227,56 @@ static void entries_missing(db_audit *a, uint64_t from, uint64_t to) {
         FAIL(a, "log_entry %llu to %llu: missing: no rows have these idx", ULL(k + 1), ULL(to - 1));
 }
 
-static const char *const ENTRY_FIELDS[] = {"at", "object_sha256", "party", "ref", "type", "v", NULL};
+static const char *const ENTRY_FIELDS[] = {"at", "body_sha256", "object_sha256", "party", "ref", "signature",
+                                           "type", "v", NULL};
+
+/* The key party registered last before this point of the log, or NULL. */
+static const uint8_t *party_key(const db_audit *a, const char *party) {
+    for (size_t i = a->nkeys; i-- > 0;)
+        if (strcmp(a->keys[i].party, party) == 0) return a->keys[i].pk;
+    return NULL;
+}
+
+/* A party.key entry: remember the key it registers, for the entries after it. */
+static void learn_key(db_audit *a, const store_log_entry *e) {
+    json_t *o = json_loadb((const char *)e->object, e->object_len, 0, NULL);
+    const char *name = json_string_value(json_object_get(o, "name"));
+    const char *b64 = json_string_value(json_object_get(o, "public_key"));
+    uint8_t pk[32];
+    size_t n = 0;
+    struct party_key *k = realloc(a->keys, (a->nkeys + 1) * sizeof *a->keys);
+    if (k) a->keys = k;
+    if (!name || !b64 || sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+        n != 32)
+        FAIL(a, "log_entry %llu: party.key entry without a valid public_key", ULL(e->index));
+    else if (k && (a->keys[a->nkeys].party = strdup(name)) != NULL)
+        memcpy(a->keys[a->nkeys++].pk, pk, 32);
+    json_decref(o);
+}
+
+/* A signed submission: the body kept beside the entry hashes to body_sha256, and the
+ * signature over it verifies with the key the party had registered by then. */
+static void check_signature(db_audit *a, const store_log_entry *e, const json_t *entry) {
+    const char *hex = json_string_value(json_object_get(entry, "body_sha256"));
+    const char *sig_b64 = json_string_value(json_object_get(entry, "signature"));
+    if (!hex && !sig_b64) return;
+    uint8_t sha[32], sig[64];
+    char got[65];
+    size_t n = 0;
+    const uint8_t *pk = e->party ? party_key(a, e->party) : NULL;
+    if (!hex || !sig_b64 || !e->submission) {
+        FAIL(a, "log_entry %llu: a signed entry needs body_sha256, signature and the submission's bytes", ULL(e->index));
+        return;
+    }
+    sha256_hex(e->submission, e->submission_len, sha, got);
+    if (strcmp(got, hex) != 0)
+        FAIL(a, "log_entry %llu: body_sha256 is %s but SHA-256 of log_entry.submission is %s", ULL(e->index), hex, got);
+    else if (!pk)
+        FAIL(a, "log_entry %llu: signed by %s, who had registered no key by then", ULL(e->index), e->party);
+    else if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+             n != 64 || crypto_sign_verify_detached(sig, e->submission, e->submission_len, pk) != 0)
+        FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index), e->party);
+}
 
 /* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to. */
 static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sha[32]) {
@@ -252,6 +303,8 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
         FAIL(a, "log_entry %llu: the entry is not in canonical form (compact JSON, keys sorted)",
              ULL(e->index));
     free(canon);
+    check_signature(a, e, j);
+    if (e->type && strcmp(e->type, "party.key") == 0) learn_key(a, e);
     v = json_object_get(j, "v");
     if (!json_is_integer(v) || json_integer_value(v) != 1)
         FAIL(a, "log_entry %llu: the entry's v is not 1", ULL(e->index));
@@ -814,6 +867,8 @@ static void audit_free(db_audit *a) {
         free(a->log[k].type);
     }
     free(a->log);
+    for (size_t i = 0; i < a->nkeys; i++) free(a->keys[i].party);
+    free(a->keys);
     free(a->origin);
     tlog_memstore_free(a->mem);
     sqlite3_close(a->raw);

@@ -128,7 +128,7 @@ int centre__party_add_tx(centre *c, const char *by, const char *name, const char
     char ref[CENTRE_REF_MAX];
     centre_ref_party(name, ref);
     json_t *obj = centre_object_party(name, role, full_name, hex);
-    rc = centre__log(c, by, "party.add", ref, obj, NULL, err);
+    rc = centre__log(c, by, NULL, "party.add", ref, obj, NULL, err);
     json_decref(obj);
     return rc;
 }
@@ -142,7 +142,7 @@ int centre_party_revoke(centre *c, const char *name, tr_err *err) {
         char ref[CENTRE_REF_MAX];
         centre_ref_party(name, ref);
         json_t *obj = centre_object_party_revoke(name, now);
-        rc = centre__log(c, CENTRE_OPERATOR, "party.revoke", ref, obj, NULL, err);
+        rc = centre__log(c, CENTRE_OPERATOR, NULL, "party.revoke", ref, obj, NULL, err);
         json_decref(obj);
     }
     if (rc) {
@@ -163,6 +163,63 @@ int centre_party_add(centre *c, const char *name, const char *role, const char *
     return store_commit(c->store, err);
 }
 
+int centre_party_set_key(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
+    static const char *const keys[] = {"public_key", NULL};
+    if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object");
+    if (tr_json_only_keys(body, keys, "", err)) return TR_EINVAL;
+    const char *b64 = json_string_value(json_object_get(body, "public_key"));
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    size_t n = 0;
+    if (!b64 || sodium_base642bin(pk, sizeof pk, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+        n != sizeof pk)
+        return tr_fail(err, TR_EINVAL, "public_key", "must be the base64 (standard, padded) of a 32-byte Ed25519 public key");
+    char canon[sodium_base64_ENCODED_LEN(crypto_sign_PUBLICKEYBYTES, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(canon, sizeof canon, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+    json_t *answer = json_pack("{s:s, s:s}", "name", by->name, "public_key", canon);
+    int rc = store_begin(c->store, err);
+    if (rc == TR_OK) {
+        rc = store_party_key_set(c->store, by->name, canon, err);
+        char ref[CENTRE_REF_MAX];
+        centre_ref_party(by->name, ref);
+        json_t *obj = centre_object_party_key(by->name, canon);
+        if (rc == TR_OK) rc = centre__log(c, by->name, by->sig, "party.key", ref, obj, answer, err);
+        json_decref(obj);
+        if (rc) store_rollback(c->store);
+        else rc = store_commit(c->store, err);
+    }
+    if (rc) json_decref(answer);
+    else *out = answer;
+    return rc;
+}
+
+int centre_check_signature(centre *c, const char *party, const char *signature_b64, const void *body, size_t len,
+                           tr_signature *sig, tr_err *err) {
+    char *pk_b64 = NULL;
+    if (store_party_key_get(c->store, party, &pk_b64, err)) return TR_EIO;
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], s[crypto_sign_BYTES];
+    size_t n = 0;
+    int rc = TR_OK;
+    if (!pk_b64)
+        rc = tr_fail(err, TR_EINVAL, "Truce-Signature", "party '%s' has no registered key: PUT /v1/me/key first", party);
+    else if (sodium_base642bin(pk, sizeof pk, pk_b64, strlen(pk_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+             n != sizeof pk)
+        rc = tr_fail(err, TR_EIO, "", "the stored key of '%s' is unreadable", party);
+    else if (sodium_base642bin(s, sizeof s, signature_b64, strlen(signature_b64), NULL, &n, NULL,
+                               sodium_base64_VARIANT_ORIGINAL) || n != sizeof s)
+        rc = tr_fail(err, TR_EINVAL, "Truce-Signature", "must be the base64 (standard, padded) of a 64-byte Ed25519 signature");
+    else if (crypto_sign_verify_detached(s, body, len, pk) != 0)
+        rc = tr_fail(err, TR_EAUTH, "Truce-Signature", "the signature does not verify over this body with the key of '%s'", party);
+    free(pk_b64);
+    if (rc) return rc;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, body, len);
+    sodium_bin2hex(sig->body_sha256, sizeof sig->body_sha256, h, sizeof h);
+    sodium_bin2base64(sig->signature, sizeof sig->signature, s, sizeof s, sodium_base64_VARIANT_ORIGINAL);
+    sig->body = body;
+    sig->body_len = len;
+    return TR_OK;
+}
+
 int centre_authenticate(centre *c, const char *token, tr_party *out, tr_err *err) {
     if (token == NULL || strncmp(token, "truce_", 6) != 0 || strlen(token) != CENTRE_TOKEN_LEN)
         return tr_fail(err, TR_EAUTH, "Authorization", "unknown or revoked token");
@@ -171,8 +228,8 @@ int centre_authenticate(centre *c, const char *token, tr_party *out, tr_err *err
     return store_party_auth(c->store, hex, out, err);
 }
 
-int centre__actor_add_tx(centre *c, const char *by, const char *name, const char *full_name, json_t *answer,
-                         tr_err *err) {
+int centre__actor_add_tx(centre *c, const char *by, const tr_signature *sig, const char *name,
+                         const char *full_name, json_t *answer, tr_err *err) {
     if (tr_name_check(name, "name", err)) return TR_EINVAL;
     tr_party p;
     tr_err ignored;
@@ -183,7 +240,7 @@ int centre__actor_add_tx(centre *c, const char *by, const char *name, const char
     char ref[CENTRE_REF_MAX];
     centre_ref_actor(name, ref);
     json_t *obj = centre_object_actor(name, full_name);
-    rc = centre__log(c, by, "actor.add", ref, obj, answer, err);
+    rc = centre__log(c, by, sig, "actor.add", ref, obj, answer, err);
     json_decref(obj);
     return rc;
 }
@@ -200,7 +257,7 @@ int centre_actor_add(centre *c, const tr_party *by, const json_t *body, json_t *
     if (rc == TR_OK && !name) rc = tr_fail(err, TR_EINVAL, "name", "is required");
     json_t *answer = json_pack("{s:s?, s:s?}", "name", name, "full_name", full);
     if (rc == TR_OK && (rc = store_begin(c->store, err)) == TR_OK) {
-        rc = centre__actor_add_tx(c, by->name, name, full, answer, err);
+        rc = centre__actor_add_tx(c, by->name, by->sig, name, full, answer, err);
         if (rc) store_rollback(c->store);
         else rc = store_commit(c->store, err);
     }

@@ -86,6 +86,13 @@ int centre_log_consistency(centre *c, uint64_t from, uint64_t to, json_t **out, 
 /* The bytes of a C2SP tile or entry bundle ("tile/0/x001/234.p/5", ...) at the latest
  * checkpoint's size; *data is malloc'd. */
 int centre_log_tile(centre *c, const char *path, uint8_t **data, size_t *len, tr_err *err);
+/* Registers the caller's Ed25519 public key (body {"public_key": base64 of 32 bytes}),
+ * replacing any earlier one (which stays in the log). From then on the party may sign
+ * its submissions (header Truce-Signature, docs/tlog.md). */
+int centre_party_set_key(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+/* Checks a signature (base64) over body by party's registered key and fills sig. */
+int centre_check_signature(centre *c, const char *party, const char *signature_b64, const void *body, size_t len,
+                           tr_signature *sig, tr_err *err);
 /* Revokes a party's token (logged). */
 int centre_party_revoke(centre *c, const char *name, tr_err *err);
 

@@ -45,7 +45,7 @@ static int import_actors(import_ctx *x, const json_t *actors, tr_err *err) {
     json_array_foreach(actors, i, a) {
         char path[64];
         snprintf(path, sizeof path, "actors[%zu]", i);
-        int rc = centre__actor_add_tx(x->c, CENTRE_OPERATOR, json_string_value(json_object_get(a, "name")),
+        int rc = centre__actor_add_tx(x->c, CENTRE_OPERATOR, NULL, json_string_value(json_object_get(a, "name")),
                                       json_string_value(json_object_get(a, "full_name")), NULL, err);
         if (rc) {
             tr_err_prefix(err, path);

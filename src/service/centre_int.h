@@ -22,14 +22,15 @@ int centre__commit(centre *c, centre_pending *p, tr_err *err);
 #define CENTRE_OPERATOR "operator"
 
 /* Inside an open transaction: */
-/* Appends the log entry of a change by party (docs/tlog.md) and, if answer is not NULL,
- * sets answer.receipt = {index, leaf_hash}. */
-int centre__log(centre *c, const char *party, const char *type, const char *ref, const json_t *object,
-                json_t *answer, tr_err *err);
+/* Appends the log entry of a change by party (docs/tlog.md) — with the party's signature
+ * over its submission when sig is not NULL — and, if answer is not NULL, sets
+ * answer.receipt = {index, leaf_hash}. */
+int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
+                const json_t *object, json_t *answer, tr_err *err);
 int centre__party_add_tx(centre *c, const char *by, const char *name, const char *role, const char *full_name,
                          char token[CENTRE_TOKEN_LEN + 1], tr_err *err);
-int centre__actor_add_tx(centre *c, const char *by, const char *name, const char *full_name, json_t *answer,
-                         tr_err *err);
+int centre__actor_add_tx(centre *c, const char *by, const tr_signature *sig, const char *name,
+                         const char *full_name, json_t *answer, tr_err *err);
 int centre__check_party(centre *c, const char *name, const char *field, tr_err *err);
 int centre__check_actor(centre *c, const char *name, const char *field, tr_err *err);
 int centre__check_vis(centre *c, const tr_vis *v, const char *field, tr_err *err);

@@ -25,8 +25,8 @@
 #include "service/centre_objects.h"
 
 
-int centre__log(centre *c, const char *party, const char *type, const char *ref, const json_t *object,
-                json_t *answer, tr_err *err) {
+int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
+                const json_t *object, json_t *answer, tr_err *err) {
     char *obj = json_dumps(object, CENTRE_OBJECT_CANON);
     if (!obj) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -36,6 +36,10 @@ int centre__log(centre *c, const char *party, const char *type, const char *ref,
     int64_t now = tr_time_now();
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "at", tr_time_format(now, at), "object_sha256", hex,
                           "party", party, "ref", ref, "type", type, "v", 1);
+    if (e && sig) {
+        json_object_set_new(e, "body_sha256", json_string(sig->body_sha256));
+        json_object_set_new(e, "signature", json_string(sig->signature));
+    }
     char *entry = e ? json_dumps(e, CENTRE_OBJECT_CANON) : NULL;
     json_decref(e);
     int rc;
@@ -46,7 +50,8 @@ int centre__log(centre *c, const char *party, const char *type, const char *ref,
     } else {
         store_log_entry le = {.entry = (const uint8_t *)entry, .entry_len = strlen(entry), .party = party,
                               .type = type, .ref = ref, .at = now, .object = (const uint8_t *)obj,
-                              .object_len = strlen(obj)};
+                              .object_len = strlen(obj), .submission = sig ? sig->body : NULL,
+                              .submission_len = sig ? sig->body_len : 0};
         tlog_hash leaf;
         rc = store_log_append(c->store, &le, &leaf, err);
         if (rc == TR_OK && answer) {

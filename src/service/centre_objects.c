@@ -33,6 +33,10 @@ json_t *centre_object_party_revoke(const char *name, int64_t revoked_at) {
     return json_pack("{s:s, s:o}", "name", name, "revoked_at", tr_json_time_value(revoked_at));
 }
 
+json_t *centre_object_party_key(const char *name, const char *public_key) {
+    return json_pack("{s:s, s:s}", "name", name, "public_key", public_key);
+}
+
 json_t *centre_object_actor(const char *name, const char *full_name) {
     return json_pack("{s:s, s:s?}", "name", name, "full_name", full_name);
 }

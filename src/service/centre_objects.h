@@ -41,6 +41,8 @@ json_t *centre_object_party(const char *name, const char *role, const char *full
                             const char *token_sha256);
 /* party.revoke: {"name", "revoked_at"}. */
 json_t *centre_object_party_revoke(const char *name, int64_t revoked_at);
+/* party.key: {"name", "public_key"} (base64 of the Ed25519 public key). */
+json_t *centre_object_party_key(const char *name, const char *public_key);
 /* actor.add: {"full_name"?, "name"}. */
 json_t *centre_object_actor(const char *name, const char *full_name);
 /* area.create, area.version: the version as a Feature, without properties.effective_to

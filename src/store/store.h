@@ -57,6 +57,8 @@ typedef struct store_log_entry {
     int64_t at;
     const uint8_t *object; /* canonical bytes of the object */
     size_t object_len;
+    const uint8_t *submission; /* the signed request body, or NULL */
+    size_t submission_len;
 } store_log_entry;
 
 /* Inside a transaction: appends e (its index is ignored and set), storing the entry and
@@ -91,6 +93,10 @@ int store_party_auth(store *s, const char *token_hash, tr_party *out, tr_err *er
 /* An active party by name; TR_ENOTFOUND if none (or revoked). */
 int store_party_get(store *s, const char *name, tr_party *out, tr_err *err);
 int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err);
+/* A party's registered public key (base64, malloc'd; NULL if none) / inside a
+ * transaction, registers one. */
+int store_party_key_get(store *s, const char *name, char **public_key, tr_err *err);
+int store_party_key_set(store *s, const char *name, const char *public_key, tr_err *err);
 /* [{name, role, full_name, created_at, revoked_at}] ordered by name. */
 int store_party_list(store *s, json_t **out, tr_err *err);
 

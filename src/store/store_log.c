@@ -64,7 +64,7 @@ const tlog_tree *store_log_tree(store *s) {
 }
 
 static const char SQL_ENTRY_PUT[] =
-    "INSERT INTO log_entry(idx, entry, party, at, type, ref, object) VALUES (?,?,?,?,?,?,?)";
+    "INSERT INTO log_entry(idx, entry, party, at, type, ref, object, submission) VALUES (?,?,?,?,?,?,?,?)";
 static const char SQL_NODE_PUT[] = "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?)";
 
 int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err) {
@@ -83,6 +83,7 @@ int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err)
     store__bind_text(st, 5, e->type);
     store__bind_text(st, 6, e->ref);
     sqlite3_bind_blob(st, 7, e->object, (int)e->object_len, SQLITE_TRANSIENT);
+    if (e->submission) sqlite3_bind_blob(st, 8, e->submission, (int)e->submission_len, SQLITE_TRANSIENT);
     if (store__step_done(s, st, "appending to the log", err)) return TR_EIO;
     for (size_t i = 0; i < n; i++) {
         if (!(st = store__prep(s, SQL_NODE_PUT, err))) return TR_EIO;
@@ -96,7 +97,7 @@ int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err)
 }
 
 static const char SQL_ENTRIES[] =
-    "SELECT idx, entry, party, at, type, ref, object FROM log_entry WHERE idx >= ? AND idx < ? ORDER BY idx";
+    "SELECT idx, entry, party, at, type, ref, object, submission FROM log_entry WHERE idx >= ? AND idx < ? ORDER BY idx";
 
 int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const store_log_entry *e, void *ctx),
                       void *ctx, tr_err *err) {
@@ -116,6 +117,8 @@ int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const stor
             .ref = (const char *)sqlite3_column_text(st, 5),
             .object = sqlite3_column_blob(st, 6),
             .object_len = (size_t)sqlite3_column_bytes(st, 6),
+            .submission = sqlite3_column_blob(st, 7),
+            .submission_len = (size_t)sqlite3_column_bytes(st, 7),
         };
         rc = fn(&e, ctx);
     }

@@ -311,6 +311,29 @@ int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err) {
     return rc;
 }
 
+static const char SQL_PARTY_KEY_GET[] = "SELECT public_key FROM party WHERE name = ? AND revoked_at IS NULL";
+static const char SQL_PARTY_KEY_SET[] = "UPDATE party SET public_key = ? WHERE name = ? AND revoked_at IS NULL";
+
+int store_party_key_get(store *s, const char *name, char **public_key, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_KEY_GET, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    *public_key = sqlite3_step(st) == SQLITE_ROW ? store__col_dup(st, 0) : NULL;
+    sqlite3_reset(st);
+    return TR_OK;
+}
+
+int store_party_key_set(store *s, const char *name, const char *public_key, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PARTY_KEY_SET, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, public_key);
+    store__bind_text(st, 2, name);
+    int rc = store__step_done(s, st, "registering the key", err);
+    if (rc == TR_OK && sqlite3_changes(sqlite3_db_handle(st)) == 0)
+        return tr_fail(err, TR_ENOTFOUND, "", "there is no active party named '%s'", name);
+    return rc;
+}
+
 static const char SQL_PARTY_LIST[] =
     "SELECT name, role, full_name, created_at, revoked_at FROM party ORDER BY name";
 

@@ -382,7 +382,7 @@ class RevokeWhileServingTest(ServerTest):
 
     def test_new_party_works_at_once(self):
         tok = self.srv.add_party("Iran", "guarantor")
-        self.assertEqual(self.srv.get("/v1/me", token=tok).json, {"name": "Iran", "role": "guarantor"})
+        self.assertEqual(self.srv.get("/v1/me", token=tok).json, {"name": "Iran", "role": "guarantor", "public_key": None})
 
     def test_duplicate_add_while_serving(self):
         self.srv.add_party("Turkey", "guarantor")

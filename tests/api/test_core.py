@@ -38,7 +38,7 @@ class CoreTest(ServerTest):
 
     def test_me(self):
         r = self.srv.get("/v1/me", party="SAA")
-        self.assertEqual(r.json, {"name": "SAA", "role": "belligerent"})
+        self.assertEqual(r.json, {"name": "SAA", "role": "belligerent", "public_key": None})
 
     def test_role_forbidden(self):
         f = feature(polygon(36.0, 35.0), kind="control", party="Kazakhstan", name="x")

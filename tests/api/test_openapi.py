@@ -12,6 +12,7 @@
 
 Needs python3-yaml and python3-jsonschema (Debian).
 """
+import base64
 import fcntl
 import http.client
 import json
@@ -408,10 +409,20 @@ class LiveTest(ServerTest):
         self.assertIn("truce_http_requests_total", r.body)
         self.call("GET", "/metrics", 400, query={"format": "json"}, field="format")
 
+    def test_me_key(self):
+        pub = base64.b64encode(os.urandom(32)).decode()
+        r = self.call("PUT", "/v1/me/key", 200, body={"public_key": pub}, party="Kazakhstan")
+        self.assertEqual(r.json["public_key"], pub)
+        self.assertEqual(self.call("GET", "/v1/me", 200, party="Kazakhstan").json["public_key"], pub)
+        self.call("PUT", "/v1/me/key", 400, body={"public_key": "short"}, party="Kazakhstan", field="public_key",
+                  bad_body=False)
+        self.call("PUT", "/v1/me/key", 401, body={"public_key": pub})
+        self.call("PUT", "/v1/me/key", 413, body={"public_key": "x" * (BODY_LIMIT + 100)}, party="Kazakhstan")
+
     def test_me_parties_actors_read(self):
         for role, name in BY_ROLE.items():
             r = self.call("GET", "/v1/me", 200, party=name)
-            self.assertEqual(r.json, {"name": name, "role": role})
+            self.assertEqual({k: v for k, v in r.json.items() if k != "public_key"}, {"name": name, "role": role})
         self.call("GET", "/v1/me", 401, field="Authorization")
         self.call("GET", "/v1/me", 401, token="truce_" + "x" * 43, field="Authorization")
         self.call("GET", "/v1/me", 401, headers={"Authorization": "Basic YWJjOmRlZg=="}, field="Authorization")
