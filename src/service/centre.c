@@ -56,6 +56,20 @@ int centre__commit(centre *c, centre_pending *p, tr_err *err) {
     return rc;
 }
 
+int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *err) {
+    if (rc == TR_OK) {
+        rc = centre__commit(c, p, err);
+    } else {
+        store_rollback(c->store);
+        centre__pending_clear(p);
+    }
+    if (rc && out && *out) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 /* ---- opening ---- */
 
 static int load_area(tr_area *a, void *ctx) {

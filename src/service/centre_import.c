@@ -180,15 +180,7 @@ int centre_import_scenario(centre *c, const char *path, const char *regions_path
     import_ctx x = {.c = c, .keys = json_object(), .tokens = json_array()};
     x.by.role = ROLE_ADMIN;
     int rc = store_begin(c->store, err);
-    if (rc == TR_OK) {
-        rc = import_all(&x, sc, regions_path, err);
-        if (rc == TR_OK) {
-            rc = centre__commit(c, &x.pending, err);
-        } else {
-            store_rollback(c->store);
-            centre__pending_clear(&x.pending);
-        }
-    }
+    if (rc == TR_OK) rc = centre__finish(c, &x.pending, import_all(&x, sc, regions_path, err), NULL, err);
     if (rc == TR_OK && tokens) {
         size_t i;
         json_t *t;

@@ -17,6 +17,10 @@ int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's 
 void centre__pending_clear(centre_pending *p);
 /* Commits and publishes p (cleared either way). */
 int centre__commit(centre *c, centre_pending *p, tr_err *err);
+/* Ends the open transaction after its writes returned rc: commits and publishes p when rc
+ * is TR_OK, else rolls back; on any failure releases *out (if out) and sets it NULL.
+ * Returns the final code. */
+int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *err);
 
 /* The name in log entries of changes made at the command line, not through the API. */
 #define CENTRE_OPERATOR "operator"

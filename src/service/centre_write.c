@@ -57,19 +57,8 @@ static int area_write(centre *c, const tr_party *by, int64_t id, int expect_vers
     if (rc) return rc;
     a.id = id;
     centre_pending p = {0};
-    if ((rc = store_begin(c->store, err)) == TR_OK) {
-        rc = centre__area_write_tx(c, by, &a, expect_version, &p, out, err);
-        if (rc == TR_OK) {
-            rc = centre__commit(c, &p, err);
-        } else {
-            store_rollback(c->store);
-            centre__pending_clear(&p);
-        }
-        if (rc && out && *out) {
-            json_decref(*out);
-            *out = NULL;
-        }
-    }
+    if ((rc = store_begin(c->store, err)) == TR_OK)
+        rc = centre__finish(c, &p, centre__area_write_tx(c, by, &a, expect_version, &p, out, err), out, err);
     tr_area_clear(&a);
     return rc;
 }
@@ -135,19 +124,8 @@ int centre_agreement_create(centre *c, const tr_party *by, const json_t *body, j
     int rc = tr_agreement_parse(body, &a, err);
     if (rc) return rc;
     centre_pending p = {0};
-    if ((rc = store_begin(c->store, err)) == TR_OK) {
-        rc = centre__agreement_write_tx(c, by, &a, &p, out, err);
-        if (rc == TR_OK) {
-            rc = centre__commit(c, &p, err);
-        } else {
-            store_rollback(c->store);
-            centre__pending_clear(&p);
-        }
-        if (rc && out && *out) {
-            json_decref(*out);
-            *out = NULL;
-        }
-    }
+    if ((rc = store_begin(c->store, err)) == TR_OK)
+        rc = centre__finish(c, &p, centre__agreement_write_tx(c, by, &a, &p, out, err), out, err);
     tr_agreement_clear(&a);
     return rc;
 }
