@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # attribution_postgis.sh — the PostGIS baseline of the attribution benchmark (workload A).
 #
-# Creates a throwaway PostgreSQL 15 cluster in bench/work/pg (loopback only, port
-# $TRUCE_PG_PORT or 55432, socket in bench/work/pgsock), loads bench/work/data/a_polys.tsv
-# and a_points.tsv as geometry (as /work/shared/bench-workloads/a_load.sql does, without the
-# geography columns), builds GiST indexes on both tables, then times the best plan of the
-# shared README — polygon outer over the points' GiST index, ST_Covers, 2 parallel
-# workers — RUNS times in one session (warm cache) and takes the median. One more, untimed query
-# computes the order-independent checksum bench_attribution computes in C:
+# Creates a throwaway PostgreSQL 15 cluster in bench/work/pg (127.0.0.1 only, port
+# $TRUCE_PG_PORT, else 55432, else a free one; socket in bench/work/pgsock), loads
+# bench/work/data/a_polys.tsv and a_points.tsv as geometry (as
+# /work/shared/bench-workloads/a_load.sql does, without the geography columns), builds GiST
+# indexes on both tables, then times the best plan of the shared README — polygon outer over
+# the points' GiST index, ST_Covers, 2 parallel workers — RUNS times in one session (warm
+# cache) and takes the median. One more, untimed query computes the order-independent checksum bench_attribution computes in C:
 #   sum over pairs of (point_id * 1000003 + polygon_id) mod 2147483647.
 # The cluster is stopped and deleted at the end (TRUCE_PG_KEEP=1 keeps it).
 #
@@ -23,7 +23,7 @@ data=$work/data
 pgbin=/usr/lib/postgresql/15/bin
 pgdata=$work/pg
 sock=$work/pgsock
-port=${TRUCE_PG_PORT:-55432}
+port=${TRUCE_PG_PORT:-}
 runs=3
 json=$work/attribution_postgis.json
 while [ $# -gt 0 ]; do
@@ -37,9 +37,10 @@ for f in a_polys.tsv a_points.tsv; do
   [ -s "$data/$f" ] || { echo "attribution_postgis: $data/$f missing (run bench/run.sh attribution)" >&2; exit 1; }
 done
 
-# The server refuses to run as root: run it as postgres then.
+# The server refuses to run as root: run it as postgres then. The server must not inherit
+# the lock (fd 9) taken below.
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@" 9>&-; else "$@" 9>&-; fi
 }
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U postgres -d bench "$@"; }
 now() { date +%s.%N; }
@@ -50,9 +51,23 @@ stop_cluster() {
   fi
   if [ "${TRUCE_PG_KEEP:-0}" != 1 ]; then rm -rf "$pgdata" "$sock"; fi
 }
-trap stop_cluster EXIT
 
 # ---- throwaway cluster ----
+# One run at a time: a second one would delete this one's cluster.
+exec 9>"$work/.attribution_postgis.lock"
+flock -n 9 || { echo "attribution_postgis: waiting for another run to finish" >&2; flock 9; }
+# 55432 unless taken (wrk and tests leave loopback sockets on ephemeral ports): then any free one.
+if [ -z "$port" ]; then
+  port=$(/usr/bin/python3 -c '
+import socket
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", 55432))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+fi
+trap stop_cluster EXIT
 stop_cluster
 mkdir -p "$pgdata" "$sock"
 if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pgdata" "$sock"; fi
@@ -69,7 +84,8 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 EOF
-as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w start >/dev/null
+as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w start >/dev/null ||
+  { tail -20 "$pgdata/server.log" >&2; exit 1; }
 psql -X -q -h "$sock" -p "$port" -U postgres -d postgres -c 'CREATE DATABASE bench'
 psql_q -c 'CREATE EXTENSION postgis'
 version=$(psql_q -A -t -c "SELECT split_part(version(), ' ', 2) || ' + PostGIS ' || postgis_lib_version()")

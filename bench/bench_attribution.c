@@ -198,6 +198,7 @@ static attr_engine *build_engine(const workload *w) {
         if (attr_engine_add_area(e, &a, &err) != 0)
             die("polygon %" PRId64 ": attr_engine_add_area: %s", w->polys[i].id, err.msg);
     }
+    attr_engine_pack(e);
     if (attr_engine_area_versions(e) != w->npolys) die("engine holds a wrong number of areas");
     return e;
 }
@@ -443,7 +444,7 @@ static void measure(const opts *o, const workload *w, report *r) {
     printf("all %zu points, %d runs each:\n", w->npoints, o->runs);
     print_series("truce attr_engine_covering, 1 thr", &r->t1, o->runs, w->npoints);
     print_series("truce attr_engine_covering, 2 thr", &r->t2, o->runs, w->npoints);
-    printf("sample: every %zu-th point in file order (rows 1, %zu, %zu, ...), %zu points:\n",
+    printf("sample: 1 point in %zu, in file order (rows 1, %zu, %zu, ...), %zu points:\n",
            o->sample, 1 + o->sample, 1 + 2 * o->sample, r->nsample);
     print_series("truce attr_engine_covering, 1 thr", &r->t1_sample, o->runs, r->nsample);
     print_series("GEOS brute force (box + prepared)", &r->geos, o->runs, r->nsample);

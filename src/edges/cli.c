@@ -22,7 +22,7 @@
 #include "edges/verify.h"
 #include "service/centre.h"
 
-#define MAX_OPTS 10
+#define MAX_OPTS 14
 
 typedef struct cli_opt {
     const char *name;  /* "--db" */
@@ -141,6 +141,12 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         parse_uint(cmd, "--max-vertices", opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         parse_uint(cmd, "--drain-seconds", opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
+    unsigned long long site_buf, op_h, op_v, notice_s;
+    if (parse_uint(cmd, "--notice-deadline-s", opt(cmd, a, "--notice-deadline-s"), 365ull * 86400, &notice_s) ||
+        parse_uint(cmd, "--site-buffer-m", opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
+        parse_uint(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
+        parse_uint(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
+        return CLI_USAGE;
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -151,6 +157,9 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
     centre *c;
     if (open_centre(cmd, a, &lim, &c)) return CLI_RUNTIME;
+    c->site_buffer_m = (double)site_buf;
+    c->op_sep = (dc_sep){(double)op_h, (double)op_v};
+    c->notice_deadline_s = (int64_t)notice_s;
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n", opt(cmd, a, "--db"),
             store_schema_version(c->store), attr_engine_area_versions(c->attr));
     char key_path[4096];
@@ -430,6 +439,10 @@ static const cli_cmd commands[] = {
       {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
+      {"--site-buffer-m", "M", "operation-site horizontal buffer, metres", "500"},
+      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres", "1000"},
+      {"--op-vertical-m", "M", "operation-operation vertical separation, metres", "300"},
+      {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL}},
      cmd_serve},

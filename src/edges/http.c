@@ -140,7 +140,7 @@ static int queue(req_state *st, int status, const char *ctype, char *buf, size_t
 }
 
 /* Answers with an RFC 9457 problem built from err (allow: the Allow header of a 405). */
-static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
+static int queue_problem_with(req_state *st, const tr_err *err, const char *allow, json_t *extra) {
     int status = tr_code_http_status(err->code);
     json_t *p = json_object();
     char type[96];
@@ -159,9 +159,14 @@ static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
     }
     json_object_set_new(p, "reason", json_string(err->msg));
     if (st->rq.path) json_object_set_new(p, "instance", json_string(st->rq.path));
+    if (extra) json_object_update_missing(p, extra);
     char *body = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     return queue(st, status, "application/problem+json", body, strlen(body), NULL, allow);
+}
+
+static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
+    return queue_problem_with(st, err, allow, NULL);
 }
 
 static int queue_resp(req_state *st, http_resp *rs) {
@@ -294,8 +299,9 @@ static int dispatch(req_state *st) {
     } else {
         rc = r->fn(&st->rq, &rs, &err);
     }
-    int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem(st, &err, NULL);
+    int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem_with(st, &err, NULL, rs.problem_extra);
     json_decref(rs.json);
+    json_decref(rs.problem_extra);
     free(rs.text);
     return ret;
 }

@@ -52,6 +52,7 @@ typedef struct http_resp {
     const char *content_type;  /* default application/json */
     char etag[40];
     char location[160];
+    json_t *problem_extra;     /* on error: members added to the problem (e.g. "conflicts") */
 } http_resp;
 
 typedef int (*http_handler)(http_req *rq, http_resp *rs, tr_err *err);

@@ -770,12 +770,102 @@ static int audit_agreements(db_audit *a, uint64_t *rows) {
     return TR_OK;
 }
 
+typedef struct dc_pass {
+    db_audit *a;
+    uint64_t rows;
+} dc_pass;
+
+static int check_site(tr_site *v, void *ctx) {
+    dc_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_site(v->id, ref);
+    snprintf(what, sizeof what, "site %lld", (long long)v->id);
+    match_row(p->a, what, ref, "site.create", centre_object_site(v));
+    p->rows++;
+    return TR_OK;
+}
+
+static int check_operation(tr_operation *o, void *ctx) {
+    dc_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_operation(o->id, ref);
+    snprintf(what, sizeof what, "operation %lld", (long long)o->id);
+    match_row(p->a, what, ref, "operation.create", centre_object_operation(o));
+    p->rows++;
+    return TR_OK;
+}
+
+static int check_movement(tr_movement *m, void *ctx) {
+    dc_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_movement(m->id, ref);
+    snprintf(what, sizeof what, "movement %lld", (long long)m->id);
+    match_row(p->a, what, ref, "movement.create", centre_object_movement(m));
+    p->rows++;
+    return TR_OK;
+}
+
+/* Sites and operations (issue 4): each row rebuilt and matched with its log entry. */
+static int audit_deconfliction(db_audit *a, uint64_t *rows) {
+    dc_pass p = {a, 0};
+    tr_err e = {0};
+    if (store_site_each(a->s, check_site, &p, &e)) FAIL(a, "site: %s; the rows after it were not checked", e.msg);
+    int64_t all = raw_int(a, "SELECT count(*) FROM site");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "site: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    uint64_t sites = p.rows;
+    p.rows = 0;
+    e = (tr_err){0};
+    if (store_operation_each(a->s, check_operation, &p, &e))
+        FAIL(a, "operation: %s; the rows after it were not checked", e.msg);
+    all = raw_int(a, "SELECT count(*) FROM operation");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "operation: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    rows[0] += sites;
+    rows[1] += p.rows;
+    p.rows = 0;
+    e = (tr_err){0};
+    if (store_movement_each(a->s, check_movement, &p, &e))
+        FAIL(a, "movement: %s; the rows after it were not checked", e.msg);
+    all = raw_int(a, "SELECT count(*) FROM movement");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "movement: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    rows[3] += p.rows;
+    /* Acknowledged notices: each acknowledgement is what notice.ack logged. */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw, "SELECT id, party, acked_at FROM notice ORDER BY id", -1, &st, NULL))
+        return tr_fail(&a->err, TR_EIO, "", "cannot read notice: %s", sqlite3_errmsg(a->raw));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        const char *party = (const char *)sqlite3_column_text(st, 1);
+        char ref[CENTRE_REF_MAX], what[200];
+        centre_ref_notice(id, ref);
+        snprintf(what, sizeof what, "notice %lld", (long long)id);
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            match_row(a, what, ref, "notice.ack",
+                      centre_object_notice_ack(id, party ? party : "", sqlite3_column_int64(st, 2)));
+            rows[2]++;
+        } else {
+            for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+                a->log[k].row = true;
+                if (strcmp(a->log[k].type, "notice.ack") == 0)
+                    FAIL(a, "%s: log_entry %llu records its acknowledgement but the row is not acknowledged", what,
+                         ULL(a->log[k].index));
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return TR_OK;
+}
+
 /* The entry types that name a row of a state table: each must name an existing row. */
 static const struct {
     const char *type, *table;
 } STATE_TYPES[] = {
     {"party.add", "party"},          {"party.revoke", "party"},        {"actor.add", "actor"},
     {"area.create", "area_version"}, {"area.version", "area_version"}, {"agreement.create", "agreement"},
+    {"site.create", "site"},         {"operation.create", "operation"}, {"notice.ack", "notice"},
+    {"movement.create", "movement"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -811,16 +901,18 @@ static void audit_refs(db_audit *a) {
 
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
-    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0;
+    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[4] = {0, 0, 0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
     if (rc == TR_OK) rc = audit_agreements(a, &agreements);
+    if (rc == TR_OK) rc = audit_deconfliction(a, dc);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,
-            "state: %llu parties, %llu actors, %llu area versions, %llu agreements checked against the log\n",
-            ULL(parties), ULL(actors), ULL(areas), ULL(agreements));
+            "state: %llu parties, %llu actors, %llu area versions, %llu agreements, %llu sites, %llu operations, "
+            "%llu movements, %llu acknowledgements checked against the log\n",
+            ULL(parties), ULL(actors), ULL(areas), ULL(agreements), ULL(dc[0]), ULL(dc[1]), ULL(dc[3]), ULL(dc[2]));
     return TR_OK;
 }
 

@@ -14,8 +14,14 @@
 void centre__pending_clear(centre_pending *p) {
     for (size_t i = 0; i < p->nareas; i++) tr_area_clear(&p->areas[i]);
     for (size_t i = 0; i < p->nagreements; i++) tr_agreement_clear(&p->agreements[i]);
+    for (size_t i = 0; i < p->nsites; i++) tr_site_clear(&p->sites[i]);
+    for (size_t i = 0; i < p->noperations; i++) tr_operation_clear(&p->operations[i]);
+    for (size_t i = 0; i < p->nmovements; i++) tr_movement_clear(&p->movements[i]);
+    free(p->movements);
     free(p->areas);
     free(p->agreements);
+    free(p->sites);
+    free(p->operations);
     memset(p, 0, sizeof *p);
 }
 
@@ -25,6 +31,33 @@ int centre__pending_area(centre_pending *p, tr_area *a) {
     p->areas = n;
     p->areas[p->nareas++] = *a;
     memset(a, 0, sizeof *a);
+    return TR_OK;
+}
+
+int centre__pending_site(centre_pending *p, tr_site *s) {
+    tr_site *n = realloc(p->sites, (p->nsites + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->sites = n;
+    p->sites[p->nsites++] = *s;
+    memset(s, 0, sizeof *s);
+    return TR_OK;
+}
+
+int centre__pending_operation(centre_pending *p, tr_operation *o) {
+    tr_operation *n = realloc(p->operations, (p->noperations + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->operations = n;
+    p->operations[p->noperations++] = *o;
+    memset(o, 0, sizeof *o);
+    return TR_OK;
+}
+
+int centre__pending_movement(centre_pending *p, tr_movement *m) {
+    tr_movement *n = realloc(p->movements, (p->nmovements + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->movements = n;
+    p->movements[p->nmovements++] = *m;
+    memset(m, 0, sizeof *m);
     return TR_OK;
 }
 
@@ -46,6 +79,11 @@ int centre__commit(centre *c, centre_pending *p, tr_err *err) {
         for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
         for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
             rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
+        for (size_t i = 0; rc == TR_OK && i < p->nsites; i++) rc = centre__dc_add_site(c, &p->sites[i], p->dc_held, err);
+        for (size_t i = 0; rc == TR_OK && i < p->noperations; i++)
+            rc = centre__dc_add_operation(c, &p->operations[i], p->operations[i].owner_id, p->dc_held, err);
+        for (size_t i = 0; rc == TR_OK && i < p->nmovements; i++)
+            rc = centre__dc_add_movement(c, &p->movements[i], p->dc_held, err);
         if (rc != TR_OK) {
             fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
                     err ? err->msg : "?");
@@ -86,6 +124,36 @@ static int load_agreement(tr_agreement *a, void *ctx) {
     return attr_engine_add_agreement(c->attr, a, NULL);
 }
 
+static int load_site(tr_site *s, void *ctx) {
+    centre *c = ctx;
+    tr_err err = {0};
+    int rc = centre__dc_add_site(c, s, false, &err);
+    if (rc) fprintf(stderr, "truce: site %lld not loaded: %s\n", (long long)s->id, err.msg);
+    return rc;
+}
+
+static int load_movement(tr_movement *m, void *ctx) {
+    centre *c = ctx;
+    tr_err err = {0};
+    int rc = centre__dc_add_movement(c, m, false, &err);
+    if (rc) fprintf(stderr, "truce: movement %lld not loaded: %s\n", (long long)m->id, err.msg);
+    return rc;
+}
+
+static int load_operation(tr_operation *o, void *ctx) {
+    centre *c = ctx;
+    tr_err err = {0};
+    tr_party owner;
+    int rc = store_party_get(c->store, o->owner, &owner, &err);
+    if (rc == TR_ENOTFOUND) { /* a revoked party's operations stay, excluded from no one */
+        owner.id = 0;
+        rc = TR_OK;
+    }
+    if (rc == TR_OK) rc = centre__dc_add_operation(c, o, owner.id, false, &err);
+    if (rc) fprintf(stderr, "truce: operation %lld not loaded: %s\n", (long long)o->id, err.msg);
+    return rc;
+}
+
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err) {
     if (sodium_init() < 0) return tr_fail(err, TR_EINTERNAL, "", "libsodium failed to initialise");
     centre *c = calloc(1, sizeof *c);
@@ -96,6 +164,14 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
     if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
     if (rc == TR_OK) attr_engine_pack(c->attr);
+    c->site_buffer_m = CENTRE_SITE_BUFFER_M;
+    c->op_sep = (dc_sep){CENTRE_OP_HORIZONTAL_M, CENTRE_OP_VERTICAL_M};
+    c->notice_deadline_s = CENTRE_NOTICE_DEADLINE_S;
+    if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = store_site_each(c->store, load_site, c, err);
+    if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, c, err);
+    if (rc == TR_OK) rc = store_movement_each(c->store, load_movement, c, err);
+    if (rc == TR_OK) dc_engine_pack(c->dc);
     if (rc != TR_OK) {
         centre_close(c);
         return rc;
@@ -107,6 +183,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
 void centre_close(centre *c) {
     if (!c) return;
     attr_engine_free(c->attr);
+    dc_engine_free(c->dc);
     store_close(c->store);
     free(c);
 }

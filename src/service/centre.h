@@ -20,6 +20,7 @@
 
 #include "domain/domain.h"
 #include "engines/attribution.h"
+#include "engines/deconflict.h"
 #include "engines/tlog.h"
 #include "store/store.h"
 
@@ -35,7 +36,17 @@ typedef struct centre {
     char vkey[TLOG_KEY_STRING_MAX];
     char origin[TLOG_ORIGIN_MAX + 1];
     centre_checkpointer *cp;    /* the checkpoint thread, when running */
+    dc_engine *dc;              /* sites' and operations' volumes (docs/deconfliction.md) */
+    double site_buffer_m;       /* operation-site horizontal buffer (CENTRE_SITE_BUFFER_M) */
+    dc_sep op_sep;              /* operation-operation separation (CENTRE_OP_*_M) */
+    int64_t notice_deadline_s;  /* a notice's deadline after its creation (CENTRE_NOTICE_DEADLINE_S) */
 } centre;
+
+/* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */
+#define CENTRE_SITE_BUFFER_M 500.0
+#define CENTRE_OP_HORIZONTAL_M 1000.0
+#define CENTRE_OP_VERTICAL_M 300.0
+#define CENTRE_NOTICE_DEADLINE_S 1800
 
 /* Opens the store at db_path (migrating it) and loads every area version and
  * agreement into the engines. */
@@ -58,6 +69,29 @@ int centre_area_create(centre *c, const tr_party *by, const json_t *feature, jso
 int centre_area_update(centre *c, const tr_party *by, int64_t id, int expect_version,
                        const json_t *feature, json_t **out, tr_err *err);
 int centre_agreement_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+
+/*
+ * Deconfliction (issue 4, docs/deconfliction.md "The API").
+ */
+/* Notifies a protected site (a GeoJSON Feature, site.h); logged as site.create. The
+ * answer's "conflicts" lists the operations within the site buffer during its validity;
+ * their owners (other parties) are notified, and so is every party on its visibility list. */
+int centre_site_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err);
+/* Declares an operation. The answer carries id and "conflicts" (sites within the site
+ * buffer, other parties' operations within the separation, ceasefire_zone / no_strike
+ * areas at the volumes' centres). With reject_on_conflict and any conflict it returns
+ * TR_ECONFLICT, stores nothing and sets *conflicts (new reference) to the list.
+ * Check and insert are serialised: the store transaction, then the engine's write lock. */
+int centre_operation_create(centre *c, const tr_party *by, const json_t *body, json_t **out, json_t **conflicts,
+                            tr_err *err);
+
+/* Notifies a movement (a GeoJSON Feature with a LineString route, site.h); logged as
+ * movement.create. Like a site, its answer lists the operations it conflicts with
+ * ("conflicts"), and their owners are notified. */
+int centre_movement_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err);
+/* Acknowledges notice id, which must be the caller's (else TR_ENOTFOUND); twice is
+ * TR_ECONFLICT. body must be an empty JSON object. Logged as notice.ack. */
+int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
 
 /*
  * The verifiable log (docs/tlog.md). Every write above appends one entry to the log in

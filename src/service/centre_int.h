@@ -10,7 +10,30 @@ typedef struct centre_pending {
     size_t nareas;
     tr_agreement *agreements;
     size_t nagreements;
+    tr_site *sites;               /* published to c->dc after commit */
+    size_t nsites;
+    tr_operation *operations;
+    size_t noperations;
+    tr_movement *movements;
+    size_t nmovements;
+    bool dc_held;                 /* the caller holds c->dc's write lock */
 } centre_pending;
+
+/* Kinds of volumes in c->dc, and their ids: (object id << 12) | (type << 10) | volume. */
+#define CENTRE_DC_SITE 0u
+#define CENTRE_DC_OPERATION 1u
+#define CENTRE_DC_MOVEMENT 2u
+#define CENTRE_DC_ID(obj, type, i) (((int64_t)(obj) << 12) | ((int64_t)(type) << 10) | (int64_t)(i))
+#define CENTRE_DC_OBJ(id) ((id) >> 12)
+#define CENTRE_DC_VOL(id) ((size_t)((id) & 1023))
+
+int centre__pending_site(centre_pending *p, tr_site *s);           /* takes s's contents */
+int centre__pending_operation(centre_pending *p, tr_operation *o); /* takes o's contents */
+int centre__pending_movement(centre_pending *p, tr_movement *m);   /* takes m's contents */
+int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *err);
+/* Adds a site's / an operation's volumes to c->dc (held: the caller holds the write lock). */
+int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err);
+int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err);
 
 int centre__pending_area(centre_pending *p, tr_area *a);           /* takes a's contents */
 int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's contents */

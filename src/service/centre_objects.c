@@ -50,3 +50,35 @@ json_t *centre_object_area(const tr_area *a) {
 json_t *centre_object_agreement(const tr_agreement *a) {
     return tr_agreement_to_json(a);
 }
+
+void centre_ref_site(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "site/%lld", (long long)id);
+}
+
+void centre_ref_operation(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "operation/%lld", (long long)id);
+}
+
+json_t *centre_object_site(const tr_site *s) {
+    return tr_site_to_feature(s);
+}
+
+json_t *centre_object_operation(const tr_operation *o) {
+    return tr_operation_to_json(o);
+}
+
+void centre_ref_notice(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "notice/%lld", (long long)id);
+}
+
+json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at) {
+    return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "party", party, "acked_at", tr_json_time_value(acked_at));
+}
+
+void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "movement/%lld", (long long)id);
+}
+
+json_t *centre_object_movement(const tr_movement *m) {
+    return tr_movement_to_feature(m);
+}

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "domain/domain.h"
+#include "domain/site.h"
 
 /* The canonical encoding of objects and entries: compact JSON, keys sorted, reals with
  * 17 significant digits (centre_log.c encodes with the same flags). */
@@ -36,6 +37,14 @@ void centre_ref_actor(const char *name, char ref[CENTRE_REF_MAX]);
 void centre_ref_area(int64_t id, int version, char ref[CENTRE_REF_MAX]);
 void centre_ref_agreement(int64_t id, int version, char ref[CENTRE_REF_MAX]);
 
+/* "site/ID" (site.create), "operation/ID" (operation.create). */
+void centre_ref_site(int64_t id, char ref[CENTRE_REF_MAX]);
+void centre_ref_operation(int64_t id, char ref[CENTRE_REF_MAX]);
+/* "movement/ID" (movement.create). */
+void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]);
+/* "notice/ID" (notice.ack). */
+void centre_ref_notice(int64_t id, char ref[CENTRE_REF_MAX]);
+
 /* party.add: {"full_name"?, "name", "role", "token_sha256"}; full_name may be NULL. */
 json_t *centre_object_party(const char *name, const char *role, const char *full_name,
                             const char *token_sha256);
@@ -50,5 +59,14 @@ json_t *centre_object_actor(const char *name, const char *full_name);
 json_t *centre_object_area(const tr_area *a);
 /* agreement.create: the agreement as GET /v1/agreements/{id} answers it. */
 json_t *centre_object_agreement(const tr_agreement *a);
+
+/* site.create: the site as GET /v1/sites/{id} answers it. */
+json_t *centre_object_site(const tr_site *s);
+/* operation.create: the operation as GET /v1/operations/{id} answers it (no conflicts). */
+json_t *centre_object_operation(const tr_operation *o);
+/* movement.create: the movement as GET /v1/movements/{id} answers it. */
+json_t *centre_object_movement(const tr_movement *m);
+/* notice.ack: {"acked_at", "id", "party"}. */
+json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at);
 
 #endif

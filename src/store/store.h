@@ -31,6 +31,7 @@
 
 #include "base/err.h"
 #include "domain/domain.h"
+#include "domain/site.h"
 #include "engines/tlog.h"
 
 typedef struct store store;
@@ -146,5 +147,47 @@ int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_er
 int store_agreement_insert(store *s, tr_agreement *a, tr_err *err);
 int store_agreement_get(store *s, int64_t id, tr_agreement *out, tr_err *err);
 int store_agreement_each(store *s, int (*fn)(tr_agreement *a, void *ctx), void *ctx, tr_err *err);
+
+/* ---- deconfliction: sites and operations (store_deconflict.c) ---- */
+/* Inside a transaction: inserts s (owner, created_at set by the caller); sets s->id. */
+int store_site_insert(store *s, tr_site *site, tr_err *err);
+/* TR_ENOTFOUND if there is no site id. */
+int store_site_get(store *s, int64_t id, tr_site *out, tr_err *err);
+/* Calls fn for every site in id order (the value is cleared after fn returns). */
+int store_site_each(store *s, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err);
+/* Inside a transaction: inserts o; sets o->id. */
+int store_operation_insert(store *s, tr_operation *o, tr_err *err);
+/* Volumes are read back with TR_VOLUME_TRUSTED. TR_ENOTFOUND if there is none. */
+int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err);
+int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *ctx, tr_err *err);
+/* Appends operations with id > after (at most limit) to items; *next is the cursor of
+ * the next page or 0. */
+int store_operation_list(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err);
+
+/* Inside a transaction: inserts m; sets m->id. */
+int store_movement_insert(store *s, tr_movement *m, tr_err *err);
+int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err);
+int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ctx, tr_err *err);
+
+/* ---- notices (store_deconflict.c) ---- */
+typedef struct store_notice {
+    int64_t id;
+    char party[TR_NAME_MAX + 1];
+    bool acked;
+} store_notice;
+/* Inside a transaction: a new notice; *id receives its id. */
+int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type, int64_t about_id,
+                        const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err);
+/* Who a notice is for and whether it is acknowledged; TR_ENOTFOUND if none. */
+int store_notice_get(store *s, int64_t id, store_notice *out, tr_err *err);
+/* Inside a transaction: records the acknowledgement (only if not yet acknowledged;
+ * TR_ECONFLICT otherwise). */
+int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index, tr_err *err);
+/* Appends notices as JSON to items, oldest first: party's (NULL: everyone's) with id >
+ * after; with overdue_at > 0 only unacknowledged ones whose deadline is <= overdue_at.
+ * At most limit; *next is the id of the last one appended (after if none), *more
+ * whether more follow. */
+int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit, json_t *items,
+                      int64_t *next, bool *more, tr_err *err);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "store/store.h"
 
-#define STMT_CACHE 48
+#define STMT_CACHE 96
 
 typedef struct conn {
     sqlite3 *db;

@@ -44,6 +44,23 @@ BODY_LIMIT = 16384
 NOT_PROVOKED = {"500"}
 
 
+SITE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [11.0, 11.0]},
+        "properties": {"kind": "hospital", "name": "Spec hospital", "radius_m": 100, "valid_from": "2016-01-01T00:00:00Z"}}
+
+
+MOVEMENT = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[10.95, 11.0], [11.05, 11.0]]},
+            "properties": {"kind": "convoy", "name": "Spec convoy", "width_m": 50,
+                           "time_start": "2016-09-17T13:00:00Z", "time_end": "2016-09-17T16:00:00Z"}}
+
+
+def volume(lon, lat, r, t0="2016-09-17T14:00:00Z", t1="2016-09-17T15:00:00Z"):
+    """An ASTM F3548 Volume4D: a circle of r metres, 0-3000 m, one hour."""
+    return {"volume": {"outline_circle": {"center": {"lat": lat, "lng": lon}, "radius": {"value": r, "units": "M"}},
+                       "altitude_lower": {"value": 0, "reference": "W84", "units": "M"},
+                       "altitude_upper": {"value": 3000, "reference": "W84", "units": "M"}},
+            "time_start": {"value": t0, "format": "RFC3339"}, "time_end": {"value": t1, "format": "RFC3339"}}
+
+
 def load_spec():
     with open(SPEC_PATH) as f:
         return yaml.safe_load(f)
@@ -717,11 +734,127 @@ class LiveTest(ServerTest):
             self.call("GET", "/v1/attribution", 400, query=q, party="SAA", field=field)
         self.call("GET", "/v1/attribution", 401, query={"lon": 37, "lat": 36})
 
+    def dc_ids(self):
+        """A public site and an operation, for the routes that name one."""
+        site = self.call("POST", "/v1/sites", 201, body=SITE, party="UNOCHA").json
+        op = self.call("POST", "/v1/operations", 201, body={"kind": "ground", "volumes": [volume(10.0, 10.0, 100)]},
+                       party="SAA").json
+        return {"/v1/sites/{id}": site["properties"]["id"], "/v1/operations/{id}": op["id"],
+                "/v1/notices/{id}/ack": 1,
+                "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
+                                                party="UNOCHA").json["properties"]["id"]}
+
+    def test_notices(self):
+        first = self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(12.0, 12.0, 500)]},
+                          party="SAA").json
+        self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(12.0, 12.0, 500)]},
+                  party="Russia")
+        hidden = dict(SITE, properties=dict(SITE["properties"], kind="forces_position", name="Notified",
+                                            visibility=["Opposition"]))
+        self.call("POST", "/v1/sites", 201, body=hidden, party="SAA")
+        page = self.call("GET", "/v1/notices", 200, query={"limit": 1000}, party="SAA").json
+        mine = [n for n in page["items"] if n["payload"].get("conflict_with", {}).get("id") == first["id"]]
+        self.assertEqual(len(mine), 1, page)
+        self.call("GET", "/v1/notices", 200, query={"after": page["next_cursor"]}, party="SAA")
+        site_notice = self.call("GET", "/v1/notices", 200, party="Opposition").json["items"][-1]
+        self.assertEqual(site_notice["kind"], "site")
+        self.call("GET", "/v1/notices", 400, query={"after": "x"}, party="SAA", field="after")
+        self.call("GET", "/v1/notices", 401)
+        self.call("GET", "/v1/notices/overdue", 200, party="JMC")
+        self.call("GET", "/v1/notices/overdue", 400, query={"limit": "x"}, party="SAA", field="limit")
+        self.call("GET", "/v1/notices/overdue", 401)
+        nid = mine[0]["id"]
+        self.call("POST", "/v1/notices/{id}/ack", 404, params={"id": nid}, body={}, party="Russia", field="id")
+        self.call("POST", "/v1/notices/{id}/ack", 400, params={"id": nid}, body={"x": 1}, party="SAA", field="x",
+                  bad_body=True)
+        self.call("POST", "/v1/notices/{id}/ack", 401, params={"id": nid}, body={})
+        self.call("POST", "/v1/notices/{id}/ack", 413, params={"id": nid}, body={"x": "y" * BODY_LIMIT}, party="SAA")
+        self.call("POST", "/v1/notices/{id}/ack", 415, params={"id": nid}, body={}, party="SAA",
+                  content_type="text/plain", field="Content-Type")
+        r = self.call("POST", "/v1/notices/{id}/ack", 200, params={"id": nid}, body={}, party="SAA")
+        self.assertEqual(r.json["id"], nid)
+        self.call("POST", "/v1/notices/{id}/ack", 409, params={"id": nid}, body={}, party="SAA", field="id")
+
+    def test_sites_and_operations(self):
+        r = self.call("POST", "/v1/sites", 201, body=SITE, party="UNOCHA")
+        sid = r.json["properties"]["id"]
+        self.assertEqual(r.headers["location"], "/v1/sites/%d" % sid)
+        hidden = dict(SITE, properties=dict(SITE["properties"], kind="forces_position", name="Hidden",
+                                            visibility=["Russia"]))
+        hid = self.call("POST", "/v1/sites", 201, body=hidden, party="SAA").json["properties"]["id"]
+        self.call("GET", "/v1/sites/{id}", 200, params={"id": sid}, party="Kazakhstan")
+        self.call("GET", "/v1/sites/{id}", 200, params={"id": hid}, party="Russia")
+        self.call("GET", "/v1/sites/{id}", 404, params={"id": hid}, party="Opposition", field="id")
+        self.call("GET", "/v1/sites/{id}", 404, params={"id": 10 ** 9}, party="Opposition", field="id")
+        self.call("GET", "/v1/sites/{id}", 400, params={"id": "x"}, party="Opposition", field="id")
+        self.call("GET", "/v1/sites/{id}", 401, params={"id": sid})
+        bad = dict(SITE, properties=dict(SITE["properties"], kind="palace"))
+        self.call("POST", "/v1/sites", 400, body=bad, party="UNOCHA", field="properties.kind", bad_body=True)
+        self.call("POST", "/v1/sites", 401, body=SITE)
+        self.call("POST", "/v1/sites", 403, body=SITE, party="Kazakhstan")
+        big = dict(SITE, properties=dict(SITE["properties"], name="x" * BODY_LIMIT))
+        self.call("POST", "/v1/sites", 413, body=big, party="UNOCHA")
+        self.call("POST", "/v1/sites", 415, body=SITE, party="UNOCHA", content_type="text/plain", field="Content-Type")
+        # Operations: one over both sites (the hidden one restricted for the opposition).
+        body = {"kind": "air", "volumes": [volume(11.0, 11.0, 2000)]}
+        r = self.call("POST", "/v1/operations", 201, body=body, party="Opposition")
+        oid = r.json["id"]
+        self.assertEqual(r.headers["location"], "/v1/operations/%d" % oid)
+        restricted = [c for c in r.json["conflicts"] if c["id"] == hid]
+        self.assertTrue(restricted and restricted[0]["restricted"], r.json)
+        self.assertNotIn("Hidden", r.body)
+        r = self.call("POST", "/v1/operations", 409, body=dict(body, reject_on_conflict=True), party="Russia",
+                      field="conflicts")
+        self.assertLessEqual({sid, hid}, {c["id"] for c in r.json["conflicts"] if c["type"] == "site"})
+        self.call("POST", "/v1/operations", 400, body={"kind": "air", "volumes": [volume(11, 11, -1)]}, party="SAA",
+                  field="volumes[0].volume.outline_circle.radius.value", bad_body=True)
+        self.call("POST", "/v1/operations", 401, body=body)
+        self.call("POST", "/v1/operations", 403, body=body, party="UNOCHA")
+        self.call("POST", "/v1/operations", 413, body={"kind": "air", "volumes": [volume(11, 11, 5)] * 200},
+                  party="SAA")
+        self.call("POST", "/v1/operations", 415, body=body, party="SAA", content_type="text/plain",
+                  field="Content-Type")
+        self.call("GET", "/v1/operations/{id}", 200, params={"id": oid}, party="Kazakhstan")
+        self.call("GET", "/v1/operations/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/operations/{id}", 400, params={"id": "0"}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/operations/{id}", 401, params={"id": oid})
+        seen, cursor = [], None
+        for _ in range(50):
+            q = {"limit": 1}
+            if cursor:
+                q["cursor"] = cursor
+            page = self.call("GET", "/v1/operations", 200, query=q, party="Kazakhstan").json
+            seen += [x["id"] for x in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertIn(oid, seen)
+        self.call("GET", "/v1/operations", 400, query={"limit": 0}, party="SAA", field="limit")
+        # Movements.
+        r = self.call("POST", "/v1/movements", 201, body=MOVEMENT, party="UNOCHA")
+        mid = r.json["properties"]["id"]
+        self.assertEqual(r.headers["location"], "/v1/movements/%d" % mid)
+        self.assertIn(oid, [c["id"] for c in r.json["conflicts"]])
+        self.call("GET", "/v1/movements/{id}", 200, params={"id": mid}, party="Kazakhstan")
+        self.call("GET", "/v1/movements/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/movements/{id}", 400, params={"id": "-3"}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/movements/{id}", 401, params={"id": mid})
+        bad = dict(MOVEMENT, properties=dict(MOVEMENT["properties"], status="lost"))
+        self.call("POST", "/v1/movements", 400, body=bad, party="UNOCHA", field="properties.status", bad_body=True)
+        self.call("POST", "/v1/movements", 401, body=MOVEMENT)
+        self.call("POST", "/v1/movements", 403, body=MOVEMENT, party="Kazakhstan")
+        big = dict(MOVEMENT, properties=dict(MOVEMENT["properties"], name="x" * BODY_LIMIT))
+        self.call("POST", "/v1/movements", 413, body=big, party="UNOCHA")
+        self.call("POST", "/v1/movements", 415, body=MOVEMENT, party="UNOCHA", content_type="text/plain",
+                  field="Content-Type")
+        self.call("GET", "/v1/operations", 401)
+
     def test_roles_enforced_as_documented(self):
         """Each role listed in x-roles gets past the role check; every other role gets 403."""
         area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
         ag = self.new_agreement({"name": "Role check", "start": "2016-01-01T00:00:00Z"})
-        ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"]}
+        ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
+               **self.dc_ids()}
         receipt = area["receipt"]["index"]
         deadline = time.time() + 20
         while self.srv.get("/v1/log/receipts/%d" % receipt, party="admin").status != 200 and time.time() < deadline:
@@ -747,7 +880,8 @@ class LiveTest(ServerTest):
         """The server rejects an unknown query parameter and lists the allowed ones: they are the documented ones."""
         area = self.new_area(feature(polygon(21.0, 21.0), kind="no_strike", name="Query check"))
         ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
-        ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"]}
+        ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
+               **self.dc_ids()}
         fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"}}
         for m, p, op, _ in operations(self.spec):
             with self.subTest(route="%s %s" % (m, p)):

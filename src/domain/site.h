@@ -1,0 +1,103 @@
+/*
+ * site.h — deconfliction objects (issue 4): protected sites and declared operations.
+ *
+ * Layer 2 of DESIGN.md: parsing, validation and the JSON shapes; no I/O.
+ *
+ * A site is a GeoJSON Feature: geometry a Point with properties.radius_m (metres,
+ * (0, TR_SITE_MAX_RADIUS_M]) or a Polygon; properties kind (hospital, school,
+ * aid_warehouse, un_facility, forces_position, other), name, valid_from (default
+ * 1970-01-01T00:00:00Z), valid_to (default open), visibility ("public" or a list of
+ * party names; default "public"). The owner is the submitting party.
+ *
+ * An operation is {"kind": air|artillery|ground, "volumes": [Volume4D, ...],
+ * "reject_on_conflict": bool}; the owner is the submitting party; its state is
+ * "planned" when created. Operations are visible to every party of the centre: safety of
+ * flight needs every party to know where the others fly.
+ *
+ * Ownership: values own their memory; free with tr_site_clear / tr_operation_clear
+ * (safe on zeroed values). json_t results are new references.
+ */
+#ifndef TRUCE_DOMAIN_SITE_H
+#define TRUCE_DOMAIN_SITE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/domain.h"
+#include "domain/volume.h"
+
+#define TR_SITE_MAX_RADIUS_M 50000.0
+#define TR_OPERATION_MAX_VOLUMES 100
+
+typedef struct tr_site {
+    int64_t id;
+    char *owner;          /* party name */
+    char *kind;           /* one of the kinds above */
+    char *name;
+    int64_t valid_from, valid_to; /* valid_to TR_TIME_OPEN when open */
+    tr_vis vis;
+    char *geometry;       /* GeoJSON geometry as submitted (compact dump) */
+    bool is_point;
+    double lon, lat, radius_m; /* Point sites */
+    int64_t created_at;
+} tr_site;
+
+/* Parses a site Feature (shape validated with lim). */
+int tr_site_parse(const json_t *feature, const geo_limits *lim, tr_site *out, tr_err *err);
+/* The site as GET /v1/sites/{id} answers it (and as logged: site.create). */
+json_t *tr_site_to_feature(const tr_site *s);
+/* True for a site visible to some parties only: a list not including viewer
+ * (privileged viewers and the owner see everything). */
+bool tr_site_restricted_for(const tr_site *s, const tr_party *viewer);
+void tr_site_clear(tr_site *s);
+
+/*
+ * A movement (convoy or evacuation) is a GeoJSON Feature: geometry a LineString route;
+ * properties kind (convoy, evacuation), width_m (the corridor's full width, metres),
+ * time_start and time_end (required, start < end), status (planned, notified, en_route,
+ * arrived, aborted, incident; default planned), name (optional), visibility.
+ */
+typedef struct tr_movement {
+    int64_t id;
+    char *owner;
+    char *kind;
+    char *name;           /* or NULL */
+    char *status;
+    int64_t time_start, time_end;
+    double width_m;
+    tr_vis vis;
+    char *geometry;       /* the LineString as submitted (compact dump) */
+    int64_t created_at;
+} tr_movement;
+
+int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement *out, tr_err *err);
+/* GET /v1/movements/{id}, and the logged object of movement.create. */
+json_t *tr_movement_to_feature(const tr_movement *m);
+/* The movement's footprint (the route buffered to width_m) as a GeoJSON Polygon. */
+int tr_movement_footprint(const tr_movement *m, const geo_limits *lim, json_t **out, tr_err *err);
+void tr_movement_clear(tr_movement *m);
+
+typedef struct tr_operation {
+    int64_t id;
+    char *owner;
+    int64_t owner_id;     /* the owner's party id (not stored; the engine's owner key) */
+    char *kind;           /* air, artillery, ground */
+    char *state;          /* planned */
+    tr_volume *volumes;
+    size_t nvolumes;
+    bool reject_on_conflict; /* request only, not stored */
+    int64_t created_at;
+} tr_operation;
+
+/* Parses a POST /v1/operations body. flags as tr_volume_parse (TR_VOLUME_TRUSTED for
+ * stored operations). */
+int tr_operation_parse(const json_t *body, unsigned flags, tr_operation *out, tr_err *err);
+/* {"id", "owner", "kind", "state", "volumes", "created_at"}: GET /v1/operations/{id},
+ * and the logged object of operation.create. */
+json_t *tr_operation_to_json(const tr_operation *o);
+/* The volumes as stored: the JSON array of Volume4D (compact text, malloc'd). */
+char *tr_operation_volumes_text(const tr_operation *o);
+void tr_operation_clear(tr_operation *o);
+
+#endif

@@ -1,0 +1,587 @@
+/*
+ * centre_deconflict.c — sites and operations (issue 4): the write path of centre_write.c
+ * plus the deconfliction engine. Lock order, everywhere: the store transaction
+ * (store_begin, the store's writer lock) first, then c->dc's write lock, held until the
+ * committed values are in the engine. So a check and the insert it allows are one
+ * critical section, and a site committed just before an operation is seen by it.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "service/centre_int.h"
+#include "service/centre_objects.h"
+
+/* ---- the engine's view of sites and operations ---- */
+
+/* A site's dc volume; buf holds a polygon's arrays (free with dc_footprint_buf_free). */
+static int site_volume(const tr_site *s, dc_volume *v, dc_footprint_buf *buf, tr_err *err) {
+    memset(v, 0, sizeof *v);
+    memset(buf, 0, sizeof *buf);
+    v->id = CENTRE_DC_ID(s->id, CENTRE_DC_SITE, 0);
+    v->kind = CENTRE_DC_SITE;
+    v->t_start = s->valid_from;
+    v->t_end = s->valid_to;
+    v->alt_lo = -INFINITY;
+    v->alt_hi = INFINITY;
+    if (s->is_point) {
+        v->foot = (dc_footprint){.shape = DC_CIRCLE, .lon = s->lon, .lat = s->lat, .radius_m = s->radius_m};
+        return TR_OK;
+    }
+    json_t *g = json_loads(s->geometry, 0, NULL);
+    int rc = g ? dc_footprint_from_geojson(g, buf, err) : tr_fail(err, TR_EIO, "", "unreadable geometry");
+    json_decref(g);
+    if (rc == TR_OK) v->foot = buf->foot;
+    return rc;
+}
+
+int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err) {
+    dc_volume v;
+    dc_footprint_buf buf;
+    int rc = site_volume(s, &v, &buf, err);
+    if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
+    dc_footprint_buf_free(&buf);
+    return rc;
+}
+
+int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err) {
+    for (size_t i = 0; i < o->nvolumes; i++) {
+        dc_volume v;
+        dc_volume_from_tr(&o->volumes[i], CENTRE_DC_ID(o->id, CENTRE_DC_OPERATION, i), owner_id, CENTRE_DC_OPERATION,
+                          &v);
+        int rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
+        if (rc) return rc;
+    }
+    return TR_OK;
+}
+
+/* ---- conflicts of an operation ---- */
+
+static json_t *window(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+    return json_pack("{s:o, s:o}", "time_start", tr_json_time_value(a0 > b0 ? a0 : b0), "time_end",
+                     tr_json_time_value(a1 < b1 ? a1 : b1));
+}
+
+/* "intersecting" when the footprints (and altitude bands) meet, else "within N m". */
+static json_t *band(const dc_volume *q, const dc_volume *s, double within_m, double vertical_m) {
+    dc_sep sep = {0, vertical_m};
+    bool touch = false;
+    if (dc_pair_conflict(q, s, &sep, &touch, NULL) == TR_OK && touch) return json_string("intersecting");
+    char b[64];
+    snprintf(b, sizeof b, "within %.0f m", within_m);
+    return json_string(b);
+}
+
+static bool seen_before(json_t *list, const char *type, int64_t id, size_t vol) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        if (strcmp(json_string_value(json_object_get(x, "type")), type) == 0 &&
+            json_integer_value(json_object_get(x, "id")) == id &&
+            (size_t)json_integer_value(json_object_get(x, "volume")) == vol)
+            return true;
+    }
+    return false;
+}
+
+/* A site or a movement, as the conflict code sees it. */
+typedef struct prot {
+    const char *type; /* "site", "movement" */
+    uint32_t dc_kind;
+    tr_site site;
+    tr_movement mov;
+    const char *owner, *kind, *name;
+    const tr_vis *vis;
+    dc_volume v;
+    dc_footprint_buf buf;
+} prot;
+
+static void prot_clear(prot *p) {
+    tr_site_clear(&p->site);
+    tr_movement_clear(&p->mov);
+    dc_footprint_buf_free(&p->buf);
+    memset(p, 0, sizeof *p);
+}
+
+static int movement_volume(centre *c, const tr_movement *m, dc_volume *v, dc_footprint_buf *buf, tr_err *err) {
+    memset(v, 0, sizeof *v);
+    memset(buf, 0, sizeof *buf);
+    v->id = CENTRE_DC_ID(m->id, CENTRE_DC_MOVEMENT, 0);
+    v->kind = CENTRE_DC_MOVEMENT;
+    v->t_start = m->time_start;
+    v->t_end = m->time_end;
+    v->alt_lo = -INFINITY;
+    v->alt_hi = INFINITY;
+    json_t *fp = NULL;
+    int rc = tr_movement_footprint(m, &c->limits, &fp, err);
+    if (rc == TR_OK) rc = dc_footprint_from_geojson(fp, buf, err);
+    json_decref(fp);
+    if (rc == TR_OK) v->foot = buf->foot;
+    return rc;
+}
+
+int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *err) {
+    dc_volume v;
+    dc_footprint_buf buf;
+    int rc = movement_volume(c, m, &v, &buf, err);
+    if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
+    dc_footprint_buf_free(&buf);
+    return rc;
+}
+
+/* Fills p from a site or movement held by the caller (borrowed: p must not outlive it). */
+static int prot_of_site(const tr_site *s, prot *p, tr_err *err) {
+    p->type = "site";
+    p->dc_kind = CENTRE_DC_SITE;
+    p->owner = s->owner;
+    p->kind = s->kind;
+    p->name = s->name;
+    p->vis = &s->vis;
+    return site_volume(s, &p->v, &p->buf, err);
+}
+
+static int prot_of_movement(centre *c, const tr_movement *m, prot *p, tr_err *err) {
+    p->type = "movement";
+    p->dc_kind = CENTRE_DC_MOVEMENT;
+    p->owner = m->owner;
+    p->kind = m->kind;
+    p->name = m->name;
+    p->vis = &m->vis;
+    return movement_volume(c, m, &p->v, &p->buf, err);
+}
+
+/* Loads the stored site or movement behind an engine hit. */
+static int prot_load(centre *c, const dc_hit *h, prot *p, tr_err *err) {
+    memset(p, 0, sizeof *p);
+    int64_t id = CENTRE_DC_OBJ(h->id);
+    int rc;
+    if (h->kind == CENTRE_DC_SITE) {
+        if ((rc = store_site_get(c->store, id, &p->site, err))) return rc;
+        return prot_of_site(&p->site, p, err);
+    }
+    if ((rc = store_movement_get(c->store, id, &p->mov, err))) return rc;
+    return prot_of_movement(c, &p->mov, p, err);
+}
+
+/* What viewer may learn of p: everything, or (restricted) only who to call. */
+static bool prot_restricted(const prot *p, const tr_party *viewer) {
+    return !tr_vis_allows(p->vis, p->owner, p->owner, viewer);
+}
+
+static void prot_describe(json_t *x, const prot *p, const tr_party *viewer) {
+    json_object_set_new(x, "owner", json_string(p->owner));
+    if (prot_restricted(p, viewer)) {
+        /* Never the coordinates, shape, kind or name: whom to call instead. */
+        json_object_set_new(x, "restricted", json_true());
+        json_object_set_new(x, "contact", json_string(p->owner));
+    } else {
+        json_object_set_new(x, "restricted", json_false());
+        json_object_set_new(x, "kind", json_string(p->kind));
+        if (p->name) json_object_set_new(x, "name", json_string(p->name));
+    }
+}
+
+/* An operation's volume q against sites and movements. */
+static int site_conflicts(centre *c, const tr_party *by, const dc_volume *q, size_t vi, dc_result *r, json_t *out,
+                          tr_err *err) {
+    dc_query qs = {.vol = q, .sep = {c->site_buffer_m, 0},
+                   .kinds = (1u << CENTRE_DC_SITE) | (1u << CENTRE_DC_MOVEMENT)};
+    int rc = dc_engine_query_held(c->dc, &qs, r, err);
+    for (size_t h = 0; rc == TR_OK && h < r->n; h++) {
+        int64_t id = CENTRE_DC_OBJ(r->hits[h].id);
+        const char *type = r->hits[h].kind == CENTRE_DC_SITE ? "site" : "movement";
+        if (seen_before(out, type, id, vi)) continue;
+        prot p;
+        if ((rc = prot_load(c, &r->hits[h], &p, err)) == TR_OK) {
+            json_t *x = window(q->t_start, q->t_end, p.v.t_start, p.v.t_end);
+            json_object_set_new(x, "type", json_string(type));
+            json_object_set_new(x, "id", json_integer(id));
+            json_object_set_new(x, "volume", json_integer((json_int_t)vi));
+            json_object_set_new(x, "distance_band", band(q, &p.v, c->site_buffer_m, 0));
+            prot_describe(x, &p, by);
+            json_array_append_new(out, x);
+        }
+        prot_clear(&p);
+    }
+    return rc;
+}
+
+/* The engine refuses a footprint the domain accepted only for an edge spanning more than
+ * 180 degrees of longitude: say so in the request's terms (nothing is stored). */
+static int engine_refusal(int rc, tr_err *err) {
+    if (rc != TR_EINVAL || !err) return rc;
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    return tr_fail(err, TR_EINVAL, "geometry", "cannot be checked for conflicts (%s): split it at the anti-meridian",
+                   why);
+}
+
+/* A new site or movement p (its id set) against operations: the answer's conflicts, and a
+ * notice to each other operation owner, who learns of p only what it may read. */
+static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64_t id, json_t *out, tr_err *err) {
+    dc_result r = {0};
+    dc_query qo = {.vol = &p->v, .sep = {c->site_buffer_m, 0}, .kinds = 1u << CENTRE_DC_OPERATION};
+    int rc = dc_engine_query_held(c->dc, &qo, &r, err);
+    int64_t now = tr_time_now();
+    for (size_t h = 0; rc == TR_OK && h < r.n; h++) {
+        int64_t oid = CENTRE_DC_OBJ(r.hits[h].id);
+        size_t k = CENTRE_DC_VOL(r.hits[h].id);
+        tr_operation o;
+        if ((rc = store_operation_get(c->store, oid, &o, err))) break;
+        if (k < o.nvolumes) {
+            dc_volume ov;
+            dc_volume_from_tr(&o.volumes[k], r.hits[h].id, 0, CENTRE_DC_OPERATION, &ov);
+            json_t *x = window(ov.t_start, ov.t_end, p->v.t_start, p->v.t_end);
+            json_object_set_new(x, "type", json_string("operation"));
+            json_object_set_new(x, "id", json_integer(oid));
+            json_object_set_new(x, "owner", json_string(o.owner));
+            json_object_set_new(x, "restricted", json_false());
+            json_object_set_new(x, "kind", json_string(o.kind));
+            json_object_set_new(x, "volume", json_integer(0));
+            json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
+            json_object_set_new(x, "distance_band", band(&ov, &p->v, c->site_buffer_m, 0));
+            json_array_append_new(out, x);
+            if (strcmp(o.owner, by->name) != 0) {
+                /* The addressee as it is (its role decides what it may read); a revoked
+                 * party reads as an observer would. */
+                tr_party viewer = {0};
+                if (store_party_get(c->store, o.owner, &viewer, NULL) != TR_OK) {
+                    memset(&viewer, 0, sizeof viewer);
+                    snprintf(viewer.name, sizeof viewer.name, "%s", o.owner);
+                    viewer.role = ROLE_OBSERVER;
+                }
+                json_t *what = json_pack("{s:s, s:I}", "type", p->type, "id", (json_int_t)id);
+                prot_describe(what, p, &viewer);
+                json_t *payload = json_pack("{s:o, s:{s:s, s:I, s:I, s:O, s:O, s:O}}", "conflicting", what,
+                                            "conflict_with", "type", "operation", "id", (json_int_t)oid, "volume",
+                                            (json_int_t)k, "distance_band", json_object_get(x, "distance_band"),
+                                            "time_start", json_object_get(x, "time_start"), "time_end",
+                                            json_object_get(x, "time_end"));
+                rc = payload ? store_notice_insert(c->store, o.owner, "conflict", p->type, id, payload, now,
+                                                   now + c->notice_deadline_s, NULL, err)
+                             : tr_fail(err, TR_ENOMEM, "", "out of memory");
+                json_decref(payload);
+            }
+        }
+        tr_operation_clear(&o);
+    }
+    dc_result_free(&r);
+    return rc;
+}
+
+static int operation_conflicts(centre *c, const tr_party *by, const dc_volume *q, size_t vi, dc_result *r,
+                               json_t *out, tr_err *err) {
+    dc_query qo = {.vol = q, .sep = c->op_sep, .kinds = 1u << CENTRE_DC_OPERATION, .exclude_owner = by->id};
+    int rc = dc_engine_query_held(c->dc, &qo, r, err);
+    for (size_t h = 0; rc == TR_OK && h < r->n; h++) {
+        int64_t id = CENTRE_DC_OBJ(r->hits[h].id);
+        size_t k = CENTRE_DC_VOL(r->hits[h].id);
+        if (seen_before(out, "operation", id, vi)) continue;
+        tr_operation o;
+        if ((rc = store_operation_get(c->store, id, &o, err))) return rc;
+        if (k < o.nvolumes && strcmp(o.owner, by->name) != 0) {
+            dc_volume ov;
+            dc_volume_from_tr(&o.volumes[k], r->hits[h].id, 0, CENTRE_DC_OPERATION, &ov);
+            json_t *x = window(q->t_start, q->t_end, ov.t_start, ov.t_end);
+            json_object_set_new(x, "type", json_string("operation"));
+            json_object_set_new(x, "id", json_integer(id));
+            json_object_set_new(x, "owner", json_string(o.owner));
+            json_object_set_new(x, "restricted", json_false());
+            json_object_set_new(x, "kind", json_string(o.kind));
+            json_object_set_new(x, "volume", json_integer((json_int_t)vi));
+            json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
+            json_object_set_new(x, "distance_band", band(q, &ov, c->op_sep.horizontal_m, c->op_sep.vertical_m));
+            json_array_append_new(out, x);
+        }
+        tr_operation_clear(&o);
+    }
+    return rc;
+}
+
+/* ceasefire_zone and no_strike areas in force at the volume's start, at its centre
+ * (a circle's centre, a polygon's vertex mean), as the submitter may see them; each
+ * names the agreements in force there that the operation would breach. */
+static int area_conflicts(centre *c, const tr_party *by, const tr_volume *v, size_t vi, json_t *out, tr_err *err) {
+    double lon = v->lng, lat = v->lat;
+    if (v->outline == TR_OUTLINE_POLYGON) {
+        lon = lat = 0;
+        for (size_t i = 0; i < v->nvert; i++) {
+            lon += v->vertices[2 * i];
+            lat += v->vertices[2 * i + 1];
+        }
+        lon /= (double)v->nvert;
+        lat /= (double)v->nvert;
+    }
+    attr_result ar = {0};
+    if (attr_engine_query(c->attr, lon, lat, v->t_start, by, &ar)) {
+        attr_result_clear(&ar);
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    for (size_t i = 0; i < ar.nareas; i++) {
+        const tr_area *a = ar.areas[i];
+        if (a->kind != AREA_CEASEFIRE_ZONE && a->kind != AREA_NO_STRIKE) continue;
+        if (seen_before(out, "area", a->id, vi)) continue;
+        json_t *names = json_array();
+        for (size_t g = 0; g < ar.nagreements; g++) json_array_append_new(names, json_string(ar.agreements[g]->name));
+        json_t *x = json_pack("{s:s, s:I, s:s, s:s, s:I, s:b, s:s?, s:o, s:o}", "type", "area", "id",
+                              (json_int_t)a->id, "kind", tr_area_kind_name(a->kind), "name", a->name, "volume",
+                              (json_int_t)vi, "restricted", 0, "owner", a->party, "agreements", names, "time_start",
+                              tr_json_time_value(v->t_start));
+        json_array_append_new(out, x);
+    }
+    attr_result_clear(&ar);
+    return TR_OK;
+}
+
+static int conflicts_of(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err) {
+    dc_result r = {0};
+    int rc = TR_OK;
+    for (size_t i = 0; rc == TR_OK && i < o->nvolumes; i++) {
+        dc_volume q;
+        dc_volume_from_tr(&o->volumes[i], 0, by->id, CENTRE_DC_OPERATION, &q);
+        rc = site_conflicts(c, by, &q, i, &r, out, err);
+        if (rc == TR_OK) rc = operation_conflicts(c, by, &q, i, &r, out, err);
+        if (rc == TR_OK) rc = area_conflicts(c, by, &o->volumes[i], i, out, err);
+    }
+    dc_result_free(&r);
+    return rc;
+}
+
+/* ---- sites ---- */
+
+static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pending *p, json_t **out, tr_err *err) {
+    int rc = centre__check_vis(c, &s->vis, "properties.visibility", err);
+    if (rc) return rc;
+    s->owner = strdup(by->name);
+    s->created_at = tr_time_now();
+    if (!s->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if ((rc = store_site_insert(c->store, s, err))) return rc;
+    json_t *conflicts = json_array();
+    prot pr = {0};
+    rc = prot_of_site(s, &pr, err);
+    if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, s->id, conflicts, err), err);
+    dc_footprint_buf_free(&pr.buf);
+    if (rc) {
+        json_decref(conflicts);
+        return rc;
+    }
+    json_t *obj = centre_object_site(s);
+    /* Every party on a restricted site's list is notified of it (with everything). */
+    for (size_t i = 0; rc == TR_OK && i < s->vis.nparties; i++)
+        if (strcmp(s->vis.parties[i], s->owner) != 0)
+            rc = store_notice_insert(c->store, s->vis.parties[i], "site", "site", s->id, obj, s->created_at,
+                                     s->created_at + c->notice_deadline_s, NULL, err);
+    if (rc) {
+        json_decref(obj);
+        json_decref(conflicts);
+        return rc;
+    }
+    char ref[CENTRE_REF_MAX];
+    centre_ref_site(s->id, ref);
+    json_t *answer = out ? tr_site_to_feature(s) : NULL;
+    if (answer) json_object_set(answer, "conflicts", conflicts);
+    json_decref(conflicts);
+    rc = centre__log(c, by->name, by->sig, "site.create", ref, obj, answer, err);
+    json_decref(obj);
+    if (rc) {
+        json_decref(answer);
+        return rc;
+    }
+    if (out) *out = answer;
+    return centre__pending_site(p, s) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+}
+
+int centre_site_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err) {
+    tr_site s;
+    int rc = tr_site_parse(feature, &c->limits, &s, err);
+    if (rc) return rc;
+    centre_pending p = {.dc_held = true};
+    if ((rc = store_begin(c->store, err)) == TR_OK) {
+        dc_engine_write_begin(c->dc);
+        rc = centre__finish(c, &p, site_create_tx(c, by, &s, &p, out, err), out, err);
+        dc_engine_write_end(c->dc);
+    }
+    tr_site_clear(&s);
+    return rc;
+}
+
+/* ---- movements ---- */
+
+static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, centre_pending *p, json_t **out,
+                              tr_err *err) {
+    int rc = centre__check_vis(c, &m->vis, "properties.visibility", err);
+    if (rc) return rc;
+    m->owner = strdup(by->name);
+    m->created_at = tr_time_now();
+    if (!m->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if ((rc = store_movement_insert(c->store, m, err))) return rc;
+    json_t *conflicts = json_array();
+    prot pr = {0};
+    rc = prot_of_movement(c, m, &pr, err);
+    if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, m->id, conflicts, err), err);
+    dc_footprint_buf_free(&pr.buf);
+    json_t *obj = rc ? NULL : centre_object_movement(m);
+    for (size_t i = 0; rc == TR_OK && i < m->vis.nparties; i++)
+        if (strcmp(m->vis.parties[i], m->owner) != 0)
+            rc = store_notice_insert(c->store, m->vis.parties[i], "movement", "movement", m->id, obj, m->created_at,
+                                     m->created_at + c->notice_deadline_s, NULL, err);
+    json_t *answer = NULL;
+    if (rc == TR_OK) {
+        char ref[CENTRE_REF_MAX];
+        centre_ref_movement(m->id, ref);
+        answer = tr_movement_to_feature(m);
+        json_object_set(answer, "conflicts", conflicts);
+        rc = centre__log(c, by->name, by->sig, "movement.create", ref, obj, answer, err);
+    }
+    json_decref(obj);
+    json_decref(conflicts);
+    if (rc) {
+        json_decref(answer);
+        return rc;
+    }
+    if (out) *out = answer;
+    else json_decref(answer);
+    return centre__pending_movement(p, m) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+}
+
+int centre_movement_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err) {
+    tr_movement m;
+    int rc = tr_movement_parse(feature, &c->limits, &m, err);
+    if (rc) return rc;
+    centre_pending p = {.dc_held = true};
+    if ((rc = store_begin(c->store, err)) == TR_OK) {
+        dc_engine_write_begin(c->dc);
+        rc = centre__finish(c, &p, movement_create_tx(c, by, &m, &p, out, err), out, err);
+        dc_engine_write_end(c->dc);
+    }
+    tr_movement_clear(&m);
+    return rc;
+}
+
+/* ---- operations ---- */
+
+/* Every other party involved in a conflict (a site's or an operation's owner) gets a
+ * notice with the new operation and the conflict as seen from its side: its own object
+ * by id, never anything of a third party's restricted site. */
+static int conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, tr_err *err) {
+    size_t i;
+    json_t *x;
+    json_t *op = NULL;
+    int rc = TR_OK;
+    json_array_foreach(conflicts, i, x) {
+        const char *type = json_string_value(json_object_get(x, "type"));
+        const char *owner = json_string_value(json_object_get(x, "owner"));
+        if (strcmp(type, "area") == 0 || !owner || strcmp(owner, o->owner) == 0) continue;
+        if (!op && !(op = tr_operation_to_json(o))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+        json_t *yours = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "type", json_object_get(x, "type"), "id",
+                                  json_object_get(x, "id"), "distance_band", json_object_get(x, "distance_band"),
+                                  "time_start", json_object_get(x, "time_start"), "time_end",
+                                  json_object_get(x, "time_end"), "operation_volume", json_object_get(x, "volume"));
+        if (yours && json_object_get(x, "other_volume"))
+            json_object_set(yours, "volume", json_object_get(x, "other_volume"));
+        json_t *payload = json_pack("{s:O, s:o}", "operation", op, "conflict_with", yours);
+        rc = payload ? store_notice_insert(c->store, owner, "conflict", "operation", o->id, payload, o->created_at,
+                                           o->created_at + c->notice_deadline_s, NULL, err)
+                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
+        json_decref(payload);
+        if (rc) break;
+    }
+    json_decref(op);
+    return rc;
+}
+
+static int operation_create_tx(centre *c, const tr_party *by, tr_operation *o, centre_pending *p, json_t **out,
+                               json_t **rejected, tr_err *err) {
+    json_t *conflicts = json_array();
+    int rc = conflicts_of(c, by, o, conflicts, err);
+    if (rc == TR_OK && o->reject_on_conflict && json_array_size(conflicts) > 0) {
+        rc = tr_fail(err, TR_ECONFLICT, "conflicts",
+                     "the operation conflicts with %zu object(s) and reject_on_conflict is true: nothing was stored",
+                     json_array_size(conflicts));
+        if (rejected) *rejected = json_incref(conflicts);
+    }
+    if (rc) {
+        json_decref(conflicts);
+        return rc;
+    }
+    o->owner = strdup(by->name);
+    o->owner_id = by->id;
+    o->created_at = tr_time_now();
+    if (!o->owner) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = store_operation_insert(c->store, o, err);
+    if (rc) {
+        json_decref(conflicts);
+        return rc;
+    }
+    if ((rc = conflict_notices(c, o, conflicts, err))) {
+        json_decref(conflicts);
+        return rc;
+    }
+    json_t *obj = centre_object_operation(o);
+    char ref[CENTRE_REF_MAX];
+    centre_ref_operation(o->id, ref);
+    json_t *answer = tr_operation_to_json(o);
+    json_object_set_new(answer, "conflicts", conflicts);
+    rc = centre__log(c, by->name, by->sig, "operation.create", ref, obj, answer, err);
+    json_decref(obj);
+    if (rc) {
+        json_decref(answer);
+        return rc;
+    }
+    if (out) *out = answer;
+    else json_decref(answer);
+    return centre__pending_operation(p, o) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+}
+
+int centre_operation_create(centre *c, const tr_party *by, const json_t *body, json_t **out, json_t **conflicts,
+                            tr_err *err) {
+    tr_operation o;
+    if (conflicts) *conflicts = NULL;
+    int rc = tr_operation_parse(body, 0, &o, err);
+    if (rc) return rc;
+    centre_pending p = {.dc_held = true};
+    if ((rc = store_begin(c->store, err)) == TR_OK) {
+        dc_engine_write_begin(c->dc);
+        rc = centre__finish(c, &p, operation_create_tx(c, by, &o, &p, out, conflicts, err), out, err);
+        dc_engine_write_end(c->dc);
+    }
+    tr_operation_clear(&o);
+    return rc;
+}
+
+/* ---- acknowledgements ---- */
+
+static int notice_ack_tx(centre *c, const tr_party *by, int64_t id, json_t **out, tr_err *err) {
+    store_notice n;
+    int rc = store_notice_get(c->store, id, &n, err);
+    if (rc == TR_OK && strcmp(n.party, by->name) != 0) /* another party's: as if it did not exist */
+        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no notice %lld", (long long)id);
+    if (rc) return rc;
+    if (n.acked) return tr_fail(err, TR_ECONFLICT, "id", "notice %lld is already acknowledged", (long long)id);
+    int64_t now = tr_time_now();
+    json_t *obj = centre_object_notice_ack(id, by->name, now);
+    json_t *answer = json_deep_copy(obj);
+    char ref[CENTRE_REF_MAX];
+    centre_ref_notice(id, ref);
+    rc = obj && answer ? centre__log(c, by->name, by->sig, "notice.ack", ref, obj, answer, err)
+                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_decref(obj);
+    if (rc == TR_OK) {
+        json_int_t index = json_integer_value(json_object_get(json_object_get(answer, "receipt"), "index"));
+        rc = store_notice_ack(c->store, id, now, (uint64_t)index, err);
+    }
+    if (rc == TR_OK && out) *out = answer;
+    else json_decref(answer);
+    return rc;
+}
+
+int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
+    static const char *const none[] = {NULL};
+    if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object ({})");
+    if (tr_json_only_keys(body, none, "", err)) return TR_EINVAL;
+    centre_pending p = {0};
+    int rc = store_begin(c->store, err);
+    if (rc == TR_OK) rc = centre__finish(c, &p, notice_ack_tx(c, by, id, out, err), out, err);
+    return rc;
+}
