@@ -140,7 +140,7 @@ static int h_area_create(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_area_update(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     int expect = 0;
     const char *im = http_header(rq, "If-Match");
@@ -171,7 +171,7 @@ static int area_visible(http_req *rq, int64_t id, int version, tr_area *a, tr_er
 }
 
 static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id, version = 0;
+    int64_t id = 0, version = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     const char *v = http_query(rq, "version");
     if (v && parse_id(v, "version", &version, err)) return TR_EINVAL;
@@ -186,7 +186,7 @@ static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     json_t *features = json_array();
     if (store_area_history(rq->c->store, id, &rq->party, features, err)) {
@@ -258,7 +258,7 @@ static int h_agreement_create(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_agreement_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_agreement a;
     if (store_agreement_get(rq->c->store, id, &a, err)) return err->code;
@@ -311,7 +311,7 @@ static int h_agreement_list(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- attribution ---- */
 
 static int h_attribution(http_req *rq, http_resp *rs, tr_err *err) {
-    double lon, lat;
+    double lon = 0, lat = 0;
     int64_t at;
     if (parse_double(http_query(rq, "lon"), "lon", -180, 180, &lon, err) ||
         parse_double(http_query(rq, "lat"), "lat", -90, 90, &lat, err) || parse_at(rq, &at, NULL, err))
@@ -337,7 +337,7 @@ static int h_site_create(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_site_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_site s;
     if (store_site_get(rq->c->store, id, &s, err)) return err->code;
@@ -359,7 +359,7 @@ static int h_movement_create(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_movement m;
     if (store_movement_get(rq->c->store, id, &m, err)) return err->code;
@@ -385,7 +385,7 @@ static int h_operation_create(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_operation_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_operation o;
     if (store_operation_get(rq->c->store, id, &o, err)) return err->code;
@@ -451,7 +451,7 @@ static int h_notices_overdue(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_notice_ack(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id;
+    int64_t id = 0;
     if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     return centre_notice_ack(rq->c, &rq->party, id, rq->json, &rs->json, err);
 }
@@ -496,13 +496,13 @@ static int parse_index(const char *s, const char *field, uint64_t *out, tr_err *
 }
 
 static int h_log_receipt(http_req *rq, http_resp *rs, tr_err *err) {
-    uint64_t index;
+    uint64_t index = 0;
     if (parse_index(rq->params[0], "index", &index, err)) return TR_EINVAL;
     return centre_log_receipt(rq->c, index, &rs->json, err);
 }
 
 static int h_log_consistency(http_req *rq, http_resp *rs, tr_err *err) {
-    uint64_t from, to;
+    uint64_t from = 0, to = 0;
     if (parse_index(http_query(rq, "from"), "from", &from, err) || parse_index(http_query(rq, "to"), "to", &to, err))
         return TR_EINVAL;
     return centre_log_consistency(rq->c, from, to, &rs->json, err);

@@ -608,18 +608,18 @@ static void diff_paths(const json_t *x, const json_t *y, const char *path, char 
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)x, k, v) {
-            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k) < 0) return; /* clipped: fine */
             diff_paths(v, json_object_get(y, k), sub, out, cap, n);
         }
         json_object_foreach((json_t *)y, k, v) {
-            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k) < 0) return;
             if (!json_object_get(x, k)) diff_paths(NULL, v, sub, out, cap, n);
         }
         return;
     }
     if (json_is_array(x) && json_is_array(y) && json_array_size(x) == json_array_size(y)) {
         for (size_t i = 0; i < json_array_size(x); i++) {
-            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (snprintf(sub, sizeof sub, "%s[%zu]", path, i) < 0) return;
             diff_paths(json_array_get(x, i), json_array_get(y, i), sub, out, cap, n);
         }
         return;

@@ -144,7 +144,7 @@ int store_area_get(store *s, int64_t id, int version, tr_area *out, tr_err *err)
     int rc = sqlite3_step(st) == SQLITE_ROW ? read_area(st, out) : TR_ENOTFOUND;
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND && version > 0) {
-        int cur;
+        int cur = 0;
         if (store_area_current_version(s, id, &cur, NULL) == TR_OK)
             return tr_fail(err, TR_ENOTFOUND, "version", "area %lld has versions 1 to %d", (long long)id, cur);
     }
