@@ -19,10 +19,19 @@
 
 #include "base/timeutil.h"
 
+/* What a query reads first for each index candidate, kept dense so that candidates
+ * cost one contiguous load instead of a walk through the tr_area (slots[i] mirrors
+ * versions[i]). */
+typedef struct area_slot {
+    const geo_shape *shape;
+    int64_t valid_from, effective_to;
+} area_slot;
+
 struct attr_engine {
     pthread_rwlock_t lock;
     tr_area **versions;  /* every area version, by slot */
-    size_t nversions, capversions;
+    area_slot *slots;    /* parallel to versions */
+    size_t nversions, capversions, capslots;
     geo_index *index;    /* footprint box -> slot */
     tr_agreement **agreements;
     size_t nagreements, capagreements;
@@ -93,6 +102,7 @@ void attr_engine_free(attr_engine *e) {
         free(e->retired[i]);
     }
     free(e->versions);
+    free(e->slots);
     free(e->latest);
     free(e->agreements);
     free(e->retired);
@@ -113,7 +123,7 @@ static int cut_earlier(attr_engine *e, const tr_area *a, tr_err *err) {
     if (a->valid_from < v->valid_from)
         return tr_fail(err, TR_EINVAL, "valid_from", "area %lld version %d starts before version %d",
                        (long long)a->id, a->version, v->version);
-    if (v->effective_to > a->valid_from) v->effective_to = a->valid_from;
+    if (v->effective_to > a->valid_from) v->effective_to = e->slots[e->latest[i].slot].effective_to = a->valid_from;
     return TR_OK;
 }
 
@@ -123,7 +133,8 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
     if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     pthread_rwlock_wrlock(&e->lock);
     int rc = cut_earlier(e, a, err);
-    if (rc == TR_OK && grow(&e->versions, &e->capversions, e->nversions + 1, sizeof *e->versions))
+    if (rc == TR_OK && (grow(&e->versions, &e->capversions, e->nversions + 1, sizeof *e->versions) ||
+                        grow(&e->slots, &e->capslots, e->nversions + 1, sizeof *e->slots)))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK && geo_index_insert(e->index, geo_shape_box(a->shape), e->nversions))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -136,6 +147,7 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         e->latest[li].id = copy->id;
         e->latest[li].slot = e->nversions;
         e->versions[e->nversions] = copy;
+        e->slots[e->nversions] = (area_slot){copy->shape, copy->valid_from, copy->effective_to};
         __atomic_store_n(&e->nversions, e->nversions + 1, __ATOMIC_RELEASE);
     } else {
         free(copy);
@@ -201,12 +213,13 @@ typedef struct query_ctx {
     int rc;
 } query_ctx;
 
-static int visit_area(uint64_t slot, void *p) {
+static int visit_area(uint64_t i, void *p) {
     query_ctx *q = p;
-    const tr_area *a = q->e->versions[slot];
-    if (a->valid_from > q->t || q->t >= a->effective_to) return 0;
+    const area_slot *sl = &q->e->slots[i];
+    if (sl->valid_from > q->t || q->t >= sl->effective_to) return 0;
+    if (!geo_shape_covers(sl->shape, q->lon, q->lat)) return 0;
+    const tr_area *a = q->e->versions[i];
     if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
-    if (!geo_shape_covers(a->shape, q->lon, q->lat)) return 0;
     attr_result *r = q->out;
     if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas)) {
         q->rc = TR_ENOMEM;
@@ -259,11 +272,10 @@ typedef struct cover_ctx {
     size_t cap, n;
 } cover_ctx;
 
-static int visit_cover(uint64_t slot, void *p) {
+static int visit_cover(uint64_t i, void *p) {
     cover_ctx *c = p;
-    const tr_area *a = c->e->versions[slot];
-    if (!geo_shape_covers(a->shape, c->lon, c->lat)) return 0;
-    if (c->ids && c->n < c->cap) c->ids[c->n] = a->id;
+    if (!geo_shape_covers(c->e->slots[i].shape, c->lon, c->lat)) return 0;
+    if (c->ids && c->n < c->cap) c->ids[c->n] = c->e->versions[i]->id;
     c->n++;
     return 0;
 }

@@ -40,7 +40,8 @@ struct geo_shape {
     geo_box box;                 /* box of all rings */
     double *xy;                  /* every ring's positions, closed, lon/lat interleaved */
     size_t npos;                 /* positions in xy */
-    geo_ring *rings;             /* rings polygon by polygon: shell first, then its holes */
+    geo_ring *rings;             /* rings polygon by polygon: shell first, then its holes;
+                                    allocated with the shape, right after it */
     size_t nrings;
     uint32_t *poly_start;        /* npolys + 1 offsets into rings */
     size_t npolys;

@@ -68,16 +68,19 @@ static int ring_init(geo_shape *s, geo_ring *r, size_t a, size_t npos, bool hole
 }
 
 int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_err *err) {
-    geo_shape *s = calloc(1, sizeof *s);
-    geo_ring *rings = calloc(d->nrings ? d->nrings : 1, sizeof *rings);
+    /* The shape, its rings and its coordinates in one block: a point test then touches
+     * one allocation, not three. */
+    size_t nr = d->nrings ? d->nrings : 1;
+    geo_shape *s = calloc(1, sizeof *s + nr * sizeof(geo_ring) + d->npos * 2 * sizeof(double));
+    geo_ring *rings = s ? (geo_ring *)(s + 1) : NULL;
     uint32_t *ring_start = d->ring_start;
-    if (s == NULL || rings == NULL) {
-        free(s);
-        free(rings);
+    if (s == NULL) {
         geo__draft_free(d);
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
-    s->xy = d->xy;
+    s->xy = (double *)(rings + nr);
+    memcpy(s->xy, d->xy, d->npos * 2 * sizeof(double));
+    free(d->xy);
     s->npos = d->npos;
     s->rings = rings;
     s->nrings = d->nrings;
@@ -106,8 +109,7 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
 void geo_shape_free(geo_shape *s) {
     if (s == NULL) return;
     for (size_t r = 0; r < s->nrings; r++) geo__ring_free(&s->rings[r]);
-    free(s->rings);
-    free(s->xy);
+    /* the rings and coordinates live in s's own block */
     free(s->poly_start);
     free(s);
 }
