@@ -46,6 +46,10 @@ int store_schema_version(store *s);
  * may have appended); store_rollback undoes the transaction's appends to it. */
 int store_begin(store *s, tr_err *err);
 int store_commit(store *s, tr_err *err);
+/* Commits, then — still holding the writer lock — calls publish(ctx), so whatever mirrors
+ * the store in memory receives committed writes in commit order. publish runs only after
+ * a successful COMMIT; its code is returned. */
+int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err);
 void store_rollback(store *s);
 
 /* ---- the verifiable log (docs/tlog.md) ---- */
@@ -189,5 +193,40 @@ int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index,
  * whether more follow. */
 int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit, json_t *items,
                       int64_t *next, bool *more, tr_err *err);
+
+/* ---- monitoring: violation reports (store_monitor.c) ---- */
+/* A report row as stored: body is the report's JSON (tr_report_to_json) text; cls the
+ * classification's name. Strings are malloc'd; free with store_report_clear. */
+typedef struct store_report {
+    int64_t id;
+    char *reporting_party;
+    int64_t received_at, occurred_at;
+    char *external_id;         /* or NULL */
+    char *body;
+    char *cls;
+    int64_t agreement_id;      /* 0 when none */
+    char *region, *controller, *reason; /* "" when none */
+} store_report;
+void store_report_clear(store_report *r);
+/* Inside a transaction: inserts r (its body carries no id: the row's id is the id);
+ * sets r->id. */
+int store_report_insert(store *s, store_report *r, tr_err *err);
+/* TR_ENOTFOUND if there is no report id. */
+int store_report_get(store *s, int64_t id, store_report *out, tr_err *err);
+/* Calls fn for every report in id order (the value is cleared after fn returns). */
+int store_report_each(store *s, int (*fn)(store_report *r, void *ctx), void *ctx, tr_err *err);
+
+/* A response (kind accept/deny/comment) or a verdict (confirm/reject/reopen) on the
+ * incident holding report anchor; who is the party or monitor; text may be NULL. */
+typedef struct store_incident_act {
+    int64_t seq, anchor, at;
+    char *who, *kind, *text;
+} store_incident_act;
+void store_incident_act_clear(store_incident_act *a);
+/* Inside a transaction: appends a response (verdict false) or a verdict; sets a->seq. */
+int store_incident_act_insert(store *s, bool verdict, store_incident_act *a, tr_err *err);
+/* Calls fn for every response (verdict false) or verdict in seq order. */
+int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act *a, void *ctx), void *ctx,
+                            tr_err *err);
 
 #endif

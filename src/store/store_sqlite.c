@@ -228,13 +228,18 @@ int store_begin(store *s, tr_err *err) {
     return TR_OK;
 }
 
-int store_commit(store *s, tr_err *err) {
+int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
     conn *c = my_conn(s, err);
     int rc = c ? exec(c, "COMMIT", err) : TR_EIO;
     if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
     if (rc != TR_OK) s->tree = s->saved;
+    if (rc == TR_OK && publish) rc = publish(ctx, err);
     pthread_mutex_unlock(&s->writer);
     return rc;
+}
+
+int store_commit(store *s, tr_err *err) {
+    return store_commit_publish(s, NULL, NULL, err);
 }
 
 void store_rollback(store *s) {
