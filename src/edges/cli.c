@@ -287,6 +287,29 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     return rc ? runtime_error(cmd, &err) : CLI_OK;
 }
 
+/* ---- bulletin ---- */
+
+static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
+    const char *date = opt(cmd, a, "--date");
+    if (!date) return usage_error(cmd, "%s", "--date is required");
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    tr_err err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    const char *media = NULL;
+    int rc = centre_bulletin(c, date, opt(cmd, a, "--format"), &text, &len, &media, &err);
+    centre_close(c);
+    if (rc) return runtime_error(cmd, &err);
+    bool ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
+    free(text);
+    if (!ok) {
+        fprintf(stderr, "truce %s: cannot write the bulletin: %s\n", cmd->name, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    return CLI_OK;
+}
+
 /* ---- verify (edges/verify.c) ---- */
 
 static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
@@ -464,6 +487,12 @@ static const cli_cmd commands[] = {
      {DB_OPT, {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
       {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
      cmd_import_scenario},
+    {"bulletin", "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--db PATH]",
+     "Prints the daily bulletin of a date (docs/monitoring.md): the same bytes as\n"
+     "GET /v1/bulletins/{date}?format=F for the same data.", 0, 0,
+     {DB_OPT, {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
+      {"--format", "FMT", "md, html, json or csv", "json"}},
+     cmd_bulletin},
     {"verify", "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"

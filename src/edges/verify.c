@@ -858,6 +858,57 @@ static int audit_deconfliction(db_audit *a, uint64_t *rows) {
     return TR_OK;
 }
 
+static int check_report(store_report *r, void *ctx) {
+    dc_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_report(r->id, ref);
+    snprintf(what, sizeof what, "report %lld", (long long)r->id);
+    match_row(p->a, what, ref, "report.create", centre_object_report(r));
+    p->rows++;
+    return TR_OK;
+}
+
+typedef struct act_pass {
+    db_audit *a;
+    bool verdict;
+    uint64_t rows;
+} act_pass;
+
+static int check_act(store_incident_act *x, void *ctx) {
+    act_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_incident_act(p->verdict, x->seq, ref);
+    snprintf(what, sizeof what, "%s %lld", p->verdict ? "verdict" : "response", (long long)x->seq);
+    match_row(p->a, what, ref, p->verdict ? "incident.verdict" : "incident.response",
+              centre_object_incident_act(p->verdict, x));
+    p->rows++;
+    return TR_OK;
+}
+
+/* Reports, responses and verdicts (issue 3): each row rebuilt and matched with its entry. */
+static int audit_reports(db_audit *a, uint64_t *rows) {
+    for (int v = 0; v < 2; v++) {
+        act_pass q = {a, v == 1, 0};
+        tr_err e = {0};
+        const char *table = v ? "incident_verdict" : "incident_response";
+        if (store_incident_act_each(a->s, v == 1, check_act, &q, &e))
+            FAIL(a, "%s: %s; the rows after it were not checked", table, e.msg);
+        int64_t all = raw_int(a, v ? "SELECT count(*) FROM incident_verdict" : "SELECT count(*) FROM incident_response");
+        if (all >= 0 && (uint64_t)all != q.rows && e.code == TR_OK)
+            FAIL(a, "%s: %lld rows, %llu readable", table, (long long)all, ULL(q.rows));
+        rows[1 + v] = q.rows;
+    }
+    dc_pass p = {a, 0};
+    tr_err e = {0};
+    if (store_report_each(a->s, check_report, &p, &e))
+        FAIL(a, "report: %s; the rows after it were not checked", e.msg);
+    int64_t all = raw_int(a, "SELECT count(*) FROM report");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "report: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    rows[0] = p.rows;
+    return TR_OK;
+}
+
 /* The entry types that name a row of a state table: each must name an existing row. */
 static const struct {
     const char *type, *table;
@@ -865,7 +916,8 @@ static const struct {
     {"party.add", "party"},          {"party.revoke", "party"},        {"actor.add", "actor"},
     {"area.create", "area_version"}, {"area.version", "area_version"}, {"agreement.create", "agreement"},
     {"site.create", "site"},         {"operation.create", "operation"}, {"notice.ack", "notice"},
-    {"movement.create", "movement"},
+    {"movement.create", "movement"}, {"report.create", "report"},
+    {"incident.response", "incident_response"}, {"incident.verdict", "incident_verdict"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -901,18 +953,21 @@ static void audit_refs(db_audit *a) {
 
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
-    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[4] = {0, 0, 0, 0};
+    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[4] = {0, 0, 0, 0}, mon[3] = {0, 0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
     if (rc == TR_OK) rc = audit_agreements(a, &agreements);
     if (rc == TR_OK) rc = audit_deconfliction(a, dc);
+    if (rc == TR_OK) rc = audit_reports(a, mon);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,
             "state: %llu parties, %llu actors, %llu area versions, %llu agreements, %llu sites, %llu operations, "
             "%llu movements, %llu acknowledgements checked against the log\n",
             ULL(parties), ULL(actors), ULL(areas), ULL(agreements), ULL(dc[0]), ULL(dc[1]), ULL(dc[3]), ULL(dc[2]));
+    fprintf(a->r->out, "monitoring: %llu reports, %llu responses, %llu verdicts checked against the log\n",
+            ULL(mon[0]), ULL(mon[1]), ULL(mon[2]));
     return TR_OK;
 }
 

@@ -73,23 +73,36 @@ int centre__pending_agreement(centre_pending *p, tr_agreement *a) {
 /* Commits the open transaction, then hands the pending values to the engines. A
  * failure to publish after a commit means the engines no longer mirror the store:
  * that is fatal for a server, so it is reported loudly and the process exits. */
-int centre__commit(centre *c, centre_pending *p, tr_err *err) {
-    int rc = store_commit(c->store, err);
-    if (rc == TR_OK) {
-        for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
-        for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
-            rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
-        for (size_t i = 0; rc == TR_OK && i < p->nsites; i++) rc = centre__dc_add_site(c, &p->sites[i], p->dc_held, err);
-        for (size_t i = 0; rc == TR_OK && i < p->noperations; i++)
-            rc = centre__dc_add_operation(c, &p->operations[i], p->operations[i].owner_id, p->dc_held, err);
-        for (size_t i = 0; rc == TR_OK && i < p->nmovements; i++)
-            rc = centre__dc_add_movement(c, &p->movements[i], p->dc_held, err);
-        if (rc != TR_OK) {
-            fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
-                    err ? err->msg : "?");
-            abort();
-        }
+typedef struct publish_ctx {
+    centre *c;
+    centre_pending *p;
+} publish_ctx;
+
+/* Hands committed values to the engines, under the store's writer lock (so in commit
+ * order: two versions of one area can never arrive out of order). */
+static int publish(void *ctx, tr_err *err) {
+    centre *c = ((publish_ctx *)ctx)->c;
+    centre_pending *p = ((publish_ctx *)ctx)->p;
+    int rc = TR_OK;
+    for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
+    for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
+        rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
+    for (size_t i = 0; rc == TR_OK && i < p->nsites; i++) rc = centre__dc_add_site(c, &p->sites[i], p->dc_held, err);
+    for (size_t i = 0; rc == TR_OK && i < p->noperations; i++)
+        rc = centre__dc_add_operation(c, &p->operations[i], p->operations[i].owner_id, p->dc_held, err);
+    for (size_t i = 0; rc == TR_OK && i < p->nmovements; i++)
+        rc = centre__dc_add_movement(c, &p->movements[i], p->dc_held, err);
+    if (rc != TR_OK) {
+        fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
+                err ? err->msg : "?");
+        abort();
     }
+    return rc;
+}
+
+int centre__commit(centre *c, centre_pending *p, tr_err *err) {
+    publish_ctx x = {c, p};
+    int rc = store_commit_publish(c->store, publish, &x, err);
     centre__pending_clear(p);
     return rc;
 }
@@ -159,6 +172,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     centre *c = calloc(1, sizeof *c);
     if (!c) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     c->limits = *limits;
+    pthread_mutex_init(&c->mon_mu, NULL);
     int rc = store_open(db_path, &c->store, err);
     if (rc == TR_OK && !(c->attr = attr_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
@@ -172,6 +186,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, c, err);
     if (rc == TR_OK) rc = store_movement_each(c->store, load_movement, c, err);
     if (rc == TR_OK) dc_engine_pack(c->dc);
+    if (rc == TR_OK) rc = centre__mon_load(c, err);
     if (rc != TR_OK) {
         centre_close(c);
         return rc;
@@ -184,6 +199,8 @@ void centre_close(centre *c) {
     if (!c) return;
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);
+    mon_engine_free(c->mon);
+    pthread_mutex_destroy(&c->mon_mu);
     store_close(c->store);
     free(c);
 }

@@ -16,11 +16,13 @@
 #define TRUCE_SERVICE_CENTRE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "domain/domain.h"
 #include "engines/attribution.h"
 #include "engines/deconflict.h"
+#include "engines/monitor.h"
 #include "engines/tlog.h"
 #include "store/store.h"
 
@@ -40,6 +42,8 @@ typedef struct centre {
     double site_buffer_m;       /* operation-site horizontal buffer (CENTRE_SITE_BUFFER_M) */
     dc_sep op_sep;              /* operation-operation separation (CENTRE_OP_*_M) */
     int64_t notice_deadline_s;  /* a notice's deadline after its creation (CENTRE_NOTICE_DEADLINE_S) */
+    mon_engine *mon;            /* reports and incidents (docs/monitoring.md); not thread-safe: */
+    pthread_mutex_t mon_mu;     /* every call to c->mon holds this. Lock order: store_begin, then mon_mu */
 } centre;
 
 /* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */
@@ -92,6 +96,40 @@ int centre_movement_create(centre *c, const tr_party *by, const json_t *feature,
 /* Acknowledges notice id, which must be the caller's (else TR_ENOTFOUND); twice is
  * TR_ECONFLICT. body must be an empty JSON object. Logged as notice.ack. */
 int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
+
+/*
+ * Monitoring (issue 3, docs/monitoring.md "Wiring").
+ */
+/* Takes one report (the body of POST /v1/reports, report.h); the reporting party is by.
+ * Names are resolved against parties and actors (unknown: TR_EINVAL naming the field),
+ * the report is attributed at its time and place and classified, stored, logged as
+ * report.create, then added to the monitoring engine. The answer: {id, incident_id,
+ * classification {class, reason, region, controller, agreement_id}, receipt}. */
+int centre_report_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+/* A report as viewer may see it: admin and monitor see every report, other parties their
+ * own (others: TR_ENOTFOUND, as if missing). The stored body plus id, classification and
+ * incident_id. */
+int centre_report_get(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err);
+/* An incident (mon_incident_to_json: grade, its reports and why each was attached, the
+ * grade history, responses, verdicts). Every party sees incidents; report bodies stay
+ * behind GET /v1/reports/{id}. TR_ENOTFOUND unless id is an incident's current id. */
+int centre_incident_get(centre *c, int64_t id, json_t **out, tr_err *err);
+/* A page of incidents by id: ids > after, at most limit; with from < to only those with
+ * a report that occurred in [from, to). out: {items, next_cursor}. */
+int centre_incident_list(centre *c, int64_t after, int limit, int64_t from, int64_t to, json_t **out, tr_err *err);
+/* {"response": accept|deny|comment, "text"?} by party `by` (logged as incident.response)
+ * / {"verdict": confirm|reject|reopen, "reason"} by a monitor or admin (incident.verdict;
+ * reject needs a reason). The answer: {incident_id, seq, response|verdict, grade,
+ * grade_reason, receipt}. */
+int centre_incident_respond(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                            tr_err *err);
+int centre_incident_verdict(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                            tr_err *err);
+/* The daily bulletin of date (YYYY-MM-DD) rendered in fmt ("md", "html", "json", "csv";
+ * NULL: json): *text malloc'd, *len bytes, *media_type static. The API and `truce
+ * bulletin` both call this, so the same data gives the same bytes. */
+int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, size_t *len, const char **media_type,
+                    tr_err *err);
 
 /*
  * The verifiable log (docs/tlog.md). Every write above appends one entry to the log in

@@ -67,4 +67,7 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
 int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
                                json_t **out, tr_err *err);
 
+/* Makes c->mon and loads every stored report into it (docs/monitoring.md "Wiring"). */
+int centre__mon_load(centre *c, tr_err *err);
+
 #endif

@@ -82,3 +82,34 @@ void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]) {
 json_t *centre_object_movement(const tr_movement *m) {
     return tr_movement_to_feature(m);
 }
+
+void centre_ref_report(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "report/%lld", (long long)id);
+}
+
+static json_t *str_or_null(const char *s) {
+    return s && *s ? json_string(s) : json_null();
+}
+
+json_t *centre_report_classification(const store_report *r) {
+    return json_pack("{s:o, s:s, s:o, s:s, s:o}", "agreement_id",
+                     r->agreement_id ? json_integer(r->agreement_id) : json_null(), "class", r->cls, "controller",
+                     str_or_null(r->controller), "reason", r->reason, "region", str_or_null(r->region));
+}
+
+json_t *centre_object_report(const store_report *r) {
+    json_t *body = json_loads(r->body, 0, NULL);
+    if (!body) return NULL;
+    return json_pack("{s:o, s:I, s:o}", "classification", centre_report_classification(r), "id",
+                     (json_int_t)r->id, "report", body);
+}
+
+void centre_ref_incident_act(bool verdict, int64_t seq, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "%s/%lld", verdict ? "verdict" : "response", (long long)seq);
+}
+
+json_t *centre_object_incident_act(bool verdict, const store_incident_act *a) {
+    return json_pack("{s:o, s:I, s:s, s:s, s:I, s:s?}", "at", tr_json_time_value(a->at), "incident_id",
+                     (json_int_t)a->anchor, verdict ? "monitor" : "party", a->who, verdict ? "verdict" : "response",
+                     a->kind, "seq", (json_int_t)a->seq, verdict ? "reason" : "text", a->text);
+}

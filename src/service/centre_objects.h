@@ -20,6 +20,7 @@
 
 #include "domain/domain.h"
 #include "domain/site.h"
+#include "store/store.h"
 
 /* The canonical encoding of objects and entries: compact JSON, keys sorted, reals with
  * 17 significant digits (centre_log.c encodes with the same flags). */
@@ -68,5 +69,20 @@ json_t *centre_object_operation(const tr_operation *o);
 json_t *centre_object_movement(const tr_movement *m);
 /* notice.ack: {"acked_at", "id", "party"}. */
 json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at);
+
+/* "report/ID" (report.create). */
+void centre_ref_report(int64_t id, char ref[CENTRE_REF_MAX]);
+/* The classification of a stored report: {"agreement_id" (null when none), "class",
+ * "controller" (null when none), "reason", "region" (null when none)}. */
+json_t *centre_report_classification(const store_report *r);
+/* report.create: {"classification", "id", "report"} where report is the stored body
+ * (the report as tr_report_to_json writes it, without id). NULL if the body is not JSON. */
+json_t *centre_object_report(const store_report *r);
+
+/* "response/SEQ" (incident.response), "verdict/SEQ" (incident.verdict). */
+void centre_ref_incident_act(bool verdict, int64_t seq, char ref[CENTRE_REF_MAX]);
+/* incident.response: {"at", "incident_id", "party", "response", "seq", "text"?};
+ * incident.verdict: {"at", "incident_id", "monitor", "reason"?, "seq", "verdict"}. */
+json_t *centre_object_incident_act(bool verdict, const store_incident_act *a);
 
 #endif

@@ -48,6 +48,13 @@ SITE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [11.0, 1
         "properties": {"kind": "hospital", "name": "Spec hospital", "radius_m": 100, "valid_from": "2016-01-01T00:00:00Z"}}
 
 
+REPORT = {"occurred_at": "2016-09-17T14:00:00Z", "time_precision": 1,
+          "location": {"type": "Point", "coordinates": [13.0, 13.0]}, "geo_precision": 1,
+          "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
+          "alleged_perpetrator": "SAA", "target": {"kind": "civilians"}, "fatalities": {"min": 0, "max": 2},
+          "source": {"kind": "media", "ref": "Spec news"}}
+
+
 MOVEMENT = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[10.95, 11.0], [11.05, 11.0]]},
             "properties": {"kind": "convoy", "name": "Spec convoy", "width_m": 50,
                            "time_start": "2016-09-17T13:00:00Z", "time_end": "2016-09-17T16:00:00Z"}}
@@ -739,8 +746,10 @@ class LiveTest(ServerTest):
         site = self.call("POST", "/v1/sites", 201, body=SITE, party="UNOCHA").json
         op = self.call("POST", "/v1/operations", 201, body={"kind": "ground", "volumes": [volume(10.0, 10.0, 100)]},
                        party="SAA").json
+        rep = self.call("POST", "/v1/reports", 201, body=REPORT, party="admin").json
         return {"/v1/sites/{id}": site["properties"]["id"], "/v1/operations/{id}": op["id"],
-                "/v1/notices/{id}/ack": 1,
+                "/v1/notices/{id}/ack": 1, "/v1/reports/{id}": rep["id"], "/v1/incidents/{id}": rep["incident_id"],
+                "/v1/incidents/{id}/responses": rep["incident_id"], "/v1/incidents/{id}/verdict": rep["incident_id"],
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
                                                 party="UNOCHA").json["properties"]["id"]}
 
@@ -849,6 +858,49 @@ class LiveTest(ServerTest):
                   field="Content-Type")
         self.call("GET", "/v1/operations", 401)
 
+    def test_monitoring(self):
+        r = self.call("POST", "/v1/reports", 201, body=REPORT, party="SAA")
+        rid, iid = r.json["id"], r.json["incident_id"]
+        self.assertEqual(r.headers["location"], "/v1/reports/%d" % rid)
+        bad = dict(REPORT, colour="red")
+        self.call("POST", "/v1/reports", 400, body=bad, party="SAA", field="colour", bad_body=True)
+        self.call("POST", "/v1/reports", 401, body=REPORT)
+        self.call("POST", "/v1/reports", 403, body=REPORT, party="Kazakhstan")
+        self.call("POST", "/v1/reports", 413, body=dict(REPORT, description="x" * BODY_LIMIT), party="SAA")
+        self.call("POST", "/v1/reports", 415, body=REPORT, party="SAA", content_type="text/plain", field="Content-Type")
+        self.call("GET", "/v1/reports/{id}", 200, params={"id": rid}, party="SAA")
+        self.call("GET", "/v1/reports/{id}", 404, params={"id": rid}, party="Opposition", field="id")
+        self.call("GET", "/v1/reports/{id}", 400, params={"id": "x"}, party="SAA", field="id")
+        self.call("GET", "/v1/reports/{id}", 401, params={"id": rid})
+        self.call("GET", "/v1/incidents", 200, query={"limit": 5}, party="Kazakhstan")
+        self.call("GET", "/v1/incidents", 200, query={"date": "2016-09-17"}, party="Kazakhstan")
+        self.call("GET", "/v1/incidents", 400, query={"date": "17/09/2016"}, party="Kazakhstan", field="date")
+        self.call("GET", "/v1/incidents", 401)
+        self.call("GET", "/v1/incidents/{id}", 200, params={"id": iid}, party="Kazakhstan")
+        self.call("GET", "/v1/incidents/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/incidents/{id}", 400, params={"id": "0"}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/incidents/{id}", 401, params={"id": iid})
+        for route, good, bad, who in (("/v1/incidents/{id}/responses", {"response": "comment", "text": "seen"},
+                                       {"response": "maybe"}, "Opposition"),
+                                      ("/v1/incidents/{id}/verdict", {"verdict": "confirm", "reason": "checked"},
+                                       {"verdict": "later"}, "JMC")):
+            field = next(iter(bad))
+            r = self.call("POST", route, 201, params={"id": iid}, body=good, party=who)
+            self.assertIn(r.json["grade"], ("single_source", "confirmed"))
+            self.call("POST", route, 400, params={"id": iid}, body=bad, party=who, field=field, bad_body=True)
+            self.call("POST", route, 404, params={"id": 10 ** 9}, body=good, party=who, field="id")
+            self.call("POST", route, 401, params={"id": iid}, body=good)
+            self.call("POST", route, 403, params={"id": iid}, body=good, party="Kazakhstan")
+            self.call("POST", route, 413, params={"id": iid}, body=dict(good, x="y" * BODY_LIMIT), party=who)
+            self.call("POST", route, 415, params={"id": iid}, body=good, party=who, content_type="text/plain",
+                      field="Content-Type")
+        for fmt in ("json", "md", "html", "csv"):
+            self.call("GET", "/v1/bulletins/{date}", 200, params={"date": "2016-09-17"}, query={"format": fmt},
+                      party="Kazakhstan")
+        self.call("GET", "/v1/bulletins/{date}", 400, params={"date": "2016-02-30"}, party="SAA", field="date")
+        self.call("GET", "/v1/bulletins/{date}", 404, params={"date": "9999-01-01"}, party="SAA", field="date")
+        self.call("GET", "/v1/bulletins/{date}", 401, params={"date": "2016-09-17"})
+
     def test_roles_enforced_as_documented(self):
         """Each role listed in x-roles gets past the role check; every other role gets 403."""
         area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
@@ -861,7 +913,8 @@ class LiveTest(ServerTest):
             time.sleep(0.05)
         cp = self.srv.get("/v1/log/checkpoint").body.split("\n")
         tile = "0/000" + (".p/%d" % (int(cp[1]) % 256) if int(cp[1]) < 256 else "")
-        fixed = {"/v1/log/receipts/{index}": {"index": receipt}, "/v1/log/tile/{path}": {"path": tile}}
+        fixed = {"/v1/log/receipts/{index}": {"index": receipt}, "/v1/log/tile/{path}": {"path": tile},
+                 "/v1/bulletins/{date}": {"date": "2016-09-17"}}
         for m, p, op, _ in operations(self.spec):
             if not isinstance(op["x-roles"], list):
                 continue
@@ -874,6 +927,8 @@ class LiveTest(ServerTest):
                         q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
                     # No body is sent: a route that needs one answers 415 once past the role check.
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
+                    if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
+                        expect = 404  # past the role check: another party's report reads as missing
                     self.call(m, p, expect, params=params, query=q, party=BY_ROLE[role], content_type=None)
 
     def test_query_parameters_as_documented(self):
@@ -882,7 +937,8 @@ class LiveTest(ServerTest):
         ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
                **self.dc_ids()}
-        fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"}}
+        fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"},
+                 "/v1/bulletins/{date}": {"date": "2016-09-17"}}
         for m, p, op, _ in operations(self.spec):
             with self.subTest(route="%s %s" % (m, p)):
                 params = {"id": ids[p]} if p in ids else fixed.get(p)
