@@ -141,16 +141,7 @@ int tr_area_parse(const json_t *feature, int64_t expect_id, const geo_limits *li
                   tr_err *err) {
     memset(out, 0, sizeof *out);
     int rc = TR_EINVAL;
-    if (!json_is_object(feature)) {
-        tr_fail(err, TR_EINVAL, "", "the body must be a GeoJSON Feature object");
-        goto out;
-    }
-    if (tr_json_only_keys(feature, feature_keys, "", err)) goto out;
-    const char *type = json_string_value(json_object_get(feature, "type"));
-    if (type == NULL || strcmp(type, "Feature") != 0) {
-        tr_fail(err, TR_EINVAL, "type", "must be \"Feature\"");
-        goto out;
-    }
+    if (tr_json_feature(feature, feature_keys, err)) goto out;
     if (check_bbox(json_object_get(feature, "bbox"), err)) goto out;
     json_t *id = json_object_get(feature, "id");
     if (id && !(expect_id > 0 && json_is_integer(id) && json_integer_value(id) == expect_id)) {

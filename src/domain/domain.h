@@ -228,6 +228,9 @@ int tr_agreement_may_write(const tr_party *by, tr_err *err);
 
 /* ---- JSON helpers shared by the parsers ---- */
 
+/* Checks a GeoJSON Feature's envelope: a JSON object with only the given members
+ * (NULL-terminated) and "type": "Feature". TR_OK or TR_EINVAL naming the member. */
+int tr_json_feature(const json_t *feature, const char *const *members, tr_err *err);
 /* Fails with TR_EINVAL naming the first key of obj not in allowed (NULL-terminated). */
 int tr_json_only_keys(const json_t *obj, const char *const *allowed, const char *path, tr_err *err);
 /* Reads an optional RFC 3339 time at obj[key]; absent or null leaves *out = dflt. */

@@ -29,6 +29,14 @@ int tr_json_only_keys(const json_t *obj, const char *const *allowed, const char 
     return TR_OK;
 }
 
+int tr_json_feature(const json_t *feature, const char *const *members, tr_err *err) {
+    if (!json_is_object(feature)) return tr_fail(err, TR_EINVAL, "", "the body must be a GeoJSON Feature object");
+    if (tr_json_only_keys(feature, members, "", err)) return TR_EINVAL;
+    const char *type = json_string_value(json_object_get(feature, "type"));
+    if (!type || strcmp(type, "Feature") != 0) return tr_fail(err, TR_EINVAL, "type", "must be \"Feature\"");
+    return TR_OK;
+}
+
 int tr_json_time(const json_t *obj, const char *key, const char *path, int64_t dflt, int64_t *out,
                  tr_err *err) {
     char f[128];

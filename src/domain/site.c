@@ -51,16 +51,7 @@ int tr_site_parse(const json_t *feature, const geo_limits *lim, tr_site *out, tr
     static const char *const keys[] = {"type", "geometry", "properties", NULL};
     memset(out, 0, sizeof *out);
     int rc = TR_EINVAL;
-    if (!json_is_object(feature)) {
-        tr_fail(err, TR_EINVAL, "", "the body must be a GeoJSON Feature object");
-        goto out;
-    }
-    if (tr_json_only_keys(feature, keys, "", err)) goto out;
-    const char *type = json_string_value(json_object_get(feature, "type"));
-    if (!type || strcmp(type, "Feature") != 0) {
-        tr_fail(err, TR_EINVAL, "type", "must be \"Feature\"");
-        goto out;
-    }
+    if (tr_json_feature(feature, keys, err)) goto out;
     const json_t *props = json_object_get(feature, "properties");
     if (site_props(props, out, err)) goto out;
     const json_t *geom = json_object_get(feature, "geometry");
@@ -253,16 +244,7 @@ int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement 
     static const char *const keys[] = {"type", "geometry", "properties", NULL};
     memset(out, 0, sizeof *out);
     int rc = TR_EINVAL;
-    if (!json_is_object(feature)) {
-        tr_fail(err, TR_EINVAL, "", "the body must be a GeoJSON Feature object");
-        goto out;
-    }
-    if (tr_json_only_keys(feature, keys, "", err)) goto out;
-    const char *type = json_string_value(json_object_get(feature, "type"));
-    if (!type || strcmp(type, "Feature") != 0) {
-        tr_fail(err, TR_EINVAL, "type", "must be \"Feature\"");
-        goto out;
-    }
+    if (tr_json_feature(feature, keys, err)) goto out;
     if (movement_props(json_object_get(feature, "properties"), out, err)) goto out;
     const json_t *geom = json_object_get(feature, "geometry");
     const char *gt = json_string_value(json_object_get(geom, "type"));
