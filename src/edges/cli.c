@@ -287,6 +287,82 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     return rc ? runtime_error(cmd, &err) : CLI_OK;
 }
 
+/* ---- import reports ---- */
+
+#define IMPORT_SHOWN_MAX 200 /* bad records listed one by one; the rest are counted */
+
+typedef struct bad_list {
+    long shown, more;
+} bad_list;
+
+static void print_bad(void *ctx, long line, const char *field, const char *reason) {
+    bad_list *b = ctx;
+    if (b->shown < IMPORT_SHOWN_MAX) {
+        fprintf(stderr, "line %ld: %s: %s\n", line, field, reason);
+        b->shown++;
+    } else {
+        b->more++;
+    }
+}
+
+/* The format from the file's extension: .ndjson / .jsonl -> ndjson, .csv -> csv. */
+static int format_from_name(const char *path, tr_report_format *fmt) {
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/')) return -1;
+    if (strcmp(dot, ".ndjson") == 0 || strcmp(dot, ".jsonl") == 0) *fmt = TR_FMT_NDJSON;
+    else if (strcmp(dot, ".csv") == 0) *fmt = TR_FMT_CSV;
+    else return -1;
+    return 0;
+}
+
+static int cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
+    const char *path = a->pos[0], *party = opt(cmd, a, "--as"), *f = opt(cmd, a, "--format");
+    if (!party) return usage_error(cmd, "%s", "--as PARTY is required");
+    tr_report_format fmt;
+    if (f ? tr_report_format_parse(f, &fmt) != 0 : format_from_name(path, &fmt) != 0)
+        return usage_error(cmd, f ? "unknown format '%s': use ndjson, csv, acled or ucdp"
+                                  : "cannot tell the format of '%s' from its name: give --format",
+                           f ? f : path);
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in) {
+        fprintf(stderr, "truce %s: cannot read %s: %s\n", cmd->name, path, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) {
+        if (in != stdin) fclose(in);
+        return CLI_RUNTIME;
+    }
+    tr_err err = {0};
+    centre_aliases *aliases = NULL;
+    int rc = opt(cmd, a, "--aliases") ? centre_aliases_load(c, opt(cmd, a, "--aliases"), &aliases, &err) : TR_OK;
+    bad_list bad = {0, 0};
+    centre_import_stats st = {0};
+    bool partial = opt(cmd, a, "--partial") != NULL;
+    if (rc == TR_OK) rc = centre_reports_import(c, party, in, fmt, aliases, partial, print_bad, &bad, &st, &err);
+    centre_aliases_free(aliases);
+    centre_close(c);
+    if (in != stdin) fclose(in);
+    if (rc) {
+        /* a header error reads as a bad record: "line 1: column: reason" */
+        if (strncmp(err.msg, "line ", 5) == 0) {
+            const char *m = strchr(err.msg, ':');
+            fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err.msg), err.msg, err.field[0] ? err.field : "header", m + 1);
+            fprintf(stderr, "truce %s: nothing imported\n", cmd->name);
+            return CLI_RUNTIME;
+        }
+        return runtime_error(cmd, &err);
+    }
+    if (bad.more) fprintf(stderr, "... and %ld more bad records\n", bad.more);
+    if (st.rejected && !partial)
+        fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
+                cmd->name, st.rejected, st.rejected == 1 ? "" : "s");
+    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld\n", st.rows, st.imported, st.rejected,
+           st.incidents);
+    if (st.rejected && (!partial || st.imported == 0)) return CLI_RUNTIME;
+    return CLI_OK;
+}
+
 /* ---- bulletin ---- */
 
 static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
@@ -487,6 +563,19 @@ static const cli_cmd commands[] = {
      {DB_OPT, {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
       {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
      cmd_import_scenario},
+    {"import reports",
+     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--partial] [--db PATH]",
+     "Imports violation reports from FILE ('-' for stdin), streamed, each as if PARTY had sent\n"
+     "it to POST /v1/reports (classification, store, log, incidents). Every bad record is\n"
+     "listed on stderr as 'line N: FIELD: REASON'. Without --partial a file with any bad record\n"
+     "imports nothing (exit 1); with --partial the good records are imported (exit 0 when at\n"
+     "least one was, or none was bad). One transaction either way. Prints 'rows read N,\n"
+     "imported N, rejected N, incidents N' (docs/monitoring.md, \"Bulk import\").", 1, 1,
+     {DB_OPT, {"--as", "PARTY", "the reporting party (not an observer)", NULL},
+      {"--format", "FMT", "ndjson, csv, acled or ucdp (default: from the extension: .ndjson/.jsonl, .csv)", NULL},
+      {"--aliases", "FILE", "'dataset name<TAB>truce name' lines mapping the file's actor names", NULL},
+      {"--partial", NULL, "import the good records even if some are bad", NULL}},
+     cmd_import_reports},
     {"bulletin", "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--db PATH]",
      "Prints the daily bulletin of a date (docs/monitoring.md): the same bytes as\n"
      "GET /v1/bulletins/{date}?format=F for the same data.", 0, 0,

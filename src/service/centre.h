@@ -132,6 +132,42 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, s
                     tr_err *err);
 
 /*
+ * Bulk import of reports (`truce import reports`, docs/monitoring.md "Bulk import").
+ */
+/* An alias table: dataset names -> truce party or actor names. The file has one
+ * "dataset name<TAB>truce name" per line (or two CSV columns); blank lines and lines
+ * starting with '#' are skipped. Every truce name must be a party or an actor; a dataset
+ * name may appear once. */
+typedef struct centre_aliases centre_aliases;
+int centre_aliases_load(centre *c, const char *path, centre_aliases **out, tr_err *err);
+void centre_aliases_free(centre_aliases *a);
+
+typedef struct centre_import_stats {
+    long rows;       /* records read (not the header, not blank lines) */
+    long imported;   /* reports stored */
+    long rejected;   /* bad records */
+    long incidents;  /* distinct incidents the imported reports belong to afterwards */
+} centre_import_stats;
+
+/* Called once per bad record, in file order: its first line, the field or column at fault
+ * ("record" when the record itself cannot be read) and the reason. */
+typedef void (*centre_import_bad_fn)(void *ctx, long line, const char *field, const char *reason);
+
+/*
+ * Reads reports from in (streamed; fmt as report.h) filed by party (an active party, not
+ * an observer) and stores them like centre_report_create: names through aliases (may be
+ * NULL) then parties and actors, attribution, classification, store, one report.create
+ * log entry each (party = the reporting party), then the engine. One store transaction:
+ * committed when no record is bad, or with partial when at least one record is good;
+ * otherwise rolled back (st->imported = 0). Returns TR_OK when the file was read (bad
+ * records are counted in st, not errors); TR_EINVAL for an unknown party or a bad header
+ * (err->msg "line 1: ..."), TR_EFORBIDDEN for an observer, TR_EIO / TR_ENOMEM.
+ */
+int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_format fmt,
+                          const centre_aliases *aliases, bool partial, centre_import_bad_fn bad, void *bad_ctx,
+                          centre_import_stats *st, tr_err *err);
+
+/*
  * The verifiable log (docs/tlog.md). Every write above appends one entry to the log in
  * its own transaction and its answer carries a "receipt" {index, leaf_hash}.
  */

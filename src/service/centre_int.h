@@ -67,6 +67,17 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
 int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
                                json_t **out, tr_err *err);
 
+/* The store hook of tr_report_resolve (report.h): parties first, then actors. ctx is the centre. */
+int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap);
+/* Inside the open transaction, holding c->mon_mu, for a report whose names are resolved:
+ * sets reporting party and received_at, attributes and classifies (cls), stores, logs
+ * report.create as by. *out (if out) gets {id, classification, receipt}. */
+int centre__report_store_tx(centre *c, const tr_party *by, tr_report *r, int64_t now, mon_classification *cls,
+                            json_t **out, tr_err *err);
+
+/* Holding c->mon_mu: hands a stored report row to c->mon with its stored classification. */
+int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr_err *err);
+
 /* Makes c->mon and loads every stored report into it (docs/monitoring.md "Wiring"). */
 int centre__mon_load(centre *c, tr_err *err);
 

@@ -21,7 +21,7 @@ static int class_parse(const char *s, mon_class *out) {
 }
 
 /* The store hook of tr_report_resolve: parties first, then actors. */
-static int resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
+int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
     centre *c = ctx;
     if (cap) canon[0] = '\0';
     tr_party p;
@@ -71,19 +71,24 @@ static int row_report(const store_report *sr, tr_report *r, tr_err *err) {
     return TR_OK;
 }
 
+int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr_err *err) {
+    tr_report r;
+    mon_classification cls;
+    int rc = row_report(sr, &r, err);
+    if (rc == TR_OK) {
+        if (row_classification(sr, &cls))
+            rc = tr_fail(err, TR_EIO, "", "unknown class '%s'", sr->cls);
+        else
+            rc = mon_engine_add(c->mon, &r, &cls, incident, err);
+        tr_report_clear(&r);
+    }
+    return rc;
+}
+
 static int load_report(store_report *sr, void *ctx) {
     centre *c = ctx;
     tr_err err = {0};
-    tr_report r;
-    mon_classification cls;
-    int rc = row_report(sr, &r, &err);
-    if (rc == TR_OK) {
-        if (row_classification(sr, &cls))
-            rc = tr_fail(&err, TR_EIO, "", "unknown class '%s'", sr->cls);
-        else
-            rc = mon_engine_add(c->mon, &r, &cls, NULL, &err);
-        tr_report_clear(&r);
-    }
+    int rc = centre__mon_add_row(c, sr, NULL, &err);
     if (rc) fprintf(stderr, "truce: report %lld not loaded: %s\n", (long long)sr->id, err.msg);
     return rc;
 }
@@ -103,10 +108,11 @@ int centre__mon_load(centre *c, tr_err *err) {
 
 /* ---- POST /v1/reports ---- */
 
-static int report_create_tx(centre *c, const tr_party *by, tr_report *r, int64_t now, mon_classification *cls,
+/* Inside the open transaction, under c->mon_mu, for a report whose names are resolved:
+ * attribution, classification, store, log. out may be NULL (no answer wanted). */
+int centre__report_store_tx(centre *c, const tr_party *by, tr_report *r, int64_t now, mon_classification *cls,
                             json_t **out, tr_err *err) {
-    int rc = tr_report_resolve(r, resolve_name, c, err);
-    if (rc) return rc;
+    int rc;
     if (!(r->reporting_party = strdup(by->name))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     r->received_at = now;
     attr_result at = {0};
@@ -137,10 +143,10 @@ static int report_create_tx(centre *c, const tr_party *by, tr_report *r, int64_t
     if (rc == TR_OK) {
         r->id = sr.id;
         obj = centre_object_report(&sr);
-        answer = obj ? json_pack("{s:I, s:o}", "id", (json_int_t)sr.id, "classification",
+        answer = !out ? NULL : obj ? json_pack("{s:I, s:o}", "id", (json_int_t)sr.id, "classification",
                                  centre_report_classification(&sr))
                      : NULL;
-        if (!obj || !answer) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+        if (!obj || (out && !answer)) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     if (rc == TR_OK) {
         char ref[CENTRE_REF_MAX];
@@ -153,8 +159,14 @@ static int report_create_tx(centre *c, const tr_party *by, tr_report *r, int64_t
         json_decref(answer);
         return rc;
     }
-    *out = answer;
+    if (out) *out = answer;
     return TR_OK;
+}
+
+static int report_create_tx(centre *c, const tr_party *by, tr_report *r, int64_t now, mon_classification *cls,
+                            json_t **out, tr_err *err) {
+    int rc = tr_report_resolve(r, centre__resolve_name, c, err);
+    return rc ? rc : centre__report_store_tx(c, by, r, now, cls, out, err);
 }
 
 int centre_report_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {

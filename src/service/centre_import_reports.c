@@ -1,0 +1,449 @@
+/*
+ * centre_import_reports.c — bulk report intake (`truce import reports`, docs/monitoring.md
+ * "Bulk import"). The file is streamed record by record; each record goes through the
+ * format's mapper (report.h), the name resolver (with an optional alias table), then the
+ * same attribution, classification, store and log steps as POST /v1/reports
+ * (centre__report_store_tx). The whole file is one store transaction: committed when
+ * every record is good (or, with partial, when at least one is), else rolled back. Only
+ * the new report ids are kept in memory; after the commit the rows are handed to the
+ * monitoring engine from the store, as at start.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "service/centre_int.h"
+
+/* ---- aliases: "dataset name<TAB>truce name" (or a two-column CSV line) ---- */
+
+typedef struct alias {
+    char *from, *to;
+} alias;
+
+struct centre_aliases {
+    alias *v;
+    size_t n, cap;
+};
+
+static int alias_cmp(const void *a, const void *b) {
+    return strcmp(((const alias *)a)->from, ((const alias *)b)->from);
+}
+
+void centre_aliases_free(centre_aliases *a) {
+    if (!a) return;
+    for (size_t i = 0; i < a->n; i++) {
+        free(a->v[i].from);
+        free(a->v[i].to);
+    }
+    free(a->v);
+    free(a);
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) s[--n] = '\0';
+    return s;
+}
+
+static int alias_push(centre_aliases *a, const char *from, const char *to) {
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        alias *v = realloc(a->v, cap * sizeof *v);
+        if (!v) return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    alias *x = &a->v[a->n];
+    x->from = strdup(from);
+    x->to = strdup(to);
+    if (!x->from || !x->to) {
+        free(x->from);
+        free(x->to);
+        return -1;
+    }
+    a->n++;
+    return 0;
+}
+
+int centre_aliases_load(centre *c, const char *path, centre_aliases **out, tr_err *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) return tr_fail(err, TR_EIO, "--aliases", "cannot read %s", path);
+    centre_aliases *a = calloc(1, sizeof *a);
+    char *line = NULL;
+    size_t cap = 0;
+    long no = 0;
+    int rc = a ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    tr_csv_row row = {0};
+    while (rc == TR_OK && getline(&line, &cap, f) >= 0) {
+        no++;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *from, *to;
+        char *tab = strchr(s, '\t');
+        if (tab) {
+            *tab = '\0';
+            from = trim(s);
+            to = trim(tab + 1);
+        } else {
+            tr_err e = {0};
+            if (tr_csv_split(s, strlen(s), &row, &e) || row.n != 2) {
+                rc = tr_fail(err, TR_EINVAL, "--aliases",
+                             "%s line %ld: expected 'dataset name<TAB>truce name' (or two CSV columns)", path, no);
+                break;
+            }
+            from = trim(row.fields[0]);
+            to = trim(row.fields[1]);
+        }
+        if (!*from || !*to || strchr(to, '\t')) {
+            rc = tr_fail(err, TR_EINVAL, "--aliases", "%s line %ld: expected 'dataset name<TAB>truce name'", path, no);
+            break;
+        }
+        tr_who who;
+        char canon[8];
+        if (centre__resolve_name(c, to, &who, canon, sizeof canon)) {
+            rc = tr_fail(err, TR_EINVAL, "--aliases", "%s line %ld: no party or actor is named '%.80s'", path, no, to);
+            break;
+        }
+        for (size_t i = 0; i < a->n; i++)
+            if (strcmp(a->v[i].from, from) == 0) {
+                rc = tr_fail(err, TR_EINVAL, "--aliases", "%s line %ld: '%.80s' is mapped twice", path, no, from);
+                break;
+            }
+        if (rc == TR_OK && alias_push(a, from, to)) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    free(line);
+    tr_csv_row_clear(&row);
+    fclose(f);
+    if (rc) {
+        centre_aliases_free(a);
+        return rc;
+    }
+    qsort(a->v, a->n, sizeof *a->v, alias_cmp);
+    *out = a;
+    return TR_OK;
+}
+
+static const char *alias_find(const centre_aliases *a, const char *name) {
+    if (!a || !a->n) return NULL;
+    alias key = {(char *)name, NULL};
+    const alias *x = bsearch(&key, a->v, a->n, sizeof *a->v, alias_cmp);
+    return x ? x->to : NULL;
+}
+
+typedef struct resolve_ctx {
+    centre *c;
+    const centre_aliases *aliases;
+} resolve_ctx;
+
+static int resolve_aliased(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
+    resolve_ctx *r = ctx;
+    const char *to = alias_find(r->aliases, name);
+    if (!to) return centre__resolve_name(r->c, name, who, canon, cap);
+    int rc = centre__resolve_name(r->c, to, who, canon, cap);
+    if (rc == 0 && cap && !canon[0]) snprintf(canon, cap, "%s", to);
+    return rc;
+}
+
+/* ---- reading records ---- */
+
+/* Where a CSV record stands after the bytes seen so far (RFC 4180 as tr_csv_split reads
+ * it): a quote opens a quoted field only at the start of a field, so a stray quote in an
+ * unquoted field does not swallow the lines after it. */
+typedef struct quote_state {
+    bool in_quote, at_start;
+} quote_state;
+
+static void quote_scan(quote_state *q, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (q->in_quote) {
+            if (ch == '"') {
+                if (i + 1 < n && s[i + 1] == '"') i++;
+                else q->in_quote = false;
+            }
+        } else if (ch == '"' && q->at_start) {
+            q->in_quote = true;
+            q->at_start = false;
+        } else if (ch == ',') {
+            q->at_start = true;
+        } else if (ch != '\n' && ch != '\r') {
+            q->at_start = false;
+        }
+    }
+}
+
+typedef struct reader {
+    FILE *in;
+    char *line;
+    size_t linecap;
+    char *rec;
+    size_t len, cap;
+    long lineno;   /* lines read so far */
+    long recline;  /* the line the current record starts on */
+    bool csv;
+} reader;
+
+/* Appends n bytes to the record. */
+static int rec_append(reader *r, const char *s, size_t n) {
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + n + 1) cap *= 2;
+        char *b = realloc(r->rec, cap);
+        if (!b) return -1;
+        r->rec = b;
+        r->cap = cap;
+    }
+    memcpy(r->rec + r->len, s, n);
+    r->len += n;
+    r->rec[r->len] = '\0';
+    return 0;
+}
+
+static bool blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isspace((unsigned char)s[i])) return false;
+    return true;
+}
+
+#define IMPORT_MAX_RECORD (1u << 20)
+
+/* The next non-blank record: 1 and r->rec/len/recline set; 0 at the end; -1 on a read
+ * error or out of memory; 2 for a record that cannot be read (err says why, r->recline
+ * its line), after which reading continues. */
+static int next_record(reader *r, tr_err *err) {
+    for (;;) {
+        ssize_t got = getline(&r->line, &r->linecap, r->in);
+        if (got < 0) return ferror(r->in) ? -1 : 0;
+        r->lineno++;
+        r->len = 0;
+        r->recline = r->lineno;
+        if (blank(r->line, (size_t)got)) continue;
+        if (rec_append(r, r->line, (size_t)got)) return -1;
+        if (!r->csv) break;
+        quote_state q = {false, true};
+        quote_scan(&q, r->line, (size_t)got);
+        while (q.in_quote) {
+            if (r->len > IMPORT_MAX_RECORD) {
+                tr_fail(err, TR_EINVAL, "record", "a quoted field opened on this line is not closed within %u bytes",
+                        IMPORT_MAX_RECORD);
+                return 2;
+            }
+            got = getline(&r->line, &r->linecap, r->in);
+            if (got < 0) {
+                if (ferror(r->in)) return -1;
+                tr_fail(err, TR_EINVAL, "record", "a quoted field opened on this line is not closed before the end of the file");
+                return 2;
+            }
+            r->lineno++;
+            if (rec_append(r, r->line, (size_t)got)) return -1;
+            quote_scan(&q, r->line, (size_t)got);
+        }
+        break;
+    }
+    if (r->len > IMPORT_MAX_RECORD) {
+        tr_fail(err, TR_EINVAL, "record", "longer than %u bytes", IMPORT_MAX_RECORD);
+        return 2;
+    }
+    return 1;
+}
+
+/* ---- errors ---- */
+
+/* The column a resolver error belongs to in each format (the mappers already name theirs). */
+static const char *resolve_field(tr_report_format fmt, const char *field) {
+    bool perp = strcmp(field, "alleged_perpetrator") == 0;
+    bool tgt = strcmp(field, "target.name") == 0 || strcmp(field, "target.kind") == 0;
+    switch (fmt) {
+    case TR_FMT_CSV: return perp ? "alleged_perpetrator" : tgt ? (field[7] == 'k' ? "target_kind" : "target_name") : field;
+    case TR_FMT_ACLED: return perp ? "actor1" : tgt ? "actor2" : field;
+    case TR_FMT_UCDP: return perp ? "side_a" : tgt ? "side_b" : field;
+    default: return field;
+    }
+}
+
+/* err->msg without a leading "line N: ". */
+static const char *reason_of(const tr_err *err) {
+    const char *m = err->msg;
+    if (strncmp(m, "line ", 5) == 0) {
+        const char *p = m + 5;
+        while (*p >= '0' && *p <= '9') p++;
+        if (p > m + 5 && p[0] == ':' && p[1] == ' ') return p + 2;
+    }
+    return m;
+}
+
+/* ---- the import ---- */
+
+typedef struct import_run {
+    centre *c;
+    const tr_party *by;
+    tr_report_format fmt;
+    tr_report_columns cols;
+    resolve_ctx rctx;
+    bool partial, aliased;
+    int64_t now;
+    centre_import_bad_fn bad;
+    void *bad_ctx;
+    centre_import_stats *st;
+    int64_t *ids;
+    size_t nids, idcap;
+} import_run;
+
+static void reject(import_run *ir, long line, const char *field, const char *reason) {
+    ir->st->rejected++;
+    if (ir->bad) ir->bad(ir->bad_ctx, line, field && *field ? field : "record", reason);
+}
+
+static int map_record(import_run *ir, const char *rec, size_t len, long line, tr_report *r, tr_err *err) {
+    switch (ir->fmt) {
+    case TR_FMT_NDJSON: return tr_report_from_ndjson(rec, len, line, ir->now, r, err);
+    case TR_FMT_CSV: return tr_report_from_csv(&ir->cols, rec, len, line, ir->now, r, err);
+    case TR_FMT_ACLED: return tr_report_from_acled(&ir->cols, rec, len, line, ir->now, r, err);
+    case TR_FMT_UCDP: return tr_report_from_ucdp(&ir->cols, rec, len, line, ir->now, r, err);
+    }
+    return tr_fail(err, TR_EINVAL, "format", "unknown format");
+}
+
+/* One record. Returns TR_OK (imported or rejected) or a fatal code (store, memory). */
+static int import_record(import_run *ir, const char *rec, size_t len, long line, tr_err *fatal) {
+    tr_err e = {0};
+    tr_report r;
+    ir->st->rows++;
+    int rc = map_record(ir, rec, len, line, &r, &e);
+    if (rc == TR_ENOMEM) return tr_fail(fatal, rc, "", "out of memory");
+    if (rc) {
+        reject(ir, line, e.field, reason_of(&e));
+        return TR_OK;
+    }
+    rc = tr_report_resolve(&r, resolve_aliased, &ir->rctx, &e);
+    if (rc == TR_ENOMEM) {
+        tr_report_clear(&r);
+        return tr_fail(fatal, rc, "", "out of memory");
+    }
+    if (rc) {
+        char reason[sizeof e.msg + 64];
+        snprintf(reason, sizeof reason, "%s%s", reason_of(&e), ir->aliased ? " (the aliases file does not map it)" : "");
+        reject(ir, line, resolve_field(ir->fmt, e.field), reason);
+        tr_report_clear(&r);
+        return TR_OK;
+    }
+    /* All or nothing: once a record is bad, the rest are only checked. */
+    if (!ir->partial && ir->st->rejected) {
+        tr_report_clear(&r);
+        return TR_OK;
+    }
+    if (ir->nids == ir->idcap) {
+        size_t cap = ir->idcap ? ir->idcap * 2 : 1024;
+        int64_t *v = realloc(ir->ids, cap * sizeof *v);
+        if (!v) {
+            tr_report_clear(&r);
+            return tr_fail(fatal, TR_ENOMEM, "", "out of memory");
+        }
+        ir->ids = v;
+        ir->idcap = cap;
+    }
+    mon_classification cls;
+    memset(&cls, 0, sizeof cls);
+    rc = centre__report_store_tx(ir->c, ir->by, &r, ir->now, &cls, NULL, fatal);
+    if (rc == TR_OK) ir->ids[ir->nids++] = r.id;
+    tr_report_clear(&r);
+    return rc;
+}
+
+/* Reads the header (CSV formats) and every record, inside the open transaction. */
+static int import_stream(import_run *ir, FILE *in, tr_err *err) {
+    reader rd = {.in = in, .csv = ir->fmt != TR_FMT_NDJSON};
+    int rc = TR_OK, got;
+    bool header = rd.csv;
+    while (rc == TR_OK) {
+        tr_err e = {0};
+        got = next_record(&rd, &e);
+        if (got == 0) break;
+        if (got < 0) {
+            rc = tr_fail(err, TR_EIO, "", "cannot read the file at line %ld", rd.lineno + 1);
+            break;
+        }
+        if (header) {
+            header = false;
+            if (got == 2 || tr_report_columns_parse(ir->fmt, rd.rec, rd.len, &ir->cols, &e)) {
+                rc = tr_fail(err, TR_EINVAL, e.field[0] ? e.field : "header", "line %ld: %s", rd.recline,
+                             reason_of(&e));
+                break;
+            }
+            continue;
+        }
+        if (got == 2) {
+            ir->st->rows++;
+            reject(ir, rd.recline, e.field, reason_of(&e));
+            continue;
+        }
+        /* the mappers take the record without its final newline */
+        size_t n = rd.len;
+        while (n && (rd.rec[n - 1] == '\n' || rd.rec[n - 1] == '\r')) n--;
+        rc = import_record(ir, rd.rec, n, rd.recline, err);
+    }
+    if (rc == TR_OK && header) rc = tr_fail(err, TR_EINVAL, "header", "line 1: the file is empty: a header is required");
+    free(rd.line);
+    free(rd.rec);
+    return rc;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_format fmt,
+                          const centre_aliases *aliases, bool partial, centre_import_bad_fn bad, void *bad_ctx,
+                          centre_import_stats *st, tr_err *err) {
+    memset(st, 0, sizeof *st);
+    tr_party by;
+    memset(&by, 0, sizeof by);
+    if (store_party_get(c->store, party, &by, NULL) != TR_OK)
+        return tr_fail(err, TR_EINVAL, "--as", "there is no active party named '%.80s'", party);
+    if (by.role == ROLE_OBSERVER)
+        return tr_fail(err, TR_EFORBIDDEN, "--as", "'%s' is an observer: observers do not file reports", by.name);
+    by.sig = NULL;
+    import_run ir = {.c = c, .by = &by, .fmt = fmt, .rctx = {c, aliases}, .partial = partial,
+                     .aliased = aliases != NULL, .now = tr_time_now(), .bad = bad, .bad_ctx = bad_ctx, .st = st};
+    centre_pending p = {0};
+    int rc = store_begin(c->store, err);
+    if (rc) return rc;
+    pthread_mutex_lock(&c->mon_mu);
+    rc = import_stream(&ir, in, err);
+    if (rc == TR_OK && (ir.nids == 0 || (!partial && st->rejected))) {
+        /* nothing to keep: roll back (an all-or-nothing file with a bad record, or no good one) */
+        store_rollback(c->store);
+        ir.nids = 0;
+    } else {
+        rc = centre__finish(c, &p, rc, NULL, err);
+    }
+    if (rc != TR_OK) ir.nids = 0;
+    st->imported = (long)ir.nids;
+    /* Committed: hand the new rows to the engine, as at start. */
+    for (size_t i = 0; i < ir.nids; i++) {
+        store_report sr;
+        tr_err e = {0};
+        int64_t inc = 0;
+        if (store_report_get(c->store, ir.ids[i], &sr, &e) != TR_OK ||
+            centre__mon_add_row(c, &sr, &inc, &e) != TR_OK) {
+            fprintf(stderr, "truce: FATAL: committed report %lld could not be added to the engine: %s\n",
+                    (long long)ir.ids[i], e.msg);
+            abort();
+        }
+        store_report_clear(&sr);
+    }
+    /* The incidents the new reports now belong to (after every merge). */
+    for (size_t i = 0; i < ir.nids; i++) {
+        int64_t inc = 0;
+        if (mon_engine_incident_of(c->mon, ir.ids[i], &inc) == TR_OK) ir.ids[i] = inc;
+    }
+    if (ir.nids) qsort(ir.ids, ir.nids, sizeof *ir.ids, cmp_i64);
+    for (size_t i = 0; i < ir.nids; i++)
+        if (i == 0 || ir.ids[i] != ir.ids[i - 1]) st->incidents++;
+    pthread_mutex_unlock(&c->mon_mu);
+    free(ir.ids);
+    return rc;
+}
