@@ -46,68 +46,7 @@ static inline double dmax(double a, double b) {
     return a > b ? a : b;
 }
 
-/* ---- exact orientation ---- */
-
-#define ORIENT_ERRBOUND ((3.0 + 16.0 * (DBL_EPSILON / 2)) * (DBL_EPSILON / 2))
-
-static inline void two_sum(double a, double b, double *s, double *e) {
-    double x = a + b, bv = x - a, av = x - bv;
-    *s = x;
-    *e = (a - av) + (b - bv);
-}
-
-/* Adds b to the expansion e[0..n) (nonoverlapping, increasing magnitude). */
-static size_t grow_expansion(double *e, size_t n, double b) {
-    double q = b;
-    for (size_t i = 0; i < n; i++) {
-        double s, t;
-        two_sum(q, e[i], &s, &t);
-        e[i] = t;
-        q = s;
-    }
-    e[n] = q;
-    return n + 1;
-}
-
-static size_t add_product(double *e, size_t n, const double u[2], const double v[2], double sign) {
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            double p = u[i] * v[j], q = fma(u[i], v[j], -p);
-            n = grow_expansion(e, n, sign * p);
-            n = grow_expansion(e, n, sign * q);
-        }
-    return n;
-}
-
-static int orient_exact(double ax, double ay, double bx, double by, double cx, double cy) {
-    double acx[2], bcy[2], acy[2], bcx[2], e[16];
-    two_sum(ax, -cx, &acx[0], &acx[1]);
-    two_sum(by, -cy, &bcy[0], &bcy[1]);
-    two_sum(ay, -cy, &acy[0], &acy[1]);
-    two_sum(bx, -cx, &bcx[0], &bcx[1]);
-    size_t n = add_product(e, 0, acx, bcy, 1.0);
-    n = add_product(e, n, acy, bcx, -1.0);
-    while (n-- > 0)
-        if (e[n] != 0) return e[n] > 0 ? 1 : -1;
-    return 0;
-}
-
-/* Sign of the turn a -> b -> c: +1 left, -1 right, 0 collinear; exact. */
-static inline int orient(double ax, double ay, double bx, double by, double cx, double cy) {
-    double detl = (ax - cx) * (by - cy), detr = (ay - cy) * (bx - cx), det = detl - detr, sum;
-    if (detl > 0) {
-        if (detr <= 0) return (det > 0) - (det < 0);
-        sum = detl + detr;
-    } else if (detl < 0) {
-        if (detr >= 0) return (det > 0) - (det < 0);
-        sum = -detl - detr;
-    } else {
-        return (det > 0) - (det < 0);
-    }
-    double bound = ORIENT_ERRBOUND * sum;
-    if (det >= bound || -det >= bound) return (det > 0) - (det < 0);
-    return orient_exact(ax, ay, bx, by, cx, cy);
-}
+/* Exact orientation: geo_orient (geo.h). */
 
 /* ---- polygons as seen by the tests ---- */
 
@@ -155,7 +94,7 @@ static bool covers(const pview *p, double px, double py) {
                 cross++;
                 continue;
             }
-            int s = orient(x1, y1, x2, y2, px, py);
+            int s = geo_orient(x1, y1, x2, y2, px, py);
             if (s == 0) return true;
             if (y2 < y1) s = -s;
             cross += s > 0;
@@ -166,11 +105,11 @@ static bool covers(const pview *p, double px, double py) {
 
 /* Do the closed segments a and b share a point? (Their boxes are known to meet.) */
 static inline bool seg_meet(const seg *a, const seg *b) {
-    int o1 = orient(a->x1, a->y1, a->x2, a->y2, b->x1, b->y1);
-    int o2 = orient(a->x1, a->y1, a->x2, a->y2, b->x2, b->y2);
+    int o1 = geo_orient(a->x1, a->y1, a->x2, a->y2, b->x1, b->y1);
+    int o2 = geo_orient(a->x1, a->y1, a->x2, a->y2, b->x2, b->y2);
     if (o1 == o2 && o1 != 0) return false;
-    int o3 = orient(b->x1, b->y1, b->x2, b->y2, a->x1, a->y1);
-    int o4 = orient(b->x1, b->y1, b->x2, b->y2, a->x2, a->y2);
+    int o3 = geo_orient(b->x1, b->y1, b->x2, b->y2, a->x1, a->y1);
+    int o4 = geo_orient(b->x1, b->y1, b->x2, b->y2, a->x2, a->y2);
     if (o3 == o4 && o3 != 0) return false;
     return true; /* proper crossing, touching, or collinear with meeting boxes */
 }

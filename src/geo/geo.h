@@ -13,6 +13,7 @@
 #ifndef TRUCE_GEO_H
 #define TRUCE_GEO_H
 
+#include <float.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,6 +76,30 @@ size_t geo_shape_vertex_count(const geo_shape *s);
 /* The footprint as a GeoJSON Polygon/MultiPolygon (new reference; for a corridor the
  * buffered polygon). */
 json_t *geo_shape_footprint_geojson(const geo_shape *s);
+
+/* Sign of the turn a -> b -> c in the plane: +1 left (counter-clockwise), -1 right, 0
+ * collinear — exactly, whatever the coordinates (Shewchuk's orient2d: a floating-point
+ * filter, then an exact expansion when the filter cannot decide). */
+int geo_orient_exact(double ax, double ay, double bx, double by, double cx, double cy);
+
+/* Shewchuk's ccwerrboundA with epsilon = 2^-53. */
+#define GEO_ORIENT_ERRBOUND ((3.0 + 16.0 * (DBL_EPSILON / 2)) * (DBL_EPSILON / 2))
+
+static inline int geo_orient(double ax, double ay, double bx, double by, double cx, double cy) {
+    double detl = (ax - cx) * (by - cy), detr = (ay - cy) * (bx - cx), det = detl - detr, sum;
+    if (detl > 0) {
+        if (detr <= 0) return (det > 0) - (det < 0);
+        sum = detl + detr;
+    } else if (detl < 0) {
+        if (detr >= 0) return (det > 0) - (det < 0);
+        sum = -detl - detr;
+    } else {
+        return (det > 0) - (det < 0);
+    }
+    double bound = GEO_ORIENT_ERRBOUND * sum;
+    if (det >= bound || -det >= bound) return (det > 0) - (det < 0);
+    return geo_orient_exact(ax, ay, bx, by, cx, cy);
+}
 
 /* Geodesic distance in metres between two lon/lat points (WGS 84). */
 double geo_distance_m(double lon1, double lat1, double lon2, double lat2);

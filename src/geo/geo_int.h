@@ -73,9 +73,6 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
 int geo__ring_index(geo_ring *r);
 void geo__ring_free(geo_ring *r);
 
-/* pip.c — Sign of the orientation of c relative to a->b: +1 left (counter-clockwise),
- * -1 right, 0 collinear; exact for any finite doubles (filtered, exact fallback). */
-int geo__orient(double ax, double ay, double bx, double by, double cx, double cy);
 
 /* geos_ctx.c — This thread's GEOS context, created on first use and destroyed when
  * the thread exits; also clears the thread's last GEOS error message. NULL only if

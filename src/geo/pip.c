@@ -28,9 +28,6 @@
 
 #include "geo/geo_int.h"
 
-/* Shewchuk's ccwerrboundA with epsilon = 2^-53. */
-#define ORIENT_ERRBOUND ((3.0 + 16.0 * (DBL_EPSILON / 2)) * (DBL_EPSILON / 2))
-
 /* Most slab entries a ring may use, as a multiple of its edge count. */
 #define SLAB_BUDGET 6
 
@@ -75,7 +72,7 @@ static size_t add_product(double *e, size_t n, const double u[2], const double v
 }
 
 /* Exact sign of (ax - cx)(by - cy) - (ay - cy)(bx - cx). */
-static int orient_exact(double ax, double ay, double bx, double by, double cx, double cy) {
+int geo_orient_exact(double ax, double ay, double bx, double by, double cx, double cy) {
     double acx[2], bcy[2], acy[2], bcx[2], e[16];
     two_sum(ax, -cx, &acx[0], &acx[1]);
     two_sum(by, -cy, &bcy[0], &bcy[1]);
@@ -86,32 +83,6 @@ static int orient_exact(double ax, double ay, double bx, double by, double cx, d
     while (n-- > 0)
         if (e[n] != 0) return e[n] > 0 ? 1 : -1;
     return 0;
-}
-
-static inline int sign_of(double v) {
-    return (v > 0) - (v < 0);
-}
-
-static inline int orient(double ax, double ay, double bx, double by, double cx, double cy) {
-    double detl = (ax - cx) * (by - cy);
-    double detr = (ay - cy) * (bx - cx);
-    double det = detl - detr, sum;
-    if (detl > 0) {
-        if (detr <= 0) return sign_of(det);
-        sum = detl + detr;
-    } else if (detl < 0) {
-        if (detr >= 0) return sign_of(det);
-        sum = -detl - detr;
-    } else {
-        return sign_of(det);
-    }
-    double bound = ORIENT_ERRBOUND * sum;
-    if (det >= bound || -det >= bound) return sign_of(det);
-    return orient_exact(ax, ay, bx, by, cx, cy);
-}
-
-int geo__orient(double ax, double ay, double bx, double by, double cx, double cy) {
-    return orient(ax, ay, bx, by, cx, cy);
 }
 
 /* One edge of the ray-crossing test (rules 1 and 2 above). Returns true when the
@@ -130,7 +101,7 @@ static inline bool edge_test(const double *e, double px, double py, unsigned *cr
         (*cross)++;
         return false;
     }
-    int s = orient(x1, y1, x2, y2, px, py);
+    int s = geo_orient(x1, y1, x2, y2, px, py);
     if (s == 0) return true;
     if (y2 < y1) s = -s;
     *cross += s > 0;
@@ -252,10 +223,10 @@ static bool segment_meets_box(const double *e, const geo_box *b) {
     double x1 = e[0], y1 = e[1], x2 = e[2], y2 = e[3];
     if ((x1 < b->minx && x2 < b->minx) || (x1 > b->maxx && x2 > b->maxx)) return false;
     if ((y1 < b->miny && y2 < b->miny) || (y1 > b->maxy && y2 > b->maxy)) return false;
-    int s1 = orient(x1, y1, x2, y2, b->minx, b->miny);
-    int s2 = orient(x1, y1, x2, y2, b->maxx, b->miny);
-    int s3 = orient(x1, y1, x2, y2, b->maxx, b->maxy);
-    int s4 = orient(x1, y1, x2, y2, b->minx, b->maxy);
+    int s1 = geo_orient(x1, y1, x2, y2, b->minx, b->miny);
+    int s2 = geo_orient(x1, y1, x2, y2, b->maxx, b->miny);
+    int s3 = geo_orient(x1, y1, x2, y2, b->maxx, b->maxy);
+    int s4 = geo_orient(x1, y1, x2, y2, b->minx, b->maxy);
     return !((s1 > 0 && s2 > 0 && s3 > 0 && s4 > 0) || (s1 < 0 && s2 < 0 && s3 < 0 && s4 < 0));
 }
 
