@@ -73,7 +73,6 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
 int geo__ring_index(geo_ring *r);
 void geo__ring_free(geo_ring *r);
 
-
 /* geos_ctx.c — This thread's GEOS context, created on first use and destroyed when
  * the thread exits; also clears the thread's last GEOS error message. NULL only if
  * GEOS cannot allocate one. */
