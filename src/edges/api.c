@@ -9,19 +9,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "edges/http.h"
-
-#define PAGE_DEFAULT 100
-#define PAGE_MAX 1000
+#include "edges/api_int.h"
 
 /* ---- parameters ---- */
 
-static int parse_id(const char *s, const char *field, int64_t *out, tr_err *err) {
+int api_parse_id(const char *s, const char *field, int64_t *out, tr_err *err) {
     char *end = NULL;
     errno = 0;
     long long v = s && isdigit((unsigned char)s[0]) ? strtoll(s, &end, 10) : 0;
@@ -31,7 +29,7 @@ static int parse_id(const char *s, const char *field, int64_t *out, tr_err *err)
     return TR_OK;
 }
 
-static int parse_double(const char *s, const char *field, double lo, double hi, double *out, tr_err *err) {
+int api_parse_double(const char *s, const char *field, double lo, double hi, double *out, tr_err *err) {
     char *end;
     if (!s || !*s) return tr_fail(err, TR_EINVAL, field, "is required");
     double v = strtod(s, &end);
@@ -42,7 +40,7 @@ static int parse_double(const char *s, const char *field, double lo, double hi, 
 }
 
 /* ?at=RFC3339, default now. */
-static int parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err) {
+int api_parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err) {
     const char *s = http_query(rq, "at");
     if (given) *given = s != NULL;
     if (!s) {
@@ -53,21 +51,21 @@ static int parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err) {
     return TR_OK;
 }
 
-static int parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err) {
+int api_parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err) {
     const char *l = http_query(rq, "limit"), *c = http_query(rq, "cursor");
     *limit = PAGE_DEFAULT;
     *after = 0;
     if (l) {
         double v;
-        if (parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
+        if (api_parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
             return tr_fail(err, TR_EINVAL, "limit", "must be a whole number from 1 to %d", PAGE_MAX);
         *limit = (int)v;
     }
-    if (c && parse_id(c, "cursor", after, err)) return TR_EINVAL;
+    if (c && api_parse_id(c, "cursor", after, err)) return TR_EINVAL;
     return TR_OK;
 }
 
-static json_t *cursor_value(int64_t next) {
+json_t *api_cursor_value(int64_t next) {
     if (!next) return json_null();
     char b[32];
     snprintf(b, sizeof b, "%lld", (long long)next);
@@ -141,7 +139,7 @@ static int h_area_create(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_area_update(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     int expect = 0;
     const char *im = http_header(rq, "If-Match");
     if (im && strcmp(im, "*") != 0) { /* "*": any current version */
@@ -172,9 +170,9 @@ static int area_visible(http_req *rq, int64_t id, int version, tr_area *a, tr_er
 
 static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0, version = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     const char *v = http_query(rq, "version");
-    if (v && parse_id(v, "version", &version, err)) return TR_EINVAL;
+    if (v && api_parse_id(v, "version", &version, err)) return TR_EINVAL;
     if (version > INT32_MAX)
         return tr_fail(err, TR_ENOTFOUND, "version", "area %lld has no version %s", (long long)id, v);
     tr_area a;
@@ -187,7 +185,7 @@ static int h_area_get(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     json_t *features = json_array();
     if (store_area_history(rq->c->store, id, &rq->party, features, err)) {
         json_decref(features);
@@ -232,10 +230,10 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
         f.kind = (int)k;
     }
     f.party = http_query(rq, "party");
-    if (parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
+    if (api_parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
     if (bbox && parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
     f.has_bbox = bbox != NULL;
-    if (parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
+    if (api_parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
     json_t *features = json_array();
     int64_t next;
     if (store_area_list(rq->c->store, &f, features, &next, err)) {
@@ -243,7 +241,7 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
         return err->code;
     }
     rs->json = json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection", "features", features, "next_cursor",
-                         cursor_value(next));
+                         api_cursor_value(next));
     return TR_OK;
 }
 
@@ -259,7 +257,7 @@ static int h_agreement_create(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_agreement_get(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_agreement a;
     if (store_agreement_get(rq->c->store, id, &a, err)) return err->code;
     int rc = TR_OK;
@@ -297,14 +295,14 @@ static int collect_agreement(tr_agreement *a, void *ctx) {
 
 static int h_agreement_list(http_req *rq, http_resp *rs, tr_err *err) {
     ag_page pg = {.viewer = &rq->party, .items = json_array()};
-    int rc = parse_page(rq, &pg.limit, &pg.after, err);
-    if (rc == TR_OK) rc = parse_at(rq, &pg.at, &pg.has_at, err);
+    int rc = api_parse_page(rq, &pg.limit, &pg.after, err);
+    if (rc == TR_OK) rc = api_parse_at(rq, &pg.at, &pg.has_at, err);
     if (rc == TR_OK) rc = store_agreement_each(rq->c->store, collect_agreement, &pg, err);
     if (rc != TR_OK && rc != STOP_PAGE) {
         json_decref(pg.items);
         return err->code;
     }
-    rs->json = json_pack("{s:o, s:o}", "items", pg.items, "next_cursor", cursor_value(pg.more ? pg.last : 0));
+    rs->json = json_pack("{s:o, s:o}", "items", pg.items, "next_cursor", api_cursor_value(pg.more ? pg.last : 0));
     return TR_OK;
 }
 
@@ -313,8 +311,8 @@ static int h_agreement_list(http_req *rq, http_resp *rs, tr_err *err) {
 static int h_attribution(http_req *rq, http_resp *rs, tr_err *err) {
     double lon = 0, lat = 0;
     int64_t at;
-    if (parse_double(http_query(rq, "lon"), "lon", -180, 180, &lon, err) ||
-        parse_double(http_query(rq, "lat"), "lat", -90, 90, &lat, err) || parse_at(rq, &at, NULL, err))
+    if (api_parse_double(http_query(rq, "lon"), "lon", -180, 180, &lon, err) ||
+        api_parse_double(http_query(rq, "lat"), "lat", -90, 90, &lat, err) || api_parse_at(rq, &at, NULL, err))
         return TR_EINVAL;
     attr_result r = {0};
     if (attr_engine_query(rq->c->attr, lon, lat, at, &rq->party, &r)) {
@@ -324,210 +322,6 @@ static int h_attribution(http_req *rq, http_resp *rs, tr_err *err) {
     rs->json = attr_result_to_json(rq->c->attr, &r, lon, lat, at);
     attr_result_clear(&r);
     return TR_OK;
-}
-
-/* ---- deconfliction: sites and operations ---- */
-
-static int h_site_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_site_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/sites/%lld",
-             (long long)json_integer_value(json_object_get(json_object_get(rs->json, "properties"), "id")));
-    return TR_OK;
-}
-
-static int h_site_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    tr_site s;
-    if (store_site_get(rq->c->store, id, &s, err)) return err->code;
-    int rc = TR_OK;
-    if (tr_site_restricted_for(&s, &rq->party)) /* hidden: exactly as if it did not exist */
-        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no site %lld", (long long)id);
-    else
-        rs->json = tr_site_to_feature(&s);
-    tr_site_clear(&s);
-    return rc;
-}
-
-static int h_movement_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_movement_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/movements/%lld",
-             (long long)json_integer_value(json_object_get(json_object_get(rs->json, "properties"), "id")));
-    return TR_OK;
-}
-
-static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    tr_movement m;
-    if (store_movement_get(rq->c->store, id, &m, err)) return err->code;
-    int rc = TR_OK;
-    if (!tr_vis_allows(&m.vis, m.owner, m.owner, &rq->party)) /* hidden: as if it did not exist */
-        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id);
-    else
-        rs->json = tr_movement_to_feature(&m);
-    tr_movement_clear(&m);
-    return rc;
-}
-
-/* ---- monitoring (issue 3) ---- */
-
-static int h_report_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_report_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/reports/%lld",
-             (long long)json_integer_value(json_object_get(rs->json, "id")));
-    return TR_OK;
-}
-
-static int h_report_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    return centre_report_get(rq->c, &rq->party, id, &rs->json, err);
-}
-
-/* ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from < to); neither: 0, 0. */
-static int parse_window(const http_req *rq, int64_t *from, int64_t *to, tr_err *err) {
-    const char *d = http_query(rq, "date"), *f = http_query(rq, "from"), *t = http_query(rq, "to");
-    *from = *to = 0;
-    if (d) {
-        char buf[32];
-        int y, m, dd;
-        char extra;
-        if (f || t) return tr_fail(err, TR_EINVAL, "date", "give either date or from and to, not both");
-        if (strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &extra) != 3 ||
-            snprintf(buf, sizeof buf, "%sT00:00:00Z", d) >= (int)sizeof buf || tr_time_parse(buf, from))
-            return tr_fail(err, TR_EINVAL, "date", "'%s' is not a date (YYYY-MM-DD)", d);
-        *to = *from + 86400;
-        return TR_OK;
-    }
-    if (!f && !t) return TR_OK;
-    if (!f || tr_time_parse(f, from)) return tr_fail(err, TR_EINVAL, "from", "needs an RFC 3339 time (with to)");
-    if (!t || tr_time_parse(t, to)) return tr_fail(err, TR_EINVAL, "to", "needs an RFC 3339 time (with from)");
-    if (*from >= *to) return tr_fail(err, TR_EINVAL, "to", "must be after from");
-    return TR_OK;
-}
-
-static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
-    int limit;
-    int64_t after, from, to;
-    if (parse_page(rq, &limit, &after, err) || parse_window(rq, &from, &to, err)) return TR_EINVAL;
-    return centre_incident_list(rq->c, after, limit, from, to, &rs->json, err);
-}
-
-static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    return centre_incident_get(rq->c, id, &rs->json, err);
-}
-
-static int h_incident_respond(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_respond(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
-}
-
-static int h_incident_verdict(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_verdict(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
-}
-
-static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_bulletin(rq->c, rq->params[0], http_query(rq, "format"), &rs->text, &rs->text_len,
-                        &rs->content_type, err))
-        return err->code;
-    return TR_OK;
-}
-
-static int h_operation_create(http_req *rq, http_resp *rs, tr_err *err) {
-    json_t *conflicts = NULL;
-    if (centre_operation_create(rq->c, &rq->party, rq->json, &rs->json, &conflicts, err)) {
-        if (conflicts) rs->problem_extra = json_pack("{s:o}", "conflicts", conflicts);
-        return err->code;
-    }
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/operations/%lld",
-             (long long)json_integer_value(json_object_get(rs->json, "id")));
-    return TR_OK;
-}
-
-static int h_operation_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    tr_operation o;
-    if (store_operation_get(rq->c->store, id, &o, err)) return err->code;
-    rs->json = tr_operation_to_json(&o); /* operations are visible to every party */
-    tr_operation_clear(&o);
-    return TR_OK;
-}
-
-static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
-    int limit;
-    int64_t after, next;
-    if (parse_page(rq, &limit, &after, err)) return TR_EINVAL;
-    json_t *items = json_array();
-    if (store_operation_list(rq->c->store, after, limit, items, &next, err)) {
-        json_decref(items);
-        return err->code;
-    }
-    rs->json = json_pack("{s:o, s:o}", "items", items, "next_cursor", cursor_value(next));
-    return TR_OK;
-}
-
-/* ---- notices ---- */
-
-/* ?after=CURSOR (a notice id; 0 = from the start) and ?limit. */
-static int notice_page(http_req *rq, int *limit, int64_t *after, tr_err *err) {
-    const char *a = http_query(rq, "after"), *l = http_query(rq, "limit");
-    *limit = PAGE_DEFAULT;
-    *after = 0;
-    if (l) {
-        double v;
-        if (parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
-            return tr_fail(err, TR_EINVAL, "limit", "must be a whole number from 1 to %d", PAGE_MAX);
-        *limit = (int)v;
-    }
-    if (a && strcmp(a, "0") != 0 && parse_id(a, "after", after, err)) return TR_EINVAL;
-    return TR_OK;
-}
-
-static int notices(http_req *rq, http_resp *rs, int64_t overdue_at, const char *party, tr_err *err) {
-    int limit;
-    int64_t after, next;
-    bool more;
-    if (notice_page(rq, &limit, &after, err)) return TR_EINVAL;
-    json_t *items = json_array();
-    if (store_notice_list(rq->c->store, party, after, overdue_at, limit, items, &next, &more, err)) {
-        json_decref(items);
-        return err->code;
-    }
-    char b[32];
-    snprintf(b, sizeof b, "%lld", (long long)next);
-    rs->json = json_pack("{s:o, s:s, s:b}", "items", items, "next_cursor", b, "more", more);
-    return TR_OK;
-}
-
-/* The caller's own notices, oldest first; next_cursor is always given (poll with it). */
-static int h_notices(http_req *rq, http_resp *rs, tr_err *err) {
-    return notices(rq, rs, 0, rq->party.name, err);
-}
-
-/* Unacknowledged notices past their deadline: the caller's; admin and monitor: all. */
-static int h_notices_overdue(http_req *rq, http_resp *rs, tr_err *err) {
-    return notices(rq, rs, tr_time_now(), tr_party_is_privileged(&rq->party) ? NULL : rq->party.name, err);
-}
-
-static int h_notice_ack(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    return centre_notice_ack(rq->c, &rq->party, id, rq->json, &rs->json, err);
 }
 
 /* ---- the verifiable log ---- */
@@ -584,12 +378,11 @@ static int h_log_consistency(http_req *rq, http_resp *rs, tr_err *err) {
 
 /* ---- the route table ---- */
 
-#define ANY ROLES_ALL
-#define WRITERS (ROLES_ALL & ~ROLE_BIT(ROLE_OBSERVER))
+#define ANY API_ANY
+#define WRITERS API_WRITERS
 #define AGREEMENT_WRITERS (ROLES_PRIVILEGED | ROLE_BIT(ROLE_GUARANTOR))
-#define OPERATION_WRITERS (ROLES_PRIVILEGED | ROLE_BIT(ROLE_GUARANTOR) | ROLE_BIT(ROLE_BELLIGERENT))
 
-const http_route api_routes[] = {
+static const http_route core_routes[] = {
     {"GET", "/v1/health", h_health, 0, NULL, 0},
     {"GET", "/metrics", h_metrics, 0, NULL, ROUTE_LOOPBACK},
     {"GET", "/v1/me", h_me, ANY, NULL, 0},
@@ -606,27 +399,40 @@ const http_route api_routes[] = {
     {"POST", "/v1/agreements", h_agreement_create, AGREEMENT_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/agreements/{id}", h_agreement_get, ANY, NULL, 0},
     {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", 0},
-    {"POST", "/v1/sites", h_site_create, WRITERS, NULL, ROUTE_BODY},
-    {"GET", "/v1/sites/{id}", h_site_get, ANY, NULL, 0},
-    {"POST", "/v1/movements", h_movement_create, WRITERS, NULL, ROUTE_BODY},
-    {"GET", "/v1/movements/{id}", h_movement_get, ANY, NULL, 0},
-    {"GET", "/v1/operations", h_operation_list, ANY, "limit,cursor", 0},
-    {"POST", "/v1/operations", h_operation_create, OPERATION_WRITERS, NULL, ROUTE_BODY},
-    {"GET", "/v1/operations/{id}", h_operation_get, ANY, NULL, 0},
-    {"GET", "/v1/notices", h_notices, ANY, "after,limit", 0},
-    {"GET", "/v1/notices/overdue", h_notices_overdue, ANY, "after,limit", 0},
-    {"POST", "/v1/notices/{id}/ack", h_notice_ack, ANY, NULL, ROUTE_BODY},
-    {"POST", "/v1/reports", h_report_create, WRITERS, NULL, ROUTE_BODY},
-    {"GET", "/v1/reports/{id}", h_report_get, ANY, NULL, 0},
-    {"GET", "/v1/incidents", h_incident_list, ANY, "limit,cursor,date,from,to", 0},
-    {"GET", "/v1/incidents/{id}", h_incident_get, ANY, NULL, 0},
-    {"POST", "/v1/incidents/{id}/responses", h_incident_respond, WRITERS, NULL, ROUTE_BODY},
-    {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
-    {"GET", "/v1/bulletins/{date}", h_bulletin, ANY, "format", 0},
     {"GET", "/v1/log/key", h_log_key, 0, NULL, 0},
     {"GET", "/v1/log/checkpoint", h_log_checkpoint, 0, NULL, 0},
     {"GET", "/v1/log/tile/{*path}", h_log_tile, ANY, NULL, 0},
     {"GET", "/v1/log/receipts/{index}", h_log_receipt, ANY, NULL, 0},
     {"GET", "/v1/log/consistency", h_log_consistency, ANY, "from,to", 0},
 };
-const size_t api_nroutes = sizeof api_routes / sizeof *api_routes;
+static const size_t core_nroutes = sizeof core_routes / sizeof *core_routes;
+
+/* Every module's table, in match order. A module adds its table here and its
+ * declaration in api_int.h. */
+static const struct {
+    const http_route *routes;
+    const size_t *n;
+} tables[] = {
+    {core_routes, &core_nroutes},
+    {api_deconflict_routes, &api_deconflict_nroutes},
+    {api_monitor_routes, &api_monitor_nroutes},
+};
+
+static http_route *all_routes;
+static size_t all_nroutes;
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void collect_routes(void) {
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) n += *tables[t].n;
+    all_routes = calloc(n, sizeof *all_routes);
+    if (!all_routes) abort(); /* at start-up: nothing to serve without the table */
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (size_t i = 0; i < *tables[t].n; i++) all_routes[all_nroutes++] = tables[t].routes[i];
+}
+
+const http_route *api_routes(size_t *n) {
+    pthread_once(&all_once, collect_routes);
+    *n = all_nroutes;
+    return all_routes;
+}

@@ -502,8 +502,10 @@ static int cmd_key_sign(const cli_cmd *cmd, cli_args *a) {
 static int cmd_routes(const cli_cmd *cmd, cli_args *a) {
     (void)cmd;
     (void)a;
-    for (size_t i = 0; i < api_nroutes; i++) {
-        const http_route *r = &api_routes[i];
+    size_t nroutes;
+    const http_route *routes = api_routes(&nroutes);
+    for (size_t i = 0; i < nroutes; i++) {
+        const http_route *r = &routes[i];
         char pattern[128]; /* as OpenAPI writes it: {*path} -> {path} */
         size_t n = 0;
         for (const char *p = r->pattern; *p && n + 1 < sizeof pattern; p++)

@@ -43,7 +43,9 @@ struct http_server {
     http_options o;
     uint16_t port;
     char host[64];
-    route_stats *stats; /* api_nroutes + 1 (unmatched) */
+    const http_route *routes; /* api_routes() */
+    size_t nroutes;
+    route_stats *stats; /* nroutes + 1 (unmatched) */
     int inflight;
 };
 
@@ -97,16 +99,17 @@ fail:
 
 /* Finds the route; when the path is known but not the method, fills allow with the
  * methods it takes ("GET, PUT"), which tells a 405 from a 404 (allow empty). */
-static const http_route *route_find(const char *method, const char *path, char **params, char *allow,
-                                    size_t allow_len) {
+static const http_route *route_find(const http_server *srv, const char *method, const char *path, char **params,
+                                    char *allow, size_t allow_len) {
+    const http_route *routes = srv->routes;
     allow[0] = '\0';
-    for (size_t i = 0; i < api_nroutes; i++) {
-        if (!match(api_routes[i].pattern, path, params)) continue;
+    for (size_t i = 0; i < srv->nroutes; i++) {
+        if (!match(routes[i].pattern, path, params)) continue;
         size_t n = strlen(allow);
-        snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", api_routes[i].method);
-        if (strcmp(api_routes[i].method, method) == 0 ||
-            (strcmp(method, "HEAD") == 0 && strcmp(api_routes[i].method, "GET") == 0))
-            return &api_routes[i];
+        snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", routes[i].method);
+        if (strcmp(routes[i].method, method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
+            return &routes[i];
         for (int k = 0; k < HTTP_MAX_PARAMS; k++) {
             free(params[k]);
             params[k] = NULL;
@@ -325,7 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->rq.c = srv->c;
         st->rq.srv = srv;
         char allow[64];
-        st->rq.route = route_find(method, url, st->rq.params, allow, sizeof allow);
+        st->rq.route = route_find(srv, method, url, st->rq.params, allow, sizeof allow);
         tr_err err = {0};
         if (!st->rq.route) {
             if (allow[0]) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
@@ -372,7 +375,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     if (!st) return;
     uint64_t ns = tr_clock_ns() - st->t0;
-    size_t ri = st->rq.route ? (size_t)(st->rq.route - api_routes) : api_nroutes;
+    size_t ri = st->rq.route ? (size_t)(st->rq.route - srv->routes) : srv->nroutes;
     route_stats *rsx = &srv->stats[ri];
     size_t si = NSTATUS - 1;
     for (size_t i = 0; i + 1 < NSTATUS; i++)
@@ -426,9 +429,9 @@ char *http_metrics_text(http_server *s, size_t *len) {
     sbuf b = {0};
     sb_printf(&b, "# HELP truce_http_requests_total HTTP requests answered, by route and status.\n"
                   "# TYPE truce_http_requests_total counter\n");
-    for (size_t r = 0; r <= api_nroutes; r++) {
-        const char *m = r < api_nroutes ? api_routes[r].method : "any";
-        const char *p = r < api_nroutes ? api_routes[r].pattern : "unmatched";
+    for (size_t r = 0; r <= s->nroutes; r++) {
+        const char *m = r < s->nroutes ? s->routes[r].method : "any";
+        const char *p = r < s->nroutes ? s->routes[r].pattern : "unmatched";
         for (size_t i = 0; i < NSTATUS; i++) {
             uint64_t n = __atomic_load_n(&s->stats[r].status[i], __ATOMIC_RELAXED);
             if (!n) continue;
@@ -441,9 +444,9 @@ char *http_metrics_text(http_server *s, size_t *len) {
     }
     sb_printf(&b, "# HELP truce_http_request_duration_seconds Time from request start to response completion.\n"
                   "# TYPE truce_http_request_duration_seconds histogram\n");
-    for (size_t r = 0; r <= api_nroutes; r++) {
-        const char *m = r < api_nroutes ? api_routes[r].method : "any";
-        const char *p = r < api_nroutes ? api_routes[r].pattern : "unmatched";
+    for (size_t r = 0; r <= s->nroutes; r++) {
+        const char *m = r < s->nroutes ? s->routes[r].method : "any";
+        const char *p = r < s->nroutes ? s->routes[r].pattern : "unmatched";
         uint64_t cum = 0;
         for (size_t i = 0; i <= NBUCKETS; i++) cum += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
         if (!cum) continue;
@@ -513,7 +516,8 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
     if (!s) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     s->c = c;
     s->o = *o;
-    s->stats = calloc(api_nroutes + 1, sizeof *s->stats);
+    s->routes = api_routes(&s->nroutes);
+    s->stats = calloc(s->nroutes + 1, sizeof *s->stats);
     struct sockaddr_storage ss;
     socklen_t sl;
     int rc = s->stats ? parse_listen(o->listen, &ss, &sl, s->host, sizeof s->host, err)

@@ -1,7 +1,7 @@
 /*
  * http.h — the HTTP/JSON edge: a libmicrohttpd server driven by one route table.
  *
- * A request is matched against api_routes[] (method, path pattern, handler, roles,
+ * A request is matched against the route table, api_routes() (method, path pattern, handler, roles,
  * query parameters allowed, flags). The edge does everything common before the
  * handler runs: 404/405 for unknown paths and methods; bearer-token authentication
  * (401) and the role check (403); rejection of unknown query parameters (400);
@@ -44,6 +44,26 @@ typedef struct http_req {
     http_server *srv;
 } http_req;
 
+/*
+ * A streamed body (exports, Server-Sent Events): the edge calls read() whenever the
+ * socket can take more, from the connection's own thread, and free() once at the end
+ * (also when the client goes away). read() writes at most max bytes into buf and
+ * answers how many (> 0), HTTP_STREAM_END when the body is complete, HTTP_STREAM_ERROR
+ * to cut the connection, or 0 — only on a live stream — when it has nothing to send
+ * now: the edge then parks the connection (no thread, no polling) until
+ * http_server_wake() and calls read() again. A stream that reads the store must use
+ * its own connection (store_reader_open), not the thread's shared one.
+ */
+#define HTTP_STREAM_END (-1)
+#define HTTP_STREAM_ERROR (-2)
+
+typedef struct http_stream {
+    long (*read)(void *ctx, char *buf, size_t max);
+    void (*free)(void *ctx);
+    void *ctx;
+    bool live; /* may answer 0 (Server-Sent Events); a live stream is never cached */
+} http_stream;
+
 typedef struct http_resp {
     int status;                /* default 200 */
     json_t *json;              /* body, or */
@@ -53,6 +73,8 @@ typedef struct http_resp {
     char etag[40];
     char location[160];
     json_t *problem_extra;     /* on error: members added to the problem (e.g. "conflicts") */
+    http_stream stream;        /* a streamed body when stream.read is set (then json and text are unused) */
+    char disposition[160];     /* Content-Disposition, when set (downloads) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *rq, http_resp *rs, tr_err *err);
@@ -72,8 +94,8 @@ struct http_route {
     unsigned flags;
 };
 
-extern const http_route api_routes[];
-extern const size_t api_nroutes;
+/* Every route of the API, all modules together, in match order (api.c). */
+const http_route *api_routes(size_t *n);
 
 typedef struct http_options {
     const char *listen;       /* "HOST:PORT", "[v6]:PORT"; port 0 picks a free port */
@@ -87,6 +109,9 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
 /* Stops accepting, waits for in-flight requests (up to drain_seconds), stops. */
 void http_server_stop(http_server *s);
 uint16_t http_server_port(const http_server *s);
+
+/* Resumes every parked live stream (call after new data was committed); any thread. */
+void http_server_wake(http_server *s);
 
 /* Reads a query parameter (NULL if absent). */
 const char *http_query(const http_req *rq, const char *name);

@@ -1,0 +1,42 @@
+/*
+ * api_int.h — what the API's modules share: request parameter parsing, role sets
+ * and each module's route table (api.c puts the tables together in match order).
+ *
+ * A module (api_<name>.c) defines its handlers static and exports one table,
+ * `api_<name>_routes[]` with `api_<name>_nroutes`; declare both here and add the
+ * table to `tables[]` in api.c.
+ */
+#ifndef TRUCE_EDGES_API_INT_H
+#define TRUCE_EDGES_API_INT_H
+
+#include "edges/http.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+
+#define API_ANY ROLES_ALL
+#define API_WRITERS (ROLES_ALL & ~ROLE_BIT(ROLE_OBSERVER))
+#define API_OPERATION_WRITERS (ROLES_PRIVILEGED | ROLE_BIT(ROLE_GUARANTOR) | ROLE_BIT(ROLE_BELLIGERENT))
+
+/* A positive integer id; field names the parameter in the error. */
+int api_parse_id(const char *s, const char *field, int64_t *out, tr_err *err);
+/* A finite number within [lo, hi]; NULL or empty: "is required". */
+int api_parse_double(const char *s, const char *field, double lo, double hi, double *out, tr_err *err);
+/* ?at=RFC3339, default now; *given tells whether it was there (given may be NULL). */
+int api_parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err);
+/* ?limit (1..PAGE_MAX, default PAGE_DEFAULT) and ?cursor (an id, default 0). */
+int api_parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err);
+/* The next_cursor member: the id as a string, or null when there is no next page. */
+json_t *api_cursor_value(int64_t next);
+
+/* ---- the modules' route tables ---- */
+
+/* api_deconflict.c: sites, movements, operations, notices (issue 4) */
+extern const http_route api_deconflict_routes[];
+extern const size_t api_deconflict_nroutes;
+
+/* api_monitor.c: reports, incidents, bulletins (issue 3) */
+extern const http_route api_monitor_routes[];
+extern const size_t api_monitor_nroutes;
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * api_monitor.c — the monitoring routes (issue 3): reports, incidents, responses,
+ * verdicts and the bulletin. The write path is in service/centre_monitor.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "edges/api_int.h"
+
+/* ---- monitoring (issue 3) ---- */
+
+static int h_report_create(http_req *rq, http_resp *rs, tr_err *err) {
+    if (centre_report_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    snprintf(rs->location, sizeof rs->location, "/v1/reports/%lld",
+             (long long)json_integer_value(json_object_get(rs->json, "id")));
+    return TR_OK;
+}
+
+static int h_report_get(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    return centre_report_get(rq->c, &rq->party, id, &rs->json, err);
+}
+
+/* ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from < to); neither: 0, 0. */
+static int parse_window(const http_req *rq, int64_t *from, int64_t *to, tr_err *err) {
+    const char *d = http_query(rq, "date"), *f = http_query(rq, "from"), *t = http_query(rq, "to");
+    *from = *to = 0;
+    if (d) {
+        char buf[32];
+        int y, m, dd;
+        char extra;
+        if (f || t) return tr_fail(err, TR_EINVAL, "date", "give either date or from and to, not both");
+        if (strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &extra) != 3 ||
+            snprintf(buf, sizeof buf, "%sT00:00:00Z", d) >= (int)sizeof buf || tr_time_parse(buf, from))
+            return tr_fail(err, TR_EINVAL, "date", "'%s' is not a date (YYYY-MM-DD)", d);
+        *to = *from + 86400;
+        return TR_OK;
+    }
+    if (!f && !t) return TR_OK;
+    if (!f || tr_time_parse(f, from)) return tr_fail(err, TR_EINVAL, "from", "needs an RFC 3339 time (with to)");
+    if (!t || tr_time_parse(t, to)) return tr_fail(err, TR_EINVAL, "to", "needs an RFC 3339 time (with from)");
+    if (*from >= *to) return tr_fail(err, TR_EINVAL, "to", "must be after from");
+    return TR_OK;
+}
+
+static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
+    int limit;
+    int64_t after, from, to;
+    if (api_parse_page(rq, &limit, &after, err) || parse_window(rq, &from, &to, err)) return TR_EINVAL;
+    return centre_incident_list(rq->c, after, limit, from, to, &rs->json, err);
+}
+
+static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    return centre_incident_get(rq->c, id, &rs->json, err);
+}
+
+static int h_incident_respond(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_respond(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    return TR_OK;
+}
+
+static int h_incident_verdict(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_verdict(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    return TR_OK;
+}
+
+static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
+    if (centre_bulletin(rq->c, rq->params[0], http_query(rq, "format"), &rs->text, &rs->text_len,
+                        &rs->content_type, err))
+        return err->code;
+    return TR_OK;
+}
+
+const http_route api_monitor_routes[] = {
+    {"POST", "/v1/reports", h_report_create, API_WRITERS, NULL, ROUTE_BODY},
+    {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
+    {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
+    {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},
+    {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
+    {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
+    {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},
+};
+const size_t api_monitor_nroutes = sizeof api_monitor_routes / sizeof *api_monitor_routes;
