@@ -102,6 +102,7 @@ typedef struct http_options {
     unsigned threads;         /* worker threads */
     size_t body_limit;        /* bytes */
     unsigned drain_seconds;   /* how long stop waits for in-flight requests */
+    const char *web_root;     /* the dashboard's files (static.h), or NULL to serve none */
 } http_options;
 
 /* Starts serving; prints "truce: listening on http://HOST:PORT" on stderr. */
