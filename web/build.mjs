@@ -11,7 +11,22 @@ const out = join(here, 'dist');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 
+// The routes the page may call: those docs/openapi.yaml documents (the page is built with the
+// server from one tree). A capability that lands later (hazards, exports, the notice stream)
+// is used once its route is documented, and never probed with a request that would fail.
+const routes = [];
+let path = null;
+for (const line of readFileSync(join(here, '../docs/openapi.yaml'), 'utf8').split('\n')) {
+  const p = /^  (\/[^:]*):\s*$/.exec(line);
+  if (p) { path = p[1]; continue; }
+  if (/^\S/.test(line)) path = null;
+  const m = /^    (get|put|post|delete|patch):\s*$/.exec(line);
+  if (path && m) routes.push(`${m[1].toUpperCase()} ${path}`);
+}
+if (routes.length < 10) throw new Error('build: no routes found in docs/openapi.yaml');
+
 const result = await esbuild.build({
+  define: { TRUCE_ROUTES: JSON.stringify(routes) },
   absWorkingDir: here,
   entryPoints: { app: 'src/main.js' },
   bundle: true,

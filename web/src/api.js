@@ -40,8 +40,15 @@ export async function api(path, { method = 'GET', body, signal, text = false } =
   return ct.includes('json') ? r.json() : r.text();
 }
 
-// Whether a GET route answers 200 for this party (capabilities that land later: hazards, lists).
-export async function probe(path) {
+/* global TRUCE_ROUTES */
+const ROUTES = new Set(TRUCE_ROUTES);
+// Whether the API documents method and path pattern ("GET", "/v1/hazards"), as built.
+export const has = (method, pattern) => ROUTES.has(`${method} ${pattern}`);
+
+// GET path when the API has pattern (capabilities that land later: hazards, lists), else
+// null without a request; null too when it does not answer 200.
+export async function probe(pattern, path = pattern) {
+  if (!has('GET', pattern)) return null;
   try {
     const r = await fetch(path, { headers: headers() });
     if (!r.ok) return null;

@@ -1,7 +1,7 @@
 // inbox.js — the party's notices, newest first, each with an acknowledge button; live over
 // Server-Sent Events (GET /v1/notices/stream read with fetch, since EventSource cannot send
 // the token), falling back to polling GET /v1/notices?after= while the stream is unavailable.
-import { api, token } from './api.js';
+import { api, has, token } from './api.js';
 import { h, status } from './ui.js';
 
 export class Inbox {
@@ -58,6 +58,7 @@ export class Inbox {
 
   // Reads the SSE stream until it ends; answers whether it was served at all.
   async stream() {
+    if (!has('GET', '/v1/notices/stream')) return false;
     this.abort = new AbortController();
     let r;
     try {

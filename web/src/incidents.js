@@ -3,7 +3,7 @@
 // pages (or from the GeoJSON export once the centre has it).
 import L from 'leaflet';
 import Supercluster from 'supercluster';
-import { api, pages } from './api.js';
+import { api, has, pages } from './api.js';
 import { h, fmt } from './ui.js';
 
 export const GRADES = ['single_source', 'corroborated', 'confirmed', 'contested', 'discounted'];
@@ -41,13 +41,15 @@ export class Incidents {
   // GET /v1/incidents; the map and list refresh as pages arrive.
   async load(onProgress) {
     const done = (n) => { this.rebuild(); if (onProgress) onProgress(n, true); };
-    try {
-      const fc = await api('/v1/exports/incidents?format=geojson');
-      if (fc && Array.isArray(fc.features)) {
-        for (const f of fc.features) { const c = compact(f); this.byId.set(c.id, c); }
-        return done(this.byId.size);
-      }
-    } catch { /* no export route yet: page through the list */ }
+    if (has('GET', '/v1/exports/incidents')) {
+      try {
+        const fc = await api('/v1/exports/incidents?format=geojson');
+        if (fc && Array.isArray(fc.features)) {
+          for (const f of fc.features) { const c = compact(f); this.byId.set(c.id, c); }
+          return done(this.byId.size);
+        }
+      } catch { /* the export failed: page through the list */ }
+    }
     let lastBuild = 0;
     await pages('/v1/incidents', {
       onPage: (items, total) => {

@@ -48,9 +48,9 @@ export class DeconflictLayers {
 
   async load(ms) {
     this.ops = await pages('/v1/operations');
-    const sites = await probe('/v1/sites?limit=1000');
+    const sites = await probe('/v1/sites', '/v1/sites?limit=1000');
     if (sites) for (const s of sites.features || sites.items || []) this.sites.set(s.properties.id, s);
-    const moves = await probe('/v1/movements?limit=1000');
+    const moves = await probe('/v1/movements', '/v1/movements?limit=1000');
     if (moves) for (const m of moves.features || moves.items || []) this.movements.set(m.properties.id, m);
     this.redraw(ms);
     await this.hazards();
@@ -91,7 +91,7 @@ export class DeconflictLayers {
 
   // Hazards (mine action): a layer only when GET /v1/hazards answers this party.
   async hazards() {
-    const hz = await probe('/v1/hazards?limit=1000');
+    const hz = await probe('/v1/hazards', '/v1/hazards?limit=1000');
     if (!hz) return;
     const feats = hz.features || hz.items || [];
     const layer = L.geoJSON(feats.filter((f) => f && f.geometry), {

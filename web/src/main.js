@@ -13,6 +13,7 @@ import { showBulletin } from './bulletin.js';
 import { h, tabs, status, iso, day, fmt } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
+const hour = (ms) => `${iso(ms).slice(0, 13)}:00Z`;
 const state = { ready: false, me: null };
 window.truce = state;
 
@@ -67,15 +68,15 @@ async function start() {
   slider.value = slider.max;
   const setTime = async () => {
     const ms = Number(slider.value) * 1000;
-    $('time-out').textContent = day(ms);
-    slider.setAttribute('aria-valuetext', day(ms));
+    $('time-out').textContent = hour(ms);
+    slider.setAttribute('aria-valuetext', hour(ms));
     state.at = iso(ms);
     await view.loadAreas(ms);
     deconf.redraw(ms);
     state.areasAt = iso(ms);
   };
   let timer = null;
-  slider.addEventListener('input', () => { $('time-out').textContent = day(Number(slider.value) * 1000); clearTimeout(timer); timer = setTimeout(setTime, 150); });
+  slider.addEventListener('input', () => { $('time-out').textContent = hour(Number(slider.value) * 1000); clearTimeout(timer); timer = setTimeout(setTime, 150); });
   state.setTime = async (isoTime) => { slider.value = String(Date.parse(isoTime) / 1000); await setTime(); };
   await setTime();
   await deconf.load(Number(slider.value) * 1000);

@@ -90,7 +90,9 @@ export class MapView {
         h('label', { for: box.id }, h('span', { class: 'sw', style: `background:${e.swatch}` }), e.name,
           ' ', h('span', { class: 'n' }, e.count.toLocaleString('en')))));
     }
-    this.legend.replaceChildren(h('h2', {}, 'Layers'), list);
+    const key = h('ul', { class: 'party-key', 'aria-label': 'Colours of parties and actors' },
+      Object.keys(PARTY_COLOURS).map((p) => h('li', {}, h('span', { class: 'sw', style: `background:${PARTY_COLOURS[p]}` }), p)));
+    this.legend.replaceChildren(h('h2', {}, 'Layers'), list, h('h3', {}, 'Control by party or actor'), key);
   }
 
   // The area layers, one per kind, and the regions of the base.

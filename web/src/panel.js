@@ -1,7 +1,7 @@
 // panel.js — one incident: what, where, grade and its history, the reports (those this
 // party may read), responses and verdicts, a response form, and for each report with a log
 // receipt a "verified" mark the browser computes itself (tlog.js).
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { verifyReceipt } from './tlog.js';
 import { h, field, select, formError, status } from './ui.js';
 
@@ -22,30 +22,30 @@ function knownReceipt(reportId) {
   return JSON.parse(sessionStorage.getItem(RKEY) || '{}')[reportId] || null;
 }
 
-// Fetches and checks the receipt of log entry index (retrying while no checkpoint covers it).
+// Waits (bounded) until a signed checkpoint covers log entry index, then fetches its receipt
+// and checks it, showing the outcome in mark.
 export async function checkReceipt(index, ref, mark) {
   mark.textContent = 'checking…';
   mark.className = 'mark';
-  for (let attempt = 0; attempt < 8; attempt++) {
-    try {
-      const r = await api(`/v1/log/receipts/${index}`);
-      const v = await verifyReceipt(r, await vkey(), ref);
-      mark.textContent = `✔ verified (entry ${index} in the signed tree of ${v.size})`;
-      mark.className = 'mark ok';
-      mark.dataset.verified = 'true';
-      return true;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404 && attempt < 7) {
-        await new Promise((res) => setTimeout(res, 700));
-        continue;
-      }
-      mark.textContent = `✘ not verified: ${e.message}`;
-      mark.className = 'mark bad';
-      mark.dataset.verified = 'false';
-      return false;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const cp = await api('/v1/log/checkpoint', { text: true });
+      if (Number(cp.split('\n')[1]) > index) break;
+      if (attempt >= 20) throw new Error('no signed checkpoint covers the entry yet');
+      await new Promise((res) => setTimeout(res, 500));
     }
+    const r = await api(`/v1/log/receipts/${index}`);
+    const v = await verifyReceipt(r, await vkey(), ref);
+    mark.textContent = `✔ verified (entry ${index} in the signed tree of ${v.size})`;
+    mark.className = 'mark ok';
+    mark.dataset.verified = 'true';
+    return true;
+  } catch (e) {
+    mark.textContent = `✘ not verified: ${e.message}`;
+    mark.className = 'mark bad';
+    mark.dataset.verified = 'false';
+    return false;
   }
-  return false;
 }
 
 function reportItem(ref) {
