@@ -134,7 +134,7 @@ export class Incidents {
         `#${id} ${c.at ? c.at.slice(0, 10) : ''} ${c.type || ''}`, h('small', {}, ` ${c.region || ''} · ${(c.grade || '').replace('_', ' ')}`))));
       if (rows.length >= 100) break;
     }
-    const filter = h('select', { id: 'grade-filter', onchange: () => this.renderList() },
+    const filter = h('select', { id: 'grade-filter', 'aria-label': 'Grade', onchange: () => this.renderList() },
       h('option', { value: '' }, 'all grades'), ...GRADES.map((g) => h('option', { value: g, selected: g === grade }, g.replace('_', ' '))));
     this.listEl.replaceChildren(
       h('h2', {}, 'Incidents ', h('span', { class: 'n', id: 'incident-total' }, fmt(this.byId.size))),

@@ -37,9 +37,9 @@ export async function rootFromProof(index, size, leaf, proof) {
 
 // Parses "<name>+<hex id>+<base64(0x01 || key)>".
 export function parseVerifierKey(vkey) {
-  const parts = vkey.trim().split('+');
-  if (parts.length !== 3) throw new Error('bad verifier key');
-  const raw = b64(parts[2]);
+  const parts = vkey.trim().split('+'); // a name has no '+'; the base64 key may
+  if (parts.length < 3) throw new Error('bad verifier key');
+  const raw = b64(parts.slice(2).join('+'));
   if (raw.length !== 33 || raw[0] !== 1) throw new Error('not an Ed25519 verifier key');
   return { name: parts[0], id: parseInt(parts[1], 16) >>> 0, key: raw.slice(1) };
 }
