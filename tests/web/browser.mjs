@@ -262,11 +262,12 @@ try {
   const shown = await page.$eval('#fig-violations .big', (el) => el.textContent);
   check(`bulletin ${bday}: ${shown} violations as the API answers`, shown === b.violations.today.toLocaleString('en'), `API ${b.violations.today}`);
   const rows = await page.$$eval('.card table', (ts) => ts.length);
-  check('bulletin tables and charts are shown', rows >= 4 && !!(await page.$('#chart-regions')));
+  const mapHidden = await page.$eval('#view-map', (el) => getComputedStyle(el).display === 'none');
+  check('bulletin tables and charts are shown, the map view hidden', rows >= 4 && !!(await page.$('#chart-regions')) && mapHidden);
   await shot('08-bulletin');
 
   // Phone width, keyboard: the sign-out button is reachable, nothing overflows sideways.
-  await page.setViewport({ width: 390, height: 844, isMobile: true });
+  await page.setViewport({ width: 390, height: 844 });
   await page.click('#nav button[data-view=map]');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check('readable at phone width (no sideways scroll)', overflow <= 1, `${overflow}px`);
