@@ -19,10 +19,11 @@
 
 #include "base/timeutil.h"
 #include "edges/http.h"
+#include "edges/static.h"
 #include "edges/verify.h"
 #include "service/centre.h"
 
-#define MAX_OPTS 14
+#define MAX_OPTS 24
 
 typedef struct cli_opt {
     const char *name;  /* "--db" */
@@ -133,6 +134,27 @@ static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *
 
 /* ---- serve ---- */
 
+/* The dashboard's directory: --web DIR (must hold index.html; "none" serves no page), else
+ * the built web/dist found beside the binary or the repository (static.h), else none. */
+static int serve_web_root(const char *dir, char *out, size_t n) {
+    out[0] = '\0';
+    if (dir && strcmp(dir, "none") == 0) return 0;
+    if (dir) {
+        char idx[4200];
+        snprintf(idx, sizeof idx, "%s/index.html", dir);
+        if (access(idx, R_OK) != 0 || !realpath(dir, out) || strlen(out) >= n) {
+            out[0] = '\0';
+            fprintf(stderr, "truce serve: --web: %s has no readable index.html (build it: make web)\n", dir);
+            return -1;
+        }
+    } else if (!static_default_root(out, n)) {
+        fprintf(stderr, "truce: no dashboard found (web/dist not built); serving the API only\n");
+        return 0;
+    }
+    fprintf(stderr, "truce: dashboard from %s\n", out);
+    return 0;
+}
+
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long threads, body, raw, maxv, drain, cp_ms;
     if (parse_uint(cmd, "--checkpoint-ms", opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
@@ -148,6 +170,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         parse_uint(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
         parse_uint(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
+    char web_root[4096];
+    if (serve_web_root(opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -174,7 +198,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     }
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
     http_options o = {.listen = opt(cmd, a, "--listen"), .threads = (unsigned)threads, .body_limit = (size_t)body,
-                      .raw_body_limit = (size_t)raw, .drain_seconds = (unsigned)drain};
+                      .raw_body_limit = (size_t)raw, .drain_seconds = (unsigned)drain,
+                      .web_root = web_root[0] ? web_root : NULL};
     http_server *srv;
     tr_err err = {0};
     if (http_server_start(c, &o, &srv, &err)) {
@@ -548,7 +573,8 @@ static const cli_cmd commands[] = {
       {"--op-vertical-m", "M", "operation-operation vertical separation, metres", "300"},
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
-      {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL}},
+      {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
+      {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)", NULL}},
      cmd_serve},
     {"party add", "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
      "Creates a party and prints its new API token alone on stdout. The token is shown this once;\n"

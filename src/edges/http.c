@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
+#include "edges/static.h"
 
 /* Statuses counted individually; anything else is counted as the last slot. */
 static const int counted_status[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503, 0};
@@ -235,6 +236,16 @@ static int queue(req_state *st, int status, const char *ctype, char *buf, size_t
     MHD_destroy_response(r);
     st->status = status;
     st->resp_bytes = len;
+    st->answered = true;
+    return ret;
+}
+
+/* Queues a file of the dashboard (static.c built the response and its headers). */
+static int queue_static(req_state *st, struct MHD_Response *r, size_t size) {
+    int ret = MHD_queue_response(st->rq.conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    st->status = MHD_HTTP_OK;
+    st->resp_bytes = size;
     st->answered = true;
     return ret;
 }
@@ -466,6 +477,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         char allow[64];
         st->rq.route = route_find(srv, method, url, st->rq.params, allow, sizeof allow);
         tr_err err = {0};
+        if (!st->rq.route && !allow[0] && srv->o.web_root && static_path_eligible(method, url)) {
+            size_t size = 0;
+            struct MHD_Response *r = static_response(srv->o.web_root, url, &size);
+            if (r) return queue_static(st, r, size);
+        }
         if (!st->rq.route) {
             if (allow[0]) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
             else tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);

@@ -107,6 +107,7 @@ typedef struct http_options {
     size_t body_limit;        /* bytes */
     size_t raw_body_limit;    /* bytes, for ROUTE_RAW routes (0: body_limit) */
     unsigned drain_seconds;   /* how long stop waits for in-flight requests */
+    const char *web_root;     /* the dashboard's files (static.h), or NULL to serve none */
 } http_options;
 
 /* Starts serving; prints "truce: listening on http://HOST:PORT" on stderr. */
