@@ -258,11 +258,7 @@ static json_t *crossings_json(const tr_corridor_event *ev, size_t n) {
         for (; j < nc && c[j]->from == c[i]->from; j++) {
             if (c[j]->count < lo) lo = c[j]->count;
             if (c[j]->count > hi) hi = c[j]->count;
-            json_t *r = tr_corridor_event_to_json(c[j]);
-            json_object_del(r, "area_id");
-            json_object_del(r, "kind");
-            json_object_del(r, "date");
-            json_array_append_new(reports, r);
+            json_array_append_new(reports, tr_corridor_event_to_json(c[j]));
         }
         char day[TR_TIME_BUFSZ];
         tr_time_format(c[i]->from, day)[10] = '\0';
@@ -284,10 +280,7 @@ json_t *tr_corridor_view(const tr_corridor_event *ev, size_t n, int64_t at) {
     int64_t next = TR_TIME_OPEN; /* the first opening after `at` */
     for (size_t i = 0; i < n; i++) {
         if (ev[i].kind != CORRIDOR_OPENING) continue;
-        json_t *o = tr_corridor_event_to_json(&ev[i]);
-        json_object_del(o, "area_id");
-        json_object_del(o, "kind");
-        json_array_append_new(openings, o);
+        json_array_append_new(openings, tr_corridor_event_to_json(&ev[i]));
         if (ev[i].from <= at && at < ev[i].to) in_window = true;
         if (ev[i].from > at && ev[i].from < next) next = ev[i].from;
     }

@@ -20,7 +20,6 @@ static int corridor_event(http_req *rq, http_resp *rs, tr_corridor_event_kind ki
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     if (centre_corridor_event(rq->c, &rq->party, id, kind, rq->json, &rs->json, err)) return err->code;
     rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/corridors/%lld", (long long)id);
     return TR_OK;
 }
 
@@ -53,7 +52,6 @@ static int h_steps_add(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     if (centre_steps_add(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
     rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/agreements/%lld/timeline", (long long)id);
     return TR_OK;
 }
 
