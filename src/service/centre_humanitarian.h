@@ -55,4 +55,8 @@ int centre_message_forward(centre *c, const tr_party *by, int64_t id, const json
  * {items: [message + chain + state + deliveries], next_cursor, more}. */
 int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int limit, json_t **out, tr_err *err);
 
+/* Fills b->steps for the bulletin's window [b->start, b->end): steps of public agreements
+ * due in it, overdue at its end, or done in it (docs/humanitarian.md "The bulletin"). */
+int centre__bulletin_steps(centre *c, mon_bulletin *b, tr_err *err);
+
 #endif

@@ -113,6 +113,42 @@ class StepsTest(ServerTest):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("step_event", p.stdout)
 
+    def test_bulletin_section(self):
+        """The daily bulletin lists the steps of public agreements due that day, overdue, and done that day."""
+        window = self.srv.get("/v1/bulletins/2016-11-16", party="Kazakhstan").json["window"]
+        start, end = window["start"], window["end"]
+        inside = start[:11] + "12:00:00Z" if start[:10] == end[:10] else end[:11] + "01:00:00Z"
+        r = self.srv.post("/v1/agreements", {"name": "Bulletin arrangement", "start": "2016-11-01T00:00:00Z",
+                                             "parties": ["SAA", "Opposition"]}, party="Russia")
+        ag = r.json["id"]
+        r = self.add([{"title": "Overdue step", "responsible": "SAA", "deadline": "2016-11-10T00:00:00Z"},
+                      {"title": "Step due that day", "responsible": "Opposition", "deadline": inside},
+                      {"title": "Step done that day", "responsible": "SAA"},
+                      {"title": "Step done earlier", "responsible": "SAA", "deadline": "2016-11-12T00:00:00Z"}],
+                     agreement=ag)
+        late, due, done, earlier = [x["id"] for x in r.json["steps"]]
+        self.assertEqual(self.status(done, {"status": "done", "at": inside}, "SAA").status, 201)
+        self.assertEqual(self.status(earlier, {"status": "done", "at": "2016-11-11T00:00:00Z"}, "SAA").status, 201)
+        r = self.srv.post("/v1/agreements", {"name": "Unpublished arrangement", "start": "2016-11-01T00:00:00Z",
+                                             "parties": ["Russia"], "visibility": ["Russia"]}, party="Russia")
+        hidden = self.add([{"title": "Secret step", "responsible": "Russia", "deadline": inside}],
+                          agreement=r.json["id"]).json["steps"][0]["id"]
+        b = self.srv.get("/v1/bulletins/2016-11-16", party="Kazakhstan").json
+        got = [(x["what"], x["step_id"]) for x in b["agreement_steps"] if x["agreement"] == "Bulletin arrangement"]
+        self.assertEqual(got, [("due", due), ("late", late), ("done", done)])
+        self.assertNotIn(hidden, [x["step_id"] for x in b["agreement_steps"]])
+        self.assertNotIn(earlier, [x["step_id"] for x in b["agreement_steps"]])
+        md = self.srv.get("/v1/bulletins/2016-11-16?format=md", party="SAA").body
+        self.assertIn("## Agreement steps", md)
+        self.assertIn("Step due that day (Opposition)", md)
+        csv = self.srv.get("/v1/bulletins/2016-11-16?format=csv", party="SAA").body
+        self.assertIn("step_late,%d," % late, csv)
+        html = self.srv.get("/v1/bulletins/2016-11-16?format=html", party="SAA").body
+        self.assertIn("<h2>Agreement steps</h2>", html)
+        for fmt, body in (("md", md), ("csv", csv), ("html", html)):
+            cli = run_cli("bulletin", "--date", "2016-11-16", "--format", fmt, "--db", self.srv.db)
+            self.assertEqual(cli.stdout, body, fmt)
+
     def test_who_may_change_a_step(self):
         r = self.add([{"title": "Evacuate the wounded from Foua and Kefraya", "responsible": "Opposition",
                        "provision": self.prov["Opposition:Allow"], "deadline": "2016-12-18T00:00:00Z"}])
