@@ -37,7 +37,8 @@ void tr_corridor_event_clear(tr_corridor_event *e) {
 }
 
 void tr_corridor_events_free(tr_corridor_event *v, size_t n) {
-    for (size_t i = 0; i < n; i++) tr_corridor_event_clear(&v[i]);
+    for (size_t i = 0; i < n; i++)
+        tr_corridor_event_clear(&v[i]);
     free(v);
 }
 
@@ -73,7 +74,8 @@ static int parse_source(const json_t *body, tr_corridor_event *e, tr_err *err) {
     tr_source_kind k;
     const char *ks = json_string_value(json_object_get(v, "kind"));
     if (!ks || tr_source_kind_parse(ks, &k))
-        return tr_fail(err, TR_EINVAL, "source.kind", "must be one of party, monitor, humanitarian, media, public");
+        return tr_fail(err, TR_EINVAL, "source.kind",
+                       "must be one of party, monitor, humanitarian, media, public");
     e->source_kind = strdup(ks);
     if (tr_json_str(v, "ref", "source", 500, &e->source_ref, err)) return TR_EINVAL;
     if (e->source_ref && !e->source_ref[0]) return tr_fail(err, TR_EINVAL, "source.ref", "must not be empty");
@@ -110,8 +112,8 @@ static int parse_kind_fields(const json_t *body, tr_corridor_event *e, int64_t n
     }
 }
 
-int tr_corridor_event_parse(const json_t *body, tr_corridor_event_kind kind, int64_t now, tr_corridor_event *out,
-                            tr_err *err) {
+int tr_corridor_event_parse(const json_t *body, tr_corridor_event_kind kind, int64_t now,
+                            tr_corridor_event *out, tr_err *err) {
     static const char *const keys[CORRIDOR_EVENT_COUNT][5] = {
         [CORRIDOR_OPENING] = {"from", "to", "note", NULL},
         [CORRIDOR_SUSPENSION] = {"from", "reason", NULL},
@@ -132,9 +134,9 @@ int tr_corridor_event_parse(const json_t *body, tr_corridor_event_kind kind, int
 }
 
 json_t *tr_corridor_event_to_json(const tr_corridor_event *e) {
-    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)e->id, "area_id", (json_int_t)e->area_id,
-                          "kind", tr_corridor_event_kind_name(e->kind), "party", e->party ? e->party : "",
-                          "created_at", tr_json_time_value(e->created_at));
+    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)e->id, "area_id",
+                          (json_int_t)e->area_id, "kind", tr_corridor_event_kind_name(e->kind), "party",
+                          e->party ? e->party : "", "created_at", tr_json_time_value(e->created_at));
     if (!o) return NULL;
     char day[TR_TIME_BUFSZ];
     switch (e->kind) {
@@ -152,8 +154,9 @@ json_t *tr_corridor_event_to_json(const tr_corridor_event *e) {
         tr_time_format(e->from, day)[10] = '\0';
         json_object_set_new(o, "date", json_string(day));
         json_object_set_new(o, "count", json_integer(e->count));
-        json_object_set_new(o, "source", json_pack("{s:s, s:o}", "kind", e->source_kind ? e->source_kind : "", "ref",
-                                                   e->source_ref ? json_string(e->source_ref) : json_null()));
+        json_object_set_new(o, "source",
+                            json_pack("{s:s, s:o}", "kind", e->source_kind ? e->source_kind : "", "ref",
+                                      e->source_ref ? json_string(e->source_ref) : json_null()));
         json_object_set_new(o, "note", e->reason ? json_string(e->reason) : json_null());
         break;
     default:
@@ -179,16 +182,20 @@ int tr_corridor_check(const tr_corridor_event *ev, size_t n, const tr_corridor_e
     char b1[TR_TIME_BUFSZ], b2[TR_TIME_BUFSZ];
     switch (e->kind) {
     case CORRIDOR_OPENING:
-        if (e->from < valid_from) return tr_fail(err, TR_EINVAL, "from", "is before the corridor area is valid");
-        if (e->to > valid_to) return tr_fail(err, TR_EINVAL, "to", "is after the corridor area's validity ends");
+        if (e->from < valid_from)
+            return tr_fail(err, TR_EINVAL, "from", "is before the corridor area is valid");
+        if (e->to > valid_to)
+            return tr_fail(err, TR_EINVAL, "to", "is after the corridor area's validity ends");
         for (size_t i = 0; i < n; i++)
             if (ev[i].kind == CORRIDOR_OPENING && ev[i].from < e->to && e->from < ev[i].to)
-                return tr_fail(err, TR_ECONFLICT, "from", "overlaps opening %lld (%s to %s)", (long long)ev[i].id,
-                               tr_time_format(ev[i].from, b1), tr_time_format(ev[i].to, b2));
+                return tr_fail(err, TR_ECONFLICT, "from", "overlaps opening %lld (%s to %s)",
+                               (long long)ev[i].id, tr_time_format(ev[i].from, b1),
+                               tr_time_format(ev[i].to, b2));
         return TR_OK;
     case CORRIDOR_SUSPENSION:
         if (susp)
-            return tr_fail(err, TR_ECONFLICT, "from", "the corridor is already suspended (since %s, event %lld)",
+            return tr_fail(err, TR_ECONFLICT, "from",
+                           "the corridor is already suspended (since %s, event %lld)",
                            tr_time_format(susp->from, b1), (long long)susp->id);
         for (size_t i = 0; i < n; i++)
             if (ev[i].kind == CORRIDOR_RESUMPTION && ev[i].from > e->from)
@@ -203,7 +210,8 @@ int tr_corridor_check(const tr_corridor_event *ev, size_t n, const tr_corridor_e
         return TR_OK;
     case CORRIDOR_CROSSING:
         for (size_t i = 0; i < n; i++)
-            if (ev[i].kind == CORRIDOR_OPENING && ev[i].from < e->from + TR_DAY && e->from < ev[i].to) return TR_OK;
+            if (ev[i].kind == CORRIDOR_OPENING && ev[i].from < e->from + TR_DAY && e->from < ev[i].to)
+                return TR_OK;
         return tr_fail(err, TR_EINVAL, "date", "the corridor had no opening window on %.10s",
                        tr_time_format(e->from, b1));
     default:
@@ -214,7 +222,8 @@ int tr_corridor_check(const tr_corridor_event *ev, size_t n, const tr_corridor_e
 /* ---- the corridor's state ---- */
 
 static int cmp_crossing(const void *x, const void *y) {
-    const tr_corridor_event *a = *(const tr_corridor_event *const *)x, *b = *(const tr_corridor_event *const *)y;
+    const tr_corridor_event *a = *(const tr_corridor_event *const *)x,
+                            *b = *(const tr_corridor_event *const *)y;
     if (a->from != b->from) return a->from < b->from ? -1 : 1;
     return (a->id > b->id) - (a->id < b->id);
 }
@@ -227,9 +236,9 @@ static json_t *suspensions_json(const tr_corridor_event *ev, size_t n, int64_t a
     *suspended = false;
     for (size_t i = 0; i < n; i++) {
         if (ev[i].kind == CORRIDOR_SUSPENSION) {
-            cur = json_pack("{s:I, s:s, s:o, s:o, s:n, s:n}", "id", (json_int_t)ev[i].id, "party", ev[i].party,
-                            "from", tr_json_time_value(ev[i].from), "reason", json_string(ev[i].reason ? ev[i].reason : ""),
-                            "resumed_at", "resumption");
+            cur = json_pack("{s:I, s:s, s:o, s:o, s:n, s:n}", "id", (json_int_t)ev[i].id, "party",
+                            ev[i].party, "from", tr_json_time_value(ev[i].from), "reason",
+                            json_string(ev[i].reason ? ev[i].reason : ""), "resumed_at", "resumption");
             cur_from = ev[i].from;
             if (cur_from <= at) *suspended = true; /* until a resumption at or before `at` */
             json_array_append_new(list, cur);
@@ -262,16 +271,16 @@ static json_t *crossings_json(const tr_corridor_event *ev, size_t n) {
         }
         char day[TR_TIME_BUFSZ];
         tr_time_format(c[i]->from, day)[10] = '\0';
-        json_array_append_new(days, json_pack("{s:s, s:I, s:I, s:o}", "date", day, "low", (json_int_t)lo, "high",
-                                              (json_int_t)hi, "reports", reports));
+        json_array_append_new(days, json_pack("{s:s, s:I, s:I, s:o}", "date", day, "low", (json_int_t)lo,
+                                              "high", (json_int_t)hi, "reports", reports));
         low_sum += lo;
         high_sum += hi;
         ndays++;
         i = j;
     }
     free(c);
-    return json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "days", days, "totals", "days", (json_int_t)ndays, "reports",
-                     (json_int_t)nc, "low", (json_int_t)low_sum, "high", (json_int_t)high_sum);
+    return json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "days", days, "totals", "days", (json_int_t)ndays,
+                     "reports", (json_int_t)nc, "low", (json_int_t)low_sum, "high", (json_int_t)high_sum);
 }
 
 json_t *tr_corridor_view(const tr_corridor_event *ev, size_t n, int64_t at) {
@@ -287,7 +296,9 @@ json_t *tr_corridor_view(const tr_corridor_event *ev, size_t n, int64_t at) {
     bool suspended;
     json_t *susp = suspensions_json(ev, n, at, &suspended);
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "status",
-                     suspended ? "suspended" : in_window ? "open" : "closed", "at", tr_json_time_value(at),
-                     "next_opening", tr_json_time_value(next), "openings", openings, "suspensions", susp,
-                     "crossings", crossings_json(ev, n));
+                     suspended   ? "suspended"
+                     : in_window ? "open"
+                                 : "closed",
+                     "at", tr_json_time_value(at), "next_opening", tr_json_time_value(next), "openings",
+                     openings, "suspensions", susp, "crossings", crossings_json(ev, n));
 }

@@ -61,8 +61,10 @@ static int parse_fields(const json_t *body, tr_message *m, tr_err *err) {
         m->reply_to = json_integer_value(r);
     }
     if (strcmp(m->recipient, m->sender) == 0) return tr_fail(err, TR_EINVAL, "to", "is the sender itself");
-    if (m->via && strcmp(m->via, m->sender) == 0) return tr_fail(err, TR_EINVAL, "via", "is the sender itself");
-    if (m->via && strcmp(m->via, m->recipient) == 0) return tr_fail(err, TR_EINVAL, "via", "is the addressee itself");
+    if (m->via && strcmp(m->via, m->sender) == 0)
+        return tr_fail(err, TR_EINVAL, "via", "is the sender itself");
+    if (m->via && strcmp(m->via, m->recipient) == 0)
+        return tr_fail(err, TR_EINVAL, "via", "is the addressee itself");
     return TR_OK;
 }
 
@@ -80,16 +82,16 @@ static json_t *str_or_null(const char *s) {
 
 json_t *tr_message_to_json(const tr_message *m) {
     return json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "id", (json_int_t)m->id, "from",
-                     m->sender ? m->sender : "", "to", m->recipient ? m->recipient : "", "via", str_or_null(m->via),
-                     "kind", tr_message_kind_name(m->kind), "subject",
+                     m->sender ? m->sender : "", "to", m->recipient ? m->recipient : "", "via",
+                     str_or_null(m->via), "kind", tr_message_kind_name(m->kind), "subject",
                      str_or_null(m->subject), "text", m->text ? m->text : "", "reply_to",
                      m->reply_to ? json_integer(m->reply_to) : json_null(), "created_at",
                      tr_json_time_value(m->created_at));
 }
 
 json_t *tr_message_forward_to_json(const tr_message *m) {
-    return json_pack("{s:I, s:s, s:o, s:o}", "message_id", (json_int_t)m->id, "party", m->via ? m->via : "", "note",
-                     str_or_null(m->forward_note), "at", tr_json_time_value(m->forwarded_at));
+    return json_pack("{s:I, s:s, s:o, s:o}", "message_id", (json_int_t)m->id, "party", m->via ? m->via : "",
+                     "note", str_or_null(m->forward_note), "at", tr_json_time_value(m->forwarded_at));
 }
 
 json_t *tr_message_chain(const tr_message *m) {
@@ -98,6 +100,7 @@ json_t *tr_message_chain(const tr_message *m) {
                                        tr_json_time_value(m->created_at)));
     if (m->via && m->forwarded_at)
         json_array_append_new(c, json_pack("{s:s, s:s, s:o, s:o}", "party", m->via, "role", "mediator", "at",
-                                           tr_json_time_value(m->forwarded_at), "note", str_or_null(m->forward_note)));
+                                           tr_json_time_value(m->forwarded_at), "note",
+                                           str_or_null(m->forward_note)));
     return c;
 }

@@ -17,26 +17,32 @@ void tr_step_clear(tr_step *s) {
 }
 
 void tr_steps_free(tr_step *v, size_t n) {
-    for (size_t i = 0; i < n; i++) tr_step_clear(&v[i]);
+    for (size_t i = 0; i < n; i++)
+        tr_step_clear(&v[i]);
     free(v);
 }
 
 /* ---- parsing a request's steps ---- */
 
-static const char *const step_keys[] = {"key", "title", "responsible", "provision", "deadline", "depends_on", NULL};
+static const char *const step_keys[] = {"key",      "title",      "responsible", "provision",
+                                        "deadline", "depends_on", NULL};
 
 static int parse_step(const json_t *v, const char *path, tr_step *s, tr_err *err) {
     char f[128];
-    if (!json_is_object(v)) return tr_fail(err, TR_EINVAL, path, "must be an object with title and responsible");
+    if (!json_is_object(v))
+        return tr_fail(err, TR_EINVAL, path, "must be an object with title and responsible");
     if (tr_json_only_keys(v, step_keys, path, err)) return TR_EINVAL;
     json_t *k = json_object_get(v, "key");
     if (k && (!json_is_string(k) || json_string_length(k) == 0 || json_string_length(k) > 64))
-        return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, path, "key"), "must be a string of 1 to 64 characters");
+        return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, path, "key"),
+                       "must be a string of 1 to 64 characters");
     if (tr_json_str(v, "title", path, 2000, &s->title, err)) return TR_EINVAL;
-    if (!s->title || !s->title[0]) return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, path, "title"), "is required");
+    if (!s->title || !s->title[0])
+        return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, path, "title"), "is required");
     if (tr_json_str(v, "responsible", path, TR_NAME_MAX, &s->responsible, err)) return TR_EINVAL;
     if (!s->responsible)
-        return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, path, "responsible"), "is required (a party name)");
+        return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, path, "responsible"),
+                       "is required (a party name)");
     if (tr_name_check(s->responsible, tr_path(f, sizeof f, path, "responsible"), err)) return TR_EINVAL;
     json_t *p = json_object_get(v, "provision");
     if (p && !json_is_null(p)) {
@@ -74,11 +80,14 @@ static int parse_deps(const json_t *list, size_t i, const char *path, tr_step *s
             dep = json_integer_value(e);
         } else if (json_is_string(e)) {
             long k = key_index(list, json_string_value(e));
-            if (k < 0) return tr_fail(err, TR_EINVAL, f, "no step in this request has key '%.64s'", json_string_value(e));
+            if (k < 0)
+                return tr_fail(err, TR_EINVAL, f, "no step in this request has key '%.64s'",
+                               json_string_value(e));
             if ((size_t)k == i) return tr_fail(err, TR_EINVAL, f, "a step cannot depend on itself");
             dep = -(k + 1);
         } else {
-            return tr_fail(err, TR_EINVAL, f, "must be a step id (a positive integer) or a key of this request");
+            return tr_fail(err, TR_EINVAL, f,
+                           "must be a step id (a positive integer) or a key of this request");
         }
         for (size_t x = 0; x < s->ndeps; x++)
             if (s->deps[x] == dep) return tr_fail(err, TR_EINVAL, f, "is listed twice");
@@ -108,7 +117,8 @@ static int order_steps(const tr_step *s, size_t n, size_t *order, tr_err *err) {
         }
     }
     size_t stuck = 0;
-    while (k < n && placed[stuck]) stuck++;
+    while (k < n && placed[stuck])
+        stuck++;
     free(placed);
     if (k < n) {
         char f[64];
@@ -123,7 +133,8 @@ int tr_steps_parse(const json_t *body, tr_step **steps, size_t *n, size_t **orde
     *steps = NULL;
     *n = 0;
     *order = NULL;
-    if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object {\"steps\": [...]}");
+    if (!json_is_object(body))
+        return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object {\"steps\": [...]}");
     if (tr_json_only_keys(body, keys, "", err)) return TR_EINVAL;
     json_t *list = json_object_get(body, "steps");
     if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > TR_STEPS_MAX)
@@ -140,7 +151,8 @@ int tr_steps_parse(const json_t *body, tr_step **steps, size_t *n, size_t **orde
         const char *key = json_string_value(json_object_get(json_array_get(list, i), "key"));
         char g[80];
         if (rc == TR_OK && key && key_index(list, key) != (long)i)
-            rc = tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "key"), "'%s' is used by an earlier step", key);
+            rc = tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "key"), "'%s' is used by an earlier step",
+                         key);
         if (rc == TR_OK) rc = parse_deps(list, i, f, &v[i], err);
     }
     if (rc == TR_OK) rc = order_steps(v, m, ord, err);
@@ -157,10 +169,12 @@ int tr_steps_parse(const json_t *body, tr_step **steps, size_t *n, size_t **orde
 
 json_t *tr_step_to_json(const tr_step *s) {
     json_t *deps = json_array();
-    for (size_t i = 0; i < s->ndeps; i++) json_array_append_new(deps, json_integer(s->deps[i]));
+    for (size_t i = 0; i < s->ndeps; i++)
+        json_array_append_new(deps, json_integer(s->deps[i]));
     return json_pack("{s:I, s:I, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)s->id, "agreement_id",
-                     (json_int_t)s->agreement_id, "provision", s->provision ? json_integer(s->provision) : json_null(),
-                     "title", s->title ? s->title : "", "responsible", s->responsible ? s->responsible : "",
+                     (json_int_t)s->agreement_id, "provision",
+                     s->provision ? json_integer(s->provision) : json_null(), "title",
+                     s->title ? s->title : "", "responsible", s->responsible ? s->responsible : "",
                      "deadline", tr_json_time_value(s->deadline), "depends_on", deps, "created_by",
                      s->created_by ? s->created_by : "", "created_at", tr_json_time_value(s->created_at));
 }
@@ -175,7 +189,8 @@ void tr_step_event_clear(tr_step_event *e) {
 }
 
 void tr_step_events_free(tr_step_event *v, size_t n) {
-    for (size_t i = 0; i < n; i++) tr_step_event_clear(&v[i]);
+    for (size_t i = 0; i < n; i++)
+        tr_step_event_clear(&v[i]);
     free(v);
 }
 
@@ -199,11 +214,15 @@ static int parse_evidence(const json_t *v, char **out, tr_err *err) {
         snprintf(f, sizeof f, "evidence[%zu]", i);
         const char *url = json_string_value(json_object_get(e, "url"));
         const char *sha = json_string_value(json_object_get(e, "sha256"));
-        if (!json_is_object(e)) rc = tr_fail(err, TR_EINVAL, f, "must be an object {\"url\", \"sha256\"}");
-        else if (tr_json_only_keys(e, keys, f, err)) rc = TR_EINVAL;
-        else if (!url || strlen(url) > 2000 || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
+        if (!json_is_object(e))
+            rc = tr_fail(err, TR_EINVAL, f, "must be an object {\"url\", \"sha256\"}");
+        else if (tr_json_only_keys(e, keys, f, err))
+            rc = TR_EINVAL;
+        else if (!url || strlen(url) > 2000 ||
+                 (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
                  strpbrk(url, " \t\r\n"))
-            rc = tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "url"), "must be an http(s) URL without spaces");
+            rc = tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "url"),
+                         "must be an http(s) URL without spaces");
         else if (!is_hex64(sha))
             rc = tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "sha256"),
                          "must be the SHA-256 of the evidence: 64 lower-case hex digits");
@@ -245,8 +264,8 @@ json_t *tr_step_event_to_json(const tr_step_event *e) {
     return json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:o, s:o}", "seq", (json_int_t)e->seq, "step_id",
                      (json_int_t)e->step_id, "status", tr_provision_status_name(e->status), "party",
                      e->party ? e->party : "", "at", tr_json_time_value(e->at), "reason",
-                     e->reason ? json_string(e->reason) : json_null(), "evidence", ev ? ev : json_null(), "created_at",
-                     tr_json_time_value(e->created_at));
+                     e->reason ? json_string(e->reason) : json_null(), "evidence", ev ? ev : json_null(),
+                     "created_at", tr_json_time_value(e->created_at));
 }
 
 /* ---- derived status and score ---- */
@@ -272,12 +291,14 @@ int tr_step_transition(tr_provision_status from, tr_provision_status to, bool de
         [PROV_DONE] = 1u << PROV_DISPUTED,
         [PROV_DISPUTED] = 1u << PROV_PENDING | 1u << PROV_IN_PROGRESS | 1u << PROV_DONE,
     };
-    if (from == to) return tr_fail(err, TR_ECONFLICT, "status", "the step is already %s", tr_provision_status_name(to));
+    if (from == to)
+        return tr_fail(err, TR_ECONFLICT, "status", "the step is already %s", tr_provision_status_name(to));
     if ((unsigned)from >= PROV_STATUS_COUNT || !(allowed[from] & (1u << to)))
         return tr_fail(err, TR_ECONFLICT, "status", "a step that is %s cannot become %s",
                        tr_provision_status_name(from), tr_provision_status_name(to));
     if (to == PROV_DONE && !deps_done)
-        return tr_fail(err, TR_ECONFLICT, "status", "a step cannot be done before the steps it depends on are done");
+        return tr_fail(err, TR_ECONFLICT, "status",
+                       "a step cannot be done before the steps it depends on are done");
     return TR_OK;
 }
 

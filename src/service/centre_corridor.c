@@ -20,10 +20,12 @@ static int corridor_area(centre *c, const tr_party *viewer, int64_t area_id, tr_
 
 static int may_manage(const tr_party *by, const tr_area *a, tr_err *err) {
     if (tr_party_is_privileged(by) || by->role == ROLE_GUARANTOR) return TR_OK;
-    if ((a->party && strcmp(a->party, by->name) == 0) || (a->created_by && strcmp(a->created_by, by->name) == 0))
+    if ((a->party && strcmp(a->party, by->name) == 0) ||
+        (a->created_by && strcmp(a->created_by, by->name) == 0))
         return TR_OK;
-    return tr_fail(err, TR_EFORBIDDEN, "",
-                   "only the corridor's owner or creator, admin, monitor and guarantors open, suspend or resume it");
+    return tr_fail(
+        err, TR_EFORBIDDEN, "",
+        "only the corridor's owner or creator, admin, monitor and guarantors open, suspend or resume it");
 }
 
 static int corridor_event_tx(centre *c, const tr_party *by, tr_corridor_event *e, json_t **out, tr_err *err) {
@@ -46,9 +48,12 @@ static int corridor_event_tx(centre *c, const tr_party *by, tr_corridor_event *e
     char ref[CENTRE_REF_MAX], type[48];
     centre_ref_corridor_event(e->id, ref);
     snprintf(type, sizeof type, "corridor.%s", tr_corridor_event_kind_name(e->kind));
-    rc = obj ? centre__log(c, by->name, by->sig, type, ref, obj, obj, err) : tr_fail(err, TR_ENOMEM, "", "out of memory");
-    if (rc == TR_OK && out) *out = obj;
-    else json_decref(obj);
+    rc = obj ? centre__log(c, by->name, by->sig, type, ref, obj, obj, err)
+             : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && out)
+        *out = obj;
+    else
+        json_decref(obj);
     return rc;
 }
 
@@ -65,7 +70,8 @@ int centre_corridor_event(centre *c, const tr_party *by, int64_t area_id, tr_cor
     return rc;
 }
 
-int centre_corridor_get(centre *c, const tr_party *viewer, int64_t area_id, int64_t at, json_t **out, tr_err *err) {
+int centre_corridor_get(centre *c, const tr_party *viewer, int64_t area_id, int64_t at, json_t **out,
+                        tr_err *err) {
     tr_area a;
     int rc = corridor_area(c, viewer, area_id, &a, err);
     if (rc) return rc;

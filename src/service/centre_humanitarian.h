@@ -22,7 +22,8 @@ int centre_corridor_event(centre *c, const tr_party *by, int64_t area_id, tr_cor
                           const json_t *body, json_t **out, tr_err *err);
 /* The corridor's area (id, name, party, width_m, valid_from, valid_to) and its state at
  * `at` (tr_corridor_view). */
-int centre_corridor_get(centre *c, const tr_party *viewer, int64_t area_id, int64_t at, json_t **out, tr_err *err);
+int centre_corridor_get(centre *c, const tr_party *viewer, int64_t area_id, int64_t at, json_t **out,
+                        tr_err *err);
 
 /* Adds steps to agreement id (tr_steps_parse). The agreement must be visible (else
  * TR_ENOTFOUND) and the caller an agreement writer (admin, monitor, guarantor). Each
@@ -39,7 +40,8 @@ int centre_step_status(centre *c, const tr_party *by, int64_t step_id, const jso
                        tr_err *err);
 /* Agreement id's timeline at `at`: provisions with their scores, steps with status,
  * blockers and history, the agreement's score (docs/humanitarian.md "Scores"). */
-int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int64_t at, json_t **out, tr_err *err);
+int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int64_t at, json_t **out,
+                    tr_err *err);
 
 /* Sends a formal notice (tr_message_parse) from by. to and via must be parties;
  * reply_to a message by may see. Logged as message.create; a notice of kind "message"
@@ -53,7 +55,8 @@ int centre_message_forward(centre *c, const tr_party *by, int64_t id, const json
                            tr_err *err);
 /* A page of the messages viewer sent, mediates or received (admin, monitor: all):
  * {items: [message + chain + state + deliveries], next_cursor, more}. */
-int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int limit, json_t **out, tr_err *err);
+int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int limit, json_t **out,
+                        tr_err *err);
 
 /* Fills b->steps for the bulletin's window [b->start, b->end): steps of public agreements
  * due in it, overdue at its end, or done in it (docs/humanitarian.md "The bulletin"). */

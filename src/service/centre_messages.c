@@ -19,7 +19,8 @@ static bool message_visible(const tr_message *m, const tr_party *viewer) {
 }
 
 /* The notice for party: the message and the chain it came through. */
-static int deliver(centre *c, const tr_message *m, const char *party, const char *kind, int64_t now, tr_err *err) {
+static int deliver(centre *c, const tr_message *m, const char *party, const char *kind, int64_t now,
+                   tr_err *err) {
     json_t *payload = json_pack("{s:o, s:o}", "message", tr_message_to_json(m), "chain", tr_message_chain(m));
     if (payload && strcmp(kind, "message_relay") == 0)
         json_object_set_new(payload, "action", json_string("forward: POST /v1/messages/{id}/forward"));
@@ -55,7 +56,8 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
         tr_message r;
         bool seen = store_message_get(c->store, m->reply_to, &r, NULL) == TR_OK && message_visible(&r, by);
         tr_message_clear(&r);
-        if (!seen) rc = tr_fail(err, TR_EINVAL, "reply_to", "there is no message %lld", (long long)m->reply_to);
+        if (!seen)
+            rc = tr_fail(err, TR_EINVAL, "reply_to", "there is no message %lld", (long long)m->reply_to);
     }
     if (rc) return rc;
     m->created_at = tr_time_now();
@@ -67,8 +69,9 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
     rc = obj ? centre__log(c, by->name, by->sig, "message.create", ref, obj, logged, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
-    if (rc == TR_OK) rc = deliver(c, m, m->via ? m->via : m->recipient, m->via ? "message_relay" : "message",
-                                  m->created_at, err);
+    if (rc == TR_OK)
+        rc = deliver(c, m, m->via ? m->via : m->recipient, m->via ? "message_relay" : "message",
+                     m->created_at, err);
     if (rc == TR_OK && out) {
         *out = message_answer(c, m);
         json_object_set(*out, "receipt", json_object_get(logged, "receipt"));
@@ -82,14 +85,16 @@ int centre_message_send(centre *c, const tr_party *by, const json_t *body, json_
     int rc = tr_message_parse(body, by->name, &m, err);
     if (rc) return rc;
     centre_pending p = {0};
-    if ((rc = store_begin(c->store, err)) == TR_OK) rc = centre__finish(c, &p, send_tx(c, by, &m, out, err), out, err);
+    if ((rc = store_begin(c->store, err)) == TR_OK)
+        rc = centre__finish(c, &p, send_tx(c, by, &m, out, err), out, err);
     tr_message_clear(&m);
     return rc;
 }
 
 /* ---- forwarding by the mediator ---- */
 
-static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *note, json_t **out, tr_err *err) {
+static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *note, json_t **out,
+                      tr_err *err) {
     tr_message m;
     int rc = store_message_get(c->store, id, &m, NULL);
     if (rc || !message_visible(&m, by)) {
@@ -100,7 +105,8 @@ static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *not
         rc = tr_fail(err, TR_ECONFLICT, "id", "message %lld went directly to %s: there is nothing to forward",
                      (long long)id, m.recipient);
     else if (strcmp(m.via, by->name) != 0)
-        rc = tr_fail(err, TR_EFORBIDDEN, "id", "only the mediator (%s) forwards message %lld", m.via, (long long)id);
+        rc = tr_fail(err, TR_EFORBIDDEN, "id", "only the mediator (%s) forwards message %lld", m.via,
+                     (long long)id);
     else if (m.forwarded_at)
         rc = tr_fail(err, TR_ECONFLICT, "id", "message %lld is already forwarded", (long long)id);
     if (rc == TR_OK) {
@@ -129,8 +135,10 @@ int centre_message_forward(centre *c, const tr_party *by, int64_t id, const json
                            tr_err *err) {
     static const char *const keys[] = {"note", NULL};
     char *note = NULL;
-    if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object ({} or {\"note\"})");
-    if (tr_json_only_keys(body, keys, "", err) || tr_json_str(body, "note", "", 2000, &note, err)) return TR_EINVAL;
+    if (!json_is_object(body))
+        return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object ({} or {\"note\"})");
+    if (tr_json_only_keys(body, keys, "", err) || tr_json_str(body, "note", "", 2000, &note, err))
+        return TR_EINVAL;
     centre_pending p = {0};
     int rc = store_begin(c->store, err);
     if (rc == TR_OK) rc = centre__finish(c, &p, forward_tx(c, by, id, note, out, err), out, err);
@@ -138,19 +146,22 @@ int centre_message_forward(centre *c, const tr_party *by, int64_t id, const json
     return rc;
 }
 
-int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int limit, json_t **out, tr_err *err) {
+int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int limit, json_t **out,
+                        tr_err *err) {
     tr_message *v = NULL;
     size_t n = 0;
     bool more = false;
-    int rc = store_message_list(c->store, tr_party_is_privileged(viewer) ? NULL : viewer->name, after, limit, &v, &n,
-                                &more, err);
+    int rc = store_message_list(c->store, tr_party_is_privileged(viewer) ? NULL : viewer->name, after, limit,
+                                &v, &n, &more, err);
     if (rc) return rc;
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(items, message_answer(c, &v[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, message_answer(c, &v[i]));
     char cur[32];
     snprintf(cur, sizeof cur, "%lld", (long long)(n ? v[n - 1].id : after));
     *out = json_pack("{s:o, s:s, s:b}", "items", items, "next_cursor", cur, "more", more);
-    for (size_t i = 0; i < n; i++) tr_message_clear(&v[i]);
+    for (size_t i = 0; i < n; i++)
+        tr_message_clear(&v[i]);
     free(v);
     return TR_OK;
 }

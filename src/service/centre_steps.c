@@ -28,15 +28,16 @@ static const tr_step *find_step(const tr_step *v, size_t n, int64_t id) {
 /* ---- adding steps ---- */
 
 /* The checks that need the store: parties, provisions, dependencies on existing steps. */
-static int step_refs(centre *c, const tr_agreement *a, const tr_step *v, size_t n, const tr_step *old, size_t nold,
-                     tr_err *err) {
+static int step_refs(centre *c, const tr_agreement *a, const tr_step *v, size_t n, const tr_step *old,
+                     size_t nold, tr_err *err) {
     char f[96];
     for (size_t i = 0; i < n; i++) {
         snprintf(f, sizeof f, "steps[%zu].responsible", i);
         if (centre__check_party(c, v[i].responsible, f, err)) return TR_EINVAL;
         snprintf(f, sizeof f, "steps[%zu].provision", i);
         if (v[i].provision && (size_t)v[i].provision > a->nprovisions)
-            return tr_fail(err, TR_EINVAL, f, "agreement %lld has no provision %d", (long long)a->id, v[i].provision);
+            return tr_fail(err, TR_EINVAL, f, "agreement %lld has no provision %d", (long long)a->id,
+                           v[i].provision);
         snprintf(f, sizeof f, "steps[%zu].deadline", i);
         if (v[i].deadline != TR_TIME_OPEN && v[i].deadline < a->start)
             return tr_fail(err, TR_EINVAL, f, "is before the agreement starts");
@@ -50,8 +51,8 @@ static int step_refs(centre *c, const tr_agreement *a, const tr_step *v, size_t 
     return TR_OK;
 }
 
-static int steps_insert(centre *c, const tr_party *by, int64_t agreement_id, tr_step *v, size_t n, const size_t *order,
-                        json_t *answers, tr_err *err) {
+static int steps_insert(centre *c, const tr_party *by, int64_t agreement_id, tr_step *v, size_t n,
+                        const size_t *order, json_t *answers, tr_err *err) {
     int64_t now = tr_time_now();
     for (size_t k = 0; k < n; k++) {
         tr_step *s = &v[order[k]];
@@ -60,7 +61,8 @@ static int steps_insert(centre *c, const tr_party *by, int64_t agreement_id, tr_
         s->agreement_id = agreement_id;
         s->created_by = strdup(by->name);
         s->created_at = now;
-        int rc = s->created_by ? store_step_insert(c->store, s, err) : tr_fail(err, TR_ENOMEM, "", "out of memory");
+        int rc = s->created_by ? store_step_insert(c->store, s, err)
+                               : tr_fail(err, TR_ENOMEM, "", "out of memory");
         if (rc) return rc;
         json_t *obj = centre_object_step(s);
         char ref[CENTRE_REF_MAX];
@@ -90,9 +92,11 @@ static int steps_add_tx(centre *c, const tr_party *by, int64_t agreement_id, tr_
     tr_agreement_clear(&a);
     if (rc) return rc;
     json_t *answers = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(answers, json_null());
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(answers, json_null());
     rc = steps_insert(c, by, agreement_id, v, n, order, answers, err);
-    if (rc == TR_OK && out) *out = json_pack("{s:I, s:O}", "agreement_id", (json_int_t)agreement_id, "steps", answers);
+    if (rc == TR_OK && out)
+        *out = json_pack("{s:I, s:O}", "agreement_id", (json_int_t)agreement_id, "steps", answers);
     json_decref(answers);
     return rc;
 }
@@ -123,9 +127,11 @@ static int may_change(const tr_party *by, const tr_agreement *a, const tr_step *
                       tr_err *err) {
     if (tr_party_is_privileged(by) || strcmp(s->responsible, by->name) == 0) return TR_OK;
     if (to == PROV_DISPUTED && (by->role == ROLE_GUARANTOR || is_agreement_party(a, by->name))) return TR_OK;
-    return tr_fail(err, TR_EFORBIDDEN, "status",
-                   "only the responsible party (%s), admin and monitor change this step; the agreement's parties and "
-                   "guarantors may dispute it", s->responsible);
+    return tr_fail(
+        err, TR_EFORBIDDEN, "status",
+        "only the responsible party (%s), admin and monitor change this step; the agreement's parties and "
+        "guarantors may dispute it",
+        s->responsible);
 }
 
 /* The step's stored status now and when it last changed, from the agreement's events. */
@@ -140,8 +146,8 @@ static tr_provision_status last_change(const tr_step_event *ev, size_t n, int64_
     return st;
 }
 
-static int step_status_tx(centre *c, const tr_party *by, const tr_agreement *a, const tr_step *steps, size_t nsteps,
-                          tr_step_event *e, json_t **out, tr_err *err) {
+static int step_status_tx(centre *c, const tr_party *by, const tr_agreement *a, const tr_step *steps,
+                          size_t nsteps, tr_step_event *e, json_t **out, tr_err *err) {
     const tr_step *s = find_step(steps, nsteps, e->step_id);
     if (!s) return tr_fail(err, TR_ENOTFOUND, "id", "there is no step %lld", (long long)e->step_id);
     int rc = may_change(by, a, s, e->status, err);
@@ -152,7 +158,8 @@ static int step_status_tx(centre *c, const tr_party *by, const tr_agreement *a, 
     tr_provision_status from = rc ? PROV_PENDING : last_change(ev, n, s->id, &last_at);
     char b[TR_TIME_BUFSZ];
     if (rc == TR_OK && e->at < last_at)
-        rc = tr_fail(err, TR_EINVAL, "at", "is before the step's last change (%s)", tr_time_format(last_at, b));
+        rc = tr_fail(err, TR_EINVAL, "at", "is before the step's last change (%s)",
+                     tr_time_format(last_at, b));
     bool deps_done = true;
     for (size_t j = 0; rc == TR_OK && j < s->ndeps; j++)
         if (tr_step_stored_status(ev, n, s->deps[j], e->at) != PROV_DONE) deps_done = false;
@@ -168,8 +175,9 @@ static int step_status_tx(centre *c, const tr_party *by, const tr_agreement *a, 
     rc = obj ? centre__log(c, by->name, by->sig, "step.status", ref, obj, obj, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK && out) {
-        json_object_set_new(obj, "step_status",
-                            json_string(tr_provision_status_name(tr_step_status(e->status, s->deadline, e->at))));
+        json_object_set_new(
+            obj, "step_status",
+            json_string(tr_provision_status_name(tr_step_status(e->status, s->deadline, e->at))));
         *out = obj;
     } else {
         json_decref(obj);

@@ -55,7 +55,8 @@ int centre__bulletin_steps(centre *c, mon_bulletin *b, tr_err *err) {
     size_t ns = 0, ne = 0;
     int rc = store_steps(c->store, 0, &steps, &ns, err);
     if (rc == TR_OK) rc = store_step_events(c->store, 0, &ev, &ne, err);
-    if (rc == TR_OK && ns && !(b->steps = calloc(ns, sizeof *b->steps))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && ns && !(b->steps = calloc(ns, sizeof *b->steps)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     int64_t last_ag = 0;
     bool pub = false;
     char name[201] = "";

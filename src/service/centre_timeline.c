@@ -33,7 +33,8 @@ static json_t *step_json(const timeline *t, size_t i) {
     for (size_t j = 0; j < s->ndeps; j++)
         if (tr_step_stored_status(t->ev, t->nev, s->deps[j], t->at) != PROV_DONE)
             json_array_append_new(blocked, json_integer(s->deps[j]));
-    json_object_set_new(o, "status", json_string(tr_provision_status_name(tr_step_status(t->stored[i], s->deadline, t->at))));
+    json_object_set_new(
+        o, "status", json_string(tr_provision_status_name(tr_step_status(t->stored[i], s->deadline, t->at))));
     json_object_set_new(o, "blocked_by", blocked);
     json_object_set_new(o, "history", hist);
     return o;
@@ -71,11 +72,12 @@ static json_t *provisions_json(timeline *t) {
         }
         t->sum += score;
         t->groups++;
-        json_array_append_new(list, json_pack("{s:i, s:s, s:o, s:o, s:s, s:o, s:i, s:s}", "seq", p->seq, "text", p->text,
-                                              "responsible", p->responsible ? json_string(p->responsible) : json_null(),
+        json_array_append_new(list, json_pack("{s:i, s:s, s:o, s:o, s:s, s:o, s:i, s:s}", "seq", p->seq,
+                                              "text", p->text, "responsible",
+                                              p->responsible ? json_string(p->responsible) : json_null(),
                                               "deadline", tr_json_time_value(p->deadline), "status",
-                                              tr_provision_status_name(p->status), "steps", ids, "score", score,
-                                              "score_from", from));
+                                              tr_provision_status_name(p->status), "steps", ids, "score",
+                                              score, "score_from", from));
     }
     return list;
 }
@@ -96,7 +98,8 @@ static json_t *timeline_json(timeline *t) {
     for (int k = 0; k < PROV_STATUS_COUNT; k++)
         json_object_set_new(counts, tr_provision_status_name((tr_provision_status)k), json_integer(0));
     by_deadline *idx = calloc(t->nsteps + 1, sizeof *idx);
-    for (size_t i = 0; idx && i < t->nsteps; i++) idx[i] = (by_deadline){t->steps[i].deadline, t->steps[i].id, i};
+    for (size_t i = 0; idx && i < t->nsteps; i++)
+        idx[i] = (by_deadline){t->steps[i].deadline, t->steps[i].id, i};
     if (idx && t->nsteps) qsort(idx, t->nsteps, sizeof *idx, cmp_deadline);
     json_t *steps = json_array();
     for (size_t k = 0; idx && k < t->nsteps; k++) {
@@ -113,17 +116,19 @@ static json_t *timeline_json(timeline *t) {
         t->sum += other;
         t->groups++;
     }
-    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "agreement_id", (json_int_t)t->a->id,
-                          "name", t->a->name, "at", tr_json_time_value(t->at), "counts", counts, "provisions", prov,
-                          "steps", steps, "other_steps", "steps", other_ids, "score",
-                          other >= 0 ? json_integer(other) : json_null(), "score",
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "agreement_id",
+                          (json_int_t)t->a->id, "name", t->a->name, "at", tr_json_time_value(t->at), "counts",
+                          counts, "provisions", prov, "steps", steps, "other_steps", "steps", other_ids,
+                          "score", other >= 0 ? json_integer(other) : json_null(), "score",
                           t->groups ? json_integer(t->sum / t->groups) : json_null());
     json_object_set_new(o, "percent",
-                        t->groups ? json_integer((json_int_t)lround(100.0 * t->sum / (3.0 * t->groups))) : json_null());
+                        t->groups ? json_integer((json_int_t)lround(100.0 * t->sum / (3.0 * t->groups)))
+                                  : json_null());
     return o;
 }
 
-int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int64_t at, json_t **out, tr_err *err) {
+int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int64_t at, json_t **out,
+                    tr_err *err) {
     tr_agreement a;
     if (store_agreement_get(c->store, agreement_id, &a, NULL) != TR_OK)
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)agreement_id);
@@ -143,7 +148,8 @@ int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int
         t.nev = ne;
         t.stored = calloc(ns + 1, sizeof *t.stored);
         if (!t.stored) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-        for (size_t i = 0; t.stored && i < ns; i++) t.stored[i] = tr_step_stored_status(ev, ne, steps[i].id, at);
+        for (size_t i = 0; t.stored && i < ns; i++)
+            t.stored[i] = tr_step_stored_status(ev, ne, steps[i].id, at);
     }
     if (rc == TR_OK) *out = timeline_json(&t);
     free(t.stored);

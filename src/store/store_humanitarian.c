@@ -29,8 +29,8 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t t) {
 }
 
 /* Steps st through its rows, calling read(st, slot) for each into a growing array. */
-static int read_rows(store *s, sqlite3_stmt *st, size_t sz, int (*read)(sqlite3_stmt *st, void *slot), void **out,
-                     size_t *n, const char *what, tr_err *err) {
+static int read_rows(store *s, sqlite3_stmt *st, size_t sz, int (*read)(sqlite3_stmt *st, void *slot),
+                     void **out, size_t *n, const char *what, tr_err *err) {
     (void)s;
     size_t cap = 0;
     int step, rc = TR_OK;
@@ -38,8 +38,10 @@ static int read_rows(store *s, sqlite3_stmt *st, size_t sz, int (*read)(sqlite3_
     *n = 0;
     while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         void *slot = grow(out, n, &cap, sz);
-        if (!slot) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-        else if (read(st, slot)) rc = tr_fail(err, TR_EIO, "", "a stored %s is unreadable", what);
+        if (!slot)
+            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+        else if (read(st, slot))
+            rc = tr_fail(err, TR_EIO, "", "a stored %s is unreadable", what);
     }
     if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), what);
     sqlite3_reset(st);
@@ -48,9 +50,9 @@ static int read_rows(store *s, sqlite3_stmt *st, size_t sz, int (*read)(sqlite3_
 
 /* ---- corridor events ---- */
 
-static const char SQL_CE_INSERT[] =
-    "INSERT INTO corridor_event(area_id, kind, party, time_from, time_to, count, source_kind, source_ref, reason,"
-    " created_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_CE_INSERT[] = "INSERT INTO corridor_event(area_id, kind, party, time_from, time_to, "
+                                    "count, source_kind, source_ref, reason,"
+                                    " created_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
 
 int store_corridor_event_insert(store *s, tr_corridor_event *e, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CE_INSERT, err);
@@ -104,15 +106,16 @@ int store_corridor_events(store *s, int64_t area_id, tr_corridor_event **out, si
 
 /* ---- steps and their status changes ---- */
 
-static const char SQL_STEP_INSERT[] =
-    "INSERT INTO step(agreement_id, provision, title, responsible, deadline, depends_on, created_by, created_at)"
-    " VALUES (?,?,?,?,?,?,?,?)";
+static const char SQL_STEP_INSERT[] = "INSERT INTO step(agreement_id, provision, title, responsible, "
+                                      "deadline, depends_on, created_by, created_at)"
+                                      " VALUES (?,?,?,?,?,?,?,?)";
 
 int store_step_insert(store *s, tr_step *x, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_STEP_INSERT, err);
     if (!st) return TR_EIO;
     json_t *deps = json_array();
-    for (size_t i = 0; i < x->ndeps; i++) json_array_append_new(deps, json_integer(x->deps[i]));
+    for (size_t i = 0; i < x->ndeps; i++)
+        json_array_append_new(deps, json_integer(x->deps[i]));
     char *text = json_dumps(deps, JSON_COMPACT);
     json_decref(deps);
     sqlite3_bind_int64(st, 1, x->agreement_id);
@@ -226,8 +229,8 @@ int store_step_events(store *s, int64_t agreement_id, tr_step_event **out, size_
 
 /* ---- messages ---- */
 
-static const char SQL_MSG_INSERT[] =
-    "INSERT INTO message(sender, recipient, via, kind, subject, text, reply_to, created_at) VALUES (?,?,?,?,?,?,?,?)";
+static const char SQL_MSG_INSERT[] = "INSERT INTO message(sender, recipient, via, kind, subject, text, "
+                                     "reply_to, created_at) VALUES (?,?,?,?,?,?,?,?)";
 
 int store_message_insert(store *s, tr_message *m, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MSG_INSERT, err);
@@ -245,7 +248,8 @@ int store_message_insert(store *s, tr_message *m, tr_err *err) {
     return rc;
 }
 
-static const char SQL_FWD_INSERT[] = "INSERT INTO message_forward(message_id, party, note, at) VALUES (?,?,?,?)";
+static const char SQL_FWD_INSERT[] =
+    "INSERT INTO message_forward(message_id, party, note, at) VALUES (?,?,?,?)";
 
 int store_message_forward_insert(store *s, const tr_message *m, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_FWD_INSERT, err);
@@ -255,11 +259,12 @@ int store_message_forward_insert(store *s, const tr_message *m, tr_err *err) {
     store__bind_text(st, 3, m->forward_note);
     sqlite3_bind_int64(st, 4, m->forwarded_at);
     int rc = store__step_done(s, st, "storing a forwarding", err);
-    return rc == TR_ECONFLICT ? tr_fail(err, rc, "id", "message %lld is already forwarded", (long long)m->id) : rc;
+    return rc == TR_ECONFLICT ? tr_fail(err, rc, "id", "message %lld is already forwarded", (long long)m->id)
+                              : rc;
 }
 
-#define MSG_COLS                                                                                                     \
-    "m.id, m.sender, m.recipient, m.via, m.kind, m.subject, m.text, m.reply_to, m.created_at, f.at, f.note"         \
+#define MSG_COLS                                                                                             \
+    "m.id, m.sender, m.recipient, m.via, m.kind, m.subject, m.text, m.reply_to, m.created_at, f.at, f.note"  \
     " FROM message m LEFT JOIN message_forward f ON f.message_id = m.id"
 
 static int read_msg(sqlite3_stmt *st, void *slot) {
@@ -305,7 +310,8 @@ int store_message_list(store *s, const char *party, int64_t after, int limit, tr
     sqlite3_bind_int(st, 3, limit + 1);
     int rc = read_rows(s, st, sizeof **out, read_msg, (void **)out, n, "message", err);
     if (rc) {
-        for (size_t i = 0; i < *n; i++) tr_message_clear(&(*out)[i]);
+        for (size_t i = 0; i < *n; i++)
+            tr_message_clear(&(*out)[i]);
         free(*out);
         *out = NULL;
         *n = 0;

@@ -44,12 +44,13 @@ static void test_steps_order_follows_dependencies(void **state) {
     size_t n, *order;
     tr_err err;
     /* c depends on b (a key), b on a (a key) and on stored step 7; listed out of order. */
-    assert_int_equal(steps("{\"steps\":[{\"key\":\"c\",\"title\":\"C\",\"responsible\":\"SAA\",\"depends_on\":[\"b\"]},"
-                           "{\"key\":\"b\",\"title\":\"B\",\"responsible\":\"SAA\",\"depends_on\":[\"a\",7]},"
-                           "{\"key\":\"a\",\"title\":\"A\",\"responsible\":\"Russia\",\"provision\":2,"
-                           "\"deadline\":\"2016-12-15T00:00:00Z\"}]}",
-                           &v, &n, &order, &err),
-                     TR_OK);
+    assert_int_equal(
+        steps("{\"steps\":[{\"key\":\"c\",\"title\":\"C\",\"responsible\":\"SAA\",\"depends_on\":[\"b\"]},"
+              "{\"key\":\"b\",\"title\":\"B\",\"responsible\":\"SAA\",\"depends_on\":[\"a\",7]},"
+              "{\"key\":\"a\",\"title\":\"A\",\"responsible\":\"Russia\",\"provision\":2,"
+              "\"deadline\":\"2016-12-15T00:00:00Z\"}]}",
+              &v, &n, &order, &err),
+        TR_OK);
     assert_int_equal(n, 3);
     assert_int_equal(order[0], 2); /* a */
     assert_int_equal(order[1], 1); /* b */
@@ -72,15 +73,20 @@ static void test_steps_errors_name_the_field(void **state) {
         {"{\"steps\":[{\"key\":\"a\",\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[\"b\"]},"
          "{\"key\":\"b\",\"title\":\"B\",\"responsible\":\"S\",\"depends_on\":[\"a\"]}]}",
          "steps[0].depends_on"},
-        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\"},{\"key\":\"b\",\"title\":\"B\",\"responsible\":\"S\","
-         "\"depends_on\":[\"c\"]},{\"key\":\"c\",\"title\":\"C\",\"responsible\":\"S\",\"depends_on\":[\"d\"]},"
+        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\"},{\"key\":\"b\",\"title\":\"B\",\"responsible\":"
+         "\"S\","
+         "\"depends_on\":[\"c\"]},{\"key\":\"c\",\"title\":\"C\",\"responsible\":\"S\",\"depends_on\":[\"d\"]"
+         "},"
          "{\"key\":\"d\",\"title\":\"D\",\"responsible\":\"S\",\"depends_on\":[\"b\"]}]}",
          "steps[1].depends_on"},
         {"{\"steps\":[{\"key\":\"a\",\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[\"a\"]}]}",
          "steps[0].depends_on[0]"},
-        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[\"x\"]}]}", "steps[0].depends_on[0]"},
-        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[3,3]}]}", "steps[0].depends_on[1]"},
-        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[0]}]}", "steps[0].depends_on[0]"},
+        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[\"x\"]}]}",
+         "steps[0].depends_on[0]"},
+        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[3,3]}]}",
+         "steps[0].depends_on[1]"},
+        {"{\"steps\":[{\"title\":\"A\",\"responsible\":\"S\",\"depends_on\":[0]}]}",
+         "steps[0].depends_on[0]"},
         {"{\"steps\":[{\"key\":\"a\",\"title\":\"A\",\"responsible\":\"S\"},{\"key\":\"a\",\"title\":\"B\","
          "\"responsible\":\"S\"}]}",
          "steps[1].key"},
@@ -96,7 +102,8 @@ static void test_steps_errors_name_the_field(void **state) {
         size_t n = 0, *order = NULL;
         tr_err err;
         assert_int_equal(steps(cases[i].body, &v, &n, &order, &err), TR_EINVAL);
-        if (strcmp(err.field, cases[i].field) != 0) fail_msg("case %zu: field %s, want %s", i, err.field, cases[i].field);
+        if (strcmp(err.field, cases[i].field) != 0)
+            fail_msg("case %zu: field %s, want %s", i, err.field, cases[i].field);
         assert_null(v);
         assert_null(order);
     }
@@ -163,7 +170,8 @@ static void test_step_event_parse(void **state) {
         {"{\"status\":\"done\",\"evidence\":[{\"url\":\"file:///etc\",\"sha256\":\"" /* bad scheme */
          "0000000000000000000000000000000000000000000000000000000000000000\"}]}",
          "evidence[0].url"},
-        {"{\"status\":\"done\",\"evidence\":[{\"url\":\"https://a\",\"sha256\":\"00\"}]}", "evidence[0].sha256"},
+        {"{\"status\":\"done\",\"evidence\":[{\"url\":\"https://a\",\"sha256\":\"00\"}]}",
+         "evidence[0].sha256"},
         {"{\"status\":\"done\",\"x\":1}", "x"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -171,7 +179,8 @@ static void test_step_event_parse(void **state) {
         tr_step_event e;
         tr_err err = {0};
         assert_int_equal(tr_step_event_parse(j, now, &e, &err), TR_EINVAL);
-        if (strcmp(err.field, bad[i].field) != 0) fail_msg("case %zu: field %s, want %s", i, err.field, bad[i].field);
+        if (strcmp(err.field, bad[i].field) != 0)
+            fail_msg("case %zu: field %s, want %s", i, err.field, bad[i].field);
         json_decref(j);
     }
     json_t *j = parse("{\"status\":\"done\",\"evidence\":[{\"url\":\"https://a/b\",\"sha256\":"
@@ -187,7 +196,8 @@ static void test_step_event_parse(void **state) {
 
 /* ---- corridors ---- */
 
-static tr_corridor_event ev_of(tr_corridor_event_kind k, int64_t id, int64_t from, int64_t to, int64_t count) {
+static tr_corridor_event ev_of(tr_corridor_event_kind k, int64_t id, int64_t from, int64_t to,
+                               int64_t count) {
     return (tr_corridor_event){.id = id, .kind = k, .party = "P", .from = from, .to = to, .count = count};
 }
 
@@ -210,7 +220,7 @@ static void test_corridor_rules(void **state) {
     assert_int_equal(tr_corridor_check(ev, 3, &e, vf, vt, &err), TR_OK); /* adjacent: half-open intervals */
     e = ev_of(CORRIDOR_RESUMPTION, 4, T("2016-12-19"), TR_TIME_OPEN, -1);
     assert_int_equal(tr_corridor_check(ev, 3, &e, vf, vt, &err), TR_ECONFLICT); /* not suspended */
-    assert_int_equal(tr_corridor_check(ev, 2, &e, vf, vt, &err), TR_OK);       /* while suspended */
+    assert_int_equal(tr_corridor_check(ev, 2, &e, vf, vt, &err), TR_OK);        /* while suspended */
     e = ev_of(CORRIDOR_SUSPENSION, 4, T("2016-12-19"), TR_TIME_OPEN, -1);
     assert_int_equal(tr_corridor_check(ev, 2, &e, vf, vt, &err), TR_ECONFLICT); /* already suspended */
     assert_int_equal(tr_corridor_check(ev, 3, &e, vf, vt, &err), TR_OK);
@@ -260,11 +270,14 @@ static void test_corridor_event_parse(void **state) {
         tr_corridor_event_kind k;
         const char *body, *field;
     } bad[] = {
-        {CORRIDOR_CROSSING, "{\"date\":\"2016-12-16\",\"count\":-1,\"source\":{\"kind\":\"party\"}}", "count"},
-        {CORRIDOR_CROSSING, "{\"date\":\"2016-12-16\",\"count\":1.5,\"source\":{\"kind\":\"party\"}}", "count"},
+        {CORRIDOR_CROSSING, "{\"date\":\"2016-12-16\",\"count\":-1,\"source\":{\"kind\":\"party\"}}",
+         "count"},
+        {CORRIDOR_CROSSING, "{\"date\":\"2016-12-16\",\"count\":1.5,\"source\":{\"kind\":\"party\"}}",
+         "count"},
         {CORRIDOR_CROSSING, "{\"date\":\"2016-12-32\",\"count\":1,\"source\":{\"kind\":\"party\"}}", "date"},
         {CORRIDOR_CROSSING, "{\"date\":\"2016-12-21\",\"count\":1,\"source\":{\"kind\":\"party\"}}", "date"},
-        {CORRIDOR_CROSSING, "{\"date\":\"2016-12-16\",\"count\":1,\"source\":{\"kind\":\"x\"}}", "source.kind"},
+        {CORRIDOR_CROSSING, "{\"date\":\"2016-12-16\",\"count\":1,\"source\":{\"kind\":\"x\"}}",
+         "source.kind"},
         {CORRIDOR_OPENING, "{\"from\":\"2016-12-16\",\"to\":\"2016-12-16\"}", "to"},
         {CORRIDOR_SUSPENSION, "{\"reason\":\"\"}", "reason"},
         {CORRIDOR_RESUMPTION, "{\"at\":\"2016-12-21\"}", "at"},
@@ -275,7 +288,8 @@ static void test_corridor_event_parse(void **state) {
         tr_corridor_event e;
         tr_err err = {0};
         assert_int_equal(tr_corridor_event_parse(j, bad[i].k, now, &e, &err), TR_EINVAL);
-        if (strcmp(err.field, bad[i].field) != 0) fail_msg("case %zu: field %s, want %s", i, err.field, bad[i].field);
+        if (strcmp(err.field, bad[i].field) != 0)
+            fail_msg("case %zu: field %s, want %s", i, err.field, bad[i].field);
         json_decref(j);
     }
 }
