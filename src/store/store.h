@@ -263,4 +263,17 @@ int store_message_list(store *s, const char *party, int64_t after, int limit, tr
 /* Appends the notices about message id as {notice_id, party, kind, created_at, acked_at}. */
 int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err);
 
+/* ---- deconfliction lists: pages of sites and movements (store_deconflict.c, end) ---- */
+typedef struct store_dc_scan {
+    int64_t after;      /* rows with id > after */
+    const char *kind;   /* NULL: any kind */
+    bool has_at;        /* only rows valid at `at`: valid_from <= at < valid_to (sites), */
+    int64_t at;         /* time_start <= at < time_end (movements) */
+} store_dc_scan;
+/* Calls fn for each matching row in id order (the value is cleared after fn returns); an
+ * unreadable row is skipped. Stops at the first non-zero code fn returns and returns it. */
+int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err);
+int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
+                        tr_err *err);
+
 #endif

@@ -998,6 +998,20 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/movements/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
         self.call("GET", "/v1/movements/{id}", 400, params={"id": "-3"}, party="Kazakhstan", field="id")
         self.call("GET", "/v1/movements/{id}", 401, params={"id": mid})
+        # Lists: what GET /v1/sites/{id} and /v1/movements/{id} would answer, as GeoJSON pages.
+        page = self.call("GET", "/v1/sites", 200, query={"bbox": "10.9,10.9,11.1,11.1"}, party="Opposition").json
+        self.assertIn(sid, [f["properties"]["id"] for f in page["features"]])
+        self.assertNotIn(hid, [f["properties"]["id"] for f in page["features"]])
+        page = self.call("GET", "/v1/sites", 200, query={"kind": "forces_position", "limit": 1,
+                                                         "at": "2016-09-17T14:00:00Z"}, party="Russia").json
+        self.assertEqual([f["properties"]["id"] for f in page["features"]], [hid])
+        self.call("GET", "/v1/sites", 400, query={"kind": "palace"}, party="SAA", field="kind")
+        self.call("GET", "/v1/sites", 401)
+        page = self.call("GET", "/v1/movements", 200, query={"kind": "convoy", "bbox": "10,10,12,12"},
+                         party="Kazakhstan").json
+        self.assertIn(mid, [f["properties"]["id"] for f in page["features"]])
+        self.call("GET", "/v1/movements", 400, query={"bbox": "12,10,10,12"}, party="SAA", field="bbox")
+        self.call("GET", "/v1/movements", 401)
         bad = dict(MOVEMENT, properties=dict(MOVEMENT["properties"], status="lost"))
         self.call("POST", "/v1/movements", 400, body=bad, party="UNOCHA", field="properties.status", bad_body=True)
         self.call("POST", "/v1/movements", 401, body=MOVEMENT)
