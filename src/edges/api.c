@@ -209,7 +209,7 @@ int api_parse_bbox(const char *s, geo_box *b, tr_err *err) {
         if (end == p || !isfinite(v[n])) break;
         n++;
         p = end;
-        if (*p != ',') break;
+        if (n == 4 || *p != ',') break; /* a trailing comma is left for the check below */
         p++;
     }
     if (n != 4 || *p)
