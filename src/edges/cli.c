@@ -125,6 +125,16 @@ static int parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsig
     return 0;
 }
 
+/* A separation in metres: parse_uint's range, or 0 (footprints / bands must meet). */
+static int parse_separation(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
+                            unsigned long long *out) {
+    if (v && strcmp(v, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return parse_uint(cmd, name, v, max, out);
+}
+
 static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
     tr_err err = {0};
     geo_limits dflt = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
@@ -167,8 +177,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long site_buf, op_h, op_v, notice_s;
     if (parse_uint(cmd, "--notice-deadline-s", opt(cmd, a, "--notice-deadline-s"), 365ull * 86400, &notice_s) ||
         parse_uint(cmd, "--site-buffer-m", opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
-        parse_uint(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
-        parse_uint(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
+        parse_separation(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
+        parse_separation(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
     char web_root[4096];
     if (serve_web_root(opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
@@ -569,8 +579,8 @@ static const cli_cmd commands[] = {
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
       {"--site-buffer-m", "M", "operation-site horizontal buffer, metres", "500"},
-      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres", "1000"},
-      {"--op-vertical-m", "M", "operation-operation vertical separation, metres", "300"},
+      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres (0: footprints meet)", "1000"},
+      {"--op-vertical-m", "M", "operation-operation vertical separation, metres (0: bands meet)", "300"},
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},

@@ -380,7 +380,8 @@ typedef struct window_ctx {
 static int visit_window(uint64_t i, void *p) {
     window_ctx *q = p;
     const area_slot *sl = &q->e->slots[i];
-    if (!(sl->valid_from < q->t1 && q->t0 < sl->effective_to)) return 0;
+    /* overlapping, and not empty (a version replaced at its own valid_from was never in force) */
+    if (!(sl->valid_from < q->t1 && q->t0 < sl->effective_to && sl->valid_from < sl->effective_to)) return 0;
     const tr_area *a = q->e->versions[i];
     if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
     attr_window *w = q->out;

@@ -235,6 +235,22 @@ static void test_versions_changing_mid_window(void **state) {
     attr_engine_free(e);
 }
 
+/* A version replaced at its own valid_from was never in force: no conflict, no empty window. */
+static void test_version_never_in_force(void **state) {
+    (void)state;
+    attr_engine *e = attr_engine_new();
+    add_area(e, 1, 1, 37.0, 36.0, 37.1, 36.1,
+             "\"kind\":\"ceasefire_zone\",\"name\":\"Zone\",\"valid_from\":\"2016-09-17T14:30:00Z\"");
+    add_area(e, 1, 2, 38.0, 36.0, 38.1, 36.1,
+             "\"kind\":\"ceasefire_zone\",\"name\":\"Zone\",\"valid_from\":\"2016-09-17T14:30:00Z\"");
+    tr_volume v;
+    square(&v, 37.02, 36.02, 37.03, 36.03);
+    assert_string_equal(describe(e, "SAA", &v), "");
+    square(&v, 38.02, 36.02, 38.03, 36.03);
+    assert_string_equal(describe(e, "SAA", &v), "1:v2:14:30-15:00:");
+    attr_engine_free(e);
+}
+
 /* ---- agreements, visibility ---- */
 
 static void test_agreements(void **state) {
@@ -282,7 +298,7 @@ int main(void) {
         cmocka_unit_test(test_grazing_polygon),   cmocka_unit_test(test_grazing_circle),
         cmocka_unit_test(test_anti_meridian),     cmocka_unit_test(test_zone_starting_mid_window),
         cmocka_unit_test(test_versions_changing_mid_window), cmocka_unit_test(test_agreements),
-        cmocka_unit_test(test_visibility),
+        cmocka_unit_test(test_visibility),        cmocka_unit_test(test_version_never_in_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
