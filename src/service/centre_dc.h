@@ -39,7 +39,7 @@ int centre_movement_list(centre *c, const centre_dc_filter *f, json_t *features,
  * there (no zones, or a zone meeting the footprint at the same time). Reads the
  * attribution engine only (under its read lock). TR_OK or TR_ENOMEM.
  */
-int centre_dc_area_conflicts(attr_engine *ae, const tr_party *viewer, const tr_volume *v, size_t vi, json_t *out,
-                             tr_err *err);
+int centre_dc_area_conflicts(attr_engine *ae, const tr_party *viewer, const tr_volume *v, size_t vi,
+                             json_t *out, tr_err *err);
 
 #endif

@@ -80,7 +80,8 @@ static int span_meets(const dc_volume *q, const geo_box *boxes, size_t nb, const
     int rc = dc_pair_conflict(q, &s, &none, meets, NULL);
     if (rc == TR_EINVAL) { /* an area edge over 180 degrees of longitude: the box test, on the safe side */
         *meets = false;
-        for (size_t b = 0; b < nb; b++) *meets = *meets || geo_shape_intersects_box(shape, boxes[b]);
+        for (size_t b = 0; b < nb; b++)
+            *meets = *meets || geo_shape_intersects_box(shape, boxes[b]);
         rc = TR_OK;
     }
     free(starts);
@@ -107,7 +108,8 @@ static bool applies(const tr_agreement *ag, const attr_window *w, const bool *me
     if (ag->nzones == 0) return true;
     for (size_t z = 0; z < ag->nzones; z++)
         for (size_t i = 0; i < w->nspans; i++)
-            if (meets[i] && w->spans[i].area->id == ag->zones[z] && w->spans[i].from < a1 && a0 < w->spans[i].to)
+            if (meets[i] && w->spans[i].area->id == ag->zones[z] && w->spans[i].from < a1 &&
+                a0 < w->spans[i].to)
                 return true;
     return false;
 }
@@ -117,23 +119,25 @@ static int add_conflict(const attr_window *w, const bool *meets, size_t i, size_
                         size_t vi, json_t *out, tr_err *err) {
     const tr_area *a = w->spans[j - 1].area; /* the latest version names it */
     json_t *versions = json_array(), *names = json_array();
-    for (size_t k = i; versions && k < j; k++) json_array_append_new(versions, json_integer(w->spans[k].area->version));
+    for (size_t k = i; versions && k < j; k++)
+        json_array_append_new(versions, json_integer(w->spans[k].area->version));
     for (size_t g = 0; names && g < w->nagreements; g++)
         if (applies(w->agreements[g], w, meets, w0, w1))
             json_array_append_new(names, json_string(w->agreements[g]->name));
-    json_t *x = versions && names ? json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:b, s:o, s:o, s:o}", "type", "area",
-                                              "id", (json_int_t)a->id, "kind", tr_area_kind_name(a->kind), "name",
-                                              a->name, "versions", versions, "volume", (json_int_t)vi, "restricted", 0,
-                                              "agreements", names, "time_start", tr_json_time_value(w0), "time_end",
-                                              tr_json_time_value(w1))
-                                  : NULL;
+    json_t *x =
+        versions && names
+            ? json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:b, s:o, s:o, s:o}", "type", "area", "id",
+                        (json_int_t)a->id, "kind", tr_area_kind_name(a->kind), "name", a->name, "versions",
+                        versions, "volume", (json_int_t)vi, "restricted", 0, "agreements", names,
+                        "time_start", tr_json_time_value(w0), "time_end", tr_json_time_value(w1))
+            : NULL;
     if (x && a->party) json_object_set_new(x, "owner", json_string(a->party)); /* an owning party, if any */
     if (!x || json_array_append_new(out, x)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     return TR_OK;
 }
 
-int centre_dc_area_conflicts(attr_engine *ae, const tr_party *viewer, const tr_volume *v, size_t vi, json_t *out,
-                             tr_err *err) {
+int centre_dc_area_conflicts(attr_engine *ae, const tr_party *viewer, const tr_volume *v, size_t vi,
+                             json_t *out, tr_err *err) {
     geo_box boxes[2];
     size_t nb = footprint_boxes(v, boxes);
     attr_window w = {0};

@@ -36,7 +36,8 @@ static int page_add(page *pg, int64_t id, json_t *feature) {
         pg->more = true;
         return PAGE_FULL;
     }
-    if (!feature || json_array_append_new(pg->features, feature)) return tr_fail(pg->err, TR_ENOMEM, "", "out of memory");
+    if (!feature || json_array_append_new(pg->features, feature))
+        return tr_fail(pg->err, TR_ENOMEM, "", "out of memory");
     pg->n++;
     pg->last = id;
     return TR_OK;
@@ -50,7 +51,8 @@ static int site_row(tr_site *s, void *ctx) {
 
 static int movement_row(tr_movement *m, void *ctx) {
     page *pg = ctx;
-    if (!tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer)) return TR_OK; /* as GET /v1/movements/{id} */
+    if (!tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer))
+        return TR_OK; /* as GET /v1/movements/{id} */
     return page_add(pg, m->id, tr_movement_to_feature(m));
 }
 
@@ -73,17 +75,21 @@ static size_t bbox_ring(const geo_box *b, double xy[2 * RING_MAX]) {
 }
 
 /* The ids (> after, ascending, each once) of kind's objects whose footprint meets the box. */
-static int bbox_ids(centre *c, const centre_dc_filter *f, uint32_t kind, int64_t **ids, size_t *n, tr_err *err) {
+static int bbox_ids(centre *c, const centre_dc_filter *f, uint32_t kind, int64_t **ids, size_t *n,
+                    tr_err *err) {
     double xy[2 * RING_MAX];
-    dc_volume q = {.t_start = f->has_at ? f->at : TR_TIME_MIN, .t_end = f->has_at ? f->at + 1 : TR_TIME_OPEN,
-                   .alt_lo = -INFINITY, .alt_hi = INFINITY};
+    dc_volume q = {.t_start = f->has_at ? f->at : TR_TIME_MIN,
+                   .t_end = f->has_at ? f->at + 1 : TR_TIME_OPEN,
+                   .alt_lo = -INFINITY,
+                   .alt_hi = INFINITY};
     q.foot = (dc_footprint){.shape = DC_POLYGON, .xy = xy, .npos = bbox_ring(&f->bbox, xy)};
     dc_query dq = {.vol = &q, .kinds = 1u << kind};
     dc_result r = {0};
     int rc = dc_engine_query(c->dc, &dq, &r, err);
     *ids = NULL;
     *n = 0;
-    if (rc == TR_OK && r.n && !(*ids = malloc(r.n * sizeof **ids))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && r.n && !(*ids = malloc(r.n * sizeof **ids)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     for (size_t i = 0; rc == TR_OK && i < r.n; i++) {
         int64_t id = CENTRE_DC_OBJ(r.hits[i].id); /* hits are sorted by engine id, so by object id */
         if (id > f->after && (*n == 0 || (*ids)[*n - 1] != id)) (*ids)[(*n)++] = id;
@@ -136,7 +142,8 @@ int centre_movement_list(centre *c, const centre_dc_filter *f, json_t *features,
     for (size_t i = 0; rc == TR_OK && i < n; i++) {
         tr_movement m;
         rc = store_movement_get(c->store, ids[i], &m, err);
-        if (rc == TR_OK && kind_ok(f, m.kind) && time_ok(f, m.time_start, m.time_end)) rc = movement_row(&m, &pg);
+        if (rc == TR_OK && kind_ok(f, m.kind) && time_ok(f, m.time_start, m.time_end))
+            rc = movement_row(&m, &pg);
         tr_movement_clear(&m);
     }
     free(ids);

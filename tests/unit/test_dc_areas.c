@@ -38,10 +38,11 @@ static tr_party party(const char *name) {
 }
 
 static char *rect(char *buf, size_t n, double x0, double y0, double x1, double y1) {
-    snprintf(buf, n,
-             "{\"type\":\"Polygon\",\"coordinates\":[[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],"
-             "[%.17g,%.17g]]]}",
-             x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    snprintf(
+        buf, n,
+        "{\"type\":\"Polygon\",\"coordinates\":[[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],"
+        "[%.17g,%.17g]]]}",
+        x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
     return buf;
 }
 
@@ -54,7 +55,8 @@ static void add_area(attr_engine *e, int64_t id, int version, double x0, double 
     json_t *j = parse(text);
     tr_area a;
     tr_err err = {0};
-    if (tr_area_parse(j, 0, &LIM, &a, &err) != TR_OK) fail_msg("test area rejected: %s: %s", err.field, err.msg);
+    if (tr_area_parse(j, 0, &LIM, &a, &err) != TR_OK)
+        fail_msg("test area rejected: %s: %s", err.field, err.msg);
     json_decref(j);
     a.id = id;
     a.version = version;
@@ -67,7 +69,8 @@ static void add_agreement(attr_engine *e, int64_t id, const char *body) {
     json_t *j = parse(body);
     tr_agreement a;
     tr_err err = {0};
-    if (tr_agreement_parse(j, &a, &err) != TR_OK) fail_msg("test agreement rejected: %s: %s", err.field, err.msg);
+    if (tr_agreement_parse(j, &a, &err) != TR_OK)
+        fail_msg("test agreement rejected: %s: %s", err.field, err.msg);
     json_decref(j);
     a.id = id;
     a.version = 1;
@@ -86,7 +89,8 @@ static void volume(tr_volume *v, const char *outline, const char *t0, const char
              outline, t0, t1);
     json_t *j = parse(text);
     tr_err err = {0};
-    if (tr_volume_parse(j, "", 0, v, &err) != TR_OK) fail_msg("test volume rejected: %s: %s", err.field, err.msg);
+    if (tr_volume_parse(j, "", 0, v, &err) != TR_OK)
+        fail_msg("test volume rejected: %s: %s", err.field, err.msg);
     json_decref(j);
 }
 
@@ -102,7 +106,8 @@ static void square(tr_volume *v, double x0, double y0, double x1, double y1) {
 static void circle(tr_volume *v, double lon, double lat, double r, const char *t0, const char *t1) {
     char o[512];
     snprintf(o, sizeof o,
-             "\"outline_circle\":{\"center\":{\"lat\":%.17g,\"lng\":%.17g},\"radius\":{\"value\":%.17g,\"units\":\"M\"}}",
+             "\"outline_circle\":{\"center\":{\"lat\":%.17g,\"lng\":%.17g},\"radius\":{\"value\":%.17g,"
+             "\"units\":\"M\"}}",
              lat, lon, r);
     volume(v, o, t0, t1);
 }
@@ -121,13 +126,15 @@ static char *describe(attr_engine *e, const char *viewer, tr_volume *v) {
         assert_string_equal(json_string_value(json_object_get(x, "type")), "area");
         assert_int_equal(json_integer_value(json_object_get(x, "volume")), 0);
         char part[512];
-        int n = snprintf(part, sizeof part, "%s%lld:", i ? "; " : "", (long long)json_integer_value(json_object_get(x, "id")));
-        json_array_foreach(json_object_get(x, "versions"), k, y)
-            n += snprintf(part + n, sizeof part - (size_t)n, "%sv%lld", k ? "," : "", (long long)json_integer_value(y));
-        const char *t0 = json_string_value(json_object_get(x, "time_start")), *t1 = json_string_value(json_object_get(x, "time_end"));
+        int n = snprintf(part, sizeof part, "%s%lld:", i ? "; " : "",
+                         (long long)json_integer_value(json_object_get(x, "id")));
+        json_array_foreach(json_object_get(x, "versions"), k, y) n += snprintf(
+            part + n, sizeof part - (size_t)n, "%sv%lld", k ? "," : "", (long long)json_integer_value(y));
+        const char *t0 = json_string_value(json_object_get(x, "time_start")),
+                   *t1 = json_string_value(json_object_get(x, "time_end"));
         n += snprintf(part + n, sizeof part - (size_t)n, ":%.5s-%.5s:", t0 + 11, t1 + 11);
-        json_array_foreach(json_object_get(x, "agreements"), k, y)
-            n += snprintf(part + n, sizeof part - (size_t)n, "%s%s", k ? "," : "", json_string_value(y));
+        json_array_foreach(json_object_get(x, "agreements"), k, y) n +=
+            snprintf(part + n, sizeof part - (size_t)n, "%s%s", k ? "," : "", json_string_value(y));
         strncat(buf, part, sizeof buf - strlen(buf) - 1);
     }
     json_decref(out);
@@ -223,8 +230,9 @@ static void test_versions_changing_mid_window(void **state) {
     add_area(e, 12, 2, 37.0, 36.0, 37.1, 36.1,
              "\"kind\":\"ceasefire_zone\",\"name\":\"Zone\",\"valid_from\":\"2016-09-17T14:30:00Z\"");
     /* Area 13: a control area over the volume is no conflict, whatever its versions. */
-    add_area(e, 13, 1, 37.0, 36.0, 37.1, 36.1,
-             "\"kind\":\"control\",\"name\":\"Held\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01T00:00:00Z\"");
+    add_area(
+        e, 13, 1, 37.0, 36.0, 37.1, 36.1,
+        "\"kind\":\"control\",\"name\":\"Held\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01T00:00:00Z\"");
     tr_volume v;
     square(&v, 37.02, 36.02, 37.03, 36.03);
     assert_string_equal(describe(e, "SAA", &v),
@@ -264,18 +272,23 @@ static void test_agreements(void **state) {
              "\"kind\":\"region\",\"name\":\"Elsewhere\",\"valid_from\":\"2016-01-01T00:00:00Z\"");
     add_agreement(e, 1, "{\"name\":\"Everywhere\",\"start\":\"2016-09-12T16:00:00Z\"}");
     add_agreement(e, 2, "{\"name\":\"ZoneFrom1445\",\"start\":\"2016-09-17T14:45:00Z\",\"zones\":[20]}");
-    add_agreement(e, 3, "{\"name\":\"Ended\",\"start\":\"2016-02-26T00:00:00Z\",\"end\":\"2016-09-17T13:00:00Z\"}");
+    add_agreement(e, 3,
+                  "{\"name\":\"Ended\",\"start\":\"2016-02-26T00:00:00Z\",\"end\":\"2016-09-17T13:00:00Z\"}");
     add_agreement(e, 4, "{\"name\":\"ElsewhereOnly\",\"start\":\"2016-09-12T16:00:00Z\",\"zones\":[40]}");
     add_agreement(e, 5, "{\"name\":\"Governorate\",\"start\":\"2016-09-12T16:00:00Z\",\"zones\":[30]}");
     /* In force 14:00-14:15 only, when zone 20 is not yet: no overlap of all three. */
-    add_agreement(e, 6, "{\"name\":\"TooEarly\",\"start\":\"2016-09-17T14:00:00Z\",\"end\":\"2016-09-17T14:15:00Z\","
-                        "\"zones\":[20]}");
-    add_agreement(e, 7, "{\"name\":\"Private\",\"start\":\"2016-09-12T16:00:00Z\",\"visibility\":[\"Russia\"]}");
+    add_agreement(
+        e, 6,
+        "{\"name\":\"TooEarly\",\"start\":\"2016-09-17T14:00:00Z\",\"end\":\"2016-09-17T14:15:00Z\","
+        "\"zones\":[20]}");
+    add_agreement(e, 7,
+                  "{\"name\":\"Private\",\"start\":\"2016-09-12T16:00:00Z\",\"visibility\":[\"Russia\"]}");
     tr_volume v;
     square(&v, 37.02, 36.02, 37.03, 36.03);
     assert_string_equal(describe(e, "SAA", &v), "20:v1:14:30-15:00:Everywhere,ZoneFrom1445,Governorate");
     square(&v, 37.02, 36.02, 37.03, 36.03);
-    assert_string_equal(describe(e, "Russia", &v), "20:v1:14:30-15:00:Everywhere,ZoneFrom1445,Governorate,Private");
+    assert_string_equal(describe(e, "Russia", &v),
+                        "20:v1:14:30-15:00:Everywhere,ZoneFrom1445,Governorate,Private");
     attr_engine_free(e);
 }
 
@@ -295,10 +308,14 @@ static void test_visibility(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grazing_polygon),   cmocka_unit_test(test_grazing_circle),
-        cmocka_unit_test(test_anti_meridian),     cmocka_unit_test(test_zone_starting_mid_window),
-        cmocka_unit_test(test_versions_changing_mid_window), cmocka_unit_test(test_agreements),
-        cmocka_unit_test(test_visibility),        cmocka_unit_test(test_version_never_in_force),
+        cmocka_unit_test(test_grazing_polygon),
+        cmocka_unit_test(test_grazing_circle),
+        cmocka_unit_test(test_anti_meridian),
+        cmocka_unit_test(test_zone_starting_mid_window),
+        cmocka_unit_test(test_versions_changing_mid_window),
+        cmocka_unit_test(test_agreements),
+        cmocka_unit_test(test_visibility),
+        cmocka_unit_test(test_version_never_in_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
