@@ -44,4 +44,8 @@ int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err);
 void store__bind_text(sqlite3_stmt *st, int i, const char *v);
 char *store__col_dup(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
 
+/* store_dc_state.c: a movement's schedule rows (inside the movement's transaction). */
+int store__movement_schedule_write(store *s, const tr_movement *m, tr_err *err);
+int store__movement_schedule_read(store *s, tr_movement *m, tr_err *err);
+
 #endif
