@@ -8,12 +8,18 @@
 
 #include "store/store.h"
 
-#define STMT_CACHE 96
+/* Prepared statements of a connection, keyed by the SQL text's address: an
+ * open-addressing table that grows (every statement a thread prepares stays cached
+ * until the connection closes, so none is ever leaked). */
+typedef struct stmt_slot {
+    const char *sql;
+    sqlite3_stmt *st;
+} stmt_slot;
 
 typedef struct conn {
     sqlite3 *db;
-    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
-    int ncache;
+    stmt_slot *cache; /* ncap slots (a power of two), ncache used */
+    size_t ncap, ncache;
     struct conn *next;
     pthread_t owner;
 } conn;
