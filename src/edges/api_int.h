@@ -39,4 +39,8 @@ extern const size_t api_deconflict_nroutes;
 extern const http_route api_monitor_routes[];
 extern const size_t api_monitor_nroutes;
 
+/* api_mine.c: hazards, tasks, accidents, mine action reports, territory (issue 6) */
+extern const http_route api_mine_routes[];
+extern const size_t api_mine_nroutes;
+
 #endif
