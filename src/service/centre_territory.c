@@ -68,13 +68,14 @@ static int map_at(const collect *c, int k, const geo_region *within, terr_map *o
 static json_t *map_json(const terr_map *m) {
     json_t *parties = json_object();
     for (size_t i = 0; i < m->n; i++)
-        json_object_set_new(parties, m->owners[i].owner,
+        if (m->owners[i].claimed_m2 > 0) /* owners with nothing here (inside `within`) are left out */
+            json_object_set_new(parties, m->owners[i].owner,
                             json_pack("{s:f, s:f}", "controlled_km2", km2(m->owners[i].controlled_m2), "claimed_km2",
                                       km2(m->owners[i].claimed_m2)));
     return parties;
 }
 
-/* The named area's version in force at t (else its current version), as a region. */
+/* The named area as it was at t (its version in force then, else its current version), as a region. */
 static int within_region(centre *c, const tr_party *viewer, int64_t id, int64_t t, geo_region **out, json_t **desc,
                          tr_err *err) {
     tr_area a;
@@ -105,7 +106,8 @@ static int within_region(centre *c, const tr_party *viewer, int64_t id, int64_t 
 static json_t *change_json(const terr_map *from, const terr_map *to, const terr_delta *d, size_t n, double moved) {
     json_t *parties = json_object();
     for (size_t i = 0; i < n; i++)
-        json_object_set_new(parties, d[i].owner,
+        if (d[i].from_m2 > 0 || d[i].to_m2 > 0 || d[i].gained_m2 > 0 || d[i].lost_m2 > 0)
+            json_object_set_new(parties, d[i].owner,
                             json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "from_km2", km2(d[i].from_m2), "to_km2",
                                       km2(d[i].to_m2), "controlled_km2", km2(d[i].to_m2), "change_km2",
                                       km2(d[i].to_m2 - d[i].from_m2), "gained_km2", km2(d[i].gained_m2), "lost_km2",
@@ -122,7 +124,7 @@ int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q
     col.t[1] = q->to;
     geo_region *within = NULL;
     json_t *desc = NULL;
-    int rc = q->within ? within_region(c, viewer, q->within, q->has_change ? q->to : q->at, &within, &desc, err)
+    int rc = q->within ? within_region(c, viewer, q->within, q->has_change ? q->from : q->at, &within, &desc, err)
                        : TR_OK;
     if (rc == TR_OK) rc = store_area_each(c->store, keep, &col, err);
     terr_map m[2] = {{0}, {0}};
