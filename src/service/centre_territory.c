@@ -82,11 +82,10 @@ static int within_region(centre *c, const tr_party *viewer, int64_t id, int64_t 
     int rc = store_area_get(c->store, id, 0, &a, err);
     if (rc == TR_OK && !tr_vis_allows(&a.vis, a.party, a.created_by, viewer)) {
         tr_area_clear(&a);
-        return tr_fail(err, TR_ENOTFOUND, "within", "there is no area %lld", (long long)id);
+        return tr_fail(err, TR_EINVAL, "within", "there is no area %lld", (long long)id);
     }
-    if (rc) {
-        if (rc == TR_ENOTFOUND) tr_fail(err, TR_ENOTFOUND, "within", "there is no area %lld", (long long)id);
-        return rc;
+    if (rc) { /* a missing or hidden area is bad input here, as any unknown reference */
+        return rc == TR_ENOTFOUND ? tr_fail(err, TR_EINVAL, "within", "there is no area %lld", (long long)id) : rc;
     }
     for (int v = a.version - 1; v >= 1 && !in_force(&a, t); v--) {
         tr_area older;
