@@ -331,3 +331,39 @@ int centre_accident_create(centre *c, const tr_party *by, const json_t *body, js
     tr_accident_clear(&a);
     return rc;
 }
+
+/* ---- the daily bulletin's mine action section ---- */
+
+static int64_t sum_of(const json_t *rows, const char *key) {
+    int64_t n = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) n += json_integer_value(json_object_get(r, key));
+    return n;
+}
+
+int centre__mine_bulletin(centre *c, mon_bulletin *b, tr_err *err) {
+    json_t *s = json_object();
+    int rc = store_mine_summary(c->store, b->start, b->end, s, err);
+    const json_t *hz = json_object_get(s, "by_hazard"), *acc = json_object_get(s, "accidents");
+    const json_t *dem = json_object_get(acc, "demining"), *civ = json_object_get(acc, "civilian");
+    int64_t nacc = json_integer_value(json_object_get(dem, "accidents")) +
+                   json_integer_value(json_object_get(civ, "accidents"));
+    if (rc == TR_OK && (json_array_size(hz) > 0 || nacc > 0)) { /* only on days with mine action */
+        static const char *const keys[] = {"land released (m2)", "cleared (m2)", "reduced (m2)", "cancelled (m2)",
+                                           "hazards worked", "items found", "items destroyed", "demining accidents",
+                                           "civilian accidents", "killed", "injured"};
+        int64_t v[] = {sum_of(hz, "released_m2"), sum_of(hz, "cleared_m2"), sum_of(hz, "reduced_m2"),
+                       sum_of(hz, "cancelled_m2"), (int64_t)json_array_size(hz),
+                       sum_of(json_object_get(s, "items"), "found"), sum_of(json_object_get(s, "items"), "destroyed"),
+                       json_integer_value(json_object_get(dem, "accidents")),
+                       json_integer_value(json_object_get(civ, "accidents")),
+                       json_integer_value(json_object_get(dem, "killed")) + json_integer_value(json_object_get(civ, "killed")),
+                       json_integer_value(json_object_get(dem, "injured")) +
+                           json_integer_value(json_object_get(civ, "injured"))};
+        if (mon_bulletin_add_section(b, "mine_action", "Mine action", keys, v, sizeof v / sizeof *v))
+            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    json_decref(s);
+    return rc;
+}

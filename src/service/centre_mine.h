@@ -56,4 +56,8 @@ int centre__hazard_conflicts(centre *c, const tr_party *by, const tr_hazard *h, 
  * buffer; appended to out as conflicts of type "hazard". */
 int centre__volume_hazard_conflicts(centre *c, const dc_volume *q, size_t vi, json_t *out, tr_err *err);
 
+/* Adds the mine action section (land released, items, accidents in b's window) to a
+ * bulletin, on days with mine action only (docs/mine-action.md, "Bulletin"). */
+int centre__mine_bulletin(centre *c, mon_bulletin *b, tr_err *err);
+
 #endif

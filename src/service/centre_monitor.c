@@ -9,6 +9,7 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_mine.h"
 #include "service/centre_objects.h"
 
 static int class_parse(const char *s, mon_class *out) {
@@ -463,6 +464,10 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, s
     if (b.start > tr_time_now()) {
         mon_bulletin_clear(&b);
         return tr_fail(err, TR_ENOTFOUND, "date", "there is no bulletin for %s yet: its day has not begun", date);
+    }
+    if ((rc = centre__mine_bulletin(c, &b, err))) { /* centre_mine.c: issue 6's section */
+        mon_bulletin_clear(&b);
+        return rc;
     }
     rc = mon_bulletin_render(&b, f, text, len);
     mon_bulletin_clear(&b);

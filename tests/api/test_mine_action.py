@@ -115,6 +115,20 @@ class MineActionTest(ServerTest):
         self.assertGreaterEqual(s["remaining"]["by_contamination"]["IED"], area - released)
         one_day = self.srv.get("/v1/mine-action/summary?from=2016-03-30&to=2016-03-31", party="SAA").json
         self.assertEqual(one_day["released"]["total_m2"], 280000)
+        # The daily bulletin has a mine action section on days with mine action (all formats).
+        b = self.srv.get("/v1/bulletins/2016-03-30?format=json", party="Kazakhstan")
+        self.assertEqual(b.status, 200, b)
+        ma = b.json["mine_action"]
+        self.assertEqual((ma["land released (m2)"], ma["cleared (m2)"], ma["reduced (m2)"]), (280000, 80000, 200000))
+        self.assertEqual((ma["items destroyed"], ma["demining accidents"], ma["killed"], ma["injured"]), (10, 1, 1, 2))
+        md = self.srv.get("/v1/bulletins/2016-03-30?format=md", party="Kazakhstan").body
+        self.assertIn("## Mine action", md)
+        self.assertIn("| land released (m2) | 280000 |", md)
+        self.assertIn("mine_action,land released (m2),280000",
+                      self.srv.get("/v1/bulletins/2016-03-30?format=csv", party="Kazakhstan").body)
+        self.assertIn("<h2>Mine action</h2>", self.srv.get("/v1/bulletins/2016-03-30?format=html", party="SAA").body)
+        quiet = self.srv.get("/v1/bulletins/2016-03-20?format=json", party="Kazakhstan").json
+        self.assertNotIn("mine_action", quiet)
         # Handing the land over: the hazard leaves the open list.
         r = self.srv.post("/v1/hazards/%d/status" % p["id"], {"status": "handed_over", "reason": "released"},
                           party="IAMC")
