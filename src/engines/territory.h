@@ -10,6 +10,11 @@
  * Areas are geodesic on WGS 84 (geo/region.h): planar set operations in lon/lat, as
  * containment is everywhere in truce, measured with PROJ's geodesic polygon area.
  *
+ * Cost: per owner the union of its claims; one intersection per pair of owners whose
+ * bounding boxes meet (neighbours on a front line); controlled = own claims minus the
+ * union of its overlaps (a copy when fronts meet without overlapping); contested = the
+ * union of all overlaps, claimed = controlled + contested.
+ *
  * Ownership: terr_map_build fills a map the caller clears with terr_map_clear; owner
  * names are copied. Regions in the map belong to the calling thread (region.h).
  */
@@ -37,7 +42,6 @@ typedef struct terr_map {
     size_t n;
     double claimed_m2;       /* the union of every claim */
     double contested_m2;     /* claimed by two or more owners */
-    geo_region *all_controlled; /* the union of the owners' controlled regions */
 } terr_map;
 
 /* Builds the map of n claims; within (NULL: everywhere) restricts every claim to it. */

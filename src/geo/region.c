@@ -108,6 +108,23 @@ int geo_region_difference(const geo_region *a, const geo_region *b, geo_region *
     return wrap(GEOSDifference_r(geo__geos(), a->g, b->g), out, "the difference", err);
 }
 
+int geo_region_clone(const geo_region *r, geo_region **out, tr_err *err) {
+    GEOSGeometry *g = GEOSGeom_clone_r(geo__geos(), r->g);
+    if (!g) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    return wrap(g, out, "a copy", err);
+}
+
+geo_box geo_region_box(const geo_region *r) {
+    GEOSContextHandle_t h = geo__geos();
+    geo_box b = {0, 0, 0, 0};
+    if (GEOSisEmpty_r(h, r->g) != 0) return b;
+    GEOSGeom_getXMin_r(h, r->g, &b.minx);
+    GEOSGeom_getYMin_r(h, r->g, &b.miny);
+    GEOSGeom_getXMax_r(h, r->g, &b.maxx);
+    GEOSGeom_getYMax_r(h, r->g, &b.maxy);
+    return b;
+}
+
 bool geo_region_is_empty(const geo_region *r) {
     return GEOSisEmpty_r(geo__geos(), r->g) == 1;
 }

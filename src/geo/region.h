@@ -34,6 +34,10 @@ int geo_region_intersection(const geo_region *a, const geo_region *b, geo_region
 /* a minus b. */
 int geo_region_difference(const geo_region *a, const geo_region *b, geo_region **out, tr_err *err);
 bool geo_region_is_empty(const geo_region *r);
+/* A copy of r. */
+int geo_region_clone(const geo_region *r, geo_region **out, tr_err *err);
+/* The bounding box of r (all zero for the empty region). */
+geo_box geo_region_box(const geo_region *r);
 /* Geodesic area on WGS 84 in square metres (holes subtracted); 0 for the empty region. */
 double geo_region_area_m2(const geo_region *r);
 void geo_region_free(geo_region *r);
