@@ -78,6 +78,12 @@ int centre__hazard_conflicts(centre *c, const tr_party *by, const tr_hazard *h, 
     }
     dc_result_free(&r);
     dc_footprint_buf_free(&buf);
+    if (rc == TR_EINVAL) { /* the engine's only refusal: an edge over 180 degrees of longitude */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return tr_fail(err, TR_EINVAL, "geometry", "cannot be checked for conflicts (%s): split it at the "
+                       "anti-meridian", why);
+    }
     return rc;
 }
 

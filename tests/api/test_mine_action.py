@@ -186,6 +186,9 @@ class MineActionTest(ServerTest):
             ("/v1/hazards", {**good, "geometry": {"type": "Polygon", "coordinates": [[[36, 36], [37, 36], [37, 37],
                                                                                       [36, 36.5]]]}},
              "geometry.coordinates[0]"),
+            ("/v1/hazards", {**good, "geometry": {"type": "Polygon", "coordinates": [[[-179, 0], [179, 0], [179, 1],
+                                                                                      [-179, 1], [-179, 0]]]}},
+             "geometry"),
             ("/v1/tasks", {"hazard_id": 999999, "kind": "clearance", "operator": "X", "start": "2016-01-01"},
              "hazard_id"),
             ("/v1/tasks", {"hazard_id": hid, "kind": "demolition", "operator": "X", "start": "2016-01-01"}, "kind"),
@@ -261,6 +264,11 @@ class MineActionTest(ServerTest):
         self.assertEqual(r.status, 201, r)
         hits = [c for c in r.json["conflicts"] if c["type"] == "hazard"]
         self.assertEqual([(c["id"], c["distance_band"], c["kind"]) for c in hits], [(hid, "intersecting", "CHA")])
+        # The hazard's recorder is notified, as a site's owner is.
+        notes = self.srv.get("/v1/notices?limit=1000", party="IAMC").json["items"]
+        self.assertIn(("operation", r.json["id"], "hazard", hid),
+                      [(n["about"]["type"], n["about"]["id"], n["payload"]["conflict_with"]["type"],
+                        n["payload"]["conflict_with"]["id"]) for n in notes])
         # Just outside, within the 500 m site buffer; far away: nothing.
         r = self.srv.post("/v1/operations", ground_op(37.116, 36.105, 50), party="SAA")
         self.assertEqual([c["distance_band"] for c in r.json["conflicts"] if c["type"] == "hazard"],
