@@ -136,10 +136,11 @@ static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *
 /* ---- serve ---- */
 
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
-    unsigned long long threads, body, maxv, drain, cp_ms;
+    unsigned long long threads, body, raw, maxv, drain, cp_ms;
     if (parse_uint(cmd, "--checkpoint-ms", opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
         parse_uint(cmd, "--threads", opt(cmd, a, "--threads"), 256, &threads) ||
         parse_uint(cmd, "--body-limit", opt(cmd, a, "--body-limit"), 1ull << 30, &body) ||
+        parse_uint(cmd, "--import-limit", opt(cmd, a, "--import-limit"), 1ull << 34, &raw) ||
         parse_uint(cmd, "--max-vertices", opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         parse_uint(cmd, "--drain-seconds", opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
@@ -174,7 +175,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         return runtime_error(cmd, &lerr);
     }
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
-    http_options o = {opt(cmd, a, "--listen"), (unsigned)threads, (size_t)body, (unsigned)drain};
+    http_options o = {.listen = opt(cmd, a, "--listen"), .threads = (unsigned)threads, .body_limit = (size_t)body,
+                      .raw_body_limit = (size_t)raw, .drain_seconds = (unsigned)drain};
     http_server *srv;
     tr_err err = {0};
     if (http_server_start(c, &o, &srv, &err)) {
@@ -568,6 +570,7 @@ static const cli_cmd commands[] = {
       {"--listen", "HOST:PORT", "address to listen on; [::1]:PORT for IPv6, port 0 picks one", "127.0.0.1:8080"},
       {"--threads", "N", "worker threads", "4"},
       {"--body-limit", "BYTES", "largest request body accepted (413 beyond)", "4194304"},
+      {"--import-limit", "BYTES", "largest file accepted by the bulk import routes (413 beyond)", "268435456"},
       {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},

@@ -52,6 +52,9 @@ int store_commit(store *s, tr_err *err);
  * a successful COMMIT; its code is returned. */
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err);
 void store_rollback(store *s);
+/* fn(ctx) is called after each commit that inserted notices, under the writer lock: it
+ * must be quick and must not use the store (it wakes notice streams). NULL removes it. */
+void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx);
 
 /* ---- the verifiable log (docs/tlog.md) ---- */
 

@@ -373,6 +373,15 @@ class LiveTest(ServerTest):
                                 "must refuse: %s" % json.dumps(body))
             elif 200 <= status < 300:
                 self.checker.check(ptr, body, "request body of %s %s" % (method, template))
+        documented = op["responses"].get(str(status), {}).get("content", {})
+        if any(ct.startswith("text/event-stream") for ct in documented):
+            # a live stream never ends: check its status and media type, then leave
+            st = self.srv.stream(url, party=party, headers=headers)
+            st.close()
+            self.assertEqual(st.status, status, "%s %s" % (method, url))
+            self.assertIn(st.headers.get("content-type"), documented)
+            LiveTest.seen.add((method, template, str(st.status)))
+            return st
         r = self.srv.request(method, url, body=body, raw=raw, party=party, token=token, headers=headers,
                              content_type=content_type)
         self.assertEqual(r.status, status, "%s %s: %r" % (method, url, r))
@@ -890,6 +899,15 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/notices/overdue", 200, party="JMC")
         self.call("GET", "/v1/notices/overdue", 400, query={"limit": "x"}, party="SAA", field="limit")
         self.call("GET", "/v1/notices/overdue", 401)
+        # the live stream: its status, media type and first event, then it is left open and closed
+        self.call("GET", "/v1/notices/stream", 200, query={"after": mine[0]["id"] - 1}, party="SAA")
+        st = self.srv.stream("/v1/notices/stream?after=%d" % (mine[0]["id"] - 1), party="SAA")
+        ev = st.events(1)
+        st.close()
+        self.assertEqual(json.loads(ev[0]["data"]), mine[0])
+        self.checker.check("/components/schemas/Notice", mine[0], "a streamed notice")
+        self.call("GET", "/v1/notices/stream", 400, query={"after": "x"}, party="SAA", field="after")
+        self.call("GET", "/v1/notices/stream", 401)
         nid = mine[0]["id"]
         self.call("POST", "/v1/notices/{id}/ack", 404, params={"id": nid}, body={}, party="Russia", field="id")
         self.call("POST", "/v1/notices/{id}/ack", 400, params={"id": nid}, body={"x": 1}, party="SAA", field="x",
