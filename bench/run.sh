@@ -9,7 +9,7 @@
 #   any other NAME with a bench/bench_NAME.c: bench/NAME.sh when it exists (it builds and
 #                runs that benchmark and its baselines), else build-bench/bench_NAME
 #                --json bench/results/NAME.json. `all` runs attribution, api, then these
-#                in name order (deconflict, log, monitor, ...).
+#                in name order (deconflict, log, monitor, territory, ...).
 # Every timed figure is the median of 3 runs. Scratch files go to bench/work/ (kept: the
 # generated data is reused), the build to build-bench/. Exit status: 0 when every
 # benchmark ran and all answers agreed, else the first failing benchmark's status.

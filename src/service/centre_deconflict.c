@@ -11,6 +11,7 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_mine.h"
 #include "service/centre_objects.h"
 
 /* ---- the engine's view of sites and operations ---- */
@@ -392,6 +393,7 @@ int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operatio
         rc = site_conflicts(c, by, &q, i, &r, out, err);
         if (rc == TR_OK) rc = operation_conflicts(c, by, &q, i, &r, out, err);
         if (rc == TR_OK) rc = area_conflicts(c, by, &o->volumes[i], i, out, err);
+        if (rc == TR_OK) rc = centre__volume_hazard_conflicts(c, &q, i, out, err); /* centre_mine_conflict.c */
     }
     dc_result_free(&r);
     return rc;
