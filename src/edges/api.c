@@ -417,6 +417,7 @@ static const struct {
     {api_deconflict_routes, &api_deconflict_nroutes},
     {api_monitor_routes, &api_monitor_nroutes},
     {api_humanitarian_routes, &api_humanitarian_nroutes},
+    {api_mine_routes, &api_mine_nroutes},
 };
 
 static http_route *all_routes;

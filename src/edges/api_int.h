@@ -44,5 +44,8 @@ extern const size_t api_monitor_nroutes;
 /* api_humanitarian.c: corridors, agreement steps, messages (issue 6, humanitarian half) */
 extern const http_route api_humanitarian_routes[];
 extern const size_t api_humanitarian_nroutes;
+/* api_mine.c: hazards, tasks, accidents, mine action reports, territory (issue 6) */
+extern const http_route api_mine_routes[];
+extern const size_t api_mine_nroutes;
 
 #endif

@@ -9,6 +9,7 @@
 #include "edges/cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "edges/static.h"
 #include "edges/verify.h"
 #include "service/centre.h"
+#include "service/centre_mine.h"
 
 #define MAX_OPTS 24
 
@@ -423,6 +425,35 @@ static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
     return CLI_OK;
 }
 
+/* ---- territory (service/centre_territory.c) ---- */
+
+static int cmd_territory(const cli_cmd *cmd, cli_args *a) {
+    centre_territory_q q = {0};
+    const char *at = opt(cmd, a, "--at"), *from = opt(cmd, a, "--from"), *to = opt(cmd, a, "--to");
+    const char *within = opt(cmd, a, "--within");
+    if ((from != NULL) != (to != NULL)) return usage_error(cmd, "%s", "--from and --to go together");
+    if (from && at) return usage_error(cmd, "%s", "give either --at, or --from and --to");
+    q.has_change = from != NULL;
+    q.at = tr_time_now();
+    if (at && tr_time_parse(at, &q.at)) return usage_error(cmd, "--at: '%s' is not an RFC 3339 time", at);
+    if (from && (tr_time_parse(from, &q.from) || tr_time_parse(to, &q.to) || q.to <= q.from))
+        return usage_error(cmd, "%s", "--from and --to must be RFC 3339 times, from before to");
+    if (within && (sscanf(within, "%" SCNd64, &q.within) != 1 || q.within <= 0))
+        return usage_error(cmd, "--within: '%s' is not an area id", within);
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    tr_err err = {0};
+    json_t *out = NULL;
+    int rc = centre_territory(c, NULL, &q, &out, &err); /* the operator sees every area */
+    centre_close(c);
+    if (rc) return runtime_error(cmd, &err);
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+    json_decref(out);
+    if (text) printf("%s\n", text);
+    free(text);
+    return text ? CLI_OK : CLI_RUNTIME;
+}
+
 /* ---- verify (edges/verify.c) ---- */
 
 static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
@@ -623,6 +654,14 @@ static const cli_cmd commands[] = {
      {DB_OPT, {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
       {"--format", "FMT", "md, html, json or csv", "json"}},
      cmd_bulletin},
+    {"territory", "territory [--at T | --from T --to T] [--within AREA_ID] [--db PATH]",
+     "Prints territory control as GET /v1/territory answers it (docs/territory.md), over every\n"
+     "area: per party or actor the controlled and claimed km2 at --at (default now), or the\n"
+     "change between --from and --to, optionally inside area --within.", 0, 0,
+     {DB_OPT, {"--at", "T", "the instant (RFC 3339 or YYYY-MM-DD); default now", NULL},
+      {"--from", "T", "start of the change", NULL}, {"--to", "T", "end of the change", NULL},
+      {"--within", "AREA_ID", "count only ground inside this area", NULL}},
+     cmd_territory},
     {"verify", "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"

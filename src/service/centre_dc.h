@@ -30,7 +30,7 @@ int centre_movement_list(centre *c, const centre_dc_filter *f, json_t *features,
 
 /*
  * The conflicts of volume v (index vi in its operation) with the ceasefire_zone and
- * no_strike areas `viewer` may see (docs/deconfliction.md §10): an area conflicts when
+ * no_strike areas `viewer` may see (docs/deconfliction.md §11): an area conflicts when
  * the volume's footprint meets (touching counts) a version of the area in force at some
  * time in the volume's window. Consecutive such versions make one conflict; each conflict
  * is appended to out as {"type": "area", "id", "kind", "name", "versions", "volume",

@@ -1,6 +1,6 @@
 /*
  * centre_dc_areas.c — conflicts of an operation's volume with ceasefire_zone and
- * no_strike areas, by footprint (docs/deconfliction.md §10).
+ * no_strike areas, by footprint (docs/deconfliction.md §11).
  *
  * 1. Candidates: the attribution engine's index, queried with the footprint's box (a
  *    circle's box is grown conservatively from its geodesic radius and split at the

@@ -21,6 +21,7 @@
 #define PAGE_FULL (-1) /* a callback's code: one more visible row than the page holds was found */
 
 typedef struct page {
+    centre *c;
     const centre_dc_filter *f;
     json_t *features;
     int n;
@@ -51,9 +52,18 @@ static int site_row(tr_site *s, void *ctx) {
 
 static int movement_row(tr_movement *m, void *ctx) {
     page *pg = ctx;
-    if (!tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer))
-        return TR_OK; /* as GET /v1/movements/{id} */
-    return page_add(pg, m->id, tr_movement_to_feature(m));
+    bool clears = false; /* as GET /v1/movements/{id}: a party whose clearance it needs reads it too */
+    int rc = tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer)
+                 ? TR_OK
+                 : store_clearance_has(pg->c->store, m->id, pg->f->viewer->name, &clears, pg->err);
+    if (rc || (!clears && !tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer))) return rc;
+    json_t *feature = tr_movement_to_feature(m);
+    if (!feature) return tr_fail(pg->err, TR_ENOMEM, "", "out of memory");
+    if ((rc = centre_movement_view(pg->c, m, feature, pg->err))) {
+        json_decref(feature);
+        return rc;
+    }
+    return page_add(pg, m->id, feature);
 }
 
 /* The bbox as one ring: the bottom edge left to right, the top edge back, both cut into
@@ -112,7 +122,7 @@ static int finish(page *pg, int rc, int64_t *next) {
 }
 
 int centre_site_list(centre *c, const centre_dc_filter *f, json_t *features, int64_t *next, tr_err *err) {
-    page pg = {f, features, 0, 0, false, err};
+    page pg = {c, f, features, 0, 0, false, err};
     if (!f->has_bbox) {
         store_dc_scan sc = {f->after, f->kind, f->has_at, f->at};
         return finish(&pg, store_site_scan(c->store, &sc, site_row, &pg, err), next);
@@ -131,7 +141,7 @@ int centre_site_list(centre *c, const centre_dc_filter *f, json_t *features, int
 }
 
 int centre_movement_list(centre *c, const centre_dc_filter *f, json_t *features, int64_t *next, tr_err *err) {
-    page pg = {f, features, 0, 0, false, err};
+    page pg = {c, f, features, 0, 0, false, err};
     if (!f->has_bbox) {
         store_dc_scan sc = {f->after, f->kind, f->has_at, f->at};
         return finish(&pg, store_movement_scan(c->store, &sc, movement_row, &pg, err), next);
