@@ -31,6 +31,7 @@ import shutil
 import signal
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ EPOCH_2025 = 1735689600
 OWNERS = ["P1", "P2", "P3", "P4", "P5"]
 QUERY_PARTY = "Q"
 TIMEOUT_S = 60
+FORMAT = 2  # of the cached database: 2 has volumes_bin (migration 0010)
 
 
 def rfc3339(t):
@@ -65,6 +67,13 @@ def volume4d(alo, ahi, t0, t1, pts):
             % (verts, alo, ahi, rfc3339(t0), rfc3339(t1)))
 
 
+def volumes_bin(alo, ahi, t0, t1, pts):
+    """The same volume in the store's binary form (src/store/store_dc_pack.c): what
+    truce writes beside the JSON, so that start-up does not re-parse the JSON."""
+    out = struct.pack("<IBddqqI", 1, 1, float(alo), float(ahi), t0, t1, len(pts))
+    return out + b"".join(struct.pack("<dd", float(x), float(y)) for x, y in pts)
+
+
 def cli(truce, *args):
     p = subprocess.run([truce, *args], capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
@@ -76,7 +85,9 @@ def pristine(truce, data, work):
     """The cached database with the 1,000,000 operations and the parties' tokens."""
     db, ok = os.path.join(work, "pristine.db"), os.path.join(work, "pristine.ok")
     if os.path.exists(ok):
-        return db, json.load(open(ok))
+        cached = json.load(open(ok))
+        if cached.pop("_format", 1) == FORMAT:
+            return db, cached
     for f in (db, db + "-wal", db + "-shm"):
         if os.path.exists(f):
             os.remove(f)
@@ -86,8 +97,10 @@ def pristine(truce, data, work):
     t = time.time()
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
-    con.executemany("INSERT INTO operation(id, owner, kind, state, volumes, created_at) VALUES (?,?,?,?,?,?)",
-                    ((i, OWNERS[i % 5], "air", "planned", "[" + volume4d(alo, ahi, t0, t1, pts) + "]", EPOCH_2025)
+    con.executemany("INSERT INTO operation(id, owner, kind, state, volumes, created_at, volumes_bin)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    ((i, OWNERS[i % 5], "air", "planned", "[" + volume4d(alo, ahi, t0, t1, pts) + "]", EPOCH_2025,
+                      volumes_bin(alo, ahi, t0, t1, pts))
                      for i, alo, ahi, t0, t1, pts in rows(os.path.join(data, "b_vols.tsv"))))
     con.commit()
     n = con.execute("SELECT count(*) FROM operation").fetchone()[0]
@@ -97,7 +110,7 @@ def pristine(truce, data, work):
         sys.exit("deconflict_http: %d operations written, expected 1,000,000" % n)
     print("deconflict_http: written in %.0f s" % (time.time() - t), flush=True)
     with open(ok, "w") as f:
-        json.dump(tokens, f)
+        json.dump(dict(tokens, _format=FORMAT), f)
     return db, tokens
 
 

@@ -87,6 +87,18 @@ static int lat_lng(const json_t *p, const char *path, double out[2], tr_err *err
     return TR_OK;
 }
 
+/* The common case of lat_lng without building an error path: a valid {"lat", "lng"}
+ * object. False sends the caller to lat_lng, which says what is wrong. */
+static bool lat_lng_fast(const json_t *p, double out[2]) {
+    const json_t *la = json_object_get(p, "lat"), *lo = json_object_get(p, "lng");
+    if (!json_is_object(p) || json_object_size(p) != 2 || !json_is_number(la) || !json_is_number(lo)) return false;
+    double lat = json_number_value(la), lng = json_number_value(lo);
+    if (!(lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180)) return false; /* NaN too */
+    out[0] = lng;
+    out[1] = lat;
+    return true;
+}
+
 /* An Altitude {"value", "reference": "W84", "units": "M"} at obj[key]. */
 static int altitude(const json_t *obj, const char *key, const char *path, double *out,
                     tr_err *err) {
@@ -237,8 +249,10 @@ static int polygon(const json_t *p, const char *path, unsigned flags, tr_volume 
     if (out->vertices == NULL) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     out->nvert = n;
     for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(vs, i);
+        if (lat_lng_fast(v, out->vertices + 2 * i)) continue;
         snprintf(f, sizeof f, "%.100s[%zu]", vpath, i);
-        if (lat_lng(json_array_get(vs, i), f, out->vertices + 2 * i, err)) return TR_EINVAL;
+        if (lat_lng(v, f, out->vertices + 2 * i, err)) return TR_EINVAL;
     }
     int rc = check_repeats(out->vertices, n, vpath, err);
     if (rc == TR_OK) rc = check_edges(out->vertices, n, vpath, err);

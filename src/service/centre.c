@@ -150,27 +150,82 @@ static int load_site(tr_site *s, void *ctx) {
     return rc;
 }
 
+/* What loading the deconfliction engine needs besides each row: the objects that left
+ * it (one query each, not one per row) and the owners' party ids (parties are few). */
+typedef struct dc_load {
+    centre *c;
+    int64_t *retired;
+    size_t nretired;
+    struct {
+        char name[TR_NAME_MAX + 1];
+        int64_t id;
+    } owners[64];
+    size_t nowners;
+} dc_load;
+
+static int cmp_id(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool load_retired(const dc_load *l, int64_t id) {
+    return l->nretired && bsearch(&id, l->retired, l->nretired, sizeof id, cmp_id);
+}
+
 static int load_movement(tr_movement *m, void *ctx) {
-    centre *c = ctx;
+    dc_load *l = ctx;
     tr_err err = {0};
-    if (centre__dc_retired(c, "movement", m->id)) return TR_OK;
-    int rc = centre__dc_add_movement(c, m, false, &err);
+    if (load_retired(l, m->id)) return TR_OK;
+    int rc = centre__dc_add_movement(l->c, m, false, &err);
     if (rc) fprintf(stderr, "truce: movement %lld not loaded: %s\n", (long long)m->id, err.msg);
     return rc;
 }
 
-static int load_operation(tr_operation *o, void *ctx) {
-    centre *c = ctx;
-    tr_err err = {0};
-    if (centre__dc_retired(c, "operation", o->id)) return TR_OK;
+/* The owner's party id; 0 for a revoked party, whose operations stay, excluded from no one. */
+static int load_owner(dc_load *l, const char *name, int64_t *id, tr_err *err) {
+    for (size_t i = 0; i < l->nowners; i++)
+        if (strcmp(l->owners[i].name, name) == 0) {
+            *id = l->owners[i].id;
+            return TR_OK;
+        }
     tr_party owner;
-    int rc = store_party_get(c->store, o->owner, &owner, &err);
-    if (rc == TR_ENOTFOUND) { /* a revoked party's operations stay, excluded from no one */
+    int rc = store_party_get(l->c->store, name, &owner, err);
+    if (rc == TR_ENOTFOUND) {
         owner.id = 0;
         rc = TR_OK;
     }
-    if (rc == TR_OK) rc = centre__dc_add_operation(c, o, owner.id, false, &err);
+    if (rc) return rc;
+    *id = owner.id;
+    if (l->nowners < sizeof l->owners / sizeof *l->owners) {
+        snprintf(l->owners[l->nowners].name, sizeof l->owners[l->nowners].name, "%s", name);
+        l->owners[l->nowners++].id = owner.id;
+    }
+    return TR_OK;
+}
+
+static int load_operation(tr_operation *o, void *ctx) {
+    dc_load *l = ctx;
+    tr_err err = {0};
+    if (load_retired(l, o->id)) return TR_OK;
+    int64_t owner = 0;
+    int rc = load_owner(l, o->owner, &owner, &err);
+    if (rc == TR_OK) rc = centre__dc_add_operation(l->c, o, owner, false, &err);
     if (rc) fprintf(stderr, "truce: operation %lld not loaded: %s\n", (long long)o->id, err.msg);
+    return rc;
+}
+
+/* Fills c->dc from the store: sites, operations and movements still taking part. */
+static int load_dc(centre *c, tr_err *err) {
+    dc_load l = {.c = c};
+    int rc = store_site_each(c->store, load_site, c, err);
+    if (rc == TR_OK) rc = store_dc_retired(c->store, "operation", &l.retired, &l.nretired, err);
+    if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, &l, err);
+    free(l.retired);
+    l.retired = NULL;
+    if (rc == TR_OK) rc = store_dc_retired(c->store, "movement", &l.retired, &l.nretired, err);
+    if (rc == TR_OK) rc = store_movement_each(c->store, load_movement, &l, err);
+    free(l.retired);
+    if (rc == TR_OK) dc_engine_pack(c->dc);
     return rc;
 }
 
@@ -189,10 +244,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->op_sep = (dc_sep){CENTRE_OP_HORIZONTAL_M, CENTRE_OP_VERTICAL_M};
     c->notice_deadline_s = CENTRE_NOTICE_DEADLINE_S;
     if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    if (rc == TR_OK) rc = store_site_each(c->store, load_site, c, err);
-    if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, c, err);
-    if (rc == TR_OK) rc = store_movement_each(c->store, load_movement, c, err);
-    if (rc == TR_OK) dc_engine_pack(c->dc);
+    if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);
     if (rc != TR_OK) {
         centre_close(c);

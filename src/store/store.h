@@ -208,6 +208,9 @@ int store_clearance_insert(store *s, int64_t movement_id, const char *party, int
 /* Appends {party, notice, acked_at, ack_index} per party, by name. */
 int store_clearance_list(store *s, int64_t movement_id, json_t *items, tr_err *err);
 int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *yes, tr_err *err);
+/* The ids of operations (ended, cancelled) or movements (arrived, aborted) that left
+ * deconfliction, ascending (malloc'd). */
+int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n, tr_err *err);
 /* Appends the names of the parties ever notified about (about_type, about_id). */
 int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err);
 

@@ -210,3 +210,38 @@ int store_notices_about(store *s, const char *about_type, int64_t about_id, json
     if (step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading notices");
     return TR_OK;
 }
+
+static const char SQL_RETIRED[] =
+    "SELECT e.about_id FROM dc_event e WHERE e.about_type = ?1 AND e.kind IN ('state', 'status')"
+    " AND e.id = (SELECT max(id) FROM dc_event x WHERE x.about_type = e.about_type AND x.about_id = e.about_id"
+    " AND x.kind = e.kind) AND e.value IN ('ended', 'cancelled', 'arrived', 'aborted') ORDER BY e.about_id";
+
+int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n, tr_err *err) {
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store__prep(s, SQL_RETIRED, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, about_type);
+    int rc = TR_OK, step;
+    size_t cap = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *g = realloc(*ids, cap * sizeof *g);
+            if (!g) {
+                rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+                break;
+            }
+            *ids = g;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), "reading states");
+    sqlite3_reset(st);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}

@@ -87,15 +87,29 @@ int store_site_each(store *s, int (*fn)(tr_site *site, void *ctx), void *ctx, tr
     return rc;
 }
 
-#define OP_COLS "id, owner, kind, state, volumes, created_at"
+#define OP_COLS "id, owner, kind, state, volumes, created_at, volumes_bin"
 
-static int read_operation(sqlite3_stmt *st, tr_operation *o) {
-    int64_t id = sqlite3_column_int64(st, 0);
+/* The volumes from their binary form (store_dc_pack.c), else from the submitted JSON. */
+static int read_operation_volumes(sqlite3_stmt *st, tr_operation *o) {
     const char *kind = (const char *)sqlite3_column_text(st, 2);
+    const void *bin = sqlite3_column_blob(st, 6);
+    if (bin) {
+        memset(o, 0, sizeof *o);
+        o->kind = kind ? strdup(kind) : NULL;
+        int rc = o->kind ? store__volumes_unpack(bin, (size_t)sqlite3_column_bytes(st, 6), o) : TR_ENOMEM;
+        if (rc) tr_operation_clear(o);
+        return rc ? TR_EIO : TR_OK;
+    }
     json_t *vols = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
     json_t *body = json_pack("{s:s, s:o?}", "kind", kind ? kind : "", "volumes", vols);
     int rc = body && tr_operation_parse(body, TR_VOLUME_TRUSTED, o, NULL) == TR_OK ? TR_OK : TR_EIO;
     json_decref(body);
+    return rc;
+}
+
+static int read_operation(sqlite3_stmt *st, tr_operation *o) {
+    int64_t id = sqlite3_column_int64(st, 0);
+    int rc = read_operation_volumes(st, o);
     if (rc) {
         memset(o, 0, sizeof *o);
         o->id = id;
@@ -110,7 +124,7 @@ static int read_operation(sqlite3_stmt *st, tr_operation *o) {
 }
 
 static const char SQL_OP_INSERT[] =
-    "INSERT INTO operation(owner, kind, state, volumes, created_at) VALUES (?,?,?,?,?)";
+    "INSERT INTO operation(owner, kind, state, volumes, created_at, volumes_bin) VALUES (?,?,?,?,?,?)";
 
 int store_operation_insert(store *s, tr_operation *o, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_OP_INSERT, err);
@@ -123,6 +137,10 @@ int store_operation_insert(store *s, tr_operation *o, tr_err *err) {
     store__bind_text(st, 4, vols);
     sqlite3_bind_int64(st, 5, o->created_at);
     free(vols);
+    size_t blen = 0;
+    void *bin = store__volumes_pack(o, &blen);
+    if (!bin) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    sqlite3_bind_blob(st, 6, bin, (int)blen, free);
     int rc = store__step_done(s, st, "storing the operation", err);
     if (rc == TR_OK) o->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
     return rc;

@@ -50,6 +50,10 @@ int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err);
 void store__bind_text(sqlite3_stmt *st, int i, const char *v);
 char *store__col_dup(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
 
+/* store_dc_pack.c: an operation's volumes in binary (malloc'd; NULL when out of memory),
+ * and back into o->volumes (TR_EIO when the bytes are not such a form). */
+void *store__volumes_pack(const tr_operation *o, size_t *len);
+int store__volumes_unpack(const void *data, size_t len, tr_operation *o);
 /* store_dc_state.c: a movement's schedule rows (inside the movement's transaction). */
 int store__movement_schedule_write(store *s, const tr_movement *m, tr_err *err);
 int store__movement_schedule_read(store *s, tr_movement *m, tr_err *err);
