@@ -21,6 +21,7 @@
 #include "edges/http.h"
 #include "edges/verify.h"
 #include "service/centre.h"
+#include "service/centre_monitor.h"
 
 #define MAX_OPTS 14
 
@@ -386,6 +387,42 @@ static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
     return CLI_OK;
 }
 
+/* ---- export ---- */
+
+static int cmd_export_incidents(const cli_cmd *cmd, cli_args *a) {
+    tr_err err = {0};
+    int64_t from, to;
+    if (centre_window_parse(opt(cmd, a, "--date"), opt(cmd, a, "--from"), opt(cmd, a, "--to"), &from, &to, &err))
+        return usage_error(cmd, "%s", err.msg);
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    centre_export *x = NULL;
+    const char *media, *name;
+    int rc = centre_export_open(c, opt(cmd, a, "--format"), from, to, &x, &media, &name, &err);
+    if (rc) {
+        centre_close(c);
+        return runtime_error(cmd, &err);
+    }
+    static char buf[1 << 16];
+    long n;
+    bool ok = true;
+    while (ok && (n = centre_export_read(x, buf, sizeof buf)) > 0) ok = fwrite(buf, 1, (size_t)n, stdout) == (size_t)n;
+    if (ok && n < 0) {
+        centre_export_free(x);
+        centre_close(c);
+        fprintf(stderr, "truce %s: out of memory\n", cmd->name);
+        return CLI_RUNTIME;
+    }
+    ok = ok && fflush(stdout) == 0;
+    centre_export_free(x);
+    centre_close(c);
+    if (!ok) {
+        fprintf(stderr, "truce %s: cannot write the export: %s\n", cmd->name, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    return CLI_OK;
+}
+
 /* ---- verify (edges/verify.c) ---- */
 
 static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
@@ -584,6 +621,15 @@ static const cli_cmd commands[] = {
      {DB_OPT, {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
       {"--format", "FMT", "md, html, json or csv", "json"}},
      cmd_bulletin},
+    {"export incidents", "export incidents --format geojson|hxl|acled [--date YYYY-MM-DD | --from T --to T] [--db PATH]",
+     "Writes every incident (or those with a report that occurred in the window) to stdout as a\n"
+     "GeoJSON FeatureCollection, CSV with an HXL hashtag row, or ACLED-column CSV: the same bytes\n"
+     "as GET /v1/exports/incidents for the same data, streamed (docs/monitoring.md \"Exports\").", 0, 0,
+     {DB_OPT, {"--format", "FMT", "geojson, hxl or acled", NULL},
+      {"--date", "YYYY-MM-DD", "incidents with a report that occurred on this UTC day", NULL},
+      {"--from", "T", "with --to: incidents with a report that occurred in [from, to) (RFC 3339)", NULL},
+      {"--to", "T", "the window's end (RFC 3339)", NULL}},
+     cmd_export_incidents},
     {"verify", "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"

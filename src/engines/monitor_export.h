@@ -1,0 +1,49 @@
+/*
+ * monitor_export.h — incidents in the formats users' own tools open: a GeoJSON
+ * FeatureCollection (RFC 7946), CSV with an HXL hashtag row, and ACLED-column CSV.
+ *
+ * Layer 3 (engines): pure formatting of mon_incident values, no I/O, no locking. The
+ * caller streams: the head once, then one row per incident (in any chunks it likes),
+ * then the tail; each call appends to a mon_text buffer, so memory is one chunk's worth
+ * whatever the number of incidents (src/service/centre_export.c drives it).
+ *
+ * What is exported is the incident's public summary (what GET /v1/incidents shows every
+ * party): place and time of the representative report, types, the perpetrator most
+ * reports name, region, classification, grade, report count, casualty ranges. Report
+ * bodies (sources, descriptions, targets) are not exported. Reals are printed with the
+ * fewest digits that read back to the same double; times are RFC 3339 UTC; no locale.
+ * docs/monitoring.md "Exports" lists every column.
+ */
+#ifndef TRUCE_ENGINES_MONITOR_EXPORT_H
+#define TRUCE_ENGINES_MONITOR_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engines/monitor.h"
+
+typedef enum { MON_EXPORT_GEOJSON, MON_EXPORT_HXL, MON_EXPORT_ACLED } mon_export_format;
+
+/* "geojson", "hxl", "acled": 0, or -1 for anything else. */
+int mon_export_format_parse(const char *s, mon_export_format *out);
+/* application/geo+json or text/csv; charset=utf-8. */
+const char *mon_export_media_type(mon_export_format f);
+/* "incidents.geojson", "incidents-hxl.csv", "incidents-acled.csv". */
+const char *mon_export_file_name(mon_export_format f);
+
+/* A growable byte buffer; failed is set (and the text left as it was) when memory ran
+ * out. The owner frees p. */
+typedef struct mon_text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} mon_text;
+
+/* Appends the head (GeoJSON's opening, the CSV header rows). */
+void mon_export_head(mon_export_format f, mon_text *t);
+/* Appends one incident; first tells whether it is the first row (GeoJSON separators). */
+void mon_export_row(mon_export_format f, const mon_incident *inc, bool first, mon_text *t);
+/* Appends the tail (GeoJSON's closing; nothing for CSV). */
+void mon_export_tail(mon_export_format f, mon_text *t);
+
+#endif

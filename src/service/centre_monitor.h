@@ -1,0 +1,39 @@
+/*
+ * centre_monitor.h — monitoring use cases added after the first slice (issue 3):
+ * streamed exports of incidents. (The first slice's calls are in centre.h.)
+ *
+ * Ownership: a centre_export belongs to the caller, freed with centre_export_free; it
+ * must be freed before the centre is closed.
+ */
+#ifndef TRUCE_SERVICE_CENTRE_MONITOR_H
+#define TRUCE_SERVICE_CENTRE_MONITOR_H
+
+#include "engines/monitor_export.h"
+#include "service/centre.h"
+
+/* A time window from ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from <
+ * to), each NULL when absent; neither: *from = *to = 0. TR_EINVAL naming the parameter. */
+int centre_window_parse(const char *date, const char *from_s, const char *to_s, int64_t *from, int64_t *to,
+                        tr_err *err);
+
+/* ---- exports (docs/monitoring.md "Exports") ---- */
+
+typedef struct centre_export centre_export;
+
+/*
+ * Starts an export of incidents in format ("geojson", "hxl", "acled"; TR_EINVAL naming
+ * `format` otherwise): every incident, or with from < to those with a report that
+ * occurred in [from, to) (as GET /v1/incidents). Incidents are the public summary every
+ * party reads, so there is no viewer. Nothing is read yet: rows are produced by
+ * centre_export_read, a batch of incidents at a time under c->mon_mu (the lock is never
+ * held between calls), in incident id order. A write landing during the export shows in
+ * the batches read after it. *media_type and *file_name are static strings.
+ */
+int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, centre_export **out,
+                       const char **media_type, const char **file_name, tr_err *err);
+/* Copies up to max bytes of the export into buf: the count (> 0), 0 at the end, or -1
+ * when memory ran out (the export is then unusable). */
+long centre_export_read(centre_export *x, char *buf, size_t max);
+void centre_export_free(centre_export *x);
+
+#endif
