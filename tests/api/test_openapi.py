@@ -900,6 +900,10 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/bulletins/{date}", 400, params={"date": "2016-02-30"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 404, params={"date": "9999-01-01"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 401, params={"date": "2016-09-17"})
+        for fmt in ("geojson", "hxl", "acled"):
+            self.call("GET", "/v1/exports/incidents", 200, query={"format": fmt, "date": "2016-09-17"}, party="SAA")
+        self.call("GET", "/v1/exports/incidents", 400, query={"format": "kml"}, party="SAA", field="format")
+        self.call("GET", "/v1/exports/incidents", 401, query={"format": "hxl"})
 
     def test_roles_enforced_as_documented(self):
         """Each role listed in x-roles gets past the role check; every other role gets 403."""
@@ -925,6 +929,8 @@ class LiveTest(ServerTest):
                         q = {"from": 0, "to": 1}
                     else:
                         q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
+                    if p == "/v1/exports/incidents":
+                        q = {"format": "hxl"}
                     # No body is sent: a route that needs one answers 415 once past the role check.
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
                     if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
