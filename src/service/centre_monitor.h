@@ -36,4 +36,17 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
 long centre_export_read(centre_export *x, char *buf, size_t max);
 void centre_export_free(centre_export *x);
 
+/* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
+
+/*
+ * centre_reports_import over a request body: format from fmt ("ndjson", "csv", "acled",
+ * "ucdp"), or when NULL from the media type (application/x-ndjson, text/csv); partial
+ * "true"/"false"/NULL. The reporting party is by. On success *out = {rows, imported,
+ * rejected, incidents, errors: [{line, field, reason}]} (at most 1000 listed). A file with
+ * a bad record and nothing imported is TR_EINVAL naming `body`, with the same summary in
+ * *extra (for the problem); a bad header is TR_EINVAL naming the column ("line 1: ...").
+ */
+int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
+                               const char *fmt, const char *partial, json_t **out, json_t **extra, tr_err *err);
+
 #endif
