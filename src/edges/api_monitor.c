@@ -70,6 +70,14 @@ static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
     return TR_OK;
 }
 
+static int h_incident_cap(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_cap(rq->c, id, &rs->text, &rs->text_len, err)) return err->code;
+    rs->content_type = "application/cap+xml";
+    return TR_OK;
+}
+
 /* ---- exports: streamed ---- */
 
 static long export_read(void *ctx, char *buf, size_t max) {
@@ -98,6 +106,7 @@ const http_route api_monitor_routes[] = {
     {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
     {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
     {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},
+    {"GET", "/v1/incidents/{id}/cap", h_incident_cap, API_ANY, NULL, 0},
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},

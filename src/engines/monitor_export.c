@@ -17,7 +17,7 @@
 
 /* ---- the buffer ---- */
 
-static void put(mon_text *t, const char *s, size_t n) {
+void mon_text_put(mon_text *t, const char *s, size_t n) {
     if (t->failed) return;
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 4096;
@@ -36,11 +36,10 @@ static void put(mon_text *t, const char *s, size_t n) {
 }
 
 static void puts_(mon_text *t, const char *s) {
-    put(t, s, strlen(s));
+    mon_text_put(t, s, strlen(s));
 }
 
-static void putf(mon_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(mon_text *t, const char *fmt, ...) {
+void mon_text_printf(mon_text *t, const char *fmt, ...) {
     char b[256];
     va_list ap;
     va_start(ap, fmt);
@@ -50,7 +49,7 @@ static void putf(mon_text *t, const char *fmt, ...) {
         t->failed = true;
         return;
     }
-    put(t, b, (size_t)n);
+    mon_text_put(t, b, (size_t)n);
 }
 
 /* The shortest %.Ng (N = 15..17) that reads back as v: 36.2, not 36.200000000000003. */
@@ -68,21 +67,21 @@ static void put_json_str(mon_text *t, const char *s) {
         puts_(t, "null");
         return;
     }
-    put(t, "\"", 1);
+    mon_text_put(t, "\"", 1);
     const char *run = s;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p >= 0x20 && *p != '"' && *p != '\\') continue;
-        put(t, run, (size_t)((const char *)p - run));
+        mon_text_put(t, run, (size_t)((const char *)p - run));
         if (*p == '"' || *p == '\\') {
             char e[2] = {'\\', (char)*p};
-            put(t, e, 2);
+            mon_text_put(t, e, 2);
         } else {
-            putf(t, "\\u%04x", *p);
+            mon_text_printf(t, "\\u%04x", *p);
         }
         run = (const char *)p + 1;
     }
     puts_(t, run);
-    put(t, "\"", 1);
+    mon_text_put(t, "\"", 1);
 }
 
 /* One CSV field (NULL or "" as an empty field). */
@@ -93,20 +92,20 @@ static void put_csv(mon_text *t, const char *s) {
         puts_(t, s);
         return;
     }
-    put(t, "\"", 1);
-    if (formula) put(t, "'", 1);
+    mon_text_put(t, "\"", 1);
+    if (formula) mon_text_put(t, "'", 1);
     for (const char *p = s; *p; p++) {
-        if (*p == '"') put(t, "\"", 1);
-        put(t, p, 1);
+        if (*p == '"') mon_text_put(t, "\"", 1);
+        mon_text_put(t, p, 1);
     }
-    put(t, "\"", 1);
+    mon_text_put(t, "\"", 1);
 }
 
 static void put_range_json(mon_text *t, const char *name, const tr_range *r) {
     if (r->known)
-        putf(t, ",\"%s_min\":%lld,\"%s_max\":%lld", name, (long long)r->min, name, (long long)r->max);
+        mon_text_printf(t, ",\"%s_min\":%lld,\"%s_max\":%lld", name, (long long)r->min, name, (long long)r->max);
     else
-        putf(t, ",\"%s_min\":null,\"%s_max\":null", name, name);
+        mon_text_printf(t, ",\"%s_min\":null,\"%s_max\":null", name, name);
 }
 
 /* ---- formats ---- */
@@ -176,12 +175,12 @@ static const char *sub_or_null(const mon_incident *inc) {
 
 static void row_geojson(const mon_incident *inc, bool first, mon_text *t) {
     char when[TR_TIME_BUFSZ], recv[TR_TIME_BUFSZ], last[TR_TIME_BUFSZ];
-    putf(t, "%s\n{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\",\"coordinates\":[", first ? "" : ",",
+    mon_text_printf(t, "%s\n{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\",\"coordinates\":[", first ? "" : ",",
          (long long)inc->id);
     put_real(t, inc->lon);
     puts_(t, ",");
     put_real(t, inc->lat);
-    putf(t, "]},\"properties\":{\"incident_id\":%lld,\"occurred_at\":\"%s\",\"time_precision\":%d,\"geo_precision\":%d,"
+    mon_text_printf(t, "]},\"properties\":{\"incident_id\":%lld,\"occurred_at\":\"%s\",\"time_precision\":%d,\"geo_precision\":%d,"
             "\"event_type\":",
          (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision, inc->geo_precision);
     put_json_str(t, tr_event_type_name(inc->event_type));
@@ -191,21 +190,21 @@ static void row_geojson(const mon_incident *inc, bool first, mon_text *t) {
     put_json_str(t, inc->perpetrator);
     puts_(t, ",\"region\":");
     put_json_str(t, inc->region);
-    putf(t, ",\"classification\":\"%s\",\"grade\":\"%s\",\"reports\":%zu", mon_class_name(inc->cls),
+    mon_text_printf(t, ",\"classification\":\"%s\",\"grade\":\"%s\",\"reports\":%zu", mon_class_name(inc->cls),
          mon_grade_name(inc->grade), inc->nmembers);
     put_range_json(t, "fatalities", &inc->fatalities);
     put_range_json(t, "injured", &inc->injured);
-    putf(t, ",\"first_received_at\":\"%s\",\"last_received_at\":\"%s\"}}", tr_time_format(inc->first_received_at, recv),
+    mon_text_printf(t, ",\"first_received_at\":\"%s\",\"last_received_at\":\"%s\"}}", tr_time_format(inc->first_received_at, recv),
          tr_time_format(inc->last_received_at, last));
 }
 
 static void put_count(mon_text *t, const tr_range *r, bool max) {
-    if (r->known) putf(t, "%lld", (long long)(max ? r->max : r->min));
+    if (r->known) mon_text_printf(t, "%lld", (long long)(max ? r->max : r->min));
 }
 
 static void row_hxl(const mon_incident *inc, mon_text *t) {
     char when[TR_TIME_BUFSZ], recv[TR_TIME_BUFSZ];
-    putf(t, "%lld,%s,%d,", (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision);
+    mon_text_printf(t, "%lld,%s,%d,", (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision);
     put_csv(t, tr_event_type_name(inc->event_type));
     puts_(t, ",");
     put_csv(t, sub_or_null(inc));
@@ -217,7 +216,7 @@ static void row_hxl(const mon_incident *inc, mon_text *t) {
     put_real(t, inc->lat);
     puts_(t, ",");
     put_real(t, inc->lon);
-    putf(t, ",%d,", inc->geo_precision);
+    mon_text_printf(t, ",%d,", inc->geo_precision);
     put_count(t, &inc->fatalities, false);
     puts_(t, ",");
     put_count(t, &inc->fatalities, true);
@@ -225,7 +224,7 @@ static void row_hxl(const mon_incident *inc, mon_text *t) {
     put_count(t, &inc->injured, false);
     puts_(t, ",");
     put_count(t, &inc->injured, true);
-    putf(t, ",%s,%s,%zu,%s\n", mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers,
+    mon_text_printf(t, ",%s,%s,%zu,%s\n", mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers,
          tr_time_format(inc->first_received_at, recv));
 }
 
@@ -242,7 +241,7 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     tr_time_format(inc->occurred_at, when);
     bool vac = strcmp(tr_event_type_name(inc->event_type), "Violence against civilians") == 0;
     /* event_id_cnty .. event_type */
-    putf(t, "TRUCE%lld,%.10s,%.4s,%d,%s,", (long long)inc->id, when, when, inc->time_precision,
+    mon_text_printf(t, "TRUCE%lld,%.10s,%.4s,%d,%s,", (long long)inc->id, when, when, inc->time_precision,
          disorder_type(inc->event_type));
     put_csv(t, tr_event_type_name(inc->event_type));
     puts_(t, ",");
@@ -251,14 +250,14 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     put_csv(t, inc->perpetrator);
     /* assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction, civilian_targeting,
        iso, region, country, admin1 */
-    putf(t, ",,,,,,,%s,,,,", vac ? "Civilian targeting" : "");
+    mon_text_printf(t, ",,,,,,,%s,,,,", vac ? "Civilian targeting" : "");
     put_csv(t, inc->region);
     /* admin2, admin3, location, latitude, longitude, geo_precision */
     puts_(t, ",,,,");
     put_real(t, inc->lat);
     puts_(t, ",");
     put_real(t, inc->lon);
-    putf(t, ",%d,truce,,", inc->geo_precision);
+    mon_text_printf(t, ",%d,truce,,", inc->geo_precision);
     /* notes: the classification's reason */
     put_csv(t, inc->cls_reason);
     puts_(t, ",");
@@ -267,7 +266,7 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
              mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
     puts_(t, ",");
     put_csv(t, tags);
-    putf(t, ",%lld\n", (long long)inc->last_received_at);
+    mon_text_printf(t, ",%lld\n", (long long)inc->last_received_at);
 }
 
 void mon_export_row(mon_export_format f, const mon_incident *inc, bool first, mon_text *t) {

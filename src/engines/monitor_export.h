@@ -39,11 +39,26 @@ typedef struct mon_text {
     bool failed;
 } mon_text;
 
+void mon_text_put(mon_text *t, const char *s, size_t n);
+/* Appends formatted text (at most 255 bytes per call; longer sets failed). */
+void mon_text_printf(mon_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Appends the head (GeoJSON's opening, the CSV header rows). */
 void mon_export_head(mon_export_format f, mon_text *t);
 /* Appends one incident; first tells whether it is the first row (GeoJSON separators). */
 void mon_export_row(mon_export_format f, const mon_incident *inc, bool first, mon_text *t);
 /* Appends the tail (GeoJSON's closing; nothing for CSV). */
 void mon_export_tail(mon_export_format f, mon_text *t);
+
+/* ---- CAP 1.2 (monitor_cap.c) ---- */
+
+/* Whether an incident has an alert: classed violation and graded corroborated or confirmed. */
+bool mon_cap_applies(const mon_incident *inc);
+/* The alert's time: when the incident took its current grade. */
+int64_t mon_cap_sent(const mon_incident *inc);
+/* Appends the CAP 1.2 <alert> of inc (for which mon_cap_applies) as UTF-8 XML; the area
+ * is a circle of the incident's geo-precision radius (cfg). sender: no spaces, commas or
+ * markup (the caller's choice, e.g. the log's origin). Same incident, same bytes. */
+void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *sender, mon_text *t);
 
 #endif

@@ -137,3 +137,43 @@ void centre_export_free(centre_export *x) {
     free(x->out.p);
     free(x);
 }
+
+/* ---- CAP 1.2 ---- */
+
+/* The alert's sender: the log's origin with anything CAP forbids (spaces, commas, markup)
+ * replaced by '-', or "truce" when there is none. */
+static void cap_sender(const centre *c, char *out, size_t cap) {
+    snprintf(out, cap, "%s", c->origin[0] ? c->origin : "truce");
+    for (char *p = out; *p; p++)
+        if (*p == ' ' || *p == ',' || *p == '<' || *p == '>' || *p == '&' || *p == '"' || *p == '\'' ||
+            (unsigned char)*p < 0x21)
+            *p = '-';
+}
+
+int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err *err) {
+    mon_incident inc;
+    memset(&inc, 0, sizeof inc);
+    mon_text t = {0};
+    char sender[TLOG_ORIGIN_MAX + 8];
+    cap_sender(c, sender, sizeof sender);
+    pthread_mutex_lock(&c->mon_mu);
+    int64_t cur = 0;
+    int rc = mon_engine_incident_of(c->mon, id, &cur) == TR_OK && cur == id
+                 ? mon_engine_incident(c->mon, id, false, &inc, err)
+                 : tr_fail(err, TR_ENOTFOUND, "id", "there is no incident %lld", (long long)id);
+    if (rc == TR_OK && !mon_cap_applies(&inc))
+        rc = tr_fail(err, TR_ENOTFOUND, "id", "incident %lld has no alert: it is not a corroborated or confirmed "
+                                              "violation (class %s, grade %s)",
+                     (long long)id, mon_class_name(inc.cls), mon_grade_name(inc.grade));
+    if (rc == TR_OK) mon_cap_render(&inc, mon_engine_config(c->mon), sender, &t);
+    pthread_mutex_unlock(&c->mon_mu);
+    mon_incident_clear(&inc);
+    if (rc == TR_OK && t.failed) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc) {
+        free(t.p);
+        return rc;
+    }
+    *text = t.p;
+    *len = t.len;
+    return TR_OK;
+}

@@ -36,6 +36,13 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
 long centre_export_read(centre_export *x, char *buf, size_t max);
 void centre_export_free(centre_export *x);
 
+/* ---- CAP 1.2 (docs/monitoring.md "CAP alerts") ---- */
+
+/* The CAP 1.2 alert of incident id (its current id) as XML (*text malloc'd, *len bytes).
+ * TR_ENOTFOUND naming `id` when there is no such incident or it is not a corroborated or
+ * confirmed violation. */
+int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err *err);
+
 /* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
 
 /*

@@ -747,9 +747,13 @@ class LiveTest(ServerTest):
         op = self.call("POST", "/v1/operations", 201, body={"kind": "ground", "volumes": [volume(10.0, 10.0, 100)]},
                        party="SAA").json
         rep = self.call("POST", "/v1/reports", 201, body=REPORT, party="admin").json
+        unknown = {k: v for k, v in REPORT.items() if k != "alleged_perpetrator"}
+        unknown["location"] = {"type": "Point", "coordinates": [15.0, 15.0]}
+        lone = self.call("POST", "/v1/reports", 201, body=unknown, party="admin").json  # undetermined: no alert
         return {"/v1/sites/{id}": site["properties"]["id"], "/v1/operations/{id}": op["id"],
                 "/v1/notices/{id}/ack": 1, "/v1/reports/{id}": rep["id"], "/v1/incidents/{id}": rep["incident_id"],
                 "/v1/incidents/{id}/responses": rep["incident_id"], "/v1/incidents/{id}/verdict": rep["incident_id"],
+                "/v1/incidents/{id}/cap": lone["incident_id"],
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
                                                 party="UNOCHA").json["properties"]["id"]}
 
@@ -900,6 +904,16 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/bulletins/{date}", 400, params={"date": "2016-02-30"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 404, params={"date": "9999-01-01"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 401, params={"date": "2016-09-17"})
+        # A CAP alert once a violation is corroborated (an agreement binding SAA everywhere).
+        self.new_agreement({"name": "CAP check", "start": "2016-01-01T00:00:00Z", "parties": ["SAA"]})
+        cap = dict(REPORT, location={"type": "Point", "coordinates": [14.0, 14.0]})
+        cid = self.call("POST", "/v1/reports", 201, body=cap, party="SAA").json["incident_id"]
+        self.call("GET", "/v1/incidents/{id}/cap", 404, params={"id": cid}, party="SAA", field="id")
+        self.call("POST", "/v1/reports", 201, body=dict(cap, source={"kind": "media", "ref": "Other news"}),
+                  party="Opposition")
+        self.call("GET", "/v1/incidents/{id}/cap", 200, params={"id": cid}, party="SAA")
+        self.call("GET", "/v1/incidents/{id}/cap", 400, params={"id": "x"}, party="SAA", field="id")
+        self.call("GET", "/v1/incidents/{id}/cap", 401, params={"id": iid})
         for fmt in ("geojson", "hxl", "acled"):
             self.call("GET", "/v1/exports/incidents", 200, query={"format": fmt, "date": "2016-09-17"}, party="SAA")
         self.call("GET", "/v1/exports/incidents", 400, query={"format": "kml"}, party="SAA", field="format")
@@ -935,6 +949,8 @@ class LiveTest(ServerTest):
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
                     if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
                         expect = 404  # past the role check: another party's report reads as missing
+                    if p == "/v1/incidents/{id}/cap":
+                        expect = 404  # past the role check: not a violation, no alert
                     self.call(m, p, expect, params=params, query=q, party=BY_ROLE[role], content_type=None)
 
     def test_query_parameters_as_documented(self):
