@@ -80,5 +80,7 @@ int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr
 
 /* Makes c->mon and loads every stored report into it (docs/monitoring.md "Wiring"). */
 int centre__mon_load(centre *c, tr_err *err);
+/* Replays the stored regroups in seq order (after the reports). */
+int centre__mon_load_regroups(centre *c, tr_err *err);
 
 #endif

@@ -95,13 +95,13 @@ static int load_report(store_report *sr, void *ctx) {
 
 static int load_acts(centre *c, tr_err *err);
 
-/* Reports (any order), then responses, then verdicts, each in seq order. Regroups are
- * not stored yet (no split/merge routes). */
+/* Reports (any order), then regroups, responses and verdicts, each in seq order. */
 int centre__mon_load(centre *c, tr_err *err) {
     mon_config cfg;
     mon_config_default(&cfg);
     if (!(c->mon = mon_engine_new(&cfg))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     int rc = store_report_each(c->store, load_report, c, err);
+    if (rc == TR_OK) rc = centre__mon_load_regroups(c, err);
     if (rc == TR_OK) rc = load_acts(c, err);
     return rc;
 }

@@ -43,6 +43,16 @@ void centre_export_free(centre_export *x);
  * confirmed violation. */
 int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err *err);
 
+/* ---- split and merge (docs/monitoring.md "Split and merge"); admin and monitor only ---- */
+
+/* {"reports": [report ids], "reason": text}: the named reports (some, not all, of current
+ * incident id's) become an incident of their own, pinned apart. Logged as
+ * incident.regroup. Answer: {seq, kind, incidents: [the two incidents' ids], receipt}.
+ * TR_ENOTFOUND (id), TR_EINVAL (reports, reason), TR_EFORBIDDEN. */
+int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
+/* {"incidents": [two or more current incident ids], "reason": text}: one incident. */
+int centre_incident_merge(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+
 /* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
 
 /*

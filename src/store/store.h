@@ -229,4 +229,20 @@ int store_incident_act_insert(store *s, bool verdict, store_incident_act *a, tr_
 int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act *a, void *ctx), void *ctx,
                             tr_err *err);
 
+/* A monitor's split or merge (migration 0006): ids holds side one's report ids (nfirst of
+ * them, ascending) then side two's (ascending). Strings and ids are malloc'd; free with
+ * store_regroup_clear. */
+typedef struct store_regroup {
+    int64_t seq, at;
+    bool split;                /* false: merge */
+    char *monitor, *reason;
+    int64_t *ids;
+    size_t nids, nfirst;
+} store_regroup;
+void store_regroup_clear(store_regroup *g);
+/* Inside a transaction: appends g; sets g->seq. */
+int store_regroup_insert(store *s, store_regroup *g, tr_err *err);
+/* Calls fn for every regroup in seq order (the value is cleared after fn returns). */
+int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *ctx, tr_err *err);
+
 #endif

@@ -1,0 +1,13 @@
+-- 0006: monitoring (issue 3) — manual regroups of incidents by a monitor (docs/monitoring.md,
+-- "Split and merge"). Rows are never updated or deleted. At start the engine replays them
+-- in seq order after loading every report (mon_engine_apply_regroup), so the automatic
+-- grouping respects them whatever order the reports arrived in.
+CREATE TABLE incident_regroup (
+  seq             INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL CHECK (kind IN ('split', 'merge')),
+  at              INTEGER NOT NULL,
+  monitor         TEXT NOT NULL,           -- the monitor or admin who decided
+  reason          TEXT NOT NULL,
+  reports         TEXT NOT NULL,           -- JSON array of report ids, side one, ascending
+  others          TEXT NOT NULL            -- JSON array of report ids, side two, ascending
+);
