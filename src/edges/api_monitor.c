@@ -87,7 +87,9 @@ static int h_incident_split(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_incident_merge(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_incident_merge(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_merge(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
     rs->status = 201;
     return TR_OK;
 }
@@ -119,9 +121,9 @@ const http_route api_monitor_routes[] = {
     {"POST", "/v1/reports", h_report_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
     {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
-    {"POST", "/v1/incidents/merge", h_incident_merge, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},
     {"POST", "/v1/incidents/{id}/split", h_incident_split, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
+    {"POST", "/v1/incidents/{id}/merge", h_incident_merge, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/incidents/{id}/cap", h_incident_cap, API_ANY, NULL, 0},
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},

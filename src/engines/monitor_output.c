@@ -654,7 +654,7 @@ static json_t *str_or_null(const char *s) {
 static json_t *regroup_json(const mon_regroup *g) {
     json_t *a = json_array(), *b = json_array();
     for (size_t i = 0; i < g->nids; i++) json_array_append_new(i < g->nfirst ? a : b, json_integer(g->ids[i]));
-    json_t *o = json_pack("{sssosssso}", "kind", g->split ? "split" : "merge", "at", tr_json_time_value(g->at), "by",
+    json_t *o = json_pack("{sssossssso}", "kind", g->split ? "split" : "merge", "at", tr_json_time_value(g->at), "by",
                           g->by, "why", g->why, "reports", a);
     if (g->split)
         json_object_set_new(o, "split_from", b);

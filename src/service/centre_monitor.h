@@ -50,8 +50,9 @@ int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err 
  * incident.regroup. Answer: {seq, kind, incidents: [the two incidents' ids], receipt}.
  * TR_ENOTFOUND (id), TR_EINVAL (reports, reason), TR_EFORBIDDEN. */
 int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
-/* {"incidents": [two or more current incident ids], "reason": text}: one incident. */
-int centre_incident_merge(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+/* {"incidents": [other current incident ids], "reason": text}: they and current incident
+ * id become one incident (side one: id's reports). Answer as for split, one incident. */
+int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
 
 /* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
 

@@ -108,14 +108,19 @@ static int split_record(centre *c, int64_t id, int64_t *named, size_t nnamed, st
     return rc;
 }
 
-/* Under c->mon_mu: the record of merging incidents ids[0..n): side one the first, side two
- * the others' reports. */
-static int merge_record(centre *c, const int64_t *ids, size_t n, store_regroup *g, tr_err *err) {
-    int rc = TR_OK;
-    for (size_t i = 0; rc == TR_OK && i < n; i++) {
+/* Under c->mon_mu: the record of merging incidents ids[0..n) into incident id: side one
+ * id's reports, side two the others'. */
+static int merge_record(centre *c, int64_t id, const int64_t *ids, size_t n, store_regroup *g, tr_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == id)
+            return tr_fail(err, TR_EINVAL, "incidents", "incident %lld is the one merged into", (long long)id);
         for (size_t j = 0; j < i; j++)
             if (ids[j] == ids[i])
                 return tr_fail(err, TR_EINVAL, "incidents", "incident %lld is listed twice", (long long)ids[i]);
+    }
+    int rc = members(c, id, "id", &g->ids, &g->nids, err);
+    g->nfirst = g->nids;
+    for (size_t i = 0; rc == TR_OK && i < n; i++) {
         int64_t *mem;
         size_t nmem;
         if ((rc = members(c, ids[i], "incidents", &mem, &nmem, err))) break;
@@ -127,7 +132,6 @@ static int merge_record(centre *c, const int64_t *ids, size_t n, store_regroup *
         g->ids = v;
         memcpy(g->ids + g->nids, mem, nmem * sizeof *mem);
         g->nids += nmem;
-        if (i == 0) g->nfirst = nmem;
         free(mem);
     }
     if (rc == TR_OK) qsort(g->ids + g->nfirst, g->nids - g->nfirst, sizeof *g->ids, cmp_i64);
@@ -161,7 +165,7 @@ static int regroup(centre *c, const tr_party *by, bool split, int64_t id, const 
     int64_t *ids;
     size_t n;
     store_regroup g = {0};
-    int rc = parse_body(body, split ? "reports" : "incidents", split ? 1 : 2, &ids, &n, &g.reason, err);
+    int rc = parse_body(body, split ? "reports" : "incidents", 1, &ids, &n, &g.reason, err);
     if (rc) return rc;
     g.at = tr_time_now();
     if (!(g.monitor = strdup(by->name))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -169,7 +173,7 @@ static int regroup(centre *c, const tr_party *by, bool split, int64_t id, const 
     centre_pending p = {0};
     if (rc == TR_OK && (rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
-        rc = split ? split_record(c, id, ids, n, &g, err) : merge_record(c, ids, n, &g, err);
+        rc = split ? split_record(c, id, ids, n, &g, err) : merge_record(c, id, ids, n, &g, err);
         if (rc == TR_OK) rc = regroup_tx(c, by, &g, &answer, err);
         rc = centre__finish(c, &p, rc, &answer, err);
         if (rc == TR_OK) {
@@ -201,8 +205,8 @@ int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_
     return regroup(c, by, true, id, body, out, err);
 }
 
-int centre_incident_merge(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
-    return regroup(c, by, false, 0, body, out, err);
+int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
+    return regroup(c, by, false, id, body, out, err);
 }
 
 static int load_regroup(store_regroup *g, void *ctx) {

@@ -754,6 +754,7 @@ class LiveTest(ServerTest):
                 "/v1/notices/{id}/ack": 1, "/v1/reports/{id}": rep["id"], "/v1/incidents/{id}": rep["incident_id"],
                 "/v1/incidents/{id}/responses": rep["incident_id"], "/v1/incidents/{id}/verdict": rep["incident_id"],
                 "/v1/incidents/{id}/cap": lone["incident_id"],
+                "/v1/incidents/{id}/split": lone["incident_id"], "/v1/incidents/{id}/merge": lone["incident_id"],
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
                                                 party="UNOCHA").json["properties"]["id"]}
 
@@ -914,6 +915,33 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/incidents/{id}/cap", 200, params={"id": cid}, party="SAA")
         self.call("GET", "/v1/incidents/{id}/cap", 400, params={"id": "x"}, party="SAA", field="id")
         self.call("GET", "/v1/incidents/{id}/cap", 401, params={"id": iid})
+        # Split and merge (a monitor): two reports of one event, split apart, merged back.
+        near = dict(cap, location={"type": "Point", "coordinates": [14.001, 14.0]})
+        two = self.call("POST", "/v1/reports", 201, body=near, party="Russia").json
+        self.assertEqual(two["incident_id"], cid)
+        split = {"reports": [two["id"]], "reason": "two strikes"}
+        self.call("POST", "/v1/incidents/{id}/split", 201, params={"id": cid}, body=split, party="JMC")
+        self.call("POST", "/v1/incidents/{id}/split", 400, params={"id": cid}, body={"reports": []}, party="JMC",
+                  field="reports", bad_body=True)
+        self.call("POST", "/v1/incidents/{id}/split", 404, params={"id": 10 ** 9}, body=split, party="JMC", field="id")
+        self.call("POST", "/v1/incidents/{id}/split", 401, params={"id": cid}, body=split)
+        self.call("POST", "/v1/incidents/{id}/split", 403, params={"id": cid}, body=split, party="SAA")
+        self.call("POST", "/v1/incidents/{id}/split", 413, params={"id": cid}, party="JMC",
+                  body=dict(split, reason="x" * BODY_LIMIT))
+        self.call("POST", "/v1/incidents/{id}/split", 415, params={"id": cid}, body=split, party="JMC",
+                  content_type="text/plain", field="Content-Type")
+        merge = {"incidents": [two["id"]], "reason": "one event after all"}
+        at = {"id": cid}
+        self.call("POST", "/v1/incidents/{id}/merge", 201, params=at, body=merge, party="admin")
+        self.call("POST", "/v1/incidents/{id}/merge", 400, params=at, body={"incidents": []}, party="JMC",
+                  field="incidents", bad_body=True)
+        self.call("POST", "/v1/incidents/{id}/merge", 404, params=at, body=merge, party="JMC", field="incidents")
+        self.call("POST", "/v1/incidents/{id}/merge", 401, params=at, body=merge)
+        self.call("POST", "/v1/incidents/{id}/merge", 403, params=at, body=merge, party="SAA")
+        self.call("POST", "/v1/incidents/{id}/merge", 413, params=at, body=dict(merge, reason="x" * BODY_LIMIT),
+                  party="JMC")
+        self.call("POST", "/v1/incidents/{id}/merge", 415, params=at, body=merge, party="JMC",
+                  content_type="text/plain", field="Content-Type")
         for fmt in ("geojson", "hxl", "acled"):
             self.call("GET", "/v1/exports/incidents", 200, query={"format": fmt, "date": "2016-09-17"}, party="SAA")
         self.call("GET", "/v1/exports/incidents", 400, query={"format": "kml"}, party="SAA", field="format")
