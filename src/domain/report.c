@@ -251,7 +251,7 @@ static int parse_range(const json_t *body, const char *key, tr_range *out, tr_er
 }
 
 static int parse_target(const json_t *body, tr_report *r, tr_err *err) {
-    static const char *const keys[] = {"kind", "name", "facility", NULL};
+    static const char *const keys[] = {"kind", "name", "facility", "id", NULL};
     json_t *v = json_object_get(body, "target");
     tr_target *t = &r->target;
     if (v == NULL || json_is_null(v)) return TR_OK;
@@ -260,9 +260,19 @@ static int parse_target(const json_t *body, tr_report *r, tr_err *err) {
     if (tr_json_only_keys(v, keys, "target", err)) return TR_EINVAL;
     json_t *k = json_object_get(v, "kind");
     if (!json_is_string(k) || tr_target_kind_parse(json_string_value(k), &t->kind))
-        return tr_fail(err, TR_EINVAL, "target.kind", "must be one of party, actor, civilians, facility");
+        return tr_fail(err, TR_EINVAL, "target.kind", "must be one of party, actor, civilians, facility, site, movement");
     t->present = true;
     if (tr_json_str(v, "name", "target", TR_REPORT_MAX_TEXT, &t->name, err)) return TR_EINVAL;
+    json_t *id = json_object_get(v, "id");
+    bool object = t->kind == TARGET_SITE || t->kind == TARGET_MOVEMENT;
+    if (object) {
+        if (!json_is_integer(id) || json_integer_value(id) <= 0)
+            return tr_fail(err, TR_EINVAL, "target.id", "is required: the id of the targeted %s (a positive integer)",
+                           tr_target_kind_name(t->kind));
+        t->object_id = json_integer_value(id);
+    } else if (id != NULL && !json_is_null(id)) {
+        return tr_fail(err, TR_EINVAL, "target.id", "applies only to a target of kind site or movement");
+    }
     json_t *fac = json_object_get(v, "facility");
     bool has_fac = fac != NULL && !json_is_null(fac);
     if (t->kind == TARGET_PARTY || t->kind == TARGET_ACTOR) {
@@ -453,6 +463,7 @@ json_t *tr_report_to_json(const tr_report *r) {
         json_t *t = json_pack("{ss}", "kind", tr_target_kind_name(r->target.kind));
         set_str(t, "name", r->target.name);
         if (r->target.kind == TARGET_FACILITY) set_str(t, "facility", tr_facility_name(r->target.facility));
+        if (r->target.object_id) json_object_set_new(t, "id", json_integer(r->target.object_id));
         json_object_set_new(o, "target", t);
     }
     if (r->fatalities.known) json_object_set_new(o, "fatalities", range_json(&r->fatalities));

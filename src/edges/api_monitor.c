@@ -44,7 +44,11 @@ static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
 static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    return centre_incident_get(rq->c, id, &rs->json, err);
+    if (centre_incident_get(rq->c, id, &rs->json, err)) return err->code;
+    json_t *objects = NULL;
+    if (centre_incident_objects(rq->c, &rq->party, id, &objects, err)) return err->code;
+    json_object_set_new(rs->json, "objects", objects);
+    return TR_OK;
 }
 
 static int h_incident_respond(http_req *rq, http_resp *rs, tr_err *err) {

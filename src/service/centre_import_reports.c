@@ -330,6 +330,11 @@ static int import_record(import_run *ir, const char *rec, size_t len, long line,
         tr_report_clear(&r);
         return TR_OK;
     }
+    if ((rc = centre__report_check_target(ir->c, ir->by, &r, &e)) != TR_OK) {
+        reject(ir, line, ir->fmt == TR_FMT_NDJSON ? e.field : "target_id", reason_of(&e));
+        tr_report_clear(&r);
+        return TR_OK;
+    }
     /* All or nothing: once a record is bad, the rest are only checked. */
     if (!ir->partial && ir->st->rejected) {
         tr_report_clear(&r);

@@ -80,6 +80,8 @@ int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr
 
 /* Makes c->mon and loads every stored report into it (docs/monitoring.md "Wiring"). */
 int centre__mon_load(centre *c, tr_err *err);
+/* A report whose target is a site or movement: TR_EINVAL at target.id unless by may see it. */
+int centre__report_check_target(centre *c, const tr_party *by, const tr_report *r, tr_err *err);
 /* Replays the stored regroups in seq order (after the reports). */
 int centre__mon_load_regroups(centre *c, tr_err *err);
 

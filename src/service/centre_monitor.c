@@ -166,6 +166,7 @@ int centre__report_store_tx(centre *c, const tr_party *by, tr_report *r, int64_t
 static int report_create_tx(centre *c, const tr_party *by, tr_report *r, int64_t now, mon_classification *cls,
                             json_t **out, tr_err *err) {
     int rc = tr_report_resolve(r, centre__resolve_name, c, err);
+    if (rc == TR_OK) rc = centre__report_check_target(c, by, r, err);
     return rc ? rc : centre__report_store_tx(c, by, r, now, cls, out, err);
 }
 

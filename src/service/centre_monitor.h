@@ -36,6 +36,13 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
 long centre_export_read(centre_export *x, char *buf, size_t max);
 void centre_export_free(centre_export *x);
 
+/* ---- reports about objects (docs/monitoring.md "Reports about objects") ---- */
+
+/* The sites and movements the reports of incident id are about, those viewer may see,
+ * each with its notification history: [{kind, id, created_index, notices: [{notice_id,
+ * party, notified_at, deadline, acked_at, ack_index}]}] (at most 32 objects). */
+int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err);
+
 /* ---- CAP 1.2 (docs/monitoring.md "CAP alerts") ---- */
 
 /* The CAP 1.2 alert of incident id (its current id) as XML (*text malloc'd, *len bytes).

@@ -244,5 +244,8 @@ void store_regroup_clear(store_regroup *g);
 int store_regroup_insert(store *s, store_regroup *g, tr_err *err);
 /* Calls fn for every regroup in seq order (the value is cleared after fn returns). */
 int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *ctx, tr_err *err);
+/* The index of the first log entry of type with this ref (e.g. "site.create", "site/12");
+ * TR_ENOTFOUND if none. */
+int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err);
 
 #endif

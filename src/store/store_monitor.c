@@ -233,3 +233,20 @@ int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *c
     sqlite3_reset(st);
     return rc;
 }
+
+/* ---- the log entry of an object (reports about objects) ---- */
+
+static const char SQL_LOG_BY_REF[] = "SELECT idx FROM log_entry WHERE ref = ? AND type = ? ORDER BY idx LIMIT 1";
+
+int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_LOG_BY_REF, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, ref);
+    store__bind_text(st, 2, type);
+    int step = sqlite3_step(st), rc = TR_OK;
+    if (step == SQLITE_ROW) *index = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (step == SQLITE_DONE) rc = tr_fail(err, TR_ENOTFOUND, "ref", "no %s entry for %s", type, ref);
+    else rc = store__db_fail(err, sqlite3_db_handle(st), "reading the log");
+    sqlite3_reset(st);
+    return rc;
+}

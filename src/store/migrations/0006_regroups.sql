@@ -11,3 +11,8 @@ CREATE TABLE incident_regroup (
   reports         TEXT NOT NULL,           -- JSON array of report ids, side one, ascending
   others          TEXT NOT NULL            -- JSON array of report ids, side two, ascending
 );
+
+-- Reports about objects (docs/monitoring.md "Reports about objects"): an incident shows the
+-- log index of the entry that created the site or movement it is about; this index finds
+-- an entry by its ref without a scan of the log.
+CREATE INDEX log_entry_ref ON log_entry(ref);
