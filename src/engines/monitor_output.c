@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "base/tz.h"
 #include "engines/monitor.h"
 
 /* ---- a growable text buffer ---- */
@@ -276,6 +277,10 @@ int mon_engine_bulletin(mon_engine *m, const char *date, mon_bulletin *out, tr_e
     out->end_hour = cfg->bulletin_end_hour;
     out->utc_offset_min = cfg->bulletin_utc_offset_min;
     out->end = day - (int64_t)cfg->bulletin_utc_offset_min * 60 + (int64_t)cfg->bulletin_end_hour * 3600;
+    if (cfg->bulletin_tz) { /* the wall clock of the zone reads end_hour on date (DST included) */
+        out->end = tr_tz_to_utc(cfg->bulletin_tz, day + (int64_t)cfg->bulletin_end_hour * 3600);
+        out->utc_offset_min = tr_tz_offset(cfg->bulletin_tz, out->end - 1) / 60;
+    }
     out->start = out->end - 86400;
     int rc = tally_days(m, out, out->start - 86400);
     if (rc == TR_OK) rc = list_activity(m, out);

@@ -96,13 +96,31 @@ static int load_report(store_report *sr, void *ctx) {
 static int load_acts(centre *c, tr_err *err);
 
 /* Reports (any order), then regroups, responses and verdicts, each in seq order. */
-int centre__mon_load(centre *c, tr_err *err) {
-    mon_config cfg;
-    mon_config_default(&cfg);
-    if (!(c->mon = mon_engine_new(&cfg))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+static int mon_load(centre *c, const mon_config *cfg, tr_err *err) {
+    if (!(c->mon = mon_engine_new(cfg))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     int rc = store_report_each(c->store, load_report, c, err);
     if (rc == TR_OK) rc = centre__mon_load_regroups(c, err);
     if (rc == TR_OK) rc = load_acts(c, err);
+    return rc;
+}
+
+int centre__mon_load(centre *c, tr_err *err) {
+    return mon_load(c, NULL, err);
+}
+
+int centre_mon_configure(centre *c, const mon_config *cfg, tr_err *err) {
+    if (mon_config_check(cfg, err)) return TR_EINVAL;
+    pthread_mutex_lock(&c->mon_mu);
+    mon_engine *old = c->mon;
+    c->mon = NULL;
+    int rc = mon_load(c, cfg, err);
+    if (rc) {
+        mon_engine_free(c->mon);
+        c->mon = old;
+    } else {
+        mon_engine_free(old);
+    }
+    pthread_mutex_unlock(&c->mon_mu);
     return rc;
 }
 

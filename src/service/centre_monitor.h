@@ -11,6 +11,12 @@
 #include "engines/monitor_export.h"
 #include "service/centre.h"
 
+/* Rebuilds the monitoring engine with cfg (clustering distances and windows, the
+ * bulletin's hour and zone; docs/monitoring.md "Configuration") from the store, as at
+ * start. TR_EINVAL naming the member (mon_config_check); on any failure the engine is
+ * unchanged. cfg->bulletin_tz must outlive the centre. */
+int centre_mon_configure(centre *c, const mon_config *cfg, tr_err *err);
+
 /* A time window from ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from <
  * to), each NULL when absent; neither: *from = *to = 0. TR_EINVAL naming the parameter. */
 int centre_window_parse(const char *date, const char *from_s, const char *to_s, int64_t *from, int64_t *to,
