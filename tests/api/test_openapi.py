@@ -1006,17 +1006,21 @@ class LiveTest(ServerTest):
             r = self.srv.get(path, party="admin")
             self.assertEqual(r.status, 404, r)
             self.component_answer(r, "UnknownPath", path)
+        def matches(template, path):  # a {name} segment matches any one segment, as the router does
+            return re.fullmatch(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(template)), path) is not None
         for p, item in self.spec["paths"].items():
             concrete = p.replace("{id}", "1")
+            # "/v1/reports/import" is also "/v1/reports/{id}": the methods of every matching path
+            methods = {x.upper() for q, it in self.spec["paths"].items() if matches(q, concrete)
+                       for x in it if x in ("get", "put", "post", "delete", "patch")}
             for m in ("DELETE", "PATCH", "OPTIONS", "PUT", "POST"):
-                if m.lower() in item:
+                if m in methods:
                     continue
                 with self.subTest(method=m, path=p):
                     r = self.srv.request(m, concrete, party="admin")
                     self.assertEqual(r.status, 405, r)
                     self.component_answer(r, "MethodNotAllowed", concrete)
-                    allowed = sorted(x.upper() for x in item if x in ("get", "put", "post", "delete", "patch"))
-                    self.assertEqual(sorted(r.headers.get("allow", "").split(", ")), allowed)
+                    self.assertEqual(sorted(r.headers.get("allow", "").split(", ")), sorted(methods))
         # HEAD is answered for a GET route, without a body.
         r = self.srv.request("HEAD", "/v1/health")
         self.assertEqual(r.status, 200)
