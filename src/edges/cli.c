@@ -243,6 +243,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     c->site_buffer_m = (double)site_buf;
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
     c->notice_deadline_s = (int64_t)notice_s;
+    tr_err aerr = {0};
+    if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n", opt(cmd, a, "--db"),
             store_schema_version(c->store), attr_engine_area_versions(c->attr));
     char key_path[4096];

@@ -24,6 +24,11 @@ int64_t mon_cap_sent(const mon_incident *inc) {
     return inc->last_received_at;
 }
 
+void mon_cap_identifier(const mon_incident *inc, char *buf, size_t cap) {
+    snprintf(buf, cap, "truce-incident-%lld-%s-%lld", (long long)inc->id, mon_grade_name(inc->grade),
+             (long long)mon_cap_sent(inc));
+}
+
 static void text(mon_text *t, const char *s) {
     for (const char *p = s; *p; p++) {
         const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '"' ? "&quot;" : NULL;
@@ -66,7 +71,7 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
 
     mon_text_printf(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                        "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n");
-    snprintf(b, sizeof b, "truce-incident-%lld-%s-%lld", (long long)inc->id, grade, (long long)at);
+    mon_cap_identifier(inc, b, sizeof b);
     elem(t, "  ", "identifier", b);
     elem(t, "  ", "sender", sender);
     elem(t, "  ", "sent", sent);

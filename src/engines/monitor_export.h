@@ -56,6 +56,9 @@ void mon_export_tail(mon_export_format f, mon_text *t);
 bool mon_cap_applies(const mon_incident *inc);
 /* The alert's time: when the incident took its current grade. */
 int64_t mon_cap_sent(const mon_incident *inc);
+/* The alert's identifier: "truce-incident-<id>-<grade>-<sent>" (unique per incident and
+ * grade change; at most 80 bytes). */
+void mon_cap_identifier(const mon_incident *inc, char *buf, size_t cap);
 /* Appends the CAP 1.2 <alert> of inc (for which mon_cap_applies) as UTF-8 XML; the area
  * is a circle of the incident's geo-precision radius (cfg). sender: no spaces, commas or
  * markup (the caller's choice, e.g. the log's origin). Same incident, same bytes. */

@@ -449,7 +449,10 @@ int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_form
     if (ir.nids) qsort(ir.ids, ir.nids, sizeof *ir.ids, cmp_i64);
     for (size_t i = 0; i < ir.nids; i++)
         if (i == 0 || ir.ids[i] != ir.ids[i - 1]) st->incidents++;
+    centre_alerts alerts = {0};
+    centre__alerts_collect(c, ir.ids, ir.nids, &alerts);
     pthread_mutex_unlock(&c->mon_mu);
+    centre__alerts_publish(c, &alerts);
     free(ir.ids);
     return rc;
 }

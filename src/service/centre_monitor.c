@@ -197,6 +197,7 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
     memset(&cls, 0, sizeof cls);
     json_t *answer = NULL;
     centre_pending p = {0};
+    centre_alerts alerts = {0};
     if ((rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
         rc = centre__finish(c, &p, report_create_tx(c, by, &r, now, &cls, &answer, err), &answer, err);
@@ -208,8 +209,10 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
                 abort();
             }
             json_object_set_new(answer, "incident_id", json_integer(incident));
+            centre__alerts_collect(c, &incident, 1, &alerts);
         }
         pthread_mutex_unlock(&c->mon_mu);
+        centre__alerts_publish(c, &alerts);
     }
     tr_report_clear(&r);
     if (rc == TR_OK && out) *out = answer;
@@ -403,6 +406,7 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
     }
     json_t *answer = NULL;
     centre_pending p = {0};
+    centre_alerts alerts = {0};
     if ((rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
         rc = centre__finish(c, &p, act_tx(c, by, verdict, &a, &answer, err), &answer, err);
@@ -419,8 +423,10 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
                 json_object_set_new(answer, "grade_reason", json_string(inc.grade_reason));
             }
             mon_incident_clear(&inc);
+            centre__alerts_collect(c, &id, 1, &alerts);
         }
         pthread_mutex_unlock(&c->mon_mu);
+        centre__alerts_publish(c, &alerts);
     }
     store_incident_act_clear(&a);
     if (rc == TR_OK && out) *out = answer;

@@ -67,6 +67,10 @@ int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_
  * id become one incident (side one: id's reports). Answer as for split, one incident. */
 int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
 
+/* Sends the CAP alerts of every incident that has one and was not notified yet (at the
+ * start of `truce serve`: what a crash between a write and its alerts left out). */
+int centre_alerts_sweep(centre *c, tr_err *err);
+
 /* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
 
 /*

@@ -171,6 +171,7 @@ static int regroup(centre *c, const tr_party *by, bool split, int64_t id, const 
     if (!(g.monitor = strdup(by->name))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_t *answer = NULL;
     centre_pending p = {0};
+    centre_alerts alerts = {0};
     if (rc == TR_OK && (rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
         rc = split ? split_record(c, id, ids, n, &g, err) : merge_record(c, id, ids, n, &g, err);
@@ -191,8 +192,11 @@ static int regroup(centre *c, const tr_party *by, bool split, int64_t id, const 
             if (g.split && mon_engine_incident_of(c->mon, g.ids[g.nfirst], &b) == TR_OK && b != a)
                 json_array_append_new(incs, json_integer(b));
             json_object_set_new(answer, "incidents", incs);
+            int64_t sides[2] = {g.ids[0], g.ids[g.nfirst < g.nids ? g.nfirst : 0]};
+            centre__alerts_collect(c, sides, 2, &alerts);
         }
         pthread_mutex_unlock(&c->mon_mu);
+        centre__alerts_publish(c, &alerts);
     }
     free(ids);
     store_regroup_clear(&g);

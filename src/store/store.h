@@ -247,5 +247,9 @@ int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *c
 /* The index of the first log entry of type with this ref (e.g. "site.create", "site/12");
  * TR_ENOTFOUND if none. */
 int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err);
+/* Inside a transaction: records a CAP alert by its identifier; *inserted is false when
+ * that identifier was already recorded (nothing changes then). */
+int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
+                       int64_t created_at, bool *inserted, tr_err *err);
 
 #endif

@@ -250,3 +250,22 @@ int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *in
     sqlite3_reset(st);
     return rc;
 }
+
+/* ---- CAP alerts (migration 0006) ---- */
+
+static const char SQL_ALERT_INSERT[] =
+    "INSERT OR IGNORE INTO incident_alert(identifier, incident_id, grade, sent, created_at) VALUES (?,?,?,?,?)";
+
+int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
+                       int64_t created_at, bool *inserted, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ALERT_INSERT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, identifier);
+    sqlite3_bind_int64(st, 2, incident_id);
+    store__bind_text(st, 3, grade);
+    sqlite3_bind_int64(st, 4, sent);
+    sqlite3_bind_int64(st, 5, created_at);
+    int rc = store__step_done(s, st, "storing the alert", err);
+    *inserted = rc == TR_OK && sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    return rc;
+}

@@ -78,6 +78,54 @@ class CapTest(ServerTest):
         self.assertEqual(r.status, 201, r)
         self.assertProblem(self.srv.get("/v1/incidents/%d/cap" % iid, party="SAA"), 404, "id", "discounted")
 
+    def alerts(self, party, iid):
+        items = self.srv.get("/v1/notices?limit=1000", party=party).json["items"]
+        return [n for n in items if n["kind"] == "alert" and n["about"] == {"type": "incident", "id": iid}]
+
+    def test_alert_goes_into_the_notice_feeds_once(self):
+        a = self.post("Opposition", report("2016-04-20T10:00:00Z", [37.12, 36.18]))
+        iid = a["incident_id"]
+        self.assertEqual(self.alerts("SAA", iid), [])
+        self.post("JMC", report("2016-04-20T10:10:00Z", [37.121, 36.18], ref="JMC patrol 20/4"))
+        _, x = self.cap(iid)
+        ident = x.find("cap:identifier", NS).text
+        # The perpetrator (SAA) and both reporters are notified, once, with the alert's identifier.
+        for party in ("SAA", "Opposition", "JMC"):
+            got = self.alerts(party, iid)
+            self.assertEqual(len(got), 1, (party, got))
+            self.assertEqual(got[0]["payload"]["identifier"], ident)
+            self.assertEqual(got[0]["payload"]["cap"], "/v1/incidents/%d/cap" % iid)
+            self.assertEqual(got[0]["payload"]["grade"], "corroborated")
+        self.assertEqual(self.alerts("Russia", iid), [])
+        # A third report changes nothing (same grade, same alert); a restart's sweep neither.
+        self.post("UN-OCHA", report("2016-04-20T10:20:00Z", [37.122, 36.18], ref="OCHA 20/4"))
+        self.srv.restart()
+        self.assertEqual(len(self.alerts("SAA", iid)), 1)
+        # SAA acknowledges it like any notice.
+        nid = self.alerts("SAA", iid)[0]["id"]
+        r = self.srv.post("/v1/notices/%d/ack" % nid, {}, party="SAA")
+        self.assertEqual(r.status, 200, r)
+        # Confirmed: a second alert.
+        r = self.srv.post("/v1/incidents/%d/verdict" % iid, {"verdict": "confirm", "reason": "seen"}, party="JMC")
+        self.assertEqual(r.status, 201, r)
+        got = self.alerts("SAA", iid)
+        self.assertEqual([n["payload"]["grade"] for n in got], ["corroborated", "confirmed"])
+
+    def test_a_lost_alert_is_sent_at_the_next_start(self):
+        a = self.post("Opposition", report("2016-04-22T10:00:00Z", [37.30, 36.40]))
+        self.post("JMC", report("2016-04-22T10:10:00Z", [37.301, 36.40], ref="JMC patrol 22/4"))
+        iid = a["incident_id"]
+        self.srv.stop()
+        # As if the server had died between the write and its alerts.
+        import sqlite3
+        con = sqlite3.connect(self.srv.db)
+        con.execute("DELETE FROM notice WHERE kind = 'alert' AND about_id = ?", (iid,))
+        con.execute("DELETE FROM incident_alert WHERE incident_id = ?", (iid,))
+        con.commit()
+        con.close()
+        self.srv.start()
+        self.assertEqual(len(self.alerts("SAA", iid)), 1)
+
     def test_no_alert_for_what_is_not_a_violation(self):
         # Palmyra in January 2017 is held by ISIS, excluded from the ceasefire: not covered.
         a = self.post("SAA", report("2017-01-10T06:00:00Z", [38.27, 34.56], perpetrator="Russia", ref="one"))

@@ -16,3 +16,14 @@ CREATE TABLE incident_regroup (
 -- log index of the entry that created the site or movement it is about; this index finds
 -- an entry by its ref without a scan of the log.
 CREATE INDEX log_entry_ref ON log_entry(ref);
+
+-- CAP 1.2 alerts sent to the parties' notice feeds (docs/monitoring.md "CAP alerts"): one
+-- row per alert identifier (an incident that became a corroborated or confirmed
+-- violation), so an alert is notified once, whoever notices the change first.
+CREATE TABLE incident_alert (
+  identifier      TEXT PRIMARY KEY,        -- truce-incident-<id>-<grade>-<sent>
+  incident_id     INTEGER NOT NULL,
+  grade           TEXT NOT NULL,           -- corroborated, confirmed
+  sent            INTEGER NOT NULL,        -- when the incident took that grade
+  created_at      INTEGER NOT NULL
+);
