@@ -1,7 +1,8 @@
 # truce — the two commands a user needs (see README.md):
 #   make run    install what is missing, build, load the demo scenario, serve on 127.0.0.1:8080
-#   make test   install what is missing, build, run the whole suite (plain and ASan+UBSan)
-# Also: make (build build/truce), make bench [NAME=x], make clean.
+#   make test   install what is missing, build, run the whole suite (plain and ASan+UBSan;
+#               the dashboard's browser test runs in the plain pass, screenshots in build/web-artifacts)
+# Also: make (build build/truce and web/dist), make web, make bench [NAME=x], make clean.
 
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 DB      ?= truce.db
@@ -9,7 +10,7 @@ LISTEN  ?= 127.0.0.1:8080
 SCENARIO ?= scenarios/syria-2016-2017.json
 REGIONS ?=
 
-.PHONY: all build run test test-plain test-asan bench fuzz deps clean
+.PHONY: all build web run test test-plain test-asan bench fuzz deps clean
 
 all: build
 
@@ -17,6 +18,12 @@ build:
 	@scripts/deps.sh build
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build -j $(JOBS)
+
+# The dashboard alone (npm ci + bundle into web/dist; `make build` does it too).
+web:
+	@scripts/deps.sh build
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build --target web
 
 run: build
 	@if [ ! -f "$(DB)" ]; then \
@@ -26,6 +33,7 @@ run: build
 	fi
 	@echo "demo tokens (NAME ROLE TOKEN) are in demo-tokens.tsv; the admin token:"
 	@awk -F'\t' '$$2=="admin"{print "  " $$3}' demo-tokens.tsv 2>/dev/null || true
+	@echo "the dashboard: http://$(LISTEN)/ (sign in with a token from demo-tokens.tsv)"
 	@echo "try: curl -H \"Authorization: Bearer <token>\" 'http://$(LISTEN)/v1/attribution?lon=37.16&lat=36.2&at=2016-10-01T00:00:00Z'"
 	build/truce serve --db $(DB) --listen $(LISTEN)
 

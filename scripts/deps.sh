@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages truce needs to build, run and test, if any is missing.
-# Usage: scripts/deps.sh [build|test|bench]   (each level includes the ones before it)
+# Usage: scripts/deps.sh [build|test|bench|web]   (each level includes the ones before it;
+# web: only what the dashboard and its browser test need)
 set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
@@ -11,6 +12,14 @@ fi
 if [ "$level" = bench ]; then
   pkgs+=(postgresql postgis postgresql-15-postgis-3 wrk)
 fi
+# The dashboard (web/) builds with node and npm, and its browser test drives Debian's chromium;
+# each is installed only when missing (a machine may have its own node).
+if [ "$level" = web ]; then pkgs=(); fi
+web=()
+command -v node >/dev/null 2>&1 || web+=(nodejs)
+command -v npm >/dev/null 2>&1 || web+=(npm)
+if [ "$level" != build ] && [ ! -x /usr/bin/chromium ]; then web+=(chromium fonts-dejavu-core); fi
+pkgs+=("${web[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

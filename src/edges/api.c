@@ -416,6 +416,7 @@ static const struct {
     {core_routes, &core_nroutes},
     {api_deconflict_routes, &api_deconflict_nroutes},
     {api_monitor_routes, &api_monitor_nroutes},
+    {api_humanitarian_routes, &api_humanitarian_nroutes},
 };
 
 static http_route *all_routes;

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,117 @@ static int h_notice_ack(http_req *rq, http_resp *rs, tr_err *err) {
     return centre_notice_ack(rq->c, &rq->party, id, rq->json, &rs->json, err);
 }
 
+/* ---- the notice stream (Server-Sent Events) ---- */
+
+#define STREAM_BATCH 100
+#define STREAM_KEEPALIVE_S 15
+
+typedef struct notice_stream {
+    store *st;
+    char party[TR_NAME_MAX + 1];
+    int64_t after;     /* the last notice sent */
+    char *buf;         /* formatted events not yet sent: [off, len) */
+    size_t len, off, cap;
+    int64_t last_sent; /* tr_time_now() of the last bytes sent */
+    bool started;
+} notice_stream;
+
+static int ns_append(notice_stream *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ns_append(notice_stream *ns, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return -1;
+    if (ns->len + (size_t)n + 1 > ns->cap) {
+        size_t cap = ns->cap ? ns->cap : 4096;
+        while (cap < ns->len + (size_t)n + 1) cap *= 2;
+        char *b = realloc(ns->buf, cap);
+        if (!b) return -1;
+        ns->buf = b;
+        ns->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(ns->buf + ns->len, ns->cap - ns->len, fmt, ap);
+    va_end(ap);
+    ns->len += (size_t)n;
+    return 0;
+}
+
+/* Formats the caller's notices after ns->after; returns HTTP_STREAM_* or 0. */
+static long ns_fill(notice_stream *ns) {
+    tr_err err = {0};
+    tr_party p;
+    if (store_party_get(ns->st, ns->party, &p, &err)) return HTTP_STREAM_END; /* revoked */
+    json_t *items = json_array();
+    int64_t next;
+    bool more;
+    if (!items || store_notice_list(ns->st, ns->party, ns->after, 0, STREAM_BATCH, items, &next, &more, &err)) {
+        json_decref(items);
+        return HTTP_STREAM_ERROR;
+    }
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        char *data = json_dumps(it, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        int rc = data ? ns_append(ns, "id: %lld\nevent: notice\ndata: %s\n\n",
+                                  (long long)json_integer_value(json_object_get(it, "id")), data)
+                      : -1;
+        free(data);
+        if (rc) {
+            json_decref(items);
+            return HTTP_STREAM_ERROR;
+        }
+    }
+    ns->after = next;
+    json_decref(items);
+    return 0;
+}
+
+static long ns_read(void *ctx, char *out, size_t max) {
+    notice_stream *ns = ctx;
+    int64_t now = tr_time_now();
+    if (ns->off == ns->len) {
+        ns->off = ns->len = 0;
+        if (!ns->started && ns_append(ns, "retry: 3000\n\n")) return HTTP_STREAM_ERROR;
+        ns->started = true;
+        long rc = ns_fill(ns);
+        if (rc) return rc;
+        if (ns->len == 0 && now - ns->last_sent >= STREAM_KEEPALIVE_S && ns_append(ns, ": keep-alive\n\n"))
+            return HTTP_STREAM_ERROR;
+        if (ns->len == 0) return 0; /* park until the next notice or heartbeat */
+    }
+    size_t n = ns->len - ns->off < max ? ns->len - ns->off : max;
+    memcpy(out, ns->buf + ns->off, n);
+    ns->off += n;
+    ns->last_sent = now;
+    return (long)n;
+}
+
+static void ns_free(void *ctx) {
+    notice_stream *ns = ctx;
+    free(ns->buf);
+    free(ns);
+}
+
+/* The caller's notices as Server-Sent Events, from after Last-Event-ID (or ?after=), live. */
+static int h_notice_stream(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t after = 0;
+    const char *last = http_header(rq, "Last-Event-ID"), *a = http_query(rq, "after");
+    if (last && a) return tr_fail(err, TR_EINVAL, "after", "give either Last-Event-ID or after, not both");
+    if (last && strcmp(last, "0") != 0 && api_parse_id(last, "Last-Event-ID", &after, err)) return TR_EINVAL;
+    if (a && strcmp(a, "0") != 0 && api_parse_id(a, "after", &after, err)) return TR_EINVAL;
+    notice_stream *ns = calloc(1, sizeof *ns);
+    if (!ns) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    ns->st = rq->c->store;
+    snprintf(ns->party, sizeof ns->party, "%s", rq->party.name);
+    ns->after = after;
+    ns->last_sent = tr_time_now();
+    rs->stream = (http_stream){ns_read, ns_free, ns, true};
+    rs->content_type = "text/event-stream; charset=utf-8";
+    return TR_OK;
+}
+
 const http_route api_deconflict_routes[] = {
     {"POST", "/v1/sites", h_site_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/sites/{id}", h_site_get, API_ANY, NULL, 0},
@@ -152,6 +264,7 @@ const http_route api_deconflict_routes[] = {
     {"GET", "/v1/operations/{id}", h_operation_get, API_ANY, NULL, 0},
     {"GET", "/v1/notices", h_notices, API_ANY, "after,limit", 0},
     {"GET", "/v1/notices/overdue", h_notices_overdue, API_ANY, "after,limit", 0},
+    {"GET", "/v1/notices/stream", h_notice_stream, API_ANY, "after", 0},
     {"POST", "/v1/notices/{id}/ack", h_notice_ack, API_ANY, NULL, ROUTE_BODY},
 };
 const size_t api_deconflict_nroutes = sizeof api_deconflict_routes / sizeof *api_deconflict_routes;

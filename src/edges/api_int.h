@@ -39,4 +39,8 @@ extern const size_t api_deconflict_nroutes;
 extern const http_route api_monitor_routes[];
 extern const size_t api_monitor_nroutes;
 
+/* api_humanitarian.c: corridors, agreement steps, messages (issue 6, humanitarian half) */
+extern const http_route api_humanitarian_routes[];
+extern const size_t api_humanitarian_nroutes;
+
 #endif

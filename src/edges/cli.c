@@ -20,11 +20,12 @@
 #include "base/timeutil.h"
 #include "base/tz.h"
 #include "edges/http.h"
+#include "edges/static.h"
 #include "edges/verify.h"
 #include "service/centre.h"
 #include "service/centre_monitor.h"
 
-#define MAX_OPTS 20
+#define MAX_OPTS 24
 
 typedef struct cli_opt {
     const char *name;  /* "--db" */
@@ -214,11 +215,33 @@ static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limi
 
 /* ---- serve ---- */
 
+/* The dashboard's directory: --web DIR (must hold index.html; "none" serves no page), else
+ * the built web/dist found beside the binary or the repository (static.h), else none. */
+static int serve_web_root(const char *dir, char *out, size_t n) {
+    out[0] = '\0';
+    if (dir && strcmp(dir, "none") == 0) return 0;
+    if (dir) {
+        char idx[4200];
+        snprintf(idx, sizeof idx, "%s/index.html", dir);
+        if (access(idx, R_OK) != 0 || !realpath(dir, out) || strlen(out) >= n) {
+            out[0] = '\0';
+            fprintf(stderr, "truce serve: --web: %s has no readable index.html (build it: make web)\n", dir);
+            return -1;
+        }
+    } else if (!static_default_root(out, n)) {
+        fprintf(stderr, "truce: no dashboard found (web/dist not built); serving the API only\n");
+        return 0;
+    }
+    fprintf(stderr, "truce: dashboard from %s\n", out);
+    return 0;
+}
+
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
-    unsigned long long threads, body, maxv, drain, cp_ms;
+    unsigned long long threads, body, raw, maxv, drain, cp_ms;
     if (parse_uint(cmd, "--checkpoint-ms", opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
         parse_uint(cmd, "--threads", opt(cmd, a, "--threads"), 256, &threads) ||
         parse_uint(cmd, "--body-limit", opt(cmd, a, "--body-limit"), 1ull << 30, &body) ||
+        parse_uint(cmd, "--import-limit", opt(cmd, a, "--import-limit"), 1ull << 34, &raw) ||
         parse_uint(cmd, "--max-vertices", opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         parse_uint(cmd, "--drain-seconds", opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
@@ -228,6 +251,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         parse_uint(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
         parse_uint(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
+    char web_root[4096];
+    if (serve_web_root(opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -258,7 +283,9 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         return runtime_error(cmd, &lerr);
     }
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
-    http_options o = {opt(cmd, a, "--listen"), (unsigned)threads, (size_t)body, (unsigned)drain};
+    http_options o = {.listen = opt(cmd, a, "--listen"), .threads = (unsigned)threads, .body_limit = (size_t)body,
+                      .raw_body_limit = (size_t)raw, .drain_seconds = (unsigned)drain,
+                      .web_root = web_root[0] ? web_root : NULL};
     http_server *srv;
     tr_err err = {0};
     if (http_server_start(c, &o, &srv, &err)) {
@@ -669,6 +696,7 @@ static const cli_cmd commands[] = {
       {"--listen", "HOST:PORT", "address to listen on; [::1]:PORT for IPv6, port 0 picks one", "127.0.0.1:8080"},
       {"--threads", "N", "worker threads", "4"},
       {"--body-limit", "BYTES", "largest request body accepted (413 beyond)", "4194304"},
+      {"--import-limit", "BYTES", "largest file accepted by the bulk import routes (413 beyond)", "268435456"},
       {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
@@ -678,6 +706,7 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
+      {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)", NULL},
       MON_OPTS},
      cmd_serve},
     {"party add", "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",

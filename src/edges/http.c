@@ -10,12 +10,20 @@
  *  3. last call: authenticate, check roles, query parameters, media type and JSON;
  *     run the handler; queue the response (problem+json on error).
  *  4. on_completed: count the status and latency, log one line, free the state.
+ *
+ * Streamed bodies (http_stream): MHD pulls them through stream_read as the socket
+ * drains. A live stream (Server-Sent Events) with nothing to send parks its
+ * connection (MHD_suspend_connection, so no thread and no polling is spent on it) in
+ * srv->parked; http_server_wake resumes every parked connection, the heartbeat thread
+ * does so every HTTP_HEARTBEAT_S (so idle streams send a keep-alive and dead clients
+ * are noticed), and stop resumes them with srv->stopping set so they end.
  */
 #include "edges/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +32,7 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
+#include "edges/static.h"
 
 /* Statuses counted individually; anything else is counted as the last slot. */
 static const int counted_status[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503, 0};
@@ -47,7 +56,25 @@ struct http_server {
     size_t nroutes;
     route_stats *stats; /* nroutes + 1 (unmatched) */
     int inflight;
+    /* parked live streams */
+    pthread_mutex_t park_mu;
+    pthread_cond_t park_cv;       /* signals the heartbeat thread to stop */
+    struct stream_state *parked;  /* list through ->next */
+    uint64_t wake_gen;            /* counts wakes, so a wake between read and park is not lost */
+    bool stopping;
+    pthread_t heartbeat;
+    bool heartbeat_started;
 };
+
+#define HTTP_HEARTBEAT_S 15
+
+typedef struct stream_state {
+    http_stream s;
+    http_server *srv;
+    struct MHD_Connection *conn;
+    size_t *bytes;                /* the request's resp_bytes (valid while the request lives) */
+    struct stream_state *next;    /* in srv->parked */
+} stream_state;
 
 typedef struct req_state {
     http_req rq;
@@ -120,6 +147,83 @@ static const http_route *route_find(const http_server *srv, const char *method, 
 
 /* ---- responses ---- */
 
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    stream_state *ss = cls;
+    http_server *srv = ss->srv;
+    (void)pos;
+    pthread_mutex_lock(&srv->park_mu);
+    uint64_t gen = srv->wake_gen;
+    bool stopping = srv->stopping;
+    pthread_mutex_unlock(&srv->park_mu);
+    if (stopping && ss->s.live) return MHD_CONTENT_READER_END_OF_STREAM;
+    long n = ss->s.read(ss->s.ctx, buf, max);
+    if (n > 0) {
+        *ss->bytes += (size_t)n;
+        return n;
+    }
+    if (n == HTTP_STREAM_END) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n != 0 || !ss->s.live) return MHD_CONTENT_READER_END_WITH_ERROR;
+    pthread_mutex_lock(&srv->park_mu);
+    if (srv->wake_gen == gen && !srv->stopping) { /* nothing new since read() looked: park */
+        ss->next = srv->parked;
+        srv->parked = ss;
+        MHD_suspend_connection(ss->conn);
+    }
+    pthread_mutex_unlock(&srv->park_mu);
+    return 0;
+}
+
+static void stream_free(void *cls) {
+    stream_state *ss = cls;
+    if (ss->s.free) ss->s.free(ss->s.ctx);
+    free(ss);
+}
+
+void http_server_wake(http_server *srv) {
+    pthread_mutex_lock(&srv->park_mu);
+    srv->wake_gen++;
+    for (stream_state *ss = srv->parked, *next; ss; ss = next) {
+        next = ss->next;
+        ss->next = NULL;
+        MHD_resume_connection(ss->conn);
+    }
+    srv->parked = NULL;
+    pthread_mutex_unlock(&srv->park_mu);
+}
+
+static void wake_cb(void *ctx) {
+    http_server_wake(ctx);
+}
+
+static void *heartbeat_main(void *arg) {
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->park_mu);
+    while (!srv->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += HTTP_HEARTBEAT_S;
+        pthread_cond_timedwait(&srv->park_cv, &srv->park_mu, &ts);
+        if (srv->stopping) break;
+        pthread_mutex_unlock(&srv->park_mu);
+        http_server_wake(srv);
+        pthread_mutex_lock(&srv->park_mu);
+    }
+    pthread_mutex_unlock(&srv->park_mu);
+    return NULL;
+}
+
+static void add_common_headers(struct MHD_Response *r, int status, const char *ctype, const http_resp *rs,
+                               const char *allow) {
+    MHD_add_response_header(r, "Content-Type", ctype);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
+    if (rs && rs->etag[0]) MHD_add_response_header(r, "ETag", rs->etag);
+    if (rs && rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
+    if (rs && rs->disposition[0]) MHD_add_response_header(r, "Content-Disposition", rs->disposition);
+    if (allow && allow[0]) MHD_add_response_header(r, "Allow", allow);
+}
+
 static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len,
                  const http_resp *rs, const char *allow) {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
@@ -127,17 +231,21 @@ static int queue(req_state *st, int status, const char *ctype, char *buf, size_t
         free(buf);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", ctype);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    if (status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
-    if (rs && rs->etag[0]) MHD_add_response_header(r, "ETag", rs->etag);
-    if (rs && rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
-    if (allow && allow[0]) MHD_add_response_header(r, "Allow", allow);
+    add_common_headers(r, status, ctype, rs, allow);
     int ret = MHD_queue_response(st->rq.conn, (unsigned)status, r);
     MHD_destroy_response(r);
     st->status = status;
     st->resp_bytes = len;
+    st->answered = true;
+    return ret;
+}
+
+/* Queues a file of the dashboard (static.c built the response and its headers). */
+static int queue_static(req_state *st, struct MHD_Response *r, size_t size) {
+    int ret = MHD_queue_response(st->rq.conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    st->status = MHD_HTTP_OK;
+    st->resp_bytes = size;
     st->answered = true;
     return ret;
 }
@@ -172,7 +280,35 @@ static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
     return queue_problem_with(st, err, allow, NULL);
 }
 
+/* Queues rs's stream; the stream then belongs to MHD (stream_free). */
+static int queue_stream(req_state *st, http_resp *rs) {
+    stream_state *ss = calloc(1, sizeof *ss);
+    if (!ss) {
+        if (rs->stream.free) rs->stream.free(rs->stream.ctx);
+        return MHD_NO;
+    }
+    ss->s = rs->stream;
+    ss->srv = st->rq.srv;
+    ss->conn = st->rq.conn;
+    ss->bytes = &st->resp_bytes;
+    memset(&rs->stream, 0, sizeof rs->stream);
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ss, stream_free);
+    if (!r) {
+        stream_free(ss);
+        return MHD_NO;
+    }
+    int status = rs->status ? rs->status : 200;
+    add_common_headers(r, status, rs->content_type ? rs->content_type : "application/octet-stream", rs, NULL);
+    if (ss->s.live) MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    int ret = MHD_queue_response(st->rq.conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    st->status = status;
+    st->answered = true;
+    return ret;
+}
+
 static int queue_resp(req_state *st, http_resp *rs) {
+    if (rs->stream.read) return queue_stream(st, rs);
     char *buf;
     size_t len;
     if (rs->json) {
@@ -246,6 +382,10 @@ static bool json_media_type(const char *ct) {
     return false;
 }
 
+static size_t body_limit(const http_server *srv, const http_route *r) {
+    return (r && (r->flags & ROUTE_RAW) && srv->o.raw_body_limit) ? srv->o.raw_body_limit : srv->o.body_limit;
+}
+
 static int parse_body(req_state *st, tr_err *err) {
     const char *ct = http_header(&st->rq, "Content-Type");
     if (!json_media_type(ct))
@@ -278,7 +418,7 @@ static bool client_is_loopback(struct MHD_Connection *conn) {
 static int check_signature(req_state *st, tr_err *err) {
     const char *h = http_header(&st->rq, "Truce-Signature");
     if (!h) return TR_OK;
-    if (!(st->rq.route->flags & ROUTE_BODY))
+    if (!(st->rq.route->flags & (ROUTE_BODY | ROUTE_RAW)))
         return tr_fail(err, TR_EINVAL, "Truce-Signature", "only requests with a body are signed");
     if (centre_check_signature(st->rq.c, st->rq.party.name, h, st->body, st->len, &st->sig, err))
         return err->code;
@@ -292,20 +432,27 @@ static int dispatch(req_state *st) {
     http_resp rs = {0};
     int rc;
     if (st->too_big) {
-        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", st->rq.srv->o.body_limit);
+        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", body_limit(st->rq.srv, r));
     } else if ((r->flags & ROUTE_LOOPBACK) && !client_is_loopback(st->rq.conn)) {
         rc = tr_fail(&err, TR_EFORBIDDEN, "", "%s is served only to clients on loopback", r->pattern);
     } else if (r->roles && (rc = authenticate(st, &err))) {
     } else if ((rc = check_query(st, &err))) {
     } else if ((r->flags & ROUTE_BODY) && (rc = parse_body(st, &err))) {
+    } else if ((r->flags & ROUTE_RAW) && st->len == 0 && (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
     } else if (r->roles && (rc = check_signature(st, &err))) {
     } else {
+        if (r->flags & ROUTE_RAW) {
+            st->rq.body = st->body ? st->body : "";
+            st->rq.body_len = st->len;
+            st->rq.content_type = http_header(&st->rq, "Content-Type");
+        }
         rc = r->fn(&st->rq, &rs, &err);
     }
     int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem_with(st, &err, NULL, rs.problem_extra);
     json_decref(rs.json);
     json_decref(rs.problem_extra);
     free(rs.text);
+    if (rs.stream.free) rs.stream.free(rs.stream.ctx); /* a handler that failed after opening one */
     return ret;
 }
 
@@ -330,21 +477,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         char allow[64];
         st->rq.route = route_find(srv, method, url, st->rq.params, allow, sizeof allow);
         tr_err err = {0};
+        if (!st->rq.route && !allow[0] && srv->o.web_root && static_path_eligible(method, url)) {
+            size_t size = 0;
+            struct MHD_Response *r = static_response(srv->o.web_root, url, &size);
+            if (r) return queue_static(st, r, size);
+        }
         if (!st->rq.route) {
             if (allow[0]) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
             else tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
             return queue_problem(st, &err, allow) == MHD_YES ? MHD_YES : MHD_NO;
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > srv->o.body_limit) {
-            tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", srv->o.body_limit);
+        if (cl && strtoull(cl, NULL, 10) > body_limit(srv, st->rq.route)) {
+            tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", body_limit(srv, st->rq.route));
             return queue_problem(st, &err, NULL) == MHD_YES ? MHD_YES : MHD_NO;
         }
         return MHD_YES;
     }
     if (*upload_size > 0) {
         if (!st->answered && !st->too_big) {
-            if (st->len + *upload_size > srv->o.body_limit) {
+            if (st->len + *upload_size > body_limit(srv, st->rq.route)) {
                 st->too_big = true;
                 free(st->body);
                 st->body = NULL;
@@ -527,7 +679,10 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
         free(s);
         return rc;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
+    pthread_mutex_init(&s->park_mu, NULL);
+    pthread_cond_init(&s->park_cv, NULL);
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
@@ -535,12 +690,16 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
                             (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!s->d) {
+        pthread_mutex_destroy(&s->park_mu);
+        pthread_cond_destroy(&s->park_cv);
         free(s->stats);
         free(s);
         return tr_fail(err, TR_EIO, "--listen", "cannot listen on %s (in use, or not an address of this machine)",
                        o->listen);
     }
     (void)sl;
+    s->heartbeat_started = pthread_create(&s->heartbeat, NULL, heartbeat_main, s) == 0;
+    store_on_notices(c->store, wake_cb, s);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     fprintf(stderr, "truce: listening on http://%s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", s->host,
@@ -556,9 +715,19 @@ uint16_t http_server_port(const http_server *s) {
 void http_server_stop(http_server *s) {
     if (!s) return;
     MHD_quiesce_daemon(s->d);
+    store_on_notices(s->c->store, NULL, NULL);
+    pthread_mutex_lock(&s->park_mu); /* live streams end; the heartbeat thread returns */
+    s->stopping = true;
+    pthread_cond_signal(&s->park_cv);
+    pthread_mutex_unlock(&s->park_mu);
+    if (s->heartbeat_started) pthread_join(s->heartbeat, NULL);
+    http_server_wake(s);
     uint64_t deadline = tr_clock_ns() + (uint64_t)s->o.drain_seconds * 1000000000ull;
     while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && tr_clock_ns() < deadline) usleep(10000);
+    http_server_wake(s); /* MHD must not stop with a connection still suspended */
     MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->park_mu);
+    pthread_cond_destroy(&s->park_cv);
     free(s->stats);
     free(s);
 }

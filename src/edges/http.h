@@ -38,6 +38,9 @@ typedef struct http_req {
     const http_route *route;
     char *params[HTTP_MAX_PARAMS]; /* path captures in pattern order (owned by the edge) */
     json_t *json;                  /* the parsed body for ROUTE_BODY routes */
+    const char *body;              /* the raw body for ROUTE_RAW routes (not NUL-terminated) */
+    size_t body_len;
+    const char *content_type;      /* its Content-Type header, or NULL */
     tr_party party;                /* the authenticated caller (when route->roles != 0) */
     bool authed;
     centre *c;
@@ -82,6 +85,7 @@ typedef int (*http_handler)(http_req *rq, http_resp *rs, tr_err *err);
 enum {
     ROUTE_BODY = 1u << 0,     /* the request carries a JSON body */
     ROUTE_LOOPBACK = 1u << 1, /* open, but only to clients on loopback */
+    ROUTE_RAW = 1u << 2,      /* a body of any media type (files), up to raw_body_limit */
 };
 
 struct http_route {
@@ -101,7 +105,9 @@ typedef struct http_options {
     const char *listen;       /* "HOST:PORT", "[v6]:PORT"; port 0 picks a free port */
     unsigned threads;         /* worker threads */
     size_t body_limit;        /* bytes */
+    size_t raw_body_limit;    /* bytes, for ROUTE_RAW routes (0: body_limit) */
     unsigned drain_seconds;   /* how long stop waits for in-flight requests */
+    const char *web_root;     /* the dashboard's files (static.h), or NULL to serve none */
 } http_options;
 
 /* Starts serving; prints "truce: listening on http://HOST:PORT" on stderr. */

@@ -932,6 +932,73 @@ static int audit_regroups(db_audit *a, uint64_t *rows) {
     return TR_OK;
 }
 
+/* Humanitarian access, agreement steps, messages (issue 6): every row rebuilt and
+ * matched with its entry; rows[0..3]: corridor events, steps, step changes, messages. */
+static int audit_humanitarian(db_audit *a, uint64_t *rows) {
+    tr_err e = {0};
+    tr_corridor_event *ce = NULL;
+    tr_step *st = NULL;
+    tr_step_event *se = NULL;
+    size_t nce = 0, nst = 0, nse = 0;
+    char ref[CENTRE_REF_MAX], what[200], type[48];
+    if (store_corridor_events(a->s, 0, &ce, &nce, &e)) FAIL(a, "corridor_event: %s", e.msg);
+    for (size_t i = 0; i < nce; i++) {
+        centre_ref_corridor_event(ce[i].id, ref);
+        snprintf(what, sizeof what, "corridor_event %lld", (long long)ce[i].id);
+        snprintf(type, sizeof type, "corridor.%s", tr_corridor_event_kind_name(ce[i].kind));
+        match_row(a, what, ref, type, centre_object_corridor_event(&ce[i]));
+    }
+    e = (tr_err){0};
+    if (store_steps(a->s, 0, &st, &nst, &e)) FAIL(a, "step: %s", e.msg);
+    for (size_t i = 0; i < nst; i++) {
+        centre_ref_step(st[i].id, ref);
+        snprintf(what, sizeof what, "step %lld", (long long)st[i].id);
+        match_row(a, what, ref, "step.create", centre_object_step(&st[i]));
+    }
+    e = (tr_err){0};
+    if (store_step_events(a->s, 0, &se, &nse, &e)) FAIL(a, "step_event: %s", e.msg);
+    for (size_t i = 0; i < nse; i++) {
+        centre_ref_step_event(se[i].seq, ref);
+        snprintf(what, sizeof what, "step_event %lld", (long long)se[i].seq);
+        match_row(a, what, ref, "step.status", centre_object_step_event(&se[i]));
+    }
+    rows[0] = nce;
+    rows[1] = nst;
+    rows[2] = nse;
+    tr_corridor_events_free(ce, nce);
+    tr_steps_free(st, nst);
+    tr_step_events_free(se, nse);
+    bool more = true;
+    int64_t after = 0;
+    while (more) {
+        tr_message *m = NULL;
+        size_t n = 0;
+        e = (tr_err){0};
+        if (store_message_list(a->s, NULL, after, 1000, &m, &n, &more, &e)) {
+            FAIL(a, "message: %s", e.msg);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            centre_ref_message(m[i].id, ref);
+            snprintf(what, sizeof what, "message %lld", (long long)m[i].id);
+            match_row(a, what, ref, "message.create", centre_object_message(&m[i]));
+            if (m[i].forwarded_at) match_row(a, what, ref, "message.forward", centre_object_message_forward(&m[i]));
+            after = m[i].id;
+            tr_message_clear(&m[i]);
+        }
+        rows[3] += n;
+        free(m);
+    }
+    const char *tables[4] = {"corridor_event", "step", "step_event", "message"};
+    for (int t = 0; t < 4; t++) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
+        int64_t all = raw_int(a, sql);
+        if (all >= 0 && (uint64_t)all != rows[t]) FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(rows[t]));
+    }
+    return TR_OK;
+}
+
 /* The entry types that name a row of a state table: each must name an existing row. */
 static const struct {
     const char *type, *table;
@@ -942,6 +1009,10 @@ static const struct {
     {"movement.create", "movement"}, {"report.create", "report"},
     {"incident.response", "incident_response"}, {"incident.verdict", "incident_verdict"},
     {"incident.regroup", "incident_regroup"},
+    {"corridor.opening", "corridor_event"}, {"corridor.suspension", "corridor_event"},
+    {"corridor.resumption", "corridor_event"}, {"corridor.crossing", "corridor_event"},
+    {"step.create", "step"}, {"step.status", "step_event"},
+    {"message.create", "message"}, {"message.forward", "message_forward"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -977,7 +1048,8 @@ static void audit_refs(db_audit *a) {
 
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
-    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[4] = {0, 0, 0, 0}, mon[4] = {0, 0, 0, 0};
+    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[4] = {0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
+             hum[4] = {0, 0, 0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
@@ -985,6 +1057,7 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = audit_deconfliction(a, dc);
     if (rc == TR_OK) rc = audit_reports(a, mon);
     if (rc == TR_OK) rc = audit_regroups(a, &mon[3]);
+    if (rc == TR_OK) rc = audit_humanitarian(a, hum);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,
@@ -994,6 +1067,8 @@ static int audit_state(db_audit *a) {
     fprintf(a->r->out,
             "monitoring: %llu reports, %llu responses, %llu verdicts, %llu regroups checked against the log\n",
             ULL(mon[0]), ULL(mon[1]), ULL(mon[2]), ULL(mon[3]));
+    fprintf(a->r->out, "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
+            "against the log\n", ULL(hum[0]), ULL(hum[1]), ULL(hum[2]), ULL(hum[3]));
     return TR_OK;
 }
 

@@ -466,6 +466,18 @@ typedef struct mon_bulletin_line {
     char *change;              /* what changed in the window (changed incidents), or NULL */
 } mon_bulletin_line;
 
+/* An agreement step in the bulletin's "Agreement steps" section (issue 6,
+ * docs/humanitarian.md "The bulletin"); the centre fills these from the store. */
+typedef struct mon_bulletin_step {
+    char what[8];          /* "due" (deadline in the window), "late" (overdue), "done" (in the window) */
+    int64_t step_id;
+    char agreement[201];   /* the agreement's name */
+    char title[201];       /* the step's title, cut to 200 bytes */
+    char responsible[65];
+    int64_t deadline;      /* TR_TIME_OPEN when none */
+    int64_t at;            /* done: when; otherwise 0 */
+} mon_bulletin_step;
+
 typedef struct mon_bulletin {
     char date[11];             /* YYYY-MM-DD */
     int64_t start, end;        /* the window [start, end), UTC seconds */
@@ -478,6 +490,8 @@ typedef struct mon_bulletin {
     int64_t grades[MON_GRADE_COUNT];   /* today's violation incidents (discounted included) */
     mon_bulletin_line *new_incidents, *changed_incidents; /* by incident id */
     size_t nnew, nchanged;
+    mon_bulletin_step *steps;  /* malloc'd (freed by mon_bulletin_clear), in the order shown */
+    size_t nsteps;
 } mon_bulletin;
 
 /*

@@ -180,7 +180,7 @@ static void row_geojson(const mon_incident *inc, bool first, mon_text *t) {
     put_real(t, inc->lon);
     puts_(t, ",");
     put_real(t, inc->lat);
-    mon_text_printf(t, "]},\"properties\":{\"incident_id\":%lld,\"occurred_at\":\"%s\",\"time_precision\":%d,\"geo_precision\":%d,"
+    mon_text_printf(t, "]},\"properties\":{\"id\":%lld,\"occurred_at\":\"%s\",\"time_precision\":%d,\"geo_precision\":%d,"
             "\"event_type\":",
          (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision, inc->geo_precision);
     put_json_str(t, tr_event_type_name(inc->event_type));

@@ -97,6 +97,7 @@ void mon_bulletin_clear(mon_bulletin *b) {
     for (size_t i = 0; i < b->nchanged; i++) line_free(&b->changed_incidents[i]);
     free(b->new_incidents);
     free(b->changed_incidents);
+    free(b->steps);
     memset(b, 0, sizeof *b);
 }
 
@@ -378,6 +379,8 @@ static void row_tables(const mon_bulletin *b, const mon_bulletin_row *tabs[3], s
     tabs[2] = b->by_type, ns[2] = b->ntype;
 }
 
+static void steps_section(const mon_bulletin *b, mon_format f, sbuf *o, json_t *json); /* issue 6, at the end */
+
 static void render_md(const mon_bulletin *b, sbuf *o) {
     char s[TR_TIME_BUFSZ], e[TR_TIME_BUFSZ], off[16], k1[48], k2[48], k3[48], ch[24];
     offset_label(off, sizeof off, b->utc_offset_min);
@@ -434,6 +437,7 @@ static void render_md(const mon_bulletin *b, sbuf *o) {
             free(line.s);
         }
     }
+    steps_section(b, MON_FMT_MD, o, NULL);
 }
 
 static void html_cell(sbuf *o, const char *tag, const char *text) {
@@ -510,6 +514,7 @@ static void render_html(const mon_bulletin *b, sbuf *o) {
         }
         sb_str(o, "</ul>\n");
     }
+    steps_section(b, MON_FMT_HTML, o, NULL);
     sb_str(o, "</body>\n</html>\n");
 }
 
@@ -562,6 +567,7 @@ static void render_csv(const mon_bulletin *b, sbuf *o) {
             free(line.s);
             sb_str(o, "\n");
         }
+    steps_section(b, MON_FMT_CSV, o, NULL);
 }
 
 static json_t *range_json(const tr_range *r) {
@@ -619,6 +625,7 @@ static char *render_json(const mon_bulletin *b) {
     json_object_set_new(o, "grades", grades);
     json_object_set_new(o, "new_incidents", lines_json(b->new_incidents, b->nnew));
     json_object_set_new(o, "changed_incidents", lines_json(b->changed_incidents, b->nchanged));
+    steps_section(b, MON_FMT_JSON, NULL, o);
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
@@ -740,4 +747,67 @@ json_t *mon_incident_to_json(const mon_incident *inc) {
     for (size_t i = 0; i < inc->nambiguous; i++) json_array_append_new(amb, json_integer(inc->ambiguous_with[i]));
     json_object_set_new(o, "ambiguous_with", amb);
     return o;
+}
+
+/* ---- the agreement steps section (issue 6, docs/humanitarian.md "The bulletin") ---- */
+
+static void step_deadline(const mon_bulletin_step *x, char buf[TR_TIME_BUFSZ]) {
+    if (x->deadline == TR_TIME_OPEN) snprintf(buf, TR_TIME_BUFSZ, "none");
+    else tr_time_format(x->deadline, buf);
+}
+
+static json_t *steps_json(const mon_bulletin *b) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < b->nsteps; i++) {
+        const mon_bulletin_step *x = &b->steps[i];
+        json_array_append_new(a, json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o}", "what", x->what, "step_id",
+                                           (json_int_t)x->step_id, "agreement", x->agreement, "title", x->title,
+                                           "responsible", x->responsible, "deadline", tr_json_time_value(x->deadline),
+                                           "at", x->at ? tr_json_time_value(x->at) : json_null()));
+    }
+    return a;
+}
+
+/* Steps due in the window, overdue, and done in it: a table (md, html), rows (csv) or
+ * the member "agreement_steps" (json). */
+static void steps_section(const mon_bulletin *b, mon_format f, sbuf *o, json_t *json) {
+    char dl[TR_TIME_BUFSZ], at[TR_TIME_BUFSZ];
+    if (f == MON_FMT_JSON) {
+        json_object_set_new(json, "agreement_steps", steps_json(b));
+        return;
+    }
+    if (f == MON_FMT_MD) sb_str(o, b->nsteps ? "\n## Agreement steps\n\n| | step | agreement | responsible | deadline | done at |\n"
+                                             "|---|---:|---|---|---|---|\n"
+                                           : "\n## Agreement steps\n\nNone.\n");
+    if (f == MON_FMT_HTML) sb_str(o, b->nsteps ? "<h2>Agreement steps</h2>\n<table>\n<tr><th></th><th>step</th>"
+                                               "<th>agreement</th><th>responsible</th><th>deadline</th><th>done at</th></tr>\n"
+                                             : "<h2>Agreement steps</h2>\n<p>None.</p>\n");
+    for (size_t i = 0; i < b->nsteps; i++) {
+        const mon_bulletin_step *x = &b->steps[i];
+        step_deadline(x, dl);
+        if (x->at) tr_time_format(x->at, at);
+        else at[0] = '\0';
+        esc_kind k = f == MON_FMT_MD ? ESC_MD : f == MON_FMT_HTML ? ESC_HTML : ESC_CSV;
+        if (f == MON_FMT_CSV) {
+            sb_printf(o, "step_%s,%lld,,,,,,,,", x->what, (long long)x->step_id);
+            sbuf t = {0};
+            sb_printf(&t, "%s: %s (%s; deadline %s%s%s)", x->agreement, x->title, x->responsible, dl,
+                      x->at ? "; done " : "", at);
+            sb_escaped(o, t.s ? t.s : "", k);
+            o->failed |= t.failed;
+            free(t.s);
+            sb_str(o, "\n");
+            continue;
+        }
+        const char *sep = f == MON_FMT_MD ? " | " : "</td><td>";
+        sb_str(o, f == MON_FMT_MD ? "| " : "<tr><td>");
+        sb_printf(o, "%s%s%lld%s", x->what, sep, (long long)x->step_id, sep);
+        sb_escaped(o, x->agreement, k);
+        sb_str(o, sep);
+        sb_escaped(o, x->title, k);
+        sb_str(o, " (");
+        sb_escaped(o, x->responsible, k);
+        sb_printf(o, ")%s%s%s%s%s", sep, dl, sep, at, f == MON_FMT_MD ? " |\n" : "</td></tr>\n");
+    }
+    if (f == MON_FMT_HTML && b->nsteps) sb_str(o, "</table>\n");
 }

@@ -28,14 +28,11 @@ typedef struct alert {
     mon_grade grade;
     char **names;          /* alleged perpetrators */
     size_t nnames;
-    int64_t *reports;
-    size_t nreports;
 } alert;
 
 static void alert_clear(alert *a) {
     for (size_t i = 0; i < a->nnames; i++) free(a->names[i]);
     free(a->names);
-    free(a->reports);
 }
 
 void centre__alerts_clear(centre_alerts *l) {
@@ -67,11 +64,9 @@ static void collect_one(centre *c, int64_t id, centre_alerts *l) {
         a->sent = mon_cap_sent(&inc);
         a->grade = inc.grade;
         a->names = calloc(inc.nperpetrators ? inc.nperpetrators : 1, sizeof *a->names);
-        a->reports = calloc(inc.nmembers ? inc.nmembers : 1, sizeof *a->reports);
-        if (a->names && a->reports) {
+        if (a->names) {
             for (size_t i = 0; i < inc.nperpetrators; i++)
                 if ((a->names[a->nnames] = strdup(inc.perpetrators[i]))) a->nnames++;
-            for (size_t i = 0; i < inc.nmembers; i++) a->reports[a->nreports++] = inc.members[i].report_id;
             l->n++;
         } else {
             alert_clear(a);
@@ -94,24 +89,17 @@ void centre__alerts_collect(centre *c, const int64_t *incidents, size_t n, centr
     free(ids);
 }
 
-/* The parties concerned by a: its perpetrators that are parties, its reports' reporters. */
+/* The parties concerned by a: its alleged perpetrators that are parties (actors have no
+ * account), who are called on to respond. The reporters are not notified: a monitor that
+ * files thousands of reports would drown its feed in alerts about its own reports. */
 static size_t concerned(centre *c, const alert *a, char (*out)[TR_NAME_MAX + 1], size_t cap) {
     size_t n = 0;
-    for (size_t i = 0; i < a->nnames + a->nreports && n < cap; i++) {
-        char name[TR_NAME_MAX + 1];
-        if (i < a->nnames) {
-            tr_party p;
-            if (store_party_get(c->store, a->names[i], &p, NULL) != TR_OK) continue;
-            snprintf(name, sizeof name, "%s", p.name);
-        } else {
-            store_report sr;
-            if (store_report_get(c->store, a->reports[i - a->nnames], &sr, NULL) != TR_OK) continue;
-            snprintf(name, sizeof name, "%s", sr.reporting_party);
-            store_report_clear(&sr);
-        }
+    for (size_t i = 0; i < a->nnames && n < cap; i++) {
+        tr_party p;
+        if (store_party_get(c->store, a->names[i], &p, NULL) != TR_OK) continue;
         bool seen = false;
-        for (size_t k = 0; k < n; k++) seen |= strcmp(out[k], name) == 0;
-        if (!seen) snprintf(out[n++], TR_NAME_MAX + 1, "%s", name);
+        for (size_t k = 0; k < n; k++) seen |= strcmp(out[k], p.name) == 0;
+        if (!seen) snprintf(out[n++], TR_NAME_MAX + 1, "%s", p.name);
     }
     return n;
 }

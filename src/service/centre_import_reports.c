@@ -489,8 +489,8 @@ static int import_format(const char *fmt, const char *media, tr_report_format *o
         *out = TR_FMT_CSV;
         return TR_OK;
     }
-    return tr_fail(err, TR_EINVAL, "format", "is required (ndjson, csv, acled or ucdp) unless the Content-Type is "
-                                             "application/x-ndjson or text/csv");
+    return tr_fail(err, TR_EMEDIA, "Content-Type", "'%.60s' does not name a format: send application/x-ndjson or "
+                   "text/csv, or give ?format=ndjson|csv|acled|ucdp", media ? media : "(none)");
 }
 
 int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "service/centre_humanitarian.h"
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
 
@@ -489,9 +490,10 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, s
         mon_bulletin_clear(&b);
         return tr_fail(err, TR_ENOTFOUND, "date", "there is no bulletin for %s yet: its day has not begun", date);
     }
-    rc = mon_bulletin_render(&b, f, text, len);
+    rc = centre__bulletin_steps(c, &b, err); /* issue 6: the agreement steps section */
+    if (rc == TR_OK && mon_bulletin_render(&b, f, text, len)) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon_bulletin_clear(&b);
-    if (rc) return tr_fail(err, rc, "", "out of memory");
+    if (rc) return rc;
     *media_type = mon_format_media_type(f);
     return TR_OK;
 }

@@ -75,7 +75,8 @@ int centre_alerts_sweep(centre *c, tr_err *err);
 
 /*
  * centre_reports_import over a request body: format from fmt ("ndjson", "csv", "acled",
- * "ucdp"), or when NULL from the media type (application/x-ndjson, text/csv); partial
+ * "ucdp"), or when NULL from the media type (application/x-ndjson, text/csv; else
+ * TR_EMEDIA naming Content-Type); partial
  * "true"/"false"/NULL. The reporting party is by. On success *out = {rows, imported,
  * rejected, incidents, errors: [{line, field, reason}]} (at most 1000 listed). A file with
  * a bad record and nothing imported is TR_EINVAL naming `body`, with the same summary in

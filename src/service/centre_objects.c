@@ -128,3 +128,41 @@ json_t *centre_object_regroup(const store_regroup *g) {
                      g->split ? "split" : "merge", "monitor", g->monitor, "others", two, "reports", one, "reason",
                      g->reason, "seq", (json_int_t)g->seq);
 }
+
+/* ---- humanitarian access, agreement steps, messages (issue 6) ---- */
+
+void centre_ref_corridor_event(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "corridor_event/%lld", (long long)id);
+}
+
+json_t *centre_object_corridor_event(const tr_corridor_event *e) {
+    return tr_corridor_event_to_json(e);
+}
+
+void centre_ref_step(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "step/%lld", (long long)id);
+}
+
+void centre_ref_step_event(int64_t seq, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "step_event/%lld", (long long)seq);
+}
+
+json_t *centre_object_step(const tr_step *s) {
+    return tr_step_to_json(s);
+}
+
+json_t *centre_object_step_event(const tr_step_event *e) {
+    return tr_step_event_to_json(e);
+}
+
+void centre_ref_message(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "message/%lld", (long long)id);
+}
+
+json_t *centre_object_message(const tr_message *m) {
+    return tr_message_to_json(m);
+}
+
+json_t *centre_object_message_forward(const tr_message *m) {
+    return tr_message_forward_to_json(m);
+}

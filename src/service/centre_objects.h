@@ -91,4 +91,20 @@ void centre_ref_regroup(int64_t seq, char ref[CENTRE_REF_MAX]);
  * ids), "reason", "reports" (side one's), "seq"}. */
 json_t *centre_object_regroup(const store_regroup *g);
 
+/* ---- humanitarian access, agreement steps, messages (issue 6, docs/humanitarian.md) ---- */
+/* "corridor_event/ID" (corridor.opening, corridor.suspension, corridor.resumption,
+ * corridor.crossing: the type is "corridor." and the event's kind). */
+void centre_ref_corridor_event(int64_t id, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_corridor_event(const tr_corridor_event *e); /* tr_corridor_event_to_json */
+/* "step/ID" (step.create) and "step_event/SEQ" (step.status). */
+void centre_ref_step(int64_t id, char ref[CENTRE_REF_MAX]);
+void centre_ref_step_event(int64_t seq, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_step(const tr_step *s);             /* tr_step_to_json */
+json_t *centre_object_step_event(const tr_step_event *e); /* tr_step_event_to_json */
+/* "message/ID" (message.create: tr_message_to_json; message.forward:
+ * tr_message_forward_to_json). */
+void centre_ref_message(int64_t id, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_message(const tr_message *m);
+json_t *centre_object_message_forward(const tr_message *m);
+
 #endif

@@ -31,6 +31,7 @@
 
 #include "base/err.h"
 #include "domain/domain.h"
+#include "domain/humanitarian.h"
 #include "domain/site.h"
 #include "engines/tlog.h"
 
@@ -51,6 +52,9 @@ int store_commit(store *s, tr_err *err);
  * a successful COMMIT; its code is returned. */
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err);
 void store_rollback(store *s);
+/* fn(ctx) is called after each commit that inserted notices, under the writer lock: it
+ * must be quick and must not use the store (it wakes notice streams). NULL removes it. */
+void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx);
 
 /* ---- the verifiable log (docs/tlog.md) ---- */
 
@@ -251,5 +255,35 @@ int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *in
  * that identifier was already recorded (nothing changes then). */
 int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
                        int64_t created_at, bool *inserted, tr_err *err);
+
+/* ---- humanitarian access, agreement steps, messages (store_humanitarian.c, issue 6) ----
+ * Rows are inserted once (inside a transaction) and never changed. Lists are malloc'd
+ * arrays the caller frees with the domain's *_free function. */
+/* Inserts e; sets e->id. */
+int store_corridor_event_insert(store *s, tr_corridor_event *e, tr_err *err);
+/* The events of one corridor area (0: of every area), in id order. */
+int store_corridor_events(store *s, int64_t area_id, tr_corridor_event **out, size_t *n, tr_err *err);
+/* Inserts st; sets st->id. */
+int store_step_insert(store *s, tr_step *st, tr_err *err);
+/* The steps of one agreement (0: of every agreement), in id order. */
+int store_steps(store *s, int64_t agreement_id, tr_step **out, size_t *n, tr_err *err);
+/* Inserts e; sets e->seq. */
+int store_step_event_insert(store *s, tr_step_event *e, tr_err *err);
+/* The status changes of one agreement's steps (0: of every step), in seq order. */
+int store_step_events(store *s, int64_t agreement_id, tr_step_event **out, size_t *n, tr_err *err);
+/* The agreement a step belongs to; TR_ENOTFOUND if there is no step id. */
+int store_step_agreement(store *s, int64_t step_id, int64_t *agreement_id, tr_err *err);
+/* Inserts m (not its forwarding); sets m->id. */
+int store_message_insert(store *s, tr_message *m, tr_err *err);
+/* Records the mediator's forwarding of m (m->forwarded_at, m->forward_note). */
+int store_message_forward_insert(store *s, const tr_message *m, tr_err *err);
+/* A message with its forwarding; TR_ENOTFOUND if none. Free with tr_message_clear. */
+int store_message_get(store *s, int64_t id, tr_message *out, tr_err *err);
+/* Messages with id > after that party (NULL: anyone) sent, mediates, or received (direct,
+ * or forwarded to it), at most limit, in id order; *more tells whether more follow. */
+int store_message_list(store *s, const char *party, int64_t after, int limit, tr_message **out, size_t *n,
+                       bool *more, tr_err *err);
+/* Appends the notices about message id as {notice_id, party, kind, created_at, acked_at}. */
+int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err);
 
 #endif

@@ -208,6 +208,7 @@ int store_notice_insert(store *s, const char *party, const char *kind, const cha
     sqlite3_bind_int64(st, 7, deadline);
     free(text);
     int rc = store__step_done(s, st, "storing the notice", err);
+    if (rc == TR_OK) s->tx_notices = true;
     if (rc == TR_OK && id) *id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
     return rc;
 }

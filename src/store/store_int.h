@@ -27,6 +27,9 @@ struct store {
     int schema_version;
     tlog_tree tree;           /* the log's tree as of the open transaction (writer) */
     tlog_tree saved;          /* the tree at store_begin, restored by a rollback */
+    bool tx_notices;          /* the open transaction inserted notices */
+    void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
+    void *on_notices_ctx;
 };
 
 /* Inside a transaction: brings s->tree up to the log's committed size. */

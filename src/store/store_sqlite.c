@@ -150,17 +150,34 @@ static int current_schema(conn *c) {
     return v;
 }
 
+static bool applied(conn *c, int version) {
+    sqlite3_stmt *st;
+    bool yes = false;
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_version WHERE version = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, version);
+        yes = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return yes;
+}
+
+/* Applies every migration not yet recorded, in order, each in its own transaction (the
+ * check is inside it, so two processes opening one file apply each migration once). A
+ * missing lower number is applied too: migrations are independent of later numbers. */
 static int migrate(store *s, conn *c, tr_err *err) {
     if (exec(c, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
                 " name TEXT NOT NULL, applied_at INTEGER NOT NULL)", err))
         return TR_EIO;
-    int have = current_schema(c);
     for (const store_migration *m = store_migrations; m->version; m++) {
-        if (m->version <= have) continue;
+        if (applied(c, m->version)) continue;
         char rec[256];
         snprintf(rec, sizeof rec, "INSERT INTO schema_version VALUES (%d, '%s', %lld);", m->version,
                  m->name, (long long)tr_time_now());
         if (exec(c, "BEGIN IMMEDIATE", err)) return TR_EIO;
+        if (applied(c, m->version)) {
+            exec(c, "ROLLBACK", NULL);
+            continue;
+        }
         if (exec(c, m->sql, err) || exec(c, rec, err)) {
             char why[sizeof err->msg];
             snprintf(why, sizeof why, "%s", err ? err->msg : "");
@@ -225,7 +242,15 @@ int store_begin(store *s, tr_err *err) {
         return TR_EIO;
     }
     s->saved = s->tree;
+    s->tx_notices = false;
     return TR_OK;
+}
+
+void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx) {
+    pthread_mutex_lock(&s->writer);
+    s->on_notices = fn;
+    s->on_notices_ctx = ctx;
+    pthread_mutex_unlock(&s->writer);
 }
 
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
@@ -234,6 +259,8 @@ int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void 
     if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
     if (rc != TR_OK) s->tree = s->saved;
     if (rc == TR_OK && publish) rc = publish(ctx, err);
+    if (rc == TR_OK && s->tx_notices && s->on_notices) s->on_notices(s->on_notices_ctx);
+    s->tx_notices = false;
     pthread_mutex_unlock(&s->writer);
     return rc;
 }
@@ -246,6 +273,7 @@ void store_rollback(store *s) {
     conn *c = my_conn(s, NULL);
     if (c) exec(c, "ROLLBACK", NULL);
     s->tree = s->saved;
+    s->tx_notices = false;
     pthread_mutex_unlock(&s->writer);
 }
 

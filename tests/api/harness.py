@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -148,6 +149,10 @@ class Server:
     def get(self, path, party=None, **kw):
         return self.request("GET", path, party=party, **kw)
 
+    def stream(self, path, party=None, headers=None, timeout=10):
+        """Opens a Server-Sent Events stream; see EventStream."""
+        return EventStream(self.port, path, self.tokens.get(party) if party else None, headers, timeout)
+
     def post(self, path, body, party=None, **kw):
         return self.request("POST", path, body=body, party=party, **kw)
 
@@ -170,6 +175,54 @@ class Server:
             return snap
         finally:
             con.close()
+
+
+class EventStream:
+    """A Server-Sent Events client (text/event-stream) over one HTTP connection.
+    status and headers are read at once; events(n) reads until n events have come
+    (each a dict with id, event, data) or the timeout passes, and returns them."""
+
+    def __init__(self, port, path, token, headers, timeout):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        self.conn.request("GET", path, headers=h)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.headers = {k.lower(): v for k, v in self.resp.getheaders()}
+        self.timeout = timeout
+        self.comments = []
+        self.retry = None
+
+    def events(self, n, timeout=None):
+        got, ev = [], {}
+        deadline = time.time() + (timeout or self.timeout)
+        while len(got) < n and time.time() < deadline:
+            try:
+                line = self.resp.readline()
+            except (socket.timeout, TimeoutError):
+                break
+            if not line:
+                break
+            line = line.decode("utf-8").rstrip("\n")
+            if line == "":
+                if ev:
+                    got.append(ev)
+                ev = {}
+            elif line.startswith(":"):
+                self.comments.append(line[1:].strip())
+            else:
+                k, _, v = line.partition(":")
+                v = v[1:] if v.startswith(" ") else v
+                if k == "retry":
+                    self.retry = int(v)
+                else:
+                    ev[k] = ev[k] + "\n" + v if k in ev else v
+        return got
+
+    def close(self):
+        self.conn.close()
 
 
 class ServerTest(unittest.TestCase):

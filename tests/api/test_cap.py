@@ -89,14 +89,16 @@ class CapTest(ServerTest):
         self.post("JMC", report("2016-04-20T10:10:00Z", [37.121, 36.18], ref="JMC patrol 20/4"))
         _, x = self.cap(iid)
         ident = x.find("cap:identifier", NS).text
-        # The perpetrator (SAA) and both reporters are notified, once, with the alert's identifier.
-        for party in ("SAA", "Opposition", "JMC"):
+        # The alleged perpetrator (SAA) is notified, once, with the alert's identifier; the
+        # reporters and the others are not.
+        for party in ("Opposition", "JMC", "Russia"):
+            self.assertEqual(self.alerts(party, iid), [])
+        for party in ("SAA",):
             got = self.alerts(party, iid)
             self.assertEqual(len(got), 1, (party, got))
             self.assertEqual(got[0]["payload"]["identifier"], ident)
             self.assertEqual(got[0]["payload"]["cap"], "/v1/incidents/%d/cap" % iid)
             self.assertEqual(got[0]["payload"]["grade"], "corroborated")
-        self.assertEqual(self.alerts("Russia", iid), [])
         # A third report changes nothing (same grade, same alert); a restart's sweep neither.
         self.post("UN-OCHA", report("2016-04-20T10:20:00Z", [37.122, 36.18], ref="OCHA 20/4"))
         self.srv.restart()

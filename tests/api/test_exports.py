@@ -75,6 +75,7 @@ class ExportTest(ServerTest):
             self.assertTrue(geojson.Feature(**f).is_valid)
             inc = self.incidents[f["id"]]
             p = f["properties"]
+            self.assertEqual(p["id"], f["id"])
             self.assertEqual(f["geometry"]["coordinates"], inc["location"]["coordinates"])
             self.assertEqual(p["grade"], inc["grade"])
             self.assertEqual(p["classification"], inc["classification"]["class"])

@@ -41,12 +41,13 @@ class ImportHttpTest(ServerTest):
                                 content_type=ctype)
 
     def test_clean_file_is_imported_as_the_caller(self):
-        r = self.post(ndjson(*GOOD), party="Opposition")
+        mine = [dict(b, occurred_at=b["occurred_at"].replace("2016-03-10", "2016-06-10")) for b in GOOD]
+        r = self.post(ndjson(*mine), party="Opposition")
         self.assertEqual(r.status, 201, r)
         self.assertEqual({k: r.json[k] for k in ("rows", "imported", "rejected", "incidents")},
                          {"rows": 3, "imported": 3, "rejected": 0, "incidents": 2})
         self.assertEqual(r.json["errors"], [])
-        items = self.srv.get("/v1/incidents?date=2016-03-10", party="Opposition").json["items"]
+        items = self.srv.get("/v1/incidents?date=2016-06-10", party="Opposition").json["items"]
         ids = [x["id"] for inc in items for x in inc["reports"]]
         rep = self.srv.get("/v1/reports/%d" % ids[0], party="Opposition").json
         self.assertEqual(rep["reporting_party"], "Opposition")
@@ -77,9 +78,9 @@ class ImportHttpTest(ServerTest):
     def test_bad_requests_change_nothing(self):
         before = self.srv.db_snapshot()
         self.assertProblem(self.post(ndjson(*GOOD), query="format=xml"), 400, "format")
-        self.assertProblem(self.post(ndjson(*GOOD), query="", ctype="application/octet-stream"), 400, "format")
+        self.assertProblem(self.post(ndjson(*GOOD), query="", ctype="application/octet-stream"), 415, "Content-Type")
         self.assertProblem(self.post(ndjson(*GOOD), query="format=ndjson&partial=yes"), 400, "partial")
-        self.assertProblem(self.post(b""), 400, "body")
+        self.assertProblem(self.post(b""), 400, None, "body")
         self.assertProblem(self.post(b"\n\n"), 400, "body")
         self.assertProblem(self.post(b"occurred_at,colour\n2016-03-12T09:00:00Z,red\n", query="format=csv",
                                      ctype="text/csv"), 400, None, "line 1")

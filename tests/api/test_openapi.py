@@ -322,7 +322,7 @@ def non_loopback_ipv4():
 
 class LiveTest(ServerTest):
     """Every route on a real server, every answer checked against the spec."""
-    extra_args = ("--body-limit", str(BODY_LIMIT))
+    extra_args = ("--body-limit", str(BODY_LIMIT), "--import-limit", str(BODY_LIMIT))
     seen = set()          # (METHOD, path template, status) answered and checked
     ran = set()           # test methods that ran (for the coverage check)
     skipped_statuses = set()
@@ -365,6 +365,15 @@ class LiveTest(ServerTest):
                                 "must refuse: %s" % json.dumps(body))
             elif 200 <= status < 300:
                 self.checker.check(ptr, body, "request body of %s %s" % (method, template))
+        documented = op["responses"].get(str(status), {}).get("content", {})
+        if any(ct.startswith("text/event-stream") for ct in documented):
+            # a live stream never ends: check its status and media type, then leave
+            st = self.srv.stream(url, party=party, headers=headers)
+            st.close()
+            self.assertEqual(st.status, status, "%s %s" % (method, url))
+            self.assertIn(st.headers.get("content-type"), documented)
+            LiveTest.seen.add((method, template, str(st.status)))
+            return st
         r = self.srv.request(method, url, body=body, raw=raw, party=party, token=token, headers=headers,
                              content_type=content_type)
         self.assertEqual(r.status, status, "%s %s: %r" % (method, url, r))
@@ -758,6 +767,138 @@ class LiveTest(ServerTest):
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
                                                 party="UNOCHA").json["properties"]["id"]}
 
+    def human_ids(self):
+        """A public corridor, agreement, step and mediated message, for the humanitarian routes (issue 6)."""
+        line = {"type": "LineString", "coordinates": [[37.20, 36.20], [37.10, 36.20]]}
+        cid = self.new_area(feature(line, kind="corridor", name="Ids corridor", party="UNOCHA", width_m=500),
+                            party="UNOCHA")["id"]
+        ag = self.new_agreement({"name": "Ids agreement %d" % cid, "start": "2016-01-01T00:00:00Z",
+                                 "parties": ["SAA", "Opposition"], "provisions": [{"text": "Withdraw"}]})
+        step = self.call("POST", "/v1/agreements/{id}/steps", 201, params={"id": ag["id"]}, party="Russia",
+                         body={"steps": [{"title": "Withdraw", "responsible": "SAA", "provision": 1}]}).json
+        msg = self.call("POST", "/v1/messages", 201, body={"to": "Opposition", "via": "Russia", "kind": "proposal",
+                                                          "text": "Talks"}, party="SAA").json
+        ids = {"/v1/corridors/{id}/" + sub: cid for sub in ("openings", "suspensions", "resumptions", "crossings")}
+        return {**ids, "/v1/corridors/{id}": cid, "/v1/agreements/{id}/steps": ag["id"],
+                "/v1/agreements/{id}/timeline": ag["id"], "/v1/steps/{id}/status": step["steps"][0]["id"],
+                "/v1/messages/{id}/forward": msg["id"]}
+
+    def test_humanitarian(self):
+        """Corridors, agreement steps and timelines, messages (issue 6): every documented status."""
+        line = {"type": "LineString", "coordinates": [[37.30, 36.30], [37.20, 36.30]]}
+        cid = self.new_area(feature(line, kind="corridor", name="Spec corridor", party="UNOCHA", width_m=500),
+                            party="UNOCHA")["id"]
+        hidden = self.new_area(feature(line, kind="corridor", name="Hidden corridor", party="UNOCHA", width_m=500,
+                                       visibility=["Russia"]), party="UNOCHA")["id"]
+        p = {"id": cid}
+        big = "x" * BODY_LIMIT
+        opening = {"from": "2016-12-15T00:00:00Z", "to": "2016-12-22T00:00:00Z", "note": "first week"}
+        for sub, good, bad, conflict, who in (
+                ("openings", opening, dict(opening, colour="red"), opening, "UNOCHA"),
+                ("crossings", {"date": "2016-12-16", "count": 8000, "source": {"kind": "party", "ref": "MoD"}},
+                 {"date": "2016-12-16", "count": -5, "source": {"kind": "party"}}, None, "SAA"),
+                ("suspensions", {"from": "2016-12-17T10:00:00Z", "reason": "shelling"}, {"from": "2016-12-17"},
+                 {"reason": "again"}, "UNOCHA"),
+                ("resumptions", {"at": "2016-12-17T18:00:00Z"}, {"at": "2016-12-17T18:00:00Z", "x": 1}, {}, "UNOCHA")):
+            route = "/v1/corridors/{id}/" + sub
+            r = self.call("POST", route, 201, params=p, body=good, party=who)
+            self.assertEqual(r.json["kind"], sub[:-1])
+            self.call("POST", route, 400, params=p, body=bad, party=who, bad_body=True)
+            self.call("POST", route, 400, params={"id": "x"}, body=good, party=who, field="id")
+            self.call("POST", route, 401, params=p, body=good)
+            self.call("POST", route, 403, params=p, body=good, party="Kazakhstan")
+            self.call("POST", route, 404, params={"id": hidden}, body=good, party="SAA", field="id")
+            self.call("POST", route, 404, params={"id": 10 ** 9}, body=good, party=who, field="id")
+            if conflict is not None:
+                self.call("POST", route, 409, params=p, body=conflict, party=who)
+                self.call("POST", route, 403, params=p, body=good, party="SAA")  # not the corridor's owner
+            self.call("POST", route, 413, params=p, body=dict(good, note=big), party=who)
+            self.call("POST", route, 415, params=p, body=good, party=who, content_type="text/plain",
+                      field="Content-Type")
+        r = self.call("GET", "/v1/corridors/{id}", 200, params=p, query={"at": "2016-12-17T12:00:00Z"},
+                      party="Kazakhstan")
+        self.assertEqual(r.json["status"], "suspended")
+        self.call("GET", "/v1/corridors/{id}", 400, params=p, query={"at": "noon"}, party="SAA", field="at")
+        self.call("GET", "/v1/corridors/{id}", 401, params=p)
+        self.call("GET", "/v1/corridors/{id}", 404, params={"id": hidden}, party="SAA", field="id")
+        # Agreement steps.
+        ag = self.new_agreement({"name": "Spec steps", "start": "2016-12-13T00:00:00Z", "parties": ["SAA"],
+                                 "provisions": [{"text": "Withdrawal of fighters", "responsible": "SAA"}]})
+        ap = {"id": ag["id"]}
+        steps = {"steps": [{"key": "a", "title": "Ceasefire", "responsible": "SAA", "provision": 1,
+                            "deadline": "2016-12-14T00:00:00Z"},
+                           {"title": "Fighters leave", "responsible": "SAA", "provision": 1, "depends_on": ["a"]}]}
+        r = self.call("POST", "/v1/agreements/{id}/steps", 201, params=ap, body=steps, party="Russia")
+        s1, s2 = [s["id"] for s in r.json["steps"]]
+        cycle = {"steps": [{"key": "a", "title": "A", "responsible": "SAA", "depends_on": ["b"]},
+                           {"key": "b", "title": "B", "responsible": "SAA", "depends_on": ["a"]}]}
+        self.call("POST", "/v1/agreements/{id}/steps", 400, params=ap, body=cycle, party="Russia",
+                  field="steps[0].depends_on")
+        self.call("POST", "/v1/agreements/{id}/steps", 400, params=ap, body={"steps": []}, party="Russia",
+                  field="steps", bad_body=True)
+        self.call("POST", "/v1/agreements/{id}/steps", 401, params=ap, body=steps)
+        self.call("POST", "/v1/agreements/{id}/steps", 403, params=ap, body=steps, party="SAA")
+        self.call("POST", "/v1/agreements/{id}/steps", 404, params={"id": 10 ** 9}, body=steps, party="Russia")
+        self.call("POST", "/v1/agreements/{id}/steps", 413, params=ap,
+                  body={"steps": [{"title": big, "responsible": "SAA"}]}, party="Russia")
+        self.call("POST", "/v1/agreements/{id}/steps", 415, params=ap, body=steps, party="Russia",
+                  content_type="text/plain", field="Content-Type")
+        sp = {"id": s2}
+        self.call("POST", "/v1/steps/{id}/status", 409, params=sp, body={"status": "done"}, party="SAA",
+                  field="status")  # its dependency is not done
+        self.call("POST", "/v1/steps/{id}/status", 201, params={"id": s1}, party="SAA",
+                  body={"status": "done", "at": "2016-12-13T20:00:00Z",
+                        "evidence": [{"url": "https://example.org/s.pdf", "sha256": "ab" * 32}]})
+        r = self.call("POST", "/v1/steps/{id}/status", 201, params=sp, body={"status": "in_progress"}, party="SAA")
+        self.assertEqual(r.json["step_status"], "in_progress")
+        self.call("POST", "/v1/steps/{id}/status", 409, params=sp, body={"status": "in_progress"}, party="SAA")
+        self.call("POST", "/v1/steps/{id}/status", 400, params=sp, body={"status": "late"}, party="SAA",
+                  field="status", bad_body=True)
+        self.call("POST", "/v1/steps/{id}/status", 401, params=sp, body={"status": "done"})
+        self.call("POST", "/v1/steps/{id}/status", 403, params=sp, body={"status": "done"}, party="Kazakhstan")
+        self.call("POST", "/v1/steps/{id}/status", 403, params=sp, body={"status": "done"}, party="Opposition",
+                  field="status")
+        self.call("POST", "/v1/steps/{id}/status", 404, params={"id": 10 ** 9}, body={"status": "done"}, party="SAA")
+        self.call("POST", "/v1/steps/{id}/status", 413, params=sp, body={"status": "done", "reason": big}, party="SAA")
+        self.call("POST", "/v1/steps/{id}/status", 415, params=sp, body={"status": "done"}, party="SAA",
+                  content_type="text/plain", field="Content-Type")
+        r = self.call("GET", "/v1/agreements/{id}/timeline", 200, params=ap, party="Kazakhstan")
+        self.assertEqual(r.json["provisions"][0]["score"], 2)
+        self.call("GET", "/v1/agreements/{id}/timeline", 400, params=ap, query={"at": "soon"}, party="SAA",
+                  field="at")
+        self.call("GET", "/v1/agreements/{id}/timeline", 401, params=ap)
+        self.call("GET", "/v1/agreements/{id}/timeline", 404, params={"id": 10 ** 9}, party="SAA", field="id")
+        # Messages.
+        msg = {"to": "Opposition", "via": "Russia", "kind": "request", "text": "Join the demining of Palmyra"}
+        r = self.call("POST", "/v1/messages", 201, body=msg, party="SAA")
+        mp = {"id": r.json["id"]}
+        self.assertEqual(r.json["state"], "awaiting_forward")
+        self.call("POST", "/v1/messages", 400, body=dict(msg, to="Nobody"), party="SAA", field="to")
+        self.call("POST", "/v1/messages", 400, body=dict(msg, kind="threat"), party="SAA", field="kind",
+                  bad_body=True)
+        self.call("POST", "/v1/messages", 401, body=msg)
+        self.call("POST", "/v1/messages", 403, body=msg, party="Kazakhstan")
+        self.call("POST", "/v1/messages", 413, body=dict(msg, text=big), party="SAA")
+        self.call("POST", "/v1/messages", 415, body=msg, party="SAA", content_type="text/plain", field="Content-Type")
+        self.call("POST", "/v1/messages/{id}/forward", 403, params=mp, body={}, party="SAA", field="id")
+        self.call("POST", "/v1/messages/{id}/forward", 404, params=mp, body={}, party="Opposition", field="id")
+        r = self.call("POST", "/v1/messages/{id}/forward", 201, params=mp, body={"note": "passed on"}, party="Russia")
+        self.assertEqual([c["role"] for c in r.json["chain"]], ["sender", "mediator"])
+        self.call("POST", "/v1/messages/{id}/forward", 409, params=mp, body={}, party="Russia", field="id")
+        self.call("POST", "/v1/messages/{id}/forward", 400, params=mp, body={"note": 5}, party="Russia",
+                  field="note", bad_body=True)
+        self.call("POST", "/v1/messages/{id}/forward", 401, params=mp, body={})
+        self.call("POST", "/v1/messages/{id}/forward", 403, params=mp, body={}, party="Kazakhstan")
+        self.call("POST", "/v1/messages/{id}/forward", 413, params=mp, body={"note": big}, party="Russia")
+        self.call("POST", "/v1/messages/{id}/forward", 415, params=mp, body={}, party="Russia",
+                  content_type="text/plain", field="Content-Type")
+        notices = self.call("GET", "/v1/notices", 200, party="Opposition").json["items"]
+        self.assertIn("message", [n["kind"] for n in notices])
+        r = self.call("GET", "/v1/messages", 200, query={"limit": 5}, party="Opposition")
+        self.assertIn(mp["id"], [m["id"] for m in r.json["items"]])
+        self.call("GET", "/v1/messages", 400, query={"limit": 0}, party="Opposition", field="limit")
+        self.call("GET", "/v1/messages", 401)
+
     def test_notices(self):
         first = self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(12.0, 12.0, 500)]},
                           party="SAA").json
@@ -777,6 +918,15 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/notices/overdue", 200, party="JMC")
         self.call("GET", "/v1/notices/overdue", 400, query={"limit": "x"}, party="SAA", field="limit")
         self.call("GET", "/v1/notices/overdue", 401)
+        # the live stream: its status, media type and first event, then it is left open and closed
+        self.call("GET", "/v1/notices/stream", 200, query={"after": mine[0]["id"] - 1}, party="SAA")
+        st = self.srv.stream("/v1/notices/stream?after=%d" % (mine[0]["id"] - 1), party="SAA")
+        ev = st.events(1)
+        st.close()
+        self.assertEqual(json.loads(ev[0]["data"]), mine[0])
+        self.checker.check("/components/schemas/Notice", mine[0], "a streamed notice")
+        self.call("GET", "/v1/notices/stream", 400, query={"after": "x"}, party="SAA", field="after")
+        self.call("GET", "/v1/notices/stream", 401)
         nid = mine[0]["id"]
         self.call("POST", "/v1/notices/{id}/ack", 404, params={"id": nid}, body={}, party="Russia", field="id")
         self.call("POST", "/v1/notices/{id}/ack", 400, params={"id": nid}, body={"x": 1}, party="SAA", field="x",
@@ -905,6 +1055,18 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/bulletins/{date}", 400, params={"date": "2016-02-30"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 404, params={"date": "9999-01-01"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 401, params={"date": "2016-09-17"})
+        # Bulk import: the body is the file.
+        line = (json.dumps(dict(REPORT, location={"type": "Point", "coordinates": [16.0, 16.0]})) + "\n").encode()
+        nd = "application/x-ndjson"
+        self.call("POST", "/v1/reports/import", 201, raw=line, query={"format": "ndjson"}, party="SAA", content_type=nd)
+        self.call("POST", "/v1/reports/import", 400, raw=b"{bad\n", query={"format": "ndjson"}, party="SAA",
+                  content_type=nd, field="body")
+        self.call("POST", "/v1/reports/import", 401, raw=line, content_type=nd)
+        self.call("POST", "/v1/reports/import", 403, raw=line, party="Kazakhstan", content_type=nd)
+        self.call("POST", "/v1/reports/import", 415, raw=line, party="SAA", content_type="application/xml",
+                  field="Content-Type")
+        self.call("POST", "/v1/reports/import", 413, raw=line * (BODY_LIMIT // len(line) + 2), party="SAA",
+                  content_type=nd)
         # A CAP alert once a violation is corroborated (an agreement binding SAA everywhere).
         self.new_agreement({"name": "CAP check", "start": "2016-01-01T00:00:00Z", "parties": ["SAA"]})
         cap = dict(REPORT, location={"type": "Point", "coordinates": [14.0, 14.0]})
@@ -952,7 +1114,7 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
         ag = self.new_agreement({"name": "Role check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
-               **self.dc_ids()}
+               **self.dc_ids(), **self.human_ids()}
         receipt = area["receipt"]["index"]
         deadline = time.time() + 20
         while self.srv.get("/v1/log/receipts/%d" % receipt, party="admin").status != 200 and time.time() < deadline:
@@ -977,6 +1139,8 @@ class LiveTest(ServerTest):
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
                     if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
                         expect = 404  # past the role check: another party's report reads as missing
+                    if p == "/v1/reports/import" and role in op["x-roles"]:
+                        expect = 400  # past the role check: an empty body is refused before its media type
                     if p == "/v1/incidents/{id}/cap":
                         expect = 404  # past the role check: not a violation, no alert
                     self.call(m, p, expect, params=params, query=q, party=BY_ROLE[role], content_type=None)
@@ -986,7 +1150,7 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(21.0, 21.0), kind="no_strike", name="Query check"))
         ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
-               **self.dc_ids()}
+               **self.dc_ids(), **self.human_ids()}
         fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"},
                  "/v1/bulletins/{date}": {"date": "2016-09-17"}}
         for m, p, op, _ in operations(self.spec):

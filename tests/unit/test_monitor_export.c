@@ -63,7 +63,7 @@ static void test_geojson_row(void **state) {
     assert_string_equal(
         s, "{\"type\":\"FeatureCollection\",\"features\":[\n"
            "{\"type\":\"Feature\",\"id\":42,\"geometry\":{\"type\":\"Point\",\"coordinates\":[36.94,0.30000000000000004]},"
-           "\"properties\":{\"incident_id\":42,\"occurred_at\":\"2016-09-19T16:10:00Z\",\"time_precision\":1,"
+           "\"properties\":{\"id\":42,\"occurred_at\":\"2016-09-19T16:10:00Z\",\"time_precision\":1,"
            "\"geo_precision\":2,\"event_type\":\"Explosions/Remote violence\",\"sub_event_type\":\"Air/drone strike\","
            "\"alleged_perpetrator\":\"=SUM(A1)\",\"region\":\"Aleppo, \\\"east\\\"\",\"classification\":\"violation\","
            "\"grade\":\"corroborated\",\"reports\":2,\"fatalities_min\":18,\"fatalities_max\":20,\"injured_min\":null,"

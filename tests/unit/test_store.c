@@ -30,6 +30,7 @@
 #include "domain/domain.h"
 #include "engines/attribution.h"
 #include "service/centre.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 /* ---- helpers ---- */
@@ -199,7 +200,9 @@ static void test_open_and_migrate(void **state) {
     assert_int_equal(store_party_insert(s, "admin", ROLE_ADMIN, NULL, "hash-admin", 100, &id, &err), TR_OK);
     commit(s);
     store_close(s);
-    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), v);
+    int nmig = 0; /* the numbers are assigned per module, so they need not be contiguous */
+    while (store_migrations[nmig].version) nmig++;
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), nmig);
     assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), v);
 
     /* Reopening applies nothing new and keeps the data. */
@@ -212,7 +215,7 @@ static void test_open_and_migrate(void **state) {
     s = open_store(f);
     assert_int_equal(store_schema_version(s), v);
     store_close(s);
-    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), v);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), nmig);
     /* WAL mode is persistent in the file. */
     sqlite3 *db;
     sqlite3_stmt *st;
