@@ -205,13 +205,14 @@ void tr_movement_clear(tr_movement *m) {
     free(m->name);
     free(m->status);
     free(m->geometry);
+    free(m->sched);
     tr_vis_clear(&m->vis);
     memset(m, 0, sizeof *m);
 }
 
 static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
-    static const char *const keys[] = {"kind", "name", "width_m", "time_start", "time_end", "status", "visibility",
-                                       NULL};
+    static const char *const keys[] = {"kind",   "name",       "width_m",  "time_start", "time_end",
+                                       "status", "visibility", "schedule", NULL};
     if (!json_is_object(props)) return tr_fail(err, TR_EINVAL, "properties", "must be an object");
     if (tr_json_only_keys(props, keys, "properties", err)) return TR_EINVAL;
     if (tr_json_str(props, "kind", "properties", 32, &out->kind, err)) return TR_EINVAL;
@@ -261,7 +262,10 @@ int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement 
         tr_err_prefix(err, "geometry");
         goto out;
     }
+    int src = tr_movement_schedule_parse(json_object_get(json_object_get(feature, "properties"), "schedule"), geom,
+                                         shape, out->time_start, out->time_end, out, err);
     geo_shape_free(shape);
+    if (src) goto out;
     out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
@@ -280,6 +284,7 @@ json_t *tr_movement_to_feature(const tr_movement *m) {
     json_object_set_new(props, "time_start", tr_json_time_value(m->time_start));
     json_object_set_new(props, "time_end", tr_json_time_value(m->time_end));
     json_object_set_new(props, "visibility", tr_vis_to_json(&m->vis));
+    if (m->nsched) json_object_set_new(props, "schedule", tr_movement_schedule_json(m));
     json_object_set_new(props, "created_at", tr_json_time_value(m->created_at));
     json_t *geom = json_loads(m->geometry ? m->geometry : "null", JSON_DECODE_ANY, NULL);
     return json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry", geom ? geom : json_null(), "properties",

@@ -56,8 +56,30 @@ void tr_site_clear(tr_site *s);
  * A movement (convoy or evacuation) is a GeoJSON Feature: geometry a LineString route;
  * properties kind (convoy, evacuation), width_m (the corridor's full width, metres),
  * time_start and time_end (required, start < end), status (planned, notified, en_route,
- * arrived, aborted, incident; default planned), name (optional), visibility.
+ * arrived, aborted, incident; default planned), name (optional), visibility, and an
+ * optional schedule: up to TR_MOVEMENT_MAX_SCHEDULE points [{"position": [lon, lat],
+ * "at": RFC3339}], each inside the route's footprint, in route order, at strictly
+ * increasing times within [time_start, time_end].
+ *
+ * With a schedule the movement is a sequence of legs: leg k runs from P_k to P_k+1
+ * along the route during [T_k, T_k+1], where P = (route start, schedule positions,
+ * route end) and T = (time_start, schedule times, time_end); legs of zero duration are
+ * dropped. Without one it is one leg: the whole route over the whole window.
  */
+#define TR_MOVEMENT_MAX_SCHEDULE 100
+
+typedef struct tr_sched_point {
+    double lon, lat;
+    int64_t at;
+} tr_sched_point;
+
+/* One leg: its time window and its part of the route (a GeoJSON LineString, or a
+ * Point when the movement stands still). */
+typedef struct tr_movement_leg {
+    int64_t t_start, t_end;
+    json_t *geometry;
+} tr_movement_leg;
+
 typedef struct tr_movement {
     int64_t id;
     char *owner;
@@ -68,6 +90,8 @@ typedef struct tr_movement {
     double width_m;
     tr_vis vis;
     char *geometry;       /* the LineString as submitted (compact dump) */
+    tr_sched_point *sched;
+    size_t nsched;
     int64_t created_at;
 } tr_movement;
 
@@ -76,6 +100,15 @@ int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement 
 json_t *tr_movement_to_feature(const tr_movement *m);
 /* The movement's footprint (the route buffered to width_m) as a GeoJSON Polygon. */
 int tr_movement_footprint(const tr_movement *m, const geo_limits *lim, json_t **out, tr_err *err);
+/* Parses properties.schedule (NULL or null: none) against the route and its footprint
+ * (the route buffered to width_m), into m->sched. */
+int tr_movement_schedule_parse(const json_t *arr, const json_t *route_geom, const geo_shape *footprint,
+                               int64_t t0, int64_t t1, tr_movement *m, tr_err *err);
+/* [{"position": [lon, lat], "at": time}, ...] */
+json_t *tr_movement_schedule_json(const tr_movement *m);
+/* The movement's legs (see above); free with tr_movement_legs_free. */
+int tr_movement_legs(const tr_movement *m, tr_movement_leg **legs, size_t *n, tr_err *err);
+void tr_movement_legs_free(tr_movement_leg *legs, size_t n);
 void tr_movement_clear(tr_movement *m);
 
 typedef struct tr_operation {

@@ -50,11 +50,14 @@ static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_movement m;
     if (store_movement_get(rq->c->store, id, &m, err)) return err->code;
-    int rc = TR_OK;
-    if (!tr_vis_allows(&m.vis, m.owner, m.owner, &rq->party)) /* hidden: as if it did not exist */
-        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id);
-    else
-        rs->json = tr_movement_to_feature(&m);
+    bool clears = false; /* a party whose clearance the movement needs reads it too */
+    int rc = tr_vis_allows(&m.vis, m.owner, m.owner, &rq->party)
+                 ? TR_OK
+                 : store_clearance_has(rq->c->store, id, rq->party.name, &clears, err);
+    if (rc == TR_OK && !clears && !tr_vis_allows(&m.vis, m.owner, m.owner, &rq->party))
+        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id); /* as if missing */
+    if (rc == TR_OK && !(rs->json = tr_movement_to_feature(&m))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = centre_movement_view(rq->c, &m, rs->json, err);
     tr_movement_clear(&m);
     return rc;
 }
@@ -78,7 +81,7 @@ static int h_operation_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (store_operation_get(rq->c->store, id, &o, err)) return err->code;
     rs->json = tr_operation_to_json(&o); /* operations are visible to every party */
     tr_operation_clear(&o);
-    return TR_OK;
+    return centre_operation_view(rq->c, rs->json, true, err);
 }
 
 static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
@@ -86,7 +89,13 @@ static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t after, next;
     if (api_parse_page(rq, &limit, &after, err)) return TR_EINVAL;
     json_t *items = json_array();
-    if (store_operation_list(rq->c->store, after, limit, items, &next, err)) {
+    int rc = store_operation_list(rq->c->store, after, limit, items, &next, err);
+    size_t i;
+    json_t *op;
+    json_array_foreach(items, i, op) {
+        if (rc == TR_OK) rc = centre_operation_view(rq->c, op, false, err);
+    }
+    if (rc) {
         json_decref(items);
         return err->code;
     }
@@ -141,6 +150,28 @@ static int h_notice_ack(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     return centre_notice_ack(rq->c, &rq->party, id, rq->json, &rs->json, err);
+}
+
+/* ---- after notification: states, statuses, positions ---- */
+
+typedef int (*change_fn)(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
+
+static int change(http_req *rq, http_resp *rs, change_fn fn, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    return fn(rq->c, &rq->party, id, rq->json, &rs->json, err);
+}
+
+static int h_operation_state(http_req *rq, http_resp *rs, tr_err *err) {
+    return change(rq, rs, centre_operation_state, err);
+}
+
+static int h_movement_status(http_req *rq, http_resp *rs, tr_err *err) {
+    return change(rq, rs, centre_movement_status, err);
+}
+
+static int h_movement_position(http_req *rq, http_resp *rs, tr_err *err) {
+    return change(rq, rs, centre_movement_position, err);
 }
 
 /* ---- the notice stream (Server-Sent Events) ---- */
@@ -240,9 +271,11 @@ static void ns_free(void *ctx) {
 static int h_notice_stream(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t after = 0;
     const char *last = http_header(rq, "Last-Event-ID"), *a = http_query(rq, "after");
-    if (last && a) return tr_fail(err, TR_EINVAL, "after", "give either Last-Event-ID or after, not both");
-    if (last && strcmp(last, "0") != 0 && api_parse_id(last, "Last-Event-ID", &after, err)) return TR_EINVAL;
+    /* Both may come: a client reconnecting to the URL it first opened sends Last-Event-ID,
+     * which is the later position, so it wins (as an EventSource's reconnection expects). */
     if (a && strcmp(a, "0") != 0 && api_parse_id(a, "after", &after, err)) return TR_EINVAL;
+    if (last && strcmp(last, "0") != 0 && api_parse_id(last, "Last-Event-ID", &after, err)) return TR_EINVAL;
+    if (last && strcmp(last, "0") == 0) after = 0;
     notice_stream *ns = calloc(1, sizeof *ns);
     if (!ns) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     ns->st = rq->c->store;
@@ -259,9 +292,12 @@ const http_route api_deconflict_routes[] = {
     {"GET", "/v1/sites/{id}", h_site_get, API_ANY, NULL, 0},
     {"POST", "/v1/movements", h_movement_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/movements/{id}", h_movement_get, API_ANY, NULL, 0},
+    {"POST", "/v1/movements/{id}/status", h_movement_status, API_WRITERS, NULL, ROUTE_BODY},
+    {"POST", "/v1/movements/{id}/position", h_movement_position, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/operations", h_operation_list, API_ANY, "limit,cursor", 0},
     {"POST", "/v1/operations", h_operation_create, API_OPERATION_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/operations/{id}", h_operation_get, API_ANY, NULL, 0},
+    {"POST", "/v1/operations/{id}/state", h_operation_state, API_OPERATION_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/notices", h_notices, API_ANY, "after,limit", 0},
     {"GET", "/v1/notices/overdue", h_notices_overdue, API_ANY, "after,limit", 0},
     {"GET", "/v1/notices/stream", h_notice_stream, API_ANY, "after", 0},

@@ -805,6 +805,28 @@ static int check_movement(tr_movement *m, void *ctx) {
     return TR_OK;
 }
 
+static int check_dc_event(const store_dc_event *e, void *ctx) {
+    dc_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_dc_event(e->id, ref);
+    snprintf(what, sizeof what, "dc_event %lld", (long long)e->id);
+    match_row(p->a, what, ref, centre_dc_event_type(e), centre_object_dc_event(e));
+    p->rows++;
+    return TR_OK;
+}
+
+/* Operation states, movement statuses and positions: each row matched with its entry. */
+static void audit_dc_events(db_audit *a, uint64_t *rows) {
+    dc_pass p = {a, 0};
+    tr_err e = {0};
+    if (store_dc_event_each(a->s, check_dc_event, &p, &e))
+        FAIL(a, "dc_event: %s; the rows after it were not checked", e.msg);
+    int64_t all = raw_int(a, "SELECT count(*) FROM dc_event");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "dc_event: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    *rows += p.rows;
+}
+
 /* Sites and operations (issue 4): each row rebuilt and matched with its log entry. */
 static int audit_deconfliction(db_audit *a, uint64_t *rows) {
     dc_pass p = {a, 0};
@@ -1013,6 +1035,7 @@ static const struct {
     {"corridor.resumption", "corridor_event"}, {"corridor.crossing", "corridor_event"},
     {"step.create", "step"}, {"step.status", "step_event"},
     {"message.create", "message"}, {"message.forward", "message_forward"},
+    {"operation.state", "dc_event"}, {"movement.status", "dc_event"}, {"movement.position", "dc_event"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -1048,13 +1071,14 @@ static void audit_refs(db_audit *a) {
 
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
-    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[4] = {0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
+    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[5] = {0, 0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
              hum[4] = {0, 0, 0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
     if (rc == TR_OK) rc = audit_agreements(a, &agreements);
     if (rc == TR_OK) rc = audit_deconfliction(a, dc);
+    if (rc == TR_OK) audit_dc_events(a, &dc[4]);
     if (rc == TR_OK) rc = audit_reports(a, mon);
     if (rc == TR_OK) rc = audit_regroups(a, &mon[3]);
     if (rc == TR_OK) rc = audit_humanitarian(a, hum);
@@ -1062,8 +1086,9 @@ static int audit_state(db_audit *a) {
     audit_refs(a);
     fprintf(a->r->out,
             "state: %llu parties, %llu actors, %llu area versions, %llu agreements, %llu sites, %llu operations, "
-            "%llu movements, %llu acknowledgements checked against the log\n",
-            ULL(parties), ULL(actors), ULL(areas), ULL(agreements), ULL(dc[0]), ULL(dc[1]), ULL(dc[3]), ULL(dc[2]));
+            "%llu movements, %llu acknowledgements, %llu state changes checked against the log\n",
+            ULL(parties), ULL(actors), ULL(areas), ULL(agreements), ULL(dc[0]), ULL(dc[1]), ULL(dc[3]), ULL(dc[2]),
+            ULL(dc[4]));
     fprintf(a->r->out,
             "monitoring: %llu reports, %llu responses, %llu verdicts, %llu regroups checked against the log\n",
             ULL(mon[0]), ULL(mon[1]), ULL(mon[2]), ULL(mon[3]));

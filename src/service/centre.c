@@ -18,6 +18,7 @@ void centre__pending_clear(centre_pending *p) {
     for (size_t i = 0; i < p->noperations; i++) tr_operation_clear(&p->operations[i]);
     for (size_t i = 0; i < p->nmovements; i++) tr_movement_clear(&p->movements[i]);
     free(p->movements);
+    free(p->dc_remove);
     free(p->areas);
     free(p->agreements);
     free(p->sites);
@@ -92,6 +93,10 @@ static int publish(void *ctx, tr_err *err) {
         rc = centre__dc_add_operation(c, &p->operations[i], p->operations[i].owner_id, p->dc_held, err);
     for (size_t i = 0; rc == TR_OK && i < p->nmovements; i++)
         rc = centre__dc_add_movement(c, &p->movements[i], p->dc_held, err);
+    for (size_t i = 0; rc == TR_OK && i < p->ndc_remove; i++) { /* absent already: nothing to do */
+        int r = p->dc_held ? dc_engine_remove_held(c->dc, p->dc_remove[i]) : dc_engine_remove(c->dc, p->dc_remove[i]);
+        if (r != TR_OK && r != TR_ENOTFOUND) rc = tr_fail(err, r, "", "cannot remove a volume from the engine");
+    }
     if (rc != TR_OK) {
         fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
                 err ? err->msg : "?");
@@ -148,6 +153,7 @@ static int load_site(tr_site *s, void *ctx) {
 static int load_movement(tr_movement *m, void *ctx) {
     centre *c = ctx;
     tr_err err = {0};
+    if (centre__dc_retired(c, "movement", m->id)) return TR_OK;
     int rc = centre__dc_add_movement(c, m, false, &err);
     if (rc) fprintf(stderr, "truce: movement %lld not loaded: %s\n", (long long)m->id, err.msg);
     return rc;
@@ -156,6 +162,7 @@ static int load_movement(tr_movement *m, void *ctx) {
 static int load_operation(tr_operation *o, void *ctx) {
     centre *c = ctx;
     tr_err err = {0};
+    if (centre__dc_retired(c, "operation", o->id)) return TR_OK;
     tr_party owner;
     int rc = store_party_get(c->store, o->owner, &owner, &err);
     if (rc == TR_ENOTFOUND) { /* a revoked party's operations stay, excluded from no one */

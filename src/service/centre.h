@@ -97,6 +97,23 @@ int centre_movement_create(centre *c, const tr_party *by, const json_t *feature,
  * TR_ECONFLICT. body must be an empty JSON object. Logged as notice.ack. */
 int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
 
+/* After notification (centre_dc_state.c; docs/deconfliction.md "States"):
+ * {"state": active|ended|cancelled, "reason"?, "at"?} on an operation (its owner, admin,
+ * monitor); going active re-checks its conflicts. */
+int centre_operation_state(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                           tr_err *err);
+/* Sets an operation's JSON "state" to its current state, and (history) adds its changes. */
+int centre_operation_view(centre *c, json_t *op, bool history, tr_err *err);
+/* {"status": notified|en_route|arrived|aborted|incident, "reason"?, "at"?} on a movement. */
+int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                           tr_err *err);
+/* {"position": [lon, lat], "at"?} while the movement is en_route. */
+int centre_movement_position(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                             tr_err *err);
+/* Adds the movement's current status, history, latest position and clearance
+ * ({required, missing, acknowledgements}, cleared) to its feature. */
+int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_err *err);
+
 /*
  * Monitoring (issue 3, docs/monitoring.md "Wiring").
  */

@@ -85,6 +85,17 @@ static bool seen_before(json_t *list, const char *type, int64_t id, size_t vol) 
     return false;
 }
 
+static bool seen_operation_volume(json_t *list, int64_t id, size_t other) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        if (json_integer_value(json_object_get(x, "id")) == id &&
+            (size_t)json_integer_value(json_object_get(x, "other_volume")) == other)
+            return true;
+    }
+    return false;
+}
+
 /* A site or a movement, as the conflict code sees it. */
 typedef struct prot {
     const char *type; /* "site", "movement" */
@@ -93,6 +104,7 @@ typedef struct prot {
     tr_movement mov;
     const char *owner, *kind, *name;
     const tr_vis *vis;
+    size_t leg;       /* a movement's leg (site.h); 0 for a site */
     dc_volume v;
     dc_footprint_buf buf;
 } prot;
@@ -104,30 +116,65 @@ static void prot_clear(prot *p) {
     memset(p, 0, sizeof *p);
 }
 
-static int movement_volume(centre *c, const tr_movement *m, dc_volume *v, dc_footprint_buf *buf, tr_err *err) {
+/* Leg k of a movement as a dc volume (site.h "legs"): its part of the route buffered to
+ * width_m (a circle of width_m / 2 when it stands still) during the leg's window. */
+static int movement_volume(centre *c, const tr_movement *m, size_t k, dc_volume *v, dc_footprint_buf *buf,
+                           tr_err *err) {
     memset(v, 0, sizeof *v);
     memset(buf, 0, sizeof *buf);
-    v->id = CENTRE_DC_ID(m->id, CENTRE_DC_MOVEMENT, 0);
+    tr_movement_leg *legs;
+    size_t n;
+    int rc = tr_movement_legs(m, &legs, &n, err);
+    if (rc) return rc;
+    if (k >= n) {
+        tr_movement_legs_free(legs, n);
+        return tr_fail(err, TR_EIO, "", "movement %lld has no leg %zu", (long long)m->id, k);
+    }
+    v->id = CENTRE_DC_ID(m->id, CENTRE_DC_MOVEMENT, k);
     v->kind = CENTRE_DC_MOVEMENT;
-    v->t_start = m->time_start;
-    v->t_end = m->time_end;
+    v->t_start = legs[k].t_start;
+    v->t_end = legs[k].t_end;
     v->alt_lo = -INFINITY;
     v->alt_hi = INFINITY;
-    json_t *fp = NULL;
-    int rc = tr_movement_footprint(m, &c->limits, &fp, err);
-    if (rc == TR_OK) rc = dc_footprint_from_geojson(fp, buf, err);
-    json_decref(fp);
-    if (rc == TR_OK) v->foot = buf->foot;
+    const json_t *g = legs[k].geometry;
+    if (strcmp(json_string_value(json_object_get(g, "type")), "Point") == 0) {
+        const json_t *xy = json_object_get(g, "coordinates");
+        v->foot = (dc_footprint){.shape = DC_CIRCLE, .lon = json_number_value(json_array_get(xy, 0)),
+                                 .lat = json_number_value(json_array_get(xy, 1)), .radius_m = m->width_m / 2};
+    } else {
+        tr_movement leg = *m; /* the same movement, with the leg for its route */
+        leg.geometry = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        json_t *fp = NULL;
+        rc = leg.geometry ? tr_movement_footprint(&leg, &c->limits, &fp, err) : tr_fail(err, TR_ENOMEM, "", "out of memory");
+        free(leg.geometry);
+        if (rc == TR_OK) rc = dc_footprint_from_geojson(fp, buf, err);
+        json_decref(fp);
+        if (rc == TR_OK) v->foot = buf->foot;
+    }
+    tr_movement_legs_free(legs, n);
     return rc;
 }
 
+size_t centre__movement_nlegs(const tr_movement *m) {
+    tr_movement_leg *legs;
+    size_t n;
+    if (tr_movement_legs(m, &legs, &n, NULL)) return 0;
+    tr_movement_legs_free(legs, n);
+    return n;
+}
+
 int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *err) {
-    dc_volume v;
-    dc_footprint_buf buf;
-    int rc = movement_volume(c, m, &v, &buf, err);
-    if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
-    dc_footprint_buf_free(&buf);
-    return rc;
+    size_t n = centre__movement_nlegs(m);
+    if (n == 0) return tr_fail(err, TR_EIO, "", "movement %lld has no legs", (long long)m->id);
+    for (size_t k = 0; k < n; k++) {
+        dc_volume v;
+        dc_footprint_buf buf;
+        int rc = movement_volume(c, m, k, &v, &buf, err);
+        if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
+        dc_footprint_buf_free(&buf);
+        if (rc) return rc;
+    }
+    return TR_OK;
 }
 
 /* Fills p from a site or movement held by the caller (borrowed: p must not outlive it). */
@@ -141,14 +188,15 @@ static int prot_of_site(const tr_site *s, prot *p, tr_err *err) {
     return site_volume(s, &p->v, &p->buf, err);
 }
 
-static int prot_of_movement(centre *c, const tr_movement *m, prot *p, tr_err *err) {
+static int prot_of_movement(centre *c, const tr_movement *m, size_t leg, prot *p, tr_err *err) {
     p->type = "movement";
     p->dc_kind = CENTRE_DC_MOVEMENT;
     p->owner = m->owner;
     p->kind = m->kind;
     p->name = m->name;
     p->vis = &m->vis;
-    return movement_volume(c, m, &p->v, &p->buf, err);
+    p->leg = leg;
+    return movement_volume(c, m, leg, &p->v, &p->buf, err);
 }
 
 /* Loads the stored site or movement behind an engine hit. */
@@ -161,7 +209,7 @@ static int prot_load(centre *c, const dc_hit *h, prot *p, tr_err *err) {
         return prot_of_site(&p->site, p, err);
     }
     if ((rc = store_movement_get(c->store, id, &p->mov, err))) return rc;
-    return prot_of_movement(c, &p->mov, p, err);
+    return prot_of_movement(c, &p->mov, CENTRE_DC_VOL(h->id), p, err);
 }
 
 /* What viewer may learn of p: everything, or (restricted) only who to call. */
@@ -227,6 +275,7 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
     for (size_t h = 0; rc == TR_OK && h < r.n; h++) {
         int64_t oid = CENTRE_DC_OBJ(r.hits[h].id);
         size_t k = CENTRE_DC_VOL(r.hits[h].id);
+        if (seen_operation_volume(out, oid, k)) continue; /* through an earlier leg */
         tr_operation o;
         if ((rc = store_operation_get(c->store, oid, &o, err))) break;
         if (k < o.nvolumes) {
@@ -238,7 +287,7 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
             json_object_set_new(x, "owner", json_string(o.owner));
             json_object_set_new(x, "restricted", json_false());
             json_object_set_new(x, "kind", json_string(o.kind));
-            json_object_set_new(x, "volume", json_integer(0));
+            json_object_set_new(x, "volume", json_integer((json_int_t)p->leg));
             json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
             json_object_set_new(x, "distance_band", band(&ov, &p->v, c->site_buffer_m, 0));
             json_array_append_new(out, x);
@@ -334,7 +383,7 @@ static int area_conflicts(centre *c, const tr_party *by, const tr_volume *v, siz
     return TR_OK;
 }
 
-static int conflicts_of(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err) {
+int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err) {
     dc_result r = {0};
     int rc = TR_OK;
     for (size_t i = 0; rc == TR_OK && i < o->nvolumes; i++) {
@@ -417,15 +466,15 @@ static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, cen
     if (!m->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     if ((rc = store_movement_insert(c->store, m, err))) return rc;
     json_t *conflicts = json_array();
-    prot pr = {0};
-    rc = prot_of_movement(c, m, &pr, err);
-    if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, m->id, conflicts, err), err);
-    dc_footprint_buf_free(&pr.buf);
+    size_t nlegs = centre__movement_nlegs(m);
+    for (size_t k = 0; rc == TR_OK && k < nlegs; k++) {
+        prot pr = {0};
+        rc = prot_of_movement(c, m, k, &pr, err);
+        if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, m->id, conflicts, err), err);
+        dc_footprint_buf_free(&pr.buf);
+    }
     json_t *obj = rc ? NULL : centre_object_movement(m);
-    for (size_t i = 0; rc == TR_OK && i < m->vis.nparties; i++)
-        if (strcmp(m->vis.parties[i], m->owner) != 0)
-            rc = store_notice_insert(c->store, m->vis.parties[i], "movement", "movement", m->id, obj, m->created_at,
-                                     m->created_at + c->notice_deadline_s, NULL, err);
+    if (rc == TR_OK) rc = centre__movement_notify_tx(c, m, obj, err);
     json_t *answer = NULL;
     if (rc == TR_OK) {
         char ref[CENTRE_REF_MAX];
@@ -464,7 +513,7 @@ int centre_movement_create(centre *c, const tr_party *by, const json_t *feature,
 /* Every other party involved in a conflict (a site's or an operation's owner) gets a
  * notice with the new operation and the conflict as seen from its side: its own object
  * by id, never anything of a third party's restricted site. */
-static int conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, tr_err *err) {
+int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, int64_t now, tr_err *err) {
     size_t i;
     json_t *x;
     json_t *op = NULL;
@@ -481,8 +530,8 @@ static int conflict_notices(centre *c, const tr_operation *o, const json_t *conf
         if (yours && json_object_get(x, "other_volume"))
             json_object_set(yours, "volume", json_object_get(x, "other_volume"));
         json_t *payload = json_pack("{s:O, s:o}", "operation", op, "conflict_with", yours);
-        rc = payload ? store_notice_insert(c->store, owner, "conflict", "operation", o->id, payload, o->created_at,
-                                           o->created_at + c->notice_deadline_s, NULL, err)
+        rc = payload ? store_notice_insert(c->store, owner, "conflict", "operation", o->id, payload, now,
+                                           now + c->notice_deadline_s, NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
         if (rc) break;
@@ -494,7 +543,7 @@ static int conflict_notices(centre *c, const tr_operation *o, const json_t *conf
 static int operation_create_tx(centre *c, const tr_party *by, tr_operation *o, centre_pending *p, json_t **out,
                                json_t **rejected, tr_err *err) {
     json_t *conflicts = json_array();
-    int rc = conflicts_of(c, by, o, conflicts, err);
+    int rc = centre__operation_conflicts(c, by, o, conflicts, err);
     if (rc == TR_OK && o->reject_on_conflict && json_array_size(conflicts) > 0) {
         rc = tr_fail(err, TR_ECONFLICT, "conflicts",
                      "the operation conflicts with %zu object(s) and reject_on_conflict is true: nothing was stored",
@@ -514,7 +563,7 @@ static int operation_create_tx(centre *c, const tr_party *by, tr_operation *o, c
         json_decref(conflicts);
         return rc;
     }
-    if ((rc = conflict_notices(c, o, conflicts, err))) {
+    if ((rc = centre__conflict_notices(c, o, conflicts, o->created_at, err))) {
         json_decref(conflicts);
         return rc;
     }

@@ -16,6 +16,8 @@ typedef struct centre_pending {
     size_t noperations;
     tr_movement *movements;
     size_t nmovements;
+    int64_t *dc_remove;           /* engine volume ids to remove after commit */
+    size_t ndc_remove;
     bool dc_held;                 /* the caller holds c->dc's write lock */
 } centre_pending;
 
@@ -31,6 +33,19 @@ int centre__pending_site(centre_pending *p, tr_site *s);           /* takes s's 
 int centre__pending_operation(centre_pending *p, tr_operation *o); /* takes o's contents */
 int centre__pending_movement(centre_pending *p, tr_movement *m);   /* takes m's contents */
 int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *err);
+/* How many legs (engine volumes) a movement has (site.h); 0 if unreadable. */
+size_t centre__movement_nlegs(const tr_movement *m);
+/* Inside the transaction (centre_deconflict.c): o's conflicts as its owner by sees them;
+ * and the notices of those conflicts to every other party involved, dated now. */
+int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err);
+int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, int64_t now, tr_err *err);
+/* Inside the transaction (centre_dc_state.c): a new movement's notices — to every party
+ * on its visibility list and to every party whose control areas its route crosses,
+ * whose acknowledgements clear it (movement_clearance). obj is the logged movement. */
+int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *obj, tr_err *err);
+/* True when an operation or movement no longer takes part in deconfliction (an
+ * operation ended or cancelled, a movement arrived or aborted). */
+bool centre__dc_retired(centre *c, const char *about_type, int64_t id);
 /* Adds a site's / an operation's volumes to c->dc (held: the caller holds the write lock). */
 int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err);
 int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err);

@@ -2,6 +2,7 @@
 #include "service/centre_objects.h"
 
 #include <stdio.h>
+#include <string.h>
 
 char *centre_object_bytes(const json_t *o) {
     return json_dumps(o, CENTRE_OBJECT_CANON);
@@ -165,4 +166,25 @@ json_t *centre_object_message(const tr_message *m) {
 
 json_t *centre_object_message_forward(const tr_message *m) {
     return tr_message_forward_to_json(m);
+}
+
+/* ---- operation and movement events ---- */
+
+void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "dc_event/%lld", (long long)id);
+}
+
+json_t *centre_object_dc_event(const store_dc_event *e) {
+    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)e->id, "about_type", e->about_type,
+                          "about_id", (json_int_t)e->about_id, "kind", e->kind, "at", tr_json_time_value(e->at), "by",
+                          e->by, "created_at", tr_json_time_value(e->created_at));
+    if (o && e->value) json_object_set_new(o, "value", json_string(e->value));
+    if (o && e->has_position) json_object_set_new(o, "position", json_pack("[f, f]", e->lon, e->lat));
+    if (o && e->reason) json_object_set_new(o, "reason", json_string(e->reason));
+    return o;
+}
+
+const char *centre_dc_event_type(const store_dc_event *e) {
+    if (strcmp(e->about_type, "operation") == 0) return "operation.state";
+    return strcmp(e->kind, "position") == 0 ? "movement.position" : "movement.status";
 }

@@ -107,4 +107,11 @@ void centre_ref_message(int64_t id, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_message(const tr_message *m);
 json_t *centre_object_message_forward(const tr_message *m);
 
+/* Operation and movement events (store_dc_state.c): ref "dc_event/<id>", logged as
+ * operation.state, movement.status or movement.position. */
+void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_dc_event(const store_dc_event *e);
+/* The log entry type of an event: "operation.state", "movement.status", "movement.position". */
+const char *centre_dc_event_type(const store_dc_event *e);
+
 #endif

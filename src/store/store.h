@@ -177,6 +177,39 @@ int store_movement_insert(store *s, tr_movement *m, tr_err *err);
 int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err);
 int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ctx, tr_err *err);
 
+/* ---- operation and movement events, convoy clearance (store_dc_state.c) ---- */
+
+/* A change after creation: an operation's state, a movement's status or position. */
+typedef struct store_dc_event {
+    int64_t id;
+    const char *about_type; /* operation, movement */
+    int64_t about_id;
+    const char *kind;       /* state, status, position */
+    const char *value;      /* the new state or status; NULL for a position */
+    bool has_position;
+    double lon, lat;
+    int64_t at;             /* when it happened, as reported */
+    const char *by;
+    const char *reason;     /* or NULL */
+    int64_t created_at;
+} store_dc_event;
+
+int store_dc_event_insert(store *s, store_dc_event *e, tr_err *err); /* sets e->id */
+/* Calls fn for one object's events, oldest first (pointers live until fn returns). */
+int store_dc_event_of(store *s, const char *about_type, int64_t about_id,
+                      int (*fn)(const store_dc_event *e, void *ctx), void *ctx, tr_err *err);
+int store_dc_event_each(store *s, int (*fn)(const store_dc_event *e, void *ctx), void *ctx, tr_err *err);
+/* The latest value of kind for the object, malloc'd, or NULL when it never changed. */
+int store_dc_current(store *s, const char *about_type, int64_t about_id, const char *kind, char **value,
+                     tr_err *err);
+/* A party whose acknowledgement of notice_id clears the movement. */
+int store_clearance_insert(store *s, int64_t movement_id, const char *party, int64_t notice_id, tr_err *err);
+/* Appends {party, notice, acked_at, ack_index} per party, by name. */
+int store_clearance_list(store *s, int64_t movement_id, json_t *items, tr_err *err);
+int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *yes, tr_err *err);
+/* Appends the names of the parties ever notified about (about_type, about_id). */
+int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err);
+
 /* ---- notices (store_deconflict.c) ---- */
 typedef struct store_notice {
     int64_t id;

@@ -291,7 +291,7 @@ int store_notice_list(store *s, const char *party, int64_t after, int64_t overdu
 
 #define MOVEMENT_COLS "id, owner, kind, name, status, time_start, time_end, width_m, visibility, geometry, created_at"
 
-static int read_movement(sqlite3_stmt *st, tr_movement *m) {
+static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m) {
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
     m->owner = store__col_dup(st, 1);
@@ -304,7 +304,8 @@ static int read_movement(sqlite3_stmt *st, tr_movement *m) {
     if (tr_vis_from_text((const char *)sqlite3_column_text(st, 8), &m->vis)) return TR_EIO;
     m->geometry = store__col_dup(st, 9);
     m->created_at = sqlite3_column_int64(st, 10);
-    return m->owner && m->kind && m->status && m->geometry ? TR_OK : TR_EIO;
+    if (!(m->owner && m->kind && m->status && m->geometry)) return TR_EIO;
+    return store__movement_schedule_read(s, m, NULL);
 }
 
 static const char SQL_MOVEMENT_INSERT[] =
@@ -328,6 +329,7 @@ int store_movement_insert(store *s, tr_movement *m, tr_err *err) {
     free(vis);
     int rc = store__step_done(s, st, "storing the movement", err);
     if (rc == TR_OK) m->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) rc = store__movement_schedule_write(s, m, err);
     return rc;
 }
 
@@ -338,7 +340,7 @@ int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_movement(st, out) : TR_ENOTFOUND;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_movement(s, st, out) : TR_ENOTFOUND;
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no movement %lld", (long long)id);
     if (rc) {
@@ -356,7 +358,7 @@ int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ct
     int rc = TR_OK;
     while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
         tr_movement m;
-        rc = read_movement(st, &m);
+        rc = read_movement(s, st, &m);
         if (rc) tr_fail(err, rc, "", "stored movement %lld is unreadable", (long long)m.id);
         else rc = fn(&m, ctx);
         tr_movement_clear(&m);

@@ -8,12 +8,18 @@
 
 #include "store/store.h"
 
-#define STMT_CACHE 96
+/* Prepared statements of a connection, keyed by the SQL text's address: an
+ * open-addressing table that grows (every statement a thread prepares stays cached
+ * until the connection closes, so none is ever leaked). */
+typedef struct stmt_slot {
+    const char *sql;
+    sqlite3_stmt *st;
+} stmt_slot;
 
 typedef struct conn {
     sqlite3 *db;
-    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
-    int ncache;
+    stmt_slot *cache; /* ncap slots (a power of two), ncache used */
+    size_t ncap, ncache;
     struct conn *next;
     pthread_t owner;
 } conn;
@@ -43,5 +49,9 @@ sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err);
 int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err);
 void store__bind_text(sqlite3_stmt *st, int i, const char *v);
 char *store__col_dup(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
+
+/* store_dc_state.c: a movement's schedule rows (inside the movement's transaction). */
+int store__movement_schedule_write(store *s, const tr_movement *m, tr_err *err);
+int store__movement_schedule_read(store *s, tr_movement *m, tr_err *err);
 
 #endif

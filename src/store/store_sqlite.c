@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,9 @@ static int open_conn(store *s, conn **out, tr_err *err) {
 }
 
 static void close_conn(conn *c) {
-    for (int i = 0; i < c->ncache; i++) sqlite3_finalize(c->cache[i].st);
+    for (size_t i = 0; i < c->ncap; i++)
+        if (c->cache[i].sql) sqlite3_finalize(c->cache[i].st);
+    free(c->cache);
     sqlite3_close(c->db);
     free(c);
 }
@@ -90,25 +93,49 @@ static conn *my_conn(store *s, tr_err *err) {
 
 /* A cached prepared statement for sql on this thread's connection, reset and with
  * bindings cleared. */
+static size_t slot_of(const stmt_slot *t, size_t cap, const char *sql) {
+    size_t i = ((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull >> 7;
+    for (i &= cap - 1; t[i].sql && t[i].sql != sql; i = (i + 1) & (cap - 1)) {
+    }
+    return i;
+}
+
+/* Makes room for one more statement (load at most one half). */
+static int cache_grow(conn *c) {
+    if ((c->ncache + 1) * 2 <= c->ncap) return TR_OK;
+    size_t cap = c->ncap ? c->ncap * 2 : 128;
+    stmt_slot *t = calloc(cap, sizeof *t);
+    if (!t) return TR_ENOMEM;
+    for (size_t i = 0; i < c->ncap; i++)
+        if (c->cache[i].sql) t[slot_of(t, cap, c->cache[i].sql)] = c->cache[i];
+    free(c->cache);
+    c->cache = t;
+    c->ncap = cap;
+    return TR_OK;
+}
+
 sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err) {
     conn *c = my_conn(s, err);
     if (!c) return NULL;
-    for (int i = 0; i < c->ncache; i++)
-        if (c->cache[i].sql == sql) {
-            sqlite3_reset(c->cache[i].st);
-            sqlite3_clear_bindings(c->cache[i].st);
-            return c->cache[i].st;
+    if (c->ncap) {
+        stmt_slot *hit = &c->cache[slot_of(c->cache, c->ncap, sql)];
+        if (hit->sql) {
+            sqlite3_reset(hit->st);
+            sqlite3_clear_bindings(hit->st);
+            return hit->st;
         }
+    }
+    if (cache_grow(c)) {
+        tr_fail(err, TR_ENOMEM, "", "out of memory");
+        return NULL;
+    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         store__db_fail(err, c->db, "preparing a statement");
         return NULL;
     }
-    if (c->ncache < STMT_CACHE) {
-        c->cache[c->ncache].sql = sql;
-        c->cache[c->ncache].st = st;
-        c->ncache++;
-    }
+    c->cache[slot_of(c->cache, c->ncap, sql)] = (stmt_slot){sql, st};
+    c->ncache++;
     return st;
 }
 

@@ -200,6 +200,7 @@ class EventStream:
         deadline = time.time() + (timeout or self.timeout)
         while len(got) < n and time.time() < deadline:
             try:
+                self.conn.sock.settimeout(max(0.01, deadline - time.time()))
                 line = self.resp.readline()
             except (socket.timeout, TimeoutError):
                 break

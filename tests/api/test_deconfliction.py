@@ -311,7 +311,7 @@ class DeconflictionTest(ServerTest):
             self.assertGreater(r.json["tree_size"], index)
         v = run_cli("verify", "--db", self.srv.db, check=False)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
-        self.assertRegex(v.stdout, r"\d+ sites, \d+ operations, \d+ movements, \d+ acknowledgements checked against the log")
+        self.assertRegex(v.stdout, r"\d+ sites, \d+ operations, \d+ movements, \d+ acknowledgements, \d+ state changes checked against the log")
         self.assertNotIn("site.create", v.stdout)  # checked, not listed as an unchecked type
         # A copy whose site row was changed after the fact no longer verifies.
         copy = os.path.join(self.srv.dir, "tampered.db")
@@ -362,7 +362,7 @@ class DeconflictionTest(ServerTest):
         self.assertEqual([(n["about"]["id"], n["kind"]) for n in newer], [(third["id"], "conflict")])
         v = run_cli("verify", "--db", self.srv.db, check=False)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
-        self.assertRegex(v.stdout, r"[1-9]\d* acknowledgements checked")
+        self.assertRegex(v.stdout, r"[1-9]\d* acknowledgements, ")
 
     def test_engine_reloaded_at_start(self):
         s = self.site("UNOCHA", point_site(34.0, 33.0, 300, "un_facility", "Restart compound")).json

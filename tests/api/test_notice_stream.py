@@ -67,7 +67,8 @@ class NoticeStreamTest(ServerTest):
         last = ev[0]["id"]
         s.close()
         missed = [self.notify("Missed %d" % i, ["Opposition"]) for i in range(2)]
-        for how in ({"headers": {"Last-Event-ID": last}}, {"path": "/v1/notices/stream?after=%s" % last}):
+        for how in ({"headers": {"Last-Event-ID": last}}, {"path": "/v1/notices/stream?after=%s" % last},
+                    {"headers": {"Last-Event-ID": last}, "path": "/v1/notices/stream?after=0"}):
             s = self.srv.stream(how.get("path", "/v1/notices/stream"), party="Opposition", headers=how.get("headers"))
             got = s.events(2, timeout=10)
             s.close()
@@ -93,8 +94,8 @@ class NoticeStreamTest(ServerTest):
         self.assertEqual(self.srv.get("/v1/notices/stream").status, 401)
         r = self.srv.get("/v1/notices/stream?after=x", party="SAA")
         self.assertEqual((r.status, r.json["field"]), (400, "after"))
-        r = self.srv.get("/v1/notices/stream?after=1", party="SAA", headers={"Last-Event-ID": "1"})
-        self.assertEqual((r.status, r.json["field"]), (400, "after"))
+        r = self.srv.get("/v1/notices/stream?after=1", party="SAA", headers={"Last-Event-ID": "x"})
+        self.assertEqual((r.status, r.json["field"]), (400, "Last-Event-ID"))
         r = self.srv.get("/v1/notices/stream", party="SAA", headers={"Last-Event-ID": "-3"})
         self.assertEqual((r.status, r.json["field"]), (400, "Last-Event-ID"))
         r = self.srv.get("/v1/notices/stream?limit=3", party="SAA")

@@ -765,7 +765,64 @@ class LiveTest(ServerTest):
                 "/v1/incidents/{id}/cap": lone["incident_id"],
                 "/v1/incidents/{id}/split": lone["incident_id"], "/v1/incidents/{id}/merge": lone["incident_id"],
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
-                                                party="UNOCHA").json["properties"]["id"]}
+                                                party="UNOCHA").json["properties"]["id"],
+                "/v1/operations/{id}/state": op["id"], "/v1/movements/{id}/status": 1,
+                "/v1/movements/{id}/position": 1}
+
+    def test_states_statuses_positions(self):
+        op = self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(14.0, 14.0, 500)]},
+                       party="SAA").json
+        oid = {"id": op["id"]}
+        self.call("POST", "/v1/operations/{id}/state", 400, params=oid, body={"state": "flying"}, party="SAA",
+                  field="state", bad_body=True)
+        self.call("POST", "/v1/operations/{id}/state", 401, params=oid, body={"state": "active"})
+        self.call("POST", "/v1/operations/{id}/state", 403, params=oid, body={"state": "active"}, party="Opposition",
+                  field="id")
+        self.call("POST", "/v1/operations/{id}/state", 404, params={"id": 999999}, body={"state": "active"},
+                  party="SAA", field="id")
+        self.call("POST", "/v1/operations/{id}/state", 409, params=oid, body={"state": "ended"}, party="SAA",
+                  field="state")
+        self.call("POST", "/v1/operations/{id}/state", 413, params=oid, body={"x": "y" * BODY_LIMIT}, party="SAA")
+        self.call("POST", "/v1/operations/{id}/state", 415, params=oid, body={"state": "active"}, party="SAA",
+                  content_type="text/plain", field="Content-Type")
+        r = self.call("POST", "/v1/operations/{id}/state", 200, params=oid, body={"state": "active", "reason": "go"},
+                      party="SAA").json
+        self.assertEqual(r["state"], "active")
+        got = self.call("GET", "/v1/operations/{id}", 200, params=oid, party="Kazakhstan").json
+        self.assertEqual((got["state"], len(got["history"])), ("active", 1))
+        mov = self.call("POST", "/v1/movements", 201, body=MOVEMENT, party="UNOCHA").json["properties"]["id"]
+        mid = {"id": mov}
+        self.call("POST", "/v1/movements/{id}/position", 409, params=mid, body={"position": [11.0, 11.0]},
+                  party="UNOCHA", field="position")
+        self.call("POST", "/v1/movements/{id}/status", 400, params=mid, body={"status": "lost"}, party="UNOCHA",
+                  field="status", bad_body=True)
+        self.call("POST", "/v1/movements/{id}/status", 401, params=mid, body={"status": "en_route"})
+        self.call("POST", "/v1/movements/{id}/status", 403, params=mid, body={"status": "en_route"}, party="SAA",
+                  field="id")
+        self.call("POST", "/v1/movements/{id}/status", 404, params={"id": 999999}, body={"status": "en_route"},
+                  party="UNOCHA", field="id")
+        self.call("POST", "/v1/movements/{id}/status", 413, params=mid, body={"x": "y" * BODY_LIMIT}, party="UNOCHA")
+        self.call("POST", "/v1/movements/{id}/status", 415, params=mid, body={"status": "en_route"}, party="UNOCHA",
+                  content_type="text/plain", field="Content-Type")
+        self.call("POST", "/v1/movements/{id}/status", 200, params=mid, body={"status": "en_route"}, party="UNOCHA")
+        self.call("POST", "/v1/movements/{id}/status", 409, params=mid, body={"status": "en_route"}, party="UNOCHA",
+                  field="status")
+        self.call("POST", "/v1/movements/{id}/position", 400, params=mid, body={"position": [200, 0]},
+                  party="UNOCHA", field="position", bad_body=False)
+        self.call("POST", "/v1/movements/{id}/position", 401, params=mid, body={"position": [11.0, 11.0]})
+        self.call("POST", "/v1/movements/{id}/position", 403, params=mid, body={"position": [11.0, 11.0]},
+                  party="SAA", field="id")
+        self.call("POST", "/v1/movements/{id}/position", 404, params={"id": 999999}, body={"position": [11.0, 11.0]},
+                  party="UNOCHA", field="id")
+        self.call("POST", "/v1/movements/{id}/position", 413, params=mid, body={"x": "y" * BODY_LIMIT},
+                  party="UNOCHA")
+        self.call("POST", "/v1/movements/{id}/position", 415, params=mid, body={"position": [11.0, 11.0]},
+                  party="UNOCHA", content_type="text/plain", field="Content-Type")
+        r = self.call("POST", "/v1/movements/{id}/position", 200, params=mid, body={"position": [11.0, 11.0]},
+                      party="UNOCHA").json
+        self.assertTrue(r["on_route"])
+        got = self.call("GET", "/v1/movements/{id}", 200, params=mid, party="UNOCHA").json["properties"]
+        self.assertEqual((got["status"], got["position"]["position"]), ("en_route", [11.0, 11.0]))
 
     def human_ids(self):
         """A public corridor, agreement, step and mediated message, for the humanitarian routes (issue 6)."""
