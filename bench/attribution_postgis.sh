@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # attribution_postgis.sh — the PostGIS baseline of the attribution benchmark (workload A).
 #
-# Creates a throwaway PostgreSQL 15 cluster in bench/work/pg (127.0.0.1 only, port
-# $TRUCE_PG_PORT, else 55432, else a free one; socket in bench/work/pgsock), loads
+# Creates a throwaway PostgreSQL 15 cluster in bench/work/pg (bench/pg_cluster.sh: 127.0.0.1
+# only, port $TRUCE_PG_PORT, else 55432, else a free one; socket in bench/work/pg.sock), loads
 # bench/work/data/a_polys.tsv and a_points.tsv as geometry (as
 # /work/shared/bench-workloads/a_load.sql does, without the geography columns), builds GiST
 # indexes on both tables, then times the best plan of the shared README — polygon outer over
@@ -20,10 +20,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$here/work
 data=$work/data
-pgbin=/usr/lib/postgresql/15/bin
-pgdata=$work/pg
-sock=$work/pgsock
-port=${TRUCE_PG_PORT:-}
 runs=3
 json=$work/attribution_postgis.json
 while [ $# -gt 0 ]; do
@@ -37,59 +33,10 @@ for f in a_polys.tsv a_points.tsv; do
   [ -s "$data/$f" ] || { echo "attribution_postgis: $data/$f missing (run bench/run.sh attribution)" >&2; exit 1; }
 done
 
-# The server refuses to run as root: run it as postgres then. The server must not inherit
-# the lock (fd 9) taken below.
-as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@" 9>&-; else "$@" 9>&-; fi
-}
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U postgres -d bench "$@"; }
-now() { date +%s.%N; }
-
-stop_cluster() {
-  if [ -f "$pgdata/postmaster.pid" ]; then
-    as_pg "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
-  fi
-  if [ "${TRUCE_PG_KEEP:-0}" != 1 ]; then rm -rf "$pgdata" "$sock"; fi
-}
-
-# ---- throwaway cluster ----
-# One run at a time: a second one would delete this one's cluster.
-exec 9>"$work/.attribution_postgis.lock"
-flock -n 9 || { echo "attribution_postgis: waiting for another run to finish" >&2; flock 9; }
-# 55432 unless taken (wrk and tests leave loopback sockets on ephemeral ports): then any free one.
-if [ -z "$port" ]; then
-  port=$(/usr/bin/python3 -c '
-import socket
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", 55432))
-except OSError:
-    s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-fi
-trap stop_cluster EXIT
-stop_cluster
-mkdir -p "$pgdata" "$sock"
-if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pgdata" "$sock"; fi
-as_pg "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$pgdata/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$sock'
-shared_buffers = 1GB
-work_mem = 64MB
-maintenance_work_mem = 1GB
-max_parallel_workers_per_gather = 2
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w start >/dev/null ||
-  { tail -20 "$pgdata/server.log" >&2; exit 1; }
-psql -X -q -h "$sock" -p "$port" -U postgres -d postgres -c 'CREATE DATABASE bench'
-psql_q -c 'CREATE EXTENSION postgis'
-version=$(psql_q -A -t -c "SELECT split_part(version(), ' ', 2) || ' + PostGIS ' || postgis_lib_version()")
-echo "PostgreSQL $version"
+# ---- throwaway cluster (bench/pg_cluster.sh) ----
+. "$here/pg_cluster.sh"
+PG_PORT=${TRUCE_PG_PORT:-} pg_cluster_start pg 55432
+version=$pg_version
 
 # ---- load (a_load.sql, geometry only) ----
 t0=$(now)

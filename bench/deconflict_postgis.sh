@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # deconflict_postgis.sh — the PostGIS baseline of the deconfliction benchmark (workload B).
 #
-# Creates a throwaway PostgreSQL 15 cluster in bench/work/pgb (loopback only, port
-# $TRUCE_PGB_PORT or 55433, socket in bench/work/pgbsock), loads bench/work/data/b_vols.tsv
+# Creates a throwaway PostgreSQL 15 cluster in bench/work/pgb (bench/pg_cluster.sh: loopback
+# only, port $TRUCE_PGB_PORT, else 55433, else a free one; socket in bench/work/pgb.sock), loads bench/work/data/b_vols.tsv
 # and b_queries.tsv with the shared b_load.sql (tables vol and qvol: geometry, tstzrange
 # [t0, t1), numrange [alo, ahi]), builds the README's best index — GiST on
 # (trange, geom, arange) — and runs the shared b_loop.sql RUNS times: every query timed
@@ -24,10 +24,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$here/work
 data=$work/data
 shared=/work/shared/bench-workloads
-pgbin=/usr/lib/postgresql/15/bin
-pgdata=$work/pgb
-sock=$work/pgbsock
-port=${TRUCE_PGB_PORT:-55433}
 runs=3
 limit=10000
 json=$work/deconflict_postgis.json
@@ -44,45 +40,10 @@ for f in b_vols.tsv b_queries.tsv; do
   [ -s "$data/$f" ] || { echo "deconflict_postgis: $data/$f missing (run bench/deconflict.sh)" >&2; exit 1; }
 done
 
-# The server refuses to run as root: run it as postgres then.
-as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U postgres -d bench "$@"; }
-now() { date +%s.%N; }
-median() { tr , '\n' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-
-stop_cluster() {
-  if [ -f "$pgdata/postmaster.pid" ]; then
-    as_pg "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
-  fi
-  if [ "${TRUCE_PG_KEEP:-0}" != 1 ]; then rm -rf "$pgdata" "$sock"; fi
-}
-trap stop_cluster EXIT
-
-# ---- throwaway cluster ----
-stop_cluster
-mkdir -p "$pgdata" "$sock"
-if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pgdata" "$sock"; fi
-as_pg "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$pgdata/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$sock'
-shared_buffers = 1GB
-work_mem = 64MB
-maintenance_work_mem = 1GB
-max_parallel_workers_per_gather = 2
-jit = off
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w start >/dev/null
-psql -X -q -h "$sock" -p "$port" -U postgres -d postgres -c 'CREATE DATABASE bench'
-psql_q -c 'CREATE EXTENSION postgis'
-version=$(psql_q -A -t -c "SELECT split_part(version(), ' ', 2) || ' + PostGIS ' || postgis_lib_version()")
-echo "PostgreSQL $version"
+# ---- throwaway cluster (bench/pg_cluster.sh) ----
+. "$here/pg_cluster.sh"
+PG_PORT=${TRUCE_PGB_PORT:-} pg_cluster_start pgb 55433 'jit = off'
+version=$pg_version
 
 # ---- load (b_load.sql reads data/*.tsv relative to the working directory) ----
 t0=$(now)

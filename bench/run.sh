@@ -9,7 +9,10 @@
 #   any other NAME with a bench/bench_NAME.c: bench/NAME.sh when it exists (it builds and
 #                runs that benchmark and its baselines), else build-bench/bench_NAME
 #                --json bench/results/NAME.json. `all` runs attribution, api, then these
-#                in name order (deconflict, log, monitor, ...).
+#                in name order (deconflict, log, monitor, territory, ...), then deconflict_http.
+#   deconflict_http  workload B's conflict check over HTTP against a real `truce serve`
+#                beside the same run's in-process figures (deconflict_http.sh); writes
+#                bench/results/deconflict_http.json.
 # Every timed figure is the median of 3 runs. Scratch files go to bench/work/ (kept: the
 # generated data is reused), the build to build-bench/. Exit status: 0 when every
 # benchmark ran and all answers agreed, else the first failing benchmark's status.
@@ -31,6 +34,7 @@ all_names() {
     n=${n#bench_}
     [ "$n" = attribution ] || echo "$n"
   done
+  echo deconflict_http # no bench_*.c of its own: bench/deconflict_http.sh
   echo export # bench/export.sh alone (no bench_export.c)
 }
 

@@ -303,3 +303,11 @@ int tr_movement_footprint(const tr_movement *m, const geo_limits *lim, json_t **
     geo_shape_free(shape);
     return *out ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 }
+
+bool tr_site_kind_known(const char *kind) {
+    return in_list(kind, SITE_KINDS);
+}
+
+bool tr_movement_kind_known(const char *kind) {
+    return in_list(kind, MOVEMENT_KINDS);
+}

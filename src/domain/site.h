@@ -133,4 +133,8 @@ json_t *tr_operation_to_json(const tr_operation *o);
 char *tr_operation_volumes_text(const tr_operation *o);
 void tr_operation_clear(tr_operation *o);
 
+/* True for the kinds tr_site_parse / tr_movement_parse accept (list filters). */
+bool tr_site_kind_known(const char *kind);
+bool tr_movement_kind_known(const char *kind);
+
 #endif

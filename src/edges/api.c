@@ -199,7 +199,7 @@ static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
     return TR_OK;
 }
 
-static int parse_bbox(const char *s, geo_box *b, tr_err *err) {
+int api_parse_bbox(const char *s, geo_box *b, tr_err *err) {
     double v[4];
     int n = 0;
     const char *p = s;
@@ -209,7 +209,7 @@ static int parse_bbox(const char *s, geo_box *b, tr_err *err) {
         if (end == p || !isfinite(v[n])) break;
         n++;
         p = end;
-        if (*p != ',') break;
+        if (n == 4 || *p != ',') break; /* a trailing comma is left for the check below */
         p++;
     }
     if (n != 4 || *p)
@@ -231,7 +231,7 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
     }
     f.party = http_query(rq, "party");
     if (api_parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
-    if (bbox && parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
+    if (bbox && api_parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
     f.has_bbox = bbox != NULL;
     if (api_parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
     json_t *features = json_array();
@@ -417,6 +417,7 @@ static const struct {
     {api_deconflict_routes, &api_deconflict_nroutes},
     {api_monitor_routes, &api_monitor_nroutes},
     {api_humanitarian_routes, &api_humanitarian_nroutes},
+    {api_mine_routes, &api_mine_nroutes},
 };
 
 static http_route *all_routes;

@@ -12,6 +12,7 @@
 
 #include "base/timeutil.h"
 #include "edges/api_int.h"
+#include "service/centre_dc.h"
 
 /* ---- deconfliction: sites and operations ---- */
 
@@ -101,6 +102,41 @@ static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
     }
     rs->json = json_pack("{s:o, s:o}", "items", items, "next_cursor", api_cursor_value(next));
     return TR_OK;
+}
+
+/* ---- lists: GET /v1/sites, GET /v1/movements (service/centre_dc_list.c) ---- */
+
+typedef int (*dc_list_fn)(centre *c, const centre_dc_filter *f, json_t *features, int64_t *next, tr_err *err);
+
+/* ?kind (known: known(kind)), ?at, ?bbox, ?limit, ?cursor; answers a FeatureCollection. */
+static int dc_list(http_req *rq, http_resp *rs, bool (*known)(const char *), const char *kinds, dc_list_fn list,
+                   tr_err *err) {
+    centre_dc_filter f = {.viewer = &rq->party, .kind = http_query(rq, "kind")};
+    const char *bbox = http_query(rq, "bbox");
+    if (f.kind && !known(f.kind)) return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%.40s': use %s", f.kind, kinds);
+    if (api_parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
+    if (bbox && api_parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
+    f.has_bbox = bbox != NULL;
+    if (api_parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
+    json_t *features = json_array();
+    int64_t next = 0;
+    if (!features) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (list(rq->c, &f, features, &next, err)) {
+        json_decref(features);
+        return err->code;
+    }
+    rs->json = json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection", "features", features, "next_cursor",
+                         api_cursor_value(next));
+    return TR_OK;
+}
+
+static int h_site_list(http_req *rq, http_resp *rs, tr_err *err) {
+    return dc_list(rq, rs, tr_site_kind_known, "hospital, school, aid_warehouse, un_facility, forces_position or other",
+                   centre_site_list, err);
+}
+
+static int h_movement_list(http_req *rq, http_resp *rs, tr_err *err) {
+    return dc_list(rq, rs, tr_movement_kind_known, "convoy or evacuation", centre_movement_list, err);
 }
 
 /* ---- notices ---- */
@@ -288,8 +324,10 @@ static int h_notice_stream(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 const http_route api_deconflict_routes[] = {
+    {"GET", "/v1/sites", h_site_list, API_ANY, "kind,at,bbox,limit,cursor", 0},
     {"POST", "/v1/sites", h_site_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/sites/{id}", h_site_get, API_ANY, NULL, 0},
+    {"GET", "/v1/movements", h_movement_list, API_ANY, "kind,at,bbox,limit,cursor", 0},
     {"POST", "/v1/movements", h_movement_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/movements/{id}", h_movement_get, API_ANY, NULL, 0},
     {"POST", "/v1/movements/{id}/status", h_movement_status, API_WRITERS, NULL, ROUTE_BODY},

@@ -26,6 +26,8 @@ int api_parse_double(const char *s, const char *field, double lo, double hi, dou
 int api_parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err);
 /* ?limit (1..PAGE_MAX, default PAGE_DEFAULT) and ?cursor (an id, default 0). */
 int api_parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err);
+/* ?bbox=minlon,minlat,maxlon,maxlat (min <= max, within [-180, 180] x [-90, 90]). */
+int api_parse_bbox(const char *s, geo_box *b, tr_err *err);
 /* The next_cursor member: the id as a string, or null when there is no next page. */
 json_t *api_cursor_value(int64_t next);
 
@@ -42,5 +44,8 @@ extern const size_t api_monitor_nroutes;
 /* api_humanitarian.c: corridors, agreement steps, messages (issue 6, humanitarian half) */
 extern const http_route api_humanitarian_routes[];
 extern const size_t api_humanitarian_nroutes;
+/* api_mine.c: hazards, tasks, accidents, mine action reports, territory (issue 6) */
+extern const http_route api_mine_routes[];
+extern const size_t api_mine_nroutes;
 
 #endif

@@ -9,6 +9,7 @@
 #include "edges/cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "edges/static.h"
 #include "edges/verify.h"
 #include "service/centre.h"
+#include "service/centre_mine.h"
 #include "service/centre_monitor.h"
 
 #define MAX_OPTS 24
@@ -125,6 +127,16 @@ static int parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsig
     }
     *out = x;
     return 0;
+}
+
+/* A separation in metres: parse_uint's range, or 0 (footprints / bands must meet). */
+static int parse_separation(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
+                            unsigned long long *out) {
+    if (v && strcmp(v, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return parse_uint(cmd, name, v, max, out);
 }
 
 static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
@@ -248,8 +260,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long site_buf, op_h, op_v, notice_s;
     if (parse_uint(cmd, "--notice-deadline-s", opt(cmd, a, "--notice-deadline-s"), 365ull * 86400, &notice_s) ||
         parse_uint(cmd, "--site-buffer-m", opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
-        parse_uint(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
-        parse_uint(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
+        parse_separation(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
+        parse_separation(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
     char web_root[4096];
     if (serve_web_root(opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
@@ -545,6 +557,35 @@ static int cmd_export_incidents(const cli_cmd *cmd, cli_args *a) {
     return CLI_OK;
 }
 
+/* ---- territory (service/centre_territory.c) ---- */
+
+static int cmd_territory(const cli_cmd *cmd, cli_args *a) {
+    centre_territory_q q = {0};
+    const char *at = opt(cmd, a, "--at"), *from = opt(cmd, a, "--from"), *to = opt(cmd, a, "--to");
+    const char *within = opt(cmd, a, "--within");
+    if ((from != NULL) != (to != NULL)) return usage_error(cmd, "%s", "--from and --to go together");
+    if (from && at) return usage_error(cmd, "%s", "give either --at, or --from and --to");
+    q.has_change = from != NULL;
+    q.at = tr_time_now();
+    if (at && tr_time_parse(at, &q.at)) return usage_error(cmd, "--at: '%s' is not an RFC 3339 time", at);
+    if (from && (tr_time_parse(from, &q.from) || tr_time_parse(to, &q.to) || q.to <= q.from))
+        return usage_error(cmd, "%s", "--from and --to must be RFC 3339 times, from before to");
+    if (within && (sscanf(within, "%" SCNd64, &q.within) != 1 || q.within <= 0))
+        return usage_error(cmd, "--within: '%s' is not an area id", within);
+    centre *c;
+    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    tr_err err = {0};
+    json_t *out = NULL;
+    int rc = centre_territory(c, NULL, &q, &out, &err); /* the operator sees every area */
+    centre_close(c);
+    if (rc) return runtime_error(cmd, &err);
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+    json_decref(out);
+    if (text) printf("%s\n", text);
+    free(text);
+    return text ? CLI_OK : CLI_RUNTIME;
+}
+
 /* ---- verify (edges/verify.c) ---- */
 
 static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
@@ -701,8 +742,8 @@ static const cli_cmd commands[] = {
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
       {"--site-buffer-m", "M", "operation-site horizontal buffer, metres", "500"},
-      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres", "1000"},
-      {"--op-vertical-m", "M", "operation-operation vertical separation, metres", "300"},
+      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres (0: footprints meet)", "1000"},
+      {"--op-vertical-m", "M", "operation-operation vertical separation, metres (0: bands meet)", "300"},
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
@@ -755,6 +796,14 @@ static const cli_cmd commands[] = {
       {"--from", "T", "with --to: incidents with a report that occurred in [from, to) (RFC 3339)", NULL},
       {"--to", "T", "the window's end (RFC 3339)", NULL}, MON_OPTS},
      cmd_export_incidents},
+    {"territory", "territory [--at T | --from T --to T] [--within AREA_ID] [--db PATH]",
+     "Prints territory control as GET /v1/territory answers it (docs/territory.md), over every\n"
+     "area: per party or actor the controlled and claimed km2 at --at (default now), or the\n"
+     "change between --from and --to, optionally inside area --within.", 0, 0,
+     {DB_OPT, {"--at", "T", "the instant (RFC 3339 or YYYY-MM-DD); default now", NULL},
+      {"--from", "T", "start of the change", NULL}, {"--to", "T", "end of the change", NULL},
+      {"--within", "AREA_ID", "count only ground inside this area", NULL}},
+     cmd_territory},
     {"verify", "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"

@@ -1021,6 +1021,97 @@ static int audit_humanitarian(db_audit *a, uint64_t *rows) {
     return TR_OK;
 }
 
+/* ---- mine action (issue 6): each row rebuilt and matched with its log entry ---- */
+
+typedef struct mine_pass {
+    db_audit *a;
+    uint64_t rows[5]; /* hazards, status changes, tasks, progress, accidents */
+} mine_pass;
+
+static int check_hazard(tr_hazard *h, const store_hazard_state *now, void *ctx) {
+    (void)now;
+    mine_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_mine("hazard", h->id, ref);
+    snprintf(what, sizeof what, "hazard %lld", (long long)h->id);
+    match_row(p->a, what, ref, "hazard.create", centre_object_hazard(h));
+    p->rows[0]++;
+    return TR_OK;
+}
+
+static int check_hazard_status(const store_hazard_status *x, void *ctx) {
+    mine_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_mine("hazard-status", x->seq, ref);
+    snprintf(what, sizeof what, "hazard_status %lld", (long long)x->seq);
+    match_row(p->a, what, ref, "hazard.status", centre_object_hazard_status(x));
+    p->rows[1]++;
+    return TR_OK;
+}
+
+static int check_task(tr_task *t, void *ctx) {
+    mine_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_mine("task", t->id, ref);
+    snprintf(what, sizeof what, "mine_task %lld", (long long)t->id);
+    match_row(p->a, what, ref, "task.create", centre_object_task(t));
+    if (t->close_date) {
+        match_row(p->a, what, ref, "task.close",
+                  centre_object_task_close(t->id, t->close_date, t->close_outcome, t->closed_by));
+    } else {
+        for (size_t k = find_ref(p->a, ref); k < p->a->nlog && strcmp(p->a->log[k].ref, ref) == 0; k++)
+            if (strcmp(p->a->log[k].type, "task.close") == 0)
+                FAIL(p->a, "%s: log_entry %llu records its closing but the row is not closed", what,
+                     ULL(p->a->log[k].index));
+    }
+    p->rows[2]++;
+    return TR_OK;
+}
+
+static int check_progress(tr_progress *x, void *ctx) {
+    mine_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_mine("progress", x->id, ref);
+    snprintf(what, sizeof what, "mine_progress %lld", (long long)x->id);
+    match_row(p->a, what, ref, "progress.create", centre_object_progress(x));
+    p->rows[3]++;
+    return TR_OK;
+}
+
+static int check_accident(tr_accident *x, void *ctx) {
+    mine_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_mine("accident", x->id, ref);
+    snprintf(what, sizeof what, "mine_accident %lld", (long long)x->id);
+    match_row(p->a, what, ref, "accident.create", centre_object_accident(x));
+    p->rows[4]++;
+    return TR_OK;
+}
+
+static int audit_mine_action(db_audit *a) {
+    static const char *const tables[] = {"hazard", "hazard_status", "mine_task", "mine_progress", "mine_accident"};
+    mine_pass p = {a, {0}};
+    tr_err e[5] = {{0}};
+    store_hazard_each(a->s, NULL, check_hazard, &p, &e[0]);
+    store_hazard_status_each(a->s, check_hazard_status, &p, &e[1]);
+    store_task_each(a->s, 0, 0, check_task, &p, &e[2]);
+    store_progress_each(a->s, 0, check_progress, &p, &e[3]);
+    store_accident_each(a->s, 0, check_accident, &p, &e[4]);
+    for (int t = 0; t < 5; t++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
+        int64_t all = raw_int(a, sql);
+        if (e[t].code) FAIL(a, "%s: %s; the rows after it were not checked", tables[t], e[t].msg);
+        else if (all >= 0 && (uint64_t)all != p.rows[t])
+            FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(p.rows[t]));
+    }
+    fprintf(a->r->out,
+            "mine action: %llu hazards, %llu status changes, %llu tasks, %llu progress reports, %llu accidents "
+            "checked against the log\n",
+            ULL(p.rows[0]), ULL(p.rows[1]), ULL(p.rows[2]), ULL(p.rows[3]), ULL(p.rows[4]));
+    return TR_OK;
+}
+
 /* The entry types that name a row of a state table: each must name an existing row. */
 static const struct {
     const char *type, *table;
@@ -1036,6 +1127,8 @@ static const struct {
     {"step.create", "step"}, {"step.status", "step_event"},
     {"message.create", "message"}, {"message.forward", "message_forward"},
     {"operation.state", "dc_event"}, {"movement.status", "dc_event"}, {"movement.position", "dc_event"},
+    {"hazard.create", "hazard"}, {"hazard.status", "hazard_status"}, {"task.create", "mine_task"},
+    {"task.close", "mine_task"}, {"progress.create", "mine_progress"}, {"accident.create", "mine_accident"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -1082,6 +1175,7 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = audit_reports(a, mon);
     if (rc == TR_OK) rc = audit_regroups(a, &mon[3]);
     if (rc == TR_OK) rc = audit_humanitarian(a, hum);
+    if (rc == TR_OK) rc = audit_mine_action(a);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,

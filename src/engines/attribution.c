@@ -366,3 +366,64 @@ json_t *attr_result_to_json(attr_engine *e, const attr_result *r, double lon, do
     json_object_set_new(o, "actors", actors);
     return o;
 }
+
+/* ---- what applies over a box and a time window (conflicts by footprint) ---- */
+
+typedef struct window_ctx {
+    attr_engine *e;
+    int64_t t0, t1;
+    const tr_party *viewer;
+    attr_window *out;
+    int rc;
+} window_ctx;
+
+static int visit_window(uint64_t i, void *p) {
+    window_ctx *q = p;
+    const area_slot *sl = &q->e->slots[i];
+    /* overlapping, and not empty (a version replaced at its own valid_from was never in force) */
+    if (!(sl->valid_from < q->t1 && q->t0 < sl->effective_to && sl->valid_from < sl->effective_to)) return 0;
+    const tr_area *a = q->e->versions[i];
+    if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
+    attr_window *w = q->out;
+    if (grow(&w->spans, &w->cap_spans, w->nspans + 1, sizeof *w->spans)) {
+        q->rc = TR_ENOMEM;
+        return 1;
+    }
+    w->spans[w->nspans++] = (attr_span){a, sl->valid_from, sl->effective_to};
+    return 0;
+}
+
+static int cmp_span(const void *x, const void *y) {
+    const tr_area *a = ((const attr_span *)x)->area, *b = ((const attr_span *)y)->area;
+    if (a->id != b->id) return a->id < b->id ? -1 : 1;
+    return (a->version > b->version) - (a->version < b->version);
+}
+
+int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int64_t t0, int64_t t1,
+                       const tr_party *viewer, attr_window *out) {
+    out->nspans = out->nagreements = 0;
+    window_ctx q = {e, t0, t1, viewer, out, TR_OK};
+    pthread_rwlock_rdlock(&e->lock);
+    for (size_t b = 0; q.rc == TR_OK && b < nboxes; b++) geo_index_query_box(e->index, boxes[b], visit_window, &q);
+    for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
+        const tr_agreement *ag = e->agreements[i];
+        if (!(ag->start < t1 && t0 < ag->end) || !tr_agreement_visible(ag, viewer)) continue;
+        if (grow(&out->agreements, &out->cap_agreements, out->nagreements + 1, sizeof *out->agreements))
+            q.rc = TR_ENOMEM;
+        else
+            out->agreements[out->nagreements++] = ag;
+    }
+    pthread_rwlock_unlock(&e->lock);
+    if (out->nspans > 1) qsort(out->spans, out->nspans, sizeof *out->spans, cmp_span);
+    size_t n = 0; /* a version found through two boxes is kept once */
+    for (size_t i = 0; i < out->nspans; i++)
+        if (n == 0 || out->spans[n - 1].area != out->spans[i].area) out->spans[n++] = out->spans[i];
+    out->nspans = n;
+    return q.rc;
+}
+
+void attr_window_clear(attr_window *w) {
+    free(w->spans);
+    free(w->agreements);
+    memset(w, 0, sizeof *w);
+}

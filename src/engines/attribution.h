@@ -65,6 +65,31 @@ int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const t
  * If ids is not NULL, up to cap area ids are written there. */
 size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids, size_t cap);
 
+/* An area version in force at some time of a window (attr_engine_window). */
+typedef struct attr_span {
+    const tr_area *area;    /* read its immutable fields only: its effective_to is `to` */
+    int64_t from, to;       /* [valid_from, effective_to) when the query ran */
+} attr_span;
+
+typedef struct attr_window {
+    attr_span *spans;       /* by area id, then version; each version once */
+    size_t nspans, cap_spans;
+    const tr_agreement **agreements; /* in force at some time of the window, by id */
+    size_t nagreements, cap_agreements;
+} attr_window;
+
+/*
+ * Fills out (zeroed or used before; it is reset first) with the area versions of every
+ * kind visible to viewer whose footprint's box meets one of boxes[0 .. nboxes) (boxes
+ * within [-180, 180]: split one that crosses the anti-meridian) and whose time in force
+ * [valid_from, effective_to) overlaps [t0, t1); and with the agreements visible to viewer
+ * in force at some time of [t0, t1) — their zones not applied: the caller decides where
+ * they apply. A candidate search: exact geometry is the caller's. 0 or TR_ENOMEM.
+ */
+int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int64_t t0, int64_t t1,
+                       const tr_party *viewer, attr_window *out);
+void attr_window_clear(attr_window *w);
+
 /* The API answer for a result (new reference); see docs/openapi.yaml Attribution. */
 json_t *attr_result_to_json(attr_engine *e, const attr_result *r, double lon, double lat, int64_t t);
 

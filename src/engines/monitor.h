@@ -492,7 +492,23 @@ typedef struct mon_bulletin {
     size_t nnew, nchanged;
     mon_bulletin_step *steps;  /* malloc'd (freed by mon_bulletin_clear), in the order shown */
     size_t nsteps;
+    struct mon_bulletin_section *sections; /* other modules' sections, in order (mon_bulletin_add_section) */
+    size_t nsections;
 } mon_bulletin;
+
+/* A section another module adds to the bulletin (e.g. mine action, issue 6): a title and
+ * whole-number rows, rendered after the monitoring sections in every format — a table in
+ * md and html, `id,key,value` rows in csv, `"id": {key: value, ...}` in json. */
+typedef struct mon_bulletin_section {
+    char *id;              /* JSON member and CSV section name, e.g. "mine_action" */
+    char *title;           /* heading, e.g. "Mine action" */
+    char **keys;           /* n row labels */
+    int64_t *values;       /* n values */
+    size_t n;
+} mon_bulletin_section;
+/* Appends a section (copies everything). TR_OK or TR_ENOMEM. */
+int mon_bulletin_add_section(mon_bulletin *b, const char *id, const char *title, const char *const *keys,
+                             const int64_t *values, size_t n);
 
 /*
  * The bulletin of `date` (YYYY-MM-DD). Counted as today's violations: incidents classed

@@ -75,6 +75,8 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
 
 /* ---- the bulletin, assembled ---- */
 
+static void render_sections(const mon_bulletin *b, mon_format f, sbuf *o, json_t *j); /* end of file */
+
 static void row_free(mon_bulletin_row *r) {
     free(r->key);
 }
@@ -85,6 +87,8 @@ static void line_free(mon_bulletin_line *l) {
     free(l->perpetrator);
     free(l->change);
 }
+
+static void sections_free(mon_bulletin *b); /* at the end of the file */
 
 void mon_bulletin_clear(mon_bulletin *b) {
     for (size_t i = 0; i < b->nregion; i++) row_free(&b->by_region[i]);
@@ -98,6 +102,7 @@ void mon_bulletin_clear(mon_bulletin *b) {
     free(b->new_incidents);
     free(b->changed_incidents);
     free(b->steps);
+    sections_free(b);
     memset(b, 0, sizeof *b);
 }
 
@@ -438,6 +443,7 @@ static void render_md(const mon_bulletin *b, sbuf *o) {
         }
     }
     steps_section(b, MON_FMT_MD, o, NULL);
+    render_sections(b, MON_FMT_MD, o, NULL);
 }
 
 static void html_cell(sbuf *o, const char *tag, const char *text) {
@@ -515,6 +521,7 @@ static void render_html(const mon_bulletin *b, sbuf *o) {
         sb_str(o, "</ul>\n");
     }
     steps_section(b, MON_FMT_HTML, o, NULL);
+    render_sections(b, MON_FMT_HTML, o, NULL);
     sb_str(o, "</body>\n</html>\n");
 }
 
@@ -568,6 +575,7 @@ static void render_csv(const mon_bulletin *b, sbuf *o) {
             sb_str(o, "\n");
         }
     steps_section(b, MON_FMT_CSV, o, NULL);
+    render_sections(b, MON_FMT_CSV, o, NULL);
 }
 
 static json_t *range_json(const tr_range *r) {
@@ -626,6 +634,7 @@ static char *render_json(const mon_bulletin *b) {
     json_object_set_new(o, "new_incidents", lines_json(b->new_incidents, b->nnew));
     json_object_set_new(o, "changed_incidents", lines_json(b->changed_incidents, b->nchanged));
     steps_section(b, MON_FMT_JSON, NULL, o);
+    render_sections(b, MON_FMT_JSON, NULL, o);
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
@@ -810,4 +819,66 @@ static void steps_section(const mon_bulletin *b, mon_format f, sbuf *o, json_t *
         sb_printf(o, ")%s%s%s%s%s", sep, dl, sep, at, f == MON_FMT_MD ? " |\n" : "</td></tr>\n");
     }
     if (f == MON_FMT_HTML && b->nsteps) sb_str(o, "</table>\n");
+}
+
+/* ---- other modules' sections (mon_bulletin_add_section) ---- */
+
+static void sections_free(mon_bulletin *b) {
+    for (size_t i = 0; i < b->nsections; i++) {
+        mon_bulletin_section *x = &b->sections[i];
+        for (size_t k = 0; k < x->n; k++) free(x->keys[k]);
+        free(x->keys);
+        free(x->values);
+        free(x->id);
+        free(x->title);
+    }
+    free(b->sections);
+}
+
+int mon_bulletin_add_section(mon_bulletin *b, const char *id, const char *title, const char *const *keys,
+                             const int64_t *values, size_t n) {
+    mon_bulletin_section *ns = realloc(b->sections, (b->nsections + 1) * sizeof *ns);
+    if (!ns) return TR_ENOMEM;
+    b->sections = ns;
+    mon_bulletin_section *x = &ns[b->nsections];
+    memset(x, 0, sizeof *x);
+    x->id = strdup(id);
+    x->title = strdup(title);
+    x->keys = calloc(n + 1, sizeof *x->keys);
+    x->values = calloc(n + 1, sizeof *x->values);
+    b->nsections++; /* counted at once: mon_bulletin_clear frees what was made */
+    if (!x->id || !x->title || !x->keys || !x->values) return TR_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        if (!(x->keys[k] = strdup(keys[k]))) return TR_ENOMEM;
+        x->values[k] = values[k];
+        x->n++;
+    }
+    return TR_OK;
+}
+
+static void render_sections(const mon_bulletin *b, mon_format f, sbuf *o, json_t *j) {
+    esc_kind esc = f == MON_FMT_MD ? ESC_MD : f == MON_FMT_HTML ? ESC_HTML : ESC_CSV;
+    for (size_t i = 0; i < b->nsections; i++) {
+        const mon_bulletin_section *x = &b->sections[i];
+        if (f == MON_FMT_JSON) {
+            json_t *obj = json_object();
+            for (size_t k = 0; k < x->n; k++) json_object_set_new(obj, x->keys[k], json_integer(x->values[k]));
+            json_object_set_new(j, x->id, obj);
+            continue;
+        }
+        sb_str(o, f == MON_FMT_MD ? "\n## " : f == MON_FMT_HTML ? "<h2>" : "");
+        if (f != MON_FMT_CSV) sb_escaped(o, x->title, esc);
+        sb_str(o, f == MON_FMT_MD ? "\n\n| | |\n|---|---:|\n" : f == MON_FMT_HTML ? "</h2>\n<table>\n" : "");
+        for (size_t k = 0; k < x->n; k++) {
+            if (f == MON_FMT_CSV) {
+                sb_escaped(o, x->id, esc);
+                sb_str(o, ",");
+            }
+            sb_str(o, f == MON_FMT_MD ? "| " : f == MON_FMT_HTML ? "<tr><th>" : "");
+            sb_escaped(o, x->keys[k], esc);
+            sb_printf(o, f == MON_FMT_MD ? " | %lld |\n" : f == MON_FMT_HTML ? "</th><td>%lld</td></tr>\n" : ",%lld,,,,,,,\n",
+                      (long long)x->values[k]);
+        }
+        if (f == MON_FMT_HTML) sb_str(o, "</table>\n");
+    }
 }

@@ -73,6 +73,13 @@ double geo_shape_area_m2(const geo_shape *s);
 /* Number of positions the shape was built from. */
 size_t geo_shape_vertex_count(const geo_shape *s);
 
+/* The footprint's rings, borrowed (valid while s lives): positions lon/lat interleaved,
+ * each ring closed, rings one after another, shells and holes (even-odd reads them right).
+ * starts gets geo_shape_ring_count(s) + 1 offsets: ring r is positions
+ * [starts[r], starts[r + 1]). Returns the positions; *npos is their count. */
+size_t geo_shape_ring_count(const geo_shape *s);
+const double *geo_shape_rings(const geo_shape *s, uint32_t *starts, size_t *npos);
+
 /* The footprint as a GeoJSON Polygon/MultiPolygon (new reference; for a corridor the
  * buffered polygon). */
 json_t *geo_shape_footprint_geojson(const geo_shape *s);

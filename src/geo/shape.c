@@ -187,3 +187,14 @@ json_t *geo_shape_footprint_geojson(const geo_shape *s) {
     }
     return g;
 }
+
+size_t geo_shape_ring_count(const geo_shape *s) {
+    return s->nrings;
+}
+
+const double *geo_shape_rings(const geo_shape *s, uint32_t *starts, size_t *npos) {
+    for (size_t r = 0; r < s->nrings; r++) starts[r] = (uint32_t)((s->rings[r].xy - s->xy) / 2);
+    starts[s->nrings] = (uint32_t)s->npos;
+    *npos = s->npos;
+    return s->xy;
+}

@@ -523,3 +523,61 @@ int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *ob
     json_decref(told);
     return rc;
 }
+
+/* ---- the bulletin: movements still waiting for clearance ---- */
+
+typedef struct waiting {
+    centre *c;
+    int64_t start, end;
+    json_t *keys;   /* "movement 12 (UNOCHA, Urum al-Kubra convoy): awaiting SAA, Opposition" */
+    json_t *counts; /* how many acknowledgements are missing */
+    tr_err *err;
+} waiting;
+
+static int collect_waiting(tr_movement *m, void *ctx) {
+    waiting *w = ctx;
+    /* The bulletin goes to every party: public movements only, in the window, not over. */
+    if (!m->vis.is_public || m->time_end <= w->start || m->time_start >= w->end) return TR_OK;
+    if (centre__dc_retired(w->c, "movement", m->id)) return TR_OK;
+    json_t *clear = json_array();
+    int rc = store_clearance_list(w->c->store, m->id, clear, w->err);
+    char line[600];
+    int n = snprintf(line, sizeof line, "movement %lld (%s%s%s): awaiting ", (long long)m->id, m->owner,
+                     m->name ? ", " : "", m->name ? m->name : "");
+    int64_t missing = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(clear, i, x) {
+        if (!json_is_null(json_object_get(x, "acked_at")) || n < 0 || (size_t)n >= sizeof line) continue;
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s%s", missing ? ", " : "",
+                      json_string_value(json_object_get(x, "party")));
+        missing++;
+    }
+    json_decref(clear);
+    if (rc == TR_OK && missing) {
+        json_array_append_new(w->keys, json_string(line));
+        json_array_append_new(w->counts, json_integer(missing));
+    }
+    return rc;
+}
+
+int centre__movement_bulletin(centre *c, mon_bulletin *b, tr_err *err) {
+    waiting w = {c, b->start, b->end, json_array(), json_array(), err};
+    int rc = store_movement_each(c->store, collect_waiting, &w, err);
+    size_t n = json_array_size(w.keys);
+    if (rc == TR_OK && n) { /* only on days with a movement not cleared */
+        const char **keys = calloc(n, sizeof *keys);
+        int64_t *v = calloc(n, sizeof *v);
+        for (size_t i = 0; keys && v && i < n; i++) {
+            keys[i] = json_string_value(json_array_get(w.keys, i));
+            v[i] = json_integer_value(json_array_get(w.counts, i));
+        }
+        if (!keys || !v || mon_bulletin_add_section(b, "movements_not_cleared", "Movements not cleared", keys, v, n))
+            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+        free(keys);
+        free(v);
+    }
+    json_decref(w.keys);
+    json_decref(w.counts);
+    return rc;
+}

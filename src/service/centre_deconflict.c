@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "service/centre_dc.h"
 #include "service/centre_int.h"
+#include "service/centre_mine.h"
 #include "service/centre_objects.h"
 
 /* ---- the engine's view of sites and operations ---- */
@@ -348,41 +350,6 @@ static int operation_conflicts(centre *c, const tr_party *by, const dc_volume *q
     return rc;
 }
 
-/* ceasefire_zone and no_strike areas in force at the volume's start, at its centre
- * (a circle's centre, a polygon's vertex mean), as the submitter may see them; each
- * names the agreements in force there that the operation would breach. */
-static int area_conflicts(centre *c, const tr_party *by, const tr_volume *v, size_t vi, json_t *out, tr_err *err) {
-    double lon = v->lng, lat = v->lat;
-    if (v->outline == TR_OUTLINE_POLYGON) {
-        lon = lat = 0;
-        for (size_t i = 0; i < v->nvert; i++) {
-            lon += v->vertices[2 * i];
-            lat += v->vertices[2 * i + 1];
-        }
-        lon /= (double)v->nvert;
-        lat /= (double)v->nvert;
-    }
-    attr_result ar = {0};
-    if (attr_engine_query(c->attr, lon, lat, v->t_start, by, &ar)) {
-        attr_result_clear(&ar);
-        return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    }
-    for (size_t i = 0; i < ar.nareas; i++) {
-        const tr_area *a = ar.areas[i];
-        if (a->kind != AREA_CEASEFIRE_ZONE && a->kind != AREA_NO_STRIKE) continue;
-        if (seen_before(out, "area", a->id, vi)) continue;
-        json_t *names = json_array();
-        for (size_t g = 0; g < ar.nagreements; g++) json_array_append_new(names, json_string(ar.agreements[g]->name));
-        json_t *x = json_pack("{s:s, s:I, s:s, s:s, s:I, s:b, s:s?, s:o, s:o}", "type", "area", "id",
-                              (json_int_t)a->id, "kind", tr_area_kind_name(a->kind), "name", a->name, "volume",
-                              (json_int_t)vi, "restricted", 0, "owner", a->party, "agreements", names, "time_start",
-                              tr_json_time_value(v->t_start));
-        json_array_append_new(out, x);
-    }
-    attr_result_clear(&ar);
-    return TR_OK;
-}
-
 int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err) {
     dc_result r = {0};
     int rc = TR_OK;
@@ -391,7 +358,8 @@ int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operatio
         dc_volume_from_tr(&o->volumes[i], 0, by->id, CENTRE_DC_OPERATION, &q);
         rc = site_conflicts(c, by, &q, i, &r, out, err);
         if (rc == TR_OK) rc = operation_conflicts(c, by, &q, i, &r, out, err);
-        if (rc == TR_OK) rc = area_conflicts(c, by, &o->volumes[i], i, out, err);
+        if (rc == TR_OK) rc = centre_dc_area_conflicts(c->attr, by, &o->volumes[i], i, out, err);
+        if (rc == TR_OK) rc = centre__volume_hazard_conflicts(c, &q, i, out, err); /* centre_mine_conflict.c */
     }
     dc_result_free(&r);
     return rc;

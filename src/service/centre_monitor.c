@@ -10,6 +10,7 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 #include "service/centre_int.h"
+#include "service/centre_mine.h"
 #include "service/centre_objects.h"
 
 static int class_parse(const char *s, mon_class *out) {
@@ -491,6 +492,8 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, s
         return tr_fail(err, TR_ENOTFOUND, "date", "there is no bulletin for %s yet: its day has not begun", date);
     }
     rc = centre__bulletin_steps(c, &b, err); /* issue 6: the agreement steps section */
+    if (rc == TR_OK) rc = centre__mine_bulletin(c, &b, err); /* centre_mine.c: issue 6's section */
+    if (rc == TR_OK) rc = centre__movement_bulletin(c, &b, err); /* centre_dc_state.c: convoys not cleared */
     if (rc == TR_OK && mon_bulletin_render(&b, f, text, len)) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon_bulletin_clear(&b);
     if (rc) return rc;

@@ -188,3 +188,36 @@ const char *centre_dc_event_type(const store_dc_event *e) {
     if (strcmp(e->about_type, "operation") == 0) return "operation.state";
     return strcmp(e->kind, "position") == 0 ? "movement.position" : "movement.status";
 }
+
+/* ---- mine action (issue 6) ---- */
+
+void centre_ref_mine(const char *kind, int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "%s/%lld", kind, (long long)id);
+}
+
+json_t *centre_object_hazard(const tr_hazard *h) {
+    return tr_hazard_to_feature(h);
+}
+
+json_t *centre_object_hazard_status(const store_hazard_status *x) {
+    return json_pack("{s:o, s:I, s:s, s:s?, s:I, s:s}", "at", tr_json_time_value(x->at), "hazard_id",
+                     (json_int_t)x->hazard_id, "party", x->party, "reason", x->reason, "seq", (json_int_t)x->seq,
+                     "status", x->status);
+}
+
+json_t *centre_object_task(const tr_task *t) {
+    return tr_task_to_json(t);
+}
+
+json_t *centre_object_task_close(int64_t id, int64_t date, const char *outcome, const char *party) {
+    return json_pack("{s:o, s:I, s:s, s:s}", "date", tr_json_time_value(date), "id", (json_int_t)id, "outcome",
+                     outcome, "party", party);
+}
+
+json_t *centre_object_progress(const tr_progress *p) {
+    return tr_progress_to_json(p);
+}
+
+json_t *centre_object_accident(const tr_accident *a) {
+    return tr_accident_to_json(a);
+}

@@ -113,5 +113,22 @@ void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_dc_event(const store_dc_event *e);
 /* The log entry type of an event: "operation.state", "movement.status", "movement.position". */
 const char *centre_dc_event_type(const store_dc_event *e);
+/* ---- mine action (issue 6) ---- */
+/* Refs: "hazard/ID" (hazard.create), "hazard-status/SEQ" (hazard.status), "task/ID"
+ * (task.create, task.close), "progress/ID" (progress.create), "accident/ID"
+ * (accident.create). The kind selects the prefix: "hazard", "hazard-status", "task",
+ * "progress", "accident". */
+void centre_ref_mine(const char *kind, int64_t id, char ref[CENTRE_REF_MAX]);
+/* hazard.create: the hazard as recorded (tr_hazard_to_feature: status as recorded). */
+json_t *centre_object_hazard(const tr_hazard *h);
+/* hazard.status: {"at", "hazard_id", "party", "reason"?, "seq", "status"}. */
+json_t *centre_object_hazard_status(const store_hazard_status *x);
+/* task.create: the task as created (tr_task_to_json). */
+json_t *centre_object_task(const tr_task *t);
+/* task.close: {"date", "id", "outcome", "party"}. */
+json_t *centre_object_task_close(int64_t id, int64_t date, const char *outcome, const char *party);
+/* progress.create: tr_progress_to_json. accident.create: tr_accident_to_json. */
+json_t *centre_object_progress(const tr_progress *p);
+json_t *centre_object_accident(const tr_accident *a);
 
 #endif

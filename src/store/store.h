@@ -32,6 +32,7 @@
 #include "base/err.h"
 #include "domain/domain.h"
 #include "domain/humanitarian.h"
+#include "domain/mine.h"
 #include "domain/site.h"
 #include "engines/tlog.h"
 
@@ -318,5 +319,61 @@ int store_message_list(store *s, const char *party, int64_t after, int limit, tr
                        bool *more, tr_err *err);
 /* Appends the notices about message id as {notice_id, party, kind, created_at, acked_at}. */
 int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err);
+/* ---- mine action: hazards, tasks, progress, accidents (store_mine.c, issue 6) ---- */
+/* A hazard's state beside its recorded row: current status and land released so far. */
+typedef struct store_hazard_state {
+    char status[16];
+    int64_t cleared_m2, reduced_m2, cancelled_m2;
+} store_hazard_state;
+typedef struct store_hazard_filter {
+    const char *status;     /* current status, or NULL for any */
+    bool has_bbox;
+    geo_box bbox;           /* boxes that intersect it */
+    int64_t after;          /* ids greater than this */
+} store_hazard_filter;
+/* A status change (borrowed strings when read). */
+typedef struct store_hazard_status {
+    int64_t seq, hazard_id;
+    const char *status, *reason, *party; /* reason may be NULL */
+    int64_t at;
+} store_hazard_status;
+/* Inside a transaction: inserts h; sets h->id. */
+int store_hazard_insert(store *s, tr_hazard *h, tr_err *err);
+/* TR_ENOTFOUND if none; now (may be NULL) receives the current state. */
+int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *now, tr_err *err);
+/* Calls fn for matching hazards in id order (f NULL: all); fn's non-zero return stops
+ * the scan and is returned. The value is cleared after fn returns. */
+int store_hazard_each(store *s, const store_hazard_filter *f,
+                      int (*fn)(tr_hazard *h, const store_hazard_state *now, void *ctx), void *ctx, tr_err *err);
+int store_hazard_status_insert(store *s, store_hazard_status *x, tr_err *err); /* sets x->seq */
+int store_hazard_status_each(store *s, int (*fn)(const store_hazard_status *x, void *ctx), void *ctx, tr_err *err);
+int store_task_insert(store *s, tr_task *t, tr_err *err);                       /* sets t->id */
+int store_task_get(store *s, int64_t id, tr_task *out, tr_err *err);
+/* Tasks of one hazard (0: all) with id > after, in id order. */
+int store_task_each(store *s, int64_t hazard_id, int64_t after, int (*fn)(tr_task *t, void *ctx), void *ctx,
+                    tr_err *err);
+/* Inside a transaction: closes an open task (TR_ECONFLICT if already closed). */
+int store_task_close(store *s, int64_t id, int64_t date, const char *outcome, const char *by, tr_err *err);
+int store_progress_insert(store *s, tr_progress *p, tr_err *err);               /* sets p->id */
+/* Progress of one task (0: all), oldest first. */
+int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx, tr_err *err);
+int store_accident_insert(store *s, tr_accident *a, tr_err *err);               /* sets a->id */
+int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx, tr_err *err);
+/* Sets out's by_hazard, by_operator, by_day (land released by progress dated in
+ * [from, to)), items (found and destroyed by type) and accidents (by kind). */
+int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *err);
+
+/* ---- deconfliction lists: pages of sites and movements (store_deconflict.c, end) ---- */
+typedef struct store_dc_scan {
+    int64_t after;      /* rows with id > after */
+    const char *kind;   /* NULL: any kind */
+    bool has_at;        /* only rows valid at `at`: valid_from <= at < valid_to (sites), */
+    int64_t at;         /* time_start <= at < time_end (movements) */
+} store_dc_scan;
+/* Calls fn for each matching row in id order (the value is cleared after fn returns); an
+ * unreadable row is skipped. Stops at the first non-zero code fn returns and returns it. */
+int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err);
+int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
+                        tr_err *err);
 
 #endif

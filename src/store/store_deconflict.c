@@ -366,3 +366,49 @@ int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ct
     sqlite3_reset(st);
     return rc;
 }
+
+/* ---- list pages of sites and movements (GET /v1/sites, GET /v1/movements) ---- */
+
+static const char SQL_SITE_SCAN[] = "SELECT " SITE_COLS " FROM site WHERE id > ?1 AND (?2 IS NULL OR kind = ?2)"
+                                    " AND (?3 IS NULL OR (valid_from <= ?3 AND ?3 < valid_to)) ORDER BY id";
+
+int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_SITE_SCAN, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, f->after);
+    store__bind_text(st, 2, f->kind);
+    if (f->has_at) sqlite3_bind_int64(st, 3, f->at);
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        tr_site site;
+        if (read_site(st, &site) == TR_OK) rc = fn(&site, ctx); /* an unreadable row is skipped, as in lists */
+        tr_site_clear(&site);
+    }
+    sqlite3_reset(st);
+    if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "listing sites");
+    return rc;
+}
+
+static const char SQL_MOVEMENT_SCAN[] =
+    "SELECT " MOVEMENT_COLS " FROM movement WHERE id > ?1 AND (?2 IS NULL OR kind = ?2)"
+    " AND (?3 IS NULL OR (time_start <= ?3 AND ?3 < time_end)) ORDER BY id";
+
+int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
+                        tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_SCAN, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, f->after);
+    store__bind_text(st, 2, f->kind);
+    if (f->has_at) sqlite3_bind_int64(st, 3, f->at);
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        tr_movement m;
+        if (read_movement(s, st, &m) == TR_OK) rc = fn(&m, ctx);
+        tr_movement_clear(&m);
+    }
+    sqlite3_reset(st);
+    if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "listing movements");
+    return rc;
+}

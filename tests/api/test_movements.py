@@ -95,6 +95,24 @@ class MovementTest(ServerTest):
         a = p["clearance"]["acknowledgements"][0]
         self.assertEqual((a["party"], a["ack_index"]), ("SAA", ack.json["receipt"]["index"]))
 
+    def test_the_bulletin_shows_who_has_not_cleared_a_convoy(self):
+        day = "2016-09-25"
+        mid = self.mov(convoy("Bulletin convoy", t0=day + "T08:00:00Z", t1=day + "T11:00:00Z"))["properties"]["id"]
+        self.mov(convoy("Restricted convoy", visibility=["Russia"], t0=day + "T08:00:00Z",
+                        t1=day + "T11:00:00Z"))
+        b = self.srv.get("/v1/bulletins/%s?format=json" % day, party="Kazakhstan")
+        self.assertEqual(b.status, 200, b)
+        waiting = b.json["movements_not_cleared"]
+        self.assertEqual(waiting, {"movement %d (UNOCHA, Bulletin convoy): awaiting SAA" % mid: 1})
+        md = self.srv.get("/v1/bulletins/%s?format=md" % day, party="Kazakhstan").body
+        self.assertIn("## Movements not cleared", md)
+        self.assertNotIn("Restricted convoy", md)  # the bulletin goes to every party
+        n = [n for n in self.srv.get("/v1/notices?limit=1000", party="SAA").json["items"]
+             if n["about"] == {"type": "movement", "id": mid}][0]
+        self.assertEqual(self.srv.post("/v1/notices/%d/ack" % n["id"], {}, party="SAA").status, 200)
+        b = self.srv.get("/v1/bulletins/%s?format=json" % day, party="Kazakhstan").json
+        self.assertNotIn("movements_not_cleared", b)
+
     def test_a_route_through_no_party_area_needs_no_clearance(self):
         route = {"type": "LineString", "coordinates": [[36.52, 36.12], [36.60, 36.12]]}  # ISIS-held only
         mid = self.mov(convoy("Through ISIS area", route=route))["properties"]["id"]

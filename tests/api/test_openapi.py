@@ -55,6 +55,14 @@ REPORT = {"occurred_at": "2016-09-17T14:00:00Z", "time_precision": 1,
           "source": {"kind": "media", "ref": "Spec news"}}
 
 
+HAZARD = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[14.0, 14.0], [14.01, 14.0],
+                                                                             [14.01, 14.01], [14.0, 14.01],
+                                                                             [14.0, 14.0]]]},
+          "properties": {"kind": "CHA", "contamination": ["AP mine", "UXO"], "name": "Spec minefield",
+                         "evidence": "survey", "estimated_m2": 1200000}}
+TASK = {"hazard_id": 1, "kind": "clearance", "operator": "Spec demining", "start": "2016-04-01T00:00:00Z"}
+
+
 MOVEMENT = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[10.95, 11.0], [11.05, 11.0]]},
             "properties": {"kind": "convoy", "name": "Spec convoy", "width_m": 50,
                            "time_start": "2016-09-17T13:00:00Z", "time_end": "2016-09-17T16:00:00Z"}}
@@ -956,6 +964,116 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/messages", 400, query={"limit": 0}, party="Opposition", field="limit")
         self.call("GET", "/v1/messages", 401)
 
+    def mine_ids(self):
+        """A hazard and a task on it, for the mine action routes that name one."""
+        hz = self.call("POST", "/v1/hazards", 201, body=HAZARD, party="IAMC").json
+        hid = hz["properties"]["id"]
+        task = self.call("POST", "/v1/tasks", 201, body={**TASK, "hazard_id": hid}, party="IAMC").json
+        return {"/v1/hazards/{id}": hid, "/v1/hazards/{id}/status": hid, "/v1/tasks/{id}": task["id"],
+                "/v1/tasks/{id}/progress": task["id"], "/v1/tasks/{id}/close": task["id"]}
+
+    def test_mine_action(self):
+        big = {**HAZARD, "properties": {**HAZARD["properties"], "evidence": "x" * BODY_LIMIT}}
+        self.call("POST", "/v1/hazards", 413, body=big, party="IAMC")
+        self.call("POST", "/v1/hazards", 415, body=HAZARD, party="IAMC", content_type="text/plain",
+                  field="Content-Type")
+        self.call("POST", "/v1/hazards", 400, body={**HAZARD, "properties": {**HAZARD["properties"], "kind": "X"}},
+                  party="IAMC", field="properties.kind", bad_body=True)
+        self.call("POST", "/v1/hazards", 401, body=HAZARD)
+        self.call("POST", "/v1/hazards", 403, body=HAZARD, party="Kazakhstan")
+        hz = self.call("POST", "/v1/hazards", 201, body=HAZARD, party="IAMC", content_type="application/geo+json").json
+        hid = hz["properties"]["id"]
+        op = self.call("POST", "/v1/operations", 201, body={"kind": "ground", "volumes": [volume(14.005, 14.005, 50)]},
+                       party="SAA").json
+        self.assertIn("hazard", [c["type"] for c in op["conflicts"]])
+        self.call("GET", "/v1/hazards", 200, query={"status": "open", "bbox": "13,13,15,15", "limit": 5},
+                  party="Kazakhstan")
+        self.call("GET", "/v1/hazards", 400, query={"bbox": "x"}, party="Kazakhstan", field="bbox")
+        self.call("GET", "/v1/hazards", 401)
+        self.call("GET", "/v1/hazards/{id}", 200, params={"id": hid}, party="Kazakhstan")
+        self.call("GET", "/v1/hazards/{id}", 400, params={"id": "x"}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/hazards/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/hazards/{id}", 401, params={"id": hid})
+        task = self.call("POST", "/v1/tasks", 201, body={**TASK, "hazard_id": hid, "contributors": ["Russia"]},
+                         party="IAMC").json
+        tid = task["id"]
+        self.call("POST", "/v1/tasks", 400, body={**TASK, "hazard_id": hid, "kind": "x"}, party="IAMC", field="kind",
+                  bad_body=True)
+        self.call("POST", "/v1/tasks", 401, body=TASK)
+        self.call("POST", "/v1/tasks", 403, body=TASK, party="SAA")
+        self.call("POST", "/v1/tasks", 413, body={**TASK, "operator": "x" * BODY_LIMIT}, party="IAMC")
+        self.call("POST", "/v1/tasks", 415, body=TASK, party="IAMC", content_type="text/plain")
+        self.call("GET", "/v1/tasks/{id}", 200, params={"id": tid}, party="Kazakhstan")
+        self.call("GET", "/v1/tasks/{id}", 400, params={"id": "0"}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/tasks/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
+        self.call("GET", "/v1/tasks/{id}", 401, params={"id": tid})
+        prog = {"date": "2016-04-02T00:00:00Z", "cleared_m2": 1000, "items": [{"type": "UXO", "found": 2,
+                                                                             "destroyed": 2}]}
+        self.call("POST", "/v1/tasks/{id}/progress", 201, params={"id": tid}, body=prog, party="Russia")
+        self.call("POST", "/v1/tasks/{id}/progress", 400, params={"id": tid}, body={**prog, "cleared_m2": -1},
+                  party="IAMC", field="cleared_m2", bad_body=True)
+        self.call("POST", "/v1/tasks/{id}/progress", 401, params={"id": tid}, body=prog)
+        self.call("POST", "/v1/tasks/{id}/progress", 403, params={"id": tid}, body=prog, party="SAA", field="id")
+        self.call("POST", "/v1/tasks/{id}/progress", 404, params={"id": 10 ** 9}, body=prog, party="IAMC", field="id")
+        self.call("POST", "/v1/tasks/{id}/progress", 413, params={"id": tid}, body={"x": "y" * BODY_LIMIT},
+                  party="IAMC")
+        self.call("POST", "/v1/tasks/{id}/progress", 415, params={"id": tid}, body=prog, party="IAMC",
+                  content_type="text/plain")
+        close = {"date": "2016-05-01T00:00:00Z", "outcome": "completed"}
+        self.call("POST", "/v1/tasks/{id}/close", 400, params={"id": tid}, body={"outcome": "done", "date": "x"},
+                  party="IAMC", field="date", bad_body=True)
+        self.call("POST", "/v1/tasks/{id}/close", 401, params={"id": tid}, body=close)
+        self.call("POST", "/v1/tasks/{id}/close", 403, params={"id": tid}, body=close, party="SAA", field="id")
+        self.call("POST", "/v1/tasks/{id}/close", 404, params={"id": 10 ** 9}, body=close, party="IAMC", field="id")
+        self.call("POST", "/v1/tasks/{id}/close", 413, params={"id": tid}, body={"x": "y" * BODY_LIMIT}, party="IAMC")
+        self.call("POST", "/v1/tasks/{id}/close", 415, params={"id": tid}, body=close, party="IAMC",
+                  content_type="text/plain")
+        self.call("POST", "/v1/tasks/{id}/close", 200, params={"id": tid}, body=close, party="IAMC")
+        self.call("POST", "/v1/tasks/{id}/close", 409, params={"id": tid}, body=close, party="IAMC", field="id")
+        self.call("POST", "/v1/tasks/{id}/progress", 409, params={"id": tid}, body=prog, party="IAMC", field="id")
+        acc = {"kind": "demining", "date": "2016-04-02T00:00:00Z", "task_id": tid, "injured": 1, "device": "UXO"}
+        self.call("POST", "/v1/accidents", 201, body=acc, party="IAMC")
+        self.call("POST", "/v1/accidents", 400, body={**acc, "kind": "x"}, party="IAMC", field="kind", bad_body=True)
+        self.call("POST", "/v1/accidents", 401, body=acc)
+        self.call("POST", "/v1/accidents", 403, body=acc, party="Kazakhstan")
+        self.call("POST", "/v1/accidents", 413, body={**acc, "description": "x" * BODY_LIMIT}, party="IAMC")
+        self.call("POST", "/v1/accidents", 415, body=acc, party="IAMC", content_type="text/plain")
+        self.call("GET", "/v1/accidents", 200, query={"limit": 1}, party="Kazakhstan")
+        self.call("GET", "/v1/accidents", 400, query={"limit": 0}, party="Kazakhstan", field="limit")
+        self.call("GET", "/v1/accidents", 401)
+        self.call("GET", "/v1/mine-action/summary", 200, query={"from": "2016-01-01", "to": "2017-01-01"},
+                  party="Kazakhstan")
+        self.call("GET", "/v1/mine-action/summary", 200, party="Kazakhstan")
+        self.call("GET", "/v1/mine-action/summary", 400, query={"from": "x"}, party="Kazakhstan", field="from")
+        self.call("GET", "/v1/mine-action/summary", 401)
+        self.call("GET", "/v1/mine-action/export", 200, party="Kazakhstan")
+        self.call("GET", "/v1/mine-action/export", 400, query={"status": "x"}, party="Kazakhstan", field="status")
+        self.call("GET", "/v1/mine-action/export", 401)
+        st = {"status": "handed_over", "reason": "released to the community"}
+        self.call("POST", "/v1/hazards/{id}/status", 400, params={"id": hid}, body={"status": "x"}, party="IAMC",
+                  field="status", bad_body=True)
+        self.call("POST", "/v1/hazards/{id}/status", 401, params={"id": hid}, body=st)
+        self.call("POST", "/v1/hazards/{id}/status", 403, params={"id": hid}, body=st, party="SAA", field="id")
+        self.call("POST", "/v1/hazards/{id}/status", 404, params={"id": 10 ** 9}, body=st, party="IAMC", field="id")
+        self.call("POST", "/v1/hazards/{id}/status", 413, params={"id": hid}, body={"x": "y" * BODY_LIMIT},
+                  party="IAMC")
+        self.call("POST", "/v1/hazards/{id}/status", 415, params={"id": hid}, body=st, party="IAMC",
+                  content_type="text/plain")
+        self.call("POST", "/v1/hazards/{id}/status", 200, params={"id": hid}, body=st, party="IAMC")
+        self.call("POST", "/v1/hazards/{id}/status", 409, params={"id": hid}, body=st, party="IAMC", field="status")
+        self.call("POST", "/v1/tasks", 409, body={**TASK, "hazard_id": hid}, party="IAMC", field="hazard_id")
+
+    def test_territory(self):
+        self.new_area(feature(polygon(15.0, 15.0), kind="control", party="SAA", name="Spec control"))
+        r = self.call("GET", "/v1/territory", 200, query={"at": "2016-06-01T00:00:00Z"}, party="Kazakhstan")
+        self.assertGreater(r.json["parties"]["SAA"]["controlled_km2"], 0)
+        region = self.new_area(feature(polygon(14.9, 14.9, 0.3), kind="region", name="Spec region"))
+        self.call("GET", "/v1/territory", 200, query={"from": "2015-06-01T00:00:00Z", "to": "2016-06-01T00:00:00Z",
+                                                       "within": region["id"]}, party="Kazakhstan")
+        self.call("GET", "/v1/territory", 400, query={"from": "2016-06-01"}, party="Kazakhstan", field="to")
+        self.call("GET", "/v1/territory", 400, query={"within": 10 ** 9}, party="Kazakhstan", field="within")
+        self.call("GET", "/v1/territory", 401)
+
     def test_notices(self):
         first = self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(12.0, 12.0, 500)]},
                           party="SAA").json
@@ -1060,6 +1178,20 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/movements/{id}", 404, params={"id": 10 ** 9}, party="Kazakhstan", field="id")
         self.call("GET", "/v1/movements/{id}", 400, params={"id": "-3"}, party="Kazakhstan", field="id")
         self.call("GET", "/v1/movements/{id}", 401, params={"id": mid})
+        # Lists: what GET /v1/sites/{id} and /v1/movements/{id} would answer, as GeoJSON pages.
+        page = self.call("GET", "/v1/sites", 200, query={"bbox": "10.9,10.9,11.1,11.1"}, party="Opposition").json
+        self.assertIn(sid, [f["properties"]["id"] for f in page["features"]])
+        self.assertNotIn(hid, [f["properties"]["id"] for f in page["features"]])
+        page = self.call("GET", "/v1/sites", 200, query={"kind": "forces_position", "limit": 1,
+                                                         "at": "2016-09-17T14:00:00Z"}, party="Russia").json
+        self.assertEqual([f["properties"]["id"] for f in page["features"]], [hid])
+        self.call("GET", "/v1/sites", 400, query={"kind": "palace"}, party="SAA", field="kind")
+        self.call("GET", "/v1/sites", 401)
+        page = self.call("GET", "/v1/movements", 200, query={"kind": "convoy", "bbox": "10,10,12,12"},
+                         party="Kazakhstan").json
+        self.assertIn(mid, [f["properties"]["id"] for f in page["features"]])
+        self.call("GET", "/v1/movements", 400, query={"bbox": "12,10,10,12"}, party="SAA", field="bbox")
+        self.call("GET", "/v1/movements", 401)
         bad = dict(MOVEMENT, properties=dict(MOVEMENT["properties"], status="lost"))
         self.call("POST", "/v1/movements", 400, body=bad, party="UNOCHA", field="properties.status", bad_body=True)
         self.call("POST", "/v1/movements", 401, body=MOVEMENT)
@@ -1171,7 +1303,7 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
         ag = self.new_agreement({"name": "Role check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
-               **self.dc_ids(), **self.human_ids()}
+               **self.dc_ids(), **self.human_ids(), **self.mine_ids()}
         receipt = area["receipt"]["index"]
         deadline = time.time() + 20
         while self.srv.get("/v1/log/receipts/%d" % receipt, party="admin").status != 200 and time.time() < deadline:
@@ -1207,7 +1339,7 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(21.0, 21.0), kind="no_strike", name="Query check"))
         ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
-               **self.dc_ids(), **self.human_ids()}
+               **self.dc_ids(), **self.human_ids(), **self.mine_ids()}
         fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"},
                  "/v1/bulletins/{date}": {"date": "2016-09-17"}}
         for m, p, op, _ in operations(self.spec):

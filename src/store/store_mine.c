@@ -1,0 +1,451 @@
+/* store_mine.c — mine action in SQLite (issue 6, migration 0007): hazards and their
+ * status changes, tasks, daily progress, accidents, and the land-release sums. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* ---- hazards ---- */
+
+/* The current status: the latest change, else the status recorded. */
+#define CUR_STATUS \
+    "COALESCE((SELECT s.status FROM hazard_status s WHERE s.hazard_id = h.id ORDER BY s.seq DESC LIMIT 1), h.status)"
+#define HAZARD_COLS                                                                                              \
+    "h.id, h.owner, h.kind, h.name, h.status, h.contamination, h.evidence, h.estimated_m2, h.area_m2, h.geometry, " \
+    "h.minx, h.miny, h.maxx, h.maxy, h.recorded_at, " CUR_STATUS ", "                                            \
+    "(SELECT COALESCE(SUM(cleared_m2), 0) || ' ' || COALESCE(SUM(reduced_m2), 0) || ' ' || "                     \
+    "COALESCE(SUM(cancelled_m2), 0) FROM mine_progress p WHERE p.hazard_id = h.id)"
+
+static int read_hazard(sqlite3_stmt *st, tr_hazard *h, store_hazard_state *now) {
+    memset(h, 0, sizeof *h);
+    h->id = sqlite3_column_int64(st, 0);
+    h->owner = store__col_dup(st, 1);
+    h->kind = store__col_dup(st, 2);
+    h->name = store__col_dup(st, 3);
+    h->status = store__col_dup(st, 4);
+    h->contamination = store__col_dup(st, 5);
+    h->evidence = store__col_dup(st, 6);
+    h->estimated_m2 = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 7);
+    h->area_m2 = sqlite3_column_int64(st, 8);
+    h->geometry = store__col_dup(st, 9);
+    h->box = (geo_box){sqlite3_column_double(st, 10), sqlite3_column_double(st, 11), sqlite3_column_double(st, 12),
+                       sqlite3_column_double(st, 13)};
+    h->recorded_at = sqlite3_column_int64(st, 14);
+    memset(now, 0, sizeof *now);
+    snprintf(now->status, sizeof now->status, "%s", (const char *)sqlite3_column_text(st, 15));
+    const char *sums = (const char *)sqlite3_column_text(st, 16);
+    long long c = 0, r = 0, x = 0;
+    if (sums && sscanf(sums, "%lld %lld %lld", &c, &r, &x) != 3) return TR_EIO;
+    now->cleared_m2 = c;
+    now->reduced_m2 = r;
+    now->cancelled_m2 = x;
+    return h->owner && h->kind && h->status && h->contamination && h->geometry ? TR_OK : TR_EIO;
+}
+
+static const char SQL_HAZARD_INSERT[] =
+    "INSERT INTO hazard(owner, kind, name, status, contamination, evidence, estimated_m2, area_m2, geometry,"
+    " minx, miny, maxx, maxy, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+int store_hazard_insert(store *s, tr_hazard *h, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_HAZARD_INSERT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, h->owner);
+    store__bind_text(st, 2, h->kind);
+    store__bind_text(st, 3, h->name);
+    store__bind_text(st, 4, h->status);
+    store__bind_text(st, 5, h->contamination);
+    store__bind_text(st, 6, h->evidence);
+    if (h->estimated_m2 >= 0) sqlite3_bind_int64(st, 7, h->estimated_m2);
+    sqlite3_bind_int64(st, 8, h->area_m2);
+    store__bind_text(st, 9, h->geometry);
+    sqlite3_bind_double(st, 10, h->box.minx);
+    sqlite3_bind_double(st, 11, h->box.miny);
+    sqlite3_bind_double(st, 12, h->box.maxx);
+    sqlite3_bind_double(st, 13, h->box.maxy);
+    sqlite3_bind_int64(st, 14, h->recorded_at);
+    int rc = store__step_done(s, st, "storing the hazard", err);
+    if (rc == TR_OK) h->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return rc;
+}
+
+static const char SQL_HAZARD_GET[] = "SELECT " HAZARD_COLS " FROM hazard h WHERE h.id = ?";
+
+int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *now, tr_err *err) {
+    store_hazard_state ignore;
+    sqlite3_stmt *st = store__prep(s, SQL_HAZARD_GET, err);
+    memset(out, 0, sizeof *out);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_hazard(st, out, now ? now : &ignore) : TR_ENOTFOUND;
+    sqlite3_reset(st);
+    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no hazard %lld", (long long)id);
+    if (rc) {
+        tr_hazard_clear(out);
+        return tr_fail(err, rc, "", "hazard %lld is unreadable", (long long)id);
+    }
+    return TR_OK;
+}
+
+static const char SQL_HAZARD_LIST[] =
+    "SELECT " HAZARD_COLS " FROM hazard h WHERE h.id > ?1"
+    " AND (?2 IS NULL OR (h.maxx >= ?2 AND h.minx <= ?4 AND h.maxy >= ?3 AND h.miny <= ?5))"
+    " AND (?6 IS NULL OR " CUR_STATUS " = ?6) ORDER BY h.id";
+
+int store_hazard_each(store *s, const store_hazard_filter *f, int (*fn)(tr_hazard *h, const store_hazard_state *now,
+                                                                       void *ctx),
+                      void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_HAZARD_LIST, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, f ? f->after : 0);
+    if (f && f->has_bbox) {
+        sqlite3_bind_double(st, 2, f->bbox.minx);
+        sqlite3_bind_double(st, 3, f->bbox.miny);
+        sqlite3_bind_double(st, 4, f->bbox.maxx);
+        sqlite3_bind_double(st, 5, f->bbox.maxy);
+    }
+    if (f && f->status) store__bind_text(st, 6, f->status);
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        tr_hazard h;
+        store_hazard_state now;
+        rc = read_hazard(st, &h, &now);
+        if (rc) tr_fail(err, rc, "", "stored hazard %lld is unreadable", (long long)h.id);
+        else rc = fn(&h, &now, ctx);
+        tr_hazard_clear(&h);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_HSTATUS_INSERT[] =
+    "INSERT INTO hazard_status(hazard_id, status, reason, party, at) VALUES (?,?,?,?,?)";
+
+int store_hazard_status_insert(store *s, store_hazard_status *x, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_HSTATUS_INSERT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, x->hazard_id);
+    store__bind_text(st, 2, x->status);
+    store__bind_text(st, 3, x->reason);
+    store__bind_text(st, 4, x->party);
+    sqlite3_bind_int64(st, 5, x->at);
+    int rc = store__step_done(s, st, "storing the hazard's status", err);
+    if (rc == TR_OK) x->seq = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return rc;
+}
+
+static const char SQL_HSTATUS_ALL[] = "SELECT seq, hazard_id, status, reason, party, at FROM hazard_status ORDER BY seq";
+
+int store_hazard_status_each(store *s, int (*fn)(const store_hazard_status *x, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_HSTATUS_ALL, err);
+    if (!st) return TR_EIO;
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        store_hazard_status x = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                 (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+                                 (const char *)sqlite3_column_text(st, 4), sqlite3_column_int64(st, 5)};
+        rc = x.status && x.party ? fn(&x, ctx) : tr_fail(err, TR_EIO, "", "hazard_status %lld is unreadable",
+                                                           (long long)x.seq);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- tasks ---- */
+
+#define TASK_COLS                                                                                                  \
+    "id, hazard_id, owner, kind, operator, contributors, time_start, time_end, status, created_at, close_date, " \
+    "close_outcome, closed_by"
+
+static int read_task(sqlite3_stmt *st, tr_task *t) {
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(st, 0);
+    t->hazard_id = sqlite3_column_int64(st, 1);
+    t->owner = store__col_dup(st, 2);
+    t->kind = store__col_dup(st, 3);
+    t->operator_name = store__col_dup(st, 4);
+    json_t *cs = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    t->contributors = calloc(json_array_size(cs) + 1, sizeof *t->contributors);
+    for (size_t i = 0; t->contributors && i < json_array_size(cs); i++) {
+        const char *c = json_string_value(json_array_get(cs, i));
+        t->contributors[t->ncontributors++] = strdup(c ? c : "");
+    }
+    json_decref(cs);
+    t->start = sqlite3_column_int64(st, 6);
+    t->end = sqlite3_column_int64(st, 7);
+    t->status = store__col_dup(st, 8);
+    t->created_at = sqlite3_column_int64(st, 9);
+    t->close_date = sqlite3_column_int64(st, 10);
+    t->close_outcome = store__col_dup(st, 11);
+    t->closed_by = store__col_dup(st, 12);
+    return t->owner && t->kind && t->operator_name && t->status && t->contributors ? TR_OK : TR_EIO;
+}
+
+static const char SQL_TASK_INSERT[] =
+    "INSERT INTO mine_task(hazard_id, owner, kind, operator, contributors, time_start, time_end, status, created_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?)";
+
+int store_task_insert(store *s, tr_task *t, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_TASK_INSERT, err);
+    if (!st) return TR_EIO;
+    json_t *cs = json_array();
+    for (size_t i = 0; i < t->ncontributors; i++) json_array_append_new(cs, json_string(t->contributors[i]));
+    char *text = json_dumps(cs, JSON_COMPACT);
+    json_decref(cs);
+    if (!text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    sqlite3_bind_int64(st, 1, t->hazard_id);
+    store__bind_text(st, 2, t->owner);
+    store__bind_text(st, 3, t->kind);
+    store__bind_text(st, 4, t->operator_name);
+    store__bind_text(st, 5, text);
+    sqlite3_bind_int64(st, 6, t->start);
+    sqlite3_bind_int64(st, 7, t->end);
+    store__bind_text(st, 8, t->status);
+    sqlite3_bind_int64(st, 9, t->created_at);
+    free(text);
+    int rc = store__step_done(s, st, "storing the task", err);
+    if (rc == TR_OK) t->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return rc;
+}
+
+static const char SQL_TASK_GET[] = "SELECT " TASK_COLS " FROM mine_task WHERE id = ?";
+
+int store_task_get(store *s, int64_t id, tr_task *out, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_TASK_GET, err);
+    memset(out, 0, sizeof *out);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? read_task(st, out) : TR_ENOTFOUND;
+    sqlite3_reset(st);
+    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no task %lld", (long long)id);
+    if (rc) {
+        tr_task_clear(out);
+        return tr_fail(err, rc, "", "task %lld is unreadable", (long long)id);
+    }
+    return TR_OK;
+}
+
+static const char SQL_TASK_ALL[] =
+    "SELECT " TASK_COLS " FROM mine_task WHERE (?1 = 0 OR hazard_id = ?1) AND id > ?2 ORDER BY id";
+
+int store_task_each(store *s, int64_t hazard_id, int64_t after, int (*fn)(tr_task *t, void *ctx), void *ctx,
+                    tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_TASK_ALL, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, hazard_id);
+    sqlite3_bind_int64(st, 2, after);
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        tr_task t;
+        rc = read_task(st, &t);
+        if (rc) tr_fail(err, rc, "", "stored task %lld is unreadable", (long long)t.id);
+        else rc = fn(&t, ctx);
+        tr_task_clear(&t);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_TASK_CLOSE[] =
+    "UPDATE mine_task SET close_date = ?2, close_outcome = ?3, closed_by = ?4 WHERE id = ?1 AND close_date IS NULL";
+
+int store_task_close(store *s, int64_t id, int64_t date, const char *outcome, const char *by, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_TASK_CLOSE, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, date);
+    store__bind_text(st, 3, outcome);
+    store__bind_text(st, 4, by);
+    sqlite3 *db = sqlite3_db_handle(st);
+    int rc = store__step_done(s, st, "closing the task", err);
+    if (rc == TR_OK && sqlite3_changes(db) != 1)
+        rc = tr_fail(err, TR_ECONFLICT, "id", "task %lld is already closed", (long long)id);
+    return rc;
+}
+
+/* ---- progress ---- */
+
+#define PROGRESS_COLS                                                                                             \
+    "id, task_id, hazard_id, party, date, cleared_m2, reduced_m2, cancelled_m2, items, depth_cm, created_at"
+
+static int read_progress(sqlite3_stmt *st, tr_progress *p) {
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    p->task_id = sqlite3_column_int64(st, 1);
+    p->hazard_id = sqlite3_column_int64(st, 2);
+    p->party = store__col_dup(st, 3);
+    p->date = sqlite3_column_int64(st, 4);
+    p->cleared_m2 = sqlite3_column_int64(st, 5);
+    p->reduced_m2 = sqlite3_column_int64(st, 6);
+    p->cancelled_m2 = sqlite3_column_int64(st, 7);
+    p->items = store__col_dup(st, 8);
+    p->depth_cm = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
+    p->created_at = sqlite3_column_int64(st, 10);
+    return p->party && p->items ? TR_OK : TR_EIO;
+}
+
+static const char SQL_PROGRESS_INSERT[] =
+    "INSERT INTO mine_progress(task_id, hazard_id, party, date, cleared_m2, reduced_m2, cancelled_m2, items,"
+    " depth_cm, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+
+int store_progress_insert(store *s, tr_progress *p, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PROGRESS_INSERT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, p->task_id);
+    sqlite3_bind_int64(st, 2, p->hazard_id);
+    store__bind_text(st, 3, p->party);
+    sqlite3_bind_int64(st, 4, p->date);
+    sqlite3_bind_int64(st, 5, p->cleared_m2);
+    sqlite3_bind_int64(st, 6, p->reduced_m2);
+    sqlite3_bind_int64(st, 7, p->cancelled_m2);
+    store__bind_text(st, 8, p->items);
+    if (p->depth_cm >= 0) sqlite3_bind_int64(st, 9, p->depth_cm);
+    sqlite3_bind_int64(st, 10, p->created_at);
+    int rc = store__step_done(s, st, "storing the progress", err);
+    if (rc == TR_OK) p->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return rc;
+}
+
+static const char SQL_PROGRESS_ALL[] =
+    "SELECT " PROGRESS_COLS " FROM mine_progress WHERE ?1 = 0 OR task_id = ?1 ORDER BY id";
+
+int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_PROGRESS_ALL, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, task_id);
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        tr_progress p;
+        rc = read_progress(st, &p);
+        if (rc) tr_fail(err, rc, "", "stored progress %lld is unreadable", (long long)p.id);
+        else rc = fn(&p, ctx);
+        tr_progress_clear(&p);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- accidents ---- */
+
+#define ACCIDENT_COLS "id, party, kind, date, hazard_id, task_id, killed, injured, device, description, created_at"
+
+static const char SQL_ACCIDENT_INSERT[] =
+    "INSERT INTO mine_accident(party, kind, date, hazard_id, task_id, killed, injured, device, description,"
+    " created_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+
+int store_accident_insert(store *s, tr_accident *a, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ACCIDENT_INSERT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, a->party);
+    store__bind_text(st, 2, a->kind);
+    sqlite3_bind_int64(st, 3, a->date);
+    if (a->hazard_id) sqlite3_bind_int64(st, 4, a->hazard_id);
+    if (a->task_id) sqlite3_bind_int64(st, 5, a->task_id);
+    sqlite3_bind_int64(st, 6, a->killed);
+    sqlite3_bind_int64(st, 7, a->injured);
+    store__bind_text(st, 8, a->device);
+    store__bind_text(st, 9, a->description);
+    sqlite3_bind_int64(st, 10, a->created_at);
+    int rc = store__step_done(s, st, "storing the accident", err);
+    if (rc == TR_OK) a->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return rc;
+}
+
+static const char SQL_ACCIDENT_ALL[] = "SELECT " ACCIDENT_COLS " FROM mine_accident WHERE id > ? ORDER BY id";
+
+int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ACCIDENT_ALL, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, after);
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        tr_accident a = {0};
+        a.id = sqlite3_column_int64(st, 0);
+        a.party = store__col_dup(st, 1);
+        a.kind = store__col_dup(st, 2);
+        a.date = sqlite3_column_int64(st, 3);
+        a.hazard_id = sqlite3_column_int64(st, 4);
+        a.task_id = sqlite3_column_int64(st, 5);
+        a.killed = sqlite3_column_int64(st, 6);
+        a.injured = sqlite3_column_int64(st, 7);
+        a.device = store__col_dup(st, 8);
+        a.description = store__col_dup(st, 9);
+        a.created_at = sqlite3_column_int64(st, 10);
+        rc = a.party && a.kind ? fn(&a, ctx) : tr_fail(err, TR_EIO, "", "accident %lld is unreadable", (long long)a.id);
+        tr_accident_clear(&a);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- reports ---- */
+
+/* Land released in [from, to) grouped by `by` (a column expression), as JSON rows. */
+static int released_by(store *s, const char *sql, int64_t from, int64_t to, const char *key, json_t *items,
+                       tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, sql, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *k = sqlite3_column_type(st, 0) == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, 0))
+                                                                 : json_string((const char *)sqlite3_column_text(st, 0));
+        int64_t c = sqlite3_column_int64(st, 1), r = sqlite3_column_int64(st, 2), x = sqlite3_column_int64(st, 3);
+        json_array_append_new(items, json_pack("{s:o, s:I, s:I, s:I, s:I}", key, k, "cleared_m2", (json_int_t)c,
+                                               "reduced_m2", (json_int_t)r, "cancelled_m2", (json_int_t)x,
+                                               "released_m2", (json_int_t)(c + r + x)));
+    }
+    sqlite3_reset(st);
+    return TR_OK;
+}
+
+#define SUMS "SUM(p.cleared_m2), SUM(p.reduced_m2), SUM(p.cancelled_m2)"
+static const char SQL_BY_HAZARD[] = "SELECT p.hazard_id, " SUMS " FROM mine_progress p WHERE p.date >= ?1 AND "
+                                    "p.date < ?2 GROUP BY p.hazard_id ORDER BY p.hazard_id";
+static const char SQL_BY_OPERATOR[] = "SELECT t.operator, " SUMS " FROM mine_progress p JOIN mine_task t ON "
+                                      "t.id = p.task_id WHERE p.date >= ?1 AND p.date < ?2 GROUP BY t.operator "
+                                      "ORDER BY t.operator";
+static const char SQL_BY_DAY[] = "SELECT strftime('%Y-%m-%d', p.date, 'unixepoch'), " SUMS " FROM mine_progress p "
+                                 "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
+static const char SQL_ITEMS[] =
+    "SELECT json_extract(j.value, '$.type'), SUM(json_extract(j.value, '$.found')), "
+    "SUM(json_extract(j.value, '$.destroyed')) FROM mine_progress p, json_each(p.items) j "
+    "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
+static const char SQL_ACCIDENTS[] =
+    "SELECT kind, COUNT(*), SUM(killed), SUM(injured) FROM mine_accident WHERE date >= ?1 AND date < ?2 "
+    "GROUP BY kind ORDER BY kind";
+
+int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *err) {
+    json_t *hz = json_array(), *op = json_array(), *day = json_array(), *items = json_array(), *acc = json_object();
+    json_object_set_new(out, "by_hazard", hz);
+    json_object_set_new(out, "by_operator", op);
+    json_object_set_new(out, "by_day", day);
+    json_object_set_new(out, "items", items);
+    json_object_set_new(out, "accidents", acc);
+    if (released_by(s, SQL_BY_HAZARD, from, to, "hazard_id", hz, err) ||
+        released_by(s, SQL_BY_OPERATOR, from, to, "operator", op, err) ||
+        released_by(s, SQL_BY_DAY, from, to, "date", day, err))
+        return TR_EIO;
+    sqlite3_stmt *st = store__prep(s, SQL_ITEMS, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(items, json_pack("{s:s, s:I, s:I}", "type", (const char *)sqlite3_column_text(st, 0),
+                                               "found", (json_int_t)sqlite3_column_int64(st, 1), "destroyed",
+                                               (json_int_t)sqlite3_column_int64(st, 2)));
+    sqlite3_reset(st);
+    for (int k = 0; k < 2; k++)
+        json_object_set_new(acc, k ? "civilian" : "demining",
+                            json_pack("{s:i, s:i, s:i}", "accidents", 0, "killed", 0, "injured", 0));
+    if (!(st = store__prep(s, SQL_ACCIDENTS, err))) return TR_EIO;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_object_set_new(acc, (const char *)sqlite3_column_text(st, 0),
+                            json_pack("{s:I, s:I, s:I}", "accidents", (json_int_t)sqlite3_column_int64(st, 1),
+                                      "killed", (json_int_t)sqlite3_column_int64(st, 2), "injured",
+                                      (json_int_t)sqlite3_column_int64(st, 3)));
+    sqlite3_reset(st);
+    return TR_OK;
+}
