@@ -10,20 +10,20 @@
 
 #define TZ_FILE_MAX (1 << 20)
 
-typedef struct tz_rule {   /* Mm.w.d/time */
+typedef struct tz_rule { /* Mm.w.d/time */
     int month, week, wday;
-    int32_t time;          /* seconds after local midnight */
+    int32_t time; /* seconds after local midnight */
 } tz_rule;
 
 struct tr_tz {
     char name[80];
-    int64_t *at;           /* transition instants, ascending */
-    int32_t *off;          /* offset in force from at[i] */
+    int64_t *at;  /* transition instants, ascending */
+    int32_t *off; /* offset in force from at[i] */
     size_t n;
-    int32_t first_off;     /* before the first transition */
+    int32_t first_off; /* before the first transition */
     bool has_footer, footer_dst;
     int32_t std_off, dst_off; /* footer offsets east of UTC */
-    tz_rule start, end;    /* footer DST start (in std time) and end (in DST) */
+    tz_rule start, end;       /* footer DST start (in std time) and end (in DST) */
 };
 
 static uint32_t be32(const unsigned char *p) {
@@ -42,7 +42,8 @@ static const char *skip_name(const char *s) {
         return e ? e + 1 : NULL;
     }
     const char *p = s;
-    while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) p++;
+    while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+        p++;
     return p - s >= 3 ? p : NULL;
 }
 
@@ -53,7 +54,8 @@ static const char *parse_hms(const char *s, int32_t *out) {
     int v[3] = {0, 0, 0}, k = 0;
     while (k < 3) {
         if (*s < '0' || *s > '9') return NULL;
-        while (*s >= '0' && *s <= '9') v[k] = v[k] * 10 + (*s++ - '0');
+        while (*s >= '0' && *s <= '9')
+            v[k] = v[k] * 10 + (*s++ - '0');
         k++;
         if (*s != ':') break;
         s++;
@@ -64,9 +66,11 @@ static const char *parse_hms(const char *s, int32_t *out) {
 
 static const char *parse_rule(const char *s, tz_rule *r) {
     if (*s != 'M' || sscanf(s, "M%d.%d.%d", &r->month, &r->week, &r->wday) != 3) return NULL;
-    if (r->month < 1 || r->month > 12 || r->week < 1 || r->week > 5 || r->wday < 0 || r->wday > 6) return NULL;
+    if (r->month < 1 || r->month > 12 || r->week < 1 || r->week > 5 || r->wday < 0 || r->wday > 6)
+        return NULL;
     s++;
-    while ((*s >= '0' && *s <= '9') || *s == '.') s++;
+    while ((*s >= '0' && *s <= '9') || *s == '.')
+        s++;
     r->time = 7200;
     if (*s == '/') s = parse_hms(s + 1, &r->time);
     return s;
@@ -86,7 +90,8 @@ static void parse_footer(tr_tz *z, const char *s) {
     s = after;
     dst = std - 3600;
     if (*s && *s != ',' && !(s = parse_hms(s, &dst))) goto bad;
-    if (*s != ',' || !(s = parse_rule(s + 1, &z->start)) || *s != ',' || !(s = parse_rule(s + 1, &z->end)) || *s)
+    if (*s != ',' || !(s = parse_rule(s + 1, &z->start)) || *s != ',' || !(s = parse_rule(s + 1, &z->end)) ||
+        *s)
         goto bad;
     z->dst_off = -dst;
     z->footer_dst = true;
@@ -108,8 +113,10 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
 static int year_of(int64_t t) {
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
     int y = 1970 + (int)(days / 366);
-    while (days_from_civil(y + 1, 1, 1) <= days) y++;
-    while (days_from_civil(y, 1, 1) > days) y--;
+    while (days_from_civil(y + 1, 1, 1) <= days)
+        y++;
+    while (days_from_civil(y, 1, 1) > days)
+        y--;
     return y;
 }
 
@@ -120,7 +127,8 @@ static int64_t rule_local(const tz_rule *r, int y) {
     int wday_first = (int)(((first % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
     int d = 1 + (r->wday - wday_first + 7) % 7 + (r->week - 1) * 7;
     int len = mdays[r->month - 1] + (r->month == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    while (d > len) d -= 7;
+    while (d > len)
+        d -= 7;
     return (days_from_civil(y, r->month, d)) * 86400 + r->time;
 }
 
@@ -137,8 +145,10 @@ int32_t tr_tz_offset(const tr_tz *z, int64_t t) {
     size_t lo = 0, hi = z->n; /* the last transition <= t */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (z->at[mid] <= t) lo = mid;
-        else hi = mid;
+        if (z->at[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
     }
     if (lo == z->n - 1 && z->has_footer) return footer_offset(z, t);
     return z->off[lo];
@@ -150,7 +160,7 @@ int64_t tr_tz_to_utc(const tr_tz *z, int64_t local) {
     int64_t ta = local - a, tb = local - b;
     bool okb = tr_tz_offset(z, tb) == b;
     if (tr_tz_offset(z, ta) == a) return okb && tb < ta ? tb : ta; /* an overlap: the earlier */
-    return okb ? tb : ta;                                            /* a gap: the earlier offset's */
+    return okb ? tb : ta;                                          /* a gap: the earlier offset's */
 }
 
 /* ---- loading ---- */
@@ -213,7 +223,8 @@ static int parse(tr_tz *z, const unsigned char *b, size_t len) {
 }
 
 int tr_tz_load(const char *name, const char *field, tr_tz **out, tr_err *err) {
-    if (!safe_name(name)) return tr_fail(err, TR_EINVAL, field, "'%.80s' is not an IANA time zone name", name ? name : "");
+    if (!safe_name(name))
+        return tr_fail(err, TR_EINVAL, field, "'%.80s' is not an IANA time zone name", name ? name : "");
     const char *dir = getenv("TZDIR");
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);

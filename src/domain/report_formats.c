@@ -72,7 +72,8 @@ int tr_csv_split(const char *rec, size_t len, tr_csv_row *row, tr_err *err) {
                 buf[wo++] = rec[i];
             }
             if (i < len && rec[i] != ',')
-                return tr_fail(err, TR_EINVAL, "", "a character follows the closing quote of field %zu", row->n + 1);
+                return tr_fail(err, TR_EINVAL, "", "a character follows the closing quote of field %zu",
+                               row->n + 1);
         } else {
             for (; i < len && rec[i] != ','; i++) {
                 if (rec[i] == '"')
@@ -101,17 +102,35 @@ int tr_report_format_parse(const char *s, tr_report_format *out) {
 }
 
 typedef struct column {
-    const char *name;     /* column name in the header */
-    const char *path;     /* JSON path errors at which belong to this column ("" none) */
+    const char *name; /* column name in the header */
+    const char *path; /* JSON path errors at which belong to this column ("" none) */
     bool required;
 } column;
 
 /* Plain CSV: one column per field of the JSON body. */
 enum {
-    PC_OCCURRED_AT, PC_TIME_PRECISION, PC_LON, PC_LAT, PC_GEO_PRECISION, PC_EVENT_TYPE,
-    PC_SUB_EVENT_TYPE, PC_PERPETRATOR, PC_TARGET_KIND, PC_TARGET_NAME, PC_TARGET_FACILITY,
-    PC_FATALITIES_MIN, PC_FATALITIES_MAX, PC_INJURED_MIN, PC_INJURED_MAX, PC_WEAPON,
-    PC_DESCRIPTION, PC_SOURCE_KIND, PC_SOURCE_REF, PC_EVIDENCE, PC_LANGUAGE, PC_EXTERNAL_ID,
+    PC_OCCURRED_AT,
+    PC_TIME_PRECISION,
+    PC_LON,
+    PC_LAT,
+    PC_GEO_PRECISION,
+    PC_EVENT_TYPE,
+    PC_SUB_EVENT_TYPE,
+    PC_PERPETRATOR,
+    PC_TARGET_KIND,
+    PC_TARGET_NAME,
+    PC_TARGET_FACILITY,
+    PC_FATALITIES_MIN,
+    PC_FATALITIES_MAX,
+    PC_INJURED_MIN,
+    PC_INJURED_MAX,
+    PC_WEAPON,
+    PC_DESCRIPTION,
+    PC_SOURCE_KIND,
+    PC_SOURCE_REF,
+    PC_EVIDENCE,
+    PC_LANGUAGE,
+    PC_EXTERNAL_ID,
     PC_COUNT
 };
 
@@ -142,9 +161,21 @@ static const column plain_cols[PC_COUNT] = {
 
 /* ACLED export: only the columns truce reads. */
 enum {
-    AC_EVENT_ID, AC_EVENT_DATE, AC_TIME_PRECISION, AC_EVENT_TYPE, AC_SUB_EVENT_TYPE, AC_ACTOR1,
-    AC_ACTOR2, AC_CIVILIAN_TARGETING, AC_LATITUDE, AC_LONGITUDE, AC_GEO_PRECISION, AC_SOURCE,
-    AC_NOTES, AC_FATALITIES, AC_COUNT
+    AC_EVENT_ID,
+    AC_EVENT_DATE,
+    AC_TIME_PRECISION,
+    AC_EVENT_TYPE,
+    AC_SUB_EVENT_TYPE,
+    AC_ACTOR1,
+    AC_ACTOR2,
+    AC_CIVILIAN_TARGETING,
+    AC_LATITUDE,
+    AC_LONGITUDE,
+    AC_GEO_PRECISION,
+    AC_SOURCE,
+    AC_NOTES,
+    AC_FATALITIES,
+    AC_COUNT
 };
 
 static const column acled_cols[AC_COUNT] = {
@@ -166,8 +197,20 @@ static const column acled_cols[AC_COUNT] = {
 
 /* UCDP GED: only the columns truce reads. */
 enum {
-    UC_ID, UC_TYPE, UC_SIDE_A, UC_SIDE_B, UC_SOURCE_OFFICE, UC_HEADLINE, UC_WHERE_PREC, UC_LATITUDE,
-    UC_LONGITUDE, UC_DATE_PREC, UC_DATE_START, UC_LOW, UC_HIGH, UC_COUNT
+    UC_ID,
+    UC_TYPE,
+    UC_SIDE_A,
+    UC_SIDE_B,
+    UC_SOURCE_OFFICE,
+    UC_HEADLINE,
+    UC_WHERE_PREC,
+    UC_LATITUDE,
+    UC_LONGITUDE,
+    UC_DATE_PREC,
+    UC_DATE_START,
+    UC_LOW,
+    UC_HIGH,
+    UC_COUNT
 };
 
 static const column ucdp_cols[UC_COUNT] = {
@@ -188,10 +231,18 @@ static const column ucdp_cols[UC_COUNT] = {
 
 static const column *format_columns(tr_report_format fmt, size_t *n) {
     switch (fmt) {
-    case TR_FMT_CSV: *n = PC_COUNT; return plain_cols;
-    case TR_FMT_ACLED: *n = AC_COUNT; return acled_cols;
-    case TR_FMT_UCDP: *n = UC_COUNT; return ucdp_cols;
-    default: *n = 0; return NULL;
+    case TR_FMT_CSV:
+        *n = PC_COUNT;
+        return plain_cols;
+    case TR_FMT_ACLED:
+        *n = AC_COUNT;
+        return acled_cols;
+    case TR_FMT_UCDP:
+        *n = UC_COUNT;
+        return ucdp_cols;
+    default:
+        *n = 0;
+        return NULL;
     }
 }
 
@@ -206,7 +257,8 @@ int tr_report_columns_parse(tr_report_format fmt, const char *header, size_t len
     if (!cols) return tr_fail(err, TR_EINVAL, "format", "line 1: this format has no header");
     memset(out, 0, sizeof *out);
     out->fmt = fmt;
-    for (size_t k = 0; k < TR_CSV_MAX_COLUMNS; k++) out->idx[k] = -1;
+    for (size_t k = 0; k < TR_CSV_MAX_COLUMNS; k++)
+        out->idx[k] = -1;
     if (len >= 3 && memcmp(header, "\xEF\xBB\xBF", 3) == 0) header += 3, len -= 3; /* UTF-8 BOM */
     tr_csv_row row = {0};
     int rc = tr_csv_split(header, len, &row, err);
@@ -214,7 +266,8 @@ int tr_report_columns_parse(tr_report_format fmt, const char *header, size_t len
         rc = tr_fail(err, TR_EINVAL, "", "line 1: more than %d columns", TR_CSV_MAX_COLUMNS);
     for (size_t i = 0; rc == TR_OK && i < row.n; i++) {
         size_t k = 0;
-        while (k < n && strcmp(cols[k].name, row.fields[i]) != 0) k++;
+        while (k < n && strcmp(cols[k].name, row.fields[i]) != 0)
+            k++;
         if (k == n) {
             if (fmt == TR_FMT_CSV)
                 rc = tr_fail(err, TR_EINVAL, row.fields[i], "line 1: unknown column '%.60s'", row.fields[i]);
@@ -370,7 +423,8 @@ static const char *column_for(const column *cols, size_t n, const char *path) {
 }
 
 /* Parses the built body; renames the error field to its column and adds the line. */
-static int finish(mapper *m, const column *cols, size_t n, long line, int64_t now, tr_report *out, tr_err *err) {
+static int finish(mapper *m, const column *cols, size_t n, long line, int64_t now, tr_report *out,
+                  tr_err *err) {
     int rc = tr_report_parse(m->body, now, out, err);
     if (rc != TR_OK && err) {
         const char *col = column_for(cols, n, err->field);
@@ -386,7 +440,8 @@ static int begin(mapper *m, const tr_report_columns *cols, tr_report_format want
     m->cols = cols;
     m->body = NULL;
     memset(&m->row, 0, sizeof m->row);
-    if (cols->fmt != want) return tr_fail(err, TR_EINVAL, "format", "line %ld: columns of another format", line);
+    if (cols->fmt != want)
+        return tr_fail(err, TR_EINVAL, "format", "line %ld: columns of another format", line);
     int rc = tr_csv_split(rec, len, &m->row, err);
     if (rc != TR_OK) {
         at_line(err, line);
@@ -395,8 +450,8 @@ static int begin(mapper *m, const tr_report_columns *cols, tr_report_format want
     if (m->row.n == 1 && m->row.fields[0][0] == '\0')
         return tr_fail(err, TR_EINVAL, "", "line %ld: empty line", line);
     if (m->row.n != cols->ncols)
-        return tr_fail(err, TR_EINVAL, "", "line %ld: %zu fields where the header has %zu columns", line, m->row.n,
-                       cols->ncols);
+        return tr_fail(err, TR_EINVAL, "", "line %ld: %zu fields where the header has %zu columns", line,
+                       m->row.n, cols->ncols);
     m->body = json_object();
     return m->body ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 }
@@ -407,7 +462,8 @@ static void end(mapper *m) {
 }
 
 static int bad_utf8(const char *col, long line, tr_err *err) {
-    return tr_fail(err, TR_EINVAL, col, "line %ld: a cell in or near column '%s' is not valid UTF-8", line, col);
+    return tr_fail(err, TR_EINVAL, col, "line %ld: a cell in or near column '%s' is not valid UTF-8", line,
+                   col);
 }
 
 /* The plain CSV evidence cell: "URL SHA256 URL SHA256 ...". */
@@ -450,8 +506,9 @@ int tr_report_from_csv(const tr_report_columns *cols, const char *rec, size_t le
               put_str(b, "alleged_perpetrator", cell(&m, PC_PERPETRATOR)) &&
               put_range(b, "fatalities", cell(&m, PC_FATALITIES_MIN), cell(&m, PC_FATALITIES_MAX)) &&
               put_range(b, "injured", cell(&m, PC_INJURED_MIN), cell(&m, PC_INJURED_MAX)) &&
-              put_str(b, "weapon", cell(&m, PC_WEAPON)) && put_str(b, "description", cell(&m, PC_DESCRIPTION)) &&
-              put_evidence(b, cell(&m, PC_EVIDENCE)) && put_str(b, "language", cell(&m, PC_LANGUAGE));
+              put_str(b, "weapon", cell(&m, PC_WEAPON)) &&
+              put_str(b, "description", cell(&m, PC_DESCRIPTION)) && put_evidence(b, cell(&m, PC_EVIDENCE)) &&
+              put_str(b, "language", cell(&m, PC_LANGUAGE));
     if (ok && (cell(&m, PC_TARGET_KIND) || cell(&m, PC_TARGET_NAME) || cell(&m, PC_TARGET_FACILITY))) {
         json_t *t = json_object();
         json_object_set_new(b, "target", t);
@@ -476,8 +533,9 @@ int tr_report_from_csv(const tr_report_columns *cols, const char *rec, size_t le
 
 /* "2016-09-19", "19 September 2016" or "19-September-2016" -> RFC 3339 midnight UTC. */
 static int acled_date(const char *s, char *out, size_t cap) {
-    static const char *const months[] = {"january", "february", "march",     "april",   "may",      "june",
-                                         "july",    "august",   "september", "october", "november", "december"};
+    static const char *const months[] = {"january",   "february", "march",    "april",
+                                         "may",       "june",     "july",     "august",
+                                         "september", "october",  "november", "december"};
     int64_t t;
     if (strlen(s) == 10 && s[4] == '-' && tr_time_parse(s, &t) == 0) {
         snprintf(out, cap, "%sT00:00:00Z", s);
@@ -510,8 +568,10 @@ int tr_report_from_acled(const tr_report_columns *cols, const char *rec, size_t 
     char when[TR_TIME_BUFSZ];
     const char *date = cell(&m, AC_EVENT_DATE);
     if (date && acled_date(date, when, sizeof when) != 0) {
-        rc = tr_fail(err, TR_EINVAL, "event_date", "line %ld: '%.40s' is not a date such as 2016-09-19 or "
-                     "19 September 2016", line, date);
+        rc = tr_fail(err, TR_EINVAL, "event_date",
+                     "line %ld: '%.40s' is not a date such as 2016-09-19 or "
+                     "19 September 2016",
+                     line, date);
         end(&m);
         return rc;
     }
@@ -601,7 +661,8 @@ int tr_report_from_ucdp(const tr_report_columns *cols, const char *rec, size_t l
     bool ok = put_point(b, cell(&m, UC_LONGITUDE), cell(&m, UC_LATITUDE)) &&
               put_str(b, "alleged_perpetrator", cell(&m, UC_SIDE_A)) &&
               put_range(b, "fatalities", cell(&m, UC_LOW), cell(&m, UC_HIGH)) &&
-              put_str(b, "description", cell(&m, UC_HEADLINE)) && put_str(s, "ref", cell(&m, UC_SOURCE_OFFICE)) &&
+              put_str(b, "description", cell(&m, UC_HEADLINE)) &&
+              put_str(s, "ref", cell(&m, UC_SOURCE_OFFICE)) &&
               (one_sided || put_str(t, "name", cell(&m, UC_SIDE_B)));
     rc = ok ? finish(&m, ucdp_cols, UC_COUNT, line, now, out, err) : bad_utf8("", line, err);
     if (rc == TR_OK) {

@@ -31,7 +31,8 @@ static int h_report_get(http_req *rq, http_resp *rs, tr_err *err) {
 
 /* ?date=YYYY-MM-DD or ?from=&to= (centre_window_parse); neither: 0, 0. */
 static int parse_window(const http_req *rq, int64_t *from, int64_t *to, tr_err *err) {
-    return centre_window_parse(http_query(rq, "date"), http_query(rq, "from"), http_query(rq, "to"), from, to, err);
+    return centre_window_parse(http_query(rq, "date"), http_query(rq, "from"), http_query(rq, "to"), from, to,
+                               err);
 }
 
 static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
@@ -103,7 +104,8 @@ static int h_incident_merge(http_req *rq, http_resp *rs, tr_err *err) {
 static int h_report_import(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *extra = NULL;
     if (centre_reports_import_body(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type,
-                                   http_query(rq, "format"), http_query(rq, "partial"), &rs->json, &extra, err)) {
+                                   http_query(rq, "format"), http_query(rq, "partial"), &rs->json, &extra,
+                                   err)) {
         rs->problem_extra = extra;
         return err->code;
     }

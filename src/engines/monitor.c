@@ -71,15 +71,18 @@ void mon_engine_free(mon_engine *m) {
     free(m->matchslot);
     free(m->followslot);
     free(m->by_id.e);
-    for (size_t i = 0; i < m->names.n; i++) free(m->names.strs[i]);
+    for (size_t i = 0; i < m->names.n; i++)
+        free(m->names.strs[i]);
     free(m->names.strs);
     free(m->names.table);
     free(m->cells);
     free(m->occurred_days.e);
     free(m->received_days.e);
-    for (size_t i = 0; i < m->ndays; i++) free(m->days[i].v);
+    for (size_t i = 0; i < m->ndays; i++)
+        free(m->days[i].v);
     free(m->days);
-    for (size_t i = 0; i < m->nadjs; i++) free(m->adjs[i].g);
+    for (size_t i = 0; i < m->nadjs; i++)
+        free(m->adjs[i].g);
     free(m->adjs);
     free(m->adjfree.v);
     for (size_t i = 0; i < m->ngroups; i++) {
@@ -102,7 +105,8 @@ void mon_engine_free(mon_engine *m) {
     free(m->verdicts);
     free(m->verd_links);
     free(m->verd_head.e);
-    for (size_t i = 0; i < m->nregroups; i++) mon__regroup_free(&m->regroups[i]);
+    for (size_t i = 0; i < m->nregroups; i++)
+        mon__regroup_free(&m->regroups[i]);
     free(m->regroups);
     free(m->by_id_sorted);
     attr_result_clear(&m->scratch);
@@ -131,8 +135,8 @@ static int reserve_slot(mon_engine *m) {
     size_t cap = m->cap ? m->cap * 2 : 1024;
     size_t c;
 #define GROW(arr) (c = m->cap, grow(&m->arr, &c, cap, sizeof *m->arr))
-    if (GROW(reps) || GROW(parent) || GROW(usize) || GROW(ring) || GROW(cellnext) || GROW(minid) || GROW(group) ||
-        GROW(adjslot) || GROW(matchslot) || GROW(followslot) || GROW(by_id_sorted))
+    if (GROW(reps) || GROW(parent) || GROW(usize) || GROW(ring) || GROW(cellnext) || GROW(minid) ||
+        GROW(group) || GROW(adjslot) || GROW(matchslot) || GROW(followslot) || GROW(by_id_sorted))
         return -1;
 #undef GROW
     m->cap = cap;
@@ -162,21 +166,33 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
                    tr_err *err) {
     uint32_t x;
     if (r->id <= 0) return tr_fail(err, TR_EINVAL, "id", "a report needs a positive id");
-    if (mon__slot_of(m, r->id, &x)) return tr_fail(err, TR_ECONFLICT, "id", "report %lld is already held", (long long)r->id);
+    if (mon__slot_of(m, r->id, &x))
+        return tr_fail(err, TR_ECONFLICT, "id", "report %lld is already held", (long long)r->id);
     if (r->time_precision < 1 || r->time_precision > 3 || r->geo_precision < 1 || r->geo_precision > 3 ||
         (unsigned)r->event_type >= EV_COUNT || (unsigned)r->sub_event_type >= SUB_COUNT)
         return tr_fail(err, TR_EINVAL, "", "report %lld was not validated", (long long)r->id);
     char key[TR_REPORT_MAX_TEXT + 16];
     mon_source_key(r->source_ref, r->reporting_party, key, sizeof key);
     mrep rep = {
-        .id = r->id, .t = r->occurred_at, .received = r->received_at, .lon = r->lon, .lat = r->lat,
-        .perp = intern(&m->names, r->alleged_perpetrator), .party = intern(&m->names, r->reporting_party),
-        .srckey = intern(&m->names, key), .region = intern(&m->names, c && c->region[0] ? c->region : NULL),
+        .id = r->id,
+        .t = r->occurred_at,
+        .received = r->received_at,
+        .lon = r->lon,
+        .lat = r->lat,
+        .perp = intern(&m->names, r->alleged_perpetrator),
+        .party = intern(&m->names, r->reporting_party),
+        .srckey = intern(&m->names, key),
+        .region = intern(&m->names, c && c->region[0] ? c->region : NULL),
         .reason = intern(&m->names, c ? c->reason : NULL),
-        .fmin = clamp_count(&r->fatalities, false), .fmax = clamp_count(&r->fatalities, true),
-        .imin = clamp_count(&r->injured, false), .imax = clamp_count(&r->injured, true),
-        .tp = (uint8_t)r->time_precision, .gp = (uint8_t)r->geo_precision, .ev = (uint8_t)r->event_type,
-        .sub = (uint8_t)r->sub_event_type, .cls = (uint8_t)(c ? c->cls : MON_UNDETERMINED),
+        .fmin = clamp_count(&r->fatalities, false),
+        .fmax = clamp_count(&r->fatalities, true),
+        .imin = clamp_count(&r->injured, false),
+        .imax = clamp_count(&r->injured, true),
+        .tp = (uint8_t)r->time_precision,
+        .gp = (uint8_t)r->geo_precision,
+        .ev = (uint8_t)r->event_type,
+        .sub = (uint8_t)r->sub_event_type,
+        .cls = (uint8_t)(c ? c->cls : MON_UNDETERMINED),
     };
     if (rep.perp == NONE32 || rep.party == NONE32 || rep.srckey == NONE32 || rep.region == NONE32 ||
         rep.reason == NONE32 || reserve_slot(m) || imap_reserve(&m->by_id, 1) || mon__cells_reserve(m) ||
@@ -193,11 +209,13 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
     m->adjslot[x] = m->matchslot[x] = m->followslot[x] = -1;
     uint32_t g = 0;
     m->group[x] = imap_get(&m->pending, rep.id, &g) ? (int32_t)g : -1;
-    if (m->group[x] >= 0 && uvec_push(&m->groups[g].members, x)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (m->group[x] >= 0 && uvec_push(&m->groups[g].members, x))
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
     imap_set(&m->by_id, rep.id, x);
     if (m->nsorted && m->reps[m->by_id_sorted[m->nsorted - 1]].id > rep.id) m->sorted_dirty = true;
     m->by_id_sorted[m->nsorted++] = x;
-    if (mon__for_each_related(m, x, mon__link_related, NULL)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (mon__for_each_related(m, x, mon__link_related, NULL))
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon__grid_insert(m, x);
     if (incident_id) *incident_id = mon__ref_id(m, mon__ref_of(m, x));
     return TR_OK;
@@ -230,9 +248,11 @@ int mon__sort_slots(const mon_engine *m, uint32_t *v, size_t n) {
     if (n < 2) return TR_OK;
     slot_key *k = malloc(n * sizeof *k);
     if (!k) return TR_ENOMEM;
-    for (size_t i = 0; i < n; i++) k[i] = (slot_key){m->reps[v[i]].id, v[i]};
+    for (size_t i = 0; i < n; i++)
+        k[i] = (slot_key){m->reps[v[i]].id, v[i]};
     qsort(k, n, sizeof *k, cmp_slot_key);
-    for (size_t i = 0; i < n; i++) v[i] = k[i].slot;
+    for (size_t i = 0; i < n; i++)
+        v[i] = k[i].slot;
     free(k);
     return TR_OK;
 }
@@ -297,9 +317,11 @@ int mon_engine_incidents_between(mon_engine *m, int64_t from, int64_t to, mon_ti
                           kind == MON_BY_ACTIVITY, &slots);
     if (kind == MON_BY_ACTIVITY) {
         for (size_t i = 0; rc == TR_OK && i < m->nresponses; i++)
-            if (m->responses[i].at >= from && m->responses[i].at < to) rc = uvec_push(&slots, m->resp_links[i].anchor);
+            if (m->responses[i].at >= from && m->responses[i].at < to)
+                rc = uvec_push(&slots, m->resp_links[i].anchor);
         for (size_t i = 0; rc == TR_OK && i < m->nverdicts; i++)
-            if (m->verdicts[i].at >= from && m->verdicts[i].at < to) rc = uvec_push(&slots, m->verd_links[i].anchor);
+            if (m->verdicts[i].at >= from && m->verdicts[i].at < to)
+                rc = uvec_push(&slots, m->verd_links[i].anchor);
         for (size_t i = 0; rc == TR_OK && i < m->nregroups; i++) {
             const mon_regroup *g = &m->regroups[i];
             uint32_t x;
@@ -314,7 +336,8 @@ int mon_engine_incidents_between(mon_engine *m, int64_t from, int64_t to, mon_ti
         rc = r.group ? uvec_push(&groups, r.key) : idset_push(&out, m->minid[r.key]);
     }
     uvec_sort_unique(&groups);
-    for (size_t i = 0; rc == TR_OK && i < groups.n; i++) rc = idset_push(&out, mon__ref_id(m, (iref){true, groups.v[i]}));
+    for (size_t i = 0; rc == TR_OK && i < groups.n; i++)
+        rc = idset_push(&out, mon__ref_id(m, (iref){true, groups.v[i]}));
     free(slots.v);
     free(groups.v);
     if (rc != TR_OK) {
@@ -339,8 +362,7 @@ int mon_engine_incidents_between(mon_engine *m, int64_t from, int64_t to, mon_ti
 /* ---- responses and verdicts ---- */
 
 int mon__check_text(const char *s, const char *field, size_t max, bool required, tr_err *err) {
-    if (!s || !s[0])
-        return required ? tr_fail(err, TR_EINVAL, field, "is required") : TR_OK;
+    if (!s || !s[0]) return required ? tr_fail(err, TR_EINVAL, field, "is required") : TR_OK;
     if (strlen(s) > max) return tr_fail(err, TR_EINVAL, field, "is longer than %zu bytes", max);
     return TR_OK;
 }
@@ -355,7 +377,8 @@ static int anchor(imap *head, anchored *links, size_t i, uint32_t x) {
         imap_set(head, x, (uint32_t)i);
         return TR_OK;
     }
-    while (links[first].next != NONE32) first = links[first].next;
+    while (links[first].next != NONE32)
+        first = links[first].next;
     links[first].next = (uint32_t)i;
     return TR_OK;
 }
@@ -365,17 +388,21 @@ int mon_engine_respond(mon_engine *m, int64_t incident_id, const char *party, mo
     uint32_t x;
     if (!mon__slot_of(m, incident_id, &x))
         return tr_fail(err, TR_ENOTFOUND, "id", "no incident holds report %lld", (long long)incident_id);
-    if (mon__check_text(party, "party", TR_NAME_MAX, true, err) || mon__check_text(text, "text", 4000, false, err))
+    if (mon__check_text(party, "party", TR_NAME_MAX, true, err) ||
+        mon__check_text(text, "text", 4000, false, err))
         return TR_EINVAL;
-    if ((unsigned)kind >= MON_RESPONSE_COUNT) return tr_fail(err, TR_EINVAL, "response", "must be accept, deny or comment");
+    if ((unsigned)kind >= MON_RESPONSE_COUNT)
+        return tr_fail(err, TR_EINVAL, "response", "must be accept, deny or comment");
     size_t c1 = m->capresponses, c2 = m->capresponses;
     if (grow(&m->responses, &c1, m->nresponses + 1, sizeof *m->responses) ||
         grow(&m->resp_links, &c2, m->nresponses + 1, sizeof *m->resp_links))
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     m->capresponses = c1 < c2 ? c1 : c2;
     mon_response *p = &m->responses[m->nresponses];
-    *p = (mon_response){(int64_t)m->nresponses + 1, strdup(party), kind, text && text[0] ? strdup(text) : NULL, at};
-    if (!p->party || (text && text[0] && !p->text) || anchor(&m->resp_head, m->resp_links, m->nresponses, x)) {
+    *p = (mon_response){(int64_t)m->nresponses + 1, strdup(party), kind,
+                        text && text[0] ? strdup(text) : NULL, at};
+    if (!p->party || (text && text[0] && !p->text) ||
+        anchor(&m->resp_head, m->resp_links, m->nresponses, x)) {
         free(p->party);
         free(p->text);
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -389,7 +416,8 @@ int mon_engine_verdict(mon_engine *m, int64_t incident_id, const char *monitor, 
     uint32_t x;
     if (!mon__slot_of(m, incident_id, &x))
         return tr_fail(err, TR_ENOTFOUND, "id", "no incident holds report %lld", (long long)incident_id);
-    if ((unsigned)kind >= MON_VERDICT_COUNT) return tr_fail(err, TR_EINVAL, "verdict", "must be confirm, reject or reopen");
+    if ((unsigned)kind >= MON_VERDICT_COUNT)
+        return tr_fail(err, TR_EINVAL, "verdict", "must be confirm, reject or reopen");
     if (mon__check_text(monitor, "monitor", TR_NAME_MAX, true, err) ||
         mon__check_text(reason, "reason", 4000, kind == MON_REJECT, err))
         return TR_EINVAL;
@@ -399,8 +427,10 @@ int mon_engine_verdict(mon_engine *m, int64_t incident_id, const char *monitor, 
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     m->capverdicts = c1 < c2 ? c1 : c2;
     mon_verdict *v = &m->verdicts[m->nverdicts];
-    *v = (mon_verdict){(int64_t)m->nverdicts + 1, strdup(monitor), kind, reason && reason[0] ? strdup(reason) : NULL, at};
-    if (!v->monitor || (reason && reason[0] && !v->reason) || anchor(&m->verd_head, m->verd_links, m->nverdicts, x)) {
+    *v = (mon_verdict){(int64_t)m->nverdicts + 1, strdup(monitor), kind,
+                       reason && reason[0] ? strdup(reason) : NULL, at};
+    if (!v->monitor || (reason && reason[0] && !v->reason) ||
+        anchor(&m->verd_head, m->verd_links, m->nverdicts, x)) {
         free(v->monitor);
         free(v->reason);
         return tr_fail(err, TR_ENOMEM, "", "out of memory");

@@ -15,7 +15,8 @@
 #include "engines/monitor_export.h"
 
 bool mon_cap_applies(const mon_incident *inc) {
-    return inc->cls == MON_VIOLATION && (inc->grade == MON_GRADE_CORROBORATED || inc->grade == MON_GRADE_CONFIRMED);
+    return inc->cls == MON_VIOLATION &&
+           (inc->grade == MON_GRADE_CORROBORATED || inc->grade == MON_GRADE_CONFIRMED);
 }
 
 int64_t mon_cap_sent(const mon_incident *inc) {
@@ -31,9 +32,15 @@ void mon_cap_identifier(const mon_incident *inc, char *buf, size_t cap) {
 
 static void text(mon_text *t, const char *s) {
     for (const char *p = s; *p; p++) {
-        const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '"' ? "&quot;" : NULL;
-        if (e) mon_text_put(t, e, strlen(e));
-        else mon_text_put(t, p, 1);
+        const char *e = *p == '&'   ? "&amp;"
+                        : *p == '<' ? "&lt;"
+                        : *p == '>' ? "&gt;"
+                        : *p == '"' ? "&quot;"
+                                    : NULL;
+        if (e)
+            mon_text_put(t, e, strlen(e));
+        else
+            mon_text_put(t, p, 1);
     }
 }
 
@@ -86,9 +93,10 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
     mon_text_printf(t, "    </eventCode>\n");
     elem(t, "    ", "onset", onset);
     elem(t, "    ", "senderName", "truce ceasefire monitoring");
-    snprintf(b, sizeof b, "%s violation: %s%s%s%s%s", inc->grade == MON_GRADE_CONFIRMED ? "Confirmed" : "Corroborated",
-             type, inc->perpetrator ? " by " : "", inc->perpetrator ? inc->perpetrator : "", inc->region ? " in " : "",
-             inc->region ? inc->region : "");
+    snprintf(b, sizeof b, "%s violation: %s%s%s%s%s",
+             inc->grade == MON_GRADE_CONFIRMED ? "Confirmed" : "Corroborated", type,
+             inc->perpetrator ? " by " : "", inc->perpetrator ? inc->perpetrator : "",
+             inc->region ? " in " : "", inc->region ? inc->region : "");
     elem(t, "    ", "headline", b);
     snprintf(b, sizeof b, "Incident %lld, %zu report%s. %s Grade %s: %s", (long long)inc->id, inc->nmembers,
              inc->nmembers == 1 ? "" : "s", inc->cls_reason ? inc->cls_reason : "", grade, inc->grade_reason);
@@ -115,6 +123,7 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
         elem(t, "      ", "areaDesc", b);
     }
     int gp = inc->geo_precision >= 1 && inc->geo_precision <= 3 ? inc->geo_precision : 3;
-    mon_text_printf(t, "      <circle>%.6f,%.6f %.3f</circle>\n", inc->lat, inc->lon, cfg->radius_m[gp - 1] / 1000.0);
+    mon_text_printf(t, "      <circle>%.6f,%.6f %.3f</circle>\n", inc->lat, inc->lon,
+                    cfg->radius_m[gp - 1] / 1000.0);
     mon_text_printf(t, "    </area>\n  </info>\n</alert>\n");
 }

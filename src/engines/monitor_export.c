@@ -21,7 +21,8 @@ void mon_text_put(mon_text *t, const char *s, size_t n) {
     if (t->failed) return;
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 4096;
-        while (t->len + n + 1 > cap) cap *= 2;
+        while (t->len + n + 1 > cap)
+            cap *= 2;
         char *p = realloc(t->p, cap);
         if (!p) {
             t->failed = true;
@@ -103,7 +104,8 @@ static void put_csv(mon_text *t, const char *s) {
 
 static void put_range_json(mon_text *t, const char *name, const tr_range *r) {
     if (r->known)
-        mon_text_printf(t, ",\"%s_min\":%lld,\"%s_max\":%lld", name, (long long)r->min, name, (long long)r->max);
+        mon_text_printf(t, ",\"%s_min\":%lld,\"%s_max\":%lld", name, (long long)r->min, name,
+                        (long long)r->max);
     else
         mon_text_printf(t, ",\"%s_min\":null,\"%s_max\":null", name, name);
 }
@@ -126,28 +128,40 @@ const char *mon_export_media_type(mon_export_format f) {
 }
 
 const char *mon_export_file_name(mon_export_format f) {
-    return f == MON_EXPORT_GEOJSON ? "incidents.geojson" : f == MON_EXPORT_HXL ? "incidents-hxl.csv"
-                                                                               : "incidents-acled.csv";
+    return f == MON_EXPORT_GEOJSON ? "incidents.geojson"
+           : f == MON_EXPORT_HXL   ? "incidents-hxl.csv"
+                                   : "incidents-acled.csv";
 }
 
 /* The HXL columns: a name row, then the hashtag row. */
 static const char *const hxl_cols[][2] = {
-    {"incident_id", "#event+code"},         {"occurred_at", "#date+occurred"},
-    {"time_precision", "#date+precision"},  {"event_type", "#event+type"},
-    {"sub_event_type", "#event+type+sub"},  {"alleged_perpetrator", "#group+name+first"},
-    {"region", "#adm1+name"},               {"lat", "#geo+lat"},
-    {"lon", "#geo+lon"},                    {"geo_precision", "#geo+precision"},
-    {"fatalities", "#affected+killed"},     {"fatalities_max", "#affected+killed+max"},
-    {"injured", "#affected+injured"},       {"injured_max", "#affected+injured+max"},
-    {"classification", "#status+class"},    {"grade", "#status+grade"},
-    {"reports", "#meta+reports"},           {"first_received_at", "#date+reported"},
+    {"incident_id", "#event+code"},
+    {"occurred_at", "#date+occurred"},
+    {"time_precision", "#date+precision"},
+    {"event_type", "#event+type"},
+    {"sub_event_type", "#event+type+sub"},
+    {"alleged_perpetrator", "#group+name+first"},
+    {"region", "#adm1+name"},
+    {"lat", "#geo+lat"},
+    {"lon", "#geo+lon"},
+    {"geo_precision", "#geo+precision"},
+    {"fatalities", "#affected+killed"},
+    {"fatalities_max", "#affected+killed+max"},
+    {"injured", "#affected+injured"},
+    {"injured_max", "#affected+injured+max"},
+    {"classification", "#status+class"},
+    {"grade", "#status+grade"},
+    {"reports", "#meta+reports"},
+    {"first_received_at", "#date+reported"},
 };
 #define NHXL (sizeof hxl_cols / sizeof *hxl_cols)
 
 /* ACLED's export columns, in ACLED's order. */
 static const char *const acled_cols =
-    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,assoc_actor_1,"
-    "inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,iso,region,country,admin1,admin2,admin3,"
+    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,assoc_actor_"
+    "1,"
+    "inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,iso,region,country,admin1,admin2,"
+    "admin3,"
     "location,latitude,longitude,geo_precision,source,source_scale,notes,fatalities,tags,timestamp\n";
 
 void mon_export_head(mon_export_format f, mon_text *t) {
@@ -175,14 +189,17 @@ static const char *sub_or_null(const mon_incident *inc) {
 
 static void row_geojson(const mon_incident *inc, bool first, mon_text *t) {
     char when[TR_TIME_BUFSZ], recv[TR_TIME_BUFSZ], last[TR_TIME_BUFSZ];
-    mon_text_printf(t, "%s\n{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\",\"coordinates\":[", first ? "" : ",",
-         (long long)inc->id);
+    mon_text_printf(
+        t, "%s\n{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\",\"coordinates\":[",
+        first ? "" : ",", (long long)inc->id);
     put_real(t, inc->lon);
     puts_(t, ",");
     put_real(t, inc->lat);
-    mon_text_printf(t, "]},\"properties\":{\"id\":%lld,\"occurred_at\":\"%s\",\"time_precision\":%d,\"geo_precision\":%d,"
-            "\"event_type\":",
-         (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision, inc->geo_precision);
+    mon_text_printf(
+        t,
+        "]},\"properties\":{\"id\":%lld,\"occurred_at\":\"%s\",\"time_precision\":%d,\"geo_precision\":%d,"
+        "\"event_type\":",
+        (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision, inc->geo_precision);
     put_json_str(t, tr_event_type_name(inc->event_type));
     puts_(t, ",\"sub_event_type\":");
     put_json_str(t, sub_or_null(inc));
@@ -190,12 +207,13 @@ static void row_geojson(const mon_incident *inc, bool first, mon_text *t) {
     put_json_str(t, inc->perpetrator);
     puts_(t, ",\"region\":");
     put_json_str(t, inc->region);
-    mon_text_printf(t, ",\"classification\":\"%s\",\"grade\":\"%s\",\"reports\":%zu", mon_class_name(inc->cls),
-         mon_grade_name(inc->grade), inc->nmembers);
+    mon_text_printf(t, ",\"classification\":\"%s\",\"grade\":\"%s\",\"reports\":%zu",
+                    mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
     put_range_json(t, "fatalities", &inc->fatalities);
     put_range_json(t, "injured", &inc->injured);
-    mon_text_printf(t, ",\"first_received_at\":\"%s\",\"last_received_at\":\"%s\"}}", tr_time_format(inc->first_received_at, recv),
-         tr_time_format(inc->last_received_at, last));
+    mon_text_printf(t, ",\"first_received_at\":\"%s\",\"last_received_at\":\"%s\"}}",
+                    tr_time_format(inc->first_received_at, recv),
+                    tr_time_format(inc->last_received_at, last));
 }
 
 static void put_count(mon_text *t, const tr_range *r, bool max) {
@@ -204,7 +222,8 @@ static void put_count(mon_text *t, const tr_range *r, bool max) {
 
 static void row_hxl(const mon_incident *inc, mon_text *t) {
     char when[TR_TIME_BUFSZ], recv[TR_TIME_BUFSZ];
-    mon_text_printf(t, "%lld,%s,%d,", (long long)inc->id, tr_time_format(inc->occurred_at, when), inc->time_precision);
+    mon_text_printf(t, "%lld,%s,%d,", (long long)inc->id, tr_time_format(inc->occurred_at, when),
+                    inc->time_precision);
     put_csv(t, tr_event_type_name(inc->event_type));
     puts_(t, ",");
     put_csv(t, sub_or_null(inc));
@@ -225,7 +244,7 @@ static void row_hxl(const mon_incident *inc, mon_text *t) {
     puts_(t, ",");
     put_count(t, &inc->injured, true);
     mon_text_printf(t, ",%s,%s,%zu,%s\n", mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers,
-         tr_time_format(inc->first_received_at, recv));
+                    tr_time_format(inc->first_received_at, recv));
 }
 
 /* ACLED's disorder type of an event type. */
@@ -242,7 +261,7 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     bool vac = strcmp(tr_event_type_name(inc->event_type), "Violence against civilians") == 0;
     /* event_id_cnty .. event_type */
     mon_text_printf(t, "TRUCE%lld,%.10s,%.4s,%d,%s,", (long long)inc->id, when, when, inc->time_precision,
-         disorder_type(inc->event_type));
+                    disorder_type(inc->event_type));
     put_csv(t, tr_event_type_name(inc->event_type));
     puts_(t, ",");
     put_csv(t, sub_or_null(inc));
@@ -262,15 +281,18 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     put_csv(t, inc->cls_reason);
     puts_(t, ",");
     put_count(t, &inc->fatalities, false);
-    snprintf(tags, sizeof tags, "truce incident %lld; classification %s; grade %s; reports %zu", (long long)inc->id,
-             mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
+    snprintf(tags, sizeof tags, "truce incident %lld; classification %s; grade %s; reports %zu",
+             (long long)inc->id, mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
     puts_(t, ",");
     put_csv(t, tags);
     mon_text_printf(t, ",%lld\n", (long long)inc->last_received_at);
 }
 
 void mon_export_row(mon_export_format f, const mon_incident *inc, bool first, mon_text *t) {
-    if (f == MON_EXPORT_GEOJSON) row_geojson(inc, first, t);
-    else if (f == MON_EXPORT_HXL) row_hxl(inc, t);
-    else row_acled(inc, t);
+    if (f == MON_EXPORT_GEOJSON)
+        row_geojson(inc, first, t);
+    else if (f == MON_EXPORT_HXL)
+        row_hxl(inc, t);
+    else
+        row_acled(inc, t);
 }

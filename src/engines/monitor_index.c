@@ -129,7 +129,6 @@ void mon__grid_insert(mon_engine *m, uint32_t x) {
     m->cls_count[cls]++;
 }
 
-
 /* Calls fn for every indexed report y != x mon__related to x (invariant 2). Stops at and
  * returns fn's first non-zero value. Visits only the cells that can hold one. */
 int mon__for_each_related(mon_engine *m, uint32_t x, related_fn fn, void *ctx) {
@@ -147,7 +146,8 @@ int mon__for_each_related(mon_engine *m, uint32_t x, related_fn fn, void *ctx) {
         int32_t x0 = cell_coord(a->lon - dlon, size), x1 = cell_coord(a->lon + dlon, size);
         int32_t y0 = cell_coord(a->lat - dlat, size), y1 = cell_coord(a->lat + dlat, size);
         int64_t w = m->cfg.window_s[a->tp - 1] + m->cfg.window_s[cls];
-        int64_t t0 = mon__floor_div(a->t - w, m->tbucket[cls]), t1 = mon__floor_div(a->t + w, m->tbucket[cls]);
+        int64_t t0 = mon__floor_div(a->t - w, m->tbucket[cls]),
+                t1 = mon__floor_div(a->t + w, m->tbucket[cls]);
         for (int32_t cx = x0; cx <= x1; cx++)
             for (int32_t cy = y0; cy <= y1; cy++)
                 for (int64_t ct = t0; ct <= t1; ct++) {
@@ -232,7 +232,8 @@ static int set_add(mon_engine *m, int32_t *slots, uint32_t root, uint32_t v, boo
 int mon__label_add(mon_engine *m, uint32_t root, uint32_t g) {
     int r = set_add(m, m->adjslot, root, g, true);
     if (r < 0) return TR_ENOMEM;
-    if (r == 1 && mon__set_of(m, m->adjslot, root)->n == 1 && uvec_push(&m->groups[g].attached, root)) return TR_ENOMEM;
+    if (r == 1 && mon__set_of(m, m->adjslot, root)->n == 1 && uvec_push(&m->groups[g].attached, root))
+        return TR_ENOMEM;
     return TR_OK;
 }
 
@@ -258,7 +259,9 @@ static int set_merge(mon_engine *m, int32_t *slots, uint32_t ra, uint32_t rb, bo
     mon__set_release(m, slots, rb);
     int rc = TR_OK;
     for (size_t i = 0; rc == TR_OK && i < k; i++)
-        rc = labels ? mon__label_add(m, ra, vals[i]) : set_add(m, slots, ra, vals[i], dedupe) < 0 ? TR_ENOMEM : TR_OK;
+        rc = labels                                       ? mon__label_add(m, ra, vals[i])
+             : set_add(m, slots, ra, vals[i], dedupe) < 0 ? TR_ENOMEM
+                                                          : TR_OK;
     free(vals);
     return rc;
 }
@@ -294,11 +297,11 @@ int mon__link_related(mon_engine *m, uint32_t x, uint32_t y, mon_type_rule rule,
     if (py) return mon__label_add(m, mon__find(m, x), (uint32_t)m->group[y]);
     bool cx = mon__is_coarse(m, x), cy = mon__is_coarse(m, y);
     if (cx == cy) return unite(m, x, y);
-    return cx ? mon__match_add(m, mon__find(m, x), mon__find(m, y)) : mon__match_add(m, mon__find(m, y), mon__find(m, x));
+    return cx ? mon__match_add(m, mon__find(m, x), mon__find(m, y))
+              : mon__match_add(m, mon__find(m, y), mon__find(m, x));
 }
 
 /* ---- incidents ---- */
-
 
 bool mon__ref_eq(iref a, iref b) {
     return a.group == b.group && a.key == b.key;
@@ -322,7 +325,8 @@ size_t mon__coarse_targets(mon_engine *m, uint32_t root, iref *out, size_t cap) 
     for (size_t i = 0; i < nl + np && n < limit; i++) {
         iref r = i < nl ? (iref){true, l->g[i]} : ref_precise(m, mon__find(m, p->g[i - nl]));
         bool dup = false;
-        for (size_t k = 0; k < n && !dup; k++) dup = mon__ref_eq(seen[k], r);
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = mon__ref_eq(seen[k], r);
         if (dup) continue;
         if (out && n < cap) out[n] = r;
         seen[n++] = r;
@@ -352,7 +356,9 @@ static int push_followers(mon_engine *m, uint32_t proot, iref inc, uvec *roots) 
     adjset *f = mon__set_of(m, m->followslot, proot);
     for (size_t i = 0; f && i < f->n; i++) {
         uint32_t c = mon__find(m, f->g[i]);
-        if (m->group[c] < 0 && mon__is_coarse(m, c) && mon__ref_eq(mon__ref_of(m, c), inc) && uvec_push(roots, c)) return TR_ENOMEM;
+        if (m->group[c] < 0 && mon__is_coarse(m, c) && mon__ref_eq(mon__ref_of(m, c), inc) &&
+            uvec_push(roots, c))
+            return TR_ENOMEM;
     }
     return TR_OK;
 }
@@ -384,10 +390,12 @@ int mon__members_of(mon_engine *m, iref r, uvec *out) {
     if (r.group) {
         mgroup *g = &m->groups[r.key];
         for (size_t i = 0; rc == TR_OK && i < g->members.n; i++)
-            if (m->group[g->members.v[i]] == (int32_t)r.key && uvec_push(out, g->members.v[i])) rc = TR_ENOMEM;
+            if (m->group[g->members.v[i]] == (int32_t)r.key && uvec_push(out, g->members.v[i]))
+                rc = TR_ENOMEM;
     }
     if (rc == TR_OK) rc = component_roots(m, r, &roots);
-    for (size_t i = 0; rc == TR_OK && i < roots.n; i++) rc = mon__push_ring(m, roots.v[i], out);
+    for (size_t i = 0; rc == TR_OK && i < roots.n; i++)
+        rc = mon__push_ring(m, roots.v[i], out);
     /* Compact a group's attachment list now and then (stale entries cost only time). */
     if (rc == TR_OK && r.group && m->groups[r.key].attached.n > 2 * roots.n + 16) {
         mgroup *g = &m->groups[r.key];
@@ -410,7 +418,8 @@ int64_t mon__ref_id(mon_engine *m, iref r) {
     }
     for (size_t i = 0; i < g->attached.n; i++) {
         uint32_t root = mon__find(m, g->attached.v[i]);
-        if (m->group[root] < 0 && !mon__is_coarse(m, root) && m->minid[root] < best && mon__ref_eq(mon__ref_of(m, root), r))
+        if (m->group[root] < 0 && !mon__is_coarse(m, root) && m->minid[root] < best &&
+            mon__ref_eq(mon__ref_of(m, root), r))
             best = m->minid[root];
     }
     return best;

@@ -85,14 +85,16 @@ typedef struct imap {
 
 static inline imap_entry *imap_slot(const imap *m, int64_t key) {
     size_t mask = m->cap - 1, i = (size_t)mix64((uint64_t)key) & mask;
-    while (m->e[i].used && m->e[i].key != key) i = (i + 1) & mask;
+    while (m->e[i].used && m->e[i].key != key)
+        i = (i + 1) & mask;
     return &m->e[i];
 }
 
 static inline int imap_reserve(imap *m, size_t extra) {
     if ((m->n + extra) * 2 <= m->cap) return 0;
     size_t cap = m->cap ? m->cap : 64;
-    while ((m->n + extra) * 2 > cap) cap *= 2;
+    while ((m->n + extra) * 2 > cap)
+        cap *= 2;
     imap old = *m;
     m->e = calloc(cap, sizeof *m->e);
     if (!m->e) {
@@ -131,13 +133,15 @@ typedef struct interner {
 
 static inline uint64_t hash_str(const char *s) {
     uint64_t h = 1469598103934665603ull;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
     return h;
 }
 
 static inline uint32_t *intern_slot(const interner *in, const char *s) {
     size_t mask = in->tcap - 1, i = (size_t)hash_str(s) & mask;
-    while (in->table[i] && strcmp(in->strs[in->table[i] - 1], s) != 0) i = (i + 1) & mask;
+    while (in->table[i] && strcmp(in->strs[in->table[i] - 1], s) != 0)
+        i = (i + 1) & mask;
     return &in->table[i];
 }
 
@@ -151,7 +155,8 @@ static inline uint32_t intern(interner *in, const char *s) {
         uint32_t *old = in->table;
         in->table = t;
         in->tcap = cap;
-        for (size_t i = 0; i < in->n; i++) *intern_slot(in, in->strs[i]) = (uint32_t)(i + 1);
+        for (size_t i = 0; i < in->n; i++)
+            *intern_slot(in, in->strs[i]) = (uint32_t)(i + 1);
         free(old);
     }
     uint32_t *slot = intern_slot(in, s);
@@ -188,7 +193,7 @@ typedef struct mrep {
  * perpetrator): the head of a chain through cellnext[]. */
 typedef struct cell {
     int64_t ct;
-    uint64_t tag;   /* 0, or (sub-event type << 32 | perpetrator id) for imprecise levels */
+    uint64_t tag; /* 0, or (sub-event type << 32 | perpetrator id) for imprecise levels */
     int32_t cx, cy;
     uint32_t head;
     uint8_t cls, used;
@@ -212,9 +217,9 @@ typedef struct anchored {
 
 struct mon_engine {
     mon_config cfg;
-    double cell_deg[3];   /* grid cell size per level, degrees */
-    int64_t tbucket[3];   /* time bucket per level, seconds */
-    size_t cls_count[3];  /* reports per level */
+    double cell_deg[3];  /* grid cell size per level, degrees */
+    int64_t tbucket[3];  /* time bucket per level, seconds */
+    size_t cls_count[3]; /* reports per level */
 
     mrep *reps;
     uint32_t *parent, *usize, *ring, *cellnext;
@@ -222,7 +227,7 @@ struct mon_engine {
     int32_t *group, *adjslot, *matchslot, *followslot; /* see "sets hung on component roots" */
     size_t n, cap;
 
-    imap by_id;          /* report id -> slot */
+    imap by_id; /* report id -> slot */
     interner names;
     cell *cells;
     size_t ncells, capcells;
@@ -230,18 +235,18 @@ struct mon_engine {
     uvec *days;
     size_t ndays, capdays;
 
-    adjset *adjs;        /* pool; free slots listed in adjfree */
+    adjset *adjs; /* pool; free slots listed in adjfree */
     size_t nadjs, capadjs;
     uvec adjfree;
 
     mgroup *groups;
     size_t ngroups, capgroups;
-    imap pending;        /* report id not yet added -> group label */
+    imap pending; /* report id not yet added -> group label */
 
     mon_response *responses;
     anchored *resp_links;
     size_t nresponses, capresponses;
-    imap resp_head;      /* anchor slot -> first response */
+    imap resp_head; /* anchor slot -> first response */
     mon_verdict *verdicts;
     anchored *verd_links;
     size_t nverdicts, capverdicts;
@@ -261,7 +266,8 @@ struct mon_engine {
 static inline int grow(void *pp, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 64;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     void *p = realloc(*(void **)pp, n * elem);
     if (!p) return -1;
     *(void **)pp = p;

@@ -61,14 +61,15 @@ static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers,
     const mon_regroup *g = pinned_by(m, x);
     char when[TR_TIME_BUFSZ];
     if (g) {
-        snprintf(out->why, sizeof out->why, "placed here by %s's %s on %s: %.120s", g->by, g->split ? "split" : "merge",
-                 tr_time_format(g->at, when), g->why);
+        snprintf(out->why, sizeof out->why, "placed here by %s's %s on %s: %.120s", g->by,
+                 g->split ? "split" : "merge", tr_time_format(g->at, when), g->why);
         return;
     }
     best_link b = {m, inc, NONE32, 0, 0, MON_TYPE_NONE};
     mon__for_each_related(m, x, consider, &b);
     if (b.partner == NONE32) {
-        snprintf(out->why, sizeof out->why, nmembers == 1 ? "the only report" : "no mon__related report in the incident");
+        snprintf(out->why, sizeof out->why,
+                 nmembers == 1 ? "the only report" : "no mon__related report in the incident");
         return;
     }
     const mrep *p = &m->reps[b.partner];
@@ -80,9 +81,10 @@ static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers,
     out->rule = b.rule;
     const mrep *a = &m->reps[x];
     snprintf(out->why, sizeof out->why,
-             "mon__related to report %lld: %lld m apart (limit %lld m), %s apart (limit %lld h), %s", (long long)p->id,
-             (long long)out->distance_m, (long long)llround(m->cfg.radius_m[a->gp - 1] + m->cfg.radius_m[p->gp - 1]),
-             gap, (long long)((m->cfg.window_s[a->tp - 1] + m->cfg.window_s[p->tp - 1]) / 3600),
+             "mon__related to report %lld: %lld m apart (limit %lld m), %s apart (limit %lld h), %s",
+             (long long)p->id, (long long)out->distance_m,
+             (long long)llround(m->cfg.radius_m[a->gp - 1] + m->cfg.radius_m[p->gp - 1]), gap,
+             (long long)((m->cfg.window_s[a->tp - 1] + m->cfg.window_s[p->tp - 1]) / 3600),
              mon_type_rule_name(b.rule));
 }
 
@@ -94,7 +96,8 @@ void mon_incident_clear(mon_incident *inc) {
     free(inc->members);
     free(inc->region);
     free(inc->perpetrator);
-    for (size_t i = 0; i < inc->nperpetrators; i++) free(inc->perpetrators[i]);
+    for (size_t i = 0; i < inc->nperpetrators; i++)
+        free(inc->perpetrators[i]);
     free(inc->perpetrators);
     free(inc->cls_reason);
     for (size_t i = 0; i < inc->nhistory; i++) {
@@ -112,7 +115,8 @@ void mon_incident_clear(mon_incident *inc) {
         free(inc->verdicts[i].reason);
     }
     free(inc->verdicts);
-    for (size_t i = 0; i < inc->nregroups; i++) mon__regroup_free(&inc->regroups[i]);
+    for (size_t i = 0; i < inc->nregroups; i++)
+        mon__regroup_free(&inc->regroups[i]);
     free(inc->regroups);
     free(inc->ambiguous_with);
     memset(inc, 0, sizeof *inc);
@@ -160,7 +164,8 @@ static int summarize(mon_engine *m, const uvec *mem, mon_incident *out) {
         const mrep *r = &m->reps[mem->v[i]];
         if (!rep || better_rep(r, rep)) rep = r;
         /* violation beats undetermined beats not_covered; ties: lowest id */
-        static const int rank[MON_CLASS_COUNT] = {[MON_VIOLATION] = 0, [MON_UNDETERMINED] = 1, [MON_NOT_COVERED] = 2};
+        static const int rank[MON_CLASS_COUNT] = {
+            [MON_VIOLATION] = 0, [MON_UNDETERMINED] = 1, [MON_NOT_COVERED] = 2};
         if (!cls_rep || rank[r->cls] < rank[cls_rep->cls] || (r->cls == cls_rep->cls && r->id < cls_rep->id))
             cls_rep = r;
         widen(&out->fatalities, r->fmin, r->fmax);
@@ -169,7 +174,8 @@ static int summarize(mon_engine *m, const uvec *mem, mon_incident *out) {
         if (r->received > out->last_received_at) out->last_received_at = r->received;
         if (!r->perp) continue;
         size_t k = 0;
-        while (k < nt && t[k].name != r->perp) k++;
+        while (k < nt && t[k].name != r->perp)
+            k++;
         if (k == nt) t[nt++] = (tally){r->perp, istr(&m->names, r->perp), 0};
         t[k].count++;
     }
@@ -218,7 +224,8 @@ static int gather_acts(mon_engine *m, const uvec *mem, mon_incident *out) {
             mon_response *v = realloc(out->responses, (out->nresponses + 1) * sizeof *v);
             if (!v) return TR_ENOMEM;
             out->responses = v;
-            v[out->nresponses] = (mon_response){p->seq, strdup(p->party), p->kind, dup_or_null(p->text), p->at};
+            v[out->nresponses] =
+                (mon_response){p->seq, strdup(p->party), p->kind, dup_or_null(p->text), p->at};
             if (!v[out->nresponses++].party) return TR_ENOMEM;
         }
         for (bool ok = imap_get(&m->verd_head, mem->v[i], &k); ok && k != NONE32; k = m->verd_links[k].next) {
@@ -226,7 +233,8 @@ static int gather_acts(mon_engine *m, const uvec *mem, mon_incident *out) {
             mon_verdict *v = realloc(out->verdicts, (out->nverdicts + 1) * sizeof *v);
             if (!v) return TR_ENOMEM;
             out->verdicts = v;
-            v[out->nverdicts] = (mon_verdict){p->seq, strdup(p->monitor), p->kind, dup_or_null(p->reason), p->at};
+            v[out->nverdicts] =
+                (mon_verdict){p->seq, strdup(p->monitor), p->kind, dup_or_null(p->reason), p->at};
             if (!v[out->nverdicts++].monitor) return TR_ENOMEM;
         }
     }
@@ -265,13 +273,19 @@ static int grade_of(mon_engine *m, const uvec *mem, mon_incident *out) {
     int rc = gr && notes ? TR_OK : TR_ENOMEM;
     for (size_t i = 0; rc == TR_OK && i < mem->n; i++) {
         const mrep *r = &m->reps[mem->v[i]];
-        gr[i] = (mon_grade_report){r->id, r->received, istr(&m->names, r->party), NULL,
-                                   istr(&m->names, r->srckey), istr(&m->names, r->perp)};
+        gr[i] = (mon_grade_report){r->id,
+                                   r->received,
+                                   istr(&m->names, r->party),
+                                   NULL,
+                                   istr(&m->names, r->srckey),
+                                   istr(&m->names, r->perp)};
         const mon_regroup *g = pinned_by(m, mem->v[i]);
         if (g && merged_in(g, r->id) && g->at > r->received) {
             size_t n = strlen(g->by) + strlen(g->why) + 48;
-            if (!(notes[i] = malloc(n))) rc = TR_ENOMEM;
-            else snprintf(notes[i], n, "merged in by %s: %s", g->by, g->why);
+            if (!(notes[i] = malloc(n)))
+                rc = TR_ENOMEM;
+            else
+                snprintf(notes[i], n, "merged in by %s: %s", g->by, g->why);
             gr[i].joined_at = g->at;
             gr[i].joined_by = g->by;
             gr[i].join_note = notes[i];
@@ -287,7 +301,8 @@ static int grade_of(mon_engine *m, const uvec *mem, mon_incident *out) {
         out->history = res.history;
         out->nhistory = res.nhistory;
     }
-    for (size_t i = 0; notes && i < mem->n; i++) free(notes[i]);
+    for (size_t i = 0; notes && i < mem->n; i++)
+        free(notes[i]);
     free(notes);
     free(gr);
     return rc;
@@ -303,11 +318,13 @@ static int ambiguity(mon_engine *m, uint32_t root, mon_incident *out) {
     } else {
         adjset *a = mon__set_of(m, m->adjslot, root);
         n = a ? (a->n < 64 ? a->n : 64) : 0;
-        for (size_t i = 0; i < n; i++) targets[i] = (iref){true, a->g[i]};
+        for (size_t i = 0; i < n; i++)
+            targets[i] = (iref){true, a->g[i]};
     }
     if (n < 2) return TR_OK;
     if (!(out->ambiguous_with = malloc(n * sizeof *out->ambiguous_with))) return TR_ENOMEM;
-    for (size_t i = 0; i < n; i++) out->ambiguous_with[out->nambiguous++] = mon__ref_id(m, targets[i]);
+    for (size_t i = 0; i < n; i++)
+        out->ambiguous_with[out->nambiguous++] = mon__ref_id(m, targets[i]);
     qsort(out->ambiguous_with, out->nambiguous, sizeof *out->ambiguous_with, mon__cmp_id);
     return TR_OK;
 }
@@ -336,7 +353,8 @@ static int build(mon_engine *m, uint32_t x, bool links, mon_incident *out) {
     if (rc == TR_OK) rc = gather_acts(m, &mem, out);
     if (rc == TR_OK) rc = grade_of(m, &mem, out);
     if (rc == TR_OK && m->nregroups) {
-        for (size_t i = 0; rc == TR_OK && i < mem.n; i++) rc = uvec_push(&slots, mem.v[i]);
+        for (size_t i = 0; rc == TR_OK && i < mem.n; i++)
+            rc = uvec_push(&slots, mem.v[i]);
         uvec_sort_unique(&slots);
         if (rc == TR_OK) rc = gather_regroups(m, &slots, out);
     }
@@ -349,7 +367,8 @@ static int build(mon_engine *m, uint32_t x, bool links, mon_incident *out) {
 int mon_engine_incident(mon_engine *m, int64_t id, bool links, mon_incident *out, tr_err *err) {
     uint32_t x;
     memset(out, 0, sizeof *out);
-    if (!mon__slot_of(m, id, &x)) return tr_fail(err, TR_ENOTFOUND, "id", "no incident holds report %lld", (long long)id);
+    if (!mon__slot_of(m, id, &x))
+        return tr_fail(err, TR_ENOTFOUND, "id", "no incident holds report %lld", (long long)id);
     int rc = build(m, x, links, out);
     if (rc != TR_OK) {
         mon_incident_clear(out);

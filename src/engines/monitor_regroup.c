@@ -65,8 +65,10 @@ int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
     /* Dissolve the components that lost members, then rebuild their unpinned rest. */
     uvec_sort_unique(&roots);
     size_t npinned = touched.n;
-    for (size_t i = 0; rc == TR_OK && i < roots.n; i++) rc = mon__push_ring(m, roots.v[i], &touched);
-    for (size_t i = npinned; rc == TR_OK && i < touched.n; i++) reset_slot(m, touched.v[i]);
+    for (size_t i = 0; rc == TR_OK && i < roots.n; i++)
+        rc = mon__push_ring(m, roots.v[i], &touched);
+    for (size_t i = npinned; rc == TR_OK && i < touched.n; i++)
+        reset_slot(m, touched.v[i]);
     for (size_t i = npinned; rc == TR_OK && i < touched.n; i++)
         if (m->group[touched.v[i]] < 0) rc = mon__for_each_related(m, touched.v[i], mon__link_related, NULL);
     /* Every component next to a pinned or re-clustered report re-derives its labels and
@@ -75,7 +77,8 @@ int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
         if (m->group[touched.v[i]] < 0 && uvec_push(&around, mon__find(m, touched.v[i]))) rc = TR_ENOMEM;
         if (rc == TR_OK) rc = mon__for_each_related(m, touched.v[i], collect_root, &around);
     }
-    for (size_t i = 0; rc == TR_OK && i < around.n; i++) around.v[i] = mon__find(m, around.v[i]);
+    for (size_t i = 0; rc == TR_OK && i < around.n; i++)
+        around.v[i] = mon__find(m, around.v[i]);
     uvec_sort_unique(&around);
     uvec ring = {0};
     for (size_t i = 0; rc == TR_OK && i < around.n; i++) {
@@ -84,7 +87,8 @@ int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
         mon__set_release(m, m->matchslot, root);
         ring.n = 0;
         rc = mon__push_ring(m, root, &ring);
-        for (size_t k = 0; rc == TR_OK && k < ring.n; k++) rc = mon__for_each_related(m, ring.v[k], relabel, &root);
+        for (size_t k = 0; rc == TR_OK && k < ring.n; k++)
+            rc = mon__for_each_related(m, ring.v[k], relabel, &root);
     }
     free(ring.v);
     free(touched.v);
@@ -114,12 +118,14 @@ static int record_regroup(mon_engine *m, const mon_regroup *rec, tr_err *err) {
     qsort(c->ids, c->nfirst, sizeof *c->ids, mon__cmp_id);
     qsort(c->ids + c->nfirst, c->nids - c->nfirst, sizeof *c->ids, mon__cmp_id);
     m->nregroups++;
-    if (mon__regroup(m, c, (uint32_t)(m->nregroups - 1)) != TR_OK) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (mon__regroup(m, c, (uint32_t)(m->nregroups - 1)) != TR_OK)
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
     return TR_OK;
 }
 
 int mon_engine_apply_regroup(mon_engine *m, const mon_regroup *rec, tr_err *err) {
-    if (!rec || rec->nids == 0 || rec->nfirst == 0 || rec->nfirst > rec->nids || (rec->split && rec->nfirst == rec->nids))
+    if (!rec || rec->nids == 0 || rec->nfirst == 0 || rec->nfirst > rec->nids ||
+        (rec->split && rec->nfirst == rec->nids))
         return tr_fail(err, TR_EINVAL, "ids", "a mon__regroup record needs reports on each side");
     return record_regroup(m, rec, err);
 }
@@ -133,7 +139,8 @@ static int incident_ids(mon_engine *m, uint32_t x, int64_t **ids, size_t *n) {
         free(mem.v);
         return TR_ENOMEM;
     }
-    for (size_t i = 0; i < mem.n; i++) (*ids)[i] = m->reps[mem.v[i]].id;
+    for (size_t i = 0; i < mem.n; i++)
+        (*ids)[i] = m->reps[mem.v[i]].id;
     qsort(*ids, mem.n, sizeof **ids, mon__cmp_id);
     *n = mem.n;
     free(mem.v);
@@ -160,9 +167,12 @@ int mon_engine_merge(mon_engine *m, int64_t a, int64_t b, const char *by, const 
                      mon_regroup *rec, tr_err *err) {
     uint32_t xa, xb;
     if (rec) memset(rec, 0, sizeof *rec);
-    if (!mon__slot_of(m, a, &xa)) return tr_fail(err, TR_ENOTFOUND, "a", "no incident holds report %lld", (long long)a);
-    if (!mon__slot_of(m, b, &xb)) return tr_fail(err, TR_ENOTFOUND, "b", "no incident holds report %lld", (long long)b);
-    if (mon__check_text(by, "by", TR_NAME_MAX, true, err) || mon__check_text(why, "why", 4000, true, err)) return TR_EINVAL;
+    if (!mon__slot_of(m, a, &xa))
+        return tr_fail(err, TR_ENOTFOUND, "a", "no incident holds report %lld", (long long)a);
+    if (!mon__slot_of(m, b, &xb))
+        return tr_fail(err, TR_ENOTFOUND, "b", "no incident holds report %lld", (long long)b);
+    if (mon__check_text(by, "by", TR_NAME_MAX, true, err) || mon__check_text(why, "why", 4000, true, err))
+        return TR_EINVAL;
     if (mon__ref_eq(mon__ref_of(m, xa), mon__ref_of(m, xb)))
         return tr_fail(err, TR_EINVAL, "b", "reports %lld and %lld are already in one incident", (long long)a,
                        (long long)b);
@@ -191,7 +201,8 @@ int mon_engine_split(mon_engine *m, int64_t incident_id, const int64_t *ids, siz
     if (rec) memset(rec, 0, sizeof *rec);
     if (!mon__slot_of(m, incident_id, &x))
         return tr_fail(err, TR_ENOTFOUND, "id", "no incident holds report %lld", (long long)incident_id);
-    if (mon__check_text(by, "by", TR_NAME_MAX, true, err) || mon__check_text(why, "why", 4000, true, err)) return TR_EINVAL;
+    if (mon__check_text(by, "by", TR_NAME_MAX, true, err) || mon__check_text(why, "why", 4000, true, err))
+        return TR_EINVAL;
     int64_t *mem;
     size_t nmem;
     if (incident_ids(m, x, &mem, &nmem)) return tr_fail(err, TR_ENOMEM, "", "out of memory");

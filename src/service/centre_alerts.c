@@ -26,17 +26,19 @@ typedef struct alert {
     char identifier[96];
     int64_t incident_id, sent;
     mon_grade grade;
-    char **names;          /* alleged perpetrators */
+    char **names; /* alleged perpetrators */
     size_t nnames;
 } alert;
 
 static void alert_clear(alert *a) {
-    for (size_t i = 0; i < a->nnames; i++) free(a->names[i]);
+    for (size_t i = 0; i < a->nnames; i++)
+        free(a->names[i]);
     free(a->names);
 }
 
 void centre__alerts_clear(centre_alerts *l) {
-    for (size_t i = 0; i < l->n; i++) alert_clear(&l->v[i]);
+    for (size_t i = 0; i < l->n; i++)
+        alert_clear(&l->v[i]);
     free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -50,7 +52,8 @@ static int cmp_i64(const void *a, const void *b) {
 static void collect_one(centre *c, int64_t id, centre_alerts *l) {
     mon_incident inc;
     memset(&inc, 0, sizeof inc);
-    if (mon_engine_incident(c->mon, id, false, &inc, NULL) != TR_OK || inc.id != id || !mon_cap_applies(&inc)) {
+    if (mon_engine_incident(c->mon, id, false, &inc, NULL) != TR_OK || inc.id != id ||
+        !mon_cap_applies(&inc)) {
         mon_incident_clear(&inc);
         return;
     }
@@ -98,7 +101,8 @@ static size_t concerned(centre *c, const alert *a, char (*out)[TR_NAME_MAX + 1],
         tr_party p;
         if (store_party_get(c->store, a->names[i], &p, NULL) != TR_OK) continue;
         bool seen = false;
-        for (size_t k = 0; k < n; k++) seen |= strcmp(out[k], p.name) == 0;
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(out[k], p.name) == 0;
         if (!seen) snprintf(out[n++], TR_NAME_MAX + 1, "%s", p.name);
     }
     return n;
@@ -108,8 +112,8 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
     for (size_t i = 0; i < l->n; i++) {
         const alert *a = &l->v[i];
         bool inserted = false;
-        int rc = store_alert_insert(c->store, a->identifier, a->incident_id, mon_grade_name(a->grade), a->sent, now,
-                                    &inserted, err);
+        int rc = store_alert_insert(c->store, a->identifier, a->incident_id, mon_grade_name(a->grade),
+                                    a->sent, now, &inserted, err);
         if (rc) return rc;
         if (!inserted) continue;
         char parties[64][TR_NAME_MAX + 1];
@@ -117,11 +121,11 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
         char cap[64];
         snprintf(cap, sizeof cap, "/v1/incidents/%lld/cap", (long long)a->incident_id);
         json_t *payload = json_pack("{s:s, s:I, s:s, s:s, s:o}", "identifier", a->identifier, "incident_id",
-                                    (json_int_t)a->incident_id, "grade", mon_grade_name(a->grade), "cap", cap, "sent",
-                                    tr_json_time_value(a->sent));
+                                    (json_int_t)a->incident_id, "grade", mon_grade_name(a->grade), "cap", cap,
+                                    "sent", tr_json_time_value(a->sent));
         for (size_t k = 0; rc == TR_OK && k < np; k++)
-            rc = payload ? store_notice_insert(c->store, parties[k], "alert", "incident", a->incident_id, payload, now,
-                                               now + c->notice_deadline_s, NULL, err)
+            rc = payload ? store_notice_insert(c->store, parties[k], "alert", "incident", a->incident_id,
+                                               payload, now, now + c->notice_deadline_s, NULL, err)
                          : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
         if (rc) return rc;
@@ -135,8 +139,10 @@ void centre__alerts_publish(centre *c, centre_alerts *l) {
     int rc = store_begin(c->store, &err);
     if (rc == TR_OK) {
         rc = publish_tx(c, l, tr_time_now(), &err);
-        if (rc == TR_OK) rc = store_commit(c->store, &err);
-        else store_rollback(c->store);
+        if (rc == TR_OK)
+            rc = store_commit(c->store, &err);
+        else
+            store_rollback(c->store);
     }
     if (rc)
         fprintf(stderr, "truce: alerts not sent (the next start sends them): %s%s%s\n", err.field,

@@ -21,16 +21,17 @@
 struct centre_export {
     centre *c;
     mon_export_format fmt;
-    int64_t from, to;      /* window, or from == to == 0 for every incident */
+    int64_t from, to; /* window, or from == to == 0 for every incident */
     bool started, done, first_row, listed;
-    int64_t after;         /* cursor: last incident id formatted */
-    int64_t *window;       /* the window's ids (taken at the first batch) */
+    int64_t after;   /* cursor: last incident id formatted */
+    int64_t *window; /* the window's ids (taken at the first batch) */
     size_t nwindow, pos;
-    mon_text out;          /* formatted, not yet read: out.p[sent .. out.len) */
+    mon_text out; /* formatted, not yet read: out.p[sent .. out.len) */
     size_t sent;
 };
 
-int centre_window_parse(const char *d, const char *f, const char *t, int64_t *from, int64_t *to, tr_err *err) {
+int centre_window_parse(const char *d, const char *f, const char *t, int64_t *from, int64_t *to,
+                        tr_err *err) {
     *from = *to = 0;
     if (d) {
         char buf[32];
@@ -44,8 +45,10 @@ int centre_window_parse(const char *d, const char *f, const char *t, int64_t *fr
         return TR_OK;
     }
     if (!f && !t) return TR_OK;
-    if (!f || tr_time_parse(f, from)) return tr_fail(err, TR_EINVAL, "from", "needs an RFC 3339 time (with to)");
-    if (!t || tr_time_parse(t, to)) return tr_fail(err, TR_EINVAL, "to", "needs an RFC 3339 time (with from)");
+    if (!f || tr_time_parse(f, from))
+        return tr_fail(err, TR_EINVAL, "from", "needs an RFC 3339 time (with to)");
+    if (!t || tr_time_parse(t, to))
+        return tr_fail(err, TR_EINVAL, "to", "needs an RFC 3339 time (with from)");
     if (*from >= *to) return tr_fail(err, TR_EINVAL, "to", "must be after from");
     return TR_OK;
 }
@@ -75,10 +78,12 @@ static int next_ids(centre_export *x, int64_t *ids, size_t *n) {
     if (x->from < x->to) {
         if (!x->listed) {
             x->listed = true;
-            int rc = mon_engine_incidents_between(x->c->mon, x->from, x->to, MON_BY_OCCURRED, &x->window, &x->nwindow);
+            int rc = mon_engine_incidents_between(x->c->mon, x->from, x->to, MON_BY_OCCURRED, &x->window,
+                                                  &x->nwindow);
             if (rc) return rc;
         }
-        while (x->pos < x->nwindow && *n < CENTRE_EXPORT_BATCH) ids[(*n)++] = x->window[x->pos++];
+        while (x->pos < x->nwindow && *n < CENTRE_EXPORT_BATCH)
+            ids[(*n)++] = x->window[x->pos++];
         return TR_OK;
     }
     return mon_engine_list(x->c->mon, x->after, CENTRE_EXPORT_BATCH, ids, n);
@@ -162,8 +167,9 @@ int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err 
                  ? mon_engine_incident(c->mon, id, false, &inc, err)
                  : tr_fail(err, TR_ENOTFOUND, "id", "there is no incident %lld", (long long)id);
     if (rc == TR_OK && !mon_cap_applies(&inc))
-        rc = tr_fail(err, TR_ENOTFOUND, "id", "incident %lld has no alert: it is not a corroborated or confirmed "
-                                              "violation (class %s, grade %s)",
+        rc = tr_fail(err, TR_ENOTFOUND, "id",
+                     "incident %lld has no alert: it is not a corroborated or confirmed "
+                     "violation (class %s, grade %s)",
                      (long long)id, mon_class_name(inc.cls), mon_grade_name(inc.grade));
     if (rc == TR_OK) mon_cap_render(&inc, mon_engine_config(c->mon), sender, &t);
     pthread_mutex_unlock(&c->mon_mu);

@@ -62,10 +62,12 @@ int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err 
  * incident id's) become an incident of their own, pinned apart. Logged as
  * incident.regroup. Answer: {seq, kind, incidents: [the two incidents' ids], receipt}.
  * TR_ENOTFOUND (id), TR_EINVAL (reports, reason), TR_EFORBIDDEN. */
-int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
+int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                          tr_err *err);
 /* {"incidents": [other current incident ids], "reason": text}: they and current incident
  * id become one incident (side one: id's reports). Answer as for split, one incident. */
-int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
+int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                          tr_err *err);
 
 /* Sends the CAP alerts of every incident that has one and was not notified yet (at the
  * start of `truce serve`: what a crash between a write and its alerts left out). */
@@ -83,6 +85,7 @@ int centre_alerts_sweep(centre *c, tr_err *err);
  * *extra (for the problem); a bad header is TR_EINVAL naming the column ("line 1: ...").
  */
 int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
-                               const char *fmt, const char *partial, json_t **out, json_t **extra, tr_err *err);
+                               const char *fmt, const char *partial, json_t **out, json_t **extra,
+                               tr_err *err);
 
 #endif

@@ -26,8 +26,8 @@ static int cmp_i64(const void *a, const void *b) {
 }
 
 /* {"<list>": [ids], "reason": text}: ids positive integers, at least min of them. */
-static int parse_body(const json_t *body, const char *list, size_t min, int64_t **ids, size_t *n, char **reason,
-                      tr_err *err) {
+static int parse_body(const json_t *body, const char *list, size_t min, int64_t **ids, size_t *n,
+                      char **reason, tr_err *err) {
     const char *keys[] = {list, "reason", NULL};
     *ids = NULL;
     *n = 0;
@@ -67,14 +67,16 @@ static int members(centre *c, int64_t id, const char *field, int64_t **ids, size
     if (mon_engine_incident_of(c->mon, id, &cur) != TR_OK)
         return tr_fail(err, TR_ENOTFOUND, field, "there is no incident %lld", (long long)id);
     if (cur != id)
-        return tr_fail(err, TR_ENOTFOUND, field, "there is no incident %lld (its reports are in incident %lld)",
-                       (long long)id, (long long)cur);
+        return tr_fail(err, TR_ENOTFOUND, field,
+                       "there is no incident %lld (its reports are in incident %lld)", (long long)id,
+                       (long long)cur);
     mon_incident inc;
     memset(&inc, 0, sizeof inc);
     int rc = mon_engine_incident(c->mon, id, false, &inc, err);
     if (rc == TR_OK && !(*ids = malloc((inc.nmembers ? inc.nmembers : 1) * sizeof **ids)))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    for (size_t i = 0; rc == TR_OK && i < inc.nmembers; i++) (*ids)[(*n)++] = inc.members[i].report_id;
+    for (size_t i = 0; rc == TR_OK && i < inc.nmembers; i++)
+        (*ids)[(*n)++] = inc.members[i].report_id;
     mon_incident_clear(&inc);
     if (rc == TR_OK) qsort(*ids, *n, sizeof **ids, cmp_i64);
     return rc;
@@ -91,12 +93,13 @@ static int split_record(centre *c, int64_t id, int64_t *named, size_t nnamed, st
         if (i && named[i] == named[i - 1])
             rc = tr_fail(err, TR_EINVAL, "reports", "report %lld is listed twice", (long long)named[i]);
         else if (!bsearch(&named[i], mem, nmem, sizeof *mem, cmp_i64))
-            rc = tr_fail(err, TR_EINVAL, "reports", "report %lld is not in incident %lld", (long long)named[i],
-                         (long long)id);
+            rc = tr_fail(err, TR_EINVAL, "reports", "report %lld is not in incident %lld",
+                         (long long)named[i], (long long)id);
     }
     if (rc == TR_OK && nnamed == nmem)
         rc = tr_fail(err, TR_EINVAL, "reports", "name some but not all of the incident's %zu reports", nmem);
-    if (rc == TR_OK && !(g->ids = malloc(nmem * sizeof *g->ids))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && !(g->ids = malloc(nmem * sizeof *g->ids)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) {
         memcpy(g->ids, named, nnamed * sizeof *named);
         g->nids = g->nfirst = nnamed;
@@ -113,10 +116,12 @@ static int split_record(centre *c, int64_t id, int64_t *named, size_t nnamed, st
 static int merge_record(centre *c, int64_t id, const int64_t *ids, size_t n, store_regroup *g, tr_err *err) {
     for (size_t i = 0; i < n; i++) {
         if (ids[i] == id)
-            return tr_fail(err, TR_EINVAL, "incidents", "incident %lld is the one merged into", (long long)id);
+            return tr_fail(err, TR_EINVAL, "incidents", "incident %lld is the one merged into",
+                           (long long)id);
         for (size_t j = 0; j < i; j++)
             if (ids[j] == ids[i])
-                return tr_fail(err, TR_EINVAL, "incidents", "incident %lld is listed twice", (long long)ids[i]);
+                return tr_fail(err, TR_EINVAL, "incidents", "incident %lld is listed twice",
+                               (long long)ids[i]);
     }
     int rc = members(c, id, "id", &g->ids, &g->nids, err);
     g->nfirst = g->nids;
@@ -140,8 +145,13 @@ static int merge_record(centre *c, int64_t id, const int64_t *ids, size_t n, sto
 }
 
 static mon_regroup engine_record(const store_regroup *g) {
-    return (mon_regroup){.split = g->split, .at = g->at, .by = g->monitor, .why = g->reason, .ids = g->ids,
-                         .nids = g->nids, .nfirst = g->nfirst};
+    return (mon_regroup){.split = g->split,
+                         .at = g->at,
+                         .by = g->monitor,
+                         .why = g->reason,
+                         .ids = g->ids,
+                         .nids = g->nids,
+                         .nfirst = g->nfirst};
 }
 
 /* In the open transaction, under c->mon_mu: store and log g. */
@@ -200,16 +210,20 @@ static int regroup(centre *c, const tr_party *by, bool split, int64_t id, const 
     }
     free(ids);
     store_regroup_clear(&g);
-    if (rc == TR_OK && out) *out = answer;
-    else json_decref(answer);
+    if (rc == TR_OK && out)
+        *out = answer;
+    else
+        json_decref(answer);
     return rc;
 }
 
-int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
+int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                          tr_err *err) {
     return regroup(c, by, true, id, body, out, err);
 }
 
-int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
+int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                          tr_err *err) {
     return regroup(c, by, false, id, body, out, err);
 }
 

@@ -63,9 +63,11 @@ static size_t incident_objects(centre *c, const mon_incident *inc, object_ref *o
         const char *k = json_string_value(json_object_get(t, "kind"));
         int64_t id = json_integer_value(json_object_get(t, "id"));
         tr_target_kind kind;
-        if (k && id > 0 && tr_target_kind_parse(k, &kind) == 0 && (kind == TARGET_SITE || kind == TARGET_MOVEMENT)) {
+        if (k && id > 0 && tr_target_kind_parse(k, &kind) == 0 &&
+            (kind == TARGET_SITE || kind == TARGET_MOVEMENT)) {
             bool seen = false;
-            for (size_t j = 0; j < n; j++) seen |= out[j].kind == kind && out[j].id == id;
+            for (size_t j = 0; j < n; j++)
+                seen |= out[j].kind == kind && out[j].id == id;
             if (!seen) out[n++] = (object_ref){kind, id};
         }
         json_decref(body);
@@ -78,21 +80,25 @@ static size_t incident_objects(centre *c, const mon_incident *inc, object_ref *o
 static json_t *object_history(centre *c, const object_ref *o) {
     const char *kind = tr_target_kind_name(o->kind);
     char ref[CENTRE_REF_MAX], type[32];
-    if (o->kind == TARGET_SITE) centre_ref_site(o->id, ref);
-    else centre_ref_movement(o->id, ref);
+    if (o->kind == TARGET_SITE)
+        centre_ref_site(o->id, ref);
+    else
+        centre_ref_movement(o->id, ref);
     snprintf(type, sizeof type, "%s.create", kind);
     uint64_t created = 0;
     json_t *h = json_pack("{s:s, s:I}", "kind", kind, "id", (json_int_t)o->id);
-    json_object_set_new(h, "created_index", store_log_index_of(c->store, type, ref, &created, NULL) == TR_OK
-                                                ? json_integer((json_int_t)created)
-                                                : json_null());
+    json_object_set_new(h, "created_index",
+                        store_log_index_of(c->store, type, ref, &created, NULL) == TR_OK
+                            ? json_integer((json_int_t)created)
+                            : json_null());
     json_t *notices = json_array();
     int64_t after = 0;
     bool more = true;
     while (more) {
         json_t *page = json_array();
         int64_t next = after;
-        if (store_notice_list(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, NULL) != TR_OK) more = false;
+        if (store_notice_list(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, NULL) != TR_OK)
+            more = false;
         size_t i;
         json_t *x;
         json_array_foreach(page, i, x) {
@@ -101,12 +107,12 @@ static json_t *object_history(centre *c, const object_ref *o) {
                 strcmp(json_string_value(json_object_get(about, "type")), kind) != 0 ||
                 json_integer_value(json_object_get(about, "id")) != o->id)
                 continue;
-            json_array_append_new(notices, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "notice_id",
-                                                     json_object_get(x, "id"), "party", json_object_get(x, "party"),
-                                                     "notified_at", json_object_get(x, "created_at"), "deadline",
-                                                     json_object_get(x, "deadline"), "acked_at",
-                                                     json_object_get(x, "acked_at"), "ack_index",
-                                                     json_object_get(x, "ack_index")));
+            json_array_append_new(
+                notices,
+                json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "notice_id", json_object_get(x, "id"), "party",
+                          json_object_get(x, "party"), "notified_at", json_object_get(x, "created_at"),
+                          "deadline", json_object_get(x, "deadline"), "acked_at",
+                          json_object_get(x, "acked_at"), "ack_index", json_object_get(x, "ack_index")));
         }
         json_decref(page);
         if (next == after) break;

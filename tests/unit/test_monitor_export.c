@@ -62,11 +62,15 @@ static void test_geojson_row(void **state) {
     char *s = render(MON_EXPORT_GEOJSON, &inc);
     assert_string_equal(
         s, "{\"type\":\"FeatureCollection\",\"features\":[\n"
-           "{\"type\":\"Feature\",\"id\":42,\"geometry\":{\"type\":\"Point\",\"coordinates\":[36.94,0.30000000000000004]},"
+           "{\"type\":\"Feature\",\"id\":42,\"geometry\":{\"type\":\"Point\",\"coordinates\":[36.94,0."
+           "30000000000000004]},"
            "\"properties\":{\"id\":42,\"occurred_at\":\"2016-09-19T16:10:00Z\",\"time_precision\":1,"
-           "\"geo_precision\":2,\"event_type\":\"Explosions/Remote violence\",\"sub_event_type\":\"Air/drone strike\","
-           "\"alleged_perpetrator\":\"=SUM(A1)\",\"region\":\"Aleppo, \\\"east\\\"\",\"classification\":\"violation\","
-           "\"grade\":\"corroborated\",\"reports\":2,\"fatalities_min\":18,\"fatalities_max\":20,\"injured_min\":null,"
+           "\"geo_precision\":2,\"event_type\":\"Explosions/Remote violence\",\"sub_event_type\":\"Air/drone "
+           "strike\","
+           "\"alleged_perpetrator\":\"=SUM(A1)\",\"region\":\"Aleppo, "
+           "\\\"east\\\"\",\"classification\":\"violation\","
+           "\"grade\":\"corroborated\",\"reports\":2,\"fatalities_min\":18,\"fatalities_max\":20,\"injured_"
+           "min\":null,"
            "\"injured_max\":null,\"first_received_at\":\"2016-09-20T08:00:00Z\","
            "\"last_received_at\":\"2016-09-20T09:00:00Z\"}}\n]}\n");
     free(s);
@@ -83,9 +87,10 @@ static void test_hxl_row(void **state) {
     mon_incident inc = sample();
     char *s = render(MON_EXPORT_HXL, &inc);
     const char *rows = strchr(strchr(s, '\n') + 1, '\n') + 1;
-    assert_string_equal(rows, "42,2016-09-19T16:10:00Z,1,Explosions/Remote violence,Air/drone strike,\"'=SUM(A1)\","
-                              "\"Aleppo, \"\"east\"\"\",0.30000000000000004,36.94,2,18,20,,,violation,corroborated,2,"
-                              "2016-09-20T08:00:00Z\n");
+    assert_string_equal(
+        rows, "42,2016-09-19T16:10:00Z,1,Explosions/Remote violence,Air/drone strike,\"'=SUM(A1)\","
+              "\"Aleppo, \"\"east\"\"\",0.30000000000000004,36.94,2,18,20,,,violation,corroborated,2,"
+              "2016-09-20T08:00:00Z\n");
     assert_memory_equal(strchr(s, '\n') + 1, "#event+code,#date+occurred,", 27);
     free(s);
 }
@@ -95,10 +100,11 @@ static void test_acled_row(void **state) {
     mon_incident inc = sample();
     char *s = render(MON_EXPORT_ACLED, &inc);
     const char *row = strchr(s, '\n') + 1;
-    assert_string_equal(row, "TRUCE42,2016-09-19,2016,1,Political violence,Explosions/Remote violence,Air/drone strike,"
-                             "\"'=SUM(A1)\",,,,,,,,,,,\"Aleppo, \"\"east\"\"\",,,,0.30000000000000004,36.94,2,truce,,"
-                             "\"report 42: line\none\",18,truce incident 42; classification violation; grade "
-                             "corroborated; reports 2,1474362000\n");
+    assert_string_equal(
+        row, "TRUCE42,2016-09-19,2016,1,Political violence,Explosions/Remote violence,Air/drone strike,"
+             "\"'=SUM(A1)\",,,,,,,,,,,\"Aleppo, \"\"east\"\"\",,,,0.30000000000000004,36.94,2,truce,,"
+             "\"report 42: line\none\",18,truce incident 42; classification violation; grade "
+             "corroborated; reports 2,1474362000\n");
     free(s);
     /* unknown counts are empty; violence against civilians sets civilian_targeting */
     tr_event_type_parse("Violence against civilians", &inc.event_type);
@@ -115,8 +121,9 @@ static void test_cap(void **state) {
     mon_config cfg;
     mon_config_default(&cfg);
     mon_incident inc = sample();
-    mon_grade_change h[2] = {{T("2016-09-20T08:00:00Z"), "JMC", MON_GRADE_NONE, MON_GRADE_SINGLE_SOURCE, "one"},
-                             {T("2016-09-20T09:00:00Z"), "JMC", MON_GRADE_SINGLE_SOURCE, MON_GRADE_CORROBORATED, "two"}};
+    mon_grade_change h[2] = {
+        {T("2016-09-20T08:00:00Z"), "JMC", MON_GRADE_NONE, MON_GRADE_SINGLE_SOURCE, "one"},
+        {T("2016-09-20T09:00:00Z"), "JMC", MON_GRADE_SINGLE_SOURCE, MON_GRADE_CORROBORATED, "two"}};
     inc.history = h;
     inc.nhistory = 2;
     assert_true(mon_cap_applies(&inc));
@@ -152,7 +159,7 @@ static void test_formats(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_geojson_row), cmocka_unit_test(test_hxl_row), cmocka_unit_test(test_acled_row),
-        cmocka_unit_test(test_cap), cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_cap),         cmocka_unit_test(test_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
