@@ -35,6 +35,7 @@ all_names() {
     [ "$n" = attribution ] || echo "$n"
   done
   echo deconflict_http # no bench_*.c of its own: bench/deconflict_http.sh
+  echo export # bench/export.sh alone (no bench_export.c)
 }
 
 mapfile -t known < <(all_names)

@@ -7,7 +7,7 @@ level=${1:-build}
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
       libgeos-dev libproj-dev libsodium-dev libcurl4-gnutls-dev curl)
 if [ "$level" = test ] || [ "$level" = bench ]; then
-  pkgs+=(libcmocka-dev python3 python3-yaml python3-jsonschema libxml2-utils golang-go golang-golang-x-mod-dev)
+  pkgs+=(libcmocka-dev python3 python3-yaml python3-jsonschema libxml2-utils python3-geojson golang-go golang-golang-x-mod-dev)
 fi
 if [ "$level" = bench ]; then
   pkgs+=(postgresql postgis postgresql-15-postgis-3 wrk)

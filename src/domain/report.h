@@ -26,7 +26,10 @@
  *   alleged_perpetrator  name of a party or an actor; absent/null = unknown   optional
  *   target            {"kind": "party"|"actor", "name": N}
  *                     {"kind": "civilians", "name"?: label}
- *                     {"kind": "facility", "facility": F, "name"?: label}     optional
+ *                     {"kind": "facility", "facility": F, "name"?: label}
+ *                     {"kind": "site"|"movement", "id": N, "name"?: label}   optional
+ *                     (a deconfliction site or movement; the store checks that the
+ *                     reporter may see it)
  *   fatalities, injured  {"min": a, "max": b}, 0 <= a <= b                    optional
  *   weapon, description  free text                                           optional
  *   source            {"kind": party|monitor|humanitarian|media|public, "ref"?: text} required
@@ -131,7 +134,9 @@ int tr_source_kind_parse(const char *s, tr_source_kind *out);
     X(TARGET_PARTY, "party")         \
     X(TARGET_ACTOR, "actor")         \
     X(TARGET_CIVILIANS, "civilians") \
-    X(TARGET_FACILITY, "facility")
+    X(TARGET_FACILITY, "facility")   \
+    X(TARGET_SITE, "site")           \
+    X(TARGET_MOVEMENT, "movement")
 
 typedef enum {
 #define TR_TGT_ENUM(e, s) e,
@@ -183,6 +188,7 @@ typedef struct tr_target {
     tr_facility facility;  /* TARGET_FACILITY only */
     bool kind_guessed;     /* set by the CSV mappers, whose rows cannot tell a party from
                               an actor: tr_report_resolve then takes the kind it finds */
+    int64_t object_id;     /* TARGET_SITE / TARGET_MOVEMENT: the site's or movement's id */
 } tr_target;
 
 /* A casualty count given as a range; known == false when the report gives none. */

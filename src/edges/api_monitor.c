@@ -11,6 +11,7 @@
 
 #include "base/timeutil.h"
 #include "edges/api_int.h"
+#include "service/centre_monitor.h"
 
 /* ---- monitoring (issue 3) ---- */
 
@@ -28,26 +29,10 @@ static int h_report_get(http_req *rq, http_resp *rs, tr_err *err) {
     return centre_report_get(rq->c, &rq->party, id, &rs->json, err);
 }
 
-/* ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from < to); neither: 0, 0. */
+/* ?date=YYYY-MM-DD or ?from=&to= (centre_window_parse); neither: 0, 0. */
 static int parse_window(const http_req *rq, int64_t *from, int64_t *to, tr_err *err) {
-    const char *d = http_query(rq, "date"), *f = http_query(rq, "from"), *t = http_query(rq, "to");
-    *from = *to = 0;
-    if (d) {
-        char buf[32];
-        int y, m, dd;
-        char extra;
-        if (f || t) return tr_fail(err, TR_EINVAL, "date", "give either date or from and to, not both");
-        if (strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &extra) != 3 ||
-            snprintf(buf, sizeof buf, "%sT00:00:00Z", d) >= (int)sizeof buf || tr_time_parse(buf, from))
-            return tr_fail(err, TR_EINVAL, "date", "'%s' is not a date (YYYY-MM-DD)", d);
-        *to = *from + 86400;
-        return TR_OK;
-    }
-    if (!f && !t) return TR_OK;
-    if (!f || tr_time_parse(f, from)) return tr_fail(err, TR_EINVAL, "from", "needs an RFC 3339 time (with to)");
-    if (!t || tr_time_parse(t, to)) return tr_fail(err, TR_EINVAL, "to", "needs an RFC 3339 time (with from)");
-    if (*from >= *to) return tr_fail(err, TR_EINVAL, "to", "must be after from");
-    return TR_OK;
+    return centre_window_parse(http_query(rq, "date"), http_query(rq, "from"), http_query(rq, "to"), from, to,
+                               err);
 }
 
 static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
@@ -60,7 +45,11 @@ static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
 static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    return centre_incident_get(rq->c, id, &rs->json, err);
+    if (centre_incident_get(rq->c, id, &rs->json, err)) return err->code;
+    json_t *objects = NULL;
+    if (centre_incident_objects(rq->c, &rq->party, id, &objects, err)) return err->code;
+    json_object_set_new(rs->json, "objects", objects);
+    return TR_OK;
 }
 
 static int h_incident_respond(http_req *rq, http_resp *rs, tr_err *err) {
@@ -86,13 +75,79 @@ static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
     return TR_OK;
 }
 
+static int h_incident_cap(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_cap(rq->c, id, &rs->text, &rs->text_len, err)) return err->code;
+    rs->content_type = "application/cap+xml";
+    return TR_OK;
+}
+
+static int h_incident_split(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_split(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    return TR_OK;
+}
+
+static int h_incident_merge(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (centre_incident_merge(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    return TR_OK;
+}
+
+/* ---- bulk import: the body is the file ---- */
+
+static int h_report_import(http_req *rq, http_resp *rs, tr_err *err) {
+    json_t *extra = NULL;
+    if (centre_reports_import_body(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type,
+                                   http_query(rq, "format"), http_query(rq, "partial"), &rs->json, &extra,
+                                   err)) {
+        rs->problem_extra = extra;
+        return err->code;
+    }
+    rs->status = 201;
+    return TR_OK;
+}
+
+/* ---- exports: streamed ---- */
+
+static long export_read(void *ctx, char *buf, size_t max) {
+    long n = centre_export_read(ctx, buf, max);
+    return n > 0 ? n : n == 0 ? HTTP_STREAM_END : HTTP_STREAM_ERROR;
+}
+
+static void export_free(void *ctx) {
+    centre_export_free(ctx);
+}
+
+static int h_export_incidents(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t from, to;
+    if (parse_window(rq, &from, &to, err)) return TR_EINVAL;
+    centre_export *x;
+    const char *name;
+    if (centre_export_open(rq->c, http_query(rq, "format"), from, to, &x, &rs->content_type, &name, err))
+        return err->code;
+    rs->stream = (http_stream){.read = export_read, .free = export_free, .ctx = x, .live = false};
+    snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"%s\"", name);
+    return TR_OK;
+}
+
 const http_route api_monitor_routes[] = {
     {"POST", "/v1/reports", h_report_create, API_WRITERS, NULL, ROUTE_BODY},
+    {"POST", "/v1/reports/import", h_report_import, API_WRITERS, "format,partial", ROUTE_RAW},
     {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
     {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
     {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},
+    {"POST", "/v1/incidents/{id}/split", h_incident_split, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
+    {"POST", "/v1/incidents/{id}/merge", h_incident_merge, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
+    {"GET", "/v1/incidents/{id}/cap", h_incident_cap, API_ANY, NULL, 0},
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},
+    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to", 0},
 };
 const size_t api_monitor_nroutes = sizeof api_monitor_routes / sizeof *api_monitor_routes;

@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
+#include "base/tz.h"
 #include "edges/http.h"
 #include "edges/static.h"
 #include "edges/verify.h"
 #include "service/centre.h"
 #include "service/centre_mine.h"
+#include "service/centre_monitor.h"
 
 #define MAX_OPTS 24
 
@@ -144,6 +146,85 @@ static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *
     return 0;
 }
 
+/* ---- monitoring configuration (docs/monitoring.md "Configuration") ---- */
+
+#define MON_OPTS                                                                                                   \
+    {"--cluster-radius-m", "R1,R2,R3", "same-event distance per geo precision 1,2,3 (metres)", "2000,5000,15000"},  \
+        {"--cluster-window-s", "W1,W2,W3", "same-event time window per time precision 1,2,3 (seconds)",              \
+         "43200,302400,1296000"},                                                                                   \
+        {"--bulletin-hour", "H", "the bulletin's day ends at this local hour, 1..24", "24"},                        \
+        {"--bulletin-tz", "ZONE", "the bulletin's time zone: IANA name (Asia/Damascus) or fixed offset (+03:00)",   \
+         "+03:00"}
+
+/* Three positive numbers "a,b,c" into out. */
+static int parse_triple(const char *s, double out[3]) {
+    char extra;
+    if (!s || sscanf(s, "%lf,%lf,%lf%c", &out[0], &out[1], &out[2], &extra) != 3) return -1;
+    return 0;
+}
+
+/* The monitoring options into cfg; with --bulletin-tz a zone name, *tz is loaded (the
+ * caller frees it after centre_close). *given tells whether any option was given. */
+static int monitor_options(const cli_cmd *cmd, const cli_args *a, mon_config *cfg, tr_tz **tz, bool *given) {
+    static const char *const names[] = {"--cluster-radius-m", "--cluster-window-s", "--bulletin-hour", "--bulletin-tz"};
+    mon_config_default(cfg);
+    *tz = NULL;
+    *given = false;
+    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
+        for (int k = 0; k < 4; k++)
+            if (a->val[i] && strcmp(cmd->opts[i].name, names[k]) == 0) *given = true;
+    double r[3], w[3];
+    if (parse_triple(opt(cmd, a, "--cluster-radius-m"), r))
+        return usage_error(cmd, "%s", "--cluster-radius-m needs three numbers R1,R2,R3");
+    if (parse_triple(opt(cmd, a, "--cluster-window-s"), w))
+        return usage_error(cmd, "%s", "--cluster-window-s needs three numbers W1,W2,W3");
+    for (int i = 0; i < 3; i++) {
+        cfg->radius_m[i] = r[i];
+        cfg->window_s[i] = (int64_t)w[i];
+        if (w[i] != (double)cfg->window_s[i]) return usage_error(cmd, "%s", "--cluster-window-s takes whole seconds");
+    }
+    unsigned long long hour;
+    if (parse_uint(cmd, "--bulletin-hour", opt(cmd, a, "--bulletin-hour"), 24, &hour)) return CLI_USAGE;
+    cfg->bulletin_end_hour = (int)hour;
+    const char *zone = opt(cmd, a, "--bulletin-tz");
+    int hh, mm;
+    char sign, extra;
+    if (sscanf(zone, "%c%2d:%2d%c", &sign, &hh, &mm, &extra) == 3 && (sign == '+' || sign == '-') && mm < 60) {
+        cfg->bulletin_utc_offset_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+    } else {
+        tr_err err = {0};
+        if (tr_tz_load(zone, "--bulletin-tz", tz, &err)) return usage_error(cmd, "%s", err.msg);
+        cfg->bulletin_tz = *tz;
+    }
+    tr_err err = {0};
+    if (mon_config_check(cfg, &err)) {
+        tr_tz_free(*tz);
+        *tz = NULL;
+        fprintf(stderr, "truce %s: %s: %s\nsee 'truce %s --help'\n", cmd->name, err.field, err.msg, cmd->name);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+/* Opens the centre and, when a monitoring option was given, rebuilds its engine with them. */
+static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c, tr_tz **tz) {
+    mon_config cfg;
+    bool given;
+    int rc = monitor_options(cmd, a, &cfg, tz, &given);
+    if (rc) return rc;
+    if (open_centre(cmd, a, lim, c)) {
+        tr_tz_free(*tz);
+        return CLI_RUNTIME;
+    }
+    tr_err err = {0};
+    if (given && centre_mon_configure(*c, &cfg, &err)) {
+        centre_close(*c);
+        tr_tz_free(*tz);
+        return runtime_error(cmd, &err);
+    }
+    return 0;
+}
+
 /* ---- serve ---- */
 
 /* The dashboard's directory: --web DIR (must hold index.html; "none" serves no page), else
@@ -193,10 +274,14 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     signal(SIGPIPE, SIG_IGN);
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
     centre *c;
-    if (open_centre(cmd, a, &lim, &c)) return CLI_RUNTIME;
+    tr_tz *tz = NULL;
+    int mrc = open_monitoring(cmd, a, &lim, &c, &tz);
+    if (mrc) return mrc;
     c->site_buffer_m = (double)site_buf;
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
     c->notice_deadline_s = (int64_t)notice_s;
+    tr_err aerr = {0};
+    if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n", opt(cmd, a, "--db"),
             store_schema_version(c->store), attr_engine_area_versions(c->attr));
     char key_path[4096];
@@ -206,6 +291,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     if (centre_log_open(c, key_path, opt(cmd, a, "--log-origin"), &lerr) ||
         centre_checkpointer_start(c, (unsigned)cp_ms, &lerr)) {
         centre_close(c);
+        tr_tz_free(tz);
         return runtime_error(cmd, &lerr);
     }
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
@@ -217,6 +303,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     if (http_server_start(c, &o, &srv, &err)) {
         centre_checkpointer_stop(c);
         centre_close(c);
+        tr_tz_free(tz);
         return runtime_error(cmd, &err);
     }
     int sig = 0;
@@ -225,6 +312,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     http_server_stop(srv);
     centre_checkpointer_stop(c);
     centre_close(c);
+    tr_tz_free(tz);
     fprintf(stderr, "truce: stopped cleanly\n");
     return CLI_OK;
 }
@@ -408,18 +496,62 @@ static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
     const char *date = opt(cmd, a, "--date");
     if (!date) return usage_error(cmd, "%s", "--date is required");
     centre *c;
-    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    tr_tz *tz = NULL;
+    int mrc = open_monitoring(cmd, a, NULL, &c, &tz);
+    if (mrc) return mrc;
     tr_err err = {0};
     char *text = NULL;
     size_t len = 0;
     const char *media = NULL;
     int rc = centre_bulletin(c, date, opt(cmd, a, "--format"), &text, &len, &media, &err);
     centre_close(c);
+    tr_tz_free(tz);
     if (rc) return runtime_error(cmd, &err);
     bool ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
     free(text);
     if (!ok) {
         fprintf(stderr, "truce %s: cannot write the bulletin: %s\n", cmd->name, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    return CLI_OK;
+}
+
+/* ---- export ---- */
+
+static int cmd_export_incidents(const cli_cmd *cmd, cli_args *a) {
+    tr_err err = {0};
+    int64_t from, to;
+    if (centre_window_parse(opt(cmd, a, "--date"), opt(cmd, a, "--from"), opt(cmd, a, "--to"), &from, &to, &err))
+        return usage_error(cmd, "%s", err.msg);
+    centre *c;
+    tr_tz *tz = NULL;
+    int mrc = open_monitoring(cmd, a, NULL, &c, &tz);
+    if (mrc) return mrc;
+    centre_export *x = NULL;
+    const char *media, *name;
+    int rc = centre_export_open(c, opt(cmd, a, "--format"), from, to, &x, &media, &name, &err);
+    if (rc) {
+        centre_close(c);
+        tr_tz_free(tz);
+        return runtime_error(cmd, &err);
+    }
+    static char buf[1 << 16];
+    long n;
+    bool ok = true;
+    while (ok && (n = centre_export_read(x, buf, sizeof buf)) > 0) ok = fwrite(buf, 1, (size_t)n, stdout) == (size_t)n;
+    if (ok && n < 0) {
+        centre_export_free(x);
+        centre_close(c);
+        tr_tz_free(tz);
+        fprintf(stderr, "truce %s: out of memory\n", cmd->name);
+        return CLI_RUNTIME;
+    }
+    ok = ok && fflush(stdout) == 0;
+    centre_export_free(x);
+    centre_close(c);
+    tr_tz_free(tz);
+    if (!ok) {
+        fprintf(stderr, "truce %s: cannot write the export: %s\n", cmd->name, strerror(errno));
         return CLI_RUNTIME;
     }
     return CLI_OK;
@@ -615,7 +747,8 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
-      {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)", NULL}},
+      {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)", NULL},
+      MON_OPTS},
      cmd_serve},
     {"party add", "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
      "Creates a party and prints its new API token alone on stdout. The token is shown this once;\n"
@@ -652,8 +785,17 @@ static const cli_cmd commands[] = {
      "Prints the daily bulletin of a date (docs/monitoring.md): the same bytes as\n"
      "GET /v1/bulletins/{date}?format=F for the same data.", 0, 0,
      {DB_OPT, {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
-      {"--format", "FMT", "md, html, json or csv", "json"}},
+      {"--format", "FMT", "md, html, json or csv", "json"}, MON_OPTS},
      cmd_bulletin},
+    {"export incidents", "export incidents --format geojson|hxl|acled [--date YYYY-MM-DD | --from T --to T] [--db PATH]",
+     "Writes every incident (or those with a report that occurred in the window) to stdout as a\n"
+     "GeoJSON FeatureCollection, CSV with an HXL hashtag row, or ACLED-column CSV: the same bytes\n"
+     "as GET /v1/exports/incidents for the same data, streamed (docs/monitoring.md \"Exports\").", 0, 0,
+     {DB_OPT, {"--format", "FMT", "geojson, hxl or acled", NULL},
+      {"--date", "YYYY-MM-DD", "incidents with a report that occurred on this UTC day", NULL},
+      {"--from", "T", "with --to: incidents with a report that occurred in [from, to) (RFC 3339)", NULL},
+      {"--to", "T", "the window's end (RFC 3339)", NULL}, MON_OPTS},
+     cmd_export_incidents},
     {"territory", "territory [--at T | --from T --to T] [--within AREA_ID] [--db PATH]",
      "Prints territory control as GET /v1/territory answers it (docs/territory.md), over every\n"
      "area: per party or actor the controlled and claimed km2 at --at (default now), or the\n"

@@ -931,6 +931,29 @@ static int audit_reports(db_audit *a, uint64_t *rows) {
     return TR_OK;
 }
 
+static int check_regroup(store_regroup *g, void *ctx) {
+    dc_pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[200];
+    centre_ref_regroup(g->seq, ref);
+    snprintf(what, sizeof what, "regroup %lld", (long long)g->seq);
+    match_row(p->a, what, ref, "incident.regroup", centre_object_regroup(g));
+    p->rows++;
+    return TR_OK;
+}
+
+/* Manual splits and merges (issue 3, migration 0006): each row matched with its entry. */
+static int audit_regroups(db_audit *a, uint64_t *rows) {
+    dc_pass p = {a, 0};
+    tr_err e = {0};
+    if (store_regroup_each(a->s, check_regroup, &p, &e))
+        FAIL(a, "incident_regroup: %s; the rows after it were not checked", e.msg);
+    int64_t all = raw_int(a, "SELECT count(*) FROM incident_regroup");
+    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
+        FAIL(a, "incident_regroup: %lld rows, %llu readable", (long long)all, ULL(p.rows));
+    *rows = p.rows;
+    return TR_OK;
+}
+
 /* Humanitarian access, agreement steps, messages (issue 6): every row rebuilt and
  * matched with its entry; rows[0..3]: corridor events, steps, step changes, messages. */
 static int audit_humanitarian(db_audit *a, uint64_t *rows) {
@@ -1098,6 +1121,7 @@ static const struct {
     {"site.create", "site"},         {"operation.create", "operation"}, {"notice.ack", "notice"},
     {"movement.create", "movement"}, {"report.create", "report"},
     {"incident.response", "incident_response"}, {"incident.verdict", "incident_verdict"},
+    {"incident.regroup", "incident_regroup"},
     {"corridor.opening", "corridor_event"}, {"corridor.suspension", "corridor_event"},
     {"corridor.resumption", "corridor_event"}, {"corridor.crossing", "corridor_event"},
     {"step.create", "step"}, {"step.status", "step_event"},
@@ -1140,7 +1164,7 @@ static void audit_refs(db_audit *a) {
 
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
-    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[5] = {0, 0, 0, 0, 0}, mon[3] = {0, 0, 0},
+    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[5] = {0, 0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
              hum[4] = {0, 0, 0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
@@ -1149,6 +1173,7 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = audit_deconfliction(a, dc);
     if (rc == TR_OK) audit_dc_events(a, &dc[4]);
     if (rc == TR_OK) rc = audit_reports(a, mon);
+    if (rc == TR_OK) rc = audit_regroups(a, &mon[3]);
     if (rc == TR_OK) rc = audit_humanitarian(a, hum);
     if (rc == TR_OK) rc = audit_mine_action(a);
     if (rc) return rc;
@@ -1158,8 +1183,9 @@ static int audit_state(db_audit *a) {
             "%llu movements, %llu acknowledgements, %llu state changes checked against the log\n",
             ULL(parties), ULL(actors), ULL(areas), ULL(agreements), ULL(dc[0]), ULL(dc[1]), ULL(dc[3]), ULL(dc[2]),
             ULL(dc[4]));
-    fprintf(a->r->out, "monitoring: %llu reports, %llu responses, %llu verdicts checked against the log\n",
-            ULL(mon[0]), ULL(mon[1]), ULL(mon[2]));
+    fprintf(a->r->out,
+            "monitoring: %llu reports, %llu responses, %llu verdicts, %llu regroups checked against the log\n",
+            ULL(mon[0]), ULL(mon[1]), ULL(mon[2]), ULL(mon[3]));
     fprintf(a->r->out, "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
             "against the log\n", ULL(hum[0]), ULL(hum[1]), ULL(hum[2]), ULL(hum[3]));
     return TR_OK;

@@ -68,6 +68,9 @@ typedef struct mon_config {
     int bulletin_end_hour;     /* 1..24: the bulletin of date D covers the 24 hours ending at
                                   this hour of D, local time (24 = the end of D) */
     int bulletin_utc_offset_min; /* the local time zone: a fixed offset east of UTC, minutes */
+    const struct tr_tz *bulletin_tz; /* or an IANA zone (base/tz.h; it then replaces the fixed
+                                  offset, daylight saving included); NULL: the fixed offset.
+                                  Not owned: it must outlive the engine */
 } mon_config;
 
 /* radius 2 km / 5 km / 15 km; window 12 h / 3.5 days / 15 days; related types on;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "base/tz.h"
 #include "engines/monitor.h"
 
 /* ---- a growable text buffer ---- */
@@ -282,6 +283,10 @@ int mon_engine_bulletin(mon_engine *m, const char *date, mon_bulletin *out, tr_e
     out->end_hour = cfg->bulletin_end_hour;
     out->utc_offset_min = cfg->bulletin_utc_offset_min;
     out->end = day - (int64_t)cfg->bulletin_utc_offset_min * 60 + (int64_t)cfg->bulletin_end_hour * 3600;
+    if (cfg->bulletin_tz) { /* the wall clock of the zone reads end_hour on date (DST included) */
+        out->end = tr_tz_to_utc(cfg->bulletin_tz, day + (int64_t)cfg->bulletin_end_hour * 3600);
+        out->utc_offset_min = tr_tz_offset(cfg->bulletin_tz, out->end - 1) / 60;
+    }
     out->start = out->end - 86400;
     int rc = tally_days(m, out, out->start - 86400);
     if (rc == TR_OK) rc = list_activity(m, out);
@@ -670,7 +675,7 @@ static json_t *str_or_null(const char *s) {
 static json_t *regroup_json(const mon_regroup *g) {
     json_t *a = json_array(), *b = json_array();
     for (size_t i = 0; i < g->nids; i++) json_array_append_new(i < g->nfirst ? a : b, json_integer(g->ids[i]));
-    json_t *o = json_pack("{sssosssso}", "kind", g->split ? "split" : "merge", "at", tr_json_time_value(g->at), "by",
+    json_t *o = json_pack("{sssossssso}", "kind", g->split ? "split" : "merge", "at", tr_json_time_value(g->at), "by",
                           g->by, "why", g->why, "reports", a);
     if (g->split)
         json_object_set_new(o, "split_from", b);

@@ -14,6 +14,7 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_monitor.h"
 
 /* ---- aliases: "dataset name<TAB>truce name" (or a two-column CSV line) ---- */
 
@@ -329,6 +330,11 @@ static int import_record(import_run *ir, const char *rec, size_t len, long line,
         tr_report_clear(&r);
         return TR_OK;
     }
+    if ((rc = centre__report_check_target(ir->c, ir->by, &r, &e)) != TR_OK) {
+        reject(ir, line, ir->fmt == TR_FMT_NDJSON ? e.field : "target_id", reason_of(&e));
+        tr_report_clear(&r);
+        return TR_OK;
+    }
     /* All or nothing: once a record is bad, the rest are only checked. */
     if (!ir->partial && ir->st->rejected) {
         tr_report_clear(&r);
@@ -443,7 +449,87 @@ int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_form
     if (ir.nids) qsort(ir.ids, ir.nids, sizeof *ir.ids, cmp_i64);
     for (size_t i = 0; i < ir.nids; i++)
         if (i == 0 || ir.ids[i] != ir.ids[i - 1]) st->incidents++;
+    centre_alerts alerts = {0};
+    centre__alerts_collect(c, ir.ids, ir.nids, &alerts);
     pthread_mutex_unlock(&c->mon_mu);
+    centre__alerts_publish(c, &alerts);
     free(ir.ids);
     return rc;
+}
+
+/* ---- POST /v1/reports/import: the same import over HTTP ---- */
+
+#define CENTRE_IMPORT_LISTED 1000 /* bad records listed in an answer; the rest are counted */
+
+typedef struct bad_json {
+    json_t *items;
+} bad_json;
+
+static void collect_bad(void *ctx, long line, const char *field, const char *reason) {
+    bad_json *b = ctx;
+    if (json_array_size(b->items) < CENTRE_IMPORT_LISTED)
+        json_array_append_new(b->items, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field,
+                                                  "reason", reason));
+}
+
+/* The format from ?format=, else from the media type. */
+static int import_format(const char *fmt, const char *media, tr_report_format *out, tr_err *err) {
+    if (fmt) {
+        if (tr_report_format_parse(fmt, out))
+            return tr_fail(err, TR_EINVAL, "format", "unknown format '%.40s': use ndjson, csv, acled or ucdp", fmt);
+        return TR_OK;
+    }
+    size_t n = media ? strcspn(media, "; ") : 0;
+    if (media && ((n == 20 && strncmp(media, "application/x-ndjson", n) == 0) ||
+                  (n == 18 && strncmp(media, "application/ndjson", n) == 0))) {
+        *out = TR_FMT_NDJSON;
+        return TR_OK;
+    }
+    if (media && n == 8 && strncmp(media, "text/csv", n) == 0) {
+        *out = TR_FMT_CSV;
+        return TR_OK;
+    }
+    return tr_fail(err, TR_EMEDIA, "Content-Type", "'%.60s' does not name a format: send application/x-ndjson or "
+                   "text/csv, or give ?format=ndjson|csv|acled|ucdp", media ? media : "(none)");
+}
+
+int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
+                               const char *fmt_s, const char *partial_s, json_t **out, json_t **extra,
+                               tr_err *err) {
+    tr_report_format fmt;
+    bool partial = false;
+    *out = *extra = NULL;
+    if (import_format(fmt_s, media, &fmt, err)) return TR_EINVAL;
+    if (partial_s && strcmp(partial_s, "true") != 0 && strcmp(partial_s, "false") != 0)
+        return tr_fail(err, TR_EINVAL, "partial", "must be true or false, not '%.40s'", partial_s);
+    partial = partial_s && strcmp(partial_s, "true") == 0;
+    if (!body || len == 0) return tr_fail(err, TR_EINVAL, "body", "is empty: send the file as the body");
+    FILE *in = fmemopen((void *)body, len, "r");
+    if (!in) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    bad_json bad = {json_array()};
+    centre_import_stats st;
+    int rc = bad.items ? centre_reports_import(c, by->name, in, fmt, NULL, partial, collect_bad, &bad, &st, err)
+                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    fclose(in);
+    if (rc) {
+        json_decref(bad.items);
+        return rc;
+    }
+    json_t *summary = json_pack("{s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)st.rows, "imported",
+                                (json_int_t)st.imported, "rejected", (json_int_t)st.rejected, "incidents",
+                                (json_int_t)st.incidents, "errors", bad.items);
+    if (!summary) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (st.rows == 0) {
+        json_decref(summary);
+        return tr_fail(err, TR_EINVAL, "body", "holds no record");
+    }
+    if (st.rejected && (!partial || st.imported == 0)) {
+        *extra = summary;
+        return tr_fail(err, TR_EINVAL, "body", "%ld bad record%s (first: line %lld): nothing imported%s", st.rejected,
+                       st.rejected == 1 ? "" : "s",
+                       (long long)json_integer_value(json_object_get(json_array_get(bad.items, 0), "line")),
+                       partial ? "" : " (partial=true imports the good ones)");
+    }
+    *out = summary;
+    return TR_OK;
 }

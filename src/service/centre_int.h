@@ -98,5 +98,20 @@ int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr
 
 /* Makes c->mon and loads every stored report into it (docs/monitoring.md "Wiring"). */
 int centre__mon_load(centre *c, tr_err *err);
+/* A report whose target is a site or movement: TR_EINVAL at target.id unless by may see it. */
+int centre__report_check_target(centre *c, const tr_party *by, const tr_report *r, tr_err *err);
+
+/* CAP alerts into the notice feeds (centre_alerts.c): collect, holding c->mon_mu after the
+ * engine took a write, the alerts of the incidents holding these ids; then publish, holding
+ * neither c->mon_mu nor a transaction (it runs its own; clears l). */
+typedef struct centre_alerts {
+    struct alert *v;
+    size_t n;
+} centre_alerts;
+void centre__alerts_collect(centre *c, const int64_t *incidents, size_t n, centre_alerts *l);
+void centre__alerts_publish(centre *c, centre_alerts *l);
+void centre__alerts_clear(centre_alerts *l);
+/* Replays the stored regroups in seq order (after the reports). */
+int centre__mon_load_regroups(centre *c, tr_err *err);
 
 #endif

@@ -97,14 +97,32 @@ static int load_report(store_report *sr, void *ctx) {
 
 static int load_acts(centre *c, tr_err *err);
 
-/* Reports (any order), then responses, then verdicts, each in seq order. Regroups are
- * not stored yet (no split/merge routes). */
-int centre__mon_load(centre *c, tr_err *err) {
-    mon_config cfg;
-    mon_config_default(&cfg);
-    if (!(c->mon = mon_engine_new(&cfg))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+/* Reports (any order), then regroups, responses and verdicts, each in seq order. */
+static int mon_load(centre *c, const mon_config *cfg, tr_err *err) {
+    if (!(c->mon = mon_engine_new(cfg))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     int rc = store_report_each(c->store, load_report, c, err);
+    if (rc == TR_OK) rc = centre__mon_load_regroups(c, err);
     if (rc == TR_OK) rc = load_acts(c, err);
+    return rc;
+}
+
+int centre__mon_load(centre *c, tr_err *err) {
+    return mon_load(c, NULL, err);
+}
+
+int centre_mon_configure(centre *c, const mon_config *cfg, tr_err *err) {
+    if (mon_config_check(cfg, err)) return TR_EINVAL;
+    pthread_mutex_lock(&c->mon_mu);
+    mon_engine *old = c->mon;
+    c->mon = NULL;
+    int rc = mon_load(c, cfg, err);
+    if (rc) {
+        mon_engine_free(c->mon);
+        c->mon = old;
+    } else {
+        mon_engine_free(old);
+    }
+    pthread_mutex_unlock(&c->mon_mu);
     return rc;
 }
 
@@ -168,6 +186,7 @@ int centre__report_store_tx(centre *c, const tr_party *by, tr_report *r, int64_t
 static int report_create_tx(centre *c, const tr_party *by, tr_report *r, int64_t now, mon_classification *cls,
                             json_t **out, tr_err *err) {
     int rc = tr_report_resolve(r, centre__resolve_name, c, err);
+    if (rc == TR_OK) rc = centre__report_check_target(c, by, r, err);
     return rc ? rc : centre__report_store_tx(c, by, r, now, cls, out, err);
 }
 
@@ -180,6 +199,7 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
     memset(&cls, 0, sizeof cls);
     json_t *answer = NULL;
     centre_pending p = {0};
+    centre_alerts alerts = {0};
     if ((rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
         rc = centre__finish(c, &p, report_create_tx(c, by, &r, now, &cls, &answer, err), &answer, err);
@@ -191,8 +211,10 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
                 abort();
             }
             json_object_set_new(answer, "incident_id", json_integer(incident));
+            centre__alerts_collect(c, &incident, 1, &alerts);
         }
         pthread_mutex_unlock(&c->mon_mu);
+        centre__alerts_publish(c, &alerts);
     }
     tr_report_clear(&r);
     if (rc == TR_OK && out) *out = answer;
@@ -386,6 +408,7 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
     }
     json_t *answer = NULL;
     centre_pending p = {0};
+    centre_alerts alerts = {0};
     if ((rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
         rc = centre__finish(c, &p, act_tx(c, by, verdict, &a, &answer, err), &answer, err);
@@ -402,8 +425,10 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
                 json_object_set_new(answer, "grade_reason", json_string(inc.grade_reason));
             }
             mon_incident_clear(&inc);
+            centre__alerts_collect(c, &id, 1, &alerts);
         }
         pthread_mutex_unlock(&c->mon_mu);
+        centre__alerts_publish(c, &alerts);
     }
     store_incident_act_clear(&a);
     if (rc == TR_OK && out) *out = answer;

@@ -115,6 +115,21 @@ json_t *centre_object_incident_act(bool verdict, const store_incident_act *a) {
                      a->kind, "seq", (json_int_t)a->seq, verdict ? "reason" : "text", a->text);
 }
 
+/* ---- monitoring: regroups (issue 3) ---- */
+
+void centre_ref_regroup(int64_t seq, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "regroup/%lld", (long long)seq);
+}
+
+json_t *centre_object_regroup(const store_regroup *g) {
+    json_t *one = json_array(), *two = json_array();
+    for (size_t i = 0; one && two && i < g->nids; i++)
+        json_array_append_new(i < g->nfirst ? one : two, json_integer(g->ids[i]));
+    return json_pack("{s:o, s:s, s:s, s:o, s:o, s:s, s:I}", "at", tr_json_time_value(g->at), "kind",
+                     g->split ? "split" : "merge", "monitor", g->monitor, "others", two, "reports", one, "reason",
+                     g->reason, "seq", (json_int_t)g->seq);
+}
+
 /* ---- humanitarian access, agreement steps, messages (issue 6) ---- */
 
 void centre_ref_corridor_event(int64_t id, char ref[CENTRE_REF_MAX]) {

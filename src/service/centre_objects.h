@@ -85,6 +85,12 @@ void centre_ref_incident_act(bool verdict, int64_t seq, char ref[CENTRE_REF_MAX]
  * incident.verdict: {"at", "incident_id", "monitor", "reason"?, "seq", "verdict"}. */
 json_t *centre_object_incident_act(bool verdict, const store_incident_act *a);
 
+/* "regroup/SEQ" (incident.regroup). */
+void centre_ref_regroup(int64_t seq, char ref[CENTRE_REF_MAX]);
+/* incident.regroup: {"at", "kind" (split|merge), "monitor", "others" (side two's report
+ * ids), "reason", "reports" (side one's), "seq"}. */
+json_t *centre_object_regroup(const store_regroup *g);
+
 /* ---- humanitarian access, agreement steps, messages (issue 6, docs/humanitarian.md) ---- */
 /* "corridor_event/ID" (corridor.opening, corridor.suspension, corridor.resumption,
  * corridor.crossing: the type is "corridor." and the event's kind). */

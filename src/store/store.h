@@ -270,6 +270,29 @@ int store_incident_act_insert(store *s, bool verdict, store_incident_act *a, tr_
 int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act *a, void *ctx), void *ctx,
                             tr_err *err);
 
+/* A monitor's split or merge (migration 0006): ids holds side one's report ids (nfirst of
+ * them, ascending) then side two's (ascending). Strings and ids are malloc'd; free with
+ * store_regroup_clear. */
+typedef struct store_regroup {
+    int64_t seq, at;
+    bool split;                /* false: merge */
+    char *monitor, *reason;
+    int64_t *ids;
+    size_t nids, nfirst;
+} store_regroup;
+void store_regroup_clear(store_regroup *g);
+/* Inside a transaction: appends g; sets g->seq. */
+int store_regroup_insert(store *s, store_regroup *g, tr_err *err);
+/* Calls fn for every regroup in seq order (the value is cleared after fn returns). */
+int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *ctx, tr_err *err);
+/* The index of the first log entry of type with this ref (e.g. "site.create", "site/12");
+ * TR_ENOTFOUND if none. */
+int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err);
+/* Inside a transaction: records a CAP alert by its identifier; *inserted is false when
+ * that identifier was already recorded (nothing changes then). */
+int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
+                       int64_t created_at, bool *inserted, tr_err *err);
+
 /* ---- humanitarian access, agreement steps, messages (store_humanitarian.c, issue 6) ----
  * Rows are inserted once (inside a transaction) and never changed. Lists are malloc'd
  * arrays the caller frees with the domain's *_free function. */

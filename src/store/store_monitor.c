@@ -146,3 +146,126 @@ int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act
     sqlite3_reset(st);
     return rc;
 }
+
+/* ---- regroups (migration 0006) ---- */
+
+void store_regroup_clear(store_regroup *g) {
+    free(g->monitor);
+    free(g->reason);
+    free(g->ids);
+    memset(g, 0, sizeof *g);
+}
+
+/* ids[from, to) as a JSON array text (malloc'd), or NULL. */
+static char *ids_text(const int64_t *ids, size_t from, size_t to) {
+    json_t *a = json_array();
+    for (size_t i = from; a && i < to; i++) json_array_append_new(a, json_integer(ids[i]));
+    char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return s;
+}
+
+static const char SQL_REGROUP_INSERT[] =
+    "INSERT INTO incident_regroup(kind, at, monitor, reason, reports, others) VALUES (?,?,?,?,?,?)";
+
+int store_regroup_insert(store *s, store_regroup *g, tr_err *err) {
+    char *one = ids_text(g->ids, 0, g->nfirst), *two = ids_text(g->ids, g->nfirst, g->nids);
+    sqlite3_stmt *st = one && two ? store__prep(s, SQL_REGROUP_INSERT, err) : NULL;
+    int rc = st ? TR_OK : one && two ? TR_EIO : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) {
+        store__bind_text(st, 1, g->split ? "split" : "merge");
+        sqlite3_bind_int64(st, 2, g->at);
+        store__bind_text(st, 3, g->monitor);
+        store__bind_text(st, 4, g->reason);
+        store__bind_text(st, 5, one);
+        store__bind_text(st, 6, two);
+        rc = store__step_done(s, st, "storing the regroup", err);
+        if (rc == TR_OK) g->seq = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    }
+    free(one);
+    free(two);
+    return rc;
+}
+
+/* Appends the ids of a JSON array text to g->ids; -1 if it is not an array of ids. */
+static int ids_parse(const char *text, store_regroup *g) {
+    json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+    size_t n = json_array_size(a);
+    int64_t *v = json_is_array(a) ? realloc(g->ids, (g->nids + n + 1) * sizeof *v) : NULL;
+    if (!v) {
+        json_decref(a);
+        return -1;
+    }
+    g->ids = v;
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(a, i);
+        if (!json_is_integer(x)) {
+            json_decref(a);
+            return -1;
+        }
+        g->ids[g->nids++] = json_integer_value(x);
+    }
+    json_decref(a);
+    return 0;
+}
+
+static const char SQL_REGROUP_ALL[] =
+    "SELECT seq, kind, at, monitor, reason, reports, others FROM incident_regroup ORDER BY seq";
+
+int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_REGROUP_ALL, err);
+    if (!st) return TR_EIO;
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        store_regroup g = {0};
+        g.seq = sqlite3_column_int64(st, 0);
+        const char *kind = (const char *)sqlite3_column_text(st, 1);
+        g.split = kind && strcmp(kind, "split") == 0;
+        g.at = sqlite3_column_int64(st, 2);
+        g.monitor = store__col_dup(st, 3);
+        g.reason = store__col_dup(st, 4);
+        bool ok = g.monitor && g.reason && ids_parse((const char *)sqlite3_column_text(st, 5), &g) == 0;
+        g.nfirst = g.nids;
+        ok = ok && ids_parse((const char *)sqlite3_column_text(st, 6), &g) == 0;
+        rc = ok ? fn(&g, ctx) : tr_fail(err, TR_EIO, "", "stored regroup %lld is unreadable", (long long)g.seq);
+        store_regroup_clear(&g);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- the log entry of an object (reports about objects) ---- */
+
+static const char SQL_LOG_BY_REF[] = "SELECT idx FROM log_entry WHERE ref = ? AND type = ? ORDER BY idx LIMIT 1";
+
+int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_LOG_BY_REF, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, ref);
+    store__bind_text(st, 2, type);
+    int step = sqlite3_step(st), rc = TR_OK;
+    if (step == SQLITE_ROW) *index = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (step == SQLITE_DONE) rc = tr_fail(err, TR_ENOTFOUND, "ref", "no %s entry for %s", type, ref);
+    else rc = store__db_fail(err, sqlite3_db_handle(st), "reading the log");
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- CAP alerts (migration 0006) ---- */
+
+static const char SQL_ALERT_INSERT[] =
+    "INSERT OR IGNORE INTO incident_alert(identifier, incident_id, grade, sent, created_at) VALUES (?,?,?,?,?)";
+
+int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
+                       int64_t created_at, bool *inserted, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ALERT_INSERT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, identifier);
+    sqlite3_bind_int64(st, 2, incident_id);
+    store__bind_text(st, 3, grade);
+    sqlite3_bind_int64(st, 4, sent);
+    sqlite3_bind_int64(st, 5, created_at);
+    int rc = store__step_done(s, st, "storing the alert", err);
+    *inserted = rc == TR_OK && sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    return rc;
+}

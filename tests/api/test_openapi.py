@@ -330,7 +330,7 @@ def non_loopback_ipv4():
 
 class LiveTest(ServerTest):
     """Every route on a real server, every answer checked against the spec."""
-    extra_args = ("--body-limit", str(BODY_LIMIT))
+    extra_args = ("--body-limit", str(BODY_LIMIT), "--import-limit", str(BODY_LIMIT))
     seen = set()          # (METHOD, path template, status) answered and checked
     ran = set()           # test methods that ran (for the coverage check)
     skipped_statuses = set()
@@ -764,9 +764,14 @@ class LiveTest(ServerTest):
         op = self.call("POST", "/v1/operations", 201, body={"kind": "ground", "volumes": [volume(10.0, 10.0, 100)]},
                        party="SAA").json
         rep = self.call("POST", "/v1/reports", 201, body=REPORT, party="admin").json
+        unknown = {k: v for k, v in REPORT.items() if k != "alleged_perpetrator"}
+        unknown["location"] = {"type": "Point", "coordinates": [15.0, 15.0]}
+        lone = self.call("POST", "/v1/reports", 201, body=unknown, party="admin").json  # undetermined: no alert
         return {"/v1/sites/{id}": site["properties"]["id"], "/v1/operations/{id}": op["id"],
                 "/v1/notices/{id}/ack": 1, "/v1/reports/{id}": rep["id"], "/v1/incidents/{id}": rep["incident_id"],
                 "/v1/incidents/{id}/responses": rep["incident_id"], "/v1/incidents/{id}/verdict": rep["incident_id"],
+                "/v1/incidents/{id}/cap": lone["incident_id"],
+                "/v1/incidents/{id}/split": lone["incident_id"], "/v1/incidents/{id}/merge": lone["incident_id"],
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
                                                 party="UNOCHA").json["properties"]["id"],
                 "/v1/operations/{id}/state": op["id"], "/v1/movements/{id}/status": 1,
@@ -1239,6 +1244,59 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/bulletins/{date}", 400, params={"date": "2016-02-30"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 404, params={"date": "9999-01-01"}, party="SAA", field="date")
         self.call("GET", "/v1/bulletins/{date}", 401, params={"date": "2016-09-17"})
+        # Bulk import: the body is the file.
+        line = (json.dumps(dict(REPORT, location={"type": "Point", "coordinates": [16.0, 16.0]})) + "\n").encode()
+        nd = "application/x-ndjson"
+        self.call("POST", "/v1/reports/import", 201, raw=line, query={"format": "ndjson"}, party="SAA", content_type=nd)
+        self.call("POST", "/v1/reports/import", 400, raw=b"{bad\n", query={"format": "ndjson"}, party="SAA",
+                  content_type=nd, field="body")
+        self.call("POST", "/v1/reports/import", 401, raw=line, content_type=nd)
+        self.call("POST", "/v1/reports/import", 403, raw=line, party="Kazakhstan", content_type=nd)
+        self.call("POST", "/v1/reports/import", 415, raw=line, party="SAA", content_type="application/xml",
+                  field="Content-Type")
+        self.call("POST", "/v1/reports/import", 413, raw=line * (BODY_LIMIT // len(line) + 2), party="SAA",
+                  content_type=nd)
+        # A CAP alert once a violation is corroborated (an agreement binding SAA everywhere).
+        self.new_agreement({"name": "CAP check", "start": "2016-01-01T00:00:00Z", "parties": ["SAA"]})
+        cap = dict(REPORT, location={"type": "Point", "coordinates": [14.0, 14.0]})
+        cid = self.call("POST", "/v1/reports", 201, body=cap, party="SAA").json["incident_id"]
+        self.call("GET", "/v1/incidents/{id}/cap", 404, params={"id": cid}, party="SAA", field="id")
+        self.call("POST", "/v1/reports", 201, body=dict(cap, source={"kind": "media", "ref": "Other news"}),
+                  party="Opposition")
+        self.call("GET", "/v1/incidents/{id}/cap", 200, params={"id": cid}, party="SAA")
+        self.call("GET", "/v1/incidents/{id}/cap", 400, params={"id": "x"}, party="SAA", field="id")
+        self.call("GET", "/v1/incidents/{id}/cap", 401, params={"id": iid})
+        # Split and merge (a monitor): two reports of one event, split apart, merged back.
+        near = dict(cap, location={"type": "Point", "coordinates": [14.001, 14.0]})
+        two = self.call("POST", "/v1/reports", 201, body=near, party="Russia").json
+        self.assertEqual(two["incident_id"], cid)
+        split = {"reports": [two["id"]], "reason": "two strikes"}
+        self.call("POST", "/v1/incidents/{id}/split", 201, params={"id": cid}, body=split, party="JMC")
+        self.call("POST", "/v1/incidents/{id}/split", 400, params={"id": cid}, body={"reports": []}, party="JMC",
+                  field="reports", bad_body=True)
+        self.call("POST", "/v1/incidents/{id}/split", 404, params={"id": 10 ** 9}, body=split, party="JMC", field="id")
+        self.call("POST", "/v1/incidents/{id}/split", 401, params={"id": cid}, body=split)
+        self.call("POST", "/v1/incidents/{id}/split", 403, params={"id": cid}, body=split, party="SAA")
+        self.call("POST", "/v1/incidents/{id}/split", 413, params={"id": cid}, party="JMC",
+                  body=dict(split, reason="x" * BODY_LIMIT))
+        self.call("POST", "/v1/incidents/{id}/split", 415, params={"id": cid}, body=split, party="JMC",
+                  content_type="text/plain", field="Content-Type")
+        merge = {"incidents": [two["id"]], "reason": "one event after all"}
+        at = {"id": cid}
+        self.call("POST", "/v1/incidents/{id}/merge", 201, params=at, body=merge, party="admin")
+        self.call("POST", "/v1/incidents/{id}/merge", 400, params=at, body={"incidents": []}, party="JMC",
+                  field="incidents", bad_body=True)
+        self.call("POST", "/v1/incidents/{id}/merge", 404, params=at, body=merge, party="JMC", field="incidents")
+        self.call("POST", "/v1/incidents/{id}/merge", 401, params=at, body=merge)
+        self.call("POST", "/v1/incidents/{id}/merge", 403, params=at, body=merge, party="SAA")
+        self.call("POST", "/v1/incidents/{id}/merge", 413, params=at, body=dict(merge, reason="x" * BODY_LIMIT),
+                  party="JMC")
+        self.call("POST", "/v1/incidents/{id}/merge", 415, params=at, body=merge, party="JMC",
+                  content_type="text/plain", field="Content-Type")
+        for fmt in ("geojson", "hxl", "acled"):
+            self.call("GET", "/v1/exports/incidents", 200, query={"format": fmt, "date": "2016-09-17"}, party="SAA")
+        self.call("GET", "/v1/exports/incidents", 400, query={"format": "kml"}, party="SAA", field="format")
+        self.call("GET", "/v1/exports/incidents", 401, query={"format": "hxl"})
 
     def test_roles_enforced_as_documented(self):
         """Each role listed in x-roles gets past the role check; every other role gets 403."""
@@ -1264,10 +1322,16 @@ class LiveTest(ServerTest):
                         q = {"from": 0, "to": 1}
                     else:
                         q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
+                    if p == "/v1/exports/incidents":
+                        q = {"format": "hxl"}
                     # No body is sent: a route that needs one answers 415 once past the role check.
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
                     if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
                         expect = 404  # past the role check: another party's report reads as missing
+                    if p == "/v1/reports/import" and role in op["x-roles"]:
+                        expect = 400  # past the role check: an empty body is refused before its media type
+                    if p == "/v1/incidents/{id}/cap":
+                        expect = 404  # past the role check: not a violation, no alert
                     self.call(m, p, expect, params=params, query=q, party=BY_ROLE[role], content_type=None)
 
     def test_query_parameters_as_documented(self):
@@ -1295,17 +1359,21 @@ class LiveTest(ServerTest):
             r = self.srv.get(path, party="admin")
             self.assertEqual(r.status, 404, r)
             self.component_answer(r, "UnknownPath", path)
+        def matches(template, path):  # a {name} segment matches any one segment, as the router does
+            return re.fullmatch(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(template)), path) is not None
         for p, item in self.spec["paths"].items():
             concrete = p.replace("{id}", "1")
+            # "/v1/reports/import" is also "/v1/reports/{id}": the methods of every matching path
+            methods = {x.upper() for q, it in self.spec["paths"].items() if matches(q, concrete)
+                       for x in it if x in ("get", "put", "post", "delete", "patch")}
             for m in ("DELETE", "PATCH", "OPTIONS", "PUT", "POST"):
-                if m.lower() in item:
+                if m in methods:
                     continue
                 with self.subTest(method=m, path=p):
                     r = self.srv.request(m, concrete, party="admin")
                     self.assertEqual(r.status, 405, r)
                     self.component_answer(r, "MethodNotAllowed", concrete)
-                    allowed = sorted(x.upper() for x in item if x in ("get", "put", "post", "delete", "patch"))
-                    self.assertEqual(sorted(r.headers.get("allow", "").split(", ")), allowed)
+                    self.assertEqual(sorted(r.headers.get("allow", "").split(", ")), sorted(methods))
         # HEAD is answered for a GET route, without a body.
         r = self.srv.request("HEAD", "/v1/health")
         self.assertEqual(r.status, 200)

@@ -256,7 +256,7 @@ static mon_classification classify(world *w, const char *when, double lon, doubl
     spec s = S(1, when, lon, lat, SUB_AIR_DRONE);
     s.perp = perp;
     tr_report r = to_report(&s);
-    if (target_actor) r.target = (tr_target){true, TARGET_ACTOR, (char *)target_actor, FAC_OTHER, false};
+    if (target_actor) r.target = (tr_target){.present = true, .kind = TARGET_ACTOR, .name = (char *)target_actor, .facility = FAC_OTHER};
     attr_result res = {0};
     assert_int_equal(attr_engine_query(w->e, lon, lat, r.occurred_at, NULL, &res), TR_OK);
     mon_classification c;

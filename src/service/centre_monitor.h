@@ -1,0 +1,91 @@
+/*
+ * centre_monitor.h — monitoring use cases added after the first slice (issue 3):
+ * streamed exports of incidents. (The first slice's calls are in centre.h.)
+ *
+ * Ownership: a centre_export belongs to the caller, freed with centre_export_free; it
+ * must be freed before the centre is closed.
+ */
+#ifndef TRUCE_SERVICE_CENTRE_MONITOR_H
+#define TRUCE_SERVICE_CENTRE_MONITOR_H
+
+#include "engines/monitor_export.h"
+#include "service/centre.h"
+
+/* Rebuilds the monitoring engine with cfg (clustering distances and windows, the
+ * bulletin's hour and zone; docs/monitoring.md "Configuration") from the store, as at
+ * start. TR_EINVAL naming the member (mon_config_check); on any failure the engine is
+ * unchanged. cfg->bulletin_tz must outlive the centre. */
+int centre_mon_configure(centre *c, const mon_config *cfg, tr_err *err);
+
+/* A time window from ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from <
+ * to), each NULL when absent; neither: *from = *to = 0. TR_EINVAL naming the parameter. */
+int centre_window_parse(const char *date, const char *from_s, const char *to_s, int64_t *from, int64_t *to,
+                        tr_err *err);
+
+/* ---- exports (docs/monitoring.md "Exports") ---- */
+
+typedef struct centre_export centre_export;
+
+/*
+ * Starts an export of incidents in format ("geojson", "hxl", "acled"; TR_EINVAL naming
+ * `format` otherwise): every incident, or with from < to those with a report that
+ * occurred in [from, to) (as GET /v1/incidents). Incidents are the public summary every
+ * party reads, so there is no viewer. Nothing is read yet: rows are produced by
+ * centre_export_read, a batch of incidents at a time under c->mon_mu (the lock is never
+ * held between calls), in incident id order. A write landing during the export shows in
+ * the batches read after it. *media_type and *file_name are static strings.
+ */
+int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, centre_export **out,
+                       const char **media_type, const char **file_name, tr_err *err);
+/* Copies up to max bytes of the export into buf: the count (> 0), 0 at the end, or -1
+ * when memory ran out (the export is then unusable). */
+long centre_export_read(centre_export *x, char *buf, size_t max);
+void centre_export_free(centre_export *x);
+
+/* ---- reports about objects (docs/monitoring.md "Reports about objects") ---- */
+
+/* The sites and movements the reports of incident id are about, those viewer may see,
+ * each with its notification history: [{kind, id, created_index, notices: [{notice_id,
+ * party, notified_at, deadline, acked_at, ack_index}]}] (at most 32 objects). */
+int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err);
+
+/* ---- CAP 1.2 (docs/monitoring.md "CAP alerts") ---- */
+
+/* The CAP 1.2 alert of incident id (its current id) as XML (*text malloc'd, *len bytes).
+ * TR_ENOTFOUND naming `id` when there is no such incident or it is not a corroborated or
+ * confirmed violation. */
+int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err *err);
+
+/* ---- split and merge (docs/monitoring.md "Split and merge"); admin and monitor only ---- */
+
+/* {"reports": [report ids], "reason": text}: the named reports (some, not all, of current
+ * incident id's) become an incident of their own, pinned apart. Logged as
+ * incident.regroup. Answer: {seq, kind, incidents: [the two incidents' ids], receipt}.
+ * TR_ENOTFOUND (id), TR_EINVAL (reports, reason), TR_EFORBIDDEN. */
+int centre_incident_split(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                          tr_err *err);
+/* {"incidents": [other current incident ids], "reason": text}: they and current incident
+ * id become one incident (side one: id's reports). Answer as for split, one incident. */
+int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                          tr_err *err);
+
+/* Sends the CAP alerts of every incident that has one and was not notified yet (at the
+ * start of `truce serve`: what a crash between a write and its alerts left out). */
+int centre_alerts_sweep(centre *c, tr_err *err);
+
+/* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
+
+/*
+ * centre_reports_import over a request body: format from fmt ("ndjson", "csv", "acled",
+ * "ucdp"), or when NULL from the media type (application/x-ndjson, text/csv; else
+ * TR_EMEDIA naming Content-Type); partial
+ * "true"/"false"/NULL. The reporting party is by. On success *out = {rows, imported,
+ * rejected, incidents, errors: [{line, field, reason}]} (at most 1000 listed). A file with
+ * a bad record and nothing imported is TR_EINVAL naming `body`, with the same summary in
+ * *extra (for the problem); a bad header is TR_EINVAL naming the column ("line 1: ...").
+ */
+int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
+                               const char *fmt, const char *partial, json_t **out, json_t **extra,
+                               tr_err *err);
+
+#endif

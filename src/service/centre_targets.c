@@ -1,0 +1,144 @@
+/*
+ * centre_targets.c — reports about objects (issue 3, docs/monitoring.md "Reports about
+ * objects"): a report's target may name a deconfliction site or movement by id. The
+ * reporter must be able to see it (else the report is refused, as if the object did not
+ * exist); an incident about such objects shows, to a viewer who may see them, their
+ * notification history: the log entry that created the object, each notice (to whom,
+ * when, its deadline) and each acknowledgement with its log index.
+ *
+ * Notices are read through the deconfliction store's own function (store_notice_list),
+ * a page at a time, keeping those about the object.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/centre_int.h"
+#include "service/centre_monitor.h"
+#include "service/centre_objects.h"
+
+#define NOTICE_PAGE 500
+
+/* TR_OK when viewer may see site / movement id (hidden answers as missing). */
+static int object_visible(centre *c, tr_target_kind kind, int64_t id, const tr_party *viewer, bool *visible) {
+    *visible = false;
+    if (kind == TARGET_SITE) {
+        tr_site s;
+        if (store_site_get(c->store, id, &s, NULL) == TR_OK) {
+            *visible = tr_vis_allows(&s.vis, s.owner, s.owner, viewer);
+            tr_site_clear(&s);
+        }
+    } else {
+        tr_movement m;
+        if (store_movement_get(c->store, id, &m, NULL) == TR_OK) {
+            *visible = tr_vis_allows(&m.vis, m.owner, m.owner, viewer);
+            tr_movement_clear(&m);
+        }
+    }
+    return TR_OK;
+}
+
+int centre__report_check_target(centre *c, const tr_party *by, const tr_report *r, tr_err *err) {
+    const tr_target *t = &r->target;
+    if (!t->present || (t->kind != TARGET_SITE && t->kind != TARGET_MOVEMENT)) return TR_OK;
+    bool visible;
+    object_visible(c, t->kind, t->object_id, by, &visible);
+    if (!visible)
+        return tr_fail(err, TR_EINVAL, "target.id", "there is no %s %lld", tr_target_kind_name(t->kind),
+                       (long long)t->object_id);
+    return TR_OK;
+}
+
+typedef struct object_ref {
+    tr_target_kind kind;
+    int64_t id;
+} object_ref;
+
+/* The site/movement targets of the incident's reports, distinct, in report order. */
+static size_t incident_objects(centre *c, const mon_incident *inc, object_ref *out, size_t cap) {
+    size_t n = 0;
+    for (size_t i = 0; i < inc->nmembers && n < cap; i++) {
+        store_report sr;
+        if (store_report_get(c->store, inc->members[i].report_id, &sr, NULL) != TR_OK) continue;
+        json_t *body = json_loads(sr.body, 0, NULL), *t = json_object_get(body, "target");
+        const char *k = json_string_value(json_object_get(t, "kind"));
+        int64_t id = json_integer_value(json_object_get(t, "id"));
+        tr_target_kind kind;
+        if (k && id > 0 && tr_target_kind_parse(k, &kind) == 0 &&
+            (kind == TARGET_SITE || kind == TARGET_MOVEMENT)) {
+            bool seen = false;
+            for (size_t j = 0; j < n; j++)
+                seen |= out[j].kind == kind && out[j].id == id;
+            if (!seen) out[n++] = (object_ref){kind, id};
+        }
+        json_decref(body);
+        store_report_clear(&sr);
+    }
+    return n;
+}
+
+/* The object's notification history: {kind, id, created_index, notices: [...]}. */
+static json_t *object_history(centre *c, const object_ref *o) {
+    const char *kind = tr_target_kind_name(o->kind);
+    char ref[CENTRE_REF_MAX], type[32];
+    if (o->kind == TARGET_SITE)
+        centre_ref_site(o->id, ref);
+    else
+        centre_ref_movement(o->id, ref);
+    snprintf(type, sizeof type, "%s.create", kind);
+    uint64_t created = 0;
+    json_t *h = json_pack("{s:s, s:I}", "kind", kind, "id", (json_int_t)o->id);
+    json_object_set_new(h, "created_index",
+                        store_log_index_of(c->store, type, ref, &created, NULL) == TR_OK
+                            ? json_integer((json_int_t)created)
+                            : json_null());
+    json_t *notices = json_array();
+    int64_t after = 0;
+    bool more = true;
+    while (more) {
+        json_t *page = json_array();
+        int64_t next = after;
+        if (store_notice_list(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, NULL) != TR_OK)
+            more = false;
+        size_t i;
+        json_t *x;
+        json_array_foreach(page, i, x) {
+            json_t *about = json_object_get(x, "about");
+            if (!json_string_value(json_object_get(about, "type")) ||
+                strcmp(json_string_value(json_object_get(about, "type")), kind) != 0 ||
+                json_integer_value(json_object_get(about, "id")) != o->id)
+                continue;
+            json_array_append_new(
+                notices,
+                json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "notice_id", json_object_get(x, "id"), "party",
+                          json_object_get(x, "party"), "notified_at", json_object_get(x, "created_at"),
+                          "deadline", json_object_get(x, "deadline"), "acked_at",
+                          json_object_get(x, "acked_at"), "ack_index", json_object_get(x, "ack_index")));
+        }
+        json_decref(page);
+        if (next == after) break;
+        after = next;
+    }
+    json_object_set_new(h, "notices", notices);
+    return h;
+}
+
+int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err) {
+    mon_incident inc;
+    memset(&inc, 0, sizeof inc);
+    pthread_mutex_lock(&c->mon_mu);
+    int rc = mon_engine_incident(c->mon, id, false, &inc, err);
+    pthread_mutex_unlock(&c->mon_mu);
+    if (rc) return rc;
+    object_ref objs[32];
+    size_t n = incident_objects(c, &inc, objs, 32);
+    mon_incident_clear(&inc);
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        bool visible;
+        object_visible(c, objs[i].kind, objs[i].id, viewer, &visible);
+        if (visible) json_array_append_new(a, object_history(c, &objs[i]));
+    }
+    if (!a) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    *out = a;
+    return TR_OK;
+}
