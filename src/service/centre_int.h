@@ -72,6 +72,9 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
  * answer.receipt = {index, leaf_hash}. */
 int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
                 const json_t *object, json_t *answer, tr_err *err);
+/* Sets answer.receipt = {index, leaf_hash} of the first entry of type about ref (as the
+ * write's answer had it); TR_ENOTFOUND when there is none. */
+int centre__receipt_of(centre *c, const char *type, const char *ref, json_t *answer, tr_err *err);
 int centre__party_add_tx(centre *c, const char *by, const char *name, const char *role, const char *full_name,
                          char token[CENTRE_TOKEN_LEN + 1], tr_err *err);
 int centre__actor_add_tx(centre *c, const char *by, const tr_signature *sig, const char *name,

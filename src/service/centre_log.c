@@ -66,6 +66,24 @@ int centre__log(centre *c, const char *party, const tr_signature *sig, const cha
     return rc;
 }
 
+static int receipt_of(const store_log_entry *e, void *ctx) {
+    tlog_hash leaf;
+    char b64[TLOG_HASH_B64_SIZE];
+    tlog_hash_leaf(e->entry, e->entry_len, &leaf);
+    tlog_hash_to_base64(&leaf, b64);
+    json_t *r = json_pack("{s:I, s:s}", "index", (json_int_t)e->index, "leaf_hash", b64);
+    if (!r) return TR_ENOMEM;
+    json_object_set_new(ctx, "receipt", r);
+    return TR_OK;
+}
+
+int centre__receipt_of(centre *c, const char *type, const char *ref, json_t *answer, tr_err *err) {
+    uint64_t index;
+    int rc = store_log_index_of(c->store, type, ref, &index, err);
+    if (rc) return rc;
+    return store_log_entries(c->store, index, index + 1, receipt_of, answer, err);
+}
+
 /* ---- the key ---- */
 
 static int write_key_file(const char *path, const char *skey, tr_err *err) {

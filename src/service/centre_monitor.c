@@ -244,7 +244,14 @@ int centre_report_get(centre *c, const tr_party *viewer, int64_t id, json_t **ou
     int found = mon_engine_incident_of(c->mon, sr.id, &incident);
     pthread_mutex_unlock(&c->mon_mu);
     json_object_set_new(o, "incident_id", found == TR_OK ? json_integer(incident) : json_null());
+    char ref[CENTRE_REF_MAX];
+    centre_ref_report(sr.id, ref);
     store_report_clear(&sr);
+    rc = centre__receipt_of(c, "report.create", ref, o, err); /* as the intake's answer had it */
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
     *out = o;
     return TR_OK;
 }

@@ -40,6 +40,9 @@ class MonitoringTest(ServerTest):
             self.assertEqual(set(r.json), {"id", "incident_id", "classification", "receipt"})
             self.assertEqual(r.headers["location"], "/v1/reports/%d" % r.json["id"])
             MonitoringTest.receipts.append(r.json["receipt"]["index"])
+            # the report read back carries the same receipt (the dashboard verifies it)
+            got = self.srv.get("/v1/reports/%d" % r.json["id"], party=party)
+            self.assertEqual(got.json["receipt"], r.json["receipt"])
         return r.json
 
     def incident(self, iid, party="Kazakhstan"):
