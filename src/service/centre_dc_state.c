@@ -203,8 +203,11 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
     }
     /* The owner's view decides what the re-check may show (restricted sites stay so). */
     tr_party owner = *by;
-    if (rc == TR_OK && strcmp(by->name, o.owner) != 0 && store_party_get(c->store, o.owner, &owner, err))
-        rc = err->code;
+    if (rc == TR_OK && strcmp(by->name, o.owner) != 0 && store_party_get(c->store, o.owner, &owner, NULL)) {
+        memset(&owner, 0, sizeof owner); /* a revoked owner reads as an observer would */
+        snprintf(owner.name, sizeof owner.name, "%s", o.owner);
+        owner.role = ROLE_OBSERVER;
+    }
     if (rc == TR_OK && strcmp(ch->value, "active") == 0) {
         rc = centre__operation_conflicts(c, &owner, &o, conflicts, err);
         if (rc == TR_OK) rc = centre__conflict_notices(c, &o, conflicts, now, err);
