@@ -41,8 +41,24 @@ static json_t *window(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
 
 /* ---- a new hazard against stored operations ---- */
 
+/* The owner of an operation a new hazard conflicts with learns of it, as the owners of
+ * operations over a newly notified site do (mine action data is public). */
+static int hazard_notice(centre *c, const tr_hazard *h, const json_t *x, tr_err *err) {
+    int64_t now = tr_time_now();
+    json_t *payload = json_pack("{s:{s:s, s:I, s:s, s:s, s:s?, s:b}, s:{s:s, s:O, s:O, s:O, s:O, s:O}}", "conflicting",
+                                "type", "hazard", "id", (json_int_t)h->id, "owner", h->owner, "kind", h->kind, "name",
+                                h->name, "restricted", 0, "conflict_with", "type", "operation", "id",
+                                json_object_get(x, "id"), "volume", json_object_get(x, "other_volume"),
+                                "distance_band", json_object_get(x, "distance_band"), "time_start",
+                                json_object_get(x, "time_start"), "time_end", json_object_get(x, "time_end"));
+    int rc = payload ? store_notice_insert(c->store, json_string_value(json_object_get(x, "owner")), "conflict",
+                                           "hazard", h->id, payload, now, now + c->notice_deadline_s, NULL, err)
+                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_decref(payload);
+    return rc;
+}
+
 int centre__hazard_conflicts(centre *c, const tr_party *by, const tr_hazard *h, json_t *out, tr_err *err) {
-    (void)by;
     if (strcmp(h->status, "open") != 0) return TR_OK;
     dc_volume hv;
     dc_footprint_buf buf;
@@ -73,6 +89,7 @@ int centre__hazard_conflicts(centre *c, const tr_party *by, const tr_hazard *h, 
             json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
             json_object_set_new(x, "distance_band", json_string(touch ? "intersecting" : band));
             json_array_append_new(out, x);
+            if (strcmp(o.owner, by->name) != 0) rc = hazard_notice(c, h, x, err);
         }
         tr_operation_clear(&o);
     }

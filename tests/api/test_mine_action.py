@@ -282,6 +282,12 @@ class MineActionTest(ServerTest):
         # A new hazard under a stored operation reports it.
         hz2 = self.new_hazard(37.295, 36.10, 0.01)
         self.assertIn("operation", [c["type"] for c in hz2["conflicts"]])
+        # ... and its owner learns of it, as of a newly notified site
+        op_ids = {c["id"] for c in hz2["conflicts"] if c["type"] == "operation"}
+        got = [n for n in self.srv.get("/v1/notices?limit=1000", party="SAA").json["items"]
+               if n["about"] == {"type": "hazard", "id": hz2["properties"]["id"]}]
+        self.assertEqual({n["payload"]["conflict_with"]["id"] for n in got}, op_ids)
+        self.assertEqual(got[0]["payload"]["conflicting"]["type"], "hazard")
         # Closed hazard: no conflict, unless an active clearance task is on it at the time.
         self.srv.post("/v1/hazards/%d/status" % hid, {"status": "closed"}, party="IAMC")
         r = self.srv.post("/v1/operations", ground_op(37.105, 36.105), party="SAA")
