@@ -163,30 +163,26 @@ static int parse_triple(const char *s, double out[3]) {
     return 0;
 }
 
-/* The monitoring options into cfg; with --bulletin-tz a zone name, *tz is loaded (the
- * caller frees it after centre_close). *given tells whether any option was given. */
-static int monitor_options(const cli_cmd *cmd, const cli_args *a, mon_config *cfg, tr_tz **tz, bool *given) {
-    static const char *const names[] = {"--cluster-radius-m", "--cluster-window-s", "--bulletin-hour", "--bulletin-tz"};
+/* The monitoring options into cfg, from their texts vals[] (in MON_OPT_NAMES order); with a
+ * zone name *tz is loaded (free it after the centre). */
+static const char *const MON_OPT_NAMES[] = {"--cluster-radius-m", "--cluster-window-s", "--bulletin-hour", "--bulletin-tz"};
+#define NMON_OPTS (sizeof MON_OPT_NAMES / sizeof *MON_OPT_NAMES)
+
+static int monitor_options(const cli_cmd *cmd, const char *const *vals, mon_config *cfg, tr_tz **tz) {
     mon_config_default(cfg);
     *tz = NULL;
-    *given = false;
-    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
-        for (int k = 0; k < 4; k++)
-            if (a->val[i] && strcmp(cmd->opts[i].name, names[k]) == 0) *given = true;
     double r[3], w[3];
-    if (parse_triple(opt(cmd, a, "--cluster-radius-m"), r))
-        return usage_error(cmd, "%s", "--cluster-radius-m needs three numbers R1,R2,R3");
-    if (parse_triple(opt(cmd, a, "--cluster-window-s"), w))
-        return usage_error(cmd, "%s", "--cluster-window-s needs three numbers W1,W2,W3");
+    if (parse_triple(vals[0], r)) return usage_error(cmd, "%s", "--cluster-radius-m needs three numbers R1,R2,R3");
+    if (parse_triple(vals[1], w)) return usage_error(cmd, "%s", "--cluster-window-s needs three numbers W1,W2,W3");
     for (int i = 0; i < 3; i++) {
         cfg->radius_m[i] = r[i];
         cfg->window_s[i] = (int64_t)w[i];
         if (w[i] != (double)cfg->window_s[i]) return usage_error(cmd, "%s", "--cluster-window-s takes whole seconds");
     }
     unsigned long long hour;
-    if (parse_uint(cmd, "--bulletin-hour", opt(cmd, a, "--bulletin-hour"), 24, &hour)) return CLI_USAGE;
+    if (parse_uint(cmd, "--bulletin-hour", vals[2], 24, &hour)) return CLI_USAGE;
     cfg->bulletin_end_hour = (int)hour;
-    const char *zone = opt(cmd, a, "--bulletin-tz");
+    const char *zone = vals[3];
     int hh, mm;
     char sign, extra;
     if (sscanf(zone, "%c%2d:%2d%c", &sign, &hh, &mm, &extra) == 3 && (sign == '+' || sign == '-') && mm < 60) {
@@ -206,23 +202,54 @@ static int monitor_options(const cli_cmd *cmd, const cli_args *a, mon_config *cf
     return 0;
 }
 
-/* Opens the centre and, when a monitoring option was given, rebuilds its engine with them. */
-static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c, tr_tz **tz) {
-    mon_config cfg;
-    bool given;
-    int rc = monitor_options(cmd, a, &cfg, tz, &given);
-    if (rc) return rc;
-    if (open_centre(cmd, a, lim, c)) {
-        tr_tz_free(*tz);
-        return CLI_RUNTIME;
-    }
+static const char *given_opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
+    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
+        if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i];
+    return NULL;
+}
+
+/* Opens the centre with the monitoring options: each one given on the command line, else
+ * (not for the server) the one the server last ran with (the setting table), else its
+ * default; the engine is rebuilt when they are not all defaults. The server (persist) runs
+ * with what it is given or the defaults, and records them, so `truce bulletin` and `truce
+ * export` answer what the server answers. */
+static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, bool persist, centre **c,
+                           tr_tz **tz) {
+    *tz = NULL;
+    if (open_centre(cmd, a, lim, c)) return CLI_RUNTIME;
+    char *stored[NMON_OPTS] = {0};
+    const char *vals[NMON_OPTS];
+    bool custom = false;
     tr_err err = {0};
-    if (given && centre_mon_configure(*c, &cfg, &err)) {
+    int rc = 0;
+    for (size_t k = 0; k < NMON_OPTS && !rc; k++) {
+        vals[k] = given_opt(cmd, a, MON_OPT_NAMES[k]);
+        if (!vals[k] && !persist && store_setting_get((*c)->store, MON_OPT_NAMES[k], &stored[k], &err))
+            rc = runtime_error(cmd, &err);
+        if (!vals[k]) vals[k] = stored[k] ? stored[k] : opt(cmd, a, MON_OPT_NAMES[k]);
+        if (strcmp(vals[k], opt(cmd, a, MON_OPT_NAMES[k])) != 0 || given_opt(cmd, a, MON_OPT_NAMES[k])) custom = true;
+    }
+    mon_config cfg;
+    if (!rc) rc = monitor_options(cmd, vals, &cfg, tz);
+    if (!rc && custom && centre_mon_configure(*c, &cfg, &err)) rc = runtime_error(cmd, &err);
+    if (!rc && persist) {
+        int64_t now = tr_time_now();
+        int src = store_begin((*c)->store, &err);
+        if (src == TR_OK) {
+            for (size_t k = 0; k < NMON_OPTS && src == TR_OK; k++)
+                src = store_setting_put((*c)->store, MON_OPT_NAMES[k], vals[k], now, &err);
+            if (src == TR_OK) src = store_commit((*c)->store, &err);
+            else store_rollback((*c)->store);
+        }
+        if (src) rc = runtime_error(cmd, &err);
+    }
+    for (size_t k = 0; k < NMON_OPTS; k++) free(stored[k]);
+    if (rc) {
         centre_close(*c);
         tr_tz_free(*tz);
-        return runtime_error(cmd, &err);
+        *tz = NULL;
     }
-    return 0;
+    return rc;
 }
 
 /* ---- serve ---- */
@@ -275,7 +302,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
     centre *c;
     tr_tz *tz = NULL;
-    int mrc = open_monitoring(cmd, a, &lim, &c, &tz);
+    int mrc = open_monitoring(cmd, a, &lim, true, &c, &tz);
     if (mrc) return mrc;
     c->site_buffer_m = (double)site_buf;
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
@@ -497,7 +524,7 @@ static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
     if (!date) return usage_error(cmd, "%s", "--date is required");
     centre *c;
     tr_tz *tz = NULL;
-    int mrc = open_monitoring(cmd, a, NULL, &c, &tz);
+    int mrc = open_monitoring(cmd, a, NULL, false, &c, &tz);
     if (mrc) return mrc;
     tr_err err = {0};
     char *text = NULL;
@@ -525,7 +552,7 @@ static int cmd_export_incidents(const cli_cmd *cmd, cli_args *a) {
         return usage_error(cmd, "%s", err.msg);
     centre *c;
     tr_tz *tz = NULL;
-    int mrc = open_monitoring(cmd, a, NULL, &c, &tz);
+    int mrc = open_monitoring(cmd, a, NULL, false, &c, &tz);
     if (mrc) return mrc;
     centre_export *x = NULL;
     const char *media, *name;

@@ -211,6 +211,10 @@ int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *
 /* The ids of operations (ended, cancelled) or movements (arrived, aborted) that left
  * deconfliction, ascending (malloc'd). */
 int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n, tr_err *err);
+/* Settings the server ran with (migration 0011): the value, malloc'd, or NULL when never
+ * set; put (inside a transaction) replaces it. */
+int store_setting_get(store *s, const char *name, char **value, tr_err *err);
+int store_setting_put(store *s, const char *name, const char *value, int64_t now, tr_err *err);
 /* Appends the names of the parties ever notified about (about_type, about_id). */
 int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err);
 

@@ -245,3 +245,30 @@ int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n,
     }
     return rc;
 }
+
+/* ---- settings (migration 0011) ---- */
+
+static const char SQL_SETTING_GET[] = "SELECT value FROM setting WHERE name = ?";
+
+int store_setting_get(store *s, const char *name, char **value, tr_err *err) {
+    *value = NULL;
+    sqlite3_stmt *st = store__prep(s, SQL_SETTING_GET, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) *value = store__col_dup(st, 0);
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading a setting");
+    return step == SQLITE_ROW && !*value ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+}
+
+static const char SQL_SETTING_PUT[] = "INSERT OR REPLACE INTO setting(name, value, set_at) VALUES (?,?,?)";
+
+int store_setting_put(store *s, const char *name, const char *value, int64_t now, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_SETTING_PUT, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    store__bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, now);
+    return store__step_done(s, st, "storing a setting", err);
+}

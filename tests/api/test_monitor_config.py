@@ -1,5 +1,7 @@
 """Monitoring configuration (issue 3): clustering distances and windows, the bulletin's hour
-and IANA time zone, as options of `truce serve`, `truce bulletin` and `truce export`.
+and IANA time zone, as options of `truce serve`, `truce bulletin` and `truce export`. The
+server records the options it runs with, so the command line answers what the server
+answers unless it is given options of its own.
 """
 import json
 
@@ -7,6 +9,8 @@ from harness import ServerTest, main, run_cli
 
 OPTS = ["--cluster-radius-m", "1000,5000,15000", "--cluster-window-s", "3600,302400,1296000",
         "--bulletin-hour", "6", "--bulletin-tz", "Asia/Damascus"]
+DEFAULTS = ["--cluster-radius-m", "2000,5000,15000", "--cluster-window-s", "43200,302400,1296000",
+            "--bulletin-hour", "24", "--bulletin-tz", "+03:00"]
 
 
 def report(at, where, ref):
@@ -34,10 +38,14 @@ class MonitorConfigTest(ServerTest):
         c = self.post(report("2016-07-01T10:00:00Z", [38.00, 36.00], "c-3"))
         d = self.post(report("2016-07-01T12:30:00Z", [38.00, 36.00], "c-4"))
         self.assertNotEqual(c["incident_id"], d["incident_id"])
-        # The CLI with the same options sees the same incidents; with the defaults it groups them.
-        same = run_cli("export", "incidents", "--format", "hxl", "--date", "2016-07-01", "--db", self.srv.db, *OPTS)
-        self.assertEqual(len(same.stdout.splitlines()) - 2, 4)
-        dflt = run_cli("export", "incidents", "--format", "hxl", "--date", "2016-07-01", "--db", self.srv.db)
+        # The CLI sees the same incidents: with the same options, and with none (the server
+        # recorded its own); given the defaults, it groups them.
+        for extra in (OPTS, []):
+            same = run_cli("export", "incidents", "--format", "hxl", "--date", "2016-07-01", "--db", self.srv.db,
+                           *extra)
+            self.assertEqual(len(same.stdout.splitlines()) - 2, 4)
+        dflt = run_cli("export", "incidents", "--format", "hxl", "--date", "2016-07-01", "--db", self.srv.db,
+                       *DEFAULTS)
         self.assertEqual(len(dflt.stdout.splitlines()) - 2, 2)
 
     def test_bulletin_day_in_the_zone(self):
@@ -50,14 +58,24 @@ class MonitorConfigTest(ServerTest):
                                                                    "+02:00"))
         for fmt in ("json", "csv", "md"):
             api = self.srv.get("/v1/bulletins/2016-07-01?format=" + fmt, party="JMC").body
-            cli = run_cli("bulletin", "--date", "2016-07-01", "--format", fmt, "--db", self.srv.db, *OPTS).stdout
-            self.assertEqual(api, cli)
+            for extra in (OPTS, []):  # no options: the ones the server recorded
+                cli = run_cli("bulletin", "--date", "2016-07-01", "--format", fmt, "--db", self.srv.db,
+                              *extra).stdout
+                self.assertEqual(api, cli)
         # A fixed offset still works, and the defaults are the local day at UTC+03:00.
-        w = json.loads(run_cli("bulletin", "--date", "2016-07-01", "--bulletin-tz", "-05:30", "--db",
+        w = json.loads(run_cli("bulletin", "--date", "2016-07-01", "--bulletin-tz", "-05:30", "--bulletin-hour", "24", "--db",
                                self.srv.db).stdout)["window"]
         self.assertEqual((w["start"], w["end"]), ("2016-07-01T05:30:00Z", "2016-07-02T05:30:00Z"))
+        w = json.loads(run_cli("bulletin", "--date", "2016-07-01", "--db", self.srv.db, *DEFAULTS).stdout)["window"]
+        self.assertEqual((w["start"], w["end"]), ("2016-06-30T21:00:00Z", "2016-07-01T21:00:00Z"))
+        # the setting changes with the server's options: restarted with the defaults, the
+        # command line follows
+        self.srv.extra_args = []
+        self.srv.restart()
         w = json.loads(run_cli("bulletin", "--date", "2016-07-01", "--db", self.srv.db).stdout)["window"]
         self.assertEqual((w["start"], w["end"]), ("2016-06-30T21:00:00Z", "2016-07-01T21:00:00Z"))
+        self.srv.extra_args = list(OPTS)
+        self.srv.restart()
 
     def test_bad_options(self):
         for args, word in [(["--bulletin-tz", "Mars/Olympus"], "no time zone"), (["--bulletin-tz", "../../x"], "IANA"),
