@@ -133,7 +133,7 @@ function notifyBody(kind, pts, f) {
   };
 }
 
-function conflictList(conflicts) {
+export function conflictList(conflicts) {
   if (!conflicts || conflicts.length === 0) return h('p', { class: 'ok' }, 'No conflicts.');
   return h('ul', { class: 'conflicts', 'aria-label': 'Conflicts' }, conflicts.map((c) => h('li', {},
     h('strong', {}, `${c.type} ${c.id}`), c.restricted ? ' (restricted)' : '', c.name ? ` ${c.name}` : '',

@@ -1,10 +1,12 @@
 // layers.js — deconfliction objects on the map: operation volumes (those active at the
 // slider's time), protected sites, movements, and hazards once the centre serves them.
-// Sites and movements have no list route yet: the layers hold what GET /v1/sites and
-// GET /v1/movements answer when those exist, else the ones this page notified or learnt of
-// from notices (never anything the API did not answer this party).
+// Sites and movements: every page of GET /v1/sites and GET /v1/movements when the API has
+// them, plus the ones this page notified or learnt of from notices (never anything the API
+// did not answer this party). A movement not cleared (`cleared` false: a party whose areas
+// its route crosses has not acknowledged it) is drawn dashed in red. A click on an operation
+// or a movement calls onSelect(kind, id).
 import L from 'leaflet';
-import { pages, probe } from './api.js';
+import { has, pages, probe } from './api.js';
 
 const t = (v) => Date.parse(v && v.value ? v.value : v);
 
@@ -22,9 +24,17 @@ export function activeAt(op, ms) {
   return (op.volumes || []).some((vol) => t(vol.time_start) <= ms && ms < t(vol.time_end));
 }
 
+// Cleared (or no clearance needed): solid orange; not cleared: dashed red.
+export function movementStyle(p) {
+  const weight = Math.max(3, Math.min(14, (p.width_m || 500) / 100));
+  if (p.cleared === false) return { color: '#d7191c', weight, opacity: 0.9, dashArray: '10 8', className: 'not-cleared' };
+  return { color: '#ff7f00', weight, opacity: 0.8 };
+}
+
 export class DeconflictLayers {
-  constructor(view, renderer) {
+  constructor(view, renderer, onSelect = () => {}) {
     this.view = view;
+    this.onSelect = onSelect;
     this.renderer = renderer;
     this.ops = [];
     this.sites = new Map();
@@ -38,8 +48,12 @@ export class DeconflictLayers {
     });
     this.movementLayer = L.geoJSON(null, {
       renderer,
-      style: (f) => ({ color: '#ff7f00', weight: Math.max(3, Math.min(14, (f.properties.width_m || 500) / 100)), opacity: 0.8 }),
-      onEachFeature: (f, l) => l.bindTooltip(`Movement ${f.properties.id}: ${f.properties.name || f.properties.kind} (${f.properties.status || ''})`),
+      style: (f) => movementStyle(f.properties),
+      onEachFeature: (f, l) => {
+        const p = f.properties;
+        l.bindTooltip(`Movement ${p.id}: ${p.name || p.kind} (${p.status || ''}${p.cleared === false ? ', not cleared' : ''})`);
+        l.on('click', () => this.onSelect('movement', p.id));
+      },
     });
     view.add('operations', 'Operation volumes (active)', this.opLayer, '#b15928');
     view.add('sites', 'Protected sites', this.siteLayer, '#6a3d9a');
@@ -48,15 +62,19 @@ export class DeconflictLayers {
 
   async load(ms) {
     this.ops = await pages('/v1/operations');
-    const sites = await probe('/v1/sites', '/v1/sites?limit=1000');
-    if (sites) for (const s of sites.features || sites.items || []) this.sites.set(s.properties.id, s);
-    const moves = await probe('/v1/movements', '/v1/movements?limit=1000');
-    if (moves) for (const m of moves.features || moves.items || []) this.movements.set(m.properties.id, m);
+    if (has('GET', '/v1/sites')) for (const s of await pages('/v1/sites', { key: 'features' })) this.sites.set(s.properties.id, s);
+    if (has('GET', '/v1/movements')) for (const m of await pages('/v1/movements', { key: 'features' })) this.movements.set(m.properties.id, m);
     this.redraw(ms);
     await this.hazards();
   }
 
   addOperation(op, ms) { this.ops.push(op); this.redraw(ms); }
+  // An operation as answered after a change of state (or a movement as GET answers it).
+  updateOperation(op) {
+    const i = this.ops.findIndex((o) => o.id === op.id);
+    if (i >= 0) this.ops[i] = { ...this.ops[i], state: op.state }; else this.ops.push(op);
+    this.redraw(this.at);
+  }
   addSite(f) { this.sites.set(f.properties.id, f); this.redraw(this.at); }
   addMovement(f) { this.movements.set(f.properties.id, f); this.redraw(this.at); }
 
@@ -77,7 +95,9 @@ export class DeconflictLayers {
       for (const vol of op.volumes) {
         if (!(t(vol.time_start) <= ms && ms < t(vol.time_end))) continue;
         const l = volumeLayer(vol, { renderer: this.renderer, color: '#b15928', weight: 2, fillOpacity: 0.2 });
-        if (l) l.bindTooltip(`Operation ${op.id}: ${op.kind} by ${op.owner}`).addTo(this.opLayer);
+        if (!l) continue;
+        l.bindTooltip(`Operation ${op.id}: ${op.kind} by ${op.owner}${op.state ? ` (${op.state})` : ''}`).addTo(this.opLayer);
+        l.on('click', () => this.onSelect('operation', op.id));
       }
     }
     this.view.setCount('operations', n);

@@ -2,7 +2,7 @@
 // forms, inbox) and the bulletin view. window.truce exposes the state to the browser test.
 import 'leaflet/dist/leaflet.css';
 import './style.css';
-import { api, token } from './api.js';
+import { api, token, has } from './api.js';
 import { MapView, timeRange } from './map.js';
 import { DeconflictLayers } from './layers.js';
 import { Incidents } from './incidents.js';
@@ -10,6 +10,9 @@ import { showIncident, rememberReceipt } from './panel.js';
 import { reportForm, notifyForm } from './forms.js';
 import { Inbox } from './inbox.js';
 import { showBulletin } from './bulletin.js';
+import { showMovement, showOperation, showCorridor, detailsForm } from './details.js';
+import { Territory } from './territory.js';
+import { showAgreements } from './agreements.js';
 import { h, tabs, status, iso, day, fmt } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -31,8 +34,10 @@ function showView(name) {
   for (const b of document.querySelectorAll('#nav button')) b.setAttribute('aria-pressed', String(b.dataset.view === name));
   $('view-map').hidden = name !== 'map';
   $('view-bulletin').hidden = name !== 'bulletin';
+  $('view-agreements').hidden = name !== 'agreements';
   if (name === 'map') state.view.map.invalidateSize();
   if (name === 'bulletin') showBulletin($('view-bulletin'), state.bulletinDay || day(Date.now()));
+  if (name === 'agreements') showAgreements($('view-agreements'), state.at).catch((e) => status(`Agreements: ${e.message}`, { error: true }));
 }
 
 async function start() {
@@ -42,15 +47,36 @@ async function start() {
   $('view-map').hidden = false;
   $('who-name').textContent = `${state.me.name} (${state.me.role})`;
   const view = new MapView($('map'));
+  const slider = $('time');
   state.view = view;
   view.initAreas();
   view.mountLegend($('panel-layers'));
-  const deconf = new DeconflictLayers(view, view.renderer);
+  // The Details tab: a movement, an operation or a corridor, clicked on the map or asked for.
+  const details = h('div', { id: 'details-panel', class: 'incident-panel', tabindex: '-1' });
+  const showDetails = async (kind, id, { focus = true } = {}) => {
+    if (focus) { selectTab('tab-details'); details.focus(); }
+    if (kind === 'movement') await showMovement(details, id);
+    if (kind === 'operation') await showOperation(details, id, state.me, (op) => deconf.updateOperation(op));
+    if (kind === 'corridor') await showCorridor(details, id, state.at);
+    state.details = { kind, id };
+    state.detailsShown = `${kind}/${id}@${state.at}`;
+  };
+  state.showDetails = showDetails;
+  $('panel-details').append(h('h2', {}, 'Details'), detailsForm(showDetails), details);
+  view.onCorridor = (id) => showDetails('corridor', id);
+  const deconf = new DeconflictLayers(view, view.renderer, showDetails);
   state.deconf = deconf;
   const panel = h('div', { id: 'incident-panel', class: 'incident-panel', tabindex: '-1' });
   const listEl = h('div');
   $('panel-incidents').append(listEl, panel);
-  const selectTab = tabs(document.querySelector('.tabs'));
+  const territory = has('GET', '/v1/territory') ? new Territory($('panel-territory')) : null;
+  state.territory = territory;
+  const refreshTerritory = () => {
+    if (!territory || $('panel-territory').hidden) return null;
+    return territory.show(Number(slider.value) * 1000).catch((e) => status(`Territory: ${e.message}`, { error: true }));
+  };
+  if (!territory) $('tab-territory').hidden = true;
+  const selectTab = tabs(document.querySelector('.tabs'), (tab) => { if (tab === 'tab-territory') refreshTerritory(); });
   const open = (id) => {
     selectTab('tab-incidents');
     showIncident(panel, id, (inc) => incidents.upsert(inc));
@@ -61,7 +87,6 @@ async function start() {
   state.incidents = incidents;
 
   // The time slider: areas in force and operations active at t.
-  const slider = $('time');
   const { min, max } = await timeRange();
   slider.min = String(min / 1000);
   slider.max = String(max / 1000);
@@ -73,6 +98,8 @@ async function start() {
     state.at = iso(ms);
     await view.loadAreas(ms);
     deconf.redraw(ms);
+    await refreshTerritory();
+    if (state.details && state.details.kind === 'corridor' && !$('panel-details').hidden) await showDetails('corridor', state.details.id, { focus: false });
     state.areasAt = iso(ms);
   };
   let timer = null;
@@ -94,7 +121,7 @@ async function start() {
   $('panel-notify').append(notifyForm(view, () => Number(slider.value) * 1000, (kind, r) => {
     if (kind === 'operation') deconf.addOperation(r, Number(slider.value) * 1000);
     if (kind === 'site') deconf.addSite(r);
-    if (kind === 'movement') deconf.addMovement(r);
+    if (kind === 'movement') api(`/v1/movements/${r.properties.id}`).then((m) => deconf.addMovement(m)).catch(() => deconf.addMovement(r));
   }));
   const inbox = new Inbox($('panel-inbox'), $('inbox-badge'), $('live'), (n) => deconf.fromNotice(n));
   state.inbox = inbox;

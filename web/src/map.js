@@ -37,6 +37,7 @@ export class MapView {
     this.layers = new Map(); // key -> {name, layer, count, on, swatch}
     this.legend = null;
     this.at = null;
+    this.onCorridor = () => {}; // a click on a corridor: its area id
     this.baseLayer();
   }
 
@@ -101,7 +102,10 @@ export class MapView {
       const layer = L.geoJSON(null, {
         renderer: this.renderer,
         style: (f) => style(f.properties),
-        onEachFeature: (f, l) => l.bindTooltip(areaLabel(f.properties), { sticky: true }),
+        onEachFeature: (f, l) => {
+          l.bindTooltip(areaLabel(f.properties), { sticky: true });
+          if (kind === 'corridor') l.on('click', () => this.onCorridor(f.properties.id));
+        },
       });
       this.add(kind, name, layer, style({}).color || '#888');
     }
