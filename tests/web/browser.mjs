@@ -127,6 +127,40 @@ try {
   const op = await apiAs(tokens.SAA, '/v1/operations', { method: 'POST', body: JSON.stringify({ kind: 'air', volumes: [vol] }) });
   check('setup: a site and a conflicting operation', site.status === 201 && op.status === 201 && op.body.conflicts.length > 0, JSON.stringify(op.body).slice(0, 200));
 
+
+  // ---- a convoy across SAA and Opposition ground (SAA acknowledges, Opposition not yet), a
+  // corridor with an opening, a suspension, a resumption and two crossing counts, and steps of
+  // the Aleppo evacuation agreement (one done) ----
+  const mv = await apiAs(tokens['UN-OCHA'], '/v1/movements', { method: 'POST', body: JSON.stringify({ type: 'Feature',
+    geometry: { type: 'LineString', coordinates: [[37.05, 36.2], [37.15, 36.21], [37.22, 36.2]] },
+    properties: { kind: 'convoy', name: 'Aid convoy (test)', width_m: 500, time_start: '2017-12-02T06:00:00Z', time_end: '2017-12-02T18:00:00Z', status: 'planned',
+      schedule: [{ position: [37.05, 36.2], at: '2017-12-02T06:00:00Z' }, { position: [37.22, 36.2], at: '2017-12-02T12:00:00Z' }] } }) });
+  const mvId = mv.body.properties && mv.body.properties.id;
+  const saaNotice = (await apiAs(tokens.SAA, '/v1/notices?after=0&limit=1000')).body.items.find((n) => n.about && n.about.type === 'movement' && n.about.id === mvId);
+  const mvAck = saaNotice && await apiAs(tokens.SAA, `/v1/notices/${saaNotice.id}/ack`, { method: 'POST', body: '{}' });
+  const mvGo = await apiAs(tokens['UN-OCHA'], `/v1/movements/${mvId}/status`, { method: 'POST', body: JSON.stringify({ status: 'en_route', reason: 'left the warehouse' }) });
+  const mvPos = await apiAs(tokens['UN-OCHA'], `/v1/movements/${mvId}/position`, { method: 'POST', body: JSON.stringify({ position: [37.1, 36.205] }) });
+  check('setup: a movement, acknowledged by SAA, en route with a position', mv.status === 201 && mvAck && mvAck.status === 200 && mvGo.status === 200 && mvPos.status === 200,
+    `${mv.status} ${mvAck && mvAck.status} ${mvGo.status} ${mvPos.status}`);
+  const corridorId = (await apiAs(JMC, '/v1/areas?limit=1000')).body.features.find((f) => f.properties.kind === 'corridor' && f.properties.name.startsWith('Ramouseh')).properties.id;
+  const cw = [
+    await apiAs(JMC, `/v1/corridors/${corridorId}/openings`, { method: 'POST', body: JSON.stringify({ from: '2016-12-15T06:00:00Z', to: '2016-12-22T20:00:00Z', note: 'evacuation' }) }),
+    await apiAs(JMC, `/v1/corridors/${corridorId}/suspensions`, { method: 'POST', body: JSON.stringify({ from: '2016-12-16T10:00:00Z', reason: 'shooting at the crossing' }) }),
+    await apiAs(JMC, `/v1/corridors/${corridorId}/resumptions`, { method: 'POST', body: JSON.stringify({ at: '2016-12-18T12:00:00Z', reason: 'buses move again' }) }),
+    await apiAs(tokens.SARC, `/v1/corridors/${corridorId}/crossings`, { method: 'POST', body: JSON.stringify({ date: '2016-12-15', count: 2700, source: { kind: 'party' } }) }),
+    await apiAs(JMC, `/v1/corridors/${corridorId}/crossings`, { method: 'POST', body: JSON.stringify({ date: '2016-12-15', count: 3000, source: { kind: 'monitor' } }) }),
+    await apiAs(JMC, `/v1/corridors/${corridorId}/crossings`, { method: 'POST', body: JSON.stringify({ date: '2016-12-19', count: 8000, source: { kind: 'monitor' } }) }),
+  ];
+  check(`setup: corridor ${corridorId} opened, suspended, resumed, crossings counted`, cw.every((r) => r.status === 201), cw.map((r) => r.status).join(','));
+  const agrId = (await apiAs(JMC, '/v1/agreements')).body.items.find((x) => x.name.startsWith('Eastern Aleppo')).id;
+  const steps = await apiAs(JMC, `/v1/agreements/${agrId}/steps`, { method: 'POST', body: JSON.stringify({ steps: [
+    { key: 'a', title: 'Open the corridor', responsible: 'SAA', provision: 3, deadline: '2016-12-15T06:00:00Z' },
+    { key: 'b', title: 'Evacuate the fighters', responsible: 'Opposition', provision: 8, deadline: '2016-12-22T00:00:00Z', depends_on: ['a'] },
+    { key: 'c', title: 'Clear the mines', responsible: 'IMAC', deadline: '2016-12-31T00:00:00Z', depends_on: ['b'] }] }) });
+  const step1 = steps.body.steps && steps.body.steps[0].id;
+  const done = await apiAs(tokens.SAA, `/v1/steps/${step1}/status`, { method: 'POST', body: JSON.stringify({ status: 'done', at: '2016-12-15T05:00:00Z', reason: 'corridor open at dawn' }) });
+  check(`setup: steps of agreement ${agrId}, the first done`, steps.status === 201 && done.status === 201, `${steps.status} ${done.status} ${JSON.stringify(done.body).slice(0, 200)}`);
+
   // ---- the browser ----
   mkdirSync(artifacts, { recursive: true });
   browser = await puppeteer.launch({
@@ -254,6 +288,120 @@ try {
   check('the new operation is on the operations layer (2 active at 09:00)', legend4.operations === 2, `${legend4.operations}`);
   await shot('07-notify-operation');
 
+
+  // The operation's panel (a click on it on the map): JMC owns it, activates it from the panel
+  // and sees its conflicts re-checked, then ends it; the API says so.
+  const myOp = (await apiAs(JMC, '/v1/operations?limit=1000')).body.items.filter((o) => o.owner === 'JMC').pop();
+  const opPt = await page.evaluate(() => {
+    const m = window.truce.view.map, p = m.latLngToContainerPoint([35.937, 36.701]), r = m.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  });
+  await page.click('#notify-form .row button[aria-pressed="true"]').catch(() => {}); // stop drawing
+  await page.mouse.click(opPt.x, opPt.y);
+  await page.waitForSelector(`#details-title[data-kind="operation"][data-id="${myOp.id}"]`, { timeout: 30e3 });
+  check(`operation ${myOp.id}: a click on the map opens its panel, state ${myOp.state} as the API answers`,
+    (await page.$eval('.op-state-now', (el) => el.dataset.state)) === myOp.state);
+  await page.click('.op-state button[data-state="active"]');
+  await page.waitForSelector('.op-result[data-state="active"]', { timeout: 30e3 });
+  const reChecked = await page.$$eval('.op-result ul.conflicts li', (lis) => lis.map((li) => li.textContent));
+  const siteId = site.body.properties ? site.body.properties.id : site.body.id;
+  let opApi = (await apiAs(JMC, `/v1/operations/${myOp.id}`)).body;
+  check(`operation ${myOp.id} activated from its panel: active in the API, the re-checked conflicts shown (${reChecked.length})`,
+    opApi.state === 'active' && reChecked.some((c) => c.startsWith(`site ${siteId}`)), `${opApi.state} ${reChecked.join(' | ')}`);
+  await shot('08-operation-active');
+  await page.click('.op-state button[data-state="ended"]');
+  await page.waitForSelector('.op-state-now[data-state="ended"]', { timeout: 30e3 });
+  opApi = (await apiAs(JMC, `/v1/operations/${myOp.id}`)).body;
+  const opHist = await page.$$eval('.op-history tbody tr', (trs) => trs.length);
+  check(`operation ${myOp.id} ended: history of ${opHist} changes as the API answers, no buttons left`,
+    opApi.state === 'ended' && opHist === opApi.history.length && opHist === 2 && !(await page.$('.op-state button')), `${opApi.state} ${opHist}`);
+
+  // Movements: the layer holds every movement the API lists, those not cleared drawn apart;
+  // the panel (opened from the keyboard) shows status, position, schedule, history, clearance.
+  const mvList = (await apiAs(JMC, '/v1/movements?limit=1000')).body.features;
+  const mvDrawn = await page.evaluate(() => window.truce.deconf.movementLayer.getLayers().map((l) => [l.feature.properties.id, l.options.className === 'not-cleared']));
+  const mvExpect = mvList.map((f) => [f.properties.id, f.properties.cleared === false]);
+  check(`movements layer: ${mvDrawn.length} movements, not cleared ones styled apart, as the API answers`,
+    JSON.stringify(mvDrawn.sort()) === JSON.stringify(mvExpect.sort()) && mvExpect.some(([, nc]) => nc), `${JSON.stringify(mvDrawn)} vs ${JSON.stringify(mvExpect)}`);
+  await page.select('#details-form [name=detail_kind]', 'movement');
+  await page.focus('#details-form [name=detail_id]');
+  await page.keyboard.type(String(mvId));
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`#details-title[data-kind="movement"][data-id="${mvId}"]`, { timeout: 30e3 });
+  const mvApi = (await apiAs(JMC, `/v1/movements/${mvId}`)).body.properties;
+  const mvShown = await page.evaluate(() => ({
+    status: document.querySelector('.m-status').dataset.status,
+    cleared: document.querySelector('.clearance').dataset.cleared,
+    missing: [...document.querySelectorAll('.missing li')].map((li) => li.textContent),
+    acks: document.querySelectorAll('.m-acks tbody tr').length,
+    history: document.querySelectorAll('.m-history tbody tr').length,
+    schedule: document.querySelectorAll('.m-schedule tbody tr').length,
+    position: (document.querySelector('.m-position') || {}).textContent || '',
+  }));
+  check(`movement ${mvId} panel: ${mvShown.status}, cleared ${mvShown.cleared}, missing ${mvShown.missing.join(',')} as the API answers`,
+    mvShown.status === mvApi.status && mvShown.cleared === String(mvApi.cleared) && JSON.stringify(mvShown.missing) === JSON.stringify(mvApi.clearance.missing) &&
+    mvShown.missing.includes('Opposition') && !mvShown.missing.includes('SAA') && mvShown.acks === mvApi.clearance.acknowledgements.length &&
+    mvShown.history === mvApi.history.length && mvShown.schedule === mvApi.schedule.length && mvShown.position.includes(mvApi.position.at), JSON.stringify(mvShown));
+  await shot('09-movement');
+
+  // A corridor at the slider's time: suspended on 17 December, open again on the 19th.
+  await page.evaluate(() => window.truce.setTime('2016-12-17T00:00:00Z'));
+  await page.select('#details-form [name=detail_kind]', 'corridor');
+  await page.$eval('#details-form [name=detail_id]', (el) => { el.value = ''; });
+  await page.type('#details-form [name=detail_id]', String(corridorId));
+  await page.click('#details-form button[type=submit]');
+  await page.waitForSelector(`#details-title[data-kind="corridor"][data-id="${corridorId}"]`, { timeout: 30e3 });
+  let cApi = (await apiAs(JMC, `/v1/corridors/${corridorId}?at=2016-12-17T00:00:00Z`)).body;
+  let cShown = await page.$eval('.c-status', (el) => el.dataset.status);
+  const cTot = await page.$eval('.c-totals', (el) => [Number(el.dataset.low), Number(el.dataset.high)]);
+  const cDays = await page.$$eval('.c-days tbody tr', (trs) => trs.length);
+  check(`corridor ${corridorId} at 2016-12-17: ${cShown}, ${cDays} days, ${cTot.join('–')} people as the API answers`,
+    cShown === cApi.status && cShown === 'suspended' && cTot[0] === cApi.crossings.totals.low && cTot[1] === cApi.crossings.totals.high && cDays === cApi.crossings.days.length);
+  await page.evaluate(() => window.truce.setTime('2016-12-19T12:00:00Z'));
+  await page.waitForFunction(() => (window.truce.detailsShown || '').endsWith('@2016-12-19T12:00:00Z'), { timeout: 30e3 });
+  cApi = (await apiAs(JMC, `/v1/corridors/${corridorId}?at=2016-12-19T12:00:00Z`)).body;
+  cShown = await page.$eval('.c-status', (el) => el.dataset.status);
+  check(`corridor ${corridorId} follows the slider: ${cShown} on 2016-12-19 as the API answers`, cShown === cApi.status && cShown === 'open');
+  await shot('10-corridor');
+
+  // Territory at the slider's time, and its change over the month before.
+  await page.click('#tab-territory');
+  await page.waitForSelector('#territory-table tbody tr', { timeout: 30e3 });
+  const terr = (await apiAs(JMC, '/v1/territory?at=2016-12-19T12:00:00Z')).body;
+  const terrShown = await page.$$eval('#territory-table tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.party, JSON.parse(tr.dataset.km2)])));
+  check(`territory at 2016-12-19T12:00Z: ${Object.keys(terrShown).length} parties, km² as the API answers`,
+    JSON.stringify(terrShown) === JSON.stringify(Object.fromEntries(Object.keys(terr.parties).sort().map((k) => [k, terr.parties[k]]))) && Object.keys(terrShown).length > 1);
+  await page.$eval('#territory-form [name=from]', (el) => { el.value = '2016-11-01'; });
+  await page.$eval('#territory-form [name=to]', (el) => { el.value = '2016-12-20'; });
+  await page.click('#territory-form button[type=submit]');
+  await page.waitForSelector('#territory-change-table tbody tr', { timeout: 30e3 });
+  const tch = (await apiAs(JMC, '/v1/territory?from=2016-11-01T00:00:00Z&to=2016-12-20T00:00:00Z')).body;
+  const tchShown = await page.$$eval('#territory-change-table tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.party, JSON.parse(tr.dataset.km2)])));
+  check(`territory change 2016-11-01 → 2016-12-20 as the API answers (SAA ${tch.parties.SAA ? Math.round(tch.parties.SAA.change_km2) : '?'} km²)`,
+    Object.keys(tch.parties).every((k) => JSON.stringify(tchShown[k]) === JSON.stringify(tch.parties[k])) && Object.keys(tchShown).length === Object.keys(tch.parties).length &&
+    tch.parties.SAA && tch.parties.SAA.change_km2 > 0);
+  await shot('11-territory');
+
+  // The agreement's timeline page: steps, statuses, deadlines, scores as the API answers at that time.
+  await page.click('#nav button[data-view=agreements]');
+  await page.waitForSelector('#agreement-form', { timeout: 30e3 });
+  await page.select('#agreement-form [name=agreement]', String(agrId));
+  await page.waitForSelector(`#timeline h3[data-agreement="${agrId}"]`, { timeout: 30e3 });
+  const tlAt = await page.$eval('#agreement-form [name=at]', (el) => `${el.value}:00Z`);
+  const tl = (await apiAs(JMC, `/v1/agreements/${agrId}/timeline?at=${encodeURIComponent(tlAt)}`)).body;
+  const tlShown = await page.evaluate(() => ({
+    percent: document.getElementById('tl-score').dataset.percent,
+    score: document.getElementById('tl-score').dataset.score,
+    steps: [...document.querySelectorAll('#tl-steps tbody > tr')].map((tr) => [Number(tr.dataset.step), tr.querySelector('[data-status]').dataset.status]),
+    provisions: [...document.querySelectorAll('#tl-provisions tbody tr')].map((tr) => [Number(tr.dataset.seq), tr.querySelector('[data-status]').dataset.status, Number(tr.querySelector('[data-score]').dataset.score)]),
+  }));
+  check(`agreement ${agrId} timeline at ${tlAt}: ${tlShown.percent}%, ${tlShown.steps.length} steps, ${tlShown.provisions.length} provisions as the API answers`,
+    tlShown.percent === String(tl.percent) && tlShown.score === String(tl.score) && tl.steps.length === 3 &&
+    JSON.stringify(tlShown.steps) === JSON.stringify(tl.steps.map((x) => [x.id, x.status])) &&
+    JSON.stringify(tlShown.provisions) === JSON.stringify(tl.provisions.map((x) => [x.seq, x.status, x.score])) && tl.steps[0].status === 'done',
+  JSON.stringify(tlShown).slice(0, 300));
+  await shot('12-agreement-timeline');
+
   // The bulletin: the API's figures and the charts.
   await page.click('#nav button[data-view=bulletin]');
   await page.waitForSelector('#chart-days', { timeout: 30e3 });
@@ -264,14 +412,14 @@ try {
   const rows = await page.$$eval('.card table', (ts) => ts.length);
   const mapHidden = await page.$eval('#view-map', (el) => getComputedStyle(el).display === 'none');
   check('bulletin tables and charts are shown, the map view hidden', rows >= 4 && !!(await page.$('#chart-regions')) && mapHidden);
-  await shot('08-bulletin');
+  await shot('13-bulletin');
 
   // Phone width, keyboard: the sign-out button is reachable, nothing overflows sideways.
   await page.setViewport({ width: 390, height: 844 });
   await page.click('#nav button[data-view=map]');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check('readable at phone width (no sideways scroll)', overflow <= 1, `${overflow}px`);
-  await shot('09-phone');
+  await shot('14-phone');
   const unlabelled = await page.$$eval('input, select, textarea', (els) => els.filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name || e.id));
   check('every form field has a label', unlabelled.length === 0, unlabelled.join(','));
 

@@ -43,8 +43,11 @@ export async function showAgreements(el, atIso) {
 }
 
 export async function showTimeline(el, id, atIso) {
+  const want = `${id}@${atIso}`;
+  el.dataset.want = want;
   el.replaceChildren(h('p', {}, 'Loading the timeline…'));
   const t = await api(`/v1/agreements/${id}/timeline${atIso ? `?at=${encodeURIComponent(atIso)}` : ''}`);
+  if (el.dataset.want !== want) return null; // another agreement or time was asked meanwhile
   const steps = new Map(t.steps.map((s) => [s.id, s]));
   const stepName = (i) => (steps.has(i) ? `${i} ${steps.get(i).title}` : String(i));
   el.replaceChildren(

@@ -30,7 +30,9 @@ export class Incidents {
     this.byId = new Map();
     this.index = null;
     this.drawn = []; // ids of single incidents drawn now (the browser test reads it)
-    this.renderer = L.canvas({ padding: 0.2 });
+    // The map's one canvas: a second canvas on top would take every click and hover, and the
+    // areas, operations and movements under it could not be clicked.
+    this.renderer = view.renderer;
     this.layer = L.layerGroup();
     view.add('incidents', 'Incidents', this.layer, GRADE_COLOURS.corroborated);
     this.map.on('moveend', () => this.draw());

@@ -31,9 +31,11 @@ const AREA_LAYERS = [
 
 export class MapView {
   constructor(el) {
-    this.map = L.map(el, { preferCanvas: true, zoomControl: true, worldCopyJump: false, minZoom: 3, maxZoom: 16 });
-    this.map.setView([35.0, 38.5], 7);
+    // One canvas for every vector layer (also the map's default): a second canvas on top
+    // would take every click and hover from the layers drawn on the one below.
     this.renderer = L.canvas({ padding: 0.3 });
+    this.map = L.map(el, { preferCanvas: true, renderer: this.renderer, zoomControl: true, worldCopyJump: false, minZoom: 3, maxZoom: 16 });
+    this.map.setView([35.0, 38.5], 7);
     this.layers = new Map(); // key -> {name, layer, count, on, swatch}
     this.legend = null;
     this.at = null;

@@ -16,7 +16,7 @@ function partyCell(name) {
 function tableOf(id, head, parties, cells) {
   const names = Object.keys(parties).sort();
   return h('table', { id }, h('thead', {}, h('tr', {}, head.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, names.map((n) => h('tr', { 'data-party': n }, partyCell(n), cells(parties[n]).map((x) => h('td', {}, x))))));
+    h('tbody', {}, names.map((n) => h('tr', { 'data-party': n, 'data-km2': JSON.stringify(parties[n]) }, partyCell(n), cells(parties[n]).map((x) => h('td', {}, x))))));
 }
 
 export class Territory {
