@@ -8,6 +8,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 DB      ?= truce.db
 LISTEN  ?= 127.0.0.1:8080
 SCENARIO ?= scenarios/syria-2016-2017.json
+REPORTS ?= scenarios/reports-2016.ndjson
 REGIONS ?=
 
 .PHONY: all build web run test test-plain test-asan bench fuzz deps clean
@@ -30,11 +31,13 @@ run: build
 	  build/truce import scenario $(SCENARIO) --db $(DB) --tokens demo-tokens.tsv \
 	    $(if $(REGIONS),--regions $(REGIONS),) || exit 1; \
 	  chmod 600 demo-tokens.tsv; \
+	  build/truce import reports $(REPORTS) --as JMC --db $(DB) || exit 1; \
 	fi
 	@echo "demo tokens (NAME ROLE TOKEN) are in demo-tokens.tsv; the admin token:"
 	@awk -F'\t' '$$2=="admin"{print "  " $$3}' demo-tokens.tsv 2>/dev/null || true
 	@echo "the dashboard: http://$(LISTEN)/ (sign in with a token from demo-tokens.tsv)"
 	@echo "try: curl -H \"Authorization: Bearer <token>\" 'http://$(LISTEN)/v1/attribution?lon=37.16&lat=36.2&at=2016-10-01T00:00:00Z'"
+	@echo "     curl -H \"Authorization: Bearer <token>\" 'http://$(LISTEN)/v1/bulletins/2016-09-19?format=md'"
 	build/truce serve --db $(DB) --listen $(LISTEN)
 
 test:

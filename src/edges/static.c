@@ -112,7 +112,8 @@ struct MHD_Response *static_response(const char *root, const char *path, size_t 
 static bool try_root(const char *dir, char *out, size_t n) {
     char idx[PATH_MAX + 16], real[PATH_MAX];
     struct stat st;
-    snprintf(idx, sizeof idx, "%s/index.html", dir);
+    int w = snprintf(idx, sizeof idx, "%s/index.html", dir);
+    if (w < 0 || (size_t)w >= sizeof idx) return false; /* a path too long to be a root */
     if (stat(idx, &st) != 0 || !S_ISREG(st.st_mode) || !realpath(dir, real) || strlen(real) >= n) return false;
     snprintf(out, n, "%s", real);
     return true;
