@@ -117,6 +117,8 @@ export class Inbox {
       n.acked_at = r.acked_at || new Date().toISOString();
       n.ack_index = r.receipt ? r.receipt.index : n.ack_index;
       status(`Notice ${n.id} acknowledged`);
+      // An acknowledgement may clear a movement: the layer reads it again.
+      if (this.onNotice && n.about && n.about.type === 'movement') this.onNotice(n);
     } catch (e) {
       status(`Notice ${n.id}: ${e.message}`, { error: true });
       btn.disabled = false;

@@ -6,7 +6,7 @@
 // its route crosses has not acknowledged it) is drawn dashed in red. A click on an operation
 // or a movement calls onSelect(kind, id).
 import L from 'leaflet';
-import { has, pages, probe } from './api.js';
+import { api, has, pages, probe } from './api.js';
 
 const t = (v) => Date.parse(v && v.value ? v.value : v);
 
@@ -79,7 +79,16 @@ export class DeconflictLayers {
   addMovement(f) { this.movements.set(f.properties.id, f); this.redraw(this.at); }
 
   // Objects a notice carries in full (kind site/movement: the object as its GET answers it).
+  // A movement is then read again (GET /v1/movements/{id}, for its clearance, which the
+  // payload does not carry), as is one already on the layer when a `state` notice is about it.
   fromNotice(n) {
+    const about = n.about || {};
+    if (about.type === 'movement' && (n.kind === 'movement' || this.movements.has(about.id)) && has('GET', '/v1/movements/{id}')) {
+      api(`/v1/movements/${about.id}`).then((m) => this.addMovement(m)).catch(() => {
+        if (n.kind === 'movement' && n.payload && n.payload.geometry) this.addMovement(n.payload);
+      });
+      return;
+    }
     if (!n.payload || !n.payload.properties || !n.payload.geometry) return;
     if (n.kind === 'site') this.addSite(n.payload);
     if (n.kind === 'movement') this.addMovement(n.payload);
