@@ -423,6 +423,21 @@ try {
   const unlabelled = await page.$$eval('input, select, textarea', (els) => els.filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.name || e.id));
   check('every form field has a label', unlabelled.length === 0, unlabelled.join(','));
 
+  // An observer sees an operation's state and history but no buttons to change it.
+  const page2 = await browser.newPage();
+  page2.on('console', (m) => { if (m.type() === 'error') errors.push(`observer: ${m.text()}`); });
+  page2.on('pageerror', (e) => errors.push(`observer: ${e}`));
+  page2.on('response', (r) => { if (r.status() >= 400) errors.push(`observer: ${r.status()} ${r.request().method()} ${r.url()}`); });
+  await page2.goto(base + '/', { waitUntil: 'load' });
+  await page2.type('#token', tokens.Kazakhstan);
+  await page2.keyboard.press('Enter');
+  await page2.waitForSelector('body[data-ready="true"]', { timeout: 240e3 });
+  await page2.evaluate((id) => window.truce.showDetails('operation', id), op.body.id);
+  const obs = await page2.evaluate(() => ({ state: document.querySelector('.op-state-now').dataset.state, buttons: document.querySelectorAll('.op-state button').length }));
+  const opNow = (await apiAs(tokens.Kazakhstan, `/v1/operations/${op.body.id}`)).body;
+  check(`an observer sees operation ${op.body.id} ${obs.state} (as the API answers) with no buttons to change it`, obs.state === opNow.state && obs.buttons === 0, JSON.stringify(obs));
+  await page2.close();
+
   check('no console errors', errors.length === 0, errors.join(' | ').slice(0, 500));
   check('no request outside the server', outside.length === 0, outside.slice(0, 5).join(' '));
 } catch (e) {
