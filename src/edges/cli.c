@@ -224,9 +224,8 @@ static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limi
     int rc = 0;
     for (size_t k = 0; k < NMON_OPTS && !rc; k++) {
         vals[k] = given_opt(cmd, a, MON_OPT_NAMES[k]);
-        if (!vals[k] && !persist && store_setting_get((*c)->store, MON_OPT_NAMES[k], &stored[k], &err))
-            rc = runtime_error(cmd, &err);
-        if (!vals[k]) vals[k] = stored[k] ? stored[k] : opt(cmd, a, MON_OPT_NAMES[k]);
+        if (store_setting_get((*c)->store, MON_OPT_NAMES[k], &stored[k], &err)) rc = runtime_error(cmd, &err);
+        if (!vals[k]) vals[k] = stored[k] && !persist ? stored[k] : opt(cmd, a, MON_OPT_NAMES[k]);
         if (strcmp(vals[k], opt(cmd, a, MON_OPT_NAMES[k])) != 0 || given_opt(cmd, a, MON_OPT_NAMES[k])) custom = true;
     }
     mon_config cfg;
@@ -234,10 +233,13 @@ static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limi
     if (!rc && custom && centre_mon_configure(*c, &cfg, &err)) rc = runtime_error(cmd, &err);
     if (!rc && persist) {
         int64_t now = tr_time_now();
-        int src = store_begin((*c)->store, &err);
-        if (src == TR_OK) {
+        bool changed = false; /* write only what changed: a restart alone changes nothing */
+        for (size_t k = 0; k < NMON_OPTS; k++) changed |= !stored[k] || strcmp(stored[k], vals[k]) != 0;
+        int src = changed ? store_begin((*c)->store, &err) : TR_OK;
+        if (src == TR_OK && changed) {
             for (size_t k = 0; k < NMON_OPTS && src == TR_OK; k++)
-                src = store_setting_put((*c)->store, MON_OPT_NAMES[k], vals[k], now, &err);
+                if (!stored[k] || strcmp(stored[k], vals[k]) != 0)
+                    src = store_setting_put((*c)->store, MON_OPT_NAMES[k], vals[k], now, &err);
             if (src == TR_OK) src = store_commit((*c)->store, &err);
             else store_rollback((*c)->store);
         }
