@@ -28,6 +28,7 @@
  * show up as problems.
  */
 #include "edges/verify.h"
+#include "edges/verify_db.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -137,7 +138,7 @@ void verify__saved_checkpoint(verify__report *rep, const char *path, const tlog_
 }
 
 /* Copies s for a one-line message: at most 80 bytes, control characters as '?'. */
-static const char *clip(const char *s, char buf[96]) {
+const char *verify__clip(const char *s, char buf[96]) {
     size_t n = 0;
     for (; s && s[n] && n < 80; n++)
         buf[n] = (unsigned char)s[n] < 0x20 ? '?' : s[n];
@@ -152,41 +153,7 @@ static void sha256_hex(const void *data, size_t len, uint8_t sha[32], char hex[6
 
 /* ======================================================================== the database audit */
 
-/* One log entry, kept to match the state rows against. */
-typedef struct logged {
-    char *ref, *type;
-    uint64_t index;
-    uint8_t sha[32]; /* the object_sha256 the entry commits to */
-    bool row;        /* its ref names an existing row */
-} logged;
-
-typedef struct checkpoint_row {
-    uint64_t size;
-    tlog_hash root; /* the root column */
-    bool root_ok;   /* the column held 32 bytes */
-    char *note;
-} checkpoint_row;
-
-typedef struct db_audit {
-    verify__report *r;
-    store *s;
-    sqlite3 *raw;       /* read-only connection for the rows store.h does not list */
-    tlog_memstore *mem; /* the nodes of the rebuilt tree */
-    tlog_tree tree;     /* the rebuilt tree */
-    bool broken;        /* an entry and its leaf hash are both missing: the tree stops there */
-    uint64_t next;      /* the entry index expected next */
-    logged *log;
-    size_t nlog, caplog;
-    bool have_key;
-    tlog_verifier key;
-    char *origin; /* log_meta's origin, or NULL */
-    struct party_key { char *party; uint8_t pk[32]; } *keys; /* from party.key entries so far */
-    size_t nkeys;
-    tr_err err;
-} db_audit;
-
-#define FAIL(a, ...) verify__fail((a)->r, __VA_ARGS__)
-#define ULL(x) ((unsigned long long)(x))
+/* The types of the audit are in verify_db.h (shared with verify_state.c). */
 
 static int tree_add(db_audit *a, const tlog_hash *leaf) {
     tlog_node_hash nodes[63];
@@ -285,7 +252,7 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
     json_error_t je;
     json_t *j = json_loadb((const char *)e->entry, e->entry_len, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_object(j)) {
-        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index), clip(je.text, b1));
+        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index), verify__clip(je.text, b1));
         json_decref(j);
         return;
     }
@@ -296,7 +263,7 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
         while (ENTRY_FIELDS[i] && strcmp(ENTRY_FIELDS[i], k) != 0)
             i++;
         if (!ENTRY_FIELDS[i])
-            FAIL(a, "log_entry %llu: unknown field '%s' in the entry", ULL(e->index), clip(k, b1));
+            FAIL(a, "log_entry %llu: unknown field '%s' in the entry", ULL(e->index), verify__clip(k, b1));
     }
     char *canon = centre_object_bytes(j);
     if (!canon || strlen(canon) != e->entry_len || memcmp(canon, e->entry, e->entry_len) != 0)
@@ -314,8 +281,8 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
         const char *s = json_string_value(json_object_get(j, cols[i][0]));
         if (!s || !cols[i][1] || strcmp(s, cols[i][1]) != 0)
             FAIL(a, "log_entry %llu: the entry's %s is \"%s\" but the row's %s column is \"%s\"",
-                 ULL(e->index), cols[i][0], clip(s ? s : "(none)", b1), cols[i][0],
-                 clip(cols[i][1] ? cols[i][1] : "(null)", b2));
+                 ULL(e->index), cols[i][0], verify__clip(s ? s : "(none)", b1), cols[i][0],
+                 verify__clip(cols[i][1] ? cols[i][1] : "(null)", b2));
     }
     const char *logged_hex = json_string_value(json_object_get(j, "object_sha256"));
     uint8_t committed[32];
@@ -368,7 +335,7 @@ static int check_entry(const store_log_entry *e, void *ctx) {
     return keep_logged(a, e, sha);
 }
 
-static int64_t raw_int(db_audit *a, const char *sql) {
+int64_t verify__raw_int(db_audit *a, const char *sql) {
     sqlite3_stmt *st = NULL;
     int64_t v = 0;
     if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -383,7 +350,7 @@ static int audit_entries(db_audit *a) {
     if (rc) return rc;
     /* Entries after the last row: those a checkpoint signed, then those whose leaf hash
      * log_node holds (a stray node far beyond is reported by audit_nodes as extra). */
-    int64_t signed_size = raw_int(a, "SELECT coalesce(max(size), 0) FROM log_checkpoint");
+    int64_t signed_size = verify__raw_int(a, "SELECT coalesce(max(size), 0) FROM log_checkpoint");
     uint64_t end = a->next;
     if (signed_size > 0 && (uint64_t)signed_size > end) end = (uint64_t)signed_size;
     if (end > a->next) entries_missing(a, a->next, end);
@@ -513,7 +480,7 @@ static void check_checkpoint(db_audit *a, const checkpoint_row *c, const tlog_ch
         FAIL(a, "log_checkpoint (size %llu): the root column is not the signed root", ULL(c->size));
     if (a->origin && strcmp(a->origin, cp->origin) != 0)
         FAIL(a, "log_checkpoint (size %llu): origin '%s' is not the log's ('%s')", ULL(c->size),
-             clip(cp->origin, o1), clip(a->origin, o2));
+             verify__clip(cp->origin, o1), verify__clip(a->origin, o2));
     if (cp->size > a->tree.size) {
         FAIL(a, "log_checkpoint (size %llu): signs %llu entries but the tree rebuilt from log_entry has %llu",
              ULL(c->size), ULL(cp->size), ULL(a->tree.size));
@@ -582,7 +549,7 @@ static int cmp_logged(const void *x, const void *y) {
 }
 
 /* The first logged entry whose ref is >= ref. */
-static size_t find_ref(const db_audit *a, const char *ref) {
+size_t verify__find_ref(const db_audit *a, const char *ref) {
     size_t lo = 0, hi = a->nlog;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -632,7 +599,7 @@ static void diff_paths(const json_t *x, const json_t *y, const char *path, char 
 
 /* Checks the object rebuilt from a row (`what` names it) against the entries of this type
  * logged under ref, and marks every entry under ref as naming an existing row. Consumes obj. */
-static void match_row(db_audit *a, const char *what, const char *ref, const char *type, json_t *obj) {
+void verify__match_row(db_audit *a, const char *what, const char *ref, const char *type, json_t *obj) {
     char *bytes = obj ? centre_object_bytes(obj) : NULL;
     if (!bytes) {
         FAIL(a, "%s: its object cannot be rebuilt", what);
@@ -645,7 +612,7 @@ static void match_row(db_audit *a, const char *what, const char *ref, const char
     free(bytes);
     const logged *other = NULL;
     bool ok = false;
-    for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
         a->log[k].row = true;
         if (strcmp(a->log[k].type, type) != 0) continue;
         if (memcmp(a->log[k].sha, sha, 32) == 0)
@@ -660,10 +627,10 @@ static void match_row(db_audit *a, const char *what, const char *ref, const char
         store_log_entries(a->s, other->index, other->index + 1, copy_object, &was, NULL);
         if (was) diff_paths(was, obj, "", paths, sizeof paths, &n);
         FAIL(a, "%s: the row differs from the object logged at log_entry %llu (%s %s)%s%s", what,
-             ULL(other->index), type, clip(ref, b1), n ? ": " : "", paths);
+             ULL(other->index), type, verify__clip(ref, b1), n ? ": " : "", paths);
         json_decref(was);
     } else if (!ok) {
-        FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, clip(ref, b1));
+        FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, verify__clip(ref, b1));
     }
     json_decref(obj);
 }
@@ -678,17 +645,17 @@ static int audit_parties(db_audit *a, uint64_t *rows) {
         const char *name = (const char *)sqlite3_column_text(st, 1);
         char ref[CENTRE_REF_MAX], what[200], b1[96];
         centre_ref_party(name ? name : "", ref);
-        snprintf(what, sizeof what, "party %s (id %lld)", clip(name, b1),
+        snprintf(what, sizeof what, "party %s (id %lld)", verify__clip(name, b1),
                  (long long)sqlite3_column_int64(st, 0));
-        match_row(a, what, ref, "party.add",
+        verify__match_row(a, what, ref, "party.add",
                   centre_object_party(name, (const char *)sqlite3_column_text(st, 2),
                                       (const char *)sqlite3_column_text(st, 3),
                                       (const char *)sqlite3_column_text(st, 4)));
         if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-            match_row(a, what, ref, "party.revoke",
+            verify__match_row(a, what, ref, "party.revoke",
                       centre_object_party_revoke(name, sqlite3_column_int64(st, 5)));
         } else {
-            for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
+            for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
                 if (strcmp(a->log[k].type, "party.revoke") == 0)
                     FAIL(a, "%s: log_entry %llu records its revocation but the row is not revoked", what,
                          ULL(a->log[k].index));
@@ -707,8 +674,8 @@ static int audit_actors(db_audit *a, uint64_t *rows) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         char ref[CENTRE_REF_MAX], what[200], b1[96];
         centre_ref_actor(name ? name : "", ref);
-        snprintf(what, sizeof what, "actor %s", clip(name, b1));
-        match_row(a, what, ref, "actor.add",
+        snprintf(what, sizeof what, "actor %s", verify__clip(name, b1));
+        verify__match_row(a, what, ref, "actor.add",
                   centre_object_actor(name, (const char *)sqlite3_column_text(st, 1)));
         (*rows)++;
     }
@@ -726,7 +693,7 @@ static int check_area(tr_area *v, void *ctx) {
     char ref[CENTRE_REF_MAX], what[200];
     centre_ref_area(v->id, v->version, ref);
     snprintf(what, sizeof what, "area_version %s", ref);
-    match_row(p->a, what, ref, v->version == 1 ? "area.create" : "area.version", centre_object_area(v));
+    verify__match_row(p->a, what, ref, v->version == 1 ? "area.create" : "area.version", centre_object_area(v));
     p->rows++;
     return TR_OK;
 }
@@ -736,7 +703,7 @@ static int audit_areas(db_audit *a, uint64_t *rows) {
     tr_err e = {0};
     if (store_area_each(a->s, check_area, &p, &e))
         FAIL(a, "area_version: %s; the rows after it were not checked", e.msg);
-    int64_t all = raw_int(a, "SELECT count(*) FROM area_version");
+    int64_t all = verify__raw_int(a, "SELECT count(*) FROM area_version");
     if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
         FAIL(a, "area_version: %lld rows, %llu readable", (long long)all, ULL(p.rows));
     *rows += p.rows;
@@ -755,7 +722,7 @@ static int audit_agreements(db_audit *a, uint64_t *rows) {
         (*rows)++;
         if (store_agreement_get(a->s, id, &g, &e)) {
             centre_ref_agreement(id, sqlite3_column_int(st, 1), ref);
-            for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
+            for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
                 a->log[k].row = true;
             FAIL(a, "agreement %lld (%s): the row is unreadable, so it cannot be what was logged: %s",
                  (long long)id, ref, e.msg);
@@ -763,352 +730,10 @@ static int audit_agreements(db_audit *a, uint64_t *rows) {
         }
         centre_ref_agreement(g.id, g.version, ref);
         snprintf(what, sizeof what, "agreement %lld (%s)", (long long)id, ref);
-        match_row(a, what, ref, "agreement.create", centre_object_agreement(&g));
+        verify__match_row(a, what, ref, "agreement.create", centre_object_agreement(&g));
         tr_agreement_clear(&g);
     }
     sqlite3_finalize(st);
-    return TR_OK;
-}
-
-typedef struct dc_pass {
-    db_audit *a;
-    uint64_t rows;
-} dc_pass;
-
-static int check_site(tr_site *v, void *ctx) {
-    dc_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_site(v->id, ref);
-    snprintf(what, sizeof what, "site %lld", (long long)v->id);
-    match_row(p->a, what, ref, "site.create", centre_object_site(v));
-    p->rows++;
-    return TR_OK;
-}
-
-static int check_operation(tr_operation *o, void *ctx) {
-    dc_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_operation(o->id, ref);
-    snprintf(what, sizeof what, "operation %lld", (long long)o->id);
-    match_row(p->a, what, ref, "operation.create", centre_object_operation(o));
-    p->rows++;
-    return TR_OK;
-}
-
-static int check_movement(tr_movement *m, void *ctx) {
-    dc_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_movement(m->id, ref);
-    snprintf(what, sizeof what, "movement %lld", (long long)m->id);
-    match_row(p->a, what, ref, "movement.create", centre_object_movement(m));
-    p->rows++;
-    return TR_OK;
-}
-
-static int check_dc_event(const store_dc_event *e, void *ctx) {
-    dc_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_dc_event(e->id, ref);
-    snprintf(what, sizeof what, "dc_event %lld", (long long)e->id);
-    match_row(p->a, what, ref, centre_dc_event_type(e), centre_object_dc_event(e));
-    p->rows++;
-    return TR_OK;
-}
-
-/* Operation states, movement statuses and positions: each row matched with its entry. */
-static void audit_dc_events(db_audit *a, uint64_t *rows) {
-    dc_pass p = {a, 0};
-    tr_err e = {0};
-    if (store_dc_event_each(a->s, check_dc_event, &p, &e))
-        FAIL(a, "dc_event: %s; the rows after it were not checked", e.msg);
-    int64_t all = raw_int(a, "SELECT count(*) FROM dc_event");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "dc_event: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    *rows += p.rows;
-}
-
-/* Sites and operations (issue 4): each row rebuilt and matched with its log entry. */
-static int audit_deconfliction(db_audit *a, uint64_t *rows) {
-    dc_pass p = {a, 0};
-    tr_err e = {0};
-    if (store_site_each(a->s, check_site, &p, &e)) FAIL(a, "site: %s; the rows after it were not checked", e.msg);
-    int64_t all = raw_int(a, "SELECT count(*) FROM site");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "site: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    uint64_t sites = p.rows;
-    p.rows = 0;
-    e = (tr_err){0};
-    if (store_operation_each(a->s, check_operation, &p, &e))
-        FAIL(a, "operation: %s; the rows after it were not checked", e.msg);
-    all = raw_int(a, "SELECT count(*) FROM operation");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "operation: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    rows[0] += sites;
-    rows[1] += p.rows;
-    p.rows = 0;
-    e = (tr_err){0};
-    if (store_movement_each(a->s, check_movement, &p, &e))
-        FAIL(a, "movement: %s; the rows after it were not checked", e.msg);
-    all = raw_int(a, "SELECT count(*) FROM movement");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "movement: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    rows[3] += p.rows;
-    /* Acknowledged notices: each acknowledgement is what notice.ack logged. */
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, "SELECT id, party, acked_at FROM notice ORDER BY id", -1, &st, NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read notice: %s", sqlite3_errmsg(a->raw));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const char *party = (const char *)sqlite3_column_text(st, 1);
-        char ref[CENTRE_REF_MAX], what[200];
-        centre_ref_notice(id, ref);
-        snprintf(what, sizeof what, "notice %lld", (long long)id);
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            match_row(a, what, ref, "notice.ack",
-                      centre_object_notice_ack(id, party ? party : "", sqlite3_column_int64(st, 2)));
-            rows[2]++;
-        } else {
-            for (size_t k = find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
-                a->log[k].row = true;
-                if (strcmp(a->log[k].type, "notice.ack") == 0)
-                    FAIL(a, "%s: log_entry %llu records its acknowledgement but the row is not acknowledged", what,
-                         ULL(a->log[k].index));
-            }
-        }
-    }
-    sqlite3_finalize(st);
-    return TR_OK;
-}
-
-static int check_report(store_report *r, void *ctx) {
-    dc_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_report(r->id, ref);
-    snprintf(what, sizeof what, "report %lld", (long long)r->id);
-    match_row(p->a, what, ref, "report.create", centre_object_report(r));
-    p->rows++;
-    return TR_OK;
-}
-
-typedef struct act_pass {
-    db_audit *a;
-    bool verdict;
-    uint64_t rows;
-} act_pass;
-
-static int check_act(store_incident_act *x, void *ctx) {
-    act_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_incident_act(p->verdict, x->seq, ref);
-    snprintf(what, sizeof what, "%s %lld", p->verdict ? "verdict" : "response", (long long)x->seq);
-    match_row(p->a, what, ref, p->verdict ? "incident.verdict" : "incident.response",
-              centre_object_incident_act(p->verdict, x));
-    p->rows++;
-    return TR_OK;
-}
-
-/* Reports, responses and verdicts (issue 3): each row rebuilt and matched with its entry. */
-static int audit_reports(db_audit *a, uint64_t *rows) {
-    for (int v = 0; v < 2; v++) {
-        act_pass q = {a, v == 1, 0};
-        tr_err e = {0};
-        const char *table = v ? "incident_verdict" : "incident_response";
-        if (store_incident_act_each(a->s, v == 1, check_act, &q, &e))
-            FAIL(a, "%s: %s; the rows after it were not checked", table, e.msg);
-        int64_t all = raw_int(a, v ? "SELECT count(*) FROM incident_verdict" : "SELECT count(*) FROM incident_response");
-        if (all >= 0 && (uint64_t)all != q.rows && e.code == TR_OK)
-            FAIL(a, "%s: %lld rows, %llu readable", table, (long long)all, ULL(q.rows));
-        rows[1 + v] = q.rows;
-    }
-    dc_pass p = {a, 0};
-    tr_err e = {0};
-    if (store_report_each(a->s, check_report, &p, &e))
-        FAIL(a, "report: %s; the rows after it were not checked", e.msg);
-    int64_t all = raw_int(a, "SELECT count(*) FROM report");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "report: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    rows[0] = p.rows;
-    return TR_OK;
-}
-
-static int check_regroup(store_regroup *g, void *ctx) {
-    dc_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_regroup(g->seq, ref);
-    snprintf(what, sizeof what, "regroup %lld", (long long)g->seq);
-    match_row(p->a, what, ref, "incident.regroup", centre_object_regroup(g));
-    p->rows++;
-    return TR_OK;
-}
-
-/* Manual splits and merges (issue 3, migration 0006): each row matched with its entry. */
-static int audit_regroups(db_audit *a, uint64_t *rows) {
-    dc_pass p = {a, 0};
-    tr_err e = {0};
-    if (store_regroup_each(a->s, check_regroup, &p, &e))
-        FAIL(a, "incident_regroup: %s; the rows after it were not checked", e.msg);
-    int64_t all = raw_int(a, "SELECT count(*) FROM incident_regroup");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "incident_regroup: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    *rows = p.rows;
-    return TR_OK;
-}
-
-/* Humanitarian access, agreement steps, messages (issue 6): every row rebuilt and
- * matched with its entry; rows[0..3]: corridor events, steps, step changes, messages. */
-static int audit_humanitarian(db_audit *a, uint64_t *rows) {
-    tr_err e = {0};
-    tr_corridor_event *ce = NULL;
-    tr_step *st = NULL;
-    tr_step_event *se = NULL;
-    size_t nce = 0, nst = 0, nse = 0;
-    char ref[CENTRE_REF_MAX], what[200], type[48];
-    if (store_corridor_events(a->s, 0, &ce, &nce, &e)) FAIL(a, "corridor_event: %s", e.msg);
-    for (size_t i = 0; i < nce; i++) {
-        centre_ref_corridor_event(ce[i].id, ref);
-        snprintf(what, sizeof what, "corridor_event %lld", (long long)ce[i].id);
-        snprintf(type, sizeof type, "corridor.%s", tr_corridor_event_kind_name(ce[i].kind));
-        match_row(a, what, ref, type, centre_object_corridor_event(&ce[i]));
-    }
-    e = (tr_err){0};
-    if (store_steps(a->s, 0, &st, &nst, &e)) FAIL(a, "step: %s", e.msg);
-    for (size_t i = 0; i < nst; i++) {
-        centre_ref_step(st[i].id, ref);
-        snprintf(what, sizeof what, "step %lld", (long long)st[i].id);
-        match_row(a, what, ref, "step.create", centre_object_step(&st[i]));
-    }
-    e = (tr_err){0};
-    if (store_step_events(a->s, 0, &se, &nse, &e)) FAIL(a, "step_event: %s", e.msg);
-    for (size_t i = 0; i < nse; i++) {
-        centre_ref_step_event(se[i].seq, ref);
-        snprintf(what, sizeof what, "step_event %lld", (long long)se[i].seq);
-        match_row(a, what, ref, "step.status", centre_object_step_event(&se[i]));
-    }
-    rows[0] = nce;
-    rows[1] = nst;
-    rows[2] = nse;
-    tr_corridor_events_free(ce, nce);
-    tr_steps_free(st, nst);
-    tr_step_events_free(se, nse);
-    bool more = true;
-    int64_t after = 0;
-    while (more) {
-        tr_message *m = NULL;
-        size_t n = 0;
-        e = (tr_err){0};
-        if (store_message_list(a->s, NULL, after, 1000, &m, &n, &more, &e)) {
-            FAIL(a, "message: %s", e.msg);
-            break;
-        }
-        for (size_t i = 0; i < n; i++) {
-            centre_ref_message(m[i].id, ref);
-            snprintf(what, sizeof what, "message %lld", (long long)m[i].id);
-            match_row(a, what, ref, "message.create", centre_object_message(&m[i]));
-            if (m[i].forwarded_at) match_row(a, what, ref, "message.forward", centre_object_message_forward(&m[i]));
-            after = m[i].id;
-            tr_message_clear(&m[i]);
-        }
-        rows[3] += n;
-        free(m);
-    }
-    const char *tables[4] = {"corridor_event", "step", "step_event", "message"};
-    for (int t = 0; t < 4; t++) {
-        char sql[80];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
-        int64_t all = raw_int(a, sql);
-        if (all >= 0 && (uint64_t)all != rows[t]) FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(rows[t]));
-    }
-    return TR_OK;
-}
-
-/* ---- mine action (issue 6): each row rebuilt and matched with its log entry ---- */
-
-typedef struct mine_pass {
-    db_audit *a;
-    uint64_t rows[5]; /* hazards, status changes, tasks, progress, accidents */
-} mine_pass;
-
-static int check_hazard(tr_hazard *h, const store_hazard_state *now, void *ctx) {
-    (void)now;
-    mine_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("hazard", h->id, ref);
-    snprintf(what, sizeof what, "hazard %lld", (long long)h->id);
-    match_row(p->a, what, ref, "hazard.create", centre_object_hazard(h));
-    p->rows[0]++;
-    return TR_OK;
-}
-
-static int check_hazard_status(const store_hazard_status *x, void *ctx) {
-    mine_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("hazard-status", x->seq, ref);
-    snprintf(what, sizeof what, "hazard_status %lld", (long long)x->seq);
-    match_row(p->a, what, ref, "hazard.status", centre_object_hazard_status(x));
-    p->rows[1]++;
-    return TR_OK;
-}
-
-static int check_task(tr_task *t, void *ctx) {
-    mine_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("task", t->id, ref);
-    snprintf(what, sizeof what, "mine_task %lld", (long long)t->id);
-    match_row(p->a, what, ref, "task.create", centre_object_task(t));
-    if (t->close_date) {
-        match_row(p->a, what, ref, "task.close",
-                  centre_object_task_close(t->id, t->close_date, t->close_outcome, t->closed_by));
-    } else {
-        for (size_t k = find_ref(p->a, ref); k < p->a->nlog && strcmp(p->a->log[k].ref, ref) == 0; k++)
-            if (strcmp(p->a->log[k].type, "task.close") == 0)
-                FAIL(p->a, "%s: log_entry %llu records its closing but the row is not closed", what,
-                     ULL(p->a->log[k].index));
-    }
-    p->rows[2]++;
-    return TR_OK;
-}
-
-static int check_progress(tr_progress *x, void *ctx) {
-    mine_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("progress", x->id, ref);
-    snprintf(what, sizeof what, "mine_progress %lld", (long long)x->id);
-    match_row(p->a, what, ref, "progress.create", centre_object_progress(x));
-    p->rows[3]++;
-    return TR_OK;
-}
-
-static int check_accident(tr_accident *x, void *ctx) {
-    mine_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("accident", x->id, ref);
-    snprintf(what, sizeof what, "mine_accident %lld", (long long)x->id);
-    match_row(p->a, what, ref, "accident.create", centre_object_accident(x));
-    p->rows[4]++;
-    return TR_OK;
-}
-
-static int audit_mine_action(db_audit *a) {
-    static const char *const tables[] = {"hazard", "hazard_status", "mine_task", "mine_progress", "mine_accident"};
-    mine_pass p = {a, {0}};
-    tr_err e[5] = {{0}};
-    store_hazard_each(a->s, NULL, check_hazard, &p, &e[0]);
-    store_hazard_status_each(a->s, check_hazard_status, &p, &e[1]);
-    store_task_each(a->s, 0, 0, check_task, &p, &e[2]);
-    store_progress_each(a->s, 0, check_progress, &p, &e[3]);
-    store_accident_each(a->s, 0, check_accident, &p, &e[4]);
-    for (int t = 0; t < 5; t++) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
-        int64_t all = raw_int(a, sql);
-        if (e[t].code) FAIL(a, "%s: %s; the rows after it were not checked", tables[t], e[t].msg);
-        else if (all >= 0 && (uint64_t)all != p.rows[t])
-            FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(p.rows[t]));
-    }
-    fprintf(a->r->out,
-            "mine action: %llu hazards, %llu status changes, %llu tasks, %llu progress reports, %llu accidents "
-            "checked against the log\n",
-            ULL(p.rows[0]), ULL(p.rows[1]), ULL(p.rows[2]), ULL(p.rows[3]), ULL(p.rows[4]));
     return TR_OK;
 }
 
@@ -1143,7 +768,7 @@ static void audit_refs(db_audit *a) {
             t++;
         if (t < n) {
             if (!l->row)
-                FAIL(a, "log_entry %llu: %s %s names no row of %s", ULL(l->index), l->type, clip(l->ref, b1),
+                FAIL(a, "log_entry %llu: %s %s names no row of %s", ULL(l->index), l->type, verify__clip(l->ref, b1),
                      STATE_TYPES[t].table);
             continue;
         }
@@ -1158,7 +783,7 @@ static void audit_refs(db_audit *a) {
     fprintf(a->r->out, "note: %llu entries of types this version does not check against the state tables:",
             ULL(unchecked));
     for (size_t i = 0; i < ntypes; i++)
-        fprintf(a->r->out, " %s (%llu)", clip(other[i], b1), ULL(nother[i]));
+        fprintf(a->r->out, " %s (%llu)", verify__clip(other[i], b1), ULL(nother[i]));
     fputc('\n', a->r->out);
 }
 
@@ -1170,12 +795,12 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
     if (rc == TR_OK) rc = audit_agreements(a, &agreements);
-    if (rc == TR_OK) rc = audit_deconfliction(a, dc);
-    if (rc == TR_OK) audit_dc_events(a, &dc[4]);
-    if (rc == TR_OK) rc = audit_reports(a, mon);
-    if (rc == TR_OK) rc = audit_regroups(a, &mon[3]);
-    if (rc == TR_OK) rc = audit_humanitarian(a, hum);
-    if (rc == TR_OK) rc = audit_mine_action(a);
+    if (rc == TR_OK) rc = verify__audit_deconfliction(a, dc);
+    if (rc == TR_OK) verify__audit_dc_events(a, &dc[4]);
+    if (rc == TR_OK) rc = verify__audit_reports(a, mon);
+    if (rc == TR_OK) rc = verify__audit_regroups(a, &mon[3]);
+    if (rc == TR_OK) rc = verify__audit_humanitarian(a, hum);
+    if (rc == TR_OK) rc = verify__audit_mine_action(a);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,
@@ -1212,7 +837,7 @@ static int choose_key(db_audit *a, const char *given) {
         fprintf(a->r->out, "verifier key: %s (from --key)\n", given);
         if (meta && strcmp(meta, given) != 0)
             FAIL(a, "log_meta vkey: the database records the verifier key %s, not the --key given",
-                 clip(meta, b1));
+                 verify__clip(meta, b1));
     } else if (meta) {
         tr_err e = {0};
         if (tlog_verifier_parse(meta, &a->key, &e) == TR_OK) {
