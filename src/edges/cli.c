@@ -7,15 +7,16 @@
  * errors (exit 2) with a pointer to --help.
  */
 #include "edges/cli.h"
+#include "edges/cli_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include "base/timeutil.h"
@@ -27,32 +28,7 @@
 #include "service/centre_mine.h"
 #include "service/centre_monitor.h"
 
-#define MAX_OPTS 24
-
-typedef struct cli_opt {
-    const char *name;  /* "--db" */
-    const char *arg;   /* value placeholder, NULL for a flag */
-    const char *help;
-    const char *dflt;  /* default value, or NULL */
-} cli_opt;
-
-typedef struct cli_args {
-    const char *val[MAX_OPTS]; /* by option index; flags get "1" */
-    const char *pos[4];
-    int npos;
-} cli_args;
-
-typedef struct cli_cmd cli_cmd;
-struct cli_cmd {
-    const char *name;     /* "party add" */
-    const char *usage;    /* after "truce " */
-    const char *summary;
-    int min_pos, max_pos;
-    cli_opt opts[MAX_OPTS];
-    int (*run)(const cli_cmd *cmd, cli_args *a);
-};
-
-static const char *opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
+const char *cli__opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
     for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
         if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i] ? a->val[i] : cmd->opts[i].dflt;
     return NULL;
@@ -72,7 +48,7 @@ static void print_help(FILE *f, const cli_cmd *cmd) {
     fprintf(f, "  %-26s %s\n", "--help", "show this help");
 }
 
-static int usage_error(const cli_cmd *cmd, const char *fmt, const char *what) {
+int cli__usage_error(const cli_cmd *cmd, const char *fmt, const char *what) {
     fprintf(stderr, "truce %s: ", cmd->name);
     fprintf(stderr, fmt, what);
     fprintf(stderr, "\nsee 'truce %s --help'\n", cmd->name);
@@ -86,7 +62,7 @@ static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
         const char *s = argv[i];
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) return -1;
         if (strncmp(s, "--", 2) != 0 || strcmp(s, "--") == 0) {
-            if (a->npos == cmd->max_pos) return usage_error(cmd, "unexpected argument '%s'", s);
+            if (a->npos == cmd->max_pos) return cli__usage_error(cmd, "unexpected argument '%s'", s);
             a->pos[a->npos++] = s;
             continue;
         }
@@ -95,29 +71,29 @@ static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
         int k = -1;
         for (int j = 0; j < MAX_OPTS && cmd->opts[j].name; j++)
             if (strlen(cmd->opts[j].name) == n && strncmp(cmd->opts[j].name, s, n) == 0) k = j;
-        if (k < 0) return usage_error(cmd, "unknown option '%s'", s);
+        if (k < 0) return cli__usage_error(cmd, "unknown option '%s'", s);
         if (!cmd->opts[k].arg) {
-            if (eq) return usage_error(cmd, "option '%s' takes no value", cmd->opts[k].name);
+            if (eq) return cli__usage_error(cmd, "option '%s' takes no value", cmd->opts[k].name);
             a->val[k] = "1";
         } else if (eq) {
             a->val[k] = eq + 1;
         } else if (i + 1 < argc) {
             a->val[k] = argv[++i];
         } else {
-            return usage_error(cmd, "option '%s' needs a value", cmd->opts[k].name);
+            return cli__usage_error(cmd, "option '%s' needs a value", cmd->opts[k].name);
         }
     }
-    if (a->npos < cmd->min_pos) return usage_error(cmd, "%s", "missing argument");
+    if (a->npos < cmd->min_pos) return cli__usage_error(cmd, "%s", "missing argument");
     return 0;
 }
 
-static int runtime_error(const cli_cmd *cmd, const tr_err *err) {
+int cli__runtime_error(const cli_cmd *cmd, const tr_err *err) {
     fprintf(stderr, "truce %s: %s%s%s\n", cmd->name, err->field, err->field[0] ? ": " : "", err->msg);
     return CLI_RUNTIME;
 }
 
-static int parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
-                      unsigned long long *out) {
+int cli__parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
+                    unsigned long long *out) {
     char *end;
     errno = 0;
     unsigned long long x = v ? strtoull(v, &end, 10) : 0;
@@ -136,122 +112,15 @@ static int parse_separation(const cli_cmd *cmd, const char *name, const char *v,
         *out = 0;
         return 0;
     }
-    return parse_uint(cmd, name, v, max, out);
+    return cli__parse_uint(cmd, name, v, max, out);
 }
 
-static int open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
+int cli__open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
     tr_err err = {0};
     geo_limits dflt = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
-    if (centre_open(opt(cmd, a, "--db"), lim ? lim : &dflt, c, &err)) return runtime_error(cmd, &err);
+    if (centre_open(cli__opt(cmd, a, "--db"), lim ? lim : &dflt, c, &err))
+        return cli__runtime_error(cmd, &err);
     return 0;
-}
-
-/* ---- monitoring configuration (docs/monitoring.md "Configuration") ---- */
-
-#define MON_OPTS                                                                                                   \
-    {"--cluster-radius-m", "R1,R2,R3", "same-event distance per geo precision 1,2,3 (metres)", "2000,5000,15000"},  \
-        {"--cluster-window-s", "W1,W2,W3", "same-event time window per time precision 1,2,3 (seconds)",              \
-         "43200,302400,1296000"},                                                                                   \
-        {"--bulletin-hour", "H", "the bulletin's day ends at this local hour, 1..24", "24"},                        \
-        {"--bulletin-tz", "ZONE", "the bulletin's time zone: IANA name (Asia/Damascus) or fixed offset (+03:00)",   \
-         "+03:00"}
-
-/* Three positive numbers "a,b,c" into out. */
-static int parse_triple(const char *s, double out[3]) {
-    char extra;
-    if (!s || sscanf(s, "%lf,%lf,%lf%c", &out[0], &out[1], &out[2], &extra) != 3) return -1;
-    return 0;
-}
-
-/* The monitoring options into cfg, from their texts vals[] (in MON_OPT_NAMES order); with a
- * zone name *tz is loaded (free it after the centre). */
-static const char *const MON_OPT_NAMES[] = {"--cluster-radius-m", "--cluster-window-s", "--bulletin-hour", "--bulletin-tz"};
-#define NMON_OPTS (sizeof MON_OPT_NAMES / sizeof *MON_OPT_NAMES)
-
-static int monitor_options(const cli_cmd *cmd, const char *const *vals, mon_config *cfg, tr_tz **tz) {
-    mon_config_default(cfg);
-    *tz = NULL;
-    double r[3], w[3];
-    if (parse_triple(vals[0], r)) return usage_error(cmd, "%s", "--cluster-radius-m needs three numbers R1,R2,R3");
-    if (parse_triple(vals[1], w)) return usage_error(cmd, "%s", "--cluster-window-s needs three numbers W1,W2,W3");
-    for (int i = 0; i < 3; i++) {
-        cfg->radius_m[i] = r[i];
-        cfg->window_s[i] = (int64_t)w[i];
-        if (w[i] != (double)cfg->window_s[i]) return usage_error(cmd, "%s", "--cluster-window-s takes whole seconds");
-    }
-    unsigned long long hour;
-    if (parse_uint(cmd, "--bulletin-hour", vals[2], 24, &hour)) return CLI_USAGE;
-    cfg->bulletin_end_hour = (int)hour;
-    const char *zone = vals[3];
-    int hh, mm;
-    char sign, extra;
-    if (sscanf(zone, "%c%2d:%2d%c", &sign, &hh, &mm, &extra) == 3 && (sign == '+' || sign == '-') && mm < 60) {
-        cfg->bulletin_utc_offset_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
-    } else {
-        tr_err err = {0};
-        if (tr_tz_load(zone, "--bulletin-tz", tz, &err)) return usage_error(cmd, "%s", err.msg);
-        cfg->bulletin_tz = *tz;
-    }
-    tr_err err = {0};
-    if (mon_config_check(cfg, &err)) {
-        tr_tz_free(*tz);
-        *tz = NULL;
-        fprintf(stderr, "truce %s: %s: %s\nsee 'truce %s --help'\n", cmd->name, err.field, err.msg, cmd->name);
-        return CLI_USAGE;
-    }
-    return 0;
-}
-
-static const char *given_opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
-    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
-        if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i];
-    return NULL;
-}
-
-/* Opens the centre with the monitoring options: each one given on the command line, else
- * (not for the server) the one the server last ran with (the setting table), else its
- * default; the engine is rebuilt when they are not all defaults. The server (persist) runs
- * with what it is given or the defaults, and records them, so `truce bulletin` and `truce
- * export` answer what the server answers. */
-static int open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, bool persist, centre **c,
-                           tr_tz **tz) {
-    *tz = NULL;
-    if (open_centre(cmd, a, lim, c)) return CLI_RUNTIME;
-    char *stored[NMON_OPTS] = {0};
-    const char *vals[NMON_OPTS];
-    bool custom = false;
-    tr_err err = {0};
-    int rc = 0;
-    for (size_t k = 0; k < NMON_OPTS && !rc; k++) {
-        vals[k] = given_opt(cmd, a, MON_OPT_NAMES[k]);
-        if (store_setting_get((*c)->store, MON_OPT_NAMES[k], &stored[k], &err)) rc = runtime_error(cmd, &err);
-        if (!vals[k]) vals[k] = stored[k] && !persist ? stored[k] : opt(cmd, a, MON_OPT_NAMES[k]);
-        if (strcmp(vals[k], opt(cmd, a, MON_OPT_NAMES[k])) != 0 || given_opt(cmd, a, MON_OPT_NAMES[k])) custom = true;
-    }
-    mon_config cfg;
-    if (!rc) rc = monitor_options(cmd, vals, &cfg, tz);
-    if (!rc && custom && centre_mon_configure(*c, &cfg, &err)) rc = runtime_error(cmd, &err);
-    if (!rc && persist) {
-        int64_t now = tr_time_now();
-        bool changed = false; /* write only what changed: a restart alone changes nothing */
-        for (size_t k = 0; k < NMON_OPTS; k++) changed |= !stored[k] || strcmp(stored[k], vals[k]) != 0;
-        int src = changed ? store_begin((*c)->store, &err) : TR_OK;
-        if (src == TR_OK && changed) {
-            for (size_t k = 0; k < NMON_OPTS && src == TR_OK; k++)
-                if (!stored[k] || strcmp(stored[k], vals[k]) != 0)
-                    src = store_setting_put((*c)->store, MON_OPT_NAMES[k], vals[k], now, &err);
-            if (src == TR_OK) src = store_commit((*c)->store, &err);
-            else store_rollback((*c)->store);
-        }
-        if (src) rc = runtime_error(cmd, &err);
-    }
-    for (size_t k = 0; k < NMON_OPTS; k++) free(stored[k]);
-    if (rc) {
-        centre_close(*c);
-        tr_tz_free(*tz);
-        *tz = NULL;
-    }
-    return rc;
 }
 
 /* ---- serve ---- */
@@ -279,21 +148,22 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
 
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long threads, body, raw, maxv, drain, cp_ms;
-    if (parse_uint(cmd, "--checkpoint-ms", opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
-        parse_uint(cmd, "--threads", opt(cmd, a, "--threads"), 256, &threads) ||
-        parse_uint(cmd, "--body-limit", opt(cmd, a, "--body-limit"), 1ull << 30, &body) ||
-        parse_uint(cmd, "--import-limit", opt(cmd, a, "--import-limit"), 1ull << 34, &raw) ||
-        parse_uint(cmd, "--max-vertices", opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
-        parse_uint(cmd, "--drain-seconds", opt(cmd, a, "--drain-seconds"), 3600, &drain))
+    if (cli__parse_uint(cmd, "--checkpoint-ms", cli__opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
+        cli__parse_uint(cmd, "--threads", cli__opt(cmd, a, "--threads"), 256, &threads) ||
+        cli__parse_uint(cmd, "--body-limit", cli__opt(cmd, a, "--body-limit"), 1ull << 30, &body) ||
+        cli__parse_uint(cmd, "--import-limit", cli__opt(cmd, a, "--import-limit"), 1ull << 34, &raw) ||
+        cli__parse_uint(cmd, "--max-vertices", cli__opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
+        cli__parse_uint(cmd, "--drain-seconds", cli__opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
     unsigned long long site_buf, op_h, op_v, notice_s;
-    if (parse_uint(cmd, "--notice-deadline-s", opt(cmd, a, "--notice-deadline-s"), 365ull * 86400, &notice_s) ||
-        parse_uint(cmd, "--site-buffer-m", opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
-        parse_separation(cmd, "--op-horizontal-m", opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
-        parse_separation(cmd, "--op-vertical-m", opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
+    if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
+                        &notice_s) ||
+        cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
+        parse_separation(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
+        parse_separation(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
     char web_root[4096];
-    if (serve_web_root(opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
+    if (serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -304,28 +174,32 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
     centre *c;
     tr_tz *tz = NULL;
-    int mrc = open_monitoring(cmd, a, &lim, true, &c, &tz);
+    int mrc = cli__open_monitoring(cmd, a, &lim, true, &c, &tz);
     if (mrc) return mrc;
     c->site_buffer_m = (double)site_buf;
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
     c->notice_deadline_s = (int64_t)notice_s;
     tr_err aerr = {0};
     if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
-    fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n", opt(cmd, a, "--db"),
-            store_schema_version(c->store), attr_engine_area_versions(c->attr));
+    fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
+            cli__opt(cmd, a, "--db"), store_schema_version(c->store), attr_engine_area_versions(c->attr));
     char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s", opt(cmd, a, "--log-key") ? opt(cmd, a, "--log-key") : "");
-    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", opt(cmd, a, "--db"));
+    snprintf(key_path, sizeof key_path, "%s",
+             cli__opt(cmd, a, "--log-key") ? cli__opt(cmd, a, "--log-key") : "");
+    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", cli__opt(cmd, a, "--db"));
     tr_err lerr = {0};
-    if (centre_log_open(c, key_path, opt(cmd, a, "--log-origin"), &lerr) ||
+    if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
         centre_checkpointer_start(c, (unsigned)cp_ms, &lerr)) {
         centre_close(c);
         tr_tz_free(tz);
-        return runtime_error(cmd, &lerr);
+        return cli__runtime_error(cmd, &lerr);
     }
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
-    http_options o = {.listen = opt(cmd, a, "--listen"), .threads = (unsigned)threads, .body_limit = (size_t)body,
-                      .raw_body_limit = (size_t)raw, .drain_seconds = (unsigned)drain,
+    http_options o = {.listen = cli__opt(cmd, a, "--listen"),
+                      .threads = (unsigned)threads,
+                      .body_limit = (size_t)body,
+                      .raw_body_limit = (size_t)raw,
+                      .drain_seconds = (unsigned)drain,
                       .web_root = web_root[0] ? web_root : NULL};
     http_server *srv;
     tr_err err = {0};
@@ -333,11 +207,12 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         centre_checkpointer_stop(c);
         centre_close(c);
         tr_tz_free(tz);
-        return runtime_error(cmd, &err);
+        return cli__runtime_error(cmd, &err);
     }
     int sig = 0;
     sigwait(&set, &sig);
-    fprintf(stderr, "truce: %s received, finishing in-flight requests\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv);
     centre_checkpointer_stop(c);
     centre_close(c);
@@ -349,27 +224,28 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
 /* ---- parties ---- */
 
 static int cmd_party_add(const cli_cmd *cmd, cli_args *a) {
-    if (!opt(cmd, a, "--role")) return usage_error(cmd, "%s", "--role is required");
+    if (!cli__opt(cmd, a, "--role")) return cli__usage_error(cmd, "%s", "--role is required");
     centre *c;
-    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    if (cli__open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
     char token[CENTRE_TOKEN_LEN + 1];
     tr_err err = {0};
-    int rc = centre_party_add(c, a->pos[0], opt(cmd, a, "--role"), opt(cmd, a, "--full-name"), token, &err);
+    int rc = centre_party_add(c, a->pos[0], cli__opt(cmd, a, "--role"), cli__opt(cmd, a, "--full-name"),
+                              token, &err);
     centre_close(c);
-    if (rc) return runtime_error(cmd, &err);
+    if (rc) return cli__runtime_error(cmd, &err);
     printf("%s\n", token);
     return CLI_OK;
 }
 
 static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
     centre *c;
-    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    if (cli__open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
     json_t *list = NULL;
     tr_err err = {0};
     int rc = store_party_list(c->store, &list, &err);
     centre_close(c);
-    if (rc) return runtime_error(cmd, &err);
-    if (opt(cmd, a, "--json")) {
+    if (rc) return cli__runtime_error(cmd, &err);
+    if (cli__opt(cmd, a, "--json")) {
         char *s = json_dumps(list, JSON_INDENT(2));
         printf("%s\n", s);
         free(s);
@@ -381,7 +257,8 @@ static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
             json_t *rev = json_object_get(p, "revoked_at");
             printf("%-20s %-13s %-21s %s%s\n", json_string_value(json_object_get(p, "name")),
                    json_string_value(json_object_get(p, "role")),
-                   json_string_value(json_object_get(p, "created_at")), json_is_null(rev) ? "active" : "revoked ",
+                   json_string_value(json_object_get(p, "created_at")),
+                   json_is_null(rev) ? "active" : "revoked ",
                    json_is_null(rev) ? "" : json_string_value(rev));
         }
     }
@@ -391,11 +268,11 @@ static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
 
 static int cmd_party_revoke(const cli_cmd *cmd, cli_args *a) {
     centre *c;
-    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    if (cli__open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
     tr_err err = {0};
     int rc = centre_party_revoke(c, a->pos[0], &err);
     centre_close(c);
-    if (rc) return runtime_error(cmd, &err);
+    if (rc) return cli__runtime_error(cmd, &err);
     fprintf(stderr, "truce: party '%s' revoked; its token no longer works\n", a->pos[0]);
     return CLI_OK;
 }
@@ -416,7 +293,7 @@ static FILE *open_beside(const char *path, char *tmp, size_t n) {
 }
 
 static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
-    const char *tokens_path = opt(cmd, a, "--tokens");
+    const char *tokens_path = cli__opt(cmd, a, "--tokens");
     char tmp[4096];
     FILE *tokens = stdout;
     if (tokens_path && !(tokens = open_beside(tokens_path, tmp, sizeof tmp))) {
@@ -424,222 +301,59 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
         return CLI_RUNTIME;
     }
     centre *c;
-    int rc = open_centre(cmd, a, NULL, &c) ? TR_EIO : TR_OK;
+    int rc = cli__open_centre(cmd, a, NULL, &c) ? TR_EIO : TR_OK;
     tr_err err = {0};
     if (rc == TR_OK) {
-        rc = centre_import_scenario(c, a->pos[0], opt(cmd, a, "--regions"), tokens, &err);
+        rc = centre_import_scenario(c, a->pos[0], cli__opt(cmd, a, "--regions"), tokens, &err);
         if (rc == TR_OK)
             fprintf(stderr, "truce: scenario %s imported; %zu area versions in %s\n", a->pos[0],
-                    attr_engine_area_versions(c->attr), opt(cmd, a, "--db"));
+                    attr_engine_area_versions(c->attr), cli__opt(cmd, a, "--db"));
         centre_close(c);
     }
     if (tokens != stdout) {
-        if (fclose(tokens) != 0 && rc == TR_OK) rc = tr_fail(&err, TR_EIO, "--tokens", "cannot write %s", tokens_path);
+        if (fclose(tokens) != 0 && rc == TR_OK)
+            rc = tr_fail(&err, TR_EIO, "--tokens", "cannot write %s", tokens_path);
         if (rc == TR_OK && rename(tmp, tokens_path) != 0)
             rc = tr_fail(&err, TR_EIO, "--tokens", "cannot write %s: %s", tokens_path, strerror(errno));
         if (rc != TR_OK) unlink(tmp);
     }
     if (rc == TR_EIO && err.code == TR_OK) return CLI_RUNTIME; /* open_centre reported it */
-    return rc ? runtime_error(cmd, &err) : CLI_OK;
-}
-
-/* ---- import reports ---- */
-
-#define IMPORT_SHOWN_MAX 200 /* bad records listed one by one; the rest are counted */
-
-typedef struct bad_list {
-    long shown, more;
-} bad_list;
-
-static void print_bad(void *ctx, long line, const char *field, const char *reason) {
-    bad_list *b = ctx;
-    if (b->shown < IMPORT_SHOWN_MAX) {
-        fprintf(stderr, "line %ld: %s: %s\n", line, field, reason);
-        b->shown++;
-    } else {
-        b->more++;
-    }
-}
-
-/* The format from the file's extension: .ndjson / .jsonl -> ndjson, .csv -> csv. */
-static int format_from_name(const char *path, tr_report_format *fmt) {
-    const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/')) return -1;
-    if (strcmp(dot, ".ndjson") == 0 || strcmp(dot, ".jsonl") == 0) *fmt = TR_FMT_NDJSON;
-    else if (strcmp(dot, ".csv") == 0) *fmt = TR_FMT_CSV;
-    else return -1;
-    return 0;
-}
-
-static int cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
-    const char *path = a->pos[0], *party = opt(cmd, a, "--as"), *f = opt(cmd, a, "--format");
-    if (!party) return usage_error(cmd, "%s", "--as PARTY is required");
-    tr_report_format fmt;
-    if (f ? tr_report_format_parse(f, &fmt) != 0 : format_from_name(path, &fmt) != 0)
-        return usage_error(cmd, f ? "unknown format '%s': use ndjson, csv, acled or ucdp"
-                                  : "cannot tell the format of '%s' from its name: give --format",
-                           f ? f : path);
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!in) {
-        fprintf(stderr, "truce %s: cannot read %s: %s\n", cmd->name, path, strerror(errno));
-        return CLI_RUNTIME;
-    }
-    centre *c;
-    if (open_centre(cmd, a, NULL, &c)) {
-        if (in != stdin) fclose(in);
-        return CLI_RUNTIME;
-    }
-    tr_err err = {0};
-    centre_aliases *aliases = NULL;
-    int rc = opt(cmd, a, "--aliases") ? centre_aliases_load(c, opt(cmd, a, "--aliases"), &aliases, &err) : TR_OK;
-    bad_list bad = {0, 0};
-    centre_import_stats st = {0};
-    bool partial = opt(cmd, a, "--partial") != NULL;
-    if (rc == TR_OK) rc = centre_reports_import(c, party, in, fmt, aliases, partial, print_bad, &bad, &st, &err);
-    centre_aliases_free(aliases);
-    centre_close(c);
-    if (in != stdin) fclose(in);
-    if (rc) {
-        /* a header error reads as a bad record: "line 1: column: reason" */
-        if (strncmp(err.msg, "line ", 5) == 0) {
-            const char *m = strchr(err.msg, ':');
-            fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err.msg), err.msg, err.field[0] ? err.field : "header", m + 1);
-            fprintf(stderr, "truce %s: nothing imported\n", cmd->name);
-            return CLI_RUNTIME;
-        }
-        return runtime_error(cmd, &err);
-    }
-    if (bad.more) fprintf(stderr, "... and %ld more bad records\n", bad.more);
-    if (st.rejected && !partial)
-        fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
-                cmd->name, st.rejected, st.rejected == 1 ? "" : "s");
-    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld\n", st.rows, st.imported, st.rejected,
-           st.incidents);
-    if (st.rejected && (!partial || st.imported == 0)) return CLI_RUNTIME;
-    return CLI_OK;
-}
-
-/* ---- bulletin ---- */
-
-static int cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
-    const char *date = opt(cmd, a, "--date");
-    if (!date) return usage_error(cmd, "%s", "--date is required");
-    centre *c;
-    tr_tz *tz = NULL;
-    int mrc = open_monitoring(cmd, a, NULL, false, &c, &tz);
-    if (mrc) return mrc;
-    tr_err err = {0};
-    char *text = NULL;
-    size_t len = 0;
-    const char *media = NULL;
-    int rc = centre_bulletin(c, date, opt(cmd, a, "--format"), &text, &len, &media, &err);
-    centre_close(c);
-    tr_tz_free(tz);
-    if (rc) return runtime_error(cmd, &err);
-    bool ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
-    free(text);
-    if (!ok) {
-        fprintf(stderr, "truce %s: cannot write the bulletin: %s\n", cmd->name, strerror(errno));
-        return CLI_RUNTIME;
-    }
-    return CLI_OK;
-}
-
-/* ---- export ---- */
-
-static int cmd_export_incidents(const cli_cmd *cmd, cli_args *a) {
-    tr_err err = {0};
-    int64_t from, to;
-    if (centre_window_parse(opt(cmd, a, "--date"), opt(cmd, a, "--from"), opt(cmd, a, "--to"), &from, &to, &err))
-        return usage_error(cmd, "%s", err.msg);
-    centre *c;
-    tr_tz *tz = NULL;
-    int mrc = open_monitoring(cmd, a, NULL, false, &c, &tz);
-    if (mrc) return mrc;
-    centre_export *x = NULL;
-    const char *media, *name;
-    int rc = centre_export_open(c, opt(cmd, a, "--format"), from, to, &x, &media, &name, &err);
-    if (rc) {
-        centre_close(c);
-        tr_tz_free(tz);
-        return runtime_error(cmd, &err);
-    }
-    static char buf[1 << 16];
-    long n;
-    bool ok = true;
-    while (ok && (n = centre_export_read(x, buf, sizeof buf)) > 0) ok = fwrite(buf, 1, (size_t)n, stdout) == (size_t)n;
-    if (ok && n < 0) {
-        centre_export_free(x);
-        centre_close(c);
-        tr_tz_free(tz);
-        fprintf(stderr, "truce %s: out of memory\n", cmd->name);
-        return CLI_RUNTIME;
-    }
-    ok = ok && fflush(stdout) == 0;
-    centre_export_free(x);
-    centre_close(c);
-    tr_tz_free(tz);
-    if (!ok) {
-        fprintf(stderr, "truce %s: cannot write the export: %s\n", cmd->name, strerror(errno));
-        return CLI_RUNTIME;
-    }
-    return CLI_OK;
-}
-
-/* ---- territory (service/centre_territory.c) ---- */
-
-static int cmd_territory(const cli_cmd *cmd, cli_args *a) {
-    centre_territory_q q = {0};
-    const char *at = opt(cmd, a, "--at"), *from = opt(cmd, a, "--from"), *to = opt(cmd, a, "--to");
-    const char *within = opt(cmd, a, "--within");
-    if ((from != NULL) != (to != NULL)) return usage_error(cmd, "%s", "--from and --to go together");
-    if (from && at) return usage_error(cmd, "%s", "give either --at, or --from and --to");
-    q.has_change = from != NULL;
-    q.at = tr_time_now();
-    if (at && tr_time_parse(at, &q.at)) return usage_error(cmd, "--at: '%s' is not an RFC 3339 time", at);
-    if (from && (tr_time_parse(from, &q.from) || tr_time_parse(to, &q.to) || q.to <= q.from))
-        return usage_error(cmd, "%s", "--from and --to must be RFC 3339 times, from before to");
-    if (within && (sscanf(within, "%" SCNd64, &q.within) != 1 || q.within <= 0))
-        return usage_error(cmd, "--within: '%s' is not an area id", within);
-    centre *c;
-    if (open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
-    tr_err err = {0};
-    json_t *out = NULL;
-    int rc = centre_territory(c, NULL, &q, &out, &err); /* the operator sees every area */
-    centre_close(c);
-    if (rc) return runtime_error(cmd, &err);
-    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
-    json_decref(out);
-    if (text) printf("%s\n", text);
-    free(text);
-    return text ? CLI_OK : CLI_RUNTIME;
+    return rc ? cli__runtime_error(cmd, &err) : CLI_OK;
 }
 
 /* ---- verify (edges/verify.c) ---- */
 
 static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
-    const char *token = opt(cmd, a, "--token");
-    return (verify_options){.db = opt(cmd, a, "--db"), .url = opt(cmd, a, "--url"), .key = opt(cmd, a, "--key"),
-                            .token = token ? token : getenv("TRUCE_TOKEN"), .checkpoint = opt(cmd, a, "--checkpoint"),
-                            .save = opt(cmd, a, "--save"), .receipt = opt(cmd, a, "--receipt"), .out = stdout};
+    const char *token = cli__opt(cmd, a, "--token");
+    return (verify_options){.db = cli__opt(cmd, a, "--db"),
+                            .url = cli__opt(cmd, a, "--url"),
+                            .key = cli__opt(cmd, a, "--key"),
+                            .token = token ? token : getenv("TRUCE_TOKEN"),
+                            .checkpoint = cli__opt(cmd, a, "--checkpoint"),
+                            .save = cli__opt(cmd, a, "--save"),
+                            .receipt = cli__opt(cmd, a, "--receipt"),
+                            .out = stdout};
 }
 
 static int cmd_verify(const cli_cmd *cmd, cli_args *a) {
     verify_options o = verify_opts(cmd, a);
-    if (!o.db == !o.url) return usage_error(cmd, "%s", "give either --db PATH or --url URL");
-    if (o.url && !o.key) return usage_error(cmd, "%s", "--url needs --key VKEY, the log's verifier key");
-    if (o.db && (opt(cmd, a, "--token") || o.save)) return usage_error(cmd, "%s", "--token and --save go with --url");
+    if (!o.db == !o.url) return cli__usage_error(cmd, "%s", "give either --db PATH or --url URL");
+    if (o.url && !o.key) return cli__usage_error(cmd, "%s", "--url needs --key VKEY, the log's verifier key");
+    if (o.db && (cli__opt(cmd, a, "--token") || o.save))
+        return cli__usage_error(cmd, "%s", "--token and --save go with --url");
     return o.db ? verify_db(&o) : verify_remote(&o);
 }
 
 static int cmd_verify_receipt(const cli_cmd *cmd, cli_args *a) {
     verify_options o = verify_opts(cmd, a);
     unsigned long long index = 0;
-    const char *idx = opt(cmd, a, "--index");
-    if (!o.key) return usage_error(cmd, "%s", "--key VKEY is required");
-    if (!o.url == !o.receipt) return usage_error(cmd, "%s", "give either --url URL --index N or --receipt FILE");
-    if (o.url && !idx) return usage_error(cmd, "%s", "--url needs --index N");
-    if (idx && !(strcmp(idx, "0") == 0 || parse_uint(cmd, "--index", idx, INT64_MAX, &index) == 0)) return CLI_USAGE;
+    const char *idx = cli__opt(cmd, a, "--index");
+    if (!o.key) return cli__usage_error(cmd, "%s", "--key VKEY is required");
+    if (!o.url == !o.receipt)
+        return cli__usage_error(cmd, "%s", "give either --url URL --index N or --receipt FILE");
+    if (o.url && !idx) return cli__usage_error(cmd, "%s", "--url needs --index N");
+    if (idx && !(strcmp(idx, "0") == 0 || cli__parse_uint(cmd, "--index", idx, INT64_MAX, &index) == 0))
+        return CLI_USAGE;
     o.has_index = idx != NULL;
     o.index = index;
     return verify_receipt(&o);
@@ -658,7 +372,8 @@ static int cmd_key_generate(const cli_cmd *cmd, cli_args *a) {
     sodium_bin2base64(pkb, sizeof pkb, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
     sodium_memzero(sk, sizeof sk);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    bool ok = fd >= 0 && write(fd, skb, strlen(skb)) == (ssize_t)strlen(skb) && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    bool ok = fd >= 0 && write(fd, skb, strlen(skb)) == (ssize_t)strlen(skb) && write(fd, "\n", 1) == 1 &&
+              fsync(fd) == 0;
     if (fd >= 0) close(fd);
     sodium_memzero(skb, sizeof skb);
     if (!ok) {
@@ -666,8 +381,10 @@ static int cmd_key_generate(const cli_cmd *cmd, cli_args *a) {
         return CLI_RUNTIME;
     }
     printf("%s\n", pkb);
-    fprintf(stderr, "truce: secret key written to %s (mode 0600); register the public key with\n"
-                    "  PUT /v1/me/key {\"public_key\": \"%s\"}\n", path, pkb);
+    fprintf(stderr,
+            "truce: secret key written to %s (mode 0600); register the public key with\n"
+            "  PUT /v1/me/key {\"public_key\": \"%s\"}\n",
+            path, pkb);
     return CLI_OK;
 }
 
@@ -695,15 +412,16 @@ static char *slurp(const char *path, size_t *len) {
 }
 
 static int cmd_key_sign(const cli_cmd *cmd, cli_args *a) {
-    if (!opt(cmd, a, "--key")) return usage_error(cmd, "%s", "--key is required");
+    if (!cli__opt(cmd, a, "--key")) return cli__usage_error(cmd, "%s", "--key is required");
     if (sodium_init() < 0) return CLI_RUNTIME;
     size_t klen = 0, blen = 0;
-    const char *key_path = opt(cmd, a, "--key");
+    const char *key_path = cli__opt(cmd, a, "--key");
     char *kb = slurp(key_path, &klen);
     char *body = slurp(a->pos[0], &blen);
     unsigned char sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
     size_t n = 0;
-    while (kb && klen > 0 && (kb[klen - 1] == '\n' || kb[klen - 1] == '\r')) klen--;
+    while (kb && klen > 0 && (kb[klen - 1] == '\n' || kb[klen - 1] == '\r'))
+        klen--;
     int rc = CLI_OK;
     if (!kb || !body) {
         fprintf(stderr, "truce %s: cannot read %s: %s\n", cmd->name, !kb ? key_path : a->pos[0],
@@ -743,7 +461,8 @@ static int cmd_routes(const cli_cmd *cmd, cli_args *a) {
         printf("%s %s", r->method, pattern);
         if (!r->roles) printf(" %s", (r->flags & ROUTE_LOOPBACK) ? "loopback" : "open");
         for (int k = 0; k < ROLE_COUNT && r->roles; k++)
-            if (r->roles & ROLE_BIT(k)) printf("%s%s", k == __builtin_ctz(r->roles) ? " " : ",", tr_role_name((tr_role)k));
+            if (r->roles & ROLE_BIT(k))
+                printf("%s%s", k == __builtin_ctz(r->roles) ? " " : ",", tr_role_name((tr_role)k));
         printf("\n");
     }
     return CLI_OK;
@@ -756,90 +475,140 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
     return CLI_OK;
 }
 
-#define DB_OPT {"--db", "PATH", "SQLite database file (created if absent)", "truce.db"}
+#define DB_OPT                                                                                               \
+    { "--db", "PATH", "SQLite database file (created if absent)", "truce.db" }
 
 static const cli_cmd commands[] = {
-    {"serve", "serve [--db PATH] [--listen HOST:PORT] [options]",
+    {"serve",
+     "serve [--db PATH] [--listen HOST:PORT] [options]",
      "Serves the truce API over HTTP until SIGTERM or SIGINT, then finishes in-flight requests\n"
-     "and closes the database cleanly.", 0, 0,
+     "and closes the database cleanly.",
+     0,
+     0,
      {DB_OPT,
-      {"--listen", "HOST:PORT", "address to listen on; [::1]:PORT for IPv6, port 0 picks one", "127.0.0.1:8080"},
+      {"--listen", "HOST:PORT", "address to listen on; [::1]:PORT for IPv6, port 0 picks one",
+       "127.0.0.1:8080"},
       {"--threads", "N", "worker threads", "4"},
       {"--body-limit", "BYTES", "largest request body accepted (413 beyond)", "4194304"},
-      {"--import-limit", "BYTES", "largest file accepted by the bulk import routes (413 beyond)", "268435456"},
+      {"--import-limit", "BYTES", "largest file accepted by the bulk import routes (413 beyond)",
+       "268435456"},
       {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
       {"--site-buffer-m", "M", "operation-site horizontal buffer, metres", "500"},
-      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres (0: footprints meet)", "1000"},
+      {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres (0: footprints meet)",
+       "1000"},
       {"--op-vertical-m", "M", "operation-operation vertical separation, metres (0: bands meet)", "300"},
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
-      {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)", NULL},
+      {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
+       NULL},
       MON_OPTS},
      cmd_serve},
-    {"party add", "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
+    {"party add",
+     "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
      "Creates a party and prints its new API token alone on stdout. The token is shown this once;\n"
      "only its SHA-256 is stored. Roles: admin, monitor, guarantor, belligerent, observer,\n"
-     "humanitarian, mine_action.", 1, 1,
-     {DB_OPT, {"--role", "ROLE", "the party's role", NULL}, {"--full-name", "TEXT", "the party's full name", NULL}},
+     "humanitarian, mine_action.",
+     1,
+     1,
+     {DB_OPT,
+      {"--role", "ROLE", "the party's role", NULL},
+      {"--full-name", "TEXT", "the party's full name", NULL}},
      cmd_party_add},
-    {"party list", "party list [--db PATH] [--json]", "Lists parties with their roles and status.", 0, 0,
-     {DB_OPT, {"--json", NULL, "print JSON instead of a table", NULL}}, cmd_party_list},
-    {"party revoke", "party revoke NAME [--db PATH]",
-     "Revokes a party's token at once; the party and everything it wrote stay.", 1, 1, {DB_OPT},
+    {"party list",
+     "party list [--db PATH] [--json]",
+     "Lists parties with their roles and status.",
+     0,
+     0,
+     {DB_OPT, {"--json", NULL, "print JSON instead of a table", NULL}},
+     cmd_party_list},
+    {"party revoke",
+     "party revoke NAME [--db PATH]",
+     "Revokes a party's token at once; the party and everything it wrote stay.",
+     1,
+     1,
+     {DB_OPT},
      cmd_party_revoke},
-    {"import scenario", "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON]",
+    {"import scenario",
+     "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON]",
      "Loads a scenario (parties, actors, areas with versions, agreements) in one transaction:\n"
      "all of it or, on any error, nothing. The new parties' tokens are printed as\n"
-     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE).", 1, 1,
-     {DB_OPT, {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
+     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE).",
+     1,
+     1,
+     {DB_OPT,
+      {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
       {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
      cmd_import_scenario},
     {"import reports",
-     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--partial] [--db PATH]",
+     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--partial] [--db "
+     "PATH]",
      "Imports violation reports from FILE ('-' for stdin), streamed, each as if PARTY had sent\n"
      "it to POST /v1/reports (classification, store, log, incidents). Every bad record is\n"
      "listed on stderr as 'line N: FIELD: REASON'. Without --partial a file with any bad record\n"
      "imports nothing (exit 1); with --partial the good records are imported (exit 0 when at\n"
      "least one was, or none was bad). One transaction either way. Prints 'rows read N,\n"
-     "imported N, rejected N, incidents N' (docs/monitoring.md, \"Bulk import\").", 1, 1,
-     {DB_OPT, {"--as", "PARTY", "the reporting party (not an observer)", NULL},
-      {"--format", "FMT", "ndjson, csv, acled or ucdp (default: from the extension: .ndjson/.jsonl, .csv)", NULL},
+     "imported N, rejected N, incidents N' (docs/monitoring.md, \"Bulk import\").",
+     1,
+     1,
+     {DB_OPT,
+      {"--as", "PARTY", "the reporting party (not an observer)", NULL},
+      {"--format", "FMT", "ndjson, csv, acled or ucdp (default: from the extension: .ndjson/.jsonl, .csv)",
+       NULL},
       {"--aliases", "FILE", "'dataset name<TAB>truce name' lines mapping the file's actor names", NULL},
       {"--partial", NULL, "import the good records even if some are bad", NULL}},
-     cmd_import_reports},
-    {"bulletin", "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--db PATH]",
+     cli__cmd_import_reports},
+    {"bulletin",
+     "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--db PATH]",
      "Prints the daily bulletin of a date (docs/monitoring.md): the same bytes as\n"
-     "GET /v1/bulletins/{date}?format=F for the same data.", 0, 0,
-     {DB_OPT, {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
-      {"--format", "FMT", "md, html, json or csv", "json"}, MON_OPTS},
-     cmd_bulletin},
-    {"export incidents", "export incidents --format geojson|hxl|acled [--date YYYY-MM-DD | --from T --to T] [--db PATH]",
+     "GET /v1/bulletins/{date}?format=F for the same data.",
+     0,
+     0,
+     {DB_OPT,
+      {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
+      {"--format", "FMT", "md, html, json or csv", "json"},
+      MON_OPTS},
+     cli__cmd_bulletin},
+    {"export incidents",
+     "export incidents --format geojson|hxl|acled [--date YYYY-MM-DD | --from T --to T] [--db PATH]",
      "Writes every incident (or those with a report that occurred in the window) to stdout as a\n"
      "GeoJSON FeatureCollection, CSV with an HXL hashtag row, or ACLED-column CSV: the same bytes\n"
-     "as GET /v1/exports/incidents for the same data, streamed (docs/monitoring.md \"Exports\").", 0, 0,
-     {DB_OPT, {"--format", "FMT", "geojson, hxl or acled", NULL},
+     "as GET /v1/exports/incidents for the same data, streamed (docs/monitoring.md \"Exports\").",
+     0,
+     0,
+     {DB_OPT,
+      {"--format", "FMT", "geojson, hxl or acled", NULL},
       {"--date", "YYYY-MM-DD", "incidents with a report that occurred on this UTC day", NULL},
       {"--from", "T", "with --to: incidents with a report that occurred in [from, to) (RFC 3339)", NULL},
-      {"--to", "T", "the window's end (RFC 3339)", NULL}, MON_OPTS},
-     cmd_export_incidents},
-    {"territory", "territory [--at T | --from T --to T] [--within AREA_ID] [--db PATH]",
+      {"--to", "T", "the window's end (RFC 3339)", NULL},
+      MON_OPTS},
+     cli__cmd_export_incidents},
+    {"territory",
+     "territory [--at T | --from T --to T] [--within AREA_ID] [--db PATH]",
      "Prints territory control as GET /v1/territory answers it (docs/territory.md), over every\n"
      "area: per party or actor the controlled and claimed km2 at --at (default now), or the\n"
-     "change between --from and --to, optionally inside area --within.", 0, 0,
-     {DB_OPT, {"--at", "T", "the instant (RFC 3339 or YYYY-MM-DD); default now", NULL},
-      {"--from", "T", "start of the change", NULL}, {"--to", "T", "end of the change", NULL},
+     "change between --from and --to, optionally inside area --within.",
+     0,
+     0,
+     {DB_OPT,
+      {"--at", "T", "the instant (RFC 3339 or YYYY-MM-DD); default now", NULL},
+      {"--from", "T", "start of the change", NULL},
+      {"--to", "T", "end of the change", NULL},
       {"--within", "AREA_ID", "count only ground inside this area", NULL}},
-     cmd_territory},
-    {"verify", "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint FILE] [--save FILE]",
+     cli__cmd_territory},
+    {"verify",
+     "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint "
+     "FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"
      "consistency, and checks every party, actor, area version and agreement row against the\n"
      "object its log entry recorded. With --url: audits a running truce from its checkpoint,\n"
      "tiles and entry bundles, as an independent witness. Prints one FAIL line per problem;\n"
-     "exit 0 when every check passes, 1 otherwise.", 0, 0,
+     "exit 0 when every check passes, 1 otherwise.",
+     0,
+     0,
      {{"--db", "PATH", "audit this database file (stop the server first, or audit a copy)", NULL},
       {"--url", "URL", "audit the truce server at this base URL, e.g. http://127.0.0.1:8080", NULL},
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
@@ -847,35 +616,50 @@ static const cli_cmd commands[] = {
       {"--checkpoint", "FILE", "a checkpoint saved earlier: the log must extend it", NULL},
       {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL}},
      cmd_verify},
-    {"verify receipt", "verify receipt --key VKEY (--url URL --index N [--token T] | --receipt FILE)",
+    {"verify receipt",
+     "verify receipt --key VKEY (--url URL --index N [--token T] | --receipt FILE)",
      "Verifies a receipt: the entry's inclusion proof against the signed checkpoint it carries\n"
-     "(GET /v1/log/receipts/N, fetched with --url, or saved in a file), and prints the entry.", 0, 0,
+     "(GET /v1/log/receipts/N, fetched with --url, or saved in a file), and prints the entry.",
+     0,
+     0,
      {{"--key", "VKEY", "the log's verifier key (GET /v1/log/key)", NULL},
       {"--url", "URL", "fetch the receipt from the truce server at this base URL", NULL},
       {"--index", "N", "the entry's index in the log", NULL},
       {"--token", "T", "API token (default: $TRUCE_TOKEN)", NULL},
       {"--receipt", "FILE", "read the receipt's JSON from this file instead", NULL}},
      cmd_verify_receipt},
-    {"key generate", "key generate FILE",
+    {"key generate",
+     "key generate FILE",
      "Creates an Ed25519 key pair for a party: writes the secret key to FILE (mode 0600, never\n"
-     "overwritten) and prints the public key, to register with PUT /v1/me/key.", 1, 1, {{0}}, cmd_key_generate},
-    {"key sign", "key sign BODYFILE --key FILE",
+     "overwritten) and prints the public key, to register with PUT /v1/me/key.",
+     1,
+     1,
+     {{0}},
+     cmd_key_generate},
+    {"key sign",
+     "key sign BODYFILE --key FILE",
      "Prints the signature of BODYFILE's exact bytes ('-' for stdin) with the secret key, for the\n"
-     "header 'Truce-Signature: <signature>' of a request whose body is those bytes.", 1, 1,
-     {{"--key", "FILE", "the secret key made by 'truce key generate'", NULL}}, cmd_key_sign},
+     "header 'Truce-Signature: <signature>' of a request whose body is those bytes.",
+     1,
+     1,
+     {{"--key", "FILE", "the secret key made by 'truce key generate'", NULL}},
+     cmd_key_sign},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
 static void print_overview(FILE *f) {
-    fprintf(f, "usage: truce <command> [options]\n\ntruce — joint monitoring and deconfliction centre.\n\ncommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-18s %.70s\n", commands[i].name, commands[i].usage);
+    fprintf(f, "usage: truce <command> [options]\n\ntruce — joint monitoring and deconfliction "
+               "centre.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-18s %.70s\n", commands[i].name, commands[i].usage);
     fprintf(f, "\n'truce <command> --help' describes a command.\n");
 }
 
 int cli_main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
@@ -897,7 +681,8 @@ int cli_main(int argc, char **argv) {
         /* A group word alone ("truce party") lists its commands. */
         int group = 0;
         for (size_t i = 0; i < NCOMMANDS; i++)
-            if (strncmp(commands[i].name, argv[1], strlen(argv[1])) == 0 && commands[i].name[strlen(argv[1])] == ' ') {
+            if (strncmp(commands[i].name, argv[1], strlen(argv[1])) == 0 &&
+                commands[i].name[strlen(argv[1])] == ' ') {
                 if (!group++) fprintf(stderr, "truce %s: needs a subcommand:\n", argv[1]);
                 fprintf(stderr, "  truce %s\n", commands[i].usage);
             }

@@ -42,7 +42,10 @@ typedef struct db_audit {
     bool have_key;
     tlog_verifier key;
     char *origin; /* log_meta's origin, or NULL */
-    struct party_key { char *party; uint8_t pk[32]; } *keys; /* from party.key entries so far */
+    struct party_key {
+        char *party;
+        uint8_t pk[32];
+    } * keys; /* from party.key entries so far */
     size_t nkeys;
     tr_err err;
 } db_audit;
@@ -61,10 +64,10 @@ void verify__match_row(db_audit *a, const char *what, const char *ref, const cha
 
 /* verify_state.c: each returns TR_OK or the store's code; rows counted into rows[]. */
 int verify__audit_deconfliction(db_audit *a, uint64_t *rows); /* sites, operations, acks, movements */
-void verify__audit_dc_events(db_audit *a, uint64_t *rows);     /* operation states, movement statuses */
-int verify__audit_reports(db_audit *a, uint64_t *rows);        /* reports, responses, verdicts */
+void verify__audit_dc_events(db_audit *a, uint64_t *rows);    /* operation states, movement statuses */
+int verify__audit_reports(db_audit *a, uint64_t *rows);       /* reports, responses, verdicts */
 int verify__audit_regroups(db_audit *a, uint64_t *rows);
-int verify__audit_humanitarian(db_audit *a, uint64_t *rows);   /* corridors, steps, messages */
+int verify__audit_humanitarian(db_audit *a, uint64_t *rows); /* corridors, steps, messages */
 int verify__audit_mine_action(db_audit *a);
 
 #endif

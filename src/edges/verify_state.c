@@ -71,7 +71,8 @@ void verify__audit_dc_events(db_audit *a, uint64_t *rows) {
 int verify__audit_deconfliction(db_audit *a, uint64_t *rows) {
     dc_pass p = {a, 0};
     tr_err e = {0};
-    if (store_site_each(a->s, check_site, &p, &e)) FAIL(a, "site: %s; the rows after it were not checked", e.msg);
+    if (store_site_each(a->s, check_site, &p, &e))
+        FAIL(a, "site: %s; the rows after it were not checked", e.msg);
     int64_t all = verify__raw_int(a, "SELECT count(*) FROM site");
     if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
         FAIL(a, "site: %lld rows, %llu readable", (long long)all, ULL(p.rows));
@@ -105,14 +106,14 @@ int verify__audit_deconfliction(db_audit *a, uint64_t *rows) {
         snprintf(what, sizeof what, "notice %lld", (long long)id);
         if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
             verify__match_row(a, what, ref, "notice.ack",
-                      centre_object_notice_ack(id, party ? party : "", sqlite3_column_int64(st, 2)));
+                              centre_object_notice_ack(id, party ? party : "", sqlite3_column_int64(st, 2)));
             rows[2]++;
         } else {
             for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
                 a->log[k].row = true;
                 if (strcmp(a->log[k].type, "notice.ack") == 0)
-                    FAIL(a, "%s: log_entry %llu records its acknowledgement but the row is not acknowledged", what,
-                         ULL(a->log[k].index));
+                    FAIL(a, "%s: log_entry %llu records its acknowledgement but the row is not acknowledged",
+                         what, ULL(a->log[k].index));
             }
         }
     }
@@ -142,7 +143,7 @@ static int check_act(store_incident_act *x, void *ctx) {
     centre_ref_incident_act(p->verdict, x->seq, ref);
     snprintf(what, sizeof what, "%s %lld", p->verdict ? "verdict" : "response", (long long)x->seq);
     verify__match_row(p->a, what, ref, p->verdict ? "incident.verdict" : "incident.response",
-              centre_object_incident_act(p->verdict, x));
+                      centre_object_incident_act(p->verdict, x));
     p->rows++;
     return TR_OK;
 }
@@ -155,7 +156,8 @@ int verify__audit_reports(db_audit *a, uint64_t *rows) {
         const char *table = v ? "incident_verdict" : "incident_response";
         if (store_incident_act_each(a->s, v == 1, check_act, &q, &e))
             FAIL(a, "%s: %s; the rows after it were not checked", table, e.msg);
-        int64_t all = verify__raw_int(a, v ? "SELECT count(*) FROM incident_verdict" : "SELECT count(*) FROM incident_response");
+        int64_t all = verify__raw_int(a, v ? "SELECT count(*) FROM incident_verdict"
+                                           : "SELECT count(*) FROM incident_response");
         if (all >= 0 && (uint64_t)all != q.rows && e.code == TR_OK)
             FAIL(a, "%s: %lld rows, %llu readable", table, (long long)all, ULL(q.rows));
         rows[1 + v] = q.rows;
@@ -244,7 +246,8 @@ int verify__audit_humanitarian(db_audit *a, uint64_t *rows) {
             centre_ref_message(m[i].id, ref);
             snprintf(what, sizeof what, "message %lld", (long long)m[i].id);
             verify__match_row(a, what, ref, "message.create", centre_object_message(&m[i]));
-            if (m[i].forwarded_at) verify__match_row(a, what, ref, "message.forward", centre_object_message_forward(&m[i]));
+            if (m[i].forwarded_at)
+                verify__match_row(a, what, ref, "message.forward", centre_object_message_forward(&m[i]));
             after = m[i].id;
             tr_message_clear(&m[i]);
         }
@@ -256,7 +259,8 @@ int verify__audit_humanitarian(db_audit *a, uint64_t *rows) {
         char sql[80];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
         int64_t all = verify__raw_int(a, sql);
-        if (all >= 0 && (uint64_t)all != rows[t]) FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(rows[t]));
+        if (all >= 0 && (uint64_t)all != rows[t])
+            FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(rows[t]));
     }
     return TR_OK;
 }
@@ -297,9 +301,10 @@ static int check_task(tr_task *t, void *ctx) {
     verify__match_row(p->a, what, ref, "task.create", centre_object_task(t));
     if (t->close_date) {
         verify__match_row(p->a, what, ref, "task.close",
-                  centre_object_task_close(t->id, t->close_date, t->close_outcome, t->closed_by));
+                          centre_object_task_close(t->id, t->close_date, t->close_outcome, t->closed_by));
     } else {
-        for (size_t k = verify__find_ref(p->a, ref); k < p->a->nlog && strcmp(p->a->log[k].ref, ref) == 0; k++)
+        for (size_t k = verify__find_ref(p->a, ref); k < p->a->nlog && strcmp(p->a->log[k].ref, ref) == 0;
+             k++)
             if (strcmp(p->a->log[k].type, "task.close") == 0)
                 FAIL(p->a, "%s: log_entry %llu records its closing but the row is not closed", what,
                      ULL(p->a->log[k].index));
@@ -329,7 +334,8 @@ static int check_accident(tr_accident *x, void *ctx) {
 }
 
 int verify__audit_mine_action(db_audit *a) {
-    static const char *const tables[] = {"hazard", "hazard_status", "mine_task", "mine_progress", "mine_accident"};
+    static const char *const tables[] = {"hazard", "hazard_status", "mine_task", "mine_progress",
+                                         "mine_accident"};
     mine_pass p = {a, {0}};
     tr_err e[5] = {{0}};
     store_hazard_each(a->s, NULL, check_hazard, &p, &e[0]);
@@ -341,14 +347,15 @@ int verify__audit_mine_action(db_audit *a) {
         char sql[64];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
         int64_t all = verify__raw_int(a, sql);
-        if (e[t].code) FAIL(a, "%s: %s; the rows after it were not checked", tables[t], e[t].msg);
+        if (e[t].code)
+            FAIL(a, "%s: %s; the rows after it were not checked", tables[t], e[t].msg);
         else if (all >= 0 && (uint64_t)all != p.rows[t])
             FAIL(a, "%s: %lld rows, %llu readable", tables[t], (long long)all, ULL(p.rows[t]));
     }
-    fprintf(a->r->out,
-            "mine action: %llu hazards, %llu status changes, %llu tasks, %llu progress reports, %llu accidents "
-            "checked against the log\n",
-            ULL(p.rows[0]), ULL(p.rows[1]), ULL(p.rows[2]), ULL(p.rows[3]), ULL(p.rows[4]));
+    fprintf(
+        a->r->out,
+        "mine action: %llu hazards, %llu status changes, %llu tasks, %llu progress reports, %llu accidents "
+        "checked against the log\n",
+        ULL(p.rows[0]), ULL(p.rows[1]), ULL(p.rows[2]), ULL(p.rows[3]), ULL(p.rows[4]));
     return TR_OK;
 }
-

@@ -1,0 +1,310 @@
+/*
+ * cli_data.c — the commands that read the centre's data: the monitoring options shared
+ * with `serve` (recorded by the server, reused by the others), `import reports`,
+ * `bulletin`, `export incidents` and `territory`.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "edges/cli_int.h"
+#include "service/centre_mine.h"
+#include "service/centre_monitor.h"
+
+/* ---- monitoring configuration (docs/monitoring.md "Configuration") ---- */
+
+/* Three positive numbers "a,b,c" into out. */
+static int parse_triple(const char *s, double out[3]) {
+    char extra;
+    if (!s || sscanf(s, "%lf,%lf,%lf%c", &out[0], &out[1], &out[2], &extra) != 3) return -1;
+    return 0;
+}
+
+/* The monitoring options into cfg, from their texts vals[] (in MON_OPT_NAMES order); with a
+ * zone name *tz is loaded (free it after the centre). */
+static const char *const MON_OPT_NAMES[] = {"--cluster-radius-m", "--cluster-window-s", "--bulletin-hour",
+                                            "--bulletin-tz"};
+#define NMON_OPTS (sizeof MON_OPT_NAMES / sizeof *MON_OPT_NAMES)
+
+static int monitor_options(const cli_cmd *cmd, const char *const *vals, mon_config *cfg, tr_tz **tz) {
+    mon_config_default(cfg);
+    *tz = NULL;
+    double r[3], w[3];
+    if (parse_triple(vals[0], r))
+        return cli__usage_error(cmd, "%s", "--cluster-radius-m needs three numbers R1,R2,R3");
+    if (parse_triple(vals[1], w))
+        return cli__usage_error(cmd, "%s", "--cluster-window-s needs three numbers W1,W2,W3");
+    for (int i = 0; i < 3; i++) {
+        cfg->radius_m[i] = r[i];
+        cfg->window_s[i] = (int64_t)w[i];
+        if (w[i] != (double)cfg->window_s[i])
+            return cli__usage_error(cmd, "%s", "--cluster-window-s takes whole seconds");
+    }
+    unsigned long long hour;
+    if (cli__parse_uint(cmd, "--bulletin-hour", vals[2], 24, &hour)) return CLI_USAGE;
+    cfg->bulletin_end_hour = (int)hour;
+    const char *zone = vals[3];
+    int hh, mm;
+    char sign, extra;
+    if (sscanf(zone, "%c%2d:%2d%c", &sign, &hh, &mm, &extra) == 3 && (sign == '+' || sign == '-') &&
+        mm < 60) {
+        cfg->bulletin_utc_offset_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+    } else {
+        tr_err err = {0};
+        if (tr_tz_load(zone, "--bulletin-tz", tz, &err)) return cli__usage_error(cmd, "%s", err.msg);
+        cfg->bulletin_tz = *tz;
+    }
+    tr_err err = {0};
+    if (mon_config_check(cfg, &err)) {
+        tr_tz_free(*tz);
+        *tz = NULL;
+        fprintf(stderr, "truce %s: %s: %s\nsee 'truce %s --help'\n", cmd->name, err.field, err.msg,
+                cmd->name);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+static const char *given_opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
+    for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
+        if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i];
+    return NULL;
+}
+
+/* Opens the centre with the monitoring options: each one given on the command line, else
+ * (not for the server) the one the server last ran with (the setting table), else its
+ * default; the engine is rebuilt when they are not all defaults. The server (persist) runs
+ * with what it is given or the defaults, and records them, so `truce bulletin` and `truce
+ * export` answer what the server answers. */
+int cli__open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, bool persist,
+                         centre **c, tr_tz **tz) {
+    *tz = NULL;
+    if (cli__open_centre(cmd, a, lim, c)) return CLI_RUNTIME;
+    char *stored[NMON_OPTS] = {0};
+    const char *vals[NMON_OPTS];
+    bool custom = false;
+    tr_err err = {0};
+    int rc = 0;
+    for (size_t k = 0; k < NMON_OPTS && !rc; k++) {
+        vals[k] = given_opt(cmd, a, MON_OPT_NAMES[k]);
+        if (store_setting_get((*c)->store, MON_OPT_NAMES[k], &stored[k], &err))
+            rc = cli__runtime_error(cmd, &err);
+        if (!vals[k]) vals[k] = stored[k] && !persist ? stored[k] : cli__opt(cmd, a, MON_OPT_NAMES[k]);
+        if (strcmp(vals[k], cli__opt(cmd, a, MON_OPT_NAMES[k])) != 0 || given_opt(cmd, a, MON_OPT_NAMES[k]))
+            custom = true;
+    }
+    mon_config cfg;
+    if (!rc) rc = monitor_options(cmd, vals, &cfg, tz);
+    if (!rc && custom && centre_mon_configure(*c, &cfg, &err)) rc = cli__runtime_error(cmd, &err);
+    if (!rc && persist) {
+        int64_t now = tr_time_now();
+        bool changed = false; /* write only what changed: a restart alone changes nothing */
+        for (size_t k = 0; k < NMON_OPTS; k++)
+            changed |= !stored[k] || strcmp(stored[k], vals[k]) != 0;
+        int src = changed ? store_begin((*c)->store, &err) : TR_OK;
+        if (src == TR_OK && changed) {
+            for (size_t k = 0; k < NMON_OPTS && src == TR_OK; k++)
+                if (!stored[k] || strcmp(stored[k], vals[k]) != 0)
+                    src = store_setting_put((*c)->store, MON_OPT_NAMES[k], vals[k], now, &err);
+            if (src == TR_OK)
+                src = store_commit((*c)->store, &err);
+            else
+                store_rollback((*c)->store);
+        }
+        if (src) rc = cli__runtime_error(cmd, &err);
+    }
+    for (size_t k = 0; k < NMON_OPTS; k++)
+        free(stored[k]);
+    if (rc) {
+        centre_close(*c);
+        tr_tz_free(*tz);
+        *tz = NULL;
+    }
+    return rc;
+}
+
+/* ---- import reports ---- */
+
+#define IMPORT_SHOWN_MAX 200 /* bad records listed one by one; the rest are counted */
+
+typedef struct bad_list {
+    long shown, more;
+} bad_list;
+
+static void print_bad(void *ctx, long line, const char *field, const char *reason) {
+    bad_list *b = ctx;
+    if (b->shown < IMPORT_SHOWN_MAX) {
+        fprintf(stderr, "line %ld: %s: %s\n", line, field, reason);
+        b->shown++;
+    } else {
+        b->more++;
+    }
+}
+
+/* The format from the file's extension: .ndjson / .jsonl -> ndjson, .csv -> csv. */
+static int format_from_name(const char *path, tr_report_format *fmt) {
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/')) return -1;
+    if (strcmp(dot, ".ndjson") == 0 || strcmp(dot, ".jsonl") == 0)
+        *fmt = TR_FMT_NDJSON;
+    else if (strcmp(dot, ".csv") == 0)
+        *fmt = TR_FMT_CSV;
+    else
+        return -1;
+    return 0;
+}
+
+int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
+    const char *path = a->pos[0], *party = cli__opt(cmd, a, "--as"), *f = cli__opt(cmd, a, "--format");
+    if (!party) return cli__usage_error(cmd, "%s", "--as PARTY is required");
+    tr_report_format fmt;
+    if (f ? tr_report_format_parse(f, &fmt) != 0 : format_from_name(path, &fmt) != 0)
+        return cli__usage_error(cmd,
+                                f ? "unknown format '%s': use ndjson, csv, acled or ucdp"
+                                  : "cannot tell the format of '%s' from its name: give --format",
+                                f ? f : path);
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in) {
+        fprintf(stderr, "truce %s: cannot read %s: %s\n", cmd->name, path, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    centre *c;
+    if (cli__open_centre(cmd, a, NULL, &c)) {
+        if (in != stdin) fclose(in);
+        return CLI_RUNTIME;
+    }
+    tr_err err = {0};
+    centre_aliases *aliases = NULL;
+    int rc = cli__opt(cmd, a, "--aliases")
+                 ? centre_aliases_load(c, cli__opt(cmd, a, "--aliases"), &aliases, &err)
+                 : TR_OK;
+    bad_list bad = {0, 0};
+    centre_import_stats st = {0};
+    bool partial = cli__opt(cmd, a, "--partial") != NULL;
+    if (rc == TR_OK)
+        rc = centre_reports_import(c, party, in, fmt, aliases, partial, print_bad, &bad, &st, &err);
+    centre_aliases_free(aliases);
+    centre_close(c);
+    if (in != stdin) fclose(in);
+    if (rc) {
+        /* a header error reads as a bad record: "line 1: column: reason" */
+        if (strncmp(err.msg, "line ", 5) == 0) {
+            const char *m = strchr(err.msg, ':');
+            fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err.msg), err.msg, err.field[0] ? err.field : "header",
+                    m + 1);
+            fprintf(stderr, "truce %s: nothing imported\n", cmd->name);
+            return CLI_RUNTIME;
+        }
+        return cli__runtime_error(cmd, &err);
+    }
+    if (bad.more) fprintf(stderr, "... and %ld more bad records\n", bad.more);
+    if (st.rejected && !partial)
+        fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
+                cmd->name, st.rejected, st.rejected == 1 ? "" : "s");
+    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld\n", st.rows, st.imported, st.rejected,
+           st.incidents);
+    if (st.rejected && (!partial || st.imported == 0)) return CLI_RUNTIME;
+    return CLI_OK;
+}
+
+/* ---- bulletin ---- */
+
+int cli__cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
+    const char *date = cli__opt(cmd, a, "--date");
+    if (!date) return cli__usage_error(cmd, "%s", "--date is required");
+    centre *c;
+    tr_tz *tz = NULL;
+    int mrc = cli__open_monitoring(cmd, a, NULL, false, &c, &tz);
+    if (mrc) return mrc;
+    tr_err err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    const char *media = NULL;
+    int rc = centre_bulletin(c, date, cli__opt(cmd, a, "--format"), &text, &len, &media, &err);
+    centre_close(c);
+    tr_tz_free(tz);
+    if (rc) return cli__runtime_error(cmd, &err);
+    bool ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
+    free(text);
+    if (!ok) {
+        fprintf(stderr, "truce %s: cannot write the bulletin: %s\n", cmd->name, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    return CLI_OK;
+}
+
+/* ---- export ---- */
+
+int cli__cmd_export_incidents(const cli_cmd *cmd, cli_args *a) {
+    tr_err err = {0};
+    int64_t from, to;
+    if (centre_window_parse(cli__opt(cmd, a, "--date"), cli__opt(cmd, a, "--from"), cli__opt(cmd, a, "--to"),
+                            &from, &to, &err))
+        return cli__usage_error(cmd, "%s", err.msg);
+    centre *c;
+    tr_tz *tz = NULL;
+    int mrc = cli__open_monitoring(cmd, a, NULL, false, &c, &tz);
+    if (mrc) return mrc;
+    centre_export *x = NULL;
+    const char *media, *name;
+    int rc = centre_export_open(c, cli__opt(cmd, a, "--format"), from, to, &x, &media, &name, &err);
+    if (rc) {
+        centre_close(c);
+        tr_tz_free(tz);
+        return cli__runtime_error(cmd, &err);
+    }
+    static char buf[1 << 16];
+    long n;
+    bool ok = true;
+    while (ok && (n = centre_export_read(x, buf, sizeof buf)) > 0)
+        ok = fwrite(buf, 1, (size_t)n, stdout) == (size_t)n;
+    if (ok && n < 0) {
+        centre_export_free(x);
+        centre_close(c);
+        tr_tz_free(tz);
+        fprintf(stderr, "truce %s: out of memory\n", cmd->name);
+        return CLI_RUNTIME;
+    }
+    ok = ok && fflush(stdout) == 0;
+    centre_export_free(x);
+    centre_close(c);
+    tr_tz_free(tz);
+    if (!ok) {
+        fprintf(stderr, "truce %s: cannot write the export: %s\n", cmd->name, strerror(errno));
+        return CLI_RUNTIME;
+    }
+    return CLI_OK;
+}
+
+/* ---- territory (service/centre_territory.c) ---- */
+
+int cli__cmd_territory(const cli_cmd *cmd, cli_args *a) {
+    centre_territory_q q = {0};
+    const char *at = cli__opt(cmd, a, "--at"), *from = cli__opt(cmd, a, "--from"),
+               *to = cli__opt(cmd, a, "--to");
+    const char *within = cli__opt(cmd, a, "--within");
+    if ((from != NULL) != (to != NULL)) return cli__usage_error(cmd, "%s", "--from and --to go together");
+    if (from && at) return cli__usage_error(cmd, "%s", "give either --at, or --from and --to");
+    q.has_change = from != NULL;
+    q.at = tr_time_now();
+    if (at && tr_time_parse(at, &q.at))
+        return cli__usage_error(cmd, "--at: '%s' is not an RFC 3339 time", at);
+    if (from && (tr_time_parse(from, &q.from) || tr_time_parse(to, &q.to) || q.to <= q.from))
+        return cli__usage_error(cmd, "%s", "--from and --to must be RFC 3339 times, from before to");
+    if (within && (sscanf(within, "%" SCNd64, &q.within) != 1 || q.within <= 0))
+        return cli__usage_error(cmd, "--within: '%s' is not an area id", within);
+    centre *c;
+    if (cli__open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
+    tr_err err = {0};
+    json_t *out = NULL;
+    int rc = centre_territory(c, NULL, &q, &out, &err); /* the operator sees every area */
+    centre_close(c);
+    if (rc) return cli__runtime_error(cmd, &err);
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+    json_decref(out);
+    if (text) printf("%s\n", text);
+    free(text);
+    return text ? CLI_OK : CLI_RUNTIME;
+}

@@ -1,0 +1,71 @@
+/*
+ * cli_int.h — what the command line's files share: the command table's types, option
+ * access and errors (cli.c), and the commands that read the centre's data (cli_data.c:
+ * monitoring options, import reports, bulletin, export, territory).
+ */
+#ifndef TRUCE_EDGES_CLI_INT_H
+#define TRUCE_EDGES_CLI_INT_H
+
+#include <stdio.h>
+
+#include "base/tz.h"
+#include "edges/cli.h"
+#include "service/centre.h"
+
+#define MAX_OPTS 24
+
+typedef struct cli_opt {
+    const char *name; /* "--db" */
+    const char *arg;  /* value placeholder, NULL for a flag */
+    const char *help;
+    const char *dflt; /* default value, or NULL */
+} cli_opt;
+
+typedef struct cli_args {
+    const char *val[MAX_OPTS]; /* by option index; flags get "1" */
+    const char *pos[4];
+    int npos;
+} cli_args;
+
+typedef struct cli_cmd cli_cmd;
+struct cli_cmd {
+    const char *name;  /* "party add" */
+    const char *usage; /* after "truce " */
+    const char *summary;
+    int min_pos, max_pos;
+    cli_opt opts[MAX_OPTS];
+    int (*run)(const cli_cmd *cmd, cli_args *a);
+};
+
+/* The monitoring options (docs/monitoring.md "Configuration"), in a command's option list. */
+#define MON_OPTS                                                                                             \
+    {"--cluster-radius-m", "R1,R2,R3", "same-event distance per geo precision 1,2,3 (metres)",               \
+     "2000,5000,15000"},                                                                                     \
+        {"--cluster-window-s", "W1,W2,W3", "same-event time window per time precision 1,2,3 (seconds)",      \
+         "43200,302400,1296000"},                                                                            \
+        {"--bulletin-hour", "H", "the bulletin's day ends at this local hour, 1..24", "24"}, {               \
+        "--bulletin-tz", "ZONE",                                                                             \
+            "the bulletin's time zone: IANA name (Asia/Damascus) or fixed offset (+03:00)", "+03:00"         \
+    }
+
+/* An option's value as given, else its default (NULL if the command has no such option). */
+const char *cli__opt(const cli_cmd *cmd, const cli_args *a, const char *name);
+/* Prints "truce CMD: <fmt what>" and the help hint; returns CLI_USAGE. */
+int cli__usage_error(const cli_cmd *cmd, const char *fmt, const char *what);
+/* Prints the error (field: message); returns CLI_RUNTIME. */
+int cli__runtime_error(const cli_cmd *cmd, const tr_err *err);
+/* A whole number in [1, max] for option name (CLI_USAGE after a message). */
+int cli__parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
+                    unsigned long long *out);
+/* Opens the centre on --db with lim (NULL: defaults). */
+int cli__open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c);
+
+/* cli_data.c */
+int cli__open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, bool persist,
+                         centre **c, tr_tz **tz);
+int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_bulletin(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_export_incidents(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_territory(const cli_cmd *cmd, cli_args *a);
+
+#endif
