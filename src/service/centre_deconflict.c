@@ -118,20 +118,15 @@ static void prot_clear(prot *p) {
     memset(p, 0, sizeof *p);
 }
 
-/* Leg k of a movement as a dc volume (site.h "legs"): its part of the route buffered to
- * width_m (a circle of width_m / 2 when it stands still) during the leg's window. */
-static int movement_volume(centre *c, const tr_movement *m, size_t k, dc_volume *v, dc_footprint_buf *buf,
-                           tr_err *err) {
+/* Leg k of a movement (its legs[n], tr_movement_legs) as a dc volume (site.h "legs"): its
+ * part of the route buffered to width_m (a circle of width_m / 2 when it stands still)
+ * during the leg's window. */
+static int leg_volume(centre *c, const tr_movement *m, const tr_movement_leg *legs, size_t n, size_t k,
+                      dc_volume *v, dc_footprint_buf *buf, tr_err *err) {
     memset(v, 0, sizeof *v);
     memset(buf, 0, sizeof *buf);
-    tr_movement_leg *legs;
-    size_t n;
-    int rc = tr_movement_legs(m, &legs, &n, err);
-    if (rc) return rc;
-    if (k >= n) {
-        tr_movement_legs_free(legs, n);
-        return tr_fail(err, TR_EIO, "", "movement %lld has no leg %zu", (long long)m->id, k);
-    }
+    if (k >= n) return tr_fail(err, TR_EIO, "", "movement %lld has no leg %zu", (long long)m->id, k);
+    int rc = TR_OK;
     v->id = CENTRE_DC_ID(m->id, CENTRE_DC_MOVEMENT, k);
     v->kind = CENTRE_DC_MOVEMENT;
     v->t_start = legs[k].t_start;
@@ -153,7 +148,6 @@ static int movement_volume(centre *c, const tr_movement *m, size_t k, dc_volume 
         json_decref(fp);
         if (rc == TR_OK) v->foot = buf->foot;
     }
-    tr_movement_legs_free(legs, n);
     return rc;
 }
 
@@ -166,17 +160,19 @@ size_t centre__movement_nlegs(const tr_movement *m) {
 }
 
 int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *err) {
-    size_t n = centre__movement_nlegs(m);
-    if (n == 0) return tr_fail(err, TR_EIO, "", "movement %lld has no legs", (long long)m->id);
-    for (size_t k = 0; k < n; k++) {
+    tr_movement_leg *legs;
+    size_t n;
+    int rc = tr_movement_legs(m, &legs, &n, err);
+    if (rc == TR_OK && n == 0) rc = tr_fail(err, TR_EIO, "", "movement %lld has no legs", (long long)m->id);
+    for (size_t k = 0; rc == TR_OK && k < n; k++) {
         dc_volume v;
         dc_footprint_buf buf;
-        int rc = movement_volume(c, m, k, &v, &buf, err);
+        rc = leg_volume(c, m, legs, n, k, &v, &buf, err);
         if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
         dc_footprint_buf_free(&buf);
-        if (rc) return rc;
     }
-    return TR_OK;
+    tr_movement_legs_free(legs, n);
+    return rc;
 }
 
 /* Fills p from a site or movement held by the caller (borrowed: p must not outlive it). */
@@ -190,7 +186,9 @@ static int prot_of_site(const tr_site *s, prot *p, tr_err *err) {
     return site_volume(s, &p->v, &p->buf, err);
 }
 
-static int prot_of_movement(centre *c, const tr_movement *m, size_t leg, prot *p, tr_err *err) {
+/* Leg `leg` of m's legs[n] (the volume copies what it needs of the leg). */
+static int prot_of_movement(centre *c, const tr_movement *m, const tr_movement_leg *legs, size_t n, size_t leg,
+                            prot *p, tr_err *err) {
     p->type = "movement";
     p->dc_kind = CENTRE_DC_MOVEMENT;
     p->owner = m->owner;
@@ -198,7 +196,7 @@ static int prot_of_movement(centre *c, const tr_movement *m, size_t leg, prot *p
     p->name = m->name;
     p->vis = &m->vis;
     p->leg = leg;
-    return movement_volume(c, m, leg, &p->v, &p->buf, err);
+    return leg_volume(c, m, legs, n, leg, &p->v, &p->buf, err);
 }
 
 /* Loads the stored site or movement behind an engine hit. */
@@ -211,7 +209,12 @@ static int prot_load(centre *c, const dc_hit *h, prot *p, tr_err *err) {
         return prot_of_site(&p->site, p, err);
     }
     if ((rc = store_movement_get(c->store, id, &p->mov, err))) return rc;
-    return prot_of_movement(c, &p->mov, CENTRE_DC_VOL(h->id), p, err);
+    tr_movement_leg *legs;
+    size_t n;
+    if ((rc = tr_movement_legs(&p->mov, &legs, &n, err))) return rc;
+    rc = prot_of_movement(c, &p->mov, legs, n, CENTRE_DC_VOL(h->id), p, err);
+    tr_movement_legs_free(legs, n);
+    return rc;
 }
 
 /* What viewer may learn of p: everything, or (restricted) only who to call. */
@@ -434,13 +437,16 @@ static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, cen
     if (!m->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     if ((rc = store_movement_insert(c->store, m, err))) return rc;
     json_t *conflicts = json_array();
-    size_t nlegs = centre__movement_nlegs(m);
+    tr_movement_leg *legs = NULL;
+    size_t nlegs = 0;
+    rc = tr_movement_legs(m, &legs, &nlegs, err);
     for (size_t k = 0; rc == TR_OK && k < nlegs; k++) {
         prot pr = {0};
-        rc = prot_of_movement(c, m, k, &pr, err);
+        rc = prot_of_movement(c, m, legs, nlegs, k, &pr, err);
         if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, m->id, conflicts, err), err);
         dc_footprint_buf_free(&pr.buf);
     }
+    tr_movement_legs_free(legs, nlegs);
     json_t *obj = rc ? NULL : centre_object_movement(m);
     if (rc == TR_OK) rc = centre__movement_notify_tx(c, m, obj, err);
     json_t *answer = NULL;
