@@ -337,7 +337,9 @@ int tlog_note_sign(const char *text, size_t len, const tlog_signer *signers, siz
 typedef struct tlog_note_sig {
     char name[TLOG_NAME_MAX + 1];
     uint32_t key_id;
-    int verifier; /* index in the known verifiers whose signature verified, or -1 */
+    int verifier;   /* index in the known verifiers whose signature verified, or -1 */
+    size_t b64_off; /* the line's base64 (key ID and signature) is msg[b64_off .. b64_off+b64_len-1] */
+    size_t b64_len;
 } tlog_note_sig;
 
 typedef struct tlog_note {

@@ -81,8 +81,8 @@ int tlog_name_valid(const char *name) {
 
 /* ---------------------------------------------------------------- keys */
 
-uint32_t tlog_key_id(const char *name, const uint8_t pk[32]) {
-    static const uint8_t sep[2] = {'\n', TLOG_ALG_ED25519};
+uint32_t tlog__key_id_alg(const char *name, uint8_t alg, const uint8_t pk[32]) {
+    const uint8_t sep[2] = {'\n', alg};
     uint8_t h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
@@ -91,6 +91,10 @@ uint32_t tlog_key_id(const char *name, const uint8_t pk[32]) {
     crypto_hash_sha256_update(&st, pk, 32);
     crypto_hash_sha256_final(&st, h);
     return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+uint32_t tlog_key_id(const char *name, const uint8_t pk[32]) {
+    return tlog__key_id_alg(name, TLOG_ALG_ED25519, pk);
 }
 
 static int bad_name(tr_err *err) {
@@ -130,13 +134,12 @@ int tlog_key_generate(const char *name, tlog_signer *s, tlog_verifier *v, tr_err
     return 0;
 }
 
-/* "<name>+<8 hex>+base64(0x01 || key)" after an optional prefix. */
-static int key_encode(const char *prefix, const char *name, uint32_t id, const uint8_t key[32], char *buf,
-                      size_t cap, tr_err *err) {
+int tlog__key_encode(const char *prefix, const char *name, uint32_t id, uint8_t alg, const uint8_t key[32],
+                     char *buf, size_t cap, tr_err *err) {
     if (!tlog_name_valid(name)) return bad_name(err);
     uint8_t raw[33];
     char b64[sizeof raw * 4 / 3 + 4];
-    raw[0] = TLOG_ALG_ED25519;
+    raw[0] = alg;
     memcpy(raw + 1, key, 32);
     tlog__b64_encode(raw, sizeof raw, b64, sizeof b64);
     sodium_memzero(raw, sizeof raw);
@@ -146,8 +149,7 @@ static int key_encode(const char *prefix, const char *name, uint32_t id, const u
     return 0;
 }
 
-/* Splits "<name>+<8 hex>+<base64>" into its parts and decodes the Ed25519 key. */
-static int key_decode(const char *s, char name[TLOG_NAME_MAX + 1], uint32_t *id, uint8_t key[32]) {
+int tlog__key_decode(const char *s, uint8_t alg, char name[TLOG_NAME_MAX + 1], uint32_t *id, uint8_t key[32]) {
     const char *p1 = strchr(s, '+');
     if (p1 == NULL || !name_valid(s, (size_t)(p1 - s))) return -1;
     const char *hex = p1 + 1, *p2 = strchr(hex, '+');
@@ -166,7 +168,7 @@ static int key_decode(const char *s, char name[TLOG_NAME_MAX + 1], uint32_t *id,
     size_t n = 0;
     const char *b64 = p2 + 1;
     int rc = tlog__b64_decode(b64, strlen(b64), raw, sizeof raw, &n);
-    if (rc != 0 || n != 33 || raw[0] != TLOG_ALG_ED25519) rc = -1;
+    if (rc != 0 || n != 33 || raw[0] != alg) rc = -1;
     if (rc == 0) {
         memcpy(name, s, (size_t)(p1 - s));
         name[p1 - s] = '\0';
@@ -180,7 +182,7 @@ static int key_decode(const char *s, char name[TLOG_NAME_MAX + 1], uint32_t *id,
 int tlog_signer_encode(const tlog_signer *s, char *buf, size_t cap, tr_err *err) {
     uint8_t seed[32];
     crypto_sign_ed25519_sk_to_seed(seed, s->sk);
-    int rc = key_encode("PRIVATE+KEY+", s->name, s->key_id, seed, buf, cap, err);
+    int rc = tlog__key_encode("PRIVATE+KEY+", s->name, s->key_id, TLOG_ALG_ED25519, seed, buf, cap, err);
     sodium_memzero(seed, sizeof seed);
     return rc;
 }
@@ -189,7 +191,7 @@ int tlog_signer_parse(const char *skey, tlog_signer *out, tr_err *err) {
     char name[TLOG_NAME_MAX + 1];
     uint8_t seed[32];
     uint32_t id = 0;
-    if (strncmp(skey, "PRIVATE+KEY+", 12) != 0 || key_decode(skey + 12, name, &id, seed) != 0)
+    if (strncmp(skey, "PRIVATE+KEY+", 12) != 0 || tlog__key_decode(skey + 12, TLOG_ALG_ED25519, name, &id, seed) != 0)
         return tr_fail(err, TR_EINVAL, "signer_key",
                        "expected PRIVATE+KEY+<name>+<8 hex digits>+<base64 of 0x01 and a 32-byte seed>");
     tlog_signer s;
@@ -205,13 +207,13 @@ int tlog_signer_parse(const char *skey, tlog_signer *out, tr_err *err) {
 }
 
 int tlog_verifier_encode(const tlog_verifier *v, char *buf, size_t cap, tr_err *err) {
-    return key_encode("", v->name, v->key_id, v->pk, buf, cap, err);
+    return tlog__key_encode("", v->name, v->key_id, TLOG_ALG_ED25519, v->pk, buf, cap, err);
 }
 
 int tlog_verifier_parse(const char *vkey, tlog_verifier *out, tr_err *err) {
     tlog_verifier v;
     memset(&v, 0, sizeof v);
-    if (key_decode(vkey, v.name, &v.key_id, v.pk) != 0)
+    if (tlog__key_decode(vkey, TLOG_ALG_ED25519, v.name, &v.key_id, v.pk) != 0)
         return tr_fail(err, TR_EINVAL, "verifier_key",
                        "expected <name>+<8 hex digits>+<base64 of 0x01 and a 32-byte Ed25519 key>");
     if (tlog_key_id(v.name, v.pk) != v.key_id)
@@ -272,6 +274,8 @@ static int sig_line(const char *line, size_t ll, tlog_note_sig *s, uint8_t *sig,
         return malformed(err, "a signature is not base64 of a key ID and a signature");
     memcpy(s->name, name, (size_t)(sp - name));
     s->name[sp - name] = '\0';
+    s->b64_off = (size_t)(sp + 1 - line); /* relative to the line; note_scan makes it absolute */
+    s->b64_len = (size_t)(eol - sp - 1);
     s->key_id = (uint32_t)sig[0] << 24 | (uint32_t)sig[1] << 16 | (uint32_t)sig[2] << 8 | sig[3];
     s->verifier = -1;
     return 0;
@@ -305,6 +309,7 @@ static int note_scan(const char *msg, size_t len, const tlog_verifier *known, si
         }
         tlog_note_sig *s = &out->sigs[out->nsigs++];
         rc = sig_line(line, ll, s, sig, &sl, err);
+        s->b64_off += (size_t)(line - msg);
         for (size_t k = 0; rc == 0 && verify && k < nknown; k++) {
             if (known[k].key_id != s->key_id || strcmp(known[k].name, s->name) != 0) continue;
             if (sl != 4 + crypto_sign_BYTES ||
