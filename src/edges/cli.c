@@ -24,6 +24,7 @@
 #include "edges/http.h"
 #include "edges/static.h"
 #include "edges/verify.h"
+#include "edges/witness_client.h"
 #include "service/centre.h"
 #include "service/centre_mine.h"
 #include "service/centre_monitor.h"
@@ -32,6 +33,13 @@ const char *cli__opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
     for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
         if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i] ? a->val[i] : cmd->opts[i].dflt;
     return NULL;
+}
+
+size_t cli__opt_all(const cli_cmd *cmd, const cli_args *a, const char *name, const char **out, size_t max) {
+    size_t n = 0;
+    for (int i = 0; i < a->nrep && n < max; i++)
+        if (strcmp(cmd->opts[a->rep_opt[i]].name, name) == 0) out[n++] = a->rep[i];
+    return n;
 }
 
 static void print_help(FILE *f, const cli_cmd *cmd) {
@@ -81,6 +89,12 @@ static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
             a->val[k] = argv[++i];
         } else {
             return cli__usage_error(cmd, "option '%s' needs a value", cmd->opts[k].name);
+        }
+        const char *arg = cmd->opts[k].arg;
+        if (arg && strlen(arg) > 3 && strcmp(arg + strlen(arg) - 3, "...") == 0) {
+            if (a->nrep == CLI_REPEAT_MAX) return cli__usage_error(cmd, "option '%s' is given too often", cmd->opts[k].name);
+            a->rep_opt[a->nrep] = k;
+            a->rep[a->nrep++] = a->val[k];
         }
     }
     if (a->npos < cmd->min_pos) return cli__usage_error(cmd, "%s", "missing argument");
@@ -195,6 +209,14 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         return cli__runtime_error(cmd, &lerr);
     }
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
+    witness_client *wc = NULL;
+    int wrc = cli__serve_witnesses(cmd, a, c, &wc);
+    if (wrc) {
+        centre_checkpointer_stop(c);
+        centre_close(c);
+        tr_tz_free(tz);
+        return wrc;
+    }
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,
@@ -204,6 +226,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     http_server *srv;
     tr_err err = {0};
     if (http_server_start(c, &o, &srv, &err)) {
+        witness_client_stop(wc);
         centre_checkpointer_stop(c);
         centre_close(c);
         tr_tz_free(tz);
@@ -214,6 +237,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv);
+    witness_client_stop(wc);
     centre_checkpointer_stop(c);
     centre_close(c);
     tr_tz_free(tz);
@@ -504,6 +528,10 @@ static const cli_cmd commands[] = {
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
+      {"--witness", "URL=VKEY...", "a witness (its add-checkpoint URL and verifier key) asked to cosign checkpoints",
+       NULL},
+      {"--quorum", "K", "cosignatures a checkpoint needs to be served (default: every witness)", NULL},
+      {"--witness-timeout-ms", "MS", "how long one request to a witness may take", "5000"},
       MON_OPTS},
      cmd_serve},
     {"party add",
@@ -644,6 +672,29 @@ static const cli_cmd commands[] = {
      1,
      {{"--key", "FILE", "the secret key made by 'truce key generate'", NULL}},
      cmd_key_sign},
+    {"witness key",
+     "witness key FILE --name NAME",
+     "Creates a witness's Ed25519 key: writes it to FILE (mode 0600, never overwritten) and prints\n"
+     "its verifier key (C2SP tlog-cosignature, type 0x04), which logs and verifiers configure.",
+     1,
+     1,
+     {{"--name", "NAME", "the witness's name, a URL without scheme (e.g. witness.example.org/w1)", NULL}},
+     cli__cmd_witness_key},
+    {"witness serve",
+     "witness serve --key FILE --log VKEY... [--listen HOST:PORT] [--state DIR]",
+     "Runs a C2SP tlog-witness for the logs given (docs/tlog.md \"Witnesses\"): POST /add-checkpoint\n"
+     "cosigns a checkpoint that extends the last one it cosigned for that log (consistency proof\n"
+     "checked) and refuses any other; GET /<sha256(origin)>/checkpoint serves that checkpoint. The\n"
+     "latest checkpoint cosigned per log is kept in --state, fsynced before answering. Stops on\n"
+     "SIGTERM or SIGINT.",
+     0,
+     0,
+     {{"--key", "FILE", "the witness's key (truce witness key)", NULL},
+      {"--log", "VKEY...", "the verifier key of a log to witness (GET /v1/log/key of a truce centre)", NULL},
+      {"--listen", "HOST:PORT", "address to listen on; port 0 picks one", "127.0.0.1:8081"},
+      {"--state", "DIR", "where the latest cosigned checkpoints are kept (default: FILE.state)", NULL},
+      {"--threads", "N", "worker threads", "2"}},
+     cli__cmd_witness_serve},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };

@@ -14,17 +14,22 @@
 
 #define MAX_OPTS 24
 
+#define CLI_REPEAT_MAX 32 /* values of repeatable options (those whose arg ends in "...") */
+
 typedef struct cli_opt {
     const char *name; /* "--db" */
-    const char *arg;  /* value placeholder, NULL for a flag */
+    const char *arg;  /* value placeholder, NULL for a flag; "VKEY...": may be given more than once */
     const char *help;
     const char *dflt; /* default value, or NULL */
 } cli_opt;
 
 typedef struct cli_args {
-    const char *val[MAX_OPTS]; /* by option index; flags get "1" */
+    const char *val[MAX_OPTS]; /* by option index; flags get "1"; a repeated option: its last value */
     const char *pos[4];
     int npos;
+    const char *rep[CLI_REPEAT_MAX]; /* every value of repeatable options, in order */
+    int rep_opt[CLI_REPEAT_MAX];     /* the option index of each */
+    int nrep;
 } cli_args;
 
 typedef struct cli_cmd cli_cmd;
@@ -50,6 +55,9 @@ struct cli_cmd {
 
 /* An option's value as given, else its default (NULL if the command has no such option). */
 const char *cli__opt(const cli_cmd *cmd, const cli_args *a, const char *name);
+/* Every value given to the repeatable option name, in order, into out (at most max);
+ * returns how many. */
+size_t cli__opt_all(const cli_cmd *cmd, const cli_args *a, const char *name, const char **out, size_t max);
 /* Prints "truce CMD: <fmt what>" and the help hint; returns CLI_USAGE. */
 int cli__usage_error(const cli_cmd *cmd, const char *fmt, const char *what);
 /* Prints the error (field: message); returns CLI_RUNTIME. */
@@ -67,5 +75,14 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_bulletin(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_export_incidents(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_territory(const cli_cmd *cmd, cli_args *a);
+
+/* cli_witness.c: `truce witness key`, `truce witness serve`, and the witness options of
+ * `truce serve` and `truce verify`. */
+int cli__cmd_witness_key(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_witness_serve(const cli_cmd *cmd, cli_args *a);
+/* `truce serve`'s --witness, --quorum, --witness-timeout-ms: starts the witness client on c
+ * (*wc NULL without --witness). CLI_OK, CLI_USAGE or CLI_RUNTIME (reported). */
+typedef struct witness_client witness_client;
+int cli__serve_witnesses(const cli_cmd *cmd, const cli_args *a, centre *c, witness_client **wc);
 
 #endif

@@ -628,9 +628,8 @@ char *http_metrics_text(http_server *s, size_t *len) {
 
 /* ---- start and stop ---- */
 
-/* Parses "HOST:PORT" / "[V6]:PORT" into a socket address. */
-static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *host, size_t hn,
-                        tr_err *err) {
+int http_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *host, size_t hn,
+                      tr_err *err) {
     const char *colon = strrchr(spec ? spec : "", ':');
     if (!colon) return tr_fail(err, TR_EINVAL, "--listen", "expected HOST:PORT, got '%s'", spec ? spec : "");
     char *end;
@@ -672,7 +671,7 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
     s->stats = calloc(s->nroutes + 1, sizeof *s->stats);
     struct sockaddr_storage ss;
     socklen_t sl;
-    int rc = s->stats ? parse_listen(o->listen, &ss, &sl, s->host, sizeof s->host, err)
+    int rc = s->stats ? http_parse_listen(o->listen, &ss, &sl, s->host, sizeof s->host, err)
                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc) {
         free(s->stats);

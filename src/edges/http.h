@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "service/centre.h"
 
@@ -109,6 +110,11 @@ typedef struct http_options {
     unsigned drain_seconds;   /* how long stop waits for in-flight requests */
     const char *web_root;     /* the dashboard's files (static.h), or NULL to serve none */
 } http_options;
+
+/* Parses "HOST:PORT" / "[V6]:PORT" ("localhost" is 127.0.0.1) into a socket address and
+ * its host text (hn bytes). TR_EINVAL with field "--listen". (The witness server uses it too.) */
+int http_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *host, size_t hn,
+                      tr_err *err);
 
 /* Starts serving; prints "truce: listening on http://HOST:PORT" on stderr. */
 int http_server_start(centre *c, const http_options *o, http_server **out, tr_err *err);

@@ -15,10 +15,9 @@
  *  5. With --save FILE, and only when every check passed: write the checkpoint for the
  *     next run (atomically: a temporary file renamed over FILE).
  *
- * HTTP: libcurl (http:// and https://), one handle kept alive for the whole audit, the
- * bearer token sent on every request. Responses are capped at 64 MiB.
+ * HTTP: http_client.h (libcurl, http:// and https://), one handle kept alive for the whole
+ * audit, the bearer token sent on every request.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -26,102 +25,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "edges/http_client.h"
 #include "edges/verify.h"
 
 #define ULL(x) ((unsigned long long)(x))
 #define BODY_LIMIT ((size_t)64 << 20)
-
-/* ======================================================================== HTTP */
-
-typedef struct http_client {
-    CURL *curl;
-    struct curl_slist *headers;
-    char base[1024]; /* the URL without a trailing '/' */
-} http_client;
-
-typedef struct http_body {
-    uint8_t *data; /* NUL terminated (not counted in len) */
-    size_t len, cap;
-} http_body;
-
-static size_t on_data(char *p, size_t size, size_t n, void *ctx) {
-    http_body *b = ctx;
-    size_t add = size * n;
-    if (b->len + add + 1 > BODY_LIMIT) return 0;
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        uint8_t *d = realloc(b->data, cap);
-        if (!d) return 0;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, add);
-    b->len += add;
-    b->data[b->len] = 0;
-    return add;
-}
-
-static int http_open(http_client *h, const char *url, const char *token, tr_err *err) {
-    memset(h, 0, sizeof *h);
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    if (n >= sizeof h->base || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-        return tr_fail(err, TR_EINVAL, "--url", "'%s' is not an http:// or https:// URL", url);
-    memcpy(h->base, url, n);
-    h->base[n] = '\0';
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h->curl = curl_easy_init()))
-        return tr_fail(err, TR_EINTERNAL, "", "libcurl failed to start");
-    if (token) {
-        char auth[1024];
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        h->headers = curl_slist_append(NULL, auth);
-        sodium_memzero(auth, sizeof auth);
-    }
-    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
-    curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "truce-verify/0.1");
-    curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    return TR_OK;
-}
-
-static void http_close(http_client *h) {
-    curl_slist_free_all(h->headers);
-    if (h->curl) {
-        curl_easy_cleanup(h->curl);
-        curl_global_cleanup();
-    }
-}
-
-/* GETs base + path into b (which the caller frees); anything but a 200 is an error naming
- * the path, with the problem's detail when the server sent one. */
-static int http_get(http_client *h, const char *path, http_body *b, tr_err *err) {
-    char url[2048];
-    snprintf(url, sizeof url, "%s%s", h->base, path);
-    memset(b, 0, sizeof *b);
-    curl_easy_setopt(h->curl, CURLOPT_URL, url);
-    curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, b);
-    CURLcode cc = curl_easy_perform(h->curl);
-    long status = 0;
-    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (cc != CURLE_OK) return tr_fail(err, TR_EIO, path, "GET %s failed: %s", url, curl_easy_strerror(cc));
-    if (status == 200) {
-        if (!b->data) b->data = (uint8_t *)strdup("");
-        return b->data ? TR_OK : tr_fail(err, TR_ENOMEM, path, "out of memory");
-    }
-    json_t *problem = b->data ? json_loadb((const char *)b->data, b->len, 0, NULL) : NULL;
-    const char *detail = json_string_value(json_object_get(problem, "detail"));
-    tr_fail(err, TR_EIO, path, "GET %s answered %ld%s%s%s", url, status, detail ? ": " : "",
-            detail ? detail : "", status == 401 ? " (pass an API token with --token)" : "");
-    json_decref(problem);
-    free(b->data);
-    b->data = NULL;
-    return TR_EIO;
-}
 
 /* ======================================================================== the witness audit */
 
@@ -153,7 +61,7 @@ typedef struct witness {
 
 static int fetch_checkpoint(witness *w) {
     http_body b;
-    int rc = http_get(&w->http, "/v1/log/checkpoint", &b, &w->err);
+    int rc = http_client_get(&w->http, "/v1/log/checkpoint", &b, &w->err);
     if (rc) return rc;
     w->note = (char *)b.data;
     if (tlog_checkpoint_open(w->note, b.len, &w->key, 1, NULL, &w->cp, &w->err)) {
@@ -178,7 +86,7 @@ static int fetch_bundle(witness *w, uint64_t index) {
     memcpy(path, "/v1/log/", 8);
     if ((rc = tlog_tile_path(&t, path + 8, sizeof path - 8, &w->err))) return rc;
     http_body b;
-    if ((rc = http_get(&w->http, path, &b, &w->err))) return rc;
+    if ((rc = http_client_get(&w->http, path, &b, &w->err))) return rc;
     const uint8_t *entries[TLOG_TILE_WIDTH];
     size_t lens[TLOG_TILE_WIDTH], n = 0;
     tr_err e = {0};
@@ -210,7 +118,7 @@ static int fetch_tile(witness *w, int level, uint64_t index) {
     if (rc) return rc;
     memcpy(path, "/v1/log/", 8);
     http_body b;
-    if ((rc = http_get(&w->http, path, &b, &w->err))) return rc;
+    if ((rc = http_client_get(&w->http, path, &b, &w->err))) return rc;
     size_t want_len = (size_t)t.width * TLOG_HASH_SIZE, len = 0;
     uint8_t *want = malloc(want_len);
     tlog_reader r = tlog_memstore_reader(w->mem);
@@ -288,7 +196,7 @@ static void check_server_proof(witness *w, const char *path, const tlog_checkpoi
     snprintf(q, sizeof q, "/v1/log/consistency?from=%llu&to=%llu", ULL(old->size), ULL(w->cp.size));
     http_body b;
     tr_err e = {0};
-    if (http_get(&w->http, q, &b, &e)) {
+    if (http_client_get(&w->http, q, &b, &e)) {
         verify__fail(w->r, "saved checkpoint %s: no consistency proof: %s", path, e.msg);
         return;
     }
@@ -342,7 +250,7 @@ int verify_remote(const verify_options *o) {
     if (rc) return rc;
     tlog_tree_init(&w.tree);
     fprintf(o->out, "log at %s, verifier key %s\n", o->url, o->key);
-    rc = http_open(&w.http, o->url, o->token, &w.err);
+    rc = http_client_open(&w.http, o->url, o->token, 0, "--url", &w.err);
     if (rc == TR_OK && !(w.mem = tlog_memstore_new())) rc = tr_fail(&w.err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = fetch_checkpoint(&w);
     if (rc == TR_OK) rc = fetch_all(&w);
@@ -366,7 +274,7 @@ int verify_remote(const verify_options *o) {
     }
     tlog_memstore_free(w.mem);
     free(w.note);
-    http_close(&w.http);
+    http_client_close(&w.http);
     return verify__finish(&rep, o->url);
 }
 
@@ -454,9 +362,9 @@ int verify_receipt(const verify_options *o) {
         http_client h;
         http_body b = {0};
         snprintf(what, sizeof what, "/v1/log/receipts/%llu", ULL(o->index));
-        rc = http_open(&h, o->url, o->token, &err);
-        if (rc == TR_OK) rc = http_get(&h, what, &b, &err);
-        http_close(&h);
+        rc = http_client_open(&h, o->url, o->token, 0, "--url", &err);
+        if (rc == TR_OK) rc = http_client_get(&h, what, &b, &err);
+        http_client_close(&h);
         text = (char *)b.data;
         len = b.len;
     }

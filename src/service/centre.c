@@ -256,6 +256,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
 
 void centre_close(centre *c) {
     if (!c) return;
+    centre_witnesses_clear(c);
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);
     mon_engine_free(c->mon);

@@ -27,6 +27,7 @@
 #include "store/store.h"
 
 typedef struct centre_checkpointer centre_checkpointer;
+typedef struct centre_witness_set centre_witness_set;
 
 typedef struct centre {
     store *store;
@@ -44,6 +45,9 @@ typedef struct centre {
     int64_t notice_deadline_s;  /* a notice's deadline after its creation (CENTRE_NOTICE_DEADLINE_S) */
     mon_engine *mon;            /* reports and incidents (docs/monitoring.md); not thread-safe: */
     pthread_mutex_t mon_mu;     /* every call to c->mon holds this. Lock order: store_begin, then mon_mu */
+    centre_witness_set *wit;    /* the log's witnesses (centre_witness.c), or NULL */
+    void (*on_checkpoint)(void *ctx); /* called after each new checkpoint is committed (any thread) */
+    void *on_checkpoint_ctx;
 } centre;
 
 /* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */
@@ -211,6 +215,47 @@ int centre_log_consistency(centre *c, uint64_t from, uint64_t to, json_t **out, 
 /* The bytes of a C2SP tile or entry bundle ("tile/0/x001/234.p/5", ...) at the latest
  * checkpoint's size; *data is malloc'd. */
 int centre_log_tile(centre *c, const char *path, uint8_t **data, size_t *len, tr_err *err);
+/*
+ * Witnesses (docs/tlog.md "Witnesses"; centre_witness.c). The centre sends each new
+ * checkpoint to its witnesses (the HTTP client is edges/witness_client.c), stores their
+ * cosignatures and serves the largest checkpoint with a quorum of them.
+ */
+/* Configures n witnesses by verifier key (type 0x04, `truce witness key`) and the quorum
+ * (1..n), and reads what each has cosigned from the store. TR_EINVAL naming --witness or
+ * --quorum. centre_close clears them. */
+int centre_witnesses_set(centre *c, const char *const *vkeys, size_t n, size_t quorum, tr_err *err);
+void centre_witnesses_clear(centre *c);
+size_t centre_witness_count(const centre *c);
+size_t centre_witness_quorum(const centre *c); /* 0 without witnesses */
+/* Witness k's verifier (and, if vkey is not NULL, its key string). */
+const tlog_verifier *centre_witness_key(const centre *c, size_t k, const char **vkey);
+/* The size witness k has cosigned last, as far as the centre knows; and setting it (after a
+ * 409 named another). */
+uint64_t centre_witness_known(centre *c, size_t k);
+void centre_witness_set_known(centre *c, size_t k, uint64_t size);
+/* The add-checkpoint body for witness k: the latest signed checkpoint with a consistency
+ * proof from the size it knows (malloc'd into *body; NULL when no checkpoint exists yet,
+ * or — unless force — when the witness already cosigned it); *size is the checkpoint's.
+ * TR_ECONFLICT when the witness knows a larger size than the log's latest checkpoint. */
+int centre_witness_request(centre *c, size_t k, bool force, char **body, size_t *len, uint64_t *size,
+                           tr_err *err);
+/* Weighs what a witness serves as the latest checkpoint it cosigned for this log (C2SP
+ * tlog-witness's monitoring GET): TR_ECONFLICT, saying what it proves, when it is signed by
+ * this log's key and this database does not extend it (the log has fewer entries, or
+ * another root at its size); TR_EINVAL when it is not signed by this log's key (proves
+ * nothing); TR_OK when this database extends it. */
+int centre_witness_evidence(centre *c, const char *note, size_t len, tr_err *err);
+/* Stores witness k's cosignature (its answer, line_len bytes: signature lines) of the
+ * checkpoint of size once it verifies over that checkpoint (TR_EAUTH if not). */
+int centre_witness_cosigned(centre *c, size_t k, uint64_t size, const char *line, size_t line_len, tr_err *err);
+/* The checkpoint to serve, with its cosignature lines (malloc'd): the largest with a
+ * quorum (*witnessed true), else — no witnesses, or no quorum reached yet — the latest
+ * signed one. TR_ENOTFOUND before the first checkpoint. */
+int centre_log_served(centre *c, char **note, uint64_t *size, bool *witnessed, tr_err *err);
+/* GET /v1/log/witnesses: {quorum, witnesses: [{name, vkey, cosigned_size}], witnessed_size,
+ * signed_size}. */
+int centre_witnesses_json(centre *c, json_t **out, tr_err *err);
+
 /* Registers the caller's Ed25519 public key (body {"public_key": base64 of 32 bytes}),
  * replacing any earlier one (which stays in the log). From then on the party may sign
  * its submissions (header Truce-Signature, docs/tlog.md). */

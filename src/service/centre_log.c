@@ -197,7 +197,10 @@ int centre_log_checkpoint(centre *c, uint64_t *size, tr_err *err) {
         return rc;
     }
     *size = cp.size;
-    return store_commit(c->store, err);
+    rc = store_commit(c->store, err);
+    void (*hook)(void *) = __atomic_load_n(&c->on_checkpoint, __ATOMIC_SEQ_CST);
+    if (rc == TR_OK && hook) hook(c->on_checkpoint_ctx);
+    return rc;
 }
 
 struct centre_checkpointer {
@@ -268,10 +271,8 @@ void centre_checkpointer_stop(centre *c) {
 }
 
 int centre_log_latest(centre *c, char **note, uint64_t *size, tr_err *err) {
-    tlog_hash root;
-    if (store_log_checkpoint_latest(c->store, size, &root, note, err)) return TR_EIO;
-    if (!*note) return tr_fail(err, TR_ENOTFOUND, "", "no checkpoint has been signed yet");
-    return TR_OK;
+    bool witnessed;
+    return centre_log_served(c, note, size, &witnessed, err);
 }
 
 /* ---- receipts and proofs ---- */
@@ -301,17 +302,31 @@ static int take_entry(const store_log_entry *e, void *ctx) {
     return o->out ? TR_OK : TR_ENOMEM;
 }
 
+/* The checkpoint a receipt of entry index is proved to: the served one (witnessed, when
+ * the centre has witnesses). TR_ENOTFOUND, saying why, while it does not cover index. */
+static int receipt_checkpoint(centre *c, uint64_t index, char **note, uint64_t *size, tr_err *err) {
+    bool witnessed = false;
+    int rc = centre_log_served(c, note, size, &witnessed, err);
+    if (rc && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK && index < *size && (witnessed || !c->wit)) return TR_OK;
+    free(*note);
+    *note = NULL;
+    if (c->wit)
+        return tr_fail(err, TR_ENOTFOUND, "index",
+                       "entry %llu is not covered by a witnessed checkpoint yet (one with %zu witness cosignatures; "
+                       "the largest so far has size %llu): the witnesses cosign each new checkpoint within seconds "
+                       "when they are reachable; retry",
+                       (unsigned long long)index, centre_witness_quorum(c), witnessed ? (unsigned long long)*size : 0ULL);
+    return tr_fail(err, TR_ENOTFOUND, "index",
+                   "entry %llu is not covered by a signed checkpoint yet (the log has %llu covered entries); "
+                   "retry after the next checkpoint", (unsigned long long)index, rc ? 0ULL : (unsigned long long)*size);
+}
+
 int centre_log_receipt(centre *c, uint64_t index, json_t **out, tr_err *err) {
     char *note = NULL;
-    uint64_t size;
-    tlog_hash root;
-    if (store_log_checkpoint_latest(c->store, &size, &root, &note, err)) return TR_EIO;
-    if (!note || index >= size) {
-        free(note);
-        return tr_fail(err, TR_ENOTFOUND, "index",
-                       "entry %llu is not covered by a signed checkpoint yet (the log has %llu covered entries); "
-                       "retry after the next checkpoint", (unsigned long long)index, (unsigned long long)size);
-    }
+    uint64_t size = 0;
+    int crc = receipt_checkpoint(c, index, &note, &size, err);
+    if (crc) return crc;
     one_entry o = {NULL};
     tlog_hash proof[TLOG_PROOF_MAX];
     size_t n = 0;

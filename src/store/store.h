@@ -95,6 +95,24 @@ int store_log_checkpoints(store *s, int (*fn)(uint64_t size, const tlog_hash *ro
 int store_log_meta_get(store *s, const char *key, char **value, tr_err *err);
 int store_log_meta_put(store *s, const char *key, const char *value, tr_err *err);
 
+/* ---- witnesses' cosignatures (store_witness.c, migration 0015) ---- */
+/* Records a witness's cosignature line of the checkpoint of size (the first one per
+ * witness and size is kept). Runs in a transaction. */
+int store_log_cosignature_put(store *s, uint64_t size, const char *witness, const char *line, int64_t timestamp,
+                              tr_err *err);
+/* Calls fn for each cosignature of the checkpoint of size (by witness key). */
+int store_log_cosignatures(store *s, uint64_t size,
+                           int (*fn)(const char *witness, const char *line, int64_t timestamp, void *ctx), void *ctx,
+                           tr_err *err);
+/* Calls fn for every (size, witness) cosigned, largest size first; fn returns 0 to go on,
+ * a negative value to stop (not an error), or a tr_code. */
+int store_log_cosigned_sizes(store *s, int (*fn)(uint64_t size, const char *witness, void *ctx), void *ctx,
+                             tr_err *err);
+/* The largest size witness has cosigned (0 and *any false if none). */
+int store_log_cosigned_max(store *s, const char *witness, uint64_t *size, bool *any, tr_err *err);
+/* The checkpoint of exactly size: its root and note (malloc'd); TR_ENOTFOUND if none. */
+int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **note, tr_err *err);
+
 /* ---- parties and actors ---- */
 int store_party_insert(store *s, const char *name, tr_role role, const char *full_name,
                        const char *token_hash, int64_t now, int64_t *id, tr_err *err);

@@ -1,0 +1,97 @@
+/*
+ * store_witness.c — the log's cosignatures (log_cosignature, migration 0015) and the
+ * checkpoint of a given size.
+ *
+ * A cosignature row is written once (a witness that cosigns the same checkpoint again
+ * keeps its first line). Rows are never deleted; the witness thread writes them in
+ * transactions of their own, never inside a write's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+static const char SQL_COSIG_PUT[] =
+    "INSERT OR IGNORE INTO log_cosignature(size, witness, line, timestamp) VALUES (?,?,?,?)";
+
+int store_log_cosignature_put(store *s, uint64_t size, const char *witness, const char *line,
+                              int64_t timestamp, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_COSIG_PUT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    store__bind_text(st, 2, witness);
+    store__bind_text(st, 3, line);
+    sqlite3_bind_int64(st, 4, timestamp);
+    return store__step_done(s, st, "storing a cosignature", err);
+}
+
+static const char SQL_COSIGS[] =
+    "SELECT witness, line, timestamp FROM log_cosignature WHERE size = ? ORDER BY witness";
+
+int store_log_cosignatures(store *s, uint64_t size,
+                           int (*fn)(const char *witness, const char *line, int64_t timestamp, void *ctx),
+                           void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_COSIGS, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    int rc = TR_OK, step;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                sqlite3_column_int64(st, 2), ctx);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_COSIG_DESC[] = "SELECT size, witness FROM log_cosignature ORDER BY size DESC, witness";
+
+int store_log_cosigned_sizes(store *s, int (*fn)(uint64_t size, const char *witness, void *ctx), void *ctx,
+                             tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_COSIG_DESC, err);
+    if (!st) return TR_EIO;
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn((uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), ctx);
+    if (rc == TR_OK && step != SQLITE_DONE)
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading cosignatures");
+    sqlite3_reset(st);
+    return rc < 0 ? TR_OK : rc; /* fn stops the walk early with a negative value */
+}
+
+static const char SQL_COSIG_MAX[] =
+    "SELECT coalesce(max(size), 0), count(*) FROM log_cosignature WHERE witness = ?";
+
+int store_log_cosigned_max(store *s, const char *witness, uint64_t *size, bool *any, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_COSIG_MAX, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, witness);
+    int rc = sqlite3_step(st) == SQLITE_ROW
+                 ? TR_OK
+                 : store__db_fail(err, sqlite3_db_handle(st), "reading cosignatures");
+    if (rc == TR_OK) {
+        *size = (uint64_t)sqlite3_column_int64(st, 0);
+        *any = sqlite3_column_int64(st, 1) > 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const char SQL_CP_AT[] = "SELECT root, note FROM log_checkpoint WHERE size = ?";
+
+int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **note, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_CP_AT, err);
+    if (!st) return TR_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    *note = NULL;
+    int step = sqlite3_step(st), rc = TR_OK;
+    if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TLOG_HASH_SIZE) {
+        memcpy(root->b, sqlite3_column_blob(st, 0), TLOG_HASH_SIZE);
+        *note = store__col_dup(st, 1);
+        if (!*note) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+        rc = tr_fail(err, TR_ENOTFOUND, "", "no checkpoint of size %llu", (unsigned long long)size);
+    } else {
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading a checkpoint");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
