@@ -47,5 +47,8 @@ extern const size_t api_humanitarian_nroutes;
 /* api_mine.c: hazards, tasks, accidents, mine action reports, territory (issue 6) */
 extern const http_route api_mine_routes[];
 extern const size_t api_mine_nroutes;
+/* api_record.c: the log's witnesses, a party's record (issue 15) */
+extern const http_route api_record_routes[];
+extern const size_t api_record_nroutes;
 
 #endif

@@ -347,9 +347,13 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
 
 /* ---- verify (edges/verify.c) ---- */
 
+static const char *verify_witnesses[CLI_REPEAT_MAX];
+
 static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
     const char *token = cli__opt(cmd, a, "--token");
-    return (verify_options){.db = cli__opt(cmd, a, "--db"),
+    return (verify_options){.witnesses = verify_witnesses,
+                            .nwitnesses = cli__opt_all(cmd, a, "--witness", verify_witnesses, CLI_REPEAT_MAX),
+                            .db = cli__opt(cmd, a, "--db"),
                             .url = cli__opt(cmd, a, "--url"),
                             .key = cli__opt(cmd, a, "--key"),
                             .token = token ? token : getenv("TRUCE_TOKEN"),
@@ -359,8 +363,19 @@ static verify_options verify_opts(const cli_cmd *cmd, const cli_args *a) {
                             .out = stdout};
 }
 
+/* --quorum K (1 .. the number of --witness keys), only with --witness. */
+static int verify_quorum(const cli_cmd *cmd, const cli_args *a, verify_options *o) {
+    const char *q = cli__opt(cmd, a, "--quorum");
+    unsigned long long k = 0;
+    if (q && !o->nwitnesses) return cli__usage_error(cmd, "%s", "--quorum goes with --witness VKEY");
+    if (q && cli__parse_uint(cmd, "--quorum", q, o->nwitnesses, &k)) return CLI_USAGE;
+    o->quorum = (size_t)k;
+    return CLI_OK;
+}
+
 static int cmd_verify(const cli_cmd *cmd, cli_args *a) {
     verify_options o = verify_opts(cmd, a);
+    if (verify_quorum(cmd, a, &o)) return CLI_USAGE;
     if (!o.db == !o.url) return cli__usage_error(cmd, "%s", "give either --db PATH or --url URL");
     if (o.url && !o.key) return cli__usage_error(cmd, "%s", "--url needs --key VKEY, the log's verifier key");
     if (o.db && (cli__opt(cmd, a, "--token") || o.save))
@@ -368,8 +383,17 @@ static int cmd_verify(const cli_cmd *cmd, cli_args *a) {
     return o.db ? verify_db(&o) : verify_remote(&o);
 }
 
+static int cmd_verify_bundle(const cli_cmd *cmd, cli_args *a) {
+    verify_options o = verify_opts(cmd, a);
+    if (verify_quorum(cmd, a, &o)) return CLI_USAGE;
+    if (!o.key) return cli__usage_error(cmd, "%s", "--key VKEY is required");
+    o.bundle = a->pos[0];
+    return verify_bundle(&o);
+}
+
 static int cmd_verify_receipt(const cli_cmd *cmd, cli_args *a) {
     verify_options o = verify_opts(cmd, a);
+    if (verify_quorum(cmd, a, &o)) return CLI_USAGE;
     unsigned long long index = 0;
     const char *idx = cli__opt(cmd, a, "--index");
     if (!o.key) return cli__usage_error(cmd, "%s", "--key VKEY is required");
@@ -498,6 +522,10 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
     printf("truce 0.1.0\n");
     return CLI_OK;
 }
+
+#define WITNESS_OPTS                                                                                         \
+    {"--witness", "VKEY...", "a witness's verifier key (truce witness key): its cosignature is checked", NULL},    \
+        {"--quorum", "K", "valid --witness cosignatures the checkpoint needs (default: all of them)", NULL}
 
 #define DB_OPT                                                                                               \
     { "--db", "PATH", "SQLite database file (created if absent)", "truce.db" }
@@ -642,7 +670,8 @@ static const cli_cmd commands[] = {
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
       {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},
       {"--checkpoint", "FILE", "a checkpoint saved earlier: the log must extend it", NULL},
-      {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL}},
+      {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL},
+      WITNESS_OPTS},
      cmd_verify},
     {"verify receipt",
      "verify receipt --key VKEY (--url URL --index N [--token T] | --receipt FILE)",
@@ -654,8 +683,19 @@ static const cli_cmd commands[] = {
       {"--url", "URL", "fetch the receipt from the truce server at this base URL", NULL},
       {"--index", "N", "the entry's index in the log", NULL},
       {"--token", "T", "API token (default: $TRUCE_TOKEN)", NULL},
-      {"--receipt", "FILE", "read the receipt's JSON from this file instead", NULL}},
+      {"--receipt", "FILE", "read the receipt's JSON from this file instead", NULL},
+      WITNESS_OPTS},
      cmd_verify_receipt},
+    {"verify bundle",
+     "verify bundle FILE --key VKEY [--witness VKEY... --quorum K]",
+     "Verifies a party's record offline (GET /v1/parties/{name}/record saved to FILE): the\n"
+     "checkpoint's signature (and its witnesses' cosignatures), and for every notice the object\n"
+     "the party was told, its log entry and inclusion proof, and its acknowledgement's (with the\n"
+     "party's signature when it signed it). Prints what each notice proves.",
+     1,
+     1,
+     {{"--key", "VKEY", "the log's verifier key (GET /v1/log/key)", NULL}, WITNESS_OPTS},
+     cmd_verify_bundle},
     {"key generate",
      "key generate FILE",
      "Creates an Ed25519 key pair for a party: writes the secret key to FILE (mode 0600, never\n"

@@ -243,6 +243,8 @@ static void check_signature(db_audit *a, const store_log_entry *e, const json_t 
     else if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
              n != 64 || crypto_sign_verify_detached(sig, e->submission, e->submission_len, pk) != 0)
         FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index), e->party);
+    else
+        verify__check_target(a, e);
 }
 
 /* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to. */
@@ -744,6 +746,7 @@ static const struct {
     {"party.add", "party"},          {"party.revoke", "party"},        {"actor.add", "actor"},
     {"area.create", "area_version"}, {"area.version", "area_version"}, {"agreement.create", "agreement"},
     {"site.create", "site"},         {"operation.create", "operation"}, {"notice.ack", "notice"},
+    {"notice.create", "notice"},
     {"movement.create", "movement"}, {"report.create", "report"},
     {"incident.response", "incident_response"}, {"incident.verdict", "incident_verdict"},
     {"incident.regroup", "incident_regroup"},
@@ -801,6 +804,8 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = verify__audit_regroups(a, &mon[3]);
     if (rc == TR_OK) rc = verify__audit_humanitarian(a, hum);
     if (rc == TR_OK) rc = verify__audit_mine_action(a);
+    uint64_t deliveries = 0;
+    if (rc == TR_OK) rc = verify__audit_notices(a, &deliveries);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,
@@ -811,6 +816,7 @@ static int audit_state(db_audit *a) {
     fprintf(a->r->out,
             "monitoring: %llu reports, %llu responses, %llu verdicts, %llu regroups checked against the log\n",
             ULL(mon[0]), ULL(mon[1]), ULL(mon[2]), ULL(mon[3]));
+    fprintf(a->r->out, "notices: %llu deliveries checked against the log\n", ULL(deliveries));
     fprintf(a->r->out, "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
             "against the log\n", ULL(hum[0]), ULL(hum[1]), ULL(hum[2]), ULL(hum[3]));
     return TR_OK;
@@ -890,6 +896,10 @@ int verify_db(const verify_options *o) {
     if (rc == TR_OK) rc = audit_entries(&a);
     if (rc == TR_OK) rc = audit_nodes(&a);
     if (rc == TR_OK) rc = audit_checkpoints(&a);
+    if (rc == TR_OK && verify__audit_cosignatures(&a, o)) {
+        audit_free(&a);
+        return VERIFY_USAGE;
+    }
     if (rc == TR_OK && o->checkpoint && a.have_key) {
         tlog_reader r = tlog_memstore_reader(a.mem);
         tlog_hash root;

@@ -29,6 +29,8 @@
 
 enum { VERIFY_OK = 0, VERIFY_FAIL = 1, VERIFY_USAGE = 2 };
 
+#define VERIFY_WITNESSES_MAX 32
+
 typedef struct verify_options {
     const char *db;         /* --db: the database file (verify_db) */
     const char *url;        /* --url: base URL of a truce server, http:// or https:// */
@@ -39,12 +41,20 @@ typedef struct verify_options {
     const char *receipt;    /* --receipt: a receipt's JSON (verify_receipt) */
     bool has_index;         /* --index given */
     uint64_t index;         /* --index: the entry whose receipt to fetch or expect */
+    const char *const *witnesses; /* --witness: witnesses' verifier keys (type 0x04) */
+    size_t nwitnesses;
+    size_t quorum;          /* --quorum: valid cosignatures required (0: every --witness) */
+    const char *bundle;     /* verify bundle FILE */
     FILE *out;              /* the report (stdout) */
 } verify_options;
 
 int verify_db(const verify_options *o);
 int verify_remote(const verify_options *o);
 int verify_receipt(const verify_options *o);
+/* `truce verify bundle FILE`: a party's record (GET /v1/parties/{name}/record) offline:
+ * the checkpoint (and its witnesses), every notice's object, entry and inclusion proof, and
+ * every acknowledgement's, with the signature of a signed one (verify_bundle.c). */
+int verify_bundle(const verify_options *o);
 
 /* ---- shared by verify.c and verify_remote.c (not for other callers) ---- */
 
@@ -73,5 +83,15 @@ int verify__read_file(const char *path, size_t limit, char **data, size_t *len, 
 void verify__saved_checkpoint(verify__report *rep, const char *path, const tlog_verifier *v,
                               const tlog_reader *r, uint64_t n, const tlog_hash *root, tlog_checkpoint *saved,
                               bool *opened);
+
+/* verify_witness.c: the --witness keys into keys (VERIFY_WITNESSES_MAX); VERIFY_USAGE with a
+ * message on stderr for a bad one. */
+int verify__witness_keys(const verify_options *o, tlog_verifier *keys);
+/* The quorum required: --quorum, else every --witness. */
+size_t verify__quorum(const verify_options *o);
+/* With --witness: prints each witness's cosignature on the signed checkpoint note (of size),
+ * fails an invalid one, and fails when fewer than the quorum verify; what names it. */
+void verify__cosignatures(verify__report *r, const verify_options *o, const tlog_verifier *keys, const char *note,
+                          size_t len, uint64_t size, const char *what);
 
 #endif

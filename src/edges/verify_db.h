@@ -69,5 +69,12 @@ int verify__audit_reports(db_audit *a, uint64_t *rows);       /* reports, respon
 int verify__audit_regroups(db_audit *a, uint64_t *rows);
 int verify__audit_humanitarian(db_audit *a, uint64_t *rows); /* corridors, steps, messages */
 int verify__audit_mine_action(db_audit *a);
+/* verify_notices.c: deliveries (notice.create) against the notice rows; and a signed
+ * acknowledgement, response, verdict or state change must name its target in its body. */
+int verify__audit_notices(db_audit *a, uint64_t *rows);
+/* verify_witness.c: every log_cosignature row against its checkpoint; with --witness, a
+ * checkpoint must have the quorum. TR_EINVAL for a bad --witness key (reported). */
+int verify__audit_cosignatures(db_audit *a, const verify_options *o);
+void verify__check_target(db_audit *a, const store_log_entry *e);
 
 #endif

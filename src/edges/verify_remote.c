@@ -49,6 +49,8 @@ static int tile_from_store(void *ctx, const tlog_tile *t, uint8_t *out, tr_err *
 
 typedef struct witness {
     verify__report *r;
+    const verify_options *o;
+    tlog_verifier wkeys[VERIFY_WITNESSES_MAX]; /* --witness */
     http_client http;
     tlog_verifier key;
     tlog_checkpoint cp; /* the checkpoint audited */
@@ -73,6 +75,7 @@ static int fetch_checkpoint(witness *w) {
     tlog_hash_to_base64(&w->cp.root, root);
     fprintf(w->r->out, "checkpoint: %s, size %llu, root %s, signature verified\n", w->cp.origin,
             ULL(w->cp.size), root);
+    verify__cosignatures(w->r, w->o, w->wkeys, w->note, b.len, w->cp.size, "checkpoint");
     return TR_OK;
 }
 
@@ -244,9 +247,10 @@ static void save_checkpoint(witness *w, const char *path) {
 
 int verify_remote(const verify_options *o) {
     verify__report rep = {o->out, 0};
-    witness w = {.r = &rep};
+    witness w = {.r = &rep, .o = o};
     if (sodium_init() < 0) return VERIFY_FAIL;
     int rc = verify__key(o->key, &w.key);
+    if (rc == VERIFY_OK) rc = verify__witness_keys(o, w.wkeys);
     if (rc) return rc;
     tlog_tree_init(&w.tree);
     fprintf(o->out, "log at %s, verifier key %s\n", o->url, o->key);
@@ -317,7 +321,8 @@ static bool read_receipt(verify__report *rep, json_t *j, receipt *rc) {
     return true;
 }
 
-static void check_receipt(verify__report *rep, const tlog_verifier *key, const receipt *rc) {
+static void check_receipt(verify__report *rep, const verify_options *o, const tlog_verifier *key,
+                          const tlog_verifier *wkeys, const receipt *rc) {
     tlog_checkpoint cp;
     tr_err e = {0};
     unsigned long before = rep->problems;
@@ -345,13 +350,15 @@ static void check_receipt(verify__report *rep, const tlog_verifier *key, const r
     fprintf(rep->out, "entry %llu: %.*s\n", ULL(rc->index), (int)rc->entry_len, rc->entry);
     fprintf(rep->out, "included in %s at size %llu (root %s), checkpoint signed by %s\n", cp.origin,
             ULL(cp.size), b64, key->name);
+    verify__cosignatures(rep, o, wkeys, rc->note, strlen(rc->note), cp.size, "the receipt's checkpoint");
 }
 
 int verify_receipt(const verify_options *o) {
     verify__report rep = {o->out, 0};
-    tlog_verifier key;
+    tlog_verifier key, wkeys[VERIFY_WITNESSES_MAX];
     if (sodium_init() < 0) return VERIFY_FAIL;
     int rc = verify__key(o->key, &key);
+    if (rc == VERIFY_OK) rc = verify__witness_keys(o, wkeys);
     if (rc) return rc;
     char *text = NULL, what[64];
     size_t len = 0;
@@ -377,7 +384,7 @@ int verify_receipt(const verify_options *o) {
     else if (read_receipt(&rep, j, &r) && o->has_index && r.index != o->index)
         verify__fail(&rep, "receipt: it is the receipt of entry %llu, not %llu", ULL(r.index), ULL(o->index));
     else if (rep.problems == 0)
-        check_receipt(&rep, &key, &r);
+        check_receipt(&rep, o, &key, wkeys, &r);
     json_decref(j);
     free(text);
     snprintf(what, sizeof what, "the receipt");

@@ -256,6 +256,15 @@ int centre_log_served(centre *c, char **note, uint64_t *size, bool *witnessed, t
  * signed_size}. */
 int centre_witnesses_json(centre *c, json_t **out, tr_err *err);
 
+/* A party's record (docs/tlog.md "A party's record"; centre_record.c): every notice
+ * delivered to party name with created_at in [from, to) (and, with bbox, whose payload has a
+ * place in it), each with its notice.create entry, its acknowledgement's entries and
+ * inclusion proofs to the served checkpoint. Seen by that party, monitors and admins;
+ * anyone else gets TR_ENOTFOUND, as for an unknown party. TR_EINVAL (field "from") beyond
+ * 10,000 notices. */
+int centre_party_record(centre *c, const tr_party *viewer, const char *name, int64_t from, int64_t to,
+                        const geo_box *bbox, json_t **out, tr_err *err);
+
 /* Registers the caller's Ed25519 public key (body {"public_key": base64 of 32 bytes}),
  * replacing any earlier one (which stays in the log). From then on the party may sign
  * its submissions (header Truce-Signature, docs/tlog.md). */

@@ -3,7 +3,7 @@
  * alerts"). When a write makes an incident a corroborated or confirmed violation, the
  * parties concerned (its alleged perpetrators that are parties, and the parties that
  * reported it) get a notice of kind "alert" about ("incident", id) with the alert's
- * identifier, through the deconfliction store's store_notice_insert.
+ * identifier, through centre__notice (stored and logged as notice.create).
  *
  * The grade is known only once the engine holds the committed write, so the notices are
  * written in a second transaction right after it (collect under c->mon_mu, publish after
@@ -124,7 +124,7 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
                                     (json_int_t)a->incident_id, "grade", mon_grade_name(a->grade), "cap", cap,
                                     "sent", tr_json_time_value(a->sent));
         for (size_t k = 0; rc == TR_OK && k < np; k++)
-            rc = payload ? store_notice_insert(c->store, parties[k], "alert", "incident", a->incident_id,
+            rc = payload ? centre__notice(c, parties[k], "alert", "incident", a->incident_id,
                                                payload, now, now + c->notice_deadline_s, NULL, err)
                          : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);

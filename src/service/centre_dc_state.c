@@ -83,7 +83,7 @@ static int state_notices(centre *c, const json_t *parties, const char *about_typ
     size_t i;
     json_t *x;
     json_array_foreach(parties, i, x) {
-        int rc = store_notice_insert(c->store, json_string_value(x), "state", about_type, id, payload, now,
+        int rc = centre__notice(c, json_string_value(x), "state", about_type, id, payload, now,
                                      now + c->notice_deadline_s, NULL, err);
         if (rc) return rc;
     }
@@ -246,8 +246,11 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
 
 int centre_operation_state(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                            tr_err *err) {
-    change ch;
-    int rc = change_parse(body, "state", OP_STATES, "active, ended, cancelled", &ch, err);
+    change ch = {0};
+    json_t *rest = NULL;
+    int rc = centre__target(body, "operation", id, by, &rest, err);
+    if (rc == TR_OK) rc = change_parse(rest, "state", OP_STATES, "active, ended, cancelled", &ch, err);
+    json_decref(rest);
     if (rc == TR_OK) {
         centre_pending p = {.dc_held = true};
         json_t *answer = NULL;
@@ -417,8 +420,11 @@ static int mov_change(centre *c, const tr_party *by, int64_t id, change *ch, jso
 
 int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                            tr_err *err) {
-    change ch;
-    int rc = change_parse(body, "status", MOV_STATUSES, "notified, en_route, arrived, aborted, incident", &ch, err);
+    change ch = {0};
+    json_t *rest = NULL;
+    int rc = centre__target(body, "movement", id, by, &rest, err);
+    if (rc == TR_OK) rc = change_parse(rest, "status", MOV_STATUSES, "notified, en_route, arrived, aborted, incident", &ch, err);
+    json_decref(rest);
     if (rc == TR_OK) rc = mov_change(c, by, id, &ch, out, err);
     change_clear(&ch);
     return rc;
@@ -426,8 +432,11 @@ int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json
 
 int centre_movement_position(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                              tr_err *err) {
-    change ch;
-    int rc = change_parse(body, NULL, NULL, NULL, &ch, err);
+    change ch = {0};
+    json_t *rest = NULL;
+    int rc = centre__target(body, "movement", id, by, &rest, err);
+    if (rc == TR_OK) rc = change_parse(rest, NULL, NULL, NULL, &ch, err);
+    json_decref(rest);
     if (rc == TR_OK) rc = mov_change(c, by, id, &ch, out, err);
     change_clear(&ch);
     return rc;
@@ -518,7 +527,7 @@ int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *ob
         const char *party = json_string_value(x);
         int64_t nid = 0;
         if (rc == TR_OK)
-            rc = store_notice_insert(c->store, party, "movement", "movement", m->id, obj, m->created_at,
+            rc = centre__notice(c, party, "movement", "movement", m->id, obj, m->created_at,
                                      m->created_at + c->notice_deadline_s, &nid, err);
         if (rc == TR_OK && has_name(parties, party)) rc = store_clearance_insert(c->store, m->id, party, nid, err);
     }

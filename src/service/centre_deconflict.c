@@ -312,7 +312,7 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
                                             (json_int_t)k, "distance_band", json_object_get(x, "distance_band"),
                                             "time_start", json_object_get(x, "time_start"), "time_end",
                                             json_object_get(x, "time_end"));
-                rc = payload ? store_notice_insert(c->store, o.owner, "conflict", p->type, id, payload, now,
+                rc = payload ? centre__notice(c, o.owner, "conflict", p->type, id, payload, now,
                                                    now + c->notice_deadline_s, NULL, err)
                              : tr_fail(err, TR_ENOMEM, "", "out of memory");
                 json_decref(payload);
@@ -390,7 +390,7 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
     /* Every party on a restricted site's list is notified of it (with everything). */
     for (size_t i = 0; rc == TR_OK && i < s->vis.nparties; i++)
         if (strcmp(s->vis.parties[i], s->owner) != 0)
-            rc = store_notice_insert(c->store, s->vis.parties[i], "site", "site", s->id, obj, s->created_at,
+            rc = centre__notice(c, s->vis.parties[i], "site", "site", s->id, obj, s->created_at,
                                      s->created_at + c->notice_deadline_s, NULL, err);
     if (rc) {
         json_decref(obj);
@@ -504,7 +504,7 @@ int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *con
         if (yours && json_object_get(x, "other_volume"))
             json_object_set(yours, "volume", json_object_get(x, "other_volume"));
         json_t *payload = json_pack("{s:O, s:o}", "operation", op, "conflict_with", yours);
-        rc = payload ? store_notice_insert(c->store, owner, "conflict", "operation", o->id, payload, now,
+        rc = payload ? centre__notice(c, owner, "conflict", "operation", o->id, payload, now,
                                            now + c->notice_deadline_s, NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
@@ -601,10 +601,13 @@ static int notice_ack_tx(centre *c, const tr_party *by, int64_t id, json_t **out
 
 int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
     static const char *const none[] = {NULL};
+    json_t *rest = NULL;
     if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object ({})");
-    if (tr_json_only_keys(body, none, "", err)) return TR_EINVAL;
+    int rc = centre__target(body, "notice", id, by, &rest, err);
+    if (rc == TR_OK && tr_json_only_keys(rest, none, "", err)) rc = TR_EINVAL;
+    json_decref(rest);
     centre_pending p = {0};
-    int rc = store_begin(c->store, err);
+    if (rc == TR_OK) rc = store_begin(c->store, err);
     if (rc == TR_OK) rc = centre__finish(c, &p, notice_ack_tx(c, by, id, out, err), out, err);
     return rc;
 }

@@ -65,6 +65,8 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
 
 /* The name in log entries of changes made at the command line, not through the API. */
 #define CENTRE_OPERATOR "operator"
+/* The name in log entries of what the centre itself records: notice deliveries. */
+#define CENTRE_SELF "centre"
 
 /* Inside an open transaction: */
 /* Appends the log entry of a change by party (docs/tlog.md) — with the party's signature
@@ -72,6 +74,16 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
  * answer.receipt = {index, leaf_hash}. */
 int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
                 const json_t *object, json_t *answer, tr_err *err);
+/* Delivers a notice to party (store_notice_insert) and logs the delivery as notice.create
+ * (centre_record.c): what the party was told is under the log. *id (if not NULL) gets its id. */
+int centre__notice(centre *c, const char *party, const char *kind, const char *about_type, int64_t about_id,
+                   const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err);
+/* The body of a request about field id (an acknowledgement of a notice, a response to an
+ * incident, a state change): body may name it ({"notice": 17}), and must when the request is
+ * signed (by->sig), so a signature cannot be replayed on another object; a name must be id.
+ * *rest is the body without it (a new reference). TR_EINVAL naming field. */
+int centre__target(const json_t *body, const char *field, int64_t id, const tr_party *by, json_t **rest,
+                   tr_err *err);
 /* Sets answer.receipt = {index, leaf_hash} of the first entry of type about ref (as the
  * write's answer had it); TR_ENOTFOUND when there is none. */
 int centre__receipt_of(centre *c, const char *type, const char *ref, json_t *answer, tr_err *err);

@@ -24,7 +24,7 @@ static int deliver(centre *c, const tr_message *m, const char *party, const char
     json_t *payload = json_pack("{s:o, s:o}", "message", tr_message_to_json(m), "chain", tr_message_chain(m));
     if (payload && strcmp(kind, "message_relay") == 0)
         json_object_set_new(payload, "action", json_string("forward: POST /v1/messages/{id}/forward"));
-    int rc = payload ? store_notice_insert(c->store, party, kind, "message", m->id, payload, now,
+    int rc = payload ? centre__notice(c, party, kind, "message", m->id, payload, now,
                                            now + c->notice_deadline_s, NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);

@@ -405,7 +405,10 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
     if (verdict && !tr_party_is_privileged(by))
         return tr_fail(err, TR_EFORBIDDEN, "", "only a monitor or an admin gives verdicts");
     store_incident_act a;
-    int rc = act_parse(verdict, body, &a, err);
+    json_t *rest = NULL;
+    int rc = centre__target(body, "incident", id, by, &rest, err);
+    if (rc == TR_OK) rc = act_parse(verdict, rest, &a, err);
+    json_decref(rest);
     if (rc) return rc;
     a.anchor = id;
     a.at = tr_time_now();

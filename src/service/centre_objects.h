@@ -43,7 +43,7 @@ void centre_ref_site(int64_t id, char ref[CENTRE_REF_MAX]);
 void centre_ref_operation(int64_t id, char ref[CENTRE_REF_MAX]);
 /* "movement/ID" (movement.create). */
 void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]);
-/* "notice/ID" (notice.ack). */
+/* "notice/ID" (notice.create, notice.ack). */
 void centre_ref_notice(int64_t id, char ref[CENTRE_REF_MAX]);
 
 /* party.add: {"full_name"?, "name", "role", "token_sha256"}; full_name may be NULL. */
@@ -67,6 +67,10 @@ json_t *centre_object_site(const tr_site *s);
 json_t *centre_object_operation(const tr_operation *o);
 /* movement.create: the movement as GET /v1/movements/{id} answers it. */
 json_t *centre_object_movement(const tr_movement *m);
+/* notice.create: the notice as its addressee reads it: {"about": "TYPE/ID", "created_at",
+ * "deadline", "id", "kind", "party" (the addressee), "payload" (what it was told)}. */
+json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type, int64_t about_id,
+                             const json_t *payload, int64_t created_at, int64_t deadline);
 /* notice.ack: {"acked_at", "id", "party"}. */
 json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at);
 

@@ -113,6 +113,31 @@ int store_log_cosigned_max(store *s, const char *witness, uint64_t *size, bool *
 /* The checkpoint of exactly size: its root and note (malloc'd); TR_ENOTFOUND if none. */
 int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **note, tr_err *err);
 
+/* ---- a party's record (store_record.c, migration 0015) ---- */
+/* Inside a transaction: the notice.create entry of notice id. */
+int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err);
+typedef struct store_notice_row {
+    int64_t id;
+    const char *party, *kind, *about_type;
+    int64_t about_id;
+    const char *payload; /* JSON text */
+    int64_t created_at, deadline;
+    bool acked;
+    int64_t acked_at;
+    uint64_t ack_index; /* its notice.ack entry, when acked */
+    bool logged;        /* delivered since migration 0015: log_index is its notice.create entry */
+    uint64_t log_index;
+} store_notice_row;
+/* Calls fn for the notices to party created in [from, to), by id, at most limit; *count is
+ * how many there are up to limit + 1 (more than limit: the window is too large). */
+int store_notice_record(store *s, const char *party, int64_t from, int64_t to, int limit,
+                        int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count, tr_err *err);
+/* The last entry of type about ref before index before (*found false if none). */
+int store_log_last_before(store *s, const char *type, const char *ref, uint64_t before, uint64_t *index, bool *found,
+                          tr_err *err);
+/* Whether a party of that name exists (revoked or not). */
+int store_party_known(store *s, const char *name, bool *known, tr_err *err);
+
 /* ---- parties and actors ---- */
 int store_party_insert(store *s, const char *name, tr_role role, const char *full_name,
                        const char *token_hash, int64_t now, int64_t *id, tr_err *err);

@@ -1,0 +1,133 @@
+/*
+ * verify_witness.c — witnesses in `truce verify` (docs/verify.md "Witnesses"): with
+ * --witness VKEY... [--quorum K], a checkpoint (of --url, of a receipt, of a bundle) must
+ * carry K valid cosignatures (C2SP tlog-cosignature) by those witnesses; and `--db` checks
+ * every stored cosignature (log_cosignature) against the checkpoint it cosigns.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "edges/verify_db.h"
+#include "engines/tlog_witness.h"
+
+int verify__witness_keys(const verify_options *o, tlog_verifier *keys) {
+    for (size_t k = 0; k < o->nwitnesses; k++) {
+        tr_err err = {0};
+        if (tlog_cosig_vkey_parse(o->witnesses[k], &keys[k], &err) == TR_OK) continue;
+        fprintf(stderr,
+                "truce verify: --witness: '%s' is not a witness's verifier key (NAME+KEYID+BASE64 of 0x04 and the "
+                "key, as 'truce witness key' prints it): %s\nsee 'truce verify --help'\n",
+                o->witnesses[k], err.msg);
+        return VERIFY_USAGE;
+    }
+    return VERIFY_OK;
+}
+
+size_t verify__quorum(const verify_options *o) {
+    return o->quorum ? o->quorum : o->nwitnesses;
+}
+
+void verify__cosignatures(verify__report *r, const verify_options *o, const tlog_verifier *keys, const char *note,
+                          size_t len, uint64_t size, const char *what) {
+    if (o->nwitnesses == 0) return;
+    tlog_cosig_status st[VERIFY_WITNESSES_MAX];
+    size_t nvalid = 0;
+    tr_err err = {0};
+    if (tlog_cosigs_check(note, len, keys, o->nwitnesses, st, &nvalid, &err)) {
+        verify__fail(r, "%s: not a signed note: %s", what, err.msg);
+        return;
+    }
+    for (size_t k = 0; k < o->nwitnesses; k++) {
+        char at[TR_TIME_BUFSZ];
+        if (st[k].state == TLOG_COSIG_VALID)
+            fprintf(r->out, "witness %s: cosigned the checkpoint of size %llu at %s\n", keys[k].name,
+                    (unsigned long long)size, tr_time_format((int64_t)st[k].timestamp, at));
+        else if (st[k].state == TLOG_COSIG_INVALID)
+            verify__fail(r, "%s: the cosignature by witness %s does not verify", what, keys[k].name);
+        else
+            fprintf(r->out, "witness %s: no cosignature on the checkpoint of size %llu\n", keys[k].name,
+                    (unsigned long long)size);
+    }
+    size_t need = verify__quorum(o);
+    if (nvalid < need)
+        verify__fail(r,
+                     "%s (size %llu): %zu valid witness cosignature%s, %zu required (--quorum %zu): its witnesses have "
+                     "not cosigned it — they are unreachable, or refuse it (a split view or a rolled-back log is "
+                     "refused)",
+                     what, (unsigned long long)size, nvalid, nvalid == 1 ? "" : "s", need, need);
+    else
+        fprintf(r->out, "%s (size %llu): the quorum holds: %zu of %zu witnesses cosigned it (%zu required)\n", what,
+                (unsigned long long)size, nvalid, o->nwitnesses, need);
+}
+
+/* ---- the database: log_cosignature ---- */
+
+typedef struct cosig_audit {
+    db_audit *a;
+    const verify_options *o;
+    const tlog_verifier *keys;
+    uint64_t rows, best; /* the largest size with a quorum of --witness cosignatures */
+    bool have_best;
+} cosig_audit;
+
+/* One row: its line must be a valid cosignature, by its own witness key, of the checkpoint
+ * of its size. Returns whether it counts for the quorum (a --witness key). */
+static bool check_cosig_row(cosig_audit *x, uint64_t size, const char *witness, const char *line, const char *note) {
+    tlog_verifier v;
+    tr_err e = {0};
+    char where[160];
+    snprintf(where, sizeof where, "log_cosignature (size %llu, %.60s)", (unsigned long long)size, witness);
+    if (tlog_cosig_vkey_parse(witness, &v, &e)) {
+        FAIL(x->a, "%s: not a witness key: %s", where, e.msg);
+        return false;
+    }
+    if (!note) {
+        FAIL(x->a, "%s: no checkpoint of that size", where);
+        return false;
+    }
+    size_t nl = strlen(note), ll = strlen(line), nvalid = 0;
+    char *all = malloc(nl + ll + 1);
+    tlog_cosig_status st;
+    bool ok = all && (memcpy(all, note, nl), memcpy(all + nl, line, ll + 1), true) &&
+              tlog_cosigs_check(all, nl + ll, &v, 1, &st, &nvalid, &e) == TR_OK && nvalid == 1;
+    free(all);
+    if (!ok) FAIL(x->a, "%s: the line is not a valid cosignature of that checkpoint by that witness", where);
+    for (size_t k = 0; ok && k < x->o->nwitnesses; k++)
+        if (x->keys[k].key_id == v.key_id && memcmp(x->keys[k].pk, v.pk, 32) == 0 && !strcmp(x->keys[k].name, v.name))
+            return true;
+    return false;
+}
+
+int verify__audit_cosignatures(db_audit *a, const verify_options *o) {
+    tlog_verifier keys[VERIFY_WITNESSES_MAX];
+    cosig_audit x = {a, o, keys, 0, 0, false};
+    if (o->nwitnesses && verify__witness_keys(o, keys)) return TR_EINVAL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw,
+                           "SELECT c.size, c.witness, c.line, k.note FROM log_cosignature c LEFT JOIN log_checkpoint k "
+                           "ON k.size = c.size ORDER BY c.size, c.witness",
+                           -1, &st, NULL))
+        return TR_OK; /* a database from before migration 0015 */
+    uint64_t size = UINT64_MAX;
+    size_t counted = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t s = (uint64_t)sqlite3_column_int64(st, 0);
+        if (s != size) size = s, counted = 0;
+        x.rows++;
+        if (check_cosig_row(&x, s, (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+                            (const char *)sqlite3_column_text(st, 3)) &&
+            ++counted == verify__quorum(o))
+            x.best = s, x.have_best = true;
+    }
+    sqlite3_finalize(st);
+    fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n", ULL(x.rows));
+    if (!o->nwitnesses) return TR_OK;
+    if (!x.have_best)
+        FAIL(a, "log_cosignature: no checkpoint has %zu valid cosignatures by the --witness keys", verify__quorum(o));
+    else
+        fprintf(a->r->out, "witnesses: the largest checkpoint with a quorum of %zu has size %llu\n", verify__quorum(o),
+                ULL(x.best));
+    return TR_OK;
+}
