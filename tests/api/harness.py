@@ -162,12 +162,13 @@ class Server:
     # -- the database, read directly (to prove that rejected writes change nothing) --
     def db_snapshot(self):
         """Row counts and a digest of every table: equal snapshots mean nothing changed.
-        log_checkpoint is left out: the server's checkpoint thread signs on its own clock."""
+        log_checkpoint and log_cosignature are left out: the server's checkpoint and witness threads
+        write them on their own clock."""
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
         try:
             tables = [r[0] for r in con.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-                " AND name NOT LIKE '%_rtree_%' AND name <> 'log_checkpoint' ORDER BY name")]
+                " AND name NOT LIKE '%_rtree_%' AND name NOT IN ('log_checkpoint', 'log_cosignature') ORDER BY name")]
             snap = {}
             for t in tables:
                 rows = con.execute('SELECT * FROM "%s"' % t).fetchall()
@@ -175,6 +176,75 @@ class Server:
             return snap
         finally:
             con.close()
+
+
+class Witness:
+    """A running `truce witness serve` (C2SP tlog-witness) on loopback, with its own key and
+    state directory, following the logs whose verifier keys are given."""
+
+    def __init__(self, dirname, name, logs, key=None, state=None):
+        self.dir = dirname
+        self.key = key or os.path.join(dirname, "%s.key" % name.replace("/", "_"))
+        if not os.path.exists(self.key):
+            self.vkey = run_cli("witness", "key", self.key, "--name", name).stdout.strip()
+        self.state = state or self.key + ".state"
+        self.logs = list(logs)
+        self.proc = None
+        self.port = 0
+        self.start()
+
+    def start(self):
+        """Starts (again: on the same port, so logs configured with its URL reach it)."""
+        self.errlog = open(self.key + ".log", "w+")
+        args = [BIN, "witness", "serve", "--key", self.key, "--listen", "127.0.0.1:%d" % self.port, "--state",
+                self.state]
+        for vk in self.logs:
+            args += ["--log", vk]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.errlog)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            text = self.log()
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", text)
+            if m:
+                self.port = int(m.group(1))
+                self.url = "http://127.0.0.1:%d" % self.port
+                self.vkey = re.search(r"verifier key ([^\s,]+)", text).group(1)
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError("truce witness serve did not start: " + self.log())
+
+    def log(self):
+        self.errlog.seek(0)
+        return self.errlog.read()
+
+    def spec(self):
+        """The --witness argument of `truce serve`."""
+        return "%s=%s" % (self.url, self.vkey)
+
+    def post(self, body):
+        """POSTs an add-checkpoint body (bytes); returns a Response."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("POST", "/add-checkpoint", body=body, headers={"Content-Type": "text/plain"})
+        r = conn.getresponse()
+        resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode("utf-8", "replace"))
+        conn.close()
+        return resp
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=30)
+        self.proc = None
+        text = self.log()
+        self.errlog.close()
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                raise AssertionError("sanitizer report from truce witness serve:\n" + text[-6000:])
+        if rc != 0 or "stopped cleanly" not in text:
+            raise AssertionError("truce witness serve exited %d:\n%s" % (rc, text[-3000:]))
 
 
 class EventStream:
