@@ -283,8 +283,8 @@ int verify_bundle(const verify_options *o) {
                     (long long)json_integer_value(json_object_get(x, "notice")), str(x, "reason") ? str(x, "reason") : "");
     }
     char what[200];
-    snprintf(what, sizeof what, "the record of %s: %llu notices (%llu acknowledged) proven against the checkpoint of size %llu",
-             b.party ? b.party : "?", ULL(n), ULL(acked), ULL(b.cp.size));
+    snprintf(what, sizeof what, "the record of %s: %llu notice%s (%llu acknowledged) proven against the checkpoint of size %llu",
+             b.party ? b.party : "?", ULL(n), n == 1 ? "" : "s", ULL(acked), ULL(b.cp.size));
     json_decref(j);
     free(text);
     return rep.problems ? verify__finish(&rep, o->bundle) : verify__finish(&rep, what);
