@@ -1324,6 +1324,8 @@ class LiveTest(ServerTest):
                         q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
                     if p == "/v1/exports/incidents":
                         q = {"format": "hxl"}
+                    if p == "/v1/parties/{name}/record":  # each party reads its own record
+                        params, q = {"name": BY_ROLE[role]}, {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
                     # No body is sent: a route that needs one answers 415 once past the role check.
                     expect = 403 if role not in op["x-roles"] else (415 if "requestBody" in op else 200)
                     if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
@@ -1435,6 +1437,21 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/log/tile/{path}", 404, params={"path": "0/x999/000"}, party="SAA")
         self.call("GET", "/v1/log/tile/{path}", 401, params={"path": path})
         self.call("GET", "/v1/log/tile/{path}", 400, params={"path": path}, query={"x": "1"}, party="SAA", field="x")
+
+    def test_record_and_witnesses(self):
+        r = self.call("GET", "/v1/log/witnesses", 200)
+        self.assertEqual((r.json["quorum"], r.json["witnesses"]), (0, []))
+        self.call("GET", "/v1/log/witnesses", 400, query={"x": "1"}, field="x")
+        window = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+        r = self.call("GET", "/v1/parties/{name}/record", 200, params={"name": "SAA"}, query=window, party="SAA")
+        self.assertEqual(r.json["party"], "SAA")
+        self.call("GET", "/v1/parties/{name}/record", 200, params={"name": "SAA"},
+                  query=dict(window, bbox="10,10,12,12"), party="JMC")
+        self.call("GET", "/v1/parties/{name}/record", 400, params={"name": "SAA"}, query={"to": window["to"]},
+                  party="SAA", field="from")
+        self.call("GET", "/v1/parties/{name}/record", 401, params={"name": "SAA"}, query=window)
+        self.call("GET", "/v1/parties/{name}/record", 404, params={"name": "SAA"}, query=window, party="Russia",
+                  field="name")
 
     def test_zz_every_documented_status_was_exercised(self):
         others = {n for n in dir(self) if n.startswith("test_") and n != self._testMethodName}

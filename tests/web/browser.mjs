@@ -22,12 +22,14 @@ const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const deadline = setTimeout(() => { console.error('browser test: over its 540 s limit'); cleanup(); process.exit(1); }, 540e3);
 
 let passed = 0, failed = 0, server = null, browser = null, work = null;
+const witnesses = [];
 function check(name, ok, detail = '') {
   if (ok) { passed++; console.log(`ok   ${name}`); } else { failed++; console.log(`FAIL ${name} ${detail}`); }
 }
 function cleanup() {
   if (browser) browser.process()?.kill('SIGKILL');
   if (server) server.kill('SIGTERM');
+  for (const w of witnesses) w.kill('SIGTERM');
   if (work) rmSync(work, { recursive: true, force: true });
 }
 
@@ -69,8 +71,33 @@ writeFileSync(join(work, 'reports.ndjson'), lines.join('\n') + '\n');
 let t0 = Date.now();
 console.log(run(['import', 'reports', join(work, 'reports.ndjson'), '--as', 'JMC', '--db', db]).trim(), `(${Date.now() - t0} ms)`);
 
-server = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', webRoot, '--checkpoint-ms', '200', '--threads', '4'],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
+// Spawns `truce ARGS` and waits (bounded) for the "listening on" line of its stderr.
+function listening(args) {
+  const p = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((res, rej) => {
+    let buf = '';
+    const timer = setTimeout(() => rej(new Error(`truce ${args[0]} did not start`)), 30000);
+    p.stderr.on('data', (d) => {
+      buf += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(buf);
+      if (m) { clearTimeout(timer); p.stderr.resume(); res({ p, url: m[1], log: buf }); }
+    });
+  });
+}
+// Two witnesses cosign the log (issue 15): a first start creates the log's key.
+const first = await listening(['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', 'none']);
+const logKey = /verifier key (\S+)/.exec(first.log)[1];
+await new Promise((res) => { first.p.on('exit', res); first.p.kill('SIGTERM'); });
+const witnessArgs = [], witnessKeys = [];
+for (const name of ['w1.web.test/w', 'w2.web.test/w']) {
+  const key = join(work, `${name.split('.')[0]}.key`);
+  witnessKeys.push(run(['witness', 'key', key, '--name', name]).trim().split('\n').pop());
+  const w = await listening(['witness', 'serve', '--key', key, '--log', logKey, '--listen', '127.0.0.1:0']);
+  witnesses.push(w.p);
+  witnessArgs.push('--witness', `${w.url}=${witnessKeys[witnessKeys.length - 1]}`);
+}
+server = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', webRoot, '--checkpoint-ms', '200', '--threads', '4',
+  ...witnessArgs, '--quorum', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
 const base = await new Promise((res, rej) => {
   let buf = '';
   const timer = setTimeout(() => rej(new Error('truce serve did not start')), 30000);
@@ -255,6 +282,17 @@ try {
   const verified = await page.$eval('#incident-panel .mark[data-verified]', (el) => el.dataset.verified);
   check('the report\'s log receipt is verified in the browser (SHA-256 proof, Ed25519 checkpoint)', verified === 'true',
     await page.$eval('#incident-panel .mark', (el) => el.textContent));
+  const wit = await page.$eval('#incident-panel .mark[data-verified]', (el) => ({ ...el.dataset, text: el.textContent }));
+  check('the receipt\'s checkpoint: both witnesses\' cosignatures verified in the browser, the quorum of 2 holds',
+    wit.quorum === 'true' && wit.witnesses === '2' && wit.text.includes('w1.web.test/w ✔') && wit.text.includes('w2.web.test/w ✔'),
+    JSON.stringify(wit));
+  // The same check in Node (WebCrypto, tlog.js itself): a changed cosignature fails it.
+  const { verifyCosignatures } = await import(join(root, 'web/src/tlog.js'));
+  const rcpt = (await apiAs(JMC, `/v1/log/receipts/${rep.receipt.index}`)).body;
+  const good = await verifyCosignatures(rcpt.checkpoint, witnessKeys, 2);
+  const bad = await verifyCosignatures(rcpt.checkpoint.replace(/(\u2014 w2\.web\.test\/w \S{30})(\S)/, (m, a, c) => a + (c === 'A' ? 'B' : 'A')), witnessKeys, 2);
+  check('tlog.js: a changed cosignature breaks the quorum', good.holds && !bad.holds && bad.witnesses[1].state === 'invalid',
+    JSON.stringify(bad.witnesses));
   await shot('05-incident-panel');
 
   // A notice acknowledged from the inbox.

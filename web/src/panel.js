@@ -1,14 +1,33 @@
 // panel.js — one incident: what, where, grade and its history, the reports (those this
 // party may read), responses and verdicts, a response form, and for each report with a log
-// receipt a "verified" mark the browser computes itself (tlog.js).
+// receipt a "verified" mark the browser computes itself (tlog.js), with the checkpoint's
+// witnesses and whether their quorum holds.
 import { api } from './api.js';
-import { verifyReceipt } from './tlog.js';
+import { verifyCosignatures, verifyReceipt } from './tlog.js';
 import { h, field, select, formError, status } from './ui.js';
 
 let vkeyCache = null;
 async function vkey() {
   if (!vkeyCache) vkeyCache = (await api('/v1/log/key', { text: true })).trim();
   return vkeyCache;
+}
+
+let witnessCache = null; // GET /v1/log/witnesses: {quorum, witnesses: [{name, vkey}]}
+async function witnesses() {
+  if (!witnessCache) witnessCache = await api('/v1/log/witnesses');
+  return witnessCache;
+}
+
+// The receipt checkpoint's witnesses, checked in the browser; throws when the quorum fails.
+async function witnessLine(note, mark) {
+  const w = await witnesses();
+  if (!w.witnesses.length) return '';
+  const c = await verifyCosignatures(note, w.witnesses.map((x) => x.vkey), w.quorum);
+  mark.dataset.witnesses = String(c.valid);
+  mark.dataset.quorum = String(c.holds);
+  const list = c.witnesses.map((x) => `${x.name} ${{ valid: '✔', invalid: '✘', absent: '–' }[x.state]}`).join(', ');
+  if (!c.holds) throw new Error(`witness quorum not reached (${c.valid} of ${c.quorum}: ${list})`);
+  return `; cosigned by ${c.valid} of ${c.witnesses.length} witnesses (quorum ${c.quorum}): ${list}`;
 }
 
 // Receipts of the reports this tab submitted (the POST answer carries them).
@@ -36,7 +55,8 @@ export async function checkReceipt(index, ref, mark) {
     }
     const r = await api(`/v1/log/receipts/${index}`);
     const v = await verifyReceipt(r, await vkey(), ref);
-    mark.textContent = `✔ verified (entry ${index} in the signed tree of ${v.size})`;
+    const wit = await witnessLine(r.checkpoint, mark);
+    mark.textContent = `✔ verified (entry ${index} in the signed tree of ${v.size}${wit})`;
     mark.className = 'mark ok';
     mark.dataset.verified = 'true';
     return true;

@@ -1,6 +1,7 @@
 // tlog.js — checks a log receipt in the browser (docs/tlog.md): the entry's RFC 6962 leaf
-// hash, the inclusion proof up to the root (RFC 9162 §2.1.3.2), and the checkpoint's
-// Ed25519 signature (C2SP signed-note) against the centre's verifier key, all with WebCrypto.
+// hash, the inclusion proof up to the root (RFC 9162 §2.1.3.2), the checkpoint's Ed25519
+// signature (C2SP signed-note) against the centre's verifier key, and its witnesses'
+// cosignatures (C2SP tlog-cosignature) against their keys, all with WebCrypto.
 
 const enc = new TextEncoder();
 const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -81,4 +82,42 @@ export async function verifyReceipt(receipt, vkeyText, ref) {
   const root = await rootFromProof(receipt.index, receipt.tree_size, leaf, receipt.proof.map(b64));
   if (!eq(root, cp.root)) throw new Error('the proof does not lead to the signed root');
   return { ok: true, entry, size: cp.size };
+}
+
+// Witnesses (docs/tlog.md "Witnesses"): "<name>+<hex id>+<base64(0x04 || key)>".
+export function parseWitnessKey(vkey) {
+  const parts = vkey.trim().split('+');
+  if (parts.length < 3) throw new Error('bad witness key');
+  const raw = b64(parts.slice(2).join('+'));
+  if (raw.length !== 33 || raw[0] !== 4) throw new Error('not an Ed25519 cosignature key');
+  return { name: parts[0], id: parseInt(parts[1], 16) >>> 0, key: raw.slice(1) };
+}
+
+// Checks the C2SP tlog-cosignature lines on a signed checkpoint: each witness's Ed25519
+// signature over "cosignature/v1\ntime <t>\n" and the checkpoint text. Answers
+// {witnesses: [{name, state: 'valid'|'invalid'|'absent', time}], valid, quorum, holds}.
+export async function verifyCosignatures(note, witnessKeys, quorum) {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) throw new Error('not a signed note');
+  const text = note.slice(0, split + 1), lines = note.slice(split + 2).split('\n');
+  const witnesses = [];
+  for (const vkey of witnessKeys) {
+    const w = parseWitnessKey(vkey);
+    const key = await crypto.subtle.importKey('raw', w.key, { name: 'Ed25519' }, false, ['verify']);
+    let state = 'absent', time = null;
+    for (const line of lines) {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+      const sig = m && m[1] === w.name ? b64(m[2]) : null;
+      if (!sig || sig.length < 4 || (((sig[0] << 24) | (sig[1] << 16) | (sig[2] << 8) | sig[3]) >>> 0) !== w.id) continue;
+      const t = sig.length === 76 ? new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0) : -1n;
+      const ok = t >= 0n && await crypto.subtle.verify({ name: 'Ed25519' }, key, sig.slice(12),
+        enc.encode(`cosignature/v1\ntime ${t}\n${text}`));
+      if (!ok) { state = 'invalid'; break; }
+      state = 'valid';
+      time = new Date(Number(t) * 1000).toISOString();
+    }
+    witnesses.push({ name: w.name, state, time });
+  }
+  const valid = witnesses.filter((x) => x.state === 'valid').length;
+  return { witnesses, valid, quorum, holds: valid >= quorum && !witnesses.some((x) => x.state === 'invalid') };
 }
