@@ -26,7 +26,8 @@ static int h_party_record(http_req *rq, http_resp *rs, tr_err *err) {
     const char *bbox = http_query(rq, "bbox");
     if (required_time(rq, "from", &from, err) || required_time(rq, "to", &to, err)) return TR_EINVAL;
     if (bbox && api_parse_bbox(bbox, &box, err)) return TR_EINVAL;
-    return centre_party_record(rq->c, &rq->party, rq->params[0], from, to, bbox ? &box : NULL, &rs->json, err);
+    return centre_party_record(rq->c, &rq->party, rq->params[0], from, to, bbox ? &box : NULL, &rs->json,
+                               err);
 }
 
 const http_route api_record_routes[] = {

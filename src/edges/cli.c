@@ -92,7 +92,8 @@ static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
         }
         const char *arg = cmd->opts[k].arg;
         if (arg && strlen(arg) > 3 && strcmp(arg + strlen(arg) - 3, "...") == 0) {
-            if (a->nrep == CLI_REPEAT_MAX) return cli__usage_error(cmd, "option '%s' is given too often", cmd->opts[k].name);
+            if (a->nrep == CLI_REPEAT_MAX)
+                return cli__usage_error(cmd, "option '%s' is given too often", cmd->opts[k].name);
             a->rep_opt[a->nrep] = k;
             a->rep[a->nrep++] = a->val[k];
         }
@@ -139,6 +140,14 @@ int cli__open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *li
 
 /* ---- serve ---- */
 
+void cli__block_stop_signals(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 /* The dashboard's directory: --web DIR (must hold index.html; "none" serves no page), else
  * the built web/dist found beside the binary or the repository (static.h), else none. */
 static int serve_web_root(const char *dir, char *out, size_t n) {
@@ -160,6 +169,23 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
     return 0;
 }
 
+/* The log of a serving centre: its key (--log-key, default DB.key), the checkpoint thread,
+ * and the witnesses (--witness). On failure nothing of it is left running. */
+static int serve_log(const cli_cmd *cmd, const cli_args *a, centre *c, unsigned cp_ms, witness_client **wc) {
+    char key_path[4096];
+    snprintf(key_path, sizeof key_path, "%s",
+             cli__opt(cmd, a, "--log-key") ? cli__opt(cmd, a, "--log-key") : "");
+    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", cli__opt(cmd, a, "--db"));
+    tr_err lerr = {0};
+    if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
+        centre_checkpointer_start(c, cp_ms, &lerr))
+        return cli__runtime_error(cmd, &lerr);
+    fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
+    int rc = cli__serve_witnesses(cmd, a, c, wc);
+    if (rc) centre_checkpointer_stop(c);
+    return rc;
+}
+
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long threads, body, raw, maxv, drain, cp_ms;
     if (cli__parse_uint(cmd, "--checkpoint-ms", cli__opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
@@ -178,13 +204,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         return CLI_USAGE;
     char web_root[4096];
     if (serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
-    /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli__block_stop_signals(&set);
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
     centre *c;
     tr_tz *tz = NULL;
@@ -197,25 +218,12 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
             cli__opt(cmd, a, "--db"), store_schema_version(c->store), attr_engine_area_versions(c->attr));
-    char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s",
-             cli__opt(cmd, a, "--log-key") ? cli__opt(cmd, a, "--log-key") : "");
-    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", cli__opt(cmd, a, "--db"));
-    tr_err lerr = {0};
-    if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
-        centre_checkpointer_start(c, (unsigned)cp_ms, &lerr)) {
-        centre_close(c);
-        tr_tz_free(tz);
-        return cli__runtime_error(cmd, &lerr);
-    }
-    fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
     witness_client *wc = NULL;
-    int wrc = cli__serve_witnesses(cmd, a, c, &wc);
-    if (wrc) {
-        centre_checkpointer_stop(c);
+    int lrc = serve_log(cmd, a, c, (unsigned)cp_ms, &wc);
+    if (lrc) {
         centre_close(c);
         tr_tz_free(tz);
-        return wrc;
+        return lrc;
     }
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
@@ -226,8 +234,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     http_server *srv;
     tr_err err = {0};
     if (http_server_start(c, &o, &srv, &err)) {
+        centre_checkpointer_stop(c); /* before the witness client: its last checkpoint wakes it */
         witness_client_stop(wc);
-        centre_checkpointer_stop(c);
         centre_close(c);
         tr_tz_free(tz);
         return cli__runtime_error(cmd, &err);
@@ -237,8 +245,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_server_stop(srv);
-    witness_client_stop(wc);
     centre_checkpointer_stop(c);
+    witness_client_stop(wc);
     centre_close(c);
     tr_tz_free(tz);
     fprintf(stderr, "truce: stopped cleanly\n");
@@ -524,7 +532,7 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
 }
 
 #define WITNESS_OPTS                                                                                         \
-    {"--witness", "VKEY...", "a witness's verifier key (truce witness key): its cosignature is checked", NULL},    \
+    {"--witness", "VKEY...", "a witness's verifier key (truce witness key): its cosignature is checked", NULL}, \
         {"--quorum", "K", "valid --witness cosignatures the checkpoint needs (default: all of them)", NULL}
 
 #define DB_OPT                                                                                               \
@@ -556,7 +564,7 @@ static const cli_cmd commands[] = {
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
-      {"--witness", "URL=VKEY...", "a witness (its add-checkpoint URL and verifier key) asked to cosign checkpoints",
+      {"--witness", "URL=VKEY...", "a witness (its URL and verifier key) that is asked to cosign checkpoints",
        NULL},
       {"--quorum", "K", "cosignatures a checkpoint needs to be served (default: every witness)", NULL},
       {"--witness-timeout-ms", "MS", "how long one request to a witness may take", "5000"},

@@ -6,6 +6,7 @@
 #ifndef TRUCE_EDGES_CLI_INT_H
 #define TRUCE_EDGES_CLI_INT_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "base/tz.h"
@@ -65,6 +66,9 @@ int cli__runtime_error(const cli_cmd *cmd, const tr_err *err);
 /* A whole number in [1, max] for option name (CLI_USAGE after a message). */
 int cli__parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
                     unsigned long long *out);
+/* Blocks SIGTERM and SIGINT in every thread started after (the caller waits for them with
+ * sigwait(set)) and ignores SIGPIPE: the servers' way to stop. */
+void cli__block_stop_signals(sigset_t *set);
 /* Opens the centre on --db with lim (NULL: defaults). */
 int cli__open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c);
 

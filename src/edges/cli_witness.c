@@ -36,11 +36,7 @@ int cli__cmd_witness_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long threads;
     if (cli__parse_uint(cmd, "--threads", cli__opt(cmd, a, "--threads"), 64, &threads)) return CLI_USAGE;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli__block_stop_signals(&set);
     witness_options o = {.key_path = cli__opt(cmd, a, "--key"),
                          .listen = cli__opt(cmd, a, "--listen"),
                          .logs = logs,

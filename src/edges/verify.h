@@ -87,11 +87,14 @@ void verify__saved_checkpoint(verify__report *rep, const char *path, const tlog_
 /* verify_witness.c: the --witness keys into keys (VERIFY_WITNESSES_MAX); VERIFY_USAGE with a
  * message on stderr for a bad one. */
 int verify__witness_keys(const verify_options *o, tlog_verifier *keys);
+/* Starts libsodium and parses --key into key and the --witness keys into wkeys: VERIFY_OK,
+ * or VERIFY_FAIL / VERIFY_USAGE (reported). */
+int verify__keys(const verify_options *o, tlog_verifier *key, tlog_verifier *wkeys);
 /* The quorum required: --quorum, else every --witness. */
 size_t verify__quorum(const verify_options *o);
 /* With --witness: prints each witness's cosignature on the signed checkpoint note (of size),
  * fails an invalid one, and fails when fewer than the quorum verify; what names it. */
-void verify__cosignatures(verify__report *r, const verify_options *o, const tlog_verifier *keys, const char *note,
-                          size_t len, uint64_t size, const char *what);
+void verify__cosignatures(verify__report *r, const verify_options *o, const tlog_verifier *keys,
+                          const char *note, size_t len, uint64_t size, const char *what);
 
 #endif

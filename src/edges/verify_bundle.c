@@ -48,14 +48,15 @@ static const char *str(const json_t *o, const char *k) {
 
 /* Reads and proves x: the entry's object_sha256 is SHA-256 of the object, its type and ref
  * are these, and its inclusion proof leads to the checkpoint's root. false (reported) if not. */
-static bool prove(bundle *b, const char *what, const json_t *x, const char *type, const char *ref, proven *p) {
+static bool prove(bundle *b, const char *what, const json_t *x, const char *type, const char *ref,
+                  proven *p) {
     json_t *e = json_object_get(x, "entry"), *proof = json_object_get(e, "proof"), *h;
     json_t *idx = json_object_get(e, "index");
     memset(p, 0, sizeof *p);
     p->object = str(x, "object");
     p->entry = str(e, "entry");
-    if (!p->object || !p->entry || !json_is_integer(idx) || json_integer_value(idx) < 0 || !json_is_array(proof) ||
-        json_array_size(proof) > TLOG_PROOF_MAX) {
+    if (!p->object || !p->entry || !json_is_integer(idx) || json_integer_value(idx) < 0 ||
+        !json_is_array(proof) || json_array_size(proof) > TLOG_PROOF_MAX) {
         verify__fail(b->r, "%s: needs object and entry {index, entry, proof}", what);
         return false;
     }
@@ -73,8 +74,8 @@ static bool prove(bundle *b, const char *what, const json_t *x, const char *type
         return false;
     }
     if (!o || strcmp(o, hex) != 0) {
-        verify__fail(b->r, "%s: the object is not what entry %llu commits to (its SHA-256 is %s)", what, ULL(p->index),
-                     hex);
+        verify__fail(b->r, "%s: the object is not what entry %llu commits to (its SHA-256 is %s)", what,
+                     ULL(p->index), hex);
         return false;
     }
     tlog_hash leaf, path[TLOG_PROOF_MAX];
@@ -89,8 +90,8 @@ static bool prove(bundle *b, const char *what, const json_t *x, const char *type
     }
     tlog_hash_leaf(p->entry, p->entry_len, &leaf);
     if (tlog_verify_inclusion(&leaf, p->index, b->cp.size, &b->cp.root, path, json_array_size(proof), &err)) {
-        verify__fail(b->r, "%s: entry %llu's inclusion proof does not lead to the signed root: %s", what, ULL(p->index),
-                     err.msg);
+        verify__fail(b->r, "%s: entry %llu's inclusion proof does not lead to the signed root: %s", what,
+                     ULL(p->index), err.msg);
         return false;
     }
     return true;
@@ -140,9 +141,11 @@ static bool signing_key(bundle *b, const char *what, const json_t *ack, uint64_t
     const char *name = str(ko, "name"), *pkb = str(ko, "public_key");
     size_t n = 0;
     if (ok && (kp.index >= before || !name || strcmp(name, b->party) != 0 || !pkb ||
-               sodium_base642bin(pk, 32, pkb, strlen(pkb), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) || n != 32))
-        ok = false, verify__fail(b->r, "%s: entry %llu does not register a key of %s before the acknowledgement", what,
-                                 ULL(kp.index), b->party);
+               sodium_base642bin(pk, 32, pkb, strlen(pkb), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+               n != 32))
+        ok = false,
+        verify__fail(b->r, "%s: entry %llu does not register a key of %s before the acknowledgement", what,
+                     ULL(kp.index), b->party);
     *at = kp.index;
     json_decref(ko);
     json_decref(kp.parsed);
@@ -159,12 +162,14 @@ static void check_signed(bundle *b, const char *what, const json_t *ack, const p
         free(body);
         return;
     }
-    if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) || n != 64 ||
-        crypto_sign_verify_detached(sig, body, blen, pk) != 0)
+    if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) ||
+        n != 64 || crypto_sign_verify_detached(sig, body, blen, pk) != 0)
         verify__fail(b->r, "%s: the signature does not verify with %s's key of entry %llu", what, b->party,
                      ULL(key_at));
     else
-        fprintf(b->r->out, "  acknowledged in a request signed by %s (its key: entry %llu)\n", b->party, ULL(key_at));
+        fprintf(b->r->out, "  acknowledged in a request signed by %s (its key: entry %llu)\n", b->party,
+                ULL(key_at));
     free(body);
 }
 
@@ -179,9 +184,10 @@ static void check_ack(bundle *b, const char *what, const json_t *ack, int64_t id
     }
     json_t *o = json_loads(p.object, 0, NULL);
     const char *party = str(o, "party"), *at = str(o, "acked_at"), *by = str(p.parsed, "party");
-    if (!json_is_integer(json_object_get(o, "id")) || json_integer_value(json_object_get(o, "id")) != id || !party ||
-        strcmp(party, b->party) != 0 || !by || strcmp(by, b->party) != 0 || !at)
-        verify__fail(b->r, "%s: the acknowledgement is not %s's of notice %lld", what, b->party, (long long)id);
+    if (!json_is_integer(json_object_get(o, "id")) || json_integer_value(json_object_get(o, "id")) != id ||
+        !party || strcmp(party, b->party) != 0 || !by || strcmp(by, b->party) != 0 || !at)
+        verify__fail(b->r, "%s: the acknowledgement is not %s's of notice %lld", what, b->party,
+                     (long long)id);
     else
         fprintf(b->r->out, "  acknowledged at %s (entry %llu)\n", at, ULL(p.index));
     if (str(p.parsed, "signature")) check_signed(b, what, ack, &p, id);
@@ -203,12 +209,14 @@ static void check_notice(bundle *b, const json_t *x, uint64_t *acked) {
     }
     if (prove(b, what, x, "notice.create", ref, &p)) {
         json_t *o = json_loads(p.object, 0, NULL);
-        const char *party = str(o, "party"), *at = str(o, "created_at"), *kind = str(o, "kind"), *about = str(o, "about");
+        const char *party = str(o, "party"), *at = str(o, "created_at"), *kind = str(o, "kind"),
+                   *about = str(o, "about");
         int64_t t = 0;
-        if (json_integer_value(json_object_get(o, "id")) != id || !party || strcmp(party, b->party) != 0 || !at ||
-            tr_time_parse(at, &t) || !str(x, "delivered_at") || strcmp(at, str(x, "delivered_at")) != 0)
-            verify__fail(b->r, "%s: the object logged is not a notice to %s delivered when the record says", what,
-                         b->party);
+        if (json_integer_value(json_object_get(o, "id")) != id || !party || strcmp(party, b->party) != 0 ||
+            !at || tr_time_parse(at, &t) || !str(x, "delivered_at") ||
+            strcmp(at, str(x, "delivered_at")) != 0)
+            verify__fail(b->r, "%s: the object logged is not a notice to %s delivered when the record says",
+                         what, b->party);
         else if (t < b->from || t >= b->to)
             verify__fail(b->r, "%s: delivered at %s, outside the record's window", what, at);
         else
@@ -222,9 +230,10 @@ static void check_notice(bundle *b, const json_t *x, uint64_t *acked) {
         check_ack(b, what, ack, id);
         (*acked)++;
     } else {
-        fprintf(b->r->out, "  %s\n", json_is_true(json_object_get(x, "ack_pending"))
-                                        ? "acknowledged after the record's checkpoint: not proven here"
-                                        : "not acknowledged");
+        fprintf(b->r->out, "  %s\n",
+                json_is_true(json_object_get(x, "ack_pending"))
+                    ? "acknowledged after the record's checkpoint: not proven here"
+                    : "not acknowledged");
     }
 }
 
@@ -235,8 +244,9 @@ static bool check_head(bundle *b, const verify_options *o, const json_t *j, cons
     json_t *size = json_object_get(j, "tree_size");
     tr_err err = {0};
     b->party = str(j, "party");
-    if (!b->party || !note || !from || !to || !json_is_integer(size) || !json_is_array(json_object_get(j, "notices")) ||
-        tr_time_parse(from, &b->from) || tr_time_parse(to, &b->to)) {
+    if (!b->party || !note || !from || !to || !json_is_integer(size) ||
+        !json_is_array(json_object_get(j, "notices")) || tr_time_parse(from, &b->from) ||
+        tr_time_parse(to, &b->to)) {
         verify__fail(b->r, "bundle: not a party's record (party, from, to, checkpoint, tree_size, notices)");
         return false;
     }
@@ -246,8 +256,8 @@ static bool check_head(bundle *b, const verify_options *o, const json_t *j, cons
     }
     b->cp.ext = NULL;
     if ((uint64_t)json_integer_value(size) != b->cp.size)
-        verify__fail(b->r, "checkpoint: tree_size %lld is not its size %llu", (long long)json_integer_value(size),
-                     ULL(b->cp.size));
+        verify__fail(b->r, "checkpoint: tree_size %lld is not its size %llu",
+                     (long long)json_integer_value(size), ULL(b->cp.size));
     fprintf(b->r->out, "record of %s, notices delivered from %s to %s\n", b->party, from, to);
     fprintf(b->r->out, "checkpoint: %s, size %llu, signed by %s\n", b->cp.origin, ULL(b->cp.size), key->name);
     verify__cosignatures(b->r, o, wkeys, note, strlen(note), b->cp.size, "checkpoint");
@@ -257,9 +267,7 @@ static bool check_head(bundle *b, const verify_options *o, const json_t *j, cons
 int verify_bundle(const verify_options *o) {
     verify__report rep = {o->out, 0};
     tlog_verifier key, wkeys[VERIFY_WITNESSES_MAX];
-    if (sodium_init() < 0) return VERIFY_FAIL;
-    int rc = verify__key(o->key, &key);
-    if (rc == VERIFY_OK) rc = verify__witness_keys(o, wkeys);
+    int rc = verify__keys(o, &key, wkeys);
     if (rc) return rc;
     char *text = NULL;
     size_t len = 0;
@@ -280,10 +288,12 @@ int verify_bundle(const verify_options *o) {
         }
         json_array_foreach(json_object_get(j, "not_provable"), i, x)
             fprintf(o->out, "note: notice %lld is not proven by this record: %s\n",
-                    (long long)json_integer_value(json_object_get(x, "notice")), str(x, "reason") ? str(x, "reason") : "");
+                    (long long)json_integer_value(json_object_get(x, "notice")),
+                    str(x, "reason") ? str(x, "reason") : "");
     }
     char what[200];
-    snprintf(what, sizeof what, "the record of %s: %llu notice%s (%llu acknowledged) proven against the checkpoint of size %llu",
+    snprintf(what, sizeof what,
+             "the record of %s: %llu notice%s (%llu acknowledged) proven against the checkpoint of size %llu",
              b.party ? b.party : "?", ULL(n), n == 1 ? "" : "s", ULL(acked), ULL(b.cp.size));
     json_decref(j);
     free(text);

@@ -34,13 +34,14 @@ void verify__check_target(db_audit *a, const store_log_entry *e) {
     json_t *named = json_object_get(body, TARGETS[t].field), *about = json_object_get(obj, TARGETS[t].member);
     if (!json_is_integer(named))
         FAIL(a,
-             "log_entry %llu: the %s signed by %s does not name its %s (\"%s\" in the signed body): the signature "
+             "log_entry %llu: the %s signed by %s does not name its %s (\"%s\" in the signed body): the "
+             "signature "
              "does not show what it was given for",
              ULL(e->index), e->type, e->party, TARGETS[t].field, TARGETS[t].field);
     else if (!json_is_integer(about) || json_integer_value(named) != json_integer_value(about))
-        FAIL(a, "log_entry %llu: the %s signed by %s names %s %lld, but the entry is about %s %lld", ULL(e->index),
-             e->type, e->party, TARGETS[t].field, (long long)json_integer_value(named), TARGETS[t].field,
-             (long long)json_integer_value(about));
+        FAIL(a, "log_entry %llu: the %s signed by %s names %s %lld, but the entry is about %s %lld",
+             ULL(e->index), e->type, e->party, TARGETS[t].field, (long long)json_integer_value(named),
+             TARGETS[t].field, (long long)json_integer_value(about));
     json_decref(body);
     json_decref(obj);
 }
@@ -60,14 +61,17 @@ static void check_delivery(db_audit *a, sqlite3_stmt *st) {
     const logged *l = delivery_entry(a, ref);
     if (sqlite3_column_type(st, 7) == SQLITE_NULL) {
         if (l)
-            FAIL(a, "%s: log_entry %llu records its delivery but the row's log_index is empty", what, ULL(l->index));
+            FAIL(a, "%s: log_entry %llu records its delivery but the row's log_index is empty", what,
+                 ULL(l->index));
         return;
     }
     uint64_t index = (uint64_t)sqlite3_column_int64(st, 7);
     if (l && l->index != index)
-        FAIL(a, "%s: its log_index is %llu but its delivery is log_entry %llu", what, ULL(index), ULL(l->index));
+        FAIL(a, "%s: its log_index is %llu but its delivery is log_entry %llu", what, ULL(index),
+             ULL(l->index));
     json_t *payload = json_loads((const char *)sqlite3_column_text(st, 5), JSON_DECODE_ANY, NULL);
-    const char *party = (const char *)sqlite3_column_text(st, 1), *kind = (const char *)sqlite3_column_text(st, 2),
+    const char *party = (const char *)sqlite3_column_text(st, 1),
+               *kind = (const char *)sqlite3_column_text(st, 2),
                *about = (const char *)sqlite3_column_text(st, 3);
     verify__match_row(a, what, ref, "notice.create",
                       centre_object_notice(id, party ? party : "", kind ? kind : "", about ? about : "",
@@ -78,10 +82,11 @@ static void check_delivery(db_audit *a, sqlite3_stmt *st) {
 
 int verify__audit_notices(db_audit *a, uint64_t *rows) {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw,
-                           "SELECT id, party, kind, about_type, about_id, payload, created_at, log_index, deadline "
-                           "FROM notice ORDER BY id",
-                           -1, &st, NULL))
+    if (sqlite3_prepare_v2(
+            a->raw,
+            "SELECT id, party, kind, about_type, about_id, payload, created_at, log_index, deadline "
+            "FROM notice ORDER BY id",
+            -1, &st, NULL))
         return tr_fail(&a->err, TR_EIO, "", "cannot read notice: %s", sqlite3_errmsg(a->raw));
     while (sqlite3_step(st) == SQLITE_ROW) {
         check_delivery(a, st);

@@ -248,9 +248,7 @@ static void save_checkpoint(witness *w, const char *path) {
 int verify_remote(const verify_options *o) {
     verify__report rep = {o->out, 0};
     witness w = {.r = &rep, .o = o};
-    if (sodium_init() < 0) return VERIFY_FAIL;
-    int rc = verify__key(o->key, &w.key);
-    if (rc == VERIFY_OK) rc = verify__witness_keys(o, w.wkeys);
+    int rc = verify__keys(o, &w.key, w.wkeys);
     if (rc) return rc;
     tlog_tree_init(&w.tree);
     fprintf(o->out, "log at %s, verifier key %s\n", o->url, o->key);
@@ -356,9 +354,7 @@ static void check_receipt(verify__report *rep, const verify_options *o, const tl
 int verify_receipt(const verify_options *o) {
     verify__report rep = {o->out, 0};
     tlog_verifier key, wkeys[VERIFY_WITNESSES_MAX];
-    if (sodium_init() < 0) return VERIFY_FAIL;
-    int rc = verify__key(o->key, &key);
-    if (rc == VERIFY_OK) rc = verify__witness_keys(o, wkeys);
+    int rc = verify__keys(o, &key, wkeys);
     if (rc) return rc;
     char *text = NULL, what[64];
     size_t len = 0;

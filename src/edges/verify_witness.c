@@ -4,6 +4,7 @@
  * carry K valid cosignatures (C2SP tlog-cosignature) by those witnesses; and `--db` checks
  * every stored cosignature (log_cosignature) against the checkpoint it cosigns.
  */
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@ int verify__witness_keys(const verify_options *o, tlog_verifier *keys) {
         tr_err err = {0};
         if (tlog_cosig_vkey_parse(o->witnesses[k], &keys[k], &err) == TR_OK) continue;
         fprintf(stderr,
-                "truce verify: --witness: '%s' is not a witness's verifier key (NAME+KEYID+BASE64 of 0x04 and the "
+                "truce verify: --witness: '%s' is not a witness's verifier key (NAME+KEYID+BASE64 of 0x04 "
+                "and the "
                 "key, as 'truce witness key' prints it): %s\nsee 'truce verify --help'\n",
                 o->witnesses[k], err.msg);
         return VERIFY_USAGE;
@@ -25,12 +27,18 @@ int verify__witness_keys(const verify_options *o, tlog_verifier *keys) {
     return VERIFY_OK;
 }
 
+int verify__keys(const verify_options *o, tlog_verifier *key, tlog_verifier *wkeys) {
+    if (sodium_init() < 0) return VERIFY_FAIL;
+    int rc = verify__key(o->key, key);
+    return rc ? rc : verify__witness_keys(o, wkeys);
+}
+
 size_t verify__quorum(const verify_options *o) {
     return o->quorum ? o->quorum : o->nwitnesses;
 }
 
-void verify__cosignatures(verify__report *r, const verify_options *o, const tlog_verifier *keys, const char *note,
-                          size_t len, uint64_t size, const char *what) {
+void verify__cosignatures(verify__report *r, const verify_options *o, const tlog_verifier *keys,
+                          const char *note, size_t len, uint64_t size, const char *what) {
     if (o->nwitnesses == 0) return;
     tlog_cosig_status st[VERIFY_WITNESSES_MAX];
     size_t nvalid = 0;
@@ -52,14 +60,16 @@ void verify__cosignatures(verify__report *r, const verify_options *o, const tlog
     }
     size_t need = verify__quorum(o);
     if (nvalid < need)
-        verify__fail(r,
-                     "%s (size %llu): %zu valid witness cosignature%s, %zu required (--quorum %zu): its witnesses have "
-                     "not cosigned it — they are unreachable, or refuse it (a split view or a rolled-back log is "
-                     "refused)",
-                     what, (unsigned long long)size, nvalid, nvalid == 1 ? "" : "s", need, need);
+        verify__fail(
+            r,
+            "%s (size %llu): %zu valid witness cosignature%s, %zu required (--quorum %zu): its witnesses "
+            "have "
+            "not cosigned it — they are unreachable, or refuse it (a split view or a rolled-back log is "
+            "refused)",
+            what, (unsigned long long)size, nvalid, nvalid == 1 ? "" : "s", need, need);
     else
-        fprintf(r->out, "%s (size %llu): the quorum holds: %zu of %zu witnesses cosigned it (%zu required)\n", what,
-                (unsigned long long)size, nvalid, o->nwitnesses, need);
+        fprintf(r->out, "%s (size %llu): the quorum holds: %zu of %zu witnesses cosigned it (%zu required)\n",
+                what, (unsigned long long)size, nvalid, o->nwitnesses, need);
 }
 
 /* ---- the database: log_cosignature ---- */
@@ -74,7 +84,8 @@ typedef struct cosig_audit {
 
 /* One row: its line must be a valid cosignature, by its own witness key, of the checkpoint
  * of its size. Returns whether it counts for the quorum (a --witness key). */
-static bool check_cosig_row(cosig_audit *x, uint64_t size, const char *witness, const char *line, const char *note) {
+static bool check_cosig_row(cosig_audit *x, uint64_t size, const char *witness, const char *line,
+                            const char *note) {
     tlog_verifier v;
     tr_err e = {0};
     char where[160];
@@ -95,7 +106,8 @@ static bool check_cosig_row(cosig_audit *x, uint64_t size, const char *witness, 
     free(all);
     if (!ok) FAIL(x->a, "%s: the line is not a valid cosignature of that checkpoint by that witness", where);
     for (size_t k = 0; ok && k < x->o->nwitnesses; k++)
-        if (x->keys[k].key_id == v.key_id && memcmp(x->keys[k].pk, v.pk, 32) == 0 && !strcmp(x->keys[k].name, v.name))
+        if (x->keys[k].key_id == v.key_id && memcmp(x->keys[k].pk, v.pk, 32) == 0 &&
+            !strcmp(x->keys[k].name, v.name))
             return true;
     return false;
 }
@@ -105,10 +117,11 @@ int verify__audit_cosignatures(db_audit *a, const verify_options *o) {
     cosig_audit x = {a, o, keys, 0, 0, false};
     if (o->nwitnesses && verify__witness_keys(o, keys)) return TR_EINVAL;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw,
-                           "SELECT c.size, c.witness, c.line, k.note FROM log_cosignature c LEFT JOIN log_checkpoint k "
-                           "ON k.size = c.size ORDER BY c.size, c.witness",
-                           -1, &st, NULL))
+    if (sqlite3_prepare_v2(
+            a->raw,
+            "SELECT c.size, c.witness, c.line, k.note FROM log_cosignature c LEFT JOIN log_checkpoint k "
+            "ON k.size = c.size ORDER BY c.size, c.witness",
+            -1, &st, NULL))
         return TR_OK; /* a database from before migration 0015 */
     uint64_t size = UINT64_MAX;
     size_t counted = 0;
@@ -116,7 +129,8 @@ int verify__audit_cosignatures(db_audit *a, const verify_options *o) {
         uint64_t s = (uint64_t)sqlite3_column_int64(st, 0);
         if (s != size) size = s, counted = 0;
         x.rows++;
-        if (check_cosig_row(&x, s, (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+        if (check_cosig_row(&x, s, (const char *)sqlite3_column_text(st, 1),
+                            (const char *)sqlite3_column_text(st, 2),
                             (const char *)sqlite3_column_text(st, 3)) &&
             ++counted == verify__quorum(o))
             x.best = s, x.have_best = true;
@@ -125,9 +139,10 @@ int verify__audit_cosignatures(db_audit *a, const verify_options *o) {
     fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n", ULL(x.rows));
     if (!o->nwitnesses) return TR_OK;
     if (!x.have_best)
-        FAIL(a, "log_cosignature: no checkpoint has %zu valid cosignatures by the --witness keys", verify__quorum(o));
+        FAIL(a, "log_cosignature: no checkpoint has %zu valid cosignatures by the --witness keys",
+             verify__quorum(o));
     else
-        fprintf(a->r->out, "witnesses: the largest checkpoint with a quorum of %zu has size %llu\n", verify__quorum(o),
-                ULL(x.best));
+        fprintf(a->r->out, "witnesses: the largest checkpoint with a quorum of %zu has size %llu\n",
+                verify__quorum(o), ULL(x.best));
     return TR_OK;
 }

@@ -19,7 +19,8 @@
  * transaction, and the checkpoint thread only wakes it.
  *
  * Ownership: witness_client_start returns a client freed by witness_client_stop (which
- * joins its thread and unhooks it from the centre; call it before centre_close).
+ * joins its thread and unhooks it from the centre). Call it after centre_checkpointer_stop
+ * (whose thread calls the hook) and before centre_close.
  */
 #ifndef TRUCE_EDGES_WITNESS_CLIENT_H
 #define TRUCE_EDGES_WITNESS_CLIENT_H

@@ -149,7 +149,8 @@ int tlog__key_encode(const char *prefix, const char *name, uint32_t id, uint8_t 
     return 0;
 }
 
-int tlog__key_decode(const char *s, uint8_t alg, char name[TLOG_NAME_MAX + 1], uint32_t *id, uint8_t key[32]) {
+int tlog__key_decode(const char *s, uint8_t alg, char name[TLOG_NAME_MAX + 1], uint32_t *id,
+                     uint8_t key[32]) {
     const char *p1 = strchr(s, '+');
     if (p1 == NULL || !name_valid(s, (size_t)(p1 - s))) return -1;
     const char *hex = p1 + 1, *p2 = strchr(hex, '+');
@@ -191,7 +192,8 @@ int tlog_signer_parse(const char *skey, tlog_signer *out, tr_err *err) {
     char name[TLOG_NAME_MAX + 1];
     uint8_t seed[32];
     uint32_t id = 0;
-    if (strncmp(skey, "PRIVATE+KEY+", 12) != 0 || tlog__key_decode(skey + 12, TLOG_ALG_ED25519, name, &id, seed) != 0)
+    if (strncmp(skey, "PRIVATE+KEY+", 12) != 0 ||
+        tlog__key_decode(skey + 12, TLOG_ALG_ED25519, name, &id, seed) != 0)
         return tr_fail(err, TR_EINVAL, "signer_key",
                        "expected PRIVATE+KEY+<name>+<8 hex digits>+<base64 of 0x01 and a 32-byte seed>");
     tlog_signer s;

@@ -247,7 +247,8 @@ int centre_witness_request(centre *c, size_t k, bool force, char **body, size_t 
 int centre_witness_evidence(centre *c, const char *note, size_t len, tr_err *err);
 /* Stores witness k's cosignature (its answer, line_len bytes: signature lines) of the
  * checkpoint of size once it verifies over that checkpoint (TR_EAUTH if not). */
-int centre_witness_cosigned(centre *c, size_t k, uint64_t size, const char *line, size_t line_len, tr_err *err);
+int centre_witness_cosigned(centre *c, size_t k, uint64_t size, const char *line, size_t line_len,
+                            tr_err *err);
 /* The checkpoint to serve, with its cosignature lines (malloc'd): the largest with a
  * quorum (*witnessed true), else — no witnesses, or no quorum reached yet — the latest
  * signed one. TR_ENOTFOUND before the first checkpoint. */

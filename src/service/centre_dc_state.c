@@ -84,7 +84,7 @@ static int state_notices(centre *c, const json_t *parties, const char *about_typ
     json_t *x;
     json_array_foreach(parties, i, x) {
         int rc = centre__notice(c, json_string_value(x), "state", about_type, id, payload, now,
-                                     now + c->notice_deadline_s, NULL, err);
+                                now + c->notice_deadline_s, NULL, err);
         if (rc) return rc;
     }
     return TR_OK;
@@ -423,7 +423,9 @@ int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json
     change ch = {0};
     json_t *rest = NULL;
     int rc = centre__target(body, "movement", id, by, &rest, err);
-    if (rc == TR_OK) rc = change_parse(rest, "status", MOV_STATUSES, "notified, en_route, arrived, aborted, incident", &ch, err);
+    if (rc == TR_OK)
+        rc = change_parse(rest, "status", MOV_STATUSES, "notified, en_route, arrived, aborted, incident", &ch,
+                          err);
     json_decref(rest);
     if (rc == TR_OK) rc = mov_change(c, by, id, &ch, out, err);
     change_clear(&ch);
@@ -528,7 +530,7 @@ int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *ob
         int64_t nid = 0;
         if (rc == TR_OK)
             rc = centre__notice(c, party, "movement", "movement", m->id, obj, m->created_at,
-                                     m->created_at + c->notice_deadline_s, &nid, err);
+                                m->created_at + c->notice_deadline_s, &nid, err);
         if (rc == TR_OK && has_name(parties, party)) rc = store_clearance_insert(c->store, m->id, party, nid, err);
     }
     json_decref(parties);

@@ -312,14 +312,17 @@ static int receipt_checkpoint(centre *c, uint64_t index, char **note, uint64_t *
     free(*note);
     *note = NULL;
     if (c->wit)
-        return tr_fail(err, TR_ENOTFOUND, "index",
-                       "entry %llu is not covered by a witnessed checkpoint yet (one with %zu witness cosignatures; "
-                       "the largest so far has size %llu): the witnesses cosign each new checkpoint within seconds "
-                       "when they are reachable; retry",
-                       (unsigned long long)index, centre_witness_quorum(c), witnessed ? (unsigned long long)*size : 0ULL);
+        return tr_fail(
+            err, TR_ENOTFOUND, "index",
+            "entry %llu is not covered by a witnessed checkpoint yet (one with %zu witness cosignatures; "
+            "the largest so far has size %llu): the witnesses cosign each new checkpoint within seconds "
+            "when they are reachable; retry",
+            (unsigned long long)index, centre_witness_quorum(c),
+            witnessed ? (unsigned long long)*size : 0ULL);
     return tr_fail(err, TR_ENOTFOUND, "index",
                    "entry %llu is not covered by a signed checkpoint yet (the log has %llu covered entries); "
-                   "retry after the next checkpoint", (unsigned long long)index, rc ? 0ULL : (unsigned long long)*size);
+                   "retry after the next checkpoint",
+                   (unsigned long long)index, rc ? 0ULL : (unsigned long long)*size);
 }
 
 int centre_log_receipt(centre *c, uint64_t index, json_t **out, tr_err *err) {

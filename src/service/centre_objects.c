@@ -76,13 +76,14 @@ json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at
     return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "party", party, "acked_at", tr_json_time_value(acked_at));
 }
 
-json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type, int64_t about_id,
-                             const json_t *payload, int64_t created_at, int64_t deadline) {
+json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type,
+                             int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline) {
     char about[CENTRE_REF_MAX];
     snprintf(about, sizeof about, "%s/%lld", about_type, (long long)about_id);
     return json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:O}", "about", about, "created_at",
-                     tr_json_time_value(created_at), "deadline", tr_json_time_value(deadline), "id", (json_int_t)id,
-                     "kind", kind, "party", party, "payload", payload ? payload : json_null());
+                     tr_json_time_value(created_at), "deadline", tr_json_time_value(deadline), "id",
+                     (json_int_t)id, "kind", kind, "party", party, "payload",
+                     payload ? payload : json_null());
 }
 
 void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]) {

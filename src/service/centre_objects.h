@@ -69,8 +69,8 @@ json_t *centre_object_operation(const tr_operation *o);
 json_t *centre_object_movement(const tr_movement *m);
 /* notice.create: the notice as its addressee reads it: {"about": "TYPE/ID", "created_at",
  * "deadline", "id", "kind", "party" (the addressee), "payload" (what it was told)}. */
-json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type, int64_t about_id,
-                             const json_t *payload, int64_t created_at, int64_t deadline);
+json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type,
+                             int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline);
 /* notice.ack: {"acked_at", "id", "party"}. */
 json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at);
 

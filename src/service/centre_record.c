@@ -31,7 +31,8 @@
 int centre__notice(centre *c, const char *party, const char *kind, const char *about_type, int64_t about_id,
                    const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err) {
     int64_t nid = 0;
-    int rc = store_notice_insert(c->store, party, kind, about_type, about_id, payload, created_at, deadline, &nid, err);
+    int rc = store_notice_insert(c->store, party, kind, about_type, about_id, payload, created_at, deadline,
+                                 &nid, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_notice(nid, ref);
@@ -54,12 +55,14 @@ int centre__target(const json_t *body, const char *field, int64_t id, const tr_p
     json_t *v = json_object_get(body, field);
     *rest = NULL;
     if (!v && by->sig)
-        return tr_fail(err, TR_EINVAL, field,
-                       "a signed request names what it is about, so the signature cannot be replayed on another: "
-                       "add \"%s\": %lld to the body before signing it",
-                       field, (long long)id);
+        return tr_fail(
+            err, TR_EINVAL, field,
+            "a signed request names what it is about, so the signature cannot be replayed on another: "
+            "add \"%s\": %lld to the body before signing it",
+            field, (long long)id);
     if (v && (!json_is_integer(v) || json_integer_value(v) != id))
-        return tr_fail(err, TR_EINVAL, field, "must be %lld, the %s this request is about", (long long)id, field);
+        return tr_fail(err, TR_EINVAL, field, "must be %lld, the %s this request is about", (long long)id,
+                       field);
     *rest = v ? json_deep_copy(body) : json_incref((json_t *)body);
     if (v && *rest) json_object_del(*rest, field);
     return *rest ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -105,7 +108,8 @@ static int take_proven(const store_log_entry *e, void *ctx) {
     if (e->submission) {
         char *b64 = malloc(sodium_base64_ENCODED_LEN(e->submission_len, sodium_base64_VARIANT_ORIGINAL));
         if (b64)
-            sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(e->submission_len, sodium_base64_VARIANT_ORIGINAL),
+            sodium_bin2base64(b64,
+                              sodium_base64_ENCODED_LEN(e->submission_len, sodium_base64_VARIANT_ORIGINAL),
                               e->submission, e->submission_len, sodium_base64_VARIANT_ORIGINAL);
         p->signed_b = b64 ? json_string(b64) : NULL;
         free(b64);
@@ -118,7 +122,8 @@ static int take_proven(const store_log_entry *e, void *ctx) {
 static json_t *prove(const record *r, uint64_t index, int *rc) {
     proven p = {NULL, NULL, NULL, r};
     *rc = store_log_entries(r->c->store, index, index + 1, take_proven, &p, r->err);
-    if (*rc == TR_OK && !p.out) *rc = tr_fail(r->err, TR_EIO, "", "log entry %llu is missing", (unsigned long long)index);
+    if (*rc == TR_OK && !p.out)
+        *rc = tr_fail(r->err, TR_EIO, "", "log entry %llu is missing", (unsigned long long)index);
     json_t *o = *rc == TR_OK ? json_pack("{s:o, s:o}", "object", p.object, "entry", p.out) : NULL;
     if (o && p.signed_b) json_object_set_new(o, "submission", p.signed_b);
     if (!o) {
@@ -162,7 +167,8 @@ static void add_point(geo_box *b, bool *any, double lon, double lat) {
 static void widen_coords(const json_t *v, geo_box *b, bool *any) {
     size_t i;
     json_t *x;
-    if (json_array_size(v) >= 2 && json_is_number(json_array_get(v, 0)) && json_is_number(json_array_get(v, 1)))
+    if (json_array_size(v) >= 2 && json_is_number(json_array_get(v, 0)) &&
+        json_is_number(json_array_get(v, 1)))
         add_point(b, any, json_number_value(json_array_get(v, 0)), json_number_value(json_array_get(v, 1)));
     else
         json_array_foreach(v, i, x) widen_coords(x, b, any);
@@ -180,7 +186,8 @@ static void widen(const json_t *v, geo_box *b, bool *any) {
     }
     if (!json_is_object(v)) return;
     if (json_is_number(json_object_get(v, "lat")) && json_is_number(json_object_get(v, "lng")))
-        add_point(b, any, json_number_value(json_object_get(v, "lng")), json_number_value(json_object_get(v, "lat")));
+        add_point(b, any, json_number_value(json_object_get(v, "lng")),
+                  json_number_value(json_object_get(v, "lat")));
     json_object_foreach((json_t *)v, k, x) {
         if (strcmp(k, "coordinates") == 0 || strcmp(k, "position") == 0)
             widen_coords(x, b, any);
@@ -202,7 +209,8 @@ static bool in_bbox(const record *r, const json_t *payload) {
 static int unprovable(record *r, const store_notice_row *n, const char *why) {
     json_t *x = json_pack("{s:I, s:o, s:s}", "notice", (json_int_t)n->id, "delivered_at",
                           tr_json_time_value(n->created_at), "reason", why);
-    return x && !json_array_append_new(r->unprovable, x) ? TR_OK : tr_fail(r->err, TR_ENOMEM, "", "out of memory");
+    return x && !json_array_append_new(r->unprovable, x) ? TR_OK
+                                                         : tr_fail(r->err, TR_ENOMEM, "", "out of memory");
 }
 
 static int add_notice(const store_notice_row *n, void *ctx) {
@@ -254,11 +262,13 @@ int centre_party_record(centre *c, const tr_party *viewer, const char *name, int
     record r = {c, bbox, 0, json_array(), json_array(), err};
     json_t *o = json_pack("{s:s, s:o, s:o}", "party", name, "from", tr_json_time_value(from), "to",
                           tr_json_time_value(to));
-    json_object_set_new(o, "bbox", bbox ? json_pack("[f, f, f, f]", bbox->minx, bbox->miny, bbox->maxx, bbox->maxy)
-                                        : json_null());
+    json_object_set_new(o, "bbox",
+                        bbox ? json_pack("[f, f, f, f]", bbox->minx, bbox->miny, bbox->maxx, bbox->maxy)
+                             : json_null());
     size_t count = 0;
     int rc = record_checkpoint(c, o, &r.size, err);
-    if (rc == TR_OK) rc = store_notice_record(c->store, name, from, to, RECORD_MAX_NOTICES, add_notice, &r, &count, err);
+    if (rc == TR_OK)
+        rc = store_notice_record(c->store, name, from, to, RECORD_MAX_NOTICES, add_notice, &r, &count, err);
     if (rc == TR_OK && count > RECORD_MAX_NOTICES)
         rc = tr_fail(err, TR_EINVAL, "from", "more than %d notices were delivered in this window: narrow it",
                      RECORD_MAX_NOTICES);

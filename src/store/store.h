@@ -98,12 +98,12 @@ int store_log_meta_put(store *s, const char *key, const char *value, tr_err *err
 /* ---- witnesses' cosignatures (store_witness.c, migration 0015) ---- */
 /* Records a witness's cosignature line of the checkpoint of size (the first one per
  * witness and size is kept). Runs in a transaction. */
-int store_log_cosignature_put(store *s, uint64_t size, const char *witness, const char *line, int64_t timestamp,
-                              tr_err *err);
+int store_log_cosignature_put(store *s, uint64_t size, const char *witness, const char *line,
+                              int64_t timestamp, tr_err *err);
 /* Calls fn for each cosignature of the checkpoint of size (by witness key). */
 int store_log_cosignatures(store *s, uint64_t size,
-                           int (*fn)(const char *witness, const char *line, int64_t timestamp, void *ctx), void *ctx,
-                           tr_err *err);
+                           int (*fn)(const char *witness, const char *line, int64_t timestamp, void *ctx),
+                           void *ctx, tr_err *err);
 /* Calls fn for every (size, witness) cosigned, largest size first; fn returns 0 to go on,
  * a negative value to stop (not an error), or a tr_code. */
 int store_log_cosigned_sizes(store *s, int (*fn)(uint64_t size, const char *witness, void *ctx), void *ctx,
@@ -131,10 +131,11 @@ typedef struct store_notice_row {
 /* Calls fn for the notices to party created in [from, to), by id, at most limit; *count is
  * how many there are up to limit + 1 (more than limit: the window is too large). */
 int store_notice_record(store *s, const char *party, int64_t from, int64_t to, int limit,
-                        int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count, tr_err *err);
+                        int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count,
+                        tr_err *err);
 /* The last entry of type about ref before index before (*found false if none). */
-int store_log_last_before(store *s, const char *type, const char *ref, uint64_t before, uint64_t *index, bool *found,
-                          tr_err *err);
+int store_log_last_before(store *s, const char *type, const char *ref, uint64_t before, uint64_t *index,
+                          bool *found, tr_err *err);
 /* Whether a party of that name exists (revoked or not). */
 int store_party_known(store *s, const char *name, bool *known, tr_err *err);
 

@@ -19,11 +19,13 @@ int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err
 }
 
 static const char SQL_RECORD[] =
-    "SELECT id, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index, log_index FROM notice"
+    "SELECT id, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index, log_index "
+    "FROM notice"
     " WHERE party = ?1 AND created_at >= ?2 AND created_at < ?3 ORDER BY id LIMIT ?4";
 
 int store_notice_record(store *s, const char *party, int64_t from, int64_t to, int limit,
-                        int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count, tr_err *err) {
+                        int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count,
+                        tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_RECORD, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, party);
@@ -60,8 +62,8 @@ int store_notice_record(store *s, const char *party, int64_t from, int64_t to, i
 static const char SQL_LAST_BEFORE[] =
     "SELECT idx FROM log_entry WHERE ref = ?1 AND type = ?2 AND idx < ?3 ORDER BY idx DESC LIMIT 1";
 
-int store_log_last_before(store *s, const char *type, const char *ref, uint64_t before, uint64_t *index, bool *found,
-                          tr_err *err) {
+int store_log_last_before(store *s, const char *type, const char *ref, uint64_t before, uint64_t *index,
+                          bool *found, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_LAST_BEFORE, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, ref);
@@ -69,8 +71,10 @@ int store_log_last_before(store *s, const char *type, const char *ref, uint64_t 
     sqlite3_bind_int64(st, 3, (sqlite3_int64)before);
     int step = sqlite3_step(st), rc = TR_OK;
     *found = step == SQLITE_ROW;
-    if (*found) *index = (uint64_t)sqlite3_column_int64(st, 0);
-    else if (step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), "reading the log");
+    if (*found)
+        *index = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (step != SQLITE_DONE)
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading the log");
     sqlite3_reset(st);
     return rc;
 }
@@ -84,5 +88,7 @@ int store_party_known(store *s, const char *name, bool *known, tr_err *err) {
     int step = sqlite3_step(st);
     *known = step == SQLITE_ROW;
     sqlite3_reset(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? TR_OK : store__db_fail(err, sqlite3_db_handle(st), "reading parties");
+    return step == SQLITE_ROW || step == SQLITE_DONE
+               ? TR_OK
+               : store__db_fail(err, sqlite3_db_handle(st), "reading parties");
 }

@@ -40,6 +40,20 @@ def run_cli(*args, check=True, input=None):
     return p
 
 
+def keygen(dirname, name):
+    """A party's signing key (`truce key generate`): (the secret key's path, the public key)."""
+    path = os.path.join(dirname, name)
+    return path, run_cli("key", "generate", path).stdout.strip()
+
+
+def sign(dirname, key, body_bytes):
+    """The Truce-Signature of body_bytes with the secret key at key (`truce key sign`)."""
+    path = os.path.join(dirname, "body-%d" % time.monotonic_ns())
+    with open(path, "wb") as f:
+        f.write(body_bytes)
+    return run_cli("key", "sign", path, "--key", key).stdout.strip()
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status

@@ -11,8 +11,8 @@ import os
 import sqlite3
 import time
 
-from harness import Server, ServerTest, Witness, feature, main, polygon, run_cli
-from test_witness import served_size, started, wait_for
+from harness import ServerTest, feature, keygen, main, polygon, run_cli, sign
+from test_witness import served_size, started, wait_for, witnessed
 
 ROUTE = {"type": "LineString", "coordinates": [[36.67, 36.23], [36.90, 36.20], [37.10, 36.20]]}
 
@@ -21,29 +21,13 @@ def now_rfc3339(offset=0):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
 
 
-def keygen(dirname, name):
-    path = os.path.join(dirname, name)
-    return path, run_cli("key", "generate", path).stdout.strip()
-
-
-def sign(dirname, key, raw):
-    path = os.path.join(dirname, "body-%d" % time.monotonic_ns())
-    with open(path, "wb") as f:
-        f.write(raw)
-    return run_cli("key", "sign", path, "--key", key).stdout.strip()
-
-
 class RecordTest(ServerTest):
     scenario = True
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(scenario=True, extra_args=("--checkpoint-ms", "50"))
-        cls.vkey = cls.srv.get("/v1/log/key").body.strip()
-        cls.srv.stop()
-        cls.ws = [Witness(cls.srv.dir, "w%d.test/record" % k, [cls.vkey]) for k in (1, 2)]
-        cls.srv.extra_args = ["--checkpoint-ms", "50", "--witness", cls.ws[0].spec(), "--witness", cls.ws[1].spec(),
-                              "--quorum", "2"]
+        cls.srv, cls.vkey, cls.ws = witnessed(["w1.test/record", "w2.test/record"], scenario=True)
+        cls.srv.extra_args += ["--quorum", "2"]
         started(cls.srv, *cls.ws)
         cls.key, pub = keygen(cls.srv.dir, "saa.key")
         assert cls.srv.put("/v1/me/key", {"public_key": pub}, party="SAA").status == 200

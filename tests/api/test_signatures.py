@@ -6,19 +6,7 @@ import os
 import sqlite3
 import time
 
-from harness import ServerTest, run_cli, polygon, feature, main
-
-
-def keygen(dirname, name):
-    path = os.path.join(dirname, name)
-    return path, run_cli("key", "generate", path).stdout.strip()
-
-
-def sign(dirname, key, body_bytes):
-    path = os.path.join(dirname, "body-%d" % time.monotonic_ns())
-    with open(path, "wb") as f:
-        f.write(body_bytes)
-    return run_cli("key", "sign", path, "--key", key).stdout.strip()
+from harness import ServerTest, keygen, run_cli, polygon, feature, main, sign
 
 
 class SignatureTest(ServerTest):

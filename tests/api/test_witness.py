@@ -37,6 +37,22 @@ def started(srv, *witnesses):
         raise
 
 
+def witnessed(names, scenario=False):
+    """A centre (a fresh database; the scenario's parties, or an admin) and witnesses named
+    names following its log: (server, log key, witnesses). The server is stopped, its
+    extra_args set to --checkpoint-ms 50 and a --witness per witness, to start (started())."""
+    srv = Server(scenario=scenario)
+    if not scenario:
+        srv.add_party("admin", "admin")
+    vkey = srv.get("/v1/log/key").body.strip()
+    srv.stop()
+    ws = [Witness(srv.dir, name, [vkey]) for name in names]
+    srv.extra_args = ["--checkpoint-ms", "50"]
+    for w in ws:
+        srv.extra_args += ["--witness", w.spec()]
+    return srv, vkey, ws
+
+
 def note_lines(note):
     """(text, [signature lines]) of a signed note."""
     text, _, sigs = note.rpartition("\n\n")
@@ -184,14 +200,8 @@ class CentreWitnessTest(ServerTest):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(extra_args=("--checkpoint-ms", "50"))
-        cls.srv.add_party("admin", "admin")
-        cls.vkey = cls.srv.get("/v1/log/key").body.strip()
-        cls.srv.stop()
-        cls.w1 = Witness(cls.srv.dir, "w1.test/w", [cls.vkey])
-        cls.w2 = Witness(cls.srv.dir, "w2.test/w", [cls.vkey])
-        cls.srv.extra_args = ["--checkpoint-ms", "50", "--witness", cls.w1.spec(), "--witness", cls.w2.spec(),
-                              "--quorum", "2", "--witness-timeout-ms", "2000"]
+        cls.srv, cls.vkey, (cls.w1, cls.w2) = witnessed(["w1.test/w", "w2.test/w"])
+        cls.srv.extra_args += ["--quorum", "2", "--witness-timeout-ms", "2000"]
         started(cls.srv, cls.w1, cls.w2)
 
     @classmethod
@@ -292,15 +302,11 @@ class QuorumNotReachedTest(ServerTest):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(extra_args=("--checkpoint-ms", "50"))
-        cls.srv.add_party("admin", "admin")
-        cls.vkey = cls.srv.get("/v1/log/key").body.strip()
-        cls.srv.stop()
-        cls.w1 = Witness(cls.srv.dir, "w1.test/q", [cls.vkey])
+        cls.srv, cls.vkey, (cls.w1,) = witnessed(["w1.test/q"])
         cls.silent = run_cli("witness", "key", os.path.join(cls.srv.dir, "silent.key"), "--name",
                              "silent.test/q").stdout.strip()
-        cls.srv.extra_args = ["--checkpoint-ms", "50", "--witness", cls.w1.spec(), "--witness",
-                              "http://127.0.0.1:9=" + cls.silent, "--quorum", "2", "--witness-timeout-ms", "500"]
+        cls.srv.extra_args += ["--witness", "http://127.0.0.1:9=" + cls.silent, "--quorum", "2",
+                               "--witness-timeout-ms", "500"]
         started(cls.srv, cls.w1)
 
     @classmethod
