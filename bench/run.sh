@@ -36,6 +36,7 @@ all_names() {
   done
   echo deconflict_http # no bench_*.c of its own: bench/deconflict_http.sh
   echo export # bench/export.sh alone (no bench_export.c)
+  echo witness # bench/witness.sh alone (no bench_witness.c)
 }
 
 mapfile -t known < <(all_names)
