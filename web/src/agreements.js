@@ -5,14 +5,14 @@
 import { api, has } from './api.js';
 import { table } from './details.js';
 import { t, label, time as fmtTime, num } from './i18n.js';
-import { h, field, select, formMessages, formError, localInput, fromLocal } from './ui.js';
+import { h, field, select, formMessages, formError, localInput, fromLocal, put } from './ui.js';
 
 const scoreText = (s) => (s === null || s === undefined ? '–' : t(`score.${s}`));
 const badge = (s) => (s ? h('span', { class: `st st-${s}`, 'data-status': s }, label('stepStatus', s)) : '–');
 
 export async function showAgreements(el, atIso) {
   if (!has('GET', '/v1/agreements/{id}/timeline')) {
-    el.replaceChildren(h('h2', { id: 'agreements-h' }, t('agreements.title')), h('p', {}, t('agreements.noTimelines')));
+    put(el, h('h2', { id: 'agreements-h' }, t('agreements.title')), h('p', {}, t('agreements.noTimelines')));
     return;
   }
   if (!el.dataset.built) {
@@ -32,7 +32,7 @@ export async function showAgreements(el, atIso) {
     };
     form.addEventListener('submit', (e) => { e.preventDefault(); go(); });
     pick.addEventListener('change', go);
-    el.replaceChildren(h('h2', { id: 'agreements-h' }, t('agreements.title')), form, body);
+    put(el, h('h2', { id: 'agreements-h' }, t('agreements.title')), form, body);
     el.dataset.built = 'true';
     el.go = go;
     el.pick = pick;
@@ -45,13 +45,13 @@ export async function showAgreements(el, atIso) {
 export async function showTimeline(el, id, atIso) {
   const want = `${id}@${atIso}`;
   el.dataset.want = want;
-  el.replaceChildren(h('p', {}, t('agreements.loading')));
+  put(el, h('p', {}, t('agreements.loading')));
   const tl = await api(`/v1/agreements/${id}/timeline${atIso ? `?at=${encodeURIComponent(atIso)}` : ''}`);
   if (el.dataset.want !== want) return null; // another agreement or time was asked meanwhile
   const steps = new Map(tl.steps.map((s) => [s.id, s]));
   const stepName = (i) => (steps.has(i) ? `${i} ${steps.get(i).title}` : String(i));
   const other = tl.other_steps && tl.other_steps.steps && tl.other_steps.steps.length ? tl.other_steps : null;
-  el.replaceChildren(
+  put(el, 
     h('h3', { 'data-agreement': String(tl.agreement_id) }, t('agreements.heading', { name: tl.name, at: fmtTime(tl.at) })),
     h('div', { class: 'figures' },
       h('div', { class: 'fig', id: 'tl-score', 'data-score': String(tl.score), 'data-percent': String(tl.percent) },

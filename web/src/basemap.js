@@ -20,6 +20,54 @@ export const places = placeRows.map(([x, y, rank, en, ar]) => ({ lon: x / 1e4, l
 const COUNTRIES = [['TR', 37.2, 38.2], ['IQ', 43.2, 33.6], ['JO', 37.0, 31.4], ['LB', 35.85, 33.95], ['IL', 34.85, 31.1],
   ['sea', 34.2, 34.9]];
 
+// The part of the world the map can show (its maxBounds, and some): Natural Earth's land and
+// borders are clipped to it once, so the canvas never projects the other continents.
+const BOX = [20, 20, 58, 50];
+
+// Sutherland-Hodgman: a ring clipped to BOX (may be empty).
+function clipRing(ring) {
+  let pts = ring;
+  const edges = [[(p) => p[0] >= BOX[0], (a, b) => cut(a, b, 0, BOX[0])], [(p) => p[0] <= BOX[2], (a, b) => cut(a, b, 0, BOX[2])],
+    [(p) => p[1] >= BOX[1], (a, b) => cut(a, b, 1, BOX[1])], [(p) => p[1] <= BOX[3], (a, b) => cut(a, b, 1, BOX[3])]];
+  for (const [inside, cross] of edges) {
+    const out = [];
+    for (let i = 0; i < pts.length; i++) {
+      const cur = pts[i], prev = pts[(i + pts.length - 1) % pts.length];
+      if (inside(cur)) { if (!inside(prev)) out.push(cross(prev, cur)); out.push(cur); } else if (inside(prev)) out.push(cross(prev, cur));
+    }
+    pts = out;
+    if (!pts.length) break;
+  }
+  return pts;
+}
+function cut(a, b, axis, v) {
+  const k = (v - a[axis]) / (b[axis] - a[axis]);
+  return axis === 0 ? [v, a[1] + k * (b[1] - a[1])] : [a[0] + k * (b[0] - a[0]), v];
+}
+const inBox = (p) => p[0] >= BOX[0] && p[0] <= BOX[2] && p[1] >= BOX[1] && p[1] <= BOX[3];
+function clipPolygons(g) {
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+  const out = [];
+  for (const poly of polys) {
+    const rings = poly.map(clipRing).filter((r) => r.length >= 3);
+    if (rings.length && clipRing(poly[0]).length >= 3) out.push(rings);
+  }
+  return { type: 'MultiPolygon', coordinates: out };
+}
+// Lines cut to the pieces with a point inside BOX.
+function clipLines(g) {
+  const out = [];
+  for (const line of g.coordinates) {
+    let cur = [];
+    for (let i = 0; i < line.length; i++) {
+      const keep = inBox(line[i]) || (i > 0 && inBox(line[i - 1])) || (i + 1 < line.length && inBox(line[i + 1]));
+      if (keep) cur.push(line[i]); else if (cur.length) { if (cur.length > 1) out.push(cur); cur = []; }
+    }
+    if (cur.length > 1) out.push(cur);
+  }
+  return { type: 'MultiLineString', coordinates: out };
+}
+
 // Zoom at which each rank of place is labelled (0 capital … 4 village).
 const RANK_ZOOM = [5, 6, 8, 10, 11];
 const MAX_LABELS = 350;
@@ -28,19 +76,26 @@ export class BaseMap {
   constructor(map, renderer) {
     this.map = map;
     const base = { renderer, interactive: false };
-    L.geoJSON(feature(countries, countries.objects.land), { ...base, style: { stroke: false, fillColor: '#eceee8', fillOpacity: 1 } }).addTo(map);
+    const land = feature(countries, countries.objects.land);
+    const landGeom = clipPolygons(land.type === 'FeatureCollection' ? { type: 'MultiPolygon', coordinates: land.features.flatMap((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates)) } : land.geometry);
+    L.geoJSON(landGeom, { ...base, style: { stroke: false, fillColor: '#eceee8', fillOpacity: 1 } }).addTo(map);
     // Borders between other countries; every arc that touches Syria is left out (Syria's
     // boundary comes from OCHA, so no line is drawn across the occupied Golan).
-    const borders = mesh(countries, countries.objects.countries, (a, b) => a !== b && a.id !== SYRIA && b.id !== SYRIA);
+    const borders = clipLines(mesh(countries, countries.objects.countries, (a, b) => a !== b && a.id !== SYRIA && b.id !== SYRIA));
+    this.borders = borders; // the browser test checks that none crosses Syria's territory
     L.geoJSON(borders, { ...base, style: { color: '#8c979f', weight: 1, dashArray: '4 3' } }).addTo(map);
     const obj = admin.objects.districts;
     L.geoJSON(mesh(admin, obj, (a, b) => a !== b && a.properties.adm1 === b.properties.adm1), { ...base, style: { color: '#a7b0b6', weight: 0.7, dashArray: '2 3' } }).addTo(map);
     L.geoJSON(mesh(admin, obj, (a, b) => a !== b && a.properties.adm1 !== b.properties.adm1), { ...base, style: { color: '#7b8890', weight: 1.2 } }).addTo(map);
-    L.geoJSON(mesh(admin, obj, (a, b) => a === b), { ...base, style: { color: '#4d5b64', weight: 2 } }).addTo(map);
+    this.outline = mesh(admin, obj, (a, b) => a === b); // Syria's boundary (OCHA)
+    L.geoJSON(this.outline, { ...base, style: { color: '#4d5b64', weight: 2 } }).addTo(map);
     map.createPane('labels');
     map.getPane('labels').style.zIndex = 450;
     map.getPane('labels').style.pointerEvents = 'none';
-    this.labels = L.layerGroup([], { pane: 'labels' }).addTo(map);
+    // The labels: one element holding a positioned element per label (no marker objects),
+    // hidden from assistive technology (the names are in the panels' text too).
+    this.labels = L.DomUtil.create('div', 'map-labels leaflet-zoom-hide', map.getPane('labels'));
+    this.labels.setAttribute('aria-hidden', 'true');
     this.shown = []; // the labels drawn now (the browser test reads them)
     map.on('zoomend moveend', () => this.draw());
     this.draw();
@@ -70,7 +125,7 @@ export class BaseMap {
       cand.push({ lon: p.lon, lat: p.lat, text: placeName(p.en, p.ar), cls: `lbl-place r${p.rank}`, w: p.rank === 0 ? 0 : p.rank + 1, dot: true });
     }
     const boxes = [];
-    this.labels.clearLayers();
+    const html = [];
     this.shown = [];
     cand.sort((a, c) => a.w - c.w);
     for (const c of cand) {
@@ -81,19 +136,14 @@ export class BaseMap {
       const box = [pt.x - w / 2, pt.y - h, pt.x + w / 2, pt.y + 4];
       if (boxes.some((o) => box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3])) continue;
       boxes.push(box);
-      const icon = L.divIcon({ className: `map-label ${c.cls}`, html: '', iconSize: null });
-      const m = L.marker([c.lat, c.lon], { icon, interactive: false, keyboard: false, pane: 'labels' });
-      m.on('add', () => {
-        const el = m.getElement();
-        el.setAttribute('aria-hidden', 'true');
-        el.replaceChildren(Object.assign(document.createElement('span'), { textContent: c.text }));
-        if (c.dot) el.classList.add('with-dot');
-      });
-      m.addTo(this.labels);
+      html.push(`<div class="map-label ${c.cls}${c.dot ? ' with-dot' : ''}" style="transform:translate(${Math.round(pt.x)}px,${Math.round(pt.y)}px)"><span>${esc(c.text)}</span></div>`);
       this.shown.push(c.text);
     }
+    this.labels.innerHTML = html.join('');
   }
 }
+
+const esc = (x) => x.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[ch]));
 
 // The district and governorate holding a point (planar point-in-polygon), or null.
 export function districtAt(lon, lat) {

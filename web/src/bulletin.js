@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { partyColour } from './map.js';
 import { regionName } from './basemap.js';
 import { t, label, num, date as fmtDate, time as fmtTime } from './i18n.js';
-import { h } from './ui.js';
+import { h, put } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function s(tag, attrs = {}, ...kids) {
@@ -73,16 +73,16 @@ export async function showBulletin(el, date) {
     h('button', { type: 'button', id: 'bulletin-prev', onclick: () => showBulletin(el, shift(date, -1)) }, t('bulletin.prevDay')),
     h('button', { type: 'button', id: 'bulletin-next', onclick: () => showBulletin(el, shift(date, 1)) }, t('bulletin.nextDay')));
   const body = h('div', { class: 'bulletin', 'aria-live': 'polite' }, h('p', {}, t('common.loadingShort')));
-  el.replaceChildren(h('h2', { id: 'bulletin-h' }, t('bulletin.title', { date: fmtDate(date) })), form, body);
+  put(el, h('h2', { id: 'bulletin-h' }, t('bulletin.title', { date: fmtDate(date) })), form, body);
   el.dataset.date = date;
   const week = await Promise.all([...Array(7).keys()].map((i) => api(`/v1/bulletins/${shift(date, i - 6)}?format=json`).catch(() => null)));
   if (el.dataset.date !== date) return;
   const b = week[6];
-  if (!b) { body.replaceChildren(h('p', { class: 'error' }, t('bulletin.none', { date: fmtDate(date) }))); return; }
+  if (!b) { put(body, h('p', { class: 'error' }, t('bulletin.none', { date: fmtDate(date) }))); return; }
   const days = week.filter(Boolean);
   const v = b.violations;
   const newIds = ids(b.new_incidents), changed = ids(b.changed_incidents);
-  body.replaceChildren(
+  put(body, 
     h('p', {}, t('bulletin.window', { from: fmtTime(b.window.start), to: fmtTime(b.window.end), offset: b.window.utc_offset })),
     h('div', { class: 'figures' },
       h('div', { class: 'fig', id: 'fig-violations', 'data-n': String(v.today) }, h('span', { class: 'big' }, num(v.today)), t('bulletin.violationsN', { n: v.today }),

@@ -8,7 +8,7 @@
 import { api, may } from './api.js';
 import { conflictList, sourcesFor } from './forms.js';
 import { t, label, time as fmtTime, date as fmtDate, num } from './i18n.js';
-import { h, field, select, formMessages, formError, formDone, status, localInput, fromLocal } from './ui.js';
+import { h, field, select, formMessages, formError, formDone, status, localInput, fromLocal, put } from './ui.js';
 
 const tv = (v) => (v && v.value ? v.value : v) || null;
 const lonlat = (p) => (p ? `${Number(p[1]).toFixed(4)}, ${Number(p[0]).toFixed(4)}` : '–');
@@ -28,11 +28,11 @@ const eventRows = (events, group) => (events || []).map((e) => [fmtTime(e.at), l
   e.kind === 'position' ? lonlat(e.position) : label(group, e.value), e.by, e.reason || '']);
 
 async function load(el, what, path) {
-  el.replaceChildren(h('p', {}, t('common.loading', { what })));
+  put(el, h('p', {}, t('common.loading', { what })));
   try {
     return await api(path);
   } catch (e) {
-    el.replaceChildren(h('p', { class: 'error' }, e.status === 404 ? t('common.notFound', { what }) : `${what}: ${e.message}`));
+    put(el, h('p', { class: 'error' }, e.status === 404 ? t('common.notFound', { what }) : `${what}: ${e.message}`));
     return null;
   }
 }
@@ -44,7 +44,7 @@ export async function showMovement(el, id, onShow) {
   const c = p.clearance || { required: [], missing: [], acknowledgements: [] };
   const cleared = h('p', { class: `clearance ${p.cleared ? 'ok' : 'error'}`, 'data-cleared': String(!!p.cleared) },
     p.cleared ? t('movement.cleared') : t('movement.notCleared', { missing: c.missing.join(', ') || '–' }));
-  el.replaceChildren(
+  put(el, 
     h('h3', { id: 'details-title', 'data-kind': 'movement', 'data-id': String(p.id) }, t('movement.title', { id: p.id, name: p.name || label('movementKind', p.kind) })),
     h('p', {}, t('movement.status'), ' ', h('strong', { class: 'm-status', 'data-status': p.status }, label('movementStatus', p.status))),
     cleared,
@@ -96,7 +96,7 @@ export async function showOperation(el, id, me, changed, result = null, onShow =
     });
   }
   const start = Math.min(...op.volumes.map((v) => Date.parse(tv(v.time_start))));
-  el.replaceChildren(
+  put(el, 
     h('h3', { id: 'details-title', 'data-kind': 'operation', 'data-id': String(op.id) }, t('operation.title', { id: op.id, kind: label('opKind', op.kind), owner: op.owner })),
     h('p', {}, t('operation.state'), ' ', h('strong', { class: 'op-state-now', 'data-state': op.state }, label('opState', op.state))),
     onShow ? h('button', { type: 'button', class: 'show-on-map', onclick: () => onShow(op, start) }, t('action.showOnMap')) : null,
@@ -129,8 +129,7 @@ function corridorForms(c, me, at, reload) {
       try { b = body(form.elements); } catch (err) { formError(form, m.error, err); return; }
       try {
         const r = await api(`/v1/corridors/${c.area_id}/${path}`, { method: 'POST', body: b });
-        formDone(m.error, m.result, h('p', { class: 'ok' }, t('corridor.recorded', { what: title, index: r.receipt ? r.receipt.index : '–' })));
-        await reload(id);
+        await reload(id, h('p', { class: 'ok' }, t('corridor.recorded', { what: title, index: r.receipt ? r.receipt.index : '–' })));
       } catch (err) { formError(form, m.error, err); }
     });
     return form;
@@ -179,11 +178,13 @@ export async function showCorridor(el, id, at, me, onShow) {
   const c = await load(el, t('corridor.name', { id }), `/v1/corridors/${id}?at=${encodeURIComponent(at)}`);
   if (!c) return null;
   const tot = c.crossings.totals;
-  const reload = async (formId) => {
+  // After a write: the corridor again, the confirmation in the form that was used.
+  const reload = async (formId, message) => {
     await showCorridor(el, id, at, me, onShow);
-    el.querySelector(`#${formId} .result`)?.focus();
+    const form = el.querySelector(`#${formId}`);
+    if (form) formDone(form.querySelector('.error'), form.querySelector('.result'), message);
   };
-  el.replaceChildren(
+  put(el, 
     h('h3', { id: 'details-title', 'data-kind': 'corridor', 'data-id': String(c.area_id) }, t('corridor.title', { id: c.area_id, name: c.name })),
     h('p', {}, t('corridor.at', { at: fmtTime(c.at) }), ' ', h('strong', { class: `c-status ${c.status === 'open' ? 'ok' : 'error'}`, 'data-status': c.status }, label('corridorStatus', c.status)),
       c.next_opening ? ` — ${t('corridor.next', { at: fmtTime(c.next_opening) })}` : ''),

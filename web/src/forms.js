@@ -9,7 +9,7 @@ import L from 'leaflet';
 import { api, may } from './api.js';
 import { t, label, time as fmtTime, onChange } from './i18n.js';
 import { where } from './basemap.js';
-import { h, field, select, formMessages, formError, formDone, status, localInput, fromLocal } from './ui.js';
+import { h, field, select, formMessages, formError, formDone, status, localInput, fromLocal, put } from './ui.js';
 
 export const EVENT_TYPES = {
   Battles: ['Armed clash', 'Government regains territory', 'Non-state actor overtakes territory'],
@@ -132,7 +132,7 @@ export function reportForm(view, me, names, getTime, onCreated) {
   const when = h('input', { name: 'occurred_at', type: 'datetime-local', required: true });
   const evType = select('event_type', Object.keys(EVENT_TYPES).map((x) => [x, label('eventType', x)]), 'Explosions/Remote violence');
   const subType = h('select', { name: 'sub_event_type' });
-  const fillSub = () => subType.replaceChildren(h('option', { value: '' }, t('report.subNone')),
+  const fillSub = () => put(subType, h('option', { value: '' }, t('report.subNone')),
     ...EVENT_TYPES[evType.value].map((x) => h('option', { value: x }, label('subEventType', x))));
   evType.addEventListener('change', fillSub);
   fillSub();
@@ -333,6 +333,8 @@ export function notifyForm(view, getTime, added) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     sketch.stop();
+    m.result.replaceChildren();
+    result.replaceChildren();
     const k = kind.value;
     let body;
     try { body = notifyBody(k, sketch.points, form.elements); } catch (err) { formError(form, m.error, err); return; }
@@ -342,13 +344,13 @@ export function notifyForm(view, getTime, added) {
       const id = r.id || (r.properties && r.properties.id);
       formDone(m.error, m.result, h('p', { class: 'ok' }, t('notify.done', { what: t(`notify.kind.${k}`), id, index: r.receipt ? r.receipt.index : '–',
         n: (r.conflicts || []).length })));
-      result.replaceChildren(conflictList(r.conflicts));
+      put(result, conflictList(r.conflicts));
       sketch.clear();
       delete start.dataset.touched;
       added(k, r);
     } catch (err) {
       formError(form, m.error, err);
-      if (err.problem && err.problem.conflicts) result.replaceChildren(conflictList(err.problem.conflicts));
+      if (err.problem && err.problem.conflicts) put(result, conflictList(err.problem.conflicts));
     }
   });
   return { form, shown: defaults, sketch };

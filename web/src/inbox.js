@@ -6,7 +6,7 @@
 import { api, has, token } from './api.js';
 import { t, label, time as fmtTime, relative, onChange } from './i18n.js';
 import { where } from './basemap.js';
-import { h, status } from './ui.js';
+import { h, status, put } from './ui.js';
 
 const tv = (v) => (v && v.value ? v.value : v);
 
@@ -239,7 +239,7 @@ export class Inbox {
     this.badge.setAttribute('aria-label', t('inbox.badge', { n: open }));
     const list = all.filter((n) => !this.openOnly || !n.acked_at).sort((a, b) => b.id - a.id);
     const only = h('input', { type: 'checkbox', id: 'inbox-open-only', checked: this.openOnly, onchange: (e) => { this.openOnly = e.target.checked; this.render(); document.getElementById('inbox-open-only').focus(); } });
-    this.el.replaceChildren(h('h2', {}, t('inbox.title')),
+    put(this.el, h('h2', {}, t('inbox.title')),
       h('p', { class: 'hint' }, t('inbox.intro')),
       h('div', { class: 'check' }, only, h('label', { for: only.id }, t('inbox.openOnly'))),
       list.length ? h('ul', { class: 'notices' }, list.map((n) => this.item(n))) : h('p', {}, t('inbox.none')));

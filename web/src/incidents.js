@@ -7,7 +7,7 @@ import L from 'leaflet';
 import Supercluster from 'supercluster';
 import { api, has, pages } from './api.js';
 import { t, label, num, date as fmtDate, onChange } from './i18n.js';
-import { h } from './ui.js';
+import { h, put } from './ui.js';
 import { regionName } from './basemap.js';
 
 export const GRADES = ['single_source', 'corroborated', 'confirmed', 'contested', 'discounted'];
@@ -185,7 +185,7 @@ export class Incidents {
     const more = total > rows.length ? h('button', { type: 'button', id: 'incidents-more', onclick: () => { this.limit += PAGE; this.renderList(); document.getElementById('incidents-more')?.focus(); } },
       t('incidents.more', { n: Math.min(PAGE, total - rows.length) })) : null;
     const focused = this.listEl.contains(document.activeElement) ? document.activeElement.id : null;
-    this.listEl.replaceChildren(
+    put(this.listEl, 
       h('h2', {}, t('incidents.title'), ' ', h('span', { class: 'n', id: 'incident-total', 'data-n': String(this.shown.length) }, num(this.shown.length))),
       h('p', { class: 'hint' }, t('incidents.window')),
       h('div', { class: 'row' },

@@ -18,11 +18,12 @@ import { showBulletin } from './bulletin.js';
 import { showMovement, showOperation, showCorridor, detailsForm } from './details.js';
 import { Territory } from './territory.js';
 import { showAgreements } from './agreements.js';
-import { h, tabs, status, iso, day } from './ui.js';
+import { h, tabs, status, iso, day, put } from './ui.js';
+import { districtAt } from './basemap.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400e3;
-const state = { ready: false, me: null, i18nMissing: i18n.missing, view: null, name: 'map' };
+const state = { ready: false, me: null, i18nMissing: i18n.missing, view: null, name: 'map', districtAt };
 window.truce = state;
 
 async function signIn(tk) {
@@ -122,7 +123,7 @@ async function start() {
   };
   state.showDetails = showDetails;
   const detailsHead = h('div', {});
-  const renderDetailsHead = () => detailsHead.replaceChildren(h('h2', {}, t('details.title')), detailsForm(showDetails));
+  const renderDetailsHead = () => put(detailsHead, h('h2', {}, t('details.title')), detailsForm(showDetails));
   renderDetailsHead();
   $('panel-details').append(detailsHead, details);
   view.onCorridor = (id) => showDetails('corridor', id);
@@ -174,7 +175,7 @@ async function start() {
   state.incidents = incidents;
 
   // The map's time.
-  const { min, max } = await timeRange();
+  const { min, max, start: opening } = await timeRange();
   state.range = { min, max };
   const onTime = async (ms) => {
     state.at = iso(ms);
@@ -188,9 +189,9 @@ async function start() {
   };
   const setTime = timeBar(min, max, onTime);
   state.setTime = (isoTime) => setTime(Date.parse(isoTime), { now: true });
-  state.ms = max;
-  incidents.at = max;
-  await setTime(max, { now: true });
+  state.ms = opening;
+  incidents.at = opening;
+  await setTime(opening, { now: true });
   await deconf.load(state.ms);
 
   // Forms, offered to the roles that may use them.

@@ -7,7 +7,7 @@ import L from 'leaflet';
 import { api, pages } from './api.js';
 import { BaseMap } from './basemap.js';
 import { t, label, date as fmtDate, num, onChange } from './i18n.js';
-import { h, iso } from './ui.js';
+import { h, iso, put } from './ui.js';
 
 const PARTY_COLOURS = {
   SAA: '#c0392b', Opposition: '#27ae60', SDF: '#f1c40f', Russia: '#8e44ad', 'US-Coalition': '#2c7fb8',
@@ -117,7 +117,7 @@ export class MapView {
     }
     const key = h('ul', { class: 'party-key', 'aria-label': t('layers.partyKey') },
       Object.keys(PARTY_COLOURS).map((p) => h('li', {}, h('span', { class: 'sw', style: `background:${PARTY_COLOURS[p]}`, 'aria-hidden': 'true' }), p)));
-    this.legend.replaceChildren(h('h2', {}, t('layers.title')), list, h('h3', {}, t('layers.partyKey')), key);
+    put(this.legend, h('h2', {}, t('layers.title')), list, h('h3', {}, t('layers.partyKey')), key);
   }
 
   // The area layers, one per kind.
@@ -167,8 +167,9 @@ function areaLabel(p) {
   return t('area.tooltip', { name: p.name, owner: owner || '–', kind: label('area', p.kind), version: p.version, from: fmtDate(p.valid_from) });
 }
 
-// The time slider's range: from the earliest agreement or non-region area version to the
-// latest change, a month either side, never past now; whole days.
+// The time slider's range: from a month before the earliest agreement or non-region area
+// version to 90 days ahead of now (planned operations and movements lie ahead), in whole
+// days; the map opens at the latest change plus a month, or now if that is sooner.
 export async function timeRange() {
   const [agr, areas] = await Promise.all([api('/v1/agreements'), pages('/v1/areas', { key: 'features' })]);
   const times = [];
@@ -183,8 +184,9 @@ export async function timeRange() {
   }
   const now = Date.now();
   const dayMs = 86400e3;
-  if (times.length === 0) return { min: Math.floor((now - 365 * dayMs) / dayMs) * dayMs, max: now };
+  const max = Math.ceil((now + 90 * dayMs) / dayMs) * dayMs;
+  if (times.length === 0) return { min: Math.floor((now - 365 * dayMs) / dayMs) * dayMs, max, start: now };
   const min = Math.floor((Math.min(...times) - 30 * dayMs) / dayMs) * dayMs;
-  const max = Math.min(now, Math.ceil((Math.max(...times) + 30 * dayMs) / dayMs) * dayMs);
-  return { min, max: Math.max(max, min + dayMs) };
+  const start = Math.min(now, Math.ceil((Math.max(...times) + 30 * dayMs) / dayMs) * dayMs);
+  return { min, max, start };
 }

@@ -4,7 +4,7 @@
 // mediator, the button that forwards a message waiting for it (docs/humanitarian.md).
 import { api, may } from './api.js';
 import { t, label, time as fmtTime } from './i18n.js';
-import { h, field, select, formMessages, formError, formDone } from './ui.js';
+import { h, field, select, formMessages, formError, formDone, put } from './ui.js';
 
 const KINDS = ['proposal', 'request', 'reply', 'statement'];
 
@@ -17,7 +17,7 @@ export class Messages {
     this.list = h('div', { id: 'message-list' });
     const parts = [h('h2', {}, t('messages.title')), h('p', { class: 'hint' }, t('messages.intro')), this.list];
     if (may('POST', '/v1/messages')) parts.push(this.form());
-    el.replaceChildren(...parts);
+    put(el, ...parts);
   }
 
   async load() {
@@ -34,8 +34,8 @@ export class Messages {
   }
 
   render() {
-    if (!this.items.length) { this.list.replaceChildren(h('p', { class: 'hint' }, t('messages.none'))); return; }
-    this.list.replaceChildren(h('ul', { class: 'messages' }, this.items.map((m) => {
+    if (!this.items.length) { put(this.list, h('p', { class: 'hint' }, t('messages.none'))); return; }
+    put(this.list, h('ul', { class: 'messages' }, this.items.map((m) => {
       const forward = m.state === 'awaiting_forward' && m.via === this.me.name && may('POST', '/v1/messages/{id}/forward');
       return h('li', { 'data-message': String(m.id), 'data-state': m.state, class: 'card' },
         h('h3', {}, t('messages.head', { id: m.id, kind: label('messageKind', m.kind) }), m.subject ? `: ${m.subject}` : ''),

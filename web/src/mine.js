@@ -6,7 +6,7 @@
 import { api, has, may } from './api.js';
 import { Sketch } from './forms.js';
 import { t, label, time as fmtTime, date as fmtDate, num } from './i18n.js';
-import { h, field, select, formMessages, formError, formDone } from './ui.js';
+import { h, field, select, formMessages, formError, formDone, put } from './ui.js';
 import { table } from './details.js';
 
 const CONTAMINATION = ['AP mine', 'AT mine', 'UXO', 'AXO', 'IED', 'cluster munition'];
@@ -26,8 +26,9 @@ function postForm(id, title, path, fields, body, done, note) {
     try { b = body(form.elements); } catch (err) { formError(form, m.error, err); return; }
     try {
       const r = await api(typeof path === 'function' ? path(form.elements) : path, { method: 'POST', body: b });
-      formDone(m.error, m.result, h('p', { class: 'ok' }, t('mine.recorded', { what: title, index: r.receipt ? r.receipt.index : '–' })));
-      await done(r, form);
+      const message = h('p', { class: 'ok' }, t('mine.recorded', { what: title, index: r.receipt ? r.receipt.index : '–' }));
+      formDone(m.error, m.result, message);
+      await done(r, form, message);
     } catch (err) { formError(form, m.error, err); }
   });
   return form;
@@ -53,13 +54,13 @@ export class MineAction {
     this.panel = h('div', { id: 'hazard-panel', class: 'incident-panel', tabindex: '-1' });
     const parts = [h('h2', {}, t('mine.title')), h('p', { class: 'hint' }, t('mine.intro')), this.list, this.panel];
     if (may('POST', '/v1/hazards')) parts.push(this.hazardForm());
-    el.replaceChildren(...parts);
+    put(el, ...parts);
     this.renderList();
   }
 
   renderList() {
     const hz = [...this.layers.hazards.values()].sort((a, b) => b.properties.id - a.properties.id);
-    this.list.replaceChildren(hz.length ? h('ul', { class: 'hazards' }, hz.map((f) => {
+    put(this.list, hz.length ? h('ul', { class: 'hazards' }, hz.map((f) => {
       const p = f.properties;
       return h('li', { 'data-hazard': String(p.id) }, h('button', { type: 'button', class: 'linkish', onclick: () => this.show(p.id) },
         t('hazard.row', { id: p.id, name: p.name || label('hazardKind', p.kind), status: label('hazardStatus', p.status), remaining: m2(p.remaining_m2) })));
@@ -100,7 +101,7 @@ export class MineAction {
 
   // One hazard: figures, tasks with their progress, and the forms.
   async show(id, focus = true) {
-    this.panel.replaceChildren(h('p', {}, t('common.loading', { what: t('hazard.name', { id }) })));
+    put(this.panel, h('p', {}, t('common.loading', { what: t('hazard.name', { id }) })));
     let hz, tasks = [];
     try {
       hz = await api(`/v1/hazards/${id}`);
@@ -110,14 +111,19 @@ export class MineAction {
         tasks = await Promise.all(ids.map((x) => api(`/v1/tasks/${x}`)));
       }
     } catch (e) {
-      this.panel.replaceChildren(h('p', { class: 'error' }, e.status === 404 ? t('common.notFound', { what: t('hazard.name', { id }) }) : e.message));
+      put(this.panel, h('p', { class: 'error' }, e.status === 404 ? t('common.notFound', { what: t('hazard.name', { id }) }) : e.message));
       return;
     }
     this.layers.addHazard(hz);
     this.renderList();
     const p = hz.properties;
-    const reload = async (formId) => { await this.show(id, false); this.panel.querySelector(`#${formId} .result`)?.focus(); };
-    this.panel.replaceChildren(
+    // After a write: the hazard again, the confirmation in the form that was used.
+    const reload = async (formId, message) => {
+      await this.show(id, false);
+      const form = this.panel.querySelector(`#${formId}`);
+      if (form && message) formDone(form.querySelector('.error'), form.querySelector('.result'), message);
+    };
+    put(this.panel, 
       h('h3', { id: 'hazard-title', 'data-id': String(p.id) }, t('hazard.title', { id: p.id, name: p.name || label('hazardKind', p.kind) })),
       h('button', { type: 'button', class: 'show-on-map', onclick: () => this.onShow(hz.geometry) }, t('action.showOnMap')),
       h('dl', {}, [[t('hazard.kind'), label('hazardKind', p.kind)], [t('col.status'), label('hazardStatus', p.status)],
@@ -164,7 +170,7 @@ export class MineAction {
       if (c.length) b.contributors = c;
       if (f.end.value) b.end = f.end.value;
       return b;
-    }, () => reload('task-form'));
+    }, (r, f, msg) => reload('task-form', msg));
   }
 
   progressForm(x, reload) {
@@ -187,7 +193,7 @@ export class MineAction {
       }
       if (Object.keys(b).length === 1) throw bad('cleared_m2', 'task.progressEmpty');
       return b;
-    }, () => reload(id), t('task.progressNote'));
+    }, (r, f, msg) => reload(id, msg), t('task.progressNote'));
   }
 
   closeForm(x, reload) {
@@ -195,7 +201,7 @@ export class MineAction {
     return postForm(id, t('task.close'), `/v1/tasks/${x.id}/close`, [
       h('div', { class: 'row' }, field(t('col.day'), h('input', { name: 'date', type: 'date', value: day(Math.min(this.getTime(), Date.now())) })),
         field(t('task.outcome'), select('outcome', ['completed', 'cancelled'].map((o) => [o, label('taskOutcome', o)]))))],
-    (f) => { if (!f.date.value) throw bad('date', 'form.timeNeeded'); return { date: f.date.value, outcome: f.outcome.value }; }, () => reload(id));
+    (f) => { if (!f.date.value) throw bad('date', 'form.timeNeeded'); return { date: f.date.value, outcome: f.outcome.value }; }, (r, f, msg) => reload(id, msg));
   }
 
   statusForm(p, reload) {
@@ -204,6 +210,6 @@ export class MineAction {
       field(t('col.status'), select('status', others.map((s) => [s, label('hazardStatus', s)]))),
       field(t('corridor.reason'), h('input', { name: 'reason', type: 'text', maxlength: '2000' }))],
     (f) => ({ status: f.status.value, ...(f.reason.value.trim() ? { reason: f.reason.value.trim() } : {}) }),
-    () => reload('hazard-status-form'), t('hazard.statusNote'));
+    (r, f, msg) => reload('hazard-status-form', msg), t('hazard.statusNote'));
   }
 }

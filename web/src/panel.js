@@ -7,7 +7,7 @@ import { api, may } from './api.js';
 import { verifyReceipt } from './tlog.js';
 import { t, label, time as fmtTime, num } from './i18n.js';
 import { where, regionName } from './basemap.js';
-import { h, field, select, formMessages, formError, formDone } from './ui.js';
+import { h, field, select, formMessages, formError, formDone, put } from './ui.js';
 
 let vkeyCache = null;
 async function vkey() {
@@ -60,9 +60,9 @@ function reportItem(ref, split) {
       const r = await api(`/v1/reports/${ref.id}`);
       li.append(' ', t('report.line', { party: r.reporting_party, at: fmtTime(r.occurred_at), type: label('eventType', r.event_type) }),
         r.sub_event_type ? ` (${label('subEventType', r.sub_event_type)})` : '',
-        ` — ${label('class', r.classification.class)}: ${r.classification.reason}`,
+        ` — ${label('class', r.classification.class)}: ${r.classification.reason || ''}`,
         ` · ${t('report.sourceIs', { kind: label('source', r.source.kind) })}${r.source.ref ? ` (${r.source.ref})` : ''}`,
-        ref.why ? h('div', { class: 'why' }, t('report.why', { why: ref.why })) : null);
+        ref.attached && ref.attached.why ? h('div', { class: 'why' }, t('report.why', { why: ref.attached.why })) : null);
       const receipt = r.receipt || knownReceipt(r.id);
       if (receipt) {
         const mark = h('span', { class: 'mark', 'aria-live': 'polite' });
@@ -160,12 +160,12 @@ function mergeForm(inc, refresh) {
 // Shows incident id in el. onChange(incident, retired ids) with the fresh incident after a
 // write; onShow(incident) for "show on map".
 export async function showIncident(el, id, onChange, onShow) {
-  el.replaceChildren(h('p', {}, t('incident.loading', { id })));
+  put(el, h('p', {}, t('incident.loading', { id })));
   let inc;
   try {
     inc = await api(`/v1/incidents/${id}`);
   } catch (e) {
-    el.replaceChildren(h('p', { class: 'error' }, e.status === 404 ? t('incident.notFound', { id }) : e.message));
+    put(el, h('p', { class: 'error' }, e.status === 404 ? t('incident.notFound', { id }) : e.message));
     return null;
   }
   const c = inc.location ? inc.location.coordinates : null;
@@ -180,10 +180,10 @@ export async function showIncident(el, id, onChange, onShow) {
     for (const other of ids.slice(1)) api(`/v1/incidents/${other}`).then((x) => onChange(x, [])).catch(() => {});
   };
   const fat = inc.fatalities ? (inc.fatalities.min === inc.fatalities.max ? num(inc.fatalities.min) : `${num(inc.fatalities.min)}–${num(inc.fatalities.max)}`) : '–';
-  el.replaceChildren(
+  put(el, 
     h('h3', { id: 'incident-title', 'data-id': String(inc.id) }, t('incident.title', { id: inc.id, type: label('eventType', inc.event_type) })),
     h('p', {}, h('span', { class: `dot g-${inc.grade}`, 'aria-hidden': 'true' }), h('strong', { 'data-grade': inc.grade }, label('grade', inc.grade)),
-      ` — ${inc.grade_reason}`),
+      ` — ${inc.grade_reason || ''}`),
     c ? h('button', { type: 'button', class: 'show-on-map', onclick: () => onShow(inc) }, t('action.showOnMap')) : null,
     h('dl', {},
       h('dt', {}, t('incident.occurred')), h('dd', {}, fmtTime(inc.occurred_at)),

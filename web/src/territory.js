@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { partyColour } from './map.js';
 import { t, num, time as fmtTime, onChange } from './i18n.js';
-import { h, field, iso, formMessages, formError } from './ui.js';
+import { h, field, iso, formMessages, formError, put } from './ui.js';
 
 const km2 = (v) => num(v, { maximumFractionDigits: 0 });
 const signed = (v) => (v > 0 ? `+${km2(v)}` : km2(v));
@@ -42,7 +42,7 @@ export class Territory {
       if (!to.value) return formError(form, m.error, { field: 'to', message: t('form.timeNeeded') });
       try { await this.compare(`${from.value}T00:00:00Z`, `${to.value}T00:00:00Z`); } catch (err) { formError(form, m.error, err); }
     });
-    el.replaceChildren(h('h2', {}, t('territory.title')), this.now, form, this.change);
+    put(el, h('h2', {}, t('territory.title')), this.now, form, this.change);
     onChange(() => { if (this.last) this.renderNow(); if (this.lastChange) this.renderChange(); });
   }
 
@@ -58,7 +58,7 @@ export class Territory {
 
   renderNow() {
     const r = this.last;
-    this.now.replaceChildren(h('h3', {}, t('territory.at', { at: fmtTime(r.at) })),
+    put(this.now, h('h3', {}, t('territory.at', { at: fmtTime(r.at) })),
       tableOf('territory-table', ['', t('territory.controlled'), t('territory.claimed')], r.parties, (p) => [km2(p.controlled_km2), km2(p.claimed_km2)]),
       h('p', {}, t('territory.contested', { contested: km2(r.contested_km2), claimed: km2(r.claimed_km2) })));
   }
@@ -70,7 +70,7 @@ export class Territory {
 
   renderChange() {
     const r = this.lastChange;
-    this.change.replaceChildren(h('h4', {}, t('territory.between', { from: fmtTime(r.from), to: fmtTime(r.to) })),
+    put(this.change, h('h4', {}, t('territory.between', { from: fmtTime(r.from), to: fmtTime(r.to) })),
       tableOf('territory-change-table', ['', t('territory.fromKm2'), t('territory.toKm2'), t('territory.change'), t('territory.gained'), t('territory.lost')], r.parties,
         (p) => [km2(p.from_km2), km2(p.to_km2), signed(p.change_km2), km2(p.gained_km2), km2(p.lost_km2)]),
       h('p', {}, t('territory.changedHands', { changed: km2(r.changed_hands_km2), from: km2(r.contested_from_km2), to: km2(r.contested_to_km2) })));

@@ -108,3 +108,10 @@ export const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 // The value of a datetime-local input (UTC) for ms, and back to RFC 3339.
 export const localInput = (ms) => new Date(ms).toISOString().slice(0, 16);
 export const fromLocal = (v) => (v ? `${v}:00Z` : '');
+
+// el.replaceChildren(...kids) without the null, undefined and false kids (which the DOM would
+// print as text).
+export function put(el, ...kids) {
+  el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
+  return el;
+}
