@@ -28,8 +28,10 @@ const deadline = setTimeout(() => { console.error('browser test: over its 540 s 
 const LANGS = ['en', 'ar', 'ru'];
 
 let passed = 0, failed = 0, server = null, browser = null, work = null, hidden404 = 0;
+const began = Date.now();
 function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok   ${name}`); } else { failed++; console.log(`FAIL ${name} ${detail}`); }
+  const at = `[${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s]`;
+  if (ok) { passed++; console.log(`ok   ${at} ${name}`); } else { failed++; console.log(`FAIL ${at} ${name} ${detail}`); }
 }
 function cleanup() {
   if (browser) browser.process()?.kill('SIGKILL');

@@ -56,13 +56,14 @@ function regionChart(rows) {
     s('title', { id: 'chart-regions-t' }, t('bulletin.byRegionChart')));
   rows.forEach((r, i) => {
     const w = (r.violations / max) * (W - 200);
-    svg.append(s('text', { x: 150, y: i * row + 16, 'text-anchor': 'end' }, regionName(r.key)));
+    svg.append(s('text', { x: 150, y: i * row + 16, 'text-anchor': 'end' }, region(r.key)));
     svg.append(s('rect', { x: 158, y: i * row + 4, width: Math.max(1, w), height: row - 8, fill: '#d73027' }));
     svg.append(s('text', { x: 162 + w, y: i * row + 16, class: 'v' }, num(r.violations)));
   });
   return h('section', { class: 'card wide' }, h('h3', {}, t('bulletin.byRegionChart')), svg);
 }
 
+const region = (k) => (k === '(none)' ? t('bulletin.noRegion') : regionName(k));
 const shift = (date, n) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86400e3).toISOString().slice(0, 10);
 const ids = (list) => (list || []).map((x) => (x && typeof x === 'object' ? x.id : x)).filter((x) => x !== null && x !== undefined);
 
@@ -91,7 +92,7 @@ export async function showBulletin(el, date) {
       h('div', { class: 'fig' }, h('span', { class: 'big' }, range(b.casualties.injured)), t('bulletin.injured')),
       ...Object.entries(b.incidents_by_class).map(([k, n]) => h('div', { class: 'fig' }, h('span', { class: 'big' }, num(n)), label('class', k)))),
     perDayChart(days), regionChart(b.by_region),
-    h('div', { class: 'cards' }, breakdown(t('bulletin.byRegion'), b.by_region, regionName), breakdown(t('bulletin.byParty'), b.by_party),
+    h('div', { class: 'cards' }, breakdown(t('bulletin.byRegion'), b.by_region, region), breakdown(t('bulletin.byParty'), b.by_party),
       breakdown(t('bulletin.byType'), b.by_type, (k) => label('eventType', k)),
       h('section', { class: 'card' }, h('h3', {}, t('bulletin.grades')), h('table', {}, h('tbody', {},
         Object.entries(b.grades).map(([g, n]) => h('tr', {}, h('th', { scope: 'row' }, label('grade', g)), h('td', {}, num(n))))))),

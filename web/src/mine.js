@@ -178,7 +178,7 @@ export class MineAction {
     const itemRow = h('div', { class: 'row' }, field(t('task.itemType'), select('item_type', [['', '–'], ...ITEMS.map((i) => [i, label('contamination', i)])])),
       field(t('task.found'), h('input', { name: 'found', type: 'number', min: '0', step: '1' })), field(t('task.destroyed'), h('input', { name: 'destroyed', type: 'number', min: '0', step: '1' })));
     return postForm(id, t('task.progress'), `/v1/tasks/${x.id}/progress`, [
-      field(t('col.day'), h('input', { name: 'date', type: 'date', value: day(Math.min(this.getTime(), Date.now())), max: day(Date.now()) })),
+      field(t('col.day'), h('input', { name: 'date', type: 'date', value: day(Math.max(Date.parse(x.start), Math.min(this.getTime(), Date.now()))), min: x.start.slice(0, 10), max: day(Date.now()) })),
       h('div', { class: 'row' }, field(t('task.cleared'), h('input', { name: 'cleared_m2', type: 'number', min: '0', step: '1' })),
         field(t('task.reduced'), h('input', { name: 'reduced_m2', type: 'number', min: '0', step: '1' })),
         field(t('task.cancelled'), h('input', { name: 'cancelled_m2', type: 'number', min: '0', step: '1' }))),
