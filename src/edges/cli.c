@@ -120,9 +120,9 @@ int cli__parse_uint(const cli_cmd *cmd, const char *name, const char *v, unsigne
     return 0;
 }
 
-/* A separation in metres: parse_uint's range, or 0 (footprints / bands must meet). */
-static int parse_separation(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
-                            unsigned long long *out) {
+/* parse_uint's range, or 0 (a separation: footprints / bands must meet; a lead time: due at the start). */
+static int parse_uint0(const cli_cmd *cmd, const char *name, const char *v, unsigned long long max,
+                       unsigned long long *out) {
     if (v && strcmp(v, "0") == 0) {
         *out = 0;
         return 0;
@@ -195,12 +195,13 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         cli__parse_uint(cmd, "--max-vertices", cli__opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         cli__parse_uint(cmd, "--drain-seconds", cli__opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
-    unsigned long long site_buf, op_h, op_v, notice_s;
+    unsigned long long site_buf, op_h, op_v, notice_s, lead_s;
     if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
                         &notice_s) ||
+        parse_uint0(cmd, "--notice-lead-s", cli__opt(cmd, a, "--notice-lead-s"), 365ull * 86400, &lead_s) ||
         cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
-        parse_separation(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
-        parse_separation(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
+        parse_uint0(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
+        parse_uint0(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
     char web_root[4096];
     if (serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
@@ -214,6 +215,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     c->site_buffer_m = (double)site_buf;
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
     c->notice_deadline_s = (int64_t)notice_s;
+    c->notice_lead_s = (int64_t)lead_s;
     tr_err aerr = {0};
     if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
@@ -559,7 +561,9 @@ static const cli_cmd commands[] = {
       {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres (0: footprints meet)",
        "1000"},
       {"--op-vertical-m", "M", "operation-operation vertical separation, metres (0: bands meet)", "300"},
-      {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
+      {"--notice-deadline-s", "S", "least seconds a party has to acknowledge a notice", "1800"},
+      {"--notice-lead-s", "S", "a notice about an object that starts later is due S seconds before its start",
+       "3600"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",

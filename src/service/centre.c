@@ -229,6 +229,20 @@ static int load_dc(centre *c, tr_err *err) {
     return rc;
 }
 
+int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start) {
+    int64_t least = now + c->notice_deadline_s;
+    if (start == TR_TIME_MIN || start == TR_TIME_OPEN) return least;
+    int64_t before = start - c->notice_lead_s;
+    return before > least ? before : least;
+}
+
+int64_t centre__conflict_deadline(const centre *c, int64_t now, const json_t *conflict) {
+    int64_t start = TR_TIME_MIN;
+    const char *s = json_string_value(json_object_get(conflict, "time_start"));
+    if (!s || tr_time_parse(s, &start)) start = TR_TIME_MIN;
+    return centre_notice_deadline(c, now, start);
+}
+
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err) {
     if (sodium_init() < 0) return tr_fail(err, TR_EINTERNAL, "", "libsodium failed to initialise");
     centre *c = calloc(1, sizeof *c);
@@ -243,6 +257,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->site_buffer_m = CENTRE_SITE_BUFFER_M;
     c->op_sep = (dc_sep){CENTRE_OP_HORIZONTAL_M, CENTRE_OP_VERTICAL_M};
     c->notice_deadline_s = CENTRE_NOTICE_DEADLINE_S;
+    c->notice_lead_s = CENTRE_NOTICE_LEAD_S;
     if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);

@@ -42,7 +42,9 @@ typedef struct centre {
     dc_engine *dc;              /* sites' and operations' volumes (docs/deconfliction.md) */
     double site_buffer_m;       /* operation-site horizontal buffer (CENTRE_SITE_BUFFER_M) */
     dc_sep op_sep;              /* operation-operation separation (CENTRE_OP_*_M) */
-    int64_t notice_deadline_s;  /* a notice's deadline after its creation (CENTRE_NOTICE_DEADLINE_S) */
+    int64_t notice_deadline_s;  /* the least time a party has to acknowledge (CENTRE_NOTICE_DEADLINE_S) */
+    int64_t notice_lead_s;      /* a notice about an object that starts later is due this long
+                                   before its start (CENTRE_NOTICE_LEAD_S); centre_notice_deadline */
     mon_engine *mon;            /* reports and incidents (docs/monitoring.md); not thread-safe: */
     pthread_mutex_t mon_mu;     /* every call to c->mon holds this. Lock order: store_begin, then mon_mu */
     centre_witness_set *wit;    /* the log's witnesses (centre_witness.c), or NULL */
@@ -55,6 +57,13 @@ typedef struct centre {
 #define CENTRE_OP_HORIZONTAL_M 1000.0
 #define CENTRE_OP_VERTICAL_M 300.0
 #define CENTRE_NOTICE_DEADLINE_S 1800
+#define CENTRE_NOTICE_LEAD_S 3600
+
+/* The deadline of a notice created at now about an object that starts at start
+ * (TR_TIME_MIN: the object has no start, e.g. a message or an incident): start minus the
+ * lead time, but never sooner than now + notice_deadline_s, so a party always has that
+ * long and a notice about a convoy days ahead is not overdue in half an hour. */
+int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start);
 
 /* Opens the store at db_path (migrating it) and loads every area version and
  * agreement into the engines. */

@@ -124,9 +124,10 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
                                     (json_int_t)a->incident_id, "grade", mon_grade_name(a->grade), "cap", cap,
                                     "sent", tr_json_time_value(a->sent));
         for (size_t k = 0; rc == TR_OK && k < np; k++)
-            rc = payload ? centre__notice(c, parties[k], "alert", "incident", a->incident_id, payload, now,
-                                          now + c->notice_deadline_s, NULL, err)
-                         : tr_fail(err, TR_ENOMEM, "", "out of memory");
+            rc = payload
+                     ? centre__notice(c, parties[k], "alert", "incident", a->incident_id, payload,
+                                           now, centre_notice_deadline(c, now, TR_TIME_MIN), NULL, err)
+                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
         if (rc) return rc;
     }

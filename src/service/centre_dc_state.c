@@ -78,13 +78,22 @@ static int notified_parties(centre *c, const char *about_type, int64_t id, const
     return rc;
 }
 
-static int state_notices(centre *c, const json_t *parties, const char *about_type, int64_t id, const json_t *payload,
-                         int64_t now, tr_err *err) {
+/* The earliest start of an operation's volumes. */
+static int64_t operation_start(const tr_operation *o) {
+    int64_t t = TR_TIME_MIN;
+    for (size_t i = 0; i < o->nvolumes; i++)
+        if (t == TR_TIME_MIN || o->volumes[i].t_start < t) t = o->volumes[i].t_start;
+    return t;
+}
+
+/* start: the object's start (the deadline is relative to it, centre_notice_deadline). */
+static int state_notices(centre *c, const json_t *parties, const char *about_type, int64_t id,
+                         const json_t *payload, int64_t now, int64_t start, tr_err *err) {
     size_t i;
     json_t *x;
     json_array_foreach(parties, i, x) {
         int rc = centre__notice(c, json_string_value(x), "state", about_type, id, payload, now,
-                                now + c->notice_deadline_s, NULL, err);
+                                     centre_notice_deadline(c, now, start), NULL, err);
         if (rc) return rc;
     }
     return TR_OK;
@@ -223,7 +232,7 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
         json_object_del(op, "event");
         json_t *payload = json_pack("{s:o, s:s, s:s?, s:o}", "operation", op, "state", ch->value, "reason",
                                     ch->reason, "at", tr_json_time_value(ch->at));
-        rc = payload ? state_notices(c, told, "operation", id, payload, now, err)
+        rc = payload ? state_notices(c, told, "operation", id, payload, now, operation_start(&o), err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
     }
@@ -384,8 +393,9 @@ static int mov_change_tx(centre *c, const tr_party *by, int64_t id, change *ch, 
         json_t *payload = json_pack("{s:{s:s, s:I, s:s?}, s:s, s:s?, s:o}", "movement", "type", "movement", "id",
                                     (json_int_t)id, "name", m.name, "status", ch->value, "reason", ch->reason, "at",
                                     tr_json_time_value(ch->at));
-        if (rc == TR_OK) rc = payload ? state_notices(c, told, "movement", id, payload, now, err)
-                                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
+        if (rc == TR_OK)
+            rc = payload ? state_notices(c, told, "movement", id, payload, now, m.time_start, err)
+                         : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
         json_object_set_new(answer, "notified", told);
         bool retire = strcmp(ch->value, "arrived") == 0 || strcmp(ch->value, "aborted") == 0;
@@ -530,7 +540,7 @@ int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *ob
         int64_t nid = 0;
         if (rc == TR_OK)
             rc = centre__notice(c, party, "movement", "movement", m->id, obj, m->created_at,
-                                m->created_at + c->notice_deadline_s, &nid, err);
+                                     centre_notice_deadline(c, m->created_at, m->time_start), &nid, err);
         if (rc == TR_OK && has_name(parties, party)) rc = store_clearance_insert(c->store, m->id, party, nid, err);
     }
     json_decref(parties);

@@ -313,7 +313,7 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
                                             "time_start", json_object_get(x, "time_start"), "time_end",
                                             json_object_get(x, "time_end"));
                 rc = payload ? centre__notice(c, o.owner, "conflict", p->type, id, payload, now,
-                                              now + c->notice_deadline_s, NULL, err)
+                                                   centre__conflict_deadline(c, now, x), NULL, err)
                              : tr_fail(err, TR_ENOMEM, "", "out of memory");
                 json_decref(payload);
             }
@@ -391,7 +391,7 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
     for (size_t i = 0; rc == TR_OK && i < s->vis.nparties; i++)
         if (strcmp(s->vis.parties[i], s->owner) != 0)
             rc = centre__notice(c, s->vis.parties[i], "site", "site", s->id, obj, s->created_at,
-                                s->created_at + c->notice_deadline_s, NULL, err);
+                                     centre_notice_deadline(c, s->created_at, s->valid_from), NULL, err);
     if (rc) {
         json_decref(obj);
         json_decref(conflicts);
@@ -505,7 +505,7 @@ int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *con
             json_object_set(yours, "volume", json_object_get(x, "other_volume"));
         json_t *payload = json_pack("{s:O, s:o}", "operation", op, "conflict_with", yours);
         rc = payload ? centre__notice(c, owner, "conflict", "operation", o->id, payload, now,
-                                      now + c->notice_deadline_s, NULL, err)
+                                           centre__conflict_deadline(c, now, x), NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(payload);
         if (rc) break;

@@ -38,6 +38,8 @@ size_t centre__movement_nlegs(const tr_movement *m);
 /* Inside the transaction (centre_deconflict.c): o's conflicts as its owner by sees them;
  * and the notices of those conflicts to every other party involved, dated now. */
 int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err);
+/* centre_notice_deadline for a notice about a conflict: its overlap window's time_start. */
+int64_t centre__conflict_deadline(const centre *c, int64_t now, const json_t *conflict);
 int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, int64_t now, tr_err *err);
 /* Inside the transaction (centre_dc_state.c): a new movement's notices — to every party
  * on its visibility list and to every party whose control areas its route crosses,

@@ -25,7 +25,7 @@ static int deliver(centre *c, const tr_message *m, const char *party, const char
     if (payload && strcmp(kind, "message_relay") == 0)
         json_object_set_new(payload, "action", json_string("forward: POST /v1/messages/{id}/forward"));
     int rc = payload ? centre__notice(c, party, kind, "message", m->id, payload, now,
-                                      now + c->notice_deadline_s, NULL, err)
+                                           centre_notice_deadline(c, now, TR_TIME_MIN), NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);
     return rc;

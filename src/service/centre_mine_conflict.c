@@ -51,8 +51,9 @@ static int hazard_notice(centre *c, const tr_hazard *h, const json_t *x, tr_err 
                                 json_object_get(x, "id"), "volume", json_object_get(x, "other_volume"),
                                 "distance_band", json_object_get(x, "distance_band"), "time_start",
                                 json_object_get(x, "time_start"), "time_end", json_object_get(x, "time_end"));
-    int rc = payload ? centre__notice(c, json_string_value(json_object_get(x, "owner")), "conflict", "hazard",
-                                      h->id, payload, now, now + c->notice_deadline_s, NULL, err)
+    int rc = payload ? centre__notice(c, json_string_value(json_object_get(x, "owner")),
+                                           "conflict", "hazard", h->id, payload, now,
+                                           centre__conflict_deadline(c, now, x), NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);
     return rc;

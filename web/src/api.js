@@ -41,9 +41,20 @@ export async function api(path, { method = 'GET', body, signal, text = false } =
 }
 
 /* global TRUCE_ROUTES */
-const ROUTES = new Set(TRUCE_ROUTES);
+// The documented routes and the roles each admits ("METHOD /path" -> ["admin", ...], or
+// "open" / "loopback"), from docs/openapi.yaml's x-roles at build time.
+const ROUTES = TRUCE_ROUTES;
+let role = null;
 // Whether the API documents method and path pattern ("GET", "/v1/hazards"), as built.
-export const has = (method, pattern) => ROUTES.has(`${method} ${pattern}`);
+export const has = (method, pattern) => Object.prototype.hasOwnProperty.call(ROUTES, `${method} ${pattern}`);
+// The signed-in party's role (GET /v1/me), for may().
+export const setRole = (r) => { role = r; };
+// Whether the signed-in party's role may call the route (the page offers nothing else).
+export function may(method, pattern) {
+  if (!has(method, pattern)) return false;
+  const roles = ROUTES[`${method} ${pattern}`];
+  return roles === 'open' || (Array.isArray(roles) && roles.includes(role));
+}
 
 // GET path when the API has pattern (capabilities that land later: hazards, lists), else
 // null without a request; null too when it does not answer 200.

@@ -1,14 +1,17 @@
-// layers.js — deconfliction objects on the map: operation volumes (those active at the
-// slider's time), protected sites, movements, and hazards once the centre serves them.
-// Sites and movements: every page of GET /v1/sites and GET /v1/movements when the API has
-// them, plus the ones this page notified or learnt of from notices (never anything the API
-// did not answer this party). A movement not cleared (`cleared` false: a party whose areas
-// its route crosses has not acknowledged it) is drawn dashed in red. A click on an operation
-// or a movement calls onSelect(kind, id).
+// layers.js — deconfliction objects on the map at the map's time: operation volumes active
+// then, protected sites valid then, movements under way then (their window holds the time),
+// and hazards. Sites and movements: every page of GET /v1/sites and GET /v1/movements when
+// the API has them, plus the ones this page notified or learnt of from notices (never
+// anything the API did not answer this party). A movement not cleared (`cleared` false: a
+// party whose areas its route crosses has not acknowledged it) is drawn dashed in red. A
+// click on an operation, a movement or a hazard calls onSelect(kind, id) — unless a form
+// owns the map's clicks (picking, drawing).
 import L from 'leaflet';
 import { api, has, pages, probe } from './api.js';
+import { t, label } from './i18n.js';
 
-const t = (v) => Date.parse(v && v.value ? v.value : v);
+const tv = (v) => Date.parse(v && v.value ? v.value : v);
+const open = (v) => (v === null || v === undefined ? Infinity : Date.parse(v));
 
 export function volumeLayer(vol, style) {
   const v = vol.volume || {};
@@ -20,9 +23,13 @@ export function volumeLayer(vol, style) {
   return null;
 }
 
-export function activeAt(op, ms) {
-  return (op.volumes || []).some((vol) => t(vol.time_start) <= ms && ms < t(vol.time_end));
-}
+export const volumeActive = (vol, ms) => tv(vol.time_start) <= ms && ms < tv(vol.time_end);
+export const activeAt = (op, ms) => (op.volumes || []).some((vol) => volumeActive(vol, ms));
+// The API's `at` rules: a site valid then, a movement whose window holds the time.
+export const siteAt = (p, ms) => Date.parse(p.valid_from) <= ms && ms < open(p.valid_to);
+export const movementAt = (p, ms) => Date.parse(p.time_start) <= ms && ms < Date.parse(p.time_end);
+// The first start of an operation.
+export const operationStart = (op) => Math.min(...(op.volumes || []).map((v) => tv(v.time_start)));
 
 // Cleared (or no clearance needed): solid orange; not cleared: dashed red.
 export function movementStyle(p) {
@@ -34,42 +41,61 @@ export function movementStyle(p) {
 export class DeconflictLayers {
   constructor(view, renderer, onSelect = () => {}) {
     this.view = view;
-    this.onSelect = onSelect;
+    this.onSelect = (kind, id) => { if (!view.busy()) onSelect(kind, id); };
     this.renderer = renderer;
     this.ops = [];
     this.sites = new Map();
     this.movements = new Map();
+    this.hazards = new Map();
     this.opLayer = L.layerGroup();
     this.siteLayer = L.geoJSON(null, {
       renderer,
       pointToLayer: (f, ll) => L.circle(ll, { radius: f.properties.radius_m || 100, renderer }),
       style: { color: '#6a3d9a', weight: 2, fillOpacity: 0.25 },
-      onEachFeature: (f, l) => l.bindTooltip(`Site ${f.properties.id}: ${f.properties.name} (${f.properties.kind}, ${f.properties.owner})`),
+      onEachFeature: (f, l) => l.bindTooltip(() => t('site.tooltip', { id: f.properties.id, name: f.properties.name,
+        kind: label('siteKind', f.properties.kind), owner: f.properties.owner })),
     });
     this.movementLayer = L.geoJSON(null, {
       renderer,
       style: (f) => movementStyle(f.properties),
       onEachFeature: (f, l) => {
         const p = f.properties;
-        l.bindTooltip(`Movement ${p.id}: ${p.name || p.kind} (${p.status || ''}${p.cleared === false ? ', not cleared' : ''})`);
+        l.bindTooltip(() => t(p.cleared === false ? 'movement.tooltipNotCleared' : 'movement.tooltip',
+          { id: p.id, name: p.name || label('movementKind', p.kind), status: label('movementStatus', p.status) }));
         l.on('click', () => this.onSelect('movement', p.id));
       },
     });
-    view.add('operations', 'Operation volumes (active)', this.opLayer, '#b15928');
-    view.add('sites', 'Protected sites', this.siteLayer, '#6a3d9a');
-    view.add('movements', 'Movements', this.movementLayer, '#ff7f00');
+    this.hazardLayer = L.geoJSON(null, {
+      renderer,
+      style: (f) => ({ color: '#000', fillColor: '#ffd92f', weight: 1, fillOpacity: f.properties.status === 'open' ? 0.6 : 0.2 }),
+      onEachFeature: (f, l) => {
+        l.bindTooltip(() => t('hazard.tooltip', { id: f.properties.id, name: f.properties.name || label('hazardKind', f.properties.kind),
+          status: label('hazardStatus', f.properties.status) }));
+        l.on('click', () => this.onSelect('hazard', f.properties.id));
+      },
+    });
+    view.add('operations', this.opLayer, '#b15928');
+    view.add('sites', this.siteLayer, '#6a3d9a');
+    view.add('movements', this.movementLayer, '#ff7f00');
+    if (has('GET', '/v1/hazards')) view.add('hazards', this.hazardLayer, '#ffd92f');
   }
 
   async load(ms) {
     this.ops = await pages('/v1/operations');
     if (has('GET', '/v1/sites')) for (const s of await pages('/v1/sites', { key: 'features' })) this.sites.set(s.properties.id, s);
     if (has('GET', '/v1/movements')) for (const m of await pages('/v1/movements', { key: 'features' })) this.movements.set(m.properties.id, m);
+    await this.loadHazards();
     this.redraw(ms);
-    await this.hazards();
   }
 
-  addOperation(op, ms) { this.ops.push(op); this.redraw(ms); }
-  // An operation as answered after a change of state (or a movement as GET answers it).
+  async loadHazards() {
+    const hz = await probe('/v1/hazards', '/v1/hazards?limit=1000');
+    if (!hz) return;
+    for (const f of hz.features || hz.items || []) if (f && f.geometry) this.hazards.set(f.properties.id, f);
+  }
+
+  addOperation(op) { this.ops.push(op); this.redraw(this.at); }
+  // An operation as answered after a change of state.
   updateOperation(op) {
     const i = this.ops.findIndex((o) => o.id === op.id);
     if (i >= 0) this.ops[i] = { ...this.ops[i], state: op.state }; else this.ops.push(op);
@@ -77,6 +103,7 @@ export class DeconflictLayers {
   }
   addSite(f) { this.sites.set(f.properties.id, f); this.redraw(this.at); }
   addMovement(f) { this.movements.set(f.properties.id, f); this.redraw(this.at); }
+  addHazard(f) { this.hazards.set(f.properties.id, f); this.redraw(this.at); }
 
   // Objects a notice carries in full (kind site/movement: the object as its GET answers it).
   // A movement is then read again (GET /v1/movements/{id}, for its clearance, which the
@@ -87,6 +114,10 @@ export class DeconflictLayers {
       api(`/v1/movements/${about.id}`).then((m) => this.addMovement(m)).catch(() => {
         if (n.kind === 'movement' && n.payload && n.payload.geometry) this.addMovement(n.payload);
       });
+      return;
+    }
+    if (about.type === 'operation' && n.payload && n.payload.operation && !this.ops.some((o) => o.id === about.id)) {
+      this.addOperation(n.payload.operation);
       return;
     }
     if (!n.payload || !n.payload.properties || !n.payload.geometry) return;
@@ -102,34 +133,25 @@ export class DeconflictLayers {
       if (!activeAt(op, ms)) continue;
       n++;
       for (const vol of op.volumes) {
-        if (!(t(vol.time_start) <= ms && ms < t(vol.time_end))) continue;
+        if (!volumeActive(vol, ms)) continue;
         const l = volumeLayer(vol, { renderer: this.renderer, color: '#b15928', weight: 2, fillOpacity: 0.2 });
         if (!l) continue;
-        l.bindTooltip(`Operation ${op.id}: ${op.kind} by ${op.owner}${op.state ? ` (${op.state})` : ''}`).addTo(this.opLayer);
+        l.bindTooltip(() => t('operation.tooltip', { id: op.id, kind: label('opKind', op.kind), owner: op.owner, state: label('opState', op.state) }))
+          .addTo(this.opLayer);
         l.on('click', () => this.onSelect('operation', op.id));
       }
     }
     this.view.setCount('operations', n);
+    const sites = [...this.sites.values()].filter((f) => siteAt(f.properties, ms));
     this.siteLayer.clearLayers();
-    this.siteLayer.addData([...this.sites.values()]);
-    this.view.setCount('sites', this.sites.size);
+    this.siteLayer.addData(sites);
+    this.view.setCount('sites', sites.length);
+    const mv = [...this.movements.values()].filter((f) => movementAt(f.properties, ms));
     this.movementLayer.clearLayers();
-    this.movementLayer.addData([...this.movements.values()]);
-    this.view.setCount('movements', this.movements.size);
-  }
-
-  // Hazards (mine action): a layer only when GET /v1/hazards answers this party.
-  async hazards() {
-    const hz = await probe('/v1/hazards', '/v1/hazards?limit=1000');
-    if (!hz) return;
-    const feats = hz.features || hz.items || [];
-    const layer = L.geoJSON(feats.filter((f) => f && f.geometry), {
-      renderer: this.renderer,
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, renderer: this.renderer }),
-      style: { color: '#000', fillColor: '#ffd92f', weight: 1, fillOpacity: 0.6 },
-      onEachFeature: (f, l) => l.bindTooltip(`Hazard ${f.properties && (f.properties.name || f.properties.id)}`),
-    });
-    this.view.add('hazards', 'Hazards', layer, '#ffd92f');
-    this.view.setCount('hazards', layer.getLayers().length);
+    this.movementLayer.addData(mv);
+    this.view.setCount('movements', mv.length);
+    this.hazardLayer.clearLayers();
+    this.hazardLayer.addData([...this.hazards.values()]);
+    this.view.setCount('hazards', this.hazards.size);
   }
 }
