@@ -69,5 +69,7 @@ int verify__audit_reports(db_audit *a, uint64_t *rows);       /* reports, respon
 int verify__audit_regroups(db_audit *a, uint64_t *rows);
 int verify__audit_humanitarian(db_audit *a, uint64_t *rows); /* corridors, steps, messages */
 int verify__audit_mine_action(db_audit *a);
+/* verify_probe.c: privacy records (rows[0]) and probes (rows[1]). */
+int verify__audit_probes(db_audit *a, uint64_t rows[2]);
 
 #endif

@@ -208,10 +208,17 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
         snprintf(owner.name, sizeof owner.name, "%s", o.owner);
         owner.role = ROLE_OBSERVER;
     }
+    centre_probe pr;
+    centre__probe_init(&pr, &owner, "operation.state");
     if (rc == TR_OK && strcmp(ch->value, "active") == 0) {
-        rc = centre__operation_conflicts(c, &owner, &o, conflicts, err);
+        rc = centre__operation_conflicts(c, &owner, &o, conflicts, &pr, err);
+        if (rc == TR_OK) rc = centre__probe_decide(c, &pr, conflicts, err);
         if (rc == TR_OK) rc = centre__conflict_notices(c, &o, conflicts, now, err);
+        if (rc == TR_OK) rc = centre__probe_record(c, &pr, &o, id, false, err);
+        json_t *withheld = rc == TR_OK ? centre__probe_withheld(c, &pr) : NULL;
+        if (withheld) json_object_set_new(answer, "withheld", withheld);
     }
+    centre__probe_clear(&pr);
     if (rc == TR_OK) rc = notified_parties(c, "operation", id, o.owner, told, err);
     if (rc == TR_OK) {
         store_dc_event e = {.about_type = "operation", .about_id = id, .kind = "state", .value = ch->value,
@@ -329,6 +336,7 @@ int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_er
         json_object_set_new(props, "position", v.position ? v.position : json_null());
         v.position = NULL;
         json_object_set(props, "history", v.history);
+        rc = centre_dc_privacy_view(c, "movement", m->id, &m->vis, feature, err);
     }
     json_decref(clear);
     json_decref(v.history);
@@ -387,8 +395,10 @@ static int mov_change_tx(centre *c, const tr_party *by, int64_t id, change *ch, 
         json_object_set_new(answer, "notified", told);
         bool retire = strcmp(ch->value, "arrived") == 0 || strcmp(ch->value, "aborted") == 0;
         size_t n = retire ? centre__movement_nlegs(&m) : 0;
-        for (size_t k = 0; rc == TR_OK && k < n; k++)
-            if (queue_removal(p, CENTRE_DC_ID(id, CENTRE_DC_MOVEMENT, k))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+        for (size_t k = 0; rc == TR_OK && k < n; k++) /* and the legs' coarsened twins, if any (§13) */
+            if (queue_removal(p, CENTRE_DC_ID(id, CENTRE_DC_MOVEMENT, k)) ||
+                queue_removal(p, CENTRE_DC_COARSE_ID(id, true, k)))
+                rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     if (rc == TR_OK) {
         json_object_set_new(answer, "id", json_integer(id));
