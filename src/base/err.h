@@ -21,6 +21,7 @@
     X(TR_ECONFLICT, 409, "conflict")                \
     X(TR_ETOOBIG, 413, "body-too-large")            \
     X(TR_EMEDIA, 415, "unsupported-media-type")     \
+    X(TR_EBUDGET, 429, "probe-budget-exhausted")    \
     X(TR_EIO, 500, "storage-error")                 \
     X(TR_ENOMEM, 500, "out-of-memory")              \
     X(TR_EINTERNAL, 500, "internal-error")          \

@@ -27,8 +27,26 @@ void tr_site_clear(tr_site *s) {
     memset(s, 0, sizeof *s);
 }
 
+/* properties.privacy_margin_m, once visibility is parsed: restricted objects only. */
+static int privacy_prop(const json_t *props, const tr_vis *vis, tr_privacy *out, tr_err *err) {
+    const json_t *m = json_object_get(props, "privacy_margin_m");
+    if (!m) return TR_OK;
+    if (!json_is_number(m) || !(json_number_value(m) >= 0 && json_number_value(m) <= TR_PRIVACY_MAX_MARGIN_M))
+        return tr_fail(err, TR_EINVAL, "properties.privacy_margin_m", "must be a number of metres in [0, %g]",
+                       TR_PRIVACY_MAX_MARGIN_M);
+    if (vis->is_public)
+        return tr_fail(
+            err, TR_EINVAL, "properties.privacy_margin_m",
+            "applies only to restricted objects (visibility a list of parties): a public one is seen "
+            "exactly by every party");
+    out->given = true;
+    out->margin_m = json_number_value(m);
+    return TR_OK;
+}
+
 static int site_props(const json_t *props, tr_site *out, tr_err *err) {
-    static const char *const keys[] = {"kind", "name", "radius_m", "valid_from", "valid_to", "visibility", NULL};
+    static const char *const keys[] = {"kind",     "name",       "radius_m",         "valid_from",
+                                       "valid_to", "visibility", "privacy_margin_m", NULL};
     if (!json_is_object(props)) return tr_fail(err, TR_EINVAL, "properties", "must be an object");
     if (tr_json_only_keys(props, keys, "properties", err)) return TR_EINVAL;
     if (tr_json_str(props, "kind", "properties", 32, &out->kind, err)) return TR_EINVAL;
@@ -44,7 +62,9 @@ static int site_props(const json_t *props, tr_site *out, tr_err *err) {
         return TR_EINVAL;
     if (out->valid_to <= out->valid_from)
         return tr_fail(err, TR_EINVAL, "properties.valid_to", "must be later than valid_from");
-    return tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err);
+    if (tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err))
+        return TR_EINVAL;
+    return privacy_prop(props, &out->vis, &out->priv, err);
 }
 
 int tr_site_parse(const json_t *feature, const geo_limits *lim, tr_site *out, tr_err *err) {
@@ -211,8 +231,8 @@ void tr_movement_clear(tr_movement *m) {
 }
 
 static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
-    static const char *const keys[] = {"kind",   "name",       "width_m",  "time_start", "time_end",
-                                       "status", "visibility", "schedule", NULL};
+    static const char *const keys[] = {"kind",   "name",       "width_m",  "time_start",       "time_end",
+                                       "status", "visibility", "schedule", "privacy_margin_m", NULL};
     if (!json_is_object(props)) return tr_fail(err, TR_EINVAL, "properties", "must be an object");
     if (tr_json_only_keys(props, keys, "properties", err)) return TR_EINVAL;
     if (tr_json_str(props, "kind", "properties", 32, &out->kind, err)) return TR_EINVAL;
@@ -238,7 +258,9 @@ static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
         return TR_EINVAL;
     if (out->time_end <= out->time_start)
         return tr_fail(err, TR_EINVAL, "properties.time_end", "must be later than time_start");
-    return tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err);
+    if (tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err))
+        return TR_EINVAL;
+    return privacy_prop(props, &out->vis, &out->priv, err);
 }
 
 int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement *out, tr_err *err) {

@@ -7,7 +7,8 @@
  * (0, TR_SITE_MAX_RADIUS_M]) or a Polygon; properties kind (hospital, school,
  * aid_warehouse, un_facility, forces_position, other), name, valid_from (default
  * 1970-01-01T00:00:00Z), valid_to (default open), visibility ("public" or a list of
- * party names; default "public"). The owner is the submitting party.
+ * party names; default "public"), privacy_margin_m (restricted sites only, below). The
+ * owner is the submitting party.
  *
  * An operation is {"kind": air|artillery|ground, "volumes": [Volume4D, ...],
  * "reject_on_conflict": bool}; the owner is the submitting party; its state is
@@ -26,9 +27,30 @@
 
 #include "domain/domain.h"
 #include "domain/volume.h"
+#include "geo/coarsen.h"
 
 #define TR_SITE_MAX_RADIUS_M 50000.0
 #define TR_OPERATION_MAX_VOLUMES 100
+
+/*
+ * The privacy of a restricted site or movement (one whose visibility is a list of
+ * parties; docs/deconfliction.md §13): a party that may not see it is answered about it
+ * only against its footprint grown by margin_m and moved by an offset drawn from secret
+ * (geo/coarsen.h). properties.privacy_margin_m (metres, [0, TR_PRIVACY_MAX_MARGIN_M];
+ * 0: exact warnings) is accepted on restricted objects only; without it the centre's
+ * default applies. The centre draws the secret at creation and stores both apart from
+ * the object (dc_privacy), logged as privacy.set.
+ */
+#define TR_PRIVACY_SECRET_LEN GEO_SECRET_LEN
+#define TR_PRIVACY_MAX_MARGIN_M GEO_COARSEN_MAX_MARGIN_M
+
+typedef struct tr_privacy {
+    bool given; /* parsed: the Feature named properties.privacy_margin_m */
+    bool set;   /* margin_m and secret hold the object's privacy record */
+    double margin_m;
+    uint8_t secret[TR_PRIVACY_SECRET_LEN];
+    int64_t created_at;
+} tr_privacy;
 
 typedef struct tr_site {
     int64_t id;
@@ -41,6 +63,7 @@ typedef struct tr_site {
     bool is_point;
     double lon, lat, radius_m; /* Point sites */
     int64_t created_at;
+    tr_privacy priv; /* restricted sites (not part of the Feature) */
 } tr_site;
 
 /* Parses a site Feature (shape validated with lim). */
@@ -56,7 +79,8 @@ void tr_site_clear(tr_site *s);
  * A movement (convoy or evacuation) is a GeoJSON Feature: geometry a LineString route;
  * properties kind (convoy, evacuation), width_m (the corridor's full width, metres),
  * time_start and time_end (required, start < end), status (planned, notified, en_route,
- * arrived, aborted, incident; default planned), name (optional), visibility, and an
+ * arrived, aborted, incident; default planned), name (optional), visibility,
+ * privacy_margin_m (restricted movements only), and an
  * optional schedule: up to TR_MOVEMENT_MAX_SCHEDULE points [{"position": [lon, lat],
  * "at": RFC3339}], each inside the route's footprint, in route order, at strictly
  * increasing times within [time_start, time_end].
@@ -93,6 +117,7 @@ typedef struct tr_movement {
     tr_sched_point *sched;
     size_t nsched;
     int64_t created_at;
+    tr_privacy priv; /* restricted movements (not part of the Feature) */
 } tr_movement;
 
 int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement *out, tr_err *err);

@@ -32,8 +32,10 @@ static int h_site_get(http_req *rq, http_resp *rs, tr_err *err) {
     int rc = TR_OK;
     if (tr_site_restricted_for(&s, &rq->party)) /* hidden: exactly as if it did not exist */
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no site %lld", (long long)id);
+    else if (!(rs->json = tr_site_to_feature(&s)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     else
-        rs->json = tr_site_to_feature(&s);
+        rc = centre_dc_privacy_view(rq->c, "site", id, &s.vis, rs->json, err);
     tr_site_clear(&s);
     return rc;
 }
@@ -64,9 +66,9 @@ static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_operation_create(http_req *rq, http_resp *rs, tr_err *err) {
-    json_t *conflicts = NULL;
-    if (centre_operation_create(rq->c, &rq->party, rq->json, &rs->json, &conflicts, err)) {
-        if (conflicts) rs->problem_extra = json_pack("{s:o}", "conflicts", conflicts);
+    json_t *problem = NULL;
+    if (centre_operation_create(rq->c, &rq->party, rq->json, &rs->json, &problem, err)) {
+        rs->problem_extra = problem; /* {"conflicts", "withheld"?} of a refusal */
         return err->code;
     }
     rs->status = 201;

@@ -195,10 +195,13 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         cli__parse_uint(cmd, "--max-vertices", cli__opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         cli__parse_uint(cmd, "--drain-seconds", cli__opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
-    unsigned long long site_buf, op_h, op_v, notice_s, lead_s;
+    unsigned long long site_buf, op_h, op_v, notice_s, lead_s, budget, margin;
     if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
                         &notice_s) ||
         parse_uint0(cmd, "--notice-lead-s", cli__opt(cmd, a, "--notice-lead-s"), 365ull * 86400, &lead_s) ||
+        cli__parse_uint(cmd, "--probe-budget", cli__opt(cmd, a, "--probe-budget"), 1000000000, &budget) ||
+        cli__parse_uint(cmd, "--privacy-margin-m", cli__opt(cmd, a, "--privacy-margin-m"),
+                        (unsigned long long)TR_PRIVACY_MAX_MARGIN_M, &margin) ||
         cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
         parse_uint0(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
         parse_uint0(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
@@ -216,6 +219,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
     c->notice_deadline_s = (int64_t)notice_s;
     c->notice_lead_s = (int64_t)lead_s;
+    c->probe_budget = (int64_t)budget;
+    c->privacy_margin_m = (double)margin;
     tr_err aerr = {0};
     if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
@@ -564,6 +569,8 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "least seconds a party has to acknowledge a notice", "1800"},
       {"--notice-lead-s", "S", "a notice about an object that starts later is due S seconds before its start",
        "3600"},
+      {"--probe-budget", "N", "conflicts with hidden objects answered per party per hour, then withheld", "30"},
+      {"--privacy-margin-m", "M", "default margin restricted objects are coarsened by for others, metres", "2000"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",

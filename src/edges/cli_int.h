@@ -13,7 +13,7 @@
 #include "edges/cli.h"
 #include "service/centre.h"
 
-#define MAX_OPTS 24
+#define MAX_OPTS 40
 
 #define CLI_REPEAT_MAX 32 /* values of repeatable options (those whose arg ends in "...") */
 

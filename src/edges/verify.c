@@ -757,6 +757,8 @@ static const struct {
     {"operation.state", "dc_event"}, {"movement.status", "dc_event"}, {"movement.position", "dc_event"},
     {"hazard.create", "hazard"}, {"hazard.status", "hazard_status"}, {"task.create", "mine_task"},
     {"task.close", "mine_task"}, {"progress.create", "mine_progress"}, {"accident.create", "mine_accident"},
+    {"privacy.set", "dc_privacy"},
+    {"conflict.probe", "dc_probe"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -793,7 +795,7 @@ static void audit_refs(db_audit *a) {
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
     uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[5] = {0, 0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
-             hum[4] = {0, 0, 0, 0};
+             hum[4] = {0, 0, 0, 0}, probes[2] = {0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
@@ -806,6 +808,7 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = verify__audit_mine_action(a);
     uint64_t deliveries = 0;
     if (rc == TR_OK) rc = verify__audit_notices(a, &deliveries);
+    if (rc == TR_OK) rc = verify__audit_probes(a, probes);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,
@@ -819,6 +822,8 @@ static int audit_state(db_audit *a) {
     fprintf(a->r->out, "notices: %llu deliveries checked against the log\n", ULL(deliveries));
     fprintf(a->r->out, "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
             "against the log\n", ULL(hum[0]), ULL(hum[1]), ULL(hum[2]), ULL(hum[3]));
+    fprintf(a->r->out, "probing: %llu privacy records, %llu probes checked against the log\n", ULL(probes[0]),
+            ULL(probes[1]));
     return TR_OK;
 }
 

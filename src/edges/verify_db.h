@@ -76,5 +76,7 @@ int verify__audit_notices(db_audit *a, uint64_t *rows);
  * checkpoint must have the quorum. TR_EINVAL for a bad --witness key (reported). */
 int verify__audit_cosignatures(db_audit *a, const verify_options *o);
 void verify__check_target(db_audit *a, const store_log_entry *e);
+/* verify_probe.c: privacy records (rows[0]) and probes (rows[1]). */
+int verify__audit_probes(db_audit *a, uint64_t rows[2]);
 
 #endif

@@ -145,7 +145,8 @@ static int load_agreement(tr_agreement *a, void *ctx) {
 static int load_site(tr_site *s, void *ctx) {
     centre *c = ctx;
     tr_err err = {0};
-    int rc = centre__dc_add_site(c, s, false, &err);
+    int rc = s->vis.is_public ? TR_OK : store_privacy_get(c->store, "site", s->id, &s->priv, &err);
+    if (rc == TR_OK) rc = centre__dc_add_site(c, s, false, &err);
     if (rc) fprintf(stderr, "truce: site %lld not loaded: %s\n", (long long)s->id, err.msg);
     return rc;
 }
@@ -176,7 +177,8 @@ static int load_movement(tr_movement *m, void *ctx) {
     dc_load *l = ctx;
     tr_err err = {0};
     if (load_retired(l, m->id)) return TR_OK;
-    int rc = centre__dc_add_movement(l->c, m, false, &err);
+    int rc = m->vis.is_public ? TR_OK : store_privacy_get(l->c->store, "movement", m->id, &m->priv, &err);
+    if (rc == TR_OK) rc = centre__dc_add_movement(l->c, m, false, &err);
     if (rc) fprintf(stderr, "truce: movement %lld not loaded: %s\n", (long long)m->id, err.msg);
     return rc;
 }
@@ -258,6 +260,9 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->op_sep = (dc_sep){CENTRE_OP_HORIZONTAL_M, CENTRE_OP_VERTICAL_M};
     c->notice_deadline_s = CENTRE_NOTICE_DEADLINE_S;
     c->notice_lead_s = CENTRE_NOTICE_LEAD_S;
+    c->privacy_margin_m = CENTRE_PRIVACY_MARGIN_M;
+    c->probe_budget = CENTRE_PROBE_BUDGET;
+    c->probe_window_s = CENTRE_PROBE_WINDOW_S;
     if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);

@@ -45,6 +45,9 @@ typedef struct centre {
     int64_t notice_deadline_s;  /* the least time a party has to acknowledge (CENTRE_NOTICE_DEADLINE_S) */
     int64_t notice_lead_s;      /* a notice about an object that starts later is due this long
                                    before its start (CENTRE_NOTICE_LEAD_S); centre_notice_deadline */
+    double privacy_margin_m;    /* a restricted object's default privacy margin (CENTRE_PRIVACY_MARGIN_M) */
+    int64_t probe_budget;       /* conflicts with restricted objects answered per party per window */
+    int64_t probe_window_s;     /* ... the window (CENTRE_PROBE_BUDGET, CENTRE_PROBE_WINDOW_S) */
     mon_engine *mon;            /* reports and incidents (docs/monitoring.md); not thread-safe: */
     pthread_mutex_t mon_mu;     /* every call to c->mon holds this. Lock order: store_begin, then mon_mu */
     centre_witness_set *wit;    /* the log's witnesses (centre_witness.c), or NULL */
@@ -64,6 +67,11 @@ typedef struct centre {
  * lead time, but never sooner than now + notice_deadline_s, so a party always has that
  * long and a notice about a convoy days ahead is not overdue in half an hour. */
 int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start);
+
+/* Probing restricted objects (docs/deconfliction.md §13); `truce serve` can change them. */
+#define CENTRE_PRIVACY_MARGIN_M 2000.0
+#define CENTRE_PROBE_BUDGET 30
+#define CENTRE_PROBE_WINDOW_S 3600
 
 /* Opens the store at db_path (migrating it) and loads every area version and
  * agreement into the engines. */
@@ -96,16 +104,23 @@ int centre_agreement_create(centre *c, const tr_party *by, const json_t *body, j
 int centre_site_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err);
 /* Declares an operation. The answer carries id and "conflicts" (sites within the site
  * buffer, other parties' operations within the separation, ceasefire_zone / no_strike
- * areas at the volumes' centres). With reject_on_conflict and any conflict it returns
- * TR_ECONFLICT, stores nothing and sets *conflicts (new reference) to the list.
+ * areas by footprint); objects by may not see are answered against their coarsened
+ * footprints, within by's probe budget, else withheld ("withheld"; §13). With
+ * reject_on_conflict and any conflict it returns TR_ECONFLICT, and past the budget
+ * TR_EBUDGET; either way the operation is not stored and *problem (new reference) gets
+ * the problem's extra members {"conflicts", "withheld"?} — but the probe record is.
  * Check and insert are serialised: the store transaction, then the engine's write lock. */
-int centre_operation_create(centre *c, const tr_party *by, const json_t *body, json_t **out, json_t **conflicts,
+int centre_operation_create(centre *c, const tr_party *by, const json_t *body, json_t **out, json_t **problem,
                             tr_err *err);
 
 /* Notifies a movement (a GeoJSON Feature with a LineString route, site.h); logged as
  * movement.create. Like a site, its answer lists the operations it conflicts with
  * ("conflicts"), and their owners are notified. */
 int centre_movement_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err);
+/* Adds properties.privacy_margin_m to a restricted site's or movement's Feature (the margin
+ * parties that may not see it are answered with; docs/deconfliction.md §13). */
+int centre_dc_privacy_view(centre *c, const char *about_type, int64_t id, const tr_vis *vis, json_t *feature,
+                           tr_err *err);
 /* Acknowledges notice id, which must be the caller's (else TR_ENOTFOUND); twice is
  * TR_ECONFLICT. body must be an empty JSON object. Logged as notice.ack. */
 int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);

@@ -47,7 +47,13 @@ static int page_add(page *pg, int64_t id, json_t *feature) {
 static int site_row(tr_site *s, void *ctx) {
     page *pg = ctx;
     if (tr_site_restricted_for(s, pg->f->viewer)) return TR_OK; /* as GET /v1/sites/{id}: absent */
-    return page_add(pg, s->id, tr_site_to_feature(s));
+    json_t *feature = tr_site_to_feature(s);
+    int rc = feature ? centre_dc_privacy_view(pg->c, "site", s->id, &s->vis, feature, pg->err) : TR_ENOMEM;
+    if (rc) {
+        json_decref(feature);
+        return rc == TR_ENOMEM ? tr_fail(pg->err, TR_ENOMEM, "", "out of memory") : rc;
+    }
+    return page_add(pg, s->id, feature);
 }
 
 static int movement_row(tr_movement *m, void *ctx) {

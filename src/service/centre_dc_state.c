@@ -173,6 +173,16 @@ static int queue_removal(centre_pending *p, int64_t id) {
     return TR_OK;
 }
 
+/* An arrived or aborted movement's legs, and their coarsened twins (§13), leave the engine. */
+static int queue_movement_removal(centre_pending *p, const tr_movement *m) {
+    size_t n = centre__movement_nlegs(m);
+    for (size_t k = 0; k < n; k++)
+        if (queue_removal(p, CENTRE_DC_ID(m->id, CENTRE_DC_MOVEMENT, k)) ||
+            queue_removal(p, CENTRE_DC_COARSE_ID(m->id, true, k)))
+            return TR_ENOMEM;
+    return TR_OK;
+}
+
 /* Only the owner, or admin / monitor, changes an object's state. */
 static int may_change(const tr_party *by, const char *owner, const char *what, int64_t id, tr_err *err) {
     if (strcmp(by->name, owner) == 0 || tr_party_is_privileged(by)) return TR_OK;
@@ -188,6 +198,22 @@ static bool op_transition(const char *from, const char *to) {
     if (strcmp(from, "planned") == 0) return strcmp(to, "active") == 0 || strcmp(to, "cancelled") == 0;
     if (strcmp(from, "active") == 0) return strcmp(to, "ended") == 0 || strcmp(to, "cancelled") == 0;
     return false;
+}
+
+/* Going active: o's conflicts now, as its owner sees them (a probe of what it may not see,
+ * §13), notified; answer gets "withheld" past the owner's probe budget. */
+static int op_recheck(centre *c, const tr_party *owner, const tr_operation *o, json_t *conflicts,
+                      json_t *answer, int64_t now, tr_err *err) {
+    centre_probe pr;
+    centre__probe_init(&pr, owner, "operation.state");
+    int rc = centre__operation_conflicts(c, owner, o, conflicts, &pr, err);
+    if (rc == TR_OK) rc = centre__probe_decide(c, &pr, conflicts, err);
+    if (rc == TR_OK) rc = centre__conflict_notices(c, o, conflicts, now, err);
+    if (rc == TR_OK) rc = centre__probe_record(c, &pr, o, o->id, false, err);
+    json_t *withheld = rc == TR_OK ? centre__probe_withheld(c, &pr) : NULL;
+    if (withheld) json_object_set_new(answer, "withheld", withheld);
+    centre__probe_clear(&pr);
+    return rc;
 }
 
 static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, centre_pending *p, json_t **out,
@@ -217,10 +243,8 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
         snprintf(owner.name, sizeof owner.name, "%s", o.owner);
         owner.role = ROLE_OBSERVER;
     }
-    if (rc == TR_OK && strcmp(ch->value, "active") == 0) {
-        rc = centre__operation_conflicts(c, &owner, &o, conflicts, err);
-        if (rc == TR_OK) rc = centre__conflict_notices(c, &o, conflicts, now, err);
-    }
+    if (rc == TR_OK && strcmp(ch->value, "active") == 0)
+        rc = op_recheck(c, &owner, &o, conflicts, answer, now, err);
     if (rc == TR_OK) rc = notified_parties(c, "operation", id, o.owner, told, err);
     if (rc == TR_OK) {
         store_dc_event e = {.about_type = "operation", .about_id = id, .kind = "state", .value = ch->value,
@@ -341,6 +365,7 @@ int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_er
         json_object_set_new(props, "position", v.position ? v.position : json_null());
         v.position = NULL;
         json_object_set(props, "history", v.history);
+        rc = centre_dc_privacy_view(c, "movement", m->id, &m->vis, feature, err);
     }
     json_decref(clear);
     json_decref(v.history);
@@ -399,9 +424,8 @@ static int mov_change_tx(centre *c, const tr_party *by, int64_t id, change *ch, 
         json_decref(payload);
         json_object_set_new(answer, "notified", told);
         bool retire = strcmp(ch->value, "arrived") == 0 || strcmp(ch->value, "aborted") == 0;
-        size_t n = retire ? centre__movement_nlegs(&m) : 0;
-        for (size_t k = 0; rc == TR_OK && k < n; k++)
-            if (queue_removal(p, CENTRE_DC_ID(id, CENTRE_DC_MOVEMENT, k))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+        if (rc == TR_OK && retire && queue_movement_removal(p, &m))
+            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     if (rc == TR_OK) {
         json_object_set_new(answer, "id", json_integer(id));

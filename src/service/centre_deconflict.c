@@ -43,6 +43,8 @@ int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err) {
     dc_footprint_buf buf;
     int rc = site_volume(s, &v, &buf, err);
     if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
+    if (rc == TR_OK && centre__coarsened(&s->vis, &s->priv))
+        rc = centre__dc_add_coarse(c, &v, &s->priv, false, 0, held, err);
     dc_footprint_buf_free(&buf);
     return rc;
 }
@@ -106,6 +108,7 @@ typedef struct prot {
     tr_movement mov;
     const char *owner, *kind, *name;
     const tr_vis *vis;
+    const tr_privacy *priv;
     size_t leg;       /* a movement's leg (site.h); 0 for a site */
     dc_volume v;
     dc_footprint_buf buf;
@@ -169,6 +172,8 @@ int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *
         dc_footprint_buf buf;
         rc = leg_volume(c, m, legs, n, k, &v, &buf, err);
         if (rc == TR_OK) rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
+        if (rc == TR_OK && centre__coarsened(&m->vis, &m->priv))
+            rc = centre__dc_add_coarse(c, &v, &m->priv, true, k, held, err);
         dc_footprint_buf_free(&buf);
     }
     tr_movement_legs_free(legs, n);
@@ -183,6 +188,7 @@ static int prot_of_site(const tr_site *s, prot *p, tr_err *err) {
     p->kind = s->kind;
     p->name = s->name;
     p->vis = &s->vis;
+    p->priv = &s->priv;
     return site_volume(s, &p->v, &p->buf, err);
 }
 
@@ -195,6 +201,7 @@ static int prot_of_movement(centre *c, const tr_movement *m, const tr_movement_l
     p->kind = m->kind;
     p->name = m->name;
     p->vis = &m->vis;
+    p->priv = &m->priv;
     p->leg = leg;
     return leg_volume(c, m, legs, n, leg, &p->v, &p->buf, err);
 }
@@ -206,9 +213,13 @@ static int prot_load(centre *c, const dc_hit *h, prot *p, tr_err *err) {
     int rc;
     if (h->kind == CENTRE_DC_SITE) {
         if ((rc = store_site_get(c->store, id, &p->site, err))) return rc;
+        if (!p->site.vis.is_public && (rc = store_privacy_get(c->store, "site", id, &p->site.priv, err)))
+            return rc;
         return prot_of_site(&p->site, p, err);
     }
     if ((rc = store_movement_get(c->store, id, &p->mov, err))) return rc;
+    if (!p->mov.vis.is_public && (rc = store_privacy_get(c->store, "movement", id, &p->mov.priv, err)))
+        return rc;
     tr_movement_leg *legs;
     size_t n;
     if ((rc = tr_movement_legs(&p->mov, &legs, &n, err))) return rc;
@@ -235,28 +246,90 @@ static void prot_describe(json_t *x, const prot *p, const tr_party *viewer) {
     }
 }
 
-/* An operation's volume q against sites and movements. */
-static int site_conflicts(centre *c, const tr_party *by, const dc_volume *q, size_t vi, dc_result *r, json_t *out,
-                          tr_err *err) {
-    dc_query qs = {.vol = q, .sep = {c->site_buffer_m, 0},
-                   .kinds = (1u << CENTRE_DC_SITE) | (1u << CENTRE_DC_MOVEMENT)};
+/* The engine hit of the true footprint behind h (itself, or a coarsened volume's twin). */
+static dc_hit exact_hit(const dc_hit *h, bool *coarse) {
+    dc_hit e = *h;
+    *coarse = h->kind == CENTRE_DC_SITE_COARSE || h->kind == CENTRE_DC_MOVEMENT_COARSE;
+    if (*coarse) {
+        e.kind = h->kind == CENTRE_DC_MOVEMENT_COARSE ? CENTRE_DC_MOVEMENT : CENTRE_DC_SITE;
+        e.id = CENTRE_DC_ID(CENTRE_DC_OBJ(h->id), e.kind, CENTRE_DC_VOL(h->id) & 511);
+    }
+    return e;
+}
+
+/* Which coarsened volumes q meets with no separation (queried once per volume, lazily). */
+typedef struct touch {
+    dc_result r;
+    bool done;
+} touch;
+
+static int coarse_band(centre *c, const dc_volume *q, int64_t coarse_id, touch *t, json_t **out,
+                       tr_err *err) {
+    if (!t->done) {
+        dc_query qt = {.vol = q, .kinds = (1u << CENTRE_DC_SITE_COARSE) | (1u << CENTRE_DC_MOVEMENT_COARSE)};
+        int rc = dc_engine_query_held(c->dc, &qt, &t->r, err);
+        if (rc) return rc;
+        t->done = true;
+    }
+    bool meets = false;
+    for (size_t i = 0; i < t->r.n && !meets; i++)
+        meets = t->r.hits[i].id == coarse_id;
+    char b[64];
+    snprintf(b, sizeof b, "within %.0f m", c->site_buffer_m);
+    *out = json_string(meets ? "intersecting" : b);
+    return TR_OK;
+}
+
+/* The conflict of q (volume vi) with p, found through engine hit h: shown to by (visible),
+ * or a hit of pr (hidden: redacted, banded on the coarsened footprint when p has one). */
+static int prot_conflict(centre *c, const tr_party *by, const dc_volume *q, size_t vi, prot *p,
+                         const dc_hit *h, bool coarse, touch *t, json_t *out, centre_probe *pr, tr_err *err) {
+    bool hidden = prot_restricted(p, by);
+    if (coarse != (hidden && centre__coarsened(p->vis, p->priv))) return TR_OK; /* the other twin decides */
+    json_t *x = window(q->t_start, q->t_end, p->v.t_start, p->v.t_end);
+    json_object_set_new(x, "type", json_string(p->type));
+    json_object_set_new(x, "id", json_integer(CENTRE_DC_OBJ(h->id)));
+    json_object_set_new(x, "volume", json_integer((json_int_t)vi));
+    prot_describe(x, p, by);
+    if (!hidden) {
+        json_object_set_new(x, "distance_band", band(q, &p->v, c->site_buffer_m, 0));
+        return json_array_append_new(out, x) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+    }
+    json_t *shown = NULL;
+    int rc = coarse ? coarse_band(c, q, h->id, t, &shown, err) : TR_OK;
+    if (!coarse) shown = band(q, &p->v, c->site_buffer_m, 0);
+    bool exact = !coarse;
+    dc_sep sep = {c->site_buffer_m, 0};
+    if (rc == TR_OK && coarse) rc = dc_pair_conflict(q, &p->v, &sep, &exact, err);
+    if (rc) {
+        json_decref(x);
+        json_decref(shown);
+        return rc;
+    }
+    json_object_set_new(x, "distance_band", shown);
+    return centre__probe_hit(pr, x, p->type, CENTRE_DC_OBJ(h->id), p->owner, vi, exact,
+                             exact ? band(q, &p->v, c->site_buffer_m, 0) : NULL, err);
+}
+
+/* An operation's volume q against sites and movements: by's view in out, objects hidden
+ * from by in pr (docs/deconfliction.md §13). */
+static int site_conflicts(centre *c, const tr_party *by, const dc_volume *q, size_t vi, dc_result *r,
+                          json_t *out, centre_probe *pr, tr_err *err) {
+    dc_query qs = {.vol = q, .sep = {c->site_buffer_m, 0}, .kinds = CENTRE_DC_PROTECTED_KINDS};
     int rc = dc_engine_query_held(c->dc, &qs, r, err);
-    for (size_t h = 0; rc == TR_OK && h < r->n; h++) {
-        int64_t id = CENTRE_DC_OBJ(r->hits[h].id);
-        const char *type = r->hits[h].kind == CENTRE_DC_SITE ? "site" : "movement";
-        if (seen_before(out, type, id, vi)) continue;
+    touch t = {0};
+    for (size_t i = 0; rc == TR_OK && i < r->n; i++) {
+        bool coarse;
+        dc_hit h = exact_hit(&r->hits[i], &coarse);
+        int64_t id = CENTRE_DC_OBJ(h.id);
+        const char *type = h.kind == CENTRE_DC_SITE ? "site" : "movement";
+        if (seen_before(out, type, id, vi) || centre__probe_has(pr, type, id, vi)) continue;
         prot p;
-        if ((rc = prot_load(c, &r->hits[h], &p, err)) == TR_OK) {
-            json_t *x = window(q->t_start, q->t_end, p.v.t_start, p.v.t_end);
-            json_object_set_new(x, "type", json_string(type));
-            json_object_set_new(x, "id", json_integer(id));
-            json_object_set_new(x, "volume", json_integer((json_int_t)vi));
-            json_object_set_new(x, "distance_band", band(q, &p.v, c->site_buffer_m, 0));
-            prot_describe(x, &p, by);
-            json_array_append_new(out, x);
-        }
+        if ((rc = prot_load(c, &h, &p, err)) == TR_OK)
+            rc = prot_conflict(c, by, q, vi, &p, &r->hits[i], coarse, &t, out, pr, err);
         prot_clear(&p);
     }
+    dc_result_free(&t.r);
     return rc;
 }
 
@@ -270,17 +343,49 @@ static int engine_refusal(int rc, tr_err *err) {
                    why);
 }
 
-/* A new site or movement p (its id set) against operations: the answer's conflicts, and a
- * notice to each other operation owner, who learns of p only what it may read. */
-static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64_t id, json_t *out, tr_err *err) {
-    dc_result r = {0};
-    dc_query qo = {.vol = &p->v, .sep = {c->site_buffer_m, 0}, .kinds = 1u << CENTRE_DC_OPERATION};
-    int rc = dc_engine_query_held(c->dc, &qo, &r, err);
+/* The addressee as it is (its role decides what it may read); a revoked party reads as
+ * an observer would. */
+static tr_party party_view(centre *c, const char *name) {
+    tr_party viewer = {0};
+    if (store_party_get(c->store, name, &viewer, NULL) != TR_OK) {
+        memset(&viewer, 0, sizeof viewer);
+        snprintf(viewer.name, sizeof viewer.name, "%s", name);
+        viewer.role = ROLE_OBSERVER;
+    }
+    return viewer;
+}
+
+/* Tells operation oid's owner (viewer) that p (id) conflicts with its volume k, as x says. */
+static int owner_notice(centre *c, prot *p, int64_t id, int64_t oid, size_t k, const tr_party *viewer,
+                        json_t *x, tr_err *err) {
     int64_t now = tr_time_now();
+    json_t *what = json_pack("{s:s, s:I}", "type", p->type, "id", (json_int_t)id);
+    prot_describe(what, p, viewer);
+    json_t *payload = json_pack(
+        "{s:o, s:{s:s, s:I, s:I, s:O, s:O, s:O}}", "conflicting", what, "conflict_with", "type", "operation",
+        "id", (json_int_t)oid, "volume", (json_int_t)k, "distance_band", json_object_get(x, "distance_band"),
+        "time_start", json_object_get(x, "time_start"), "time_end", json_object_get(x, "time_end"));
+    int rc = payload ? centre__notice(c, viewer->name, "conflict", p->type, id, payload, now,
+                                      centre__conflict_deadline(c, now, x), NULL, err)
+                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_decref(payload);
+    return rc;
+}
+
+/* The new object p (id) against operations through v: its true volume (twin false) or
+ * its coarsened twin. seen collects the conflicts found (the answer's, for the true
+ * volume); the owners told are, for the true volume, those that may see p (all of them
+ * when p has no twin), for the twin those that may not (§13). */
+static int against_operations(centre *c, const tr_party *by, prot *p, const dc_volume *v, bool twin,
+                              int64_t id, json_t *seen, tr_err *err) {
+    dc_result r = {0};
+    dc_query qo = {.vol = v, .sep = {c->site_buffer_m, 0}, .kinds = 1u << CENTRE_DC_OPERATION};
+    int rc = dc_engine_query_held(c->dc, &qo, &r, err);
+    bool coarsened = centre__coarsened(p->vis, p->priv);
     for (size_t h = 0; rc == TR_OK && h < r.n; h++) {
         int64_t oid = CENTRE_DC_OBJ(r.hits[h].id);
         size_t k = CENTRE_DC_VOL(r.hits[h].id);
-        if (seen_operation_volume(out, oid, k)) continue; /* through an earlier leg */
+        if (seen_operation_volume(seen, oid, k)) continue; /* through an earlier leg */
         tr_operation o;
         if ((rc = store_operation_get(c->store, oid, &o, err))) break;
         if (k < o.nvolumes) {
@@ -294,33 +399,32 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
             json_object_set_new(x, "kind", json_string(o.kind));
             json_object_set_new(x, "volume", json_integer((json_int_t)p->leg));
             json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
-            json_object_set_new(x, "distance_band", band(&ov, &p->v, c->site_buffer_m, 0));
-            json_array_append_new(out, x);
-            if (strcmp(o.owner, by->name) != 0) {
-                /* The addressee as it is (its role decides what it may read); a revoked
-                 * party reads as an observer would. */
-                tr_party viewer = {0};
-                if (store_party_get(c->store, o.owner, &viewer, NULL) != TR_OK) {
-                    memset(&viewer, 0, sizeof viewer);
-                    snprintf(viewer.name, sizeof viewer.name, "%s", o.owner);
-                    viewer.role = ROLE_OBSERVER;
-                }
-                json_t *what = json_pack("{s:s, s:I}", "type", p->type, "id", (json_int_t)id);
-                prot_describe(what, p, &viewer);
-                json_t *payload = json_pack("{s:o, s:{s:s, s:I, s:I, s:O, s:O, s:O}}", "conflicting", what,
-                                            "conflict_with", "type", "operation", "id", (json_int_t)oid, "volume",
-                                            (json_int_t)k, "distance_band", json_object_get(x, "distance_band"),
-                                            "time_start", json_object_get(x, "time_start"), "time_end",
-                                            json_object_get(x, "time_end"));
-                rc = payload ? centre__notice(c, o.owner, "conflict", p->type, id, payload, now,
-                                                   centre__conflict_deadline(c, now, x), NULL, err)
-                             : tr_fail(err, TR_ENOMEM, "", "out of memory");
-                json_decref(payload);
-            }
+            json_object_set_new(x, "distance_band", band(&ov, v, c->site_buffer_m, 0));
+            json_array_append_new(seen, x);
+            tr_party viewer = party_view(c, o.owner);
+            bool sees = !prot_restricted(p, &viewer);
+            if (strcmp(o.owner, by->name) != 0 && (twin ? !sees : sees || !coarsened))
+                rc = owner_notice(c, p, id, oid, k, &viewer, x, err);
         }
         tr_operation_clear(&o);
     }
     dc_result_free(&r);
+    return rc;
+}
+
+/* A new site or movement p (its id set) against operations: the answer's conflicts (out),
+ * and a notice to each other operation owner, who learns of p only what it may read — and,
+ * if it may not see p, learns of it through p's coarsened twin (twin_seen collects those
+ * conflicts, across a movement's legs). */
+static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64_t id, json_t *out,
+                                   json_t *twin_seen, tr_err *err) {
+    int rc = against_operations(c, by, p, &p->v, false, id, out, err);
+    if (rc || !centre__coarsened(p->vis, p->priv)) return rc;
+    dc_volume cv;
+    geo_coarse gc;
+    rc = centre__coarse_volume(&p->v, p->priv, &cv, &gc, err);
+    if (rc == TR_OK) rc = against_operations(c, by, p, &cv, true, id, twin_seen, err);
+    geo_coarse_free(&gc);
     return rc;
 }
 
@@ -353,13 +457,14 @@ static int operation_conflicts(centre *c, const tr_party *by, const dc_volume *q
     return rc;
 }
 
-int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err) {
+int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out,
+                                centre_probe *pr, tr_err *err) {
     dc_result r = {0};
     int rc = TR_OK;
     for (size_t i = 0; rc == TR_OK && i < o->nvolumes; i++) {
         dc_volume q;
         dc_volume_from_tr(&o->volumes[i], 0, by->id, CENTRE_DC_OPERATION, &q);
-        rc = site_conflicts(c, by, &q, i, &r, out, err);
+        rc = site_conflicts(c, by, &q, i, &r, out, pr, err);
         if (rc == TR_OK) rc = operation_conflicts(c, by, &q, i, &r, out, err);
         if (rc == TR_OK) rc = centre_dc_area_conflicts(c->attr, by, &o->volumes[i], i, out, err);
         if (rc == TR_OK) rc = centre__volume_hazard_conflicts(c, &q, i, out, err); /* centre_mine_conflict.c */
@@ -377,11 +482,14 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
     s->created_at = tr_time_now();
     if (!s->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     if ((rc = store_site_insert(c->store, s, err))) return rc;
-    json_t *conflicts = json_array();
+    centre__privacy_draw(c, &s->vis, &s->priv);
+    json_t *conflicts = json_array(), *twins = json_array();
     prot pr = {0};
     rc = prot_of_site(s, &pr, err);
-    if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, s->id, conflicts, err), err);
+    if (rc == TR_OK)
+        rc = engine_refusal(prot_against_operations(c, by, &pr, s->id, conflicts, twins, err), err);
     dc_footprint_buf_free(&pr.buf);
+    json_decref(twins);
     if (rc) {
         json_decref(conflicts);
         return rc;
@@ -404,6 +512,9 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
     json_decref(conflicts);
     rc = centre__log(c, by->name, by->sig, "site.create", ref, obj, answer, err);
     json_decref(obj);
+    if (rc == TR_OK) rc = centre__privacy_store_tx(c, by, "site", s->id, &s->priv, err);
+    if (rc == TR_OK && answer && centre__privacy_view(&s->priv, answer))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc) {
         json_decref(answer);
         return rc;
@@ -436,17 +547,20 @@ static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, cen
     m->created_at = tr_time_now();
     if (!m->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     if ((rc = store_movement_insert(c->store, m, err))) return rc;
-    json_t *conflicts = json_array();
+    centre__privacy_draw(c, &m->vis, &m->priv);
+    json_t *conflicts = json_array(), *twins = json_array();
     tr_movement_leg *legs = NULL;
     size_t nlegs = 0;
     rc = tr_movement_legs(m, &legs, &nlegs, err);
     for (size_t k = 0; rc == TR_OK && k < nlegs; k++) {
         prot pr = {0};
         rc = prot_of_movement(c, m, legs, nlegs, k, &pr, err);
-        if (rc == TR_OK) rc = engine_refusal(prot_against_operations(c, by, &pr, m->id, conflicts, err), err);
+        if (rc == TR_OK)
+            rc = engine_refusal(prot_against_operations(c, by, &pr, m->id, conflicts, twins, err), err);
         dc_footprint_buf_free(&pr.buf);
     }
     tr_movement_legs_free(legs, nlegs);
+    json_decref(twins);
     json_t *obj = rc ? NULL : centre_object_movement(m);
     if (rc == TR_OK) rc = centre__movement_notify_tx(c, m, obj, err);
     json_t *answer = NULL;
@@ -457,6 +571,9 @@ static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, cen
         json_object_set(answer, "conflicts", conflicts);
         rc = centre__log(c, by->name, by->sig, "movement.create", ref, obj, answer, err);
     }
+    if (rc == TR_OK) rc = centre__privacy_store_tx(c, by, "movement", m->id, &m->priv, err);
+    if (rc == TR_OK && centre__privacy_view(&m->priv, answer))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     json_decref(conflicts);
     if (rc) {
@@ -479,135 +596,5 @@ int centre_movement_create(centre *c, const tr_party *by, const json_t *feature,
         dc_engine_write_end(c->dc);
     }
     tr_movement_clear(&m);
-    return rc;
-}
-
-/* ---- operations ---- */
-
-/* Every other party involved in a conflict (a site's or an operation's owner) gets a
- * notice with the new operation and the conflict as seen from its side: its own object
- * by id, never anything of a third party's restricted site. */
-int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, int64_t now, tr_err *err) {
-    size_t i;
-    json_t *x;
-    json_t *op = NULL;
-    int rc = TR_OK;
-    json_array_foreach(conflicts, i, x) {
-        const char *type = json_string_value(json_object_get(x, "type"));
-        const char *owner = json_string_value(json_object_get(x, "owner"));
-        if (strcmp(type, "area") == 0 || !owner || strcmp(owner, o->owner) == 0) continue;
-        if (!op && !(op = tr_operation_to_json(o))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-        json_t *yours = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "type", json_object_get(x, "type"), "id",
-                                  json_object_get(x, "id"), "distance_band", json_object_get(x, "distance_band"),
-                                  "time_start", json_object_get(x, "time_start"), "time_end",
-                                  json_object_get(x, "time_end"), "operation_volume", json_object_get(x, "volume"));
-        if (yours && json_object_get(x, "other_volume"))
-            json_object_set(yours, "volume", json_object_get(x, "other_volume"));
-        json_t *payload = json_pack("{s:O, s:o}", "operation", op, "conflict_with", yours);
-        rc = payload ? centre__notice(c, owner, "conflict", "operation", o->id, payload, now,
-                                           centre__conflict_deadline(c, now, x), NULL, err)
-                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
-        json_decref(payload);
-        if (rc) break;
-    }
-    json_decref(op);
-    return rc;
-}
-
-static int operation_create_tx(centre *c, const tr_party *by, tr_operation *o, centre_pending *p, json_t **out,
-                               json_t **rejected, tr_err *err) {
-    json_t *conflicts = json_array();
-    int rc = centre__operation_conflicts(c, by, o, conflicts, err);
-    if (rc == TR_OK && o->reject_on_conflict && json_array_size(conflicts) > 0) {
-        rc = tr_fail(err, TR_ECONFLICT, "conflicts",
-                     "the operation conflicts with %zu object(s) and reject_on_conflict is true: nothing was stored",
-                     json_array_size(conflicts));
-        if (rejected) *rejected = json_incref(conflicts);
-    }
-    if (rc) {
-        json_decref(conflicts);
-        return rc;
-    }
-    o->owner = strdup(by->name);
-    o->owner_id = by->id;
-    o->created_at = tr_time_now();
-    if (!o->owner) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    if (rc == TR_OK) rc = store_operation_insert(c->store, o, err);
-    if (rc) {
-        json_decref(conflicts);
-        return rc;
-    }
-    if ((rc = centre__conflict_notices(c, o, conflicts, o->created_at, err))) {
-        json_decref(conflicts);
-        return rc;
-    }
-    json_t *obj = centre_object_operation(o);
-    char ref[CENTRE_REF_MAX];
-    centre_ref_operation(o->id, ref);
-    json_t *answer = tr_operation_to_json(o);
-    json_object_set_new(answer, "conflicts", conflicts);
-    rc = centre__log(c, by->name, by->sig, "operation.create", ref, obj, answer, err);
-    json_decref(obj);
-    if (rc) {
-        json_decref(answer);
-        return rc;
-    }
-    if (out) *out = answer;
-    else json_decref(answer);
-    return centre__pending_operation(p, o) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
-}
-
-int centre_operation_create(centre *c, const tr_party *by, const json_t *body, json_t **out, json_t **conflicts,
-                            tr_err *err) {
-    tr_operation o;
-    if (conflicts) *conflicts = NULL;
-    int rc = tr_operation_parse(body, 0, &o, err);
-    if (rc) return rc;
-    centre_pending p = {.dc_held = true};
-    if ((rc = store_begin(c->store, err)) == TR_OK) {
-        dc_engine_write_begin(c->dc);
-        rc = centre__finish(c, &p, operation_create_tx(c, by, &o, &p, out, conflicts, err), out, err);
-        dc_engine_write_end(c->dc);
-    }
-    tr_operation_clear(&o);
-    return rc;
-}
-
-/* ---- acknowledgements ---- */
-
-static int notice_ack_tx(centre *c, const tr_party *by, int64_t id, json_t **out, tr_err *err) {
-    store_notice n;
-    int rc = store_notice_get(c->store, id, &n, err);
-    if (rc == TR_OK && strcmp(n.party, by->name) != 0) /* another party's: as if it did not exist */
-        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no notice %lld", (long long)id);
-    if (rc) return rc;
-    if (n.acked) return tr_fail(err, TR_ECONFLICT, "id", "notice %lld is already acknowledged", (long long)id);
-    int64_t now = tr_time_now();
-    json_t *obj = centre_object_notice_ack(id, by->name, now);
-    json_t *answer = json_deep_copy(obj);
-    char ref[CENTRE_REF_MAX];
-    centre_ref_notice(id, ref);
-    rc = obj && answer ? centre__log(c, by->name, by->sig, "notice.ack", ref, obj, answer, err)
-                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
-    json_decref(obj);
-    if (rc == TR_OK) {
-        json_int_t index = json_integer_value(json_object_get(json_object_get(answer, "receipt"), "index"));
-        rc = store_notice_ack(c->store, id, now, (uint64_t)index, err);
-    }
-    if (rc == TR_OK && out) *out = answer;
-    else json_decref(answer);
-    return rc;
-}
-
-int centre_notice_ack(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
-    static const char *const none[] = {NULL};
-    json_t *rest = NULL;
-    if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object ({})");
-    int rc = centre__target(body, "notice", id, by, &rest, err);
-    if (rc == TR_OK && tr_json_only_keys(rest, none, "", err)) rc = TR_EINVAL;
-    json_decref(rest);
-    centre_pending p = {0};
-    if (rc == TR_OK) rc = store_begin(c->store, err);
-    if (rc == TR_OK) rc = centre__finish(c, &p, notice_ack_tx(c, by, id, out, err), out, err);
     return rc;
 }

@@ -2,6 +2,7 @@
 #ifndef TRUCE_SERVICE_CENTRE_INT_H
 #define TRUCE_SERVICE_CENTRE_INT_H
 
+#include "geo/coarsen.h"
 #include "service/centre.h"
 
 /* Values written in the open transaction, handed to the engines after commit. */
@@ -28,6 +29,17 @@ typedef struct centre_pending {
 #define CENTRE_DC_ID(obj, type, i) (((int64_t)(obj) << 12) | ((int64_t)(type) << 10) | (int64_t)(i))
 #define CENTRE_DC_OBJ(id) ((id) >> 12)
 #define CENTRE_DC_VOL(id) ((size_t)((id) & 1023))
+/* A restricted object's coarsened volumes (docs/deconfliction.md §13): what parties that
+ * may not see it are answered against. Id type 3; volume i of a site, 512 + leg i of a
+ * movement. Only objects with centre__coarsened() have them. */
+#define CENTRE_DC_SITE_COARSE 3u
+#define CENTRE_DC_MOVEMENT_COARSE 4u
+#define CENTRE_DC_COARSE_TYPE 3u
+#define CENTRE_DC_COARSE_ID(obj, movement, i)                                                                \
+    CENTRE_DC_ID(obj, CENTRE_DC_COARSE_TYPE, ((movement) ? 512 : 0) + (i))
+#define CENTRE_DC_PROTECTED_KINDS                                                                            \
+    ((1u << CENTRE_DC_SITE) | (1u << CENTRE_DC_MOVEMENT) | (1u << CENTRE_DC_SITE_COARSE) |                   \
+     (1u << CENTRE_DC_MOVEMENT_COARSE))
 
 int centre__pending_site(centre_pending *p, tr_site *s);           /* takes s's contents */
 int centre__pending_operation(centre_pending *p, tr_operation *o); /* takes o's contents */
@@ -35,12 +47,70 @@ int centre__pending_movement(centre_pending *p, tr_movement *m);   /* takes m's 
 int centre__dc_add_movement(centre *c, const tr_movement *m, bool held, tr_err *err);
 /* How many legs (engine volumes) a movement has (site.h); 0 if unreadable. */
 size_t centre__movement_nlegs(const tr_movement *m);
-/* Inside the transaction (centre_deconflict.c): o's conflicts as its owner by sees them;
- * and the notices of those conflicts to every other party involved, dated now. */
-int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out, tr_err *err);
+/*
+ * Probing restricted objects (centre_dc_probe.c; docs/deconfliction.md §13). A probe
+ * collects the conflicts of one request with objects its party may not see (each as the
+ * answer's redacted entry, decided on the coarsened footprint), then decides against the
+ * party's budget whether they are answered or withheld, and records it (stored, logged,
+ * the owners and, past the budget, the monitors notified).
+ */
+typedef struct centre_probe {
+    const tr_party *asker; /* whose view the answer takes */
+    const char *request;   /* operation.create, operation.state */
+    json_t *hits;          /* [{"entry", "type", "id", "owner", "volume", "exact", "band"}] */
+    bool decided, withheld;
+    bool tell; /* this probe tells the monitors */
+    int64_t asked_at, used, told_at, id;
+} centre_probe;
+
+void centre__probe_init(centre_probe *pr, const tr_party *asker, const char *request);
+void centre__probe_clear(centre_probe *pr);
+/* Adds a conflict with an object asker may not see: entry (taken) is what the answer
+ * would show; exact: the volume conflicts with the true footprint too, in band (taken;
+ * NULL when not). */
+int centre__probe_hit(centre_probe *pr, json_t *entry, const char *type, int64_t id, const char *owner,
+                      size_t vi, bool exact, json_t *band, tr_err *err);
+/* True when a hit about (type, id) from asking volume vi is held already. */
+bool centre__probe_has(const centre_probe *pr, const char *type, int64_t id, size_t vi);
+/* Inside the transaction: answers the hits (appended to conflicts) or withholds them. */
+int centre__probe_decide(centre *c, centre_probe *pr, json_t *conflicts, tr_err *err);
+/* The answer's "withheld" member, or NULL when nothing was withheld (new reference). */
+json_t *centre__probe_withheld(const centre *c, const centre_probe *pr);
+/* Inside the transaction, after decide: stores and logs the probe (when it had hits or
+ * withheld), notifies each hit's owner (and, for a stored operation, sends the conflict
+ * notices of the exact hits) and, the first time in a window, the monitors. operation_id
+ * 0: o was refused. */
+int centre__probe_record(centre *c, centre_probe *pr, const tr_operation *o, int64_t operation_id,
+                         bool refused, tr_err *err);
+
+/* A restricted object's privacy (site.h): whether it has coarsened volumes. */
+bool centre__coarsened(const tr_vis *vis, const tr_privacy *p);
+/* A new site or movement with visibility vis: if restricted, draws its secret and takes
+ * the default margin unless given (p->set); then, inside its transaction, stores and logs
+ * the record (privacy.set, party by; nothing when p is not set). */
+void centre__privacy_draw(centre *c, const tr_vis *vis, tr_privacy *p);
+int centre__privacy_store_tx(centre *c, const tr_party *by, const char *about_type, int64_t about_id,
+                             const tr_privacy *p, tr_err *err);
+/* Sets feature.properties.privacy_margin_m when p is set. TR_OK or TR_ENOMEM. */
+int centre__privacy_view(const tr_privacy *p, json_t *feature);
+/* v's coarsened volume under p (same id, kind and window; footprint in gc, freed by the
+ * caller with geo_coarse_free). */
+int centre__coarse_volume(const dc_volume *v, const tr_privacy *p, dc_volume *out, geo_coarse *gc,
+                          tr_err *err);
+/* Adds the coarsened volume of v (a site's volume i, or a movement's leg i) to c->dc. */
+int centre__dc_add_coarse(centre *c, const dc_volume *v, const tr_privacy *p, bool movement, size_t i,
+                          bool held, tr_err *err);
+
+/* Inside the transaction (centre_deconflict.c): o's conflicts as its owner by sees them
+ * (hidden objects go to pr, NULL: asker never probes, e.g. privileged); and the notices
+ * of those conflicts to every other party involved, dated now (restricted entries are
+ * left to centre__probe_record). */
+int centre__operation_conflicts(centre *c, const tr_party *by, const tr_operation *o, json_t *out,
+                                centre_probe *pr, tr_err *err);
 /* centre_notice_deadline for a notice about a conflict: its overlap window's time_start. */
 int64_t centre__conflict_deadline(const centre *c, int64_t now, const json_t *conflict);
-int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, int64_t now, tr_err *err);
+int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *conflicts, int64_t now,
+                             tr_err *err);
 /* Inside the transaction (centre_dc_state.c): a new movement's notices — to every party
  * on its visibility list and to every party whose control areas its route crosses,
  * whose acknowledgements clear it (movement_clearance). obj is the logged movement. */

@@ -1,6 +1,7 @@
 /* centre_objects.c — the logged objects and their refs (see centre_objects.h). */
 #include "service/centre_objects.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -230,4 +231,38 @@ json_t *centre_object_progress(const tr_progress *p) {
 
 json_t *centre_object_accident(const tr_accident *a) {
     return tr_accident_to_json(a);
+}
+
+/* ---- restricted objects and probes (issue 11) ---- */
+
+void centre_ref_privacy(const char *about_type, int64_t about_id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "privacy/%s/%lld", about_type, (long long)about_id);
+}
+
+json_t *centre_object_privacy(const char *about_type, int64_t about_id, const tr_privacy *p) {
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[2 * sizeof h + 1];
+    crypto_hash_sha256(h, p->secret, sizeof p->secret);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    return json_pack("{s:s, s:I, s:f, s:s, s:o}", "about_type", about_type, "about_id", (json_int_t)about_id,
+                     "margin_m", p->margin_m, "secret_sha256", hex, "created_at",
+                     tr_json_time_value(p->created_at));
+}
+
+void centre_ref_probe(int64_t id, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "probe/%lld", (long long)id);
+}
+
+json_t *centre_object_probe(const store_probe *p) {
+    json_t *hits = json_array(), *vols = json_loads(p->volumes, 0, NULL);
+    for (size_t i = 0; hits && i < p->nhits; i++)
+        json_array_append_new(hits, json_pack("{s:s, s:I, s:s, s:i, s:b}", "about_type",
+                                              p->hits[i].about_type, "about_id",
+                                              (json_int_t)p->hits[i].about_id, "owner", p->hits[i].owner,
+                                              "volume", p->hits[i].volume, "exact", p->hits[i].exact));
+    json_t *op = p->operation_id > 0 ? json_integer(p->operation_id) : json_null();
+    return json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:s, s:b, s:b, s:o}", "id", (json_int_t)p->id, "party",
+                     p->party, "asked_at", tr_json_time_value(p->asked_at), "request", p->request,
+                     "operation_id", op, "volumes", vols ? vols : json_null(), "outcome", p->outcome,
+                     "refused", p->refused, "monitors_notified", p->monitors_notified, "hits", hits);
 }

@@ -135,4 +135,17 @@ json_t *centre_object_task_close(int64_t id, int64_t date, const char *outcome, 
 json_t *centre_object_progress(const tr_progress *p);
 json_t *centre_object_accident(const tr_accident *a);
 
+/* ---- restricted objects and probes (issue 11, docs/deconfliction.md §13) ---- */
+/* "privacy/site/ID", "privacy/movement/ID" (privacy.set). */
+void centre_ref_privacy(const char *about_type, int64_t about_id, char ref[CENTRE_REF_MAX]);
+/* privacy.set: {"about_id", "about_type", "created_at", "margin_m", "secret_sha256"}: the
+ * secret itself never enters an object. */
+json_t *centre_object_privacy(const char *about_type, int64_t about_id, const tr_privacy *p);
+/* "probe/ID" (conflict.probe). */
+void centre_ref_probe(int64_t id, char ref[CENTRE_REF_MAX]);
+/* conflict.probe: {"asked_at", "hits": [{"about_id", "about_type", "exact", "owner",
+ * "volume"}], "id", "monitors_notified", "operation_id" (null when refused), "outcome",
+ * "party", "refused", "request", "volumes"}. */
+json_t *centre_object_probe(const store_probe *p);
+
 #endif

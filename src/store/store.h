@@ -262,6 +262,50 @@ int store_setting_put(store *s, const char *name, const char *value, int64_t now
 /* Appends the names of the parties ever notified about (about_type, about_id). */
 int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err);
 
+/* ---- restricted objects and probes of them (store_dc_probe.c, migration 0012) ---- */
+/* Inside a transaction: the privacy record of a restricted site or movement (about_type
+ * "site" or "movement"). */
+int store_privacy_insert(store *s, const char *about_type, int64_t about_id, const tr_privacy *p,
+                         tr_err *err);
+/* The record, or p->set false (TR_OK) when the object has none. */
+int store_privacy_get(store *s, const char *about_type, int64_t about_id, tr_privacy *p, tr_err *err);
+/* Calls fn for every record, by type and id. */
+int store_privacy_each(store *s,
+                       int (*fn)(const char *about_type, int64_t about_id, const tr_privacy *p, void *ctx),
+                       void *ctx, tr_err *err);
+
+/* One conflict of a probe with an object its party may not see. */
+typedef struct store_probe_hit {
+    const char *about_type; /* site, movement */
+    int64_t about_id;
+    const char *owner;
+    int volume; /* index of the asking volume */
+    bool exact; /* the volume conflicts with the true footprint too */
+} store_probe_hit;
+
+/* A request answered about objects its party may not see, or past its budget. */
+typedef struct store_probe {
+    int64_t id;
+    const char *party; /* whose view the answer took */
+    int64_t asked_at;
+    const char *request;  /* operation.create, operation.state */
+    int64_t operation_id; /* 0: none (refused) */
+    const char *volumes;  /* the asking volumes, JSON text */
+    const char *outcome;  /* answered, withheld */
+    bool refused, monitors_notified;
+    store_probe_hit *hits;
+    size_t nhits;
+} store_probe;
+
+/* Inside a transaction: the probe and its hits; sets p->id. */
+int store_probe_insert(store *s, store_probe *p, tr_err *err);
+/* How many conflicts with objects it may not see were answered to party after since. */
+int store_probe_answered(store *s, const char *party, int64_t since, int64_t *n, tr_err *err);
+/* When party's probes last told the monitors after since (*at = 0: not since). */
+int store_probe_monitors_told(store *s, const char *party, int64_t since, int64_t *at, tr_err *err);
+/* Calls fn for every probe with its hits, by id (the pointers live until fn returns). */
+int store_probe_each(store *s, int (*fn)(const store_probe *p, void *ctx), void *ctx, tr_err *err);
+
 /* ---- notices (store_deconflict.c) ---- */
 typedef struct store_notice {
     int64_t id;

@@ -1145,6 +1145,11 @@ class LiveTest(ServerTest):
         r = self.call("POST", "/v1/operations", 409, body=dict(body, reject_on_conflict=True), party="Russia",
                       field="conflicts")
         self.assertLessEqual({sid, hid}, {c["id"] for c in r.json["conflicts"] if c["type"] == "site"})
+        # 31 volumes over the hidden site would overshoot the probe budget (30 an hour): withheld, refused.
+        many = {"kind": "air", "volumes": [volume(11.0, 11.0, 2000)] * 31, "reject_on_conflict": True}
+        r = self.call("POST", "/v1/operations", 429, body=many, party="Opposition", field="conflicts")
+        self.assertEqual(r.json["withheld"]["budget"], 30)
+        self.assertEqual([c for c in r.json["conflicts"] if c["id"] == hid and c["type"] == "site"], [])
         self.call("POST", "/v1/operations", 400, body={"kind": "air", "volumes": [volume(11, 11, -1)]}, party="SAA",
                   field="volumes[0].volume.outline_circle.radius.value", bad_body=True)
         self.call("POST", "/v1/operations", 401, body=body)
