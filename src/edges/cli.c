@@ -146,6 +146,64 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
     return 0;
 }
 
+/* The log's signing key: --log-key, else DB.key. */
+static void serve_key_path(const cli_cmd *cmd, cli_args *a, char *out, size_t n) {
+    const char *k = cli__opt(cmd, a, "--log-key");
+    if (k)
+        snprintf(out, n, "%s", k);
+    else
+        snprintf(out, n, "%s.key", cli__opt(cmd, a, "--db"));
+}
+
+/* Before anything is written: the database's log must extend the checkpoint kept beside
+ * the key (centre_kept_check). Refused with the reason (CLI_RUNTIME) unless
+ * --accept-rollback; then *kept and reason are set for the log.rollback entry. */
+static int serve_guard(const cli_cmd *cmd, cli_args *a, const char *key_path, char **kept, tr_err *why) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s%s", key_path, CENTRE_KEPT_SUFFIX);
+    int rc = centre_kept_check(cli__opt(cmd, a, "--db"), path, kept, why);
+    if (rc == TR_OK) return 0;
+    if (rc != TR_ECONFLICT) return cli__runtime_error(cmd, why);
+    if (cli__opt(cmd, a, "--accept-rollback")) {
+        fprintf(stderr, "truce serve: --accept-rollback: serving anyway, and logging it: %s\n", why->msg);
+        return 0;
+    }
+    free(*kept);
+    *kept = NULL;
+    fprintf(
+        stderr,
+        "truce serve: refusing to start: %s.\nTo serve this database anyway (a backup restored on purpose), "
+        "start with --accept-rollback: the server logs it (log.rollback). See docs/operations.md.\n",
+        why->msg);
+    return CLI_RUNTIME;
+}
+
+/* Opens the log (key, origin), records an accepted rollback, starts the checkpoints. */
+static int serve_log(const cli_cmd *cmd, cli_args *a, centre *c, const char *key_path, const char *kept,
+                     const tr_err *why, unsigned cp_ms) {
+    tr_err lerr = {0};
+    if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
+        (kept && centre_kept_accept(c, kept, why->msg, &lerr)) || centre_checkpointer_start(c, cp_ms, &lerr))
+        return cli__runtime_error(cmd, &lerr);
+    fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
+    return 0;
+}
+
+/* The deconfliction options (applied to the centre once it is open). */
+typedef struct serve_dc {
+    unsigned long long site_buf, op_h, op_v, notice_s;
+} serve_dc;
+
+static int serve_dc_options(const cli_cmd *cmd, cli_args *a, serve_dc *d) {
+    if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
+                        &d->notice_s) ||
+        cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &d->site_buf) ||
+        parse_separation(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &d->op_h) ||
+        parse_separation(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &d->op_v))
+        return CLI_USAGE;
+    return 0;
+}
+
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long threads, body, raw, maxv, drain, cp_ms;
     if (cli__parse_uint(cmd, "--checkpoint-ms", cli__opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
@@ -155,15 +213,15 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         cli__parse_uint(cmd, "--max-vertices", cli__opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         cli__parse_uint(cmd, "--drain-seconds", cli__opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
-    unsigned long long site_buf, op_h, op_v, notice_s;
-    if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
-                        &notice_s) ||
-        cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
-        parse_separation(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
-        parse_separation(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
+    serve_dc d;
+    char web_root[4096], key_path[4096];
+    if (serve_dc_options(cmd, a, &d) || serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root))
         return CLI_USAGE;
-    char web_root[4096];
-    if (serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
+    serve_key_path(cmd, a, key_path, sizeof key_path);
+    char *kept = NULL;
+    tr_err why = {0};
+    int rc = serve_guard(cmd, a, key_path, &kept, &why);
+    if (rc) return rc;
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -172,53 +230,41 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
-    centre *c;
+    centre *c = NULL;
     tr_tz *tz = NULL;
-    int mrc = cli__open_monitoring(cmd, a, &lim, true, &c, &tz);
-    if (mrc) return mrc;
-    c->site_buffer_m = (double)site_buf;
-    c->op_sep = (dc_sep){(double)op_h, (double)op_v};
-    c->notice_deadline_s = (int64_t)notice_s;
-    tr_err aerr = {0};
-    if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
-    fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
-            cli__opt(cmd, a, "--db"), store_schema_version(c->store), attr_engine_area_versions(c->attr));
-    char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s",
-             cli__opt(cmd, a, "--log-key") ? cli__opt(cmd, a, "--log-key") : "");
-    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", cli__opt(cmd, a, "--db"));
-    tr_err lerr = {0};
-    if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
-        centre_checkpointer_start(c, (unsigned)cp_ms, &lerr)) {
-        centre_close(c);
-        tr_tz_free(tz);
-        return cli__runtime_error(cmd, &lerr);
+    rc = cli__open_monitoring(cmd, a, &lim, true, &c, &tz);
+    if (rc == 0) {
+        c->site_buffer_m = (double)d.site_buf;
+        c->op_sep = (dc_sep){(double)d.op_h, (double)d.op_v};
+        c->notice_deadline_s = (int64_t)d.notice_s;
+        tr_err aerr = {0};
+        if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
+        fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
+                cli__opt(cmd, a, "--db"), store_schema_version(c->store), attr_engine_area_versions(c->attr));
+        rc = serve_log(cmd, a, c, key_path, kept, &why, (unsigned)cp_ms);
     }
-    fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
+    free(kept);
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,
                       .raw_body_limit = (size_t)raw,
                       .drain_seconds = (unsigned)drain,
                       .web_root = web_root[0] ? web_root : NULL};
-    http_server *srv;
+    http_server *srv = NULL;
     tr_err err = {0};
-    if (http_server_start(c, &o, &srv, &err)) {
-        centre_checkpointer_stop(c);
-        centre_close(c);
-        tr_tz_free(tz);
-        return cli__runtime_error(cmd, &err);
+    if (rc == 0 && http_server_start(c, &o, &srv, &err)) rc = cli__runtime_error(cmd, &err);
+    if (rc == 0) {
+        int sig = 0;
+        sigwait(&set, &sig);
+        fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        http_server_stop(srv);
     }
-    int sig = 0;
-    sigwait(&set, &sig);
-    fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
-            sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    http_server_stop(srv);
-    centre_checkpointer_stop(c);
+    if (c) centre_checkpointer_stop(c);
     centre_close(c);
     tr_tz_free(tz);
-    fprintf(stderr, "truce: stopped cleanly\n");
-    return CLI_OK;
+    if (rc == 0) fprintf(stderr, "truce: stopped cleanly\n");
+    return rc;
 }
 
 /* ---- parties ---- */
@@ -502,6 +548,10 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
+      {"--accept-rollback", NULL,
+       "serve a log shorter than, or different from, the checkpoint kept beside the key (a backup "
+       "restored on purpose); logged",
+       NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
       MON_OPTS},

@@ -236,6 +236,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->limits = *limits;
     pthread_mutex_init(&c->mon_mu, NULL);
     int rc = store_open(db_path, &c->store, err);
+    if (rc == TR_OK) centre__record_notices(c);
     if (rc == TR_OK && !(c->attr = attr_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
     if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
@@ -261,6 +262,7 @@ void centre_close(centre *c) {
     mon_engine_free(c->mon);
     pthread_mutex_destroy(&c->mon_mu);
     store_close(c->store);
+    free(c->kept_path);
     free(c);
 }
 
@@ -290,12 +292,13 @@ int centre__party_add_tx(centre *c, const char *by, const char *name, const char
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char hex[65];
     token_hash(token, hex);
-    int rc = store_party_insert(c->store, name, r, full_name, hex, tr_time_now(), NULL, err);
+    int64_t now = tr_time_now(); /* created_at and the entry's at: verify checks they are equal */
+    int rc = store_party_insert(c->store, name, r, full_name, hex, now, NULL, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_party(name, ref);
     json_t *obj = centre_object_party(name, role, full_name, hex);
-    rc = centre__log(c, by, NULL, "party.add", ref, obj, NULL, err);
+    rc = centre__log_at(c, now, by, NULL, "party.add", ref, obj, NULL, err);
     json_decref(obj);
     return rc;
 }
@@ -402,12 +405,13 @@ int centre__actor_add_tx(centre *c, const char *by, const tr_signature *sig, con
     tr_err ignored;
     if (store_party_get(c->store, name, &p, &ignored) == TR_OK)
         return tr_fail(err, TR_ECONFLICT, "name", "'%s' is a party's name", name);
-    int rc = store_actor_insert(c->store, name, full_name, tr_time_now(), err);
+    int64_t now = tr_time_now();
+    int rc = store_actor_insert(c->store, name, full_name, now, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_actor(name, ref);
     json_t *obj = centre_object_actor(name, full_name);
-    rc = centre__log(c, by, sig, "actor.add", ref, obj, answer, err);
+    rc = centre__log_at(c, now, by, sig, "actor.add", ref, obj, answer, err);
     json_decref(obj);
     return rc;
 }

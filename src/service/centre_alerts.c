@@ -10,8 +10,9 @@
  * releasing it: lock order). incident_alert keys each alert by its identifier, so an alert
  * is notified once whoever sees it first; `truce serve` sweeps every incident at start
  * (centre_alerts_sweep), which sends what a crash between the two transactions left out.
- * Alerts are derived data (a function of the logged reports, acts and regroups), like the
- * incidents: they are not log entries of their own.
+ * An alert is derived data (a function of the logged reports, acts and regroups), like the
+ * incidents; but its row decides that the alert is notified once, so recording it is
+ * logged (incident.alert, centre_record.c), and its notices are, like every notice.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,8 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
                                     a->sent, now, &inserted, err);
         if (rc) return rc;
         if (!inserted) continue;
+        store_alert_row row = {a->identifier, mon_grade_name(a->grade), a->incident_id, a->sent, now};
+        if ((rc = centre__log_alert(c, &row, err))) return rc;
         char parties[64][TR_NAME_MAX + 1];
         size_t np = concerned(c, a, parties, 64);
         char cap[64];

@@ -65,6 +65,14 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
 
 /* The name in log entries of changes made at the command line, not through the API. */
 #define CENTRE_OPERATOR "operator"
+/* The name in log entries of what the centre records on its own (notices, CAP alerts). */
+#define CENTRE_SELF "centre"
+
+/* centre_record.c: installs the store hook that logs each transaction's notices
+ * (notice.create) just before it commits. */
+void centre__record_notices(centre *c);
+/* Inside the alert's transaction: logs incident.alert for the row just recorded (a). */
+int centre__log_alert(centre *c, const store_alert_row *a, tr_err *err);
 
 /* Inside an open transaction: */
 /* Appends the log entry of a change by party (docs/tlog.md) — with the party's signature
@@ -72,6 +80,10 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
  * answer.receipt = {index, leaf_hash}. */
 int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
                 const json_t *object, json_t *answer, tr_err *err);
+/* The same, dated at (the time the write stores beside its row, e.g. created_at, so that
+ * `truce verify` can check the row's time against the entry's). */
+int centre__log_at(centre *c, int64_t at, const char *party, const tr_signature *sig, const char *type,
+                   const char *ref, const json_t *object, json_t *answer, tr_err *err);
 /* Sets answer.receipt = {index, leaf_hash} of the first entry of type about ref (as the
  * write's answer had it); TR_ENOTFOUND when there is none. */
 int centre__receipt_of(centre *c, const char *type, const char *ref, json_t *answer, tr_err *err);

@@ -221,3 +221,63 @@ json_t *centre_object_progress(const tr_progress *p) {
 json_t *centre_object_accident(const tr_accident *a) {
     return tr_accident_to_json(a);
 }
+
+/* ---- what the centre records on its own (issue 11) ---- */
+
+void centre_ref_notices(int64_t first, int64_t last, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "notices/%lld-%lld", (long long)first, (long long)last);
+}
+
+json_t *centre_object_notice(const store_notice_row *n) {
+    json_t *payload = json_loads(n->payload, JSON_REJECT_DUPLICATES, NULL);
+    if (!payload) return NULL;
+    return json_pack("{s:{s:I, s:s}, s:o, s:o, s:I, s:s, s:s, s:o}", "about", "id", (json_int_t)n->about_id,
+                     "type", n->about_type, "created_at", tr_json_time_value(n->created_at), "deadline",
+                     tr_json_time_value(n->deadline), "id", (json_int_t)n->id, "kind", n->kind, "party",
+                     n->party, "payload", payload);
+}
+
+json_t *centre_object_clearance(const store_clearance_row *c) {
+    return json_pack("{s:I, s:I, s:s}", "movement_id", (json_int_t)c->movement_id, "notice_id",
+                     (json_int_t)c->notice_id, "party", c->party);
+}
+
+json_t *centre_object_notices(json_t *notices, json_t *clearances) {
+    if (!notices || !clearances) {
+        json_decref(notices);
+        json_decref(clearances);
+        return NULL;
+    }
+    json_t *o = json_pack("{s:o}", "notices", notices);
+    if (o && json_array_size(clearances)) json_object_set(o, "clearances", clearances);
+    json_decref(clearances);
+    return o;
+}
+
+void centre_ref_alert(const char *identifier, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "alert/%s", identifier);
+}
+
+json_t *centre_object_alert(const store_alert_row *a) {
+    return json_pack("{s:o, s:s, s:s, s:I, s:o}", "created_at", tr_json_time_value(a->created_at), "grade",
+                     a->grade, "identifier", a->identifier, "incident_id", (json_int_t)a->incident_id, "sent",
+                     tr_json_time_value(a->sent));
+}
+
+void centre_ref_setting(const char *name, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "setting/%s", name);
+}
+
+json_t *centre_object_setting(const store_setting_row *x) {
+    return json_pack("{s:s, s:o, s:s}", "name", x->name, "set_at", tr_json_time_value(x->set_at), "value",
+                     x->value);
+}
+
+void centre_ref_rollback(uint64_t log_size, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "log/rollback@%llu", (unsigned long long)log_size);
+}
+
+json_t *centre_object_rollback(const char *checkpoint, uint64_t log_size, const char *reason) {
+    return json_pack("{s:s, s:I, s:s}", "checkpoint", checkpoint, "log_size", (json_int_t)log_size, "reason",
+                     reason);
+}

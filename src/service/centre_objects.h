@@ -113,6 +113,32 @@ void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_dc_event(const store_dc_event *e);
 /* The log entry type of an event: "operation.state", "movement.status", "movement.position". */
 const char *centre_dc_event_type(const store_dc_event *e);
+/* ---- what the centre records on its own (issue 11; service/centre_record.c) ---- */
+/* "notices/FIRST-LAST" (notice.create): the notices one transaction made, ids FIRST..LAST. */
+void centre_ref_notices(int64_t first, int64_t last, char ref[CENTRE_REF_MAX]);
+/* One notice as the feed lists it, without its acknowledgement: {"about": {"id", "type"},
+ * "created_at", "deadline", "id", "kind", "party", "payload"}. NULL when the payload is
+ * not JSON. */
+json_t *centre_object_notice(const store_notice_row *n);
+/* A clearance that hangs on a notice: {"movement_id", "notice_id", "party"}. */
+json_t *centre_object_clearance(const store_clearance_row *c);
+/* notice.create: {"clearances"? (when not empty), "notices"}: the notices (in id order)
+ * and the clearances hanging on them (in notice order). Takes both arrays; NULL when
+ * either is NULL. */
+json_t *centre_object_notices(json_t *notices, json_t *clearances);
+/* "alert/IDENTIFIER" (incident.alert): {"created_at", "grade", "identifier",
+ * "incident_id", "sent"}. */
+void centre_ref_alert(const char *identifier, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_alert(const store_alert_row *a);
+/* "setting/NAME" (setting.put): {"name", "set_at", "value"}. */
+void centre_ref_setting(const char *name, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_setting(const store_setting_row *x);
+/* "log/rollback@SIZE" (log.rollback: the server was started on a log shorter than, or
+ * different from, the largest checkpoint it had signed): {"checkpoint" (that checkpoint,
+ * the signed note), "log_size" (the log's size then), "reason"}. */
+void centre_ref_rollback(uint64_t log_size, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_rollback(const char *checkpoint, uint64_t log_size, const char *reason);
+
 /* ---- mine action (issue 6) ---- */
 /* Refs: "hazard/ID" (hazard.create), "hazard-status/SEQ" (hazard.status), "task/ID"
  * (task.create, task.close), "progress/ID" (progress.create), "accident/ID"

@@ -56,6 +56,13 @@ void store_rollback(store *s);
 /* fn(ctx) is called after each commit that inserted notices, under the writer lock: it
  * must be quick and must not use the store (it wakes notice streams). NULL removes it. */
 void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx);
+/* fn(ctx, first, last, err) is called inside every transaction that inserted notices (ids
+ * first..last, consecutive), after its other writes and just before COMMIT, so that the
+ * notices are logged with the write that made them (the centre appends a notice.create
+ * entry). When fn fails the transaction is rolled back and store_commit returns its code.
+ * Set once, before any write; NULL removes it. */
+void store_on_notices_commit(store *s, int (*fn)(void *ctx, int64_t first, int64_t last, tr_err *err),
+                             void *ctx);
 
 /* ---- the verifiable log (docs/tlog.md) ---- */
 
@@ -238,6 +245,39 @@ int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index,
  * whether more follow. */
 int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit, json_t *items,
                       int64_t *next, bool *more, tr_err *err);
+
+/* ---- the rows the centre records on its own (store_record.c): notices in full,
+ * clearances, CAP alerts, settings; for their log entries and for `truce verify`. Strings
+ * point into the store's row buffer: valid only during the call of fn. ---- */
+typedef struct store_notice_row {
+    int64_t id, about_id, created_at, deadline;
+    const char *party, *kind, *about_type, *payload; /* payload: the JSON text as stored */
+    bool acked;
+    int64_t acked_at;  /* when acked */
+    int64_t ack_index; /* the notice.ack entry's index; -1 when NULL */
+} store_notice_row;
+/* Calls fn for every notice with first <= id <= last, in id order. */
+int store_notice_each(store *s, int64_t first, int64_t last, int (*fn)(const store_notice_row *n, void *ctx),
+                      void *ctx, tr_err *err);
+typedef struct store_clearance_row {
+    int64_t movement_id, notice_id;
+    const char *party;
+} store_clearance_row;
+/* Calls fn for every clearance whose notice is first..last, in notice order. */
+int store_clearance_each(store *s, int64_t first, int64_t last,
+                         int (*fn)(const store_clearance_row *c, void *ctx), void *ctx, tr_err *err);
+typedef struct store_alert_row {
+    const char *identifier, *grade;
+    int64_t incident_id, sent, created_at;
+} store_alert_row;
+/* Calls fn for every recorded CAP alert (store_alert_insert), by identifier. */
+int store_alert_each(store *s, int (*fn)(const store_alert_row *a, void *ctx), void *ctx, tr_err *err);
+typedef struct store_setting_row {
+    const char *name, *value;
+    int64_t set_at;
+} store_setting_row;
+/* Calls fn for every setting (store_setting_put), by name. */
+int store_setting_each(store *s, int (*fn)(const store_setting_row *x, void *ctx), void *ctx, tr_err *err);
 
 /* ---- monitoring: violation reports (store_monitor.c) ---- */
 /* A report row as stored: body is the report's JSON (tr_report_to_json) text; cls the

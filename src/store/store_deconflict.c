@@ -226,9 +226,13 @@ int store_notice_insert(store *s, const char *party, const char *kind, const cha
     sqlite3_bind_int64(st, 7, deadline);
     free(text);
     int rc = store__step_done(s, st, "storing the notice", err);
-    if (rc == TR_OK) s->tx_notices = true;
-    if (rc == TR_OK && id) *id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
-    return rc;
+    if (rc) return rc;
+    int64_t nid = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (!s->tx_notices) s->tx_notice_first = nid;
+    s->tx_notice_last = nid;
+    s->tx_notices = true;
+    if (id) *id = nid;
+    return TR_OK;
 }
 
 static const char SQL_NOTICE_GET[] = "SELECT party, acked_at IS NOT NULL FROM notice WHERE id = ?";

@@ -31,11 +31,15 @@ struct store {
     conn *conns;
     pthread_key_t key;        /* this thread's conn */
     int schema_version;
-    tlog_tree tree;           /* the log's tree as of the open transaction (writer) */
-    tlog_tree saved;          /* the tree at store_begin, restored by a rollback */
-    bool tx_notices;          /* the open transaction inserted notices */
+    tlog_tree tree;          /* the log's tree as of the open transaction (writer) */
+    tlog_tree saved;         /* the tree at store_begin, restored by a rollback */
+    bool tx_notices;         /* the open transaction inserted notices */
+    int64_t tx_notice_first; /* ... with ids tx_notice_first..tx_notice_last */
+    int64_t tx_notice_last;
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
+    int (*log_notices)(void *ctx, int64_t first, int64_t last, tr_err *err); /* store_on_notices_commit */
+    void *log_notices_ctx;
 };
 
 /* Inside a transaction: brings s->tree up to the log's committed size. */

@@ -280,9 +280,20 @@ void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx) {
     pthread_mutex_unlock(&s->writer);
 }
 
+void store_on_notices_commit(store *s, int (*fn)(void *ctx, int64_t first, int64_t last, tr_err *err),
+                             void *ctx) {
+    pthread_mutex_lock(&s->writer);
+    s->log_notices = fn;
+    s->log_notices_ctx = ctx;
+    pthread_mutex_unlock(&s->writer);
+}
+
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
     conn *c = my_conn(s, err);
-    int rc = c ? exec(c, "COMMIT", err) : TR_EIO;
+    int rc = c ? TR_OK : TR_EIO;
+    if (rc == TR_OK && s->tx_notices && s->log_notices)
+        rc = s->log_notices(s->log_notices_ctx, s->tx_notice_first, s->tx_notice_last, err);
+    if (rc == TR_OK) rc = exec(c, "COMMIT", err);
     if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
     if (rc != TR_OK) s->tree = s->saved;
     if (rc == TR_OK && publish) rc = publish(ctx, err);
