@@ -124,7 +124,7 @@ int centre_kept_check(const char *db_path, const char *path, char **kept, tr_err
     }
     free(vkey);
     store_close(s);
-    if (rc != TR_ECONFLICT && rc != TR_OK) {
+    if (rc != TR_ECONFLICT) { /* kept only to record an accepted rollback */
         free(*kept);
         *kept = NULL;
     }
