@@ -548,10 +548,8 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
-      {"--accept-rollback", NULL,
-       "serve a log shorter than, or different from, the checkpoint kept beside the key (a backup "
-       "restored on purpose); logged",
-       NULL},
+      {"--accept-rollback", NULL, "start on a log that does not extend the checkpoint kept beside the key (a restored "
+       "backup); logged", NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
       MON_OPTS},

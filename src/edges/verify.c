@@ -16,10 +16,11 @@
  *     from the previous checkpoint, computed from the rebuilt tree and verified with
  *     tlog_verify_consistency. Being a prefix is transitive, so a chain of verified proofs
  *     shows that every checkpoint extends every earlier one.
- *  4. The state tables against the log: every row of party, actor, area_version and
- *     agreement must have an entry whose object is exactly the object rebuilt from the row
- *     now, by the functions the centre logs with (service/centre_objects.h); every entry
- *     of those types must name an existing row.
+ *     Each checkpoint's "prev SIZE" line must name the checkpoint stored before it.
+ *  4. The state against the log (verify_match.c): every table, one check each; every row's
+ *     object rebuilt by the functions the centre logs with (service/centre_objects.h)
+ *     must be an entry's, and every column the object does not hold but an answer, a
+ *     notice, a decision or an access depends on is recomputed from logged facts.
  *
  * Reading: the store's functions where store.h has them (entries, meta, area versions,
  * agreements), and a second, read-only SQLite connection for what it does not list

@@ -146,22 +146,25 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
 
 /* ---- monitoring ---- */
 
-/* The report's columns the store indexes must be its body's. */
+/* One of a report's columns against its body's value (NULL: absent). */
+static void report_column(pass *p, const char *what, const char *column, const char *row, const char *body) {
+    char b1[96], b2[96];
+    if ((row || body) && (!row || !body || strcmp(row, body) != 0))
+        FAIL(p->a, "%s: %s is \"%s\", but its logged body says \"%s\"", what, column, verify__clip(row ? row : "(null)", b1),
+             verify__clip(body ? body : "(none)", b2));
+}
+
+/* The report's columns the store indexes (who may read it, the bulletin's day) must be
+ * its body's, which its entry logged. */
 static void check_report_columns(pass *p, const char *what, const store_report *r) {
     json_t *b = json_loads(r->body, 0, NULL);
     char t1[TR_TIME_BUFSZ], t2[TR_TIME_BUFSZ];
-    const char *party = json_string_value(json_object_get(b, "reporting_party"));
-    const char *recv = json_string_value(json_object_get(b, "received_at"));
-    const char *occ = json_string_value(json_object_get(b, "occurred_at"));
-    const char *ext = json_string_value(json_object_get(b, "external_id"));
-    if (!party || strcmp(party, r->reporting_party ? r->reporting_party : "") != 0)
-        FAIL(p->a, "%s: reporting_party is not its body's", what);
-    if (!recv || strcmp(recv, tr_time_format(r->received_at, t1)) != 0)
-        FAIL(p->a, "%s: received_at is not its body's", what);
-    if (!occ || strcmp(occ, tr_time_format(r->occurred_at, t2)) != 0)
-        FAIL(p->a, "%s: occurred_at is not its body's", what);
-    if ((ext || r->external_id) && (!ext || !r->external_id || strcmp(ext, r->external_id) != 0))
-        FAIL(p->a, "%s: external_id is not its body's", what);
+#define BODY(k) json_string_value(json_object_get(b, k))
+    report_column(p, what, "reporting_party", r->reporting_party, BODY("reporting_party"));
+    report_column(p, what, "received_at", tr_time_format(r->received_at, t1), BODY("received_at"));
+    report_column(p, what, "occurred_at", tr_time_format(r->occurred_at, t2), BODY("occurred_at"));
+    report_column(p, what, "external_id", r->external_id, BODY("external_id"));
+#undef BODY
     json_decref(b);
 }
 
