@@ -178,12 +178,11 @@ static int serve_guard(const cli_cmd *cmd, cli_args *a, const char *key_path, ch
     return CLI_RUNTIME;
 }
 
-/* Opens the log (key, origin), records an accepted rollback, starts the checkpoints. */
-static int serve_log(const cli_cmd *cmd, cli_args *a, centre *c, const char *key_path, const char *kept,
-                     const tr_err *why, unsigned cp_ms) {
+/* Opens the log (key, origin) and starts the checkpoints. */
+static int serve_log(const cli_cmd *cmd, cli_args *a, centre *c, const char *key_path, unsigned cp_ms) {
     tr_err lerr = {0};
     if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
-        (kept && centre_kept_accept(c, kept, why->msg, &lerr)) || centre_checkpointer_start(c, cp_ms, &lerr))
+        centre_checkpointer_start(c, cp_ms, &lerr))
         return cli__runtime_error(cmd, &lerr);
     fprintf(stderr, "truce: log %s, verifier key %s\n", c->origin, c->vkey);
     return 0;
@@ -204,6 +203,15 @@ static int serve_dc_options(const cli_cmd *cmd, cli_args *a, serve_dc *d) {
     return 0;
 }
 
+/* Blocks the stop signals in every thread (set: this one waits for them). */
+static void serve_signals(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     unsigned long long threads, body, raw, maxv, drain, cp_ms;
     if (cli__parse_uint(cmd, "--checkpoint-ms", cli__opt(cmd, a, "--checkpoint-ms"), 3600000, &cp_ms) ||
@@ -222,28 +230,24 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     tr_err why = {0};
     int rc = serve_guard(cmd, a, key_path, &kept, &why);
     if (rc) return rc;
-    /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    serve_signals(&set);
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
     centre *c = NULL;
     tr_tz *tz = NULL;
     rc = cli__open_monitoring(cmd, a, &lim, true, &c, &tz);
+    tr_err aerr = {0};
+    if (rc == 0 && kept && centre_kept_accept(c, kept, why.msg, &aerr)) rc = cli__runtime_error(cmd, &aerr);
+    free(kept);
     if (rc == 0) {
         c->site_buffer_m = (double)d.site_buf;
         c->op_sep = (dc_sep){(double)d.op_h, (double)d.op_v};
         c->notice_deadline_s = (int64_t)d.notice_s;
-        tr_err aerr = {0};
         if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
         fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
                 cli__opt(cmd, a, "--db"), store_schema_version(c->store), attr_engine_area_versions(c->attr));
-        rc = serve_log(cmd, a, c, key_path, kept, &why, (unsigned)cp_ms);
+        rc = serve_log(cmd, a, c, key_path, (unsigned)cp_ms);
     }
-    free(kept);
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,
@@ -548,8 +552,10 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "seconds a party has to acknowledge a notice", "1800"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
-      {"--accept-rollback", NULL, "start on a log that does not extend the checkpoint kept beside the key (a restored "
-       "backup); logged", NULL},
+      {"--accept-rollback", NULL,
+       "start on a log that does not extend the checkpoint kept beside the key (a restored "
+       "backup); logged",
+       NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
       MON_OPTS},

@@ -112,10 +112,14 @@ static bool object_sha(db_audit *a, const char *what, const json_t *obj, uint8_t
     return true;
 }
 
+static void not_logged(db_audit *a, const char *what, const char *type, const char *ref) {
+    char b1[96];
+    FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, verify__clip(ref, b1));
+}
+
 const logged *verify__match_row(db_audit *a, const char *what, const char *ref, const char *type,
                                 json_t *obj) {
     uint8_t sha[32];
-    char b1[96];
     const logged *other = NULL, *ok = NULL;
     bool built = object_sha(a, what, obj, sha);
     for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
@@ -129,7 +133,7 @@ const logged *verify__match_row(db_audit *a, const char *what, const char *ref, 
     if (built && !ok && other)
         report_differs(a, what, other, obj);
     else if (built && !ok)
-        FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, verify__clip(ref, b1));
+        not_logged(a, what, type, ref);
     json_decref(obj);
     return ok;
 }
@@ -137,11 +141,11 @@ const logged *verify__match_row(db_audit *a, const char *what, const char *ref, 
 const logged *verify__match_latest(db_audit *a, const char *what, const char *ref, const char *type,
                                    json_t *obj) {
     uint8_t sha[32];
-    char b1[96];
     const logged *last = verify__entry(a, ref, type, true, true);
     if (!object_sha(a, what, obj, sha)) {
+        last = NULL; /* reported */
     } else if (!last) {
-        FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, verify__clip(ref, b1));
+        not_logged(a, what, type, ref);
     } else if (memcmp(last->sha, sha, 32) != 0) {
         report_differs(a, what, last, obj);
         last = NULL;

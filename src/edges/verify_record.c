@@ -173,13 +173,23 @@ typedef struct row_pass {
     uint64_t rows;
 } row_pass;
 
-static int check_alert(const store_alert_row *x, void *ctx) {
-    row_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[140], b1[96];
-    centre_ref_alert(x->identifier, ref);
-    snprintf(what, sizeof what, "incident_alert %s", verify__clip(x->identifier, b1));
-    verify__match_row(p->a, what, ref, "incident.alert", centre_object_alert(x));
+/* A row named by a text key (table NAME), matched with its entry of type about ref (with
+ * latest, the latest such entry: a value that is replaced). Takes obj. */
+static void check_named(row_pass *p, const char *table, const char *name, const char *ref, const char *type,
+                        json_t *obj, bool latest) {
+    char what[140], b1[96];
+    snprintf(what, sizeof what, "%s %s", table, verify__clip(name, b1));
+    if (latest)
+        verify__match_latest(p->a, what, ref, type, obj);
+    else
+        verify__match_row(p->a, what, ref, type, obj);
     p->rows++;
+}
+
+static int check_alert(const store_alert_row *x, void *ctx) {
+    char ref[CENTRE_REF_MAX];
+    centre_ref_alert(x->identifier, ref);
+    check_named(ctx, "incident_alert", x->identifier, ref, "incident.alert", centre_object_alert(x), false);
     return TR_OK;
 }
 
@@ -193,12 +203,9 @@ int verify__incident_alert(db_audit *a, uint64_t *rows) {
 }
 
 static int check_setting(const store_setting_row *x, void *ctx) {
-    row_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[140], b1[96];
+    char ref[CENTRE_REF_MAX];
     centre_ref_setting(x->name, ref);
-    snprintf(what, sizeof what, "setting %s", verify__clip(x->name, b1));
-    verify__match_latest(p->a, what, ref, "setting.put", centre_object_setting(x));
-    p->rows++;
+    check_named(ctx, "setting", x->name, ref, "setting.put", centre_object_setting(x), true);
     return TR_OK;
 }
 

@@ -150,8 +150,8 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
 static void report_column(pass *p, const char *what, const char *column, const char *row, const char *body) {
     char b1[96], b2[96];
     if ((row || body) && (!row || !body || strcmp(row, body) != 0))
-        FAIL(p->a, "%s: %s is \"%s\", but its logged body says \"%s\"", what, column, verify__clip(row ? row : "(null)", b1),
-             verify__clip(body ? body : "(none)", b2));
+        FAIL(p->a, "%s: %s is \"%s\", but its logged body says \"%s\"", what, column,
+             verify__clip(row ? row : "(null)", b1), verify__clip(body ? body : "(none)", b2));
 }
 
 /* The report's columns the store indexes (who may read it, the bulletin's day) must be

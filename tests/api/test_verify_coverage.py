@@ -318,6 +318,36 @@ class VerifyCoverage(unittest.TestCase):
     def test_2_every_table_has_rows(self):
         self.assertEqual(self.empty, [], "populate.py creates no rows in these tables, so nothing is tested there")
 
+    def test_4_the_tamperings_the_issue_lists(self):
+        """Issue 11's list, each by name, with the line verify prints."""
+        cases = [
+            ("UPDATE report SET reporting_party = 'Turkey' WHERE id = 1", 'report 1: reporting_party is "Turkey"'),
+            ("UPDATE report SET occurred_at = occurred_at - 86400 WHERE id = 1", "report 1: occurred_at is"),
+            ("UPDATE notice SET payload = json_set(payload, '$.x', 1) WHERE id = 2", "notices[0].payload"),
+            ("UPDATE notice SET deadline = deadline + 86400 WHERE id = 2", "notices[0].deadline"),
+            ("DELETE FROM notice WHERE id = (SELECT max(id) FROM notice WHERE acked_at IS NULL)",
+             "the row differs from the object logged"),
+            ("INSERT INTO setting VALUES ('--cluster-scale', '2', 0)", "setting --cluster-scale: no log entry"),
+            ("UPDATE log_entry SET submission = CAST('{}' AS BLOB) WHERE submission IS NOT NULL",
+             "body_sha256 is"),
+            ("UPDATE operation SET volumes = replace(volumes, '3000.0', '3500.0') WHERE id = 1",
+             "operation 1: volumes is not the volumes it is read as"),
+            ("DELETE FROM log_checkpoint WHERE size = (SELECT size FROM log_checkpoint ORDER BY size LIMIT 1 OFFSET 1)",
+             "checkpoints were deleted"),
+        ]
+        for n, (statement, needle) in enumerate(cases):
+            with self.subTest(statement=statement):
+                db = os.path.join(self.srv.dir, "case%d.db" % n)
+                shutil.copyfile(self.clean, db)
+                con = sqlite3.connect(db)
+                self.assertEqual(con.execute(statement).rowcount, 1)
+                con.commit()
+                con.close()
+                p = run_cli("verify", "--db", db, check=False)
+                self.assertEqual(p.returncode, 1, p.stdout)
+                self.assertTrue(any(line.startswith("FAIL ") and needle in line for line in p.stdout.splitlines()),
+                                "%r not in:\n%s" % (needle, p.stdout))
+
     def test_3_every_change_is_detected(self):
         todo = self.mutations
         sampled = sanitized_binary()
