@@ -656,18 +656,20 @@ static const cli_cmd commands[] = {
      "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint "
      "FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
-     "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"
-     "consistency, and checks every party, actor, area version and agreement row against the\n"
-     "object its log entry recorded. With --url: audits a running truce from its checkpoint,\n"
-     "tiles and entry bundles, as an independent witness. Prints one FAIL line per problem;\n"
-     "exit 0 when every check passes, 1 otherwise.",
+     "tree from log_entry and compares log_node, checks every checkpoint's signature, root,\n"
+     "consistency and predecessor, checks every row of every table against the object its log\n"
+     "entry recorded and every other column that matters against the logged facts, and the log\n"
+     "against the checkpoint the server keeps beside its key (DB.key.checkpoint) if there is one.\n"
+     "With --url: audits a running truce from its checkpoint, tiles and entry bundles, as an\n"
+     "independent witness. Prints one FAIL line per problem; exit 0 when every check passes,\n"
+     "1 otherwise.",
      0,
      0,
      {{"--db", "PATH", "audit this database file (stop the server first, or audit a copy)", NULL},
       {"--url", "URL", "audit the truce server at this base URL, e.g. http://127.0.0.1:8080", NULL},
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
       {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},
-      {"--checkpoint", "FILE", "a checkpoint saved earlier: the log must extend it", NULL},
+      {"--checkpoint", "FILE", "a checkpoint saved earlier: the log must extend it (--db: default DB.key.checkpoint)", NULL},
       {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL}},
      cmd_verify},
     {"verify receipt",
