@@ -116,9 +116,9 @@ const char *centre_dc_event_type(const store_dc_event *e);
 /* ---- what the centre records on its own (issue 11; service/centre_record.c) ---- */
 /* "notices/FIRST-LAST" (notice.create): the notices one transaction made, ids FIRST..LAST. */
 void centre_ref_notices(int64_t first, int64_t last, char ref[CENTRE_REF_MAX]);
-/* One notice as the feed lists it, without its acknowledgement: {"about": {"id", "type"},
- * "created_at", "deadline", "id", "kind", "party", "payload"}. NULL when the payload is
- * not JSON. */
+/* One notice as the feed lists it, without its acknowledgement, its payload by the hash
+ * of its stored bytes (canonical JSON): {"about": {"id", "type"}, "created_at", "deadline",
+ * "id", "kind", "party", "payload_sha256"} (hex). */
 json_t *centre_object_notice(const store_notice_row *n);
 /* A clearance that hangs on a notice: {"movement_id", "notice_id", "party"}. */
 json_t *centre_object_clearance(const store_clearance_row *c);

@@ -26,8 +26,7 @@
 
 static int add_notice(const store_notice_row *n, void *ctx) {
     json_t *o = centre_object_notice(n);
-    if (!o) return TR_EIO;
-    return json_array_append_new(ctx, o) ? TR_ENOMEM : TR_OK;
+    return !o || json_array_append_new(ctx, o) ? TR_ENOMEM : TR_OK;
 }
 
 static int add_clearance(const store_clearance_row *x, void *ctx) {
@@ -40,15 +39,14 @@ static json_t *notices_object(store *s, int64_t first, int64_t last, tr_err *err
     int rc = notices && clearances ? TR_OK : TR_ENOMEM;
     if (rc == TR_OK) rc = store_notice_each(s, first, last, add_notice, notices, err);
     if (rc == TR_OK) rc = store_clearance_each(s, first, last, add_clearance, clearances, err);
-    json_t *o = rc == TR_OK ? centre_object_notices(notices, clearances) : NULL;
-    if (rc != TR_OK) {
+    json_t *o = NULL;
+    if (rc == TR_OK) {
+        o = centre_object_notices(notices, clearances); /* takes both */
+    } else {
         json_decref(notices);
         json_decref(clearances);
-        tr_fail(err, rc == TR_EIO ? TR_EIO : TR_ENOMEM, "",
-                rc == TR_EIO ? "a notice's payload is not JSON" : "out of memory");
-    } else if (!o) {
-        tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
+    if (!o && (rc == TR_OK || rc == TR_ENOMEM)) tr_fail(err, TR_ENOMEM, "", "out of memory");
     return o;
 }
 
