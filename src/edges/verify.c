@@ -563,6 +563,9 @@ static int audit_checkpoints(db_audit *a) {
     if (count && !a->have_key)
         FAIL(a,
              "log_meta: no verifier key recorded and no --key given: checkpoint signatures were not checked");
+    else if (count && !a->vkey_recorded)
+        FAIL(a, "log_meta: no verifier key recorded, though checkpoints were signed");
+    if (count && !a->origin) FAIL(a, "log_meta: no origin recorded, though checkpoints were signed");
     fprintf(a->r->out, "log_checkpoint: %llu checkpoints checked", ULL(count));
     if (have_prev) fprintf(a->r->out, ", the latest of size %llu", ULL(prev.size));
     fputc('\n', a->r->out);
@@ -580,6 +583,7 @@ static int choose_key(db_audit *a, const char *given) {
         free(meta);
         return rc;
     }
+    a->vkey_recorded = meta != NULL;
     char b1[96];
     if (given) {
         if ((rc = verify__key(given, &a->key)) != VERIFY_OK) {

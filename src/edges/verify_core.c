@@ -11,8 +11,6 @@
  * index's box are computed from its geometry as the centre computes them; an agreement's
  * start_at, end_at and visibility are those of its document.
  */
-#include <float.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -52,6 +52,7 @@ typedef struct db_audit {
     logged *log;
     size_t nlog, caplog;
     bool have_key;
+    bool vkey_recorded; /* log_meta holds a vkey */
     tlog_verifier key;
     char *origin; /* log_meta's origin, or NULL */
     struct party_key {

@@ -234,10 +234,10 @@ json_t *centre_object_notice(const store_notice_row *n) {
     char hex[2 * sizeof h + 1];
     crypto_hash_sha256(h, (const unsigned char *)n->payload, strlen(n->payload));
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    return json_pack("{s:{s:I, s:s}, s:o, s:o, s:I, s:s, s:s, s:s}", "about", "id", (json_int_t)n->about_id, "type",
-                     n->about_type, "created_at", tr_json_time_value(n->created_at), "deadline",
-                     tr_json_time_value(n->deadline), "id", (json_int_t)n->id, "kind", n->kind, "party", n->party,
-                     "payload_sha256", hex);
+    return json_pack("{s:{s:I, s:s}, s:o, s:o, s:I, s:s, s:s, s:s}", "about", "id", (json_int_t)n->about_id,
+                     "type", n->about_type, "created_at", tr_json_time_value(n->created_at), "deadline",
+                     tr_json_time_value(n->deadline), "id", (json_int_t)n->id, "kind", n->kind, "party",
+                     n->party, "payload_sha256", hex);
 }
 
 json_t *centre_object_clearance(const store_clearance_row *c) {
