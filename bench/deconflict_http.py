@@ -171,7 +171,7 @@ def main():
                for i, alo, ahi, t0, t1, pts in rows(os.path.join(o.data, "b_queries.tsv"))]
     src, tokens = pristine(o.truce, o.data, o.work)
     db = os.path.join(o.work, "run.db")
-    for f in (db, db + "-wal", db + "-shm", db + ".key"):
+    for f in (db, db + "-wal", db + "-shm", db + ".key", db + ".key.checkpoint"):
         if os.path.exists(f):
             os.remove(f)
     shutil.copyfile(src, db)

@@ -35,7 +35,7 @@ truce=$build/truce
 
 db=$work/export-$n.db
 if [ ! -s "$db" ] || [ ! -s "$db.done" ]; then
-  rm -f "$db" "$db"-* "$db.key" "$db.done"
+  rm -f "$db" "$db"-* "$db.key" "$db.key.checkpoint" "$db.done"
   echo "== data: $n reports (export_data.py), imported with truce import reports"
   $py "$here/export_data.py" "$n" >"$work/reports-$n.ndjson"
   "$truce" import scenario "$root/scenarios/syria-2016-2017.json" --db "$db" --tokens "$work/tokens.tsv" >/dev/null

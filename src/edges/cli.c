@@ -169,13 +169,43 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
     return 0;
 }
 
-/* The log of a serving centre: its key (--log-key, default DB.key), the checkpoint thread,
- * and the witnesses (--witness). On failure nothing of it is left running. */
-static int serve_log(const cli_cmd *cmd, const cli_args *a, centre *c, unsigned cp_ms, witness_client **wc) {
-    char key_path[4096];
-    snprintf(key_path, sizeof key_path, "%s",
-             cli__opt(cmd, a, "--log-key") ? cli__opt(cmd, a, "--log-key") : "");
-    if (!key_path[0]) snprintf(key_path, sizeof key_path, "%s.key", cli__opt(cmd, a, "--db"));
+/* The log's signing key: --log-key, else DB.key. */
+static void serve_key_path(const cli_cmd *cmd, const cli_args *a, char *out, size_t n) {
+    const char *k = cli__opt(cmd, a, "--log-key");
+    if (k)
+        snprintf(out, n, "%s", k);
+    else
+        snprintf(out, n, "%s.key", cli__opt(cmd, a, "--db"));
+}
+
+/* Before anything is written: the database's log must extend the checkpoint kept beside
+ * the key (centre_kept_check). Refused with the reason (CLI_RUNTIME) unless
+ * --accept-rollback; then *kept and reason are set for the log.rollback entry. */
+static int serve_guard(const cli_cmd *cmd, const cli_args *a, const char *key_path, char **kept,
+                       tr_err *why) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s%s", key_path, CENTRE_KEPT_SUFFIX);
+    int rc = centre_kept_check(cli__opt(cmd, a, "--db"), path, kept, why);
+    if (rc == TR_OK) return 0;
+    if (rc != TR_ECONFLICT) return cli__runtime_error(cmd, why);
+    if (cli__opt(cmd, a, "--accept-rollback")) {
+        fprintf(stderr, "truce serve: --accept-rollback: serving anyway, and logging it: %s\n", why->msg);
+        return 0;
+    }
+    free(*kept);
+    *kept = NULL;
+    fprintf(
+        stderr,
+        "truce serve: refusing to start: %s.\nTo serve this database anyway (a backup restored on purpose), "
+        "start with --accept-rollback: the server logs it (log.rollback). See docs/operations.md.\n",
+        why->msg);
+    return CLI_RUNTIME;
+}
+
+/* The log of a serving centre: its key, the checkpoint thread, and the witnesses
+ * (--witness). On failure nothing of it is left running. */
+static int serve_log(const cli_cmd *cmd, const cli_args *a, centre *c, const char *key_path, unsigned cp_ms,
+                     witness_client **wc) {
     tr_err lerr = {0};
     if (centre_log_open(c, key_path, cli__opt(cmd, a, "--log-origin"), &lerr) ||
         centre_checkpointer_start(c, cp_ms, &lerr))
@@ -184,6 +214,56 @@ static int serve_log(const cli_cmd *cmd, const cli_args *a, centre *c, unsigned 
     int rc = cli__serve_witnesses(cmd, a, c, wc);
     if (rc) centre_checkpointer_stop(c);
     return rc;
+}
+
+/* The deconfliction and notice options (applied to the centre once it is open). */
+typedef struct serve_dc {
+    unsigned long long site_buf, op_h, op_v, notice_s, lead_s, budget, margin;
+} serve_dc;
+
+static int serve_dc_options(const cli_cmd *cmd, const cli_args *a, serve_dc *d) {
+    if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
+                        &d->notice_s) ||
+        parse_uint0(cmd, "--notice-lead-s", cli__opt(cmd, a, "--notice-lead-s"), 365ull * 86400,
+                    &d->lead_s) ||
+        cli__parse_uint(cmd, "--probe-budget", cli__opt(cmd, a, "--probe-budget"), 1000000000, &d->budget) ||
+        cli__parse_uint(cmd, "--privacy-margin-m", cli__opt(cmd, a, "--privacy-margin-m"),
+                        (unsigned long long)TR_PRIVACY_MAX_MARGIN_M, &d->margin) ||
+        cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &d->site_buf) ||
+        parse_uint0(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &d->op_h) ||
+        parse_uint0(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &d->op_v))
+        return CLI_USAGE;
+    return 0;
+}
+
+static void serve_dc_apply(centre *c, const serve_dc *d) {
+    c->site_buffer_m = (double)d->site_buf;
+    c->op_sep = (dc_sep){(double)d->op_h, (double)d->op_v};
+    c->notice_deadline_s = (int64_t)d->notice_s;
+    c->notice_lead_s = (int64_t)d->lead_s;
+    c->probe_budget = (int64_t)d->budget;
+    c->privacy_margin_m = (double)d->margin;
+}
+
+/* Opens the centre (after the rollback guard), logs an accepted rollback first, applies
+ * the options, sweeps CAP alerts and starts the log. On failure *c may be open (the caller
+ * closes it) but nothing of the log is running. */
+static int serve_open(const cli_cmd *cmd, cli_args *a, const serve_dc *d, const geo_limits *lim, centre **c,
+                      tr_tz **tz, witness_client **wc, unsigned cp_ms) {
+    char key_path[4096], *kept = NULL;
+    tr_err why = {0}, aerr = {0};
+    serve_key_path(cmd, a, key_path, sizeof key_path);
+    int rc = serve_guard(cmd, a, key_path, &kept, &why);
+    if (rc == 0) rc = cli__open_monitoring(cmd, a, lim, true, c, tz);
+    if (rc == 0 && kept && centre_kept_accept(*c, kept, why.msg, &aerr)) rc = cli__runtime_error(cmd, &aerr);
+    free(kept);
+    if (rc) return rc;
+    serve_dc_apply(*c, d);
+    if (centre_alerts_sweep(*c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
+    fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
+            cli__opt(cmd, a, "--db"), store_schema_version((*c)->store),
+            attr_engine_area_versions((*c)->attr));
+    return serve_log(cmd, a, *c, key_path, cp_ms, wc);
 }
 
 static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
@@ -195,69 +275,42 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         cli__parse_uint(cmd, "--max-vertices", cli__opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         cli__parse_uint(cmd, "--drain-seconds", cli__opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
-    unsigned long long site_buf, op_h, op_v, notice_s, lead_s, budget, margin;
-    if (cli__parse_uint(cmd, "--notice-deadline-s", cli__opt(cmd, a, "--notice-deadline-s"), 365ull * 86400,
-                        &notice_s) ||
-        parse_uint0(cmd, "--notice-lead-s", cli__opt(cmd, a, "--notice-lead-s"), 365ull * 86400, &lead_s) ||
-        cli__parse_uint(cmd, "--probe-budget", cli__opt(cmd, a, "--probe-budget"), 1000000000, &budget) ||
-        cli__parse_uint(cmd, "--privacy-margin-m", cli__opt(cmd, a, "--privacy-margin-m"),
-                        (unsigned long long)TR_PRIVACY_MAX_MARGIN_M, &margin) ||
-        cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &site_buf) ||
-        parse_uint0(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
-        parse_uint0(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
-        return CLI_USAGE;
+    serve_dc d;
     char web_root[4096];
-    if (serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
+    if (serve_dc_options(cmd, a, &d) || serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root))
+        return CLI_USAGE;
     sigset_t set;
     cli__block_stop_signals(&set);
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
-    centre *c;
+    centre *c = NULL;
     tr_tz *tz = NULL;
-    int mrc = cli__open_monitoring(cmd, a, &lim, true, &c, &tz);
-    if (mrc) return mrc;
-    c->site_buffer_m = (double)site_buf;
-    c->op_sep = (dc_sep){(double)op_h, (double)op_v};
-    c->notice_deadline_s = (int64_t)notice_s;
-    c->notice_lead_s = (int64_t)lead_s;
-    c->probe_budget = (int64_t)budget;
-    c->privacy_margin_m = (double)margin;
-    tr_err aerr = {0};
-    if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
-    fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
-            cli__opt(cmd, a, "--db"), store_schema_version(c->store), attr_engine_area_versions(c->attr));
     witness_client *wc = NULL;
-    int lrc = serve_log(cmd, a, c, (unsigned)cp_ms, &wc);
-    if (lrc) {
-        centre_close(c);
-        tr_tz_free(tz);
-        return lrc;
-    }
+    int rc = serve_open(cmd, a, &d, &lim, &c, &tz, &wc, (unsigned)cp_ms);
+    bool logging = rc == 0; /* the checkpoint thread (and the witness client) run */
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,
                       .raw_body_limit = (size_t)raw,
                       .drain_seconds = (unsigned)drain,
                       .web_root = web_root[0] ? web_root : NULL};
-    http_server *srv;
+    http_server *srv = NULL;
     tr_err err = {0};
-    if (http_server_start(c, &o, &srv, &err)) {
+    if (rc == 0 && http_server_start(c, &o, &srv, &err)) rc = cli__runtime_error(cmd, &err);
+    if (rc == 0) {
+        int sig = 0;
+        sigwait(&set, &sig);
+        fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        http_server_stop(srv);
+    }
+    if (logging) {
         centre_checkpointer_stop(c); /* before the witness client: its last checkpoint wakes it */
         witness_client_stop(wc);
-        centre_close(c);
-        tr_tz_free(tz);
-        return cli__runtime_error(cmd, &err);
     }
-    int sig = 0;
-    sigwait(&set, &sig);
-    fprintf(stderr, "truce: %s received, finishing in-flight requests\n",
-            sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    http_server_stop(srv);
-    centre_checkpointer_stop(c);
-    witness_client_stop(wc);
     centre_close(c);
     tr_tz_free(tz);
-    fprintf(stderr, "truce: stopped cleanly\n");
-    return CLI_OK;
+    if (rc == 0) fprintf(stderr, "truce: stopped cleanly\n");
+    return rc;
 }
 
 /* ---- parties ---- */
@@ -573,6 +626,10 @@ static const cli_cmd commands[] = {
       {"--privacy-margin-m", "M", "default margin restricted objects are coarsened by for others, metres", "2000"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
+      {"--accept-rollback", NULL,
+       "start on a log that does not extend the checkpoint kept beside the key (a restored "
+       "backup); logged",
+       NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
       {"--witness", "URL=VKEY...", "a witness (its URL and verifier key) that is asked to cosign checkpoints",
@@ -677,18 +734,21 @@ static const cli_cmd commands[] = {
      "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint "
      "FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
-     "tree from log_entry and compares log_node, checks every checkpoint's signature, root and\n"
-     "consistency, and checks every party, actor, area version and agreement row against the\n"
-     "object its log entry recorded. With --url: audits a running truce from its checkpoint,\n"
-     "tiles and entry bundles, as an independent witness. Prints one FAIL line per problem;\n"
-     "exit 0 when every check passes, 1 otherwise.",
+     "tree from log_entry and compares log_node, checks every checkpoint's signature, root,\n"
+     "consistency and predecessor, checks every row of every table against the object its log\n"
+     "entry recorded and every other column that matters against the logged facts, and the log\n"
+     "against the checkpoint the server keeps beside its key (DB.key.checkpoint) if there is one.\n"
+     "With --url: audits a running truce from its checkpoint, tiles and entry bundles, as an\n"
+     "independent witness. Prints one FAIL line per problem; exit 0 when every check passes,\n"
+     "1 otherwise.",
      0,
      0,
      {{"--db", "PATH", "audit this database file (stop the server first, or audit a copy)", NULL},
       {"--url", "URL", "audit the truce server at this base URL, e.g. http://127.0.0.1:8080", NULL},
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
       {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},
-      {"--checkpoint", "FILE", "a checkpoint saved earlier: the log must extend it", NULL},
+      {"--checkpoint", "FILE",
+       "a checkpoint saved earlier: the log must extend it (--db: default DB.key.checkpoint)", NULL},
       {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL},
       WITNESS_OPTS},
      cmd_verify},

@@ -98,27 +98,13 @@ int cli__open_monitoring(const cli_cmd *cmd, const cli_args *a, const geo_limits
     mon_config cfg;
     if (!rc) rc = monitor_options(cmd, vals, &cfg, tz);
     if (!rc && custom && centre_mon_configure(*c, &cfg, &err)) rc = cli__runtime_error(cmd, &err);
-    if (!rc && persist) {
-        int64_t now = tr_time_now();
-        bool changed = false; /* write only what changed: a restart alone changes nothing */
-        for (size_t k = 0; k < NMON_OPTS; k++)
-            changed |= !stored[k] || strcmp(stored[k], vals[k]) != 0;
-        int src = changed ? store_begin((*c)->store, &err) : TR_OK;
-        if (src == TR_OK && changed) {
-            for (size_t k = 0; k < NMON_OPTS && src == TR_OK; k++)
-                if (!stored[k] || strcmp(stored[k], vals[k]) != 0)
-                    src = store_setting_put((*c)->store, MON_OPT_NAMES[k], vals[k], now, &err);
-            if (src == TR_OK)
-                src = store_commit((*c)->store, &err);
-            else
-                store_rollback((*c)->store);
-        }
-        if (src) rc = cli__runtime_error(cmd, &err);
-    }
+    if (!rc && persist && centre_settings_record(*c, MON_OPT_NAMES, vals, NMON_OPTS, &err))
+        rc = cli__runtime_error(cmd, &err);
     for (size_t k = 0; k < NMON_OPTS; k++)
         free(stored[k]);
     if (rc) {
         centre_close(*c);
+        *c = NULL;
         tr_tz_free(*tz);
         *tz = NULL;
     }

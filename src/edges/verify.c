@@ -16,10 +16,11 @@
  *     from the previous checkpoint, computed from the rebuilt tree and verified with
  *     tlog_verify_consistency. Being a prefix is transitive, so a chain of verified proofs
  *     shows that every checkpoint extends every earlier one.
- *  4. The state tables against the log: every row of party, actor, area_version and
- *     agreement must have an entry whose object is exactly the object rebuilt from the row
- *     now, by the functions the centre logs with (service/centre_objects.h); every entry
- *     of those types must name an existing row.
+ *     Each checkpoint's "prev SIZE" line must name the checkpoint stored before it.
+ *  4. The state against the log (verify_match.c): every table, one check each; every row's
+ *     object rebuilt by the functions the centre logs with (service/centre_objects.h)
+ *     must be an entry's, and every column the object does not hold but an answer, a
+ *     notice, a decision or an access depends on is recomputed from logged facts.
  *
  * Reading: the store's functions where store.h has them (entries, meta, area versions,
  * agreements), and a second, read-only SQLite connection for what it does not list
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
+#include "service/centre.h"
 #include "service/centre_objects.h"
 #include "store/store.h"
 
@@ -226,7 +228,12 @@ static void learn_key(db_audit *a, const store_log_entry *e) {
 static void check_signature(db_audit *a, const store_log_entry *e, const json_t *entry) {
     const char *hex = json_string_value(json_object_get(entry, "body_sha256"));
     const char *sig_b64 = json_string_value(json_object_get(entry, "signature"));
-    if (!hex && !sig_b64) return;
+    if (!hex && !sig_b64) {
+        if (e->submission)
+            FAIL(a, "log_entry %llu: a submission is kept beside it, but the entry is not signed",
+                 ULL(e->index));
+        return;
+    }
     uint8_t sha[32], sig[64];
     char got[65];
     size_t n = 0;
@@ -317,6 +324,7 @@ static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[
         return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
     }
     l->index = e->index;
+    l->at = e->at;
     memcpy(l->sha, sha, 32);
     l->row = false;
     a->nlog++;
@@ -335,15 +343,6 @@ static int check_entry(const store_log_entry *e, void *ctx) {
         if (tree_add(a, &leaf)) return a->err.code;
     }
     return keep_logged(a, e, sha);
-}
-
-int64_t verify__raw_int(db_audit *a, const char *sql) {
-    sqlite3_stmt *st = NULL;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
 }
 
 /* Pass 1: entries, leaf hashes, the rebuilt tree. */
@@ -507,6 +506,35 @@ static void check_checkpoint(db_audit *a, const checkpoint_row *c, const tlog_ch
              ULL(c->size), ULL(prev->size), e.msg);
 }
 
+/* The checkpoint's "prev" extension line (centre_log_checkpoint): the size of the
+ * checkpoint signed before it, or "none". Once a checkpoint has one, every later one
+ * must, each naming the row just before it, so a deleted checkpoint is seen (but the
+ * latest: a checkpoint kept outside, --checkpoint, sees that). *chained: one was seen. */
+static void check_prev(db_audit *a, const checkpoint_row *c, const tlog_checkpoint *cp,
+                       const tlog_checkpoint *prev, bool *chained) {
+    const char *line = NULL;
+    for (const char *p = cp->ext; p && p < cp->ext + cp->ext_len; p = strchr(p, '\n') + 1)
+        if (strncmp(p, "prev ", 5) == 0) line = p + 5;
+    if (!line) {
+        if (*chained)
+            FAIL(a, "log_checkpoint (size %llu): no prev line, though earlier checkpoints have one",
+                 ULL(c->size));
+        return;
+    }
+    *chained = true;
+    char want[32];
+    snprintf(want, sizeof want, "%llu", prev ? ULL(prev->size) : 0ULL);
+    if (!prev) snprintf(want, sizeof want, "none");
+    size_t n = strlen(want);
+    int len = (int)(strchr(line, '\n') - line);
+    if (strncmp(line, want, n) != 0 || line[n] != '\n')
+        FAIL(a,
+             "log_checkpoint (size %llu): signed after the checkpoint of size %.*s, which the database does "
+             "not "
+             "hold (the one before it here: %s): checkpoints were deleted",
+             ULL(c->size), len, line, want);
+}
+
 /* Pass 3: every stored checkpoint. */
 static int audit_checkpoints(db_audit *a) {
     sqlite3_stmt *st = NULL;
@@ -514,7 +542,7 @@ static int audit_checkpoints(db_audit *a) {
                            NULL))
         return tr_fail(&a->err, TR_EIO, "", "cannot read log_checkpoint: %s", sqlite3_errmsg(a->raw));
     tlog_checkpoint prev, cp;
-    bool have_prev = false;
+    bool have_prev = false, chained = false;
     uint64_t count = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         checkpoint_row c = {.size = (uint64_t)sqlite3_column_int64(st, 0),
@@ -528,6 +556,7 @@ static int audit_checkpoints(db_audit *a) {
         }
         if (!open_checkpoint(a, &c, &cp)) continue;
         check_checkpoint(a, &c, &cp, have_prev ? &prev : NULL);
+        check_prev(a, &c, &cp, have_prev ? &prev : NULL, &chained);
         prev = cp;
         prev.ext = NULL;
         have_prev = true;
@@ -536,294 +565,12 @@ static int audit_checkpoints(db_audit *a) {
     if (count && !a->have_key)
         FAIL(a,
              "log_meta: no verifier key recorded and no --key given: checkpoint signatures were not checked");
+    else if (count && !a->vkey_recorded)
+        FAIL(a, "log_meta: no verifier key recorded, though checkpoints were signed");
+    if (count && !a->origin) FAIL(a, "log_meta: no origin recorded, though checkpoints were signed");
     fprintf(a->r->out, "log_checkpoint: %llu checkpoints checked", ULL(count));
     if (have_prev) fprintf(a->r->out, ", the latest of size %llu", ULL(prev.size));
     fputc('\n', a->r->out);
-    return TR_OK;
-}
-
-/* ---- pass 4: the state tables against the log ---- */
-
-static int cmp_logged(const void *x, const void *y) {
-    const logged *p = x, *q = y;
-    int c = strcmp(p->ref, q->ref);
-    return c ? c : (p->index > q->index) - (p->index < q->index);
-}
-
-/* The first logged entry whose ref is >= ref. */
-size_t verify__find_ref(const db_audit *a, const char *ref) {
-    size_t lo = 0, hi = a->nlog;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(a->log[mid].ref, ref) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static int copy_object(const store_log_entry *e, void *ctx) {
-    json_t **out = ctx;
-    *out = json_loadb((const char *)e->object, e->object_len, 0, NULL);
-    return TR_OK;
-}
-
-/* Appends to out the paths (at most 4) where x and y differ. */
-static void diff_paths(const json_t *x, const json_t *y, const char *path, char *out, size_t cap, int *n) {
-    char sub[256];
-    if (*n >= 4) return;
-    if (json_is_object(x) && json_is_object(y)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)x, k, v) {
-            if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k) < 0) return; /* clipped: fine */
-            diff_paths(v, json_object_get(y, k), sub, out, cap, n);
-        }
-        json_object_foreach((json_t *)y, k, v) {
-            if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k) < 0) return;
-            if (!json_object_get(x, k)) diff_paths(NULL, v, sub, out, cap, n);
-        }
-        return;
-    }
-    if (json_is_array(x) && json_is_array(y) && json_array_size(x) == json_array_size(y)) {
-        for (size_t i = 0; i < json_array_size(x); i++) {
-            if (snprintf(sub, sizeof sub, "%s[%zu]", path, i) < 0) return;
-            diff_paths(json_array_get(x, i), json_array_get(y, i), sub, out, cap, n);
-        }
-        return;
-    }
-    if (x && y && json_equal((json_t *)x, (json_t *)y)) return;
-    size_t len = strlen(out);
-    snprintf(out + len, cap - len, "%s%s", *n ? ", " : "", *path ? path : "(the whole object)");
-    (*n)++;
-}
-
-/* Checks the object rebuilt from a row (`what` names it) against the entries of this type
- * logged under ref, and marks every entry under ref as naming an existing row. Consumes obj. */
-void verify__match_row(db_audit *a, const char *what, const char *ref, const char *type, json_t *obj) {
-    char *bytes = obj ? centre_object_bytes(obj) : NULL;
-    if (!bytes) {
-        FAIL(a, "%s: its object cannot be rebuilt", what);
-        json_decref(obj);
-        return;
-    }
-    uint8_t sha[32];
-    char hex[65], b1[96];
-    sha256_hex(bytes, strlen(bytes), sha, hex);
-    free(bytes);
-    const logged *other = NULL;
-    bool ok = false;
-    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
-        a->log[k].row = true;
-        if (strcmp(a->log[k].type, type) != 0) continue;
-        if (memcmp(a->log[k].sha, sha, 32) == 0)
-            ok = true;
-        else if (!other)
-            other = &a->log[k];
-    }
-    if (!ok && other) {
-        json_t *was = NULL;
-        char paths[400] = "";
-        int n = 0;
-        store_log_entries(a->s, other->index, other->index + 1, copy_object, &was, NULL);
-        if (was) diff_paths(was, obj, "", paths, sizeof paths, &n);
-        FAIL(a, "%s: the row differs from the object logged at log_entry %llu (%s %s)%s%s", what,
-             ULL(other->index), type, verify__clip(ref, b1), n ? ": " : "", paths);
-        json_decref(was);
-    } else if (!ok) {
-        FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, verify__clip(ref, b1));
-    }
-    json_decref(obj);
-}
-
-static int audit_parties(db_audit *a, uint64_t *rows) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw,
-                           "SELECT id, name, role, full_name, token_hash, revoked_at FROM party ORDER BY id",
-                           -1, &st, NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read party: %s", sqlite3_errmsg(a->raw));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 1);
-        char ref[CENTRE_REF_MAX], what[200], b1[96];
-        centre_ref_party(name ? name : "", ref);
-        snprintf(what, sizeof what, "party %s (id %lld)", verify__clip(name, b1),
-                 (long long)sqlite3_column_int64(st, 0));
-        verify__match_row(a, what, ref, "party.add",
-                  centre_object_party(name, (const char *)sqlite3_column_text(st, 2),
-                                      (const char *)sqlite3_column_text(st, 3),
-                                      (const char *)sqlite3_column_text(st, 4)));
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-            verify__match_row(a, what, ref, "party.revoke",
-                      centre_object_party_revoke(name, sqlite3_column_int64(st, 5)));
-        } else {
-            for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
-                if (strcmp(a->log[k].type, "party.revoke") == 0)
-                    FAIL(a, "%s: log_entry %llu records its revocation but the row is not revoked", what,
-                         ULL(a->log[k].index));
-        }
-        (*rows)++;
-    }
-    sqlite3_finalize(st);
-    return TR_OK;
-}
-
-static int audit_actors(db_audit *a, uint64_t *rows) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, "SELECT name, full_name FROM actor ORDER BY name", -1, &st, NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read actor: %s", sqlite3_errmsg(a->raw));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        char ref[CENTRE_REF_MAX], what[200], b1[96];
-        centre_ref_actor(name ? name : "", ref);
-        snprintf(what, sizeof what, "actor %s", verify__clip(name, b1));
-        verify__match_row(a, what, ref, "actor.add",
-                  centre_object_actor(name, (const char *)sqlite3_column_text(st, 1)));
-        (*rows)++;
-    }
-    sqlite3_finalize(st);
-    return TR_OK;
-}
-
-typedef struct area_pass {
-    db_audit *a;
-    uint64_t rows;
-} area_pass;
-
-static int check_area(tr_area *v, void *ctx) {
-    area_pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_area(v->id, v->version, ref);
-    snprintf(what, sizeof what, "area_version %s", ref);
-    verify__match_row(p->a, what, ref, v->version == 1 ? "area.create" : "area.version", centre_object_area(v));
-    p->rows++;
-    return TR_OK;
-}
-
-static int audit_areas(db_audit *a, uint64_t *rows) {
-    area_pass p = {a, 0};
-    tr_err e = {0};
-    if (store_area_each(a->s, check_area, &p, &e))
-        FAIL(a, "area_version: %s; the rows after it were not checked", e.msg);
-    int64_t all = verify__raw_int(a, "SELECT count(*) FROM area_version");
-    if (all >= 0 && (uint64_t)all != p.rows && e.code == TR_OK)
-        FAIL(a, "area_version: %lld rows, %llu readable", (long long)all, ULL(p.rows));
-    *rows += p.rows;
-    return TR_OK;
-}
-
-static int audit_agreements(db_audit *a, uint64_t *rows) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, "SELECT id, version FROM agreement ORDER BY id", -1, &st, NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read agreement: %s", sqlite3_errmsg(a->raw));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        tr_agreement g;
-        tr_err e = {0};
-        char ref[CENTRE_REF_MAX], what[200];
-        (*rows)++;
-        if (store_agreement_get(a->s, id, &g, &e)) {
-            centre_ref_agreement(id, sqlite3_column_int(st, 1), ref);
-            for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
-                a->log[k].row = true;
-            FAIL(a, "agreement %lld (%s): the row is unreadable, so it cannot be what was logged: %s",
-                 (long long)id, ref, e.msg);
-            continue;
-        }
-        centre_ref_agreement(g.id, g.version, ref);
-        snprintf(what, sizeof what, "agreement %lld (%s)", (long long)id, ref);
-        verify__match_row(a, what, ref, "agreement.create", centre_object_agreement(&g));
-        tr_agreement_clear(&g);
-    }
-    sqlite3_finalize(st);
-    return TR_OK;
-}
-
-/* The entry types that name a row of a state table: each must name an existing row. */
-static const struct {
-    const char *type, *table;
-} STATE_TYPES[] = {
-    {"party.add", "party"},          {"party.revoke", "party"},        {"actor.add", "actor"},
-    {"area.create", "area_version"}, {"area.version", "area_version"}, {"agreement.create", "agreement"},
-    {"site.create", "site"},         {"operation.create", "operation"}, {"notice.ack", "notice"},
-    {"notice.create", "notice"},
-    {"movement.create", "movement"}, {"report.create", "report"},
-    {"incident.response", "incident_response"}, {"incident.verdict", "incident_verdict"},
-    {"incident.regroup", "incident_regroup"},
-    {"corridor.opening", "corridor_event"}, {"corridor.suspension", "corridor_event"},
-    {"corridor.resumption", "corridor_event"}, {"corridor.crossing", "corridor_event"},
-    {"step.create", "step"}, {"step.status", "step_event"},
-    {"message.create", "message"}, {"message.forward", "message_forward"},
-    {"operation.state", "dc_event"}, {"movement.status", "dc_event"}, {"movement.position", "dc_event"},
-    {"hazard.create", "hazard"}, {"hazard.status", "hazard_status"}, {"task.create", "mine_task"},
-    {"task.close", "mine_task"}, {"progress.create", "mine_progress"}, {"accident.create", "mine_accident"},
-    {"privacy.set", "dc_privacy"},
-    {"conflict.probe", "dc_probe"},
-};
-
-static void audit_refs(db_audit *a) {
-    const char *other[16];
-    uint64_t nother[16] = {0}, unchecked = 0;
-    size_t ntypes = 0;
-    char b1[96];
-    for (size_t k = 0; k < a->nlog; k++) {
-        const logged *l = &a->log[k];
-        size_t t = 0, n = sizeof STATE_TYPES / sizeof *STATE_TYPES;
-        while (t < n && strcmp(STATE_TYPES[t].type, l->type) != 0)
-            t++;
-        if (t < n) {
-            if (!l->row)
-                FAIL(a, "log_entry %llu: %s %s names no row of %s", ULL(l->index), l->type, verify__clip(l->ref, b1),
-                     STATE_TYPES[t].table);
-            continue;
-        }
-        unchecked++;
-        size_t i = 0;
-        while (i < ntypes && strcmp(other[i], l->type) != 0)
-            i++;
-        if (i == ntypes && ntypes < 16) other[ntypes++] = l->type;
-        if (i < ntypes) nother[i]++;
-    }
-    if (!unchecked) return;
-    fprintf(a->r->out, "note: %llu entries of types this version does not check against the state tables:",
-            ULL(unchecked));
-    for (size_t i = 0; i < ntypes; i++)
-        fprintf(a->r->out, " %s (%llu)", verify__clip(other[i], b1), ULL(nother[i]));
-    fputc('\n', a->r->out);
-}
-
-static int audit_state(db_audit *a) {
-    qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
-    uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[5] = {0, 0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
-             hum[4] = {0, 0, 0, 0}, probes[2] = {0, 0};
-    int rc = audit_parties(a, &parties);
-    if (rc == TR_OK) rc = audit_actors(a, &actors);
-    if (rc == TR_OK) rc = audit_areas(a, &areas);
-    if (rc == TR_OK) rc = audit_agreements(a, &agreements);
-    if (rc == TR_OK) rc = verify__audit_deconfliction(a, dc);
-    if (rc == TR_OK) verify__audit_dc_events(a, &dc[4]);
-    if (rc == TR_OK) rc = verify__audit_reports(a, mon);
-    if (rc == TR_OK) rc = verify__audit_regroups(a, &mon[3]);
-    if (rc == TR_OK) rc = verify__audit_humanitarian(a, hum);
-    if (rc == TR_OK) rc = verify__audit_mine_action(a);
-    uint64_t deliveries = 0;
-    if (rc == TR_OK) rc = verify__audit_notices(a, &deliveries);
-    if (rc == TR_OK) rc = verify__audit_probes(a, probes);
-    if (rc) return rc;
-    audit_refs(a);
-    fprintf(a->r->out,
-            "state: %llu parties, %llu actors, %llu area versions, %llu agreements, %llu sites, %llu operations, "
-            "%llu movements, %llu acknowledgements, %llu state changes checked against the log\n",
-            ULL(parties), ULL(actors), ULL(areas), ULL(agreements), ULL(dc[0]), ULL(dc[1]), ULL(dc[3]), ULL(dc[2]),
-            ULL(dc[4]));
-    fprintf(a->r->out,
-            "monitoring: %llu reports, %llu responses, %llu verdicts, %llu regroups checked against the log\n",
-            ULL(mon[0]), ULL(mon[1]), ULL(mon[2]), ULL(mon[3]));
-    fprintf(a->r->out, "notices: %llu deliveries checked against the log\n", ULL(deliveries));
-    fprintf(a->r->out, "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
-            "against the log\n", ULL(hum[0]), ULL(hum[1]), ULL(hum[2]), ULL(hum[3]));
-    fprintf(a->r->out, "probing: %llu privacy records, %llu probes checked against the log\n", ULL(probes[0]),
-            ULL(probes[1]));
     return TR_OK;
 }
 
@@ -838,6 +585,7 @@ static int choose_key(db_audit *a, const char *given) {
         free(meta);
         return rc;
     }
+    a->vkey_recorded = meta != NULL;
     char b1[96];
     if (given) {
         if ((rc = verify__key(given, &a->key)) != VERIFY_OK) {
@@ -873,15 +621,50 @@ static void audit_free(db_audit *a) {
     for (size_t i = 0; i < a->nkeys; i++) free(a->keys[i].party);
     free(a->keys);
     free(a->origin);
+    free(a->rows);
+    free(a->boxes);
     tlog_memstore_free(a->mem);
     sqlite3_close(a->raw);
     store_close(a->s);
 }
 
+/* The checkpoint to check the log against: --checkpoint, else the one the server keeps
+ * beside its key (DB.key.checkpoint, docs/operations.md) when there is one. The log must
+ * extend it, and the database must hold it: the server stores every checkpoint it signs. */
+static void audit_saved(db_audit *a, const verify_options *o) {
+    char kept[4200];
+    const char *path = o->checkpoint;
+    snprintf(kept, sizeof kept, "%s.key%s", o->db, CENTRE_KEPT_SUFFIX);
+    if (!path && access(kept, R_OK) == 0) {
+        path = kept;
+        fprintf(a->r->out, "checkpoint kept by the server: %s\n", kept);
+    }
+    if (!path) return;
+    if (!a->have_key) {
+        FAIL(a, "saved checkpoint %s: not checked: no verifier key", path);
+        return;
+    }
+    tlog_reader r = tlog_memstore_reader(a->mem);
+    tlog_hash root;
+    tlog_checkpoint saved;
+    bool opened;
+    tlog_tree_root(&a->tree, &root);
+    verify__saved_checkpoint(a->r, path, &a->key, &r, a->tree.size, &root, &saved, &opened);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM log_checkpoint WHERE size = %llu", ULL(saved.size));
+    if (opened && saved.size <= a->tree.size && verify__raw_int(a, sql) == 0)
+        FAIL(a,
+             "saved checkpoint %s (size %llu): the database holds no checkpoint of this size, though the "
+             "server "
+             "signed it: checkpoints were deleted",
+             path, ULL(saved.size));
+}
+
 int verify_db(const verify_options *o) {
     verify__report rep = {o->out, 0};
-    db_audit a = {.r = &rep};
+    db_audit a = {.r = &rep, .o = o};
     if (sodium_init() < 0) return VERIFY_FAIL;
+    if (o->nwitnesses && verify__witness_keys(o, a.wkeys)) return VERIFY_USAGE;
     if (access(o->db, R_OK) != 0) {
         fprintf(stderr, "truce verify: cannot read %s: %s\n", o->db, strerror(errno));
         return VERIFY_FAIL;
@@ -901,21 +684,8 @@ int verify_db(const verify_options *o) {
     if (rc == TR_OK) rc = audit_entries(&a);
     if (rc == TR_OK) rc = audit_nodes(&a);
     if (rc == TR_OK) rc = audit_checkpoints(&a);
-    if (rc == TR_OK && verify__audit_cosignatures(&a, o)) {
-        audit_free(&a);
-        return VERIFY_USAGE;
-    }
-    if (rc == TR_OK && o->checkpoint && a.have_key) {
-        tlog_reader r = tlog_memstore_reader(a.mem);
-        tlog_hash root;
-        tlog_checkpoint saved;
-        bool opened;
-        tlog_tree_root(&a.tree, &root);
-        verify__saved_checkpoint(&rep, o->checkpoint, &a.key, &r, a.tree.size, &root, &saved, &opened);
-    } else if (rc == TR_OK && o->checkpoint) {
-        FAIL(&a, "saved checkpoint %s: not checked: no verifier key", o->checkpoint);
-    }
-    if (rc == TR_OK) rc = audit_state(&a);
+    if (rc == TR_OK) audit_saved(&a, o);
+    if (rc == TR_OK) rc = verify__audit_state(&a);
     if (rc) FAIL(&a, "the audit stopped: %s%s%s", a.err.field, a.err.field[0] ? ": " : "", a.err.msg);
     audit_free(&a);
     return verify__finish(&rep, "the database");

@@ -5,9 +5,10 @@
  *  - verify_db: a database file at rest. Recomputes every leaf hash and the whole tree
  *    from log_entry and compares it with log_node; checks every stored checkpoint's
  *    signature, its root and its consistency with the checkpoint before it; checks each
- *    entry against its row and its object; and checks every row of the state tables
- *    (party, actor, area_version, agreement) against the object its entry logged,
- *    rebuilt with the code the centre logs with (service/centre_objects.h).
+ *    entry against its row and its object; and checks every table of the state against
+ *    the log: each row against the object its entry logged, rebuilt with the code the
+ *    centre logs with (service/centre_objects.h), and every other column that matters
+ *    against what the logged facts make it (docs/verify.md).
  *  - verify_remote: a running truce over HTTP, from what it publishes (C2SP checkpoint,
  *    tiles and entry bundles) and a consistency proof to a checkpoint saved earlier.
  *  - verify_receipt: one entry's inclusion proof against the signed checkpoint of its

@@ -1,11 +1,15 @@
 /*
- * verify_db.h — what the database audit's files share (verify.c: the passes over the
- * log and the core's state tables; verify_state.c: the state tables of the modules
- * that came after, each row rebuilt and matched with its log entry).
+ * verify_db.h — what the database audit's files share: verify.c (passes 1 to 3 over the
+ * log, and the driver), verify_match.c (pass 4: the list of tables, matching rows with
+ * entries), and the checks of pass 4 per table: verify_core.c, verify_state.c,
+ * verify_notices.c, verify_record.c, verify_probe.c, verify_witness.c. Each check reads
+ * one table and reports its rows' problems, so moving a table's reads to another
+ * interface touches one function.
  */
 #ifndef TRUCE_EDGES_VERIFY_DB_H
 #define TRUCE_EDGES_VERIFY_DB_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +22,7 @@
 typedef struct logged {
     char *ref, *type;
     uint64_t index;
+    int64_t at;      /* the entry's time (its at) */
     uint8_t sha[32]; /* the object_sha256 the entry commits to */
     bool row;        /* its ref names an existing row */
 } logged;
@@ -28,6 +33,14 @@ typedef struct checkpoint_row {
     bool root_ok;   /* the column held 32 bytes */
     char *note;
 } checkpoint_row;
+
+/* A box computed from an area version's geometry (verify__area_version), which
+ * verify__area_rtree compares with the index. */
+typedef struct area_box {
+    int64_t area_id;
+    int version;
+    double minx, maxx, miny, maxy;
+} area_box;
 
 typedef struct db_audit {
     verify__report *r;
@@ -40,6 +53,7 @@ typedef struct db_audit {
     logged *log;
     size_t nlog, caplog;
     bool have_key;
+    bool vkey_recorded; /* log_meta holds a vkey */
     tlog_verifier key;
     char *origin; /* log_meta's origin, or NULL */
     struct party_key {
@@ -47,6 +61,14 @@ typedef struct db_audit {
         uint8_t pk[32];
     } * keys; /* from party.key entries so far */
     size_t nkeys;
+    uint64_t *rows;       /* rows checked per table of verify_match.c's TABLES */
+    uint64_t acks;        /* acknowledged notices checked */
+    struct party_id *ids; /* verify__party: each party's id and the index of its party.add */
+    size_t nids, capids;
+    area_box *boxes; /* per area version, in (area_id, version) order */
+    size_t nboxes, capboxes;
+    const verify_options *o;                   /* the audit's options (--witness, --quorum) */
+    tlog_verifier wkeys[VERIFY_WITNESSES_MAX]; /* the --witness keys, parsed */
     tr_err err;
 } db_audit;
 
@@ -55,28 +77,89 @@ typedef struct db_audit {
 
 /* Copies s for a one-line message: at most 80 bytes, control characters as '?'. */
 const char *verify__clip(const char *s, char buf[96]);
+
+/* ---- verify_match.c: rows against entries (a->log sorted by ref, then index) ---- */
+/* The first kept entry whose ref is >= ref. */
+size_t verify__find_ref(const db_audit *a, const char *ref);
+/* The first (latest: the last) entry of type about ref, or NULL; with mark, every entry of
+ * that type about ref is marked as naming an existing row. */
+const logged *verify__entry(db_audit *a, const char *ref, const char *type, bool latest, bool mark);
+/* The row `what` (rebuilt as obj, taken) must be the object of an entry of type about ref;
+ * marks those entries as naming a row. Returns the entry it matches, or NULL (reported). */
+const logged *verify__match_row(db_audit *a, const char *what, const char *ref, const char *type,
+                                json_t *obj);
+/* The same, but the row must be the object of the latest such entry (a value that is
+ * replaced: a setting, a party's key). */
+const logged *verify__match_latest(db_audit *a, const char *what, const char *ref, const char *type,
+                                   json_t *obj);
+/* The row does not have what the entries of type about ref record (says: "its revocation"):
+ * each such entry is a problem. */
+void verify__no_entry(db_audit *a, const char *what, const char *ref, const char *type, const char *says);
+/* A time stored beside a row (column) must be the time of the entry e that logged it. */
+void verify__same_time(db_audit *a, const char *what, const char *column, int64_t row, const logged *e);
 /* One integer from the read-only connection (0 when the query fails). */
 int64_t verify__raw_int(db_audit *a, const char *sql);
-/* The first kept entry whose ref is >= ref (a->log sorted by ref). */
-size_t verify__find_ref(const db_audit *a, const char *ref);
-/* The row `what` (rebuilt as obj, taken) must match an entry of type about ref. */
-void verify__match_row(db_audit *a, const char *what, const char *ref, const char *type, json_t *obj);
+/* Runs sql on the read-only connection and calls fn for every row (counted into *rows). */
+int verify__raw_each(db_audit *a, const char *table, const char *sql,
+                     int (*fn)(db_audit *a, sqlite3_stmt *st), uint64_t *rows);
+/* After reading a table through the store: e's failure, or a count of rows other than read. */
+void verify__count(db_audit *a, const char *table, uint64_t read, const tr_err *e);
+/* Rows checked so far in a table. */
+uint64_t verify__rows(const db_audit *a, const char *table);
+/* Pass 4: every table in turn, then the entries that name no row, then the summary. */
+int verify__audit_state(db_audit *a);
 
-/* verify_state.c: each returns TR_OK or the store's code; rows counted into rows[]. */
-int verify__audit_deconfliction(db_audit *a, uint64_t *rows); /* sites, operations, acks, movements */
-void verify__audit_dc_events(db_audit *a, uint64_t *rows);    /* operation states, movement statuses */
-int verify__audit_reports(db_audit *a, uint64_t *rows);       /* reports, responses, verdicts */
-int verify__audit_regroups(db_audit *a, uint64_t *rows);
-int verify__audit_humanitarian(db_audit *a, uint64_t *rows); /* corridors, steps, messages */
-int verify__audit_mine_action(db_audit *a);
-/* verify_notices.c: deliveries (notice.create) against the notice rows; and a signed
- * acknowledgement, response, verdict or state change must name its target in its body. */
-int verify__audit_notices(db_audit *a, uint64_t *rows);
-/* verify_witness.c: every log_cosignature row against its checkpoint; with --witness, a
- * checkpoint must have the quorum. TR_EINVAL for a bad --witness key (reported). */
-int verify__audit_cosignatures(db_audit *a, const verify_options *o);
+/* A table and the check that covers it: returns TR_OK, or the code of a failure that stops
+ * the audit (out of memory, an unreadable database); counts the rows checked into *rows. */
+typedef struct verify_table {
+    const char *table;
+    int (*check)(db_audit *a, uint64_t *rows);
+} verify_table;
+
+/* verify_core.c: parties, actors, areas and their index, agreements and provisions. */
+int verify__party(db_audit *a, uint64_t *rows);
+int verify__actor(db_audit *a, uint64_t *rows);
+int verify__area_version(db_audit *a, uint64_t *rows);
+int verify__area(db_audit *a, uint64_t *rows);
+int verify__area_rtree(db_audit *a, uint64_t *rows);
+int verify__agreement(db_audit *a, uint64_t *rows);
+int verify__provision(db_audit *a, uint64_t *rows);
+/* verify_state.c: the modules' tables (deconfliction, monitoring, humanitarian, mine action). */
+int verify__site(db_audit *a, uint64_t *rows);
+int verify__operation(db_audit *a, uint64_t *rows);
+int verify__movement(db_audit *a, uint64_t *rows);
+int verify__movement_schedule(db_audit *a, uint64_t *rows);
+int verify__dc_event(db_audit *a, uint64_t *rows);
+int verify__report_row(db_audit *a, uint64_t *rows);
+int verify__incident_response(db_audit *a, uint64_t *rows);
+int verify__incident_verdict(db_audit *a, uint64_t *rows);
+int verify__incident_regroup(db_audit *a, uint64_t *rows);
+int verify__corridor_event(db_audit *a, uint64_t *rows);
+int verify__step(db_audit *a, uint64_t *rows);
+int verify__step_event(db_audit *a, uint64_t *rows);
+int verify__message(db_audit *a, uint64_t *rows);
+int verify__message_forward(db_audit *a, uint64_t *rows);
+int verify__hazard(db_audit *a, uint64_t *rows);
+int verify__hazard_status(db_audit *a, uint64_t *rows);
+int verify__mine_task(db_audit *a, uint64_t *rows);
+int verify__mine_progress(db_audit *a, uint64_t *rows);
+int verify__mine_accident(db_audit *a, uint64_t *rows);
+/* verify_notices.c: what parties were told (each notice against its own notice.create
+ * entry, its acknowledgement against its notice.ack) and the clearances derived from the
+ * notices that ask for them; and a signed acknowledgement, response, verdict or state
+ * change must name its target in its body (verify__check_target, from pass 1). */
+int verify__notice(db_audit *a, uint64_t *rows);
+int verify__movement_clearance(db_audit *a, uint64_t *rows);
 void verify__check_target(db_audit *a, const store_log_entry *e);
-/* verify_probe.c: privacy records (rows[0]) and probes (rows[1]). */
-int verify__audit_probes(db_audit *a, uint64_t rows[2]);
+/* verify_record.c: what the centre records on its own: CAP alerts, settings. */
+int verify__incident_alert(db_audit *a, uint64_t *rows);
+int verify__setting(db_audit *a, uint64_t *rows);
+/* verify_probe.c: restricted objects' privacy records, probes and their hits. */
+int verify__dc_privacy(db_audit *a, uint64_t *rows);
+int verify__dc_probe(db_audit *a, uint64_t *rows);
+int verify__dc_probe_hit(db_audit *a, uint64_t *rows);
+/* verify_witness.c: every cosignature against the checkpoint it cosigns; with --witness
+ * (a->o, keys in a->wkeys), a checkpoint must have the quorum. */
+int verify__log_cosignature(db_audit *a, uint64_t *rows);
 
 #endif

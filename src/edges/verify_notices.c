@@ -5,6 +5,8 @@
  * signed acknowledgement, response, verdict and state change naming, in the bytes its party
  * signed, the object its entry is about (so a signature cannot be moved to another).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,52 +48,184 @@ void verify__check_target(db_audit *a, const store_log_entry *e) {
     json_decref(obj);
 }
 
-/* The notice.create entry logged under ref, or NULL. */
-static const logged *delivery_entry(const db_audit *a, const char *ref) {
-    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++)
-        if (strcmp(a->log[k].type, "notice.create") == 0) return &a->log[k];
-    return NULL;
+/* ---- notices ---- */
+
+typedef struct notice_pass {
+    db_audit *a;
+    int64_t *cleared; /* the notice ids clearances hang on, sorted */
+    size_t ncleared;
+    int64_t first_logged; /* the lowest notice id with a notice.create entry (INT64_MAX: none) */
+    int64_t first_at;     /* the time of the first notice.create entry */
+    uint64_t rows, legacy;
+} notice_pass;
+
+static int add_cleared(const store_clearance_row *x, void *ctx) {
+    notice_pass *p = ctx;
+    int64_t *v = realloc(p->cleared, (p->ncleared + 1) * sizeof *v);
+    if (!v) return TR_ENOMEM;
+    p->cleared = v;
+    v[p->ncleared++] = x->notice_id; /* in notice order (store_clearance_each) */
+    return TR_OK;
 }
 
-static void check_delivery(db_audit *a, sqlite3_stmt *st) {
-    int64_t id = sqlite3_column_int64(st, 0);
-    char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_notice(id, ref);
-    snprintf(what, sizeof what, "notice %lld", (long long)id);
-    const logged *l = delivery_entry(a, ref);
-    if (sqlite3_column_type(st, 7) == SQLITE_NULL) {
-        if (l)
-            FAIL(a, "%s: log_entry %llu records its delivery but the row's log_index is empty", what,
-                 ULL(l->index));
+static bool clears(const notice_pass *p, int64_t id) {
+    size_t lo = 0, hi = p->ncleared;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->cleared[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->ncleared && p->cleared[lo] == id;
+}
+
+/* The first notice delivered under the log: its id and its entry's time. */
+static void first_logged(notice_pass *p) {
+    p->first_logged = INT64_MAX;
+    p->first_at = INT64_MAX;
+    for (size_t k = 0; k < p->a->nlog; k++) {
+        const logged *l = &p->a->log[k];
+        long long id;
+        int used = 0;
+        if (strcmp(l->type, "notice.create") != 0 || sscanf(l->ref, "notice/%lld%n", &id, &used) != 1 ||
+            l->ref[used])
+            continue;
+        if (id < p->first_logged) p->first_logged = id;
+        if (l->at < p->first_at) p->first_at = l->at;
+    }
+}
+
+/* The acknowledgement of n (or its absence) against the log. */
+static void check_ack(db_audit *a, const store_notice_row *n, const char *what, const char *ref) {
+    if (!n->acked) {
+        verify__no_entry(a, what, ref, "notice.ack", "its acknowledgement");
+        if (n->has_ack_index) FAIL(a, "%s: ack_index is set, but it is not acknowledged", what);
         return;
     }
-    uint64_t index = (uint64_t)sqlite3_column_int64(st, 7);
-    if (l && l->index != index)
-        FAIL(a, "%s: its log_index is %llu but its delivery is log_entry %llu", what, ULL(index),
-             ULL(l->index));
-    json_t *payload = json_loads((const char *)sqlite3_column_text(st, 5), JSON_DECODE_ANY, NULL);
-    const char *party = (const char *)sqlite3_column_text(st, 1),
-               *kind = (const char *)sqlite3_column_text(st, 2),
-               *about = (const char *)sqlite3_column_text(st, 3);
-    verify__match_row(a, what, ref, "notice.create",
-                      centre_object_notice(id, party ? party : "", kind ? kind : "", about ? about : "",
-                                           sqlite3_column_int64(st, 4), payload, sqlite3_column_int64(st, 6),
-                                           sqlite3_column_int64(st, 8)));
-    json_decref(payload);
+    const logged *e =
+        verify__match_row(a, what, ref, "notice.ack", centre_object_notice_ack(n->id, n->party, n->acked_at));
+    if (!n->has_ack_index)
+        FAIL(a, "%s: acknowledged, but ack_index is empty", what);
+    else if (e && e->index != n->ack_index)
+        FAIL(a, "%s: ack_index is %llu, but its acknowledgement is log_entry %llu", what, ULL(n->ack_index),
+             ULL(e->index));
+    a->acks++;
 }
 
-int verify__audit_notices(db_audit *a, uint64_t *rows) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(
-            a->raw,
-            "SELECT id, party, kind, about_type, about_id, payload, created_at, log_index, deadline "
-            "FROM notice ORDER BY id",
-            -1, &st, NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read notice: %s", sqlite3_errmsg(a->raw));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        check_delivery(a, st);
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL) (*rows)++;
+/* A notice without log_index and without an entry: delivered before migration 0015, or a
+ * row no entry records. */
+static void check_unlogged(notice_pass *p, const store_notice_row *n, const char *what) {
+    if (n->id > 0 && n->id < p->first_logged && n->created_at <= p->first_at) {
+        p->legacy++;
+        return;
     }
-    sqlite3_finalize(st);
+    FAIL(p->a,
+         "%s: no log entry records it (no notice.create entry for notice/%lld, and it is not from before "
+         "deliveries were logged)",
+         what, (long long)n->id);
+}
+
+/* The payload as stored must be the canonical bytes of what the entry logged. */
+static void check_payload(db_audit *a, const char *what, const char *stored, const json_t *payload) {
+    char *canon = payload ? centre_object_bytes(payload) : NULL;
+    if (!payload)
+        FAIL(a, "%s: payload is not JSON", what);
+    else if (!canon || strcmp(canon, stored) != 0)
+        FAIL(a, "%s: payload is not stored in its canonical form (the bytes the log commits to)", what);
+    free(canon);
+}
+
+static int check_notice(const store_notice_row *n, void *ctx) {
+    notice_pass *p = ctx;
+    db_audit *a = p->a;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_notice(n->id, ref);
+    snprintf(what, sizeof what, "notice %lld", (long long)n->id);
+    p->rows++;
+    check_ack(a, n, what, ref);
+    const logged *l = verify__entry(a, ref, "notice.create", false, false);
+    if (!n->logged && !l) {
+        check_unlogged(p, n, what);
+        return TR_OK;
+    }
+    if (!n->logged)
+        FAIL(a, "%s: log_entry %llu records its delivery but the row's log_index is empty", what,
+             ULL(l->index));
+    else if (l && l->index != n->log_index)
+        FAIL(a, "%s: its log_index is %llu but its delivery is log_entry %llu", what, ULL(n->log_index),
+             ULL(l->index));
+    json_t *payload = json_loads(n->payload, JSON_DECODE_ANY, NULL);
+    check_payload(a, what, n->payload, payload);
+    verify__match_row(a, what, ref, "notice.create",
+                      centre_object_notice(n->id, n->party, n->kind, n->about_type, n->about_id, payload,
+                                           n->created_at, n->deadline, clears(p, n->id)));
+    json_decref(payload);
+    return TR_OK;
+}
+
+int verify__notice(db_audit *a, uint64_t *rows) {
+    notice_pass p = {.a = a};
+    tr_err e = {0};
+    if (store_clearance_each(a->s, add_cleared, &p, &e)) {
+        free(p.cleared);
+        return e.code ? tr_fail(&a->err, e.code, "", "%s", e.msg)
+                      : tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
+    }
+    first_logged(&p);
+    store_notice_each(a->s, check_notice, &p, &e);
+    free(p.cleared);
+    verify__count(a, "notice", p.rows, &e);
+    if (p.legacy)
+        fprintf(a->r->out,
+                "note: %llu notices were delivered before deliveries were logged (migration 0015): they are "
+                "not under the log\n",
+                ULL(p.legacy));
+    *rows = p.rows;
+    return TR_OK;
+}
+
+/* ---- clearances ---- */
+
+typedef struct clearance_pass {
+    db_audit *a;
+    sqlite3_stmt *notice; /* the notice a clearance hangs on */
+    uint64_t rows;
+} clearance_pass;
+
+/* A clearance must hang on a movement notice to its party about its movement; that the
+ * notice asks for it is checked with the notice (its object's "clears"). */
+static int check_clearance(const store_clearance_row *x, void *ctx) {
+    clearance_pass *p = ctx;
+    p->rows++;
+    sqlite3_bind_int64(p->notice, 1, x->notice_id);
+    bool found = sqlite3_step(p->notice) == SQLITE_ROW;
+    const char *party = found ? (const char *)sqlite3_column_text(p->notice, 0) : NULL,
+               *kind = found ? (const char *)sqlite3_column_text(p->notice, 1) : NULL,
+               *about = found ? (const char *)sqlite3_column_text(p->notice, 2) : NULL;
+    char b1[96];
+    if (!found)
+        FAIL(p->a, "movement_clearance (movement %lld, %s): its notice %lld does not exist",
+             (long long)x->movement_id, verify__clip(x->party, b1), (long long)x->notice_id);
+    else if (!party || strcmp(party, x->party) != 0 || !kind || strcmp(kind, "movement") != 0 || !about ||
+             strcmp(about, "movement") != 0 || sqlite3_column_int64(p->notice, 3) != x->movement_id)
+        FAIL(p->a,
+             "movement_clearance (movement %lld, %s): its notice %lld is not the notice of that movement to "
+             "that party",
+             (long long)x->movement_id, verify__clip(x->party, b1), (long long)x->notice_id);
+    sqlite3_reset(p->notice);
+    return TR_OK;
+}
+
+int verify__movement_clearance(db_audit *a, uint64_t *rows) {
+    clearance_pass p = {a, NULL, 0};
+    if (sqlite3_prepare_v2(a->raw, "SELECT party, kind, about_type, about_id FROM notice WHERE id = ?", -1,
+                           &p.notice, NULL) != SQLITE_OK)
+        return tr_fail(&a->err, TR_EIO, "", "cannot read notice: %s", sqlite3_errmsg(a->raw));
+    tr_err e = {0};
+    store_clearance_each(a->s, check_clearance, &p, &e);
+    sqlite3_finalize(p.notice);
+    verify__count(a, "movement_clearance", p.rows, &e);
+    *rows = p.rows;
     return TR_OK;
 }

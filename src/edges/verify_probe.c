@@ -3,7 +3,7 @@
  * being located by probing (issue 11, docs/deconfliction.md §13): each privacy record
  * (margin and secret: the entry commits to the secret's SHA-256) and each probe with its
  * conflicts, rebuilt by the functions the centre logs with and matched with its entry.
- * verify.c runs it from audit_state; entries naming no row are reported there.
+ * verify_match.c lists the three tables; entries naming no row are reported there.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,29 +36,46 @@ static int check_probe(const store_probe *p, void *ctx) {
     return TR_OK;
 }
 
-/* Every row of table counted by sql must have been read (rows): else a row is unreadable. */
-static void all_read(db_audit *a, const char *table, const char *sql, uint64_t rows, const tr_err *e) {
-    int64_t all = verify__raw_int(a, sql);
-    if (e->code != TR_OK)
-        FAIL(a, "%s: %s; the rows after it were not checked", table, e->msg);
-    else if (all >= 0 && (uint64_t)all != rows)
-        FAIL(a, "%s: %lld rows, %llu readable", table, (long long)all, ULL(rows));
-}
-
-int verify__audit_probes(db_audit *a, uint64_t rows[2]) {
+int verify__dc_privacy(db_audit *a, uint64_t *rows) {
     probe_pass p = {a, 0};
     tr_err e = {0};
     store_privacy_each(a->s, check_privacy, &p, &e);
-    all_read(a, "dc_privacy", "SELECT count(*) FROM dc_privacy", p.rows, &e);
-    rows[0] += p.rows;
-    p.rows = 0;
-    e = (tr_err){0};
+    verify__count(a, "dc_privacy", p.rows, &e);
+    *rows = p.rows;
+    return TR_OK;
+}
+
+/* A probe's object holds its hits (in seq order): verify__dc_probe_hit checks the rest. */
+int verify__dc_probe(db_audit *a, uint64_t *rows) {
+    probe_pass p = {a, 0};
+    tr_err e = {0};
     store_probe_each(a->s, check_probe, &p, &e);
-    all_read(a, "dc_probe", "SELECT count(*) FROM dc_probe", p.rows, &e);
-    rows[1] += p.rows;
-    /* Hits of no probe would be counted by nobody's budget: none may exist. */
+    verify__count(a, "dc_probe", p.rows, &e);
+    /* The object holds them as booleans; the budget's queries compare them with 1. */
+    int64_t bad = verify__raw_int(a, "SELECT count(*) FROM dc_probe WHERE refused NOT IN (0, 1) OR "
+                                     "monitors_notified NOT IN (0, 1)");
+    if (bad > 0)
+        FAIL(a, "dc_probe: %lld rows hold a flag (refused, monitors_notified) other than 0 or 1",
+             (long long)bad);
+    *rows = p.rows;
+    return TR_OK;
+}
+
+/* The hits were matched with their probes' entries (verify__dc_probe); here what that
+ * cannot see: hits of no probe (counted by nobody's budget) and seq, which only orders
+ * them: a probe's n hits are numbered 0 to n-1. */
+int verify__dc_probe_hit(db_audit *a, uint64_t *rows) {
     int64_t orphans = verify__raw_int(
         a, "SELECT count(*) FROM dc_probe_hit WHERE probe_id NOT IN (SELECT id FROM dc_probe)");
     if (orphans > 0) FAIL(a, "dc_probe_hit: %lld rows belong to no probe", (long long)orphans);
+    int64_t misnumbered =
+        verify__raw_int(a, "SELECT count(*) FROM dc_probe_hit h WHERE h.seq < 0 OR h.seq >= (SELECT count(*) "
+                           "FROM dc_probe_hit g WHERE g.probe_id = h.probe_id)");
+    int64_t bad = verify__raw_int(a, "SELECT count(*) FROM dc_probe_hit WHERE exact NOT IN (0, 1)");
+    if (bad > 0) FAIL(a, "dc_probe_hit: %lld rows hold an exact flag other than 0 or 1", (long long)bad);
+    if (misnumbered > 0)
+        FAIL(a, "dc_probe_hit: %lld rows are not numbered 0 to n-1 within their probe",
+             (long long)misnumbered);
+    *rows = (uint64_t)verify__raw_int(a, "SELECT count(*) FROM dc_probe_hit");
     return TR_OK;
 }

@@ -82,29 +82,39 @@ typedef struct cosig_audit {
     bool have_best;
 } cosig_audit;
 
+/* One row of log_cosignature. */
+typedef struct cosig_row {
+    uint64_t size;
+    const char *witness, *line, *note; /* note: the checkpoint of that size, or NULL */
+    int64_t timestamp;
+} cosig_row;
+
 /* One row: its line must be a valid cosignature, by its own witness key, of the checkpoint
- * of its size. Returns whether it counts for the quorum (a --witness key). */
-static bool check_cosig_row(cosig_audit *x, uint64_t size, const char *witness, const char *line,
-                            const char *note) {
+ * of its size, signed at its timestamp. Returns whether it counts for the quorum (a
+ * --witness key). */
+static bool check_cosig_row(cosig_audit *x, const cosig_row *c) {
     tlog_verifier v;
     tr_err e = {0};
     char where[160];
-    snprintf(where, sizeof where, "log_cosignature (size %llu, %.60s)", (unsigned long long)size, witness);
-    if (tlog_cosig_vkey_parse(witness, &v, &e)) {
+    snprintf(where, sizeof where, "log_cosignature (size %llu, %.60s)", ULL(c->size), c->witness);
+    if (tlog_cosig_vkey_parse(c->witness, &v, &e)) {
         FAIL(x->a, "%s: not a witness key: %s", where, e.msg);
         return false;
     }
-    if (!note) {
+    if (!c->note) {
         FAIL(x->a, "%s: no checkpoint of that size", where);
         return false;
     }
-    size_t nl = strlen(note), ll = strlen(line), nvalid = 0;
+    size_t nl = strlen(c->note), ll = strlen(c->line), nvalid = 0;
     char *all = malloc(nl + ll + 1);
-    tlog_cosig_status st;
-    bool ok = all && (memcpy(all, note, nl), memcpy(all + nl, line, ll + 1), true) &&
+    tlog_cosig_status st = {0};
+    bool ok = all && (memcpy(all, c->note, nl), memcpy(all + nl, c->line, ll + 1), true) &&
               tlog_cosigs_check(all, nl + ll, &v, 1, &st, &nvalid, &e) == TR_OK && nvalid == 1;
     free(all);
     if (!ok) FAIL(x->a, "%s: the line is not a valid cosignature of that checkpoint by that witness", where);
+    if (ok && (uint64_t)c->timestamp != st.timestamp)
+        FAIL(x->a, "%s: timestamp is %lld but the witness signed %llu", where, (long long)c->timestamp,
+             ULL(st.timestamp));
     for (size_t k = 0; ok && k < x->o->nwitnesses; k++)
         if (x->keys[k].key_id == v.key_id && memcmp(x->keys[k].pk, v.pk, 32) == 0 &&
             !strcmp(x->keys[k].name, v.name))
@@ -112,31 +122,28 @@ static bool check_cosig_row(cosig_audit *x, uint64_t size, const char *witness, 
     return false;
 }
 
-int verify__audit_cosignatures(db_audit *a, const verify_options *o) {
-    tlog_verifier keys[VERIFY_WITNESSES_MAX];
-    cosig_audit x = {a, o, keys, 0, 0, false};
-    if (o->nwitnesses && verify__witness_keys(o, keys)) return TR_EINVAL;
+int verify__log_cosignature(db_audit *a, uint64_t *rows) {
+    const verify_options *o = a->o;
+    cosig_audit x = {a, o, a->wkeys, 0, 0, false};
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(
             a->raw,
-            "SELECT c.size, c.witness, c.line, k.note FROM log_cosignature c LEFT JOIN log_checkpoint k "
-            "ON k.size = c.size ORDER BY c.size, c.witness",
+            "SELECT c.size, c.witness, c.line, k.note, c.timestamp FROM log_cosignature c LEFT JOIN "
+            "log_checkpoint k ON k.size = c.size ORDER BY c.size, c.witness",
             -1, &st, NULL))
-        return TR_OK; /* a database from before migration 0015 */
+        return tr_fail(&a->err, TR_EIO, "", "cannot read log_cosignature: %s", sqlite3_errmsg(a->raw));
     uint64_t size = UINT64_MAX;
     size_t counted = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         uint64_t s = (uint64_t)sqlite3_column_int64(st, 0);
         if (s != size) size = s, counted = 0;
         x.rows++;
-        if (check_cosig_row(&x, s, (const char *)sqlite3_column_text(st, 1),
-                            (const char *)sqlite3_column_text(st, 2),
-                            (const char *)sqlite3_column_text(st, 3)) &&
-            ++counted == verify__quorum(o))
-            x.best = s, x.have_best = true;
+        cosig_row c = {s, (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+                       (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4)};
+        if (check_cosig_row(&x, &c) && ++counted == verify__quorum(o)) x.best = s, x.have_best = true;
     }
     sqlite3_finalize(st);
-    fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n", ULL(x.rows));
+    *rows = x.rows;
     if (!o->nwitnesses) return TR_OK;
     if (!x.have_best)
         FAIL(a, "log_cosignature: no checkpoint has %zu valid cosignatures by the --witness keys",

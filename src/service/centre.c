@@ -282,6 +282,7 @@ void centre_close(centre *c) {
     mon_engine_free(c->mon);
     pthread_mutex_destroy(&c->mon_mu);
     store_close(c->store);
+    free(c->kept_path);
     free(c);
 }
 
@@ -311,12 +312,13 @@ int centre__party_add_tx(centre *c, const char *by, const char *name, const char
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char hex[65];
     token_hash(token, hex);
-    int rc = store_party_insert(c->store, name, r, full_name, hex, tr_time_now(), NULL, err);
+    int64_t now = tr_time_now(); /* created_at and the entry's at: verify checks they are equal */
+    int rc = store_party_insert(c->store, name, r, full_name, hex, now, NULL, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_party(name, ref);
     json_t *obj = centre_object_party(name, role, full_name, hex);
-    rc = centre__log(c, by, NULL, "party.add", ref, obj, NULL, err);
+    rc = centre__log_at(c, now, by, NULL, "party.add", ref, obj, NULL, err);
     json_decref(obj);
     return rc;
 }
@@ -423,12 +425,13 @@ int centre__actor_add_tx(centre *c, const char *by, const tr_signature *sig, con
     tr_err ignored;
     if (store_party_get(c->store, name, &p, &ignored) == TR_OK)
         return tr_fail(err, TR_ECONFLICT, "name", "'%s' is a party's name", name);
-    int rc = store_actor_insert(c->store, name, full_name, tr_time_now(), err);
+    int64_t now = tr_time_now();
+    int rc = store_actor_insert(c->store, name, full_name, now, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_actor(name, ref);
     json_t *obj = centre_object_actor(name, full_name);
-    rc = centre__log(c, by, sig, "actor.add", ref, obj, answer, err);
+    rc = centre__log_at(c, now, by, sig, "actor.add", ref, obj, answer, err);
     json_decref(obj);
     return rc;
 }

@@ -39,6 +39,7 @@ typedef struct centre {
     char vkey[TLOG_KEY_STRING_MAX];
     char origin[TLOG_ORIGIN_MAX + 1];
     centre_checkpointer *cp;    /* the checkpoint thread, when running */
+    char *kept_path;            /* the checkpoint kept beside the key (centre_log_open), or NULL */
     dc_engine *dc;              /* sites' and operations' volumes (docs/deconfliction.md) */
     double site_buffer_m;       /* operation-site horizontal buffer (CENTRE_SITE_BUFFER_M) */
     dc_sep op_sep;              /* operation-operation separation (CENTRE_OP_*_M) */
@@ -79,6 +80,12 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
 void centre_close(centre *c);
 
 #define CENTRE_TOKEN_LEN 49 /* "truce_" + 43 base64url characters */
+
+/* Records the settings the server runs with (names[k] = values[k], e.g. "--bulletin-tz"):
+ * each that the store or the log does not hold yet is written and logged (setting.put, by
+ * the operator), in one transaction. */
+int centre_settings_record(centre *c, const char *const *names, const char *const *values, size_t n,
+                           tr_err *err);
 
 /* Creates a party and writes its new API token (NUL-terminated) into token; only the
  * token's SHA-256 is stored. */
@@ -222,8 +229,24 @@ int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_form
  * signer key string to key_path (mode 0600) and records origin and verifier key; later
  * it reads key_path and checks it is the recorded key. */
 int centre_log_open(centre *c, const char *key_path, const char *origin, tr_err *err);
+/* The file where a server keeps the latest checkpoint it signed: the key's path and this. */
+#define CENTRE_KEPT_SUFFIX ".checkpoint"
+/* Before a server writes anything (centre_kept.c, docs/operations.md "Rollback"): compares
+ * the log of the database at db_path with the checkpoint kept in path (written after each
+ * checkpoint the server signs). TR_OK when there is no such file or the log extends it;
+ * TR_ECONFLICT with the reason in err when the log is shorter or its history differs (or
+ * the file is not this log's), and then *kept is the kept note (malloc'd, "" if
+ * unreadable; the caller frees it) for centre_kept_accept; TR_EIO and others on failure. */
+int centre_kept_check(const char *db_path, const char *path, char **kept, tr_err *err);
+/* The operator started the server anyway (--accept-rollback): logs log.rollback with the
+ * kept checkpoint, the log's size and the reason, in its own transaction. */
+int centre_kept_accept(centre *c, const char *kept, const char *reason, tr_err *err);
+/* Writes note to path durably (a temporary file, fsync, rename, fsync of the folder). */
+int centre_kept_write(const char *path, const char *note, tr_err *err);
 /* Signs a checkpoint of the log as committed, if it has grown since the last one (or if
- * none exists). *size receives the size signed (or already signed). */
+ * none exists), with the extension line "prev SIZE" naming the checkpoint before it
+ * ("prev none" for the first), and keeps it in c->kept_path. *size receives the size
+ * signed (or already signed). */
 int centre_log_checkpoint(centre *c, uint64_t *size, tr_err *err);
 /* Starts a thread that calls centre_log_checkpoint every interval_ms; stop joins it
  * after a last checkpoint. */

@@ -10,8 +10,10 @@
  * releasing it: lock order). incident_alert keys each alert by its identifier, so an alert
  * is notified once whoever sees it first; `truce serve` sweeps every incident at start
  * (centre_alerts_sweep), which sends what a crash between the two transactions left out.
- * Alerts are derived data (a function of the logged reports, acts and regroups), like the
- * incidents: they are not log entries of their own.
+ * An alert is derived data (a function of the logged reports, acts and regroups), like the
+ * incidents; but its row decides that the alert is notified once, so recording it is
+ * logged (incident.alert, by "centre", dated at the row's created_at), and its notices
+ * are, like every notice.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "base/timeutil.h"
 #include "service/centre_int.h"
 #include "service/centre_monitor.h"
+#include "service/centre_objects.h"
 
 #define SWEEP_BATCH 256
 
@@ -108,6 +111,17 @@ static size_t concerned(centre *c, const alert *a, char (*out)[TR_NAME_MAX + 1],
     return n;
 }
 
+/* Inside the alert's transaction: logs incident.alert for the row just recorded. */
+static int log_alert(centre *c, const store_alert_row *a, tr_err *err) {
+    char ref[CENTRE_REF_MAX];
+    centre_ref_alert(a->identifier, ref);
+    json_t *o = centre_object_alert(a);
+    int rc = o ? centre__log_at(c, a->created_at, CENTRE_SELF, NULL, "incident.alert", ref, o, NULL, err)
+               : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_decref(o);
+    return rc;
+}
+
 static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *err) {
     for (size_t i = 0; i < l->n; i++) {
         const alert *a = &l->v[i];
@@ -116,6 +130,8 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
                                     a->sent, now, &inserted, err);
         if (rc) return rc;
         if (!inserted) continue;
+        store_alert_row row = {a->identifier, mon_grade_name(a->grade), a->incident_id, a->sent, now};
+        if ((rc = log_alert(c, &row, err))) return rc;
         char parties[64][TR_NAME_MAX + 1];
         size_t np = concerned(c, a, parties, 64);
         char cap[64];

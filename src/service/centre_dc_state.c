@@ -561,11 +561,11 @@ int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *ob
     }
     json_array_foreach(told, i, x) {
         const char *party = json_string_value(x);
-        int64_t nid = 0;
-        if (rc == TR_OK)
-            rc = centre__notice(c, party, "movement", "movement", m->id, obj, m->created_at,
-                                     centre_notice_deadline(c, m->created_at, m->time_start), &nid, err);
-        if (rc == TR_OK && has_name(parties, party)) rc = store_clearance_insert(c->store, m->id, party, nid, err);
+        int64_t deadline = centre_notice_deadline(c, m->created_at, m->time_start);
+        if (rc == TR_OK && has_name(parties, party))
+            rc = centre__notice_clearance(c, party, m->id, obj, m->created_at, deadline, err);
+        else if (rc == TR_OK)
+            rc = centre__notice(c, party, "movement", "movement", m->id, obj, m->created_at, deadline, NULL, err);
     }
     json_decref(parties);
     json_decref(told);

@@ -137,7 +137,8 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
 
 /* The name in log entries of changes made at the command line, not through the API. */
 #define CENTRE_OPERATOR "operator"
-/* The name in log entries of what the centre itself records: notice deliveries. */
+/* The name in log entries of what the centre records on its own: notice deliveries, CAP
+ * alerts. */
 #define CENTRE_SELF "centre"
 
 /* Inside an open transaction: */
@@ -146,10 +147,19 @@ int centre__finish(centre *c, centre_pending *p, int rc, json_t **out, tr_err *e
  * answer.receipt = {index, leaf_hash}. */
 int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
                 const json_t *object, json_t *answer, tr_err *err);
+/* The same, dated at (the time the write stores beside its row, e.g. created_at, so that
+ * `truce verify` can check the row's time against the entry's). */
+int centre__log_at(centre *c, int64_t at, const char *party, const tr_signature *sig, const char *type,
+                   const char *ref, const json_t *object, json_t *answer, tr_err *err);
 /* Delivers a notice to party (store_notice_insert) and logs the delivery as notice.create
  * (centre_record.c): what the party was told is under the log. *id (if not NULL) gets its id. */
 int centre__notice(centre *c, const char *party, const char *kind, const char *about_type, int64_t about_id,
                    const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err);
+/* The same for a movement's notice (kind "movement") that asks party to clear it: also
+ * records the clearance (movement_clearance, cleared when the notice is acknowledged), and
+ * the logged object says so ("clears": true). */
+int centre__notice_clearance(centre *c, const char *party, int64_t movement_id, const json_t *payload,
+                             int64_t created_at, int64_t deadline, tr_err *err);
 /* The body of a request about field id (an acknowledgement of a notice, a response to an
  * incident, a state change): body may name it ({"notice": 17}), and must when the request is
  * signed (by->sig), so a signature cannot be replayed on another object; a name must be id.

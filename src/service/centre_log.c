@@ -27,15 +27,19 @@
 
 int centre__log(centre *c, const char *party, const tr_signature *sig, const char *type, const char *ref,
                 const json_t *object, json_t *answer, tr_err *err) {
+    return centre__log_at(c, tr_time_now(), party, sig, type, ref, object, answer, err);
+}
+
+int centre__log_at(centre *c, int64_t now, const char *party, const tr_signature *sig, const char *type,
+                   const char *ref, const json_t *object, json_t *answer, tr_err *err) {
     char *obj = json_dumps(object, CENTRE_OBJECT_CANON);
     if (!obj) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[2 * sizeof h + 1], at[TR_TIME_BUFSZ];
     crypto_hash_sha256(h, (const unsigned char *)obj, strlen(obj));
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    int64_t now = tr_time_now();
-    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "at", tr_time_format(now, at), "object_sha256", hex,
-                          "party", party, "ref", ref, "type", type, "v", 1);
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "at", tr_time_format(now, at), "object_sha256",
+                          hex, "party", party, "ref", ref, "type", type, "v", 1);
     if (e && sig) {
         json_object_set_new(e, "body_sha256", json_string(sig->body_sha256));
         json_object_set_new(e, "signature", json_string(sig->signature));
@@ -163,6 +167,12 @@ int centre_log_open(centre *c, const char *key_path, const char *origin, tr_err 
     free(vkey);
     free(rec_origin);
     c->can_sign = rc == TR_OK;
+    free(c->kept_path);
+    c->kept_path = NULL;
+    size_t n = strlen(key_path) + sizeof CENTRE_KEPT_SUFFIX;
+    if (rc == TR_OK && (c->kept_path = malloc(n)))
+        snprintf(c->kept_path, n, "%s%s", key_path, CENTRE_KEPT_SUFFIX);
+    if (rc == TR_OK && !c->kept_path) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     return rc;
 }
 
@@ -178,26 +188,36 @@ int centre_log_checkpoint(centre *c, uint64_t *size, tr_err *err) {
     rc = store_log_checkpoint_latest(c->store, &last, &last_root, &note, err);
     const tlog_tree *t = store_log_tree(c->store);
     bool have = note != NULL;
-    free(note);
-    note = NULL;
     if (rc || (have && t->size == last)) {
         store_rollback(c->store);
         *size = last;
+        /* Nothing new to sign: keep the latest if no file holds it yet (a first start). */
+        if (rc == TR_OK && c->kept_path && access(c->kept_path, F_OK) != 0)
+            rc = centre_kept_write(c->kept_path, note, err);
+        free(note);
         return rc;
     }
-    tlog_checkpoint cp = {.size = t->size};
+    free(note);
+    note = NULL;
+    /* "prev": the checkpoint before this one, so that a deleted checkpoint is seen. */
+    char prev[32];
+    snprintf(prev, sizeof prev, have ? "prev %llu\n" : "prev none\n", (unsigned long long)last);
+    tlog_checkpoint cp = {.size = t->size, .ext = prev, .ext_len = strlen(prev)};
     snprintf(cp.origin, sizeof cp.origin, "%s", c->origin);
     tlog_tree_root(t, &cp.root);
     size_t len;
     rc = tlog_checkpoint_sign(&cp, &c->signer, 1, &note, &len, err);
     if (rc == TR_OK) rc = store_log_checkpoint_put(c->store, cp.size, &cp.root, note, tr_time_now(), err);
-    free(note);
     if (rc) {
+        free(note);
         store_rollback(c->store);
         return rc;
     }
     *size = cp.size;
     rc = store_commit(c->store, err);
+    /* Kept only once committed: the kept checkpoint is always one the database holds. */
+    if (rc == TR_OK && c->kept_path) rc = centre_kept_write(c->kept_path, note, err);
+    free(note);
     void (*hook)(void *) = __atomic_load_n(&c->on_checkpoint, __ATOMIC_SEQ_CST);
     if (rc == TR_OK && hook) hook(c->on_checkpoint_ctx);
     return rc;

@@ -78,13 +78,18 @@ json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at
 }
 
 json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type,
-                             int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline) {
+                             int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline,
+                             bool clears) {
     char about[CENTRE_REF_MAX];
     snprintf(about, sizeof about, "%s/%lld", about_type, (long long)about_id);
-    return json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:O}", "about", about, "created_at",
-                     tr_json_time_value(created_at), "deadline", tr_json_time_value(deadline), "id",
-                     (json_int_t)id, "kind", kind, "party", party, "payload",
-                     payload ? payload : json_null());
+    json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:O}", "about", about, "created_at",
+                          tr_json_time_value(created_at), "deadline", tr_json_time_value(deadline), "id",
+                          (json_int_t)id, "kind", kind, "party", party, "payload", payload ? payload : json_null());
+    if (o && clears && json_object_set_new(o, "clears", json_true())) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]) {
@@ -265,4 +270,34 @@ json_t *centre_object_probe(const store_probe *p) {
                      p->party, "asked_at", tr_json_time_value(p->asked_at), "request", p->request,
                      "operation_id", op, "volumes", vols ? vols : json_null(), "outcome", p->outcome,
                      "refused", p->refused, "monitors_notified", p->monitors_notified, "hits", hits);
+}
+
+/* ---- what the centre records on its own (issue 11) ---- */
+
+void centre_ref_alert(const char *identifier, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "alert/%s", identifier);
+}
+
+json_t *centre_object_alert(const store_alert_row *a) {
+    return json_pack("{s:o, s:s, s:s, s:I, s:o}", "created_at", tr_json_time_value(a->created_at), "grade",
+                     a->grade, "identifier", a->identifier, "incident_id", (json_int_t)a->incident_id, "sent",
+                     tr_json_time_value(a->sent));
+}
+
+void centre_ref_setting(const char *name, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "setting/%s", name);
+}
+
+json_t *centre_object_setting(const store_setting_row *x) {
+    return json_pack("{s:s, s:o, s:s}", "name", x->name, "set_at", tr_json_time_value(x->set_at), "value",
+                     x->value);
+}
+
+void centre_ref_rollback(uint64_t log_size, char ref[CENTRE_REF_MAX]) {
+    snprintf(ref, CENTRE_REF_MAX, "log/rollback@%llu", (unsigned long long)log_size);
+}
+
+json_t *centre_object_rollback(const char *checkpoint, uint64_t log_size, const char *reason) {
+    return json_pack("{s:s, s:I, s:s}", "checkpoint", checkpoint, "log_size", (json_int_t)log_size, "reason",
+                     reason);
 }

@@ -15,6 +15,7 @@
 #define TRUCE_SERVICE_CENTRE_OBJECTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,10 +68,13 @@ json_t *centre_object_site(const tr_site *s);
 json_t *centre_object_operation(const tr_operation *o);
 /* movement.create: the movement as GET /v1/movements/{id} answers it. */
 json_t *centre_object_movement(const tr_movement *m);
-/* notice.create: the notice as its addressee reads it: {"about": "TYPE/ID", "created_at",
- * "deadline", "id", "kind", "party" (the addressee), "payload" (what it was told)}. */
+/* notice.create: the notice as its addressee reads it: {"about": "TYPE/ID", "clears"?,
+ * "created_at", "deadline", "id", "kind", "party" (the addressee), "payload" (what it was
+ * told)}; "clears": true (only then present) when the notice asks the addressee's clearance
+ * of the movement it is about: its acknowledgement clears the movement (movement_clearance). */
 json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type,
-                             int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline);
+                             int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline,
+                             bool clears);
 /* notice.ack: {"acked_at", "id", "party"}. */
 json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at);
 
@@ -117,6 +121,21 @@ void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_dc_event(const store_dc_event *e);
 /* The log entry type of an event: "operation.state", "movement.status", "movement.position". */
 const char *centre_dc_event_type(const store_dc_event *e);
+
+/* ---- what the centre records on its own (issue 11) ---- */
+/* "alert/IDENTIFIER" (incident.alert): {"created_at", "grade", "identifier",
+ * "incident_id", "sent"}. */
+void centre_ref_alert(const char *identifier, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_alert(const store_alert_row *a);
+/* "setting/NAME" (setting.put): {"name", "set_at", "value"}. */
+void centre_ref_setting(const char *name, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_setting(const store_setting_row *x);
+/* "log/rollback@SIZE" (log.rollback: the server was started on a log shorter than, or
+ * different from, the largest checkpoint it had signed): {"checkpoint" (that checkpoint,
+ * the signed note), "log_size" (the log's size then), "reason"}. */
+void centre_ref_rollback(uint64_t log_size, char ref[CENTRE_REF_MAX]);
+json_t *centre_object_rollback(const char *checkpoint, uint64_t log_size, const char *reason);
+
 /* ---- mine action (issue 6) ---- */
 /* Refs: "hazard/ID" (hazard.create), "hazard-status/SEQ" (hazard.status), "task/ID"
  * (task.create, task.close), "progress/ID" (progress.create), "accident/ID"

@@ -5,7 +5,12 @@
  * Every notice the centre delivers is a log entry, notice.create, in the transaction that
  * delivers it: its object is the notice as the addressee reads it, payload included, so
  * the public log commits (by SHA-256) to exactly what that party was told, when, without
- * revealing it; the entry's party is "centre" so the log does not even say to whom.
+ * revealing it; the entry's party is "centre" so the log does not even say to whom. One
+ * entry per notice (not one per transaction), so that a party's record proves each of its
+ * notices without showing another party's. A notice that asks the addressee to clear a
+ * movement says so in its object ("clears": true), so the clearance it records
+ * (movement_clearance) is under the log too: `truce verify` derives every clearance row
+ * from these entries.
  *
  * A record (GET /v1/parties/{name}/record) bundles, for a window of delivery times, every
  * notice delivered to that party: the object bytes, its notice.create entry and an
@@ -28,15 +33,20 @@
 
 /* ---- delivering ---- */
 
-int centre__notice(centre *c, const char *party, const char *kind, const char *about_type, int64_t about_id,
-                   const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err) {
+/* Inserts the notice (and, with clears, party's clearance of the movement it is about),
+ * logs notice.create and records the entry's index in the row. */
+static int deliver(centre *c, const char *party, const char *kind, const char *about_type, int64_t about_id,
+                   const json_t *payload, int64_t created_at, int64_t deadline, bool clears, int64_t *id,
+                   tr_err *err) {
     int64_t nid = 0;
     int rc = store_notice_insert(c->store, party, kind, about_type, about_id, payload, created_at, deadline,
                                  &nid, err);
+    if (rc == TR_OK && clears) rc = store_clearance_insert(c->store, about_id, party, nid, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_notice(nid, ref);
-    json_t *obj = centre_object_notice(nid, party, kind, about_type, about_id, payload, created_at, deadline);
+    json_t *obj =
+        centre_object_notice(nid, party, kind, about_type, about_id, payload, created_at, deadline, clears);
     json_t *answer = json_object();
     rc = obj && answer ? centre__log(c, CENTRE_SELF, NULL, "notice.create", ref, obj, answer, err)
                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -46,6 +56,17 @@ int centre__notice(centre *c, const char *party, const char *kind, const char *a
     json_decref(answer);
     if (rc == TR_OK && id) *id = nid;
     return rc;
+}
+
+int centre__notice(centre *c, const char *party, const char *kind, const char *about_type, int64_t about_id,
+                   const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err) {
+    return deliver(c, party, kind, about_type, about_id, payload, created_at, deadline, false, id, err);
+}
+
+int centre__notice_clearance(centre *c, const char *party, int64_t movement_id, const json_t *payload,
+                             int64_t created_at, int64_t deadline, tr_err *err) {
+    return deliver(c, party, "movement", "movement", movement_id, payload, created_at, deadline, true, NULL,
+                   err);
 }
 
 /* ---- what a signed request is about ---- */

@@ -113,19 +113,22 @@ int store_log_cosigned_max(store *s, const char *witness, uint64_t *size, bool *
 /* The checkpoint of exactly size: its root and note (malloc'd); TR_ENOTFOUND if none. */
 int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **note, tr_err *err);
 
-/* ---- a party's record (store_record.c, migration 0015) ---- */
+/* ---- the rows the centre records on its own (store_record.c): notices (for a party's
+ * record, migration 0015, and for `truce verify`), clearances, CAP alerts, settings.
+ * Strings point into the store's row buffer: valid only during the call of fn. ---- */
 /* Inside a transaction: the notice.create entry of notice id. */
 int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err);
 typedef struct store_notice_row {
     int64_t id;
     const char *party, *kind, *about_type;
     int64_t about_id;
-    const char *payload; /* JSON text */
+    const char *payload; /* JSON text, as stored */
     int64_t created_at, deadline;
-    bool acked;
+    bool acked;          /* acked_at is set */
     int64_t acked_at;
-    uint64_t ack_index; /* its notice.ack entry, when acked */
-    bool logged;        /* delivered since migration 0015: log_index is its notice.create entry */
+    bool has_ack_index;  /* ack_index is set (with acked, always: verify checks it) */
+    uint64_t ack_index;  /* its notice.ack entry, when acked */
+    bool logged;         /* delivered since migration 0015: log_index is its notice.create entry */
     uint64_t log_index;
 } store_notice_row;
 /* Calls fn for the notices to party created in [from, to), by id, at most limit; *count is
@@ -133,6 +136,27 @@ typedef struct store_notice_row {
 int store_notice_record(store *s, const char *party, int64_t from, int64_t to, int limit,
                         int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count,
                         tr_err *err);
+/* Calls fn for every notice, by id. */
+int store_notice_each(store *s, int (*fn)(const store_notice_row *n, void *ctx), void *ctx, tr_err *err);
+typedef struct store_clearance_row {
+    int64_t movement_id, notice_id;
+    const char *party;
+} store_clearance_row;
+/* Calls fn for every clearance (store_clearance_insert), by notice. */
+int store_clearance_each(store *s, int (*fn)(const store_clearance_row *c, void *ctx), void *ctx,
+                         tr_err *err);
+typedef struct store_alert_row {
+    const char *identifier, *grade;
+    int64_t incident_id, sent, created_at;
+} store_alert_row;
+/* Calls fn for every recorded CAP alert (store_alert_insert), by identifier. */
+int store_alert_each(store *s, int (*fn)(const store_alert_row *a, void *ctx), void *ctx, tr_err *err);
+typedef struct store_setting_row {
+    const char *name, *value;
+    int64_t set_at;
+} store_setting_row;
+/* Calls fn for every setting (store_setting_put), by name. */
+int store_setting_each(store *s, int (*fn)(const store_setting_row *x, void *ctx), void *ctx, tr_err *err);
 /* The last entry of type about ref before index before (*found false if none). */
 int store_log_last_before(store *s, const char *type, const char *ref, uint64_t before, uint64_t *index,
                           bool *found, tr_err *err);

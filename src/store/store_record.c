@@ -1,12 +1,36 @@
 /*
- * store_record.c — what a party was told, for its record (GET /v1/parties/{name}/record):
- * the notices delivered to it in a window with their log entries (notice.log_index,
- * migration 0015) and acknowledgements, and the log lookups a bundle needs.
+ * store_record.c — the rows the centre records on its own rather than at a party's
+ * request, read back in full (store.h, "the rows the centre records on its own"):
+ * notices with their log entries (notice.log_index, migration 0015) and acknowledgements,
+ * for a party's record (GET /v1/parties/{name}/record) and for `truce verify`; the
+ * clearances that hang on notices; CAP alerts; settings; and the log lookups a record
+ * needs. The centre logs them (service/centre_record.c, centre_alerts.c,
+ * centre_settings.c) and `truce verify` checks them against the log from these readers,
+ * so both see the same values.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_int.h"
+
+static const char *text(sqlite3_stmt *st, int i) {
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    return v ? v : "";
+}
+
+/* Steps st, calling row(st, cb) for each row until one returns non-zero (that code is
+ * returned: the caller's fn set err); resets st. */
+static int each_row(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *cb), void *cb, const char *what,
+                    tr_err *err) {
+    int step = SQLITE_DONE, rc = TR_OK;
+    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = row(st, cb);
+    if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), what);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- notices ---- */
 
 static const char SQL_NOTICE_LOGGED[] = "UPDATE notice SET log_index = ?2 WHERE id = ?1";
 
@@ -18,10 +42,41 @@ int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err
     return store__step_done(s, st, "recording the notice's log entry", err);
 }
 
+#define NOTICE_COLUMNS                                                                                       \
+    "SELECT id, party, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index, "     \
+    "log_index FROM notice"
+
 static const char SQL_RECORD[] =
-    "SELECT id, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index, log_index "
-    "FROM notice"
-    " WHERE party = ?1 AND created_at >= ?2 AND created_at < ?3 ORDER BY id LIMIT ?4";
+    NOTICE_COLUMNS " WHERE party = ?1 AND created_at >= ?2 AND created_at < ?3 ORDER BY id LIMIT ?4";
+static const char SQL_NOTICE_ROWS[] = NOTICE_COLUMNS " ORDER BY id";
+
+typedef struct notice_cb {
+    int (*fn)(const store_notice_row *x, void *ctx);
+    void *ctx;
+    size_t limit, *count; /* store_notice_record: stop after limit rows, counting up to limit + 1 */
+} notice_cb;
+
+static int notice_row(sqlite3_stmt *st, void *p) {
+    notice_cb *cb = p;
+    if (cb->count && ++*cb->count > cb->limit) return TR_OK;
+    store_notice_row n = {
+        .id = sqlite3_column_int64(st, 0),
+        .party = text(st, 1),
+        .kind = text(st, 2),
+        .about_type = text(st, 3),
+        .about_id = sqlite3_column_int64(st, 4),
+        .payload = text(st, 5),
+        .created_at = sqlite3_column_int64(st, 6),
+        .deadline = sqlite3_column_int64(st, 7),
+        .acked = sqlite3_column_type(st, 8) != SQLITE_NULL,
+        .acked_at = sqlite3_column_int64(st, 8),
+        .has_ack_index = sqlite3_column_type(st, 9) != SQLITE_NULL,
+        .ack_index = (uint64_t)sqlite3_column_int64(st, 9),
+        .logged = sqlite3_column_type(st, 10) != SQLITE_NULL,
+        .log_index = (uint64_t)sqlite3_column_int64(st, 10),
+    };
+    return cb->fn(&n, cb->ctx);
+}
 
 int store_notice_record(store *s, const char *party, int64_t from, int64_t to, int limit,
                         int (*fn)(const store_notice_row *n, void *ctx), void *ctx, size_t *count,
@@ -32,32 +87,90 @@ int store_notice_record(store *s, const char *party, int64_t from, int64_t to, i
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
     sqlite3_bind_int(st, 4, limit + 1);
-    int rc = TR_OK, step = SQLITE_DONE;
     *count = 0;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (++*count > (size_t)limit) break;
-        store_notice_row n = {
-            .id = sqlite3_column_int64(st, 0),
-            .party = party,
-            .kind = (const char *)sqlite3_column_text(st, 1),
-            .about_type = (const char *)sqlite3_column_text(st, 2),
-            .about_id = sqlite3_column_int64(st, 3),
-            .payload = (const char *)sqlite3_column_text(st, 4),
-            .created_at = sqlite3_column_int64(st, 5),
-            .deadline = sqlite3_column_int64(st, 6),
-            .acked = sqlite3_column_type(st, 7) != SQLITE_NULL,
-            .acked_at = sqlite3_column_int64(st, 7),
-            .ack_index = (uint64_t)sqlite3_column_int64(st, 8),
-            .logged = sqlite3_column_type(st, 9) != SQLITE_NULL,
-            .log_index = (uint64_t)sqlite3_column_int64(st, 9),
-        };
-        rc = fn(&n, ctx);
-    }
-    if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading notices");
-    sqlite3_reset(st);
-    return rc;
+    notice_cb cb = {fn, ctx, (size_t)limit, count};
+    return each_row(st, notice_row, &cb, "reading notices", err);
 }
+
+int store_notice_each(store *s, int (*fn)(const store_notice_row *n, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_NOTICE_ROWS, err);
+    notice_cb cb = {fn, ctx, 0, NULL};
+    return st ? each_row(st, notice_row, &cb, "reading notices", err) : TR_EIO;
+}
+
+/* ---- clearances ---- */
+
+static const char SQL_CLEARANCE_ROWS[] =
+    "SELECT movement_id, party, notice_id FROM movement_clearance ORDER BY notice_id, movement_id, party";
+
+typedef struct clearance_cb {
+    int (*fn)(const store_clearance_row *x, void *ctx);
+    void *ctx;
+} clearance_cb;
+
+static int clearance_row(sqlite3_stmt *st, void *p) {
+    clearance_cb *cb = p;
+    store_clearance_row c = {.movement_id = sqlite3_column_int64(st, 0),
+                             .party = text(st, 1),
+                             .notice_id = sqlite3_column_int64(st, 2)};
+    return cb->fn(&c, cb->ctx);
+}
+
+int store_clearance_each(store *s, int (*fn)(const store_clearance_row *c, void *ctx), void *ctx,
+                         tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_CLEARANCE_ROWS, err);
+    clearance_cb cb = {fn, ctx};
+    return st ? each_row(st, clearance_row, &cb, "reading clearances", err) : TR_EIO;
+}
+
+/* ---- CAP alerts ---- */
+
+static const char SQL_ALERT_ROWS[] =
+    "SELECT identifier, incident_id, grade, sent, created_at FROM incident_alert ORDER BY identifier";
+
+typedef struct alert_cb {
+    int (*fn)(const store_alert_row *x, void *ctx);
+    void *ctx;
+} alert_cb;
+
+static int alert_row(sqlite3_stmt *st, void *p) {
+    alert_cb *cb = p;
+    store_alert_row a = {.identifier = text(st, 0),
+                         .incident_id = sqlite3_column_int64(st, 1),
+                         .grade = text(st, 2),
+                         .sent = sqlite3_column_int64(st, 3),
+                         .created_at = sqlite3_column_int64(st, 4)};
+    return cb->fn(&a, cb->ctx);
+}
+
+int store_alert_each(store *s, int (*fn)(const store_alert_row *a, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ALERT_ROWS, err);
+    alert_cb cb = {fn, ctx};
+    return st ? each_row(st, alert_row, &cb, "reading alerts", err) : TR_EIO;
+}
+
+/* ---- settings ---- */
+
+static const char SQL_SETTING_ROWS[] = "SELECT name, value, set_at FROM setting ORDER BY name";
+
+typedef struct setting_cb {
+    int (*fn)(const store_setting_row *x, void *ctx);
+    void *ctx;
+} setting_cb;
+
+static int setting_row(sqlite3_stmt *st, void *p) {
+    setting_cb *cb = p;
+    store_setting_row x = {.name = text(st, 0), .value = text(st, 1), .set_at = sqlite3_column_int64(st, 2)};
+    return cb->fn(&x, cb->ctx);
+}
+
+int store_setting_each(store *s, int (*fn)(const store_setting_row *x, void *ctx), void *ctx, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_SETTING_ROWS, err);
+    setting_cb cb = {fn, ctx};
+    return st ? each_row(st, setting_row, &cb, "reading settings", err) : TR_EIO;
+}
+
+/* ---- the log lookups of a record ---- */
 
 static const char SQL_LAST_BEFORE[] =
     "SELECT idx FROM log_entry WHERE ref = ?1 AND type = ?2 AND idx < ?3 ORDER BY idx DESC LIMIT 1";

@@ -231,7 +231,7 @@ class ReplayTest(ServerTest):
         try:
             ok = run_cli("verify", "--db", s.db, check=False)
             self.assertEqual(ok.returncode, 0, ok.stdout)
-            self.assertIn("notices: 2 deliveries checked against the log", ok.stdout)
+            self.assertIn("record: 2 notices, ", ok.stdout)
             con = sqlite3.connect(s.db)
             first = con.execute("SELECT entry, submission FROM log_entry WHERE type = 'notice.ack' ORDER BY idx").fetchall()
             moved = json.loads(first[1][0])

@@ -397,7 +397,8 @@ class SplitViewTest(ServerTest):
 
 
 class RollbackTest(ServerTest):
-    """A centre restored from an older backup is refused by its witnesses and says so at start."""
+    """A centre restored from an older backup is refused at start: by the checkpoint it keeps
+    beside its key (issue 11) and, when that was restored with it, by its witnesses."""
 
     def test_restored_backup_refused_at_start(self):
         s = self.srv
@@ -409,12 +410,16 @@ class RollbackTest(ServerTest):
             s.extra_args = ["--checkpoint-ms", "50", "--witness", w.spec()]
             s.start()
             add_actor(s, "BeforeBackup")
+            kept = s.db + ".key.checkpoint"  # the checkpoint the server keeps beside its key
+            wait_for(lambda: served_size(s) > 1 and os.path.exists(kept), "a first checkpoint")
+            time.sleep(0.2)  # the checkpoint thread (50 ms) keeps the latest
             backup = os.path.join(s.dir, "backup.db")
             src = sqlite3.connect(s.db)
             dst = sqlite3.connect(backup)
             src.backup(dst)
             src.close()
             dst.close()
+            shutil.copy(kept, backup + ".kept")
             last = add_actor(s, "AfterBackup")
             wait_for(lambda: served_size(s) > last, "the witness to cosign past the backup")
             s.stop()
@@ -422,8 +427,14 @@ class RollbackTest(ServerTest):
                 if os.path.exists(s.db + suffix):
                     os.remove(s.db + suffix)
             shutil.copy(backup, s.db)
-            p = subprocess.run([BIN, "serve", "--db", s.db, "--listen", "127.0.0.1:0", *s.extra_args],
-                               capture_output=True, text=True, timeout=60)
+            serve = [BIN, "serve", "--db", s.db, "--listen", "127.0.0.1:0", *s.extra_args]
+            # The database alone restored: the checkpoint kept beside the key refuses it first.
+            p = subprocess.run(serve, capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("refusing to start: the database's log has", p.stderr)
+            # The whole folder restored (the kept checkpoint too): only the witness knows better.
+            shutil.copy(backup + ".kept", kept)
+            p = subprocess.run(serve, capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertIn("REFUSES THIS LOG: it holds a checkpoint of size %d signed by this log's key, but this "
                           "database's log has only" % (last + 1), p.stderr)

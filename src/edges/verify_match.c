@@ -1,0 +1,418 @@
+/*
+ * verify_match.c — pass 4 of `truce verify --db`: the stored state against the log.
+ *
+ * Every table of the database is listed once in TABLES below with the check that covers
+ * it (verify_core.c, verify_state.c, verify_notices.c, verify_record.c, verify_probe.c,
+ * verify_witness.c), or in PASSES with why it needs no
+ * check of its own (the log's tables are passes 1 to 3; SQLite's and the R*Tree's own
+ * tables; the record of migrations). A table the database has and this list lacks is a
+ * problem: nothing would check it. Each check reads its table (through store.h where it
+ * lists the rows, else the read-only connection), rebuilds every row's logged object with
+ * the builders the centre logs with (service/centre_objects.h), matches it with its entry
+ * (verify__match_row), and compares with the logged facts every column an answer, a
+ * notice, a decision or an access depends on but the object does not hold (docs/verify.md
+ * lists them). Last, every entry of a type that names a row must name an existing one
+ * (audit_refs).
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "edges/verify_db.h"
+#include "service/centre_objects.h"
+
+/* ---- matching rows with entries ---- */
+
+static int cmp_logged(const void *x, const void *y) {
+    const logged *p = x, *q = y;
+    int c = strcmp(p->ref, q->ref);
+    return c ? c : (p->index > q->index) - (p->index < q->index);
+}
+
+size_t verify__find_ref(const db_audit *a, const char *ref) {
+    size_t lo = 0, hi = a->nlog;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(a->log[mid].ref, ref) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const logged *verify__entry(db_audit *a, const char *ref, const char *type, bool latest, bool mark) {
+    const logged *found = NULL;
+    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+        if (strcmp(a->log[k].type, type) != 0) continue;
+        if (mark) a->log[k].row = true;
+        if (!found || latest) found = &a->log[k];
+    }
+    return found;
+}
+
+static int copy_object(const store_log_entry *e, void *ctx) {
+    json_t **out = ctx;
+    *out = json_loadb((const char *)e->object, e->object_len, 0, NULL);
+    return TR_OK;
+}
+
+/* Appends to out the paths (at most 4) where x and y differ. */
+static void diff_paths(const json_t *x, const json_t *y, const char *path, char *out, size_t cap, int *n) {
+    char sub[256];
+    if (*n >= 4) return;
+    if (json_is_object(x) && json_is_object(y)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)x, k, v) {
+            if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k) < 0)
+                return; /* clipped: fine */
+            diff_paths(v, json_object_get(y, k), sub, out, cap, n);
+        }
+        json_object_foreach((json_t *)y, k, v) {
+            if (snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k) < 0) return;
+            if (!json_object_get(x, k)) diff_paths(NULL, v, sub, out, cap, n);
+        }
+        return;
+    }
+    if (json_is_array(x) && json_is_array(y) && json_array_size(x) == json_array_size(y)) {
+        for (size_t i = 0; i < json_array_size(x); i++) {
+            if (snprintf(sub, sizeof sub, "%s[%zu]", path, i) < 0) return;
+            diff_paths(json_array_get(x, i), json_array_get(y, i), sub, out, cap, n);
+        }
+        return;
+    }
+    if (x && y && json_equal((json_t *)x, (json_t *)y)) return;
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "%s%s", *n ? ", " : "", *path ? path : "(the whole object)");
+    (*n)++;
+}
+
+/* Reports that the row `what` (rebuilt as obj) differs from the object entry e logged. */
+static void report_differs(db_audit *a, const char *what, const logged *e, const json_t *obj) {
+    json_t *was = NULL;
+    char paths[400] = "", b1[96];
+    int n = 0;
+    store_log_entries(a->s, e->index, e->index + 1, copy_object, &was, NULL);
+    if (was) diff_paths(was, obj, "", paths, sizeof paths, &n);
+    FAIL(a, "%s: the row differs from the object logged at log_entry %llu (%s %s)%s%s", what, ULL(e->index),
+         e->type, verify__clip(e->ref, b1), n ? ": " : "", paths);
+    json_decref(was);
+}
+
+/* The SHA-256 of obj's canonical bytes; false (reported) when it cannot be rebuilt. */
+static bool object_sha(db_audit *a, const char *what, const json_t *obj, uint8_t sha[32]) {
+    char *bytes = obj ? centre_object_bytes(obj) : NULL;
+    if (!bytes) {
+        FAIL(a, "%s: its object cannot be rebuilt", what);
+        return false;
+    }
+    crypto_hash_sha256(sha, (const unsigned char *)bytes, strlen(bytes));
+    free(bytes);
+    return true;
+}
+
+static void not_logged(db_audit *a, const char *what, const char *type, const char *ref) {
+    char b1[96];
+    FAIL(a, "%s: no log entry records it (a %s entry for %s)", what, type, verify__clip(ref, b1));
+}
+
+const logged *verify__match_row(db_audit *a, const char *what, const char *ref, const char *type,
+                                json_t *obj) {
+    uint8_t sha[32];
+    const logged *other = NULL, *ok = NULL;
+    bool built = object_sha(a, what, obj, sha);
+    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+        if (strcmp(a->log[k].type, type) != 0) continue;
+        a->log[k].row = true;
+        if (built && !ok && memcmp(a->log[k].sha, sha, 32) == 0)
+            ok = &a->log[k];
+        else if (!other)
+            other = &a->log[k];
+    }
+    if (built && !ok && other)
+        report_differs(a, what, other, obj);
+    else if (built && !ok)
+        not_logged(a, what, type, ref);
+    json_decref(obj);
+    return ok;
+}
+
+const logged *verify__match_latest(db_audit *a, const char *what, const char *ref, const char *type,
+                                   json_t *obj) {
+    uint8_t sha[32];
+    const logged *last = verify__entry(a, ref, type, true, true);
+    if (!object_sha(a, what, obj, sha)) {
+        last = NULL; /* reported */
+    } else if (!last) {
+        not_logged(a, what, type, ref);
+    } else if (memcmp(last->sha, sha, 32) != 0) {
+        report_differs(a, what, last, obj);
+        last = NULL;
+    }
+    json_decref(obj);
+    return last;
+}
+
+void verify__no_entry(db_audit *a, const char *what, const char *ref, const char *type, const char *says) {
+    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+        if (strcmp(a->log[k].type, type) != 0) continue;
+        a->log[k].row = true; /* reported here, not again as naming no row */
+        FAIL(a, "%s: log_entry %llu records %s but the row does not", what, ULL(a->log[k].index), says);
+    }
+}
+
+void verify__same_time(db_audit *a, const char *what, const char *column, int64_t row, const logged *e) {
+    char t1[TR_TIME_BUFSZ], t2[TR_TIME_BUFSZ];
+    if (e && row != e->at)
+        FAIL(a, "%s: %s is %s but its log_entry %llu (%s) was made at %s", what, column,
+             tr_time_format(row, t1), ULL(e->index), e->type, tr_time_format(e->at, t2));
+}
+
+int64_t verify__raw_int(db_audit *a, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int verify__raw_each(db_audit *a, const char *table, const char *sql,
+                     int (*fn)(db_audit *a, sqlite3_stmt *st), uint64_t *rows) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) != SQLITE_OK)
+        return tr_fail(&a->err, TR_EIO, "", "cannot read %s: %s", table, sqlite3_errmsg(a->raw));
+    int rc = TR_OK;
+    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+        rc = fn(a, st);
+        if (rows) (*rows)++;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void verify__count(db_audit *a, const char *table, uint64_t read, const tr_err *e) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", table);
+    int64_t all = verify__raw_int(a, sql);
+    if (e && e->code)
+        FAIL(a, "%s: %s; the rows after it were not checked", table, e->msg);
+    else if (all >= 0 && (uint64_t)all != read)
+        FAIL(a, "%s: %lld rows, %llu readable", table, (long long)all, ULL(read));
+}
+
+/* ---- the tables ---- */
+
+static const verify_table TABLES[] = {
+    {"party", verify__party},
+    {"actor", verify__actor},
+    {"area_version", verify__area_version},
+    {"area", verify__area},
+    {"area_rtree", verify__area_rtree},
+    {"agreement", verify__agreement},
+    {"provision", verify__provision},
+    {"site", verify__site},
+    {"operation", verify__operation},
+    {"movement", verify__movement},
+    {"movement_schedule", verify__movement_schedule},
+    {"dc_event", verify__dc_event},
+    {"dc_privacy", verify__dc_privacy},
+    {"dc_probe", verify__dc_probe},
+    {"dc_probe_hit", verify__dc_probe_hit},
+    {"notice", verify__notice},
+    {"movement_clearance", verify__movement_clearance},
+    {"report", verify__report_row},
+    {"incident_response", verify__incident_response},
+    {"incident_verdict", verify__incident_verdict},
+    {"incident_regroup", verify__incident_regroup},
+    {"incident_alert", verify__incident_alert},
+    {"corridor_event", verify__corridor_event},
+    {"step", verify__step},
+    {"step_event", verify__step_event},
+    {"message", verify__message},
+    {"message_forward", verify__message_forward},
+    {"hazard", verify__hazard},
+    {"hazard_status", verify__hazard_status},
+    {"mine_task", verify__mine_task},
+    {"mine_progress", verify__mine_progress},
+    {"mine_accident", verify__mine_accident},
+    {"setting", verify__setting},
+    {"log_cosignature", verify__log_cosignature},
+};
+#define NTABLES (sizeof TABLES / sizeof *TABLES)
+
+/* Tables without a check of their own here, and why. */
+static const char *const PASSES[] = {
+    "log_entry",       /* pass 1 */
+    "log_node",        /* pass 2 */
+    "log_checkpoint",  /* pass 3 */
+    "log_meta",        /* origin and vkey: passes 1 and 3 use them; no other key is read */
+    "schema_version",  /* the store reads it to migrate: a wrong row fails store_open */
+    "area_rtree_node", /* the R*Tree's own tables: rtreecheck() in verify__area_rtree */
+    "area_rtree_parent", "area_rtree_rowid",
+};
+
+uint64_t verify__rows(const db_audit *a, const char *table) {
+    for (size_t t = 0; t < NTABLES; t++)
+        if (strcmp(TABLES[t].table, table) == 0) return a->rows[t];
+    return 0;
+}
+
+/* Every table of the database must be in TABLES or PASSES. */
+static void audit_tables(db_audit *a) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->raw,
+                           "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        bool known = false;
+        for (size_t t = 0; t < NTABLES && !known; t++)
+            known = strcmp(TABLES[t].table, name) == 0;
+        for (size_t t = 0; t < sizeof PASSES / sizeof *PASSES && !known; t++)
+            known = strcmp(PASSES[t], name) == 0;
+        char b1[96];
+        if (!known)
+            FAIL(a, "table %s: this version of truce verify does not check it", verify__clip(name, b1));
+    }
+    sqlite3_finalize(st);
+}
+
+/* The entry types that name a row: each must name an existing one. */
+static const struct {
+    const char *type, *table;
+} STATE_TYPES[] = {
+    {"party.add", "party"},
+    {"party.revoke", "party"},
+    {"party.key", "party"},
+    {"actor.add", "actor"},
+    {"area.create", "area_version"},
+    {"area.version", "area_version"},
+    {"agreement.create", "agreement"},
+    {"site.create", "site"},
+    {"operation.create", "operation"},
+    {"notice.ack", "notice"},
+    {"notice.create", "notice"},
+    {"movement.create", "movement"},
+    {"report.create", "report"},
+    {"incident.response", "incident_response"},
+    {"incident.verdict", "incident_verdict"},
+    {"incident.regroup", "incident_regroup"},
+    {"incident.alert", "incident_alert"},
+    {"corridor.opening", "corridor_event"},
+    {"corridor.suspension", "corridor_event"},
+    {"corridor.resumption", "corridor_event"},
+    {"corridor.crossing", "corridor_event"},
+    {"step.create", "step"},
+    {"step.status", "step_event"},
+    {"message.create", "message"},
+    {"message.forward", "message_forward"},
+    {"operation.state", "dc_event"},
+    {"movement.status", "dc_event"},
+    {"movement.position", "dc_event"},
+    {"hazard.create", "hazard"},
+    {"hazard.status", "hazard_status"},
+    {"task.create", "mine_task"},
+    {"task.close", "mine_task"},
+    {"progress.create", "mine_progress"},
+    {"accident.create", "mine_accident"},
+    {"setting.put", "setting"},
+    {"privacy.set", "dc_privacy"},
+    {"conflict.probe", "dc_probe"},
+};
+
+/* A log.rollback entry: the operator started the server on a log shorter than, or
+ * different from, the checkpoint it had kept (docs/operations.md). Not a problem of the
+ * database, but every auditor must see it. */
+static void note_rollback(db_audit *a, const logged *l) {
+    char t[TR_TIME_BUFSZ];
+    fprintf(
+        a->r->out,
+        "note: log_entry %llu (%s): the operator started the server with --accept-rollback on a log shorter "
+        "than, or different from, the largest checkpoint it had signed\n",
+        ULL(l->index), tr_time_format(l->at, t));
+}
+
+static void audit_refs(db_audit *a) {
+    const char *other[16];
+    uint64_t nother[16] = {0}, unchecked = 0;
+    size_t ntypes = 0;
+    char b1[96];
+    for (size_t k = 0; k < a->nlog; k++) {
+        const logged *l = &a->log[k];
+        size_t t = 0, n = sizeof STATE_TYPES / sizeof *STATE_TYPES;
+        while (t < n && strcmp(STATE_TYPES[t].type, l->type) != 0)
+            t++;
+        if (t < n) {
+            if (!l->row)
+                FAIL(a, "log_entry %llu: %s %s names no row of %s", ULL(l->index), l->type,
+                     verify__clip(l->ref, b1), STATE_TYPES[t].table);
+            continue;
+        }
+        if (strcmp(l->type, "log.rollback") == 0) {
+            note_rollback(a, l);
+            continue;
+        }
+        unchecked++;
+        size_t i = 0;
+        while (i < ntypes && strcmp(other[i], l->type) != 0)
+            i++;
+        if (i == ntypes && ntypes < 16) other[ntypes++] = l->type;
+        if (i < ntypes) nother[i]++;
+    }
+    if (!unchecked) return;
+    fprintf(a->r->out, "note: %llu entries of types this version does not check against the state tables:",
+            ULL(unchecked));
+    for (size_t i = 0; i < ntypes; i++)
+        fprintf(a->r->out, " %s (%llu)", verify__clip(other[i], b1), ULL(nother[i]));
+    fputc('\n', a->r->out);
+}
+
+static void summary(db_audit *a) {
+#define R(t) ULL(verify__rows(a, t))
+    fprintf(
+        a->r->out,
+        "state: %llu parties, %llu actors, %llu area versions, %llu agreements, %llu sites, %llu operations, "
+        "%llu movements, %llu acknowledgements, %llu state changes checked against the log\n",
+        R("party"), R("actor"), R("area_version"), R("agreement"), R("site"), R("operation"), R("movement"),
+        ULL(a->acks), R("dc_event"));
+    fprintf(
+        a->r->out,
+        "monitoring: %llu reports, %llu responses, %llu verdicts, %llu regroups checked against the log\n",
+        R("report"), R("incident_response"), R("incident_verdict"), R("incident_regroup"));
+    fprintf(a->r->out,
+            "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
+            "against the "
+            "log\n",
+            R("corridor_event"), R("step"), R("step_event"), R("message"));
+    fprintf(
+        a->r->out,
+        "mine action: %llu hazards, %llu status changes, %llu tasks, %llu progress reports, %llu accidents "
+        "checked against the log\n",
+        R("hazard"), R("hazard_status"), R("mine_task"), R("mine_progress"), R("mine_accident"));
+    fprintf(a->r->out,
+            "record: %llu notices, %llu clearances, %llu CAP alerts, %llu settings checked against the log\n",
+            R("notice"), R("movement_clearance"), R("incident_alert"), R("setting"));
+    fprintf(a->r->out, "probing: %llu privacy records, %llu probes checked against the log, with %llu hits\n",
+            R("dc_privacy"), R("dc_probe"), R("dc_probe_hit"));
+    fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n",
+            R("log_cosignature"));
+#undef R
+}
+
+int verify__audit_state(db_audit *a) {
+    qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
+    if (!(a->rows = calloc(NTABLES, sizeof *a->rows)))
+        return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
+    int rc = TR_OK;
+    for (size_t t = 0; rc == TR_OK && t < NTABLES; t++)
+        rc = TABLES[t].check(a, &a->rows[t]);
+    if (rc) return rc;
+    audit_tables(a);
+    audit_refs(a);
+    summary(a);
+    return TR_OK;
+}

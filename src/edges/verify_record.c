@@ -1,0 +1,64 @@
+/*
+ * verify_record.c — pass 4 of `truce verify --db` for what the centre records on its own
+ * besides notices (verify_notices.c): CAP alerts (incident_alert: each row the object of
+ * its incident.alert entry) and settings (setting: each row the object of its latest
+ * setting.put entry).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edges/verify_db.h"
+#include "service/centre_objects.h"
+
+typedef struct row_pass {
+    db_audit *a;
+    uint64_t rows;
+} row_pass;
+
+/* A row named by a text key (table NAME), matched with its entry of type about ref (with
+ * latest, the latest such entry: a value that is replaced). Takes obj. */
+static void check_named(row_pass *p, const char *table, const char *name, const char *ref, const char *type,
+                        json_t *obj, bool latest) {
+    char what[140], b1[96];
+    snprintf(what, sizeof what, "%s %s", table, verify__clip(name, b1));
+    if (latest)
+        verify__match_latest(p->a, what, ref, type, obj);
+    else
+        verify__match_row(p->a, what, ref, type, obj);
+    p->rows++;
+}
+
+static int check_alert(const store_alert_row *x, void *ctx) {
+    char ref[CENTRE_REF_MAX];
+    centre_ref_alert(x->identifier, ref);
+    check_named(ctx, "incident_alert", x->identifier, ref, "incident.alert", centre_object_alert(x), false);
+    return TR_OK;
+}
+
+int verify__incident_alert(db_audit *a, uint64_t *rows) {
+    row_pass p = {a, 0};
+    tr_err e = {0};
+    store_alert_each(a->s, check_alert, &p, &e);
+    verify__count(a, "incident_alert", p.rows, &e);
+    *rows = p.rows;
+    return TR_OK;
+}
+
+static int check_setting(const store_setting_row *x, void *ctx) {
+    char ref[CENTRE_REF_MAX];
+    centre_ref_setting(x->name, ref);
+    check_named(ctx, "setting", x->name, ref, "setting.put", centre_object_setting(x), true);
+    return TR_OK;
+}
+
+/* A setting holds the latest value the server ran with: its latest setting.put. */
+int verify__setting(db_audit *a, uint64_t *rows) {
+    row_pass p = {a, 0};
+    tr_err e = {0};
+    store_setting_each(a->s, check_setting, &p, &e);
+    verify__count(a, "setting", p.rows, &e);
+    *rows = p.rows;
+    return TR_OK;
+}
