@@ -53,7 +53,7 @@ void verify__check_target(db_audit *a, const store_log_entry *e) {
 typedef struct notice_pass {
     db_audit *a;
     int64_t *cleared; /* the notice ids clearances hang on, sorted */
-    size_t ncleared;
+    size_t ncleared, capcleared;
     int64_t first_logged; /* the lowest notice id with a notice.create entry (INT64_MAX: none) */
     int64_t first_at;     /* the time of the first notice.create entry */
     uint64_t rows, legacy;
@@ -61,10 +61,14 @@ typedef struct notice_pass {
 
 static int add_cleared(const store_clearance_row *x, void *ctx) {
     notice_pass *p = ctx;
-    int64_t *v = realloc(p->cleared, (p->ncleared + 1) * sizeof *v);
-    if (!v) return TR_ENOMEM;
-    p->cleared = v;
-    v[p->ncleared++] = x->notice_id; /* in notice order (store_clearance_each) */
+    if (p->ncleared == p->capcleared) {
+        size_t cap = p->capcleared ? 2 * p->capcleared : 64;
+        int64_t *v = realloc(p->cleared, cap * sizeof *v);
+        if (!v) return TR_ENOMEM;
+        p->cleared = v;
+        p->capcleared = cap;
+    }
+    p->cleared[p->ncleared++] = x->notice_id; /* in notice order (store_clearance_each) */
     return TR_OK;
 }
 
