@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
 
@@ -162,7 +163,7 @@ int tr_area_parse(const json_t *feature, int64_t expect_id, const geo_limits *li
         tr_err_prefix(err, "geometry");
         goto out;
     }
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     out->area_m2 = geo_shape_area_m2(out->shape);
     out->effective_to = out->valid_to;
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");

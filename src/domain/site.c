@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 
 static const char *const SITE_KINDS[] = {"hospital", "school", "aid_warehouse", "un_facility",
@@ -39,10 +40,10 @@ static int site_props(const json_t *props, tr_site *out, tr_err *err) {
                        "or other", out->kind);
     if (tr_json_str(props, "name", "properties", 200, &out->name, err)) return TR_EINVAL;
     if (!out->name || !out->name[0]) return tr_fail(err, TR_EINVAL, "properties.name", "is required");
-    if (tr_json_time(props, "valid_from", "properties", 0, &out->valid_from, err) ||
+    if (tr_json_time(props, "valid_from", "properties", TR_TIME_MIN, &out->valid_from, err) ||
         tr_json_time(props, "valid_to", "properties", TR_TIME_OPEN, &out->valid_to, err))
         return TR_EINVAL;
-    if (out->valid_to <= out->valid_from)
+    if (out->valid_from != TR_TIME_MIN && out->valid_to <= out->valid_from)
         return tr_fail(err, TR_EINVAL, "properties.valid_to", "must be later than valid_from");
     return tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err);
 }
@@ -93,7 +94,7 @@ int tr_site_parse(const json_t *feature, const geo_limits *lim, tr_site *out, tr
         tr_fail(err, TR_EINVAL, "geometry.type", "must be \"Point\" (with properties.radius_m) or \"Polygon\"");
         goto out;
     }
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
     if (rc) tr_site_clear(out);
@@ -190,7 +191,7 @@ json_t *tr_operation_to_json(const tr_operation *o) {
 
 char *tr_operation_volumes_text(const tr_operation *o) {
     json_t *a = volumes_json(o);
-    char *s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    char *s = tr_json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return s;
 }
@@ -266,7 +267,7 @@ int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement 
                                          shape, out->time_start, out->time_end, out, err);
     geo_shape_free(shape);
     if (src) goto out;
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
     if (rc) tr_movement_clear(out);

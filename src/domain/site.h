@@ -5,8 +5,9 @@
  *
  * A site is a GeoJSON Feature: geometry a Point with properties.radius_m (metres,
  * (0, TR_SITE_MAX_RADIUS_M]) or a Polygon; properties kind (hospital, school,
- * aid_warehouse, un_facility, forces_position, other), name, valid_from (default
- * 1970-01-01T00:00:00Z), valid_to (default open), visibility ("public" or a list of
+ * aid_warehouse, un_facility, forces_position, other), name, valid_from (default: the
+ * time of the request, filled in when the centre records it; tr_site_parse leaves
+ * TR_TIME_MIN), valid_to (default open), visibility ("public" or a list of
  * party names; default "public"). The owner is the submitting party.
  *
  * An operation is {"kind": air|artillery|ground, "volumes": [Volume4D, ...],

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/api_int.h"
 #include "service/centre_dc.h"
@@ -262,7 +263,7 @@ static long ns_fill(notice_stream *ns) {
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) {
-        char *data = json_dumps(it, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        char *data = tr_json_dumps(it, JSON_COMPACT);
         int rc = data ? ns_append(ns, "id: %lld\nevent: notice\ndata: %s\n\n",
                                   (long long)json_integer_value(json_object_get(it, "id")), data)
                       : -1;

@@ -7,6 +7,7 @@
  * errors (exit 2) with a pointer to --help.
  */
 #include "edges/cli.h"
+#include "base/json_text.h"
 #include "edges/cli_int.h"
 
 #include <errno.h>
@@ -246,7 +247,7 @@ static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
     centre_close(c);
     if (rc) return cli__runtime_error(cmd, &err);
     if (cli__opt(cmd, a, "--json")) {
-        char *s = json_dumps(list, JSON_INDENT(2));
+        char *s = tr_json_dumps(list, JSON_INDENT(2));
         printf("%s\n", s);
         free(s);
     } else {

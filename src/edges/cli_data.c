@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/cli_int.h"
 #include "service/centre_mine.h"
@@ -302,7 +303,7 @@ int cli__cmd_territory(const cli_cmd *cmd, cli_args *a) {
     int rc = centre_territory(c, NULL, &q, &out, &err); /* the operator sees every area */
     centre_close(c);
     if (rc) return cli__runtime_error(cmd, &err);
-    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+    char *text = tr_json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(out);
     if (text) printf("%s\n", text);
     free(text);

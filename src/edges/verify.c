@@ -245,8 +245,9 @@ static void check_signature(db_audit *a, const store_log_entry *e, const json_t 
         FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index), e->party);
 }
 
-/* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to. */
-static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sha[32]) {
+/* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to
+ * and version with its "v" (the encoding of its object, centre_objects.h). */
+static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sha[32], int *version) {
     char hex[65], b1[96], b2[96], at[TR_TIME_BUFSZ];
     sha256_hex(e->object, e->object_len, sha, hex);
     json_error_t je;
@@ -265,16 +266,20 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
         if (!ENTRY_FIELDS[i])
             FAIL(a, "log_entry %llu: unknown field '%s' in the entry", ULL(e->index), verify__clip(k, b1));
     }
-    char *canon = centre_object_bytes(j);
+    v = json_object_get(j, "v");
+    *version = json_is_integer(v) ? (int)json_integer_value(v) : 0;
+    if (*version < 1 || *version > CENTRE_LOG_VERSION) {
+        FAIL(a, "log_entry %llu: the entry's v is not a version from 1 to %d", ULL(e->index),
+             CENTRE_LOG_VERSION);
+        *version = CENTRE_LOG_VERSION;
+    }
+    char *canon = centre_object_bytes_v(j, *version);
     if (!canon || strlen(canon) != e->entry_len || memcmp(canon, e->entry, e->entry_len) != 0)
         FAIL(a, "log_entry %llu: the entry is not in canonical form (compact JSON, keys sorted)",
              ULL(e->index));
     free(canon);
     check_signature(a, e, j);
     if (e->type && strcmp(e->type, "party.key") == 0) learn_key(a, e);
-    v = json_object_get(j, "v");
-    if (!json_is_integer(v) || json_integer_value(v) != 1)
-        FAIL(a, "log_entry %llu: the entry's v is not 1", ULL(e->index));
     const char *cols[][2] = {
         {"party", e->party}, {"type", e->type}, {"ref", e->ref}, {"at", tr_time_format(e->at, at)}};
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
@@ -298,7 +303,7 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
     json_decref(j);
 }
 
-static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[32]) {
+static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[32], int version) {
     if (a->nlog == a->caplog) {
         size_t cap = a->caplog ? 2 * a->caplog : 256;
         logged *n = realloc(a->log, cap * sizeof *n);
@@ -315,6 +320,7 @@ static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[
         return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
     }
     l->index = e->index;
+    l->version = version;
     memcpy(l->sha, sha, 32);
     l->row = false;
     a->nlog++;
@@ -326,13 +332,14 @@ static int check_entry(const store_log_entry *e, void *ctx) {
     if (e->index > a->next) entries_missing(a, a->next, e->index);
     a->next = e->index + 1;
     uint8_t sha[32];
-    check_entry_fields(a, e, sha);
+    int version = CENTRE_LOG_VERSION;
+    check_entry_fields(a, e, sha, &version);
     if (!a->broken) {
         tlog_hash leaf;
         tlog_hash_leaf(e->entry, e->entry_len, &leaf);
         if (tree_add(a, &leaf)) return a->err.code;
     }
-    return keep_logged(a, e, sha);
+    return keep_logged(a, e, sha, version);
 }
 
 int64_t verify__raw_int(db_audit *a, const char *sql) {
@@ -597,28 +604,40 @@ static void diff_paths(const json_t *x, const json_t *y, const char *path, char 
     (*n)++;
 }
 
+/* The SHA-256 of obj's canonical bytes as entries of version v encode it; false when out of memory. */
+static bool row_sha(const json_t *obj, int v, uint8_t sha[32]) {
+    char *bytes = centre_object_bytes_v(obj, v);
+    if (!bytes) return false;
+    crypto_hash_sha256(sha, (const unsigned char *)bytes, strlen(bytes));
+    free(bytes);
+    return true;
+}
+
 /* Checks the object rebuilt from a row (`what` names it) against the entries of this type
  * logged under ref, and marks every entry under ref as naming an existing row. Consumes obj. */
 void verify__match_row(db_audit *a, const char *what, const char *ref, const char *type, json_t *obj) {
-    char *bytes = obj ? centre_object_bytes(obj) : NULL;
-    if (!bytes) {
-        FAIL(a, "%s: its object cannot be rebuilt", what);
-        json_decref(obj);
-        return;
-    }
-    uint8_t sha[32];
-    char hex[65], b1[96];
-    sha256_hex(bytes, strlen(bytes), sha, hex);
-    free(bytes);
+    uint8_t sha[CENTRE_LOG_VERSION + 1][32]; /* the row's object hashed as entries of each version do */
+    bool made[CENTRE_LOG_VERSION + 1] = {false};
+    char b1[96];
     const logged *other = NULL;
     bool ok = false;
-    for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
+    for (size_t k = verify__find_ref(a, ref); obj && k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
         a->log[k].row = true;
         if (strcmp(a->log[k].type, type) != 0) continue;
-        if (memcmp(a->log[k].sha, sha, 32) == 0)
+        int v = a->log[k].version; /* 1..CENTRE_LOG_VERSION (check_entry_fields) */
+        if (!made[v] && !(made[v] = row_sha(obj, v, sha[v]))) {
+            json_decref(obj);
+            obj = NULL;
+            break;
+        }
+        if (memcmp(a->log[k].sha, sha[v], 32) == 0)
             ok = true;
         else if (!other)
             other = &a->log[k];
+    }
+    if (!obj) {
+        FAIL(a, "%s: its object cannot be rebuilt", what);
+        return;
     }
     if (!ok && other) {
         json_t *was = NULL;

@@ -18,6 +18,7 @@
 typedef struct logged {
     char *ref, *type;
     uint64_t index;
+    int version;     /* its "v": how its object's bytes were encoded (centre_objects.h) */
     uint8_t sha[32]; /* the object_sha256 the entry commits to */
     bool row;        /* its ref names an existing row */
 } logged;

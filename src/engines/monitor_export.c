@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "engines/monitor_export.h"
 
@@ -53,14 +54,10 @@ void mon_text_printf(mon_text *t, const char *fmt, ...) {
     mon_text_put(t, b, (size_t)n);
 }
 
-/* The shortest %.Ng (N = 15..17) that reads back as v: 36.2, not 36.200000000000003. */
+/* The shortest decimal that reads back as v: 36.2, not 36.200000000000003 (base/json_text.h). */
 static void put_real(mon_text *t, double v) {
-    char b[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(b, sizeof b, "%.*g", prec, v);
-        if (strtod(b, NULL) == v) break;
-    }
-    puts_(t, b);
+    char b[TR_REAL_BUFSZ];
+    puts_(t, tr_real_format(v, b));
 }
 
 static void put_json_str(mon_text *t, const char *s) {

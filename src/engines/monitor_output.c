@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "base/tz.h"
 #include "engines/monitor.h"
@@ -635,7 +636,7 @@ static char *render_json(const mon_bulletin *b) {
     json_object_set_new(o, "changed_incidents", lines_json(b->changed_incidents, b->nchanged));
     steps_section(b, MON_FMT_JSON, NULL, o);
     render_sections(b, MON_FMT_JSON, NULL, o);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = tr_json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
 }

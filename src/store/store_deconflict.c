@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "store/store_int.h"
 
 #define SITE_COLS "id, owner, kind, name, valid_from, valid_to, visibility, geometry, radius_m, created_at"
@@ -215,7 +216,7 @@ int store_notice_insert(store *s, const char *party, const char *kind, const cha
                         const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_NOTICE_INSERT, err);
     if (!st) return TR_EIO;
-    char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *text = tr_json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     store__bind_text(st, 1, party);
     store__bind_text(st, 2, kind);
