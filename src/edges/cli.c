@@ -35,16 +35,49 @@ const char *cli__opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
     return NULL;
 }
 
+#define HELP_WIDTH 100 /* help lines are wrapped at word boundaries, never cut */
+
+/* Prints first, then text's words wrapped at HELP_WIDTH (and at its own newlines), the
+ * continuation lines indented by indent spaces; a word longer than a line is printed
+ * whole on its own line. */
+static void print_wrapped(FILE *f, const char *first, int indent, const char *text) {
+    int col = fprintf(f, "%s", first);
+    bool line_start = true; /* nothing of text on this line yet */
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, " \n");
+        if (n == 0) {
+            if (*p++ == '\n') {
+                col = fprintf(f, "\n%*s", indent, "") - 1;
+                line_start = true;
+            }
+            continue;
+        }
+        if (!line_start && col + 1 + (int)n > HELP_WIDTH) {
+            col = fprintf(f, "\n%*s", indent, "") - 1;
+            line_start = true;
+        }
+        col += fprintf(f, "%s%.*s", line_start ? "" : " ", (int)n, p);
+        line_start = false;
+        p += n;
+    }
+    fputc('\n', f);
+}
+
+#define HELP_OPT_COL 29 /* where an option's description starts */
+
 static void print_help(FILE *f, const cli_cmd *cmd) {
-    fprintf(f, "usage: truce %s\n\n%s\n", cmd->usage, cmd->summary);
+    print_wrapped(f, "usage: truce ", 13, cmd->usage);
+    fprintf(f, "\n%s\n", cmd->summary);
     if (cmd->opts[0].name) fprintf(f, "\noptions:\n");
     for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "%s%s%s", cmd->opts[i].name, cmd->opts[i].arg ? " " : "",
-                 cmd->opts[i].arg ? cmd->opts[i].arg : "");
-        fprintf(f, "  %-26s %s", left, cmd->opts[i].help);
-        if (cmd->opts[i].dflt) fprintf(f, " (default: %s)", cmd->opts[i].dflt);
-        fprintf(f, "\n");
+        const cli_opt *o = &cmd->opts[i];
+        char left[96], text[512];
+        snprintf(left, sizeof left, "  %s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        size_t n = strlen(left);
+        snprintf(left + n, sizeof left - n, "%*s", n < HELP_OPT_COL - 1 ? HELP_OPT_COL - (int)n : 1, "");
+        snprintf(text, sizeof text, "%s%s%s%s", o->help, o->dflt ? " (default: " : "", o->dflt ? o->dflt : "",
+                 o->dflt ? ")" : "");
+        print_wrapped(f, left, HELP_OPT_COL, text);
     }
     fprintf(f, "  %-26s %s\n", "--help", "show this help");
 }
@@ -56,12 +89,17 @@ int cli__usage_error(const cli_cmd *cmd, const char *fmt, const char *what) {
     return CLI_USAGE;
 }
 
+static bool is_help(const char *s) {
+    return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
+}
+
 /* Parses argv (after the command words) into a; returns -1 for --help. */
 static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
     memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) /* --help wins over any mistake beside it */
+        if (is_help(argv[i])) return -1;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) return -1;
         if (strncmp(s, "--", 2) != 0 || strcmp(s, "--") == 0) {
             if (a->npos == cmd->max_pos) return cli__usage_error(cmd, "unexpected argument '%s'", s);
             a->pos[a->npos++] = s;
@@ -116,7 +154,23 @@ static int parse_separation(const cli_cmd *cmd, const char *name, const char *v,
     return cli__parse_uint(cmd, name, v, max, out);
 }
 
+/* The commands that create the database when --db names no file; every other command
+ * needs an existing one, and says so rather than create an empty database. */
+static const char *const DB_CREATORS[] = {"serve", "party add", "import scenario", NULL};
+
+static int check_db_exists(const cli_cmd *cmd, const char *path) {
+    for (size_t i = 0; DB_CREATORS[i]; i++)
+        if (strcmp(cmd->name, DB_CREATORS[i]) == 0) return 0;
+    if (access(path, F_OK) == 0) return 0;
+    fprintf(stderr,
+            "truce %s: no database at %s (%s); give --db PATH of an existing database\n"
+            "('truce import scenario' or 'truce party add' creates one)\n",
+            cmd->name, path, strerror(errno));
+    return CLI_RUNTIME;
+}
+
 int cli__open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
+    if (check_db_exists(cmd, cli__opt(cmd, a, "--db"))) return CLI_RUNTIME;
     tr_err err = {0};
     geo_limits dflt = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
     if (centre_open(cli__opt(cmd, a, "--db"), lim ? lim : &dflt, c, &err))
@@ -478,6 +532,8 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
 
 #define DB_OPT                                                                                               \
     { "--db", "PATH", "SQLite database file (created if absent)", "truce.db" }
+#define DB_OPT_EXISTING                                                                                      \
+    { "--db", "PATH", "SQLite database file (must exist)", "truce.db" }
 
 static const cli_cmd commands[] = {
     {"serve",
@@ -523,14 +579,14 @@ static const cli_cmd commands[] = {
      "Lists parties with their roles and status.",
      0,
      0,
-     {DB_OPT, {"--json", NULL, "print JSON instead of a table", NULL}},
+     {DB_OPT_EXISTING, {"--json", NULL, "print JSON instead of a table", NULL}},
      cmd_party_list},
     {"party revoke",
      "party revoke NAME [--db PATH]",
      "Revokes a party's token at once; the party and everything it wrote stay.",
      1,
      1,
-     {DB_OPT},
+     {DB_OPT_EXISTING},
      cmd_party_revoke},
     {"import scenario",
      "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON]",
@@ -554,7 +610,7 @@ static const cli_cmd commands[] = {
      "imported N, rejected N, incidents N' (docs/monitoring.md, \"Bulk import\").",
      1,
      1,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--as", "PARTY", "the reporting party (not an observer)", NULL},
       {"--format", "FMT", "ndjson, csv, acled or ucdp (default: from the extension: .ndjson/.jsonl, .csv)",
        NULL},
@@ -567,7 +623,7 @@ static const cli_cmd commands[] = {
      "GET /v1/bulletins/{date}?format=F for the same data.",
      0,
      0,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
       {"--format", "FMT", "md, html, json or csv", "json"},
       MON_OPTS},
@@ -579,7 +635,7 @@ static const cli_cmd commands[] = {
      "as GET /v1/exports/incidents for the same data, streamed (docs/monitoring.md \"Exports\").",
      0,
      0,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--format", "FMT", "geojson, hxl or acled", NULL},
       {"--date", "YYYY-MM-DD", "incidents with a report that occurred on this UTC day", NULL},
       {"--from", "T", "with --to: incidents with a report that occurred in [from, to) (RFC 3339)", NULL},
@@ -593,7 +649,7 @@ static const cli_cmd commands[] = {
      "change between --from and --to, optionally inside area --within.",
      0,
      0,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--at", "T", "the instant (RFC 3339 or YYYY-MM-DD); default now", NULL},
       {"--from", "T", "start of the change", NULL},
       {"--to", "T", "end of the change", NULL},
@@ -653,14 +709,29 @@ static const cli_cmd commands[] = {
 static void print_overview(FILE *f) {
     fprintf(f, "usage: truce <command> [options]\n\ntruce — joint monitoring and deconfliction "
                "centre.\n\ncommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-18s %.70s\n", commands[i].name, commands[i].usage);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char left[32];
+        snprintf(left, sizeof left, "  %-18s ", commands[i].name);
+        print_wrapped(f, left, 23, commands[i].usage);
+    }
     fprintf(f, "\n'truce <command> --help' describes a command.\n");
 }
 
+/* The commands of a group word ("party"), as usage lines on f; how many there are. */
+static int print_group(FILE *f, const char *word) {
+    int n = 0;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strncmp(commands[i].name, word, strlen(word)) == 0 && commands[i].name[strlen(word)] == ' ') {
+            if (!n++)
+                fprintf(f, "truce %s: the commands of this group ('truce %s <command> --help'):\n", word,
+                        word);
+            print_wrapped(f, "  truce ", 8, commands[i].usage);
+        }
+    return n;
+}
+
 int cli_main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
@@ -679,14 +750,11 @@ int cli_main(int argc, char **argv) {
         }
     }
     if (!cmd) {
-        /* A group word alone ("truce party") lists its commands. */
-        int group = 0;
-        for (size_t i = 0; i < NCOMMANDS; i++)
-            if (strncmp(commands[i].name, argv[1], strlen(argv[1])) == 0 &&
-                commands[i].name[strlen(argv[1])] == ' ') {
-                if (!group++) fprintf(stderr, "truce %s: needs a subcommand:\n", argv[1]);
-                fprintf(stderr, "  truce %s\n", commands[i].usage);
-            }
+        /* A group word ("truce party") lists its commands: with --help on stdout (exit 0),
+         * alone as a usage error. */
+        bool help = argc > 2 && is_help(argv[2]);
+        int group = print_group(help ? stdout : stderr, argv[1]);
+        if (group && help) return CLI_OK;
         if (!group) {
             fprintf(stderr, "truce: unknown command '%s'\n", argv[1]);
             print_overview(stderr);
