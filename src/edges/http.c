@@ -390,6 +390,10 @@ static size_t body_limit(const http_server *srv, const http_route *r) {
 
 static int parse_body(req_state *st, tr_err *err) {
     const char *ct = http_header(&st->rq, "Content-Type");
+    if (st->len == 0 && (st->rq.route->flags & ROUTE_ACTION)) { /* curl -X POST .../ack: {} */
+        st->rq.json = json_object();
+        return st->rq.json ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
     if (!json_media_type(ct))
         return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')", ct ? ct : "none");
     if (st->len == 0) return tr_fail(err, TR_EINVAL, "", "the request needs a JSON body");
