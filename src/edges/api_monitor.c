@@ -103,9 +103,10 @@ static int h_incident_merge(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_report_import(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *extra = NULL;
-    if (centre_reports_import_body(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type,
-                                   http_query(rq, "format"), http_query(rq, "partial"), &rs->json, &extra,
-                                   err)) {
+    centre_import_query q = {http_query(rq, "format"), http_query(rq, "partial"),
+                             http_query(rq, "new_actors")};
+    if (centre_reports_import_body(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type, &q, &rs->json,
+                                   &extra, err)) {
         rs->problem_extra = extra;
         return err->code;
     }
@@ -138,7 +139,7 @@ static int h_export_incidents(http_req *rq, http_resp *rs, tr_err *err) {
 
 const http_route api_monitor_routes[] = {
     {"POST", "/v1/reports", h_report_create, API_WRITERS, NULL, ROUTE_BODY},
-    {"POST", "/v1/reports/import", h_report_import, API_WRITERS, "format,partial", ROUTE_RAW},
+    {"POST", "/v1/reports/import", h_report_import, API_WRITERS, "format,partial,new_actors", ROUTE_RAW},
     {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
     {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
     {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},

@@ -347,6 +347,16 @@ static FILE *open_beside(const char *path, char *tmp, size_t n) {
     return f;
 }
 
+/* One line per repaired area version on stderr: where, what GEOS found, the area change. */
+static void print_repair(void *ctx, const char *where, const char *name, const json_t *r) {
+    (void)ctx;
+    fprintf(stderr, "repaired %s (%s): %s; area %lld m2 -> %lld m2 (%+lld m2)\n", where, name ? name : "",
+            json_string_value(json_object_get(r, "reason")),
+            (long long)json_integer_value(json_object_get(r, "area_before_m2")),
+            (long long)json_integer_value(json_object_get(r, "area_after_m2")),
+            (long long)json_integer_value(json_object_get(r, "area_change_m2")));
+}
+
 static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     const char *tokens_path = cli__opt(cmd, a, "--tokens");
     char tmp[4096];
@@ -358,8 +368,13 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     centre *c;
     int rc = cli__open_centre(cmd, a, NULL, &c) ? TR_EIO : TR_OK;
     tr_err err = {0};
+    bool hint = false;
     if (rc == TR_OK) {
-        rc = centre_import_scenario(c, a->pos[0], cli__opt(cmd, a, "--regions"), tokens, &err);
+        centre_scenario_opts o = {.regions = cli__opt(cmd, a, "--regions"),
+                                  .make_valid = cli__opt(cmd, a, "--make-valid") != NULL,
+                                  .repaired = print_repair};
+        rc = centre_import_scenario_with(c, a->pos[0], &o, tokens, &err);
+        hint = rc == TR_EINVAL && !o.make_valid && strstr(err.msg, "invalid polygon") != NULL;
         if (rc == TR_OK)
             fprintf(stderr, "truce: scenario %s imported; %zu area versions in %s\n", a->pos[0],
                     attr_engine_area_versions(c->attr), cli__opt(cmd, a, "--db"));
@@ -373,7 +388,12 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
         if (rc != TR_OK) unlink(tmp);
     }
     if (rc == TR_EIO && err.code == TR_OK) return CLI_RUNTIME; /* open_centre reported it */
-    return rc ? cli__runtime_error(cmd, &err) : CLI_OK;
+    if (rc) cli__runtime_error(cmd, &err);
+    if (hint)
+        fprintf(stderr,
+                "truce %s: --make-valid repairs such a polygon (GEOS MakeValid) and lists what it changed\n",
+                cmd->name);
+    return rc ? CLI_RUNTIME : CLI_OK;
 }
 
 /* ---- verify (edges/verify.c) ---- */
@@ -589,25 +609,30 @@ static const cli_cmd commands[] = {
      {DB_OPT_EXISTING},
      cmd_party_revoke},
     {"import scenario",
-     "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON]",
+     "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON] [--make-valid]",
      "Loads a scenario (parties, actors, areas with versions, agreements) in one transaction:\n"
      "all of it or, on any error, nothing. The new parties' tokens are printed as\n"
-     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE).",
+     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE). An invalid polygon (a\n"
+     "ring crossing itself, as published boundary files often have) is refused, naming the\n"
+     "feature, unless --make-valid repairs it; each repair is listed on stderr with the area\n"
+     "before and after.",
      1,
      1,
      {DB_OPT,
       {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
-      {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
+      {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL},
+      {"--make-valid", NULL, "repair invalid polygons (areas and --regions) with GEOS MakeValid", NULL}},
      cmd_import_scenario},
     {"import reports",
-     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--partial] [--db "
-     "PATH]",
+     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--new-actors "
+     "reject|create|omit] [--partial] [--db PATH]",
      "Imports violation reports from FILE ('-' for stdin), streamed, each as if PARTY had sent\n"
      "it to POST /v1/reports (classification, store, log, incidents). Every bad record is\n"
      "listed on stderr as 'line N: FIELD: REASON'. Without --partial a file with any bad record\n"
      "imports nothing (exit 1); with --partial the good records are imported (exit 0 when at\n"
      "least one was, or none was bad). One transaction either way. Prints 'rows read N,\n"
-     "imported N, rejected N, incidents N' (docs/monitoring.md, \"Bulk import\").",
+     "imported N, rejected N, incidents N' (and 'actors created N' or 'names omitted N' with\n"
+     "--new-actors) (docs/monitoring.md, \"Bulk import\").",
      1,
      1,
      {DB_OPT_EXISTING,
@@ -615,6 +640,10 @@ static const cli_cmd commands[] = {
       {"--format", "FMT", "ndjson, csv, acled or ucdp (default: from the extension: .ndjson/.jsonl, .csv)",
        NULL},
       {"--aliases", "FILE", "'dataset name<TAB>truce name' lines mapping the file's actor names", NULL},
+      {"--new-actors", "MODE",
+       "a perpetrator or target no party or actor has: reject the record, create an actor (logged, listed on "
+       "stderr) or omit the name (the report keeps it in as_reported)",
+       "reject"},
       {"--partial", NULL, "import the good records even if some are bad", NULL}},
      cli__cmd_import_reports},
     {"bulletin",

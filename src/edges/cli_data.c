@@ -144,6 +144,14 @@ static void print_bad(void *ctx, long line, const char *field, const char *reaso
     }
 }
 
+static void print_actor(void *ctx, const char *name, const char *as_given) {
+    (void)ctx;
+    if (strcmp(name, as_given) == 0)
+        fprintf(stderr, "new actor: %s\n", name);
+    else
+        fprintf(stderr, "new actor: %s (as given: %s)\n", name, as_given);
+}
+
 /* The format from the file's extension: .ndjson / .jsonl -> ndjson, .csv -> csv. */
 static int format_from_name(const char *path, tr_report_format *fmt) {
     const char *dot = strrchr(path, '.');
@@ -161,6 +169,10 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     const char *path = a->pos[0], *party = cli__opt(cmd, a, "--as"), *f = cli__opt(cmd, a, "--format");
     if (!party) return cli__usage_error(cmd, "%s", "--as PARTY is required");
     tr_report_format fmt;
+    centre_new_actors new_actors;
+    if (centre_new_actors_parse(cli__opt(cmd, a, "--new-actors"), &new_actors))
+        return cli__usage_error(cmd, "--new-actors: '%s' is not reject, create or omit",
+                                cli__opt(cmd, a, "--new-actors"));
     if (f ? tr_report_format_parse(f, &fmt) != 0 : format_from_name(path, &fmt) != 0)
         return cli__usage_error(cmd,
                                 f ? "unknown format '%s': use ndjson, csv, acled or ucdp"
@@ -184,8 +196,14 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     bad_list bad = {0, 0};
     centre_import_stats st = {0};
     bool partial = cli__opt(cmd, a, "--partial") != NULL;
-    if (rc == TR_OK)
-        rc = centre_reports_import(c, party, in, fmt, aliases, partial, print_bad, &bad, &st, &err);
+    centre_import_opts o = {.fmt = fmt,
+                            .aliases = aliases,
+                            .partial = partial,
+                            .new_actors = new_actors,
+                            .bad = print_bad,
+                            .bad_ctx = &bad,
+                            .actor = print_actor};
+    if (rc == TR_OK) rc = centre_reports_import(c, party, in, &o, &st, &err);
     centre_aliases_free(aliases);
     centre_close(c);
     if (in != stdin) fclose(in);
@@ -204,8 +222,11 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     if (st.rejected && !partial)
         fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
                 cmd->name, st.rejected, st.rejected == 1 ? "" : "s");
-    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld\n", st.rows, st.imported, st.rejected,
+    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld", st.rows, st.imported, st.rejected,
            st.incidents);
+    if (new_actors == CENTRE_NEW_ACTORS_CREATE) printf(", actors created %ld", st.actors_created);
+    if (new_actors == CENTRE_NEW_ACTORS_OMIT) printf(", names omitted %ld", st.names_omitted);
+    printf("\n");
     if (st.rejected && (!partial || st.imported == 0)) return CLI_RUNTIME;
     return CLI_OK;
 }

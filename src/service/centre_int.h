@@ -88,6 +88,25 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
 int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
                                json_t **out, tr_err *err);
 
+/* centre_repair.c: the Feature to parse as an area (new reference in *use): feature itself,
+ * or a copy without its "make_valid" member (true, false; else TR_EINVAL) whose geometry
+ * GEOS MakeValid repaired when make_valid or the member asks. *report is then {"repaired":
+ * false} or {"repaired": true, "reason", "area_before_m2", "area_after_m2",
+ * "area_change_m2"} (new reference), else NULL. Errors of the geometry name
+ * "geometry.<member>". */
+int centre__area_input(const json_t *feature, const geo_limits *lim, bool make_valid, json_t **use,
+                       json_t **report, tr_err *err);
+
+/* centre_new_actors.c: an actor's name made from a dataset's spelling (tr_name_check's
+ * characters, ", " as " & ", at most TR_NAME_MAX bytes cut at a word; "" when it holds no
+ * letter or digit). */
+void centre__actor_name_from(const char *given, char out[TR_NAME_MAX + 1]);
+/* Inside the open transaction: the actor an import names given by (--new-actors create):
+ * the one made from the same spelling earlier, else a new one (actor.add logged as by;
+ * *created). Its name goes to name. TR_EINVAL when no name can be made. */
+int centre__import_actor(centre *c, const char *by, const char *given, char name[TR_NAME_MAX + 1],
+                         bool *created, tr_err *err);
+
 /* The store hook of tr_report_resolve (report.h): parties first, then actors. ctx is the centre. */
 int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap);
 /* Inside the open transaction, holding c->mon_mu, for a report whose names are resolved:

@@ -75,17 +75,25 @@ int centre_alerts_sweep(centre *c, tr_err *err);
 
 /* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
 
+/* The query parameters of POST /v1/reports/import (each NULL when absent). */
+typedef struct centre_import_query {
+    const char *format;     /* ndjson, csv, acled, ucdp */
+    const char *partial;    /* true, false */
+    const char *new_actors; /* reject (default), create (admin and monitor only), omit */
+} centre_import_query;
+
 /*
- * centre_reports_import over a request body: format from fmt ("ndjson", "csv", "acled",
- * "ucdp"), or when NULL from the media type (application/x-ndjson, text/csv; else
- * TR_EMEDIA naming Content-Type); partial
- * "true"/"false"/NULL. The reporting party is by. On success *out = {rows, imported,
- * rejected, incidents, errors: [{line, field, reason}]} (at most 1000 listed). A file with
- * a bad record and nothing imported is TR_EINVAL naming `body`, with the same summary in
- * *extra (for the problem); a bad header is TR_EINVAL naming the column ("line 1: ...").
+ * centre_reports_import over a request body: format from q->format, or when NULL from the
+ * media type (application/x-ndjson, text/csv; else TR_EMEDIA naming Content-Type);
+ * partial "true"/"false"; new_actors as centre_new_actors (create by a party that is not
+ * admin or monitor: TR_EFORBIDDEN). The reporting party is by, and it names the actor.add
+ * entries. On success *out = {rows, imported, rejected, incidents, errors: [{line, field,
+ * reason}], actors_created, new_actors: [{name, as_given}], names_omitted} (at most 1000
+ * listed each). A file with a bad record and nothing imported is TR_EINVAL naming `body`,
+ * with the same summary in *extra (for the problem); a bad header is TR_EINVAL naming the
+ * column ("line 1: ...").
  */
 int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
-                               const char *fmt, const char *partial, json_t **out, json_t **extra,
-                               tr_err *err);
+                               const centre_import_query *q, json_t **out, json_t **extra, tr_err *err);
 
 #endif

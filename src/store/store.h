@@ -113,6 +113,9 @@ int store_party_list(store *s, json_t **out, tr_err *err);
 /* Records a new actor; TR_ECONFLICT if the name is taken. */
 int store_actor_insert(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
 int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err);
+/* Whether actor name exists and its full name (malloc'd, NULL when it has none; the
+ * caller frees it). */
+int store_actor_full_name(store *s, const char *name, bool *exists, char **full_name, tr_err *err);
 int store_actor_list(store *s, json_t **out, tr_err *err);
 
 /* ---- areas ---- */
