@@ -207,13 +207,15 @@ void tr_movement_clear(tr_movement *m) {
     free(m->status);
     free(m->geometry);
     free(m->sched);
+    free(m->manifest);
     tr_vis_clear(&m->vis);
     memset(m, 0, sizeof *m);
 }
 
 static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
-    static const char *const keys[] = {"kind",   "name",       "width_m",  "time_start", "time_end",
-                                       "status", "visibility", "schedule", NULL};
+    static const char *const keys[] = {"kind",     "name",       "width_m",  "time_start", "time_end",
+                                       "status",   "visibility", "schedule", "cargo",      "organisations",
+                                       "vehicles", "personnel",  NULL};
     if (!json_is_object(props)) return tr_fail(err, TR_EINVAL, "properties", "must be an object");
     if (tr_json_only_keys(props, keys, "properties", err)) return TR_EINVAL;
     if (tr_json_str(props, "kind", "properties", 32, &out->kind, err)) return TR_EINVAL;
@@ -239,6 +241,7 @@ static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
         return TR_EINVAL;
     if (out->time_end <= out->time_start)
         return tr_fail(err, TR_EINVAL, "properties.time_end", "must be later than time_start");
+    if (tr_manifest_parse(props, &out->manifest, err)) return err->code;
     return tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err);
 }
 
@@ -286,6 +289,7 @@ json_t *tr_movement_to_feature(const tr_movement *m) {
     json_object_set_new(props, "time_end", tr_json_time_value(m->time_end));
     json_object_set_new(props, "visibility", tr_vis_to_json(&m->vis));
     if (m->nsched) json_object_set_new(props, "schedule", tr_movement_schedule_json(m));
+    tr_manifest_to_props(m->manifest, props);
     json_object_set_new(props, "created_at", tr_json_time_value(m->created_at));
     json_t *geom = json_loads(m->geometry ? m->geometry : "null", JSON_DECODE_ANY, NULL);
     return json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry", geom ? geom : json_null(), "properties",

@@ -57,7 +57,8 @@ void tr_site_clear(tr_site *s);
  * A movement (convoy or evacuation) is a GeoJSON Feature: geometry a LineString route;
  * properties kind (convoy, evacuation), width_m (the corridor's full width, metres),
  * time_start and time_end (required, start < end), status (planned, notified, en_route,
- * arrived, aborted, incident; default planned), name (optional), visibility, and an
+ * arrived, aborted, incident; default planned), name (optional), visibility, a manifest
+ * (cargo, organisations, vehicles, personnel: below), and an
  * optional schedule: up to TR_MOVEMENT_MAX_SCHEDULE points [{"position": [lon, lat],
  * "at": RFC3339}], each inside the route's footprint, in route order, at strictly
  * increasing times within [time_start, time_end].
@@ -93,6 +94,7 @@ typedef struct tr_movement {
     char *geometry;       /* the LineString as submitted (compact dump) */
     tr_sched_point *sched;
     size_t nsched;
+    char *manifest; /* cargo, organisations, vehicles, personnel as canonical JSON, or NULL */
     int64_t created_at;
 } tr_movement;
 
@@ -111,6 +113,27 @@ json_t *tr_movement_schedule_json(const tr_movement *m);
 int tr_movement_legs(const tr_movement *m, tr_movement_leg **legs, size_t *n, tr_err *err);
 void tr_movement_legs_free(tr_movement_leg *legs, size_t n);
 void tr_movement_clear(tr_movement *m);
+
+/*
+ * A convoy's manifest (manifest.c, issue 18): the optional movement properties
+ *   cargo          [{"kind": food|medical|nutrition|shelter|non_food_items|
+ *                   water_sanitation|education|fuel|other, "tonnes": 0..100000,
+ *                   "description"?: text}] (at most 50)
+ *   organisations  ["WFP", "SARC", ...] (at most 50 distinct names of 1..200 bytes)
+ *   vehicles       0..10000 trucks and cars
+ *   personnel      0..100000 people.
+ */
+#define TR_CARGO_MAX_TONNES 100000
+#define TR_MANIFEST_MAX_ITEMS 50
+#define TR_MANIFEST_MAX_VEHICLES 10000
+#define TR_MANIFEST_MAX_PERSONNEL 100000
+/* Reads them from props into *out (canonical JSON, malloc'd; NULL when none is given).
+ * TR_EINVAL names the property ("properties.cargo[1].tonnes"). */
+int tr_manifest_parse(const json_t *props, char **out, tr_err *err);
+/* Copies a manifest's members into props (NULL: nothing). TR_EIO if it is not JSON. */
+int tr_manifest_to_props(const char *manifest, json_t *props);
+/* The tonnes of every cargo item summed (0 without a manifest). */
+double tr_manifest_tonnes(const char *manifest);
 
 typedef struct tr_operation {
     int64_t id;

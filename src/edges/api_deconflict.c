@@ -140,6 +140,20 @@ static int h_movement_list(http_req *rq, http_resp *rs, tr_err *err) {
     return dc_list(rq, rs, tr_movement_kind_known, "convoy or evacuation", centre_movement_list, err);
 }
 
+/* Every movement the caller may read, as GeoJSON or HXL CSV (a download). */
+static int h_movement_export(http_req *rq, http_resp *rs, tr_err *err) {
+    centre_dc_filter f = {.viewer = &rq->party, .kind = http_query(rq, "kind")};
+    if (f.kind && !tr_movement_kind_known(f.kind))
+        return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%.40s': use convoy or evacuation", f.kind);
+    if (api_parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
+    const char *format = http_query(rq, "format");
+    if (centre_movement_export(rq->c, &f, format, &rs->text, &rs->text_len, &rs->content_type, err))
+        return err->code;
+    snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"movements%s\"",
+             strcmp(format, "hxl") == 0 ? "-hxl.csv" : ".geojson");
+    return TR_OK;
+}
+
 /* ---- notices ---- */
 
 /* ?after=CURSOR (a notice id; 0 = from the start) and ?limit. */
@@ -331,6 +345,7 @@ const http_route api_deconflict_routes[] = {
     {"GET", "/v1/movements", h_movement_list, API_ANY, "kind,at,bbox,limit,cursor", 0},
     {"POST", "/v1/movements", h_movement_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/movements/{id}", h_movement_get, API_ANY, NULL, 0},
+    {"GET", "/v1/exports/movements", h_movement_export, API_ANY, "format,kind,at", 0},
     {"POST", "/v1/movements/{id}/status", h_movement_status, API_WRITERS, NULL, ROUTE_BODY | ROUTE_ACTION},
     {"POST", "/v1/movements/{id}/position", h_movement_position, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/operations", h_operation_list, API_ANY, "limit,cursor", 0},
