@@ -128,6 +128,16 @@ static void export_free(void *ctx) {
 static int h_export_incidents(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t from, to;
     if (parse_window(rq, &from, &to, err)) return TR_EINVAL;
+    const char *since = http_query(rq, "changed_since");
+    if (since && from != to)
+        return tr_fail(err, TR_EINVAL, "changed_since",
+                       "the change feed covers every incident: leave out the window");
+    if (since) {
+        if (centre_incident_feed(rq->c, http_query(rq, "format"), since, &rs->text, &rs->text_len, err))
+            return err->code;
+        rs->content_type = "application/geo+json";
+        return TR_OK;
+    }
     centre_export *x;
     const char *name;
     if (centre_export_open(rq->c, http_query(rq, "format"), from, to, &x, &rs->content_type, &name, err))
@@ -149,6 +159,6 @@ const http_route api_monitor_routes[] = {
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},
-    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to", 0},
+    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to,changed_since", 0},
 };
 const size_t api_monitor_nroutes = sizeof api_monitor_routes / sizeof *api_monitor_routes;

@@ -832,6 +832,7 @@ static int audit_state(db_audit *a) {
             ULL(mon[0]), ULL(mon[1]), ULL(mon[2]), ULL(mon[3]));
     fprintf(a->r->out, "humanitarian: %llu corridor events, %llu steps, %llu step changes, %llu messages checked "
             "against the log\n", ULL(hum[0]), ULL(hum[1]), ULL(hum[2]), ULL(hum[3]));
+    verify__audit_feed(a);
     return TR_OK;
 }
 

@@ -70,5 +70,6 @@ int verify__audit_reports(db_audit *a, uint64_t *rows);       /* reports, respon
 int verify__audit_regroups(db_audit *a, uint64_t *rows);
 int verify__audit_humanitarian(db_audit *a, uint64_t *rows); /* corridors, steps, messages */
 int verify__audit_mine_action(db_audit *a);
+void verify__audit_feed(db_audit *a); /* incident_feed (issue 18): its shape */
 
 #endif

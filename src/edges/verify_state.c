@@ -359,3 +359,25 @@ int verify__audit_mine_action(db_audit *a) {
         ULL(p.rows[0]), ULL(p.rows[1]), ULL(p.rows[2]), ULL(p.rows[3]), ULL(p.rows[4]));
     return TR_OK;
 }
+
+/* The incident change feed (issue 18): derived from the incidents the logged reports form,
+ * and reconciled with them at every feed, so a row can only repeat or announce a change;
+ * its shape is checked: every id and retired_to a report's id, a 16-byte digest, seq >= 1. */
+void verify__audit_feed(db_audit *a) {
+    static const char *const checks[][2] = {
+        {"SELECT count(*) FROM incident_feed WHERE id NOT IN (SELECT id FROM report)",
+         "ids that are no report's"},
+        {"SELECT count(*) FROM incident_feed WHERE retired_to IS NOT NULL AND retired_to NOT IN (SELECT id "
+         "FROM report)",
+         "retirements to no report"},
+        {"SELECT count(*) FROM incident_feed WHERE length(digest) <> 16 OR seq < 1",
+         "malformed digests or seq"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+        int64_t bad = verify__raw_int(a, checks[i][0]);
+        if (bad) FAIL(a, "incident_feed: %lld rows with %s", (long long)bad, checks[i][1]);
+    }
+    fprintf(a->r->out, "incident_feed: %lld rows, the latest change %lld (derived from the incidents)\n",
+            (long long)verify__raw_int(a, "SELECT count(*) FROM incident_feed"),
+            (long long)verify__raw_int(a, "SELECT coalesce(max(seq), 0) FROM incident_feed"));
+}

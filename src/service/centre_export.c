@@ -28,6 +28,12 @@ struct centre_export {
     size_t nwindow, pos;
     mon_text out; /* formatted, not yet read: out.p[sent .. out.len) */
     size_t sent;
+    /* A full GeoJSON export starts the change feed (centre_feed.c): its cursor, what the
+     * cursor's reconciliation saw, and the rows shown otherwise, touched at the end. */
+    bool feed;
+    int64_t cursor;
+    centre_feed_snap snap;
+    centre_feed_snap touch;
 };
 
 int centre_window_parse(const char *d, const char *f, const char *t, int64_t *from, int64_t *to,
@@ -66,6 +72,12 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
     x->from = from;
     x->to = to;
     x->first_row = true;
+    x->feed = f == MON_EXPORT_GEOJSON && from == to;
+    int rc = x->feed ? centre__feed_reconcile(c, &x->cursor, &x->snap, err) : TR_OK;
+    if (rc) {
+        centre_export_free(x);
+        return rc;
+    }
     *out = x;
     *media_type = mon_export_media_type(f);
     *file_name = mon_export_file_name(f);
@@ -89,6 +101,40 @@ static int next_ids(centre_export *x, int64_t *ids, size_t *n) {
     return mon_engine_list(x->c->mon, x->after, CENTRE_EXPORT_BATCH, ids, n);
 }
 
+static int cmp_id(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Holding c->mon_mu: notes a row shown otherwise than the cursor's reconciliation saw it. */
+static int feed_check(centre_export *x, int64_t id) {
+    unsigned char d[STORE_FEED_DIGEST];
+    if (centre__incident_digest(x->c, id, d)) return TR_ENOMEM;
+    const int64_t *hit = x->snap.n ? bsearch(&id, x->snap.ids, x->snap.n, sizeof id, cmp_id) : NULL;
+    if (hit && memcmp(x->snap.digests[hit - x->snap.ids], d, STORE_FEED_DIGEST) == 0) return TR_OK;
+    centre_feed_snap *t = &x->touch;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        int64_t *ids = realloc(t->ids, cap * sizeof *ids);
+        if (ids) t->ids = ids;
+        unsigned char(*dig)[STORE_FEED_DIGEST] = realloc(t->digests, cap * sizeof *dig);
+        if (dig) t->digests = dig;
+        if (!ids || !dig) return TR_ENOMEM;
+        t->cap = cap;
+    }
+    t->ids[t->n] = id;
+    memcpy(t->digests[t->n++], d, STORE_FEED_DIGEST);
+    return TR_OK;
+}
+
+static void head(centre_export *x) {
+    if (x->feed)
+        mon_text_printf(&x->out, "{\"type\":\"FeatureCollection\",\"cursor\":\"%lld\",\"features\":[",
+                        (long long)x->cursor);
+    else
+        mon_export_head(x->fmt, &x->out);
+}
+
 /* Formats the next batch into x->out (after the head on the first call). */
 static int fill(centre_export *x) {
     int64_t ids[CENTRE_EXPORT_BATCH];
@@ -96,7 +142,7 @@ static int fill(centre_export *x) {
     x->out.len = 0;
     x->sent = 0;
     if (!x->started) {
-        mon_export_head(x->fmt, &x->out);
+        head(x);
         x->started = true;
     }
     pthread_mutex_lock(&x->c->mon_mu);
@@ -111,6 +157,7 @@ static int fill(centre_export *x) {
             mon_engine_incident(x->c->mon, ids[i], false, &inc, NULL) == TR_OK) {
             mon_export_row(x->fmt, &inc, x->first_row, &x->out);
             x->first_row = false;
+            if (x->feed) rc = feed_check(x, ids[i]);
         }
         mon_incident_clear(&inc);
         x->after = ids[i];
@@ -118,6 +165,9 @@ static int fill(centre_export *x) {
     pthread_mutex_unlock(&x->c->mon_mu);
     if (rc) return rc;
     if (n == 0) {
+        tr_err err = {0};
+        if (x->feed && centre__feed_touch(x->c, x->touch.ids, x->touch.digests, x->touch.n, &err))
+            return err.code;
         mon_export_tail(x->fmt, &x->out);
         x->done = true;
     }
@@ -140,6 +190,10 @@ void centre_export_free(centre_export *x) {
     if (!x) return;
     free(x->window);
     free(x->out.p);
+    free(x->snap.ids);
+    free(x->snap.digests);
+    free(x->touch.ids);
+    free(x->touch.digests);
     free(x);
 }
 

@@ -97,6 +97,23 @@ int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, c
 int centre__area_input(const json_t *feature, const geo_limits *lim, bool make_valid, json_t **use,
                        json_t **report, tr_err *err);
 
+/* centre_feed.c: the incident change feed (docs/monitoring.md "The change feed"). */
+/* The live incidents and their digests as a reconciliation saw them, by id. */
+typedef struct centre_feed_snap {
+    int64_t *ids;
+    unsigned char (*digests)[STORE_FEED_DIGEST];
+    size_t n, cap;
+} centre_feed_snap;
+/* Holding c->mon_mu: the digest of incident id as a downstream copy holds it. */
+int centre__incident_digest(centre *c, int64_t id, unsigned char d[STORE_FEED_DIGEST]);
+/* Brings incident_feed in step with the engine in its own transaction; *seq is the cursor
+ * of the state now; snap (may be NULL) gets every live incident with its digest. */
+int centre__feed_reconcile(centre *c, int64_t *seq, centre_feed_snap *snap, tr_err *err);
+/* Gives the rows of ids a new seq (in its own transaction), recording an id the table
+ * does not hold as live with digests[i]: what a download showed differently. */
+int centre__feed_touch(centre *c, const int64_t *ids, const unsigned char (*digests)[STORE_FEED_DIGEST],
+                       size_t n, tr_err *err);
+
 /* centre_new_actors.c: an actor's name made from a dataset's spelling (tr_name_check's
  * characters, ", " as " & ", at most TR_NAME_MAX bytes cut at a word; "" when it holds no
  * letter or digit). */

@@ -386,4 +386,27 @@ int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, v
 int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
                         tr_err *err);
 
+/* ---- the incident change feed (store_feed.c, issue 18) ---- */
+
+#define STORE_FEED_DIGEST 16
+typedef struct store_feed_row {
+    int64_t id;                              /* incident id */
+    unsigned char digest[STORE_FEED_DIGEST]; /* of its export rows and member report ids */
+    int64_t seq;                             /* the reconciliation at which it last changed */
+    bool retired;                            /* it no longer exists ... */
+    int64_t retired_to;                      /* ... and its report is in this incident now */
+} store_feed_row;
+
+/* Up to limit rows with id > after, by id, into rows; *n how many. */
+int store_feed_page(store *s, int64_t after, size_t limit, store_feed_row *rows, size_t *n, tr_err *err);
+/* Writes r (inserted or replaced). Inside a transaction. */
+int store_feed_put(store *s, const store_feed_row *r, tr_err *err);
+/* The highest seq recorded (0 when none). */
+int store_feed_seq(store *s, int64_t *seq, tr_err *err);
+/* Calls fn for every row with seq > since, by id; stops at fn's non-zero code. */
+int store_feed_since(store *s, int64_t since, int (*fn)(const store_feed_row *r, void *ctx), void *ctx,
+                     tr_err *err);
+/* Sets the seq of rows ids[0..n) (inside a transaction). */
+int store_feed_bump(store *s, const int64_t *ids, size_t n, int64_t seq, tr_err *err);
+
 #endif
