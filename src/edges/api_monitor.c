@@ -140,8 +140,15 @@ static int h_export_incidents(http_req *rq, http_resp *rs, tr_err *err) {
     }
     centre_export *x;
     const char *name;
+    const char *cursor = http_query(rq, "cursor");
+    if (cursor && strcmp(cursor, "true") != 0 && strcmp(cursor, "false") != 0)
+        return tr_fail(err, TR_EINVAL, "cursor", "must be true or false");
     if (centre_export_open(rq->c, http_query(rq, "format"), from, to, &x, &rs->content_type, &name, err))
         return err->code;
+    if (cursor && strcmp(cursor, "true") == 0 && centre_export_with_cursor(x, err)) {
+        centre_export_free(x);
+        return err->code;
+    }
     rs->stream = (http_stream){.read = export_read, .free = export_free, .ctx = x, .live = false};
     snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"%s\"", name);
     return TR_OK;
@@ -159,6 +166,7 @@ const http_route api_monitor_routes[] = {
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},
-    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to,changed_since", 0},
+    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to,changed_since,cursor",
+     0},
 };
 const size_t api_monitor_nroutes = sizeof api_monitor_routes / sizeof *api_monitor_routes;

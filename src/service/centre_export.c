@@ -72,16 +72,20 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
     x->from = from;
     x->to = to;
     x->first_row = true;
-    x->feed = f == MON_EXPORT_GEOJSON && from == to;
-    int rc = x->feed ? centre__feed_reconcile(c, &x->cursor, &x->snap, err) : TR_OK;
-    if (rc) {
-        centre_export_free(x);
-        return rc;
-    }
     *out = x;
     *media_type = mon_export_media_type(f);
     *file_name = mon_export_file_name(f);
     return TR_OK;
+}
+
+int centre_export_with_cursor(centre_export *x, tr_err *err) {
+    if (x->fmt != MON_EXPORT_GEOJSON || x->from != x->to || x->started)
+        return tr_fail(err, TR_EINVAL, "cursor",
+                       "the change feed starts from a full GeoJSON export: format=geojson, "
+                       "no date, from or to");
+    int rc = centre__feed_reconcile(x->c, &x->cursor, &x->snap, err);
+    x->feed = rc == TR_OK;
+    return rc;
 }
 
 /* The next batch of ids into ids (at most CENTRE_EXPORT_BATCH), under c->mon_mu. */

@@ -40,15 +40,19 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
 /* Copies up to max bytes of the export into buf: the count (> 0), 0 at the end, or -1
  * when memory ran out (the export is then unusable). */
 long centre_export_read(centre_export *x, char *buf, size_t max);
+/* Makes a full GeoJSON export (no window, not yet read) start the change feed: the
+ * FeatureCollection then begins with its "cursor" (centre_incident_feed). Reconciles the
+ * feed first (one pass over every incident). TR_EINVAL naming cursor otherwise. */
+int centre_export_with_cursor(centre_export *x, tr_err *err);
 
 /*
  * The change feed (GET /v1/exports/incidents?format=geojson&changed_since=CURSOR,
  * docs/monitoring.md "The change feed"): a GeoJSON FeatureCollection {"changed_since",
  * "cursor", "features": the incidents that changed or appeared since the cursor, as the
  * export's Features, "retired": [{"id", "replaced_by"}] the ids that no longer exist and
- * the incident their report is in now}. A full GeoJSON export (no window) starts with its
- * "cursor". format must be geojson; since an integer cursor from 0 to the latest (else
- * TR_EINVAL naming changed_since). *text is malloc'd.
+ * the incident their report is in now}. A full GeoJSON export asked with a cursor
+ * (centre_export_with_cursor) starts with its "cursor". format must be geojson; since an integer cursor from
+ * 0 to the latest (else TR_EINVAL naming changed_since). *text is malloc'd.
  */
 int centre_incident_feed(centre *c, const char *format, const char *since, char **text, size_t *len,
                          tr_err *err);

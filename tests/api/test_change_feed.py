@@ -25,7 +25,7 @@ class ChangeFeedTest(ServerTest):
     scenario = True
 
     def export(self):
-        r = self.srv.get("/v1/exports/incidents?format=geojson", party="Kazakhstan")
+        r = self.srv.get("/v1/exports/incidents?format=geojson&cursor=true", party="Kazakhstan")
         self.assertEqual(r.status, 200, r)
         fc = json.loads(r.body)
         return {f["id"]: f for f in fc["features"]}, fc["cursor"]
@@ -109,7 +109,8 @@ class ChangeFeedTest(ServerTest):
         for q, field in (("changed_since=abc", "changed_since"), ("changed_since=-1", "changed_since"),
                          ("changed_since=999999", "changed_since"), ("changed_since=", "changed_since"),
                          ("changed_since=0&format=hxl", "format"),
-                         ("changed_since=0&date=2016-09-19", "changed_since")):
+                         ("changed_since=0&date=2016-09-19", "changed_since"), ("cursor=yes", "cursor"),
+                         ("cursor=true&format=hxl", "cursor"), ("cursor=true&date=2016-09-19", "cursor")):
             with self.subTest(q=q):
                 path = "/v1/exports/incidents?" + q + ("" if "format=" in q else "&format=geojson")
                 r = self.assertUnchanged(lambda: self.srv.get(path, party="SAA"))
