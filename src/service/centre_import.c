@@ -1,4 +1,5 @@
 /* centre_import.c — loading a scenario file (scenarios/README.md) in one transaction. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,32 @@ static int import_areas(import_ctx *x, const json_t *areas, bool skip_regions, t
     return TR_OK;
 }
 
+/* The region's name in other languages from the file's own properties: OCHA's ADM1_AR
+ * (ADM1_XX, but EN, which is the name), Natural Earth's name_ar (name_xx). NULL if none. */
+static json_t *region_names(const json_t *props) {
+    json_t *names = json_object();
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)props, k, v) {
+        const char *t = json_string_value(v);
+        char lang[4] = "";
+        size_t n = strlen(k);
+        if (n == 7 && strncmp(k, "ADM1_", 5) == 0 && isupper((unsigned char)k[5]) &&
+            isupper((unsigned char)k[6]))
+            lang[0] = (char)tolower((unsigned char)k[5]), lang[1] = (char)tolower((unsigned char)k[6]);
+        else if (n == 7 && strncmp(k, "name_", 5) == 0 && islower((unsigned char)k[5]) &&
+                 islower((unsigned char)k[6]))
+            lang[0] = k[5], lang[1] = k[6];
+        if (lang[0] && strcmp(lang, "en") != 0 && t && *t && strlen(t) <= 200)
+            json_object_set_new(names, lang, json_string(t));
+    }
+    if (json_object_size(names) == 0) {
+        json_decref(names);
+        return NULL;
+    }
+    return names;
+}
+
 /* Region areas from a GeoJSON FeatureCollection (e.g. real governorate boundaries). */
 static int import_regions(import_ctx *x, const char *path, tr_err *err) {
     json_error_t je;
@@ -128,6 +155,11 @@ static int import_regions(import_ctx *x, const char *path, tr_err *err) {
                                     json_object_get(f, "geometry"), "properties", "kind", "region",
                                     "name", name, "valid_from", "2011-01-01T00:00:00Z", "description",
                                     "Region boundary imported with --regions.");
+        json_t *names = region_names(props);
+        if (feature && names)
+            json_object_set_new(json_object_get(feature, "properties"), "names", names);
+        else
+            json_decref(names);
         int64_t id = 0;
         rc = feature ? import_version(x, feature, &id, fpath, err) : tr_fail(err, TR_EINVAL, fpath, "has no geometry");
         json_decref(feature);
