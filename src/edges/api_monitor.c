@@ -69,8 +69,8 @@ static int h_incident_verdict(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_bulletin(rq->c, rq->params[0], http_query(rq, "format"), &rs->text, &rs->text_len,
-                        &rs->content_type, err))
+    if (centre_bulletin(rq->c, rq->params[0], http_query(rq, "format"), http_query(rq, "lang"), &rs->text,
+                        &rs->text_len, &rs->content_type, err))
         return err->code;
     return TR_OK;
 }
@@ -165,7 +165,7 @@ const http_route api_monitor_routes[] = {
     {"GET", "/v1/incidents/{id}/cap", h_incident_cap, API_ANY, NULL, 0},
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
-    {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},
+    {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format,lang", 0},
     {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to,changed_since,cursor",
      0},
 };

@@ -647,14 +647,15 @@ static const cli_cmd commands[] = {
       {"--partial", NULL, "import the good records even if some are bad", NULL}},
      cli__cmd_import_reports},
     {"bulletin",
-     "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--db PATH]",
-     "Prints the daily bulletin of a date (docs/monitoring.md): the same bytes as\n"
-     "GET /v1/bulletins/{date}?format=F for the same data.",
+     "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--lang en|ar|ru] [--db PATH]",
+     "Prints the daily bulletin of a date (docs/monitoring.md) in English, Arabic or Russian:\n"
+     "the same bytes as GET /v1/bulletins/{date}?format=F&lang=L for the same data.",
      0,
      0,
      {DB_OPT_EXISTING,
       {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
       {"--format", "FMT", "md, html, json or csv", "json"},
+      {"--lang", "LANG", "en, ar or ru", "en"},
       MON_OPTS},
      cli__cmd_bulletin},
     {"export incidents",

@@ -244,7 +244,8 @@ int cli__cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
     char *text = NULL;
     size_t len = 0;
     const char *media = NULL;
-    int rc = centre_bulletin(c, date, cli__opt(cmd, a, "--format"), &text, &len, &media, &err);
+    int rc = centre_bulletin(c, date, cli__opt(cmd, a, "--format"), cli__opt(cmd, a, "--lang"), &text, &len,
+                             &media, &err);
     centre_close(c);
     tr_tz_free(tz);
     if (rc) return cli__runtime_error(cmd, &err);

@@ -143,10 +143,11 @@ int centre_incident_respond(centre *c, const tr_party *by, int64_t id, const jso
 int centre_incident_verdict(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                             tr_err *err);
 /* The daily bulletin of date (YYYY-MM-DD) rendered in fmt ("md", "html", "json", "csv";
- * NULL: json): *text malloc'd, *len bytes, *media_type static. The API and `truce
- * bulletin` both call this, so the same data gives the same bytes. */
-int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, size_t *len, const char **media_type,
-                    tr_err *err);
+ * NULL: json) and lang ("en", "ar", "ru"; NULL: en; regions under the names their public
+ * areas carry in that language): *text malloc'd, *len bytes, *media_type static. The API
+ * and `truce bulletin` both call this, so the same data gives the same bytes. */
+int centre_bulletin(centre *c, const char *date, const char *fmt, const char *lang, char **text, size_t *len,
+                    const char **media_type, tr_err *err);
 
 /*
  * Bulk import of reports (`truce import reports`, docs/monitoring.md "Bulk import").

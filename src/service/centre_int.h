@@ -43,9 +43,10 @@ int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *con
  * on its visibility list and to every party whose control areas its route crosses,
  * whose acknowledgements clear it (movement_clearance). obj is the logged movement. */
 int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *obj, tr_err *err);
-/* The bulletin section "Movements not cleared": public movements in the bulletin's
- * window still waiting for acknowledgements, each with the parties missing. */
-int centre__movement_bulletin(centre *c, mon_bulletin *b, tr_err *err);
+/* The bulletin section "Movements" (centre_movement_bulletin.c): every public movement
+ * whose window overlaps the bulletin's, with its manifest and clearance, its cells in
+ * lang. */
+int centre__movement_bulletin(centre *c, mon_bulletin *b, mon_lang lang, tr_err *err);
 /* True when an operation or movement no longer takes part in deconfliction (an
  * operation ended or cancelled, a movement arrived or aborted). */
 bool centre__dc_retired(centre *c, const char *about_type, int64_t id);

@@ -480,11 +480,28 @@ static int load_acts(centre *c, tr_err *err) {
 
 /* ---- the daily bulletin ---- */
 
-int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, size_t *len, const char **media_type,
-                    tr_err *err) {
+/* The names public region areas carry in other languages, as the bulletin's labels. */
+static int region_label(tr_area *a, void *ctx) {
+    mon_bulletin *b = ctx;
+    if (a->kind != AREA_REGION || !a->names || !a->vis.is_public) return TR_OK;
+    json_t *names = json_loads(a->names, 0, NULL);
+    int rc = TR_OK;
+    for (int l = MON_LANG_AR; rc == TR_OK && l < MON_LANG_COUNT; l++) {
+        const char *t = json_string_value(json_object_get(names, mon_lang_code((mon_lang)l)));
+        if (t) rc = mon_bulletin_add_label(b, a->name, (mon_lang)l, t);
+    }
+    json_decref(names);
+    return rc;
+}
+
+int centre_bulletin(centre *c, const char *date, const char *fmt, const char *lang, char **text, size_t *len,
+                    const char **media_type, tr_err *err) {
     mon_format f = MON_FMT_JSON;
+    mon_lang l = MON_LANG_EN;
     if (fmt && mon_format_parse(fmt, &f))
         return tr_fail(err, TR_EINVAL, "format", "unknown format '%s': use md, html, json or csv", fmt);
+    if (lang && mon_lang_parse(lang, &l))
+        return tr_fail(err, TR_EINVAL, "lang", "unknown language '%.20s': use en, ar or ru", lang);
     mon_bulletin b;
     memset(&b, 0, sizeof b);
     pthread_mutex_lock(&c->mon_mu);
@@ -500,8 +517,12 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, s
     }
     rc = centre__bulletin_steps(c, &b, err); /* issue 6: the agreement steps section */
     if (rc == TR_OK) rc = centre__mine_bulletin(c, &b, err); /* centre_mine.c: issue 6's section */
-    if (rc == TR_OK) rc = centre__movement_bulletin(c, &b, err); /* centre_dc_state.c: convoys not cleared */
-    if (rc == TR_OK && mon_bulletin_render(&b, f, text, len)) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = centre__movement_bulletin(c, &b, l, err); /* the day's public movements */
+    if (rc == TR_OK && l != MON_LANG_EN &&
+        (rc = store_area_each(c->store, region_label, &b, err)) == TR_ENOMEM)
+        tr_fail(err, rc, "", "out of memory");
+    if (rc == TR_OK && mon_bulletin_render(&b, f, l, text, len))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon_bulletin_clear(&b);
     if (rc) return rc;
     *media_type = mon_format_media_type(f);
