@@ -1297,6 +1297,18 @@ class LiveTest(ServerTest):
             self.call("GET", "/v1/exports/incidents", 200, query={"format": fmt, "date": "2016-09-17"}, party="SAA")
         self.call("GET", "/v1/exports/incidents", 400, query={"format": "kml"}, party="SAA", field="format")
         self.call("GET", "/v1/exports/incidents", 401, query={"format": "hxl"})
+        # the change feed (issue 18): a full export with its cursor, then the changes since
+        first = self.call("GET", "/v1/exports/incidents", 200, query={"format": "geojson", "cursor": "true"},
+                          party="SAA")
+        cursor = json.loads(first.body)["cursor"]
+        self.call("GET", "/v1/exports/incidents", 200, query={"format": "geojson", "changed_since": cursor},
+                  party="SAA")
+        self.call("GET", "/v1/exports/incidents", 400, query={"format": "geojson", "changed_since": "x"},
+                  party="SAA", field="changed_since")
+        for fmt in ("geojson", "hxl"):
+            self.call("GET", "/v1/exports/movements", 200, query={"format": fmt}, party="SAA")
+        self.call("GET", "/v1/exports/movements", 400, query={"format": "kml"}, party="SAA", field="format")
+        self.call("GET", "/v1/exports/movements", 401, query={"format": "hxl"})
 
     def test_roles_enforced_as_documented(self):
         """Each role listed in x-roles gets past the role check; every other role gets 403."""
@@ -1322,7 +1334,7 @@ class LiveTest(ServerTest):
                         q = {"from": 0, "to": 1}
                     else:
                         q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
-                    if p == "/v1/exports/incidents":
+                    if p in ("/v1/exports/incidents", "/v1/exports/movements"):
                         q = {"format": "hxl"}
                     # No body is sent: a route that needs one answers 415 once past the role check.
                     # An action route takes an empty body as {}: it is sent a text body instead.
