@@ -21,32 +21,15 @@
 #include "base/json_text.h"
 #include "base/timeutil.h"
 #include "engines/monitor.h"
+#include "engines/monitor_export.h"
 
 /* ---- text ---- */
 
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    bool failed;
-} sbuf;
+/* The buffer is monitor_export.h's mon_text; these add what the bulletin needs on top. */
+typedef mon_text sbuf;
 
 static void sb_put(sbuf *b, const char *s, size_t len) {
-    if (b->failed) return;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (b->n + len + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, len);
-    b->n += len;
-    b->s[b->n] = '\0';
+    mon_text_put(b, s, len);
 }
 
 static void sb_str(sbuf *b, const char *s) {
@@ -367,9 +350,9 @@ static void line_cells(const out *o, grid *g, const mon_bulletin_line *l, bool c
     if (changed) {
         sbuf t = {0};
         changes_text(o, &t, l);
-        cell(g, t.s ? t.s : "");
+        cell(g, t.p ? t.p : "");
         g->failed |= t.failed;
-        free(t.s);
+        free(t.p);
     }
 }
 
@@ -456,9 +439,9 @@ static void document(out *o) {
     heading(o, 1, title);
     sb_printf(&w, T(o, "The 24 hours from %s to %s (ending %02d:00 on %s at UTC%s)."),
               tr_time_format(b->start, s), tr_time_format(b->end, e), b->end_hour, b->date, off);
-    para(o, w.s ? w.s : "");
+    para(o, w.p ? w.p : "");
     o->b.failed |= w.failed;
-    free(w.s);
+    free(w.p);
     summary(o);
     breakdowns(o);
     incident_lists(o);
@@ -500,10 +483,10 @@ static void csv_line(out *o, const char *section, const mon_bulletin_line *l, bo
     sb_printf(&o->b, "%s,%lld,,,", section, (long long)l->incident_id);
     csv_range(&o->b, &l->fatalities);
     sb_str(&o->b, ",,,");
-    sb_escaped(&o->b, t.s ? t.s : "", ESC_CSV);
+    sb_escaped(&o->b, t.p ? t.p : "", ESC_CSV);
     sb_str(&o->b, "\n");
     o->b.failed |= t.failed || g.failed;
-    free(t.s);
+    free(t.p);
     grid_free(&g);
 }
 
@@ -524,10 +507,10 @@ static void csv_sections(out *o) {
                 sb_printf(&t, "%s%s: %s", k > 1 ? "; " : "", T(o, x->cols[k].head),
                           x->cols[k].translate ? T(o, c[k]) : c[k]);
             sb_str(&o->b, ",,,,,,,,");
-            sb_escaped(&o->b, t.s ? t.s : "", ESC_CSV);
+            sb_escaped(&o->b, t.p ? t.p : "", ESC_CSV);
             sb_str(&o->b, "\n");
             o->b.failed |= t.failed;
-            free(t.s);
+            free(t.p);
         }
     }
 }
@@ -542,10 +525,10 @@ static void csv_steps(out *o) {
         if (x->at) sb_printf(&t, "; %s %s", T(o, "Done at"), tr_time_format(x->at, at));
         sb_str(&t, ")");
         sb_printf(&o->b, "step_%s,%lld,,,,,,,,", x->what, (long long)x->step_id);
-        sb_escaped(&o->b, t.s ? t.s : "", ESC_CSV);
+        sb_escaped(&o->b, t.p ? t.p : "", ESC_CSV);
         sb_str(&o->b, "\n");
         o->b.failed |= t.failed;
-        free(t.s);
+        free(t.p);
     }
 }
 
@@ -618,10 +601,10 @@ static json_t *lines_json(const out *o, const mon_bulletin_line *lines, size_t n
             sbuf t = {0}, tl = {0};
             changes_text(&en, &t, l);
             changes_text(o, &tl, l);
-            json_object_set_new(x, "change", json_string(t.s ? t.s : ""));
-            if (o->lang != MON_LANG_EN) json_object_set_new(x, "change_label", json_string(tl.s ? tl.s : ""));
-            free(t.s);
-            free(tl.s);
+            json_object_set_new(x, "change", json_string(t.p ? t.p : ""));
+            if (o->lang != MON_LANG_EN) json_object_set_new(x, "change_label", json_string(tl.p ? tl.p : ""));
+            free(t.p);
+            free(tl.p);
         }
         json_array_append_new(a, x);
     }
@@ -741,11 +724,11 @@ int mon_bulletin_render(const mon_bulletin *b, mon_format fmt, mon_lang lang, ch
     } else {
         document(&o);
     }
-    if (o.b.failed || !o.b.s) {
-        free(o.b.s);
+    if (o.b.failed || !o.b.p) {
+        free(o.b.p);
         return TR_ENOMEM;
     }
-    *text = o.b.s;
-    *len = o.b.n;
+    *text = o.b.p;
+    *len = o.b.len;
     return TR_OK;
 }

@@ -116,19 +116,7 @@ static int feed_check(centre_export *x, int64_t id) {
     if (centre__incident_digest(x->c, id, d)) return TR_ENOMEM;
     const int64_t *hit = x->snap.n ? bsearch(&id, x->snap.ids, x->snap.n, sizeof id, cmp_id) : NULL;
     if (hit && memcmp(x->snap.digests[hit - x->snap.ids], d, STORE_FEED_DIGEST) == 0) return TR_OK;
-    centre_feed_snap *t = &x->touch;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        int64_t *ids = realloc(t->ids, cap * sizeof *ids);
-        if (ids) t->ids = ids;
-        unsigned char(*dig)[STORE_FEED_DIGEST] = realloc(t->digests, cap * sizeof *dig);
-        if (dig) t->digests = dig;
-        if (!ids || !dig) return TR_ENOMEM;
-        t->cap = cap;
-    }
-    t->ids[t->n] = id;
-    memcpy(t->digests[t->n++], d, STORE_FEED_DIGEST);
-    return TR_OK;
+    return centre__feed_snap_add(&x->touch, id, d);
 }
 
 static void head(centre_export *x) {

@@ -70,7 +70,7 @@ static int next_table(centre *c, side *t, tr_err *err) {
     return rc;
 }
 
-static int snap_add(centre_feed_snap *snap, int64_t id, const unsigned char d[STORE_FEED_DIGEST]) {
+int centre__feed_snap_add(centre_feed_snap *snap, int64_t id, const unsigned char d[STORE_FEED_DIGEST]) {
     if (!snap) return TR_OK;
     if (snap->n == snap->cap) {
         size_t cap = snap->cap ? 2 * snap->cap : 1024;
@@ -98,7 +98,7 @@ static int reconcile_step(centre *c, side *e, side *t, int64_t seq, centre_feed_
     bool write = false;
     if (has_e && (!row || eid <= row->id)) {
         put.id = eid;
-        if (centre__incident_digest(c, eid, put.digest) || snap_add(snap, eid, put.digest))
+        if (centre__incident_digest(c, eid, put.digest) || centre__feed_snap_add(snap, eid, put.digest))
             return tr_fail(err, TR_ENOMEM, "", "out of memory");
         write = !row || row->id != eid || row->retired || memcmp(row->digest, put.digest, STORE_FEED_DIGEST);
         if (row && row->id == eid) t->i++;

@@ -133,40 +133,14 @@ static const char *alias_find(const centre_aliases *a, const char *name) {
     return x ? x->to : NULL;
 }
 
-/* An actor created by the import, reported once the import is committed. */
-typedef struct new_actor {
-    char *name, *as_given;
-} new_actor;
-
 typedef struct resolve_ctx {
     centre *c;
     const centre_aliases *aliases;
     centre_new_actors mode;
     const char *actors_by;
-    new_actor *made; /* actors created so far (create) */
-    size_t nmade, capmade;
-    tr_err fatal; /* a store failure met while resolving (create) */
+    centre_aliases made; /* actors created so far (create): name -> the file's spelling */
+    tr_err fatal;        /* a store failure met while resolving (create) */
 } resolve_ctx;
-
-static int remember_actor(resolve_ctx *r, const char *name, const char *given) {
-    if (r->nmade == r->capmade) {
-        size_t cap = r->capmade ? 2 * r->capmade : 16;
-        new_actor *v = realloc(r->made, cap * sizeof *v);
-        if (!v) return -1;
-        r->made = v;
-        r->capmade = cap;
-    }
-    new_actor *a = &r->made[r->nmade];
-    a->name = strdup(name);
-    a->as_given = strdup(given);
-    if (!a->name || !a->as_given) {
-        free(a->name);
-        free(a->as_given);
-        return -1;
-    }
-    r->nmade++;
-    return 0;
-}
 
 /* create: the actor for a name no party or actor has (found again, or new). */
 static int resolve_new(resolve_ctx *r, const char *name, tr_who *who, char *canon, size_t cap) {
@@ -175,7 +149,7 @@ static int resolve_new(resolve_ctx *r, const char *name, tr_who *who, char *cano
     tr_err e = {0};
     int rc =
         centre__import_actor(r->c, r->actors_by ? r->actors_by : CENTRE_OPERATOR, name, made, &created, &e);
-    if (rc == TR_OK && created && remember_actor(r, made, name))
+    if (rc == TR_OK && created && alias_push(&r->made, made, name))
         rc = tr_fail(&e, TR_ENOMEM, "", "out of memory");
     if (rc != TR_OK) {
         if (rc != TR_EINVAL) r->fatal = e; /* the store or memory failed: the import stops */
@@ -485,14 +459,15 @@ static void hand_to_engine(import_run *ir) {
 
 /* The actors created, to the caller once they are kept; freed either way. */
 static void report_actors(import_run *ir, const centre_import_opts *o, bool kept) {
-    resolve_ctx *r = &ir->rctx;
-    ir->st->actors_created = kept ? (long)r->nmade : 0;
-    for (size_t i = 0; i < r->nmade; i++) {
-        if (kept && o->actor) o->actor(o->actor_ctx, r->made[i].name, r->made[i].as_given);
-        free(r->made[i].name);
-        free(r->made[i].as_given);
+    centre_aliases *made = &ir->rctx.made;
+    ir->st->actors_created = kept ? (long)made->n : 0;
+    for (size_t i = 0; kept && o->actor && i < made->n; i++)
+        o->actor(o->actor_ctx, made->v[i].from, made->v[i].to);
+    for (size_t i = 0; i < made->n; i++) {
+        free(made->v[i].from);
+        free(made->v[i].to);
     }
-    free(r->made);
+    free(made->v);
 }
 
 int centre_reports_import(centre *c, const char *party, FILE *in, const centre_import_opts *o,

@@ -105,6 +105,8 @@ typedef struct centre_feed_snap {
     unsigned char (*digests)[STORE_FEED_DIGEST];
     size_t n, cap;
 } centre_feed_snap;
+/* Appends (id, d) to snap (NULL: nothing); TR_OK or TR_ENOMEM. */
+int centre__feed_snap_add(centre_feed_snap *snap, int64_t id, const unsigned char d[STORE_FEED_DIGEST]);
 /* Holding c->mon_mu: the digest of incident id as a downstream copy holds it. */
 int centre__incident_digest(centre *c, int64_t id, unsigned char d[STORE_FEED_DIGEST]);
 /* Brings incident_feed in step with the engine in its own transaction; *seq is the cursor
