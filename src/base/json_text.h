@@ -24,8 +24,10 @@
 /* The shortest round-trip decimal of v (finite) into buf; returns buf. Not finite: "null". */
 const char *tr_real_format(double v, char buf[TR_REAL_BUFSZ]);
 
-/* json_dumps(j, flags) with every real printed by tr_real_format (any JSON_REAL_PRECISION
- * in flags is ignored). Use it wherever JSON that may hold reals is printed. */
+/* json_dumps(j, flags) with every real printed by tr_real_format (JSON_COMPACT,
+ * JSON_INDENT(n), JSON_SORT_KEYS, JSON_ENCODE_ANY and JSON_ESCAPE_SLASH as jansson reads
+ * them; any JSON_REAL_PRECISION is ignored; control characters in strings are escaped
+ * \u00xx in lowercase, as Python does). Use it wherever JSON that may hold reals is printed. */
 char *tr_json_dumps(const json_t *j, size_t flags);
 
 #endif

@@ -167,12 +167,78 @@ static void test_dump_random(void **state) {
     }
 }
 
+/* A random JSON value without reals (depth-limited): strings with quotes, backslashes,
+ * slashes, UTF-8 and tabs, integers, true, false, null, arrays, objects. */
+static json_t *random_value(int depth) {
+    static const char *const words[] = {"a",   "key",    "\"q\"",     "back\\slash", "a/b",
+                                        "حلب", "Алеппо", "tab\there", "line\nbreak", ""};
+    int kind = (int)(rng() % (depth > 3 ? 5 : 7));
+    switch (kind) {
+    case 0:
+        return json_string(words[rng() % 10]);
+    case 1:
+        return json_integer((json_int_t)(rng() % 2000000) - 1000000);
+    case 2:
+        return json_true();
+    case 3:
+        return json_false();
+    case 4:
+        return json_null();
+    case 5: {
+        json_t *a = json_array();
+        for (int i = (int)(rng() % 4); i > 0; i--)
+            json_array_append_new(a, random_value(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (int i = (int)(rng() % 4); i > 0; i--)
+            json_object_set_new(o, words[rng() % 10], random_value(depth + 1));
+        return o;
+    }
+    }
+}
+
+/* Without reals, the dump is jansson's text byte for byte, whatever the layout flags. */
+static void test_dump_layout_is_janssons(void **state) {
+    (void)state;
+    static const size_t flags[] = {0,
+                                   JSON_COMPACT,
+                                   JSON_INDENT(2),
+                                   JSON_INDENT(2) | JSON_SORT_KEYS,
+                                   JSON_COMPACT | JSON_SORT_KEYS,
+                                   JSON_INDENT(1) | JSON_ESCAPE_SLASH,
+                                   JSON_INDENT(4) | JSON_PRESERVE_ORDER};
+    for (int round = 0; round < 500; round++) {
+        json_t *v = random_value(0);
+        for (size_t f = 0; f < sizeof flags / sizeof *flags; f++) {
+            size_t fl = flags[f] | JSON_ENCODE_ANY;
+            char *a = json_dumps(v, fl), *b = tr_json_dumps(v, fl);
+            if (!a || !b || strcmp(a, b) != 0) fail_msg("flags %zx:\njansson %s\ntruce   %s", fl, a, b);
+            free(a);
+            free(b);
+        }
+        json_decref(v);
+    }
+    /* a bare value needs JSON_ENCODE_ANY, as with jansson */
+    json_t *i = json_integer(3);
+    assert_null(tr_json_dumps(i, 0));
+    json_decref(i);
+    /* control characters: \u00xx in lowercase, as Python's json module writes them */
+    json_t *c = json_string("a\x01\x1f");
+    char *s = tr_json_dumps(c, JSON_ENCODE_ANY);
+    assert_string_equal(s, "\"a\\u0001\\u001f\"");
+    free(s);
+    json_decref(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_random_doubles),
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_dump_random),
+        cmocka_unit_test(test_dump_layout_is_janssons),
     };
     return cmocka_run_group_tests_name("json_text", tests, NULL, NULL);
 }
