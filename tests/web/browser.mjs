@@ -121,7 +121,7 @@ try {
   check('API paths keep their 405', post.status === 405);
 
   // ---- a site of JMC and an operation of SAA over it: a notice for JMC ----
-  const site = await apiAs(JMC, '/v1/sites', { method: 'POST', body: JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: [36.7, 35.93] }, properties: { kind: 'hospital', name: 'Field hospital (test)', radius_m: 300 } }) });
+  const site = await apiAs(JMC, '/v1/sites', { method: 'POST', body: JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: [36.7, 35.93] }, properties: { kind: 'hospital', name: 'Field hospital (test)', radius_m: 300, valid_from: '2017-01-01T00:00:00Z' } }) });
   const vol = { volume: { outline_circle: { center: { lat: 35.93, lng: 36.7 }, radius: { value: 2000, units: 'M' } }, altitude_lower: { value: 0, reference: 'W84', units: 'M' }, altitude_upper: { value: 3000, reference: 'W84', units: 'M' } },
     time_start: { value: '2017-12-01T06:00:00Z', format: 'RFC3339' }, time_end: { value: '2017-12-01T12:00:00Z', format: 'RFC3339' } };
   const op = await apiAs(tokens.SAA, '/v1/operations', { method: 'POST', body: JSON.stringify({ kind: 'air', volumes: [vol] }) });
