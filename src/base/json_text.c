@@ -229,7 +229,7 @@ static void put_object(writer *w, const json_t *j, int depth) {
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)j, key, v) keys[k++] = key;
-    if (w->flags & JSON_SORT_KEYS) qsort(keys, n, sizeof *keys, cmp_key);
+    if (n > 1 && (w->flags & JSON_SORT_KEYS)) qsort(keys, n, sizeof *keys, cmp_key);
     put(w, "{", 1);
     if (n) indent(w, depth + 1, false);
     for (k = 0; k < n; k++) {
