@@ -29,7 +29,7 @@ web:
 run: build
 	@if [ ! -f "$(DB)" ]; then \
 	  build/truce import scenario $(SCENARIO) --db $(DB) --tokens demo-tokens.tsv \
-	    $(if $(REGIONS),--regions $(REGIONS),) || exit 1; \
+	    $(if $(REGIONS),--regions $(REGIONS) --make-valid,) || exit 1; \
 	  chmod 600 demo-tokens.tsv; \
 	  build/truce import reports $(REPORTS) --as JMC --db $(DB) || exit 1; \
 	fi

@@ -418,8 +418,8 @@ static double run_bulletins(mon_engine *m, int *identical, int64_t *violations) 
             mon_bulletin b;
             tr_err err = {0};
             if (mon_engine_bulletin(m, days[d], &b, &err)) die("bulletin: %s", err.msg);
-            if (mon_bulletin_render(&b, MON_FMT_MD, &out[pass][0], &len[pass][0]) ||
-                mon_bulletin_render(&b, MON_FMT_JSON, &out[pass][1], &len[pass][1]))
+            if (mon_bulletin_render(&b, MON_FMT_MD, MON_LANG_EN, &out[pass][0], &len[pass][0]) ||
+                mon_bulletin_render(&b, MON_FMT_JSON, MON_LANG_EN, &out[pass][1], &len[pass][1]))
                 die("render: out of memory");
             if (pass == 0) {
                 ms[d] = (now_s() - t0) * 1000;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
 
@@ -30,6 +31,7 @@ void tr_area_clear(tr_area *a) {
     free(a->party);
     free(a->actor);
     free(a->description);
+    free(a->names);
     free(a->geometry);
     free(a->created_by);
     geo_shape_free(a->shape);
@@ -38,9 +40,47 @@ void tr_area_clear(tr_area *a) {
 }
 
 static const char *const feature_keys[] = {"type", "geometry", "properties", "id", "bbox", NULL};
-static const char *const property_keys[] = {"kind",       "name",       "party",       "actor",
-                                            "valid_from", "valid_to",   "visibility",  "description",
-                                            "width_m",    NULL};
+static const char *const property_keys[] = {"kind",       "name",     "party",      "actor",
+                                            "valid_from", "valid_to", "visibility", "description",
+                                            "width_m",    "names",    NULL};
+
+#define AREA_MAX_NAMES 20
+
+/* A language code: 2 or 3 lowercase ASCII letters (ISO 639). */
+static bool lang_code(const char *k) {
+    size_t n = strlen(k);
+    if (n < 2 || n > 3) return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 'a' || k[i] > 'z') return false;
+    return true;
+}
+
+/* properties.names: {"ar": "حلب", ...} into a->names (canonical JSON), or nothing. */
+static int parse_names(const json_t *props, tr_area *a, tr_err *err) {
+    const json_t *v = json_object_get(props, "names");
+    if (!v || json_is_null(v)) return TR_OK;
+    if (!json_is_object(v) || json_object_size(v) > AREA_MAX_NAMES)
+        return tr_fail(err, TR_EINVAL, "properties.names",
+                       "must be an object of at most %d names by language code, e.g. {\"ar\": \"حلب\"}",
+                       AREA_MAX_NAMES);
+    const char *k;
+    const json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+        char f[64];
+        snprintf(f, sizeof f, "properties.names.%.40s", k);
+        const char *t = json_string_value(x);
+        if (!lang_code(k))
+            return tr_fail(err, TR_EINVAL, f, "is not a language code of 2 or 3 letters (ar, ru)");
+        if (!t || !*t || strlen(t) > 200)
+            return tr_fail(err, TR_EINVAL, f, "must be a name of 1 to 200 bytes");
+        for (const char *p = t; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return tr_fail(err, TR_EINVAL, f, "contains a control character");
+    }
+    if (json_object_size(v) && !(a->names = tr_json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)))
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    return TR_OK;
+}
 
 /* Checks the owner fields against the kind's rule. */
 static int check_owner(const tr_area *a, tr_err *err) {
@@ -126,7 +166,7 @@ static int parse_props(const json_t *props, tr_area *a, tr_err *err) {
         tr_json_str(props, "actor", "properties", TR_NAME_MAX, &a->actor, err) ||
         tr_json_str(props, "description", "properties", 4000, &a->description, err))
         return TR_EINVAL;
-    if (check_owner(a, err)) return TR_EINVAL;
+    if (check_owner(a, err) || parse_names(props, a, err)) return err->code;
     if (tr_json_time(props, "valid_from", "properties", TR_TIME_MIN, &a->valid_from, err) ||
         tr_json_time(props, "valid_to", "properties", TR_TIME_OPEN, &a->valid_to, err))
         return TR_EINVAL;
@@ -162,7 +202,7 @@ int tr_area_parse(const json_t *feature, int64_t expect_id, const geo_limits *li
         tr_err_prefix(err, "geometry");
         goto out;
     }
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     out->area_m2 = geo_shape_area_m2(out->shape);
     out->effective_to = out->valid_to;
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -185,6 +225,7 @@ json_t *tr_area_to_feature(const tr_area *a) {
     json_object_set_new(props, "visibility", tr_vis_to_json(&a->vis));
     if (a->width_m > 0) json_object_set_new(props, "width_m", json_real(a->width_m));
     if (a->description) json_object_set_new(props, "description", json_string(a->description));
+    if (a->names) json_object_set_new(props, "names", json_loads(a->names, 0, NULL));
     json_object_set_new(props, "area_m2", json_integer((json_int_t)llround(a->area_m2)));
     if (a->created_by) json_object_set_new(props, "created_by", json_string(a->created_by));
     json_object_set_new(props, "created_at", tr_json_time_value(a->created_at));

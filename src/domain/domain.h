@@ -123,6 +123,8 @@ typedef struct tr_area {
     tr_vis vis;
     double width_m;        /* corridors; 0 otherwise */
     char *description;     /* or NULL */
+    char *names;           /* its name in other languages, {"ar": ..., "ru": ...} as canonical
+                              JSON (properties.names), or NULL */
     char *geometry;        /* GeoJSON geometry text as submitted (compact dump) */
     geo_shape *shape;      /* validated footprint */
     double area_m2;        /* geodesic area of the footprint */
@@ -134,7 +136,9 @@ typedef struct tr_area {
  * Parses a GeoJSON Feature into a new area version: "type" must be "Feature";
  * "geometry" a Polygon or MultiPolygon, or a LineString when properties.width_m is
  * given; "properties" may hold only kind, name, party, actor, valid_from, valid_to,
- * visibility, description, width_m. "id" is allowed only when equal to expect_id
+ * visibility, description, width_m, names ({"ar": "حلب", "ru": "Алеппо"}: the name in
+ * other languages, keyed by a language code of 2 or 3 letters, at most 20, 1..200 bytes
+ * each). "id" is allowed only when equal to expect_id
  * (a PUT to /v1/areas/{id}); pass 0 for a new area. Rules: kind is known; name is
  * given; control areas have exactly one of party/actor, designated areas an actor,
  * regions neither; valid_from < valid_to. On success out is filled (created_by,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 
 const char *const TR_MINE_DEVICES[] = {"AP mine", "AT mine", "UXO", "AXO", "IED", "cluster munition", NULL};
@@ -173,7 +174,7 @@ int tr_hazard_parse(const json_t *feature, const geo_limits *lim, tr_hazard *out
     out->area_m2 = llround(geo_shape_area_m2(shape));
     out->box = geo_shape_box(shape);
     geo_shape_free(shape);
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
     if (rc) tr_hazard_clear(out);

@@ -128,6 +128,8 @@ void tr_report_clear(tr_report *r) {
     free(r->external_id);
     free(r->alleged_perpetrator);
     free(r->target.name);
+    free(r->perpetrator_as_reported);
+    free(r->target_as_reported);
     free(r->weapon);
     free(r->description);
     free(r->source_ref);
@@ -390,10 +392,40 @@ static int check_language(const char *s, tr_err *err) {
     return TR_OK;
 }
 
-static const char *const body_keys[] = {
-    "occurred_at", "time_precision", "location", "geo_precision", "event_type", "sub_event_type",
-    "alleged_perpetrator", "target", "fatalities", "injured", "weapon", "description", "source",
-    "evidence", "language", NULL};
+static const char *const body_keys[] = {"occurred_at",
+                                        "time_precision",
+                                        "location",
+                                        "geo_precision",
+                                        "event_type",
+                                        "sub_event_type",
+                                        "alleged_perpetrator",
+                                        "target",
+                                        "fatalities",
+                                        "injured",
+                                        "weapon",
+                                        "description",
+                                        "source",
+                                        "evidence",
+                                        "language",
+                                        "as_reported",
+                                        NULL};
+
+/* "as_reported": {"alleged_perpetrator"?, "target"?}, names the centre does not know. */
+static int parse_as_reported(const json_t *body, tr_report *r, tr_err *err) {
+    static const char *const keys[] = {"alleged_perpetrator", "target", NULL};
+    const json_t *a = json_object_get(body, "as_reported");
+    if (!a || json_is_null(a)) return TR_OK;
+    if (!json_is_object(a)) return tr_fail(err, TR_EINVAL, "as_reported", "must be an object");
+    if (tr_json_only_keys(a, keys, "as_reported", err)) return TR_EINVAL;
+    if (tr_json_str(a, "alleged_perpetrator", "as_reported", TR_REPORT_MAX_PERP + 1,
+                    &r->perpetrator_as_reported, err) ||
+        tr_json_str(a, "target", "as_reported", TR_REPORT_MAX_PERP + 1, &r->target_as_reported, err))
+        return err->code;
+    if (r->perpetrator_as_reported &&
+        check_who(r->perpetrator_as_reported, "as_reported.alleged_perpetrator", err))
+        return TR_EINVAL;
+    return r->target_as_reported ? check_who(r->target_as_reported, "as_reported.target", err) : TR_OK;
+}
 
 static int parse_body(const json_t *body, int64_t now, tr_report *r, tr_err *err) {
     if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the report must be a JSON object");
@@ -416,7 +448,8 @@ static int parse_body(const json_t *body, int64_t now, tr_report *r, tr_err *err
     if (tr_json_str(body, "alleged_perpetrator", "", TR_REPORT_MAX_PERP + 1, &r->alleged_perpetrator, err))
         return err->code;
     if (r->alleged_perpetrator && check_who(r->alleged_perpetrator, "alleged_perpetrator", err)) return TR_EINVAL;
-    if (parse_target(body, r, err) || parse_range(body, "fatalities", &r->fatalities, err) ||
+    if (parse_target(body, r, err) || parse_as_reported(body, r, err) ||
+        parse_range(body, "fatalities", &r->fatalities, err) ||
         parse_range(body, "injured", &r->injured, err))
         return err->code;
     if (tr_json_str(body, "weapon", "", TR_REPORT_MAX_TEXT, &r->weapon, err) ||
@@ -467,6 +500,12 @@ json_t *tr_report_to_json(const tr_report *r) {
         if (r->target.object_id) json_object_set_new(t, "id", json_integer(r->target.object_id));
         json_object_set_new(o, "target", t);
     }
+    if (r->perpetrator_as_reported || r->target_as_reported) {
+        json_t *a = json_object();
+        set_str(a, "alleged_perpetrator", r->perpetrator_as_reported);
+        set_str(a, "target", r->target_as_reported);
+        json_object_set_new(o, "as_reported", a);
+    }
     if (r->fatalities.known) json_object_set_new(o, "fatalities", range_json(&r->fatalities));
     if (r->injured.known) json_object_set_new(o, "injured", range_json(&r->injured));
     set_str(o, "weapon", r->weapon);
@@ -500,15 +539,30 @@ static int resolve_one(char **name, tr_who *who, tr_name_resolver fn, void *ctx,
     return TR_OK;
 }
 
-int tr_report_resolve(tr_report *r, tr_name_resolver fn, void *ctx, tr_err *err) {
+/* An unknown name (omit): moved to *kept, the field left without a name. */
+static void keep_as_reported(char **name, char **kept) {
+    free(*kept);
+    *kept = *name;
+    *name = NULL;
+}
+
+static int resolve(tr_report *r, tr_name_resolver fn, void *ctx, bool omit, tr_err *err) {
+    tr_err e = {0};
     if (r->alleged_perpetrator &&
         resolve_one(&r->alleged_perpetrator, &r->perpetrator_is, fn, ctx, "alleged_perpetrator",
-                    " (leave alleged_perpetrator out when unknown)", err))
-        return err->code;
+                    " (leave alleged_perpetrator out when unknown)", &e)) {
+        if (!omit || e.code != TR_EINVAL) return tr_fail(err, e.code, e.field, "%s", e.msg);
+        keep_as_reported(&r->alleged_perpetrator, &r->perpetrator_as_reported);
+    }
     tr_target *t = &r->target;
     if (!t->present || (t->kind != TARGET_PARTY && t->kind != TARGET_ACTOR)) return TR_OK;
     tr_who who = WHO_UNRESOLVED;
-    if (resolve_one(&t->name, &who, fn, ctx, "target.name", "", err)) return err->code;
+    if (resolve_one(&t->name, &who, fn, ctx, "target.name", "", &e)) {
+        if (!omit || e.code != TR_EINVAL) return tr_fail(err, e.code, e.field, "%s", e.msg);
+        keep_as_reported(&t->name, &r->target_as_reported);
+        memset(t, 0, sizeof *t); /* no target the centre knows */
+        return TR_OK;
+    }
     tr_target_kind found = who == WHO_PARTY ? TARGET_PARTY : TARGET_ACTOR;
     if (found != t->kind) {
         if (!t->kind_guessed)
@@ -518,4 +572,12 @@ int tr_report_resolve(tr_report *r, tr_name_resolver fn, void *ctx, tr_err *err)
         t->kind = found;
     }
     return TR_OK;
+}
+
+int tr_report_resolve(tr_report *r, tr_name_resolver fn, void *ctx, tr_err *err) {
+    return resolve(r, fn, ctx, false, err);
+}
+
+int tr_report_resolve_omitting(tr_report *r, tr_name_resolver fn, void *ctx, tr_err *err) {
+    return resolve(r, fn, ctx, true, err);
 }

@@ -35,6 +35,9 @@
  *   source            {"kind": party|monitor|humanitarian|media|public, "ref"?: text} required
  *   evidence          [{"url": http(s) URL, "sha256": 64 hex digits}]         optional
  *   language          BCP 47 tag such as "ar", "en-GB"                        optional
+ *   as_reported       {"alleged_perpetrator"?: name, "target"?: name}: names the source
+ *                     gave that no party or actor of the centre has (written by an
+ *                     import with --new-actors omit)                          optional
  * Unknown fields are errors. The reporting party comes from the token, not the body.
  *
  * Ownership: a parsed tr_report owns its strings; free with tr_report_clear. On error
@@ -227,6 +230,10 @@ typedef struct tr_report {
     char *alleged_perpetrator;  /* NULL when unknown */
     tr_who perpetrator_is;      /* set by tr_report_resolve */
     tr_target target;
+    char *perpetrator_as_reported; /* the source's name for the perpetrator, kept when the
+                                      centre knows no such party or actor and the import
+                                      omits it (--new-actors omit); NULL otherwise */
+    char *target_as_reported;      /* the same for a party/actor target */
     tr_range fatalities, injured;
     char *weapon;               /* or NULL */
     char *description;          /* or NULL */
@@ -270,6 +277,11 @@ typedef int (*tr_name_resolver)(void *ctx, const char *name, tr_who *who, char *
  * replaces names by their canonical spelling.
  */
 int tr_report_resolve(tr_report *r, tr_name_resolver fn, void *ctx, tr_err *err);
+
+/* The same, but an unknown name is not an error: it moves to perpetrator_as_reported /
+ * target_as_reported and the report keeps no perpetrator / no target (--new-actors omit).
+ * A target whose kind disagrees is still TR_EINVAL. */
+int tr_report_resolve_omitting(tr_report *r, tr_name_resolver fn, void *ctx, tr_err *err);
 
 /* ---- bulk intake: NDJSON, plain CSV, ACLED CSV, UCDP GED CSV ---- */
 
@@ -343,8 +355,8 @@ int tr_report_from_acled(const tr_report_columns *cols, const char *rec, size_t 
  * 2-3 -> 2, 4-5 -> 3; where_prec 1 -> 1, 2-3 -> 2, 4-7 -> 3; type_of_violence 3
  * (one-sided) -> Violence against civilians / Attack with target civilians, 1-2 ->
  * Battles / Armed clash with target side_b; side_a -> alleged_perpetrator; low..high ->
- * fatalities; source_office -> source {media, ref}; source_headline -> description;
- * id -> external_id "ucdp:ID".
+ * fatalities (in the order of their values: some rows give low > high); source_office -> source {media, ref};
+ * source_headline -> description; id -> external_id "ucdp:ID".
  */
 int tr_report_from_ucdp(const tr_report_columns *cols, const char *rec, size_t len, long line,
                         int64_t now, tr_report *out, tr_err *err);

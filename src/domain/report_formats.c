@@ -365,6 +365,16 @@ static bool put_range(json_t *o, const char *key, const char *lo, const char *hi
     return put_num(r, "min", lo) && put_num(r, "max", hi);
 }
 
+/* UCDP's low and high estimates as a range: in the order of their values, since 37 rows of
+ * the 2016-17 file give low > high (e.g. event 236249: low 8, high 7) and the two are still
+ * the dataset's bounds. Cells that are not whole numbers are left to the range's checks. */
+static bool put_estimates(json_t *o, const char *key, const char *lo, const char *hi) {
+    char *e1, *e2;
+    long long a = lo ? strtoll(lo, &e1, 10) : 0, b = hi ? strtoll(hi, &e2, 10) : 0;
+    if (lo && hi && *lo && *hi && !*e1 && !*e2 && a > b) return put_range(o, key, hi, lo);
+    return put_range(o, key, lo, hi);
+}
+
 /* A coordinate cell must read fully as a finite number in [lo, hi]: checked here so the
  * error names the column (a GeoJSON error would name only "coordinates"). */
 static int check_coord(const char *s, const char *col, double lo, double hi, long line, tr_err *err) {
@@ -660,7 +670,7 @@ int tr_report_from_ucdp(const tr_report_columns *cols, const char *rec, size_t l
     json_object_set_new(b, "source", s);
     bool ok = put_point(b, cell(&m, UC_LONGITUDE), cell(&m, UC_LATITUDE)) &&
               put_str(b, "alleged_perpetrator", cell(&m, UC_SIDE_A)) &&
-              put_range(b, "fatalities", cell(&m, UC_LOW), cell(&m, UC_HIGH)) &&
+              put_estimates(b, "fatalities", cell(&m, UC_LOW), cell(&m, UC_HIGH)) &&
               put_str(b, "description", cell(&m, UC_HEADLINE)) &&
               put_str(s, "ref", cell(&m, UC_SOURCE_OFFICE)) &&
               (one_sided || put_str(t, "name", cell(&m, UC_SIDE_B)));

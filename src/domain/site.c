@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 
 static const char *const SITE_KINDS[] = {"hospital", "school", "aid_warehouse", "un_facility",
@@ -31,9 +32,10 @@ void tr_site_clear(tr_site *s) {
 static int privacy_prop(const json_t *props, const tr_vis *vis, tr_privacy *out, tr_err *err) {
     const json_t *m = json_object_get(props, "privacy_margin_m");
     if (!m) return TR_OK;
+    char lim[TR_REAL_BUFSZ];
     if (!json_is_number(m) || !(json_number_value(m) >= 0 && json_number_value(m) <= TR_PRIVACY_MAX_MARGIN_M))
-        return tr_fail(err, TR_EINVAL, "properties.privacy_margin_m", "must be a number of metres in [0, %g]",
-                       TR_PRIVACY_MAX_MARGIN_M);
+        return tr_fail(err, TR_EINVAL, "properties.privacy_margin_m", "must be a number of metres in [0, %s]",
+                       tr_real_format(TR_PRIVACY_MAX_MARGIN_M, lim));
     if (vis->is_public)
         return tr_fail(
             err, TR_EINVAL, "properties.privacy_margin_m",
@@ -57,10 +59,10 @@ static int site_props(const json_t *props, tr_site *out, tr_err *err) {
                        "or other", out->kind);
     if (tr_json_str(props, "name", "properties", 200, &out->name, err)) return TR_EINVAL;
     if (!out->name || !out->name[0]) return tr_fail(err, TR_EINVAL, "properties.name", "is required");
-    if (tr_json_time(props, "valid_from", "properties", 0, &out->valid_from, err) ||
+    if (tr_json_time(props, "valid_from", "properties", TR_TIME_MIN, &out->valid_from, err) ||
         tr_json_time(props, "valid_to", "properties", TR_TIME_OPEN, &out->valid_to, err))
         return TR_EINVAL;
-    if (out->valid_to <= out->valid_from)
+    if (out->valid_from != TR_TIME_MIN && out->valid_to <= out->valid_from)
         return tr_fail(err, TR_EINVAL, "properties.valid_to", "must be later than valid_from");
     if (tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err))
         return TR_EINVAL;
@@ -113,7 +115,7 @@ int tr_site_parse(const json_t *feature, const geo_limits *lim, tr_site *out, tr
         tr_fail(err, TR_EINVAL, "geometry.type", "must be \"Point\" (with properties.radius_m) or \"Polygon\"");
         goto out;
     }
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
     if (rc) tr_site_clear(out);
@@ -197,20 +199,21 @@ out:
     return rc;
 }
 
-static json_t *volumes_json(const tr_operation *o) {
+json_t *tr_operation_volumes_json(const tr_operation *o) {
     json_t *a = json_array();
     for (size_t i = 0; i < o->nvolumes; i++) json_array_append_new(a, tr_volume_to_json(&o->volumes[i]));
     return a;
 }
 
 json_t *tr_operation_to_json(const tr_operation *o) {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)o->id, "owner", o->owner, "kind", o->kind,
-                     "state", o->state, "volumes", volumes_json(o), "created_at", tr_json_time_value(o->created_at));
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)o->id, "owner", o->owner, "kind",
+                     o->kind, "state", o->state, "volumes", tr_operation_volumes_json(o), "created_at",
+                     tr_json_time_value(o->created_at));
 }
 
 char *tr_operation_volumes_text(const tr_operation *o) {
-    json_t *a = volumes_json(o);
-    char *s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_t *a = tr_operation_volumes_json(o);
+    char *s = tr_json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return s;
 }
@@ -226,13 +229,16 @@ void tr_movement_clear(tr_movement *m) {
     free(m->status);
     free(m->geometry);
     free(m->sched);
+    free(m->manifest);
     tr_vis_clear(&m->vis);
     memset(m, 0, sizeof *m);
 }
 
 static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
-    static const char *const keys[] = {"kind",   "name",       "width_m",  "time_start",       "time_end",
-                                       "status", "visibility", "schedule", "privacy_margin_m", NULL};
+    static const char *const keys[] = {
+        "kind",       "name",     "width_m",          "time_start", "time_end",      "status",
+        "visibility", "schedule", "privacy_margin_m", "cargo",      "organisations", "vehicles",
+        "personnel",  NULL};
     if (!json_is_object(props)) return tr_fail(err, TR_EINVAL, "properties", "must be an object");
     if (tr_json_only_keys(props, keys, "properties", err)) return TR_EINVAL;
     if (tr_json_str(props, "kind", "properties", 32, &out->kind, err)) return TR_EINVAL;
@@ -258,6 +264,7 @@ static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
         return TR_EINVAL;
     if (out->time_end <= out->time_start)
         return tr_fail(err, TR_EINVAL, "properties.time_end", "must be later than time_start");
+    if (tr_manifest_parse(props, &out->manifest, err)) return err->code;
     if (tr_vis_parse(json_object_get(props, "visibility"), "properties.visibility", &out->vis, err))
         return TR_EINVAL;
     return privacy_prop(props, &out->vis, &out->priv, err);
@@ -288,7 +295,7 @@ int tr_movement_parse(const json_t *feature, const geo_limits *lim, tr_movement 
                                          shape, out->time_start, out->time_end, out, err);
     geo_shape_free(shape);
     if (src) goto out;
-    out->geometry = json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    out->geometry = tr_json_dumps(geom, JSON_COMPACT);
     rc = out->geometry ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
     if (rc) tr_movement_clear(out);
@@ -307,6 +314,7 @@ json_t *tr_movement_to_feature(const tr_movement *m) {
     json_object_set_new(props, "time_end", tr_json_time_value(m->time_end));
     json_object_set_new(props, "visibility", tr_vis_to_json(&m->vis));
     if (m->nsched) json_object_set_new(props, "schedule", tr_movement_schedule_json(m));
+    tr_manifest_to_props(m->manifest, props);
     json_object_set_new(props, "created_at", tr_json_time_value(m->created_at));
     json_t *geom = json_loads(m->geometry ? m->geometry : "null", JSON_DECODE_ANY, NULL);
     return json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry", geom ? geom : json_null(), "properties",

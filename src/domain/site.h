@@ -5,10 +5,11 @@
  *
  * A site is a GeoJSON Feature: geometry a Point with properties.radius_m (metres,
  * (0, TR_SITE_MAX_RADIUS_M]) or a Polygon; properties kind (hospital, school,
- * aid_warehouse, un_facility, forces_position, other), name, valid_from (default
- * 1970-01-01T00:00:00Z), valid_to (default open), visibility ("public" or a list of
- * party names; default "public"), privacy_margin_m (restricted sites only, below). The
- * owner is the submitting party.
+ * aid_warehouse, un_facility, forces_position, other), name, valid_from (default: the
+ * time of the request, filled in when the centre records it; tr_site_parse leaves
+ * TR_TIME_MIN), valid_to (default open), visibility ("public" or a list of party names;
+ * default "public"), privacy_margin_m (restricted sites only, below). The owner is the
+ * submitting party.
  *
  * An operation is {"kind": air|artillery|ground, "volumes": [Volume4D, ...],
  * "reject_on_conflict": bool}; the owner is the submitting party; its state is
@@ -80,7 +81,8 @@ void tr_site_clear(tr_site *s);
  * properties kind (convoy, evacuation), width_m (the corridor's full width, metres),
  * time_start and time_end (required, start < end), status (planned, notified, en_route,
  * arrived, aborted, incident; default planned), name (optional), visibility,
- * privacy_margin_m (restricted movements only), and an
+ * privacy_margin_m (restricted movements only), a manifest (cargo, organisations,
+ * vehicles, personnel: below), and an
  * optional schedule: up to TR_MOVEMENT_MAX_SCHEDULE points [{"position": [lon, lat],
  * "at": RFC3339}], each inside the route's footprint, in route order, at strictly
  * increasing times within [time_start, time_end].
@@ -116,6 +118,7 @@ typedef struct tr_movement {
     char *geometry;       /* the LineString as submitted (compact dump) */
     tr_sched_point *sched;
     size_t nsched;
+    char *manifest; /* cargo, organisations, vehicles, personnel as canonical JSON, or NULL */
     int64_t created_at;
     tr_privacy priv; /* restricted movements (not part of the Feature) */
 } tr_movement;
@@ -136,6 +139,27 @@ int tr_movement_legs(const tr_movement *m, tr_movement_leg **legs, size_t *n, tr
 void tr_movement_legs_free(tr_movement_leg *legs, size_t n);
 void tr_movement_clear(tr_movement *m);
 
+/*
+ * A convoy's manifest (manifest.c, issue 18): the optional movement properties
+ *   cargo          [{"kind": food|medical|nutrition|shelter|non_food_items|
+ *                   water_sanitation|education|fuel|other, "tonnes": 0..100000,
+ *                   "description"?: text}] (at most 50)
+ *   organisations  ["WFP", "SARC", ...] (at most 50 distinct names of 1..200 bytes)
+ *   vehicles       0..10000 trucks and cars
+ *   personnel      0..100000 people.
+ */
+#define TR_CARGO_MAX_TONNES 100000
+#define TR_MANIFEST_MAX_ITEMS 50
+#define TR_MANIFEST_MAX_VEHICLES 10000
+#define TR_MANIFEST_MAX_PERSONNEL 100000
+/* Reads them from props into *out (canonical JSON, malloc'd; NULL when none is given).
+ * TR_EINVAL names the property ("properties.cargo[1].tonnes"). */
+int tr_manifest_parse(const json_t *props, char **out, tr_err *err);
+/* Copies a manifest's members into props (NULL: nothing). TR_EIO if it is not JSON. */
+int tr_manifest_to_props(const char *manifest, json_t *props);
+/* The tonnes of every cargo item summed (0 without a manifest). */
+double tr_manifest_tonnes(const char *manifest);
+
 typedef struct tr_operation {
     int64_t id;
     char *owner;
@@ -154,7 +178,9 @@ int tr_operation_parse(const json_t *body, unsigned flags, tr_operation *out, tr
 /* {"id", "owner", "kind", "state", "volumes", "created_at"}: GET /v1/operations/{id},
  * and the logged object of operation.create. */
 json_t *tr_operation_to_json(const tr_operation *o);
-/* The volumes as stored: the JSON array of Volume4D (compact text, malloc'd). */
+/* The volumes: the JSON array of Volume4D (new reference). */
+json_t *tr_operation_volumes_json(const tr_operation *o);
+/* The volumes as stored: that array as compact text (malloc'd). */
 char *tr_operation_volumes_text(const tr_operation *o);
 void tr_operation_clear(tr_operation *o);
 

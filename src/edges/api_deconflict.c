@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/api_int.h"
 #include "service/centre_dc.h"
@@ -141,6 +142,20 @@ static int h_movement_list(http_req *rq, http_resp *rs, tr_err *err) {
     return dc_list(rq, rs, tr_movement_kind_known, "convoy or evacuation", centre_movement_list, err);
 }
 
+/* Every movement the caller may read, as GeoJSON or HXL CSV (a download). */
+static int h_movement_export(http_req *rq, http_resp *rs, tr_err *err) {
+    centre_dc_filter f = {.viewer = &rq->party, .kind = http_query(rq, "kind")};
+    if (f.kind && !tr_movement_kind_known(f.kind))
+        return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%.40s': use convoy or evacuation", f.kind);
+    if (api_parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
+    const char *format = http_query(rq, "format");
+    if (centre_movement_export(rq->c, &f, format, &rs->text, &rs->text_len, &rs->content_type, err))
+        return err->code;
+    snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"movements%s\"",
+             strcmp(format, "hxl") == 0 ? "-hxl.csv" : ".geojson");
+    return TR_OK;
+}
+
 /* ---- notices ---- */
 
 /* ?after=CURSOR (a notice id; 0 = from the start) and ?limit. */
@@ -264,7 +279,7 @@ static long ns_fill(notice_stream *ns) {
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) {
-        char *data = json_dumps(it, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        char *data = tr_json_dumps(it, JSON_COMPACT);
         int rc = data ? ns_append(ns, "id: %lld\nevent: notice\ndata: %s\n\n",
                                   (long long)json_integer_value(json_object_get(it, "id")), data)
                       : -1;
@@ -332,15 +347,17 @@ const http_route api_deconflict_routes[] = {
     {"GET", "/v1/movements", h_movement_list, API_ANY, "kind,at,bbox,limit,cursor", 0},
     {"POST", "/v1/movements", h_movement_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/movements/{id}", h_movement_get, API_ANY, NULL, 0},
-    {"POST", "/v1/movements/{id}/status", h_movement_status, API_WRITERS, NULL, ROUTE_BODY},
+    {"GET", "/v1/exports/movements", h_movement_export, API_ANY, "format,kind,at", 0},
+    {"POST", "/v1/movements/{id}/status", h_movement_status, API_WRITERS, NULL, ROUTE_BODY | ROUTE_ACTION},
     {"POST", "/v1/movements/{id}/position", h_movement_position, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/operations", h_operation_list, API_ANY, "limit,cursor", 0},
     {"POST", "/v1/operations", h_operation_create, API_OPERATION_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/operations/{id}", h_operation_get, API_ANY, NULL, 0},
-    {"POST", "/v1/operations/{id}/state", h_operation_state, API_OPERATION_WRITERS, NULL, ROUTE_BODY},
+    {"POST", "/v1/operations/{id}/state", h_operation_state, API_OPERATION_WRITERS, NULL,
+     ROUTE_BODY | ROUTE_ACTION},
     {"GET", "/v1/notices", h_notices, API_ANY, "after,limit", 0},
     {"GET", "/v1/notices/overdue", h_notices_overdue, API_ANY, "after,limit", 0},
     {"GET", "/v1/notices/stream", h_notice_stream, API_ANY, "after", 0},
-    {"POST", "/v1/notices/{id}/ack", h_notice_ack, API_ANY, NULL, ROUTE_BODY},
+    {"POST", "/v1/notices/{id}/ack", h_notice_ack, API_ANY, NULL, ROUTE_BODY | ROUTE_ACTION},
 };
 const size_t api_deconflict_nroutes = sizeof api_deconflict_routes / sizeof *api_deconflict_routes;

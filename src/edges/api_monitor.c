@@ -69,8 +69,8 @@ static int h_incident_verdict(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_bulletin(rq->c, rq->params[0], http_query(rq, "format"), &rs->text, &rs->text_len,
-                        &rs->content_type, err))
+    if (centre_bulletin(rq->c, rq->params[0], http_query(rq, "format"), http_query(rq, "lang"), &rs->text,
+                        &rs->text_len, &rs->content_type, err))
         return err->code;
     return TR_OK;
 }
@@ -103,9 +103,10 @@ static int h_incident_merge(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_report_import(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *extra = NULL;
-    if (centre_reports_import_body(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type,
-                                   http_query(rq, "format"), http_query(rq, "partial"), &rs->json, &extra,
-                                   err)) {
+    centre_import_query q = {http_query(rq, "format"), http_query(rq, "partial"),
+                             http_query(rq, "new_actors")};
+    if (centre_reports_import_body(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type, &q, &rs->json,
+                                   &extra, err)) {
         rs->problem_extra = extra;
         return err->code;
     }
@@ -127,10 +128,27 @@ static void export_free(void *ctx) {
 static int h_export_incidents(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t from, to;
     if (parse_window(rq, &from, &to, err)) return TR_EINVAL;
+    const char *since = http_query(rq, "changed_since");
+    if (since && from != to)
+        return tr_fail(err, TR_EINVAL, "changed_since",
+                       "the change feed covers every incident: leave out the window");
+    if (since) {
+        if (centre_incident_feed(rq->c, http_query(rq, "format"), since, &rs->text, &rs->text_len, err))
+            return err->code;
+        rs->content_type = "application/geo+json";
+        return TR_OK;
+    }
     centre_export *x;
     const char *name;
+    const char *cursor = http_query(rq, "cursor");
+    if (cursor && strcmp(cursor, "true") != 0 && strcmp(cursor, "false") != 0)
+        return tr_fail(err, TR_EINVAL, "cursor", "must be true or false");
     if (centre_export_open(rq->c, http_query(rq, "format"), from, to, &x, &rs->content_type, &name, err))
         return err->code;
+    if (cursor && strcmp(cursor, "true") == 0 && centre_export_with_cursor(x, err)) {
+        centre_export_free(x);
+        return err->code;
+    }
     rs->stream = (http_stream){.read = export_read, .free = export_free, .ctx = x, .live = false};
     snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"%s\"", name);
     return TR_OK;
@@ -138,7 +156,7 @@ static int h_export_incidents(http_req *rq, http_resp *rs, tr_err *err) {
 
 const http_route api_monitor_routes[] = {
     {"POST", "/v1/reports", h_report_create, API_WRITERS, NULL, ROUTE_BODY},
-    {"POST", "/v1/reports/import", h_report_import, API_WRITERS, "format,partial", ROUTE_RAW},
+    {"POST", "/v1/reports/import", h_report_import, API_WRITERS, "format,partial,new_actors", ROUTE_RAW},
     {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
     {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
     {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},
@@ -147,7 +165,8 @@ const http_route api_monitor_routes[] = {
     {"GET", "/v1/incidents/{id}/cap", h_incident_cap, API_ANY, NULL, 0},
     {"POST", "/v1/incidents/{id}/responses", h_incident_respond, API_WRITERS, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/verdict", h_incident_verdict, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
-    {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format", 0},
-    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to", 0},
+    {"GET", "/v1/bulletins/{date}", h_bulletin, API_ANY, "format,lang", 0},
+    {"GET", "/v1/exports/incidents", h_export_incidents, API_ANY, "format,date,from,to,changed_since,cursor",
+     0},
 };
 const size_t api_monitor_nroutes = sizeof api_monitor_routes / sizeof *api_monitor_routes;

@@ -7,6 +7,7 @@
  * errors (exit 2) with a pointer to --help.
  */
 #include "edges/cli.h"
+#include "base/json_text.h"
 #include "edges/cli_int.h"
 
 #include <errno.h>
@@ -42,16 +43,49 @@ size_t cli__opt_all(const cli_cmd *cmd, const cli_args *a, const char *name, con
     return n;
 }
 
+#define HELP_WIDTH 100 /* help lines are wrapped at word boundaries, never cut */
+
+/* Prints first, then text's words wrapped at HELP_WIDTH (and at its own newlines), the
+ * continuation lines indented by indent spaces; a word longer than a line is printed
+ * whole on its own line. */
+static void print_wrapped(FILE *f, const char *first, int indent, const char *text) {
+    int col = fprintf(f, "%s", first);
+    bool line_start = true; /* nothing of text on this line yet */
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, " \n");
+        if (n == 0) {
+            if (*p++ == '\n') {
+                col = fprintf(f, "\n%*s", indent, "") - 1;
+                line_start = true;
+            }
+            continue;
+        }
+        if (!line_start && col + 1 + (int)n > HELP_WIDTH) {
+            col = fprintf(f, "\n%*s", indent, "") - 1;
+            line_start = true;
+        }
+        col += fprintf(f, "%s%.*s", line_start ? "" : " ", (int)n, p);
+        line_start = false;
+        p += n;
+    }
+    fputc('\n', f);
+}
+
+#define HELP_OPT_COL 29 /* where an option's description starts */
+
 static void print_help(FILE *f, const cli_cmd *cmd) {
-    fprintf(f, "usage: truce %s\n\n%s\n", cmd->usage, cmd->summary);
+    print_wrapped(f, "usage: truce ", 13, cmd->usage);
+    fprintf(f, "\n%s\n", cmd->summary);
     if (cmd->opts[0].name) fprintf(f, "\noptions:\n");
     for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "%s%s%s", cmd->opts[i].name, cmd->opts[i].arg ? " " : "",
-                 cmd->opts[i].arg ? cmd->opts[i].arg : "");
-        fprintf(f, "  %-26s %s", left, cmd->opts[i].help);
-        if (cmd->opts[i].dflt) fprintf(f, " (default: %s)", cmd->opts[i].dflt);
-        fprintf(f, "\n");
+        const cli_opt *o = &cmd->opts[i];
+        char left[96], text[512];
+        snprintf(left, sizeof left, "  %s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        size_t n = strlen(left);
+        snprintf(left + n, sizeof left - n, "%*s", n < HELP_OPT_COL - 1 ? HELP_OPT_COL - (int)n : 1, "");
+        snprintf(text, sizeof text, "%s%s%s%s", o->help, o->dflt ? " (default: " : "", o->dflt ? o->dflt : "",
+                 o->dflt ? ")" : "");
+        print_wrapped(f, left, HELP_OPT_COL, text);
     }
     fprintf(f, "  %-26s %s\n", "--help", "show this help");
 }
@@ -63,12 +97,17 @@ int cli__usage_error(const cli_cmd *cmd, const char *fmt, const char *what) {
     return CLI_USAGE;
 }
 
+static bool is_help(const char *s) {
+    return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
+}
+
 /* Parses argv (after the command words) into a; returns -1 for --help. */
 static int parse_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
     memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) /* --help wins over any mistake beside it */
+        if (is_help(argv[i])) return -1;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) return -1;
         if (strncmp(s, "--", 2) != 0 || strcmp(s, "--") == 0) {
             if (a->npos == cmd->max_pos) return cli__usage_error(cmd, "unexpected argument '%s'", s);
             a->pos[a->npos++] = s;
@@ -130,7 +169,23 @@ static int parse_uint0(const cli_cmd *cmd, const char *name, const char *v, unsi
     return cli__parse_uint(cmd, name, v, max, out);
 }
 
+/* The commands that create the database when --db names no file; every other command
+ * needs an existing one, and says so rather than create an empty database. */
+static const char *const DB_CREATORS[] = {"serve", "party add", "import scenario", NULL};
+
+static int check_db_exists(const cli_cmd *cmd, const char *path) {
+    for (size_t i = 0; DB_CREATORS[i]; i++)
+        if (strcmp(cmd->name, DB_CREATORS[i]) == 0) return 0;
+    if (access(path, F_OK) == 0) return 0;
+    fprintf(stderr,
+            "truce %s: no database at %s (%s); give --db PATH of an existing database\n"
+            "('truce import scenario' or 'truce party add' creates one)\n",
+            cmd->name, path, strerror(errno));
+    return CLI_RUNTIME;
+}
+
 int cli__open_centre(const cli_cmd *cmd, const cli_args *a, const geo_limits *lim, centre **c) {
+    if (check_db_exists(cmd, cli__opt(cmd, a, "--db"))) return CLI_RUNTIME;
     tr_err err = {0};
     geo_limits dflt = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
     if (centre_open(cli__opt(cmd, a, "--db"), lim ? lim : &dflt, c, &err))
@@ -338,7 +393,7 @@ static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
     centre_close(c);
     if (rc) return cli__runtime_error(cmd, &err);
     if (cli__opt(cmd, a, "--json")) {
-        char *s = json_dumps(list, JSON_INDENT(2));
+        char *s = tr_json_dumps(list, JSON_INDENT(2));
         printf("%s\n", s);
         free(s);
     } else {
@@ -384,6 +439,16 @@ static FILE *open_beside(const char *path, char *tmp, size_t n) {
     return f;
 }
 
+/* One line per repaired area version on stderr: where, what GEOS found, the area change. */
+static void print_repair(void *ctx, const char *where, const char *name, const json_t *r) {
+    (void)ctx;
+    fprintf(stderr, "repaired %s (%s): %s; area %lld m2 -> %lld m2 (%+lld m2)\n", where, name ? name : "",
+            json_string_value(json_object_get(r, "reason")),
+            (long long)json_integer_value(json_object_get(r, "area_before_m2")),
+            (long long)json_integer_value(json_object_get(r, "area_after_m2")),
+            (long long)json_integer_value(json_object_get(r, "area_change_m2")));
+}
+
 static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     const char *tokens_path = cli__opt(cmd, a, "--tokens");
     char tmp[4096];
@@ -395,8 +460,13 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
     centre *c;
     int rc = cli__open_centre(cmd, a, NULL, &c) ? TR_EIO : TR_OK;
     tr_err err = {0};
+    bool hint = false;
     if (rc == TR_OK) {
-        rc = centre_import_scenario(c, a->pos[0], cli__opt(cmd, a, "--regions"), tokens, &err);
+        centre_scenario_opts o = {.regions = cli__opt(cmd, a, "--regions"),
+                                  .make_valid = cli__opt(cmd, a, "--make-valid") != NULL,
+                                  .repaired = print_repair};
+        rc = centre_import_scenario_with(c, a->pos[0], &o, tokens, &err);
+        hint = rc == TR_EINVAL && !o.make_valid && strstr(err.msg, "invalid polygon") != NULL;
         if (rc == TR_OK)
             fprintf(stderr, "truce: scenario %s imported; %zu area versions in %s\n", a->pos[0],
                     attr_engine_area_versions(c->attr), cli__opt(cmd, a, "--db"));
@@ -410,7 +480,12 @@ static int cmd_import_scenario(const cli_cmd *cmd, cli_args *a) {
         if (rc != TR_OK) unlink(tmp);
     }
     if (rc == TR_EIO && err.code == TR_OK) return CLI_RUNTIME; /* open_centre reported it */
-    return rc ? cli__runtime_error(cmd, &err) : CLI_OK;
+    if (rc) cli__runtime_error(cmd, &err);
+    if (hint)
+        fprintf(stderr,
+                "truce %s: --make-valid repairs such a polygon (GEOS MakeValid) and lists what it changed\n",
+                cmd->name);
+    return rc ? CLI_RUNTIME : CLI_OK;
 }
 
 /* ---- verify (edges/verify.c) ---- */
@@ -597,6 +672,8 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
 
 #define DB_OPT                                                                                               \
     { "--db", "PATH", "SQLite database file (created if absent)", "truce.db" }
+#define DB_OPT_EXISTING                                                                                      \
+    { "--db", "PATH", "SQLite database file (must exist)", "truce.db" }
 
 static const cli_cmd commands[] = {
     {"serve",
@@ -622,8 +699,10 @@ static const cli_cmd commands[] = {
       {"--notice-deadline-s", "S", "least seconds a party has to acknowledge a notice", "1800"},
       {"--notice-lead-s", "S", "a notice about an object that starts later is due S seconds before its start",
        "3600"},
-      {"--probe-budget", "N", "conflicts with hidden objects answered per party per hour, then withheld", "30"},
-      {"--privacy-margin-m", "M", "default margin restricted objects are coarsened by for others, metres", "2000"},
+      {"--probe-budget", "N", "conflicts with hidden objects answered per party per hour, then withheld",
+       "30"},
+      {"--privacy-margin-m", "M", "default margin restricted objects are coarsened by for others, metres",
+       "2000"},
       {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--accept-rollback", NULL,
@@ -654,53 +733,63 @@ static const cli_cmd commands[] = {
      "Lists parties with their roles and status.",
      0,
      0,
-     {DB_OPT, {"--json", NULL, "print JSON instead of a table", NULL}},
+     {DB_OPT_EXISTING, {"--json", NULL, "print JSON instead of a table", NULL}},
      cmd_party_list},
     {"party revoke",
      "party revoke NAME [--db PATH]",
      "Revokes a party's token at once; the party and everything it wrote stay.",
      1,
      1,
-     {DB_OPT},
+     {DB_OPT_EXISTING},
      cmd_party_revoke},
     {"import scenario",
-     "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON]",
+     "import scenario FILE [--db PATH] [--tokens FILE] [--regions GEOJSON] [--make-valid]",
      "Loads a scenario (parties, actors, areas with versions, agreements) in one transaction:\n"
      "all of it or, on any error, nothing. The new parties' tokens are printed as\n"
-     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE).",
+     "NAME<TAB>ROLE<TAB>TOKEN lines (to stdout, or to --tokens FILE). An invalid polygon (a\n"
+     "ring crossing itself, as published boundary files often have) is refused, naming the\n"
+     "feature, unless --make-valid repairs it; each repair is listed on stderr with the area\n"
+     "before and after.",
      1,
      1,
      {DB_OPT,
       {"--tokens", "FILE", "write the new tokens here instead of stdout", NULL},
-      {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL}},
+      {"--regions", "GEOJSON", "use this FeatureCollection's polygons as the region areas", NULL},
+      {"--make-valid", NULL, "repair invalid polygons (areas and --regions) with GEOS MakeValid", NULL}},
      cmd_import_scenario},
     {"import reports",
-     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--partial] [--db "
-     "PATH]",
+     "import reports FILE --as PARTY [--format ndjson|csv|acled|ucdp] [--aliases FILE] [--new-actors "
+     "reject|create|omit] [--partial] [--db PATH]",
      "Imports violation reports from FILE ('-' for stdin), streamed, each as if PARTY had sent\n"
      "it to POST /v1/reports (classification, store, log, incidents). Every bad record is\n"
      "listed on stderr as 'line N: FIELD: REASON'. Without --partial a file with any bad record\n"
      "imports nothing (exit 1); with --partial the good records are imported (exit 0 when at\n"
      "least one was, or none was bad). One transaction either way. Prints 'rows read N,\n"
-     "imported N, rejected N, incidents N' (docs/monitoring.md, \"Bulk import\").",
+     "imported N, rejected N, incidents N' (and 'actors created N' or 'names omitted N' with\n"
+     "--new-actors) (docs/monitoring.md, \"Bulk import\").",
      1,
      1,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--as", "PARTY", "the reporting party (not an observer)", NULL},
       {"--format", "FMT", "ndjson, csv, acled or ucdp (default: from the extension: .ndjson/.jsonl, .csv)",
        NULL},
       {"--aliases", "FILE", "'dataset name<TAB>truce name' lines mapping the file's actor names", NULL},
+      {"--new-actors", "MODE",
+       "a perpetrator or target no party or actor has: reject the record, create an actor (logged, listed on "
+       "stderr) or omit the name (the report keeps it in as_reported)",
+       "reject"},
       {"--partial", NULL, "import the good records even if some are bad", NULL}},
      cli__cmd_import_reports},
     {"bulletin",
-     "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--db PATH]",
-     "Prints the daily bulletin of a date (docs/monitoring.md): the same bytes as\n"
-     "GET /v1/bulletins/{date}?format=F for the same data.",
+     "bulletin --date YYYY-MM-DD [--format md|html|json|csv] [--lang en|ar|ru] [--db PATH]",
+     "Prints the daily bulletin of a date (docs/monitoring.md) in English, Arabic or Russian:\n"
+     "the same bytes as GET /v1/bulletins/{date}?format=F&lang=L for the same data.",
      0,
      0,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--date", "YYYY-MM-DD", "the bulletin's date", NULL},
       {"--format", "FMT", "md, html, json or csv", "json"},
+      {"--lang", "LANG", "en, ar or ru", "en"},
       MON_OPTS},
      cli__cmd_bulletin},
     {"export incidents",
@@ -710,7 +799,7 @@ static const cli_cmd commands[] = {
      "as GET /v1/exports/incidents for the same data, streamed (docs/monitoring.md \"Exports\").",
      0,
      0,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--format", "FMT", "geojson, hxl or acled", NULL},
       {"--date", "YYYY-MM-DD", "incidents with a report that occurred on this UTC day", NULL},
       {"--from", "T", "with --to: incidents with a report that occurred in [from, to) (RFC 3339)", NULL},
@@ -724,7 +813,7 @@ static const cli_cmd commands[] = {
      "change between --from and --to, optionally inside area --within.",
      0,
      0,
-     {DB_OPT,
+     {DB_OPT_EXISTING,
       {"--at", "T", "the instant (RFC 3339 or YYYY-MM-DD); default now", NULL},
       {"--from", "T", "start of the change", NULL},
       {"--to", "T", "end of the change", NULL},
@@ -822,14 +911,29 @@ static const cli_cmd commands[] = {
 static void print_overview(FILE *f) {
     fprintf(f, "usage: truce <command> [options]\n\ntruce — joint monitoring and deconfliction "
                "centre.\n\ncommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-18s %.70s\n", commands[i].name, commands[i].usage);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char left[32];
+        snprintf(left, sizeof left, "  %-18s ", commands[i].name);
+        print_wrapped(f, left, 23, commands[i].usage);
+    }
     fprintf(f, "\n'truce <command> --help' describes a command.\n");
 }
 
+/* The commands of a group word ("party"), as usage lines on f; how many there are. */
+static int print_group(FILE *f, const char *word) {
+    int n = 0;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strncmp(commands[i].name, word, strlen(word)) == 0 && commands[i].name[strlen(word)] == ' ') {
+            if (!n++)
+                fprintf(f, "truce %s: the commands of this group ('truce %s <command> --help'):\n", word,
+                        word);
+            print_wrapped(f, "  truce ", 8, commands[i].usage);
+        }
+    return n;
+}
+
 int cli_main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
@@ -848,14 +952,11 @@ int cli_main(int argc, char **argv) {
         }
     }
     if (!cmd) {
-        /* A group word alone ("truce party") lists its commands. */
-        int group = 0;
-        for (size_t i = 0; i < NCOMMANDS; i++)
-            if (strncmp(commands[i].name, argv[1], strlen(argv[1])) == 0 &&
-                commands[i].name[strlen(argv[1])] == ' ') {
-                if (!group++) fprintf(stderr, "truce %s: needs a subcommand:\n", argv[1]);
-                fprintf(stderr, "  truce %s\n", commands[i].usage);
-            }
+        /* A group word ("truce party") lists its commands: with --help on stdout (exit 0),
+         * alone as a usage error. */
+        bool help = argc > 2 && is_help(argv[2]);
+        int group = print_group(help ? stdout : stderr, argv[1]);
+        if (group && help) return CLI_OK;
         if (!group) {
             fprintf(stderr, "truce: unknown command '%s'\n", argv[1]);
             print_overview(stderr);

@@ -8,19 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/cli_int.h"
 #include "service/centre_mine.h"
 #include "service/centre_monitor.h"
 
 /* ---- monitoring configuration (docs/monitoring.md "Configuration") ---- */
-
-/* Three positive numbers "a,b,c" into out. */
-static int parse_triple(const char *s, double out[3]) {
-    char extra;
-    if (!s || sscanf(s, "%lf,%lf,%lf%c", &out[0], &out[1], &out[2], &extra) != 3) return -1;
-    return 0;
-}
 
 /* The monitoring options into cfg, from their texts vals[] (in MON_OPT_NAMES order); with a
  * zone name *tz is loaded (free it after the centre). */
@@ -31,17 +25,8 @@ static const char *const MON_OPT_NAMES[] = {"--cluster-radius-m", "--cluster-win
 static int monitor_options(const cli_cmd *cmd, const char *const *vals, mon_config *cfg, tr_tz **tz) {
     mon_config_default(cfg);
     *tz = NULL;
-    double r[3], w[3];
-    if (parse_triple(vals[0], r))
-        return cli__usage_error(cmd, "%s", "--cluster-radius-m needs three numbers R1,R2,R3");
-    if (parse_triple(vals[1], w))
-        return cli__usage_error(cmd, "%s", "--cluster-window-s needs three numbers W1,W2,W3");
-    for (int i = 0; i < 3; i++) {
-        cfg->radius_m[i] = r[i];
-        cfg->window_s[i] = (int64_t)w[i];
-        if (w[i] != (double)cfg->window_s[i])
-            return cli__usage_error(cmd, "%s", "--cluster-window-s takes whole seconds");
-    }
+    tr_err perr = {0};
+    if (centre_mon_cluster_parse(vals[0], vals[1], cfg, &perr)) return cli__usage_error(cmd, "%s", perr.msg);
     unsigned long long hour;
     if (cli__parse_uint(cmd, "--bulletin-hour", vals[2], 24, &hour)) return CLI_USAGE;
     cfg->bulletin_end_hour = (int)hour;
@@ -129,6 +114,14 @@ static void print_bad(void *ctx, long line, const char *field, const char *reaso
     }
 }
 
+static void print_actor(void *ctx, const char *name, const char *as_given) {
+    (void)ctx;
+    if (strcmp(name, as_given) == 0)
+        fprintf(stderr, "new actor: %s\n", name);
+    else
+        fprintf(stderr, "new actor: %s (as given: %s)\n", name, as_given);
+}
+
 /* The format from the file's extension: .ndjson / .jsonl -> ndjson, .csv -> csv. */
 static int format_from_name(const char *path, tr_report_format *fmt) {
     const char *dot = strrchr(path, '.');
@@ -146,6 +139,10 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     const char *path = a->pos[0], *party = cli__opt(cmd, a, "--as"), *f = cli__opt(cmd, a, "--format");
     if (!party) return cli__usage_error(cmd, "%s", "--as PARTY is required");
     tr_report_format fmt;
+    centre_new_actors new_actors;
+    if (centre_new_actors_parse(cli__opt(cmd, a, "--new-actors"), &new_actors))
+        return cli__usage_error(cmd, "--new-actors: '%s' is not reject, create or omit",
+                                cli__opt(cmd, a, "--new-actors"));
     if (f ? tr_report_format_parse(f, &fmt) != 0 : format_from_name(path, &fmt) != 0)
         return cli__usage_error(cmd,
                                 f ? "unknown format '%s': use ndjson, csv, acled or ucdp"
@@ -169,8 +166,14 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     bad_list bad = {0, 0};
     centre_import_stats st = {0};
     bool partial = cli__opt(cmd, a, "--partial") != NULL;
-    if (rc == TR_OK)
-        rc = centre_reports_import(c, party, in, fmt, aliases, partial, print_bad, &bad, &st, &err);
+    centre_import_opts o = {.fmt = fmt,
+                            .aliases = aliases,
+                            .partial = partial,
+                            .new_actors = new_actors,
+                            .bad = print_bad,
+                            .bad_ctx = &bad,
+                            .actor = print_actor};
+    if (rc == TR_OK) rc = centre_reports_import(c, party, in, &o, &st, &err);
     centre_aliases_free(aliases);
     centre_close(c);
     if (in != stdin) fclose(in);
@@ -189,8 +192,11 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     if (st.rejected && !partial)
         fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
                 cmd->name, st.rejected, st.rejected == 1 ? "" : "s");
-    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld\n", st.rows, st.imported, st.rejected,
+    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld", st.rows, st.imported, st.rejected,
            st.incidents);
+    if (new_actors == CENTRE_NEW_ACTORS_CREATE) printf(", actors created %ld", st.actors_created);
+    if (new_actors == CENTRE_NEW_ACTORS_OMIT) printf(", names omitted %ld", st.names_omitted);
+    printf("\n");
     if (st.rejected && (!partial || st.imported == 0)) return CLI_RUNTIME;
     return CLI_OK;
 }
@@ -208,7 +214,8 @@ int cli__cmd_bulletin(const cli_cmd *cmd, cli_args *a) {
     char *text = NULL;
     size_t len = 0;
     const char *media = NULL;
-    int rc = centre_bulletin(c, date, cli__opt(cmd, a, "--format"), &text, &len, &media, &err);
+    int rc = centre_bulletin(c, date, cli__opt(cmd, a, "--format"), cli__opt(cmd, a, "--lang"), &text, &len,
+                             &media, &err);
     centre_close(c);
     tr_tz_free(tz);
     if (rc) return cli__runtime_error(cmd, &err);
@@ -288,7 +295,7 @@ int cli__cmd_territory(const cli_cmd *cmd, cli_args *a) {
     int rc = centre_territory(c, NULL, &q, &out, &err); /* the operator sees every area */
     centre_close(c);
     if (rc) return cli__runtime_error(cmd, &err);
-    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+    char *text = tr_json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(out);
     if (text) printf("%s\n", text);
     free(text);

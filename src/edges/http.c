@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/static.h"
 
@@ -271,7 +272,7 @@ static int queue_problem_with(req_state *st, const tr_err *err, const char *allo
     json_object_set_new(p, "reason", json_string(err->msg));
     if (st->rq.path) json_object_set_new(p, "instance", json_string(st->rq.path));
     if (extra) json_object_update_missing(p, extra);
-    char *body = json_dumps(p, JSON_COMPACT);
+    char *body = tr_json_dumps(p, JSON_COMPACT);
     json_decref(p);
     return queue(st, status, "application/problem+json", body, strlen(body), NULL, allow);
 }
@@ -312,9 +313,10 @@ static int queue_resp(req_state *st, http_resp *rs) {
     char *buf;
     size_t len;
     if (rs->json) {
-        /* 17 significant digits: every real round-trips, so a party can hash the object it was
-         * answered and match it with the log (docs/tlog.md, "Entries"). */
-        buf = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY);
+        /* Reals as the shortest decimal that reads back as the same double, as the log's
+         * canonical bytes print them: a party can hash the object it was answered and match it
+         * with the log (docs/tlog.md, "Entries"). */
+        buf = tr_json_dumps(rs->json, JSON_COMPACT | JSON_ENCODE_ANY);
         len = strlen(buf);
     } else {
         buf = rs->text ? rs->text : strdup("");
@@ -388,6 +390,10 @@ static size_t body_limit(const http_server *srv, const http_route *r) {
 
 static int parse_body(req_state *st, tr_err *err) {
     const char *ct = http_header(&st->rq, "Content-Type");
+    if (st->len == 0 && (st->rq.route->flags & ROUTE_ACTION)) { /* curl -X POST .../ack: {} */
+        st->rq.json = json_object();
+        return st->rq.json ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
     if (!json_media_type(ct))
         return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')", ct ? ct : "none");
     if (st->len == 0) return tr_fail(err, TR_EINVAL, "", "the request needs a JSON body");

@@ -5,7 +5,8 @@
  * query parameters allowed, flags). The edge does everything common before the
  * handler runs: 404/405 for unknown paths and methods; bearer-token authentication
  * (401) and the role check (403); rejection of unknown query parameters (400);
- * for bodies, the size limit (413), the media type (415) and JSON parsing (400).
+ * for bodies, the size limit (413), the media type (415) and JSON parsing (400); an
+ * action route (ROUTE_ACTION) takes an empty body as {}.
  * Handlers see a parsed, authenticated request and fill a response; an error they
  * return becomes an RFC 9457 application/problem+json body naming the field.
  *
@@ -87,6 +88,9 @@ enum {
     ROUTE_BODY = 1u << 0,     /* the request carries a JSON body */
     ROUTE_LOOPBACK = 1u << 1, /* open, but only to clients on loopback */
     ROUTE_RAW = 1u << 2,      /* a body of any media type (files), up to raw_body_limit */
+    ROUTE_ACTION = 1u << 3,   /* with ROUTE_BODY: an action on an object (an acknowledgement, a
+                                 state change); an empty body, with or without Content-Type,
+                                 is the empty object {} */
 };
 
 struct http_route {

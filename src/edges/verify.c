@@ -254,8 +254,9 @@ static void check_signature(db_audit *a, const store_log_entry *e, const json_t 
         verify__check_target(a, e);
 }
 
-/* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to. */
-static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sha[32]) {
+/* Checks an entry's bytes against its row (d); fills sha with the object_sha256 it commits to
+ * and version with its "v" (the encoding of its object, centre_objects.h). */
+static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sha[32], int *version) {
     char hex[65], b1[96], b2[96], at[TR_TIME_BUFSZ];
     sha256_hex(e->object, e->object_len, sha, hex);
     json_error_t je;
@@ -274,16 +275,20 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
         if (!ENTRY_FIELDS[i])
             FAIL(a, "log_entry %llu: unknown field '%s' in the entry", ULL(e->index), verify__clip(k, b1));
     }
-    char *canon = centre_object_bytes(j);
+    v = json_object_get(j, "v");
+    *version = json_is_integer(v) ? (int)json_integer_value(v) : 0;
+    if (*version < 1 || *version > CENTRE_LOG_VERSION) {
+        FAIL(a, "log_entry %llu: the entry's v is not a version from 1 to %d", ULL(e->index),
+             CENTRE_LOG_VERSION);
+        *version = CENTRE_LOG_VERSION;
+    }
+    char *canon = centre_object_bytes_v(j, *version);
     if (!canon || strlen(canon) != e->entry_len || memcmp(canon, e->entry, e->entry_len) != 0)
         FAIL(a, "log_entry %llu: the entry is not in canonical form (compact JSON, keys sorted)",
              ULL(e->index));
     free(canon);
     check_signature(a, e, j);
     if (e->type && strcmp(e->type, "party.key") == 0) learn_key(a, e);
-    v = json_object_get(j, "v");
-    if (!json_is_integer(v) || json_integer_value(v) != 1)
-        FAIL(a, "log_entry %llu: the entry's v is not 1", ULL(e->index));
     const char *cols[][2] = {
         {"party", e->party}, {"type", e->type}, {"ref", e->ref}, {"at", tr_time_format(e->at, at)}};
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
@@ -307,7 +312,7 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
     json_decref(j);
 }
 
-static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[32]) {
+static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[32], int version) {
     if (a->nlog == a->caplog) {
         size_t cap = a->caplog ? 2 * a->caplog : 256;
         logged *n = realloc(a->log, cap * sizeof *n);
@@ -325,6 +330,7 @@ static int keep_logged(db_audit *a, const store_log_entry *e, const uint8_t sha[
     }
     l->index = e->index;
     l->at = e->at;
+    l->version = version;
     memcpy(l->sha, sha, 32);
     l->row = false;
     a->nlog++;
@@ -336,13 +342,14 @@ static int check_entry(const store_log_entry *e, void *ctx) {
     if (e->index > a->next) entries_missing(a, a->next, e->index);
     a->next = e->index + 1;
     uint8_t sha[32];
-    check_entry_fields(a, e, sha);
+    int version = CENTRE_LOG_VERSION;
+    check_entry_fields(a, e, sha, &version);
     if (!a->broken) {
         tlog_hash leaf;
         tlog_hash_leaf(e->entry, e->entry_len, &leaf);
         if (tree_add(a, &leaf)) return a->err.code;
     }
-    return keep_logged(a, e, sha);
+    return keep_logged(a, e, sha, version);
 }
 
 /* Pass 1: entries, leaf hashes, the rebuilt tree. */

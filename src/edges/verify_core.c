@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/verify_db.h"
 #include "geo/geo.h"
@@ -143,9 +144,10 @@ static int check_area(tr_area *v, void *ctx) {
     if (tr_area_build_shape(v, &e) != TR_OK) {
         FAIL(p->a, "%s: its geometry cannot be read: %s", what, e.msg);
     } else {
+        char r1[TR_REAL_BUFSZ], r2[TR_REAL_BUFSZ];
         if (geo_shape_area_m2(v->shape) != v->area_m2)
-            FAIL(p->a, "%s: area_m2 is %.17g, but its geometry measures %.17g", what, v->area_m2,
-                 geo_shape_area_m2(v->shape));
+            FAIL(p->a, "%s: area_m2 is %s, but its geometry measures %s", what,
+                 tr_real_format(v->area_m2, r1), tr_real_format(geo_shape_area_m2(v->shape), r2));
         keep_box(p->a, v, geo_shape_box(v->shape));
     }
     *p = (area_pass){p->a, p->rows + 1, v->id, v->valid_from, v->valid_to, v->effective_to, ""};

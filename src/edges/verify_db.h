@@ -23,6 +23,7 @@ typedef struct logged {
     char *ref, *type;
     uint64_t index;
     int64_t at;      /* the entry's time (its at) */
+    int version;     /* its "v": how its object's bytes were encoded (centre_objects.h) */
     uint8_t sha[32]; /* the object_sha256 the entry commits to */
     bool row;        /* its ref names an existing row */
 } logged;
@@ -158,6 +159,10 @@ int verify__setting(db_audit *a, uint64_t *rows);
 int verify__dc_privacy(db_audit *a, uint64_t *rows);
 int verify__dc_probe(db_audit *a, uint64_t *rows);
 int verify__dc_probe_hit(db_audit *a, uint64_t *rows);
+/* verify_feed.c: the incident change feed, recomputed: its passes replayed against the
+ * incidents rebuilt from the log. */
+int verify__incident_feed_pass(db_audit *a, uint64_t *rows);
+int verify__incident_feed(db_audit *a, uint64_t *rows);
 /* verify_witness.c: every cosignature against the checkpoint it cosigns; with --witness
  * (a->o, keys in a->wkeys), a checkpoint must have the quorum. */
 int verify__log_cosignature(db_audit *a, uint64_t *rows);

@@ -3,7 +3,7 @@
  *
  * Every table of the database is listed once in TABLES below with the check that covers
  * it (verify_core.c, verify_state.c, verify_notices.c, verify_record.c, verify_probe.c,
- * verify_witness.c), or in PASSES with why it needs no
+ * verify_feed.c, verify_witness.c), or in PASSES with why it needs no
  * check of its own (the log's tables are passes 1 to 3; SQLite's and the R*Tree's own
  * tables; the record of migrations). A table the database has and this list lacks is a
  * problem: nothing would check it. Each check reads its table (through store.h where it
@@ -101,16 +101,38 @@ static void report_differs(db_audit *a, const char *what, const logged *e, const
     json_decref(was);
 }
 
-/* The SHA-256 of obj's canonical bytes; false (reported) when it cannot be rebuilt. */
-static bool object_sha(db_audit *a, const char *what, const json_t *obj, uint8_t sha[32]) {
-    char *bytes = obj ? centre_object_bytes(obj) : NULL;
-    if (!bytes) {
-        FAIL(a, "%s: its object cannot be rebuilt", what);
-        return false;
-    }
-    crypto_hash_sha256(sha, (const unsigned char *)bytes, strlen(bytes));
+/* A row's object hashed as the entries of each version encode it (centre_objects.h),
+ * each version's hash made when an entry of that version asks for it. */
+typedef struct row_sha {
+    const json_t *obj;
+    bool made[CENTRE_LOG_VERSION + 1];
+    uint8_t sha[CENTRE_LOG_VERSION + 1][32];
+} row_sha;
+
+/* The SHA-256 of the object's bytes as entries of version v (1..CENTRE_LOG_VERSION, as
+ * check_entry_fields keeps it) encode them; NULL when it cannot be rebuilt. */
+static const uint8_t *sha_as(row_sha *r, int v) {
+    if (v < 1 || v > CENTRE_LOG_VERSION) v = CENTRE_LOG_VERSION;
+    if (r->made[v]) return r->sha[v];
+    char *bytes = r->obj ? centre_object_bytes_v(r->obj, v) : NULL;
+    if (!bytes) return NULL;
+    crypto_hash_sha256(r->sha[v], (const unsigned char *)bytes, strlen(bytes));
     free(bytes);
-    return true;
+    r->made[v] = true;
+    return r->sha[v];
+}
+
+/* Whether the object can be rebuilt (its bytes at the current version); reported when not. */
+static bool built(db_audit *a, const char *what, row_sha *r) {
+    if (sha_as(r, CENTRE_LOG_VERSION)) return true;
+    FAIL(a, "%s: its object cannot be rebuilt", what);
+    return false;
+}
+
+/* Whether the row's object is the object entry e logged, in e's own version. */
+static bool same_object(row_sha *r, const logged *e) {
+    const uint8_t *sha = sha_as(r, e->version);
+    return sha && memcmp(e->sha, sha, 32) == 0;
 }
 
 static void not_logged(db_audit *a, const char *what, const char *type, const char *ref) {
@@ -120,20 +142,20 @@ static void not_logged(db_audit *a, const char *what, const char *type, const ch
 
 const logged *verify__match_row(db_audit *a, const char *what, const char *ref, const char *type,
                                 json_t *obj) {
-    uint8_t sha[32];
+    row_sha r = {.obj = obj};
     const logged *other = NULL, *ok = NULL;
-    bool built = object_sha(a, what, obj, sha);
+    bool made = built(a, what, &r);
     for (size_t k = verify__find_ref(a, ref); k < a->nlog && strcmp(a->log[k].ref, ref) == 0; k++) {
         if (strcmp(a->log[k].type, type) != 0) continue;
         a->log[k].row = true;
-        if (built && !ok && memcmp(a->log[k].sha, sha, 32) == 0)
+        if (made && !ok && same_object(&r, &a->log[k]))
             ok = &a->log[k];
         else if (!other)
             other = &a->log[k];
     }
-    if (built && !ok && other)
+    if (made && !ok && other)
         report_differs(a, what, other, obj);
-    else if (built && !ok)
+    else if (made && !ok)
         not_logged(a, what, type, ref);
     json_decref(obj);
     return ok;
@@ -141,13 +163,13 @@ const logged *verify__match_row(db_audit *a, const char *what, const char *ref, 
 
 const logged *verify__match_latest(db_audit *a, const char *what, const char *ref, const char *type,
                                    json_t *obj) {
-    uint8_t sha[32];
+    row_sha r = {.obj = obj};
     const logged *last = verify__entry(a, ref, type, true, true);
-    if (!object_sha(a, what, obj, sha)) {
+    if (!built(a, what, &r)) {
         last = NULL; /* reported */
     } else if (!last) {
         not_logged(a, what, type, ref);
-    } else if (memcmp(last->sha, sha, 32) != 0) {
+    } else if (!same_object(&r, last)) {
         report_differs(a, what, last, obj);
         last = NULL;
     }
@@ -228,6 +250,8 @@ static const verify_table TABLES[] = {
     {"incident_verdict", verify__incident_verdict},
     {"incident_regroup", verify__incident_regroup},
     {"incident_alert", verify__incident_alert},
+    {"incident_feed_pass", verify__incident_feed_pass},
+    {"incident_feed", verify__incident_feed},
     {"corridor_event", verify__corridor_event},
     {"step", verify__step},
     {"step_event", verify__step_event},
@@ -398,6 +422,8 @@ static void summary(db_audit *a) {
             R("notice"), R("movement_clearance"), R("incident_alert"), R("setting"));
     fprintf(a->r->out, "probing: %llu privacy records, %llu probes checked against the log, with %llu hits\n",
             R("dc_privacy"), R("dc_probe"), R("dc_probe_hit"));
+    fprintf(a->r->out, "incident_feed: %llu rows recomputed from the log by replaying %llu passes\n",
+            R("incident_feed"), R("incident_feed_pass"));
     fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n",
             R("log_cosignature"));
 #undef R

@@ -130,9 +130,11 @@ static void check_unlogged(notice_pass *p, const store_notice_row *n, const char
          what, (long long)n->id);
 }
 
-/* The payload as stored must be the canonical bytes of what the entry logged. */
-static void check_payload(db_audit *a, const char *what, const char *stored, const json_t *payload) {
-    char *canon = payload ? centre_object_bytes(payload) : NULL;
+/* The payload as stored must be the canonical bytes of what the entry e (if any) logged,
+ * in e's version (version 1 printed reals with 17 digits: centre_objects.h). */
+static void check_payload(db_audit *a, const char *what, const char *stored, const json_t *payload,
+                          const logged *e) {
+    char *canon = payload ? centre_object_bytes_v(payload, e ? e->version : CENTRE_LOG_VERSION) : NULL;
     if (!payload)
         FAIL(a, "%s: payload is not JSON", what);
     else if (!canon || strcmp(canon, stored) != 0)
@@ -160,7 +162,7 @@ static int check_notice(const store_notice_row *n, void *ctx) {
         FAIL(a, "%s: its log_index is %llu but its delivery is log_entry %llu", what, ULL(n->log_index),
              ULL(l->index));
     json_t *payload = json_loads(n->payload, JSON_DECODE_ANY, NULL);
-    check_payload(a, what, n->payload, payload);
+    check_payload(a, what, n->payload, payload, l);
     verify__match_row(a, what, ref, "notice.create",
                       centre_object_notice(n->id, n->party, n->kind, n->about_type, n->about_id, payload,
                                            n->created_at, n->deadline, clears(p, n->id)));

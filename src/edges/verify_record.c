@@ -53,12 +53,35 @@ static int check_setting(const store_setting_row *x, void *ctx) {
     return TR_OK;
 }
 
-/* A setting holds the latest value the server ran with: its latest setting.put. */
+static int count_setting(const store_setting_row *x, void *ctx) {
+    (void)x;
+    ((row_pass *)ctx)->rows++;
+    return TR_OK;
+}
+
+/* Whether the log holds a setting.put entry: every start of a server that logs settings
+ * (issue 11) logs them, so a log without one was never served by such a binary. */
+static bool settings_logged(const db_audit *a) {
+    for (size_t k = 0; k < a->nlog; k++)
+        if (strcmp(a->log[k].type, "setting.put") == 0) return true;
+    return false;
+}
+
+/* A setting holds the latest value the server ran with: its latest setting.put. A database
+ * last served before settings were logged (no setting.put entry at all, as
+ * tests/fixtures/log-v1.sql) has its settings noted as not under the log; its next start
+ * logs them. */
 int verify__setting(db_audit *a, uint64_t *rows) {
     row_pass p = {a, 0};
     tr_err e = {0};
-    store_setting_each(a->s, check_setting, &p, &e);
+    bool legacy = !settings_logged(a);
+    store_setting_each(a->s, legacy ? count_setting : check_setting, &p, &e);
     verify__count(a, "setting", p.rows, &e);
-    *rows = p.rows;
+    if (legacy && p.rows)
+        fprintf(a->r->out,
+                "note: %llu settings were recorded before settings were logged (no setting.put entry): they "
+                "are not under the log until the server's next start logs them\n",
+                ULL(p.rows));
+    *rows = legacy ? 0 : p.rows;
     return TR_OK;
 }

@@ -69,9 +69,12 @@ static int check_operation(tr_operation *o, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_operation(o->id, ref);
     snprintf(what, sizeof what, "operation %lld", (long long)o->id);
-    verify__match_row(p->a, what, ref, "operation.create", centre_object_operation(o));
-    /* The store reads volumes_bin when it has one: the submitted text must say the same. */
-    char *text = tr_operation_volumes_text(o);
+    const logged *e = verify__match_row(p->a, what, ref, "operation.create", centre_object_operation(o));
+    /* The store reads volumes_bin when it has one: the submitted text must say the same, as
+     * the binary that wrote the row printed it (its entry's version: centre_objects.h). */
+    json_t *vols = tr_operation_volumes_json(o);
+    char *text = vols ? centre_text_v(vols, JSON_COMPACT, e ? e->version : CENTRE_LOG_VERSION) : NULL;
+    json_decref(vols);
     sqlite3_bind_int64(p->st, 1, o->id);
     const char *col = sqlite3_step(p->st) == SQLITE_ROW ? (const char *)sqlite3_column_text(p->st, 0) : NULL;
     if (!text || !col || strcmp(text, col) != 0)

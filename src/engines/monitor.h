@@ -455,6 +455,24 @@ typedef struct mon_bulletin_row {
                                      false when none of them gives a figure */
 } mon_bulletin_row;
 
+/* What happened in the window to an older incident, one item each (rendered in the
+ * bulletin's language). */
+typedef enum {
+    MON_CHANGE_REPORTS,  /* n reports added */
+    MON_CHANGE_GRADE,    /* from -> to */
+    MON_CHANGE_RESPONSE, /* who responded: kind (mon_response_kind) */
+    MON_CHANGE_VERDICT,  /* monitor who: kind (mon_verdict_kind) */
+    MON_CHANGE_SPLIT,    /* by who */
+    MON_CHANGE_MERGE,    /* by who */
+} mon_change_kind;
+
+typedef struct mon_change {
+    mon_change_kind kind;
+    int64_t n;    /* MON_CHANGE_REPORTS */
+    int from, to; /* MON_CHANGE_GRADE: grades; RESPONSE, VERDICT: kind in `to` */
+    char who[TR_NAME_MAX + 1];
+} mon_change;
+
 typedef struct mon_bulletin_line {
     int64_t incident_id;
     int64_t occurred_at;
@@ -463,7 +481,8 @@ typedef struct mon_bulletin_line {
     mon_grade grade;
     size_t nreports;
     tr_range fatalities;
-    char *change;              /* what changed in the window (changed incidents), or NULL */
+    mon_change *changes; /* changed incidents: what changed in the window (none: "updated") */
+    size_t nchanges;
 } mon_bulletin_line;
 
 /* An agreement step in the bulletin's "Agreement steps" section (issue 6,
@@ -477,6 +496,27 @@ typedef struct mon_bulletin_step {
     int64_t deadline;      /* TR_TIME_OPEN when none */
     int64_t at;            /* done: when; otherwise 0 */
 } mon_bulletin_step;
+
+/* ---- languages (monitor_i18n.c) ---- */
+
+typedef enum { MON_LANG_EN, MON_LANG_AR, MON_LANG_RU, MON_LANG_COUNT } mon_lang;
+int mon_lang_parse(const char *s, mon_lang *out); /* "en", "ar", "ru": 0; else -1 */
+const char *mon_lang_code(mon_lang l);
+bool mon_lang_rtl(mon_lang l); /* written right to left (Arabic) */
+/* The bulletin's text msgid (its English) in lang; msgid itself when the catalogue has
+ * none (English, or a name). Static strings. */
+const char *mon_tr(mon_lang lang, const char *msgid);
+typedef struct mon_msg {
+    const char *en, *ar, *ru;
+} mon_msg;
+const mon_msg *mon_catalogue(size_t *n); /* every entry, for tests */
+
+/* A name in other languages: the bulletin shows a region's name in the reader's language
+ * when the region's area carries it (properties.names). */
+typedef struct mon_bulletin_label {
+    char *name;
+    char *text[MON_LANG_COUNT]; /* NULL: the name itself */
+} mon_bulletin_label;
 
 typedef struct mon_bulletin {
     char date[11];             /* YYYY-MM-DD */
@@ -492,23 +532,48 @@ typedef struct mon_bulletin {
     size_t nnew, nchanged;
     mon_bulletin_step *steps;  /* malloc'd (freed by mon_bulletin_clear), in the order shown */
     size_t nsteps;
-    struct mon_bulletin_section *sections; /* other modules' sections, in order (mon_bulletin_add_section) */
+    struct mon_bulletin_section *sections; /* other modules' sections, in order (mon_bulletin_add_*) */
     size_t nsections;
+    mon_bulletin_label *labels; /* names in other languages (mon_bulletin_add_label) */
+    size_t nlabels;
 } mon_bulletin;
 
-/* A section another module adds to the bulletin (e.g. mine action, issue 6): a title and
- * whole-number rows, rendered after the monitoring sections in every format — a table in
- * md and html, `id,key,value` rows in csv, `"id": {key: value, ...}` in json. */
+/* A section another module adds to the bulletin (mine action, movements): a title and a
+ * headed table, rendered after the monitoring sections in every format — a table in md
+ * and html, rows in csv, a member in json. Titles, heads and the cells of translated
+ * columns are English texts of the catalogue (monitor_i18n.c). */
+typedef struct mon_section_col {
+    const char *key;  /* the JSON member and CSV column of the cells */
+    const char *head; /* the column's heading */
+    bool numeric;     /* right-aligned */
+    bool translate;   /* cells are catalogue texts (a status, a kind) */
+} mon_section_col;
+
 typedef struct mon_bulletin_section {
     char *id;              /* JSON member and CSV section name, e.g. "mine_action" */
     char *title;           /* heading, e.g. "Mine action" */
-    char **keys;           /* n row labels */
-    int64_t *values;       /* n values */
-    size_t n;
+    char *note;            /* a sentence under the heading, or NULL */
+    mon_section_col *cols; /* ncols, strings owned */
+    size_t ncols;
+    char **cells; /* nrows * ncols, row by row */
+    size_t nrows;
+    json_t *json; /* the JSON member (owned); NULL: the cells as {key: cell} objects */
+    bool kv;      /* a key/value section (mon_bulletin_add_section): JSON {key: value},
+                     CSV rows id,key,value */
 } mon_bulletin_section;
-/* Appends a section (copies everything). TR_OK or TR_ENOMEM. */
+
+/* Appends a key/value section: rows keys[i] (catalogue texts) with whole numbers values[i],
+ * headed "Measure" and "Value" (copies everything). TR_OK or TR_ENOMEM. */
 int mon_bulletin_add_section(mon_bulletin *b, const char *id, const char *title, const char *const *keys,
                              const int64_t *values, size_t n);
+/* Appends a table section: ncols columns, nrows rows of cells (row by row; "" for none),
+ * note (or NULL) under the title, and json its JSON member (taken; NULL: built from the
+ * cells). Copies the rest. TR_OK or TR_ENOMEM. */
+int mon_bulletin_add_table(mon_bulletin *b, const char *id, const char *title, const char *note,
+                           const mon_section_col *cols, size_t ncols, const char *const *cells, size_t nrows,
+                           json_t *json);
+/* Records name's text in lang (copied). TR_OK or TR_ENOMEM. */
+int mon_bulletin_add_label(mon_bulletin *b, const char *name, mon_lang lang, const char *text);
 
 /*
  * The bulletin of `date` (YYYY-MM-DD). Counted as today's violations: incidents classed
@@ -526,8 +591,11 @@ typedef enum { MON_FMT_MD, MON_FMT_JSON, MON_FMT_CSV, MON_FMT_HTML } mon_format;
 int mon_format_parse(const char *s, mon_format *out); /* "md", "json", "csv", "html" */
 const char *mon_format_media_type(mon_format f);
 
-/* Renders b as text (NUL-terminated, malloc'd, *len without the NUL). Same bulletin,
- * same bytes: fixed order, integers only, no locale. TR_OK or TR_ENOMEM. */
-int mon_bulletin_render(const mon_bulletin *b, mon_format fmt, char **out, size_t *len);
+/* Renders b as text (NUL-terminated, malloc'd, *len without the NUL) in lang: md and html
+ * wholly in that language (html with lang and, for Arabic, dir="rtl"); csv and json keep
+ * their keys and values (the data) and add the language's texts and labels. The same
+ * numbers and rows in every language. Same bulletin, same bytes: fixed order, no locale.
+ * TR_OK or TR_ENOMEM. */
+int mon_bulletin_render(const mon_bulletin *b, mon_format fmt, mon_lang lang, char **out, size_t *len);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "engines/monitor_export.h"
 
@@ -116,14 +117,18 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
         param(t, "injured", b);
     }
     mon_text_printf(t, "    <area>\n");
+    char lat[TR_REAL_BUFSZ], lon[TR_REAL_BUFSZ], km[TR_REAL_BUFSZ];
+    tr_real_format(inc->lat, lat);
+    tr_real_format(inc->lon, lon);
     if (inc->region) {
         elem(t, "      ", "areaDesc", inc->region);
     } else {
-        snprintf(b, sizeof b, "%.5f, %.5f", inc->lat, inc->lon);
-        elem(t, "      ", "areaDesc", b);
+        char where[2 * TR_REAL_BUFSZ + 2];
+        snprintf(where, sizeof where, "%s, %s", lat, lon);
+        elem(t, "      ", "areaDesc", where);
     }
     int gp = inc->geo_precision >= 1 && inc->geo_precision <= 3 ? inc->geo_precision : 3;
-    mon_text_printf(t, "      <circle>%.6f,%.6f %.3f</circle>\n", inc->lat, inc->lon,
-                    cfg->radius_m[gp - 1] / 1000.0);
+    mon_text_printf(t, "      <circle>%s,%s %s</circle>\n", lat, lon,
+                    tr_real_format(cfg->radius_m[gp - 1] / 1000.0, km));
     mon_text_printf(t, "    </area>\n  </info>\n</alert>\n");
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "engines/monitor_export.h"
 
@@ -53,14 +54,10 @@ void mon_text_printf(mon_text *t, const char *fmt, ...) {
     mon_text_put(t, b, (size_t)n);
 }
 
-/* The shortest %.Ng (N = 15..17) that reads back as v: 36.2, not 36.200000000000003. */
+/* The shortest decimal that reads back as v: 36.2, not 36.200000000000003 (base/json_text.h). */
 static void put_real(mon_text *t, double v) {
-    char b[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(b, sizeof b, "%.*g", prec, v);
-        if (strtod(b, NULL) == v) break;
-    }
-    puts_(t, b);
+    char b[TR_REAL_BUFSZ];
+    puts_(t, tr_real_format(v, b));
 }
 
 static void put_json_str(mon_text *t, const char *s) {
@@ -85,8 +82,7 @@ static void put_json_str(mon_text *t, const char *s) {
     mon_text_put(t, "\"", 1);
 }
 
-/* One CSV field (NULL or "" as an empty field). */
-static void put_csv(mon_text *t, const char *s) {
+void mon_text_csv(mon_text *t, const char *s) {
     if (!s || !*s) return;
     bool formula = strchr("=+-@", s[0]) != NULL;
     if (!formula && !strpbrk(s, ",\"\r\n")) {
@@ -224,13 +220,13 @@ static void row_hxl(const mon_incident *inc, mon_text *t) {
     char when[TR_TIME_BUFSZ], recv[TR_TIME_BUFSZ];
     mon_text_printf(t, "%lld,%s,%d,", (long long)inc->id, tr_time_format(inc->occurred_at, when),
                     inc->time_precision);
-    put_csv(t, tr_event_type_name(inc->event_type));
+    mon_text_csv(t, tr_event_type_name(inc->event_type));
     puts_(t, ",");
-    put_csv(t, sub_or_null(inc));
+    mon_text_csv(t, sub_or_null(inc));
     puts_(t, ",");
-    put_csv(t, inc->perpetrator);
+    mon_text_csv(t, inc->perpetrator);
     puts_(t, ",");
-    put_csv(t, inc->region);
+    mon_text_csv(t, inc->region);
     puts_(t, ",");
     put_real(t, inc->lat);
     puts_(t, ",");
@@ -262,15 +258,15 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     /* event_id_cnty .. event_type */
     mon_text_printf(t, "TRUCE%lld,%.10s,%.4s,%d,%s,", (long long)inc->id, when, when, inc->time_precision,
                     disorder_type(inc->event_type));
-    put_csv(t, tr_event_type_name(inc->event_type));
+    mon_text_csv(t, tr_event_type_name(inc->event_type));
     puts_(t, ",");
-    put_csv(t, sub_or_null(inc));
+    mon_text_csv(t, sub_or_null(inc));
     puts_(t, ",");
-    put_csv(t, inc->perpetrator);
+    mon_text_csv(t, inc->perpetrator);
     /* assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction, civilian_targeting,
        iso, region, country, admin1 */
     mon_text_printf(t, ",,,,,,,%s,,,,", vac ? "Civilian targeting" : "");
-    put_csv(t, inc->region);
+    mon_text_csv(t, inc->region);
     /* admin2, admin3, location, latitude, longitude, geo_precision */
     puts_(t, ",,,,");
     put_real(t, inc->lat);
@@ -278,13 +274,13 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     put_real(t, inc->lon);
     mon_text_printf(t, ",%d,truce,,", inc->geo_precision);
     /* notes: the classification's reason */
-    put_csv(t, inc->cls_reason);
+    mon_text_csv(t, inc->cls_reason);
     puts_(t, ",");
     put_count(t, &inc->fatalities, false);
     snprintf(tags, sizeof tags, "truce incident %lld; classification %s; grade %s; reports %zu",
              (long long)inc->id, mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
     puts_(t, ",");
-    put_csv(t, tags);
+    mon_text_csv(t, tags);
     mon_text_printf(t, ",%lld\n", (long long)inc->last_received_at);
 }
 

@@ -43,6 +43,10 @@ void mon_text_put(mon_text *t, const char *s, size_t n);
 /* Appends formatted text (at most 255 bytes per call; longer sets failed). */
 void mon_text_printf(mon_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends one CSV field (RFC 4180 quoting; NULL or "" as an empty field; a leading =, +,
+ * - or @ neutralised with an apostrophe against spreadsheet formula injection). */
+void mon_text_csv(mon_text *t, const char *s);
+
 /* Appends the head (GeoJSON's opening, the CSV header rows). */
 void mon_export_head(mon_export_format f, mon_text *t);
 /* Appends one incident; first tells whether it is the first row (GeoJSON separators). */

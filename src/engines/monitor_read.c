@@ -69,7 +69,7 @@ static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers,
     mon__for_each_related(m, x, consider, &b);
     if (b.partner == NONE32) {
         snprintf(out->why, sizeof out->why,
-                 nmembers == 1 ? "the only report" : "no mon__related report in the incident");
+                 nmembers == 1 ? "the only report" : "no related report in the incident");
         return;
     }
     const mrep *p = &m->reps[b.partner];
@@ -81,7 +81,7 @@ static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers,
     out->rule = b.rule;
     const mrep *a = &m->reps[x];
     snprintf(out->why, sizeof out->why,
-             "mon__related to report %lld: %lld m apart (limit %lld m), %s apart (limit %lld h), %s",
+             "related to report %lld: %lld m apart (limit %lld m), %s apart (limit %lld h), %s",
              (long long)p->id, (long long)out->distance_m,
              (long long)llround(m->cfg.radius_m[a->gp - 1] + m->cfg.radius_m[p->gp - 1]), gap,
              (long long)((m->cfg.window_s[a->tp - 1] + m->cfg.window_s[p->tp - 1]) / 3600),

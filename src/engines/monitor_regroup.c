@@ -126,7 +126,7 @@ static int record_regroup(mon_engine *m, const mon_regroup *rec, tr_err *err) {
 int mon_engine_apply_regroup(mon_engine *m, const mon_regroup *rec, tr_err *err) {
     if (!rec || rec->nids == 0 || rec->nfirst == 0 || rec->nfirst > rec->nids ||
         (rec->split && rec->nfirst == rec->nids))
-        return tr_fail(err, TR_EINVAL, "ids", "a mon__regroup record needs reports on each side");
+        return tr_fail(err, TR_EINVAL, "ids", "a split or merge needs reports on each side");
     return record_regroup(m, rec, err);
 }
 

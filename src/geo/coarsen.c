@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "geo/geo_int.h"
 
 #define QUADRANT_SEGMENTS 8
@@ -54,9 +55,10 @@ static int coarsen_disc(double lon, double lat, double r, double m, const uint8_
     if (d > 0) geod_direct(geo__wgs84(), lat, lon, az, d, &lat2, &lon2, NULL);
     double radius = r + m;
     if (m > 0) radius += 1e-3 + 1e-9 * radius; /* rounding of geod_direct, on the safe side */
+    char lim[TR_REAL_BUFSZ];
     if (!(radius <= GEO_COARSEN_MAX_RADIUS_M))
-        return tr_fail(err, TR_EINVAL, "radius_m", "the coarsened disc would exceed %g m",
-                       GEO_COARSEN_MAX_RADIUS_M);
+        return tr_fail(err, TR_EINVAL, "radius_m", "the coarsened disc would exceed %s m",
+                       tr_real_format(GEO_COARSEN_MAX_RADIUS_M, lim));
     out->foot = (geo_footprint){.is_disc = true, .lon = lon2, .lat = lat2, .radius_m = radius};
     out->offset_m = d;
     return TR_OK;
@@ -286,8 +288,10 @@ static int check_footprint(const geo_footprint *f, tr_err *err) {
 int geo_coarsen(const geo_footprint *f, double margin_m, const uint8_t secret[GEO_SECRET_LEN],
                 geo_coarse *out, tr_err *err) {
     memset(out, 0, sizeof *out);
+    char lim[TR_REAL_BUFSZ];
     if (!(margin_m >= 0 && margin_m <= GEO_COARSEN_MAX_MARGIN_M))
-        return tr_fail(err, TR_EINVAL, "margin_m", "must be in [0, %g] m", GEO_COARSEN_MAX_MARGIN_M);
+        return tr_fail(err, TR_EINVAL, "margin_m", "must be in [0, %s] m",
+                       tr_real_format(GEO_COARSEN_MAX_MARGIN_M, lim));
     int rc = check_footprint(f, err);
     if (rc == TR_OK)
         rc = f->is_disc ? coarsen_disc(f->lon, f->lat, f->radius_m, margin_m, secret, out, err)

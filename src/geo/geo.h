@@ -57,6 +57,25 @@ int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_lim
 
 void geo_shape_free(geo_shape *s);
 
+/* What geo_make_valid did to a geometry. */
+typedef struct geo_repair {
+    bool repaired;         /* false: the geometry was valid and comes back as it was */
+    char reason[384];      /* the first problem GEOS saw: "invalid polygon: Self-intersection at [x, y]" */
+    double area_before_m2; /* the area the input's rings enclose: shells minus holes, each ring's
+                              geodesic area as drawn (a crossing ring's lobes may cancel) */
+    double area_after_m2;  /* the repaired footprint's geodesic area */
+} geo_repair;
+
+/*
+ * Repairs a Polygon or MultiPolygon that is not valid OGC (GEOS MakeValid, structure
+ * method: shells unioned, holes subtracted, no area turned into lines; only polygonal
+ * parts kept). Every other check of geo_shape_from_geojson still applies (closed rings,
+ * positions in range, limits): those errors come back as from it. *out is a new
+ * reference: the geometry itself when valid (and for a LineString), else the repaired
+ * one, which geo_shape_from_geojson accepts. TR_EINVAL when nothing areal is left.
+ */
+int geo_make_valid(const json_t *geometry, const geo_limits *lim, json_t **out, geo_repair *rep, tr_err *err);
+
 /* Bounding box of the shape (for a corridor, of the buffered footprint). */
 geo_box geo_shape_box(const geo_shape *s);
 

@@ -104,6 +104,12 @@ const struct geod_geodesic *geo__wgs84(void);
  * of n + 1 positions at xy. */
 double geo__ring_area_m2(const double *xy, size_t n);
 
+/* geojson.c — Reads a Polygon or MultiPolygon into d (passes 1 to 3 of geojson.c: every
+ * check but OGC validity); *multi for a MultiPolygon. For any other type sets *areal =
+ * false and returns 0 with d empty. On error d is empty. */
+int geo__draft_from_geojson(const json_t *geometry, const geo_limits *lim, geo_draft *d, bool *areal,
+                            bool *multi, tr_err *err);
+
 /* geojson.c — Formats a coordinate for messages: at most 7 decimals, no trailing zeros. */
 void geo__fmt_coord(char *buf, size_t size, double v);
 

@@ -342,21 +342,29 @@ static int build_corridor(reader *rd, double width_m, geo_shape **out) {
     return geo__shape_from_draft(&poly, n, out, rd->err);
 }
 
-int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim,
-                           geo_shape **out, tr_err *err) {
+/* Passes 1 to 3 (see the top): the geometry's kind in *k and its positions in rd->d. */
+static int read_draft(const json_t *geometry, double width_m, const geo_limits *lim, reader *rd,
+                      tr_err *err) {
     static const geo_limits defaults = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
     if (lim == NULL) lim = &defaults;
     const char *type = NULL;
     int rc = read_type(geometry, &type, err);
     if (rc != 0) return rc;
-    reader rd = {.k = find_kind(type), .max_vertices = lim->max_vertices, .err = err};
-    if (rd.k == NULL)
+    *rd = (reader){.k = find_kind(type), .max_vertices = lim->max_vertices, .err = err};
+    if (rd->k == NULL)
         return tr_fail(err, TR_EINVAL, "type",
                        "unsupported geometry type '%.40s' (expected Polygon, MultiPolygon, "
                        "or LineString with width_m)", type);
-    if ((rc = check_width(rd.k, width_m, lim, err)) != 0) return rc;
+    if ((rc = check_width(rd->k, width_m, lim, err)) != 0) return rc;
     if ((rc = check_members(geometry, err)) != 0) return rc;
-    if ((rc = read_coordinates(&rd, geometry)) != 0) return rc;
+    return read_coordinates(rd, geometry);
+}
+
+int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim, geo_shape **out,
+                           tr_err *err) {
+    reader rd;
+    int rc = read_draft(geometry, width_m, lim, &rd, err);
+    if (rc != 0) return rc;
     if (rd.k->corridor) return build_corridor(&rd, width_m, out);
     rc = geo__draft_validate(&rd.d, rd.k->depth == 3, err);
     if (rc != 0) {
@@ -364,6 +372,20 @@ int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_lim
         return rc;
     }
     return geo__shape_from_draft(&rd.d, rd.d.npos, out, err);
+}
+
+int geo__draft_from_geojson(const json_t *geometry, const geo_limits *lim, geo_draft *d, bool *areal,
+                            bool *multi, tr_err *err) {
+    reader rd;
+    memset(d, 0, sizeof *d);
+    const char *type = json_string_value(json_object_get(geometry, "type"));
+    *areal = type && (strcmp(type, "Polygon") == 0 || strcmp(type, "MultiPolygon") == 0);
+    if (!*areal) return 0;
+    int rc = read_draft(geometry, 0, lim, &rd, err);
+    if (rc != 0) return rc;
+    *d = rd.d;
+    *multi = rd.k->depth == 3;
+    return 0;
 }
 
 int geo_point_from_geojson(const json_t *geometry, double *lon, double *lat, tr_err *err) {

@@ -178,10 +178,11 @@ int centre_incident_respond(centre *c, const tr_party *by, int64_t id, const jso
 int centre_incident_verdict(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                             tr_err *err);
 /* The daily bulletin of date (YYYY-MM-DD) rendered in fmt ("md", "html", "json", "csv";
- * NULL: json): *text malloc'd, *len bytes, *media_type static. The API and `truce
- * bulletin` both call this, so the same data gives the same bytes. */
-int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, size_t *len, const char **media_type,
-                    tr_err *err);
+ * NULL: json) and lang ("en", "ar", "ru"; NULL: en; regions under the names their public
+ * areas carry in that language): *text malloc'd, *len bytes, *media_type static. The API
+ * and `truce bulletin` both call this, so the same data gives the same bytes. */
+int centre_bulletin(centre *c, const char *date, const char *fmt, const char *lang, char **text, size_t *len,
+                    const char **media_type, tr_err *err);
 
 /*
  * Bulk import of reports (`truce import reports`, docs/monitoring.md "Bulk import").
@@ -195,28 +196,55 @@ int centre_aliases_load(centre *c, const char *path, centre_aliases **out, tr_er
 void centre_aliases_free(centre_aliases *a);
 
 typedef struct centre_import_stats {
-    long rows;       /* records read (not the header, not blank lines) */
-    long imported;   /* reports stored */
-    long rejected;   /* bad records */
-    long incidents;  /* distinct incidents the imported reports belong to afterwards */
+    long rows;           /* records read (not the header, not blank lines) */
+    long imported;       /* reports stored */
+    long rejected;       /* bad records */
+    long incidents;      /* distinct incidents the imported reports belong to afterwards */
+    long actors_created; /* --new-actors create: actors registered (0 when nothing is kept) */
+    long names_omitted;  /* --new-actors omit: unknown names kept only in as_reported */
 } centre_import_stats;
 
 /* Called once per bad record, in file order: its first line, the field or column at fault
  * ("record" when the record itself cannot be read) and the reason. */
 typedef void (*centre_import_bad_fn)(void *ctx, long line, const char *field, const char *reason);
+/* Called once per actor an import created, after the commit: its name and the file's spelling. */
+typedef void (*centre_import_actor_fn)(void *ctx, const char *name, const char *as_given);
+
+/* What an import does with a perpetrator or party/actor target that no party or actor of
+ * the centre has (--new-actors, ?new_actors=). */
+typedef enum {
+    CENTRE_NEW_ACTORS_REJECT, /* the record is bad (the default) */
+    CENTRE_NEW_ACTORS_CREATE, /* the name becomes an actor (actor.add logged) */
+    CENTRE_NEW_ACTORS_OMIT,   /* the report keeps no perpetrator / no target; the name stays in as_reported */
+} centre_new_actors;
+/* "reject", "create", "omit" -> 0 and *out; -1 otherwise. */
+int centre_new_actors_parse(const char *s, centre_new_actors *out);
+
+typedef struct centre_import_opts {
+    tr_report_format fmt;
+    const centre_aliases *aliases; /* or NULL */
+    bool partial;                  /* keep the good records when some are bad */
+    centre_new_actors new_actors;
+    const char *actors_by;    /* create: the party the actor.add entries name (the caller over
+                                 HTTP); NULL: the operator (the command line) */
+    centre_import_bad_fn bad; /* may be NULL */
+    void *bad_ctx;
+    centre_import_actor_fn actor; /* may be NULL */
+    void *actor_ctx;
+} centre_import_opts;
 
 /*
- * Reads reports from in (streamed; fmt as report.h) filed by party (an active party, not
- * an observer) and stores them like centre_report_create: names through aliases (may be
- * NULL) then parties and actors, attribution, classification, store, one report.create
- * log entry each (party = the reporting party), then the engine. One store transaction:
- * committed when no record is bad, or with partial when at least one record is good;
- * otherwise rolled back (st->imported = 0). Returns TR_OK when the file was read (bad
- * records are counted in st, not errors); TR_EINVAL for an unknown party or a bad header
- * (err->msg "line 1: ..."), TR_EFORBIDDEN for an observer, TR_EIO / TR_ENOMEM.
+ * Reads reports from in (streamed; o->fmt as report.h) filed by party (an active party,
+ * not an observer) and stores them like centre_report_create: names through the aliases
+ * then parties and actors (unknown ones as o->new_actors says), attribution,
+ * classification, store, one report.create log entry each (party = the reporting party),
+ * then the engine. One store transaction: committed when no record is bad, or with
+ * partial when at least one record is good; otherwise rolled back (st->imported = 0, and
+ * no actor is created). Returns TR_OK when the file was read (bad records are counted in
+ * st, not errors); TR_EINVAL for an unknown party or a bad header (err->msg "line 1:
+ * ..."), TR_EFORBIDDEN for an observer, TR_EIO / TR_ENOMEM.
  */
-int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_format fmt,
-                          const centre_aliases *aliases, bool partial, centre_import_bad_fn bad, void *bad_ctx,
+int centre_reports_import(centre *c, const char *party, FILE *in, const centre_import_opts *o,
                           centre_import_stats *st, tr_err *err);
 
 /*
@@ -331,5 +359,21 @@ int centre_party_revoke(centre *c, const char *name, tr_err *err);
  * names the scenario element at fault. */
 int centre_import_scenario(centre *c, const char *path, const char *regions_path, FILE *tokens,
                            tr_err *err);
+
+/* Called for each area version a scenario import repaired: where (the scenario element,
+ * "areas[3].versions[0]" or "--regions features[10]"), its name and the repair as
+ * centre__area_input reports it ({"repaired", "reason", "area_before_m2", ...}). */
+typedef void (*centre_repair_fn)(void *ctx, const char *where, const char *name, const json_t *repair);
+
+typedef struct centre_scenario_opts {
+    const char *regions;       /* region boundaries replacing the scenario's, or NULL */
+    bool make_valid;           /* repair invalid polygons (GEOS MakeValid) instead of refusing them */
+    centre_repair_fn repaired; /* may be NULL */
+    void *repaired_ctx;
+} centre_scenario_opts;
+
+/* centre_import_scenario with options (--regions, --make-valid). */
+int centre_import_scenario_with(centre *c, const char *path, const centre_scenario_opts *o, FILE *tokens,
+                                tr_err *err);
 
 #endif

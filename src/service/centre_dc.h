@@ -28,6 +28,14 @@ typedef struct centre_dc_filter {
 int centre_site_list(centre *c, const centre_dc_filter *f, json_t *features, int64_t *next, tr_err *err);
 int centre_movement_list(centre *c, const centre_dc_filter *f, json_t *features, int64_t *next, tr_err *err);
 
+/* GET /v1/exports/movements (centre_movement_export.c): every movement f's viewer may read
+ * (f's kind and at apply; limit and after are ignored) as format "geojson" (a
+ * FeatureCollection of the list's Features) or "hxl" (CSV: a name row, an HXL hashtag
+ * row, one row per movement with its manifest and clearance). *text is malloc'd (the
+ * caller frees it); *media_type static. TR_EINVAL naming format, TR_EIO, TR_ENOMEM. */
+int centre_movement_export(centre *c, const centre_dc_filter *f, const char *format, char **text, size_t *len,
+                           const char **media_type, tr_err *err);
+
 /*
  * The conflicts of volume v (index vi in its operation) with the ceasefire_zone and
  * no_strike areas `viewer` may see (docs/deconfliction.md §11): an area conflicts when

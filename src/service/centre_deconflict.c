@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "base/timeutil.h"
 #include "service/centre_dc.h"
 #include "service/centre_int.h"
@@ -143,7 +144,7 @@ static int leg_volume(centre *c, const tr_movement *m, const tr_movement_leg *le
                                  .lat = json_number_value(json_array_get(xy, 1)), .radius_m = m->width_m / 2};
     } else {
         tr_movement leg = *m; /* the same movement, with the leg for its route */
-        leg.geometry = json_dumps(g, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        leg.geometry = tr_json_dumps(g, JSON_COMPACT);
         json_t *fp = NULL;
         rc = leg.geometry ? tr_movement_footprint(&leg, &c->limits, &fp, err) : tr_fail(err, TR_ENOMEM, "", "out of memory");
         free(leg.geometry);
@@ -481,6 +482,12 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
     s->owner = strdup(by->name);
     s->created_at = tr_time_now();
     if (!s->owner) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (s->valid_from == TR_TIME_MIN) { /* left out: valid from the time of the request */
+        s->valid_from = s->created_at;
+        if (s->valid_to <= s->valid_from)
+            return tr_fail(err, TR_EINVAL, "properties.valid_to",
+                           "must be later than valid_from, which is the time of the request when left out");
+    }
     if ((rc = store_site_insert(c->store, s, err))) return rc;
     centre__privacy_draw(c, &s->vis, &s->priv);
     json_t *conflicts = json_array(), *twins = json_array();

@@ -28,6 +28,12 @@ struct centre_export {
     size_t nwindow, pos;
     mon_text out; /* formatted, not yet read: out.p[sent .. out.len) */
     size_t sent;
+    /* A full GeoJSON export starts the change feed (centre_feed.c): its cursor, what the
+     * cursor's reconciliation saw, and the ids shown otherwise, forced at the end. */
+    bool feed;
+    int64_t cursor;
+    centre_feed_snap snap;
+    centre_feed_snap shown;
 };
 
 int centre_window_parse(const char *d, const char *f, const char *t, int64_t *from, int64_t *to,
@@ -72,6 +78,16 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
     return TR_OK;
 }
 
+int centre_export_with_cursor(centre_export *x, tr_err *err) {
+    if (x->fmt != MON_EXPORT_GEOJSON || x->from != x->to || x->started)
+        return tr_fail(err, TR_EINVAL, "cursor",
+                       "the change feed starts from a full GeoJSON export: format=geojson, "
+                       "no date, from or to");
+    int rc = centre__feed_reconcile(x->c, &x->cursor, &x->snap, err);
+    x->feed = rc == TR_OK;
+    return rc;
+}
+
 /* The next batch of ids into ids (at most CENTRE_EXPORT_BATCH), under c->mon_mu. */
 static int next_ids(centre_export *x, int64_t *ids, size_t *n) {
     *n = 0;
@@ -89,6 +105,28 @@ static int next_ids(centre_export *x, int64_t *ids, size_t *n) {
     return mon_engine_list(x->c->mon, x->after, CENTRE_EXPORT_BATCH, ids, n);
 }
 
+static int cmp_id(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Holding c->mon_mu: notes a row shown otherwise than the cursor's reconciliation saw it. */
+static int feed_check(centre_export *x, int64_t id) {
+    unsigned char d[STORE_FEED_DIGEST];
+    if (centre_feed_digest(x->c->mon, id, d)) return TR_ENOMEM;
+    const int64_t *hit = x->snap.n ? bsearch(&id, x->snap.ids, x->snap.n, sizeof id, cmp_id) : NULL;
+    if (hit && memcmp(x->snap.digests[hit - x->snap.ids], d, STORE_FEED_DIGEST) == 0) return TR_OK;
+    return centre_feed_snap_add(&x->shown, id, d);
+}
+
+static void head(centre_export *x) {
+    if (x->feed)
+        mon_text_printf(&x->out, "{\"type\":\"FeatureCollection\",\"cursor\":\"%lld\",\"features\":[",
+                        (long long)x->cursor);
+    else
+        mon_export_head(x->fmt, &x->out);
+}
+
 /* Formats the next batch into x->out (after the head on the first call). */
 static int fill(centre_export *x) {
     int64_t ids[CENTRE_EXPORT_BATCH];
@@ -96,7 +134,7 @@ static int fill(centre_export *x) {
     x->out.len = 0;
     x->sent = 0;
     if (!x->started) {
-        mon_export_head(x->fmt, &x->out);
+        head(x);
         x->started = true;
     }
     pthread_mutex_lock(&x->c->mon_mu);
@@ -111,6 +149,7 @@ static int fill(centre_export *x) {
             mon_engine_incident(x->c->mon, ids[i], false, &inc, NULL) == TR_OK) {
             mon_export_row(x->fmt, &inc, x->first_row, &x->out);
             x->first_row = false;
+            if (x->feed) rc = feed_check(x, ids[i]);
         }
         mon_incident_clear(&inc);
         x->after = ids[i];
@@ -118,6 +157,8 @@ static int fill(centre_export *x) {
     pthread_mutex_unlock(&x->c->mon_mu);
     if (rc) return rc;
     if (n == 0) {
+        tr_err err = {0};
+        if (x->feed && centre__feed_force(x->c, x->shown.ids, x->shown.n, &err)) return err.code;
         mon_export_tail(x->fmt, &x->out);
         x->done = true;
     }
@@ -140,6 +181,10 @@ void centre_export_free(centre_export *x) {
     if (!x) return;
     free(x->window);
     free(x->out.p);
+    free(x->snap.ids);
+    free(x->snap.digests);
+    free(x->shown.ids);
+    free(x->shown.digests);
     free(x);
 }
 

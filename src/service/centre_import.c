@@ -1,4 +1,5 @@
 /* centre_import.c — loading a scenario file (scenarios/README.md) in one transaction. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ typedef struct import_ctx {
     centre_pending pending;
     json_t *keys;          /* area key -> id */
     json_t *tokens;        /* [name, role, token] lines, written after commit */
+    const centre_scenario_opts *o;
 } import_ctx;
 
 static const char *const scenario_keys[] = {"scenario", "title", "illustrative", "sources", "parties",
@@ -58,13 +60,20 @@ static int import_actors(import_ctx *x, const json_t *actors, tr_err *err) {
 /* Writes one version of an area (id 0: a new area). Returns the id via *id. */
 static int import_version(import_ctx *x, const json_t *feature, int64_t *id, const char *path, tr_err *err) {
     tr_area a;
-    int rc = tr_area_parse(feature, 0, &x->c->limits, &a, err);
-    if (rc == TR_OK) {
+    json_t *use = NULL, *report = NULL;
+    int rc = centre__area_input(feature, &x->c->limits, x->o->make_valid, &use, &report, err);
+    if (rc == TR_OK && (rc = tr_area_parse(use, 0, &x->c->limits, &a, err)) == TR_OK) {
         a.id = *id;
         rc = centre__area_write_tx(x->c, &x->by, &a, 0, &x->pending, NULL, err);
         if (rc == TR_OK) *id = x->pending.areas[x->pending.nareas - 1].id;
+        if (rc == TR_OK && x->o->repaired && json_is_true(json_object_get(report, "repaired")))
+            x->o->repaired(x->o->repaired_ctx, path,
+                           json_string_value(json_object_get(json_object_get(use, "properties"), "name")),
+                           report);
+        tr_area_clear(&a);
     }
-    tr_area_clear(&a);
+    json_decref(use);
+    json_decref(report);
     if (rc) tr_err_prefix(err, path);
     return rc;
 }
@@ -94,6 +103,32 @@ static int import_areas(import_ctx *x, const json_t *areas, bool skip_regions, t
     return TR_OK;
 }
 
+/* The region's name in other languages from the file's own properties: OCHA's ADM1_AR
+ * (ADM1_XX, but EN, which is the name), Natural Earth's name_ar (name_xx). NULL if none. */
+static json_t *region_names(const json_t *props) {
+    json_t *names = json_object();
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)props, k, v) {
+        const char *t = json_string_value(v);
+        char lang[4] = "";
+        size_t n = strlen(k);
+        if (n == 7 && strncmp(k, "ADM1_", 5) == 0 && isupper((unsigned char)k[5]) &&
+            isupper((unsigned char)k[6]))
+            lang[0] = (char)tolower((unsigned char)k[5]), lang[1] = (char)tolower((unsigned char)k[6]);
+        else if (n == 7 && strncmp(k, "name_", 5) == 0 && islower((unsigned char)k[5]) &&
+                 islower((unsigned char)k[6]))
+            lang[0] = k[5], lang[1] = k[6];
+        if (lang[0] && strcmp(lang, "en") != 0 && t && *t && strlen(t) <= 200)
+            json_object_set_new(names, lang, json_string(t));
+    }
+    if (json_object_size(names) == 0) {
+        json_decref(names);
+        return NULL;
+    }
+    return names;
+}
+
 /* Region areas from a GeoJSON FeatureCollection (e.g. real governorate boundaries). */
 static int import_regions(import_ctx *x, const char *path, tr_err *err) {
     json_error_t je;
@@ -120,6 +155,11 @@ static int import_regions(import_ctx *x, const char *path, tr_err *err) {
                                     json_object_get(f, "geometry"), "properties", "kind", "region",
                                     "name", name, "valid_from", "2011-01-01T00:00:00Z", "description",
                                     "Region boundary imported with --regions.");
+        json_t *names = region_names(props);
+        if (feature && names)
+            json_object_set_new(json_object_get(feature, "properties"), "names", names);
+        else
+            json_decref(names);
         int64_t id = 0;
         rc = feature ? import_version(x, feature, &id, fpath, err) : tr_fail(err, TR_EINVAL, fpath, "has no geometry");
         json_decref(feature);
@@ -173,11 +213,18 @@ static int import_all(import_ctx *x, const json_t *sc, const char *regions_path,
 }
 
 int centre_import_scenario(centre *c, const char *path, const char *regions_path, FILE *tokens, tr_err *err) {
+    centre_scenario_opts o = {.regions = regions_path};
+    return centre_import_scenario_with(c, path, &o, tokens, err);
+}
+
+int centre_import_scenario_with(centre *c, const char *path, const centre_scenario_opts *o, FILE *tokens,
+                                tr_err *err) {
+    const char *regions_path = o->regions;
     json_error_t je;
     json_t *sc = json_load_file(path, 0, &je);
     if (!sc && je.line < 0) return tr_fail(err, TR_EINVAL, "FILE", "%s", je.text);
     if (!sc) return tr_fail(err, TR_EINVAL, "FILE", "%s: %s (line %d, column %d)", path, je.text, je.line, je.column);
-    import_ctx x = {.c = c, .keys = json_object(), .tokens = json_array()};
+    import_ctx x = {.c = c, .keys = json_object(), .tokens = json_array(), .o = o};
     x.by.role = ROLE_ADMIN;
     int rc = store_begin(c->store, err);
     if (rc == TR_OK) rc = centre__finish(c, &x.pending, import_all(&x, sc, regions_path, err), NULL, err);

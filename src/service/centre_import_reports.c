@@ -136,12 +136,37 @@ static const char *alias_find(const centre_aliases *a, const char *name) {
 typedef struct resolve_ctx {
     centre *c;
     const centre_aliases *aliases;
+    centre_new_actors mode;
+    const char *actors_by;
+    centre_aliases made; /* actors created so far (create): name -> the file's spelling */
+    tr_err fatal;        /* a store failure met while resolving (create) */
 } resolve_ctx;
+
+/* create: the actor for a name no party or actor has (found again, or new). */
+static int resolve_new(resolve_ctx *r, const char *name, tr_who *who, char *canon, size_t cap) {
+    char made[TR_NAME_MAX + 1];
+    bool created = false;
+    tr_err e = {0};
+    int rc =
+        centre__import_actor(r->c, r->actors_by ? r->actors_by : CENTRE_OPERATOR, name, made, &created, &e);
+    if (rc == TR_OK && created && alias_push(&r->made, made, name))
+        rc = tr_fail(&e, TR_ENOMEM, "", "out of memory");
+    if (rc != TR_OK) {
+        if (rc != TR_EINVAL) r->fatal = e; /* the store or memory failed: the import stops */
+        return 1;
+    }
+    *who = WHO_ACTOR;
+    if (cap) snprintf(canon, cap, "%s", made);
+    return 0;
+}
 
 static int resolve_aliased(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
     resolve_ctx *r = ctx;
     const char *to = alias_find(r->aliases, name);
-    if (!to) return centre__resolve_name(r->c, name, who, canon, cap);
+    if (!to) {
+        int rc = centre__resolve_name(r->c, name, who, canon, cap);
+        return rc == 0 || r->mode != CENTRE_NEW_ACTORS_CREATE ? rc : resolve_new(r, name, who, canon, cap);
+    }
     int rc = centre__resolve_name(r->c, to, who, canon, cap);
     if (rc == 0 && cap && !canon[0]) snprintf(canon, cap, "%s", to);
     return rc;
@@ -318,11 +343,17 @@ static int import_record(import_run *ir, const char *rec, size_t len, long line,
         reject(ir, line, e.field, reason_of(&e));
         return TR_OK;
     }
-    rc = tr_report_resolve(&r, resolve_aliased, &ir->rctx, &e);
-    if (rc == TR_ENOMEM) {
+    bool omit = ir->rctx.mode == CENTRE_NEW_ACTORS_OMIT;
+    rc = omit ? tr_report_resolve_omitting(&r, resolve_aliased, &ir->rctx, &e)
+              : tr_report_resolve(&r, resolve_aliased, &ir->rctx, &e);
+    if (rc == TR_ENOMEM || ir->rctx.fatal.code) {
         tr_report_clear(&r);
-        return tr_fail(fatal, rc, "", "out of memory");
+        return ir->rctx.fatal.code
+                   ? tr_fail(fatal, ir->rctx.fatal.code, ir->rctx.fatal.field, "%s", ir->rctx.fatal.msg)
+                   : tr_fail(fatal, rc, "", "out of memory");
     }
+    if (rc == TR_OK)
+        ir->st->names_omitted += (r.perpetrator_as_reported != NULL) + (r.target_as_reported != NULL);
     if (rc) {
         char reason[sizeof e.msg + 64];
         snprintf(reason, sizeof reason, "%s%s", reason_of(&e), ir->aliased ? " (the aliases file does not map it)" : "");
@@ -401,8 +432,45 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_format fmt,
-                          const centre_aliases *aliases, bool partial, centre_import_bad_fn bad, void *bad_ctx,
+/* After the commit: the engine takes the new rows, as at start; the incidents they now
+ * belong to (after every merge) replace their ids in ir->ids. */
+static void hand_to_engine(import_run *ir) {
+    centre *c = ir->c;
+    for (size_t i = 0; i < ir->nids; i++) {
+        store_report sr;
+        tr_err e = {0};
+        int64_t inc = 0;
+        if (store_report_get(c->store, ir->ids[i], &sr, &e) != TR_OK ||
+            centre__mon_add_row(c, &sr, &inc, &e) != TR_OK) {
+            fprintf(stderr, "truce: FATAL: committed report %lld could not be added to the engine: %s\n",
+                    (long long)ir->ids[i], e.msg);
+            abort();
+        }
+        store_report_clear(&sr);
+    }
+    for (size_t i = 0; i < ir->nids; i++) {
+        int64_t inc = 0;
+        if (mon_engine_incident_of(c->mon, ir->ids[i], &inc) == TR_OK) ir->ids[i] = inc;
+    }
+    if (ir->nids) qsort(ir->ids, ir->nids, sizeof *ir->ids, cmp_i64);
+    for (size_t i = 0; i < ir->nids; i++)
+        if (i == 0 || ir->ids[i] != ir->ids[i - 1]) ir->st->incidents++;
+}
+
+/* The actors created, to the caller once they are kept; freed either way. */
+static void report_actors(import_run *ir, const centre_import_opts *o, bool kept) {
+    centre_aliases *made = &ir->rctx.made;
+    ir->st->actors_created = kept ? (long)made->n : 0;
+    for (size_t i = 0; kept && o->actor && i < made->n; i++)
+        o->actor(o->actor_ctx, made->v[i].from, made->v[i].to);
+    for (size_t i = 0; i < made->n; i++) {
+        free(made->v[i].from);
+        free(made->v[i].to);
+    }
+    free(made->v);
+}
+
+int centre_reports_import(centre *c, const char *party, FILE *in, const centre_import_opts *o,
                           centre_import_stats *st, tr_err *err) {
     memset(st, 0, sizeof *st);
     tr_party by;
@@ -412,43 +480,34 @@ int centre_reports_import(centre *c, const char *party, FILE *in, tr_report_form
     if (by.role == ROLE_OBSERVER)
         return tr_fail(err, TR_EFORBIDDEN, "--as", "'%s' is an observer: observers do not file reports", by.name);
     by.sig = NULL;
-    import_run ir = {.c = c, .by = &by, .fmt = fmt, .rctx = {c, aliases}, .partial = partial,
-                     .aliased = aliases != NULL, .now = tr_time_now(), .bad = bad, .bad_ctx = bad_ctx, .st = st};
+    import_run ir = {
+        .c = c,
+        .by = &by,
+        .fmt = o->fmt,
+        .rctx = {.c = c, .aliases = o->aliases, .mode = o->new_actors, .actors_by = o->actors_by},
+        .partial = o->partial,
+        .aliased = o->aliases != NULL,
+        .now = tr_time_now(),
+        .bad = o->bad,
+        .bad_ctx = o->bad_ctx,
+        .st = st};
     centre_pending p = {0};
     int rc = store_begin(c->store, err);
     if (rc) return rc;
     pthread_mutex_lock(&c->mon_mu);
     rc = import_stream(&ir, in, err);
-    if (rc == TR_OK && (ir.nids == 0 || (!partial && st->rejected))) {
-        /* nothing to keep: roll back (an all-or-nothing file with a bad record, or no good one) */
+    /* nothing to keep: an all-or-nothing file with a bad record, or no good one */
+    bool empty = rc == TR_OK && (ir.nids == 0 || (!o->partial && st->rejected));
+    if (empty)
         store_rollback(c->store);
-        ir.nids = 0;
-    } else {
+    else
         rc = centre__finish(c, &p, rc, NULL, err);
-    }
-    if (rc != TR_OK) ir.nids = 0;
+    bool kept = rc == TR_OK && !empty;
+    if (!kept) ir.nids = 0;
     st->imported = (long)ir.nids;
-    /* Committed: hand the new rows to the engine, as at start. */
-    for (size_t i = 0; i < ir.nids; i++) {
-        store_report sr;
-        tr_err e = {0};
-        int64_t inc = 0;
-        if (store_report_get(c->store, ir.ids[i], &sr, &e) != TR_OK ||
-            centre__mon_add_row(c, &sr, &inc, &e) != TR_OK) {
-            fprintf(stderr, "truce: FATAL: committed report %lld could not be added to the engine: %s\n",
-                    (long long)ir.ids[i], e.msg);
-            abort();
-        }
-        store_report_clear(&sr);
-    }
-    /* The incidents the new reports now belong to (after every merge). */
-    for (size_t i = 0; i < ir.nids; i++) {
-        int64_t inc = 0;
-        if (mon_engine_incident_of(c->mon, ir.ids[i], &inc) == TR_OK) ir.ids[i] = inc;
-    }
-    if (ir.nids) qsort(ir.ids, ir.nids, sizeof *ir.ids, cmp_i64);
-    for (size_t i = 0; i < ir.nids; i++)
-        if (i == 0 || ir.ids[i] != ir.ids[i - 1]) st->incidents++;
+    if (!kept) st->names_omitted = 0;
+    hand_to_engine(&ir);
+    report_actors(&ir, o, kept);
     centre_alerts alerts = {0};
     centre__alerts_collect(c, ir.ids, ir.nids, &alerts);
     pthread_mutex_unlock(&c->mon_mu);
@@ -493,42 +552,69 @@ static int import_format(const char *fmt, const char *media, tr_report_format *o
                    "text/csv, or give ?format=ndjson|csv|acled|ucdp", media ? media : "(none)");
 }
 
+static void collect_actor(void *ctx, const char *name, const char *as_given) {
+    json_t *a = ctx;
+    if (json_array_size(a) < CENTRE_IMPORT_LISTED)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "name", name, "as_given", as_given));
+}
+
+/* The query's options into o (the format, partial, new_actors) for the caller by. */
+static int import_query(const tr_party *by, const char *media, const centre_import_query *q,
+                        centre_import_opts *o, tr_err *err) {
+    if (import_format(q->format, media, &o->fmt, err)) return err->code;
+    if (q->partial && strcmp(q->partial, "true") != 0 && strcmp(q->partial, "false") != 0)
+        return tr_fail(err, TR_EINVAL, "partial", "must be true or false, not '%.40s'", q->partial);
+    o->partial = q->partial && strcmp(q->partial, "true") == 0;
+    if (q->new_actors && centre_new_actors_parse(q->new_actors, &o->new_actors))
+        return tr_fail(err, TR_EINVAL, "new_actors", "must be reject, create or omit, not '%.40s'",
+                       q->new_actors);
+    if (o->new_actors == CENTRE_NEW_ACTORS_CREATE && !tr_party_is_privileged(by))
+        return tr_fail(
+            err, TR_EFORBIDDEN, "new_actors",
+            "only admin and monitor parties register actors: use omit or reject, or ask the monitor");
+    o->actors_by = by->name;
+    return TR_OK;
+}
+
 int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
-                               const char *fmt_s, const char *partial_s, json_t **out, json_t **extra,
-                               tr_err *err) {
-    tr_report_format fmt;
-    bool partial = false;
+                               const centre_import_query *q, json_t **out, json_t **extra, tr_err *err) {
+    centre_import_opts o = {0};
     *out = *extra = NULL;
-    if (import_format(fmt_s, media, &fmt, err)) return TR_EINVAL;
-    if (partial_s && strcmp(partial_s, "true") != 0 && strcmp(partial_s, "false") != 0)
-        return tr_fail(err, TR_EINVAL, "partial", "must be true or false, not '%.40s'", partial_s);
-    partial = partial_s && strcmp(partial_s, "true") == 0;
+    if (import_query(by, media, q, &o, err)) return err->code;
     if (!body || len == 0) return tr_fail(err, TR_EINVAL, "body", "is empty: send the file as the body");
     FILE *in = fmemopen((void *)body, len, "r");
     if (!in) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     bad_json bad = {json_array()};
+    json_t *actors = json_array();
+    o.bad = collect_bad;
+    o.bad_ctx = &bad;
+    o.actor = collect_actor;
+    o.actor_ctx = actors;
     centre_import_stats st;
-    int rc = bad.items ? centre_reports_import(c, by->name, in, fmt, NULL, partial, collect_bad, &bad, &st, err)
-                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    int rc = bad.items && actors ? centre_reports_import(c, by->name, in, &o, &st, err)
+                                 : tr_fail(err, TR_ENOMEM, "", "out of memory");
     fclose(in);
     if (rc) {
         json_decref(bad.items);
+        json_decref(actors);
         return rc;
     }
-    json_t *summary = json_pack("{s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)st.rows, "imported",
-                                (json_int_t)st.imported, "rejected", (json_int_t)st.rejected, "incidents",
-                                (json_int_t)st.incidents, "errors", bad.items);
+    json_t *summary = json_pack("{s:I, s:I, s:I, s:I, s:o, s:I, s:o, s:I}", "rows", (json_int_t)st.rows,
+                                "imported", (json_int_t)st.imported, "rejected", (json_int_t)st.rejected,
+                                "incidents", (json_int_t)st.incidents, "errors", bad.items, "actors_created",
+                                (json_int_t)st.actors_created, "new_actors", actors, "names_omitted",
+                                (json_int_t)st.names_omitted);
     if (!summary) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (st.rows == 0) {
         json_decref(summary);
         return tr_fail(err, TR_EINVAL, "body", "holds no record");
     }
-    if (st.rejected && (!partial || st.imported == 0)) {
+    if (st.rejected && (!o.partial || st.imported == 0)) {
         *extra = summary;
-        return tr_fail(err, TR_EINVAL, "body", "%ld bad record%s (first: line %lld): nothing imported%s", st.rejected,
-                       st.rejected == 1 ? "" : "s",
+        return tr_fail(err, TR_EINVAL, "body", "%ld bad record%s (first: line %lld): nothing imported%s",
+                       st.rejected, st.rejected == 1 ? "" : "s",
                        (long long)json_integer_value(json_object_get(json_array_get(bad.items, 0), "line")),
-                       partial ? "" : " (partial=true imports the good ones)");
+                       o.partial ? "" : " (partial=true imports the good ones)");
     }
     *out = summary;
     return TR_OK;

@@ -4,6 +4,7 @@
 
 #include "geo/coarsen.h"
 #include "service/centre.h"
+#include "service/centre_feed.h"
 
 /* Values written in the open transaction, handed to the engines after commit. */
 typedef struct centre_pending {
@@ -115,9 +116,10 @@ int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *con
  * on its visibility list and to every party whose control areas its route crosses,
  * whose acknowledgements clear it (movement_clearance). obj is the logged movement. */
 int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *obj, tr_err *err);
-/* The bulletin section "Movements not cleared": public movements in the bulletin's
- * window still waiting for acknowledgements, each with the parties missing. */
-int centre__movement_bulletin(centre *c, mon_bulletin *b, tr_err *err);
+/* The bulletin section "Movements" (centre_movement_bulletin.c): every public movement
+ * whose window overlaps the bulletin's, with its manifest and clearance, its cells in
+ * lang. */
+int centre__movement_bulletin(centre *c, mon_bulletin *b, mon_lang lang, tr_err *err);
 /* True when an operation or movement no longer takes part in deconfliction (an
  * operation ended or cancelled, a movement arrived or aborted). */
 bool centre__dc_retired(centre *c, const char *about_type, int64_t id);
@@ -181,6 +183,35 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
                           centre_pending *p, json_t **out, tr_err *err);
 int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, centre_pending *p,
                                json_t **out, tr_err *err);
+
+/* centre_repair.c: the Feature to parse as an area (new reference in *use): feature itself,
+ * or a copy without its "make_valid" member (true, false; else TR_EINVAL) whose geometry
+ * GEOS MakeValid repaired when make_valid or the member asks. *report is then {"repaired":
+ * false} or {"repaired": true, "reason", "area_before_m2", "area_after_m2",
+ * "area_change_m2"} (new reference), else NULL. Errors of the geometry name
+ * "geometry.<member>". */
+int centre__area_input(const json_t *feature, const geo_limits *lim, bool make_valid, json_t **use,
+                       json_t **report, tr_err *err);
+
+/* centre_feed.c: the incident change feed (docs/monitoring.md "The change feed";
+ * centre_feed.h). */
+/* Brings incident_feed in step with the engine in its own transaction (a reconciliation
+ * pass); *seq is the cursor of the state now; snap (may be NULL) gets every live incident
+ * with its digest. */
+int centre__feed_reconcile(centre *c, int64_t *seq, centre_feed_snap *snap, tr_err *err);
+/* Writes ids[0..n) (ascending) as they are now, whatever incident_feed holds (a forced
+ * pass, in its own transaction): what a download showed differently. */
+int centre__feed_force(centre *c, const int64_t *ids, size_t n, tr_err *err);
+
+/* centre_new_actors.c: an actor's name made from a dataset's spelling (tr_name_check's
+ * characters, ", " as " & ", at most TR_NAME_MAX bytes cut at a word; "" when it holds no
+ * letter or digit). */
+void centre__actor_name_from(const char *given, char out[TR_NAME_MAX + 1]);
+/* Inside the open transaction: the actor an import names given by (--new-actors create):
+ * the one made from the same spelling earlier, else a new one (actor.add logged as by;
+ * *created). Its name goes to name. TR_EINVAL when no name can be made. */
+int centre__import_actor(centre *c, const char *by, const char *given, char name[TR_NAME_MAX + 1],
+                         bool *created, tr_err *err);
 
 /* The store hook of tr_report_resolve (report.h): parties first, then actors. ctx is the centre. */
 int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap);

@@ -3,11 +3,13 @@
  * the checkpoint key, the checkpoint thread, receipts, proofs and tiles.
  *
  * Entry encoding (docs/tlog.md, "Entries"): the compact JSON object, keys sorted,
- *   {"at":RFC3339,"object_sha256":HEX,"party":NAME,"ref":REF,"type":TYPE,"v":1}
+ *   {"at":RFC3339,"object_sha256":HEX,"party":NAME,"ref":REF,"type":TYPE,"v":2}
  * where object_sha256 is the SHA-256 of the object's canonical bytes: the object's
- * JSON, compact, keys sorted, reals with 17 significant digits. The object itself stays
- * in the store (log_entry.object): the public log commits to restricted content without
- * revealing it, and whoever holds the content can prove it was logged.
+ * JSON, compact, keys sorted, reals as the shortest decimal that reads back as the same
+ * double (version 2; version 1 entries printed them with 17 digits: centre_objects.h).
+ * The object itself stays in the store (log_entry.object): the public log commits to
+ * restricted content without revealing it, and whoever holds the content can prove it
+ * was logged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,19 +34,19 @@ int centre__log(centre *c, const char *party, const tr_signature *sig, const cha
 
 int centre__log_at(centre *c, int64_t now, const char *party, const tr_signature *sig, const char *type,
                    const char *ref, const json_t *object, json_t *answer, tr_err *err) {
-    char *obj = json_dumps(object, CENTRE_OBJECT_CANON);
+    char *obj = centre_object_bytes(object);
     if (!obj) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[2 * sizeof h + 1], at[TR_TIME_BUFSZ];
     crypto_hash_sha256(h, (const unsigned char *)obj, strlen(obj));
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "at", tr_time_format(now, at), "object_sha256",
-                          hex, "party", party, "ref", ref, "type", type, "v", 1);
+                          hex, "party", party, "ref", ref, "type", type, "v", CENTRE_LOG_VERSION);
     if (e && sig) {
         json_object_set_new(e, "body_sha256", json_string(sig->body_sha256));
         json_object_set_new(e, "signature", json_string(sig->signature));
     }
-    char *entry = e ? json_dumps(e, CENTRE_OBJECT_CANON) : NULL;
+    char *entry = e ? centre_object_bytes(e) : NULL;
     json_decref(e);
     int rc;
     if (!entry) {

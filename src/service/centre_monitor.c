@@ -4,6 +4,8 @@
  * c->mon_mu, held until the committed report is in the engine, so the engine holds the
  * reports in the order the store committed them. Readers of c->mon take c->mon_mu only.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +75,7 @@ static int row_report(const store_report *sr, tr_report *r, tr_err *err) {
     return TR_OK;
 }
 
-int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr_err *err) {
+int centre_mon_add_stored(mon_engine *m, const store_report *sr, int64_t *incident, tr_err *err) {
     tr_report r;
     mon_classification cls;
     int rc = row_report(sr, &r, err);
@@ -81,10 +83,14 @@ int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr
         if (row_classification(sr, &cls))
             rc = tr_fail(err, TR_EIO, "", "unknown class '%s'", sr->cls);
         else
-            rc = mon_engine_add(c->mon, &r, &cls, incident, err);
+            rc = mon_engine_add(m, &r, &cls, incident, err);
         tr_report_clear(&r);
     }
     return rc;
+}
+
+int centre__mon_add_row(centre *c, const store_report *sr, int64_t *incident, tr_err *err) {
+    return centre_mon_add_stored(c->mon, sr, incident, err);
 }
 
 static int load_report(store_report *sr, void *ctx) {
@@ -104,6 +110,30 @@ static int mon_load(centre *c, const mon_config *cfg, tr_err *err) {
     if (rc == TR_OK) rc = centre__mon_load_regroups(c, err);
     if (rc == TR_OK) rc = load_acts(c, err);
     return rc;
+}
+
+/* Three numbers "a,b,c" into out. */
+static int parse_triple(const char *s, double out[3]) {
+    char extra;
+    return sscanf(s, "%lf,%lf,%lf%c", &out[0], &out[1], &out[2], &extra) == 3 ? 0 : -1;
+}
+
+int centre_mon_cluster_parse(const char *radius, const char *window, mon_config *cfg, tr_err *err) {
+    double r[3], w[3];
+    if (radius && parse_triple(radius, r))
+        return tr_fail(err, TR_EINVAL, "--cluster-radius-m",
+                       "--cluster-radius-m needs three numbers R1,R2,R3");
+    if (window && parse_triple(window, w))
+        return tr_fail(err, TR_EINVAL, "--cluster-window-s",
+                       "--cluster-window-s needs three numbers W1,W2,W3");
+    for (int i = 0; i < 3; i++) {
+        if (radius) cfg->radius_m[i] = r[i];
+        if (!window) continue;
+        if (!(fabs(w[i]) < 9e18) || w[i] != (double)(int64_t)w[i])
+            return tr_fail(err, TR_EINVAL, "--cluster-window-s", "--cluster-window-s takes whole seconds");
+        cfg->window_s[i] = (int64_t)w[i];
+    }
+    return TR_OK;
 }
 
 int centre__mon_load(centre *c, tr_err *err) {
@@ -368,15 +398,15 @@ static int act_parse(bool verdict, const json_t *body, store_incident_act *a, tr
 }
 
 /* Under c->mon_mu: hands a stored act to the engine. */
-static int act_apply(centre *c, bool verdict, const store_incident_act *a, tr_err *err) {
+int centre_mon_apply_act(mon_engine *m, bool verdict, const store_incident_act *a, tr_err *err) {
     if (verdict) {
         mon_verdict_kind v;
         if (mon_verdict_kind_parse(a->kind, &v)) return tr_fail(err, TR_EIO, "", "unknown verdict '%s'", a->kind);
-        return mon_engine_verdict(c->mon, a->anchor, a->who, v, a->text, a->at, err);
+        return mon_engine_verdict(m, a->anchor, a->who, v, a->text, a->at, err);
     }
     mon_response_kind r;
     if (mon_response_kind_parse(a->kind, &r)) return tr_fail(err, TR_EIO, "", "unknown response '%s'", a->kind);
-    return mon_engine_respond(c->mon, a->anchor, a->who, r, a->text, a->at, err);
+    return mon_engine_respond(m, a->anchor, a->who, r, a->text, a->at, err);
 }
 
 static int act_tx(centre *c, const tr_party *by, bool verdict, store_incident_act *a, json_t **out, tr_err *err) {
@@ -423,7 +453,7 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
         pthread_mutex_lock(&c->mon_mu);
         rc = centre__finish(c, &p, act_tx(c, by, verdict, &a, &answer, err), &answer, err);
         if (rc == TR_OK) {
-            if (act_apply(c, verdict, &a, err) != TR_OK) {
+            if (centre_mon_apply_act(c->mon, verdict, &a, err) != TR_OK) {
                 fprintf(stderr, "truce: FATAL: committed %s %lld could not be given to the engine: %s\n",
                         verdict ? "verdict" : "response", (long long)a.seq, err ? err->msg : "?");
                 abort();
@@ -466,7 +496,7 @@ typedef struct act_load {
 static int load_act(store_incident_act *a, void *ctx) {
     act_load *l = ctx;
     tr_err err = {0};
-    int rc = act_apply(l->c, l->verdict, a, &err);
+    int rc = centre_mon_apply_act(l->c->mon, l->verdict, a, &err);
     if (rc)
         fprintf(stderr, "truce: %s %lld not loaded: %s\n", l->verdict ? "verdict" : "response", (long long)a->seq,
                 err.msg);
@@ -483,11 +513,28 @@ static int load_acts(centre *c, tr_err *err) {
 
 /* ---- the daily bulletin ---- */
 
-int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, size_t *len, const char **media_type,
-                    tr_err *err) {
+/* The names public region areas carry in other languages, as the bulletin's labels. */
+static int region_label(tr_area *a, void *ctx) {
+    mon_bulletin *b = ctx;
+    if (a->kind != AREA_REGION || !a->names || !a->vis.is_public) return TR_OK;
+    json_t *names = json_loads(a->names, 0, NULL);
+    int rc = TR_OK;
+    for (int l = MON_LANG_AR; rc == TR_OK && l < MON_LANG_COUNT; l++) {
+        const char *t = json_string_value(json_object_get(names, mon_lang_code((mon_lang)l)));
+        if (t) rc = mon_bulletin_add_label(b, a->name, (mon_lang)l, t);
+    }
+    json_decref(names);
+    return rc;
+}
+
+int centre_bulletin(centre *c, const char *date, const char *fmt, const char *lang, char **text, size_t *len,
+                    const char **media_type, tr_err *err) {
     mon_format f = MON_FMT_JSON;
+    mon_lang l = MON_LANG_EN;
     if (fmt && mon_format_parse(fmt, &f))
         return tr_fail(err, TR_EINVAL, "format", "unknown format '%s': use md, html, json or csv", fmt);
+    if (lang && mon_lang_parse(lang, &l))
+        return tr_fail(err, TR_EINVAL, "lang", "unknown language '%.20s': use en, ar or ru", lang);
     mon_bulletin b;
     memset(&b, 0, sizeof b);
     pthread_mutex_lock(&c->mon_mu);
@@ -503,8 +550,12 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, char **text, s
     }
     rc = centre__bulletin_steps(c, &b, err); /* issue 6: the agreement steps section */
     if (rc == TR_OK) rc = centre__mine_bulletin(c, &b, err); /* centre_mine.c: issue 6's section */
-    if (rc == TR_OK) rc = centre__movement_bulletin(c, &b, err); /* centre_dc_state.c: convoys not cleared */
-    if (rc == TR_OK && mon_bulletin_render(&b, f, text, len)) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = centre__movement_bulletin(c, &b, l, err); /* the day's public movements */
+    if (rc == TR_OK && l != MON_LANG_EN &&
+        (rc = store_area_each(c->store, region_label, &b, err)) == TR_ENOMEM)
+        tr_fail(err, rc, "", "out of memory");
+    if (rc == TR_OK && mon_bulletin_render(&b, f, l, text, len))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon_bulletin_clear(&b);
     if (rc) return rc;
     *media_type = mon_format_media_type(f);

@@ -17,6 +17,19 @@
  * unchanged. cfg->bulletin_tz must outlive the centre. */
 int centre_mon_configure(centre *c, const mon_config *cfg, tr_err *err);
 
+/* The clustering options as `truce serve` takes and records them (--cluster-radius-m
+ * "R1,R2,R3", --cluster-window-s "W1,W2,W3"; NULL leaves cfg's) into cfg's radius_m and
+ * window_s. TR_EINVAL naming the option (the ranges are mon_config_check's). */
+int centre_mon_cluster_parse(const char *radius, const char *window, mon_config *cfg, tr_err *err);
+
+/* The incidents rebuilt from stored rows into engine m, as at start (centre_mon_configure)
+ * and as `truce verify --db` rebuilds them: a report row (its body parsed again with its
+ * time of receipt, its stored classification; *incident, may be NULL, gets its incident),
+ * a regroup record, a response or verdict. TR_EIO for a row that cannot be read back. */
+int centre_mon_add_stored(mon_engine *m, const store_report *sr, int64_t *incident, tr_err *err);
+int centre_mon_apply_regroup(mon_engine *m, const store_regroup *g, tr_err *err);
+int centre_mon_apply_act(mon_engine *m, bool verdict, const store_incident_act *a, tr_err *err);
+
 /* A time window from ?date=YYYY-MM-DD (that UTC day) or ?from=&to= (RFC 3339, from <
  * to), each NULL when absent; neither: *from = *to = 0. TR_EINVAL naming the parameter. */
 int centre_window_parse(const char *date, const char *from_s, const char *to_s, int64_t *from, int64_t *to,
@@ -40,6 +53,22 @@ int centre_export_open(centre *c, const char *format, int64_t from, int64_t to, 
 /* Copies up to max bytes of the export into buf: the count (> 0), 0 at the end, or -1
  * when memory ran out (the export is then unusable). */
 long centre_export_read(centre_export *x, char *buf, size_t max);
+/* Makes a full GeoJSON export (no window, not yet read) start the change feed: the
+ * FeatureCollection then begins with its "cursor" (centre_incident_feed). Reconciles the
+ * feed first (one pass over every incident). TR_EINVAL naming cursor otherwise. */
+int centre_export_with_cursor(centre_export *x, tr_err *err);
+
+/*
+ * The change feed (GET /v1/exports/incidents?format=geojson&changed_since=CURSOR,
+ * docs/monitoring.md "The change feed"): a GeoJSON FeatureCollection {"changed_since",
+ * "cursor", "features": the incidents that changed or appeared since the cursor, as the
+ * export's Features, "retired": [{"id", "replaced_by"}] the ids that no longer exist and
+ * the incident their report is in now}. A full GeoJSON export asked with a cursor
+ * (centre_export_with_cursor) starts with its "cursor". format must be geojson; since an integer cursor from
+ * 0 to the latest (else TR_EINVAL naming changed_since). *text is malloc'd.
+ */
+int centre_incident_feed(centre *c, const char *format, const char *since, char **text, size_t *len,
+                         tr_err *err);
 void centre_export_free(centre_export *x);
 
 /* ---- reports about objects (docs/monitoring.md "Reports about objects") ---- */
@@ -75,17 +104,25 @@ int centre_alerts_sweep(centre *c, tr_err *err);
 
 /* ---- bulk import over HTTP (POST /v1/reports/import) ---- */
 
+/* The query parameters of POST /v1/reports/import (each NULL when absent). */
+typedef struct centre_import_query {
+    const char *format;     /* ndjson, csv, acled, ucdp */
+    const char *partial;    /* true, false */
+    const char *new_actors; /* reject (default), create (admin and monitor only), omit */
+} centre_import_query;
+
 /*
- * centre_reports_import over a request body: format from fmt ("ndjson", "csv", "acled",
- * "ucdp"), or when NULL from the media type (application/x-ndjson, text/csv; else
- * TR_EMEDIA naming Content-Type); partial
- * "true"/"false"/NULL. The reporting party is by. On success *out = {rows, imported,
- * rejected, incidents, errors: [{line, field, reason}]} (at most 1000 listed). A file with
- * a bad record and nothing imported is TR_EINVAL naming `body`, with the same summary in
- * *extra (for the problem); a bad header is TR_EINVAL naming the column ("line 1: ...").
+ * centre_reports_import over a request body: format from q->format, or when NULL from the
+ * media type (application/x-ndjson, text/csv; else TR_EMEDIA naming Content-Type);
+ * partial "true"/"false"; new_actors as centre_new_actors (create by a party that is not
+ * admin or monitor: TR_EFORBIDDEN). The reporting party is by, and it names the actor.add
+ * entries. On success *out = {rows, imported, rejected, incidents, errors: [{line, field,
+ * reason}], actors_created, new_actors: [{name, as_given}], names_omitted} (at most 1000
+ * listed each). A file with a bad record and nothing imported is TR_EINVAL naming `body`,
+ * with the same summary in *extra (for the problem); a bad header is TR_EINVAL naming the
+ * column ("line 1: ...").
  */
 int centre_reports_import_body(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
-                               const char *fmt, const char *partial, json_t **out, json_t **extra,
-                               tr_err *err);
+                               const centre_import_query *q, json_t **out, json_t **extra, tr_err *err);
 
 #endif

@@ -5,8 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json_text.h"
+
+#define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+
+char *centre_text_v(const json_t *j, size_t flags, int v) {
+    return v == 1 ? json_dumps(j, flags | JSON_REAL_PRECISION(17)) : tr_json_dumps(j, flags);
+}
+
+char *centre_object_bytes_v(const json_t *o, int v) {
+    return centre_text_v(o, CANON_FLAGS, v);
+}
+
 char *centre_object_bytes(const json_t *o) {
-    return json_dumps(o, CENTRE_OBJECT_CANON);
+    return centre_object_bytes_v(o, CENTRE_LOG_VERSION);
 }
 
 void centre_ref_party(const char *name, char ref[CENTRE_REF_MAX]) {

@@ -23,11 +23,22 @@
 #include "domain/site.h"
 #include "store/store.h"
 
-/* The canonical encoding of objects and entries: compact JSON, keys sorted, reals with
- * 17 significant digits (centre_log.c encodes with the same flags). */
-#define CENTRE_OBJECT_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
+/* The version ("v") of the log entries written now. The canonical encoding of objects and
+ * entries is compact JSON, keys sorted, UTF-8; the reals differ by version:
+ *   1  C's %.17g (jansson JSON_REAL_PRECISION(17)): 36.200000000000003;
+ *   2  the shortest decimal that reads back as the same double (base/json_text.h): 36.2.
+ * An entry is verified with the encoding of its own version, so old logs keep verifying. */
+#define CENTRE_LOG_VERSION 2
 
-/* The canonical bytes of o, NUL terminated (malloc'd), or NULL when out of memory. */
+/* j printed with jansson's flags as a binary writing entries of version v (1 or 2) printed
+ * it: version 1 with 17 significant digits, the one place that form is kept (so verify can
+ * read what older binaries stored); version 2 with tr_json_dumps. NUL terminated (malloc'd),
+ * or NULL when out of memory. */
+char *centre_text_v(const json_t *j, size_t flags, int v);
+/* The canonical bytes of o as entries of version v (1 or 2) hash them, NUL terminated
+ * (malloc'd), or NULL when out of memory. */
+char *centre_object_bytes_v(const json_t *o, int v);
+/* The same for the current version, CENTRE_LOG_VERSION. */
 char *centre_object_bytes(const json_t *o);
 
 #define CENTRE_REF_MAX 96 /* longest ref with its NUL: "agreement/<int64>@<int>" or "party/<name>" */

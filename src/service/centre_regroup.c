@@ -227,11 +227,15 @@ int centre_incident_merge(centre *c, const tr_party *by, int64_t id, const json_
     return regroup(c, by, false, id, body, out, err);
 }
 
+int centre_mon_apply_regroup(mon_engine *m, const store_regroup *g, tr_err *err) {
+    mon_regroup rec = engine_record(g);
+    return mon_engine_apply_regroup(m, &rec, err);
+}
+
 static int load_regroup(store_regroup *g, void *ctx) {
     centre *c = ctx;
     tr_err err = {0};
-    mon_regroup rec = engine_record(g);
-    int rc = mon_engine_apply_regroup(c->mon, &rec, &err);
+    int rc = centre_mon_apply_regroup(c->mon, g, &err);
     if (rc) fprintf(stderr, "truce: regroup %lld not loaded: %s\n", (long long)g->seq, err.msg);
     return rc;
 }

@@ -3,6 +3,7 @@
  * areas in force at one or two instants, as the viewer may see them, handed to the
  * territory engine (engines/territory.h), answered per owner name in km².
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +49,10 @@ static int keep(tr_area *a, void *ctx) {
     return TR_OK;
 }
 
+/* Square kilometres to the whole square metre (areas are geodesic estimates: the digits
+ * below a square metre are noise, and would print as such). */
 static double km2(double m2) {
-    return m2 / 1e6;
+    return round(m2) / 1e6;
 }
 
 /* The map at instant k of the collected areas. */
@@ -142,7 +145,8 @@ int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q
             json_object_set_new(*out, "to", tr_json_time_value(q->to));
             if (desc) {
                 double a = json_real_value(json_object_get(desc, "area_km2"));
-                json_object_set_new(*out, "changed_hands_share", json_real(a > 0 ? km2(moved) / a : 0));
+                json_object_set_new(*out, "changed_hands_share",
+                                    json_real(a > 0 ? round(km2(moved) / a * 1e6) / 1e6 : 0));
             }
         }
         free(d);

@@ -50,16 +50,24 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
 }
 
 /* Parses outside the lock, then writes in one transaction. */
+/* Parses outside the lock (repairing the geometry when the body asks: "make_valid"), then
+ * writes in one transaction; the answer tells what a repair did ("repair"). */
 static int area_write(centre *c, const tr_party *by, int64_t id, int expect_version,
                       const json_t *feature, json_t **out, tr_err *err) {
+    json_t *use = NULL, *report = NULL;
+    int rc = centre__area_input(feature, &c->limits, false, &use, &report, err);
     tr_area a;
-    int rc = tr_area_parse(feature, id, &c->limits, &a, err);
-    if (rc) return rc;
-    a.id = id;
-    centre_pending p = {0};
-    if ((rc = store_begin(c->store, err)) == TR_OK)
-        rc = centre__finish(c, &p, centre__area_write_tx(c, by, &a, expect_version, &p, out, err), out, err);
-    tr_area_clear(&a);
+    if (rc == TR_OK && (rc = tr_area_parse(use, id, &c->limits, &a, err)) == TR_OK) {
+        a.id = id;
+        centre_pending p = {0};
+        if ((rc = store_begin(c->store, err)) == TR_OK)
+            rc = centre__finish(c, &p, centre__area_write_tx(c, by, &a, expect_version, &p, out, err), out,
+                                err);
+        tr_area_clear(&a);
+    }
+    if (rc == TR_OK && report && out && *out) json_object_set(*out, "repair", report);
+    json_decref(use);
+    json_decref(report);
     return rc;
 }
 

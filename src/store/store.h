@@ -181,6 +181,9 @@ int store_party_list(store *s, json_t **out, tr_err *err);
 /* Records a new actor; TR_ECONFLICT if the name is taken. */
 int store_actor_insert(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
 int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err);
+/* Whether actor name exists and its full name (malloc'd, NULL when it has none; the
+ * caller frees it). */
+int store_actor_full_name(store *s, const char *name, bool *exists, char **full_name, tr_err *err);
 int store_actor_list(store *s, json_t **out, tr_err *err);
 
 /* ---- areas ---- */
@@ -494,5 +497,31 @@ typedef struct store_dc_scan {
 int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err);
 int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
                         tr_err *err);
+
+/* ---- the incident change feed (store_feed.c, issue 18) ---- */
+
+#define STORE_FEED_DIGEST 16
+typedef struct store_feed_row {
+    int64_t id;                              /* incident id */
+    unsigned char digest[STORE_FEED_DIGEST]; /* of its export rows and member report ids */
+    int64_t seq;                             /* the reconciliation at which it last changed */
+    bool retired;                            /* it no longer exists ... */
+    int64_t retired_to;                      /* ... and its report is in this incident now */
+} store_feed_row;
+
+/* Up to limit rows with id > after, by id, into rows; *n how many. */
+int store_feed_page(store *s, int64_t after, size_t limit, store_feed_row *rows, size_t *n, tr_err *err);
+/* Writes r (inserted or replaced). Inside a transaction. */
+int store_feed_put(store *s, const store_feed_row *r, tr_err *err);
+/* The seq of the latest pass recorded (0 when none). */
+int store_feed_seq(store *s, int64_t *seq, tr_err *err);
+/* Calls fn for every row with seq > since, by id; stops at fn's non-zero code. */
+int store_feed_since(store *s, int64_t since, int (*fn)(const store_feed_row *r, void *ctx), void *ctx,
+                     tr_err *err);
+/* Records pass seq: it ran on the log of log_size entries whose root is log_root; forced
+ * (may be NULL) is the JSON array of the ids it wrote whatever they held. Inside a
+ * transaction. */
+int store_feed_pass_put(store *s, int64_t seq, uint64_t log_size, const tlog_hash *log_root,
+                        const char *forced, tr_err *err);
 
 #endif

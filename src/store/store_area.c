@@ -6,10 +6,10 @@
 #include "base/timeutil.h"
 #include "store/store_int.h"
 
-#define AREA_COLS                                                                        \
-    "v.area_id, v.version, v.kind, v.name, v.party, v.actor, v.valid_from, v.valid_to, " \
-    "v.effective_to, v.visibility, v.width_m, v.description, v.geometry, v.area_m2, "   \
-    "v.created_by, v.created_at"
+#define AREA_COLS                                                                                            \
+    "v.area_id, v.version, v.kind, v.name, v.party, v.actor, v.valid_from, v.valid_to, "                     \
+    "v.effective_to, v.visibility, v.width_m, v.description, v.geometry, v.area_m2, "                        \
+    "v.created_by, v.created_at, v.names"
 
 /* Fills a from a row selected with AREA_COLS (shape left NULL). */
 static int read_area(sqlite3_stmt *st, tr_area *a) {
@@ -30,13 +30,14 @@ static int read_area(sqlite3_stmt *st, tr_area *a) {
     a->area_m2 = sqlite3_column_double(st, 13);
     a->created_by = store__col_dup(st, 14);
     a->created_at = sqlite3_column_int64(st, 15);
+    a->names = store__col_dup(st, 16);
     return TR_OK;
 }
 
 static const char SQL_VERSION_INSERT[] =
     "INSERT INTO area_version(area_id, version, kind, name, party, actor, valid_from, valid_to,"
-    " effective_to, visibility, width_m, description, geometry, area_m2, created_by, created_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " effective_to, visibility, width_m, description, geometry, area_m2, created_by, created_at, names)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_RTREE_INSERT[] = "INSERT INTO area_rtree VALUES (?,?,?,?,?)";
 
 static int insert_version(store *s, const tr_area *a, tr_err *err) {
@@ -59,6 +60,7 @@ static int insert_version(store *s, const tr_area *a, tr_err *err) {
     sqlite3_bind_double(st, 14, a->area_m2);
     store__bind_text(st, 15, a->created_by);
     sqlite3_bind_int64(st, 16, a->created_at);
+    store__bind_text(st, 17, a->names);
     free(vis);
     int rc = store__step_done(s, st, "storing the area version", err);
     if (rc) return rc;

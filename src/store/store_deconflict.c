@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json_text.h"
 #include "store/store_int.h"
 
 #define SITE_COLS "id, owner, kind, name, valid_from, valid_to, visibility, geometry, radius_m, created_at"
@@ -215,7 +216,7 @@ int store_notice_insert(store *s, const char *party, const char *kind, const cha
                         const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_NOTICE_INSERT, err);
     if (!st) return TR_EIO;
-    char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *text = tr_json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     store__bind_text(st, 1, party);
     store__bind_text(st, 2, kind);
@@ -307,7 +308,9 @@ int store_notice_list(store *s, const char *party, int64_t after, int64_t overdu
 
 /* ---- movements ---- */
 
-#define MOVEMENT_COLS "id, owner, kind, name, status, time_start, time_end, width_m, visibility, geometry, created_at"
+#define MOVEMENT_COLS                                                                                        \
+    "id, owner, kind, name, status, time_start, time_end, width_m, visibility, geometry, created_at, "       \
+    "manifest"
 
 static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m) {
     memset(m, 0, sizeof *m);
@@ -322,13 +325,14 @@ static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m) {
     if (tr_vis_from_text((const char *)sqlite3_column_text(st, 8), &m->vis)) return TR_EIO;
     m->geometry = store__col_dup(st, 9);
     m->created_at = sqlite3_column_int64(st, 10);
+    m->manifest = store__col_dup(st, 11);
     if (!(m->owner && m->kind && m->status && m->geometry)) return TR_EIO;
     return store__movement_schedule_read(s, m, NULL);
 }
 
-static const char SQL_MOVEMENT_INSERT[] =
-    "INSERT INTO movement(owner, kind, name, status, time_start, time_end, width_m, visibility, geometry, created_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_MOVEMENT_INSERT[] = "INSERT INTO movement(owner, kind, name, status, time_start, "
+                                          "time_end, width_m, visibility, geometry, created_at,"
+                                          " manifest) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 
 int store_movement_insert(store *s, tr_movement *m, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_INSERT, err);
@@ -344,6 +348,7 @@ int store_movement_insert(store *s, tr_movement *m, tr_err *err) {
     store__bind_text(st, 8, vis);
     store__bind_text(st, 9, m->geometry);
     sqlite3_bind_int64(st, 10, m->created_at);
+    store__bind_text(st, 11, m->manifest);
     free(vis);
     int rc = store__step_done(s, st, "storing the movement", err);
     if (rc == TR_OK) m->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));

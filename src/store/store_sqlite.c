@@ -447,6 +447,20 @@ int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err) {
     return TR_OK;
 }
 
+static const char SQL_ACTOR_FULL_NAME[] = "SELECT full_name FROM actor WHERE name = ?";
+
+int store_actor_full_name(store *s, const char *name, bool *exists, char **full_name, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ACTOR_FULL_NAME, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, name);
+    *full_name = NULL;
+    *exists = sqlite3_step(st) == SQLITE_ROW;
+    const char *f = *exists ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    int rc = f && !(*full_name = strdup(f)) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const char SQL_ACTOR_LIST[] = "SELECT name, full_name FROM actor ORDER BY name";
 
 int store_actor_list(store *s, json_t **out, tr_err *err) {

@@ -23,15 +23,15 @@ import http.client
 import unittest
 
 ROOT = os.environ.get("TRUCE_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
-BIN = os.environ.get("TRUCE_BIN", os.path.join(ROOT, "build", "truce"))
+BIN = os.path.abspath(os.environ.get("TRUCE_BIN", os.path.join(ROOT, "build", "truce")))
 SHARED = os.environ.get("TRUCE_SHARED", os.path.join(ROOT, "..", "shared"))
 SCENARIO = os.path.join(ROOT, "scenarios", "syria-2016-2017.json")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
 
-def run_cli(*args, check=True, input=None):
-    """Runs `truce ARGS`; returns CompletedProcess (text)."""
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, input=input)
+def run_cli(*args, check=True, input=None, cwd=None):
+    """Runs `truce ARGS` (in cwd); returns CompletedProcess (text)."""
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, input=input, cwd=cwd)
     if check and p.returncode != 0:
         raise AssertionError("truce %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
     for mark in SANITIZER_MARKS:

@@ -5,11 +5,13 @@ every table of the database holds rows: the schema-generated tests of `truce ver
 populate(srv) expects a Server started on the demo scenario (parties, actors, areas,
 agreements) and drives, as the parties would: a signed submission, sites (public and
 restricted), operations with conflicts and state changes, movements with schedules,
-statuses and positions, a restricted site with its own privacy margin and probes of it by
-another party, notices and their acknowledgements (convoy clearance), reports,
-responses, verdicts, a split and a merge, CAP alerts, corridor events of every kind,
-agreement steps and their status changes, messages direct and forwarded, hazards, status
-changes, tasks, progress, closing, accidents. It returns a dict of the ids it made.
+statuses, positions and a manifest (cargo, organisations, vehicles, personnel), a restricted
+site with its own privacy margin and probes of it by another party, notices and their
+acknowledgements (convoy clearance), reports, responses, verdicts, a split and a merge,
+change feeds between them (incident_feed and its passes), CAP alerts, corridor events of
+every kind, agreement steps and their status changes, messages direct and forwarded,
+hazards, status changes, tasks, progress, closing, accidents. It returns a dict of the ids
+it made.
 
 with_witness(srv) restarts srv with a real `truce witness serve` cosigning its checkpoints
 (log_cosignature), and returns the Witness (the caller stops it).
@@ -89,7 +91,10 @@ def deconfliction(srv, ids):
     mov = {"type": "Feature", "geometry": route,
            "properties": {"kind": "convoy", "name": "Convoy", "width_m": 200, "time_start": T0, "time_end": T1,
                           "visibility": ["Russia"],
-                          "schedule": [{"position": [36.80, 36.20], "at": "2016-09-19T12:00:00Z"}]}}
+                          "schedule": [{"position": [36.80, 36.20], "at": "2016-09-19T12:00:00Z"}],
+                          "cargo": [{"kind": "food", "tonnes": 120.5}, {"kind": "medical", "tonnes": 4.2,
+                                                                         "description": "trauma kits"}],
+                          "organisations": ["WFP", "SARC"], "vehicles": 31, "personnel": 62}}
     m = ok(srv.post("/v1/movements", mov, party="UN-OCHA"))
     ids["movement"] = fid(m)
     ok(srv.post("/v1/movements/%d/status" % ids["movement"], {"status": "en_route", "at": T0}, party="UN-OCHA"))
@@ -111,10 +116,14 @@ def monitoring(srv, ids):
            "2016-05-01T08:00:00Z,1,36.6,35.9,1,Battles,monitor,ext-1\n").encode()
     ok(srv.request("POST", "/v1/reports/import?format=csv", raw=csv, party="JMC", content_type="text/csv"))
     iid = a["incident_id"]
+    feed = lambda since: ok(srv.get("/v1/exports/incidents?format=geojson&changed_since=%s" % since, party="SAA"))
+    cursor = feed(0)["cursor"]  # the change feed's passes (incident_feed, incident_feed_pass)
     ok(srv.post("/v1/incidents/%d/responses" % iid, {"response": "deny", "text": "no firing"}, party="SAA"))
     ok(srv.post("/v1/incidents/%d/verdict" % iid, {"verdict": "confirm", "reason": "craters"}, party="JMC"))
     ok(srv.post("/v1/incidents/%d/split" % iid, {"reports": [c["id"]], "reason": "two strikes"}, party="JMC"))
+    cursor = feed(cursor)["cursor"]
     ok(srv.post("/v1/incidents/%d/merge" % iid, {"incidents": [c["id"]], "reason": "one barrage"}, party="JMC"))
+    assert feed(cursor)["retired"], "the merge retires the split-off incident"
     ids["report"] = a["id"]
     ids["incident"] = iid
     cap = srv.get("/v1/incidents/%d/cap" % iid, party="JMC")

@@ -65,7 +65,7 @@ class CapTest(ServerTest):
         self.assertEqual(params["grade"], "corroborated")
         self.assertEqual(params["fatalities"], "1-3")
         circle = info.find("cap:area/cap:circle", NS).text
-        self.assertTrue(circle.startswith("36.200000,37.150000 "), circle)
+        self.assertTrue(circle.startswith("36.2,37.15 "), circle)
         first_id = x.find("cap:identifier", NS).text
         # A monitor confirms: a new alert (new identifier), certainty Observed.
         r = self.srv.post("/v1/incidents/%d/verdict" % iid, {"verdict": "confirm", "reason": "seen"}, party="JMC")

@@ -25,7 +25,8 @@ def commands():
         if in_list:
             if not line.startswith("  "):
                 break
-            names.append(line[2:20].strip())
+            if line[2:20].strip():  # (a usage wrapped onto more lines leaves this column blank)
+                names.append(line[2:20].strip())
     return names
 
 
@@ -114,6 +115,57 @@ class CliTest(unittest.TestCase):
                     p = self.cli(*name.split(), "--db", self.db, "--help", rc=0)
                     self.assertTrue(p.stdout.startswith("usage: truce " + name), p.stdout)
         self.assertFalse(os.path.exists(self.db), "--help must not create a database")
+
+    def test_help_lines_never_cut(self):
+        """Help text is wrapped at word boundaries (at most 100 columns), never cut: each
+        usage line of the overview, its continuation lines joined, is the command's whole
+        usage as its own --help prints it."""
+        over = run_cli("--help").stdout
+        for line in over.splitlines():
+            self.assertLessEqual(len(line), 100, line)
+        listed = {}
+        for line in over.split("commands:\n")[1].split("\n\n")[0].splitlines():
+            if line[2:20].strip():
+                name = line[2:20].strip()
+                listed[name] = line[21:].strip()
+            else:
+                listed[name] += " " + line.strip()
+        for name in commands():
+            with self.subTest(cmd=name):
+                out = self.cli(*name.split(), "--help", rc=0).stdout
+                usage = " ".join(out.split("\n\n")[0][len("usage: truce "):].split())
+                self.assertEqual(listed[name], usage)
+                self.assertTrue(usage.endswith(("]", ")", "FILE", "routes", "version", "TEXT", "BODYFILE --key FILE", "--name NAME")),
+                                usage)
+                for line in out.splitlines():
+                    self.assertLessEqual(len(line), 100, line)
+
+    def test_group_help_exits_0(self):
+        for group in ("party", "import", "export", "key", "verify", "witness"):
+            with self.subTest(group=group):
+                p = self.cli(group, "--help", rc=0)
+                self.assertIn("truce %s " % group, p.stdout)
+        p = self.cli("party", rc=2)
+        self.assertIn("truce party add", p.stderr)
+
+    def test_read_only_commands_need_a_database(self):
+        """Commands that read the centre fail on a database that does not exist, clearly,
+        and create nothing."""
+        missing = os.path.join(self.dir, "elsewhere.db")
+        reports = self.write("r.ndjson", "")
+        for args in [("party", "list"), ("party", "revoke", "A"), ("bulletin", "--date", "2016-09-19"),
+                     ("export", "incidents", "--format", "geojson"), ("territory",),
+                     ("import", "reports", reports, "--as", "JMC"), ("verify",)]:
+            with self.subTest(cmd=args[:2]):
+                p = self.cli(*args, "--db", missing, rc=1)
+                self.assertIn(missing, p.stderr)
+                self.assertEqual(p.stdout.strip() if args[0] != "verify" else "", "")
+                self.assertEqual(os.listdir(self.dir), ["r.ndjson"], "a database file was created")
+        # run in a folder without truce.db, with the default --db
+        p = run_cli("party", "list", check=False, cwd=self.dir)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no database at truce.db", p.stderr)
+        self.assertEqual(os.listdir(self.dir), ["r.ndjson"])
 
     # -- usage errors: exit 2 --
     def test_unknown_command(self):

@@ -37,7 +37,8 @@ def vol(lon, lat, r, t0=T0, t1=T1):
 
 
 def site(lon, lat, r, name, visibility=("Russia",), **more):
-    props = {"kind": "forces_position", "name": name, "radius_m": r, "visibility": list(visibility), **more}
+    props = {"kind": "forces_position", "name": name, "radius_m": r, "visibility": list(visibility),
+             "valid_from": "2016-01-01T00:00:00Z", **more}  # left out, a site starts at the request
     if visibility == "public":
         props["visibility"] = "public"
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}

@@ -248,8 +248,9 @@ def flipped(proof, k=0):
 # ---------------------------------------------------------------- canonical JSON (docs/tlog.md)
 
 def jansson_real(x):
-    """A real as jansson prints it with JSON_REAL_PRECISION(17): "%.17g", ".0" appended when
-    there is neither '.' nor 'e', the exponent without '+' and without leading zeroes."""
+    """A real as log entries of version 1 printed it (jansson's JSON_REAL_PRECISION(17)):
+    "%.17g", ".0" appended when there is neither '.' nor 'e', the exponent without '+' and
+    without leading zeroes."""
     s = "%.17g" % x
     if "." not in s and "e" not in s:
         s += ".0"
@@ -260,12 +261,13 @@ def jansson_real(x):
     return s
 
 
-def canon(v):
-    """Compact JSON, keys sorted, UTF-8, reals as jansson's JSON_REAL_PRECISION(17)."""
+def canon_v1(v):
+    """The canonical bytes of entries of version 1: compact JSON, keys sorted, UTF-8, reals
+    with 17 digits."""
     if isinstance(v, dict):
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canon(v[k]) for k in sorted(v)) + "}"
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canon_v1(v[k]) for k in sorted(v)) + "}"
     if isinstance(v, list):
-        return "[" + ",".join(canon(x) for x in v) + "]"
+        return "[" + ",".join(canon_v1(x) for x in v) + "]"
     if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, float):
@@ -273,8 +275,10 @@ def canon(v):
     raise TypeError(type(v))
 
 
-def python_canon(v):
-    """What Python's own json module makes of the same rule (shortest round-trip reals)."""
+def canon(v):
+    """The canonical bytes of entries of version 2 (written now): compact JSON, keys sorted,
+    UTF-8, reals as the shortest decimal that reads back as the same double — exactly what
+    Python's own json module prints."""
     return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -290,15 +294,6 @@ def logged_object(answer):
 
 def object_sha256(obj):
     return hashlib.sha256(canon(obj).encode("utf-8")).hexdigest()
-
-
-def has_inexact_real(v):
-    """True if Python's shortest repr of some real in v differs from jansson's %.17g."""
-    if isinstance(v, dict):
-        return any(has_inexact_real(x) for x in v.values())
-    if isinstance(v, list):
-        return any(has_inexact_real(x) for x in v)
-    return isinstance(v, float) and repr(v) != jansson_real(v)
 
 
 def db_query(db, sql, *args):
@@ -371,7 +366,7 @@ class LogClient:
         parsed = json.loads(entry)
         tc.assertEqual(canon(parsed).encode("utf-8"), entry, "the entry is not canonical JSON")
         tc.assertEqual(sorted(parsed), ["at", "object_sha256", "party", "ref", "type", "v"])
-        tc.assertEqual(parsed["v"], 1)
+        tc.assertEqual(parsed["v"], 2)
         tc.assertRegex(parsed["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         tc.assertRegex(parsed["object_sha256"], r"^[0-9a-f]{64}$")
         return entry, parsed
@@ -528,7 +523,6 @@ class ReceiptTest(ServerTest):
             self.assertEqual(sorted(a["receipt"]), ["index", "leaf_hash"])
 
         log.wait_for(indexes[-1] + 1)
-        inexact = []
         for a, typ, ref, party, get_path in writes:
             with self.subTest(ref=ref):
                 entry, e = log.check_receipt(self, a["receipt"]["index"], a["receipt"]["leaf_hash"])
@@ -537,9 +531,6 @@ class ReceiptTest(ServerTest):
                 obj = logged_object(a)
                 self.assertEqual(e["object_sha256"], object_sha256(obj),
                                  "object_sha256 is not the SHA-256 of the answer's canonical JSON:\n" + canon(obj))
-                if has_inexact_real(obj):
-                    inexact.append(ref)
-                    self.assertNotEqual(python_canon(obj), canon(obj))
                 # And so is the object read back later (the version, or the agreement).
                 if get_path:
                     g = srv.get(get_path, party=party)
@@ -553,23 +544,20 @@ class ReceiptTest(ServerTest):
         self.assertIsNotNone(v1["properties"]["effective_to"])
         self.assertEqual(json.loads(log.receipt(writes[2][0]["receipt"]["index"])["entry"])["object_sha256"],
                          object_sha256(logged_object(v1)))
-        # Reals that Python prints differently from jansson's %.17g need canon(), not json.dumps.
-        if VERBOSE:
-            print("objects whose reals Python's json prints differently from %%.17g: %s" % inexact, file=sys.stderr)
 
     def test_actor_and_agreement_objects(self):
-        """For objects without reals, Python's own json.dumps gives the logged bytes."""
+        """For objects without reals, both versions' bytes are what Python's json.dumps prints."""
         a = self.srv.post("/v1/actors", {"name": "PlainActor", "full_name": "Plain \u00e9l\u00e8ve"}, party="admin")
         self.assertEqual(a.status, 201, a)
         self.log.wait_for(a.json["receipt"]["index"] + 1)
         _, e = self.log.check_receipt(self, a.json["receipt"]["index"])
         obj = logged_object(a.json)
-        self.assertEqual(python_canon(obj), canon(obj))
-        self.assertEqual(e["object_sha256"], hashlib.sha256(python_canon(obj).encode()).hexdigest())
+        self.assertEqual(canon_v1(obj), canon(obj))
+        self.assertEqual(e["object_sha256"], hashlib.sha256(canon(obj).encode()).hexdigest())
 
     def test_full_precision_coordinates_can_be_proven(self):
-        """Reals are answered with 17 significant digits, as logged: a full-precision
-        coordinate in the answer hashes to the logged object_sha256."""
+        """Reals are answered as logged, with as many digits as they need (here 17): a
+        full-precision coordinate in the answer hashes to the logged object_sha256."""
         x = 36.123456789012344  # needs 17 significant digits
         r = self.srv.post("/v1/areas", feature({"type": "Polygon", "coordinates": [[[x, 36.0], [36.5, 36.0],
                                                                                     [36.5, 36.5], [x, 36.0]]]},

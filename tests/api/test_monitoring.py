@@ -5,6 +5,7 @@ Russia, US-Coalition, JMC (monitor), UN-OCHA, Kazakhstan (observer), the actors 
 Nusra, and the agreements: the cessation of hostilities of 27 February 2016 and the
 nationwide ceasefire of 29 December 2016, which excludes ISIS and Nusra.
 """
+import json
 import os
 import sqlite3
 import threading
@@ -106,7 +107,8 @@ class MonitoringTest(ServerTest):
         self.assertEqual(inc["grade"], "corroborated", inc)
         self.assertEqual(sorted(x["id"] for x in inc["reports"]), sorted([first["id"], second["id"]]))
         for x in inc["reports"]:
-            self.assertIn("related to report", x["attached"]["why"])
+            self.assertRegex(x["attached"]["why"], r"^related to report \d+: ")
+        self.assertNotRegex(json.dumps(inc), r"[a-z]__[a-z]", "an internal name in the incident")
         # The alleged perpetrator denies: contested.
         r = self.srv.post("/v1/incidents/%d/responses" % iid, {"response": "deny", "text": "no firing that day"},
                           party="SAA")

@@ -102,16 +102,19 @@ class MovementTest(ServerTest):
                         t1=day + "T11:00:00Z"))
         b = self.srv.get("/v1/bulletins/%s?format=json" % day, party="Kazakhstan")
         self.assertEqual(b.status, 200, b)
-        waiting = b.json["movements_not_cleared"]
-        self.assertEqual(waiting, {"movement %d (UNOCHA, Bulletin convoy): awaiting SAA" % mid: 1})
+        rows = b.json["movements"]
+        self.assertEqual([(r["id"], r["name"], r["owner"], r["cleared"], r["awaiting"]) for r in rows],
+                         [(mid, "Bulletin convoy", "UNOCHA", False, ["SAA"])])
         md = self.srv.get("/v1/bulletins/%s?format=md" % day, party="Kazakhstan").body
-        self.assertIn("## Movements not cleared", md)
+        self.assertIn("## Movements\n", md)
+        self.assertIn("| Movement | Kind | Name | Notified by | Status |", md)
+        self.assertRegex(md, r"\| %d \| convoy \| Bulletin convoy \| UNOCHA \| planned \|.*\| no \| SAA \|" % mid)
         self.assertNotIn("Restricted convoy", md)  # the bulletin goes to every party
         n = [n for n in self.srv.get("/v1/notices?limit=1000", party="SAA").json["items"]
              if n["about"] == {"type": "movement", "id": mid}][0]
         self.assertEqual(self.srv.post("/v1/notices/%d/ack" % n["id"], {}, party="SAA").status, 200)
         b = self.srv.get("/v1/bulletins/%s?format=json" % day, party="Kazakhstan").json
-        self.assertNotIn("movements_not_cleared", b)
+        self.assertEqual([(r["cleared"], r["awaiting"]) for r in b["movements"]], [(True, [])])
 
     def test_a_route_through_no_party_area_needs_no_clearance(self):
         route = {"type": "LineString", "coordinates": [[36.52, 36.12], [36.60, 36.12]]}  # ISIS-held only

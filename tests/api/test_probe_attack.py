@@ -138,13 +138,14 @@ class ProbeAttackBase(ServerTest):
         for name, role in PARTIES:
             cls.srv.add_party(name, role)
         r = cls.srv.post("/v1/sites", {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(ALWAYS)},
-                                       "properties": {"kind": "aid_warehouse", "name": "Always", "radius_m": 300}},
+                                       "properties": {"kind": "aid_warehouse", "name": "Always", "radius_m": 300,
+                                                      "valid_from": "2016-01-01T00:00:00Z"}},
                          party="UNOCHA")
         assert r.status == 201, r
 
     def hide(self, rng, lon, lat, **more):
         props = {"kind": "forces_position", "name": "Hidden %.4f" % lon, "radius_m": round(rng.uniform(100, 1000)),
-                 "visibility": ["Russia"], **more}
+                 "visibility": ["Russia"], "valid_from": "2016-01-01T00:00:00Z", **more}
         r = self.srv.post("/v1/sites", {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                                         "properties": props}, party="SAA")
         self.assertEqual(r.status, 201, r)

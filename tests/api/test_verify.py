@@ -344,7 +344,7 @@ class RemoteAudit(unittest.TestCase):
                 self.assertIn(needle, p.stdout)
 
         check(receipt, 0, "included in")
-        check(dict(receipt, entry=receipt["entry"].replace('"v":1', '"v":2')), 1, "inclusion proof does not")
+        check(dict(receipt, entry=receipt["entry"].replace('"v":2', '"v":1')), 1, "inclusion proof does not")
         check(dict(receipt, proof=receipt["proof"][::-1]), 1, "inclusion proof does not")
         check(dict(receipt, index=idx - 1), 1, "receipt %d" % (idx - 1))
         check(dict(receipt, checkpoint=receipt["checkpoint"].replace("\n", "\n\n", 1)), 1, "not signed")

@@ -1131,7 +1131,8 @@ static void render_all(mon_engine *m, const char *date, char *out[4], size_t len
     mon_bulletin b;
     tr_err err = {0};
     assert_int_equal(mon_engine_bulletin(m, date, &b, &err), TR_OK);
-    for (int f = 0; f < 4; f++) assert_int_equal(mon_bulletin_render(&b, (mon_format)f, &out[f], &len[f]), TR_OK);
+    for (int f = 0; f < 4; f++)
+        assert_int_equal(mon_bulletin_render(&b, (mon_format)f, MON_LANG_EN, &out[f], &len[f]), TR_OK);
     mon_bulletin_clear(&b);
 }
 
@@ -1207,7 +1208,13 @@ static void test_bulletin(void **state) {
     /* changed: the old incident 9, with a new report, a response and a grade change */
     assert_int_equal(b.nchanged, 1);
     assert_int_equal(b.changed_incidents[0].incident_id, 9);
-    assert_string_equal(b.changed_incidents[0].change, "+1 report; grade single_source -> contested; deny by SAA");
+    const mon_bulletin_line *ch = &b.changed_incidents[0];
+    assert_int_equal(ch->nchanges, 3);
+    assert_true(ch->changes[0].kind == MON_CHANGE_REPORTS && ch->changes[0].n == 1);
+    assert_true(ch->changes[1].kind == MON_CHANGE_GRADE && ch->changes[1].from == MON_GRADE_SINGLE_SOURCE &&
+                ch->changes[1].to == MON_GRADE_CONTESTED);
+    assert_true(ch->changes[2].kind == MON_CHANGE_RESPONSE && ch->changes[2].to == MON_DENY);
+    assert_string_equal(ch->changes[2].who, "SAA");
     mon_bulletin_clear(&b);
     /* the next day holds report 5 and compares with today */
     assert_int_equal(mon_engine_bulletin(m, "2016-09-20", &b, &err), TR_OK);
@@ -1232,13 +1239,15 @@ static void test_bulletin(void **state) {
     }
     /* content checks per format */
     assert_non_null(strstr(one[MON_FMT_MD], "| Aleppo | 2 | 1 | +1 | 18\xE2\x80\x93" "25 | unknown |"));
-    assert_non_null(strstr(one[MON_FMT_MD], "| violations | 3 | 1 | +2 |"));
-    assert_non_null(strstr(one[MON_FMT_MD], "- #9 2016-09-10T10:00:00Z Aleppo: Attack by SAA"));
+    assert_non_null(strstr(one[MON_FMT_MD], "| Violations | 3 | 1 | +2 |"));
+    assert_non_null(strstr(one[MON_FMT_MD], "| #9 | 2016-09-10T10:00:00Z | Aleppo | Attack | SAA |"));
+    assert_non_null(strstr(one[MON_FMT_MD],
+                           "new reports: 1; grade single source → contested; response from SAA: deny |"));
     assert_null(strstr(one[MON_FMT_MD], "Idleb <north>"));
     assert_non_null(strstr(one[MON_FMT_MD], "Idleb \\<north\\> & co"));
     assert_non_null(strstr(one[MON_FMT_HTML], "<td>Idleb &lt;north&gt; &amp; co</td>"));
     assert_null(strstr(one[MON_FMT_HTML], "<north>"));
-    assert_non_null(strstr(one[MON_FMT_CSV], "region,Aleppo,2,1,1,18,25,,,\n"));
+    assert_non_null(strstr(one[MON_FMT_CSV], "region,Aleppo,2,1,1,18,25,,,Aleppo\n"));
     assert_non_null(strstr(one[MON_FMT_CSV], "window,start,,,,,,,,2016-09-18T21:00:00Z\n"));
     json_error_t je;
     json_t *j = json_loads(one[MON_FMT_JSON], 0, &je);
@@ -1284,7 +1293,7 @@ static void test_bulletin_day_boundary(void **state) {
     assert_int_equal(b.violations_previous, 1); /* report 1 */
     char *md;
     size_t len;
-    assert_int_equal(mon_bulletin_render(&b, MON_FMT_MD, &md, &len), TR_OK);
+    assert_int_equal(mon_bulletin_render(&b, MON_FMT_MD, MON_LANG_EN, &md, &len), TR_OK);
     assert_non_null(strstr(md, "ending 06:00 on 2016-09-19 at UTC+00:00"));
     free(md);
     mon_bulletin_clear(&b);
@@ -1297,7 +1306,7 @@ static void test_bulletin_day_boundary(void **state) {
     assert_int_equal(b.end, T("2016-09-20T05:00:00Z"));
     assert_int_equal(b.violations, 0);
     char *html;
-    assert_int_equal(mon_bulletin_render(&b, MON_FMT_HTML, &html, &len), TR_OK);
+    assert_int_equal(mon_bulletin_render(&b, MON_FMT_HTML, MON_LANG_EN, &html, &len), TR_OK);
     assert_non_null(strstr(html, "UTC-05:00"));
     assert_non_null(strstr(html, "<p>None.</p>"));
     free(html);

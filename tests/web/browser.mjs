@@ -161,7 +161,7 @@ try {
 
   // ---- setup through the API ----
   // A site of JMC and an operation of SAA over it: a conflict notice for JMC.
-  const site = await post(JMC, '/v1/sites', { type: 'Feature', geometry: { type: 'Point', coordinates: [36.7, 35.93] }, properties: { kind: 'hospital', name: 'Field hospital (test)', radius_m: 300 } });
+  const site = await post(JMC, '/v1/sites', { type: 'Feature', geometry: { type: 'Point', coordinates: [36.7, 35.93] }, properties: { kind: 'hospital', name: 'Field hospital (test)', radius_m: 300, valid_from: '2017-01-01T00:00:00Z' } });
   const siteId = site.body.properties ? site.body.properties.id : site.body.id;
   const vol = { volume: { outline_circle: { center: { lat: 35.93, lng: 36.7 }, radius: { value: 2000, units: 'M' } }, altitude_lower: { value: 0, reference: 'W84', units: 'M' }, altitude_upper: { value: 3000, reference: 'W84', units: 'M' } },
     time_start: { value: '2017-12-01T06:00:00Z', format: 'RFC3339' }, time_end: { value: '2017-12-01T12:00:00Z', format: 'RFC3339' } };
@@ -171,7 +171,8 @@ try {
   const mv = await post(tokens['UN-OCHA'], '/v1/movements', { type: 'Feature',
     geometry: { type: 'LineString', coordinates: [[37.05, 36.2], [37.15, 36.21], [37.22, 36.2]] },
     properties: { kind: 'convoy', name: 'Aid convoy (test)', width_m: 500, time_start: '2017-12-02T06:00:00Z', time_end: '2017-12-02T18:00:00Z', status: 'planned',
-      visibility: ['JMC'], schedule: [{ position: [37.05, 36.2], at: '2017-12-02T06:00:00Z' }, { position: [37.22, 36.2], at: '2017-12-02T12:00:00Z' }] } });
+      visibility: ['JMC'], schedule: [{ position: [37.05, 36.2], at: '2017-12-02T06:00:00Z' }, { position: [37.22, 36.2], at: '2017-12-02T12:00:00Z' }],
+      cargo: [{ kind: 'food', tonnes: 120.5 }, { kind: 'medical', tonnes: 4.2 }], organisations: ['WFP', 'SARC'], vehicles: 31, personnel: 62 } });
   const mvId = mv.body.properties && mv.body.properties.id;
   const saaNotice = (await apiAs(tokens.SAA, '/v1/notices?after=0&limit=1000')).body.items.find((n) => n.about && n.about.type === 'movement' && n.about.id === mvId);
   const mvAck = saaNotice && await post(tokens.SAA, `/v1/notices/${saaNotice.id}/ack`, {});
@@ -615,11 +616,13 @@ try {
     missing: [...document.querySelectorAll('.missing li')].map((li) => li.textContent), acks: document.querySelectorAll('.m-acks tbody tr').length,
     history: document.querySelectorAll('.m-history tbody tr').length, schedule: document.querySelectorAll('.m-schedule tbody tr').length,
     position: (document.querySelector('.m-position') || {}).dataset?.at || '',
+    cargo: (document.querySelector('.m-cargo') || {}).textContent || '',
   }));
   check(`movement ${mvId} panel: ${mvShown.status}, cleared ${mvShown.cleared}, missing ${mvShown.missing.join(',')} as the API answers`,
     mvShown.status === mvApi.status && mvShown.cleared === String(mvApi.cleared) && JSON.stringify(mvShown.missing) === JSON.stringify(mvApi.clearance.missing) &&
     mvShown.missing.includes('Opposition') && mvShown.acks === mvApi.clearance.acknowledgements.length &&
-    mvShown.history === mvApi.history.length && mvShown.schedule === mvApi.schedule.length && mvShown.position === mvApi.position.at, JSON.stringify(mvShown));
+    mvShown.history === mvApi.history.length && mvShown.schedule === mvApi.schedule.length && mvShown.position === mvApi.position.at &&
+    mvApi.cargo.length === 2 && mvShown.cargo === 'food 120.5 t; medical 4.2 t', JSON.stringify(mvShown));
   await page.evaluate(() => window.truce.setTime('2016-12-17T00:00:00Z'));
   await page.evaluate((id) => window.truce.showDetails('corridor', id), corridorId);
   await page.waitForSelector(`#details-title[data-kind="corridor"][data-id="${corridorId}"]`, { timeout: 30e3 });

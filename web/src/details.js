@@ -51,6 +51,10 @@ export async function showMovement(el, id, onShow) {
     onShow ? h('button', { type: 'button', class: 'show-on-map', onclick: () => onShow(m.geometry, p.time_start) }, t('action.showOnMap')) : null,
     dl([[t('col.kind'), label('movementKind', p.kind)], [t('col.owner'), p.owner], [t('col.window'), `${fmtTime(p.time_start)} – ${fmtTime(p.time_end)}`],
       [t('movement.width'), t('unit.m', { v: num(p.width_m) })],
+      [t('movement.cargo'), h('span', { class: 'm-cargo', 'data-n': String((p.cargo || []).length) }, (p.cargo || [])
+        .map((x) => `${label('cargoKind', x.kind)} ${t('unit.t', { v: num(x.tonnes) })}${x.description ? ` (${x.description})` : ''}`).join('; ') || '–')],
+      [t('movement.organisations'), (p.organisations || []).join(', ') || '–'],
+      [t('movement.vehicles'), num(p.vehicles)], [t('movement.personnel'), num(p.personnel)],
       [t('movement.position'), p.position ? h('span', { class: 'm-position', 'data-at': p.position.at }, t('movement.positionAt', { where: lonlat(p.position.position), at: fmtTime(p.position.at) })) : t('movement.noPosition')],
       [t('movement.visibleTo'), Array.isArray(p.visibility) ? p.visibility.join(', ') : label('visibility', p.visibility)]]),
     h('h4', {}, t('movement.schedule')),
