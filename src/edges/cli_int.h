@@ -12,7 +12,7 @@
 #include "edges/cli.h"
 #include "service/centre.h"
 
-#define MAX_OPTS 24
+#define MAX_OPTS 32
 
 typedef struct cli_opt {
     const char *name; /* "--db" */
