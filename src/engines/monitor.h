@@ -286,6 +286,27 @@ int mon_grade_compute(const mon_grade_report *reports, size_t nreports, const mo
                       mon_grade_result *out);
 void mon_grade_result_clear(mon_grade_result *r);
 
+/*
+ * The same replay one event at a time, for an incident that grows: events must come in the
+ * replay order (at, then reports before responses before verdicts, then id/seq), which
+ * mon_grader_in_order tells. The grader keeps pointers to the strings of the values it is
+ * given (names, sources, texts): they must outlive it. mon_grader_new: NULL when out of
+ * memory; the apply functions: TR_OK or TR_ENOMEM (then the grader is unusable: free it).
+ */
+typedef struct mon_grader mon_grader;
+mon_grader *mon_grader_new(void);
+void mon_grader_free(mon_grader *g);
+bool mon_grader_in_order(const mon_grader *g, int64_t at, int order, int64_t key); /* order: 0 report, 1 response, 2 verdict */
+int mon_grader_report(mon_grader *g, const mon_grade_report *r);
+int mon_grader_response(mon_grader *g, const mon_response *p);
+int mon_grader_verdict(mon_grader *g, const mon_verdict *v);
+mon_grade mon_grader_grade(const mon_grader *g);
+const char *mon_grader_reason(const mon_grader *g);
+const mon_grade_change *mon_grader_history(const mon_grader *g, size_t *n); /* owned by g */
+size_t mon_grader_sources(const mon_grader *g); /* independent sources (distinct source keys) so far */
+/* Copies the grade, reason and history into out (cleared first). TR_OK or TR_ENOMEM. */
+int mon_grader_copy_result(const mon_grader *g, mon_grade_result *out);
+
 /* The independence key of a source: its ref, trimmed and lowercased (ASCII), or
  * "party:" + the reporting party when there is no ref. Written to buf (cap bytes). */
 const char *mon_source_key(const char *source_ref, const char *reporting_party, char *buf, size_t cap);
