@@ -76,6 +76,8 @@ void mon_engine_free(mon_engine *m) {
     free(m->names.strs);
     free(m->names.table);
     free(m->cells);
+    free(m->blocks);
+    free(m->blockfree.v);
     free(m->occurred_days.e);
     free(m->received_days.e);
     for (size_t i = 0; i < m->ndays; i++)
@@ -193,6 +195,11 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
         .ev = (uint8_t)r->event_type,
         .sub = (uint8_t)r->sub_event_type,
         .cls = (uint8_t)(c ? c->cls : MON_UNDETERMINED),
+        .skind = (uint8_t)r->source_kind,
+        .target = !r->target.present                  ? 0
+                  : r->target.kind == TARGET_SITE     ? r->target.object_id
+                  : r->target.kind == TARGET_MOVEMENT ? -r->target.object_id
+                                                      : 0,
     };
     if (rep.perp == NONE32 || rep.party == NONE32 || rep.srckey == NONE32 || rep.region == NONE32 ||
         rep.reason == NONE32 || reserve_slot(m) || imap_reserve(&m->by_id, 1) || mon__cells_reserve(m) ||

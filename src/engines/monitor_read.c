@@ -66,7 +66,7 @@ static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers,
         return;
     }
     best_link b = {m, inc, NONE32, 0, 0, MON_TYPE_NONE};
-    mon__for_each_related(m, x, consider, &b);
+    mon__for_each_related_all(m, x, consider, &b);
     if (b.partner == NONE32) {
         snprintf(out->why, sizeof out->why,
                  nmembers == 1 ? "the only report" : "no mon__related report in the incident");

@@ -69,6 +69,7 @@ int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
         rc = mon__push_ring(m, roots.v[i], &touched);
     for (size_t i = npinned; rc == TR_OK && i < touched.n; i++)
         reset_slot(m, touched.v[i]);
+    if (rc == TR_OK) rc = mon__grid_regroup(m, &touched); /* their blocks held the old components */
     for (size_t i = npinned; rc == TR_OK && i < touched.n; i++)
         if (m->group[touched.v[i]] < 0) rc = mon__for_each_related(m, touched.v[i], mon__link_related, NULL);
     /* Every component next to a pinned or re-clustered report re-derives its labels and
