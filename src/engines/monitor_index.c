@@ -176,7 +176,8 @@ int mon__grid_regroup(mon_engine *m, const uvec *slots) {
         for (uint32_t b = c->bhead; rc == TR_OK && b != NONE32; b = m->blocks[b].next)
             for (uint32_t y = m->blocks[b].head; rc == TR_OK && y != NONE32; y = m->cellnext[y])
                 rc = uvec_push(&members, y) ? TR_ENOMEM : TR_OK;
-        if (rc == TR_OK && grow(&m->blockfree.v, &m->blockfree.cap, m->blockfree.n + members.n, sizeof(uint32_t)))
+        if (rc == TR_OK &&
+            grow(&m->blockfree.v, &m->blockfree.cap, m->blockfree.n + members.n, sizeof(uint32_t)))
             rc = TR_ENOMEM;
         for (uint32_t b = c->bhead; rc == TR_OK && b != NONE32; b = m->blocks[b].next)
             m->blockfree.v[m->blockfree.n++] = b; /* room for every member: as many blocks at most */
@@ -199,7 +200,7 @@ static void block_join(mon_engine *m, uint32_t into, uint32_t b) {
 typedef struct scan {
     mon_engine *m;
     uint32_t x;
-    bool all;     /* every related member, not one per block */
+    bool all; /* every related member, not one per block */
     related_fn fn;
     void *ctx;
 } scan;
@@ -238,7 +239,8 @@ static int scan_cell(scan *s, cell *c) {
         if (!k->pinned) {
             uint32_t r = mon__find(m, k->key);
             size_t i = 0;
-            while (i < nseen && roots[i] != r) i++;
+            while (i < nseen && roots[i] != r)
+                i++;
             if (i < nseen) { /* a component met before in this cell: join, and scan unless it was found */
                 *link = k->next;
                 block_join(m, firsts[i], b);
@@ -278,7 +280,8 @@ static int for_each(mon_engine *m, uint32_t x, bool all, related_fn fn, void *ct
         int32_t x0 = cell_coord(a->lon - dlon, size), x1 = cell_coord(a->lon + dlon, size);
         int32_t y0 = cell_coord(a->lat - dlat, size), y1 = cell_coord(a->lat + dlat, size);
         int64_t w = m->cfg.window_s[a->tp - 1] + m->cfg.window_s[cls];
-        int64_t t0 = mon__floor_div(a->t - w, m->tbucket[cls]), t1 = mon__floor_div(a->t + w, m->tbucket[cls]);
+        int64_t t0 = mon__floor_div(a->t - w, m->tbucket[cls]),
+                t1 = mon__floor_div(a->t + w, m->tbucket[cls]);
         for (int32_t cx = x0; cx <= x1; cx++)
             for (int32_t cy = y0; cy <= y1; cy++)
                 for (int64_t ct = t0; ct <= t1; ct++) {
@@ -542,6 +545,16 @@ int mon__members_of(mon_engine *m, iref r, uvec *out) {
  * reports when all are imprecise. */
 int64_t mon__ref_id(mon_engine *m, iref r) {
     if (!r.group) return m->minid[r.key];
+    const isum *s = mon__sum_kept(m, r);
+    if (s) return mon__sum_id(s);
+    mgroup *gr = &m->groups[r.key];
+    if (gr->members.n + gr->attached.n >= MON_SUM_KEEP) { /* a large group: summed up once, then kept */
+        int rc;
+        isum *t = mon__sum_get(m, r, &rc);
+        int64_t id = t ? mon__sum_id(t) : INT64_MAX;
+        mon__sum_done(t);
+        if (t) return id;
+    }
     int64_t best = INT64_MAX;
     mgroup *g = &m->groups[r.key];
     for (size_t i = 0; i < g->members.n; i++) {

@@ -213,7 +213,7 @@ static int push_line(mon_bulletin_line **lines, size_t *n, const mon_incident *i
     l->occurred_at = inc->occurred_at;
     l->cls = inc->cls;
     l->grade = inc->grade;
-    l->nreports = inc->nmembers;
+    l->nreports = inc->nreports;
     l->fatalities = inc->fatalities;
     l->change = change;
     l->region = strdup(inc->region ? inc->region : "(none)");
@@ -230,7 +230,7 @@ static int tally_days(mon_engine *m, mon_bulletin *b, int64_t pstart) {
     int rc = TR_OK;
     for (size_t i = 0; rc == TR_OK && i < n; i++) {
         mon_incident inc;
-        if (mon_engine_incident(m, ids[i], false, &inc, NULL)) {
+        if (mon_engine_incident_page(m, ids[i], false, 0, 0, &inc, NULL)) {
             rc = TR_ENOMEM;
             break;
         }
@@ -578,7 +578,7 @@ static void render_csv(const mon_bulletin *b, sbuf *o) {
     render_sections(b, MON_FMT_CSV, o, NULL);
 }
 
-static json_t *range_json(const tr_range *r) {
+json_t *mon_range_json(const tr_range *r) {
     return r->known ? json_pack("{sIsI}", "min", (json_int_t)r->min, "max", (json_int_t)r->max) : json_null();
 }
 
@@ -588,7 +588,7 @@ static json_t *rows_json(const mon_bulletin_row *rows, size_t n) {
         json_array_append_new(a, json_pack("{sssIsIsIsoso}", "key", rows[i].key, "violations", (json_int_t)rows[i].count,
                                            "previous", (json_int_t)rows[i].previous, "change",
                                            (json_int_t)(rows[i].count - rows[i].previous), "fatalities",
-                                           range_json(&rows[i].fatalities), "injured", range_json(&rows[i].injured)));
+                                           mon_range_json(&rows[i].fatalities), "injured", mon_range_json(&rows[i].injured)));
     return a;
 }
 
@@ -600,7 +600,7 @@ static json_t *lines_json(const mon_bulletin_line *lines, size_t n) {
                               tr_json_time_value(l->occurred_at), "region", l->region, "type", l->type,
                               "alleged_perpetrator", l->perpetrator ? json_string(l->perpetrator) : json_null(),
                               "classification", mon_class_name(l->cls), "grade", mon_grade_name(l->grade), "reports",
-                              (json_int_t)l->nreports, "fatalities", range_json(&l->fatalities));
+                              (json_int_t)l->nreports, "fatalities", mon_range_json(&l->fatalities));
         if (l->change) json_object_set_new(o, "change", json_string(l->change));
         json_array_append_new(a, o);
     }
@@ -623,9 +623,9 @@ static char *render_json(const mon_bulletin *b) {
     json_object_set_new(o, "violations", json_pack("{sIsIsI}", "today", (json_int_t)b->violations, "previous",
                                                    (json_int_t)b->violations_previous, "change",
                                                    (json_int_t)(b->violations - b->violations_previous)));
-    json_object_set_new(o, "casualties", json_pack("{sososo}", "fatalities", range_json(&b->fatalities), "injured",
-                                                   range_json(&b->injured), "fatalities_previous",
-                                                   range_json(&b->fatalities_previous)));
+    json_object_set_new(o, "casualties", json_pack("{sososo}", "fatalities", mon_range_json(&b->fatalities), "injured",
+                                                   mon_range_json(&b->injured), "fatalities_previous",
+                                                   mon_range_json(&b->fatalities_previous)));
     json_object_set_new(o, "incidents_by_class", classes);
     json_object_set_new(o, "by_region", rows_json(b->by_region, b->nregion));
     json_object_set_new(o, "by_party", rows_json(b->by_party, b->nparty));
@@ -664,98 +664,6 @@ int mon_bulletin_render(const mon_bulletin *b, mon_format fmt, char **out, size_
     *out = o.s;
     *len = o.n;
     return TR_OK;
-}
-
-/* ---- one incident as JSON ---- */
-
-static json_t *str_or_null(const char *s) {
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *regroup_json(const mon_regroup *g) {
-    json_t *a = json_array(), *b = json_array();
-    for (size_t i = 0; i < g->nids; i++) json_array_append_new(i < g->nfirst ? a : b, json_integer(g->ids[i]));
-    json_t *o = json_pack("{sssossssso}", "kind", g->split ? "split" : "merge", "at", tr_json_time_value(g->at), "by",
-                          g->by, "why", g->why, "reports", a);
-    if (g->split)
-        json_object_set_new(o, "split_from", b);
-    else
-        json_object_set_new(o, "merged_with", b);
-    return o;
-}
-
-json_t *mon_incident_to_json(const mon_incident *inc) {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(inc->id));
-    json_object_set_new(o, "grade", json_string(mon_grade_name(inc->grade)));
-    json_object_set_new(o, "grade_reason", json_string(inc->grade_reason));
-    json_object_set_new(o, "classification", json_pack("{ssso}", "class", mon_class_name(inc->cls), "reason",
-                                                       str_or_null(inc->cls_reason)));
-    json_object_set_new(o, "occurred_at", tr_json_time_value(inc->occurred_at));
-    json_object_set_new(o, "time_precision", json_integer(inc->time_precision));
-    json_object_set_new(o, "location", json_pack("{sss[ff]}", "type", "Point", "coordinates", inc->lon, inc->lat));
-    json_object_set_new(o, "geo_precision", json_integer(inc->geo_precision));
-    json_object_set_new(o, "region", str_or_null(inc->region));
-    json_object_set_new(o, "event_type", json_string(tr_event_type_name(inc->event_type)));
-    json_object_set_new(o, "sub_event_type",
-                        inc->sub_event_type ? json_string(tr_sub_event_type_name(inc->sub_event_type)) : json_null());
-    json_object_set_new(o, "alleged_perpetrator", str_or_null(inc->perpetrator));
-    json_t *perps = json_array();
-    for (size_t i = 0; i < inc->nperpetrators; i++) json_array_append_new(perps, json_string(inc->perpetrators[i]));
-    json_object_set_new(o, "alleged_perpetrators", perps);
-    json_object_set_new(o, "fatalities", range_json(&inc->fatalities));
-    json_object_set_new(o, "injured", range_json(&inc->injured));
-    json_object_set_new(o, "representative_report", json_integer(inc->representative));
-    json_object_set_new(o, "first_received_at", tr_json_time_value(inc->first_received_at));
-    json_object_set_new(o, "last_received_at", tr_json_time_value(inc->last_received_at));
-    json_t *reports = json_array();
-    for (size_t i = 0; i < inc->nmembers; i++) {
-        const mon_member *mb = &inc->members[i];
-        json_t *r = json_pack("{sIsoso}", "id", (json_int_t)mb->report_id, "occurred_at",
-                              tr_json_time_value(mb->occurred_at), "received_at", tr_json_time_value(mb->received_at));
-        if (mb->why[0]) {
-            json_t *why = json_pack("{ss}", "why", mb->why);
-            if (mb->partner_id) {
-                json_object_set_new(why, "to", json_integer(mb->partner_id));
-                json_object_set_new(why, "distance_m", json_integer(mb->distance_m));
-                json_object_set_new(why, "gap_s", json_integer(mb->gap_s));
-                json_object_set_new(why, "rule", json_string(mon_type_rule_name(mb->rule)));
-            }
-            json_object_set_new(r, "attached", why);
-        }
-        json_array_append_new(reports, r);
-    }
-    json_object_set_new(o, "reports", reports);
-    json_t *hist = json_array();
-    for (size_t i = 0; i < inc->nhistory; i++) {
-        const mon_grade_change *h = &inc->history[i];
-        json_array_append_new(hist, json_pack("{sossso ssss}", "at", tr_json_time_value(h->at), "by", h->by, "from",
-                                              h->from == MON_GRADE_NONE ? json_null() : json_string(mon_grade_name(h->from)),
-                                              "to", mon_grade_name(h->to), "why", h->why));
-    }
-    json_object_set_new(o, "history", hist);
-    json_t *resp = json_array();
-    for (size_t i = 0; i < inc->nresponses; i++) {
-        const mon_response *p = &inc->responses[i];
-        json_array_append_new(resp, json_pack("{sssssoso}", "party", p->party, "response", mon_response_kind_name(p->kind),
-                                              "text", str_or_null(p->text), "at", tr_json_time_value(p->at)));
-    }
-    json_object_set_new(o, "responses", resp);
-    json_t *verd = json_array();
-    for (size_t i = 0; i < inc->nverdicts; i++) {
-        const mon_verdict *v = &inc->verdicts[i];
-        json_array_append_new(verd, json_pack("{sssssoso}", "monitor", v->monitor, "verdict",
-                                              mon_verdict_kind_name(v->kind), "reason", str_or_null(v->reason), "at",
-                                              tr_json_time_value(v->at)));
-    }
-    json_object_set_new(o, "verdicts", verd);
-    json_t *rg = json_array();
-    for (size_t i = 0; i < inc->nregroups; i++) json_array_append_new(rg, regroup_json(&inc->regroups[i]));
-    json_object_set_new(o, "regroups", rg);
-    json_t *amb = json_array();
-    for (size_t i = 0; i < inc->nambiguous; i++) json_array_append_new(amb, json_integer(inc->ambiguous_with[i]));
-    json_object_set_new(o, "ambiguous_with", amb);
-    return o;
 }
 
 /* ---- the agreement steps section (issue 6, docs/humanitarian.md "The bulletin") ---- */
