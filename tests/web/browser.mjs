@@ -257,6 +257,26 @@ try {
     await page.$eval('#incident-panel .mark', (el) => el.textContent));
   await shot('05-incident-panel');
 
+  // A busy incident (issue 11): 120 reports at one place and time. Its panel counts them from
+  // the incident's summary, lists the first page, and "More reports" pages in the rest.
+  const busy = [];
+  for (let i = 0; i < 120; i++) {
+    busy.push((await apiAs(JMC, '/v1/reports', { method: 'POST', body: JSON.stringify({
+      occurred_at: '2017-07-01T10:00:00Z', time_precision: 1, geo_precision: 1, location: { type: 'Point', coordinates: [38.5, 35.5] },
+      event_type: 'Explosions/Remote violence', sub_event_type: 'Shelling/artillery/missile attack', source: { kind: 'monitor' } }) })).body);
+  }
+  const busyId = busy[0].incident_id;
+  check('120 reports at one place and time make one incident', busy.every((r) => r.incident_id === busyId));
+  await page.evaluate((id) => window.truce.incidents.onOpen(id), busyId);
+  await page.waitForSelector('#incident-panel .more-reports:not([hidden])', { timeout: 30e3 });
+  const busyHead = await page.$eval('#incident-panel h4', (el) => el.textContent);
+  const firstPage = await page.$$eval('#incident-panel ul.reports li', (l) => l.length);
+  await page.click('#incident-panel .more-reports');
+  await page.waitForFunction(() => document.querySelectorAll('#incident-panel ul.reports li').length === 120
+    && document.querySelector('#incident-panel .more-reports').hidden, { timeout: 30e3 });
+  check('a busy incident\'s panel: its count from the summary, a first page of 100, then the rest on demand',
+    busyHead === 'Reports (120)' && firstPage === 100, `${busyHead}, ${firstPage}`);
+
   // A notice acknowledged from the inbox.
   await page.click('#tab-inbox');
   await page.waitForSelector('.notices li[data-notice] button', { timeout: 30e3 });

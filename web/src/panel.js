@@ -55,7 +55,7 @@ function reportItem(ref) {
       const r = await api(`/v1/reports/${ref.id}`);
       li.replaceChildren(h('strong', {}, `Report ${r.id}`), ` by ${r.reporting_party}, ${r.occurred_at}: ${r.event_type}`,
         r.sub_event_type ? ` (${r.sub_event_type})` : '', ` — ${r.classification.class}: ${r.classification.reason}`,
-        ref.why ? h('div', { class: 'why' }, `attached: ${ref.why}`) : null);
+        ref.attached ? h('div', { class: 'why' }, `attached: ${ref.attached.why}`) : null);
       const receipt = r.receipt || knownReceipt(r.id);
       if (receipt) {
         const mark = h('span', { class: 'mark', 'aria-live': 'polite' });
@@ -93,6 +93,35 @@ function respondForm(inc, onChange) {
   return form;
 }
 
+// The incident's reports, a page at a time (GET /v1/incidents/{id}?cursor=): the first page
+// came with the incident; "More reports" fetches the next while there is one.
+function reportList(id, inc) {
+  const list = h('ul', { class: 'reports' }, inc.reports.map(reportItem));
+  let next = inc.next_cursor;
+  const more = h('button', { type: 'button', class: 'more-reports', hidden: !next }, 'More reports');
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const page = await api(`/v1/incidents/${id}?cursor=${encodeURIComponent(next)}`);
+      list.append(...page.reports.map(reportItem));
+      next = page.next_cursor;
+    } catch (e) {
+      status(`Incident ${id}: ${e.message}`);
+    }
+    more.disabled = false;
+    more.hidden = !next;
+  });
+  return [list, more];
+}
+
+// "3 independent sources; reports by source kind: party 12, media 4".
+function sourcesLine(s) {
+  if (!s) return null;
+  const kinds = Object.entries(s.sources.by_kind).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return h('p', { class: 'sources' }, `${s.sources.independent} independent source${s.sources.independent === 1 ? '' : 's'}`,
+    kinds.length ? `; reports by source kind: ${kinds.join(', ')}` : '');
+}
+
 // Shows incident id in el; onChange(incident) is called with the fresh incident after a response.
 export async function showIncident(el, id, onChange) {
   el.replaceChildren(h('p', {}, `Loading incident ${id}…`));
@@ -114,7 +143,8 @@ export async function showIncident(el, id, onChange) {
       h('dt', {}, 'Alleged'), h('dd', {}, (inc.alleged_perpetrators || []).join(', ') || '–'),
       h('dt', {}, 'Class'), h('dd', {}, `${inc.classification.class}: ${inc.classification.reason || ''}`),
       h('dt', {}, 'Fatalities'), h('dd', {}, inc.fatalities ? `${inc.fatalities.min}–${inc.fatalities.max}` : '–')),
-    h('h4', {}, `Reports (${inc.reports.length})`), h('ul', { class: 'reports' }, inc.reports.map(reportItem)),
+    h('h4', {}, `Reports (${inc.summary ? inc.summary.reports : inc.reports.length})`), sourcesLine(inc.summary),
+    ...reportList(id, inc),
     h('h4', {}, 'Grade history'),
     table(['when', 'by', 'from', 'to', 'why'], inc.history.map((x) => [x.at, x.by, x.from, x.to, x.why])),
     h('h4', {}, 'Responses'),
