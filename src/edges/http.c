@@ -35,20 +35,8 @@
 #include "base/timeutil.h"
 #include "edges/http_door.h"
 #include "edges/http_head.h"
+#include "edges/http_stats.h"
 #include "edges/static.h"
-
-/* Statuses counted individually; anything else is counted as the last slot. */
-static const int counted_status[] = {200, 201, 204, 400, 401, 403, 404, 405, 408, 409,
-                                     413, 414, 415, 429, 431, 500, 503, 505, 0};
-#define NSTATUS (sizeof counted_status / sizeof *counted_status)
-static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-#define NBUCKETS (sizeof latency_bounds / sizeof *latency_bounds)
-
-typedef struct route_stats {
-    uint64_t status[NSTATUS];
-    uint64_t bucket[NBUCKETS + 1]; /* last: +Inf */
-    uint64_t sum_us;
-} route_stats;
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -59,13 +47,13 @@ struct http_server {
     char host[64];
     const http_route *routes; /* api_routes() */
     size_t nroutes;
-    route_stats *stats; /* nroutes + 1 (unmatched) */
+    http_stats *stats; /* counters for /metrics (http_stats.h) */
     int inflight;
     /* parked live streams */
     pthread_mutex_t park_mu;
-    pthread_cond_t park_cv;       /* signals the heartbeat thread to stop */
-    struct stream_state *parked;  /* list through ->next */
-    uint64_t wake_gen;            /* counts wakes, so a wake between read and park is not lost */
+    pthread_cond_t park_cv;      /* signals the heartbeat thread to stop */
+    struct stream_state *parked; /* list through ->next */
+    uint64_t wake_gen;           /* counts wakes, so a wake between read and park is not lost */
     bool stopping;
     pthread_t heartbeat;
     bool heartbeat_started;
@@ -77,15 +65,15 @@ typedef struct stream_state {
     http_stream s;
     http_server *srv;
     struct MHD_Connection *conn;
-    size_t *bytes;                /* the request's resp_bytes (valid while the request lives) */
-    struct stream_state *next;    /* in srv->parked */
+    size_t *bytes;             /* the request's resp_bytes (valid while the request lives) */
+    struct stream_state *next; /* in srv->parked */
 } stream_state;
 
 typedef struct req_state {
     http_req rq;
-    void *conn_rec;   /* the door's record of the connection (its socket context) */
-    tr_err uri_err;   /* what is wrong with the request target, if anything */
-    bool called;      /* the access handler ran for this request */
+    void *conn_rec; /* the door's record of the connection (its socket context) */
+    tr_err uri_err; /* what is wrong with the request target, if anything */
+    bool called;    /* the access handler ran for this request */
     char *body;
     size_t len, cap;
     bool too_big;
@@ -134,8 +122,8 @@ fail:
 
 /* Finds the route; when the path is known but not the method, fills allow with the
  * methods it takes ("GET, PUT"), which tells a 405 from a 404 (allow empty). */
-static const http_route *route_find(const http_server *srv, const char *method, const char *path, char **params,
-                                    char *allow, size_t allow_len) {
+static const http_route *route_find(const http_server *srv, const char *method, const char *path,
+                                    char **params, char *allow, size_t allow_len) {
     const http_route *routes = srv->routes;
     allow[0] = '\0';
     for (size_t i = 0; i < srv->nroutes; i++) {
@@ -232,8 +220,8 @@ static void add_common_headers(struct MHD_Response *r, int status, const char *c
     if (allow && allow[0]) MHD_add_response_header(r, "Allow", allow);
 }
 
-static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len,
-                 const http_resp *rs, const char *allow) {
+static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len, const http_resp *rs,
+                 const char *allow) {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(buf);
@@ -264,7 +252,8 @@ static int queue_problem_with(req_state *st, const tr_err *err, const char *allo
     char *body = p ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     if (!body) return MHD_NO;
-    return queue(st, tr_code_http_status(err->code), "application/problem+json", body, strlen(body), NULL, allow);
+    return queue(st, tr_code_http_status(err->code), "application/problem+json", body, strlen(body), NULL,
+                 allow);
 }
 
 static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
@@ -283,7 +272,8 @@ static int queue_stream(req_state *st, http_resp *rs) {
     ss->conn = st->rq.conn;
     ss->bytes = &st->resp_bytes;
     memset(&rs->stream, 0, sizeof rs->stream);
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ss, stream_free);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ss, stream_free);
     if (!r) {
         stream_free(ss);
         return MHD_NO;
@@ -322,9 +312,11 @@ static int authenticate(req_state *st, tr_err *err) {
     const char *h = http_header(&st->rq, "Authorization");
     if (!h) return tr_fail(err, TR_EAUTH, "Authorization", "send the header 'Authorization: Bearer <token>'");
     if (strncasecmp(h, "Bearer ", 7) != 0)
-        return tr_fail(err, TR_EAUTH, "Authorization", "use the Bearer scheme: 'Authorization: Bearer <token>'");
+        return tr_fail(err, TR_EAUTH, "Authorization",
+                       "use the Bearer scheme: 'Authorization: Bearer <token>'");
     const char *tok = h + 7;
-    while (*tok == ' ') tok++;
+    while (*tok == ' ')
+        tok++;
     if (centre_authenticate(st->rq.c, tok, &st->rq.party, err)) return TR_EAUTH;
     st->rq.authed = true;
     if (!(st->rq.route->roles & ROLE_BIT(st->rq.party.role)))
@@ -385,7 +377,8 @@ static bool json_media_type(const char *ct) {
     static const char *const types[] = {"application/json", "application/geo+json"};
     if (!ct) return false;
     size_t n = strcspn(ct, ";");
-    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0) return true;
     return false;
@@ -398,12 +391,14 @@ static size_t body_limit(const http_server *srv, const http_route *r) {
 static int parse_body(req_state *st, tr_err *err) {
     const char *ct = http_header(&st->rq, "Content-Type");
     if (!json_media_type(ct))
-        return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')", ct ? ct : "none");
+        return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')",
+                       ct ? ct : "none");
     if (st->len == 0) return tr_fail(err, TR_EINVAL, "", "the request needs a JSON body");
     json_error_t je;
     st->rq.json = json_loadb(st->body, st->len, JSON_REJECT_DUPLICATES, &je);
     if (!st->rq.json)
-        return tr_fail(err, TR_EINVAL, "", "malformed JSON at line %d, column %d: %s", je.line, je.column, je.text);
+        return tr_fail(err, TR_EINVAL, "", "malformed JSON at line %d, column %d: %s", je.line, je.column,
+                       je.text);
     return TR_OK;
 }
 
@@ -441,13 +436,15 @@ static int dispatch(req_state *st) {
     http_resp rs = {0};
     int rc;
     if (st->too_big) {
-        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", body_limit(st->rq.srv, r));
+        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes",
+                     body_limit(st->rq.srv, r));
     } else if ((r->flags & ROUTE_LOOPBACK) && !client_is_loopback(st->rq.conn)) {
         rc = tr_fail(&err, TR_EFORBIDDEN, "", "%s is served only to clients on loopback", r->pattern);
     } else if (r->roles && (rc = authenticate(st, &err))) {
     } else if ((rc = check_query(st, &err))) {
     } else if ((r->flags & ROUTE_BODY) && (rc = parse_body(st, &err))) {
-    } else if ((r->flags & ROUTE_RAW) && st->len == 0 && (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
+    } else if ((r->flags & ROUTE_RAW) && st->len == 0 &&
+               (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
     } else if (r->roles && (rc = check_signature(st, &err))) {
     } else {
         if (r->flags & ROUTE_RAW) {
@@ -467,22 +464,10 @@ static int dispatch(req_state *st) {
 
 /* ---- MHD callbacks ---- */
 
-static void count_status(http_server *srv, size_t route, int status, uint64_t ns) {
-    route_stats *rsx = &srv->stats[route];
-    size_t si = NSTATUS - 1;
-    for (size_t i = 0; i + 1 < NSTATUS; i++)
-        if (counted_status[i] == status) si = i;
-    __atomic_add_fetch(&rsx->status[si], 1, __ATOMIC_RELAXED);
-    size_t b = 0;
-    while (b < NBUCKETS && ns / 1e9 > latency_bounds[b]) b++;
-    __atomic_add_fetch(&rsx->bucket[b], 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&rsx->sum_us, ns / 1000, __ATOMIC_RELAXED);
-}
-
 /* The door answered a connection itself: counted as unmatched, logged like a request. */
 static void on_door_answer(void *cls, int status, const char *what) {
     http_server *srv = cls;
-    count_status(srv, srv->nroutes, status, 0);
+    http_stats_count(srv->stats, srv->nroutes, status, 0);
     char ts[TR_TIME_BUFSZ];
     fprintf(stderr, "%s - - %d 0 0.000ms - (%s)\n", tr_time_format(tr_time_now(), ts), status, what);
 }
@@ -490,8 +475,10 @@ static void on_door_answer(void *cls, int status, const char *what) {
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
     http_server *srv = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) door_conn_started(srv->door, conn, socket_context);
-    else door_conn_closed(srv->door, *socket_context);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        door_conn_started(srv->door, conn, socket_context);
+    else
+        door_conn_closed(srv->door, *socket_context);
 }
 
 static void *conn_record(struct MHD_Connection *conn) {
@@ -564,13 +551,16 @@ static enum MHD_Result first_call(http_server *srv, req_state *st, const char *u
         if (r) return received(st) ? (enum MHD_Result)queue_static(st, r, size) : MHD_NO;
     }
     if (!st->rq.route) {
-        if (allow[0]) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
-        else tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
+        if (allow[0])
+            tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
+        else
+            tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
         return received(st) && queue_problem(st, &err, allow) == MHD_YES ? MHD_YES : MHD_NO;
     }
     const char *cl = MHD_lookup_connection_value(st->rq.conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > body_limit(srv, st->rq.route)) {
-        tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", body_limit(srv, st->rq.route));
+        tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes",
+                body_limit(srv, st->rq.route));
         return received(st) && queue_problem(st, &err, NULL) == MHD_YES ? MHD_YES : MHD_NO;
     }
     return MHD_YES;
@@ -588,7 +578,8 @@ static enum MHD_Result take_body(http_server *srv, req_state *st, const char *da
     }
     if (st->len + n > st->cap) {
         size_t cap = st->cap ? st->cap : 4096;
-        while (cap < st->len + n) cap *= 2;
+        while (cap < st->len + n)
+            cap *= 2;
         char *nb = realloc(st->body, cap);
         if (!nb) return MHD_NO;
         st->body = nb;
@@ -600,7 +591,8 @@ static enum MHD_Result take_body(http_server *srv, req_state *st, const char *da
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *upload_data, size_t *upload_size, void **con_cls) {
+                                  const char *version, const char *upload_data, size_t *upload_size,
+                                  void **con_cls) {
     http_server *srv = cls;
     (void)version;
     (void)conn;
@@ -617,20 +609,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return dispatch(st) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
     http_server *srv = cls;
     req_state *st = *con_cls;
     (void)conn;
     if (!st) return;
     uint64_t ns = tr_clock_ns() - st->t0;
-    count_status(srv, st->rq.route ? (size_t)(st->rq.route - srv->routes) : srv->nroutes, st->status, ns);
+    http_stats_count(srv->stats, st->rq.route ? (size_t)(st->rq.route - srv->routes) : srv->nroutes,
+                     st->status, ns);
     char ts[TR_TIME_BUFSZ];
     fprintf(stderr, "%s %s %s %d %zu %.3fms %s%s\n", tr_time_format(tr_time_now(), ts),
             st->rq.method ? st->rq.method : "-", st->rq.path ? st->rq.path : "-", st->status, st->resp_bytes,
             ns / 1e6, st->rq.authed ? st->rq.party.name : "-",
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     door_conn_request_done(srv->door, st->conn_rec);
-    for (int i = 0; i < HTTP_MAX_PARAMS; i++) free(st->rq.params[i]);
+    for (int i = 0; i < HTTP_MAX_PARAMS; i++)
+        free(st->rq.params[i]);
     json_decref(st->rq.json);
     free(st->body);
     free(st);
@@ -640,79 +635,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- metrics ---- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 8192;
-        while (cap < b->len + (size_t)n + 1) cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) return;
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
 char *http_metrics_text(http_server *s, size_t *len) {
-    sbuf b = {0};
-    sb_printf(&b, "# HELP truce_http_requests_total HTTP requests answered, by route and status.\n"
-                  "# TYPE truce_http_requests_total counter\n");
-    for (size_t r = 0; r <= s->nroutes; r++) {
-        const char *m = r < s->nroutes ? s->routes[r].method : "any";
-        const char *p = r < s->nroutes ? s->routes[r].pattern : "unmatched";
-        for (size_t i = 0; i < NSTATUS; i++) {
-            uint64_t n = __atomic_load_n(&s->stats[r].status[i], __ATOMIC_RELAXED);
-            if (!n) continue;
-            char code[8];
-            if (counted_status[i]) snprintf(code, sizeof code, "%d", counted_status[i]);
-            else snprintf(code, sizeof code, "other");
-            sb_printf(&b, "truce_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n", m, p, code,
-                      (unsigned long long)n);
-        }
-    }
-    sb_printf(&b, "# HELP truce_http_request_duration_seconds Time from request start to response completion.\n"
-                  "# TYPE truce_http_request_duration_seconds histogram\n");
-    for (size_t r = 0; r <= s->nroutes; r++) {
-        const char *m = r < s->nroutes ? s->routes[r].method : "any";
-        const char *p = r < s->nroutes ? s->routes[r].pattern : "unmatched";
-        uint64_t cum = 0;
-        for (size_t i = 0; i <= NBUCKETS; i++) cum += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
-        if (!cum) continue;
-        uint64_t acc = 0;
-        for (size_t i = 0; i <= NBUCKETS; i++) {
-            acc += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
-            char le[16];
-            if (i < NBUCKETS) snprintf(le, sizeof le, "%g", latency_bounds[i]);
-            else snprintf(le, sizeof le, "+Inf");
-            sb_printf(&b, "truce_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%s\"} %llu\n", m,
-                      p, le, (unsigned long long)acc);
-        }
-        sb_printf(&b, "truce_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
-                  __atomic_load_n(&s->stats[r].sum_us, __ATOMIC_RELAXED) / 1e6);
-        sb_printf(&b, "truce_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
-                  (unsigned long long)cum);
-    }
-    sb_printf(&b, "# HELP truce_http_requests_in_flight Requests being served now.\n"
-                  "# TYPE truce_http_requests_in_flight gauge\ntruce_http_requests_in_flight %d\n",
-              __atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
-    sb_printf(&b, "# HELP truce_area_versions Area versions held by the attribution engine.\n"
-                  "# TYPE truce_area_versions gauge\ntruce_area_versions %zu\n",
-              attr_engine_area_versions(s->c->attr));
-    *len = b.len;
-    return b.p;
+    return http_stats_text(s->stats, __atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
+                           attr_engine_area_versions(s->c->attr), len);
 }
 
 /* ---- start and stop ---- */
@@ -765,7 +690,8 @@ static void fit_fd_limit(door_limits *lim) {
     }
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)lim->max_conns + RESERVE) return;
     unsigned fit = rl.rlim_cur > RESERVE + 16 ? (unsigned)(rl.rlim_cur - RESERVE) : 16;
-    fprintf(stderr, "truce: the open-file limit (%llu) allows %u connections: --max-connections lowered from %u\n",
+    fprintf(stderr,
+            "truce: the open-file limit (%llu) allows %u connections: --max-connections lowered from %u\n",
             (unsigned long long)rl.rlim_cur, fit, lim->max_conns);
     lim->max_conns = fit;
 }
@@ -774,7 +700,7 @@ static void server_free(http_server *s) {
     door_free(s->door);
     pthread_mutex_destroy(&s->park_mu);
     pthread_cond_destroy(&s->park_cv);
-    free(s->stats);
+    http_stats_free(s->stats);
     free(s);
 }
 
@@ -788,9 +714,10 @@ static struct MHD_Daemon *start_mhd(http_server *s) {
      * connection get the edge's own 414/431 (http_head.h). */
     unsigned idle = lim->deadline_s > 30 ? lim->deadline_s : 30;
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_THREAD_POOL_SIZE,
-                            (unsigned)(s->o.threads ? s->o.threads : 1), MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-                            MHD_OPTION_CONNECTION_TIMEOUT, idle, MHD_OPTION_CONNECTION_LIMIT, lim->max_conns + 64,
+                            (unsigned)(s->o.threads ? s->o.threads : 1), MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_CONNECTION_TIMEOUT, idle,
+                            MHD_OPTION_CONNECTION_LIMIT, lim->max_conns + 64,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(4 * HTTP_MAX_HEAD), MHD_OPTION_END);
 }
 
@@ -800,7 +727,7 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
     s->c = c;
     s->o = *o;
     s->routes = api_routes(&s->nroutes);
-    s->stats = calloc(s->nroutes + 1, sizeof *s->stats);
+    s->stats = http_stats_new(s->routes, s->nroutes);
     pthread_mutex_init(&s->park_mu, NULL);
     pthread_cond_init(&s->park_cv, NULL);
     struct sockaddr_storage ss;
@@ -818,8 +745,8 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
     }
     if (rc) {
         if (rc == TR_EIO && strcmp(err->field, "--listen") == 0)
-            tr_fail(err, TR_EIO, "--listen", "cannot listen on %s (in use, or not an address of this machine)",
-                    o->listen);
+            tr_fail(err, TR_EIO, "--listen",
+                    "cannot listen on %s (in use, or not an address of this machine)", o->listen);
         server_free(s);
         return rc;
     }
@@ -849,7 +776,8 @@ void http_server_stop(http_server *s) {
     if (s->heartbeat_started) pthread_join(s->heartbeat, NULL);
     http_server_wake(s);
     uint64_t deadline = tr_clock_ns() + (uint64_t)s->o.drain_seconds * 1000000000ull;
-    while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && tr_clock_ns() < deadline) usleep(10000);
+    while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && tr_clock_ns() < deadline)
+        usleep(10000);
     http_server_wake(s); /* MHD must not stop with a connection still suspended */
     door_stop(s->door);
     MHD_stop_daemon(s->d);

@@ -26,10 +26,10 @@
 #include "edges/http_head.h"
 
 #define NS 1000000000ull
-#define GRACE_NS NS          /* a refused connection's time to send its head */
-#define DRAIN_NS (2 * NS)    /* an answered connection's time to finish sending */
-#define HANDING_NS (5 * NS)  /* libmicrohttpd's time to announce a connection it was given */
-#define REFUSING_MAX 512     /* connections refused or draining at once; beyond, closed unanswered */
+#define GRACE_NS NS         /* a refused connection's time to send its head */
+#define DRAIN_NS (2 * NS)   /* an answered connection's time to finish sending */
+#define HANDING_NS (5 * NS) /* libmicrohttpd's time to announce a connection it was given */
+#define REFUSING_MAX 512    /* connections refused or draining at once; beyond, closed unanswered */
 #define TICK_MS 250
 
 enum { D_HEAD, D_REFUSE, D_DRAIN, D_HANDING, D_WAIT, D_BUSY, D_EXPIRED };
@@ -69,10 +69,10 @@ struct http_door {
     pthread_mutex_t mu;
     unsigned open, refusing; /* counted connections; refused or draining ones */
     dqueue q[NLISTS];
-    addr_slot *addrs;        /* open addressing, acap a power of two */
+    addr_slot *addrs; /* open addressing, acap a power of two */
     size_t acap;
-    uint64_t paused_until;   /* accepting paused (out of descriptors) until then; 0: not */
-    char *buf;               /* the thread's peek buffer, HTTP_MAX_HEAD + 1 bytes */
+    uint64_t paused_until; /* accepting paused (out of descriptors) until then; 0: not */
+    char *buf;             /* the thread's peek buffer, HTTP_MAX_HEAD + 1 bytes */
 };
 
 /* ---- per-address counts ---- */
@@ -91,13 +91,15 @@ static void addr_key(const struct sockaddr_storage *sa, uint8_t key[16]) {
 
 static size_t addr_home(const http_door *d, const uint8_t key[16]) {
     uint64_t h = 1469598103934665603ull;
-    for (int i = 0; i < 16; i++) h = (h ^ key[i]) * 1099511628211ull;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ key[i]) * 1099511628211ull;
     return (size_t)(h ^ (h >> 29)) & (d->acap - 1);
 }
 
 static size_t addr_find(const http_door *d, const uint8_t key[16]) {
     size_t i = addr_home(d, key);
-    while (d->addrs[i].count && memcmp(d->addrs[i].key, key, 16) != 0) i = (i + 1) & (d->acap - 1);
+    while (d->addrs[i].count && memcmp(d->addrs[i].key, key, 16) != 0)
+        i = (i + 1) & (d->acap - 1);
     return i;
 }
 
@@ -141,7 +143,8 @@ static void q_push(http_door *d, dconn *c, int list, uint64_t due) {
     q_remove(d, c);
     dqueue *q = &d->q[list];
     dconn *after = q->tail;
-    while (after && after->due > due) after = after->prev;
+    while (after && after->due > due)
+        after = after->prev;
     c->due = due;
     c->list = (uint8_t)list;
     c->prev = after;
@@ -204,20 +207,26 @@ static void answer(http_door *d, dconn *c, const tr_err *err, const char *what) 
 static void refuse(http_door *d, dconn *c) {
     tr_err e;
     char who[INET6_ADDRSTRLEN] = "?";
-    const void *a = c->addr.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&c->addr)->sin_addr
-                                                 : (const void *)&((struct sockaddr_in6 *)&c->addr)->sin6_addr;
+    const void *a = c->addr.ss_family == AF_INET
+                        ? (const void *)&((struct sockaddr_in *)&c->addr)->sin_addr
+                        : (const void *)&((struct sockaddr_in6 *)&c->addr)->sin6_addr;
     inet_ntop(c->addr.ss_family, a, who, sizeof who);
     if (c->refuse == TR_EBUSY)
-        tr_fail(&e, TR_EBUSY, "", "%s already has %u connections open, the most one address may hold "
-                "(--max-connections-per-address); close one and try again", who, d->lim.max_per_addr);
+        tr_fail(&e, TR_EBUSY, "",
+                "%s already has %u connections open, the most one address may hold "
+                "(--max-connections-per-address); close one and try again",
+                who, d->lim.max_per_addr);
     else
-        tr_fail(&e, TR_EUNAVAIL, "", "the server has %u connections open, the most it takes (--max-connections); "
-                "try again", d->lim.max_conns);
+        tr_fail(&e, TR_EUNAVAIL, "",
+                "the server has %u connections open, the most it takes (--max-connections); "
+                "try again",
+                d->lim.max_conns);
     answer(d, c, &e, "over a connection limit");
 }
 
 static void timeout_error(const http_door *d, tr_err *e) {
-    tr_fail(e, TR_ETIMEOUT, "", "the request (head and body) did not arrive within %u s (--request-deadline-s)",
+    tr_fail(e, TR_ETIMEOUT, "",
+            "the request (head and body) did not arrive within %u s (--request-deadline-s)",
             d->lim.deadline_s);
 }
 
@@ -266,9 +275,9 @@ static void admit(http_door *d, int fd, const struct sockaddr_storage *sa, sockl
     reap_stale(d, fd);
     uint8_t key[16];
     addr_key(sa, key);
-    tr_code over = d->open >= d->lim.max_conns             ? TR_EUNAVAIL
+    tr_code over = d->open >= d->lim.max_conns                 ? TR_EUNAVAIL
                    : addr_count(d, key) >= d->lim.max_per_addr ? TR_EBUSY
-                                                           : TR_OK;
+                                                               : TR_OK;
     dconn *c = over && d->refusing >= REFUSING_MAX ? NULL : calloc(1, sizeof *c);
     if (!c) {
         close(fd);
@@ -357,9 +366,12 @@ static void expire(http_door *d, uint64_t now) {
             cut(d, c);
         }
     }
-    while ((c = d->q[L_GRACE].head) && c->due <= now) refuse(d, c);
-    while ((c = d->q[L_DRAIN].head) && c->due <= now) conn_free(d, c, true);
-    while ((c = d->q[L_HANDING].head) && c->due <= now) conn_free(d, c, false);
+    while ((c = d->q[L_GRACE].head) && c->due <= now)
+        refuse(d, c);
+    while ((c = d->q[L_DRAIN].head) && c->due <= now)
+        conn_free(d, c, true);
+    while ((c = d->q[L_HANDING].head) && c->due <= now)
+        conn_free(d, c, false);
     if (d->paused_until && now >= d->paused_until) resume_accept(d);
 }
 
@@ -398,7 +410,8 @@ static int listen_on(const struct sockaddr *sa, socklen_t sl, uint16_t *port) {
     if (sa->sa_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     struct sockaddr_storage bound;
     socklen_t bl = sizeof bound;
-    if (bind(fd, sa, sl) != 0 || listen(fd, 4096) != 0 || getsockname(fd, (struct sockaddr *)&bound, &bl) != 0) {
+    if (bind(fd, sa, sl) != 0 || listen(fd, 4096) != 0 ||
+        getsockname(fd, (struct sockaddr *)&bound, &bl) != 0) {
         close(fd);
         return -1;
     }
@@ -407,13 +420,14 @@ static int listen_on(const struct sockaddr *sa, socklen_t sl, uint16_t *port) {
     return fd;
 }
 
-int door_open(const struct sockaddr *sa, socklen_t sl, const door_limits *lim, door_answered_fn answered, void *ctx,
-              http_door **out, tr_err *err) {
+int door_open(const struct sockaddr *sa, socklen_t sl, const door_limits *lim, door_answered_fn answered,
+              void *ctx, http_door **out, tr_err *err) {
     http_door *d = calloc(1, sizeof *d);
     if (!d) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     *d = (http_door){.lfd = -1, .ep = -1, .ev = -1, .lim = *lim, .answered = answered, .ctx = ctx};
     d->acap = 64;
-    while (d->acap < 2 * (size_t)lim->max_conns + 2 * REFUSING_MAX) d->acap *= 2;
+    while (d->acap < 2 * (size_t)lim->max_conns + 2 * REFUSING_MAX)
+        d->acap *= 2;
     d->addrs = calloc(d->acap, sizeof *d->addrs);
     d->buf = malloc(HTTP_MAX_HEAD + 1);
     pthread_mutex_init(&d->mu, NULL);
@@ -424,11 +438,13 @@ int door_open(const struct sockaddr *sa, socklen_t sl, const door_limits *lim, d
     d->lfd = listen_on(sa, sl, &d->port);
     d->ep = epoll_create1(EPOLL_CLOEXEC);
     d->ev = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    struct epoll_event le = {.events = EPOLLIN, .data.ptr = &d->lfd}, ee = {.events = EPOLLIN, .data.ptr = &d->ev};
+    struct epoll_event le = {.events = EPOLLIN, .data.ptr = &d->lfd},
+                       ee = {.events = EPOLLIN, .data.ptr = &d->ev};
     if (d->lfd < 0 || d->ep < 0 || d->ev < 0 || epoll_ctl(d->ep, EPOLL_CTL_ADD, d->lfd, &le) != 0 ||
         epoll_ctl(d->ep, EPOLL_CTL_ADD, d->ev, &ee) != 0) {
         door_free(d);
-        return tr_fail(err, TR_EIO, "--listen", "cannot listen there (in use, or not an address of this machine)");
+        return tr_fail(err, TR_EIO, "--listen",
+                       "cannot listen there (in use, or not an address of this machine)");
     }
     *out = d;
     return TR_OK;
@@ -488,7 +504,8 @@ void door_stop(http_door *d) {
 void door_free(http_door *d) {
     if (!d) return;
     for (int l = 0; l < NLISTS; l++)
-        while (d->q[l].head) conn_free(d, d->q[l].head, false);
+        while (d->q[l].head)
+            conn_free(d, d->q[l].head, false);
     if (d->lfd >= 0) close(d->lfd);
     if (d->ep >= 0) close(d->ep);
     if (d->ev >= 0) close(d->ev);

@@ -53,8 +53,8 @@ typedef struct door_limits {
 typedef void (*door_answered_fn)(void *ctx, int status, const char *what);
 
 /* Binds and listens on sa (port 0: any free port). TR_EIO naming "--listen" on failure. */
-int door_open(const struct sockaddr *sa, socklen_t sl, const door_limits *lim, door_answered_fn answered, void *ctx,
-              http_door **out, tr_err *err);
+int door_open(const struct sockaddr *sa, socklen_t sl, const door_limits *lim, door_answered_fn answered,
+              void *ctx, http_door **out, tr_err *err);
 uint16_t door_port(const http_door *d);
 const door_limits *door_limits_of(const http_door *d);
 

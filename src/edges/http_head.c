@@ -87,7 +87,8 @@ static bool is_tchar(unsigned char c) {
 static int check_request_line(const char *line, size_t len, bool *http11, const char **target, size_t *tlen,
                               tr_err *err) {
     size_t m = 0;
-    while (m < len && is_tchar((unsigned char)line[m])) m++;
+    while (m < len && is_tchar((unsigned char)line[m]))
+        m++;
     const char *sp = m ? memchr(line + m, ' ', len - m) : NULL;
     if (m == 0 || m > 32 || sp != line + m)
         return tr_fail(err, TR_EINVAL, "", "malformed request line: expected METHOD /path HTTP/1.1");
@@ -99,8 +100,8 @@ static int check_request_line(const char *line, size_t len, bool *http11, const 
     int rc = http_target_check(t, *tlen, err);
     if (rc) return rc;
     size_t vlen = (size_t)(end - v);
-    if (*tlen == 0 || vlen != 8 || strncmp(v, "HTTP/", 5) != 0 || !isdigit((unsigned char)v[5]) || v[6] != '.' ||
-        !isdigit((unsigned char)v[7]))
+    if (*tlen == 0 || vlen != 8 || strncmp(v, "HTTP/", 5) != 0 || !isdigit((unsigned char)v[5]) ||
+        v[6] != '.' || !isdigit((unsigned char)v[7]))
         return tr_fail(err, TR_EINVAL, "", "malformed request line: expected METHOD /path HTTP/1.1");
     if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
         return tr_fail(err, TR_EVERSION, "", "HTTP/%c.%c is not served: use HTTP/1.1", v[5], v[7]);
@@ -122,8 +123,10 @@ static bool name_is(const char *p, size_t n, const char *name) {
 
 /* The value of a Content-Length field: digits only (optional white space around). */
 static int content_length(const char *v, size_t n, fields *f, tr_err *err) {
-    while (n && (*v == ' ' || *v == '\t')) v++, n--;
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
     uint64_t x = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isdigit((unsigned char)v[i]))
@@ -145,7 +148,8 @@ static int check_field(const char *p, size_t len, fields *f, tr_err *err) {
     if (len && (p[0] == ' ' || p[0] == '\t'))
         return tr_fail(err, TR_EINVAL, "", "a header line starts with white space (obsolete line folding)");
     size_t n = 0;
-    while (n < len && is_tchar((unsigned char)p[n])) n++;
+    while (n < len && is_tchar((unsigned char)p[n]))
+        n++;
     if (n == 0 || n == len || p[n] != ':')
         return tr_fail(err, TR_EINVAL, "", "malformed header line: expected Name: value");
     char name[64];
@@ -174,8 +178,10 @@ static bool next_line(const char *p, const char *end, size_t *len, const char **
 
 /* A head over a limit: 414 while in the request line, else 431. */
 static http_head_verdict too_long(bool line, tr_err *err) {
-    if (line) tr_fail(err, TR_EURI, "", "the request line is longer than %d bytes", HTTP_MAX_LINE);
-    else tr_fail(err, TR_EHEADERS, "", "the request head is longer than %d bytes", HTTP_MAX_HEAD);
+    if (line)
+        tr_fail(err, TR_EURI, "", "the request line is longer than %d bytes", HTTP_MAX_LINE);
+    else
+        tr_fail(err, TR_EHEADERS, "", "the request head is longer than %d bytes", HTTP_MAX_HEAD);
     return HEAD_BAD;
 }
 
@@ -204,10 +210,12 @@ static http_head_verdict check_fields(const char *p, const char *end, bool http1
 
 http_head_verdict http_head_check(const char *buf, size_t n, size_t *head_len, tr_err *err) {
     const char *p = buf, *end = buf + n, *next;
-    while (p < end && (*p == '\r' || *p == '\n')) p++;
+    while (p < end && (*p == '\r' || *p == '\n'))
+        p++;
     size_t len;
     if (!next_line(p, end, &len, &next)) {
-        if ((size_t)(end - p) > HTTP_MAX_LINE || n > HTTP_MAX_HEAD) return too_long((size_t)(end - p) > HTTP_MAX_LINE, err);
+        if ((size_t)(end - p) > HTTP_MAX_LINE || n > HTTP_MAX_HEAD)
+            return too_long((size_t)(end - p) > HTTP_MAX_LINE, err);
         return HEAD_MORE;
     }
     if (len > HTTP_MAX_LINE) return too_long(true, err);
@@ -259,11 +267,12 @@ char *http_problem_response(const tr_err *err, const char *instance, size_t *len
     size_t blen = strlen(body), cap = blen + 512;
     char *out = malloc(cap);
     if (out) {
-        int h = snprintf(out, cap,
-                         "HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\nContent-Length: %zu\r\n"
-                         "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%sConnection: close\r\n\r\n",
-                         status, reason && reason[0] ? reason : "Error", blen,
-                         status == 429 || status == 503 ? "Retry-After: 1\r\n" : "");
+        int h = snprintf(
+            out, cap,
+            "HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%sConnection: close\r\n\r\n",
+            status, reason && reason[0] ? reason : "Error", blen,
+            status == 429 || status == 503 ? "Retry-After: 1\r\n" : "");
         memcpy(out + h, body, blen);
         *len = (size_t)h + blen;
     }

@@ -39,6 +39,49 @@ static json_t *summary_json(const mon_incident *inc) {
                      tr_json_time_value(inc->last_received_at));
 }
 
+/* The page of reports read, with why each is in the incident. */
+static json_t *reports_json(const mon_incident *inc) {
+    json_t *reports = json_array();
+    for (size_t i = 0; i < inc->nmembers; i++) {
+        const mon_member *mb = &inc->members[i];
+        json_t *r = json_pack("{sIsoso}", "id", (json_int_t)mb->report_id, "occurred_at",
+                              tr_json_time_value(mb->occurred_at), "received_at",
+                              tr_json_time_value(mb->received_at));
+        if (mb->why[0]) {
+            json_t *why = json_pack("{ss}", "why", mb->why);
+            if (mb->partner_id) {
+                json_object_set_new(why, "to", json_integer(mb->partner_id));
+                json_object_set_new(why, "distance_m", json_integer(mb->distance_m));
+                json_object_set_new(why, "gap_s", json_integer(mb->gap_s));
+                json_object_set_new(why, "rule", json_string(mon_type_rule_name(mb->rule)));
+            }
+            json_object_set_new(r, "attached", why);
+        }
+        json_array_append_new(reports, r);
+    }
+    return reports;
+}
+
+/* Responses and verdicts into o. */
+static void acts_json(const mon_incident *inc, json_t *o) {
+    json_t *resp = json_array();
+    for (size_t i = 0; i < inc->nresponses; i++) {
+        const mon_response *p = &inc->responses[i];
+        json_array_append_new(resp, json_pack("{sssssoso}", "party", p->party, "response",
+                                              mon_response_kind_name(p->kind), "text", str_or_null(p->text),
+                                              "at", tr_json_time_value(p->at)));
+    }
+    json_object_set_new(o, "responses", resp);
+    json_t *verd = json_array();
+    for (size_t i = 0; i < inc->nverdicts; i++) {
+        const mon_verdict *v = &inc->verdicts[i];
+        json_array_append_new(verd, json_pack("{sssssoso}", "monitor", v->monitor, "verdict",
+                                              mon_verdict_kind_name(v->kind), "reason",
+                                              str_or_null(v->reason), "at", tr_json_time_value(v->at)));
+    }
+    json_object_set_new(o, "verdicts", verd);
+}
+
 json_t *mon_incident_to_json(const mon_incident *inc) {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(inc->id));
@@ -67,25 +110,7 @@ json_t *mon_incident_to_json(const mon_incident *inc) {
     json_object_set_new(o, "representative_report", json_integer(inc->representative));
     json_object_set_new(o, "first_received_at", tr_json_time_value(inc->first_received_at));
     json_object_set_new(o, "last_received_at", tr_json_time_value(inc->last_received_at));
-    json_t *reports = json_array();
-    for (size_t i = 0; i < inc->nmembers; i++) {
-        const mon_member *mb = &inc->members[i];
-        json_t *r = json_pack("{sIsoso}", "id", (json_int_t)mb->report_id, "occurred_at",
-                              tr_json_time_value(mb->occurred_at), "received_at",
-                              tr_json_time_value(mb->received_at));
-        if (mb->why[0]) {
-            json_t *why = json_pack("{ss}", "why", mb->why);
-            if (mb->partner_id) {
-                json_object_set_new(why, "to", json_integer(mb->partner_id));
-                json_object_set_new(why, "distance_m", json_integer(mb->distance_m));
-                json_object_set_new(why, "gap_s", json_integer(mb->gap_s));
-                json_object_set_new(why, "rule", json_string(mon_type_rule_name(mb->rule)));
-            }
-            json_object_set_new(r, "attached", why);
-        }
-        json_array_append_new(reports, r);
-    }
-    json_object_set_new(o, "reports", reports);
+    json_object_set_new(o, "reports", reports_json(inc));
     json_object_set_new(o, "summary", summary_json(inc));
     json_t *hist = json_array();
     for (size_t i = 0; i < inc->nhistory; i++) {
@@ -96,22 +121,7 @@ json_t *mon_incident_to_json(const mon_incident *inc) {
                             "to", mon_grade_name(h->to), "why", h->why));
     }
     json_object_set_new(o, "history", hist);
-    json_t *resp = json_array();
-    for (size_t i = 0; i < inc->nresponses; i++) {
-        const mon_response *p = &inc->responses[i];
-        json_array_append_new(resp, json_pack("{sssssoso}", "party", p->party, "response",
-                                              mon_response_kind_name(p->kind), "text", str_or_null(p->text),
-                                              "at", tr_json_time_value(p->at)));
-    }
-    json_object_set_new(o, "responses", resp);
-    json_t *verd = json_array();
-    for (size_t i = 0; i < inc->nverdicts; i++) {
-        const mon_verdict *v = &inc->verdicts[i];
-        json_array_append_new(verd, json_pack("{sssssoso}", "monitor", v->monitor, "verdict",
-                                              mon_verdict_kind_name(v->kind), "reason",
-                                              str_or_null(v->reason), "at", tr_json_time_value(v->at)));
-    }
-    json_object_set_new(o, "verdicts", verd);
+    acts_json(inc, o);
     json_t *rg = json_array();
     for (size_t i = 0; i < inc->nregroups; i++)
         json_array_append_new(rg, regroup_json(&inc->regroups[i]));
