@@ -7,10 +7,13 @@
  *     HTTP: parse, resolve, attribute, classify, store and log in one durable transaction,
  *     then the monitoring engine and the CAP alert check (a read of the incident). The time
  *     to add "the first" and "the last" report are the medians of the first and the last
- *     WINDOW (200) reports' times. Then the incident's first page, GET /v1/incidents/1's
- *     work (centre_incident_get, 100 reports with why each is there, and the summary of
- *     all N): median of 50 reads; once more after the engine dropped its kept summaries
- *     (a cold read rebuilds the summary from the N reports: shown, not bounded);
+ *     WINDOW (200) reports' times, taken alternately: one store holds the cluster's first
+ *     N - WINDOW reports, then report k goes into a fresh store and report N - WINDOW + k
+ *     into the full one, turn by turn, so that both windows meet the same disk and CPU
+ *     (durable commits dominate and their latency drifts with the machine's load). Then the incident's first
+ * page, GET /v1/incidents/1's work (centre_incident_get, 100 reports with why each is there, and the summary
+ * of all N): median of 50 reads; once more after the engine dropped its kept summaries (a cold read rebuilds
+ * the summary from the N reports: shown, not bounded);
  *  2. the engine alone: mon_engine_add for the same N reports (no store): first and last
  *     windows as above — the part that grew with the cluster before (each report was
  *     tested against every report of the cell, and each incident read went over all);
@@ -85,183 +88,248 @@ static json_t *body_of(int i) {
                      "source", "kind", "party", "ref", ref);
 }
 
-static figures windows(double *dt, const opts *o) {
-    double *a = malloc((size_t)o->window * sizeof *a);
-    if (!a) die(1, "out of memory");
-    figures f = {0};
-    memcpy(a, dt, (size_t)o->window * sizeof *a);
-    f.first = median(a, (size_t)o->window);
-    memcpy(a, dt + o->n - o->window, (size_t)o->window * sizeof *a);
-    f.last = median(a, (size_t)o->window);
-    free(a);
-    return f;
+/* A system under test: a store of reports it adds one at a time and pages. */
+typedef struct sut {
+    const char *name;
+    void *(*open)(const opts *o, int run, const char *tag);
+    double (*add)(void *h, int i);  /* adds report i (0-based); its seconds */
+    double (*page)(void *h, int n); /* median of READS first-page reads; checks the n reports */
+    double (*cold)(void *h);        /* a read after dropping what was kept, or NULL */
+    void (*close)(void *h);
+} sut;
+
+static double elapsed(uint64_t t0) {
+    return (double)(tr_clock_ns() - t0) / 1e9;
 }
 
-/* Median time of READS calls of centre_incident_get (the first page); checks the count. */
-static double page_reads(centre *c, int n) {
-    double t[READS];
-    for (int k = 0; k < READS; k++) {
-        json_t *out = NULL;
-        tr_err err = {0};
-        uint64_t t0 = tr_clock_ns();
-        if (centre_incident_get(c, 1, 0, PAGE, &out, &err)) die(1, "incident 1: %s", err.msg);
-        t[k] = (double)(tr_clock_ns() - t0) / 1e9;
-        json_int_t held = json_integer_value(json_object_get(json_object_get(out, "summary"), "reports"));
-        size_t listed = json_array_size(json_object_get(out, "reports"));
-        json_decref(out);
-        if (held != n || listed != PAGE)
-            die(3, "incident 1 holds %lld reports (%zu listed), not %d", (long long)held, listed, n);
-    }
-    return median(t, READS);
-}
+/* ---- truce: centre_report_create and centre_incident_get ---- */
 
-static figures run_truce(const opts *o, int run) {
+typedef struct truce_h {
+    centre *c;
+    tr_party by;
+} truce_h;
+
+static void *truce_open(const opts *o, int run, const char *tag) {
     char dir[4096], db[4200], key[4200];
-    snprintf(dir, sizeof dir, "%s/run%d", o->work, run);
+    snprintf(dir, sizeof dir, "%s/run%d-%s", o->work, run, tag);
     snprintf(db, sizeof db, "%s/truce.db", dir);
     snprintf(key, sizeof key, "%s/truce.db.key", dir);
     mkdir(dir, 0700);
     unlink(db);
     unlink(key);
     geo_limits lim = {GEO_DEFAULT_MAX_VERTICES, GEO_DEFAULT_MAX_WIDTH_M};
-    centre *c;
+    truce_h *h = calloc(1, sizeof *h);
     tr_err err = {0};
     char tok[CENTRE_TOKEN_LEN + 1];
-    if (centre_open(db, &lim, &c, &err) || centre_log_open(c, key, "bench.invalid/hotspot", &err) ||
-        centre_party_add(c, "SAA", "belligerent", NULL, tok, &err) ||
-        centre_party_add(c, "Opposition", "belligerent", NULL, tok, &err))
+    if (!h || centre_open(db, &lim, &h->c, &err) ||
+        centre_log_open(h->c, key, "bench.invalid/hotspot", &err) ||
+        centre_party_add(h->c, "SAA", "belligerent", NULL, tok, &err) ||
+        centre_party_add(h->c, "Opposition", "belligerent", NULL, tok, &err))
         die(1, "centre: %s %s", err.field, err.msg);
-    tr_party by = {.role = ROLE_BELLIGERENT};
-    snprintf(by.name, sizeof by.name, "SAA");
-    double *dt = malloc((size_t)o->n * sizeof *dt);
-    for (int i = 0; dt && i < o->n; i++) {
-        json_t *b = body_of(i), *answer = NULL;
-        uint64_t t0 = tr_clock_ns();
-        if (centre_report_create(c, &by, b, &answer, &err)) die(1, "report %d: %s %s", i, err.field, err.msg);
-        dt[i] = (double)(tr_clock_ns() - t0) / 1e9;
-        if (json_integer_value(json_object_get(answer, "incident_id")) != 1)
-            die(3, "report %d is not in incident 1", i);
-        json_decref(answer);
-        json_decref(b);
-    }
-    if (!dt) die(1, "out of memory");
-    figures f = windows(dt, o);
-    free(dt);
-    f.page = page_reads(c, o->n);
-    pthread_mutex_lock(&c->mon_mu);
-    mon_engine_drop_summaries(c->mon);
-    pthread_mutex_unlock(&c->mon_mu);
-    json_t *out = NULL;
-    uint64_t t0 = tr_clock_ns();
-    if (centre_incident_get(c, 1, 0, PAGE, &out, &err)) die(1, "incident 1: %s", err.msg);
-    f.cold = (double)(tr_clock_ns() - t0) / 1e9;
-    json_decref(out);
-    centre_close(c);
-    return f;
+    h->by.role = ROLE_BELLIGERENT;
+    snprintf(h->by.name, sizeof h->by.name, "SAA");
+    return h;
 }
 
-static figures run_engine(const opts *o) {
-    mon_engine *m = mon_engine_new(NULL);
-    double *dt = malloc((size_t)o->n * sizeof *dt);
-    if (!m || !dt) die(1, "out of memory");
+static double truce_add(void *p, int i) {
+    truce_h *h = p;
+    json_t *b = body_of(i), *answer = NULL;
     tr_err err = {0};
-    for (int i = 0; i < o->n; i++) {
-        json_t *b = body_of(i);
-        tr_report r;
-        if (tr_report_parse(b, tr_time_now(), &r, &err)) die(1, "report %d: %s", i, err.msg);
-        json_decref(b);
-        r.id = i + 1;
-        r.received_at = 1700000000 + i;
-        r.reporting_party = strdup("SAA");
-        mon_classification cls = {.cls = MON_VIOLATION};
-        int64_t inc = 0;
-        uint64_t t0 = tr_clock_ns();
-        if (mon_engine_add(m, &r, &cls, &inc, &err)) die(1, "add %d: %s", i, err.msg);
-        mon_incident in;
-        if (mon_engine_incident_page(m, inc, false, 0, 0, &in, &err))
-            die(1, "read: %s", err.msg); /* as the alert check */
-        dt[i] = (double)(tr_clock_ns() - t0) / 1e9;
-        mon_incident_clear(&in);
-        tr_report_clear(&r);
-        if (inc != 1) die(3, "engine: report %d is not in incident 1", i);
-    }
-    figures f = windows(dt, o);
+    uint64_t t0 = tr_clock_ns();
+    if (centre_report_create(h->c, &h->by, b, &answer, &err))
+        die(1, "report %d: %s %s", i, err.field, err.msg);
+    double t = elapsed(t0);
+    if (json_integer_value(json_object_get(answer, "incident_id")) != 1)
+        die(3, "report %d is not in incident 1", i);
+    json_decref(answer);
+    json_decref(b);
+    return t;
+}
+
+static double truce_read(truce_h *h, int n) {
+    json_t *out = NULL;
+    tr_err err = {0};
+    uint64_t t0 = tr_clock_ns();
+    if (centre_incident_get(h->c, 1, 0, PAGE, &out, &err)) die(1, "incident 1: %s", err.msg);
+    double t = elapsed(t0);
+    json_int_t held = json_integer_value(json_object_get(json_object_get(out, "summary"), "reports"));
+    size_t listed = json_array_size(json_object_get(out, "reports"));
+    json_decref(out);
+    if (held != n || listed != PAGE)
+        die(3, "incident 1 holds %lld reports (%zu listed), not %d", (long long)held, listed, n);
+    return t;
+}
+
+static double truce_page(void *p, int n) {
     double t[READS];
+    for (int k = 0; k < READS; k++)
+        t[k] = truce_read(p, n);
+    return median(t, READS);
+}
+
+static double truce_cold(void *p) {
+    truce_h *h = p;
+    pthread_mutex_lock(&h->c->mon_mu);
+    mon_engine_drop_summaries(h->c->mon);
+    size_t n = mon_engine_report_count(h->c->mon);
+    pthread_mutex_unlock(&h->c->mon_mu);
+    return truce_read(h, (int)n);
+}
+
+static void truce_close(void *p) {
+    truce_h *h = p;
+    centre_close(h->c);
+    free(h);
+}
+
+/* ---- the engine alone: mon_engine_add and the alert check's read ---- */
+
+static void *engine_open(const opts *o, int run, const char *tag) {
+    (void)o, (void)run, (void)tag;
+    mon_engine *m = mon_engine_new(NULL);
+    if (!m) die(1, "out of memory");
+    return m;
+}
+
+static double engine_add(void *p, int i) {
+    mon_engine *m = p;
+    json_t *b = body_of(i);
+    tr_report r;
+    tr_err err = {0};
+    if (tr_report_parse(b, tr_time_now(), &r, &err)) die(1, "report %d: %s", i, err.msg);
+    json_decref(b);
+    r.id = i + 1;
+    r.received_at = 1700000000 + i;
+    r.reporting_party = strdup("SAA");
+    mon_classification cls = {.cls = MON_VIOLATION};
+    int64_t inc = 0;
+    mon_incident in;
+    uint64_t t0 = tr_clock_ns();
+    if (mon_engine_add(m, &r, &cls, &inc, &err)) die(1, "add %d: %s", i, err.msg);
+    if (mon_engine_incident_page(m, inc, false, 0, 0, &in, &err)) die(1, "read: %s", err.msg);
+    double t = elapsed(t0);
+    mon_incident_clear(&in);
+    tr_report_clear(&r);
+    if (inc != 1) die(3, "engine: report %d is not in incident 1", i);
+    return t;
+}
+
+static double engine_page(void *p, int n) {
+    double t[READS];
+    tr_err err = {0};
     for (int k = 0; k < READS; k++) {
         mon_incident in;
         uint64_t t0 = tr_clock_ns();
-        if (mon_engine_incident_page(m, 1, true, 0, PAGE, &in, &err)) die(1, "read: %s", err.msg);
-        t[k] = (double)(tr_clock_ns() - t0) / 1e9;
-        if (in.nreports != (size_t)o->n) die(3, "engine: incident 1 holds %zu reports", in.nreports);
+        if (mon_engine_incident_page(p, 1, true, 0, PAGE, &in, &err)) die(1, "read: %s", err.msg);
+        t[k] = elapsed(t0);
+        if (in.nreports != (size_t)n) die(3, "engine: incident 1 holds %zu reports", in.nreports);
         mon_incident_clear(&in);
     }
-    f.page = median(t, READS);
-    free(dt);
-    mon_engine_free(m);
-    return f;
+    return median(t, READS);
 }
+
+static void engine_close(void *p) {
+    mon_engine_free(p);
+}
+
+/* ---- baseline: a plain SQLite table of the same rows ---- */
+
+typedef struct sqlite_h {
+    sqlite3 *db;
+    sqlite3_stmt *ins, *sel;
+} sqlite_h;
 
 static void exec(sqlite3 *db, const char *sql) {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) die(1, "sqlite: %s: %s", sql, msg);
 }
 
-static double sqlite_page(sqlite3 *db, sqlite3_stmt *sel, int n) {
+static void *sqlite_open(const opts *o, int run, const char *tag) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/run%d-%s/baseline.db", o->work, run, tag);
+    unlink(path);
+    sqlite_h *h = calloc(1, sizeof *h);
+    if (!h || sqlite3_open(path, &h->db) != SQLITE_OK) die(1, "sqlite: cannot open %s", path);
+    exec(h->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                "CREATE TABLE report(id INTEGER PRIMARY KEY, incident INTEGER NOT NULL, body TEXT NOT NULL);"
+                "CREATE INDEX report_incident ON report(incident, id);");
+    sqlite3_prepare_v2(h->db, "INSERT INTO report(id, incident, body) VALUES (?, 1, ?)", -1, &h->ins, NULL);
+    sqlite3_prepare_v2(h->db,
+                       "SELECT id, body FROM report WHERE incident = 1 AND id > ? ORDER BY id LIMIT 100", -1,
+                       &h->sel, NULL);
+    return h;
+}
+
+static double sqlite_add(void *p, int i) {
+    sqlite_h *h = p;
+    json_t *b = body_of(i);
+    char *text = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    uint64_t t0 = tr_clock_ns();
+    exec(h->db, "BEGIN IMMEDIATE");
+    sqlite3_bind_int64(h->ins, 1, i + 1);
+    sqlite3_bind_text(h->ins, 2, text, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(h->ins) != SQLITE_DONE) die(1, "sqlite insert: %s", sqlite3_errmsg(h->db));
+    sqlite3_reset(h->ins);
+    exec(h->db, "COMMIT");
+    double t = elapsed(t0);
+    free(text);
+    return t;
+}
+
+static double sqlite_page(void *p, int n) {
+    sqlite_h *h = p;
     double t[READS];
     for (int k = 0; k < READS; k++) {
         uint64_t t0 = tr_clock_ns();
-        sqlite3_bind_int64(sel, 1, 0);
+        sqlite3_bind_int64(h->sel, 1, 0);
         int rows = 0;
         size_t bytes = 0;
-        while (sqlite3_step(sel) == SQLITE_ROW)
-            rows++, bytes += (size_t)sqlite3_column_bytes(sel, 1);
-        sqlite3_reset(sel);
-        t[k] = (double)(tr_clock_ns() - t0) / 1e9;
+        while (sqlite3_step(h->sel) == SQLITE_ROW)
+            rows++, bytes += (size_t)sqlite3_column_bytes(h->sel, 1);
+        sqlite3_reset(h->sel);
+        t[k] = elapsed(t0);
         if (rows != PAGE || !bytes) die(3, "sqlite: page of %d rows", rows);
     }
     sqlite3_stmt *cnt;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM report WHERE incident = 1", -1, &cnt, NULL);
+    sqlite3_prepare_v2(h->db, "SELECT count(*) FROM report WHERE incident = 1", -1, &cnt, NULL);
     if (sqlite3_step(cnt) != SQLITE_ROW || sqlite3_column_int(cnt, 0) != n) die(3, "sqlite lost rows");
     sqlite3_finalize(cnt);
     return median(t, READS);
 }
 
-static figures run_sqlite(const opts *o, int run) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/run%d/baseline.db", o->work, run);
-    unlink(path);
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK) die(1, "sqlite: cannot open %s", path);
-    exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-             "CREATE TABLE report(id INTEGER PRIMARY KEY, incident INTEGER NOT NULL, body TEXT NOT NULL);"
-             "CREATE INDEX report_incident ON report(incident, id);");
-    sqlite3_stmt *ins, *sel;
-    sqlite3_prepare_v2(db, "INSERT INTO report(id, incident, body) VALUES (?, 1, ?)", -1, &ins, NULL);
-    sqlite3_prepare_v2(db, "SELECT id, body FROM report WHERE incident = 1 AND id > ? ORDER BY id LIMIT 100",
-                       -1, &sel, NULL);
-    double *dt = malloc((size_t)o->n * sizeof *dt);
-    if (!dt) die(1, "out of memory");
-    for (int i = 0; i < o->n; i++) {
-        json_t *b = body_of(i);
-        char *text = json_dumps(b, JSON_COMPACT);
-        json_decref(b);
-        uint64_t t0 = tr_clock_ns();
-        exec(db, "BEGIN IMMEDIATE");
-        sqlite3_bind_int64(ins, 1, i + 1);
-        sqlite3_bind_text(ins, 2, text, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(ins) != SQLITE_DONE) die(1, "sqlite insert: %s", sqlite3_errmsg(db));
-        sqlite3_reset(ins);
-        exec(db, "COMMIT");
-        dt[i] = (double)(tr_clock_ns() - t0) / 1e9;
-        free(text);
+static void sqlite_close(void *p) {
+    sqlite_h *h = p;
+    sqlite3_finalize(h->ins);
+    sqlite3_finalize(h->sel);
+    sqlite3_close(h->db);
+    free(h);
+}
+
+static const sut TRUCE = {"truce", truce_open, truce_add, truce_page, truce_cold, truce_close};
+static const sut ENGINE = {"engine", engine_open, engine_add, engine_page, NULL, engine_close};
+static const sut SQLITE = {"sqlite", sqlite_open, sqlite_add, sqlite_page, NULL, sqlite_close};
+
+/* One run: a second store gets the cluster's first N - W reports; then the first W reports
+ * go into a fresh store and the last W into the full one, alternately, so both windows meet
+ * the same moments of disk and CPU. */
+static figures measure(const sut *s, const opts *o, int run) {
+    void *first = s->open(o, run, "first"), *last = s->open(o, run, "last");
+    for (int i = 0; i < o->n - o->window; i++)
+        s->add(last, i);
+    double *f = malloc((size_t)o->window * sizeof *f), *l = malloc((size_t)o->window * sizeof *l);
+    if (!f || !l) die(1, "out of memory");
+    for (int k = 0; k < o->window; k++) {
+        f[k] = s->add(first, k);
+        l[k] = s->add(last, o->n - o->window + k);
     }
-    figures f = windows(dt, o);
-    free(dt);
-    f.page = sqlite_page(db, sel, o->n);
-    sqlite3_finalize(ins);
-    sqlite3_finalize(sel);
-    sqlite3_close(db);
-    return f;
+    figures r = {median(f, (size_t)o->window), median(l, (size_t)o->window), s->page(last, o->n),
+                 s->cold ? s->cold(last) : 0};
+    free(f);
+    free(l);
+    s->close(first);
+    s->close(last);
+    return r;
 }
 
 /* The median over runs of each figure. */
@@ -335,10 +403,10 @@ int main(int argc, char **argv) {
         die(1, "need 1..%d runs and at least 2 windows and a page of reports", MAX_RUNS);
     mkdir(o.work, 0700);
     figures t[MAX_RUNS], e[MAX_RUNS], s[MAX_RUNS];
-    for (int r = 0; r < o.runs; r++) { /* interleaved, so drift hits all alike */
-        t[r] = run_truce(&o, r);
-        e[r] = run_engine(&o);
-        s[r] = run_sqlite(&o, r);
+    for (int r = 0; r < o.runs; r++) { /* the systems in turn, so drift hits all alike */
+        t[r] = measure(&TRUCE, &o, r);
+        e[r] = measure(&ENGINE, &o, r);
+        s[r] = measure(&SQLITE, &o, r);
         printf("run %d: truce add %.3f -> %.3f ms, page %.3f ms; engine %.1f -> %.1f us; sqlite %.3f -> %.3f "
                "ms\n",
                r + 1, t[r].first * 1e3, t[r].last * 1e3, t[r].page * 1e3, e[r].first * 1e6, e[r].last * 1e6,
