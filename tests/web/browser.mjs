@@ -4,7 +4,7 @@
 // holds what the API answers the party; the page stays responsive while panning and
 // zooming over the incidents; the time slider changes the areas as the API says; a report
 // submitted through the form appears in the list and on the map, with a verified receipt;
-// a notice is acknowledged from the inbox; an operation drawn on the map shows its
+// a busy incident's panel pages its reports; a notice is acknowledged from the inbox; an operation drawn on the map shows its
 // conflicts; the bulletin shows the API's figures; static-file rules. Screenshots go to
 // TRUCE_ARTIFACTS (default ./web-artifacts). Exit 77 (skip) only when there is no chromium.
 import { spawn, spawnSync } from 'node:child_process';
