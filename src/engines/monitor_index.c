@@ -534,7 +534,7 @@ int mon__members_of(mon_engine *m, iref r, uvec *out) {
     /* Compact a group's attachment list now and then (stale entries cost only time). */
     if (rc == TR_OK && r.group && m->groups[r.key].attached.n > 2 * roots.n + 16) {
         mgroup *g = &m->groups[r.key];
-        memcpy(g->attached.v, roots.v, roots.n * sizeof *roots.v);
+        if (roots.n) memcpy(g->attached.v, roots.v, roots.n * sizeof *roots.v);
         g->attached.n = roots.n;
     }
     free(roots.v);

@@ -157,9 +157,11 @@ static int summarize(mon_engine *m, const isum *s, mon_incident *out) {
     out->nsources = mon_grader_sources(s->grader);
     for (int k = 0; k < SRC_COUNT; k++)
         out->by_source_kind[k] = s->by_kind[k];
-    if (s->ntargets && !(out->targets = malloc(s->ntargets * sizeof *out->targets))) return TR_ENOMEM;
-    memcpy(out->targets, s->targets, s->ntargets * sizeof *s->targets);
-    out->ntargets = s->ntargets;
+    if (s->ntargets) {
+        if (!(out->targets = malloc(s->ntargets * sizeof *out->targets))) return TR_ENOMEM;
+        memcpy(out->targets, s->targets, s->ntargets * sizeof *s->targets);
+        out->ntargets = s->ntargets;
+    }
     out->representative = rep->id;
     out->occurred_at = rep->t;
     out->time_precision = rep->tp;

@@ -139,7 +139,7 @@ static void random_step(mon_engine *m, int64_t *n, int64_t *now) {
     uint64_t k = rnd() % 100;
     tr_err err = {0};
     *now += 1 + (int64_t)(rnd() % 60);
-    int64_t some = 1 + (int64_t)(rnd() % (uint64_t)*n), cur = 0;
+    int64_t some = *n ? 1 + (int64_t)(rnd() % (uint64_t)*n) : 0, cur = 0;
     if (k < 80 || *n < 5) {
         double far = rnd() % 10 == 0 ? 0.2 * (double)(rnd() % 5) : 0;
         double lon = 37.16 + far + 0.004 * (double)(rnd() % 100) / 100,
