@@ -776,7 +776,9 @@ void http_server_stop(http_server *s) {
     if (s->heartbeat_started) pthread_join(s->heartbeat, NULL);
     http_server_wake(s);
     uint64_t deadline = tr_clock_ns() + (uint64_t)s->o.drain_seconds * 1000000000ull;
-    while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && tr_clock_ns() < deadline)
+    /* In flight: requests being received or answered, and heads still arriving at the door. */
+    while ((__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 || door_reading(s->door) > 0) &&
+           tr_clock_ns() < deadline)
         usleep(10000);
     http_server_wake(s); /* MHD must not stop with a connection still suspended */
     door_stop(s->door);

@@ -473,14 +473,16 @@ void door_quiesce(http_door *d) {
         close(d->lfd);
         d->lfd = -1;
     }
-    tr_err e;
-    tr_fail(&e, TR_EUNAVAIL, "", "the server is stopping");
-    for (int l = L_REQ; l <= L_GRACE; l++)
-        for (dconn *c = d->q[l].head, *next; c; c = next) {
-            next = c->next;
-            if (c->state == D_HEAD || c->state == D_REFUSE) answer(d, c, &e, "stopping");
-        }
     pthread_mutex_unlock(&d->mu);
+}
+
+unsigned door_reading(http_door *d) {
+    unsigned n = 0;
+    pthread_mutex_lock(&d->mu);
+    for (dconn *c = d->q[L_REQ].head; c; c = c->next)
+        n += c->state == D_HEAD;
+    pthread_mutex_unlock(&d->mu);
+    return n;
 }
 
 void door_stop(http_door *d) {
@@ -492,13 +494,20 @@ void door_stop(http_door *d) {
     (void)!write(d->ev, &one, sizeof one);
     pthread_join(d->thread, NULL);
     d->started = false;
+    tr_err e;
+    tr_fail(&e, TR_EUNAVAIL, "", "the server is stopping");
+    size_t len = 0;
+    char *resp = http_problem_response(&e, NULL, &len);
     pthread_mutex_lock(&d->mu); /* what the door owns closes now; libmicrohttpd closes the rest */
     for (int l = 0; l < NLISTS; l++)
         for (dconn *c = d->q[l].head, *next; c; c = next) {
             next = c->next;
-            if (c->state == D_HEAD || c->state == D_REFUSE || c->state == D_DRAIN) conn_free(d, c, true);
+            if (c->state != D_HEAD && c->state != D_REFUSE && c->state != D_DRAIN) continue;
+            if (c->state != D_DRAIN && resp) (void)!send(c->fd, resp, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            conn_free(d, c, true);
         }
     pthread_mutex_unlock(&d->mu);
+    free(resp);
 }
 
 void door_free(http_door *d) {

@@ -60,9 +60,12 @@ const door_limits *door_limits_of(const http_door *d);
 
 /* Starts the door's thread, handing complete first requests to mhd. TR_OK or TR_EIO. */
 int door_start(http_door *d, struct MHD_Daemon *mhd, tr_err *err);
-/* Stops accepting; connections still reading their head are answered 503 and closed. */
+/* Stops accepting (the listening socket closes); connections already accepted go on. */
 void door_quiesce(http_door *d);
-/* Stops the thread (call before MHD_stop_daemon), then frees (after it). */
+/* How many accepted connections are still sending their first request's head. */
+unsigned door_reading(http_door *d);
+/* Stops the thread (call before MHD_stop_daemon): connections still sending their head are
+ * answered 503 and closed. Then door_free (after MHD_stop_daemon). */
 void door_stop(http_door *d);
 void door_free(http_door *d);
 
