@@ -177,10 +177,10 @@ static void random_step(mon_engine *m, int64_t *n, int64_t *now) {
 
 static void test_kept_summaries_read_as_rebuilt(void **state) {
     (void)state;
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 2; round++) {
         mon_engine *m = mon_engine_new(NULL);
         int64_t n = 0, now = T0 + 86400;
-        for (int step = 1; step <= 1500; step++) {
+        for (int step = 1; step <= 1200; step++) {
             random_step(m, &n, &now);
             if (step % 25 == 0) check_kept(m, n);
         }
