@@ -45,7 +45,8 @@ static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
 static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0, after;
     int limit;
-    if (api_parse_id(rq->params[0], "id", &id, err) || api_parse_page(rq, &limit, &after, err)) return TR_EINVAL;
+    if (api_parse_id(rq->params[0], "id", &id, err) || api_parse_page(rq, &limit, &after, err))
+        return TR_EINVAL;
     if (centre_incident_get(rq->c, id, after, limit, &rs->json, err)) return err->code;
     json_t *objects = NULL;
     if (centre_incident_objects(rq->c, &rq->party, id, &objects, err)) return err->code;

@@ -296,7 +296,8 @@ void mon_grade_result_clear(mon_grade_result *r);
 typedef struct mon_grader mon_grader;
 mon_grader *mon_grader_new(void);
 void mon_grader_free(mon_grader *g);
-bool mon_grader_in_order(const mon_grader *g, int64_t at, int order, int64_t key); /* order: 0 report, 1 response, 2 verdict */
+bool mon_grader_in_order(const mon_grader *g, int64_t at, int order,
+                         int64_t key); /* order: 0 report, 1 response, 2 verdict */
 int mon_grader_report(mon_grader *g, const mon_grade_report *r);
 int mon_grader_response(mon_grader *g, const mon_response *p);
 int mon_grader_verdict(mon_grader *g, const mon_verdict *v);
@@ -429,14 +430,14 @@ typedef struct mon_member {
 
 typedef struct mon_incident {
     int64_t id;
-    size_t nreports;        /* its reports, all of them */
-    mon_member *members;    /* the page read (mon_engine_incident_page), by report id */
+    size_t nreports;     /* its reports, all of them */
+    mon_member *members; /* the page read (mon_engine_incident_page), by report id */
     size_t nmembers;
-    int64_t next_after;     /* the page's last id when more reports follow it, else 0 */
-    size_t nsources;        /* independent sources (distinct source keys, as grading counts) */
+    int64_t next_after;               /* the page's last id when more reports follow it, else 0 */
+    size_t nsources;                  /* independent sources (distinct source keys, as grading counts) */
     size_t by_source_kind[SRC_COUNT]; /* reports per source kind */
-    int64_t *targets;       /* sites (> 0) and movements (< 0, negated) its reports are about,
-                               the first 32, in report order */
+    int64_t *targets;                 /* sites (> 0) and movements (< 0, negated) its reports are about,
+                                         the first 32, in report order */
     size_t ntargets;
     /* Where, when, what: from the representative report (best time + geo precision,
        then earliest occurred_at, then lowest id). */
@@ -481,8 +482,8 @@ int mon_engine_incident(mon_engine *m, int64_t id, bool links, mon_incident *out
  * incident's summary is kept up to date as reports join it (monitor_sum.c), so a page costs
  * O(log n + page) however many reports the incident holds.
  */
-int mon_engine_incident_page(mon_engine *m, int64_t id, bool links, int64_t after, size_t limit, mon_incident *out,
-                             tr_err *err);
+int mon_engine_incident_page(mon_engine *m, int64_t id, bool links, int64_t after, size_t limit,
+                             mon_incident *out, tr_err *err);
 void mon_incident_clear(mon_incident *inc);
 
 /* GET /v1/incidents/{id} body (new reference): the incident, its "summary" of every report

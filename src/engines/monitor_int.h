@@ -237,19 +237,19 @@ typedef struct perp_tally {
 /* An incident's summary (monitor_sum.c): what a read needs without a pass over its reports. */
 typedef struct isum {
     iref key;
-    bool kept;                      /* held in the engine's sums[] (else freed after one read) */
-    uvec members;                   /* slots, by report id */
-    uint32_t rep, clsrep;           /* the representative report; the one that sets the class */
-    tr_range fatalities, injured;   /* lowest min .. highest max */
+    bool kept;                    /* held in the engine's sums[] (else freed after one read) */
+    uvec members;                 /* slots, by report id */
+    uint32_t rep, clsrep;         /* the representative report; the one that sets the class */
+    tr_range fatalities, injured; /* lowest min .. highest max */
     int64_t first_received, last_received;
-    int64_t id_all, id_firm;        /* smallest report id; among pinned and precise reports */
-    perp_tally *perps;              /* in order of first appearance */
+    int64_t id_all, id_firm; /* smallest report id; among pinned and precise reports */
+    perp_tally *perps;       /* in order of first appearance */
     size_t nperps, capperps;
-    uint32_t by_kind[SRC_COUNT];    /* reports per source kind */
-    int64_t targets[32];            /* sites (> 0) and movements (< 0, negated), first ones */
+    uint32_t by_kind[SRC_COUNT]; /* reports per source kind */
+    int64_t targets[32];         /* sites (> 0) and movements (< 0, negated), first ones */
     size_t ntargets;
-    uvec resp, verd;                /* indexes into responses[] / verdicts[], by seq */
-    mon_grader *grader;             /* the grade, replayed so far */
+    uvec resp, verd;    /* indexes into responses[] / verdicts[], by seq */
+    mon_grader *grader; /* the grade, replayed so far */
 } isum;
 
 typedef struct anchored {
@@ -276,7 +276,7 @@ struct mon_engine {
     mblock *blocks; /* pool; free ones listed in blockfree */
     size_t nblocks, capblocks;
     uvec blockfree;
-    isum **sums;     /* incident summaries kept up to date (monitor_sum.c); NULL: free */
+    isum **sums; /* incident summaries kept up to date (monitor_sum.c); NULL: free */
     size_t nsums, capsums;
     uvec sumfree;    /* free indexes of sums[] */
     uint32_t *sumof; /* per slot: the index in sums[] of the summary keyed by that root, NONE32 */

@@ -585,10 +585,11 @@ json_t *mon_range_json(const tr_range *r) {
 static json_t *rows_json(const mon_bulletin_row *rows, size_t n) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{sssIsIsIsoso}", "key", rows[i].key, "violations", (json_int_t)rows[i].count,
-                                           "previous", (json_int_t)rows[i].previous, "change",
-                                           (json_int_t)(rows[i].count - rows[i].previous), "fatalities",
-                                           mon_range_json(&rows[i].fatalities), "injured", mon_range_json(&rows[i].injured)));
+        json_array_append_new(
+            a, json_pack("{sssIsIsIsoso}", "key", rows[i].key, "violations", (json_int_t)rows[i].count,
+                         "previous", (json_int_t)rows[i].previous, "change",
+                         (json_int_t)(rows[i].count - rows[i].previous), "fatalities",
+                         mon_range_json(&rows[i].fatalities), "injured", mon_range_json(&rows[i].injured)));
     return a;
 }
 
@@ -596,11 +597,12 @@ static json_t *lines_json(const mon_bulletin_line *lines, size_t n) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const mon_bulletin_line *l = &lines[i];
-        json_t *o = json_pack("{sIsosssssoss ss sIso}", "id", (json_int_t)l->incident_id, "occurred_at",
-                              tr_json_time_value(l->occurred_at), "region", l->region, "type", l->type,
-                              "alleged_perpetrator", l->perpetrator ? json_string(l->perpetrator) : json_null(),
-                              "classification", mon_class_name(l->cls), "grade", mon_grade_name(l->grade), "reports",
-                              (json_int_t)l->nreports, "fatalities", mon_range_json(&l->fatalities));
+        json_t *o =
+            json_pack("{sIsosssssoss ss sIso}", "id", (json_int_t)l->incident_id, "occurred_at",
+                      tr_json_time_value(l->occurred_at), "region", l->region, "type", l->type,
+                      "alleged_perpetrator", l->perpetrator ? json_string(l->perpetrator) : json_null(),
+                      "classification", mon_class_name(l->cls), "grade", mon_grade_name(l->grade), "reports",
+                      (json_int_t)l->nreports, "fatalities", mon_range_json(&l->fatalities));
         if (l->change) json_object_set_new(o, "change", json_string(l->change));
         json_array_append_new(a, o);
     }
@@ -623,9 +625,10 @@ static char *render_json(const mon_bulletin *b) {
     json_object_set_new(o, "violations", json_pack("{sIsIsI}", "today", (json_int_t)b->violations, "previous",
                                                    (json_int_t)b->violations_previous, "change",
                                                    (json_int_t)(b->violations - b->violations_previous)));
-    json_object_set_new(o, "casualties", json_pack("{sososo}", "fatalities", mon_range_json(&b->fatalities), "injured",
-                                                   mon_range_json(&b->injured), "fatalities_previous",
-                                                   mon_range_json(&b->fatalities_previous)));
+    json_object_set_new(o, "casualties",
+                        json_pack("{sososo}", "fatalities", mon_range_json(&b->fatalities), "injured",
+                                  mon_range_json(&b->injured), "fatalities_previous",
+                                  mon_range_json(&b->fatalities_previous)));
     json_object_set_new(o, "incidents_by_class", classes);
     json_object_set_new(o, "by_region", rows_json(b->by_region, b->nregion));
     json_object_set_new(o, "by_party", rows_json(b->by_party, b->nparty));

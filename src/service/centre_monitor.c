@@ -312,7 +312,8 @@ int centre_incident_list(centre *c, int64_t after, int limit, int64_t from, int6
     for (size_t i = 0; rc == TR_OK && i < shown; i++) {
         mon_incident inc;
         memset(&inc, 0, sizeof inc);
-        if ((rc = mon_engine_incident_page(c->mon, ids[i], false, 0, CENTRE_LIST_REPORTS, &inc, err)) == TR_OK) {
+        if ((rc = mon_engine_incident_page(c->mon, ids[i], false, 0, CENTRE_LIST_REPORTS, &inc, err)) ==
+            TR_OK) {
             json_t *x = mon_incident_to_json(&inc);
             if (!x) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
             else json_array_append_new(items, x);
