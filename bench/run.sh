@@ -9,7 +9,8 @@
 #   any other NAME with a bench/bench_NAME.c: bench/NAME.sh when it exists (it builds and
 #                runs that benchmark and its baselines), else build-bench/bench_NAME
 #                --json bench/results/NAME.json. `all` runs attribution, api, then these
-#                in name order (deconflict, log, monitor, territory, ...), then deconflict_http.
+#                in name order (deconflict, hotspot, log, monitor, territory, ...), then
+#                deconflict_http.
 #   deconflict_http  workload B's conflict check over HTTP against a real `truce serve`
 #                beside the same run's in-process figures (deconflict_http.sh); writes
 #                bench/results/deconflict_http.json.

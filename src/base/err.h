@@ -25,7 +25,12 @@
     X(TR_EIO, 500, "storage-error")                 \
     X(TR_ENOMEM, 500, "out-of-memory")              \
     X(TR_EINTERNAL, 500, "internal-error")          \
-    X(TR_EUNAVAIL, 503, "unavailable")
+    X(TR_EUNAVAIL, 503, "unavailable")              \
+    X(TR_ETIMEOUT, 408, "request-timeout")          \
+    X(TR_EURI, 414, "uri-too-long")                 \
+    X(TR_EHEADERS, 431, "headers-too-large")        \
+    X(TR_EBUSY, 429, "too-many-connections")        \
+    X(TR_EVERSION, 505, "http-version-not-supported")
 
 typedef enum {
 #define TR_ENUM(c, s, n) c,

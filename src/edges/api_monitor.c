@@ -43,9 +43,11 @@ static int h_incident_list(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_get(rq->c, id, &rs->json, err)) return err->code;
+    int64_t id = 0, after;
+    int limit;
+    if (api_parse_id(rq->params[0], "id", &id, err) || api_parse_page(rq, &limit, &after, err))
+        return TR_EINVAL;
+    if (centre_incident_get(rq->c, id, after, limit, &rs->json, err)) return err->code;
     json_t *objects = NULL;
     if (centre_incident_objects(rq->c, &rq->party, id, &objects, err)) return err->code;
     json_object_set_new(rs->json, "objects", objects);
@@ -159,7 +161,7 @@ const http_route api_monitor_routes[] = {
     {"POST", "/v1/reports/import", h_report_import, API_WRITERS, "format,partial,new_actors", ROUTE_RAW},
     {"GET", "/v1/reports/{id}", h_report_get, API_ANY, NULL, 0},
     {"GET", "/v1/incidents", h_incident_list, API_ANY, "limit,cursor,date,from,to", 0},
-    {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, NULL, 0},
+    {"GET", "/v1/incidents/{id}", h_incident_get, API_ANY, "limit,cursor", 0},
     {"POST", "/v1/incidents/{id}/split", h_incident_split, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"POST", "/v1/incidents/{id}/merge", h_incident_merge, ROLES_PRIVILEGED, NULL, ROUTE_BODY},
     {"GET", "/v1/incidents/{id}/cap", h_incident_cap, API_ANY, NULL, 0},

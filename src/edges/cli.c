@@ -330,6 +330,14 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         cli__parse_uint(cmd, "--max-vertices", cli__opt(cmd, a, "--max-vertices"), 10000000, &maxv) ||
         cli__parse_uint(cmd, "--drain-seconds", cli__opt(cmd, a, "--drain-seconds"), 3600, &drain))
         return CLI_USAGE;
+    unsigned long long req_deadline, max_conns, per_addr;
+    if (cli__parse_uint(cmd, "--request-deadline-s", cli__opt(cmd, a, "--request-deadline-s"), 3600,
+                        &req_deadline) ||
+        cli__parse_uint(cmd, "--max-connections", cli__opt(cmd, a, "--max-connections"), 1000000,
+                        &max_conns) ||
+        cli__parse_uint(cmd, "--max-connections-per-address",
+                        cli__opt(cmd, a, "--max-connections-per-address"), 1000000, &per_addr))
+        return CLI_USAGE;
     serve_dc d;
     char web_root[4096];
     if (serve_dc_options(cmd, a, &d) || serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root))
@@ -347,7 +355,10 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
                       .body_limit = (size_t)body,
                       .raw_body_limit = (size_t)raw,
                       .drain_seconds = (unsigned)drain,
-                      .web_root = web_root[0] ? web_root : NULL};
+                      .web_root = web_root[0] ? web_root : NULL,
+                      .deadline_s = (unsigned)req_deadline,
+                      .max_conns = (unsigned)max_conns,
+                      .max_per_addr = (unsigned)per_addr};
     http_server *srv = NULL;
     tr_err err = {0};
     if (rc == 0 && http_server_start(c, &o, &srv, &err)) rc = cli__runtime_error(cmd, &err);
@@ -691,6 +702,16 @@ static const cli_cmd commands[] = {
        "268435456"},
       {"--max-vertices", "N", "most vertices one geometry may have", "100000"},
       {"--drain-seconds", "N", "how long a stop waits for in-flight requests", "30"},
+      {"--request-deadline-s", "S",
+       "seconds a request has for its head and body in all; a slow sender is "
+       "answered 408 however it trickles",
+       "30"},
+      {"--max-connections", "N", "connections open at once (503 beyond); fitted to the open-file limit",
+       "4096"},
+      {"--max-connections-per-address", "N",
+       "connections open at once from one client address, IPv6 by /64 "
+       "(429 beyond)",
+       "64"},
       {"--checkpoint-ms", "MS", "sign a log checkpoint at most this often", "1000"},
       {"--site-buffer-m", "M", "operation-site horizontal buffer, metres", "500"},
       {"--op-horizontal-m", "M", "operation-operation horizontal separation, metres (0: footprints meet)",

@@ -28,40 +28,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/json_text.h"
 #include "base/timeutil.h"
+#include "edges/http_door.h"
+#include "edges/http_head.h"
+#include "edges/http_stats.h"
 #include "edges/static.h"
-
-/* Statuses counted individually; anything else is counted as the last slot. */
-static const int counted_status[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503, 0};
-#define NSTATUS (sizeof counted_status / sizeof *counted_status)
-static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-#define NBUCKETS (sizeof latency_bounds / sizeof *latency_bounds)
-
-typedef struct route_stats {
-    uint64_t status[NSTATUS];
-    uint64_t bucket[NBUCKETS + 1]; /* last: +Inf */
-    uint64_t sum_us;
-} route_stats;
 
 struct http_server {
     struct MHD_Daemon *d;
+    http_door *door; /* accepts connections, reads first heads, keeps the deadlines */
     centre *c;
     http_options o;
     uint16_t port;
     char host[64];
     const http_route *routes; /* api_routes() */
     size_t nroutes;
-    route_stats *stats; /* nroutes + 1 (unmatched) */
+    http_stats *stats; /* counters for /metrics (http_stats.h) */
     int inflight;
     /* parked live streams */
     pthread_mutex_t park_mu;
-    pthread_cond_t park_cv;       /* signals the heartbeat thread to stop */
-    struct stream_state *parked;  /* list through ->next */
-    uint64_t wake_gen;            /* counts wakes, so a wake between read and park is not lost */
+    pthread_cond_t park_cv;      /* signals the heartbeat thread to stop */
+    struct stream_state *parked; /* list through ->next */
+    uint64_t wake_gen;           /* counts wakes, so a wake between read and park is not lost */
     bool stopping;
     pthread_t heartbeat;
     bool heartbeat_started;
@@ -73,12 +66,15 @@ typedef struct stream_state {
     http_stream s;
     http_server *srv;
     struct MHD_Connection *conn;
-    size_t *bytes;                /* the request's resp_bytes (valid while the request lives) */
-    struct stream_state *next;    /* in srv->parked */
+    size_t *bytes;             /* the request's resp_bytes (valid while the request lives) */
+    struct stream_state *next; /* in srv->parked */
 } stream_state;
 
 typedef struct req_state {
     http_req rq;
+    void *conn_rec; /* the door's record of the connection (its socket context) */
+    tr_err uri_err; /* what is wrong with the request target, if anything */
+    bool called;    /* the access handler ran for this request */
     char *body;
     size_t len, cap;
     bool too_big;
@@ -127,8 +123,8 @@ fail:
 
 /* Finds the route; when the path is known but not the method, fills allow with the
  * methods it takes ("GET, PUT"), which tells a 405 from a 404 (allow empty). */
-static const http_route *route_find(const http_server *srv, const char *method, const char *path, char **params,
-                                    char *allow, size_t allow_len) {
+static const http_route *route_find(const http_server *srv, const char *method, const char *path,
+                                    char **params, char *allow, size_t allow_len) {
     const http_route *routes = srv->routes;
     allow[0] = '\0';
     for (size_t i = 0; i < srv->nroutes; i++) {
@@ -225,8 +221,8 @@ static void add_common_headers(struct MHD_Response *r, int status, const char *c
     if (allow && allow[0]) MHD_add_response_header(r, "Allow", allow);
 }
 
-static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len,
-                 const http_resp *rs, const char *allow) {
+static int queue(req_state *st, int status, const char *ctype, char *buf, size_t len, const http_resp *rs,
+                 const char *allow) {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(buf);
@@ -253,28 +249,12 @@ static int queue_static(req_state *st, struct MHD_Response *r, size_t size) {
 
 /* Answers with an RFC 9457 problem built from err (allow: the Allow header of a 405). */
 static int queue_problem_with(req_state *st, const tr_err *err, const char *allow, json_t *extra) {
-    int status = tr_code_http_status(err->code);
-    json_t *p = json_object();
-    char type[96];
-    snprintf(type, sizeof type, "urn:truce:problem:%s", tr_code_slug(err->code));
-    json_object_set_new(p, "type", json_string(type));
-    json_object_set_new(p, "title", json_string(MHD_get_reason_phrase_for((unsigned)status)));
-    json_object_set_new(p, "status", json_integer(status));
-    json_object_set_new(p, "detail", json_string(err->field[0] ? err->field : ""));
-    if (err->field[0]) {
-        char detail[sizeof err->field + sizeof err->msg + 4];
-        snprintf(detail, sizeof detail, "%s: %s", err->field, err->msg);
-        json_object_set_new(p, "detail", json_string(detail));
-        json_object_set_new(p, "field", json_string(err->field));
-    } else {
-        json_object_set_new(p, "detail", json_string(err->msg));
-    }
-    json_object_set_new(p, "reason", json_string(err->msg));
-    if (st->rq.path) json_object_set_new(p, "instance", json_string(st->rq.path));
-    if (extra) json_object_update_missing(p, extra);
-    char *body = tr_json_dumps(p, JSON_COMPACT);
+    json_t *p = http_problem_json(err, st->rq.path, extra);
+    char *body = p ? tr_json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
-    return queue(st, status, "application/problem+json", body, strlen(body), NULL, allow);
+    if (!body) return MHD_NO;
+    return queue(st, tr_code_http_status(err->code), "application/problem+json", body, strlen(body), NULL,
+                 allow);
 }
 
 static int queue_problem(req_state *st, const tr_err *err, const char *allow) {
@@ -293,7 +273,8 @@ static int queue_stream(req_state *st, http_resp *rs) {
     ss->conn = st->rq.conn;
     ss->bytes = &st->resp_bytes;
     memset(&rs->stream, 0, sizeof rs->stream);
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ss, stream_free);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, ss, stream_free);
     if (!r) {
         stream_free(ss);
         return MHD_NO;
@@ -333,9 +314,11 @@ static int authenticate(req_state *st, tr_err *err) {
     const char *h = http_header(&st->rq, "Authorization");
     if (!h) return tr_fail(err, TR_EAUTH, "Authorization", "send the header 'Authorization: Bearer <token>'");
     if (strncasecmp(h, "Bearer ", 7) != 0)
-        return tr_fail(err, TR_EAUTH, "Authorization", "use the Bearer scheme: 'Authorization: Bearer <token>'");
+        return tr_fail(err, TR_EAUTH, "Authorization",
+                       "use the Bearer scheme: 'Authorization: Bearer <token>'");
     const char *tok = h + 7;
-    while (*tok == ' ') tok++;
+    while (*tok == ' ')
+        tok++;
     if (centre_authenticate(st->rq.c, tok, &st->rq.party, err)) return TR_EAUTH;
     st->rq.authed = true;
     if (!(st->rq.route->roles & ROLE_BIT(st->rq.party.role)))
@@ -346,30 +329,48 @@ static int authenticate(req_state *st, tr_err *err) {
 
 typedef struct query_check {
     const char *allowed;
-    const char *bad;
+    const char *bad;      /* a parameter the route does not take */
+    const char *twice;    /* a parameter given more than once (each takes one value) */
+    const char *seen[16]; /* the parameters seen so far */
+    size_t nseen;
 } query_check;
+
+static bool allowed_arg(const char *allowed, const char *key) {
+    size_t n = strlen(key);
+    for (const char *a = allowed; a && *a;) {
+        const char *e = strchr(a, ',');
+        size_t m = e ? (size_t)(e - a) : strlen(a);
+        if (m == n && strncmp(a, key, n) == 0) return true;
+        a = e ? e + 1 : a + m;
+    }
+    return false;
+}
 
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
     query_check *q = cls;
     (void)kind;
     (void)value;
-    size_t n = strlen(key);
-    for (const char *a = q->allowed; a && *a;) {
-        const char *e = strchr(a, ',');
-        size_t m = e ? (size_t)(e - a) : strlen(a);
-        if (m == n && strncmp(a, key, n) == 0) return MHD_YES;
-        a = e ? e + 1 : a + m;
+    if (!allowed_arg(q->allowed, key)) {
+        q->bad = key;
+        return MHD_NO;
     }
-    q->bad = key;
-    return MHD_NO;
+    for (size_t i = 0; i < q->nseen; i++)
+        if (strcmp(q->seen[i], key) == 0) {
+            q->twice = key;
+            return MHD_NO;
+        }
+    if (q->nseen < sizeof q->seen / sizeof *q->seen) q->seen[q->nseen++] = key;
+    return MHD_YES;
 }
 
+/* Every query parameter is one the route takes, given once. */
 static int check_query(req_state *st, tr_err *err) {
-    query_check q = {st->rq.route->query, NULL};
+    query_check q = {.allowed = st->rq.route->query};
     MHD_get_connection_values(st->rq.conn, MHD_GET_ARGUMENT_KIND, check_arg, &q);
     if (q.bad)
         return tr_fail(err, TR_EINVAL, q.bad, "unknown query parameter%s%s", q.allowed ? "; allowed: " : "",
                        q.allowed ? q.allowed : "");
+    if (q.twice) return tr_fail(err, TR_EINVAL, q.twice, "is given more than once; give it once");
     return TR_OK;
 }
 
@@ -378,7 +379,8 @@ static bool json_media_type(const char *ct) {
     static const char *const types[] = {"application/json", "application/geo+json"};
     if (!ct) return false;
     size_t n = strcspn(ct, ";");
-    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0) return true;
     return false;
@@ -395,12 +397,14 @@ static int parse_body(req_state *st, tr_err *err) {
         return st->rq.json ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     if (!json_media_type(ct))
-        return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')", ct ? ct : "none");
+        return tr_fail(err, TR_EMEDIA, "Content-Type", "send the body as application/json (got '%s')",
+                       ct ? ct : "none");
     if (st->len == 0) return tr_fail(err, TR_EINVAL, "", "the request needs a JSON body");
     json_error_t je;
     st->rq.json = json_loadb(st->body, st->len, JSON_REJECT_DUPLICATES, &je);
     if (!st->rq.json)
-        return tr_fail(err, TR_EINVAL, "", "malformed JSON at line %d, column %d: %s", je.line, je.column, je.text);
+        return tr_fail(err, TR_EINVAL, "", "malformed JSON at line %d, column %d: %s", je.line, je.column,
+                       je.text);
     return TR_OK;
 }
 
@@ -438,13 +442,15 @@ static int dispatch(req_state *st) {
     http_resp rs = {0};
     int rc;
     if (st->too_big) {
-        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", body_limit(st->rq.srv, r));
+        rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes",
+                     body_limit(st->rq.srv, r));
     } else if ((r->flags & ROUTE_LOOPBACK) && !client_is_loopback(st->rq.conn)) {
         rc = tr_fail(&err, TR_EFORBIDDEN, "", "%s is served only to clients on loopback", r->pattern);
     } else if (r->roles && (rc = authenticate(st, &err))) {
     } else if ((rc = check_query(st, &err))) {
     } else if ((r->flags & ROUTE_BODY) && (rc = parse_body(st, &err))) {
-    } else if ((r->flags & ROUTE_RAW) && st->len == 0 && (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
+    } else if ((r->flags & ROUTE_RAW) && st->len == 0 &&
+               (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
     } else if (r->roles && (rc = check_signature(st, &err))) {
     } else {
         if (r->flags & ROUTE_RAW) {
@@ -464,90 +470,168 @@ static int dispatch(req_state *st) {
 
 /* ---- MHD callbacks ---- */
 
+/* The door answered a connection itself: counted as unmatched, logged like a request. */
+static void on_door_answer(void *cls, int status, const char *what) {
+    http_server *srv = cls;
+    http_stats_count(srv->stats, srv->nroutes, status, 0);
+    char ts[TR_TIME_BUFSZ];
+    fprintf(stderr, "%s - - %d 0 0.000ms - (%s)\n", tr_time_format(tr_time_now(), ts), status, what);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        door_conn_started(srv->door, conn, socket_context);
+    else
+        door_conn_closed(srv->door, *socket_context);
+}
+
+static void *conn_record(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The request line arrived (libmicrohttpd calls this once per request, before it decodes
+ * the target): the request's state starts here, with the checks of the raw target. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    http_server *srv = cls;
+    req_state *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_SEQ_CST);
+    st->t0 = tr_clock_ns();
+    st->rq.conn = conn;
+    st->rq.c = srv->c;
+    st->rq.srv = srv;
+    st->conn_rec = conn_record(conn);
+    door_conn_request_began(srv->door, st->conn_rec);
+    size_t n = strlen(uri);
+    if (n > HTTP_MAX_LINE)
+        tr_fail(&st->uri_err, TR_EURI, "", "the request target is longer than %d bytes", HTTP_MAX_LINE);
+    else
+        http_target_check(uri, n, &st->uri_err);
+    return st;
+}
+
+static enum MHD_Result head_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* The checks the door makes on a first request, for the later ones of a kept-alive
+ * connection (libmicrohttpd reads those itself). */
+static int check_request(req_state *st, tr_err *err) {
+    if (st->uri_err.code) {
+        *err = st->uri_err;
+        return err->code;
+    }
+    size_t head = strlen(st->rq.method) + strlen(st->rq.path) + 12;
+    MHD_get_connection_values(st->rq.conn, MHD_HEADER_KIND, head_bytes, &head);
+    if (head > HTTP_MAX_HEAD)
+        return tr_fail(err, TR_EHEADERS, "", "the request head is longer than %d bytes", HTTP_MAX_HEAD);
+    return TR_OK;
+}
+
+/* The request is in (or answered early): its deadline stops. MHD_NO when the deadline cut
+ * it already, so it is not served. */
+static enum MHD_Result received(req_state *st) {
+    return door_conn_request_received(st->rq.srv->door, st->conn_rec) ? MHD_YES : MHD_NO;
+}
+
+/* First call: match the route; answer at once what needs no body. */
+static enum MHD_Result first_call(http_server *srv, req_state *st, const char *url, const char *method) {
+    st->called = true;
+    st->rq.method = method;
+    st->rq.path = url;
+    char allow[64];
+    st->rq.route = route_find(srv, method, url, st->rq.params, allow, sizeof allow);
+    tr_err err = {0};
+    if (check_request(st, &err)) {
+        st->rq.route = NULL;
+        return received(st) && queue_problem(st, &err, NULL) == MHD_YES ? MHD_YES : MHD_NO;
+    }
+    if (!st->rq.route && !allow[0] && srv->o.web_root && static_path_eligible(method, url)) {
+        size_t size = 0;
+        struct MHD_Response *r = static_response(srv->o.web_root, url, &size);
+        if (r) return received(st) ? (enum MHD_Result)queue_static(st, r, size) : MHD_NO;
+    }
+    if (!st->rq.route) {
+        if (allow[0])
+            tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
+        else
+            tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
+        return received(st) && queue_problem(st, &err, allow) == MHD_YES ? MHD_YES : MHD_NO;
+    }
+    const char *cl = MHD_lookup_connection_value(st->rq.conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > body_limit(srv, st->rq.route)) {
+        tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes",
+                body_limit(srv, st->rq.route));
+        return received(st) && queue_problem(st, &err, NULL) == MHD_YES ? MHD_YES : MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* Appends a chunk of the body (up to the limit; beyond, the body is dropped and marked). */
+static enum MHD_Result take_body(http_server *srv, req_state *st, const char *data, size_t n) {
+    if (st->answered || st->too_big) return MHD_YES;
+    if (st->len + n > body_limit(srv, st->rq.route)) {
+        st->too_big = true;
+        free(st->body);
+        st->body = NULL;
+        st->len = 0;
+        return MHD_YES;
+    }
+    if (st->len + n > st->cap) {
+        size_t cap = st->cap ? st->cap : 4096;
+        while (cap < st->len + n)
+            cap *= 2;
+        char *nb = realloc(st->body, cap);
+        if (!nb) return MHD_NO;
+        st->body = nb;
+        st->cap = cap;
+    }
+    memcpy(st->body + st->len, data, n);
+    st->len += n;
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *upload_data, size_t *upload_size, void **con_cls) {
+                                  const char *version, const char *upload_data, size_t *upload_size,
+                                  void **con_cls) {
     http_server *srv = cls;
     (void)version;
+    (void)conn;
     req_state *st = *con_cls;
-    if (st == NULL) {
-        st = calloc(1, sizeof *st);
-        if (!st) return MHD_NO;
-        *con_cls = st;
-        __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_SEQ_CST);
-        st->t0 = tr_clock_ns();
-        st->rq.conn = conn;
-        st->rq.method = method;
-        st->rq.path = url;
-        st->rq.c = srv->c;
-        st->rq.srv = srv;
-        char allow[64];
-        st->rq.route = route_find(srv, method, url, st->rq.params, allow, sizeof allow);
-        tr_err err = {0};
-        if (!st->rq.route && !allow[0] && srv->o.web_root && static_path_eligible(method, url)) {
-            size_t size = 0;
-            struct MHD_Response *r = static_response(srv->o.web_root, url, &size);
-            if (r) return queue_static(st, r, size);
-        }
-        if (!st->rq.route) {
-            if (allow[0]) tr_fail(&err, TR_EMETHOD, "", "%s is not allowed on %s (allowed: %s)", method, url, allow);
-            else tr_fail(&err, TR_ENOTFOUND, "", "no such resource: %s", url);
-            return queue_problem(st, &err, allow) == MHD_YES ? MHD_YES : MHD_NO;
-        }
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > body_limit(srv, st->rq.route)) {
-            tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes", body_limit(srv, st->rq.route));
-            return queue_problem(st, &err, NULL) == MHD_YES ? MHD_YES : MHD_NO;
-        }
-        return MHD_YES;
-    }
+    if (st == NULL) return MHD_NO; /* on_uri ran out of memory */
+    if (!st->called) return first_call(srv, st, url, method);
     if (*upload_size > 0) {
-        if (!st->answered && !st->too_big) {
-            if (st->len + *upload_size > body_limit(srv, st->rq.route)) {
-                st->too_big = true;
-                free(st->body);
-                st->body = NULL;
-                st->len = 0;
-            } else {
-                if (st->len + *upload_size > st->cap) {
-                    size_t cap = st->cap ? st->cap : 4096;
-                    while (cap < st->len + *upload_size) cap *= 2;
-                    char *nb = realloc(st->body, cap);
-                    if (!nb) return MHD_NO;
-                    st->body = nb;
-                    st->cap = cap;
-                }
-                memcpy(st->body + st->len, upload_data, *upload_size);
-                st->len += *upload_size;
-            }
-        }
+        enum MHD_Result r = take_body(srv, st, upload_data, *upload_size);
         *upload_size = 0;
-        return MHD_YES;
+        return r;
     }
     if (st->answered) return MHD_YES;
+    if (received(st) != MHD_YES) return MHD_NO;
     return dispatch(st) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
     http_server *srv = cls;
     req_state *st = *con_cls;
     (void)conn;
     if (!st) return;
     uint64_t ns = tr_clock_ns() - st->t0;
-    size_t ri = st->rq.route ? (size_t)(st->rq.route - srv->routes) : srv->nroutes;
-    route_stats *rsx = &srv->stats[ri];
-    size_t si = NSTATUS - 1;
-    for (size_t i = 0; i + 1 < NSTATUS; i++)
-        if (counted_status[i] == st->status) si = i;
-    __atomic_add_fetch(&rsx->status[si], 1, __ATOMIC_RELAXED);
-    size_t b = 0;
-    while (b < NBUCKETS && ns / 1e9 > latency_bounds[b]) b++;
-    __atomic_add_fetch(&rsx->bucket[b], 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&rsx->sum_us, ns / 1000, __ATOMIC_RELAXED);
+    http_stats_count(srv->stats, st->rq.route ? (size_t)(st->rq.route - srv->routes) : srv->nroutes,
+                     st->status, ns);
     char ts[TR_TIME_BUFSZ];
-    fprintf(stderr, "%s %s %s %d %zu %.3fms %s%s\n", tr_time_format(tr_time_now(), ts), st->rq.method,
-            st->rq.path ? st->rq.path : "-", st->status ? st->status : 0, st->resp_bytes, ns / 1e6,
-            st->rq.authed ? st->rq.party.name : "-", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-    for (int i = 0; i < HTTP_MAX_PARAMS; i++) free(st->rq.params[i]);
+    fprintf(stderr, "%s %s %s %d %zu %.3fms %s%s\n", tr_time_format(tr_time_now(), ts),
+            st->rq.method ? st->rq.method : "-", st->rq.path ? st->rq.path : "-", st->status, st->resp_bytes,
+            ns / 1e6, st->rq.authed ? st->rq.party.name : "-",
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    door_conn_request_done(srv->door, st->conn_rec);
+    for (int i = 0; i < HTTP_MAX_PARAMS; i++)
+        free(st->rq.params[i]);
     json_decref(st->rq.json);
     free(st->body);
     free(st);
@@ -557,79 +641,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- metrics ---- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 8192;
-        while (cap < b->len + (size_t)n + 1) cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) return;
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
 char *http_metrics_text(http_server *s, size_t *len) {
-    sbuf b = {0};
-    sb_printf(&b, "# HELP truce_http_requests_total HTTP requests answered, by route and status.\n"
-                  "# TYPE truce_http_requests_total counter\n");
-    for (size_t r = 0; r <= s->nroutes; r++) {
-        const char *m = r < s->nroutes ? s->routes[r].method : "any";
-        const char *p = r < s->nroutes ? s->routes[r].pattern : "unmatched";
-        for (size_t i = 0; i < NSTATUS; i++) {
-            uint64_t n = __atomic_load_n(&s->stats[r].status[i], __ATOMIC_RELAXED);
-            if (!n) continue;
-            char code[8];
-            if (counted_status[i]) snprintf(code, sizeof code, "%d", counted_status[i]);
-            else snprintf(code, sizeof code, "other");
-            sb_printf(&b, "truce_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n", m, p, code,
-                      (unsigned long long)n);
-        }
-    }
-    sb_printf(&b, "# HELP truce_http_request_duration_seconds Time from request start to response completion.\n"
-                  "# TYPE truce_http_request_duration_seconds histogram\n");
-    for (size_t r = 0; r <= s->nroutes; r++) {
-        const char *m = r < s->nroutes ? s->routes[r].method : "any";
-        const char *p = r < s->nroutes ? s->routes[r].pattern : "unmatched";
-        uint64_t cum = 0;
-        for (size_t i = 0; i <= NBUCKETS; i++) cum += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
-        if (!cum) continue;
-        uint64_t acc = 0;
-        for (size_t i = 0; i <= NBUCKETS; i++) {
-            acc += __atomic_load_n(&s->stats[r].bucket[i], __ATOMIC_RELAXED);
-            char le[16];
-            if (i < NBUCKETS) snprintf(le, sizeof le, "%g", latency_bounds[i]);
-            else snprintf(le, sizeof le, "+Inf");
-            sb_printf(&b, "truce_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%s\"} %llu\n", m,
-                      p, le, (unsigned long long)acc);
-        }
-        sb_printf(&b, "truce_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
-                  __atomic_load_n(&s->stats[r].sum_us, __ATOMIC_RELAXED) / 1e6);
-        sb_printf(&b, "truce_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
-                  (unsigned long long)cum);
-    }
-    sb_printf(&b, "# HELP truce_http_requests_in_flight Requests being served now.\n"
-                  "# TYPE truce_http_requests_in_flight gauge\ntruce_http_requests_in_flight %d\n",
-              __atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
-    sb_printf(&b, "# HELP truce_area_versions Area versions held by the attribution engine.\n"
-                  "# TYPE truce_area_versions gauge\ntruce_area_versions %zu\n",
-              attr_engine_area_versions(s->c->attr));
-    *len = b.len;
-    return b.p;
+    return http_stats_text(s->stats, __atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
+                           attr_engine_area_versions(s->c->attr), len);
 }
 
 /* ---- start and stop ---- */
@@ -668,47 +682,86 @@ int http_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *
     return TR_OK;
 }
 
+/* Raises the soft open-file limit to the hard one and fits the connection limit to it
+ * (each connection is a descriptor; the database, the log and the web files need some). */
+static void fit_fd_limit(door_limits *lim) {
+    enum { RESERVE = 128 + 512 /* the door's refusals */ };
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)lim->max_conns + RESERVE) return;
+    unsigned fit = rl.rlim_cur > RESERVE + 16 ? (unsigned)(rl.rlim_cur - RESERVE) : 16;
+    fprintf(stderr,
+            "truce: the open-file limit (%llu) allows %u connections: --max-connections lowered from %u\n",
+            (unsigned long long)rl.rlim_cur, fit, lim->max_conns);
+    lim->max_conns = fit;
+}
+
+static void server_free(http_server *s) {
+    door_free(s->door);
+    pthread_mutex_destroy(&s->park_mu);
+    pthread_cond_destroy(&s->park_cv);
+    http_stats_free(s->stats);
+    free(s);
+}
+
+static struct MHD_Daemon *start_mhd(http_server *s) {
+    const door_limits *lim = door_limits_of(s->door);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
+    /* The door enforces the limits; libmicrohttpd's are a backstop. Its idle timeout only
+     * ends stalled answers (a request's own time is the door's deadline). Its buffer holds
+     * a head of HTTP_MAX_HEAD with room to spare, so later requests on a kept-alive
+     * connection get the edge's own 414/431 (http_head.h). */
+    unsigned idle = lim->deadline_s > 30 ? lim->deadline_s : 30;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_THREAD_POOL_SIZE,
+                            (unsigned)(s->o.threads ? s->o.threads : 1), MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_CONNECTION_TIMEOUT, idle,
+                            MHD_OPTION_CONNECTION_LIMIT, lim->max_conns + 64,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(4 * HTTP_MAX_HEAD), MHD_OPTION_END);
+}
+
 int http_server_start(centre *c, const http_options *o, http_server **out, tr_err *err) {
     http_server *s = calloc(1, sizeof *s);
     if (!s) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     s->c = c;
     s->o = *o;
     s->routes = api_routes(&s->nroutes);
-    s->stats = calloc(s->nroutes + 1, sizeof *s->stats);
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    int rc = s->stats ? http_parse_listen(o->listen, &ss, &sl, s->host, sizeof s->host, err)
-                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
-    if (rc) {
-        free(s->stats);
-        free(s);
-        return rc;
-    }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME;
+    s->stats = http_stats_new(s->routes, s->nroutes);
     pthread_mutex_init(&s->park_mu, NULL);
     pthread_cond_init(&s->park_cv, NULL);
-    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
-    if (!s->d) {
-        pthread_mutex_destroy(&s->park_mu);
-        pthread_cond_destroy(&s->park_cv);
-        free(s->stats);
-        free(s);
-        return tr_fail(err, TR_EIO, "--listen", "cannot listen on %s (in use, or not an address of this machine)",
-                       o->listen);
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    door_limits lim = {o->deadline_s ? o->deadline_s : 30, o->max_conns ? o->max_conns : 4096,
+                       o->max_per_addr ? o->max_per_addr : 64};
+    fit_fd_limit(&lim);
+    int rc = s->stats ? http_parse_listen(o->listen, &ss, &sl, s->host, sizeof s->host, err)
+                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = door_open((struct sockaddr *)&ss, sl, &lim, on_door_answer, s, &s->door, err);
+    if (rc == TR_OK && !(s->d = start_mhd(s))) rc = tr_fail(err, TR_EIO, "", "cannot start the HTTP server");
+    if (rc == TR_OK && door_start(s->door, s->d, err)) {
+        MHD_stop_daemon(s->d);
+        rc = err->code;
     }
-    (void)sl;
+    if (rc) {
+        if (rc == TR_EIO && strcmp(err->field, "--listen") == 0)
+            tr_fail(err, TR_EIO, "--listen",
+                    "cannot listen on %s (in use, or not an address of this machine)", o->listen);
+        server_free(s);
+        return rc;
+    }
     s->heartbeat_started = pthread_create(&s->heartbeat, NULL, heartbeat_main, s) == 0;
     store_on_notices(c->store, wake_cb, s);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : 0;
+    s->port = door_port(s->door);
     fprintf(stderr, "truce: listening on http://%s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", s->host,
             ss.ss_family == AF_INET6 ? "]" : "", s->port);
+    fprintf(stderr, "truce: up to %u connections, %u per address; a request has %u s for its head and body\n",
+            lim.max_conns, lim.max_per_addr, lim.deadline_s);
     *out = s;
     return TR_OK;
 }
@@ -719,7 +772,7 @@ uint16_t http_server_port(const http_server *s) {
 
 void http_server_stop(http_server *s) {
     if (!s) return;
-    MHD_quiesce_daemon(s->d);
+    door_quiesce(s->door);
     store_on_notices(s->c->store, NULL, NULL);
     pthread_mutex_lock(&s->park_mu); /* live streams end; the heartbeat thread returns */
     s->stopping = true;
@@ -728,11 +781,12 @@ void http_server_stop(http_server *s) {
     if (s->heartbeat_started) pthread_join(s->heartbeat, NULL);
     http_server_wake(s);
     uint64_t deadline = tr_clock_ns() + (uint64_t)s->o.drain_seconds * 1000000000ull;
-    while (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 && tr_clock_ns() < deadline) usleep(10000);
+    /* In flight: requests being received or answered, and heads still arriving at the door. */
+    while ((__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0 || door_reading(s->door) > 0) &&
+           tr_clock_ns() < deadline)
+        usleep(10000);
     http_server_wake(s); /* MHD must not stop with a connection still suspended */
+    door_stop(s->door);
     MHD_stop_daemon(s->d);
-    pthread_mutex_destroy(&s->park_mu);
-    pthread_cond_destroy(&s->park_cv);
-    free(s->stats);
-    free(s);
+    server_free(s);
 }

@@ -4,9 +4,13 @@
  * A request is matched against the route table, api_routes() (method, path pattern, handler, roles,
  * query parameters allowed, flags). The edge does everything common before the
  * handler runs: 404/405 for unknown paths and methods; bearer-token authentication
- * (401) and the role check (403); rejection of unknown query parameters (400);
- * for bodies, the size limit (413), the media type (415) and JSON parsing (400); an
- * action route (ROUTE_ACTION) takes an empty body as {}.
+ * (401) and the role check (403); rejection of unknown or repeated query parameters and
+ * of control characters in the target (400); for bodies, the size limit (413), the media
+ * type (415) and JSON parsing (400); an action route (ROUTE_ACTION) takes an empty body
+ * as {}. Before that, the front door (http_door.h) limits
+ * connections in all and per address (503, 429), gives each request a deadline for its
+ * head and body that no trickle resets (408), and refuses malformed or over-long heads
+ * (400, 414, 431, 505) — all as problem+json, never libmicrohttpd's own text/html.
  * Handlers see a parsed, authenticated request and fill a response; an error they
  * return becomes an RFC 9457 application/problem+json body naming the field.
  *
@@ -113,6 +117,10 @@ typedef struct http_options {
     size_t raw_body_limit;    /* bytes, for ROUTE_RAW routes (0: body_limit) */
     unsigned drain_seconds;   /* how long stop waits for in-flight requests */
     const char *web_root;     /* the dashboard's files (static.h), or NULL to serve none */
+    unsigned deadline_s;      /* seconds a request has for its head and body (0: 30) */
+    unsigned max_conns;       /* connections open at once (0: 4096; lowered to fit the
+                                 open-file limit, whose soft value is raised to the hard one) */
+    unsigned max_per_addr;    /* connections open at once from one address, IPv6 by /64 (0: 64) */
 } http_options;
 
 /* Parses "HOST:PORT" / "[V6]:PORT" ("localhost" is 127.0.0.1) into a socket address and

@@ -76,6 +76,10 @@ void mon_engine_free(mon_engine *m) {
     free(m->names.strs);
     free(m->names.table);
     free(m->cells);
+    free(m->blocks);
+    free(m->blockfree.v);
+    mon__sum_free_all(m);
+    free(m->sumof);
     free(m->occurred_days.e);
     free(m->received_days.e);
     for (size_t i = 0; i < m->ndays; i++)
@@ -136,7 +140,8 @@ static int reserve_slot(mon_engine *m) {
     size_t c;
 #define GROW(arr) (c = m->cap, grow(&m->arr, &c, cap, sizeof *m->arr))
     if (GROW(reps) || GROW(parent) || GROW(usize) || GROW(ring) || GROW(cellnext) || GROW(minid) ||
-        GROW(group) || GROW(adjslot) || GROW(matchslot) || GROW(followslot) || GROW(by_id_sorted))
+        GROW(group) || GROW(adjslot) || GROW(matchslot) || GROW(followslot) || GROW(by_id_sorted) ||
+        GROW(sumof))
         return -1;
 #undef GROW
     m->cap = cap;
@@ -160,6 +165,44 @@ static int32_t clamp_count(const tr_range *r, bool max) {
     if (!r->known) return -1;
     int64_t v = max ? r->max : r->min;
     return v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+/* The incidents a new report touched, as they were when it met them (invariant 7). */
+typedef struct joins {
+    iref met[16];
+    size_t n;
+    bool many; /* more than met[] holds */
+} joins;
+
+static int note_and_link(mon_engine *m, uint32_t x, uint32_t y, mon_type_rule rule, void *ctx) {
+    joins *j = ctx;
+    iref r = mon__ref_of(m, y);
+    size_t i = 0;
+    while (i < j->n && !mon__ref_eq(j->met[i], r))
+        i++;
+    if (i == j->n) {
+        if (j->n < sizeof j->met / sizeof *j->met)
+            j->met[j->n++] = r;
+        else
+            j->many = true;
+    }
+    return mon__link_related(m, x, y, rule, NULL);
+}
+
+/* Report x is in incident inc now: when it met that incident only, inc's summary takes it;
+ * otherwise every incident it met changed shape and their summaries are forgotten. */
+static void settle_summaries(mon_engine *m, uint32_t x, iref inc, const joins *j) {
+    bool only = !j->many;
+    for (size_t i = 0; only && i < j->n; i++)
+        only = mon__ref_eq(j->met[i], inc);
+    if (only) {
+        mon__sum_joined(m, inc, x);
+        return;
+    }
+    for (size_t i = 0; i < j->n; i++)
+        mon__sum_forget(m, j->met[i]);
+    mon__sum_forget(m, inc);
+    if (j->many) mon__sum_forget_all(m);
 }
 
 int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *c, int64_t *incident_id,
@@ -193,6 +236,11 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
         .ev = (uint8_t)r->event_type,
         .sub = (uint8_t)r->sub_event_type,
         .cls = (uint8_t)(c ? c->cls : MON_UNDETERMINED),
+        .skind = (uint8_t)r->source_kind,
+        .target = !r->target.present                  ? 0
+                  : r->target.kind == TARGET_SITE     ? r->target.object_id
+                  : r->target.kind == TARGET_MOVEMENT ? -r->target.object_id
+                                                      : 0,
     };
     if (rep.perp == NONE32 || rep.party == NONE32 || rep.srckey == NONE32 || rep.region == NONE32 ||
         rep.reason == NONE32 || reserve_slot(m) || imap_reserve(&m->by_id, 1) || mon__cells_reserve(m) ||
@@ -207,6 +255,7 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
     m->usize[x] = 1;
     m->minid[x] = rep.id;
     m->adjslot[x] = m->matchslot[x] = m->followslot[x] = -1;
+    m->sumof[x] = NONE32;
     uint32_t g = 0;
     m->group[x] = imap_get(&m->pending, rep.id, &g) ? (int32_t)g : -1;
     if (m->group[x] >= 0 && uvec_push(&m->groups[g].members, x))
@@ -214,10 +263,12 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
     imap_set(&m->by_id, rep.id, x);
     if (m->nsorted && m->reps[m->by_id_sorted[m->nsorted - 1]].id > rep.id) m->sorted_dirty = true;
     m->by_id_sorted[m->nsorted++] = x;
-    if (mon__for_each_related(m, x, mon__link_related, NULL))
-        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    joins j = {0};
+    if (mon__for_each_related(m, x, note_and_link, &j)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon__grid_insert(m, x);
-    if (incident_id) *incident_id = mon__ref_id(m, mon__ref_of(m, x));
+    iref inc = mon__ref_of(m, x);
+    settle_summaries(m, x, inc, &j);
+    if (incident_id) *incident_id = mon__ref_id(m, inc);
     return TR_OK;
 }
 
@@ -408,6 +459,7 @@ int mon_engine_respond(mon_engine *m, int64_t incident_id, const char *party, mo
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     m->nresponses++;
+    mon__sum_act(m, x, false, (uint32_t)(m->nresponses - 1));
     return TR_OK;
 }
 
@@ -436,5 +488,6 @@ int mon_engine_verdict(mon_engine *m, int64_t incident_id, const char *monitor, 
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     m->nverdicts++;
+    mon__sum_act(m, x, true, (uint32_t)(m->nverdicts - 1));
     return TR_OK;
 }

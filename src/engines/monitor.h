@@ -286,6 +286,28 @@ int mon_grade_compute(const mon_grade_report *reports, size_t nreports, const mo
                       mon_grade_result *out);
 void mon_grade_result_clear(mon_grade_result *r);
 
+/*
+ * The same replay one event at a time, for an incident that grows: events must come in the
+ * replay order (at, then reports before responses before verdicts, then id/seq), which
+ * mon_grader_in_order tells. The grader keeps pointers to the strings of the values it is
+ * given (names, sources, texts): they must outlive it. mon_grader_new: NULL when out of
+ * memory; the apply functions: TR_OK or TR_ENOMEM (then the grader is unusable: free it).
+ */
+typedef struct mon_grader mon_grader;
+mon_grader *mon_grader_new(void);
+void mon_grader_free(mon_grader *g);
+bool mon_grader_in_order(const mon_grader *g, int64_t at, int order,
+                         int64_t key); /* order: 0 report, 1 response, 2 verdict */
+int mon_grader_report(mon_grader *g, const mon_grade_report *r);
+int mon_grader_response(mon_grader *g, const mon_response *p);
+int mon_grader_verdict(mon_grader *g, const mon_verdict *v);
+mon_grade mon_grader_grade(const mon_grader *g);
+const char *mon_grader_reason(const mon_grader *g);
+const mon_grade_change *mon_grader_history(const mon_grader *g, size_t *n); /* owned by g */
+size_t mon_grader_sources(const mon_grader *g); /* independent sources (distinct source keys) so far */
+/* Copies the grade, reason and history into out (cleared first). TR_OK or TR_ENOMEM. */
+int mon_grader_copy_result(const mon_grader *g, mon_grade_result *out);
+
 /* The independence key of a source: its ref, trimmed and lowercased (ASCII), or
  * "party:" + the reporting party when there is no ref. Written to buf (cap bytes). */
 const char *mon_source_key(const char *source_ref, const char *reporting_party, char *buf, size_t cap);
@@ -329,6 +351,11 @@ typedef struct mon_stats {
 } mon_stats;
 
 void mon_engine_stats(const mon_engine *m, mon_stats *out);
+
+/* Forgets the incident summaries the engine keeps (monitor_sum.c); the next reads build
+ * them again from the reports. For tests (a kept summary must read as a rebuilt one) and
+ * benchmarks (the cost of a first read). */
+void mon_engine_drop_summaries(mon_engine *m);
 
 /* The incident now holding report `report_id` (also an incident id retired by a merge).
  * TR_OK or TR_ENOTFOUND. */
@@ -393,8 +420,8 @@ int mon_engine_incidents_between(mon_engine *m, int64_t from, int64_t to, mon_ti
 typedef struct mon_member {
     int64_t report_id;
     int64_t occurred_at, received_at;
-    int64_t partner_id;     /* the member it links to (nearest, then closest in time, then
-                               lowest id); 0 for a lone report or one placed by a monitor */
+    int64_t partner_id;     /* the member it links to: the lowest-id member related to it;
+                               0 for a lone report or one placed by a monitor */
     int64_t distance_m;     /* to the partner, geodesic, rounded */
     int64_t gap_s;          /* |time difference| to the partner */
     mon_type_rule rule;
@@ -403,8 +430,15 @@ typedef struct mon_member {
 
 typedef struct mon_incident {
     int64_t id;
-    mon_member *members;    /* by report id */
+    size_t nreports;     /* its reports, all of them */
+    mon_member *members; /* the page read (mon_engine_incident_page), by report id */
     size_t nmembers;
+    int64_t next_after;               /* the page's last id when more reports follow it, else 0 */
+    size_t nsources;                  /* independent sources (distinct source keys, as grading counts) */
+    size_t by_source_kind[SRC_COUNT]; /* reports per source kind */
+    int64_t *targets;                 /* sites (> 0) and movements (< 0, negated) its reports are about,
+                                         the first 32, in report order */
+    size_t ntargets;
     /* Where, when, what: from the representative report (best time + geo precision,
        then earliest occurred_at, then lowest id). */
     int64_t representative;
@@ -436,15 +470,27 @@ typedef struct mon_incident {
     size_t nambiguous;
 } mon_incident;
 
-/* Reads the incident holding report `id`. With links false the members carry only their
- * report ids (no partner search: cheaper, for lists and the bulletin). TR_OK,
+/* Reads the incident holding report `id`, with all its reports as members. With links
+ * false the members carry only their report ids and times (no partner search). TR_OK,
  * TR_ENOTFOUND or TR_ENOMEM. */
 int mon_engine_incident(mon_engine *m, int64_t id, bool links, mon_incident *out, tr_err *err);
+
+/*
+ * The same with only a page of members: those with report ids above `after`, at most
+ * `limit` of them (0: none; SIZE_MAX: all). out->next_after tells where the next page
+ * starts. The summary (count, sources, ranges, grade, ...) covers every report. A large
+ * incident's summary is kept up to date as reports join it (monitor_sum.c), so a page costs
+ * O(log n + page) however many reports the incident holds.
+ */
+int mon_engine_incident_page(mon_engine *m, int64_t id, bool links, int64_t after, size_t limit,
+                             mon_incident *out, tr_err *err);
 void mon_incident_clear(mon_incident *inc);
 
-/* GET /v1/incidents/{id} body (new reference). Times RFC 3339, casualty ranges as
- * {"min","max"} or null. */
+/* GET /v1/incidents/{id} body (new reference): the incident, its "summary" of every report
+ * and, as "reports", the page read. Times RFC 3339, casualty ranges as {"min","max"} or
+ * null (mon_range_json). */
 json_t *mon_incident_to_json(const mon_incident *inc);
+json_t *mon_range_json(const tr_range *r);
 
 /* ---- bulletin ---- */
 

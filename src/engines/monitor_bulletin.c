@@ -197,7 +197,7 @@ static int push_line(mon_bulletin_line **lines, size_t *n, const mon_incident *i
     l->occurred_at = inc->occurred_at;
     l->cls = inc->cls;
     l->grade = inc->grade;
-    l->nreports = inc->nmembers;
+    l->nreports = inc->nreports;
     l->fatalities = inc->fatalities;
     if (c) {
         l->changes = c->v;
@@ -217,7 +217,7 @@ static int tally_days(mon_engine *m, mon_bulletin *b, int64_t pstart) {
     int rc = TR_OK;
     for (size_t i = 0; rc == TR_OK && i < n; i++) {
         mon_incident inc;
-        if (mon_engine_incident(m, ids[i], false, &inc, NULL)) {
+        if (mon_engine_incident_page(m, ids[i], false, 0, 0, &inc, NULL)) {
             rc = TR_ENOMEM;
             break;
         }

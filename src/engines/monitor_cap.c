@@ -99,14 +99,14 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
              inc->perpetrator ? " by " : "", inc->perpetrator ? inc->perpetrator : "",
              inc->region ? " in " : "", inc->region ? inc->region : "");
     elem(t, "    ", "headline", b);
-    snprintf(b, sizeof b, "Incident %lld, %zu report%s. %s Grade %s: %s", (long long)inc->id, inc->nmembers,
-             inc->nmembers == 1 ? "" : "s", inc->cls_reason ? inc->cls_reason : "", grade, inc->grade_reason);
+    snprintf(b, sizeof b, "Incident %lld, %zu report%s. %s Grade %s: %s", (long long)inc->id, inc->nreports,
+             inc->nreports == 1 ? "" : "s", inc->cls_reason ? inc->cls_reason : "", grade, inc->grade_reason);
     elem(t, "    ", "description", b);
     snprintf(b, sizeof b, "%lld", (long long)inc->id);
     param(t, "incident_id", b);
     param(t, "grade", grade);
     param(t, "classification", mon_class_name(inc->cls));
-    snprintf(b, sizeof b, "%zu", inc->nmembers);
+    snprintf(b, sizeof b, "%zu", inc->nreports);
     param(t, "reports", b);
     if (inc->fatalities.known) {
         snprintf(b, sizeof b, "%lld-%lld", (long long)inc->fatalities.min, (long long)inc->fatalities.max);

@@ -204,7 +204,7 @@ static void row_geojson(const mon_incident *inc, bool first, mon_text *t) {
     puts_(t, ",\"region\":");
     put_json_str(t, inc->region);
     mon_text_printf(t, ",\"classification\":\"%s\",\"grade\":\"%s\",\"reports\":%zu",
-                    mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
+                    mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nreports);
     put_range_json(t, "fatalities", &inc->fatalities);
     put_range_json(t, "injured", &inc->injured);
     mon_text_printf(t, ",\"first_received_at\":\"%s\",\"last_received_at\":\"%s\"}}",
@@ -239,7 +239,7 @@ static void row_hxl(const mon_incident *inc, mon_text *t) {
     put_count(t, &inc->injured, false);
     puts_(t, ",");
     put_count(t, &inc->injured, true);
-    mon_text_printf(t, ",%s,%s,%zu,%s\n", mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers,
+    mon_text_printf(t, ",%s,%s,%zu,%s\n", mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nreports,
                     tr_time_format(inc->first_received_at, recv));
 }
 
@@ -278,7 +278,7 @@ static void row_acled(const mon_incident *inc, mon_text *t) {
     puts_(t, ",");
     put_count(t, &inc->fatalities, false);
     snprintf(tags, sizeof tags, "truce incident %lld; classification %s; grade %s; reports %zu",
-             (long long)inc->id, mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nmembers);
+             (long long)inc->id, mon_class_name(inc->cls), mon_grade_name(inc->grade), inc->nreports);
     puts_(t, ",");
     mon_text_csv(t, tags);
     mon_text_printf(t, ",%lld\n", (long long)inc->last_received_at);

@@ -68,12 +68,15 @@ int mon_verdict_kind_parse(const char *s, mon_verdict_kind *out) {
 
 const char *mon_source_key(const char *ref, const char *party, char *buf, size_t cap) {
     if (ref) {
-        while (*ref && isspace((unsigned char)*ref)) ref++;
+        while (*ref && isspace((unsigned char)*ref))
+            ref++;
         size_t n = strlen(ref);
-        while (n > 0 && isspace((unsigned char)ref[n - 1])) n--;
+        while (n > 0 && isspace((unsigned char)ref[n - 1]))
+            n--;
         if (n > 0) {
             if (n >= cap) n = cap - 1;
-            for (size_t i = 0; i < n; i++) buf[i] = (char)tolower((unsigned char)ref[i]);
+            for (size_t i = 0; i < n; i++)
+                buf[i] = (char)tolower((unsigned char)ref[i]);
             buf[n] = '\0';
             return buf;
         }
@@ -95,16 +98,20 @@ void mon_grade_result_clear(mon_grade_result *r) {
 
 typedef struct event {
     int64_t at;
-    int order;          /* 0 report, 1 response, 2 verdict */
-    int64_t key;        /* report id or seq */
-    size_t index;       /* into its input array */
+    int order;    /* 0 report, 1 response, 2 verdict */
+    int64_t key;  /* report id or seq */
+    size_t index; /* into its input array */
 } event;
+
+static int cmp_key(int64_t at_a, int order_a, int64_t key_a, int64_t at_b, int order_b, int64_t key_b) {
+    if (at_a != at_b) return at_a < at_b ? -1 : 1;
+    if (order_a != order_b) return order_a < order_b ? -1 : 1;
+    return key_a < key_b ? -1 : key_a > key_b;
+}
 
 static int cmp_event(const void *x, const void *y) {
     const event *a = x, *b = y;
-    if (a->at != b->at) return a->at < b->at ? -1 : 1;
-    if (a->order != b->order) return a->order < b->order ? -1 : 1;
-    return a->key < b->key ? -1 : a->key > b->key;
+    return cmp_key(a->at, a->order, a->key, b->at, b->order, b->key);
 }
 
 #define MAX_IDS 4 /* report ids quoted per source or perpetrator */
@@ -118,8 +125,8 @@ typedef struct named {
 /* Distinct names with counts, in order of first appearance, hashed for O(1) lookup. */
 typedef struct name_set {
     named *v;
-    size_t n;
-    uint32_t *slots; /* index + 1, 0 empty; capacity a power of two >= 2 * max names */
+    size_t n, vcap;
+    uint32_t *slots; /* index + 1, 0 empty; capacity a power of two >= 2 * n */
     size_t cap;
 } name_set;
 
@@ -128,28 +135,27 @@ typedef struct stance {
     mon_response_kind kind; /* accept or deny */
 } stance;
 
-typedef struct state {
+struct mon_grader {
     name_set keys, perps;
-    named *scratch;   /* room to sort the perpetrators */
+    named *scratch; /* room to sort the perpetrators (perps.vcap items) */
     stance *stances;
-    size_t nstances;
-    const mon_verdict *verdict; /* latest confirm/reject, NULL when none or reopened */
-} state;
+    size_t nstances, capstances;
+    bool has_verdict;
+    mon_verdict verdict; /* latest confirm/reject (its strings are the caller's) */
+    bool any;            /* an event was applied */
+    int64_t last_at, last_key;
+    int last_order;
+    mon_grade grade;
+    char reason[sizeof((mon_grade_result *)0)->reason];
+    mon_grade_change *history;
+    size_t nhistory, caphistory;
+};
 
 static uint64_t hash_name(const char *s) {
     uint64_t h = 1469598103934665603ull;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
     return h;
-}
-
-static int set_init(name_set *s, size_t max) {
-    size_t cap = 16;
-    while (cap < 2 * max) cap *= 2;
-    s->v = malloc((max ? max : 1) * sizeof *s->v);
-    s->slots = calloc(cap, sizeof *s->slots);
-    s->cap = cap;
-    s->n = 0;
-    return s->v && s->slots ? TR_OK : TR_ENOMEM;
 }
 
 static void set_free(name_set *s) {
@@ -159,17 +165,46 @@ static void set_free(name_set *s) {
 
 /* The entry for name, or NULL; *slot is where it is or would go. */
 static named *set_find(const name_set *s, const char *name, size_t *slot) {
+    if (!s->cap) return NULL;
     size_t mask = s->cap - 1, i = (size_t)hash_name(name) & mask;
-    while (s->slots[i] && strcmp(s->v[s->slots[i] - 1].name, name) != 0) i = (i + 1) & mask;
+    while (s->slots[i] && strcmp(s->v[s->slots[i] - 1].name, name) != 0)
+        i = (i + 1) & mask;
     *slot = i;
     return s->slots[i] ? &s->v[s->slots[i] - 1] : NULL;
 }
 
-/* Counts name (the set has room for every report's name). */
-static void count_name(name_set *s, const char *name, int64_t id) {
-    size_t slot;
+/* Makes room for one more name. */
+static int set_reserve(name_set *s) {
+    if (s->n + 1 > s->vcap) {
+        size_t cap = s->vcap ? 2 * s->vcap : 8;
+        named *v = realloc(s->v, cap * sizeof *v);
+        if (!v) return TR_ENOMEM;
+        s->v = v;
+        s->vcap = cap;
+    }
+    if (2 * (s->n + 1) <= s->cap) return TR_OK;
+    size_t cap = s->cap ? 2 * s->cap : 16;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return TR_ENOMEM;
+    free(s->slots);
+    s->slots = slots;
+    s->cap = cap;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = (size_t)hash_name(s->v[k].name) & (cap - 1);
+        while (slots[i])
+            i = (i + 1) & (cap - 1);
+        slots[i] = (uint32_t)(k + 1);
+    }
+    return TR_OK;
+}
+
+/* Counts name. */
+static int count_name(name_set *s, const char *name, int64_t id) {
+    size_t slot = 0;
     named *e = set_find(s, name, &slot);
     if (!e) {
+        if (set_reserve(s)) return TR_ENOMEM;
+        set_find(s, name, &slot);
         e = &s->v[s->n++];
         memset(e, 0, sizeof *e);
         e->name = name;
@@ -177,6 +212,7 @@ static void count_name(name_set *s, const char *name, int64_t id) {
     }
     if (e->count < MAX_IDS) e->ids[e->count] = id;
     e->count++;
+    return TR_OK;
 }
 
 static int cmp_named(const void *x, const void *y) {
@@ -190,7 +226,7 @@ static int cmp_i64(const void *x, const void *y) {
     return a < b ? -1 : a > b;
 }
 
-static bool is_perpetrator(const state *s, const char *party) {
+static bool is_perpetrator(const mon_grader *s, const char *party) {
     size_t slot;
     return set_find(&s->perps, party, &slot) != NULL;
 }
@@ -212,42 +248,55 @@ static void append(char *buf, size_t cap, const char *fmt, const char *a, const 
     if (used < cap) snprintf(buf + used, cap - used, fmt, a, b);
 }
 
-/* The grade the state gives, with its reason in buf. */
-static mon_grade derive(state *s, char *buf, size_t cap) {
-    buf[0] = '\0';
-    if (s->verdict && s->verdict->kind == MON_REJECT) {
-        snprintf(buf, cap, "monitor %s rejected it: %s", s->verdict->monitor,
-                 s->verdict->reason ? s->verdict->reason : "");
+/* The contested reason: each perpetrator with the reports naming it, most named first. */
+static void blame_list(mon_grader *s, char *buf, size_t cap) {
+    size_t np = s->perps.n;
+    named *p = s->scratch;
+    memcpy(p, s->perps.v, np * sizeof *p);
+    qsort(p, np, sizeof *p, cmp_named);
+    snprintf(buf, cap, "reports blame different perpetrators: ");
+    for (size_t i = 0; i < np; i++) {
+        append(buf, cap, "%s%s (", i ? "; " : "", p[i].name);
+        put_ids(buf, cap, p[i].ids, p[i].count < MAX_IDS ? p[i].count : MAX_IDS, p[i].count);
+        append(buf, cap, ")%s%s", "", "");
+    }
+}
+
+/* The grade from the verdict, or from the alleged perpetrators' stances; NONE if neither
+ * decides. */
+static mon_grade derive_acts(mon_grader *s, char *buf, size_t cap, const char **denied) {
+    if (s->has_verdict && s->verdict.kind == MON_REJECT) {
+        snprintf(buf, cap, "monitor %s rejected it: %s", s->verdict.monitor,
+                 s->verdict.reason ? s->verdict.reason : "");
         return MON_GRADE_DISCOUNTED;
     }
-    if (s->verdict && s->verdict->kind == MON_CONFIRM) {
-        snprintf(buf, cap, "monitor %s confirmed it%s%s", s->verdict->monitor, s->verdict->reason ? ": " : "",
-                 s->verdict->reason ? s->verdict->reason : "");
+    if (s->has_verdict && s->verdict.kind == MON_CONFIRM) {
+        snprintf(buf, cap, "monitor %s confirmed it%s%s", s->verdict.monitor, s->verdict.reason ? ": " : "",
+                 s->verdict.reason ? s->verdict.reason : "");
         return MON_GRADE_CONFIRMED;
     }
-    const char *accepted = NULL, *denied = NULL;
+    const char *accepted = NULL;
+    *denied = NULL;
     for (size_t i = 0; i < s->nstances; i++) {
         if (!is_perpetrator(s, s->stances[i].party)) continue;
-        const char **slot = s->stances[i].kind == MON_ACCEPT ? &accepted : &denied;
+        const char **slot = s->stances[i].kind == MON_ACCEPT ? &accepted : denied;
         if (!*slot || strcmp(s->stances[i].party, *slot) < 0) *slot = s->stances[i].party;
     }
     if (accepted) {
         snprintf(buf, cap, "%s, named as the perpetrator, accepted it", accepted);
         return MON_GRADE_CONFIRMED;
     }
-    size_t np = s->perps.n;
-    if (np >= 2 || denied) {
-        if (np >= 2) {
-            named *p = s->scratch;
-            memcpy(p, s->perps.v, np * sizeof *p);
-            qsort(p, np, sizeof *p, cmp_named);
-            snprintf(buf, cap, "reports blame different perpetrators: ");
-            for (size_t i = 0; i < np; i++) {
-                append(buf, cap, "%s%s (", i ? "; " : "", p[i].name);
-                put_ids(buf, cap, p[i].ids, p[i].count < MAX_IDS ? p[i].count : MAX_IDS, p[i].count);
-                append(buf, cap, ")%s%s", "", "");
-            }
-        }
+    return MON_GRADE_NONE;
+}
+
+/* The grade the state gives, with its reason in buf. */
+static mon_grade derive(mon_grader *s, char *buf, size_t cap) {
+    buf[0] = '\0';
+    const char *denied = NULL;
+    mon_grade g = derive_acts(s, buf, cap, &denied);
+    if (g != MON_GRADE_NONE) return g;
+    if (s->perps.n >= 2 || denied) {
+        if (s->perps.n >= 2) blame_list(s, buf, cap);
         if (denied) append(buf, cap, "%s%s, named as the perpetrator, denied it", buf[0] ? "; " : "", denied);
         return MON_GRADE_CONTESTED;
     }
@@ -255,7 +304,8 @@ static mon_grade derive(state *s, char *buf, size_t cap) {
     if (k->n >= 2) {
         int64_t firsts[MAX_IDS];
         size_t shown = 0;
-        for (size_t i = 0; i < k->n && shown < MAX_IDS; i++) firsts[shown++] = k->v[i].ids[0];
+        for (size_t i = 0; i < k->n && shown < MAX_IDS; i++)
+            firsts[shown++] = k->v[i].ids[0];
         snprintf(buf, cap, "%zu independent sources (", k->n);
         put_ids(buf, cap, firsts, shown, k->n);
         append(buf, cap, ")%s%s", "", "");
@@ -271,41 +321,15 @@ static mon_grade derive(state *s, char *buf, size_t cap) {
     return MON_GRADE_NONE;
 }
 
-/* Applies one event to the state; writes what happened into what/by. */
-static void apply(state *s, const event *e, const mon_grade_report *reports, const mon_response *responses,
-                  const mon_verdict *verdicts, char *what, size_t cap, const char **by) {
-    if (e->order == 0) {
-        const mon_grade_report *r = &reports[e->index];
-        count_name(&s->keys, r->source_key, r->id);
-        if (r->perpetrator) count_name(&s->perps, r->perpetrator, r->id);
-        *by = r->joined_by;
-        if (r->join_note)
-            snprintf(what, cap, "report %lld %s", (long long)r->id, r->join_note);
-        else
-            snprintf(what, cap, "report %lld from %s", (long long)r->id, r->joined_by ? r->joined_by : "?");
-    } else if (e->order == 1) {
-        const mon_response *p = &responses[e->index];
-        *by = p->party;
-        snprintf(what, cap, "%s responded: %s", p->party, mon_response_kind_name(p->kind));
-        if (p->kind == MON_COMMENT) return;
-        size_t i = 0;
-        while (i < s->nstances && strcmp(s->stances[i].party, p->party) != 0) i++;
-        if (i == s->nstances) s->nstances++;
-        s->stances[i].party = p->party;
-        s->stances[i].kind = p->kind;
-    } else {
-        const mon_verdict *v = &verdicts[e->index];
-        *by = v->monitor;
-        snprintf(what, cap, "monitor %s: %s", v->monitor, mon_verdict_kind_name(v->kind));
-        s->verdict = v->kind == MON_REOPEN ? NULL : v;
-    }
-}
-
-static int push_change(mon_grade_result *out, int64_t at, const char *by, mon_grade from, mon_grade to,
+static int push_change(mon_grader *s, int64_t at, const char *by, mon_grade from, mon_grade to,
                        const char *what, const char *reason) {
-    mon_grade_change *h = realloc(out->history, (out->nhistory + 1) * sizeof *h);
-    if (!h) return TR_ENOMEM;
-    out->history = h;
+    if (s->nhistory == s->caphistory) {
+        size_t cap = s->caphistory ? 2 * s->caphistory : 4;
+        mon_grade_change *h = realloc(s->history, cap * sizeof *h);
+        if (!h) return TR_ENOMEM;
+        s->history = h;
+        s->caphistory = cap;
+    }
     size_t n = strlen(what) + strlen(reason) + 3;
     char *why = malloc(n);
     char *who = strdup(by ? by : "");
@@ -315,8 +339,145 @@ static int push_change(mon_grade_result *out, int64_t at, const char *by, mon_gr
         return TR_ENOMEM;
     }
     snprintf(why, n, "%s: %s", what, reason);
-    h[out->nhistory++] = (mon_grade_change){at, who, from, to, why};
+    s->history[s->nhistory++] = (mon_grade_change){at, who, from, to, why};
     return TR_OK;
+}
+
+/* After an event: the new grade, and a history entry when it changed. */
+static int settle(mon_grader *s, int64_t at, int order, int64_t key, const char *by, const char *what) {
+    s->any = true;
+    s->last_at = at;
+    s->last_order = order;
+    s->last_key = key;
+    char reason[sizeof s->reason];
+    mon_grade next = derive(s, reason, sizeof reason);
+    int rc = next != s->grade ? push_change(s, at, by, s->grade, next, what, reason) : TR_OK;
+    s->grade = next;
+    memcpy(s->reason, reason, sizeof reason);
+    return rc;
+}
+
+mon_grader *mon_grader_new(void) {
+    mon_grader *s = calloc(1, sizeof *s);
+    if (s) snprintf(s->reason, sizeof s->reason, "no report yet");
+    return s;
+}
+
+void mon_grader_free(mon_grader *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->nhistory; i++) {
+        free(s->history[i].by);
+        free(s->history[i].why);
+    }
+    free(s->history);
+    set_free(&s->keys);
+    set_free(&s->perps);
+    free(s->scratch);
+    free(s->stances);
+    free(s);
+}
+
+bool mon_grader_in_order(const mon_grader *s, int64_t at, int order, int64_t key) {
+    return !s->any || cmp_key(s->last_at, s->last_order, s->last_key, at, order, key) < 0;
+}
+
+int mon_grader_report(mon_grader *s, const mon_grade_report *r) {
+    size_t before = s->perps.n;
+    if (count_name(&s->keys, r->source_key, r->id) ||
+        (r->perpetrator && count_name(&s->perps, r->perpetrator, r->id)))
+        return TR_ENOMEM;
+    if (s->perps.n > before && s->perps.n > 1) {
+        named *p = realloc(s->scratch, s->perps.vcap * sizeof *p);
+        if (!p) return TR_ENOMEM;
+        s->scratch = p;
+    }
+    char what[256];
+    if (r->join_note)
+        snprintf(what, sizeof what, "report %lld %s", (long long)r->id, r->join_note);
+    else
+        snprintf(what, sizeof what, "report %lld from %s", (long long)r->id,
+                 r->joined_by ? r->joined_by : "?");
+    return settle(s, r->joined_at, 0, r->id, r->joined_by, what);
+}
+
+int mon_grader_response(mon_grader *s, const mon_response *p) {
+    char what[256];
+    snprintf(what, sizeof what, "%s responded: %s", p->party, mon_response_kind_name(p->kind));
+    if (p->kind != MON_COMMENT) {
+        size_t i = 0;
+        while (i < s->nstances && strcmp(s->stances[i].party, p->party) != 0)
+            i++;
+        if (i == s->nstances) {
+            if (s->nstances == s->capstances) {
+                size_t cap = s->capstances ? 2 * s->capstances : 4;
+                stance *v = realloc(s->stances, cap * sizeof *v);
+                if (!v) return TR_ENOMEM;
+                s->stances = v;
+                s->capstances = cap;
+            }
+            s->nstances++;
+        }
+        s->stances[i] = (stance){p->party, p->kind};
+    }
+    return settle(s, p->at, 1, p->seq, p->party, what);
+}
+
+int mon_grader_verdict(mon_grader *s, const mon_verdict *v) {
+    char what[256];
+    snprintf(what, sizeof what, "monitor %s: %s", v->monitor, mon_verdict_kind_name(v->kind));
+    s->has_verdict = v->kind != MON_REOPEN;
+    if (s->has_verdict) s->verdict = *v;
+    return settle(s, v->at, 2, v->seq, v->monitor, what);
+}
+
+mon_grade mon_grader_grade(const mon_grader *s) {
+    return s->grade;
+}
+
+const char *mon_grader_reason(const mon_grader *s) {
+    return s->reason;
+}
+
+const mon_grade_change *mon_grader_history(const mon_grader *s, size_t *n) {
+    *n = s->nhistory;
+    return s->history;
+}
+
+size_t mon_grader_sources(const mon_grader *s) {
+    return s->keys.n;
+}
+
+int mon_grader_copy_result(const mon_grader *s, mon_grade_result *out) {
+    memset(out, 0, sizeof *out);
+    out->grade = s->grade;
+    snprintf(out->reason, sizeof out->reason, "%s", s->reason);
+    if (!s->nhistory) return TR_OK;
+    out->history = calloc(s->nhistory, sizeof *out->history);
+    if (!out->history) return TR_ENOMEM;
+    for (size_t i = 0; i < s->nhistory; i++) {
+        const mon_grade_change *h = &s->history[i];
+        out->history[out->nhistory] =
+            (mon_grade_change){h->at, strdup(h->by), h->from, h->to, strdup(h->why)};
+        if (!out->history[out->nhistory].by || !out->history[out->nhistory].why) {
+            free(out->history[out->nhistory].by);
+            free(out->history[out->nhistory].why);
+            mon_grade_result_clear(out);
+            return TR_ENOMEM;
+        }
+        out->nhistory++;
+    }
+    return TR_OK;
+}
+
+/* Applies ev (sorted) to s. */
+static int replay(mon_grader *s, const event *ev, size_t k, const mon_grade_report *reports,
+                  const mon_response *responses, const mon_verdict *verdicts) {
+    int rc = TR_OK;
+    for (size_t i = 0; rc == TR_OK && i < k; i++)
+        rc = ev[i].order == 0   ? mon_grader_report(s, &reports[ev[i].index])
+             : ev[i].order == 1 ? mon_grader_response(s, &responses[ev[i].index])
+                                : mon_grader_verdict(s, &verdicts[ev[i].index]);
+    return rc;
 }
 
 int mon_grade_compute(const mon_grade_report *reports, size_t nreports, const mon_response *responses,
@@ -325,11 +486,8 @@ int mon_grade_compute(const mon_grade_report *reports, size_t nreports, const mo
     memset(out, 0, sizeof *out);
     size_t nev = nreports + nresponses + nverdicts;
     event *ev = malloc((nev ? nev : 1) * sizeof *ev);
-    state s = {0};
-    int rc = set_init(&s.keys, nreports) | set_init(&s.perps, nreports);
-    s.scratch = malloc((nreports ? nreports : 1) * sizeof *s.scratch);
-    s.stances = malloc((nresponses ? nresponses : 1) * sizeof *s.stances);
-    if (!ev || !s.scratch || !s.stances) rc = TR_ENOMEM;
+    mon_grader *s = mon_grader_new();
+    int rc = ev && s ? TR_OK : TR_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; rc == TR_OK && i < nreports; i++)
         if (reports[i].joined_at <= as_of) ev[k++] = (event){reports[i].joined_at, 0, reports[i].id, i};
@@ -337,24 +495,12 @@ int mon_grade_compute(const mon_grade_report *reports, size_t nreports, const mo
         if (responses[i].at <= as_of) ev[k++] = (event){responses[i].at, 1, responses[i].seq, i};
     for (size_t i = 0; rc == TR_OK && i < nverdicts; i++)
         if (verdicts[i].at <= as_of) ev[k++] = (event){verdicts[i].at, 2, verdicts[i].seq, i};
-    if (rc == TR_OK) qsort(ev, k, sizeof *ev, cmp_event);
-    mon_grade g = MON_GRADE_NONE;
-    char what[256], reason[sizeof out->reason];
-    snprintf(reason, sizeof reason, "no report yet");
-    for (size_t i = 0; rc == TR_OK && i < k; i++) {
-        const char *by = NULL;
-        apply(&s, &ev[i], reports, responses, verdicts, what, sizeof what, &by);
-        mon_grade next = derive(&s, reason, sizeof reason);
-        if (next != g) rc = push_change(out, ev[i].at, by, g, next, what, reason);
-        g = next;
+    if (rc == TR_OK) {
+        qsort(ev, k, sizeof *ev, cmp_event);
+        rc = replay(s, ev, k, reports, responses, verdicts);
     }
-    out->grade = g;
-    snprintf(out->reason, sizeof out->reason, "%s", reason);
+    if (rc == TR_OK) rc = mon_grader_copy_result(s, out);
     free(ev);
-    set_free(&s.keys);
-    set_free(&s.perps);
-    free(s.scratch);
-    free(s.stances);
-    if (rc != TR_OK) mon_grade_result_clear(out);
+    mon_grader_free(s);
     return rc;
 }

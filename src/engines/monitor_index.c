@@ -82,7 +82,9 @@ static cell *cell_find(const mon_engine *m, uint8_t cls, uint64_t tag, int32_t c
     return &m->cells[i];
 }
 
+/* Room for one more cell and one more block. */
 int mon__cells_reserve(mon_engine *m) {
+    if (!m->blockfree.n && grow(&m->blocks, &m->capblocks, m->nblocks + 1, sizeof *m->blocks)) return -1;
     if ((m->ncells + 1) * 2 <= m->capcells) return 0;
     size_t cap = m->capcells ? m->capcells * 2 : 1024;
     cell *old = m->cells;
@@ -112,6 +114,40 @@ static uint64_t tag_of(const mon_engine *m, const mrep *r, uint8_t cls) {
     return (uint64_t)r->sub << 32 | r->perp;
 }
 
+/* The cell of slot x (an empty slot of the table if it has none yet). */
+static cell *cell_of(mon_engine *m, uint32_t x) {
+    const mrep *r = &m->reps[x];
+    uint8_t cls = level_of(r);
+    return cell_find(m, cls, tag_of(m, r, cls), cell_coord(r->lon, m->cell_deg[cls]),
+                     cell_coord(r->lat, m->cell_deg[cls]), mon__floor_div(r->t, m->tbucket[cls]));
+}
+
+/* The block of c that x belongs in, or NONE32. */
+static uint32_t block_for(mon_engine *m, const cell *c, uint32_t x) {
+    bool pinned = m->group[x] >= 0;
+    uint32_t key = pinned ? (uint32_t)m->group[x] : mon__find(m, x);
+    for (uint32_t b = c->bhead; b != NONE32; b = m->blocks[b].next) {
+        const mblock *k = &m->blocks[b];
+        if (k->pinned == pinned && (pinned ? k->key == key : mon__find(m, k->key) == key)) return b;
+    }
+    return NONE32;
+}
+
+/* Adds x to its block of c, or to a new one (room reserved by the caller). */
+static void block_put(mon_engine *m, cell *c, uint32_t x) {
+    m->cellnext[x] = NONE32;
+    uint32_t b = block_for(m, c, x);
+    if (b != NONE32) {
+        m->cellnext[m->blocks[b].tail] = x;
+        m->blocks[b].tail = x;
+        return;
+    }
+    b = m->blockfree.n ? m->blockfree.v[--m->blockfree.n] : (uint32_t)m->nblocks++;
+    bool pinned = m->group[x] >= 0;
+    m->blocks[b] = (mblock){x, x, pinned ? (uint32_t)m->group[x] : x, c->bhead, pinned};
+    c->bhead = b;
+}
+
 /* Puts slot x in its cell (room reserved by the caller). */
 void mon__grid_insert(mon_engine *m, uint32_t x) {
     const mrep *r = &m->reps[x];
@@ -124,15 +160,113 @@ void mon__grid_insert(mon_engine *m, uint32_t x) {
         *c = (cell){ct, tag, cx, cy, NONE32, cls, 1};
         m->ncells++;
     }
-    m->cellnext[x] = c->head;
-    c->head = x;
+    block_put(m, c, x);
     m->cls_count[cls]++;
 }
 
-/* Calls fn for every indexed report y != x mon__related to x (invariant 2). Stops at and
- * returns fn's first non-zero value. Visits only the cells that can hold one. */
-int mon__for_each_related(mon_engine *m, uint32_t x, related_fn fn, void *ctx) {
+int mon__grid_regroup(mon_engine *m, const uvec *slots) {
+    uvec cells = {0}, members = {0};
+    int rc = TR_OK;
+    for (size_t i = 0; rc == TR_OK && i < slots->n; i++)
+        rc = uvec_push(&cells, (uint32_t)(cell_of(m, slots->v[i]) - m->cells)) ? TR_ENOMEM : TR_OK;
+    uvec_sort_unique(&cells);
+    for (size_t i = 0; rc == TR_OK && i < cells.n; i++) {
+        cell *c = &m->cells[cells.v[i]];
+        members.n = 0;
+        for (uint32_t b = c->bhead; rc == TR_OK && b != NONE32; b = m->blocks[b].next)
+            for (uint32_t y = m->blocks[b].head; rc == TR_OK && y != NONE32; y = m->cellnext[y])
+                rc = uvec_push(&members, y) ? TR_ENOMEM : TR_OK;
+        if (rc == TR_OK &&
+            grow(&m->blockfree.v, &m->blockfree.cap, m->blockfree.n + members.n, sizeof(uint32_t)))
+            rc = TR_ENOMEM;
+        for (uint32_t b = c->bhead; rc == TR_OK && b != NONE32; b = m->blocks[b].next)
+            m->blockfree.v[m->blockfree.n++] = b; /* room for every member: as many blocks at most */
+        if (rc == TR_OK) c->bhead = NONE32;
+        for (size_t k = 0; rc == TR_OK && k < members.n; k++)
+            block_put(m, c, members.v[k]);
+    }
+    free(cells.v);
+    free(members.v);
+    return rc;
+}
+
+/* Joins block b into block into (unpinned blocks of one component now). */
+static void block_join(mon_engine *m, uint32_t into, uint32_t b) {
+    m->cellnext[m->blocks[into].tail] = m->blocks[b].head;
+    m->blocks[into].tail = m->blocks[b].tail;
+    (void)uvec_push(&m->blockfree, b); /* a lost block only wastes memory */
+}
+
+typedef struct scan {
+    mon_engine *m;
+    uint32_t x;
+    bool all; /* every related member, not one per block */
+    related_fn fn;
+    void *ctx;
+} scan;
+
+/* Calls fn for the related members of the chain from y (the first only unless s->all);
+ * *hit tells whether one was found. */
+static int scan_chain(scan *s, uint32_t y, bool *hit) {
+    mon_engine *m = s->m;
+    const mrep *a = &m->reps[s->x];
+    for (; y != NONE32; y = m->cellnext[y]) {
+        if (y == s->x) continue;
+        m->stats.candidates++;
+        mon_type_rule rule = mon__related(m, a, &m->reps[y]);
+        if (rule == MON_TYPE_NONE) continue;
+        m->stats.related++;
+        *hit = true;
+        int rc = s->fn(m, s->x, y, rule, s->ctx);
+        if (rc || !s->all) return rc;
+    }
+    return 0;
+}
+
+/* Scans the blocks of cell c. Unpinned blocks whose components have become one are joined
+ * on the way; a joined block is scanned only if its component had no related report yet. */
+static int scan_cell(scan *s, cell *c) {
+    mon_engine *m = s->m;
+    bool px = m->group[s->x] >= 0;
+    uint32_t roots[16], firsts[16];
+    bool hits[16];
+    size_t nseen = 0;
+    for (uint32_t *link = &c->bhead, b; (b = *link) != NONE32;) {
+        mblock *k = &m->blocks[b];
+        uint32_t head = k->head;
+        bool hit = false, skip = !s->all && k->pinned && px;
+        size_t slot = 16; /* where this block's component is recorded; 16: not recorded */
+        if (!k->pinned) {
+            uint32_t r = mon__find(m, k->key);
+            size_t i = 0;
+            while (i < nseen && roots[i] != r)
+                i++;
+            if (i < nseen) { /* a component met before in this cell: join, and scan unless it was found */
+                *link = k->next;
+                block_join(m, firsts[i], b);
+                int rc = hits[i] && !s->all ? 0 : scan_chain(s, head, &hits[i]);
+                if (rc) return rc;
+                continue;
+            }
+            skip = !s->all && !px && r == mon__find(m, s->x);
+            if (nseen < 16) {
+                slot = nseen++;
+                roots[slot] = r;
+                firsts[slot] = b;
+                hits[slot] = skip;
+            }
+        }
+        int rc = skip ? 0 : scan_chain(s, head, &hit);
+        if (rc) return rc;
+        if (slot < 16) hits[slot] |= hit;
+        link = &m->blocks[b].next;
+    }
+    return 0;
+}
+
+static int for_each(mon_engine *m, uint32_t x, bool all, related_fn fn, void *ctx) {
     const mrep *a = &m->reps[x];
+    scan s = {m, x, all, fn, ctx};
     m->stats.queries++;
     for (uint8_t cls = 0; cls < 3; cls++) {
         if (m->cls_count[cls] == 0) continue;
@@ -151,21 +285,22 @@ int mon__for_each_related(mon_engine *m, uint32_t x, related_fn fn, void *ctx) {
         for (int32_t cx = x0; cx <= x1; cx++)
             for (int32_t cy = y0; cy <= y1; cy++)
                 for (int64_t ct = t0; ct <= t1; ct++) {
-                    const cell *c = cell_find(m, cls, tag, cx, cy, ct);
+                    cell *c = cell_find(m, cls, tag, cx, cy, ct);
                     m->stats.cells++;
-                    if (!c->used) continue;
-                    for (uint32_t y = c->head; y != NONE32; y = m->cellnext[y]) {
-                        if (y == x) continue;
-                        m->stats.candidates++;
-                        mon_type_rule rule = mon__related(m, a, &m->reps[y]);
-                        if (rule == MON_TYPE_NONE) continue;
-                        m->stats.related++;
-                        int rc = fn(m, x, y, rule, ctx);
-                        if (rc) return rc;
-                    }
+                    int rc = c->used ? scan_cell(&s, c) : 0;
+                    if (rc) return rc;
                 }
     }
     return 0;
+}
+
+/* Visits only the cells that can hold a related report (invariant 2). */
+int mon__for_each_related(mon_engine *m, uint32_t x, related_fn fn, void *ctx) {
+    return for_each(m, x, false, fn, ctx);
+}
+
+int mon__for_each_related_all(mon_engine *m, uint32_t x, related_fn fn, void *ctx) {
+    return for_each(m, x, true, fn, ctx);
 }
 
 /* ---- union-mon__find, adjacency, groups ---- */
@@ -399,7 +534,7 @@ int mon__members_of(mon_engine *m, iref r, uvec *out) {
     /* Compact a group's attachment list now and then (stale entries cost only time). */
     if (rc == TR_OK && r.group && m->groups[r.key].attached.n > 2 * roots.n + 16) {
         mgroup *g = &m->groups[r.key];
-        memcpy(g->attached.v, roots.v, roots.n * sizeof *roots.v);
+        if (roots.n) memcpy(g->attached.v, roots.v, roots.n * sizeof *roots.v);
         g->attached.n = roots.n;
     }
     free(roots.v);
@@ -410,6 +545,16 @@ int mon__members_of(mon_engine *m, iref r, uvec *out) {
  * reports when all are imprecise. */
 int64_t mon__ref_id(mon_engine *m, iref r) {
     if (!r.group) return m->minid[r.key];
+    const isum *s = mon__sum_kept(m, r);
+    if (s) return mon__sum_id(s);
+    mgroup *gr = &m->groups[r.key];
+    if (gr->members.n + gr->attached.n >= MON_SUM_KEEP) { /* a large group: summed up once, then kept */
+        int rc;
+        isum *t = mon__sum_get(m, r, &rc);
+        int64_t id = t ? mon__sum_id(t) : INT64_MAX;
+        mon__sum_done(t);
+        if (t) return id;
+    }
     int64_t best = INT64_MAX;
     mgroup *g = &m->groups[r.key];
     for (size_t i = 0; i < g->members.n; i++) {

@@ -184,20 +184,31 @@ static inline const char *istr(const interner *in, uint32_t id) {
 typedef struct mrep {
     int64_t id, t, received;
     double lon, lat;
+    int64_t target;                               /* a site (> 0) or movement (< 0, negated) it is about; 0 */
     uint32_t perp, party, srckey, region, reason; /* interned; 0 none */
     int32_t fmin, fmax, imin, imax;               /* -1 unknown */
-    uint8_t tp, gp, ev, sub, cls;
+    uint8_t tp, gp, ev, sub, cls, skind;          /* skind: tr_source_kind */
 } mrep;
 
 /* A grid cell of one level (and, for imprecise levels, one sub-event type and
- * perpetrator): the head of a chain through cellnext[]. */
+ * perpetrator): a list of blocks. */
 typedef struct cell {
     int64_t ct;
     uint64_t tag; /* 0, or (sub-event type << 32 | perpetrator id) for imprecise levels */
     int32_t cx, cy;
-    uint32_t head;
+    uint32_t bhead; /* first block, NONE32 when none */
     uint8_t cls, used;
 } cell;
+
+/* A block: reports of one cell that are all in one component (unpinned ones), or all
+ * pinned into one group. A search needs one related report per block: relating to one
+ * member of a component relates to the component (invariant 6 in monitor.c). */
+typedef struct mblock {
+    uint32_t head, tail; /* members, chained through cellnext[] */
+    uint32_t key;        /* unpinned: a member; pinned: the group label */
+    uint32_t next;       /* the cell's next block, NONE32 at the end */
+    bool pinned;
+} mblock;
 
 typedef struct adjset {
     uint32_t *g;
@@ -208,7 +219,38 @@ typedef struct mgroup {
     uvec members;  /* may hold reports since re-pinned elsewhere: check group[] */
     uvec attached; /* representatives of components once attached: check on read */
     uint32_t decision;
+    uint32_t sum;  /* its incident's summary in sums[], NONE32 */
 } mgroup;
+
+/* An incident as the engine sees it: a group's, or a component's of its own. */
+typedef struct iref {
+    bool group;
+    uint32_t key; /* group label or component root */
+} iref;
+
+typedef struct perp_tally {
+    uint32_t name, count; /* interned perpetrator, reports naming it */
+} perp_tally;
+
+#define MON_SUM_KEEP 32 /* incidents of fewer reports are summed up again on each read */
+
+/* An incident's summary (monitor_sum.c): what a read needs without a pass over its reports. */
+typedef struct isum {
+    iref key;
+    bool kept;                    /* held in the engine's sums[] (else freed after one read) */
+    uvec members;                 /* slots, by report id */
+    uint32_t rep, clsrep;         /* the representative report; the one that sets the class */
+    tr_range fatalities, injured; /* lowest min .. highest max */
+    int64_t first_received, last_received;
+    int64_t id_all, id_firm; /* smallest report id; among pinned and precise reports */
+    perp_tally *perps;       /* in order of first appearance */
+    size_t nperps, capperps;
+    uint32_t by_kind[SRC_COUNT]; /* reports per source kind */
+    int64_t targets[32];         /* sites (> 0) and movements (< 0, negated), first ones */
+    size_t ntargets;
+    uvec resp, verd;    /* indexes into responses[] / verdicts[], by seq */
+    mon_grader *grader; /* the grade, replayed so far */
+} isum;
 
 typedef struct anchored {
     uint32_t anchor; /* report slot */
@@ -231,6 +273,13 @@ struct mon_engine {
     interner names;
     cell *cells;
     size_t ncells, capcells;
+    mblock *blocks; /* pool; free ones listed in blockfree */
+    size_t nblocks, capblocks;
+    uvec blockfree;
+    isum **sums; /* incident summaries kept up to date (monitor_sum.c); NULL: free */
+    size_t nsums, capsums;
+    uvec sumfree;    /* free indexes of sums[] */
+    uint32_t *sumof; /* per slot: the index in sums[] of the summary keyed by that root, NONE32 */
     imap occurred_days, received_days; /* UTC day -> index into days[] */
     uvec *days;
     size_t ndays, capdays;
@@ -275,21 +324,23 @@ static inline int grow(void *pp, size_t *cap, size_t need, size_t elem) {
     return 0;
 }
 
-/* Called for each related pair (x, y) by mon__for_each_related; non-zero stops. */
+/* Called for related pairs (x, y) by mon__for_each_related; non-zero stops. */
 typedef int (*related_fn)(mon_engine *m, uint32_t x, uint32_t y, mon_type_rule rule, void *ctx);
-
-/* An incident as the engine sees it: a group's, or a component's of its own. */
-typedef struct iref {
-    bool group;
-    uint32_t key; /* group label or component root */
-} iref;
 
 /* ---- monitor_index.c: the relation, the grid, components and incident references ---- */
 mon_type_rule mon__related(const mon_engine *m, const mrep *a, const mrep *b);
 int64_t mon__floor_div(int64_t a, int64_t b);
 int mon__cells_reserve(mon_engine *m);
 void mon__grid_insert(mon_engine *m, uint32_t x);
+/* For each block (of the cells x's reach covers) holding a report related to x, calls fn
+ * once with one such report; skips the blocks of x's own component, and pinned blocks when
+ * x is pinned (nothing to link there). Enough for whatever acts per component or group. */
 int mon__for_each_related(mon_engine *m, uint32_t x, related_fn fn, void *ctx);
+/* Calls fn for every indexed report related to x (every member of every block). */
+int mon__for_each_related_all(mon_engine *m, uint32_t x, related_fn fn, void *ctx);
+/* Re-sorts the cells holding slots[] into blocks by their current components and groups
+ * (after a regroup dissolved components). TR_OK or TR_ENOMEM. */
+int mon__grid_regroup(mon_engine *m, const uvec *slots);
 uint32_t mon__find(mon_engine *m, uint32_t x);
 bool mon__is_coarse(const mon_engine *m, uint32_t x);
 adjset *mon__set_of(const mon_engine *m, const int32_t *slots, uint32_t root);
@@ -310,6 +361,22 @@ void mon__regroup_free(mon_regroup *g);
 int mon__sort_slots(const mon_engine *m, uint32_t *v, size_t n);
 int mon__cmp_i64(const void *x, const void *y);
 int mon__check_text(const char *s, const char *field, size_t max, bool required, tr_err *err);
+
+/* ---- monitor_sum.c ---- */
+/* The summary of incident r: the kept one, or one built now (kept when large; a small one
+ * is the caller's: pass it to mon__sum_done). NULL and *rc = TR_ENOMEM when out of memory. */
+isum *mon__sum_get(mon_engine *m, iref r, int *rc);
+void mon__sum_done(isum *s);
+/* Report x has joined incident r and changed nothing else: r's kept summary takes it. */
+void mon__sum_joined(mon_engine *m, iref r, uint32_t x);
+/* A response or verdict (index into its array) was anchored at slot anchor. */
+void mon__sum_act(mon_engine *m, uint32_t anchor, bool verdict, uint32_t index);
+void mon__sum_forget(mon_engine *m, iref r);
+void mon__sum_forget_all(mon_engine *m);
+void mon__sum_free_all(mon_engine *m);
+int64_t mon__sum_id(const isum *s);
+const isum *mon__sum_kept(const mon_engine *m, iref r);
+const mon_regroup *mon__pinned_by(const mon_engine *m, uint32_t x);
 
 /* ---- monitor_regroup.c ---- */
 int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision);

@@ -5,46 +5,43 @@
  */
 #include "engines/monitor_int.h"
 
-/* ---- reading an incident ---- */
+/* ---- why a report is in the incident ---- */
 
-/* The decision that pinned x, or NULL. */
-static const mon_regroup *pinned_by(const mon_engine *m, uint32_t x) {
-    return m->group[x] >= 0 ? &m->regroups[m->groups[m->group[x]].decision] : NULL;
-}
+#define PARTNER_TRIES 256 /* members tried in id order before searching the grid */
 
-/* For a report a merge brought in from the other side: the time it joined. */
-static bool merged_in(const mon_regroup *g, int64_t id) {
-    if (g->split || g->nids == 0) return false;
-    int64_t lo1 = g->ids[0], lo2 = g->nfirst < g->nids ? g->ids[g->nfirst] : INT64_MAX;
-    bool first_continues = lo1 < lo2;
-    bool in_first = bsearch(&id, g->ids, g->nfirst, sizeof id, mon__cmp_id) != NULL;
-    return in_first != first_continues;
-}
-
-typedef struct best_link {
-    mon_engine *m;
+typedef struct lowest_link {
     iref inc;
     uint32_t partner;
-    double dist;
-    int64_t gap;
     mon_type_rule rule;
-} best_link;
+} lowest_link;
 
+/* Keeps the lowest-id related report that is in the incident. */
 static int consider(mon_engine *m, uint32_t x, uint32_t y, mon_type_rule rule, void *ctx) {
-    best_link *b = ctx;
+    lowest_link *b = ctx;
+    (void)x;
     if (!mon__ref_eq(mon__ref_of(m, y), b->inc)) return 0;
-    const mrep *a = &m->reps[x], *c = &m->reps[y];
-    double d = geo_distance_m(a->lon, a->lat, c->lon, c->lat);
-    int64_t gap = a->t > c->t ? a->t - c->t : c->t - a->t;
-    bool better = b->partner == NONE32 || d < b->dist || (d == b->dist && gap < b->gap) ||
-                  (d == b->dist && gap == b->gap && c->id < m->reps[b->partner].id);
-    if (better) {
+    if (b->partner == NONE32 || m->reps[y].id < m->reps[b->partner].id) {
         b->partner = y;
-        b->dist = d;
-        b->gap = gap;
         b->rule = rule;
     }
     return 0;
+}
+
+/* The lowest-id member related to x: the members in id order first (in a dense incident
+ * the first ones relate), then, if PARTNER_TRIES of them did not, the grid around x. */
+static lowest_link partner_of(mon_engine *m, const isum *s, iref inc, uint32_t x) {
+    lowest_link b = {inc, NONE32, MON_TYPE_NONE};
+    const mrep *a = &m->reps[x];
+    size_t tries = 0;
+    for (size_t i = 0; i < s->members.n && tries < PARTNER_TRIES; i++) {
+        uint32_t y = s->members.v[i];
+        if (y == x) continue;
+        tries++;
+        mon_type_rule rule = mon__related(m, a, &m->reps[y]);
+        if (rule != MON_TYPE_NONE) return (lowest_link){inc, y, rule};
+    }
+    if (tries == PARTNER_TRIES) mon__for_each_related_all(m, x, consider, &b);
+    return b;
 }
 
 static void describe_gap(char *buf, size_t cap, int64_t s) {
@@ -56,30 +53,27 @@ static void describe_gap(char *buf, size_t cap, int64_t s) {
         snprintf(buf, cap, "%lld days %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
 }
 
-static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers, mon_member *out) {
-    out->report_id = m->reps[x].id;
-    const mon_regroup *g = pinned_by(m, x);
+static void explain_member(mon_engine *m, const isum *s, iref inc, uint32_t x, mon_member *out) {
+    const mon_regroup *g = mon__pinned_by(m, x);
     char when[TR_TIME_BUFSZ];
     if (g) {
         snprintf(out->why, sizeof out->why, "placed here by %s's %s on %s: %.120s", g->by,
                  g->split ? "split" : "merge", tr_time_format(g->at, when), g->why);
         return;
     }
-    best_link b = {m, inc, NONE32, 0, 0, MON_TYPE_NONE};
-    mon__for_each_related(m, x, consider, &b);
+    lowest_link b = partner_of(m, s, inc, x);
     if (b.partner == NONE32) {
         snprintf(out->why, sizeof out->why,
-                 nmembers == 1 ? "the only report" : "no related report in the incident");
+                 s->members.n == 1 ? "the only report" : "no related report in the incident");
         return;
     }
-    const mrep *p = &m->reps[b.partner];
+    const mrep *a = &m->reps[x], *p = &m->reps[b.partner];
     char gap[48];
-    describe_gap(gap, sizeof gap, b.gap);
     out->partner_id = p->id;
-    out->distance_m = (int64_t)llround(b.dist);
-    out->gap_s = b.gap;
+    out->distance_m = (int64_t)llround(geo_distance_m(a->lon, a->lat, p->lon, p->lat));
+    out->gap_s = a->t > p->t ? a->t - p->t : p->t - a->t;
     out->rule = b.rule;
-    const mrep *a = &m->reps[x];
+    describe_gap(gap, sizeof gap, out->gap_s);
     snprintf(out->why, sizeof out->why,
              "related to report %lld: %lld m apart (limit %lld m), %s apart (limit %lld h), %s",
              (long long)p->id, (long long)out->distance_m,
@@ -88,12 +82,15 @@ static void explain_member(mon_engine *m, iref inc, uint32_t x, size_t nmembers,
              mon_type_rule_name(b.rule));
 }
 
+/* ---- reading an incident ---- */
+
 static char *dup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
 
 void mon_incident_clear(mon_incident *inc) {
     free(inc->members);
+    free(inc->targets);
     free(inc->region);
     free(inc->perpetrator);
     for (size_t i = 0; i < inc->nperpetrators; i++)
@@ -123,7 +120,6 @@ void mon_incident_clear(mon_incident *inc) {
 }
 
 typedef struct tally {
-    uint32_t name;
     const char *text;
     size_t count;
 } tally;
@@ -134,60 +130,38 @@ static int cmp_tally(const void *x, const void *y) {
     return strcmp(a->text, b->text);
 }
 
-/* Representative (invariant-free choice): best precision sum, then time precision, then
- * earliest occurred_at, then lowest id. */
-static bool better_rep(const mrep *a, const mrep *b) {
-    int sa = a->tp + a->gp, sb = b->tp + b->gp;
-    if (sa != sb) return sa < sb;
-    if (a->tp != b->tp) return a->tp < b->tp;
-    if (a->t != b->t) return a->t < b->t;
-    return a->id < b->id;
-}
-
-static void widen(tr_range *r, int32_t lo, int32_t hi) {
-    if (lo < 0) return;
-    if (!r->known || lo < r->min) r->min = lo;
-    if (!r->known || hi > r->max) r->max = hi;
-    r->known = true;
-}
-
-/* Summary fields: representative, class, perpetrators, casualties, received times. */
-static int summarize(mon_engine *m, const uvec *mem, mon_incident *out) {
-    const mrep *rep = NULL, *cls_rep = NULL;
-    tally *t = calloc(mem->n, sizeof *t);
-    if (!t) return TR_ENOMEM;
-    size_t nt = 0;
-    out->first_received_at = INT64_MAX;
-    out->last_received_at = INT64_MIN;
-    out->cls = MON_NOT_COVERED;
-    for (size_t i = 0; i < mem->n; i++) {
-        const mrep *r = &m->reps[mem->v[i]];
-        if (!rep || better_rep(r, rep)) rep = r;
-        /* violation beats undetermined beats not_covered; ties: lowest id */
-        static const int rank[MON_CLASS_COUNT] = {
-            [MON_VIOLATION] = 0, [MON_UNDETERMINED] = 1, [MON_NOT_COVERED] = 2};
-        if (!cls_rep || rank[r->cls] < rank[cls_rep->cls] || (r->cls == cls_rep->cls && r->id < cls_rep->id))
-            cls_rep = r;
-        widen(&out->fatalities, r->fmin, r->fmax);
-        widen(&out->injured, r->imin, r->imax);
-        if (r->received < out->first_received_at) out->first_received_at = r->received;
-        if (r->received > out->last_received_at) out->last_received_at = r->received;
-        if (!r->perp) continue;
-        size_t k = 0;
-        while (k < nt && t[k].name != r->perp)
-            k++;
-        if (k == nt) t[nt++] = (tally){r->perp, istr(&m->names, r->perp), 0};
-        t[k].count++;
-    }
-    if (nt > 1) qsort(t, nt, sizeof *t, cmp_tally);
-    int rc = TR_OK;
+/* Perpetrators named, by count then name; the most named is the incident's. */
+static int perpetrators(mon_engine *m, const isum *s, mon_incident *out) {
+    size_t nt = s->nperps;
+    tally *t = calloc(nt ? nt : 1, sizeof *t);
     out->perpetrators = calloc(nt ? nt : 1, sizeof *out->perpetrators);
-    if (!out->perpetrators) rc = TR_ENOMEM;
+    int rc = t && out->perpetrators ? TR_OK : TR_ENOMEM;
     for (size_t i = 0; rc == TR_OK && i < nt; i++)
-        if (!(out->perpetrators[out->nperpetrators++] = strdup(istr(&m->names, t[i].name)))) rc = TR_ENOMEM;
+        t[i] = (tally){istr(&m->names, s->perps[i].name), s->perps[i].count};
+    if (rc == TR_OK && nt > 1) qsort(t, nt, sizeof *t, cmp_tally);
+    for (size_t i = 0; rc == TR_OK && i < nt; i++)
+        if (!(out->perpetrators[out->nperpetrators++] = strdup(t[i].text))) rc = TR_ENOMEM;
     free(t);
-    if (rc != TR_OK) return rc;
-    if (nt && !(out->perpetrator = strdup(out->perpetrators[0]))) return TR_ENOMEM;
+    if (rc == TR_OK && nt && !(out->perpetrator = strdup(out->perpetrators[0]))) rc = TR_ENOMEM;
+    return rc;
+}
+
+/* Summary fields: representative, class, perpetrators, casualties, received times, sources. */
+static int summarize(mon_engine *m, const isum *s, mon_incident *out) {
+    const mrep *rep = &m->reps[s->rep], *cls_rep = &m->reps[s->clsrep];
+    out->nreports = s->members.n;
+    out->fatalities = s->fatalities;
+    out->injured = s->injured;
+    out->first_received_at = s->first_received;
+    out->last_received_at = s->last_received;
+    out->nsources = mon_grader_sources(s->grader);
+    for (int k = 0; k < SRC_COUNT; k++)
+        out->by_source_kind[k] = s->by_kind[k];
+    if (s->ntargets) {
+        if (!(out->targets = malloc(s->ntargets * sizeof *out->targets))) return TR_ENOMEM;
+        memcpy(out->targets, s->targets, s->ntargets * sizeof *s->targets);
+        out->ntargets = s->ntargets;
+    }
     out->representative = rep->id;
     out->occurred_at = rep->t;
     out->time_precision = rep->tp;
@@ -202,56 +176,55 @@ static int summarize(mon_engine *m, const uvec *mem, mon_incident *out) {
     size_t n = (why ? strlen(why) : 0) + 48;
     if (!(out->cls_reason = malloc(n))) return TR_ENOMEM;
     snprintf(out->cls_reason, n, "report %lld: %s", (long long)cls_rep->id, why ? why : "not classified");
-    return TR_OK;
+    return perpetrators(m, s, out);
 }
 
-static int cmp_response(const void *x, const void *y) {
-    const mon_response *a = x, *b = y;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static int cmp_verdict(const void *x, const void *y) {
-    const mon_verdict *a = x, *b = y;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* Copies the responses and verdicts anchored at the members. */
-static int gather_acts(mon_engine *m, const uvec *mem, mon_incident *out) {
-    for (size_t i = 0; i < mem->n; i++) {
-        uint32_t k;
-        for (bool ok = imap_get(&m->resp_head, mem->v[i], &k); ok && k != NONE32; k = m->resp_links[k].next) {
-            const mon_response *p = &m->responses[k];
-            mon_response *v = realloc(out->responses, (out->nresponses + 1) * sizeof *v);
-            if (!v) return TR_ENOMEM;
-            out->responses = v;
-            v[out->nresponses] =
-                (mon_response){p->seq, strdup(p->party), p->kind, dup_or_null(p->text), p->at};
-            if (!v[out->nresponses++].party) return TR_ENOMEM;
-        }
-        for (bool ok = imap_get(&m->verd_head, mem->v[i], &k); ok && k != NONE32; k = m->verd_links[k].next) {
-            const mon_verdict *p = &m->verdicts[k];
-            mon_verdict *v = realloc(out->verdicts, (out->nverdicts + 1) * sizeof *v);
-            if (!v) return TR_ENOMEM;
-            out->verdicts = v;
-            v[out->nverdicts] =
-                (mon_verdict){p->seq, strdup(p->monitor), p->kind, dup_or_null(p->reason), p->at};
-            if (!v[out->nverdicts++].monitor) return TR_ENOMEM;
-        }
+/* Copies the responses and verdicts and the grade with its history. */
+static int acts_and_grade(mon_engine *m, const isum *s, mon_incident *out) {
+    out->responses = calloc(s->resp.n ? s->resp.n : 1, sizeof *out->responses);
+    out->verdicts = calloc(s->verd.n ? s->verd.n : 1, sizeof *out->verdicts);
+    if (!out->responses || !out->verdicts) return TR_ENOMEM;
+    for (size_t i = 0; i < s->resp.n; i++) {
+        const mon_response *p = &m->responses[s->resp.v[i]];
+        out->responses[i] = (mon_response){p->seq, strdup(p->party), p->kind, dup_or_null(p->text), p->at};
+        if (!out->responses[out->nresponses++].party) return TR_ENOMEM;
     }
-    if (out->nresponses) qsort(out->responses, out->nresponses, sizeof *out->responses, cmp_response);
-    if (out->nverdicts) qsort(out->verdicts, out->nverdicts, sizeof *out->verdicts, cmp_verdict);
+    for (size_t i = 0; i < s->verd.n; i++) {
+        const mon_verdict *p = &m->verdicts[s->verd.v[i]];
+        out->verdicts[i] = (mon_verdict){p->seq, strdup(p->monitor), p->kind, dup_or_null(p->reason), p->at};
+        if (!out->verdicts[out->nverdicts++].monitor) return TR_ENOMEM;
+    }
+    mon_grade_result res;
+    if (mon_grader_copy_result(s->grader, &res)) return TR_ENOMEM;
+    out->grade = res.grade;
+    memcpy(out->grade_reason, res.reason, sizeof out->grade_reason);
+    out->history = res.history;
+    out->nhistory = res.nhistory;
     return TR_OK;
 }
 
-/* The mon__regroup records that name a member, in order. */
-static int gather_regroups(mon_engine *m, const uvec *sorted_slots, mon_incident *out) {
+/* Whether report id is a member (s->members is by id). */
+static bool has_member(const mon_engine *m, const isum *s, int64_t id) {
+    size_t lo = 0, hi = s->members.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t v = m->reps[s->members.v[mid]].id;
+        if (v == id) return true;
+        if (v < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The regroup records that name a member, in order. */
+static int gather_regroups(mon_engine *m, const isum *s, mon_incident *out) {
     for (size_t i = 0; i < m->nregroups; i++) {
         const mon_regroup *g = &m->regroups[i];
         bool touches = false;
-        for (size_t k = 0; !touches && k < g->nids; k++) {
-            uint32_t x;
-            touches = mon__slot_of(m, g->ids[k], &x) && uvec_has_sorted(sorted_slots, x);
-        }
+        for (size_t k = 0; !touches && k < g->nids; k++)
+            touches = has_member(m, s, g->ids[k]);
         if (!touches) continue;
         mon_regroup *v = realloc(out->regroups, (out->nregroups + 1) * sizeof *v);
         if (!v) return TR_ENOMEM;
@@ -265,47 +238,6 @@ static int gather_regroups(mon_engine *m, const uvec *sorted_slots, mon_incident
         memcpy(c->ids, g->ids, g->nids * sizeof *c->ids);
     }
     return TR_OK;
-}
-
-static int grade_of(mon_engine *m, const uvec *mem, mon_incident *out) {
-    mon_grade_report *gr = calloc(mem->n ? mem->n : 1, sizeof *gr);
-    char **notes = calloc(mem->n ? mem->n : 1, sizeof *notes);
-    int rc = gr && notes ? TR_OK : TR_ENOMEM;
-    for (size_t i = 0; rc == TR_OK && i < mem->n; i++) {
-        const mrep *r = &m->reps[mem->v[i]];
-        gr[i] = (mon_grade_report){r->id,
-                                   r->received,
-                                   istr(&m->names, r->party),
-                                   NULL,
-                                   istr(&m->names, r->srckey),
-                                   istr(&m->names, r->perp)};
-        const mon_regroup *g = pinned_by(m, mem->v[i]);
-        if (g && merged_in(g, r->id) && g->at > r->received) {
-            size_t n = strlen(g->by) + strlen(g->why) + 48;
-            if (!(notes[i] = malloc(n)))
-                rc = TR_ENOMEM;
-            else
-                snprintf(notes[i], n, "merged in by %s: %s", g->by, g->why);
-            gr[i].joined_at = g->at;
-            gr[i].joined_by = g->by;
-            gr[i].join_note = notes[i];
-        }
-    }
-    mon_grade_result res;
-    if (rc == TR_OK)
-        rc = mon_grade_compute(gr, mem->n, out->responses, out->nresponses, out->verdicts, out->nverdicts,
-                               TR_TIME_OPEN, &res);
-    if (rc == TR_OK) {
-        out->grade = res.grade;
-        memcpy(out->grade_reason, res.reason, sizeof out->grade_reason);
-        out->history = res.history;
-        out->nhistory = res.nhistory;
-    }
-    for (size_t i = 0; notes && i < mem->n; i++)
-        free(notes[i]);
-    free(notes);
-    free(gr);
-    return rc;
 }
 
 /* The incidents a component stands apart from because it matches more than one. */
@@ -329,50 +261,62 @@ static int ambiguity(mon_engine *m, uint32_t root, mon_incident *out) {
     return TR_OK;
 }
 
-static int build(mon_engine *m, uint32_t x, bool links, mon_incident *out) {
-    iref inc = mon__ref_of(m, x);
-    uvec mem = {0}, slots = {0};
-    int rc = mon__members_of(m, inc, &mem);
-    if (rc != TR_OK) return rc;
-    if (mon__sort_slots(m, mem.v, mem.n)) {
-        free(mem.v);
-        return TR_ENOMEM;
+/* The page of members: ids above after, at most limit. */
+static int page(mon_engine *m, const isum *s, iref inc, bool links, int64_t after, size_t limit,
+                mon_incident *out) {
+    size_t lo = 0, hi = s->members.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->reps[s->members.v[mid]].id <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    out->id = mon__ref_id(m, inc);
-    out->members = calloc(mem.n, sizeof *out->members);
-    rc = out->members ? TR_OK : TR_ENOMEM;
-    for (size_t i = 0; rc == TR_OK && i < mem.n; i++) {
-        const mrep *r = &m->reps[mem.v[i]];
+    size_t n = s->members.n - lo < limit ? s->members.n - lo : limit;
+    out->members = calloc(n ? n : 1, sizeof *out->members);
+    if (!out->members) return TR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = s->members.v[lo + i];
+        const mrep *r = &m->reps[x];
         out->members[i].report_id = r->id;
         out->members[i].occurred_at = r->t;
         out->members[i].received_at = r->received;
-        if (links) explain_member(m, inc, mem.v[i], mem.n, &out->members[i]);
+        if (links) explain_member(m, s, inc, x, &out->members[i]);
     }
-    out->nmembers = mem.n;
-    if (rc == TR_OK) rc = summarize(m, &mem, out);
-    if (rc == TR_OK) rc = gather_acts(m, &mem, out);
-    if (rc == TR_OK) rc = grade_of(m, &mem, out);
-    if (rc == TR_OK && m->nregroups) {
-        for (size_t i = 0; rc == TR_OK && i < mem.n; i++)
-            rc = uvec_push(&slots, mem.v[i]);
-        uvec_sort_unique(&slots);
-        if (rc == TR_OK) rc = gather_regroups(m, &slots, out);
-    }
+    out->nmembers = n;
+    out->next_after = n && lo + n < s->members.n ? out->members[n - 1].report_id : 0;
+    return TR_OK;
+}
+
+static int build(mon_engine *m, uint32_t x, bool links, int64_t after, size_t limit, mon_incident *out) {
+    iref inc = mon__ref_of(m, x);
+    int rc;
+    isum *s = mon__sum_get(m, inc, &rc);
+    if (!s) return rc;
+    out->id = mon__ref_id(m, inc);
+    rc = summarize(m, s, out);
+    if (rc == TR_OK) rc = page(m, s, inc, links, after, limit, out);
+    if (rc == TR_OK) rc = acts_and_grade(m, s, out);
+    if (rc == TR_OK && m->nregroups) rc = gather_regroups(m, s, out);
     if (rc == TR_OK && !inc.group) rc = ambiguity(m, inc.key, out);
-    free(mem.v);
-    free(slots.v);
+    mon__sum_done(s);
     return rc;
 }
 
-int mon_engine_incident(mon_engine *m, int64_t id, bool links, mon_incident *out, tr_err *err) {
+int mon_engine_incident_page(mon_engine *m, int64_t id, bool links, int64_t after, size_t limit,
+                             mon_incident *out, tr_err *err) {
     uint32_t x;
     memset(out, 0, sizeof *out);
     if (!mon__slot_of(m, id, &x))
         return tr_fail(err, TR_ENOTFOUND, "id", "no incident holds report %lld", (long long)id);
-    int rc = build(m, x, links, out);
+    int rc = build(m, x, links, after, limit, out);
     if (rc != TR_OK) {
         mon_incident_clear(out);
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     return TR_OK;
+}
+
+int mon_engine_incident(mon_engine *m, int64_t id, bool links, mon_incident *out, tr_err *err) {
+    return mon_engine_incident_page(m, id, links, 0, SIZE_MAX, out, err);
 }

@@ -11,6 +11,7 @@ static int new_group(mon_engine *m, uint32_t decision, uint32_t *g) {
     if (grow(&m->groups, &m->capgroups, m->ngroups + 1, sizeof *m->groups)) return TR_ENOMEM;
     memset(&m->groups[m->ngroups], 0, sizeof m->groups[m->ngroups]);
     m->groups[m->ngroups].decision = decision;
+    m->groups[m->ngroups].sum = NONE32;
     *g = (uint32_t)m->ngroups++;
     return TR_OK;
 }
@@ -46,6 +47,7 @@ static void reset_slot(mon_engine *m, uint32_t u) {
  * components it cut, re-clusters their unpinned rest, and re-derives the labels and
  * matches of every component next to a pinned or re-clustered report (invariant 5). */
 int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
+    mon__sum_forget_all(m); /* incidents change shape around every report it names */
     uint32_t g1, g2;
     int rc = new_group(m, decision, &g1);
     g2 = g1;
@@ -69,6 +71,7 @@ int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
         rc = mon__push_ring(m, roots.v[i], &touched);
     for (size_t i = npinned; rc == TR_OK && i < touched.n; i++)
         reset_slot(m, touched.v[i]);
+    if (rc == TR_OK) rc = mon__grid_regroup(m, &touched); /* their blocks held the old components */
     for (size_t i = npinned; rc == TR_OK && i < touched.n; i++)
         if (m->group[touched.v[i]] < 0) rc = mon__for_each_related(m, touched.v[i], mon__link_related, NULL);
     /* Every component next to a pinned or re-clustered report re-derives its labels and

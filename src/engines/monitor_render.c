@@ -567,17 +567,13 @@ static void render_csv(out *o) {
 
 /* ---- json: the data, with the language's labels beside it ---- */
 
-static json_t *range_json(const tr_range *r) {
-    return r->known ? json_pack("{sIsI}", "min", (json_int_t)r->min, "max", (json_int_t)r->max) : json_null();
-}
-
 static json_t *rows_json(const out *o, const mon_bulletin_row *rows, size_t n, bool labelled) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *r = json_pack("{sssIsIsIsoso}", "key", rows[i].key, "violations", (json_int_t)rows[i].count,
                               "previous", (json_int_t)rows[i].previous, "change",
                               (json_int_t)(rows[i].count - rows[i].previous), "fatalities",
-                              range_json(&rows[i].fatalities), "injured", range_json(&rows[i].injured));
+                              mon_range_json(&rows[i].fatalities), "injured", mon_range_json(&rows[i].injured));
         if (labelled && r) json_object_set_new(r, "label", json_string(label(o, rows[i].key)));
         json_array_append_new(a, r);
     }
@@ -595,7 +591,7 @@ static json_t *lines_json(const out *o, const mon_bulletin_line *lines, size_t n
                       tr_json_time_value(l->occurred_at), "region", l->region, "type", l->type,
                       "alleged_perpetrator", l->perpetrator ? json_string(l->perpetrator) : json_null(),
                       "classification", mon_class_name(l->cls), "grade", mon_grade_name(l->grade), "reports",
-                      (json_int_t)l->nreports, "fatalities", range_json(&l->fatalities));
+                      (json_int_t)l->nreports, "fatalities", mon_range_json(&l->fatalities));
         if (x) json_object_set_new(x, "region_label", json_string(label(o, l->region)));
         if (x && changed) { /* "change": English, as the data; the language's text beside it */
             sbuf t = {0}, tl = {0};
@@ -665,9 +661,9 @@ static char *render_json(const out *o) {
                                   (json_int_t)b->violations_previous, "change",
                                   (json_int_t)(b->violations - b->violations_previous)));
     json_object_set_new(j, "casualties",
-                        json_pack("{sososo}", "fatalities", range_json(&b->fatalities), "injured",
-                                  range_json(&b->injured), "fatalities_previous",
-                                  range_json(&b->fatalities_previous)));
+                        json_pack("{sososo}", "fatalities", mon_range_json(&b->fatalities), "injured",
+                                  mon_range_json(&b->injured), "fatalities_previous",
+                                  mon_range_json(&b->fatalities_previous)));
     json_object_set_new(j, "incidents_by_class", classes);
     json_object_set_new(j, "by_region", rows_json(o, b->by_region, b->nregion, true));
     json_object_set_new(j, "by_party", rows_json(o, b->by_party, b->nparty, false));

@@ -31,6 +31,8 @@ typedef struct geo_limits {
 } geo_limits;
 
 #define GEO_DEFAULT_MAX_VERTICES 100000
+/* A position's optional third number, its altitude in metres, lies within +-this. */
+#define GEO_MAX_ALTITUDE_M 100000
 #define GEO_DEFAULT_MAX_WIDTH_M 100000.0
 #define GEO_MIN_WIDTH_M 1.0   /* narrowest corridor accepted, whatever the limits */
 

@@ -8,7 +8,8 @@
  *  2. "coordinates" is walked once to check the nesting and count the positions,
  *     stopping as soon as the count passes lim->max_vertices (nothing allocated);
  *  3. positions are read into a geo_draft, each checked (2 or 3 finite numbers, lon
- *     and lat in range), rings checked for size and closure;
+ *     and lat in range, an altitude within GEO_MAX_ALTITUDE_M), rings checked for size
+ *     and closure;
  *  4. GEOS checks OGC validity (geos_ctx.c), or the line is buffered (corridor.c);
  *  5. shape.c builds the immutable shape.
  * Error fields are paths relative to the geometry object: "type",
@@ -150,6 +151,12 @@ static int read_position(reader *rd, const json_t *p, int level, double *out) {
     if (v[1] < -90 || v[1] > 90) {
         geo__fmt_coord(num, sizeof num, v[1]);
         snprintf(msg, sizeof msg, "latitude %s is outside [-90, 90]", num);
+        return fail_at(rd, level, msg);
+    }
+    if (n == 3 && fabs(v[2]) > GEO_MAX_ALTITUDE_M) {
+        geo__fmt_coord(num, sizeof num, v[2]);
+        snprintf(msg, sizeof msg, "altitude %s m is outside [-%d, %d] metres", num, GEO_MAX_ALTITUDE_M,
+                 GEO_MAX_ALTITUDE_M);
         return fail_at(rd, level, msg);
     }
     out[0] = v[0];

@@ -162,12 +162,17 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
  * own (others: TR_ENOTFOUND, as if missing). The stored body plus id, classification and
  * incident_id. */
 int centre_report_get(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err);
-/* An incident (mon_incident_to_json: grade, its reports and why each was attached, the
- * grade history, responses, verdicts). Every party sees incidents; report bodies stay
- * behind GET /v1/reports/{id}. TR_ENOTFOUND unless id is an incident's current id. */
-int centre_incident_get(centre *c, int64_t id, json_t **out, tr_err *err);
+/* An incident (mon_incident_to_json: grade, the summary of its reports, the grade history,
+ * responses, verdicts) with one page of its reports (ids > after, at most limit) and why
+ * each was attached, and next_cursor for the next page (null at the end). Every party sees
+ * incidents; report bodies stay behind GET /v1/reports/{id}. TR_ENOTFOUND unless id is an
+ * incident's current id. */
+int centre_incident_get(centre *c, int64_t id, int64_t after, int limit, json_t **out, tr_err *err);
+/* Reports listed per incident in a list (the rest: centre_incident_get's pages). */
+#define CENTRE_LIST_REPORTS 100
 /* A page of incidents by id: ids > after, at most limit; with from < to only those with
- * a report that occurred in [from, to). out: {items, next_cursor}. */
+ * a report that occurred in [from, to). out: {items, next_cursor}; each item lists its first
+ * CENTRE_LIST_REPORTS reports. */
 int centre_incident_list(centre *c, int64_t after, int limit, int64_t from, int64_t to, json_t **out, tr_err *err);
 /* {"response": accept|deny|comment, "text"?} by party `by` (logged as incident.response)
  * / {"verdict": confirm|reject|reopen, "reason"} by a monitor or admin (incident.verdict;

@@ -55,7 +55,7 @@ static int cmp_i64(const void *a, const void *b) {
 static void collect_one(centre *c, int64_t id, centre_alerts *l) {
     mon_incident inc;
     memset(&inc, 0, sizeof inc);
-    if (mon_engine_incident(c->mon, id, false, &inc, NULL) != TR_OK || inc.id != id ||
+    if (mon_engine_incident_page(c->mon, id, false, 0, 0, &inc, NULL) != TR_OK || inc.id != id ||
         !mon_cap_applies(&inc)) {
         mon_incident_clear(&inc);
         return;

@@ -146,7 +146,7 @@ static int fill(centre_export *x) {
            in the incident that absorbed them, listed under that incident's id. */
         int64_t cur = 0;
         if (mon_engine_incident_of(x->c->mon, ids[i], &cur) == TR_OK && cur == ids[i] &&
-            mon_engine_incident(x->c->mon, ids[i], false, &inc, NULL) == TR_OK) {
+            mon_engine_incident_page(x->c->mon, ids[i], false, 0, 0, &inc, NULL) == TR_OK) {
             mon_export_row(x->fmt, &inc, x->first_row, &x->out);
             x->first_row = false;
             if (x->feed) rc = feed_check(x, ids[i]);
@@ -209,7 +209,7 @@ int centre_incident_cap(centre *c, int64_t id, char **text, size_t *len, tr_err 
     pthread_mutex_lock(&c->mon_mu);
     int64_t cur = 0;
     int rc = mon_engine_incident_of(c->mon, id, &cur) == TR_OK && cur == id
-                 ? mon_engine_incident(c->mon, id, false, &inc, err)
+                 ? mon_engine_incident_page(c->mon, id, false, 0, 0, &inc, err)
                  : tr_fail(err, TR_ENOTFOUND, "id", "there is no incident %lld", (long long)id);
     if (rc == TR_OK && !mon_cap_applies(&inc))
         rc = tr_fail(err, TR_ENOTFOUND, "id",

@@ -296,15 +296,18 @@ static int incident_check_held(centre *c, int64_t id, tr_err *err) {
     return TR_OK;
 }
 
-int centre_incident_get(centre *c, int64_t id, json_t **out, tr_err *err) {
+int centre_incident_get(centre *c, int64_t id, int64_t after, int limit, json_t **out, tr_err *err) {
     mon_incident inc;
     memset(&inc, 0, sizeof inc);
     pthread_mutex_lock(&c->mon_mu);
     int rc = incident_check_held(c, id, err);
-    if (rc == TR_OK) rc = mon_engine_incident(c->mon, id, true, &inc, err);
+    if (rc == TR_OK) rc = mon_engine_incident_page(c->mon, id, true, after, (size_t)limit, &inc, err);
     pthread_mutex_unlock(&c->mon_mu);
     if (rc) return rc;
     *out = mon_incident_to_json(&inc);
+    char next[32];
+    snprintf(next, sizeof next, "%lld", (long long)inc.next_after);
+    if (*out) json_object_set_new(*out, "next_cursor", inc.next_after ? json_string(next) : json_null());
     mon_incident_clear(&inc);
     return *out ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 }
@@ -339,7 +342,8 @@ int centre_incident_list(centre *c, int64_t after, int limit, int64_t from, int6
     for (size_t i = 0; rc == TR_OK && i < shown; i++) {
         mon_incident inc;
         memset(&inc, 0, sizeof inc);
-        if ((rc = mon_engine_incident(c->mon, ids[i], false, &inc, err)) == TR_OK) {
+        if ((rc = mon_engine_incident_page(c->mon, ids[i], false, 0, CENTRE_LIST_REPORTS, &inc, err)) ==
+            TR_OK) {
             json_t *x = mon_incident_to_json(&inc);
             if (!x) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
             else json_array_append_new(items, x);
@@ -460,7 +464,7 @@ static int incident_act(centre *c, const tr_party *by, bool verdict, int64_t id,
             }
             mon_incident inc;
             memset(&inc, 0, sizeof inc);
-            if (mon_engine_incident(c->mon, id, false, &inc, NULL) == TR_OK) {
+            if (mon_engine_incident_page(c->mon, id, false, 0, 0, &inc, NULL) == TR_OK) {
                 json_object_set_new(answer, "grade", json_string(mon_grade_name(inc.grade)));
                 json_object_set_new(answer, "grade_reason", json_string(inc.grade_reason));
             }

@@ -53,26 +53,13 @@ typedef struct object_ref {
     int64_t id;
 } object_ref;
 
-/* The site/movement targets of the incident's reports, distinct, in report order. */
-static size_t incident_objects(centre *c, const mon_incident *inc, object_ref *out, size_t cap) {
+/* The site/movement targets of the incident's reports, distinct, in report order (the
+ * engine keeps them with the incident's summary: no report is read back). */
+static size_t incident_objects(const mon_incident *inc, object_ref *out, size_t cap) {
     size_t n = 0;
-    for (size_t i = 0; i < inc->nmembers && n < cap; i++) {
-        store_report sr;
-        if (store_report_get(c->store, inc->members[i].report_id, &sr, NULL) != TR_OK) continue;
-        json_t *body = json_loads(sr.body, 0, NULL), *t = json_object_get(body, "target");
-        const char *k = json_string_value(json_object_get(t, "kind"));
-        int64_t id = json_integer_value(json_object_get(t, "id"));
-        tr_target_kind kind;
-        if (k && id > 0 && tr_target_kind_parse(k, &kind) == 0 &&
-            (kind == TARGET_SITE || kind == TARGET_MOVEMENT)) {
-            bool seen = false;
-            for (size_t j = 0; j < n; j++)
-                seen |= out[j].kind == kind && out[j].id == id;
-            if (!seen) out[n++] = (object_ref){kind, id};
-        }
-        json_decref(body);
-        store_report_clear(&sr);
-    }
+    for (size_t i = 0; i < inc->ntargets && n < cap; i++)
+        out[n++] = (object_ref){inc->targets[i] > 0 ? TARGET_SITE : TARGET_MOVEMENT,
+                                inc->targets[i] > 0 ? inc->targets[i] : -inc->targets[i]};
     return n;
 }
 
@@ -126,11 +113,11 @@ int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_
     mon_incident inc;
     memset(&inc, 0, sizeof inc);
     pthread_mutex_lock(&c->mon_mu);
-    int rc = mon_engine_incident(c->mon, id, false, &inc, err);
+    int rc = mon_engine_incident_page(c->mon, id, false, 0, 0, &inc, err);
     pthread_mutex_unlock(&c->mon_mu);
     if (rc) return rc;
     object_ref objs[32];
-    size_t n = incident_objects(c, &inc, objs, 32);
+    size_t n = incident_objects(&inc, objs, 32);
     mon_incident_clear(&inc);
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {

@@ -41,7 +41,7 @@ static mon_incident sample(void) {
     inc.grade = MON_GRADE_CORROBORATED;
     snprintf(inc.grade_reason, sizeof inc.grade_reason, "2 independent sources");
     inc.fatalities = (tr_range){true, 18, 20};
-    inc.nmembers = 2;
+    inc.nreports = 2;
     inc.first_received_at = T("2016-09-20T08:00:00Z");
     inc.last_received_at = T("2016-09-20T09:00:00Z");
     return inc;

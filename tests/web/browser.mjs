@@ -10,7 +10,7 @@
 //   three languages (every view in each, dir=rtl for Arabic, no untranslated key, no
 //   null/undefined/NaN), the role of the signed-in party, keyboard access, axe-core with no
 //   serious or critical violation, static-file rules, no console error, no request off the
-//   server. Screenshots of each view in each language go to TRUCE_ARTIFACTS.
+//   server; a busy incident's panel counts its reports from the summary and pages them. Screenshots of each view in each language go to TRUCE_ARTIFACTS.
 // Exit 77 (skip) only when there is no chromium.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -497,6 +497,27 @@ try {
   const merged = [(await apiAs(JMC, `/v1/reports/${r1.body.id}`)).body.incident_id, (await apiAs(JMC, `/v1/reports/${r2.body.id}`)).body.incident_id];
   check(`merge from the panel: both reports in incident ${merged[0]}`, merged[0] === merged[1]);
   await shot(page, 'incident-monitor-en');
+
+  // A busy incident (issue 11): 120 reports at one place and time. Its panel counts them from
+  // the incident's summary, lists the first page, and "More reports" pages in the rest.
+  const busy = [];
+  for (let i = 0; i < 120; i++) {
+    busy.push((await apiAs(JMC, '/v1/reports', { method: 'POST', body: JSON.stringify({
+      occurred_at: '2017-07-01T10:00:00Z', time_precision: 1, geo_precision: 1, location: { type: 'Point', coordinates: [38.5, 35.5] },
+      event_type: 'Explosions/Remote violence', sub_event_type: 'Shelling/artillery/missile attack', source: { kind: 'monitor' } }) })).body);
+  }
+  const busyId = busy[0].incident_id;
+  check('120 reports at one place and time make one incident', busy.every((r) => r.incident_id === busyId));
+  await page.evaluate((id) => window.truce.showDetails('incident', id), busyId);
+  await page.waitForSelector(`#incident-title[data-id="${busyId}"]`, { timeout: 30e3 });
+  await page.waitForSelector('#incident-panel .more-reports:not([hidden])', { timeout: 30e3 });
+  const busyHead = await page.$eval('#incident-panel h4', (el) => el.textContent);
+  const firstPage = await page.$$eval('#incident-panel ul.reports li', (l) => l.length);
+  await page.click('#incident-panel .more-reports');
+  await page.waitForFunction(() => document.querySelectorAll('#incident-panel ul.reports li').length === 120
+    && document.querySelector('#incident-panel .more-reports').hidden, { timeout: 30e3 });
+  check('a busy incident\'s panel: its count from the summary, a first page of 100, then the rest on demand',
+    busyHead === 'Reports (120)' && firstPage === 100, `${busyHead}, ${firstPage}`);
 
   // ---- notify: drawing owns the map's clicks, ends cleanly; the new operation shows at once ----
   await page.evaluate(() => window.truce.setTime('2017-12-02T09:00:00Z'));

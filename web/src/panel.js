@@ -8,7 +8,7 @@ import { api, may } from './api.js';
 import { verifyCosignatures, verifyReceipt } from './tlog.js';
 import { t, label, time as fmtTime, num } from './i18n.js';
 import { where, regionName } from './basemap.js';
-import { h, field, select, formMessages, formError, formDone, put } from './ui.js';
+import { h, field, select, formMessages, formError, formDone, put, status } from './ui.js';
 
 let vkeyCache = null;
 async function vkey() {
@@ -155,7 +155,7 @@ function splitForm(inc, refresh) {
     fields: [field(t('incident.reason'), h('input', { name: 'reason', type: 'text', maxlength: '2000', required: true }))],
     body: (f) => {
       const ids = [...document.querySelectorAll('input[name=split_report]:checked')].map((x) => Number(x.value));
-      if (ids.length === 0 || ids.length === inc.reports.length) throw { field: 'split_report', message: t('incident.splitPick') };
+      if (ids.length === 0 || ids.length === (inc.summary ? inc.summary.reports : inc.reports.length)) throw { field: 'split_report', message: t('incident.splitPick') };
       return { reports: ids, reason: need(f.reason.value.trim(), 'reason', 'incident.reasonNeeded') };
     },
     done: (r) => { refresh(r); return t('incident.splitDone', { ids: (r.incidents || []).join(', ') }); },
@@ -178,6 +178,35 @@ function mergeForm(inc, refresh) {
   });
 }
 
+// The incident's reports, a page at a time (GET /v1/incidents/{id}?cursor=): the first page
+// came with the incident; "More reports" fetches the next while there is one.
+function reportList(inc, split) {
+  const list = h('ul', { class: 'reports' }, inc.reports.map((r) => reportItem(r, split)));
+  let next = inc.next_cursor;
+  const more = h('button', { type: 'button', class: 'more-reports', hidden: !next }, t('incident.moreReports'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const page = await api(`/v1/incidents/${inc.id}?cursor=${encodeURIComponent(next)}`);
+      list.append(...page.reports.map((r) => reportItem(r, split)));
+      next = page.next_cursor;
+    } catch (e) {
+      status(t('incident.pageFailed', { id: inc.id, message: e.message }), { error: true });
+    }
+    more.disabled = false;
+    more.hidden = !next;
+  });
+  return [list, more];
+}
+
+// "3 independent sources; reports by source kind: party 12, media 4" (the incident's summary).
+function sourcesLine(s) {
+  if (!s || !s.sources) return null;
+  const kinds = Object.entries(s.sources.by_kind || {}).filter(([, n]) => n > 0).map(([k, n]) => `${label('source', k)} ${num(n)}`);
+  return h('p', { class: 'sources' }, t('incident.sources', { n: s.sources.independent }),
+    kinds.length ? ` ${t('incident.sourceKinds', { kinds: kinds.join(', ') })}` : '');
+}
+
 // Shows incident id in el. onChange(incident, retired ids) with the fresh incident after a
 // write; onShow(incident) for "show on map".
 export async function showIncident(el, id, onChange, onShow) {
@@ -190,6 +219,7 @@ export async function showIncident(el, id, onChange, onShow) {
     return null;
   }
   const c = inc.location ? inc.location.coordinates : null;
+  const nreports = inc.summary ? inc.summary.reports : inc.reports.length;
   const monitor = may('POST', '/v1/incidents/{id}/verdict');
   // After a write: the incident again (after a regroup, the first it names; the others are
   // read and passed on too; a merge retires the ids merged in).
@@ -213,8 +243,8 @@ export async function showIncident(el, id, onChange, onShow) {
       h('dt', {}, t('incident.alleged')), h('dd', {}, (inc.alleged_perpetrators || []).join(', ') || '–'),
       h('dt', {}, t('incident.class')), h('dd', {}, `${label('class', inc.classification.class)}: ${inc.classification.reason || ''}`),
       h('dt', {}, t('incident.fatalities')), h('dd', {}, fat)),
-    h('h4', {}, t('incident.reports', { n: inc.reports.length })),
-    h('ul', { class: 'reports' }, inc.reports.map((r) => reportItem(r, monitor && inc.reports.length > 1))),
+    h('h4', {}, t('incident.reports', { n: nreports })), sourcesLine(inc.summary),
+    ...reportList(inc, monitor && nreports > 1),
     h('h4', {}, t('incident.history')),
     table([t('col.when'), t('col.by'), t('col.from'), t('col.to'), t('col.why')],
       inc.history.map((x) => [fmtTime(x.at), x.by, label('grade', x.from), label('grade', x.to), x.why])),
@@ -226,7 +256,7 @@ export async function showIncident(el, id, onChange, onShow) {
       inc.verdicts.map((x) => [fmtTime(x.at), x.monitor, label('verdict', x.verdict), x.reason || '–']), { class: 'i-verdicts' }) : h('p', { class: 'hint' }, t('common.none')),
     may('POST', '/v1/incidents/{id}/responses') ? respondForm(inc, refresh) : null,
     monitor ? verdictForm(inc, refresh) : null,
-    monitor && inc.reports.length > 1 ? splitForm(inc, refresh) : null,
+    monitor && nreports > 1 ? splitForm(inc, refresh) : null,
     may('POST', '/v1/incidents/{id}/merge') ? mergeForm(inc, refresh) : null,
   );
   return inc;
