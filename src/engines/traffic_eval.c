@@ -57,7 +57,7 @@ static bool decide(const tf_config *c, int cur, const eval *ev, tf_alert *a) {
 
 /* B as seen from A at A's time; ev->valid false when the pair may not alert (same party,
  * B not live, B's position too old or too new: the alert then clears as stale). */
-static void pair_eval(const tf_config *c, const tf_track *a, const tf_track *b, int cur, eval *ev,
+static void pair_eval(const tf_config *c, tf_frame f, const tf_track *a, const tf_track *b, int cur, eval *ev,
                       tf_reason *why) {
     memset(ev, 0, sizeof *ev);
     double dt = (double)(a->pos.at_ms - b->pos.at_ms) / 1000.0;
@@ -66,7 +66,6 @@ static void pair_eval(const tf_config *c, const tf_track *a, const tf_track *b, 
     *why = TF_STALE;
     if (dt > c->max_age_s || -dt > c->max_ahead_s) return;
     ev->valid = true;
-    tf_frame f = tf_frame_at(a->pos.lat);
     const tf_pos *p = &a->pos, *q = &b->pos;
     double rx = tf_dlon(q->lon, p->lon) * f.kx + q->vx * dt, ry = (q->lat - p->lat) * f.ky + q->vy * dt;
     double vx = q->vx - p->vx, vy = q->vy - p->vy, dz = q->alt + q->vz * dt - p->alt, dvz = q->vz - p->vz;
@@ -82,6 +81,7 @@ static void pair_eval(const tf_config *c, const tf_track *a, const tf_track *b, 
 typedef struct update {
     tf_engine *e;
     uint32_t s;      /* the updated track's slot */
+    tf_frame f;      /* the local frame at its position */
     double qbox[4];  /* its path's box for pairs */
     tf_alerts local; /* this update's changes */
     int rc;
@@ -105,7 +105,7 @@ static void pair_visit(uint32_t o, void *ctx) {
     int cur = act ? act->level : 0;
     eval ev;
     tf_reason why;
-    pair_eval(&e->cfg, a, b, cur, &ev, &why);
+    pair_eval(&e->cfg, u->f, a, b, cur, &ev, &why);
     tf_alert al = {.kind = TF_TRAFFIC, .track = a->pos.track, .other = b->pos.track, .at_ms = a->pos.at_ms};
     if (!decide(&e->cfg, cur, &ev, &al)) return;
     if (al.change == TF_CLEARED && !ev.valid) al.reason = why;
@@ -157,21 +157,17 @@ static int pairs(update *u) {
 
 /* ---- objects ---- */
 
-static void object_eval(const tf_engine *e, const tf_track *a, const tf_object *ob, int cur, eval *ev) {
+static void object_eval(const tf_engine *e, tf_frame f, const tf_track *a, const tf_object *ob, int cur,
+                        eval *ev) {
     const tf_config *c = &e->cfg;
     memset(ev, 0, sizeof *ev);
     ev->in.t_los = ev->out.t_los = -1;
     ev->distance = INFINITY;
     if (!ob->live || ob->owner == a->pos.party) return;
     ev->valid = true;
-    tf_path path = {a->pos.lon,
-                    a->pos.lat,
-                    a->pos.alt,
-                    a->pos.vx,
-                    a->pos.vy,
-                    a->pos.vz,
-                    (double)a->pos.at_ms / 1000.0,
-                    tf_frame_at(a->pos.lat)};
+    tf_path path = {
+        a->pos.lon, a->pos.lat, a->pos.alt, a->pos.vx, a->pos.vy, a->pos.vz, (double)a->pos.at_ms / 1000.0,
+        f};
     bool low = ob->kind != TF_OPERATION;
     double dv = c->vertical_m * c->hyst_factor, ceil_in = low ? c->low_altitude_m : INFINITY;
     for (uint32_t i = 0; i < ob->nparts; i++) {
@@ -203,7 +199,7 @@ static void object_visit_slot(update *u, uint32_t os) {
     tf_act *act = tf__act_find(a, ob->kind, ob->id);
     int cur = act ? act->level : 0;
     eval ev;
-    object_eval(e, a, ob, cur, &ev);
+    object_eval(e, u->f, a, ob, cur, &ev);
     tf_alert al = {.kind = ob->kind, .track = a->pos.track, .other = ob->id, .at_ms = a->pos.at_ms};
     if (!decide(&e->cfg, cur, &ev, &al)) return;
     if (tf__act_set(a, ob->kind, ob->id, al.level) || tf__push(&u->local, &al)) u->rc = TR_ENOMEM;
@@ -266,7 +262,7 @@ static int cmp_alert(const void *x, const void *y) {
 }
 
 int tf__evaluate(tf_engine *e, uint32_t s, tf_alerts *out) {
-    update u = {.e = e, .s = s};
+    update u = {.e = e, .s = s, .f = tf_frame_at(e->tracks[s].pos.lat)};
     if (++e->gen == 0) { /* wrapped: no mark may look current */
         for (uint32_t i = 0; i < e->ntracks; i++)
             e->tracks[i].mark = 0;
