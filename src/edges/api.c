@@ -418,6 +418,7 @@ static const struct {
     {api_monitor_routes, &api_monitor_nroutes},
     {api_humanitarian_routes, &api_humanitarian_nroutes},
     {api_mine_routes, &api_mine_nroutes},
+    {api_tracks_routes, &api_tracks_nroutes},
 };
 
 static http_route *all_routes;

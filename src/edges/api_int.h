@@ -47,5 +47,8 @@ extern const size_t api_humanitarian_nroutes;
 /* api_mine.c: hazards, tasks, accidents, mine action reports, territory (issue 6) */
 extern const http_route api_mine_routes[];
 extern const size_t api_mine_nroutes;
+/* api_tracks.c: live tracks, their history and tactical alerts (issue 16) */
+extern const http_route api_tracks_routes[];
+extern const size_t api_tracks_nroutes;
 
 #endif

@@ -162,6 +162,9 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
         parse_separation(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &op_h) ||
         parse_separation(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &op_v))
         return CLI_USAGE;
+    tf_config traffic;
+    double stale_s;
+    if (cli__traffic_options(cmd, a, &traffic, &stale_s)) return CLI_USAGE;
     char web_root[4096];
     if (serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root)) return CLI_USAGE;
     /* Block the stop signals in every thread; this one waits for them. */
@@ -179,6 +182,11 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     c->site_buffer_m = (double)site_buf;
     c->op_sep = (dc_sep){(double)op_h, (double)op_v};
     c->notice_deadline_s = (int64_t)notice_s;
+    if (cli__traffic_serve(cmd, &traffic, stale_s, c)) {
+        centre_close(c);
+        tr_tz_free(tz);
+        return CLI_RUNTIME;
+    }
     tr_err aerr = {0};
     if (centre_alerts_sweep(c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
@@ -504,7 +512,8 @@ static const cli_cmd commands[] = {
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--web", "DIR", "serve the dashboard from DIR at / ('none': no page; default: the built web/dist)",
        NULL},
-      MON_OPTS},
+      MON_OPTS,
+      TRAFFIC_OPTS},
      cmd_serve},
     {"party add",
      "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
@@ -644,6 +653,44 @@ static const cli_cmd commands[] = {
      1,
      {{"--key", "FILE", "the secret key made by 'truce key generate'", NULL}},
      cmd_key_sign},
+    {"feed sbs",
+     "feed sbs --connect HOST:PORT --as PARTY [--db PATH | --url URL --token T] [options]",
+     "Reads the SBS-1 BaseStation text stream an ADS-B receiver such as dump1090 serves (port\n"
+     "30003): airborne position (MSG,3) and velocity (MSG,4) messages become positions of\n"
+     "PARTY's tracks (the ICAO address is the track id; MSG,1 gives the callsign), sent in\n"
+     "batches (POST /v1/tracks, or into the database). Runs until the receiver closes the\n"
+     "stream, SIGINT/SIGTERM or --max-seconds; prints what it sent (docs/traffic.md).",
+     0,
+     0,
+     {{"--connect", "HOST:PORT", "the receiver's SBS port, e.g. 127.0.0.1:30003", NULL},
+      {"--clock", "C", "date positions when read (received) or by the message's time (message)", "received"},
+      FEED_OPTS},
+     cli__cmd_feed_sbs},
+    {"feed file",
+     "feed file FILE --as PARTY [--db PATH | --url URL --token T] [--speed X | --fast] [options]",
+     "Replays a recorded file ('-' for stdin): SBS-1 lines (.sbs, .txt, .csv) or positions as\n"
+     "NDJSON (.ndjson, .jsonl; the body of POST /v1/tracks), at the pace of its own times (or\n"
+     "--speed X faster, or --fast: at once), dated by the messages' times (docs/traffic.md).",
+     1,
+     1,
+     {{"--format", "F", "sbs or ndjson (default: from the extension)", NULL},
+      {"--speed", "X", "replay X times faster than recorded", "1"},
+      {"--fast", NULL, "send everything as fast as possible", NULL},
+      FEED_OPTS},
+     cli__cmd_feed_file},
+    {"replay",
+     "replay [--from T] [--to T] [--format text|ndjson] [--db PATH]",
+     "Runs the tactical conflict detection again over the stored positions, sweeps and objects,\n"
+     "in the log's order with each batch's own settings, and lists the alert changes it gives\n"
+     "in [--from, --to) (by position time); says whether they are the same as were raised\n"
+     "(exit 0) or not (exit 1). Nothing is written (docs/traffic.md).",
+     0,
+     0,
+     {DB_OPT,
+      {"--from", "T", "first position time (RFC 3339)", NULL},
+      {"--to", "T", "end of the window (RFC 3339)", NULL},
+      {"--format", "F", "text or ndjson (one traffic.alert object per line)", "text"}},
+     cli__cmd_replay},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };

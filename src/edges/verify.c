@@ -754,6 +754,7 @@ static const struct {
     {"operation.state", "dc_event"}, {"movement.status", "dc_event"}, {"movement.position", "dc_event"},
     {"hazard.create", "hazard"}, {"hazard.status", "hazard_status"}, {"task.create", "mine_task"},
     {"task.close", "mine_task"}, {"progress.create", "mine_progress"}, {"accident.create", "mine_accident"},
+    {"track.positions", "track_batch"}, {"track.stale", "track_batch"}, {"traffic.alert", "traffic_alert"},
 };
 
 static void audit_refs(db_audit *a) {
@@ -790,7 +791,7 @@ static void audit_refs(db_audit *a) {
 static int audit_state(db_audit *a) {
     qsort(a->log, a->nlog, sizeof *a->log, cmp_logged);
     uint64_t parties = 0, actors = 0, areas = 0, agreements = 0, dc[5] = {0, 0, 0, 0, 0}, mon[4] = {0, 0, 0, 0},
-             hum[4] = {0, 0, 0, 0};
+             hum[4] = {0, 0, 0, 0}, traffic[3] = {0, 0, 0};
     int rc = audit_parties(a, &parties);
     if (rc == TR_OK) rc = audit_actors(a, &actors);
     if (rc == TR_OK) rc = audit_areas(a, &areas);
@@ -801,6 +802,7 @@ static int audit_state(db_audit *a) {
     if (rc == TR_OK) rc = verify__audit_regroups(a, &mon[3]);
     if (rc == TR_OK) rc = verify__audit_humanitarian(a, hum);
     if (rc == TR_OK) rc = verify__audit_mine_action(a);
+    if (rc == TR_OK) rc = verify__audit_traffic(a, traffic);
     if (rc) return rc;
     audit_refs(a);
     fprintf(a->r->out,

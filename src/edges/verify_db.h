@@ -69,5 +69,6 @@ int verify__audit_reports(db_audit *a, uint64_t *rows);       /* reports, respon
 int verify__audit_regroups(db_audit *a, uint64_t *rows);
 int verify__audit_humanitarian(db_audit *a, uint64_t *rows); /* corridors, steps, messages */
 int verify__audit_mine_action(db_audit *a);
+int verify__audit_traffic(db_audit *a, uint64_t *rows); /* batches, positions, alert changes (verify_traffic.c) */
 
 #endif

@@ -334,7 +334,10 @@ int tf_engine_end(tf_engine *e, int64_t track, int64_t at_ms, tf_alerts *out, tr
                        .other = a.other,
                        .at_ms = at_ms,
                        .t_los = -1,
-                       .t_cpa = -1};
+                       .t_cpa = -1,
+                       .h_sep = -1,
+                       .v_sep = -1,
+                       .distance = -1};
         uint32_t o;
         if (a.kind == TF_TRAFFIC && track_slot(e, a.other, false, &o) == TR_OK)
             tf__act_set(&e->tracks[o], TF_TRAFFIC, track, 0);

@@ -96,10 +96,11 @@ typedef struct tf_pos {
 
 /* One alert change. For TF_TRAFFIC `other` is the other track; for objects the object's
  * id and `part` the part (an operation's volume) the track enters first. The figures are
- * those of the evaluation that decided it (for a cleared alert: of the outer test when it
- * found nothing, else zero): times in seconds from at_ms, separations at the closest
- * approach (horizontal CPA within the look-ahead; for objects at the entry, v_sep 0),
- * distance the horizontal distance now (to the object's footprint, 0 inside). */
+ * those of the evaluation that decided it (for a cleared alert: of the outer test): times
+ * in seconds from at_ms, separations at the closest approach (horizontal CPA within the
+ * look-ahead; objects: 0), distance the horizontal distance now (to the object's
+ * footprint, 0 inside). -1 stands for "none": no LoS or entry (t_los), nothing measured
+ * (every figure of an alert cleared because a track is stale or an object gone). */
 typedef struct tf_alert {
     tf_kind kind;
     tf_change change;
@@ -183,6 +184,8 @@ int tf_engine_object_put(tf_engine *e, tf_kind kind, int64_t id, int32_t owner, 
                          size_t n, tr_err *err);
 int tf_engine_area_version(tf_engine *e, int64_t id, int32_t owner, const tf_part *part, tr_err *err);
 void tf_engine_object_remove(tf_engine *e, tf_kind kind, int64_t id);
+/* Cuts an area's parts at t (a later version of it that is no longer of a kind that alerts). */
+void tf_engine_area_cut(tf_engine *e, int64_t id, int64_t t);
 size_t tf_engine_object_count(const tf_engine *e);
 
 /* Counters since creation (the benchmark reports them). */

@@ -45,10 +45,10 @@ static bool decide(const tf_config *c, int cur, const eval *ev, tf_alert *a) {
         a->reason = lout ? TF_PREDICTED : ev->valid ? TF_SEPARATED : TF_GONE;
     }
     a->t_los = h->hit ? h->t_los : -1;
-    a->t_cpa = h->t_cpa;
-    a->h_sep = h->h_sep;
-    a->v_sep = h->v_sep;
-    a->distance = ev->distance;
+    a->t_cpa = ev->valid ? h->t_cpa : -1;
+    a->h_sep = ev->valid ? h->h_sep : -1; /* nothing measured: the other is gone or stale */
+    a->v_sep = ev->valid ? h->v_sep : -1;
+    a->distance = ev->valid ? ev->distance : -1;
     a->part = ev->part;
     return true;
 }
@@ -225,7 +225,10 @@ static int gone(update *u, tf_kind kind, int64_t id) {
                    .other = id,
                    .at_ms = a->pos.at_ms,
                    .t_los = -1,
-                   .t_cpa = -1};
+                   .t_cpa = -1,
+                   .h_sep = -1,
+                   .v_sep = -1,
+                   .distance = -1};
     return tf__act_set(a, kind, id, 0) || tf__push(&u->local, &al) ? TR_ENOMEM : TR_OK;
 }
 

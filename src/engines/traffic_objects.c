@@ -178,14 +178,23 @@ int tf_engine_object_put(tf_engine *e, tf_kind kind, int64_t id, int32_t owner, 
     return TR_OK;
 }
 
-int tf_engine_area_version(tf_engine *e, int64_t id, int32_t owner, const tf_part *part, tr_err *err) {
-    uint32_t os;
-    if (object_slot(e, TF_AREA, id, owner, &os)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+static void area_cut(tf_engine *e, uint32_t os, int64_t t) {
     tf_object *o = &e->objs[os];
     for (uint32_t i = 0; i < o->nparts; i++) {
         tf_part *p = &e->parts[o->parts[i]].p;
-        if (p->t_end > part->t_start) p->t_end = part->t_start < p->t_start ? p->t_start : part->t_start;
+        if (p->t_end > t) p->t_end = t < p->t_start ? p->t_start : t;
     }
+}
+
+void tf_engine_area_cut(tf_engine *e, int64_t id, int64_t t) {
+    uint32_t os;
+    if (tf_idmap_get(&e->omap, TF_OBJ_KEY(TF_AREA, id), &os)) area_cut(e, os, t);
+}
+
+int tf_engine_area_version(tf_engine *e, int64_t id, int32_t owner, const tf_part *part, tr_err *err) {
+    uint32_t os;
+    if (object_slot(e, TF_AREA, id, owner, &os)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    area_cut(e, os, part->t_start);
     int rc = object_push_part(e, os, part);
     return rc ? tr_fail(err, rc, "part", rc == TR_EINVAL ? "a polygon part needs rings" : "out of memory")
               : TR_OK;

@@ -17,6 +17,8 @@ void centre__pending_clear(centre_pending *p) {
     for (size_t i = 0; i < p->nsites; i++) tr_site_clear(&p->sites[i]);
     for (size_t i = 0; i < p->noperations; i++) tr_operation_clear(&p->operations[i]);
     for (size_t i = 0; i < p->nmovements; i++) tr_movement_clear(&p->movements[i]);
+    for (size_t i = 0; i < p->ntf_active; i++) tr_operation_clear(&p->tf_active[i]);
+    free(p->tf_active);
     free(p->movements);
     free(p->dc_remove);
     free(p->areas);
@@ -49,6 +51,15 @@ int centre__pending_operation(centre_pending *p, tr_operation *o) {
     if (!n) return TR_ENOMEM;
     p->operations = n;
     p->operations[p->noperations++] = *o;
+    memset(o, 0, sizeof *o);
+    return TR_OK;
+}
+
+int centre__pending_op_active(centre_pending *p, tr_operation *o) {
+    tr_operation *n = realloc(p->tf_active, (p->ntf_active + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->tf_active = n;
+    p->tf_active[p->ntf_active++] = *o;
     memset(o, 0, sizeof *o);
     return TR_OK;
 }
@@ -97,6 +108,7 @@ static int publish(void *ctx, tr_err *err) {
         int r = p->dc_held ? dc_engine_remove_held(c->dc, p->dc_remove[i]) : dc_engine_remove(c->dc, p->dc_remove[i]);
         if (r != TR_OK && r != TR_ENOTFOUND) rc = tr_fail(err, r, "", "cannot remove a volume from the engine");
     }
+    if (rc == TR_OK) rc = centre__traffic_publish(c, p, err);
     if (rc != TR_OK) {
         fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
                 err ? err->msg : "?");
@@ -246,6 +258,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);
+    if (rc == TR_OK) rc = centre__traffic_open(c, err);
     if (rc != TR_OK) {
         centre_close(c);
         return rc;
@@ -259,6 +272,7 @@ void centre_close(centre *c) {
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);
     mon_engine_free(c->mon);
+    centre__traffic_close(c);
     pthread_mutex_destroy(&c->mon_mu);
     store_close(c->store);
     free(c);

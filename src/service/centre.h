@@ -27,6 +27,7 @@
 #include "store/store.h"
 
 typedef struct centre_checkpointer centre_checkpointer;
+typedef struct centre_traffic centre_traffic;
 
 typedef struct centre {
     store *store;
@@ -44,6 +45,7 @@ typedef struct centre {
     int64_t notice_deadline_s;  /* a notice's deadline after its creation (CENTRE_NOTICE_DEADLINE_S) */
     mon_engine *mon;            /* reports and incidents (docs/monitoring.md); not thread-safe: */
     pthread_mutex_t mon_mu;     /* every call to c->mon holds this. Lock order: store_begin, then mon_mu */
+    centre_traffic *traffic;    /* live tracks and their alerts (centre_traffic.h) */
 } centre;
 
 /* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */
