@@ -130,7 +130,8 @@ int tr_time_parse_ms(const char *s, int64_t *out) {
         int n = 0;
         for (p++; isdigit((unsigned char)*p); p++, n++)
             if (n < 3) ms = ms * 10 + (*p - '0');
-        for (; n < 3; n++) ms *= 10;
+        for (; n < 3; n++)
+            ms *= 10;
     }
     *out = t * 1000 + ms;
     return 0;

@@ -95,7 +95,7 @@ typedef struct publish_ctx {
 static int publish(void *ctx, tr_err *err) {
     centre *c = ((publish_ctx *)ctx)->c;
     centre_pending *p = ((publish_ctx *)ctx)->p;
-    int rc = TR_OK;
+    int rc = centre__traffic_publish(c, p, err); /* first: the attribution engine takes the areas */
     for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
     for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
         rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
@@ -108,7 +108,6 @@ static int publish(void *ctx, tr_err *err) {
         int r = p->dc_held ? dc_engine_remove_held(c->dc, p->dc_remove[i]) : dc_engine_remove(c->dc, p->dc_remove[i]);
         if (r != TR_OK && r != TR_ENOTFOUND) rc = tr_fail(err, r, "", "cannot remove a volume from the engine");
     }
-    if (rc == TR_OK) rc = centre__traffic_publish(c, p, err);
     if (rc != TR_OK) {
         fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
                 err ? err->msg : "?");
