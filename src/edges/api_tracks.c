@@ -25,8 +25,12 @@ static int query_ms(const http_req *rq, const char *name, int64_t dflt, int64_t 
 }
 
 static int h_tracks_post(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_tracks_post(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type, &rs->json, err))
+    json_t *out = NULL;
+    if (centre_tracks_post(rq->c, &rq->party, rq->body, rq->body_len, rq->content_type, &out, err)) {
+        rs->problem_extra = out; /* {"errors": [...]} when positions were refused */
         return err->code;
+    }
+    rs->json = out;
     rs->status = 201;
     return TR_OK;
 }

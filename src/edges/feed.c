@@ -151,7 +151,7 @@ static int post(feed_sink *s, const tr_position *v, size_t n, json_t **answer, t
     int rc = request(s, "/v1/tracks", buf, len, &status, answer, err);
     free(buf);
     if (rc || status == 201) return rc;
-    const char *field = json_string_value(json_object_get(*answer, "field"));
+    const char *field = json_string_value(json_object_get(*answer, "field")); /* a problem: its errors stay */
     const char *detail = json_string_value(json_object_get(*answer, "detail"));
     rc = status == 400 ? TR_EINVAL : status == 401 || status == 403 ? TR_EAUTH : TR_EIO;
     return tr_fail(err, rc, field ? field : "", "%ld: %s", status,
@@ -160,28 +160,48 @@ static int post(feed_sink *s, const tr_position *v, size_t n, json_t **answer, t
 
 /* ---- sending ---- */
 
+/* Drops the positions the refusal lists ("errors": [{"index"}], or the one err names);
+ * returns how many. */
+static size_t drop_refused(tr_position *v, size_t *n, const json_t *answer, const tr_err *err) {
+    const char **why = calloc(*n ? *n : 1, sizeof *why); /* the reason of each refused one */
+    size_t i, k = 0, dropped = 0;
+    json_t *x;
+    if (!why) return 0;
+    json_array_foreach(json_object_get(answer, "errors"), i, x) {
+        json_int_t j = json_integer_value(json_object_get(x, "index"));
+        if (j >= 0 && (size_t)j < *n) why[j] = json_string_value(json_object_get(x, "reason"));
+    }
+    if (!json_array_size(json_object_get(answer, "errors")) && sscanf(err->field, "[%zu]", &i) == 1 && i < *n)
+        why[i] = err->msg;
+    for (i = 0; i < *n; i++) {
+        if (!why[i]) {
+            v[k++] = v[i];
+            continue;
+        }
+        if (dropped++ < 5) fprintf(stderr, "truce feed: dropped a position of %s: %s\n", v[i].track, why[i]);
+        tr_position_clear(&v[i]);
+    }
+    free(why);
+    *n = k;
+    return dropped;
+}
+
 int feed_sink_send(feed_sink *s, tr_position *v, size_t n, tr_err *err) {
     for (int tries = 0; n > 0; tries++) {
         json_t *answer = NULL;
         int rc = s->c ? centre_tracks_add(s->c, &s->party, v, n, &answer, err) : post(s, v, n, &answer, err);
-        size_t bad;
         if (rc == TR_OK) {
             s->st.batches++;
             s->st.sent += (long)n;
             s->st.alerts += (long)json_integer_value(json_object_get(answer, "alerts"));
         }
+        /* Positions refused ("[i].at: not later than..."): without them, once more. */
+        size_t dropped =
+            rc == TR_EINVAL && tries < FEED_RETRIES && err ? drop_refused(v, &n, answer, err) : 0;
         json_decref(answer);
         if (rc == TR_OK) return TR_OK;
-        /* One position refused ("[i].at: not later than..."): without it, once more. */
-        if (rc != TR_EINVAL || tries >= FEED_RETRIES || !err || sscanf(err->field, "[%zu]", &bad) != 1 ||
-            bad >= n)
-            return rc;
-        fprintf(stderr, "truce feed: dropped %s at %s: %s: %s\n", v[bad].track, err->field, err->field,
-                err->msg);
-        tr_position_clear(&v[bad]);
-        memmove(&v[bad], &v[bad + 1], (n - bad - 1) * sizeof *v);
-        n--;
-        s->st.dropped++;
+        if (!dropped) return rc;
+        s->st.dropped += (long)dropped;
     }
     return TR_OK;
 }

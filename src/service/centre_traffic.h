@@ -52,7 +52,10 @@ void centre_traffic_stop(centre *c);
  * checked before anything is written (track.h, and: later than the track's last stored
  * position, at most CENTRE_TRACK_FUTURE_S ahead of now, visibility names parties); one bad
  * position rejects the batch, naming it ("[i].field"). The answer: {"batch", "accepted",
- * "tracks": [{"track", "id"}], "alerts" (changes this batch caused), "receipt"}.
+ * "tracks": [{"track", "id"}], "alerts" (changes this batch caused), "receipt"}. When the
+ * batch is refused for its positions' times or visibility (TR_EINVAL), *out is set to
+ * {"errors": [{"index", "field", "reason"}]}: each refused position (at most 100), for the
+ * problem's body (or NULL when out of memory); else *out is left NULL on failure.
  */
 int centre_tracks_post(centre *c, const tr_party *by, const char *body, size_t len, const char *media,
                        json_t **out, tr_err *err);

@@ -25,33 +25,50 @@
 
 /* ---- 1. checks ---- */
 
-/* The positions' track ids (store rows created for new tracks), checked against each
- * track's last position and the clock. */
+#define MAX_ERRORS 100
+
+/* Records a refused position: the first in err, each (up to MAX_ERRORS) in errors. */
+static void refuse(json_t *errors, tr_err *err, size_t i, const char *field, const char *reason) {
+    if (json_array_size(errors) == 0) tr_fail(err, TR_EINVAL, field, "%s", reason);
+    if (json_array_size(errors) < MAX_ERRORS)
+        json_array_append_new(
+            errors, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "field", field, "reason", reason));
+}
+
+/* Position i against its track's last position, the clock and the parties it names. */
+static void check_one(centre *c, const tr_position *p, size_t i, int64_t id, int64_t now_ms, json_t *errors,
+                      tr_err *err) {
+    char f[64], why[256], t1[TR_TIME_BUFSZ], t2[TR_TIME_BUFSZ];
+    tf_track_state st;
+    snprintf(f, sizeof f, "[%zu].at", i);
+    if (p->at_ms > now_ms + CENTRE_TRACK_FUTURE_S * 1000) {
+        snprintf(why, sizeof why, "%s is more than %d s ahead of the server's clock (%s)",
+                 tr_time_format_ms(p->at_ms, t1), CENTRE_TRACK_FUTURE_S, tr_time_format_ms(now_ms, t2));
+        refuse(errors, err, i, f, why);
+    } else if (tf_engine_track(c->traffic->e, id, &st) == TR_OK && p->at_ms <= st.pos.at_ms) {
+        snprintf(why, sizeof why, "%s is not later than track %s's last position, at %s",
+                 tr_time_format_ms(p->at_ms, t1), p->track, tr_time_format_ms(st.pos.at_ms, t2));
+        refuse(errors, err, i, f, why);
+    }
+    tr_err e2 = {0};
+    snprintf(f, sizeof f, "[%zu].visibility", i);
+    if (p->has_vis && centre__check_vis(c, &p->vis, f, &e2)) refuse(errors, err, i, e2.field, e2.msg);
+}
+
+/* The positions' track ids (store rows created for new tracks), each position checked;
+ * every refused one is listed in errors. */
 static int check_batch(centre *c, const tr_party *by, const tr_position *v, size_t n, int64_t now_ms,
-                       int64_t *ids, tr_err *err) {
-    centre_traffic *t = c->traffic;
-    char f[64], t1[TR_TIME_BUFSZ], t2[TR_TIME_BUFSZ];
+                       int64_t *ids, json_t *errors, tr_err *err) {
     for (size_t i = 0; i < n; i++) {
-        snprintf(f, sizeof f, "[%zu].at", i);
-        if (v[i].at_ms > now_ms + CENTRE_TRACK_FUTURE_S * 1000)
-            return tr_fail(err, TR_EINVAL, f, "%s is more than %d s ahead of the server's clock (%s)",
-                           tr_time_format_ms(v[i].at_ms, t1), CENTRE_TRACK_FUTURE_S,
-                           tr_time_format_ms(now_ms, t2));
         if (i > 0 && strcmp(v[i].track, v[i - 1].track) == 0) {
             ids[i] = ids[i - 1];
         } else {
             int rc = store_track_id(c->store, by->name, v[i].track, true, now_ms / 1000, &ids[i], NULL, err);
             if (rc) return rc;
         }
-        tf_track_state st;
-        if (tf_engine_track(t->e, ids[i], &st) == TR_OK && v[i].at_ms <= st.pos.at_ms)
-            return tr_fail(err, TR_EINVAL, f, "%s is not later than track %s's last position, at %s",
-                           tr_time_format_ms(v[i].at_ms, t1), v[i].track,
-                           tr_time_format_ms(st.pos.at_ms, t2));
-        snprintf(f, sizeof f, "[%zu].visibility", i);
-        if (v[i].has_vis && centre__check_vis(c, &v[i].vis, f, err)) return TR_EINVAL;
+        check_one(c, &v[i], i, ids[i], now_ms, errors, err);
     }
-    return TR_OK;
+    return json_array_size(errors) ? TR_EINVAL : TR_OK;
 }
 
 /* ---- 2. rows ---- */
@@ -158,7 +175,11 @@ static int batch_tx(centre *c, const tr_party *by, const tr_position *v, size_t 
                     int64_t *ids, json_t *answer, bool *touched, tr_err *err) {
     store_track_batch b;
     size_t changes = 0;
-    int rc = check_batch(c, by, v, n, now_ms, ids, err);
+    json_t *errors = json_array();
+    int rc = errors ? check_batch(c, by, v, n, now_ms, ids, errors, err)
+                    : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_EINVAL) json_object_set(answer, "errors", errors); /* the problem's extra member */
+    json_decref(errors);
     if (rc == TR_OK) rc = batch_begin(c, "positions", by->name, now_ms, (int64_t)n, &b, err);
     *touched = rc == TR_OK; /* track records change from here on */
     if (rc == TR_OK) rc = write_positions(c, by, v, n, ids, &b, answer, err);
@@ -198,10 +219,15 @@ int centre_tracks_add(centre *c, const tr_party *by, const tr_position *v, size_
         pthread_rwlock_unlock(&t->lock);
     }
     free(ids);
-    if (rc)
+    if (rc == TR_EINVAL && json_object_get(answer, "errors")) { /* every refused position, for the problem */
+        json_t *e = json_pack("{s:O}", "errors", json_object_get(answer, "errors"));
         json_decref(answer);
-    else
-        *out = answer;
+        answer = e;
+    } else if (rc) {
+        json_decref(answer);
+        answer = NULL;
+    }
+    *out = answer;
     return rc;
 }
 
