@@ -196,6 +196,9 @@ static json_t *view(centre *c, const store_traffic_alert *a, const tr_party *vie
                           a->kind, "change", a->change, "reason", a->reason, "level", a->level, "level_name",
                           LEVEL_NAMES[a->level >= 0 && a->level <= 3 ? a->level : 0], "at",
                           tr_time_format_ms(a->at_ms, at), "yours", s.yours, "other", s.other);
+    int64_t episode = 0;
+    if (v && store_traffic_alert_episode(c->store, a, &episode, NULL) == TR_OK && episode)
+        json_object_set_new(v, "episode", json_integer(episode));
     if (v) add_figures(v, a, s.banded, kind == TF_TRAFFIC);
     return v;
 }

@@ -416,3 +416,20 @@ int store_traffic_alert_each(store *s, bool active, int64_t from_ms, int64_t to_
     sqlite3_reset(st);
     return rc;
 }
+
+static const char SQL_ALERT_EPISODE[] =
+    "SELECT max(id) FROM traffic_alert WHERE kind = ?1 AND change = 'raised' AND id <= ?4 AND"
+    " ((track_id = ?2 AND other_id = ?3) OR (kind = 'traffic' AND track_id = ?3 AND other_id = ?2))";
+
+int store_traffic_alert_episode(store *s, const store_traffic_alert *a, int64_t *episode, tr_err *err) {
+    sqlite3_stmt *st = store__prep(s, SQL_ALERT_EPISODE, err);
+    if (!st) return TR_EIO;
+    store__bind_text(st, 1, a->kind);
+    sqlite3_bind_int64(st, 2, a->track_id);
+    sqlite3_bind_int64(st, 3, a->other_id);
+    sqlite3_bind_int64(st, 4, a->id);
+    int step = sqlite3_step(st);
+    *episode = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? TR_OK : store__db_fail(err, sqlite3_db_handle(st), "reading alerts");
+}

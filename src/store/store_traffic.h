@@ -82,6 +82,9 @@ int store_track_last_each(store *s,
  * [from_ms, to_ms); or (active) only the latest change of each alert still active. */
 int store_traffic_alert_each(store *s, bool active, int64_t from_ms, int64_t to_ms,
                              int (*fn)(const store_traffic_alert *a, void *ctx), void *ctx, tr_err *err);
+/* The id of the change that raised alert a (its episode): the latest "raised" of its
+ * kind and tracks (a pair's in either order) at or before a->id; 0 if none. */
+int store_traffic_alert_episode(store *s, const store_traffic_alert *a, int64_t *episode, tr_err *err);
 /* Calls fn for every batch in id order (verify). */
 int store_track_batch_each(store *s, int (*fn)(const store_track_batch *b, void *ctx), void *ctx,
                            tr_err *err);

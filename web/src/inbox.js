@@ -127,10 +127,12 @@ export class Inbox {
   }
 
   render() {
-    const open = [...this.notices.values()].filter((n) => !n.acked_at).length;
+    // Traffic alerts have no deadline and their own list (traffic.js).
+    const shown = [...this.notices.values()].filter((n) => n.kind !== 'traffic');
+    const open = shown.filter((n) => !n.acked_at).length;
     this.badge.textContent = open ? String(open) : '';
     this.badge.setAttribute('aria-label', `${open} unacknowledged`);
-    const items = [...this.notices.values()].sort((a, b) => b.id - a.id).map((n) => {
+    const items = shown.sort((a, b) => b.id - a.id).map((n) => {
       const late = !n.acked_at && Date.parse(n.deadline) < Date.now();
       const p = n.payload || {};
       const what = p.conflicting ? `${p.conflicting.type} ${p.conflicting.id} by ${p.conflicting.owner}` :

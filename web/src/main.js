@@ -13,6 +13,7 @@ import { showBulletin } from './bulletin.js';
 import { showMovement, showOperation, showCorridor, detailsForm } from './details.js';
 import { Territory } from './territory.js';
 import { showAgreements } from './agreements.js';
+import { Traffic } from './traffic.js';
 import { h, tabs, status, iso, day, fmt } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -123,7 +124,11 @@ async function start() {
     if (kind === 'site') deconf.addSite(r);
     if (kind === 'movement') api(`/v1/movements/${r.properties.id}`).then((m) => deconf.addMovement(m)).catch(() => deconf.addMovement(r));
   }));
-  const inbox = new Inbox($('panel-inbox'), $('inbox-badge'), $('live'), (n) => deconf.fromNotice(n));
+  const traffic = new Traffic(view, $('panel-traffic')); // live tracks and alerts (traffic.js)
+  state.traffic = traffic;
+  if (!traffic.enabled) $('tab-traffic').hidden = true;
+  traffic.start().catch((e) => status(`Traffic: ${e.message}`, { error: true }));
+  const inbox = new Inbox($('panel-inbox'), $('inbox-badge'), $('live'), (n) => { deconf.fromNotice(n); traffic.fromNotice(n); });
   state.inbox = inbox;
   inbox.start().catch((e) => status(`Notices: ${e.message}`, { error: true }));
 

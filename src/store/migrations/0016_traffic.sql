@@ -72,3 +72,4 @@ CREATE TABLE traffic_alert (
   distance_m  REAL
 );
 CREATE INDEX traffic_alert_at ON traffic_alert(at_ms);
+CREATE INDEX traffic_alert_pair ON traffic_alert(track_id, other_id);
