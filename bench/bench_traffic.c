@@ -245,29 +245,41 @@ static void print_result(FILE *f, const char *name, const result *r) {
             r->changes[TF_RAISED], r->changes[TF_ESCALATED], r->changes[TF_LOWERED], r->changes[TF_CLEARED]);
 }
 
-int main(int argc, char **argv) {
-    int sizes[MAX_SIZES] = {1000, 5000, 20000}, nsizes = 3, seconds = 60, runs = 3;
-    long brute_limit = 400000;
-    const char *json = NULL;
+typedef struct opts {
+    int sizes[MAX_SIZES], nsizes, seconds, runs;
+    long brute_limit;
+    const char *json;
+} opts;
+
+static opts parse_args(int argc, char **argv) {
+    opts o = {{1000, 5000, 20000}, 3, 60, 3, 400000, NULL};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
-            nsizes = 0;
-            for (char *t = strtok(argv[++i], ","); t && nsizes < MAX_SIZES; t = strtok(NULL, ","))
-                sizes[nsizes++] = atoi(t);
+            o.nsizes = 0;
+            for (char *t = strtok(argv[++i], ","); t && o.nsizes < MAX_SIZES; t = strtok(NULL, ","))
+                o.sizes[o.nsizes++] = atoi(t);
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
-            seconds = atoi(argv[++i]);
+            o.seconds = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-            runs = atoi(argv[++i]);
+            o.runs = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--brute-limit") && i + 1 < argc) {
-            brute_limit = atol(argv[++i]);
+            o.brute_limit = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
-            json = argv[++i];
+            o.json = argv[++i];
         } else {
             die("usage: bench_traffic [--sizes N,N] [--seconds S] [--runs R] [--brute-limit P] [--json "
                 "FILE]");
         }
     }
-    if (runs < 1 || runs > MAX_RUNS || seconds < 1) die("--runs 1..9, --seconds >= 1");
+    if (o.runs < 1 || o.runs > MAX_RUNS || o.seconds < 1) die("--runs 1..9, --seconds >= 1");
+    return o;
+}
+
+int main(int argc, char **argv) {
+    opts o = parse_args(argc, argv);
+    int *sizes = o.sizes, nsizes = o.nsizes, seconds = o.seconds, runs = o.runs;
+    long brute_limit = o.brute_limit;
+    const char *json = o.json;
     FILE *out = json ? fopen(json, "w") : NULL;
     if (json && !out) die("cannot write the --json file");
     const char *busy = getenv("TRUCE_CPU_BUSY_BEFORE");

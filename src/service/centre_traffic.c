@@ -152,6 +152,23 @@ int ct_kind_parse(const char *s, tf_kind *k) {
     return TR_EINVAL;
 }
 
+store_traffic_alert ct_alert_row(const tf_alert *x, int64_t batch_id) {
+    return (store_traffic_alert){.batch_id = batch_id,
+                                 .kind = tf_kind_name(x->kind),
+                                 .change = tf_change_name(x->change),
+                                 .reason = tf_reason_name(x->reason),
+                                 .level = x->level,
+                                 .track_id = x->track,
+                                 .other_id = x->other,
+                                 .part = x->part,
+                                 .at_ms = x->at_ms,
+                                 .t_los = x->t_los,
+                                 .t_cpa = x->t_cpa,
+                                 .h_sep = x->h_sep,
+                                 .v_sep = x->v_sep,
+                                 .distance = x->distance};
+}
+
 static int load_alert(const store_traffic_alert *a, void *ctx) {
     load_ctx *l = ctx;
     tf_kind k;

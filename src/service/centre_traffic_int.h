@@ -60,6 +60,8 @@ int ct_put_area(tf_engine *e, ct_names *names, const tr_area *a, tr_err *err);
 int ct_put_operation(tf_engine *e, ct_names *names, const tr_operation *o, tr_err *err);
 /* The store's names of an alert's kind, change, reason. */
 int ct_kind_parse(const char *s, tf_kind *k);
+/* An engine alert change as its row (id 0; the names are static strings). */
+store_traffic_alert ct_alert_row(const tf_alert *x, int64_t batch_id);
 
 /* centre_traffic_notice.c */
 /* Inside the batch's transaction: stores an alert change (row, traffic.alert entry by

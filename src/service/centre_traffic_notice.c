@@ -251,20 +251,7 @@ static size_t recipients(centre *c, const store_traffic_alert *a, tf_kind kind,
 }
 
 int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert *x, tr_err *err) {
-    store_traffic_alert a = {.batch_id = batch_id,
-                             .kind = tf_kind_name(x->kind),
-                             .change = tf_change_name(x->change),
-                             .reason = tf_reason_name(x->reason),
-                             .level = x->level,
-                             .track_id = x->track,
-                             .other_id = x->other,
-                             .part = x->part,
-                             .at_ms = x->at_ms,
-                             .t_los = x->t_los,
-                             .t_cpa = x->t_cpa,
-                             .h_sep = x->h_sep,
-                             .v_sep = x->v_sep,
-                             .distance = x->distance};
+    store_traffic_alert a = ct_alert_row(x, batch_id);
     int rc = store_traffic_alert_insert(c->store, &a, err);
     if (rc) return rc;
     json_t *obj = centre_object_traffic_alert(&a);

@@ -83,20 +83,7 @@ static int32_t party_key(replay *r, int64_t track) {
 /* One alert change: to fn when in the window, and compared with the stored one. */
 static int emit(replay *r, int64_t batch, const tf_alert *x) {
     if (x->at_ms < r->from || x->at_ms >= r->to) return TR_OK;
-    store_traffic_alert a = {.batch_id = batch,
-                             .kind = tf_kind_name(x->kind),
-                             .change = tf_change_name(x->change),
-                             .reason = tf_reason_name(x->reason),
-                             .level = x->level,
-                             .track_id = x->track,
-                             .other_id = x->other,
-                             .part = x->part,
-                             .at_ms = x->at_ms,
-                             .t_los = x->t_los,
-                             .t_cpa = x->t_cpa,
-                             .h_sep = x->h_sep,
-                             .v_sep = x->v_sep,
-                             .distance = x->distance};
+    store_traffic_alert a = ct_alert_row(x, batch);
     json_t *o = centre_object_traffic_alert(&a);
     if (!o) return TR_ENOMEM;
     if (r->n >= json_array_size(r->stored) || !json_equal(o, json_array_get(r->stored, r->n)))
