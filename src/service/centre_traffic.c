@@ -103,6 +103,10 @@ ct_track *ct_track_at(centre_traffic *t, int64_t id) {
     return &t->tracks[id];
 }
 
+ct_track *ct_track_find(centre_traffic *t, int64_t id) {
+    return id > 0 && (size_t)id < t->cap ? &t->tracks[id] : NULL;
+}
+
 tf_pos ct_pos(const store_position *p, int32_t party_key, int64_t recv_ms) {
     return (tf_pos){.track = p->track_id,
                     .party = party_key,

@@ -81,7 +81,8 @@ int centre_track_history(centre *c, const tr_party *viewer, int64_t id, int64_t 
                          bool kml, json_t **feature, char **kml_text, tr_err *err);
 /* GET /v1/traffic/alerts: alert changes about viewer's tracks and objects (admin and
  * monitor: all), each as its notice would show it to viewer; active: the alerts in force
- * now, else the changes decided in [from_ms, to_ms). {"items": [...]}. */
+ * now, else the changes decided in [from_ms, to_ms). {"items": [...], "more"}: at most 10,000
+ * items, "more" true when the window holds more (narrow it). */
 int centre_traffic_alerts(centre *c, const tr_party *viewer, bool active, int64_t from_ms, int64_t to_ms,
                           json_t **out, tr_err *err);
 

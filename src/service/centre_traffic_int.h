@@ -44,8 +44,11 @@ struct centre_traffic {
 };
 
 /* centre_traffic.c */
-/* The track's record, grown as needed (NULL when out of memory). */
+/* The track's record, the table grown as needed (NULL when out of memory): for writers,
+ * with an id the store gave. Readers use ct_track_find (NULL beyond the table: no growth,
+ * so an id from a request never allocates). */
 ct_track *ct_track_at(centre_traffic *t, int64_t id);
+ct_track *ct_track_find(centre_traffic *t, int64_t id);
 /* Reloads tracks and alerts from the store into a fresh state (objects stay): after a
  * failed write that had already changed the engine. Holding the write lock. */
 int ct_reload_tracks(centre *c, tr_err *err);

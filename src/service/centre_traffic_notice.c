@@ -58,7 +58,7 @@ static bool track_visible(const ct_track *k, const tr_party *viewer) {
 }
 
 json_t *ct_track_view(centre *c, int64_t id, const tr_party *viewer, double distance_m) {
-    ct_track *k = ct_track_at(c->traffic, id);
+    ct_track *k = ct_track_find(c->traffic, id);
     if (!track_visible(k, viewer))
         return json_pack("{s:s, s:b, s:s, s:s, s:s?}", "type", "track", "restricted", true, "label",
                          "restricted traffic", "contact", k && k->used ? k->party : "", "distance_band",
@@ -124,7 +124,7 @@ typedef struct sides {
 
 static int traffic_sides(centre *c, const store_traffic_alert *a, const tr_party *viewer, bool state,
                          sides *s) {
-    ct_track *ka = ct_track_at(c->traffic, a->track_id), *kb = ct_track_at(c->traffic, a->other_id);
+    ct_track *ka = ct_track_find(c->traffic, a->track_id), *kb = ct_track_find(c->traffic, a->other_id);
     if (!ka || !kb) return TR_ENOTFOUND;
     bool mine_b = strcmp(kb->party, viewer->name) == 0;
     if (!mine_b && strcmp(ka->party, viewer->name) != 0 && !tr_party_is_privileged(viewer))
@@ -144,7 +144,7 @@ static int object_sides(centre *c, const store_traffic_alert *a, tf_kind kind, c
                         bool state, sides *s) {
     char owner[TR_NAME_MAX + 1];
     json_t *obj = object_view(c, kind, a->other_id, a->part, owner);
-    ct_track *k = ct_track_at(c->traffic, a->track_id);
+    ct_track *k = ct_track_find(c->traffic, a->track_id);
     bool owns_track = k && k->used && strcmp(k->party, viewer->name) == 0;
     bool owns_obj = strcmp(owner, viewer->name) == 0;
     /* The track's party learns of operations only (sites and areas may be restricted). */
@@ -235,11 +235,11 @@ static int notify(centre *c, const store_traffic_alert *a, const char *party, in
 static size_t recipients(centre *c, const store_traffic_alert *a, tf_kind kind,
                          char out[2][TR_NAME_MAX + 1]) {
     size_t n = 0;
-    ct_track *k = ct_track_at(c->traffic, a->track_id);
+    ct_track *k = ct_track_find(c->traffic, a->track_id);
     if (kind == TF_TRAFFIC || kind == TF_OPERATION)
         snprintf(out[n++], TR_NAME_MAX + 1, "%s", k ? k->party : "");
     if (kind == TF_TRAFFIC) {
-        ct_track *o = ct_track_at(c->traffic, a->other_id);
+        ct_track *o = ct_track_find(c->traffic, a->other_id);
         snprintf(out[n++], TR_NAME_MAX + 1, "%s", o ? o->party : "");
     } else {
         json_t *obj = object_view(c, kind, a->other_id, a->part, out[n]);
@@ -269,7 +269,7 @@ int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert 
 }
 
 int ct_notice_stale(centre *c, int64_t track_id, int64_t last_ms, int64_t now_s, tr_err *err) {
-    ct_track *k = ct_track_at(c->traffic, track_id);
+    ct_track *k = ct_track_find(c->traffic, track_id);
     if (!k || !k->used) return TR_OK;
     tr_party owner = viewer_of(c, k->party);
     char at[TR_TIME_BUFSZ];

@@ -44,7 +44,7 @@ typedef struct picture {
 
 static int live_one(const tf_track_state *st, void *ctx) {
     picture *pc = ctx;
-    ct_track *k = ct_track_at(pc->c->traffic, st->pos.track);
+    ct_track *k = ct_track_find(pc->c->traffic, st->pos.track);
     if (!k || !k->used || !may_read(k->party, &k->vis, pc->viewer) ||
         !in_box(pc->bbox, st->pos.lon, st->pos.lat))
         return 0;
@@ -65,7 +65,7 @@ static int live_one(const tf_track_state *st, void *ctx) {
 
 static int past_one(const store_position *sp, void *ctx) {
     picture *pc = ctx;
-    ct_track *k = ct_track_at(pc->c->traffic, sp->track_id);
+    ct_track *k = ct_track_find(pc->c->traffic, sp->track_id);
     if (!k || !k->used || !may_read(k->party, &sp->p.vis, pc->viewer) ||
         !in_box(pc->bbox, sp->p.lon, sp->p.lat))
         return TR_OK;
@@ -188,7 +188,7 @@ int centre_track_history(centre *c, const tr_party *viewer, int64_t id, int64_t 
                          bool kml, json_t **feature_out, char **kml_text, tr_err *err) {
     centre_traffic *t = c->traffic;
     pthread_rwlock_rdlock(&t->lock);
-    ct_track *k = ct_track_at(t, id), copy;
+    ct_track *k = ct_track_find(t, id), copy;
     bool known = k && k->used;
     if (known) {
         copy = *k; /* its vis stays owned by the record: read under the lock only */
@@ -217,6 +217,9 @@ int centre_track_history(centre *c, const tr_party *viewer, int64_t id, int64_t 
 
 /* ---- alerts ---- */
 
+#define ALERTS_MAX 10000
+#define STOP (-1) /* alert_one: the answer is full */
+
 typedef struct alerts_ctx {
     centre *c;
     const tr_party *viewer;
@@ -225,6 +228,7 @@ typedef struct alerts_ctx {
 
 static int alert_one(const store_traffic_alert *a, void *ctx) {
     alerts_ctx *x = ctx;
+    if (json_array_size(x->items) == ALERTS_MAX) return STOP;
     json_t *v = ct_alert_view(x->c, a, x->viewer, NULL);
     return !v || json_array_append_new(x->items, v) == 0 ? TR_OK : TR_ENOMEM;
 }
@@ -236,10 +240,10 @@ int centre_traffic_alerts(centre *c, const tr_party *viewer, bool active, int64_
     pthread_rwlock_rdlock(&c->traffic->lock);
     int rc = store_traffic_alert_each(c->store, active, from_ms, to_ms, alert_one, &x, err);
     pthread_rwlock_unlock(&c->traffic->lock);
-    if (rc) {
+    if (rc && rc != STOP) {
         json_decref(x.items);
         return rc == TR_ENOMEM ? tr_fail(err, rc, "", "out of memory") : rc;
     }
-    *out = json_pack("{s:o}", "items", x.items);
+    *out = json_pack("{s:o, s:b}", "items", x.items, "more", rc == STOP);
     return TR_OK;
 }
