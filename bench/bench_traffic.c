@@ -18,11 +18,12 @@
  * (tf_engine_update, clock_gettime around the call) p50 / p99 / mean and the whole run's
  * positions per second, for the index and for the brute force; the ratio; alerts raised,
  * escalated, lowered, cleared; identical or not (every change, every figure, in order).
- * The brute force covers the first B seconds only when N x S exceeds --brute-limit
- * positions (its cost grows as N^2: 20,000 tracks over 60 s would take most of an hour);
- * the index is then also compared on those seconds.
+ * The brute force's cost grows as N^2 (each position evaluates every track): it runs RUNS
+ * times while N x N x S x RUNS pair evaluations stay within --brute-budget (default 2e9:
+ * 1,000 tracks), else once (5,000), else once over the first B seconds that fit (20,000
+ * tracks: 5 s); the index is then compared with it on those seconds.
  *
- * Usage: bench_traffic [--sizes 1000,5000,20000] [--seconds S] [--runs R] [--brute-limit P] [--json FILE]
+ * Usage: bench_traffic [--sizes 1000,5000,20000] [--seconds S] [--runs R] [--brute-budget E] [--json FILE]
  * Exit status 3 when the two disagree.
  */
 #include <math.h>
@@ -247,12 +248,12 @@ static void print_result(FILE *f, const char *name, const result *r) {
 
 typedef struct opts {
     int sizes[MAX_SIZES], nsizes, seconds, runs;
-    long brute_limit;
+    double brute_budget;
     const char *json;
 } opts;
 
 static opts parse_args(int argc, char **argv) {
-    opts o = {{1000, 5000, 20000}, 3, 60, 3, 400000, NULL};
+    opts o = {{1000, 5000, 20000}, 3, 60, 3, 2e9, NULL};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
             o.nsizes = 0;
@@ -262,12 +263,12 @@ static opts parse_args(int argc, char **argv) {
             o.seconds = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
             o.runs = atoi(argv[++i]);
-        } else if (!strcmp(argv[i], "--brute-limit") && i + 1 < argc) {
-            o.brute_limit = atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--brute-budget") && i + 1 < argc) {
+            o.brute_budget = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
             o.json = argv[++i];
         } else {
-            die("usage: bench_traffic [--sizes N,N] [--seconds S] [--runs R] [--brute-limit P] [--json "
+            die("usage: bench_traffic [--sizes N,N] [--seconds S] [--runs R] [--brute-budget E] [--json "
                 "FILE]");
         }
     }
@@ -278,7 +279,8 @@ static opts parse_args(int argc, char **argv) {
 int main(int argc, char **argv) {
     opts o = parse_args(argc, argv);
     int *sizes = o.sizes, nsizes = o.nsizes, seconds = o.seconds, runs = o.runs;
-    long brute_limit = o.brute_limit;
+    double budget = o.brute_budget;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a line per size as it is done */
     const char *json = o.json;
     FILE *out = json ? fopen(json, "w") : NULL;
     if (json && !out) die("cannot write the --json file");
@@ -295,24 +297,29 @@ int main(int argc, char **argv) {
         int n = sizes[z];
         size_t npos = (size_t)n * (size_t)seconds;
         tf_pos *stream = make_stream(n, seconds, 1234u + (unsigned)n);
-        int bsec = (long)n * seconds > brute_limit ? (int)(brute_limit / n) : seconds;
+        double pairs = (double)n * n;
+        int bsec = pairs * seconds <= budget ? seconds : (int)(budget / pairs);
+        int bruns = pairs * seconds * runs <= budget ? runs : 1;
         if (bsec < 1) bsec = 1;
         size_t bpos = (size_t)n * (size_t)bsec;
         result ix, bf, ixb;
         measure(stream, npos, false, runs, 99, &ix);
-        measure(stream, bpos, true, bsec == seconds ? runs : 1, 99, &bf);
+        measure(stream, bpos, true, bruns, 99, &bf);
         if (bsec < seconds) run(stream, bpos, false, 99, true, &ixb);
         bool ok = same(bsec == seconds ? &ix.alerts : &ixb.alerts, &bf.alerts);
         if (!ok) status = 3;
         printf("%-7d %-9zu %8.2f / %8.2f / %7.2f   %10.1f / %10.1f%s  %5.0fx / %4.0fx  %zu, %s\n", n, npos,
                ix.p50_us, ix.p99_us, ix.mean_us, bf.p50_us, bf.p99_us, bsec < seconds ? "*" : " ",
                bf.p50_us / ix.p50_us, bf.p99_us / ix.p99_us, ix.changes[TF_RAISED], ok ? "yes" : "NO");
-        if (bsec < seconds)
-            printf("        * brute force over the first %d s (%zu positions), one run\n", bsec, bpos);
+        if (bsec < seconds || bruns < runs)
+            printf("        * brute force over %d s (%zu positions), %d run%s\n", bsec, bpos, bruns,
+                   bruns > 1 ? "s" : "");
         if (out) {
             fprintf(out,
-                    "%s{\"tracks\": %d, \"positions\": %zu, \"brute_force_seconds\": %d, \"identical\": %s, ",
-                    z ? ", " : "", n, npos, bsec, ok ? "true" : "false");
+                    "%s{\"tracks\": %d, \"positions\": %zu, \"brute_force_seconds\": %d, "
+                    "\"brute_force_runs\": %d, "
+                    "\"identical\": %s, ",
+                    z ? ", " : "", n, npos, bsec, bruns, ok ? "true" : "false");
             print_result(out, "truce", &ix);
             fprintf(out, ", ");
             print_result(out, "brute_force", &bf);
