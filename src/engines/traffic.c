@@ -165,10 +165,6 @@ void tf_engine_free(tf_engine *e) {
     free(e);
 }
 
-const tf_config *tf_engine_config(const tf_engine *e) {
-    return &e->cfg;
-}
-
 int tf_engine_configure(tf_engine *e, const tf_config *c, tr_err *err) {
     if (tf_config_check(c, err)) return TR_EINVAL;
     bool brute = c->brute_force != e->cfg.brute_force;
@@ -344,7 +340,7 @@ int tf_engine_end(tf_engine *e, int64_t track, int64_t at_ms, tf_alerts *out, tr
         t->nact--;
         if (tf__push(out, &al)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
-    qsort(out->v + first, out->n - first, sizeof *out->v, cmp_alert);
+    if (out->n > first) qsort(out->v + first, out->n - first, sizeof *out->v, cmp_alert);
     if (t->in_grid) tf_grid_del(e->tgrid, t->cells, s);
     t->in_grid = false;
     set_live(e, t, false);
@@ -396,7 +392,7 @@ static int sorted_slots(const tf_engine *e, bool live_only, uint32_t **out, size
     }
     for (uint32_t i = 0; i < e->ntracks; i++)
         if (e->tracks[i].seen && (!live_only || e->tracks[i].live)) keys[(*n)++] = e->tracks[i].pos.track;
-    qsort(keys, *n, sizeof *keys, cmp_i64);
+    if (*n) qsort(keys, *n, sizeof *keys, cmp_i64);
     for (size_t i = 0; i < *n; i++)
         tf_idmap_get(&e->tmap, keys[i], &(*out)[i]);
     free(keys);
@@ -429,7 +425,7 @@ int tf_engine_each_alert(const tf_engine *e, int (*fn)(const tf_alert *a, void *
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         tf_track *t = &e->tracks[slots[i]];
-        qsort(t->act, t->nact, sizeof *t->act, cmp_act);
+        if (t->nact) qsort(t->act, t->nact, sizeof *t->act, cmp_act);
         for (uint32_t k = 0; rc == 0 && k < t->nact; k++) {
             if (t->act[k].kind == TF_TRAFFIC && t->act[k].other < t->pos.track) continue;
             tf_alert a = {.kind = t->act[k].kind,

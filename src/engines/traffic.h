@@ -135,7 +135,6 @@ typedef struct tf_engine tf_engine;
 
 tf_engine *tf_engine_new(const tf_config *c); /* NULL when out of memory or c is unusable */
 void tf_engine_free(tf_engine *e);
-const tf_config *tf_engine_config(const tf_engine *e);
 /* Replaces the configuration (active alerts keep their levels; the new thresholds apply
  * from the next evaluation). TR_EINVAL as tf_config_check. */
 int tf_engine_configure(tf_engine *e, const tf_config *c, tr_err *err);
@@ -186,7 +185,6 @@ int tf_engine_area_version(tf_engine *e, int64_t id, int32_t owner, const tf_par
 void tf_engine_object_remove(tf_engine *e, tf_kind kind, int64_t id);
 /* Cuts an area's parts at t (a later version of it that is no longer of a kind that alerts). */
 void tf_engine_area_cut(tf_engine *e, int64_t id, int64_t t);
-size_t tf_engine_object_count(const tf_engine *e);
 
 /* Counters since creation (the benchmark reports them). */
 typedef struct tf_stats {

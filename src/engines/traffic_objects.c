@@ -207,9 +207,3 @@ void tf_engine_object_remove(tf_engine *e, tf_kind kind, int64_t id) {
     e->objs[os].live = false;
 }
 
-size_t tf_engine_object_count(const tf_engine *e) {
-    size_t n = 0;
-    for (uint32_t i = 0; i < e->nobjs; i++)
-        n += e->objs[i].live;
-    return n;
-}

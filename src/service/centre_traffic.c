@@ -79,13 +79,6 @@ int centre_traffic_configure(centre *c, const tf_config *cfg, double stale_s, tr
     return rc;
 }
 
-void centre_traffic_settings(centre *c, tf_config *cfg, double *stale_s) {
-    pthread_rwlock_rdlock(&c->traffic->lock);
-    *cfg = c->traffic->cfg;
-    *stale_s = c->traffic->stale_s;
-    pthread_rwlock_unlock(&c->traffic->lock);
-}
-
 /* ---- tracks ---- */
 
 ct_track *ct_track_at(centre_traffic *t, int64_t id) {
@@ -184,7 +177,7 @@ static int load_alert(const store_traffic_alert *a, void *ctx) {
 static void tracks_clear(centre_traffic *t) {
     for (size_t i = 0; i < t->cap; i++)
         tr_vis_clear(&t->tracks[i].vis);
-    memset(t->tracks, 0, t->cap * sizeof *t->tracks);
+    if (t->cap) memset(t->tracks, 0, t->cap * sizeof *t->tracks);
 }
 
 static int load_tracks(centre *c, tr_err *err) {

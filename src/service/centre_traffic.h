@@ -40,8 +40,6 @@
 /* Sets the detection settings (`truce serve` options; tf_config_check's rules) and the
  * stale time (1..86400 s); batches from then on record them. TR_EINVAL naming the field. */
 int centre_traffic_configure(centre *c, const tf_config *cfg, double stale_s, tr_err *err);
-/* The settings in force. */
-void centre_traffic_settings(centre *c, tf_config *cfg, double *stale_s);
 /* Starts / stops the thread that ends stale tracks (every period_ms). */
 int centre_traffic_start(centre *c, unsigned period_ms, tr_err *err);
 void centre_traffic_stop(centre *c);
