@@ -258,7 +258,7 @@ static void swept_box(const tf_pos *p, double a, double b, double margin_m, doub
 }
 
 static double margin_m(const tf_config *c, const tf_pos *p, double span) {
-    return 0.525 * c->horizontal_m + 0.05 * hypot(p->vx, p->vy) * span + 100;
+    return 0.525 * c->horizontal_m + 0.05 * tf_len(p->vx, p->vy) * span + 100;
 }
 
 /* The box under which a track is kept (module comment). */

@@ -69,7 +69,7 @@ static void pair_eval(const tf_config *c, tf_frame f, const tf_track *a, const t
     const tf_pos *p = &a->pos, *q = &b->pos;
     double rx = tf_dlon(q->lon, p->lon) * f.kx + q->vx * dt, ry = (q->lat - p->lat) * f.ky + q->vy * dt;
     double vx = q->vx - p->vx, vy = q->vy - p->vy, dz = q->alt + q->vz * dt - p->alt, dvz = q->vz - p->vz;
-    ev->distance = hypot(rx, ry);
+    ev->distance = tf_len(rx, ry);
     tf_pair_test(rx, ry, vx, vy, dz, dvz, c->horizontal_m, c->vertical_m, c->lookahead_s, &ev->in);
     if (cur > 0) {
         double k = 1 + c->hyst_factor;
@@ -136,7 +136,7 @@ static int pairs(update *u) {
             if (e->tracks[o].live) pair_visit(o, u);
     } else {
         const tf_pos *p = &a->pos;
-        double margin = 0.525 * e->cfg.horizontal_m + 0.05 * hypot(p->vx, p->vy) * e->cfg.lookahead_s + 100;
+        double margin = 0.525 * e->cfg.horizontal_m + 0.05 * tf_len(p->vx, p->vy) * e->cfg.lookahead_s + 100;
         box_of_path(&e->cfg, p, e->cfg.lookahead_s, margin, u->qbox);
         tf_grid_query(e->tgrid, tf_grid_cells(e->tgrid, u->qbox), pair_visit, u);
     }

@@ -81,7 +81,7 @@ void tf_pair_test(double rx, double ry, double vx, double vy, double dz, double 
     double a = vx * vx + vy * vy;
     double t = a > 1e-12 ? -(rx * vx + ry * vy) / a : 0;
     out->t_cpa = t < 0 ? 0 : t > T ? T : t;
-    out->h_sep = hypot(rx + vx * out->t_cpa, ry + vy * out->t_cpa);
+    out->h_sep = tf_len(rx + vx * out->t_cpa, ry + vy * out->t_cpa);
     out->v_sep = fabs(dz + dvz * out->t_cpa);
     out->t_los = -1;
     double h0, h1, z0, z1;
@@ -162,7 +162,7 @@ static double rings_distance(const tf_part *p, double px, double py, tf_frame f)
             double ex = bx - ax, ey = by - ay, l2 = ex * ex + ey * ey;
             double u = l2 > 0 ? -(ax * ex + ay * ey) / l2 : 0;
             u = u < 0 ? 0 : u > 1 ? 1 : u;
-            best = fmin(best, hypot(ax + u * ex, ay + u * ey));
+            best = fmin(best, tf_len(ax + u * ex, ay + u * ey));
         }
     }
     return best;
@@ -197,7 +197,7 @@ void tf_part_test(const tf_part_rec *pr, const tf_path *path, double T, double d
         tf_frame f = path->f; /* the path's frame, as its box in the index (traffic.c) */
         double rx = tf_dlon(path->lon, p->lon) * f.kx, ry = (path->lat - p->lat) * f.ky,
                r = p->radius_m * (1 + grow);
-        *distance = fmax(0, hypot(rx, ry) - p->radius_m);
+        *distance = fmax(0, tf_len(rx, ry) - p->radius_m);
         double h0, h1;
         if (span && horizontal(rx, ry, path->vx, path->vy, r, &h0, &h1) && fmax(h0, lo) <= fmin(h1, hi))
             out->t_los = fmax(h0, lo);

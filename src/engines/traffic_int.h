@@ -6,6 +6,7 @@
 #ifndef TRUCE_ENGINES_TRAFFIC_INT_H
 #define TRUCE_ENGINES_TRAFFIC_INT_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,6 +20,11 @@ typedef struct tf_frame {
     double kx, ky;
 } tf_frame;
 tf_frame tf_frame_at(double lat);
+/* sqrt(x^2 + y^2): the frames' values (metres, m/s) never come near overflow, and libm's
+ * hypot costs several times more — it was 40 % of the brute force's time. */
+static inline double tf_len(double x, double y) {
+    return sqrt(x * x + y * y);
+}
 /* lon2 - lon1 in (-180, 180]. */
 double tf_dlon(double lon2, double lon1);
 

@@ -206,4 +206,3 @@ void tf_engine_object_remove(tf_engine *e, tf_kind kind, int64_t id) {
     object_clear_parts(e, os);
     e->objs[os].live = false;
 }
-
