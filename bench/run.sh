@@ -9,8 +9,11 @@
 #   any other NAME with a bench/bench_NAME.c: bench/NAME.sh when it exists (it builds and
 #                runs that benchmark and its baselines), else build-bench/bench_NAME
 #                --json bench/results/NAME.json. `all` runs attribution, api, then these
-#                in name order (deconflict, hotspot, log, monitor, territory, ...), then
+#                in name order (deconflict, hotspot, log, monitor, territory, traffic, ...), then
 #                deconflict_http.
+#   traffic      issue 16: 1,000 / 5,000 / 20,000 tracks over Syria at 1 Hz for 60 s, detection time
+#                per position through the engine's grid beside a brute-force all-pairs check
+#                (bench_traffic.c, run bare); writes bench/results/traffic.json.
 #   deconflict_http  workload B's conflict check over HTTP against a real `truce serve`
 #                beside the same run's in-process figures (deconflict_http.sh); writes
 #                bench/results/deconflict_http.json.

@@ -117,3 +117,39 @@ uint64_t tr_clock_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+int tr_time_parse_ms(const char *s, int64_t *out) {
+    int64_t t;
+    if (tr_time_parse(s, &t)) return -1;
+    const char *p = strchr(s, 'T');
+    if (!p) p = strchr(s, 't');
+    if (!p) p = strchr(s, ' ');
+    int64_t ms = 0;
+    p = p ? strchr(p, '.') : NULL;
+    if (p) {
+        int n = 0;
+        for (p++; isdigit((unsigned char)*p); p++, n++)
+            if (n < 3) ms = ms * 10 + (*p - '0');
+        for (; n < 3; n++)
+            ms *= 10;
+    }
+    *out = t * 1000 + ms;
+    return 0;
+}
+
+char *tr_time_format_ms(int64_t t_ms, char *buf) {
+    int64_t s = t_ms / 1000, ms = t_ms % 1000;
+    if (ms < 0) {
+        ms += 1000;
+        s--;
+    }
+    tr_time_format(s, buf);
+    snprintf(buf + 19, TR_TIME_BUFSZ - 19, ".%03dZ", (int)ms);
+    return buf;
+}
+
+int64_t tr_time_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

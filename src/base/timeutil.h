@@ -25,6 +25,14 @@ char *tr_time_format(int64_t t, char *buf);
 /* The current time, in seconds. */
 int64_t tr_time_now(void);
 
+/* Milliseconds (track positions, docs/traffic.md): tr_time_parse's syntax, keeping the
+ * fraction to the millisecond (truncated); 0 and *out, or -1. */
+int tr_time_parse_ms(const char *s, int64_t *out);
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (TR_TIME_BUFSZ bytes); returns buf. */
+char *tr_time_format_ms(int64_t t_ms, char *buf);
+/* The current time, in milliseconds. */
+int64_t tr_time_now_ms(void);
+
 /* Monotonic clock in nanoseconds, for latency figures. */
 uint64_t tr_clock_ns(void);
 

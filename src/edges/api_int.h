@@ -50,5 +50,8 @@ extern const size_t api_mine_nroutes;
 /* api_record.c: the log's witnesses, a party's record (issue 15) */
 extern const http_route api_record_routes[];
 extern const size_t api_record_nroutes;
+/* api_tracks.c: live tracks, their history and tactical alerts (issue 16) */
+extern const http_route api_tracks_routes[];
+extern const size_t api_tracks_nroutes;
 
 #endif

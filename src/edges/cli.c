@@ -274,6 +274,8 @@ static int serve_log(const cli_cmd *cmd, const cli_args *a, centre *c, const cha
 /* The deconfliction and notice options (applied to the centre once it is open). */
 typedef struct serve_dc {
     unsigned long long site_buf, op_h, op_v, notice_s, lead_s, budget, margin;
+    tf_config traffic; /* live tracks (issue 16) */
+    double stale_s;
 } serve_dc;
 
 static int serve_dc_options(const cli_cmd *cmd, const cli_args *a, serve_dc *d) {
@@ -286,7 +288,8 @@ static int serve_dc_options(const cli_cmd *cmd, const cli_args *a, serve_dc *d) 
                         (unsigned long long)TR_PRIVACY_MAX_MARGIN_M, &d->margin) ||
         cli__parse_uint(cmd, "--site-buffer-m", cli__opt(cmd, a, "--site-buffer-m"), 100000, &d->site_buf) ||
         parse_uint0(cmd, "--op-horizontal-m", cli__opt(cmd, a, "--op-horizontal-m"), 100000, &d->op_h) ||
-        parse_uint0(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &d->op_v))
+        parse_uint0(cmd, "--op-vertical-m", cli__opt(cmd, a, "--op-vertical-m"), 10000, &d->op_v) ||
+        cli__traffic_options(cmd, a, &d->traffic, &d->stale_s))
         return CLI_USAGE;
     return 0;
 }
@@ -314,6 +317,7 @@ static int serve_open(const cli_cmd *cmd, cli_args *a, const serve_dc *d, const 
     free(kept);
     if (rc) return rc;
     serve_dc_apply(*c, d);
+    if ((rc = cli__traffic_serve(cmd, &d->traffic, d->stale_s, *c))) return rc;
     if (centre_alerts_sweep(*c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
             cli__opt(cmd, a, "--db"), store_schema_version((*c)->store),
@@ -736,7 +740,8 @@ static const cli_cmd commands[] = {
        NULL},
       {"--quorum", "K", "cosignatures a checkpoint needs to be served (default: every witness)", NULL},
       {"--witness-timeout-ms", "MS", "how long one request to a witness may take", "5000"},
-      MON_OPTS},
+      MON_OPTS,
+      TRAFFIC_OPTS},
      cmd_serve},
     {"party add",
      "party add NAME --role ROLE [--full-name TEXT] [--db PATH]",
@@ -924,6 +929,44 @@ static const cli_cmd commands[] = {
       {"--state", "DIR", "where the latest cosigned checkpoints are kept (default: FILE.state)", NULL},
       {"--threads", "N", "worker threads", "2"}},
      cli__cmd_witness_serve},
+    {"feed sbs",
+     "feed sbs --connect HOST:PORT --as PARTY [--db PATH | --url URL --token T] [options]",
+     "Reads the SBS-1 BaseStation text stream an ADS-B receiver such as dump1090 serves (port\n"
+     "30003): airborne position (MSG,3) and velocity (MSG,4) messages become positions of\n"
+     "PARTY's tracks (the ICAO address is the track id; MSG,1 gives the callsign), sent in\n"
+     "batches (POST /v1/tracks, or into the database). Runs until the receiver closes the\n"
+     "stream, SIGINT/SIGTERM or --max-seconds; prints what it sent (docs/traffic.md).",
+     0,
+     0,
+     {{"--connect", "HOST:PORT", "the receiver's SBS port, e.g. 127.0.0.1:30003", NULL},
+      {"--clock", "C", "date positions when read (received) or by the message's time (message)", "received"},
+      FEED_OPTS},
+     cli__cmd_feed_sbs},
+    {"feed file",
+     "feed file FILE --as PARTY [--db PATH | --url URL --token T] [--speed X | --fast] [options]",
+     "Replays a recorded file ('-' for stdin): SBS-1 lines (.sbs, .txt, .csv) or positions as\n"
+     "NDJSON (.ndjson, .jsonl; the body of POST /v1/tracks), at the pace of its own times (or\n"
+     "--speed X faster, or --fast: at once), dated by the messages' times (docs/traffic.md).",
+     1,
+     1,
+     {{"--format", "F", "sbs or ndjson (default: from the extension)", NULL},
+      {"--speed", "X", "replay X times faster than recorded", "1"},
+      {"--fast", NULL, "send everything as fast as possible", NULL},
+      FEED_OPTS},
+     cli__cmd_feed_file},
+    {"replay",
+     "replay [--from T] [--to T] [--format text|ndjson] [--db PATH]",
+     "Runs the tactical conflict detection again over the stored positions, sweeps and objects,\n"
+     "in the log's order with each batch's own settings, and lists the alert changes it gives\n"
+     "in [--from, --to) (by position time); says whether they are the same as were raised\n"
+     "(exit 0) or not (exit 1). Nothing is written (docs/traffic.md).",
+     0,
+     0,
+     {DB_OPT,
+      {"--from", "T", "first position time (RFC 3339)", NULL},
+      {"--to", "T", "end of the window (RFC 3339)", NULL},
+      {"--format", "F", "text or ndjson (one traffic.alert object per line)", "text"}},
+     cli__cmd_replay},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };

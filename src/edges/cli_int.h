@@ -88,5 +88,36 @@ int cli__cmd_witness_serve(const cli_cmd *cmd, cli_args *a);
  * (*wc NULL without --witness). CLI_OK, CLI_USAGE or CLI_RUNTIME (reported). */
 typedef struct witness_client witness_client;
 int cli__serve_witnesses(const cli_cmd *cmd, const cli_args *a, centre *c, witness_client **wc);
+/* cli_traffic.c: live tracks (issue 16) */
+#include "engines/traffic.h"
+/* serve's traffic options (docs/traffic.md "Settings"), parsed into cfg and stale_s
+ * (CLI_USAGE after a message when unusable). */
+#define TRAFFIC_OPTS                                                                                        \
+    {"--traffic-separation-m", "H,V", "traffic alert minima, horizontal and vertical (metres)", "9260,304.8"}, \
+        {"--traffic-lookahead-s", "S", "how far ahead tracks are projected (seconds)", "120"},               \
+        {"--traffic-levels-s", "L1,L2,L3", "alert levels 1, 2, 3 at a time to loss of separation within (s)", \
+         "120,60,30"},                                                                                      \
+        {"--traffic-low-altitude-m", "M", "below this altitude tracks alert over sites and no-strike areas",  \
+         "1500"},                                                                                           \
+    {                                                                                                       \
+        "--track-stale-s", "S", "a track without a position for this long ends (seconds)", "60"             \
+    }
+int cli__traffic_options(const cli_cmd *cmd, const cli_args *a, tf_config *cfg, double *stale_s);
+/* Applies them to the open centre and starts the stale sweeper. */
+int cli__traffic_serve(const cli_cmd *cmd, const tf_config *cfg, double stale_s, centre *c);
+/* The options of the feed commands. */
+#define FEED_OPTS                                                                                        \
+    {"--as", "PARTY", "the reporting party (the token's, with --url)", NULL},                             \
+        {"--db", "PATH", "write into this database (no server running on it)", "truce.db"},              \
+        {"--url", "URL", "send to the truce server at this base URL instead (POST /v1/tracks)", NULL},   \
+        {"--token", "T", "with --url: the party's API token (default: $TRUCE_TOKEN)", NULL},              \
+        {"--visibility", "V", "public, or the parties (comma-separated) that may see the tracks", NULL}, \
+        {"--flush-ms", "MS", "send what was read at least this often (milliseconds)", "500"},            \
+    {                                                                                                    \
+        "--max-seconds", "S", "stop after this many seconds", NULL                                       \
+    }
+int cli__cmd_feed_sbs(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_feed_file(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_replay(const cli_cmd *cmd, cli_args *a);
 
 #endif

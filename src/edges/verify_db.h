@@ -166,5 +166,12 @@ int verify__incident_feed(db_audit *a, uint64_t *rows);
 /* verify_witness.c: every cosignature against the checkpoint it cosigns; with --witness
  * (a->o, keys in a->wkeys), a checkpoint must have the quorum. */
 int verify__log_cosignature(db_audit *a, uint64_t *rows);
+/* verify_traffic.c: live tracks, their batches and settings, and alert changes (issue 16). */
+int verify__track(db_audit *a, uint64_t *rows);
+int verify__traffic_config(db_audit *a, uint64_t *rows);
+int verify__track_batch(db_audit *a, uint64_t *rows);
+int verify__track_position(db_audit *a, uint64_t *rows);
+int verify__track_stale(db_audit *a, uint64_t *rows);
+int verify__traffic_alert(db_audit *a, uint64_t *rows);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * Every table of the database is listed once in TABLES below with the check that covers
  * it (verify_core.c, verify_state.c, verify_notices.c, verify_record.c, verify_probe.c,
- * verify_feed.c, verify_witness.c), or in PASSES with why it needs no
+ * verify_feed.c, verify_witness.c, verify_traffic.c), or in PASSES with why it needs no
  * check of its own (the log's tables are passes 1 to 3; SQLite's and the R*Tree's own
  * tables; the record of migrations). A table the database has and this list lacks is a
  * problem: nothing would check it. Each check reads its table (through store.h where it
@@ -264,6 +264,12 @@ static const verify_table TABLES[] = {
     {"mine_accident", verify__mine_accident},
     {"setting", verify__setting},
     {"log_cosignature", verify__log_cosignature},
+    {"track", verify__track},
+    {"traffic_config", verify__traffic_config},
+    {"track_batch", verify__track_batch},
+    {"track_position", verify__track_position},
+    {"track_stale", verify__track_stale},
+    {"traffic_alert", verify__traffic_alert},
 };
 #define NTABLES (sizeof TABLES / sizeof *TABLES)
 
@@ -346,6 +352,9 @@ static const struct {
     {"setting.put", "setting"},
     {"privacy.set", "dc_privacy"},
     {"conflict.probe", "dc_probe"},
+    {"track.positions", "track_batch"},
+    {"track.stale", "track_batch"},
+    {"traffic.alert", "traffic_alert"},
 };
 
 /* A log.rollback entry: the operator started the server on a log shorter than, or
@@ -426,6 +435,9 @@ static void summary(db_audit *a) {
             R("incident_feed"), R("incident_feed_pass"));
     fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n",
             R("log_cosignature"));
+    fprintf(a->r->out,
+            "traffic: %llu tracks, %llu batches, %llu positions, %llu alert changes checked against the log\n",
+            R("track"), R("track_batch"), R("track_position"), R("traffic_alert"));
 #undef R
 }
 

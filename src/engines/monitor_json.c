@@ -9,6 +9,10 @@
 #include "domain/domain.h"
 #include "engines/monitor.h"
 
+json_t *mon_range_json(const tr_range *r) {
+    return r->known ? json_pack("{sIsI}", "min", (json_int_t)r->min, "max", (json_int_t)r->max) : json_null();
+}
+
 static json_t *str_or_null(const char *s) {
     return s ? json_string(s) : json_null();
 }

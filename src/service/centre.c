@@ -17,6 +17,8 @@ void centre__pending_clear(centre_pending *p) {
     for (size_t i = 0; i < p->nsites; i++) tr_site_clear(&p->sites[i]);
     for (size_t i = 0; i < p->noperations; i++) tr_operation_clear(&p->operations[i]);
     for (size_t i = 0; i < p->nmovements; i++) tr_movement_clear(&p->movements[i]);
+    for (size_t i = 0; i < p->ntf_active; i++) tr_operation_clear(&p->tf_active[i]);
+    free(p->tf_active);
     free(p->movements);
     free(p->dc_remove);
     free(p->areas);
@@ -53,6 +55,15 @@ int centre__pending_operation(centre_pending *p, tr_operation *o) {
     return TR_OK;
 }
 
+int centre__pending_op_active(centre_pending *p, tr_operation *o) {
+    tr_operation *n = realloc(p->tf_active, (p->ntf_active + 1) * sizeof *n);
+    if (!n) return TR_ENOMEM;
+    p->tf_active = n;
+    p->tf_active[p->ntf_active++] = *o;
+    memset(o, 0, sizeof *o);
+    return TR_OK;
+}
+
 int centre__pending_movement(centre_pending *p, tr_movement *m) {
     tr_movement *n = realloc(p->movements, (p->nmovements + 1) * sizeof *n);
     if (!n) return TR_ENOMEM;
@@ -84,7 +95,7 @@ typedef struct publish_ctx {
 static int publish(void *ctx, tr_err *err) {
     centre *c = ((publish_ctx *)ctx)->c;
     centre_pending *p = ((publish_ctx *)ctx)->p;
-    int rc = TR_OK;
+    int rc = centre__traffic_publish(c, p, err); /* first: the attribution engine takes the areas */
     for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
     for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
         rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
@@ -266,6 +277,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);
+    if (rc == TR_OK) rc = centre__traffic_open(c, err);
     if (rc != TR_OK) {
         centre_close(c);
         return rc;
@@ -280,6 +292,7 @@ void centre_close(centre *c) {
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);
     mon_engine_free(c->mon);
+    centre__traffic_close(c);
     pthread_mutex_destroy(&c->mon_mu);
     store_close(c->store);
     free(c->kept_path);

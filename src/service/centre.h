@@ -28,6 +28,7 @@
 
 typedef struct centre_checkpointer centre_checkpointer;
 typedef struct centre_witness_set centre_witness_set;
+typedef struct centre_traffic centre_traffic;
 
 typedef struct centre {
     store *store;
@@ -54,6 +55,7 @@ typedef struct centre {
     centre_witness_set *wit;    /* the log's witnesses (centre_witness.c), or NULL */
     void (*on_checkpoint)(void *ctx); /* called after each new checkpoint is committed (any thread) */
     void *on_checkpoint_ctx;
+    centre_traffic *traffic;    /* live tracks and their alerts (centre_traffic.h) */
 } centre;
 
 /* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */

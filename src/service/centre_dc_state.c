@@ -273,6 +273,8 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
     json_decref(conflicts);
     json_decref(told);
     free(cur);
+    if (rc == TR_OK && strcmp(ch->value, "active") == 0 && centre__pending_op_active(p, &o)) /* traffic alerts */
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     tr_operation_clear(&o);
     return rc;
 }

@@ -20,6 +20,8 @@ typedef struct centre_pending {
     size_t nmovements;
     int64_t *dc_remove;           /* engine volume ids to remove after commit */
     size_t ndc_remove;
+    tr_operation *tf_active;      /* operations gone active: to the traffic engine after commit */
+    size_t ntf_active;
     bool dc_held;                 /* the caller holds c->dc's write lock */
 } centre_pending;
 
@@ -128,6 +130,12 @@ int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err);
 int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err);
 
 int centre__pending_area(centre_pending *p, tr_area *a);           /* takes a's contents */
+int centre__pending_op_active(centre_pending *p, tr_operation *o); /* takes o's contents */
+/* The traffic engine (centre_traffic.c): made and loaded by centre_open, freed by
+ * centre_close; publish hands it committed sites, no-strike areas and operation states. */
+int centre__traffic_open(centre *c, tr_err *err);
+void centre__traffic_close(centre *c);
+int centre__traffic_publish(centre *c, const centre_pending *p, tr_err *err);
 int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's contents */
 void centre__pending_clear(centre_pending *p);
 /* Commits and publishes p (cleared either way). */

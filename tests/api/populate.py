@@ -10,8 +10,9 @@ site with its own privacy margin and probes of it by another party, notices and 
 acknowledgements (convoy clearance), reports, responses, verdicts, a split and a merge,
 change feeds between them (incident_feed and its passes), CAP alerts, corridor events of
 every kind, agreement steps and their status changes, messages direct and forwarded,
-hazards, status changes, tasks, progress, closing, accidents. It returns a dict of the ids
-it made.
+hazards, status changes, tasks, progress, closing, accidents, live tracks of two parties with
+a traffic alert and a stale sweep (the server needs a short --track-stale-s). It returns a dict
+of the ids it made.
 
 with_witness(srv) restarts srv with a real `truce witness serve` cosigning its checkpoints
 (log_cosignature), and returns the Witness (the caller stops it).
@@ -210,4 +211,27 @@ def populate(srv):
     monitoring(srv, ids)
     humanitarian(srv, ids)
     mine_action(srv, ids)
+    traffic(srv, ids)
     return ids
+
+
+def traffic(srv, ids, stale_wait=15):
+    """Live tracks (issue 16): two parties' converging aircraft (a traffic alert, notices), a
+    batch as NDJSON with a callsign and a restricted visibility, then a stale sweep (the
+    server runs with a short --track-stale-s) that ends them and clears the alert."""
+    now = time.time()
+    at = lambda dt: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now + dt)) + ".%03dZ" % int(((now + dt) % 1) * 1000)
+    pos = lambda track, dt, lon, vx, **kw: dict({"track": track, "at": at(dt), "lon": lon, "lat": 35.0, "alt_m": 3000,
+                                                 "vx_mps": vx, "vy_mps": 0, "vz_mps": 0}, **kw)
+    ok(srv.post("/v1/tracks", pos("P1", 0, 38.0, 200, callsign="SAA01"), party="SAA"))
+    body = "\n".join(json.dumps(x) for x in [pos("P2", 0, 38.33, -200), pos("P2", 1, 38.328, -200,
+                                                                           visibility=["Russia"])]) + "\n"
+    r = srv.request("POST", "/v1/tracks", party="Opposition", raw=body.encode(), content_type="application/x-ndjson")
+    ids["track_alerts"] = ok(r)["alerts"]
+    deadline = time.time() + stale_wait
+    while time.time() < deadline:  # the sweeper ends both tracks (track_stale, track.stale)
+        items = ok(srv.get("/v1/notices?limit=1000", party="SAA"))["items"]
+        if any(n["about"]["type"] == "track" for n in items):
+            return
+        time.sleep(0.1)
+    raise AssertionError("no stale sweep within %d s" % stale_wait)

@@ -1320,7 +1320,7 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(20.0, 20.0), kind="no_strike", name="Role check"))
         ag = self.new_agreement({"name": "Role check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
-               **self.dc_ids(), **self.human_ids(), **self.mine_ids()}
+               **self.dc_ids(), **self.human_ids(), **self.mine_ids(), **self.track_ids()}
         receipt = area["receipt"]["index"]
         deadline = time.time() + 20
         while self.srv.get("/v1/log/receipts/%d" % receipt, party="admin").status != 200 and time.time() < deadline:
@@ -1350,7 +1350,7 @@ class LiveTest(ServerTest):
                     raw, ctype = (b"ack", "text/plain") if action else (None, None)
                     if p == "/v1/reports/{id}" and role not in ("admin", "monitor"):
                         expect = 404  # past the role check: another party's report reads as missing
-                    if p == "/v1/reports/import" and role in op["x-roles"]:
+                    if p in ("/v1/reports/import", "/v1/tracks") and m == "POST" and role in op["x-roles"]:
                         expect = 400  # past the role check: an empty body is refused before its media type
                     if p == "/v1/incidents/{id}/cap":
                         expect = 404  # past the role check: not a violation, no alert
@@ -1362,7 +1362,7 @@ class LiveTest(ServerTest):
         area = self.new_area(feature(polygon(21.0, 21.0), kind="no_strike", name="Query check"))
         ag = self.new_agreement({"name": "Query check", "start": "2016-01-01T00:00:00Z"})
         ids = {"/v1/areas/{id}": area["id"], "/v1/areas/{id}/history": area["id"], "/v1/agreements/{id}": ag["id"],
-               **self.dc_ids(), **self.human_ids(), **self.mine_ids()}
+               **self.dc_ids(), **self.human_ids(), **self.mine_ids(), **self.track_ids()}
         fixed = {"/v1/log/receipts/{index}": {"index": 0}, "/v1/log/tile/{path}": {"path": "0/000.p/1"},
                  "/v1/bulletins/{date}": {"date": "2016-09-17"}}
         for m, p, op, _ in operations(self.spec):
@@ -1473,6 +1473,68 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/parties/{name}/record", 401, params={"name": "SAA"}, query=window)
         self.call("GET", "/v1/parties/{name}/record", 404, params={"name": "SAA"}, query=window, party="Russia",
                   field="name")
+    # -- live tracks and tactical alerts (issue 16) --
+
+    track_seq = 0
+
+    def track_ids(self):
+        """A public track (a fresh one each call), for the routes that name one."""
+        LiveTest.track_seq += 1
+        body = {"track": "spec-%d" % LiveTest.track_seq, "at": "2016-09-17T14:00:00.000Z", "lon": 12.0,
+                "lat": 12.0 + LiveTest.track_seq, "alt_m": 1000, "vx_mps": 10, "vy_mps": 0, "vz_mps": 0}
+        r = self.call("POST", "/v1/tracks", 201, body=body, party="SAA")
+        return {"/v1/tracks/{id}/history": r.json["tracks"][0]["id"]}
+
+    def test_tracks(self):
+        def pos(track, sec, lon, vx, **kw):
+            p = {"track": track, "at": "2016-09-17T15:00:%02d.000Z" % sec, "lon": lon, "lat": 40.0, "alt_m": 3000,
+                 "vx_mps": vx, "vy_mps": 0, "vz_mps": 0}
+            p.update(kw)
+            return p
+        r = self.call("POST", "/v1/tracks", 201, body=pos("sp-a", 0, 40.0, 200, callsign="SPEC1"), party="SAA")
+        tid = r.json["tracks"][0]["id"]
+        r = self.call("POST", "/v1/tracks", 201, party="Opposition",
+                      body=[pos("sp-b", 0, 40.3, -200), pos("sp-b", 1, 40.298, -200, visibility=["Russia"])])
+        self.assertEqual(r.json["alerts"], 1)
+        polar = {"track": "sp-c", "at": "2016-09-17T15:00:00.000Z", "lon": 41.0, "lat": 41.0, "alt_m": 500,
+                 "ground_speed_mps": 50, "track_deg": 180, "vertical_rate_mps": 0}
+        self.call("POST", "/v1/tracks", 201, raw=(json.dumps(polar) + "\n").encode(), party="UNOCHA",
+                  content_type="application/x-ndjson")
+        self.call("POST", "/v1/tracks", 400, body=pos("sp-d", 0, 40.0, 10, lat=91), party="SAA", field="lat",
+                  bad_body=True)
+        self.call("POST", "/v1/tracks", 400, body=dict(pos("sp-d", 0, 40.0, 10), ground_speed_mps=3), party="SAA",
+                  field="ground_speed_mps", bad_body=True)
+        r = self.call("POST", "/v1/tracks", 400, body=[pos("sp-a", 0, 40.0, 200), pos("sp-e", 0, 40.0, 1)],
+                      party="SAA", field="[0].at")
+        self.assertEqual([e["index"] for e in r.json["errors"]], [0])
+        self.call("POST", "/v1/tracks", 401, body=pos("sp-d", 0, 40.0, 10))
+        self.call("POST", "/v1/tracks", 403, body=pos("sp-d", 0, 40.0, 10), party="Kazakhstan")
+        self.call("POST", "/v1/tracks", 413, body=[pos("sp-d", 0, 40.0, 10)] * 200, party="SAA")
+        self.call("POST", "/v1/tracks", 415, body=pos("sp-d", 0, 40.0, 10), party="SAA", content_type="text/plain",
+                  field="Content-Type")
+        # Reads: the picture at a time, a history, the alerts.
+        pic = self.call("GET", "/v1/tracks", 200, query={"at": "2016-09-17T15:00:30.000Z", "bbox": "39,39,42,42"},
+                        party="Kazakhstan").json
+        self.assertEqual(sorted(f["properties"]["track"] for f in pic["features"]), ["sp-a", "sp-c"])
+        self.call("GET", "/v1/tracks", 200, party="SAA")
+        self.call("GET", "/v1/tracks", 400, query={"at": "noon"}, party="SAA", field="at")
+        self.call("GET", "/v1/tracks", 401)
+        self.call("GET", "/v1/tracks/{id}/history", 200, params={"id": tid}, party="Kazakhstan")
+        r = self.call("GET", "/v1/tracks/{id}/history", 200, params={"id": tid}, query={"format": "kml"},
+                      party="Kazakhstan")
+        self.assertIn("<gx:coord>", r.body)
+        self.call("GET", "/v1/tracks/{id}/history", 400, params={"id": tid}, query={"format": "gpx"}, party="SAA",
+                  field="format")
+        self.call("GET", "/v1/tracks/{id}/history", 404, params={"id": 10 ** 9}, party="SAA", field="id")
+        self.call("GET", "/v1/tracks/{id}/history", 401, params={"id": tid})
+        act = self.call("GET", "/v1/traffic/alerts", 200, party="SAA").json["items"]
+        self.assertEqual(act[0]["other"]["label"], "restricted traffic")
+        self.call("GET", "/v1/traffic/alerts", 200, query={"from": "2016-09-17T00:00:00Z", "to": "2016-09-18"},
+                  party="admin")
+        self.call("GET", "/v1/traffic/alerts", 400, query={"to": "x"}, party="SAA", field="to")
+        self.call("GET", "/v1/traffic/alerts", 401)
+        mine = [n for n in self.call("GET", "/v1/notices", 200, party="SAA").json["items"] if n["kind"] == "traffic"]
+        self.checker.check("/components/schemas/TrafficAlert", mine[0]["payload"], "a traffic notice's payload")
 
     def test_zz_every_documented_status_was_exercised(self):
         others = {n for n in dir(self) if n.startswith("test_") and n != self._testMethodName}

@@ -291,7 +291,7 @@ class VerifyCoverage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = srv = Server(scenario=True, extra_args=["--checkpoint-ms", "50", "--cluster-radius-m",
-                                                          "2500,5000,15000"])
+                                                          "2500,5000,15000", "--track-stale-s", "2"])
         witness = None
         try:
             witness = with_witness(srv)  # log_cosignature: a real witness cosigns the checkpoints

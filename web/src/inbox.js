@@ -233,7 +233,8 @@ export class Inbox {
   }
 
   render() {
-    const all = [...this.notices.values()];
+    // Traffic alerts have no deadline and their own list (traffic.js).
+    const all = [...this.notices.values()].filter((n) => n.kind !== 'traffic');
     const open = all.filter((n) => !n.acked_at).length;
     this.badge.textContent = open ? String(open) : '';
     this.badge.setAttribute('aria-label', t('inbox.badge', { n: open }));

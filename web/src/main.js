@@ -20,6 +20,7 @@ import { Territory } from './territory.js';
 import { showAgreements } from './agreements.js';
 import { h, tabs, status, iso, day, put } from './ui.js';
 import { districtAt } from './basemap.js';
+import { Traffic } from './traffic.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400e3;
@@ -255,7 +256,11 @@ async function start() {
     if (d.details) await showDetails(d.details[0], d.details[1], { focus: true });
     state.noticeShown = n.id;
   };
-  const inbox = new Inbox($('panel-inbox'), $('inbox-badge'), $('live'), me, (n) => deconf.fromNotice(n), onShowNotice);
+  const traffic = new Traffic(view, $('panel-traffic')); // live tracks and alerts (traffic.js)
+  state.traffic = traffic;
+  if (!traffic.enabled) $('tab-traffic').hidden = true;
+  traffic.start().catch((e) => status(t('traffic.failed', { message: e.message }), { error: true }));
+  const inbox = new Inbox($('panel-inbox'), $('inbox-badge'), $('live'), me, (n) => { deconf.fromNotice(n); traffic.fromNotice(n); }, onShowNotice);
   state.inbox = inbox;
   inbox.start().catch((e) => status(e.message, { error: true }));
 
@@ -269,6 +274,7 @@ async function start() {
     if (messages) { messages = new Messages($('panel-messages'), me, parties.items.map((p) => p.name).sort()); messages.load().catch(() => {}); }
     const inc = panel.querySelector('#incident-title');
     if (inc) showIncident(panel, Number(inc.dataset.id), (x, gone) => incidents.upsert(x, gone), showIncidentOnMap);
+    traffic.render();
     if (state.name !== 'map') { $(`view-${state.name}`).dataset.built = ''; showView(state.name); }
     state.mine = mine; state.messages = messages; state.notify = notify;
   });
