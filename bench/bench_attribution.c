@@ -22,12 +22,18 @@
  * attribution_postgis.sh computes in SQL. Exit status 0 when all agree, 3 when not,
  * 1 on a usage, data or build error.
  *
+ * Memory: the engine's heap (glibc mallinfo2, in use after the build minus before it, the
+ * parsed shapes, their prepared structures and the index) is printed and written.
+ *
  * Usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE]
- *                          [--expect-pairs N]
+ *                          [--expect-pairs N] [--points N]
+ *   --points N  only the first N points (for profilers such as callgrind; the published
+ *               count is then not checked unless --expect-pairs gives one).
  */
 #include <errno.h>
 #include <geos_c.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -361,10 +367,11 @@ typedef struct opts {
     int runs;
     size_t sample;
     uint64_t expect; /* 0: the published count when the workload is the full A */
+    size_t points;   /* 0: all */
 } opts;
 
 static opts parse_opts(int argc, char **argv) {
-    opts o = {"bench/work/data", NULL, 3, 10, 0};
+    opts o = {"bench/work/data", NULL, 3, 10, 0, 0};
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--data") && v) o.data = argv[++i];
@@ -372,8 +379,9 @@ static opts parse_opts(int argc, char **argv) {
         else if (!strcmp(argv[i], "--runs") && v) o.runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--sample") && v) o.sample = (size_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--expect-pairs") && v) o.expect = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--points") && v) o.points = (size_t)atol(argv[++i]);
         else die("usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE] "
-                 "[--expect-pairs N]");
+                 "[--expect-pairs N] [--points N]");
     }
     if (o.runs < 1 || o.runs > MAX_RUNS || o.sample < 1) die("--runs must be 1..%d, --sample >= 1", MAX_RUNS);
     return o;
@@ -382,6 +390,7 @@ static opts parse_opts(int argc, char **argv) {
 /* All figures of one invocation. */
 typedef struct report {
     size_t npolys, npoints, nsample;
+    size_t engine_bytes; /* heap the engine holds after the build */
     series build, t1, t2, t1_sample, geos;
     uint64_t expect;
     int agree;
@@ -393,12 +402,12 @@ static void write_json(const opts *o, const report *r) {
     int n = o->runs;
     fprintf(f,
             "{\"polygons\":%zu,\"points\":%zu,\"runs\":%d,\"sample_stride\":%zu,\"sample_points\":%zu,\n"
-            " \"build_s\":%.6f,\"truce_1t_s\":%.6f,\"truce_2t_s\":%.6f,\n"
+            " \"engine_bytes\":%zu,\"build_s\":%.6f,\"truce_1t_s\":%.6f,\"truce_2t_s\":%.6f,\n"
             " \"truce_sample_1t_s\":%.6f,\"geos_sample_s\":%.6f,\n"
             " \"truce_1t_pps\":%.1f,\"truce_2t_pps\":%.1f,\"truce_sample_1t_pps\":%.1f,\"geos_pps\":%.1f,\n"
             " \"pairs\":%" PRIu64 ",\"checksum\":%" PRIu64 ",\"sample_pairs\":%" PRIu64
             ",\"sample_checksum\":%" PRIu64 ",\"expected_pairs\":%" PRIu64 ",\"agree\":%s}\n",
-            r->npolys, r->npoints, n, o->sample, r->nsample, median(r->build.secs, n),
+            r->npolys, r->npoints, n, o->sample, r->nsample, r->engine_bytes, median(r->build.secs, n),
             median(r->t1.secs, n), median(r->t2.secs, n), median(r->t1_sample.secs, n),
             median(r->geos.secs, n), r->npoints / median(r->t1.secs, n),
             r->npoints / median(r->t2.secs, n), r->nsample / median(r->t1_sample.secs, n),
@@ -423,15 +432,25 @@ static void check_agreement(report *r) {
     r->agree = ok_threads && ok_geos && ok_expect;
 }
 
+/* Bytes of heap in use (every arena, mmapped blocks included). */
+static size_t heap_in_use(void) {
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
 static void measure(const opts *o, const workload *w, report *r) {
     attr_engine *e = NULL;
     for (int k = 0; k < o->runs; k++) {
         if (e) attr_engine_free(e);
+        size_t before = heap_in_use();
         uint64_t t0 = tr_clock_ns();
         e = build_engine(w);
         series_add(&r->build, k, (double)(tr_clock_ns() - t0) / 1e9, (tally){0, 0});
+        r->engine_bytes = heap_in_use() - before;
     }
-    printf("engine build (%zu polygons): median %.3f s\n", w->npolys, median(r->build.secs, o->runs));
+    printf("engine build (%zu polygons): median %.3f s, engine heap %zu bytes (%.0f per polygon)\n",
+           w->npolys, median(r->build.secs, o->runs), r->engine_bytes,
+           (double)r->engine_bytes / (double)w->npolys);
     tally t;
     for (int k = 0; k < o->runs; k++) series_add(&r->t1, k, truce_run(e, w, 1, 1, &t), t);
     for (int k = 0; k < o->runs; k++) series_add(&r->t2, k, truce_run(e, w, 1, 2, &t), t);
@@ -458,6 +477,7 @@ int main(int argc, char **argv) {
     load_polys(path, &w);
     snprintf(path, sizeof path, "%s/a_points.tsv", o.data);
     load_points(path, &w);
+    if (o.points && o.points < w.npoints) w.npoints = o.points;
     report r = {0};
     r.npolys = w.npolys;
     r.npoints = w.npoints;
