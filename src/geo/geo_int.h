@@ -7,7 +7,8 @@
  *   geos_ctx.c checks OGC validity with GEOS (per-thread context);
  *   corridor.c turns a LineString + width into a draft of the buffered polygon;
  *   shape.c    turns a draft into an immutable geo_shape (orientation normalised,
- *              per-ring slab index built by pip.c, geodesic area from geodesy.c).
+ *              prepared grid built by grid.c, geodesic area from geodesy.c);
+ *   pip.c      answers point and box queries on a shape.
  * Internal cross-file names use the geo__ prefix.
  */
 #ifndef TRUCE_GEO_INT_H
@@ -21,44 +22,71 @@
 
 #include "geo/geo.h"
 
-/* Rings with more edges than this get a slab index; smaller rings are scanned. */
-#define GEO_SLAB_MIN_EDGES 32
-
 /* One closed ring stored in the shape's position array. */
 typedef struct geo_ring {
-    geo_box box;                 /* bounding box of the ring's positions */
-    const double *xy;            /* n + 1 positions, lon/lat interleaved, xy[0..1] == xy[2n..2n+1] */
-    uint32_t n;                  /* number of edges */
-    uint32_t nslab;              /* horizontal slabs in the index, 0 = no index */
-    double y0;                   /* lower edge of slab 0 (the ring's miny) */
-    double inv_h;                /* slabs per degree of latitude */
-    uint32_t *slab_start;        /* nslab + 1 offsets (in edges) into slab_seg */
-    double *slab_seg;            /* copies of the edges (x1, y1, x2, y2), grouped by slab */
+    geo_box box;      /* bounding box of the ring's positions */
+    const double *xy; /* n + 1 positions, lon/lat interleaved, xy[0..1] == xy[2n..2n+1] */
+    uint32_t n;       /* number of edges */
 } geo_ring;
 
+/*
+ * The prepared grid of a shape (grid.c), what GEOS's prepared geometries and point
+ * locators do with an edge index, as one flat table. The shape's box is cut into
+ * nx x ny cells; the cell of a point is (geo__grid_index(x - minx, sx, nx),
+ * geo__grid_index(y - miny, sy, ny)), a monotone function of each coordinate, so
+ * every double of the box falls in exactly one cell and cell lines are exact.
+ *  - A cell that no edge meets is wholly inside or wholly outside: its code says which.
+ *  - Row r lists every edge whose y-range meets the row (as the cells compute it),
+ *    sorted by the edge's largest x, descending. A boundary cell's code k says that
+ *    the row's first k edges are the only ones whose largest x reaches the cell: a ray
+ *    from a point of the cell towards +x can cross or touch no other edge, so those k
+ *    edges decide exactly (pip.c, rules 1-3).
+ */
+#define GEO_CELL_OUT 0u      /* no point of the cell is covered */
+#define GEO_CELL_IN 0xFFFFu  /* every point of the cell is covered */
+#define GEO_CELL_ALL 0xFFFEu /* boundary cell: test every edge of the row */
+                             /* other codes k: boundary, test the row's first k edges */
+
+typedef struct geo_grid {
+    double sx, sy; /* cells per degree along x and y (0 when nx or ny is 1) */
+    uint32_t nx, ny;
+    const uint16_t *cell;      /* ny * nx codes, row by row */
+    const uint32_t *row_start; /* ny + 1 offsets into row_edge */
+    const uint32_t *row_edge;  /* edges by row: index in the shape's xy of the first endpoint
+                                  (the edge is positions i, i + 1) */
+} geo_grid;
+
+/* The cell along one axis of an offset d >= 0 from the box's low side. */
+static inline uint32_t geo__grid_index(double d, double s, uint32_t n) {
+    double t = d * s;
+    return t < (double)n ? (uint32_t)t : n - 1;
+}
+
 struct geo_shape {
-    geo_box box;                 /* box of all rings */
-    double *xy;                  /* every ring's positions, closed, lon/lat interleaved */
-    size_t npos;                 /* positions in xy */
-    geo_ring *rings;             /* rings polygon by polygon: shell first, then its holes;
-                                    allocated with the shape, right after it */
+    geo_box box;     /* box of all rings */
+    geo_grid grid;   /* box, grid and the cell table: the first cache lines */
+    double *xy;      /* every ring's positions, closed, lon/lat interleaved */
+    size_t npos;     /* positions in xy */
+    geo_ring *rings; /* rings polygon by polygon: shell first, then its holes */
     size_t nrings;
-    uint32_t *poly_start;        /* npolys + 1 offsets into rings */
+    uint32_t *poly_start; /* npolys + 1 offsets into rings */
     size_t npolys;
-    size_t nvert_input;          /* positions of the input geometry (the line for a corridor) */
-    double area_m2;              /* geodesic area, computed once at creation */
+    size_t nvert_input; /* positions of the input geometry (the line for a corridor) */
+    double area_m2;     /* geodesic area, computed once at creation */
 };
+/* A shape is one allocation, aligned on a cache line: this struct, the grid's tables,
+ * the rings, the positions (poly_start apart). */
 
 /*
  * A parsed but not yet validated areal geometry: flat arrays, owned by the draft
  * until geo__shape_from_draft takes them. Every ring is closed (first == last).
  */
 typedef struct geo_draft {
-    double *xy;                  /* positions, lon/lat interleaved */
+    double *xy; /* positions, lon/lat interleaved */
     size_t npos;
-    uint32_t *ring_start;        /* nrings + 1 offsets into positions */
+    uint32_t *ring_start; /* nrings + 1 offsets into positions */
     size_t nrings;
-    uint32_t *poly_start;        /* npolys + 1 offsets into rings */
+    uint32_t *poly_start; /* npolys + 1 offsets into rings */
     size_t npolys;
 } geo_draft;
 
@@ -69,9 +97,29 @@ void geo__draft_free(geo_draft *d);
  * Returns 0 or TR_ENOMEM. */
 int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_err *err);
 
-/* pip.c — Builds the slab index of r (no-op for small rings). Returns 0 or TR_ENOMEM. */
-int geo__ring_index(geo_ring *r);
-void geo__ring_free(geo_ring *r);
+/* grid.c — A grid under construction: its tables in one block of `bytes` (owned;
+ * free with free(mem)), which the shape copies into its own allocation. */
+typedef struct geo_grid_draft {
+    geo_grid g; /* pointers into mem */
+    void *mem;
+    size_t bytes;
+} geo_grid_draft;
+
+/* grid.c — Builds the grid of the closed rings ring_start[0..nrings] of xy, whose box is
+ * box (xy, rings as in a geo_draft). Returns 0 or TR_ENOMEM (*out empty). */
+int geo__grid_build(const double *xy, const uint32_t *ring_start, size_t nrings, geo_box box,
+                    geo_grid_draft *out);
+
+/* grid.c — Copies the draft's tables (cell codes, then row_start and row_edge) to dst
+ * (d->bytes, aligned for uint32_t) and sets g to the draft's grid pointing there. */
+void geo__grid_place(const geo_grid_draft *d, void *dst, geo_grid *g);
+
+/* pip.c — The ray test of one edge (pip.c rules 1 and 2): true when (px, py) is on the
+ * edge from (e[0], e[1]) to (e[2], e[3]); otherwise adds the edge's crossing to *cross. */
+bool geo__edge_test(const double *e, double px, double py, unsigned *cross);
+
+/* pip.c — True if the closed segment e[0..3] meets the closed box b (exact). */
+bool geo__segment_meets_box(const double *e, const geo_box *b);
 
 /* geos_ctx.c — This thread's GEOS context, created on first use and destroyed when
  * the thread exits; also clears the thread's last GEOS error message. NULL only if
@@ -86,16 +134,14 @@ GEOSGeometry *geo__geos_polygon(GEOSContextHandle_t h, const geo_draft *d, size_
 
 /* geos_ctx.c — Checks g with GEOSisValidDetail_r. On an invalid geometry returns
  * TR_EINVAL with err->field = field and a message naming the reason and location. */
-int geo__geos_check(GEOSContextHandle_t h, const GEOSGeometry *g, const char *field,
-                    tr_err *err);
+int geo__geos_check(GEOSContextHandle_t h, const GEOSGeometry *g, const char *field, tr_err *err);
 
 /* geos_ctx.c — Validates every polygon of d, then (for several) the whole. */
 int geo__draft_validate(const geo_draft *d, bool multi, tr_err *err);
 
 /* corridor.c — Buffers the line xy[0..n) (lon/lat) by width_m / 2 into a draft with
  * one polygon. Returns 0, TR_EINVAL (corridor unusable) or TR_ENOMEM. */
-int geo__corridor_draft(const double *xy, size_t n, double width_m, geo_draft *out,
-                        tr_err *err);
+int geo__corridor_draft(const double *xy, size_t n, double width_m, geo_draft *out, tr_err *err);
 
 /* geodesy.c — The WGS 84 ellipsoid (initialised once, read-only afterwards). */
 const struct geod_geodesic *geo__wgs84(void);
