@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/timeutil.h"
 #include "engines/attribution.h"
@@ -214,22 +215,34 @@ typedef struct truce_job {
     const workload *w;
     size_t from, to, stride; /* indices from, from+stride, ... < to */
     tally t;
+    double cpu; /* seconds of CPU the thread used */
 } truce_job;
+
+static double thread_cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *truce_worker(void *arg) {
     truce_job *j = arg;
     int64_t ids[256];
+    double cpu0 = thread_cpu_s();
     for (size_t i = j->from; i < j->to; i += j->stride) {
         size_t n = attr_engine_covering(j->e, j->w->px[i], j->w->py[i], ids, 256);
         if (n > 256) die("point %" PRId64 " is covered by %zu areas (> 256)", j->w->pid[i], n);
         j->t.pairs += n;
         for (size_t k = 0; k < n; k++) j->t.checksum += pair_mix(j->w->pid[i], ids[k]);
     }
+    j->cpu = thread_cpu_s() - cpu0;
     return NULL;
 }
 
-/* Runs every stride-th point through the engine on nthreads threads; returns seconds. */
-static double truce_run(attr_engine *e, const workload *w, size_t stride, int nthreads, tally *out) {
+/* Runs every stride-th point through the engine on nthreads threads; returns seconds
+ * (wall clock); *cpu gets the CPU seconds of all threads (on a busy machine the wall
+ * clock also counts the time other work held the cores). */
+static double truce_run(attr_engine *e, const workload *w, size_t stride, int nthreads, tally *out,
+                        double *cpu) {
     truce_job jobs[MAX_THREADS];
     pthread_t th[MAX_THREADS];
     size_t nsel = (w->npoints + stride - 1) / stride;
@@ -237,14 +250,16 @@ static double truce_run(attr_engine *e, const workload *w, size_t stride, int nt
     for (int k = 0; k < nthreads; k++) {
         size_t a = nsel * (size_t)k / (size_t)nthreads, b = nsel * (size_t)(k + 1) / (size_t)nthreads;
         jobs[k] = (truce_job){e, w, a * stride, b * stride < w->npoints ? b * stride : w->npoints,
-                              stride, {0, 0}};
+                              stride, {0, 0}, 0};
         if (pthread_create(&th[k], NULL, truce_worker, &jobs[k]) != 0) die("pthread_create failed");
     }
     *out = (tally){0, 0};
+    *cpu = 0;
     for (int k = 0; k < nthreads; k++) {
         pthread_join(th[k], NULL);
         out->pairs += jobs[k].t.pairs;
         out->checksum += jobs[k].t.checksum;
+        *cpu += jobs[k].cpu;
     }
     return (double)(tr_clock_ns() - t0) / 1e9;
 }
@@ -342,6 +357,7 @@ static double median(const double *v, int n) {
  * first, and whether every run gave the same tally. */
 typedef struct series {
     double secs[MAX_RUNS];
+    double cpu[MAX_RUNS]; /* CPU seconds (truce runs), else 0 */
     tally t;
     int stable;
 } series;
@@ -357,9 +373,10 @@ static void series_add(series *s, int run, double secs, tally t) {
 }
 
 static void print_series(const char *what, const series *s, int runs, size_t npoints) {
-    double m = median(s->secs, runs);
+    double m = median(s->secs, runs), c = median(s->cpu, runs);
     printf("  %-34s median %8.3f s  %12.0f points/s  pairs %" PRIu64 "  checksum %" PRIu64 "%s\n",
            what, m, (double)npoints / m, s->t.pairs, s->t.checksum, s->stable ? "" : "  UNSTABLE");
+    if (c > 0) printf("  %-34s (CPU time %.3f s, %.0f points per CPU second)\n", "", c, (double)npoints / c);
 }
 
 typedef struct opts {
@@ -404,12 +421,13 @@ static void write_json(const opts *o, const report *r) {
             "{\"polygons\":%zu,\"points\":%zu,\"runs\":%d,\"sample_stride\":%zu,\"sample_points\":%zu,\n"
             " \"engine_bytes\":%zu,\"build_s\":%.6f,\"truce_1t_s\":%.6f,\"truce_2t_s\":%.6f,\n"
             " \"truce_sample_1t_s\":%.6f,\"geos_sample_s\":%.6f,\n"
+            " \"truce_1t_cpu_s\":%.6f,\"truce_2t_cpu_s\":%.6f,\n"
             " \"truce_1t_pps\":%.1f,\"truce_2t_pps\":%.1f,\"truce_sample_1t_pps\":%.1f,\"geos_pps\":%.1f,\n"
             " \"pairs\":%" PRIu64 ",\"checksum\":%" PRIu64 ",\"sample_pairs\":%" PRIu64
             ",\"sample_checksum\":%" PRIu64 ",\"expected_pairs\":%" PRIu64 ",\"agree\":%s}\n",
             r->npolys, r->npoints, n, o->sample, r->nsample, r->engine_bytes, median(r->build.secs, n),
             median(r->t1.secs, n), median(r->t2.secs, n), median(r->t1_sample.secs, n),
-            median(r->geos.secs, n), r->npoints / median(r->t1.secs, n),
+            median(r->geos.secs, n), median(r->t1.cpu, n), median(r->t2.cpu, n), r->npoints / median(r->t1.secs, n),
             r->npoints / median(r->t2.secs, n), r->nsample / median(r->t1_sample.secs, n),
             r->nsample / median(r->geos.secs, n), r->t1.t.pairs, r->t1.t.checksum,
             r->geos.t.pairs, r->geos.t.checksum, r->expect, r->agree ? "true" : "false");
@@ -452,9 +470,10 @@ static void measure(const opts *o, const workload *w, report *r) {
            w->npolys, median(r->build.secs, o->runs), r->engine_bytes,
            (double)r->engine_bytes / (double)w->npolys);
     tally t;
-    for (int k = 0; k < o->runs; k++) series_add(&r->t1, k, truce_run(e, w, 1, 1, &t), t);
-    for (int k = 0; k < o->runs; k++) series_add(&r->t2, k, truce_run(e, w, 1, 2, &t), t);
-    for (int k = 0; k < o->runs; k++) series_add(&r->t1_sample, k, truce_run(e, w, o->sample, 1, &t), t);
+    for (int k = 0; k < o->runs; k++) series_add(&r->t1, k, truce_run(e, w, 1, 1, &t, &r->t1.cpu[k]), t);
+    for (int k = 0; k < o->runs; k++) series_add(&r->t2, k, truce_run(e, w, 1, 2, &t, &r->t2.cpu[k]), t);
+    for (int k = 0; k < o->runs; k++)
+        series_add(&r->t1_sample, k, truce_run(e, w, o->sample, 1, &t, &r->t1_sample.cpu[k]), t);
     geos_set g = {0};
     geos_build(w, &g);
     for (int k = 0; k < o->runs; k++) series_add(&r->geos, k, geos_run(&g, w, o->sample, &t), t);

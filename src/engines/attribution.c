@@ -24,27 +24,36 @@
  * versions[i]). */
 typedef struct area_slot {
     const geo_shape *shape;
+    int64_t id; /* the area's id */
     int64_t valid_from, effective_to;
 } area_slot;
 
+/* Index candidates of a point held on the stack; a point with more goes through the
+ * index's callback instead. */
+#define CAND_MAX 128
+
 struct attr_engine {
     pthread_rwlock_t lock;
-    tr_area **versions;  /* every area version, by slot */
-    area_slot *slots;    /* parallel to versions */
+    tr_area **versions; /* every area version, by slot */
+    area_slot *slots;   /* parallel to versions */
     size_t nversions, capversions, capslots;
-    geo_index *index;    /* footprint box -> slot */
+    geo_index *index; /* footprint box -> slot */
     tr_agreement **agreements;
     size_t nagreements, capagreements;
     tr_agreement **retired;
     size_t nretired, capretired;
-    struct { int64_t id; size_t slot; } *latest; /* open addressing, id 0 = empty */
+    struct {
+        int64_t id;
+        size_t slot;
+    } * latest; /* open addressing, id 0 = empty */
     size_t latest_cap, nlatest;
 };
 
 /* The slot of area id's latest version in e->latest, or where to put it. */
 static size_t latest_find(const attr_engine *e, int64_t id) {
     size_t mask = e->latest_cap - 1, i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 17) & mask;
-    while (e->latest[i].id != 0 && e->latest[i].id != id) i = (i + 1) & mask;
+    while (e->latest[i].id != 0 && e->latest[i].id != id)
+        i = (i + 1) & mask;
     return i;
 }
 
@@ -67,7 +76,8 @@ static int latest_reserve(attr_engine *e) {
 static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 64;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     void *p = realloc(*(void **)pp, n * elem);
     if (!p) return -1;
     *(void **)pp = p;
@@ -123,7 +133,8 @@ static int cut_earlier(attr_engine *e, const tr_area *a, tr_err *err) {
     if (a->valid_from < v->valid_from)
         return tr_fail(err, TR_EINVAL, "valid_from", "area %lld version %d starts before version %d",
                        (long long)a->id, a->version, v->version);
-    if (v->effective_to > a->valid_from) v->effective_to = e->slots[e->latest[i].slot].effective_to = a->valid_from;
+    if (v->effective_to > a->valid_from)
+        v->effective_to = e->slots[e->latest[i].slot].effective_to = a->valid_from;
     return TR_OK;
 }
 
@@ -147,7 +158,7 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         e->latest[li].id = copy->id;
         e->latest[li].slot = e->nversions;
         e->versions[e->nversions] = copy;
-        e->slots[e->nversions] = (area_slot){copy->shape, copy->valid_from, copy->effective_to};
+        e->slots[e->nversions] = (area_slot){copy->shape, copy->id, copy->valid_from, copy->effective_to};
         __atomic_store_n(&e->nversions, e->nversions + 1, __ATOMIC_RELEASE);
     } else {
         free(copy);
@@ -244,16 +255,56 @@ static bool in_zones(const tr_agreement *ag, const attr_result *r) {
     return false;
 }
 
+/* Keeps, of the slots c[0..n), those whose footprint covers (lon, lat), in order;
+ * returns how many. The passes start each candidate's loads (its slot, its shape's
+ * header, the shape's grid cell) before any test waits on them, so the candidates'
+ * memory waits overlap instead of adding up. */
+static size_t keep_covering(const attr_engine *e, uint64_t *c, size_t n, double lon, double lat) {
+    const area_slot *sl = e->slots;
+    for (size_t i = 0; i < n; i++)
+        __builtin_prefetch(sl[c[i]].shape);
+    for (size_t i = 0; i < n; i++)
+        geo_shape_prefetch(sl[c[i]].shape, lon, lat);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (geo_shape_covers(sl[c[i]].shape, lon, lat)) c[k++] = c[i];
+    return k;
+}
+
+/* Adds to q->out the versions of the candidates c[0..n) in force at q->t, covering the
+ * point and visible to the viewer. */
+static void add_covering(query_ctx *q, uint64_t *c, size_t n) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const area_slot *sl = &q->e->slots[c[i]];
+        if (sl->valid_from <= q->t && q->t < sl->effective_to) c[k++] = c[i];
+    }
+    k = keep_covering(q->e, c, k, q->lon, q->lat);
+    for (size_t i = 0; i < k && q->rc == TR_OK; i++) {
+        const tr_area *a = q->e->versions[c[i]];
+        if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) continue;
+        attr_result *r = q->out;
+        if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas))
+            q->rc = TR_ENOMEM;
+        else
+            r->areas[r->nareas++] = a;
+    }
+}
+
 int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer,
                       attr_result *out) {
     out->nareas = out->nagreements = 0;
     query_ctx q = {e, lon, lat, t, viewer, out, TR_OK};
+    uint64_t c[CAND_MAX];
     pthread_rwlock_rdlock(&e->lock);
-    geo_index_query_point(e->index, lon, lat, visit_area, &q);
+    size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
+    if (n <= CAND_MAX)
+        add_covering(&q, c, n);
+    else
+        geo_index_query_point(e->index, lon, lat, visit_area, &q);
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
         const tr_agreement *ag = e->agreements[i];
-        if (!tr_agreement_in_force(ag, t) || !tr_agreement_visible(ag, viewer))
-            continue;
+        if (!tr_agreement_in_force(ag, t) || !tr_agreement_visible(ag, viewer)) continue;
         if (!in_zones(ag, out)) continue;
         if (grow(&out->agreements, &out->cap_agreements, out->nagreements + 1, sizeof *out->agreements))
             q.rc = TR_ENOMEM;
@@ -275,17 +326,25 @@ typedef struct cover_ctx {
 static int visit_cover(uint64_t i, void *p) {
     cover_ctx *c = p;
     if (!geo_shape_covers(c->e->slots[i].shape, c->lon, c->lat)) return 0;
-    if (c->ids && c->n < c->cap) c->ids[c->n] = c->e->versions[i]->id;
+    if (c->ids && c->n < c->cap) c->ids[c->n] = c->e->slots[i].id;
     c->n++;
     return 0;
 }
 
 size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids, size_t cap) {
-    cover_ctx c = {e, lon, lat, ids, cap, 0};
+    cover_ctx cc = {e, lon, lat, ids, cap, 0};
+    uint64_t c[CAND_MAX];
     pthread_rwlock_rdlock(&e->lock);
-    geo_index_query_point(e->index, lon, lat, visit_cover, &c);
+    size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
+    if (n <= CAND_MAX) {
+        cc.n = keep_covering(e, c, n, lon, lat);
+        for (size_t i = 0; ids && i < cc.n && i < cap; i++)
+            ids[i] = e->slots[c[i]].id;
+    } else {
+        geo_index_query_point(e->index, lon, lat, visit_cover, &cc);
+    }
     pthread_rwlock_unlock(&e->lock);
-    return c.n;
+    return cc.n;
 }
 
 /* ---- the API answer ---- */
@@ -324,14 +383,15 @@ static json_t *excluded_here(const tr_agreement *ag, const attr_result *r) {
 json_t *attr_result_to_json(attr_engine *e, const attr_result *r, double lon, double lat, int64_t t) {
     (void)e;
     static const char *const lists[AREA_KIND_COUNT] = {
-        [AREA_CONTROL] = "control", [AREA_CEASEFIRE_ZONE] = "ceasefire_zones",
+        [AREA_CONTROL] = "control",       [AREA_CEASEFIRE_ZONE] = "ceasefire_zones",
         [AREA_DESIGNATED] = "designated", [AREA_CORRIDOR] = "corridors",
-        [AREA_NO_STRIKE] = "no_strike", [AREA_REGION] = "regions"};
+        [AREA_NO_STRIKE] = "no_strike",   [AREA_REGION] = "regions"};
     json_t *o = json_object(), *parties = json_array(), *actors = json_array();
     json_object_set_new(o, "lon", json_real(lon));
     json_object_set_new(o, "lat", json_real(lat));
     json_object_set_new(o, "at", tr_json_time_value(t));
-    for (int k = 0; k < AREA_KIND_COUNT; k++) json_object_set_new(o, lists[k], json_array());
+    for (int k = 0; k < AREA_KIND_COUNT; k++)
+        json_object_set_new(o, lists[k], json_array());
     const tr_area *controller = NULL, *region = NULL;
     size_t ncontrol = 0;
     for (size_t i = 0; i < r->nareas; i++) {
@@ -346,7 +406,8 @@ json_t *attr_result_to_json(attr_engine *e, const attr_result *r, double lon, do
     json_t *c = json_null();
     if (ncontrol == 1) {
         c = json_object();
-        json_object_set_new(c, "name", json_string(controller->party ? controller->party : controller->actor));
+        json_object_set_new(c, "name",
+                            json_string(controller->party ? controller->party : controller->actor));
         json_object_set_new(c, "type", json_string(controller->party ? "party" : "actor"));
         json_object_set_new(c, "area_id", json_integer(controller->id));
     }
@@ -404,7 +465,8 @@ int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int6
     out->nspans = out->nagreements = 0;
     window_ctx q = {e, t0, t1, viewer, out, TR_OK};
     pthread_rwlock_rdlock(&e->lock);
-    for (size_t b = 0; q.rc == TR_OK && b < nboxes; b++) geo_index_query_box(e->index, boxes[b], visit_window, &q);
+    for (size_t b = 0; q.rc == TR_OK && b < nboxes; b++)
+        geo_index_query_box(e->index, boxes[b], visit_window, &q);
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
         const tr_agreement *ag = e->agreements[i];
         if (!(ag->start < t1 && t0 < ag->end) || !tr_agreement_visible(ag, viewer)) continue;

@@ -26,13 +26,13 @@ typedef struct geo_box {
 } geo_box;
 
 typedef struct geo_limits {
-    size_t max_vertices;  /* most vertices one geometry may have (all rings and parts) */
-    double max_width_m;   /* widest corridor (LineString with width_m) accepted */
+    size_t max_vertices; /* most vertices one geometry may have (all rings and parts) */
+    double max_width_m;  /* widest corridor (LineString with width_m) accepted */
 } geo_limits;
 
 #define GEO_DEFAULT_MAX_VERTICES 100000
 #define GEO_DEFAULT_MAX_WIDTH_M 100000.0
-#define GEO_MIN_WIDTH_M 1.0   /* narrowest corridor accepted, whatever the limits */
+#define GEO_MIN_WIDTH_M 1.0 /* narrowest corridor accepted, whatever the limits */
 
 /* An areal footprint: one or more polygons with holes. Opaque. */
 typedef struct geo_shape geo_shape;
@@ -52,8 +52,8 @@ typedef struct geo_shape geo_shape;
  * ("coordinates[0][3]", "type", "coordinates[1]") and err->msg the reason
  * ("ring is not closed", "self-intersection at [36.2, 36.1]", ...), *out untouched.
  */
-int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim,
-                           geo_shape **out, tr_err *err);
+int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim, geo_shape **out,
+                           tr_err *err);
 
 void geo_shape_free(geo_shape *s);
 
@@ -63,6 +63,11 @@ geo_box geo_shape_box(const geo_shape *s);
 /* True if the point lies in the shape's interior or on its boundary (ST_Covers).
  * Fast: a box test, then an edge test accelerated for large rings. */
 bool geo_shape_covers(const geo_shape *s, double lon, double lat);
+
+/* A hint before geo_shape_covers(s, lon, lat): starts loading what that test will
+ * read, so that the tests of several shapes overlap their memory waits. No effect on
+ * any result. */
+void geo_shape_prefetch(const geo_shape *s, double lon, double lat);
 
 /* True if the box intersects the shape (exact). */
 bool geo_shape_intersects_box(const geo_shape *s, geo_box b);
@@ -125,17 +130,24 @@ typedef struct geo_index geo_index;
 
 geo_index *geo_index_new(void);
 void geo_index_free(geo_index *ix);
-int geo_index_insert(geo_index *ix, geo_box box, uint64_t id);  /* 0 or TR_ENOMEM */
+int geo_index_insert(geo_index *ix, geo_box box, uint64_t id); /* 0 or TR_ENOMEM */
 /* Rebuilds the packed tree now, so the tail is empty: call after a bulk load, before
  * queries. Returns 0 or TR_ENOMEM (the index stays correct, only slower). */
 int geo_index_pack(geo_index *ix);
-void geo_index_remove(geo_index *ix, uint64_t id);              /* no-op if absent */
-size_t geo_index_size(const geo_index *ix);                     /* live entries */
+void geo_index_remove(geo_index *ix, uint64_t id); /* no-op if absent */
+size_t geo_index_size(const geo_index *ix);        /* live entries */
 
 /* Calls fn for every live entry whose box covers (x, y) / intersects q. Stops early
  * and returns fn's value when fn returns non-zero; else returns 0. */
 typedef int (*geo_index_fn)(uint64_t id, void *ctx);
 int geo_index_query_point(const geo_index *ix, double x, double y, geo_index_fn fn, void *ctx);
 int geo_index_query_box(const geo_index *ix, geo_box q, geo_index_fn fn, void *ctx);
+
+/* The candidates of a point, for callers that test each exactly anyway: writes to
+ * ids[0 .. cap) the ids of every live entry whose box covers (x, y), and perhaps of
+ * some whose box misses it by less than a float's rounding (about 1e-7 of the
+ * coordinate), in no particular order. Returns how many there are; when that is more
+ * than cap, what ids holds is unspecified: ask again with room for them all. */
+size_t geo_index_point_candidates(const geo_index *ix, double x, double y, uint64_t *ids, size_t cap);
 
 #endif

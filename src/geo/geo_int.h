@@ -121,6 +121,27 @@ bool geo__edge_test(const double *e, double px, double py, unsigned *cross);
 /* pip.c — True if the closed segment e[0..3] meets the closed box b (exact). */
 bool geo__segment_meets_box(const double *e, const geo_box *b);
 
+/* index_grid.c — The point grid of a packed geo_index (see index_grid.c): for a point,
+ * one short list of entries whose box, rounded outwards to floats, may cover it. */
+typedef struct geo_pgrid geo_pgrid;
+
+typedef struct geo_pg_entry {
+    float minx, miny, maxx, maxy; /* the box, rounded outwards */
+    uint32_t pos;                 /* the entry's position in the boxes given to the build */
+} geo_pg_entry;
+
+/* Builds the grid of boxes[0..n) (positions 0..n-1). NULL when out of memory or when
+ * no box is usable; the caller then answers every point another way. Free with
+ * geo__pgrid_free. */
+geo_pgrid *geo__pgrid_build(const geo_box *boxes, size_t n);
+void geo__pgrid_free(geo_pgrid *g);
+size_t geo__pgrid_bytes(const geo_pgrid *g);
+
+/* If (x, y) is inside the grid's extent, sets *list and *n to the entries of its cell
+ * (borrowed; every box that covers the point is among them) and returns true; else
+ * returns false and the grid knows nothing of the point. */
+bool geo__pgrid_cell(const geo_pgrid *g, double x, double y, const geo_pg_entry **list, size_t *n);
+
 /* geos_ctx.c — This thread's GEOS context, created on first use and destroyed when
  * the thread exits; also clears the thread's last GEOS error message. NULL only if
  * GEOS cannot allocate one. */

@@ -124,6 +124,14 @@ bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
     return (cross & 1) != 0;
 }
 
+void geo_shape_prefetch(const geo_shape *s, double lon, double lat) {
+    if (!box_has(&s->box, lon, lat)) return;
+    const geo_grid *g = &s->grid;
+    uint32_t cx = geo__grid_index(lon - s->box.minx, g->sx, g->nx);
+    uint32_t r = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
+    __builtin_prefetch(&g->cell[(size_t)r * g->nx + cx]);
+}
+
 /* True if the segment e[0..3] meets the closed box b: the boxes overlap and the
  * corners of b are not all strictly on one side of the segment's line. */
 bool geo__segment_meets_box(const double *e, const geo_box *b) {
