@@ -13,10 +13,10 @@
  */
 #include "engines/attribution.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/brlock.h"
 #include "base/timeutil.h"
 
 /* What a query reads first for each index candidate, kept dense so that candidates
@@ -33,7 +33,7 @@ typedef struct area_slot {
 #define CAND_MAX 128
 
 struct attr_engine {
-    pthread_rwlock_t lock;
+    tr_brlock lock;     /* readers: queries; writers: additions (first: it is cache-line aligned) */
     tr_area **versions; /* every area version, by slot */
     area_slot *slots;   /* parallel to versions */
     size_t nversions, capversions, capslots;
@@ -86,14 +86,16 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
 }
 
 attr_engine *attr_engine_new(void) {
-    attr_engine *e = calloc(1, sizeof *e);
+    size_t size = (sizeof(attr_engine) + 63) / 64 * 64;
+    attr_engine *e = aligned_alloc(64, size); /* the lock's slots are cache-line aligned */
     if (!e) return NULL;
+    memset(e, 0, size);
     e->index = geo_index_new();
     if (!e->index) {
         free(e);
         return NULL;
     }
-    pthread_rwlock_init(&e->lock, NULL);
+    tr_brlock_init(&e->lock);
     return e;
 }
 
@@ -117,7 +119,7 @@ void attr_engine_free(attr_engine *e) {
     free(e->agreements);
     free(e->retired);
     geo_index_free(e->index);
-    pthread_rwlock_destroy(&e->lock);
+    tr_brlock_destroy(&e->lock);
     free(e);
 }
 
@@ -142,7 +144,7 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
     if (a->shape == NULL) return tr_fail(err, TR_EINVAL, "geometry", "area has no shape");
     tr_area *copy = malloc(sizeof *copy);
     if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    pthread_rwlock_wrlock(&e->lock);
+    tr_brlock_wrlock(&e->lock);
     int rc = cut_earlier(e, a, err);
     if (rc == TR_OK && (grow(&e->versions, &e->capversions, e->nversions + 1, sizeof *e->versions) ||
                         grow(&e->slots, &e->capslots, e->nversions + 1, sizeof *e->slots)))
@@ -163,14 +165,14 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
     } else {
         free(copy);
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_wrunlock(&e->lock);
     return rc;
 }
 
 int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
     tr_agreement *copy = malloc(sizeof *copy);
     if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    pthread_rwlock_wrlock(&e->lock);
+    tr_brlock_wrlock(&e->lock);
     int rc = TR_OK;
     size_t slot = e->nagreements;
     for (size_t i = 0; i < e->nagreements; i++)
@@ -195,14 +197,14 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
     } else {
         free(copy);
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_wrunlock(&e->lock);
     return rc;
 }
 
 void attr_engine_pack(attr_engine *e) {
-    pthread_rwlock_wrlock(&e->lock);
+    tr_brlock_wrlock(&e->lock);
     (void)geo_index_pack(e->index);
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_wrunlock(&e->lock);
 }
 
 size_t attr_engine_area_versions(const attr_engine *e) {
@@ -296,7 +298,7 @@ int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const t
     out->nareas = out->nagreements = 0;
     query_ctx q = {e, lon, lat, t, viewer, out, TR_OK};
     uint64_t c[CAND_MAX];
-    pthread_rwlock_rdlock(&e->lock);
+    unsigned rd = tr_brlock_rdlock(&e->lock);
     size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
     if (n <= CAND_MAX)
         add_covering(&q, c, n);
@@ -311,7 +313,7 @@ int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const t
         else
             out->agreements[out->nagreements++] = ag;
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_rdunlock(&e->lock, rd);
     if (out->nareas > 1) qsort(out->areas, out->nareas, sizeof *out->areas, cmp_area);
     return q.rc;
 }
@@ -334,7 +336,7 @@ static int visit_cover(uint64_t i, void *p) {
 size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids, size_t cap) {
     cover_ctx cc = {e, lon, lat, ids, cap, 0};
     uint64_t c[CAND_MAX];
-    pthread_rwlock_rdlock(&e->lock);
+    unsigned rd = tr_brlock_rdlock(&e->lock);
     size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
     if (n <= CAND_MAX) {
         cc.n = keep_covering(e, c, n, lon, lat);
@@ -343,7 +345,7 @@ size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids
     } else {
         geo_index_query_point(e->index, lon, lat, visit_cover, &cc);
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_rdunlock(&e->lock, rd);
     return cc.n;
 }
 
@@ -464,7 +466,7 @@ int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int6
                        const tr_party *viewer, attr_window *out) {
     out->nspans = out->nagreements = 0;
     window_ctx q = {e, t0, t1, viewer, out, TR_OK};
-    pthread_rwlock_rdlock(&e->lock);
+    unsigned rd = tr_brlock_rdlock(&e->lock);
     for (size_t b = 0; q.rc == TR_OK && b < nboxes; b++)
         geo_index_query_box(e->index, boxes[b], visit_window, &q);
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
@@ -475,7 +477,7 @@ int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int6
         else
             out->agreements[out->nagreements++] = ag;
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_rdunlock(&e->lock, rd);
     if (out->nspans > 1) qsort(out->spans, out->nspans, sizeof *out->spans, cmp_span);
     size_t n = 0; /* a version found through two boxes is kept once */
     for (size_t i = 0; i < out->nspans; i++)
