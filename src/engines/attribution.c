@@ -257,19 +257,17 @@ static bool in_zones(const tr_agreement *ag, const attr_result *r) {
     return false;
 }
 
-/* Keeps, of the slots c[0..n), those whose footprint covers (lon, lat), in order;
- * returns how many. The passes start each candidate's loads (its slot, its shape's
- * header, the shape's grid cell) before any test waits on them, so the candidates'
- * memory waits overlap instead of adding up. */
+/* Keeps, of the slots c[0..n) (n <= CAND_MAX), those whose footprint covers (lon,
+ * lat), in order; returns how many. One batch test, so that the candidates' memory
+ * waits overlap instead of adding up. */
 static size_t keep_covering(const attr_engine *e, uint64_t *c, size_t n, double lon, double lat) {
-    const area_slot *sl = e->slots;
+    const geo_shape *shape[CAND_MAX];
+    uint32_t which[CAND_MAX];
     for (size_t i = 0; i < n; i++)
-        __builtin_prefetch(sl[c[i]].shape);
-    for (size_t i = 0; i < n; i++)
-        geo_shape_prefetch(sl[c[i]].shape, lon, lat);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (geo_shape_covers(sl[c[i]].shape, lon, lat)) c[k++] = c[i];
+        shape[i] = e->slots[c[i]].shape;
+    size_t k = geo_shapes_covering(shape, n, lon, lat, which);
+    for (size_t i = 0; i < k; i++)
+        c[i] = c[which[i]]; /* which[i] >= i */
     return k;
 }
 

@@ -64,10 +64,10 @@ geo_box geo_shape_box(const geo_shape *s);
  * Fast: a box test, then an edge test accelerated for large rings. */
 bool geo_shape_covers(const geo_shape *s, double lon, double lat);
 
-/* A hint before geo_shape_covers(s, lon, lat): starts loading what that test will
- * read, so that the tests of several shapes overlap their memory waits. No effect on
- * any result. */
-void geo_shape_prefetch(const geo_shape *s, double lon, double lat);
+/* geo_shape_covers of n shapes at one point: writes to which[] the indices i of the
+ * shapes s[i] that cover (lon, lat), ascending, and returns how many (which has room
+ * for n). Faster than n calls: the shapes' memory loads overlap. */
+size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, double lat, uint32_t *which);
 
 /* True if the box intersects the shape (exact). */
 bool geo_shape_intersects_box(const geo_shape *s, geo_box b);

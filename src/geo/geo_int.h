@@ -122,11 +122,14 @@ bool geo__edge_test(const double *e, double px, double py, unsigned *cross);
 bool geo__segment_meets_box(const double *e, const geo_box *b);
 
 /* index_grid.c — The point grid of a packed geo_index (see index_grid.c): for a point,
- * one short list of entries whose box, rounded outwards to floats, may cover it. */
+ * one short list of entries whose box, rounded to floats, may cover it. Rounding to
+ * the nearest float is monotone, so a box that covers (x, y) has float sides that
+ * cover ((float)x, (float)y): comparing floats finds every covering box (and perhaps
+ * a few that miss the point by less than a float's rounding). */
 typedef struct geo_pgrid geo_pgrid;
 
 typedef struct geo_pg_entry {
-    float minx, miny, maxx, maxy; /* the box, rounded outwards */
+    float minx, miny, maxx, maxy; /* the box, each side rounded to the nearest float */
     uint32_t pos;                 /* the entry's position in the boxes given to the build */
 } geo_pg_entry;
 

@@ -375,8 +375,9 @@ int geo_index_query_point(const geo_index *ix, double x, double y, geo_index_fn 
     size_t n;
     if (ix->pgrid == NULL || !geo__pgrid_cell(ix->pgrid, x, y, &e, &n))
         return geo_index_query_box(ix, (geo_box){x, y, x, y}, fn, ctx);
+    float fx = (float)x, fy = (float)y;
     for (size_t i = 0; i < n; i++) {
-        if (!(x >= e[i].minx && x <= e[i].maxx && y >= e[i].miny && y <= e[i].maxy)) continue;
+        if (!(fx >= e[i].minx && fx <= e[i].maxx && fy >= e[i].miny && fy <= e[i].maxy)) continue;
         const entry *l = &ix->leaf[e[i].pos];
         if (ix->dead[e[i].pos] ||
             !(x >= l->box.minx && x <= l->box.maxx && y >= l->box.miny && y <= l->box.maxy))
@@ -400,7 +401,8 @@ static int collect(uint64_t id, void *ctx) {
 }
 
 /* The grid's cell list, without branches on the data: positions of the float hits go
- * to ids (as far as cap), then become ids, the dead ones dropped. */
+ * to ids (as far as cap), then become ids, the dead ones dropped. The test compares
+ * floats (geo_pg_entry). */
 size_t geo_index_point_candidates(const geo_index *ix, double x, double y, uint64_t *ids, size_t cap) {
     const geo_pg_entry *e;
     size_t n, k = 0;
@@ -409,8 +411,9 @@ size_t geo_index_point_candidates(const geo_index *ix, double x, double y, uint6
         (void)geo_index_query_point(ix, x, y, collect, &c);
         return c.n;
     }
+    float fx = (float)x, fy = (float)y; /* monotone rounding: see geo_pg_entry */
     for (size_t i = 0; i < n; i++) {
-        size_t in = (x >= e[i].minx) & (x <= e[i].maxx) & (y >= e[i].miny) & (y <= e[i].maxy);
+        size_t in = (fx >= e[i].minx) & (fx <= e[i].maxx) & (fy >= e[i].miny) & (fy <= e[i].maxy);
         if (k < cap) ids[k] = e[i].pos;
         k += in;
     }

@@ -10,8 +10,9 @@
  *     low corner to the cell of its high corner, so a point inside the box always
  *     finds it in the point's own cell, rounding or not. The same holds inside a cell
  *     that has a grid of its own (a child over the cell's nominal box).
- *  2. Lists hold each box rounded outwards to floats: a filter only. The caller checks
- *     the exact box (and whether the entry is dead) for each float hit.
+ *  2. Lists hold each box's sides rounded to the nearest float: a filter only (see
+ *     geo_pg_entry). The caller checks the exact box (and whether the entry is dead)
+ *     for each float hit, or leaves the exact test to its own caller.
  *  3. A cell holding more than PG_SPLIT_MIN boxes gets a child grid when that shortens
  *     its lists by half or more (clusters of small boxes); at most PG_MAX_DEPTH levels.
  *     Every node keeps its cells' lists under PG_MAX_INCIDENCE entries per box (cells
@@ -28,7 +29,7 @@
 #define PG_CELLS_PER_BOX 0.5
 #define PG_SPLIT_MIN 48
 #define PG_MAX_DEPTH 3
-#define PG_MAX_INCIDENCE 8
+#define PG_MAX_INCIDENCE 16
 #define PG_CHILD UINT32_MAX /* cell.count of a cell with a child grid (cell.start = node) */
 
 typedef struct pg_cell {
@@ -68,16 +69,6 @@ static int reserve(void *pp, size_t *cap, size_t need, size_t elem) {
     return 0;
 }
 
-static float round_down(double v) {
-    float f = (float)v;
-    return (double)f > v ? nextafterf(f, -INFINITY) : f;
-}
-
-static float round_up(double v) {
-    float f = (float)v;
-    return (double)f < v ? nextafterf(f, INFINITY) : f;
-}
-
 /* The cell range of box b in node nd. */
 static void cell_range(const pg_node *nd, const geo_box *b, uint32_t c[4]) {
     c[0] = grid_index(b->minx - nd->minx, nd->sx, nd->nx);
@@ -108,8 +99,8 @@ static pg_node plan_node(geo_box ext, const geo_box *boxes, const uint32_t *pos,
         pg_node nd = {ext.minx, ext.miny, nx > 1 ? nx / w : 0, ny > 1 ? ny / h : 0, nx, ny, 0};
         *inc = incidence(&nd, boxes, pos, n);
         if ((nx == 1 && ny == 1) || *inc <= PG_MAX_INCIDENCE * n + (size_t)nx * ny) return nd;
-        nx = nx > 1 ? nx / 2 : 1;
-        ny = ny > 1 ? ny / 2 : 1;
+        nx = nx > 1 ? (uint32_t)(nx * 0.75) : 1; /* 0.56 of the cells */
+        ny = ny > 1 ? (uint32_t)(ny * 0.75) : 1;
     }
 }
 
@@ -139,8 +130,8 @@ static int fill_cell(geo_pgrid *g, const geo_box *boxes, const uint32_t *pos, si
     g->cell[k] = (pg_cell){(uint32_t)g->nentry, (uint32_t)n};
     for (size_t i = 0; i < n; i++) {
         const geo_box *b = &boxes[pos[i]];
-        g->entry[g->nentry++] = (geo_pg_entry){round_down(b->minx), round_down(b->miny), round_up(b->maxx),
-                                               round_up(b->maxy), pos[i]};
+        g->entry[g->nentry++] =
+            (geo_pg_entry){(float)b->minx, (float)b->miny, (float)b->maxx, (float)b->maxy, pos[i]};
     }
     return 0;
 }

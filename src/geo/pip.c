@@ -109,13 +109,10 @@ static inline bool box_has(const geo_box *b, double x, double y) {
     return x >= b->minx && x <= b->maxx && y >= b->miny && y <= b->maxy;
 }
 
-bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
-    if (!box_has(&s->box, lon, lat)) return false;
-    const geo_grid *g = &s->grid;
-    uint32_t cx = geo__grid_index(lon - s->box.minx, g->sx, g->nx);
-    uint32_t r = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
-    unsigned code = g->cell[(size_t)r * g->nx + cx];
+/* The answer for a point of the shape's box in cell code `code` of row r. */
+static bool cell_decide(const geo_shape *s, unsigned code, uint32_t r, double lon, double lat) {
     if (code == GEO_CELL_OUT || code == GEO_CELL_IN) return code == GEO_CELL_IN;
+    const geo_grid *g = &s->grid;
     const uint32_t *e = g->row_edge + g->row_start[r];
     const uint32_t *end = code == GEO_CELL_ALL ? g->row_edge + g->row_start[r + 1] : e + code;
     unsigned cross = 0;
@@ -124,12 +121,42 @@ bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
     return (cross & 1) != 0;
 }
 
-void geo_shape_prefetch(const geo_shape *s, double lon, double lat) {
-    if (!box_has(&s->box, lon, lat)) return;
+/* The cell code of a point of the shape's box; *row gets its row. */
+static inline const uint16_t *cell_of(const geo_shape *s, double lon, double lat, uint32_t *row) {
     const geo_grid *g = &s->grid;
     uint32_t cx = geo__grid_index(lon - s->box.minx, g->sx, g->nx);
-    uint32_t r = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
-    __builtin_prefetch(&g->cell[(size_t)r * g->nx + cx]);
+    *row = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
+    return &g->cell[(size_t)*row * g->nx + cx];
+}
+
+bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
+    if (!box_has(&s->box, lon, lat)) return false;
+    uint32_t r;
+    const uint16_t *cell = cell_of(s, lon, lat, &r);
+    return cell_decide(s, *cell, r, lon, lat);
+}
+
+/* In batches of COVER_BATCH: first every shape's header is requested, then every cell,
+ * then the answers are read, so a batch waits for memory about twice, not twice per
+ * shape. */
+#define COVER_BATCH 32
+
+size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, double lat, uint32_t *which) {
+    size_t k = 0;
+    for (size_t a = 0; a < n; a += COVER_BATCH) {
+        size_t m = n - a < COVER_BATCH ? n - a : COVER_BATCH;
+        const uint16_t *cell[COVER_BATCH];
+        uint32_t row[COVER_BATCH];
+        for (size_t i = 0; i < m; i++)
+            __builtin_prefetch(s[a + i]);
+        for (size_t i = 0; i < m; i++) {
+            cell[i] = box_has(&s[a + i]->box, lon, lat) ? cell_of(s[a + i], lon, lat, &row[i]) : NULL;
+            if (cell[i]) __builtin_prefetch(cell[i]);
+        }
+        for (size_t i = 0; i < m; i++)
+            if (cell[i] && cell_decide(s[a + i], *cell[i], row[i], lon, lat)) which[k++] = (uint32_t)(a + i);
+    }
+    return k;
 }
 
 /* True if the segment e[0..3] meets the closed box b: the boxes overlap and the

@@ -6,7 +6,8 @@
  * random points, vertices, points on edges, points exactly on every grid line and the
  * doubles next to them, holes, multipolygons touching at a corner, repeated vertices
  * (zero-length edges), edges lying on grid lines, slivers thinner than a cell may be,
- * and a ring whose rows hold more edges than a cell code can count. The grid's own
+ * and a ring whose rows hold more edges than a cell code can count; and the batch test
+ * geo_shapes_covering against one shape at a time. The grid's own
  * invariants are checked too: rows sorted by largest x, each boundary cell's count
  * covering every edge that reaches it, inside and outside cells uniform.
  *
@@ -346,12 +347,45 @@ static void test_crowded_rows(void **state) {
     json_decref(g);
 }
 
+/* geo_shapes_covering agrees with geo_shape_covers shape by shape, across batches. */
+static void test_many_shapes(void **state) {
+    (void)state;
+    enum { N = 75 };
+    geo_shape *sh[N];
+    uint32_t which[N];
+    for (int i = 0; i < N; i++) {
+        json_t *g = star(36 + urand(-0.5, 0.5), 34 + urand(-0.5, 0.5), urand(0.2, 1), 5 + rnd() % 40, 0);
+        sh[i] = shape_from(g);
+        json_decref(g);
+    }
+    size_t total = 0;
+    for (int q = 0; q < 4000; q++) {
+        double x = urand(34.8, 37.2), y = urand(32.8, 35.2);
+        if (q % 4 == 0) { /* a vertex of one of them */
+            const geo_shape *s = sh[rnd() % N];
+            size_t v = rnd() % s->npos;
+            x = s->xy[2 * v], y = s->xy[2 * v + 1];
+        }
+        size_t n = (size_t)(q % 3 == 0 ? N : rnd() % (N + 1));
+        size_t k = geo_shapes_covering((const geo_shape *const *)sh, n, x, y, which), j = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!geo_shape_covers(sh[i], x, y)) continue;
+            assert_true(j < k);
+            assert_int_equal(which[j++], i);
+        }
+        assert_int_equal(j, k);
+        total += k;
+    }
+    assert_true(total > 4000);
+    for (int i = 0; i < N; i++)
+        geo_shape_free(sh[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_random_stars),
-        cmocka_unit_test(test_holes_and_multipolygons),
-        cmocka_unit_test(test_degenerate_edges),
-        cmocka_unit_test(test_crowded_rows),
+        cmocka_unit_test(test_random_stars),     cmocka_unit_test(test_holes_and_multipolygons),
+        cmocka_unit_test(test_degenerate_edges), cmocka_unit_test(test_crowded_rows),
+        cmocka_unit_test(test_many_shapes),
     };
     return cmocka_run_group_tests_name("geo_grid", tests, setup, teardown);
 }
