@@ -5,11 +5,13 @@
  * Layer 3 (engines): in memory, deterministic, no I/O. The engine holds every
  * version of every area and agreement (append-only: nothing is freed until
  * attr_engine_free), indexes area footprints in a geo_index, and answers a query by
- * visiting only the candidate areas whose box covers the point, then testing them
- * exactly (geo_shape_covers) and by time (valid_from <= t < effective_to).
+ * taking the candidate areas whose box covers the point from the index's point grid,
+ * then testing them by time (valid_from <= t < effective_to) and exactly, all at once
+ * (geo_shapes_covering, through each shape's prepared grid). docs/attribution.md.
  *
- * Concurrency: queries from many threads run in parallel; additions take a write
- * lock. Pointers in an attr_result stay valid for the engine's life; the fields
+ * Concurrency: queries from many threads run in parallel; additions take the write
+ * side of a big-reader lock (base/brlock.h: readers write only to their own thread's
+ * cache line). Pointers in an attr_result stay valid for the engine's life; the fields
  * they reach are immutable except tr_area.effective_to (read it under the lock).
  *
  * Ownership: attr_engine_add_* take the value's contents (the caller's struct is

@@ -123,8 +123,10 @@ int geo_point_from_geojson(const json_t *geometry, double *lon, double *lat, tr_
  * geo_index — a 2-D spatial index of boxes, each with a caller's 64-bit id.
  * A packed (STR) R-tree plus a small unpacked tail of recent inserts; the tree is
  * rebuilt when the tail grows past a threshold, so inserts are amortised O(log n)
- * and queries stay tree-fast. Removal marks the id dead; dead entries are dropped
- * at the next rebuild. Not thread-safe: callers serialise writes against reads.
+ * and queries stay tree-fast. Each rebuild also lays a point grid over the packed
+ * boxes (index_grid.c): point queries read one short list instead of walking the tree.
+ * Removal marks the id dead; dead entries are dropped at the next rebuild. Not
+ * thread-safe: callers serialise writes against reads.
  */
 typedef struct geo_index geo_index;
 
