@@ -318,6 +318,16 @@ static void check_candidates(const geo_index *ix, const model *m, double x, doub
     if (exact > 1) assert_true(geo_index_point_candidates(ix, x, y, ids, 1) >= exact);
 }
 
+/* n query points: candidates, and every third an exact point query. */
+static void check_points(const geo_index *ix, const model *m, int n) {
+    for (int q = 0; q < n; q++) {
+        double x, y;
+        query_point(m, &x, &y);
+        check_candidates(ix, m, x, y);
+        if (q % 3 == 0) check_query(ix, m, (geo_box){x, y, x, y}, true);
+    }
+}
+
 static void test_point_candidates(void **state) {
     (void)state;
     geo_index *ix = geo_index_new();
@@ -328,12 +338,7 @@ static void test_point_candidates(void **state) {
         model_append(&m, i, b);
     }
     assert_int_equal(geo_index_pack(ix), 0);
-    for (int q = 0; q < 3000; q++) {
-        double x, y;
-        query_point(&m, &x, &y);
-        check_candidates(ix, &m, x, y);
-        if (q % 3 == 0) check_query(ix, &m, (geo_box){x, y, x, y}, true);
-    }
+    check_points(ix, &m, 3000);
     /* Removed entries (dead in the grid) are never candidates; new ones (the tail) are. */
     for (int k = 0; k < 1500; k++) {
         uint64_t id = m.id[rnd() % m.n];
@@ -345,12 +350,7 @@ static void test_point_candidates(void **state) {
         assert_int_equal(geo_index_insert(ix, b, i), 0);
         model_append(&m, i, b);
     }
-    for (int q = 0; q < 3000; q++) {
-        double x, y;
-        query_point(&m, &x, &y);
-        check_candidates(ix, &m, x, y);
-        if (q % 3 == 0) check_query(ix, &m, (geo_box){x, y, x, y}, true);
-    }
+    check_points(ix, &m, 3000);
     geo_index_free(ix);
     free(m.id);
     free(m.box);
