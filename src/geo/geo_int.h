@@ -42,15 +42,16 @@ typedef struct geo_ring {
  *    from a point of the cell towards +x can cross or touch no other edge, so those k
  *    edges decide exactly (pip.c, rules 1-3).
  */
-#define GEO_CELL_OUT 0u      /* no point of the cell is covered */
-#define GEO_CELL_IN 0xFFFFu  /* every point of the cell is covered */
-#define GEO_CELL_ALL 0xFFFEu /* boundary cell: test every edge of the row */
-                             /* other codes k: boundary, test the row's first k edges */
+typedef uint8_t geo_cell;  /* a cell's code */
+#define GEO_CELL_OUT 0u    /* no point of the cell is covered */
+#define GEO_CELL_IN 0xFFu  /* every point of the cell is covered */
+#define GEO_CELL_ALL 0xFEu /* boundary cell: test every edge of the row (k > 253) */
+                           /* other codes k: boundary, test the row's first k edges */
 
 typedef struct geo_grid {
     double sx, sy; /* cells per degree along x and y (0 when nx or ny is 1) */
     uint32_t nx, ny;
-    const uint16_t *cell;      /* ny * nx codes, row by row */
+    const geo_cell *cell;      /* ny * nx codes, row by row */
     const uint32_t *row_start; /* ny + 1 offsets into row_edge */
     const uint32_t *row_edge;  /* edges by row: index in the shape's xy of the first endpoint
                                   (the edge is positions i, i + 1) */

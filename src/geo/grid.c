@@ -19,7 +19,8 @@
  *     lie on one side: the cell's corner (lo[c], lo[r]) decides with an exact ray test,
  *     once per run of such cells (no edge passes between two neighbours of a run).
  *  5. Codes. Inside, outside, or for a boundary cell the number k of leading row edges
- *     whose largest x is >= lo[c]: the others lie left of every point of the cell.
+ *     whose largest x is >= lo[c]: the others lie left of every point of the cell. A k
+ *     too large for a byte becomes "the whole row" (GEO_CELL_ALL).
  * The number of cells is about GRID_CELLS_PER_EDGE per edge (at most GRID_MAX_CELLS),
  * shaped like the box; rows are halved while the row lists would exceed
  * GRID_ROW_BUDGET entries per edge (long edges crossing many rows).
@@ -30,7 +31,7 @@
 
 #include "geo/geo_int.h"
 
-#define GRID_CELLS_PER_EDGE 16
+#define GRID_CELLS_PER_EDGE 32
 #define GRID_MIN_CELLS 16
 #define GRID_MAX_CELLS (1u << 20)
 #define GRID_ROW_BUDGET 8
@@ -86,7 +87,7 @@ typedef struct builder {
     uint32_t *row_start, *row_edge;
     size_t nentries;
     uint8_t *boundary; /* ny * nx flags */
-    uint16_t *cell;
+    geo_cell *cell;
 } builder;
 
 static double edge_maxx(const builder *b, uint32_t e) {
@@ -184,14 +185,14 @@ static void code_row(builder *b, uint32_t r) {
     for (uint32_t i = first; i < first + len; i++)
         mark_edge(b, r, b->row_edge[i]);
     uint8_t *flag = b->boundary + (size_t)r * nx;
-    uint16_t *code = b->cell + (size_t)r * nx;
+    geo_cell *code = b->cell + (size_t)r * nx;
     int state = -1; /* the side of the current run of cells, -1 between runs */
     for (uint32_t c = 0; c < nx; c++) {
         while (k > 0 && edge_maxx(b, b->row_edge[first + k - 1]) < b->x.lo[c])
             k--;
         if (!flag[c] && state < 0) state = row_locate(b, r, k, b->x.lo[c], b->y.lo[r]);
         if (flag[c] || state < 0) {
-            code[c] = k == 0 || k >= GEO_CELL_ALL ? GEO_CELL_ALL : (uint16_t)k;
+            code[c] = k == 0 || k >= GEO_CELL_ALL ? GEO_CELL_ALL : (geo_cell)k;
             state = -1;
         } else {
             code[c] = state ? GEO_CELL_IN : GEO_CELL_OUT;
@@ -261,7 +262,7 @@ int geo__grid_build(const double *xy, const uint32_t *ring_start, size_t nrings,
     int rc = TR_ENOMEM;
     if (collect_edges(&b, ring_start, nrings) != 0 || plan(&b, box) != 0) goto out;
     size_t ncell = (size_t)b.x.n * b.y.n;
-    size_t cell_bytes = (ncell * sizeof(uint16_t) + 7) & ~(size_t)7;
+    size_t cell_bytes = (ncell * sizeof(geo_cell) + 7) & ~(size_t)7;
     out->bytes = cell_bytes + (b.y.n + 1 + b.nentries) * sizeof(uint32_t);
     out->mem = malloc(out->bytes);
     b.boundary = calloc(ncell, 1);
@@ -289,7 +290,7 @@ void geo__grid_place(const geo_grid_draft *d, void *dst, geo_grid *g) {
     memcpy(dst, d->mem, d->bytes);
     *g = d->g;
     const char *base = d->mem;
-    g->cell = (const uint16_t *)((char *)dst + ((const char *)d->g.cell - base));
+    g->cell = (const geo_cell *)((char *)dst + ((const char *)d->g.cell - base));
     g->row_start = (const uint32_t *)((char *)dst + ((const char *)d->g.row_start - base));
     g->row_edge = (const uint32_t *)((char *)dst + ((const char *)d->g.row_edge - base));
 }

@@ -122,7 +122,7 @@ static bool cell_decide(const geo_shape *s, unsigned code, uint32_t r, double lo
 }
 
 /* The cell code of a point of the shape's box; *row gets its row. */
-static inline const uint16_t *cell_of(const geo_shape *s, double lon, double lat, uint32_t *row) {
+static inline const geo_cell *cell_of(const geo_shape *s, double lon, double lat, uint32_t *row) {
     const geo_grid *g = &s->grid;
     uint32_t cx = geo__grid_index(lon - s->box.minx, g->sx, g->nx);
     *row = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
@@ -132,7 +132,7 @@ static inline const uint16_t *cell_of(const geo_shape *s, double lon, double lat
 bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
     if (!box_has(&s->box, lon, lat)) return false;
     uint32_t r;
-    const uint16_t *cell = cell_of(s, lon, lat, &r);
+    const geo_cell *cell = cell_of(s, lon, lat, &r);
     return cell_decide(s, *cell, r, lon, lat);
 }
 
@@ -145,7 +145,7 @@ size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, doub
     size_t k = 0;
     for (size_t a = 0; a < n; a += COVER_BATCH) {
         size_t m = n - a < COVER_BATCH ? n - a : COVER_BATCH;
-        const uint16_t *cell[COVER_BATCH];
+        const geo_cell *cell[COVER_BATCH];
         uint32_t row[COVER_BATCH];
         for (size_t i = 0; i < m; i++)
             __builtin_prefetch(s[a + i]);

@@ -319,7 +319,7 @@ static void test_degenerate_edges(void **state) {
 }
 
 /* A sawtooth of 36,000 teeth 1/1024 degree wide: its top rows hold ~72,000 edges, more
- * than a cell code can count, so their cells test the whole row. */
+ * than a cell code can count, so most of their cells test the whole row. */
 static void test_crowded_rows(void **state) {
     (void)state;
     const size_t teeth = 36000;
