@@ -49,12 +49,12 @@ typedef uint8_t geo_cell;  /* a cell's code */
                            /* other codes k: boundary, test the row's first k edges */
 
 typedef struct geo_grid {
-    double sx, sy; /* cells per degree along x and y (0 when nx or ny is 1) */
-    uint32_t nx, ny;
-    const geo_cell *cell;      /* ny * nx codes, row by row */
-    const uint32_t *row_start; /* ny + 1 offsets into row_edge */
-    const uint32_t *row_edge;  /* edges by row: index in the shape's xy of the first endpoint
-                                  (the edge is positions i, i + 1) */
+    double sx, sy;                    /* cells per degree along x and y (0 when nx or ny is 1) */
+    uint16_t nx, ny;                  /* at most 65,535 each */
+    uint32_t cell_at, rows_at, xy_at; /* byte offsets from the shape: the ny * nx codes (row by
+                                       row); row_start (ny + 1 offsets into row_edge), then
+                                       row_edge (per row, the number in xy of each edge's first
+                                       position: the edge is positions i, i + 1); positions */
 } geo_grid;
 
 /* The cell along one axis of an offset d >= 0 from the box's low side. */
@@ -65,7 +65,7 @@ static inline uint32_t geo__grid_index(double d, double s, uint32_t n) {
 
 struct geo_shape {
     geo_box box;     /* box of all rings */
-    geo_grid grid;   /* box, grid and the cell table: the first cache lines */
+    geo_grid grid;   /* with box: the first cache line, all a point test reads of the header */
     double *xy;      /* every ring's positions, closed, lon/lat interleaved */
     size_t npos;     /* positions in xy */
     geo_ring *rings; /* rings polygon by polygon: shell first, then its holes */
@@ -77,6 +77,22 @@ struct geo_shape {
 };
 /* A shape is one allocation, aligned on a cache line: this struct, the grid's tables,
  * the rings, the positions (poly_start apart). */
+
+static inline const geo_cell *geo__cells(const geo_shape *s) {
+    return (const geo_cell *)((const char *)s + s->grid.cell_at);
+}
+
+static inline const uint32_t *geo__row_start(const geo_shape *s) {
+    return (const uint32_t *)((const char *)s + s->grid.rows_at);
+}
+
+static inline const uint32_t *geo__row_edge(const geo_shape *s) {
+    return geo__row_start(s) + s->grid.ny + 1;
+}
+
+static inline const double *geo__xy(const geo_shape *s) {
+    return (const double *)((const char *)s + s->grid.xy_at);
+}
 
 /*
  * A parsed but not yet validated areal geometry: flat arrays, owned by the draft
@@ -101,7 +117,7 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
 /* grid.c — A grid under construction: its tables in one block of `bytes` (owned;
  * free with free(mem)), which the shape copies into its own allocation. */
 typedef struct geo_grid_draft {
-    geo_grid g; /* pointers into mem */
+    geo_grid g; /* cell_at and rows_at are offsets into mem; xy_at unset */
     void *mem;
     size_t bytes;
 } geo_grid_draft;
@@ -111,9 +127,10 @@ typedef struct geo_grid_draft {
 int geo__grid_build(const double *xy, const uint32_t *ring_start, size_t nrings, geo_box box,
                     geo_grid_draft *out);
 
-/* grid.c — Copies the draft's tables (cell codes, then row_start and row_edge) to dst
- * (d->bytes, aligned for uint32_t) and sets g to the draft's grid pointing there. */
-void geo__grid_place(const geo_grid_draft *d, void *dst, geo_grid *g);
+/* grid.c — Copies the draft's tables (cell codes, then row_start and row_edge) into the
+ * shape s at byte offset `at` (aligned for uint32_t, d->bytes free) and sets s->grid,
+ * but for xy_at. */
+void geo__grid_place(const geo_grid_draft *d, geo_shape *s, size_t at);
 
 /* pip.c — The ray test of one edge (pip.c rules 1 and 2): true when (px, py) is on the
  * edge from (e[0], e[1]) to (e[2], e[3]); otherwise adds the edge's crossing to *cross. */

@@ -72,8 +72,8 @@ static void pick_size(double w, double h, size_t cells, uint32_t *nx, uint32_t *
     double fx = w > 0 && h > 0 ? sqrt((double)cells * w / h) : (w > 0 ? (double)cells : 1);
     double fy = w > 0 && h > 0 ? sqrt((double)cells * h / w) : (h > 0 ? (double)cells : 1);
     double mx = w / GRID_MIN_CELL_DEG, my = h / GRID_MIN_CELL_DEG;
-    fx = fmin(fmin(fx, mx), (double)cells);
-    fy = fmin(fmin(fy, my), (double)cells);
+    fx = fmin(fmin(fmin(fx, mx), (double)cells), UINT16_MAX);
+    fy = fmin(fmin(fmin(fy, my), (double)cells), UINT16_MAX);
     *nx = fx >= 1 ? (uint32_t)lround(fx) : 1;
     *ny = fy >= 1 ? (uint32_t)lround(fy) : 1;
 }
@@ -274,7 +274,7 @@ int geo__grid_build(const double *xy, const uint32_t *ring_start, size_t nrings,
     fill_rows(&b, tmp);
     for (uint32_t r = 0; r < b.y.n; r++)
         code_row(&b, r);
-    out->g = (geo_grid){b.x.s, b.y.s, b.x.n, b.y.n, b.cell, b.row_start, b.row_edge};
+    out->g = (geo_grid){b.x.s, b.y.s, (uint16_t)b.x.n, (uint16_t)b.y.n, 0, (uint32_t)cell_bytes, 0};
     rc = 0;
 out:
     if (rc != 0) {
@@ -286,11 +286,9 @@ out:
     return rc;
 }
 
-void geo__grid_place(const geo_grid_draft *d, void *dst, geo_grid *g) {
-    memcpy(dst, d->mem, d->bytes);
-    *g = d->g;
-    const char *base = d->mem;
-    g->cell = (const geo_cell *)((char *)dst + ((const char *)d->g.cell - base));
-    g->row_start = (const uint32_t *)((char *)dst + ((const char *)d->g.row_start - base));
-    g->row_edge = (const uint32_t *)((char *)dst + ((const char *)d->g.row_edge - base));
+void geo__grid_place(const geo_grid_draft *d, geo_shape *s, size_t at) {
+    memcpy((char *)s + at, d->mem, d->bytes);
+    s->grid = d->g;
+    s->grid.cell_at += (uint32_t)at;
+    s->grid.rows_at += (uint32_t)at;
 }

@@ -109,16 +109,23 @@ static inline bool box_has(const geo_box *b, double x, double y) {
     return x >= b->minx && x <= b->maxx && y >= b->miny && y <= b->maxy;
 }
 
-/* The answer for a point of the shape's box in cell code `code` of row r. */
-static bool cell_decide(const geo_shape *s, unsigned code, uint32_t r, double lon, double lat) {
-    if (code == GEO_CELL_OUT || code == GEO_CELL_IN) return code == GEO_CELL_IN;
-    const geo_grid *g = &s->grid;
-    const uint32_t *e = g->row_edge + g->row_start[r];
-    const uint32_t *end = code == GEO_CELL_ALL ? g->row_edge + g->row_start[r + 1] : e + code;
+/* The ray test of a point on the edges e[0..n) (numbers of first positions in xy). */
+static bool edges_decide(const double *xy, const uint32_t *e, size_t n, double lon, double lat) {
     unsigned cross = 0;
-    for (; e < end; e++)
-        if (edge_test(s->xy + 2 * (size_t)*e, lon, lat, &cross)) return true;
+    for (const uint32_t *end = e + n; e < end; e++)
+        if (edge_test(xy + 2 * (size_t)*e, lon, lat, &cross)) return true;
     return (cross & 1) != 0;
+}
+
+static inline bool is_boundary(unsigned code) {
+    return code != GEO_CELL_OUT && code != GEO_CELL_IN;
+}
+
+/* The edges a point of boundary cell code `code` in row r tests; *n gets their count. */
+static inline const uint32_t *cell_edges(const geo_shape *s, unsigned code, uint32_t r, size_t *n) {
+    const uint32_t *start = geo__row_start(s);
+    *n = code == GEO_CELL_ALL ? start[r + 1] - start[r] : code;
+    return geo__row_edge(s) + start[r];
 }
 
 /* The cell code of a point of the shape's box; *row gets its row. */
@@ -126,36 +133,69 @@ static inline const geo_cell *cell_of(const geo_shape *s, double lon, double lat
     const geo_grid *g = &s->grid;
     uint32_t cx = geo__grid_index(lon - s->box.minx, g->sx, g->nx);
     *row = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
-    return &g->cell[(size_t)*row * g->nx + cx];
+    return geo__cells(s) + (size_t)*row * g->nx + cx;
 }
 
 bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
     if (!box_has(&s->box, lon, lat)) return false;
     uint32_t r;
-    const geo_cell *cell = cell_of(s, lon, lat, &r);
-    return cell_decide(s, *cell, r, lon, lat);
+    unsigned code = *cell_of(s, lon, lat, &r);
+    if (!is_boundary(code)) return code == GEO_CELL_IN;
+    size_t n;
+    const uint32_t *e = cell_edges(s, code, r, &n);
+    return edges_decide(geo__xy(s), e, n, lon, lat);
 }
 
-/* In batches of COVER_BATCH: first every shape's header is requested, then every cell,
- * then the answers are read, so a batch waits for memory about twice, not twice per
- * shape. */
+/* One shape of a batch on its way through geo_shapes_covering. */
+typedef struct probe {
+    const geo_cell *cell; /* NULL: the point is outside the shape's box */
+    uint32_t row;
+    unsigned code;
+    const uint32_t *edges; /* boundary cell: the edges to test */
+    size_t nedges;
+} probe;
+
+/* A batch goes through passes, each starting for all its shapes the loads the next pass
+ * needs: the header line, the cell, then for boundary cells the row's offset, its edge
+ * numbers and the first edge's positions; then the answers. So the shapes' waits for
+ * memory overlap instead of adding up. */
 #define COVER_BATCH 32
 
-size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, double lat, uint32_t *which) {
-    size_t k = 0;
-    for (size_t a = 0; a < n; a += COVER_BATCH) {
-        size_t m = n - a < COVER_BATCH ? n - a : COVER_BATCH;
-        const geo_cell *cell[COVER_BATCH];
-        uint32_t row[COVER_BATCH];
-        for (size_t i = 0; i < m; i++)
-            __builtin_prefetch(s[a + i]);
-        for (size_t i = 0; i < m; i++) {
-            cell[i] = box_has(&s[a + i]->box, lon, lat) ? cell_of(s[a + i], lon, lat, &row[i]) : NULL;
-            if (cell[i]) __builtin_prefetch(cell[i]);
-        }
-        for (size_t i = 0; i < m; i++)
-            if (cell[i] && cell_decide(s[a + i], *cell[i], row[i], lon, lat)) which[k++] = (uint32_t)(a + i);
+static size_t cover_batch(const geo_shape *const *s, size_t m, double lon, double lat, probe *p,
+                          uint32_t *which, uint32_t base) {
+    for (size_t i = 0; i < m; i++)
+        __builtin_prefetch(s[i]);
+    for (size_t i = 0; i < m; i++) {
+        p[i].cell = box_has(&s[i]->box, lon, lat) ? cell_of(s[i], lon, lat, &p[i].row) : NULL;
+        if (p[i].cell) __builtin_prefetch(p[i].cell);
     }
+    for (size_t i = 0; i < m; i++) {
+        p[i].code = p[i].cell ? *p[i].cell : GEO_CELL_OUT;
+        if (is_boundary(p[i].code)) __builtin_prefetch(geo__row_start(s[i]) + p[i].row);
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (!is_boundary(p[i].code)) continue;
+        p[i].edges = cell_edges(s[i], p[i].code, p[i].row, &p[i].nedges);
+        __builtin_prefetch(p[i].edges);
+    }
+    for (size_t i = 0; i < m; i++)
+        if (is_boundary(p[i].code) && p[i].nedges > 0)
+            __builtin_prefetch(geo__xy(s[i]) + 2 * (size_t)p[i].edges[0]);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        bool in = is_boundary(p[i].code) ? edges_decide(geo__xy(s[i]), p[i].edges, p[i].nedges, lon, lat)
+                                         : p[i].code == GEO_CELL_IN;
+        if (in) which[k++] = base + (uint32_t)i;
+    }
+    return k;
+}
+
+size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, double lat, uint32_t *which) {
+    probe p[COVER_BATCH];
+    size_t k = 0;
+    for (size_t a = 0; a < n; a += COVER_BATCH)
+        k += cover_batch(s + a, n - a < COVER_BATCH ? n - a : COVER_BATCH, lon, lat, p, which + k,
+                         (uint32_t)a);
     return k;
 }
 

@@ -88,12 +88,13 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
     if (geo__grid_build(d->xy, d->ring_start, d->nrings, box, &gd) == 0) {
         size_t head = round_up(sizeof *s, 16), grid = round_up(gd.bytes, 16);
         size_t rings = round_up(d->nrings * sizeof(geo_ring), 16), total = head + grid + rings + d->npos * 16;
-        s = aligned_alloc(64, round_up(total, 64));
+        s = total <= UINT32_MAX ? aligned_alloc(64, round_up(total, 64)) : NULL; /* offsets are 32-bit */
         if (s) {
             memset(s, 0, sizeof *s);
-            geo__grid_place(&gd, (char *)s + head, &s->grid);
+            geo__grid_place(&gd, s, head);
             s->rings = (geo_ring *)((char *)s + head + grid);
             s->xy = (double *)((char *)s->rings + rings);
+            s->grid.xy_at = (uint32_t)(head + grid + rings);
         }
         free(gd.mem);
     }

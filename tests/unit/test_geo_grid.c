@@ -124,12 +124,18 @@ static double edge_maxx(const geo_shape *s, uint32_t e) {
     return fmax(s->xy[2 * e], s->xy[2 * e + 2]);
 }
 
+/* The grid's tables, as the shape holds them. */
+static const geo_cell *cells(const geo_shape *s) {
+    return geo__cells(s);
+}
+
 /* Cell (c, r): inside and outside cells agree with the reference at a few of their
  * points; the edges past a boundary cell's count lie left of the cell. */
 static void check_cell(const geo_shape *s, uint32_t c, uint32_t r) {
     const geo_grid *g = &s->grid;
-    uint32_t a = g->row_start[r], b = g->row_start[r + 1];
-    unsigned code = g->cell[(size_t)r * g->nx + c];
+    const uint32_t *row_start = geo__row_start(s), *row_edge = geo__row_edge(s);
+    uint32_t a = row_start[r], b = row_start[r + 1];
+    unsigned code = cells(s)[(size_t)r * g->nx + c];
     double x0 = c > 0 ? line(s->box.minx, g->sx, g->nx, c) : s->box.minx;
     double x1 = c + 1 < g->nx ? line(s->box.minx, g->sx, g->nx, c + 1) : s->box.maxx;
     double y0 = r > 0 ? line(s->box.miny, g->sy, g->ny, r) : s->box.miny;
@@ -143,17 +149,19 @@ static void check_cell(const geo_shape *s, uint32_t c, uint32_t r) {
                          code == GEO_CELL_IN ? "inside" : "outside", pts[k][0], pts[k][1]);
     } else if (code != GEO_CELL_ALL) {
         assert_true(code >= 1 && code <= b - a);
-        if (a + code < b) assert_true(edge_maxx(s, g->row_edge[a + code]) < x0);
+        if (a + code < b) assert_true(edge_maxx(s, row_edge[a + code]) < x0);
     }
 }
 
 /* Rows sorted by largest x, then every cell of small grids, 1000 random ones of large. */
 static void check_invariants(const geo_shape *s) {
     const geo_grid *g = &s->grid;
+    const uint32_t *row_start = geo__row_start(s), *row_edge = geo__row_edge(s);
     assert_true(g->nx >= 1 && g->ny >= 1);
+    assert_true(geo__xy(s) == s->xy);
     for (uint32_t r = 0; r < g->ny; r++)
-        for (uint32_t i = g->row_start[r] + 1; i < g->row_start[r + 1]; i++)
-            assert_true(edge_maxx(s, g->row_edge[i - 1]) >= edge_maxx(s, g->row_edge[i]));
+        for (uint32_t i = row_start[r] + 1; i < row_start[r + 1]; i++)
+            assert_true(edge_maxx(s, row_edge[i - 1]) >= edge_maxx(s, row_edge[i]));
     size_t ncell = (size_t)g->nx * g->ny;
     for (size_t k = 0; k < (ncell < 1000 ? ncell : 1000); k++) {
         size_t cell = ncell <= 1000 ? k : rnd() % ncell;
@@ -335,7 +343,7 @@ static void test_crowded_rows(void **state) {
     geo_shape *s = shape_from(g);
     size_t all = 0;
     for (size_t k = 0; k < (size_t)s->grid.nx * s->grid.ny; k++)
-        all += s->grid.cell[k] == GEO_CELL_ALL;
+        all += cells(s)[k] == GEO_CELL_ALL;
     assert_true(all > 0);
     check_invariants(s);
     for (int i = 0; i < 300; i++) { /* near the teeth, where rows are crowded */
