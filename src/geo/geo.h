@@ -60,6 +60,11 @@ void geo_shape_free(geo_shape *s);
 /* Bounding box of the shape (for a corridor, of the buffered footprint). */
 geo_box geo_shape_box(const geo_shape *s);
 
+/* A box inside the shape: the shape covers every point of it (closed), so a point in
+ * it needs no other test. The largest rectangle of whole inside cells of the shape's
+ * prepared grid; an empty box (minx > maxx) when the grid has no inside cell. */
+geo_box geo_shape_inner_box(const geo_shape *s);
+
 /* True if the point lies in the shape's interior or on its boundary (ST_Covers).
  * Fast: a box test, then an edge test accelerated for large rings. */
 bool geo_shape_covers(const geo_shape *s, double lon, double lat);

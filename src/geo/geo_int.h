@@ -74,6 +74,7 @@ struct geo_shape {
     size_t npolys;
     size_t nvert_input; /* positions of the input geometry (the line for a corridor) */
     double area_m2;     /* geodesic area, computed once at creation */
+    geo_box inner;      /* geo_shape_inner_box */
 };
 /* A shape is one allocation, aligned on a cache line: this struct, the grid's tables,
  * the rings, the positions (poly_start apart). */
@@ -117,7 +118,8 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
 /* grid.c — A grid under construction: its tables in one block of `bytes` (owned;
  * free with free(mem)), which the shape copies into its own allocation. */
 typedef struct geo_grid_draft {
-    geo_grid g; /* cell_at and rows_at are offsets into mem; xy_at unset */
+    geo_grid g;    /* cell_at and rows_at are offsets into mem; xy_at unset */
+    geo_box inner; /* every point of it is covered (grid.c step 6); empty: minx > maxx */
     void *mem;
     size_t bytes;
 } geo_grid_draft;

@@ -21,6 +21,9 @@
  *  5. Codes. Inside, outside, or for a boundary cell the number k of leading row edges
  *     whose largest x is >= lo[c]: the others lie left of every point of the cell. A k
  *     too large for a byte becomes "the whole row" (GEO_CELL_ALL).
+ *  6. Inner box. The largest rectangle of inside cells (by the histogram method, row by
+ *     row): the closure of inside cells is covered (the shape is closed), so every point
+ *     of the closed rectangle [lo[c0], lo[c1 + 1]] x [lo[r0], lo[r1 + 1]] is covered.
  * The number of cells is about GRID_CELLS_PER_EDGE per edge (at most GRID_MAX_CELLS),
  * shaped like the box; rows are halved while the row lists would exceed
  * GRID_ROW_BUDGET entries per edge (long edges crossing many rows).
@@ -200,6 +203,44 @@ static void code_row(builder *b, uint32_t r) {
     }
 }
 
+/* The best rectangle of inside cells found so far: columns c0..c1, rows r0..r1. */
+typedef struct rect {
+    uint32_t c0, c1, r0, r1;
+    uint64_t area; /* in cells, 0: none */
+} rect;
+
+/* Largest rectangle under the histogram h[0..n) (heights of runs of inside cells ending
+ * at row r), into *best when larger. stack: n + 1 scratch entries. */
+static void histogram_rect(const uint32_t *h, uint32_t n, uint32_t r, uint32_t *stack, rect *best) {
+    uint32_t top = 0;
+    for (uint32_t x = 0; x <= n; x++) {
+        uint32_t hx = x < n ? h[x] : 0;
+        while (top > 0 && h[stack[top - 1]] >= hx) {
+            uint32_t height = h[stack[--top]], left = top > 0 ? stack[top - 1] + 1 : 0;
+            uint64_t area = (uint64_t)height * (x - left);
+            if (height > 0 && area > best->area) *best = (rect){left, x - 1, r + 1 - height, r, area};
+        }
+        stack[top++] = x;
+    }
+}
+
+/* Step 6: the closed box of the largest rectangle of inside cells, or an empty box
+ * (minx > maxx). */
+static geo_box inner_box(const builder *b, geo_box box) {
+    uint32_t nx = b->x.n, *h = calloc(nx, sizeof *h), *stack = malloc((nx + 1) * sizeof *stack);
+    rect best = {0, 0, 0, 0, 0};
+    for (uint32_t r = 0; h && stack && r < b->y.n; r++) {
+        for (uint32_t c = 0; c < nx; c++)
+            h[c] = b->cell[(size_t)r * nx + c] == GEO_CELL_IN ? h[c] + 1 : 0;
+        histogram_rect(h, nx, r, stack, &best);
+    }
+    free(h);
+    free(stack);
+    if (best.area == 0) return (geo_box){1, 1, 0, 0};
+    return (geo_box){b->x.lo[best.c0], b->y.lo[best.r0], best.c1 + 1 < nx ? b->x.lo[best.c1 + 1] : box.maxx,
+                     best.r1 + 1 < b->y.n ? b->y.lo[best.r1 + 1] : box.maxy};
+}
+
 /* The shape's edges (every ring's, closing edges included). 0 or -1. */
 static int collect_edges(builder *b, const uint32_t *ring_start, size_t nrings) {
     size_t n = 0;
@@ -275,6 +316,7 @@ int geo__grid_build(const double *xy, const uint32_t *ring_start, size_t nrings,
     for (uint32_t r = 0; r < b.y.n; r++)
         code_row(&b, r);
     out->g = (geo_grid){b.x.s, b.y.s, (uint16_t)b.x.n, (uint16_t)b.y.n, 0, (uint32_t)cell_bytes, 0};
+    out->inner = inner_box(&b, box);
     rc = 0;
 out:
     if (rc != 0) {

@@ -92,6 +92,7 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
         if (s) {
             memset(s, 0, sizeof *s);
             geo__grid_place(&gd, s, head);
+            s->inner = gd.inner;
             s->rings = (geo_ring *)((char *)s + head + grid);
             s->xy = (double *)((char *)s->rings + rings);
             s->grid.xy_at = (uint32_t)(head + grid + rings);
@@ -125,6 +126,10 @@ void geo_shape_free(geo_shape *s) {
 
 geo_box geo_shape_box(const geo_shape *s) {
     return s->box;
+}
+
+geo_box geo_shape_inner_box(const geo_shape *s) {
+    return s->inner;
 }
 
 double geo_shape_area_m2(const geo_shape *s) {
