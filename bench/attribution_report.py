@@ -61,6 +61,7 @@ def main(truce_path, postgis_path, out_path):
             "truce_1_thread": t["truce_1t_pps"],
             "truce_build_s": t["build_s"],
             "truce_engine_bytes": t.get("engine_bytes"),
+            "truce_engine_rss_bytes": t.get("engine_rss_bytes"),
             "truce_1t_cpu_s": t.get("truce_1t_cpu_s"),
             "truce_2t_cpu_s": t.get("truce_2t_cpu_s"),
             "truce_1t_s": t["truce_1t_s"],
@@ -104,9 +105,10 @@ def main(truce_path, postgis_path, out_path):
                  "%.0f" % t["geos_pps"], "%.2fx" % result["ratios"]["truce_vs_geos_brute_force"]))
     print(row % ("  (truce 1 thread on the same %d points)" % t["sample_points"],
                  "%.0f" % t["truce_sample_1t_pps"], ""))
-    print("  engine build: %.3f s, engine heap %.1f MB (%.0f bytes per polygon); PostGIS load %.1f s + GiST %.1f s"
-          % (t["build_s"], t.get("engine_bytes", 0) / 1e6, t.get("engine_bytes", 0) / t["polygons"],
-             pg["load_s"], pg["index_s"]))
+    print("  engine build: %.3f s; engine memory: heap %.1f MB, resident %.1f MB (%.0f bytes per polygon); "
+          "PostGIS load %.1f s + GiST %.1f s"
+          % (t["build_s"], t.get("engine_bytes", 0) / 1e6, t.get("engine_rss_bytes", 0) / 1e6,
+             t.get("engine_rss_bytes", 0) / t["polygons"], pg["load_s"], pg["index_s"]))
     if t.get("truce_1t_cpu_s"):
         print("  CPU time of truce's runs: 1 thread %.3f s, 2 threads %.3f s (wall %.3f s, %.3f s)"
               % (t["truce_1t_cpu_s"], t["truce_2t_cpu_s"], t["truce_1t_s"], t["truce_2t_s"]))

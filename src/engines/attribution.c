@@ -10,12 +10,15 @@
  *     version keeps this for all earlier ones: latest[] maps an area id to its slot.
  *  3. agreements[] holds the latest version of each agreement; a replaced version is
  *     kept in retired[] so pointers handed out before stay valid.
+ *  4. Each version's shape is placed in the shapes arena (huge pages, next to the others)
+ *     unless too large for it; freeing a placed shape is a no-op, the arena goes last.
  */
 #include "engines/attribution.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "base/brlock.h"
 #include "base/timeutil.h"
 
@@ -49,6 +52,7 @@ struct attr_engine {
         size_t slot;
     } * latest; /* open addressing, id 0 = empty */
     size_t latest_cap, nlatest;
+    tr_arena shapes; /* the versions' shapes, placed together (geo_shape_place) */
 };
 
 /* The slot of area id's latest version in e->latest, or where to put it. */
@@ -121,6 +125,7 @@ void attr_engine_free(attr_engine *e) {
     free(e->agreements);
     free(e->retired);
     geo_index_free(e->index);
+    tr_arena_free(&e->shapes); /* after the versions: their shapes live here */
     tr_brlock_destroy(&e->lock);
     free(e);
 }
@@ -155,6 +160,16 @@ static int grow_slots(attr_engine *e, size_t need) {
     return 0;
 }
 
+/* Moves a's shape into the engine's arena, next to the others (kept in the heap when
+ * the arena cannot take it: only slower). */
+static void place_shape(attr_engine *e, tr_area *a) {
+    void *mem = tr_arena_alloc(&e->shapes, geo_shape_size(a->shape));
+    if (!mem) return;
+    geo_shape *placed = geo_shape_place(a->shape, mem);
+    geo_shape_free(a->shape);
+    a->shape = placed;
+}
+
 int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
     if (a->shape == NULL) return tr_fail(err, TR_EINVAL, "geometry", "area has no shape");
     tr_area *copy = malloc(sizeof *copy);
@@ -170,6 +185,7 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         *copy = *a;
         if (copy->effective_to > copy->valid_to) copy->effective_to = copy->valid_to;
         memset(a, 0, sizeof *a);
+        place_shape(e, copy);
         size_t li = latest_find(e, copy->id);
         if (e->latest[li].id == 0) e->nlatest++;
         e->latest[li].id = copy->id;

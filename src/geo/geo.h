@@ -57,6 +57,13 @@ int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_lim
 
 void geo_shape_free(geo_shape *s);
 
+/* A shape is one block of geo_shape_size(s) bytes. geo_shape_place copies s into dst
+ * (that many bytes, aligned on 64) and returns the copy, which lives in the caller's
+ * memory: geo_shape_free leaves it alone; it is gone when the caller frees dst. For
+ * engines that keep their shapes together (huge pages, fewer cache and TLB misses). */
+size_t geo_shape_size(const geo_shape *s);
+geo_shape *geo_shape_place(const geo_shape *s, void *dst);
+
 /* Bounding box of the shape (for a corridor, of the buffered footprint). */
 geo_box geo_shape_box(const geo_shape *s);
 

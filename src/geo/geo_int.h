@@ -75,9 +75,12 @@ struct geo_shape {
     size_t nvert_input; /* positions of the input geometry (the line for a corridor) */
     double area_m2;     /* geodesic area, computed once at creation */
     geo_box inner;      /* geo_shape_inner_box */
+    size_t bytes;       /* of the whole block (geo_shape_size) */
+    bool placed;        /* a copy made by geo_shape_place: geo_shape_free leaves it */
 };
-/* A shape is one allocation, aligned on a cache line: this struct, the grid's tables,
- * the rings, the positions (poly_start apart). */
+/* A shape is one allocation of `bytes`, aligned on a cache line: this struct, the grid's
+ * tables, the rings, the positions, the polygon starts. The hot path reaches the tables
+ * by offsets; the few pointers are fixed when a copy is placed elsewhere. */
 
 static inline const geo_cell *geo__cells(const geo_shape *s) {
     return (const geo_cell *)((const char *)s + s->grid.cell_at);

@@ -87,15 +87,18 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
     geo_shape *s = NULL;
     if (geo__grid_build(d->xy, d->ring_start, d->nrings, box, &gd) == 0) {
         size_t head = round_up(sizeof *s, 16), grid = round_up(gd.bytes, 16);
-        size_t rings = round_up(d->nrings * sizeof(geo_ring), 16), total = head + grid + rings + d->npos * 16;
-        s = total <= UINT32_MAX ? aligned_alloc(64, round_up(total, 64)) : NULL; /* offsets are 32-bit */
+        size_t rings = round_up(d->nrings * sizeof(geo_ring), 16), xy = d->npos * 16;
+        size_t total = round_up(head + grid + rings + xy + (d->npolys + 1) * sizeof(uint32_t), 64);
+        s = total <= UINT32_MAX ? aligned_alloc(64, total) : NULL; /* offsets are 32-bit */
         if (s) {
             memset(s, 0, sizeof *s);
+            s->bytes = total;
             geo__grid_place(&gd, s, head);
             s->inner = gd.inner;
             s->rings = (geo_ring *)((char *)s + head + grid);
             s->xy = (double *)((char *)s->rings + rings);
             s->grid.xy_at = (uint32_t)(head + grid + rings);
+            s->poly_start = (uint32_t *)((char *)s->xy + xy);
         }
         free(gd.mem);
     }
@@ -110,18 +113,31 @@ int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_
     s->npolys = d->npolys;
     s->nvert_input = nvert_input;
     set_rings(s, d);
-    s->poly_start = d->poly_start; /* taken */
-    d->poly_start = NULL;
+    memcpy(s->poly_start, d->poly_start, (d->npolys + 1) * sizeof(uint32_t));
     geo__draft_free(d);
     *out = s;
     return 0;
 }
 
 void geo_shape_free(geo_shape *s) {
-    if (s == NULL) return;
-    /* the grid, rings and coordinates live in s's own block */
-    free(s->poly_start);
-    free(s);
+    if (s == NULL || s->placed) return; /* a placed copy's memory is its placer's */
+    free(s); /* the grid, rings, positions and polygon starts live in s's own block */
+}
+
+size_t geo_shape_size(const geo_shape *s) {
+    return s->bytes;
+}
+
+geo_shape *geo_shape_place(const geo_shape *s, void *dst) {
+    geo_shape *t = memcpy(dst, s, s->bytes);
+    ptrdiff_t delta = (char *)t - (const char *)s;
+    t->xy = (double *)((char *)s->xy + delta);
+    t->rings = (geo_ring *)((char *)s->rings + delta);
+    t->poly_start = (uint32_t *)((char *)s->poly_start + delta);
+    for (size_t r = 0; r < t->nrings; r++)
+        t->rings[r].xy = (const double *)((const char *)s->rings[r].xy + delta);
+    t->placed = true;
+    return t;
 }
 
 geo_box geo_shape_box(const geo_shape *s) {

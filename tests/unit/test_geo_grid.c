@@ -7,9 +7,9 @@
  * doubles next to them, holes, multipolygons touching at a corner, repeated vertices
  * (zero-length edges), edges lying on grid lines, slivers thinner than a cell may be,
  * and a ring whose rows hold more edges than a cell code can count; and the batch test
- * geo_shapes_covering against one shape at a time. The grid's own
- * invariants are checked too: rows sorted by largest x, each boundary cell's count
- * covering every edge that reaches it, inside and outside cells uniform.
+ * geo_shapes_covering against one shape at a time. The grid's own invariants are
+ * checked too: rows sorted by largest x, each boundary cell's count covering every edge
+ * that reaches it, inside and outside cells uniform, the inner box wholly covered.
  *
  * Includes src/geo/geo_int.h (the grid's layout): the only test that does.
  */
@@ -212,6 +212,32 @@ static void check_lines(const geo_shape *s, const GEOSPreparedGeometry *pg) {
     }
 }
 
+/* The inner box: inside the shape's box, and covered at its corners, along its sides
+ * and inside (the reference); empty only when the grid has no inside cell. */
+static void check_inner(const geo_shape *s) {
+    geo_box in = geo_shape_inner_box(s);
+    bool any_in = false;
+    for (size_t k = 0; k < (size_t)s->grid.nx * s->grid.ny && !any_in; k++)
+        any_in = cells(s)[k] == GEO_CELL_IN;
+    if (!(in.minx <= in.maxx && in.miny <= in.maxy)) {
+        assert_false(any_in);
+        return;
+    }
+    assert_true(in.minx >= s->box.minx && in.maxx <= s->box.maxx && in.miny >= s->box.miny &&
+                in.maxy <= s->box.maxy);
+    const double corner[4][2] = {
+        {in.minx, in.miny}, {in.maxx, in.miny}, {in.maxx, in.maxy}, {in.minx, in.maxy}};
+    for (int k = 0; k < 4; k++)
+        if (!ref_covers(s, corner[k][0], corner[k][1])) fail_msg("inner box corner %d not covered", k);
+    for (int k = 0; k < 200; k++) {
+        double x = urand(in.minx, in.maxx), y = urand(in.miny, in.maxy);
+        double pts[3][2] = {{x, y}, {x, k % 2 ? in.miny : in.maxy}, {k % 2 ? in.minx : in.maxx, y}};
+        for (int j = 0; j < 3; j++)
+            if (!ref_covers(s, pts[j][0], pts[j][1]))
+                fail_msg("(%.17g, %.17g) of the inner box not covered", pts[j][0], pts[j][1]);
+    }
+}
+
 /* All checks on the shape of GeoJSON geometry g. */
 static void check_shape(json_t *g, size_t nrand) {
     geo_shape *s = shape_from(g);
@@ -223,6 +249,7 @@ static void check_shape(json_t *g, size_t nrand) {
     assert_non_null(gg);
     const GEOSPreparedGeometry *pg = GEOSPrepare_r(H, gg);
     check_invariants(s);
+    check_inner(s);
     check_spread(s, pg, nrand);
     check_lines(s, pg);
     GEOSPreparedGeom_destroy_r(H, pg);
