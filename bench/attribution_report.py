@@ -105,7 +105,7 @@ def main(truce_path, postgis_path, out_path):
                  "%.0f" % t["geos_pps"], "%.2fx" % result["ratios"]["truce_vs_geos_brute_force"]))
     print(row % ("  (truce 1 thread on the same %d points)" % t["sample_points"],
                  "%.0f" % t["truce_sample_1t_pps"], ""))
-    print("  engine build: %.3f s; engine memory: heap %.1f MB, resident %.1f MB (%.0f bytes per polygon); "
+    print("  engine build: %.3f s; engine memory: %.1f MB (heap and arena), resident +%.1f MB (%.0f bytes per polygon); "
           "PostGIS load %.1f s + GiST %.1f s"
           % (t["build_s"], t.get("engine_bytes", 0) / 1e6, t.get("engine_rss_bytes", 0) / 1e6,
              t.get("engine_rss_bytes", 0) / t["polygons"], pg["load_s"], pg["index_s"]))

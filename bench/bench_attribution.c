@@ -23,9 +23,9 @@
  * 1 on a usage, data or build error.
  *
  * Memory: what the engine holds (area versions with their names and text, shapes and
- * their prepared grids, the index) is printed and written two ways: the heap in use
- * after a build minus before it (glibc mallinfo2, last build), and the resident memory
- * the first build added (VmRSS), which also counts memory mapped outside malloc.
+ * their prepared grids, the index) is printed and written: the heap in use after a build
+ * minus before it (glibc mallinfo2, last build) plus the engine's arena outside the heap
+ * (attr_engine_arena_bytes), and the resident memory the first build added (VmRSS).
  *
  * Usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE]
  *                          [--expect-pairs N] [--points N]
@@ -421,7 +421,7 @@ static opts parse_opts(int argc, char **argv) {
 /* All figures of one invocation. */
 typedef struct report {
     size_t npolys, npoints, nsample;
-    size_t engine_bytes; /* heap the engine holds after the build */
+    size_t engine_bytes; /* heap the engine holds after the build, and its arena */
     size_t engine_rss;   /* resident memory the first build added */
     series build, t1, t2, t1_sample, geos;
     uint64_t expect;
@@ -490,10 +490,10 @@ static void measure(const opts *o, const workload *w, report *r) {
         uint64_t t0 = tr_clock_ns();
         e = build_engine(w);
         series_add(&r->build, k, (double)(tr_clock_ns() - t0) / 1e9, (tally){0, 0});
-        r->engine_bytes = heap_in_use() - before;
+        r->engine_bytes = heap_in_use() - before + attr_engine_arena_bytes(e);
         if (k == 0) r->engine_rss = resident() - rss;
     }
-    printf("engine build (%zu polygons): median %.3f s, engine heap %zu bytes (%.0f per polygon), "
+    printf("engine build (%zu polygons): median %.3f s, engine memory %zu bytes (%.0f per polygon), "
            "resident +%zu bytes (%.0f per polygon)\n",
            w->npolys, median(r->build.secs, o->runs), r->engine_bytes,
            (double)r->engine_bytes / (double)w->npolys, r->engine_rss,

@@ -239,6 +239,13 @@ void attr_engine_pack(attr_engine *e) {
     tr_brlock_wrunlock(&e->lock);
 }
 
+size_t attr_engine_arena_bytes(attr_engine *e) {
+    unsigned rd = tr_brlock_rdlock(&e->lock);
+    size_t n = tr_arena_bytes(&e->shapes);
+    tr_brlock_rdunlock(&e->lock, rd);
+    return n;
+}
+
 size_t attr_engine_area_versions(const attr_engine *e) {
     return __atomic_load_n(&e->nversions, __ATOMIC_ACQUIRE);
 }
