@@ -49,6 +49,10 @@ def main(truce_path, postgis_path, out_path):
         },
         "data": {"polygons": t["polygons"], "points": t["points"], "pairs": t["pairs"],
                  "checksum": t["checksum"], "workload": "A (/work/shared/bench-workloads/gen.py A)"},
+        "goals": {  # issue 19, goal 3
+            "truce_1_thread_at_least_1M_points_per_s": t["truce_1t_pps"] >= 1e6,
+            "truce_at_least_10x_postgis": truce >= 10 * pg["points_per_second"],
+        },
         "agree": agree,
         "runs": t["runs"],
         "median_of": t["runs"],
@@ -56,6 +60,10 @@ def main(truce_path, postgis_path, out_path):
             "truce": "attr_engine_covering over all points, 2 threads (the engine query is thread-safe)",
             "truce_1_thread": t["truce_1t_pps"],
             "truce_build_s": t["build_s"],
+            "truce_engine_bytes": t.get("engine_bytes"),
+            "truce_engine_rss_bytes": t.get("engine_rss_bytes"),
+            "truce_1t_cpu_s": t.get("truce_1t_cpu_s"),
+            "truce_2t_cpu_s": t.get("truce_2t_cpu_s"),
             "truce_1t_s": t["truce_1t_s"],
             "truce_2t_s": t["truce_2t_s"],
             "geos_brute_force": "1 thread, no index: box test against every polygon, then "
@@ -97,8 +105,17 @@ def main(truce_path, postgis_path, out_path):
                  "%.0f" % t["geos_pps"], "%.2fx" % result["ratios"]["truce_vs_geos_brute_force"]))
     print(row % ("  (truce 1 thread on the same %d points)" % t["sample_points"],
                  "%.0f" % t["truce_sample_1t_pps"], ""))
-    print("  engine build: %.3f s; PostGIS load %.1f s + GiST %.1f s"
-          % (t["build_s"], pg["load_s"], pg["index_s"]))
+    print("  engine build: %.3f s; engine memory: %.1f MB (heap and arena), resident +%.1f MB (%.0f bytes per polygon); "
+          "PostGIS load %.1f s + GiST %.1f s"
+          % (t["build_s"], t.get("engine_bytes", 0) / 1e6, t.get("engine_rss_bytes", 0) / 1e6,
+             t.get("engine_rss_bytes", 0) / t["polygons"], pg["load_s"], pg["index_s"]))
+    if t.get("truce_1t_cpu_s"):
+        print("  CPU time of truce's runs: 1 thread %.3f s, 2 threads %.3f s (wall %.3f s, %.3f s)"
+              % (t["truce_1t_cpu_s"], t["truce_2t_cpu_s"], t["truce_1t_s"], t["truce_2t_s"]))
+    g = result["goals"]
+    print("  goals: 1 thread >= 1,000,000 points/s: %s; 2 threads >= 10x PostGIS: %s"
+          % ("yes" if g["truce_1_thread_at_least_1M_points_per_s"] else "NO",
+             "yes" if g["truce_at_least_10x_postgis"] else "NO"))
     print("  agreement: truce checks %s; truce == PostGIS (pairs %d, checksum %d): %s"
           % ("pass" if t["agree"] else "FAIL", pg["pairs"], pg["checksum"],
              "yes" if pg_agrees else "NO"))

@@ -22,17 +22,26 @@
  * attribution_postgis.sh computes in SQL. Exit status 0 when all agree, 3 when not,
  * 1 on a usage, data or build error.
  *
+ * Memory: what the engine holds (area versions with their names and text, shapes and
+ * their prepared grids, the index) is printed and written: the heap in use after a build
+ * minus before it (glibc mallinfo2, last build) plus the engine's arena outside the heap
+ * (attr_engine_arena_bytes), and the resident memory the first build added (VmRSS).
+ *
  * Usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE]
- *                          [--expect-pairs N]
+ *                          [--expect-pairs N] [--points N]
+ *   --points N  only the first N points (for profilers such as callgrind; the published
+ *               count is then not checked unless --expect-pairs gives one).
  */
 #include <errno.h>
 #include <geos_c.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/timeutil.h"
 #include "engines/attribution.h"
@@ -111,9 +120,12 @@ static int parse_wkt_ring(const char *s, poly *p) {
         p->xy[2 * p->n] = x;
         p->xy[2 * p->n + 1] = y;
         p->n++;
-        if (*q == ',') q++;
-        else if (*q == ')') return p->n >= 4 ? 0 : -1;
-        else return -1;
+        if (*q == ',')
+            q++;
+        else if (*q == ')')
+            return p->n >= 4 ? 0 : -1;
+        else
+            return -1;
     }
 }
 
@@ -159,7 +171,8 @@ static void load_points(const char *path, workload *w) {
 }
 
 static void workload_free(workload *w) {
-    for (size_t i = 0; i < w->npolys; i++) free(w->polys[i].xy);
+    for (size_t i = 0; i < w->npolys; i++)
+        free(w->polys[i].xy);
     free(w->polys);
     free(w->pid);
     free(w->px);
@@ -175,9 +188,9 @@ static json_t *poly_feature(const poly *p) {
         json_array_append_new(ring, json_pack("[ff]", p->xy[2 * i], p->xy[2 * i + 1]));
     char name[32];
     snprintf(name, sizeof name, "p%" PRId64, p->id);
-    return json_pack("{s:s, s:{s:s, s:[o]}, s:{s:s, s:s, s:s, s:s}}", "type", "Feature",
-                     "geometry", "type", "Polygon", "coordinates", ring, "properties", "kind",
-                     "control", "name", name, "actor", "x", "valid_from", "2016-01-01T00:00:00Z");
+    return json_pack("{s:s, s:{s:s, s:[o]}, s:{s:s, s:s, s:s, s:s}}", "type", "Feature", "geometry", "type",
+                     "Polygon", "coordinates", ring, "properties", "kind", "control", "name", name, "actor",
+                     "x", "valid_from", "2016-01-01T00:00:00Z");
 }
 
 /* Builds an engine holding every polygon as area <id> version 1. */
@@ -208,37 +221,52 @@ typedef struct truce_job {
     const workload *w;
     size_t from, to, stride; /* indices from, from+stride, ... < to */
     tally t;
+    double cpu; /* seconds of CPU the thread used */
 } truce_job;
+
+static double thread_cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *truce_worker(void *arg) {
     truce_job *j = arg;
     int64_t ids[256];
+    double cpu0 = thread_cpu_s();
     for (size_t i = j->from; i < j->to; i += j->stride) {
         size_t n = attr_engine_covering(j->e, j->w->px[i], j->w->py[i], ids, 256);
         if (n > 256) die("point %" PRId64 " is covered by %zu areas (> 256)", j->w->pid[i], n);
         j->t.pairs += n;
-        for (size_t k = 0; k < n; k++) j->t.checksum += pair_mix(j->w->pid[i], ids[k]);
+        for (size_t k = 0; k < n; k++)
+            j->t.checksum += pair_mix(j->w->pid[i], ids[k]);
     }
+    j->cpu = thread_cpu_s() - cpu0;
     return NULL;
 }
 
-/* Runs every stride-th point through the engine on nthreads threads; returns seconds. */
-static double truce_run(attr_engine *e, const workload *w, size_t stride, int nthreads, tally *out) {
+/* Runs every stride-th point through the engine on nthreads threads; returns seconds
+ * (wall clock); *cpu gets the CPU seconds of all threads (on a busy machine the wall
+ * clock also counts the time other work held the cores). */
+static double truce_run(attr_engine *e, const workload *w, size_t stride, int nthreads, tally *out,
+                        double *cpu) {
     truce_job jobs[MAX_THREADS];
     pthread_t th[MAX_THREADS];
     size_t nsel = (w->npoints + stride - 1) / stride;
     uint64_t t0 = tr_clock_ns();
     for (int k = 0; k < nthreads; k++) {
         size_t a = nsel * (size_t)k / (size_t)nthreads, b = nsel * (size_t)(k + 1) / (size_t)nthreads;
-        jobs[k] = (truce_job){e, w, a * stride, b * stride < w->npoints ? b * stride : w->npoints,
-                              stride, {0, 0}};
+        jobs[k] = (truce_job){e,      w,      a * stride, b * stride < w->npoints ? b * stride : w->npoints,
+                              stride, {0, 0}, 0};
         if (pthread_create(&th[k], NULL, truce_worker, &jobs[k]) != 0) die("pthread_create failed");
     }
     *out = (tally){0, 0};
+    *cpu = 0;
     for (int k = 0; k < nthreads; k++) {
         pthread_join(th[k], NULL);
         out->pairs += jobs[k].t.pairs;
         out->checksum += jobs[k].t.checksum;
+        *cpu += jobs[k].cpu;
     }
     return (double)(tr_clock_ns() - t0) / 1e9;
 }
@@ -336,6 +364,7 @@ static double median(const double *v, int n) {
  * first, and whether every run gave the same tally. */
 typedef struct series {
     double secs[MAX_RUNS];
+    double cpu[MAX_RUNS]; /* CPU seconds (truce runs), else 0 */
     tally t;
     int stable;
 } series;
@@ -351,9 +380,10 @@ static void series_add(series *s, int run, double secs, tally t) {
 }
 
 static void print_series(const char *what, const series *s, int runs, size_t npoints) {
-    double m = median(s->secs, runs);
-    printf("  %-34s median %8.3f s  %12.0f points/s  pairs %" PRIu64 "  checksum %" PRIu64 "%s\n",
-           what, m, (double)npoints / m, s->t.pairs, s->t.checksum, s->stable ? "" : "  UNSTABLE");
+    double m = median(s->secs, runs), c = median(s->cpu, runs);
+    printf("  %-34s median %8.3f s  %12.0f points/s  pairs %" PRIu64 "  checksum %" PRIu64 "%s\n", what, m,
+           (double)npoints / m, s->t.pairs, s->t.checksum, s->stable ? "" : "  UNSTABLE");
+    if (c > 0) printf("  %-34s (CPU time %.3f s, %.0f points per CPU second)\n", "", c, (double)npoints / c);
 }
 
 typedef struct opts {
@@ -361,19 +391,28 @@ typedef struct opts {
     int runs;
     size_t sample;
     uint64_t expect; /* 0: the published count when the workload is the full A */
+    size_t points;   /* 0: all */
 } opts;
 
 static opts parse_opts(int argc, char **argv) {
-    opts o = {"bench/work/data", NULL, 3, 10, 0};
+    opts o = {"bench/work/data", NULL, 3, 10, 0, 0};
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--data") && v) o.data = argv[++i];
-        else if (!strcmp(argv[i], "--json") && v) o.json = argv[++i];
-        else if (!strcmp(argv[i], "--runs") && v) o.runs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--sample") && v) o.sample = (size_t)atol(argv[++i]);
-        else if (!strcmp(argv[i], "--expect-pairs") && v) o.expect = strtoull(argv[++i], NULL, 10);
-        else die("usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE] "
-                 "[--expect-pairs N]");
+        if (!strcmp(argv[i], "--data") && v)
+            o.data = argv[++i];
+        else if (!strcmp(argv[i], "--json") && v)
+            o.json = argv[++i];
+        else if (!strcmp(argv[i], "--runs") && v)
+            o.runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--sample") && v)
+            o.sample = (size_t)atol(argv[++i]);
+        else if (!strcmp(argv[i], "--expect-pairs") && v)
+            o.expect = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--points") && v)
+            o.points = (size_t)atol(argv[++i]);
+        else
+            die("usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE] "
+                "[--expect-pairs N] [--points N]");
     }
     if (o.runs < 1 || o.runs > MAX_RUNS || o.sample < 1) die("--runs must be 1..%d, --sample >= 1", MAX_RUNS);
     return o;
@@ -382,6 +421,8 @@ static opts parse_opts(int argc, char **argv) {
 /* All figures of one invocation. */
 typedef struct report {
     size_t npolys, npoints, nsample;
+    size_t engine_bytes; /* heap the engine holds after the build, and its arena */
+    size_t engine_rss;   /* resident memory the first build added */
     series build, t1, t2, t1_sample, geos;
     uint64_t expect;
     int agree;
@@ -393,17 +434,19 @@ static void write_json(const opts *o, const report *r) {
     int n = o->runs;
     fprintf(f,
             "{\"polygons\":%zu,\"points\":%zu,\"runs\":%d,\"sample_stride\":%zu,\"sample_points\":%zu,\n"
-            " \"build_s\":%.6f,\"truce_1t_s\":%.6f,\"truce_2t_s\":%.6f,\n"
+            " \"engine_bytes\":%zu,\"engine_rss_bytes\":%zu,\"build_s\":%.6f,\"truce_1t_s\":%.6f,\"truce_2t_"
+            "s\":%.6f,\n"
             " \"truce_sample_1t_s\":%.6f,\"geos_sample_s\":%.6f,\n"
+            " \"truce_1t_cpu_s\":%.6f,\"truce_2t_cpu_s\":%.6f,\n"
             " \"truce_1t_pps\":%.1f,\"truce_2t_pps\":%.1f,\"truce_sample_1t_pps\":%.1f,\"geos_pps\":%.1f,\n"
             " \"pairs\":%" PRIu64 ",\"checksum\":%" PRIu64 ",\"sample_pairs\":%" PRIu64
             ",\"sample_checksum\":%" PRIu64 ",\"expected_pairs\":%" PRIu64 ",\"agree\":%s}\n",
-            r->npolys, r->npoints, n, o->sample, r->nsample, median(r->build.secs, n),
-            median(r->t1.secs, n), median(r->t2.secs, n), median(r->t1_sample.secs, n),
-            median(r->geos.secs, n), r->npoints / median(r->t1.secs, n),
-            r->npoints / median(r->t2.secs, n), r->nsample / median(r->t1_sample.secs, n),
-            r->nsample / median(r->geos.secs, n), r->t1.t.pairs, r->t1.t.checksum,
-            r->geos.t.pairs, r->geos.t.checksum, r->expect, r->agree ? "true" : "false");
+            r->npolys, r->npoints, n, o->sample, r->nsample, r->engine_bytes, r->engine_rss,
+            median(r->build.secs, n), median(r->t1.secs, n), median(r->t2.secs, n),
+            median(r->t1_sample.secs, n), median(r->geos.secs, n), median(r->t1.cpu, n), median(r->t2.cpu, n),
+            r->npoints / median(r->t1.secs, n), r->npoints / median(r->t2.secs, n),
+            r->nsample / median(r->t1_sample.secs, n), r->nsample / median(r->geos.secs, n), r->t1.t.pairs,
+            r->t1.t.checksum, r->geos.t.pairs, r->geos.t.checksum, r->expect, r->agree ? "true" : "false");
     fclose(f);
 }
 
@@ -418,34 +461,61 @@ static void check_agreement(report *r) {
     printf("agreement:\n  truce 1 thread == truce 2 threads: %s\n"
            "  truce == GEOS brute force on the sample: %s\n",
            ok_threads ? "yes" : "NO", ok_geos ? "yes" : "NO");
-    if (r->expect)
-        printf("  pairs == published %" PRIu64 ": %s\n", r->expect, ok_expect ? "yes" : "NO");
+    if (r->expect) printf("  pairs == published %" PRIu64 ": %s\n", r->expect, ok_expect ? "yes" : "NO");
     r->agree = ok_threads && ok_geos && ok_expect;
+}
+
+/* Bytes of heap in use (every arena, mmapped blocks included). */
+static size_t heap_in_use(void) {
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* Resident bytes of the process (VmRSS), 0 if unknown. */
+static size_t resident(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %zu kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb * 1024;
 }
 
 static void measure(const opts *o, const workload *w, report *r) {
     attr_engine *e = NULL;
     for (int k = 0; k < o->runs; k++) {
         if (e) attr_engine_free(e);
+        size_t before = heap_in_use(), rss = resident();
         uint64_t t0 = tr_clock_ns();
         e = build_engine(w);
         series_add(&r->build, k, (double)(tr_clock_ns() - t0) / 1e9, (tally){0, 0});
+        r->engine_bytes = heap_in_use() - before + attr_engine_arena_bytes(e);
+        if (k == 0) r->engine_rss = resident() - rss;
     }
-    printf("engine build (%zu polygons): median %.3f s\n", w->npolys, median(r->build.secs, o->runs));
+    printf("engine build (%zu polygons): median %.3f s, engine memory %zu bytes (%.0f per polygon), "
+           "resident +%zu bytes (%.0f per polygon)\n",
+           w->npolys, median(r->build.secs, o->runs), r->engine_bytes,
+           (double)r->engine_bytes / (double)w->npolys, r->engine_rss,
+           (double)r->engine_rss / (double)w->npolys);
     tally t;
-    for (int k = 0; k < o->runs; k++) series_add(&r->t1, k, truce_run(e, w, 1, 1, &t), t);
-    for (int k = 0; k < o->runs; k++) series_add(&r->t2, k, truce_run(e, w, 1, 2, &t), t);
-    for (int k = 0; k < o->runs; k++) series_add(&r->t1_sample, k, truce_run(e, w, o->sample, 1, &t), t);
+    for (int k = 0; k < o->runs; k++)
+        series_add(&r->t1, k, truce_run(e, w, 1, 1, &t, &r->t1.cpu[k]), t);
+    for (int k = 0; k < o->runs; k++)
+        series_add(&r->t2, k, truce_run(e, w, 1, 2, &t, &r->t2.cpu[k]), t);
+    for (int k = 0; k < o->runs; k++)
+        series_add(&r->t1_sample, k, truce_run(e, w, o->sample, 1, &t, &r->t1_sample.cpu[k]), t);
     geos_set g = {0};
     geos_build(w, &g);
-    for (int k = 0; k < o->runs; k++) series_add(&r->geos, k, geos_run(&g, w, o->sample, &t), t);
+    for (int k = 0; k < o->runs; k++)
+        series_add(&r->geos, k, geos_run(&g, w, o->sample, &t), t);
     geos_free(&g);
     attr_engine_free(e);
     printf("all %zu points, %d runs each:\n", w->npoints, o->runs);
     print_series("truce attr_engine_covering, 1 thr", &r->t1, o->runs, w->npoints);
     print_series("truce attr_engine_covering, 2 thr", &r->t2, o->runs, w->npoints);
-    printf("sample: 1 point in %zu, in file order (rows 1, %zu, %zu, ...), %zu points:\n",
-           o->sample, 1 + o->sample, 1 + 2 * o->sample, r->nsample);
+    printf("sample: 1 point in %zu, in file order (rows 1, %zu, %zu, ...), %zu points:\n", o->sample,
+           1 + o->sample, 1 + 2 * o->sample, r->nsample);
     print_series("truce attr_engine_covering, 1 thr", &r->t1_sample, o->runs, r->nsample);
     print_series("GEOS brute force (box + prepared)", &r->geos, o->runs, r->nsample);
 }
@@ -458,6 +528,7 @@ int main(int argc, char **argv) {
     load_polys(path, &w);
     snprintf(path, sizeof path, "%s/a_points.tsv", o.data);
     load_points(path, &w);
+    if (o.points && o.points < w.npoints) w.npoints = o.points;
     report r = {0};
     r.npolys = w.npolys;
     r.npoints = w.npoints;

@@ -10,13 +10,16 @@
  *     version keeps this for all earlier ones: latest[] maps an area id to its slot.
  *  3. agreements[] holds the latest version of each agreement; a replaced version is
  *     kept in retired[] so pointers handed out before stay valid.
+ *  4. Each version's shape is placed in the shapes arena (huge pages, next to the others)
+ *     unless too large for it; freeing a placed shape is a no-op, the arena goes last.
  */
 #include "engines/attribution.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arena.h"
+#include "base/brlock.h"
 #include "base/timeutil.h"
 
 /* What a query reads first for each index candidate, kept dense so that candidates
@@ -24,27 +27,39 @@
  * versions[i]). */
 typedef struct area_slot {
     const geo_shape *shape;
+    int64_t id; /* the area's id */
     int64_t valid_from, effective_to;
-} area_slot;
+    geo_box inner; /* geo_shape_inner_box: a point in it is covered without reading the shape */
+} area_slot;       /* 64 bytes, one cache line: slots[] is aligned on one */
+_Static_assert(sizeof(area_slot) == 64, "a slot is one cache line");
+
+/* Index candidates of a point held on the stack; a point with more goes through the
+ * index's callback instead. */
+#define CAND_MAX 128
 
 struct attr_engine {
-    pthread_rwlock_t lock;
-    tr_area **versions;  /* every area version, by slot */
-    area_slot *slots;    /* parallel to versions */
+    tr_brlock lock;     /* readers: queries; writers: additions (first: it is cache-line aligned) */
+    tr_area **versions; /* every area version, by slot */
+    area_slot *slots;   /* parallel to versions */
     size_t nversions, capversions, capslots;
-    geo_index *index;    /* footprint box -> slot */
+    geo_index *index; /* footprint box -> slot */
     tr_agreement **agreements;
     size_t nagreements, capagreements;
     tr_agreement **retired;
     size_t nretired, capretired;
-    struct { int64_t id; size_t slot; } *latest; /* open addressing, id 0 = empty */
+    struct {
+        int64_t id;
+        size_t slot;
+    } * latest; /* open addressing, id 0 = empty */
     size_t latest_cap, nlatest;
+    tr_arena shapes; /* the versions' shapes, placed together (geo_shape_place) */
 };
 
 /* The slot of area id's latest version in e->latest, or where to put it. */
 static size_t latest_find(const attr_engine *e, int64_t id) {
     size_t mask = e->latest_cap - 1, i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 17) & mask;
-    while (e->latest[i].id != 0 && e->latest[i].id != id) i = (i + 1) & mask;
+    while (e->latest[i].id != 0 && e->latest[i].id != id)
+        i = (i + 1) & mask;
     return i;
 }
 
@@ -67,7 +82,8 @@ static int latest_reserve(attr_engine *e) {
 static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 64;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     void *p = realloc(*(void **)pp, n * elem);
     if (!p) return -1;
     *(void **)pp = p;
@@ -76,14 +92,16 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
 }
 
 attr_engine *attr_engine_new(void) {
-    attr_engine *e = calloc(1, sizeof *e);
+    size_t size = (sizeof(attr_engine) + 63) / 64 * 64;
+    attr_engine *e = aligned_alloc(64, size); /* the lock's slots are cache-line aligned */
     if (!e) return NULL;
+    memset(e, 0, size);
     e->index = geo_index_new();
     if (!e->index) {
         free(e);
         return NULL;
     }
-    pthread_rwlock_init(&e->lock, NULL);
+    tr_brlock_init(&e->lock);
     return e;
 }
 
@@ -107,7 +125,8 @@ void attr_engine_free(attr_engine *e) {
     free(e->agreements);
     free(e->retired);
     geo_index_free(e->index);
-    pthread_rwlock_destroy(&e->lock);
+    tr_arena_free(&e->shapes); /* after the versions: their shapes live here */
+    tr_brlock_destroy(&e->lock);
     free(e);
 }
 
@@ -123,18 +142,42 @@ static int cut_earlier(attr_engine *e, const tr_area *a, tr_err *err) {
     if (a->valid_from < v->valid_from)
         return tr_fail(err, TR_EINVAL, "valid_from", "area %lld version %d starts before version %d",
                        (long long)a->id, a->version, v->version);
-    if (v->effective_to > a->valid_from) v->effective_to = e->slots[e->latest[i].slot].effective_to = a->valid_from;
+    if (v->effective_to > a->valid_from)
+        v->effective_to = e->slots[e->latest[i].slot].effective_to = a->valid_from;
     return TR_OK;
+}
+
+/* Makes room for need slots: a new cache-line aligned array (realloc keeps no alignment). */
+static int grow_slots(attr_engine *e, size_t need) {
+    if (need <= e->capslots) return 0;
+    size_t cap = e->capslots ? 2 * e->capslots : 64;
+    area_slot *p = aligned_alloc(64, cap * sizeof *p);
+    if (!p) return -1;
+    if (e->nversions) memcpy(p, e->slots, e->nversions * sizeof *p);
+    free(e->slots);
+    e->slots = p;
+    e->capslots = cap;
+    return 0;
+}
+
+/* Moves a's shape into the engine's arena, next to the others (kept in the heap when
+ * the arena cannot take it: only slower). */
+static void place_shape(attr_engine *e, tr_area *a) {
+    void *mem = tr_arena_alloc(&e->shapes, geo_shape_size(a->shape));
+    if (!mem) return;
+    geo_shape *placed = geo_shape_place(a->shape, mem);
+    geo_shape_free(a->shape);
+    a->shape = placed;
 }
 
 int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
     if (a->shape == NULL) return tr_fail(err, TR_EINVAL, "geometry", "area has no shape");
     tr_area *copy = malloc(sizeof *copy);
     if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    pthread_rwlock_wrlock(&e->lock);
+    tr_brlock_wrlock(&e->lock);
     int rc = cut_earlier(e, a, err);
     if (rc == TR_OK && (grow(&e->versions, &e->capversions, e->nversions + 1, sizeof *e->versions) ||
-                        grow(&e->slots, &e->capslots, e->nversions + 1, sizeof *e->slots)))
+                        grow_slots(e, e->nversions + 1)))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK && geo_index_insert(e->index, geo_shape_box(a->shape), e->nversions))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -142,24 +185,26 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         *copy = *a;
         if (copy->effective_to > copy->valid_to) copy->effective_to = copy->valid_to;
         memset(a, 0, sizeof *a);
+        place_shape(e, copy);
         size_t li = latest_find(e, copy->id);
         if (e->latest[li].id == 0) e->nlatest++;
         e->latest[li].id = copy->id;
         e->latest[li].slot = e->nversions;
         e->versions[e->nversions] = copy;
-        e->slots[e->nversions] = (area_slot){copy->shape, copy->valid_from, copy->effective_to};
+        e->slots[e->nversions] = (area_slot){copy->shape, copy->id, copy->valid_from, copy->effective_to,
+                                             geo_shape_inner_box(copy->shape)};
         __atomic_store_n(&e->nversions, e->nversions + 1, __ATOMIC_RELEASE);
     } else {
         free(copy);
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_wrunlock(&e->lock);
     return rc;
 }
 
 int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
     tr_agreement *copy = malloc(sizeof *copy);
     if (!copy) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    pthread_rwlock_wrlock(&e->lock);
+    tr_brlock_wrlock(&e->lock);
     int rc = TR_OK;
     size_t slot = e->nagreements;
     for (size_t i = 0; i < e->nagreements; i++)
@@ -184,14 +229,21 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
     } else {
         free(copy);
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_wrunlock(&e->lock);
     return rc;
 }
 
 void attr_engine_pack(attr_engine *e) {
-    pthread_rwlock_wrlock(&e->lock);
+    tr_brlock_wrlock(&e->lock);
     (void)geo_index_pack(e->index);
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_wrunlock(&e->lock);
+}
+
+size_t attr_engine_arena_bytes(attr_engine *e) {
+    unsigned rd = tr_brlock_rdlock(&e->lock);
+    size_t n = tr_arena_bytes(&e->shapes);
+    tr_brlock_rdunlock(&e->lock, rd);
+    return n;
 }
 
 size_t attr_engine_area_versions(const attr_engine *e) {
@@ -244,23 +296,72 @@ static bool in_zones(const tr_agreement *ag, const attr_result *r) {
     return false;
 }
 
+/* Keeps, of the slots c[0..n) (n <= CAND_MAX), those whose footprint covers (lon,
+ * lat); returns how many. A point in a slot's inner box is covered at once; the others
+ * go through one batch test, so that the shapes' memory waits overlap instead of
+ * adding up. */
+static size_t keep_covering(const attr_engine *e, uint64_t *c, size_t n, double lon, double lat) {
+    const geo_shape *shape[CAND_MAX];
+    uint64_t rest[CAND_MAX];
+    uint32_t which[CAND_MAX];
+    size_t k = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const area_slot *sl = &e->slots[c[i]];
+        if (lon >= sl->inner.minx && lon <= sl->inner.maxx && lat >= sl->inner.miny &&
+            lat <= sl->inner.maxy) {
+            c[k++] = c[i];
+        } else {
+            rest[m] = c[i];
+            shape[m++] = sl->shape;
+        }
+    }
+    size_t hit = geo_shapes_covering(shape, m, lon, lat, which);
+    for (size_t i = 0; i < hit; i++)
+        c[k++] = rest[which[i]];
+    return k;
+}
+
+/* Adds to q->out the versions of the candidates c[0..n) in force at q->t, covering the
+ * point and visible to the viewer. */
+static void add_covering(query_ctx *q, uint64_t *c, size_t n) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const area_slot *sl = &q->e->slots[c[i]];
+        if (sl->valid_from <= q->t && q->t < sl->effective_to) c[k++] = c[i];
+    }
+    k = keep_covering(q->e, c, k, q->lon, q->lat);
+    for (size_t i = 0; i < k && q->rc == TR_OK; i++) {
+        const tr_area *a = q->e->versions[c[i]];
+        if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) continue;
+        attr_result *r = q->out;
+        if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas))
+            q->rc = TR_ENOMEM;
+        else
+            r->areas[r->nareas++] = a;
+    }
+}
+
 int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer,
                       attr_result *out) {
     out->nareas = out->nagreements = 0;
     query_ctx q = {e, lon, lat, t, viewer, out, TR_OK};
-    pthread_rwlock_rdlock(&e->lock);
-    geo_index_query_point(e->index, lon, lat, visit_area, &q);
+    uint64_t c[CAND_MAX];
+    unsigned rd = tr_brlock_rdlock(&e->lock);
+    size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
+    if (n <= CAND_MAX)
+        add_covering(&q, c, n);
+    else
+        geo_index_query_point(e->index, lon, lat, visit_area, &q);
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
         const tr_agreement *ag = e->agreements[i];
-        if (!tr_agreement_in_force(ag, t) || !tr_agreement_visible(ag, viewer))
-            continue;
+        if (!tr_agreement_in_force(ag, t) || !tr_agreement_visible(ag, viewer)) continue;
         if (!in_zones(ag, out)) continue;
         if (grow(&out->agreements, &out->cap_agreements, out->nagreements + 1, sizeof *out->agreements))
             q.rc = TR_ENOMEM;
         else
             out->agreements[out->nagreements++] = ag;
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_rdunlock(&e->lock, rd);
     if (out->nareas > 1) qsort(out->areas, out->nareas, sizeof *out->areas, cmp_area);
     return q.rc;
 }
@@ -275,96 +376,25 @@ typedef struct cover_ctx {
 static int visit_cover(uint64_t i, void *p) {
     cover_ctx *c = p;
     if (!geo_shape_covers(c->e->slots[i].shape, c->lon, c->lat)) return 0;
-    if (c->ids && c->n < c->cap) c->ids[c->n] = c->e->versions[i]->id;
+    if (c->ids && c->n < c->cap) c->ids[c->n] = c->e->slots[i].id;
     c->n++;
     return 0;
 }
 
 size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids, size_t cap) {
-    cover_ctx c = {e, lon, lat, ids, cap, 0};
-    pthread_rwlock_rdlock(&e->lock);
-    geo_index_query_point(e->index, lon, lat, visit_cover, &c);
-    pthread_rwlock_unlock(&e->lock);
-    return c.n;
-}
-
-/* ---- the API answer ---- */
-
-static json_t *area_ref(const tr_area *a) {
-    json_t *o = json_object();
-    json_object_set_new(o, "area_id", json_integer(a->id));
-    json_object_set_new(o, "version", json_integer(a->version));
-    json_object_set_new(o, "name", json_string(a->name));
-    if (a->party) json_object_set_new(o, "party", json_string(a->party));
-    if (a->actor) json_object_set_new(o, "actor", json_string(a->actor));
-    return o;
-}
-
-/* Appends s to the JSON array of names if it is not there yet. */
-static void add_name(json_t *arr, const char *s) {
-    size_t i;
-    json_t *v;
-    if (!s) return;
-    json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) == 0) return;
-    json_array_append_new(arr, json_string(s));
-}
-
-/* Actors excluded from ag whose control or designated areas cover the point. */
-static json_t *excluded_here(const tr_agreement *ag, const attr_result *r) {
-    json_t *out = json_array();
-    for (size_t i = 0; i < r->nareas; i++) {
-        const tr_area *a = r->areas[i];
-        if (!a->actor || (a->kind != AREA_CONTROL && a->kind != AREA_DESIGNATED)) continue;
-        for (size_t j = 0; j < ag->nexcluded; j++)
-            if (strcmp(ag->excluded[j], a->actor) == 0) add_name(out, a->actor);
+    cover_ctx cc = {e, lon, lat, ids, cap, 0};
+    uint64_t c[CAND_MAX];
+    unsigned rd = tr_brlock_rdlock(&e->lock);
+    size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
+    if (n <= CAND_MAX) {
+        cc.n = keep_covering(e, c, n, lon, lat);
+        for (size_t i = 0; ids && i < cc.n && i < cap; i++)
+            ids[i] = e->slots[c[i]].id;
+    } else {
+        geo_index_query_point(e->index, lon, lat, visit_cover, &cc);
     }
-    return out;
-}
-
-json_t *attr_result_to_json(attr_engine *e, const attr_result *r, double lon, double lat, int64_t t) {
-    (void)e;
-    static const char *const lists[AREA_KIND_COUNT] = {
-        [AREA_CONTROL] = "control", [AREA_CEASEFIRE_ZONE] = "ceasefire_zones",
-        [AREA_DESIGNATED] = "designated", [AREA_CORRIDOR] = "corridors",
-        [AREA_NO_STRIKE] = "no_strike", [AREA_REGION] = "regions"};
-    json_t *o = json_object(), *parties = json_array(), *actors = json_array();
-    json_object_set_new(o, "lon", json_real(lon));
-    json_object_set_new(o, "lat", json_real(lat));
-    json_object_set_new(o, "at", tr_json_time_value(t));
-    for (int k = 0; k < AREA_KIND_COUNT; k++) json_object_set_new(o, lists[k], json_array());
-    const tr_area *controller = NULL, *region = NULL;
-    size_t ncontrol = 0;
-    for (size_t i = 0; i < r->nareas; i++) {
-        const tr_area *a = r->areas[i];
-        json_array_append_new(json_object_get(o, lists[a->kind]), area_ref(a));
-        add_name(parties, a->party);
-        add_name(actors, a->actor);
-        if (a->kind == AREA_CONTROL && ncontrol++ == 0) controller = a;
-        if (a->kind == AREA_REGION && region == NULL) region = a;
-    }
-    json_object_set_new(o, "region", region ? json_string(region->name) : json_null());
-    json_t *c = json_null();
-    if (ncontrol == 1) {
-        c = json_object();
-        json_object_set_new(c, "name", json_string(controller->party ? controller->party : controller->actor));
-        json_object_set_new(c, "type", json_string(controller->party ? "party" : "actor"));
-        json_object_set_new(c, "area_id", json_integer(controller->id));
-    }
-    json_object_set_new(o, "controller", c);
-    json_object_set_new(o, "contested", json_boolean(ncontrol > 1));
-    json_t *ags = json_array();
-    for (size_t i = 0; i < r->nagreements; i++) {
-        const tr_agreement *ag = r->agreements[i];
-        json_t *j = json_object();
-        json_object_set_new(j, "id", json_integer(ag->id));
-        json_object_set_new(j, "name", json_string(ag->name));
-        json_object_set_new(j, "excluded_actors_here", excluded_here(ag, r));
-        json_array_append_new(ags, j);
-    }
-    json_object_set_new(o, "agreements", ags);
-    json_object_set_new(o, "parties", parties);
-    json_object_set_new(o, "actors", actors);
-    return o;
+    tr_brlock_rdunlock(&e->lock, rd);
+    return cc.n;
 }
 
 /* ---- what applies over a box and a time window (conflicts by footprint) ---- */
@@ -403,8 +433,9 @@ int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int6
                        const tr_party *viewer, attr_window *out) {
     out->nspans = out->nagreements = 0;
     window_ctx q = {e, t0, t1, viewer, out, TR_OK};
-    pthread_rwlock_rdlock(&e->lock);
-    for (size_t b = 0; q.rc == TR_OK && b < nboxes; b++) geo_index_query_box(e->index, boxes[b], visit_window, &q);
+    unsigned rd = tr_brlock_rdlock(&e->lock);
+    for (size_t b = 0; q.rc == TR_OK && b < nboxes; b++)
+        geo_index_query_box(e->index, boxes[b], visit_window, &q);
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
         const tr_agreement *ag = e->agreements[i];
         if (!(ag->start < t1 && t0 < ag->end) || !tr_agreement_visible(ag, viewer)) continue;
@@ -413,7 +444,7 @@ int attr_engine_window(attr_engine *e, const geo_box *boxes, size_t nboxes, int6
         else
             out->agreements[out->nagreements++] = ag;
     }
-    pthread_rwlock_unlock(&e->lock);
+    tr_brlock_rdunlock(&e->lock, rd);
     if (out->nspans > 1) qsort(out->spans, out->nspans, sizeof *out->spans, cmp_span);
     size_t n = 0; /* a version found through two boxes is kept once */
     for (size_t i = 0; i < out->nspans; i++)

@@ -5,11 +5,13 @@
  * Layer 3 (engines): in memory, deterministic, no I/O. The engine holds every
  * version of every area and agreement (append-only: nothing is freed until
  * attr_engine_free), indexes area footprints in a geo_index, and answers a query by
- * visiting only the candidate areas whose box covers the point, then testing them
- * exactly (geo_shape_covers) and by time (valid_from <= t < effective_to).
+ * taking the candidate areas whose box covers the point from the index's point grid,
+ * then testing them by time (valid_from <= t < effective_to) and exactly, all at once
+ * (geo_shapes_covering, through each shape's prepared grid). docs/attribution.md.
  *
- * Concurrency: queries from many threads run in parallel; additions take a write
- * lock. Pointers in an attr_result stay valid for the engine's life; the fields
+ * Concurrency: queries from many threads run in parallel; additions take the write
+ * side of a big-reader lock (base/brlock.h: readers write only to their own thread's
+ * cache line). Pointers in an attr_result stay valid for the engine's life; the fields
  * they reach are immutable except tr_area.effective_to (read it under the lock).
  *
  * Ownership: attr_engine_add_* take the value's contents (the caller's struct is
@@ -39,13 +41,17 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err);
 
 size_t attr_engine_area_versions(const attr_engine *e);
 
+/* Bytes the engine holds outside the malloc heap: the arena its shapes are placed in
+ * (huge pages; docs/attribution.md). For memory reports beside the heap's figures. */
+size_t attr_engine_arena_bytes(attr_engine *e);
+
 /* Packs the spatial index after a bulk load (attr_engine_add_area one by one leaves
  * recent areas in the index's unpacked tail). Takes the write lock. */
 void attr_engine_pack(attr_engine *e);
 
 typedef struct attr_result {
-    const tr_area **areas;  /* covering versions in force at t, visible to the viewer,
-                               ordered by kind, then area id */
+    const tr_area **areas; /* covering versions in force at t, visible to the viewer,
+                              ordered by kind, then area id */
     size_t nareas, cap_areas;
     const tr_agreement **agreements; /* in force at t and applying at the point */
     size_t nagreements, cap_agreements;
@@ -67,12 +73,12 @@ size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids
 
 /* An area version in force at some time of a window (attr_engine_window). */
 typedef struct attr_span {
-    const tr_area *area;    /* read its immutable fields only: its effective_to is `to` */
-    int64_t from, to;       /* [valid_from, effective_to) when the query ran */
+    const tr_area *area; /* read its immutable fields only: its effective_to is `to` */
+    int64_t from, to;    /* [valid_from, effective_to) when the query ran */
 } attr_span;
 
 typedef struct attr_window {
-    attr_span *spans;       /* by area id, then version; each version once */
+    attr_span *spans; /* by area id, then version; each version once */
     size_t nspans, cap_spans;
     const tr_agreement **agreements; /* in force at some time of the window, by id */
     size_t nagreements, cap_agreements;

@@ -26,15 +26,15 @@ typedef struct geo_box {
 } geo_box;
 
 typedef struct geo_limits {
-    size_t max_vertices;  /* most vertices one geometry may have (all rings and parts) */
-    double max_width_m;   /* widest corridor (LineString with width_m) accepted */
+    size_t max_vertices; /* most vertices one geometry may have (all rings and parts) */
+    double max_width_m;  /* widest corridor (LineString with width_m) accepted */
 } geo_limits;
 
 #define GEO_DEFAULT_MAX_VERTICES 100000
 /* A position's optional third number, its altitude in metres, lies within +-this. */
 #define GEO_MAX_ALTITUDE_M 100000
 #define GEO_DEFAULT_MAX_WIDTH_M 100000.0
-#define GEO_MIN_WIDTH_M 1.0   /* narrowest corridor accepted, whatever the limits */
+#define GEO_MIN_WIDTH_M 1.0 /* narrowest corridor accepted, whatever the limits */
 
 /* An areal footprint: one or more polygons with holes. Opaque. */
 typedef struct geo_shape geo_shape;
@@ -54,8 +54,8 @@ typedef struct geo_shape geo_shape;
  * ("coordinates[0][3]", "type", "coordinates[1]") and err->msg the reason
  * ("ring is not closed", "self-intersection at [36.2, 36.1]", ...), *out untouched.
  */
-int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim,
-                           geo_shape **out, tr_err *err);
+int geo_shape_from_geojson(const json_t *geometry, double width_m, const geo_limits *lim, geo_shape **out,
+                           tr_err *err);
 
 void geo_shape_free(geo_shape *s);
 
@@ -77,13 +77,29 @@ typedef struct geo_repair {
  * one, which geo_shape_from_geojson accepts. TR_EINVAL when nothing areal is left.
  */
 int geo_make_valid(const json_t *geometry, const geo_limits *lim, json_t **out, geo_repair *rep, tr_err *err);
+/* A shape is one block of geo_shape_size(s) bytes. geo_shape_place copies s into dst
+ * (that many bytes, aligned on 64) and returns the copy, which lives in the caller's
+ * memory: geo_shape_free leaves it alone; it is gone when the caller frees dst. For
+ * engines that keep their shapes together (huge pages, fewer cache and TLB misses). */
+size_t geo_shape_size(const geo_shape *s);
+geo_shape *geo_shape_place(const geo_shape *s, void *dst);
 
 /* Bounding box of the shape (for a corridor, of the buffered footprint). */
 geo_box geo_shape_box(const geo_shape *s);
 
+/* A box inside the shape: the shape covers every point of it (closed), so a point in
+ * it needs no other test. The largest rectangle of whole inside cells of the shape's
+ * prepared grid; an empty box (minx > maxx) when the grid has no inside cell. */
+geo_box geo_shape_inner_box(const geo_shape *s);
+
 /* True if the point lies in the shape's interior or on its boundary (ST_Covers).
  * Fast: a box test, then an edge test accelerated for large rings. */
 bool geo_shape_covers(const geo_shape *s, double lon, double lat);
+
+/* geo_shape_covers of n shapes at one point: writes to which[] the indices i of the
+ * shapes s[i] that cover (lon, lat), ascending, and returns how many (which has room
+ * for n). Faster than n calls: the shapes' memory loads overlap. */
+size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, double lat, uint32_t *which);
 
 /* True if the box intersects the shape (exact). */
 bool geo_shape_intersects_box(const geo_shape *s, geo_box b);
@@ -139,24 +155,33 @@ int geo_point_from_geojson(const json_t *geometry, double *lon, double *lat, tr_
  * geo_index — a 2-D spatial index of boxes, each with a caller's 64-bit id.
  * A packed (STR) R-tree plus a small unpacked tail of recent inserts; the tree is
  * rebuilt when the tail grows past a threshold, so inserts are amortised O(log n)
- * and queries stay tree-fast. Removal marks the id dead; dead entries are dropped
- * at the next rebuild. Not thread-safe: callers serialise writes against reads.
+ * and queries stay tree-fast. Each rebuild also lays a point grid over the packed
+ * boxes (index_grid.c): point queries read one short list instead of walking the tree.
+ * Removal marks the id dead; dead entries are dropped at the next rebuild. Not
+ * thread-safe: callers serialise writes against reads.
  */
 typedef struct geo_index geo_index;
 
 geo_index *geo_index_new(void);
 void geo_index_free(geo_index *ix);
-int geo_index_insert(geo_index *ix, geo_box box, uint64_t id);  /* 0 or TR_ENOMEM */
+int geo_index_insert(geo_index *ix, geo_box box, uint64_t id); /* 0 or TR_ENOMEM */
 /* Rebuilds the packed tree now, so the tail is empty: call after a bulk load, before
  * queries. Returns 0 or TR_ENOMEM (the index stays correct, only slower). */
 int geo_index_pack(geo_index *ix);
-void geo_index_remove(geo_index *ix, uint64_t id);              /* no-op if absent */
-size_t geo_index_size(const geo_index *ix);                     /* live entries */
+void geo_index_remove(geo_index *ix, uint64_t id); /* no-op if absent */
+size_t geo_index_size(const geo_index *ix);        /* live entries */
 
 /* Calls fn for every live entry whose box covers (x, y) / intersects q. Stops early
  * and returns fn's value when fn returns non-zero; else returns 0. */
 typedef int (*geo_index_fn)(uint64_t id, void *ctx);
 int geo_index_query_point(const geo_index *ix, double x, double y, geo_index_fn fn, void *ctx);
 int geo_index_query_box(const geo_index *ix, geo_box q, geo_index_fn fn, void *ctx);
+
+/* The candidates of a point, for callers that test each exactly anyway: writes to
+ * ids[0 .. cap) the ids of every live entry whose box covers (x, y), and perhaps of
+ * some whose box misses it by less than a float's rounding (about 1e-7 of the
+ * coordinate), in no particular order. Returns how many there are; when that is more
+ * than cap, what ids holds is unspecified: ask again with room for them all. */
+size_t geo_index_point_candidates(const geo_index *ix, double x, double y, uint64_t *ids, size_t cap);
 
 #endif

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo/geo.h"
+#include "geo/geo_int.h"
 
 #define NODE_CAP 16
 #define MIN_TAIL 64
@@ -34,20 +34,22 @@ typedef struct entry {
 
 typedef struct slot {
     uint64_t id;
-    size_t loc;                       /* 2 * position + in_tail, EMPTY if unused */
+    size_t loc; /* 2 * position + in_tail, EMPTY if unused */
 } slot;
 
 struct geo_index {
-    entry *leaf;                      /* packed entries in STR order */
-    uint8_t *dead;                    /* dead[i] != 0: leaf[i] was removed */
+    entry *leaf;   /* packed entries in STR order */
+    uint8_t *dead; /* dead[i] != 0: leaf[i] was removed */
     size_t nleaf, ndead;
     geo_box *node;                    /* internal node boxes, all levels, bottom first */
     size_t level_off[MAX_LEVELS + 1]; /* level L is node[level_off[L] .. level_off[L + 1]) */
     int nlevels;
-    entry *tail;                      /* recent inserts, unsorted */
+    entry *tail; /* recent inserts, unsorted */
     size_t ntail, tail_cap;
-    slot *slots;                      /* open addressing, linear probing, power-of-2 size */
-    size_t nslots, count;             /* count = live entries */
+    slot *slots;          /* open addressing, linear probing, power-of-2 size */
+    size_t nslots, count; /* count = live entries */
+    geo_pgrid *pgrid;     /* point grid over leaf[] (index_grid.c), or NULL */
+    uint64_t *leaf_id;    /* leaf[i].id, dense (with pgrid) */
 };
 
 /* ---- id -> location map ---- */
@@ -73,7 +75,8 @@ static slot *map_find(const geo_index *ix, uint64_t id) {
 /* Adds id (not present) with loc; the table has room. */
 static void map_put(geo_index *ix, uint64_t id, size_t loc) {
     size_t mask = ix->nslots - 1, i = hash_id(id) & mask;
-    while (ix->slots[i].loc != EMPTY) i = (i + 1) & mask;
+    while (ix->slots[i].loc != EMPTY)
+        i = (i + 1) & mask;
     ix->slots[i].id = id;
     ix->slots[i].loc = loc;
     ix->count++;
@@ -85,7 +88,8 @@ static int map_reserve(geo_index *ix) {
     size_t n = ix->nslots ? 2 * ix->nslots : 64;
     slot *s = malloc(n * sizeof *s), *old = ix->slots;
     if (s == NULL) return TR_ENOMEM;
-    for (size_t i = 0; i < n; i++) s[i].loc = EMPTY;
+    for (size_t i = 0; i < n; i++)
+        s[i].loc = EMPTY;
     size_t oldn = ix->nslots;
     ix->slots = s;
     ix->nslots = n;
@@ -137,7 +141,8 @@ static void str_sort(entry *e, size_t n) {
     size_t leaves = (n + NODE_CAP - 1) / NODE_CAP;
     size_t slices = (size_t)ceil(sqrt((double)leaves));
     size_t per = slices * NODE_CAP;
-    for (size_t a = 0; a < n; a += per) qsort(e + a, n - a < per ? n - a : per, sizeof *e, cmp_y);
+    for (size_t a = 0; a < n; a += per)
+        qsort(e + a, n - a < per ? n - a : per, sizeof *e, cmp_y);
 }
 
 static void box_union(geo_box *acc, const geo_box *b) {
@@ -178,6 +183,24 @@ static size_t node_count(size_t n) {
     return total;
 }
 
+/* Replaces the point grid by one over the packed leaves (none when out of memory:
+ * point queries then search the tree). */
+static void build_grid(geo_index *ix) {
+    geo__pgrid_free(ix->pgrid);
+    free(ix->leaf_id);
+    ix->pgrid = NULL;
+    ix->leaf_id = malloc((ix->nleaf ? ix->nleaf : 1) * sizeof *ix->leaf_id);
+    geo_box *boxes = malloc((ix->nleaf ? ix->nleaf : 1) * sizeof *boxes);
+    if (boxes != NULL && ix->leaf_id != NULL && ix->nleaf > 0) {
+        for (size_t i = 0; i < ix->nleaf; i++) {
+            boxes[i] = ix->leaf[i].box;
+            ix->leaf_id[i] = ix->leaf[i].id;
+        }
+        ix->pgrid = geo__pgrid_build(boxes, ix->nleaf);
+    }
+    free(boxes);
+}
+
 /* Packs every live entry into a new tree. 0 or TR_ENOMEM (index unchanged). */
 static int rebuild(geo_index *ix) {
     size_t n = ix->count;
@@ -206,7 +229,9 @@ static int rebuild(geo_index *ix) {
     ix->ndead = 0;
     ix->ntail = 0;
     ix->nlevels = n ? build_levels(leaf, n, node, ix->level_off) : 0;
-    for (size_t i = 0; i < n; i++) map_find(ix, leaf[i].id)->loc = 2 * i;
+    for (size_t i = 0; i < n; i++)
+        map_find(ix, leaf[i].id)->loc = 2 * i;
+    build_grid(ix);
     return 0;
 }
 
@@ -235,6 +260,8 @@ void geo_index_free(geo_index *ix) {
     free(ix->node);
     free(ix->tail);
     free(ix->slots);
+    geo__pgrid_free(ix->pgrid);
+    free(ix->leaf_id);
     free(ix);
 }
 
@@ -295,8 +322,8 @@ static bool meets(const geo_box *a, const geo_box *q) {
 }
 
 /* Visits children [lo, hi) of the given level (-1: the leaves). */
-static int search(const geo_index *ix, int level, size_t lo, size_t hi, const geo_box *q,
-                  geo_index_fn fn, void *ctx) {
+static int search(const geo_index *ix, int level, size_t lo, size_t hi, const geo_box *q, geo_index_fn fn,
+                  void *ctx) {
     if (level < 0) {
         for (size_t i = lo; i < hi; i++) {
             if (ix->dead[i] || !meets(&ix->leaf[i].box, q)) continue;
@@ -331,6 +358,74 @@ int geo_index_query_box(const geo_index *ix, geo_box q, geo_index_fn fn, void *c
     return 0;
 }
 
+static int tail_point(const geo_index *ix, double x, double y, geo_index_fn fn, void *ctx) {
+    for (size_t i = 0; i < ix->ntail; i++) {
+        const geo_box *b = &ix->tail[i].box;
+        if (!(x >= b->minx && x <= b->maxx && y >= b->miny && y <= b->maxy)) continue;
+        int rc = fn(ix->tail[i].id, ctx);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+/* Through the point grid when the point is inside it (float filter, then the exact box
+ * and the dead flag), else through the tree. */
 int geo_index_query_point(const geo_index *ix, double x, double y, geo_index_fn fn, void *ctx) {
-    return geo_index_query_box(ix, (geo_box){x, y, x, y}, fn, ctx);
+    const geo_pg_entry *e;
+    size_t n;
+    if (ix->pgrid == NULL || !geo__pgrid_cell(ix->pgrid, x, y, &e, &n))
+        return geo_index_query_box(ix, (geo_box){x, y, x, y}, fn, ctx);
+    float fx = (float)x, fy = (float)y;
+    for (size_t i = 0; i < n; i++) {
+        if (!(fx >= e[i].minx && fx <= e[i].maxx && fy >= e[i].miny && fy <= e[i].maxy)) continue;
+        const entry *l = &ix->leaf[e[i].pos];
+        if (ix->dead[e[i].pos] ||
+            !(x >= l->box.minx && x <= l->box.maxx && y >= l->box.miny && y <= l->box.maxy))
+            continue;
+        int rc = fn(l->id, ctx);
+        if (rc != 0) return rc;
+    }
+    return tail_point(ix, x, y, fn, ctx);
+}
+
+typedef struct collector {
+    uint64_t *ids;
+    size_t cap, n;
+} collector;
+
+static int collect(uint64_t id, void *ctx) {
+    collector *c = ctx;
+    if (c->n < c->cap) c->ids[c->n] = id;
+    c->n++;
+    return 0;
+}
+
+/* The grid's cell list, without branches on the data: positions of the float hits go
+ * to ids (as far as cap), then become ids, the dead ones dropped. The test compares
+ * floats (geo_pg_entry). */
+size_t geo_index_point_candidates(const geo_index *ix, double x, double y, uint64_t *ids, size_t cap) {
+    const geo_pg_entry *e;
+    size_t n, k = 0;
+    if (ix->pgrid == NULL || !geo__pgrid_cell(ix->pgrid, x, y, &e, &n)) {
+        collector c = {ids, cap, 0};
+        (void)geo_index_query_point(ix, x, y, collect, &c);
+        return c.n;
+    }
+    float fx = (float)x, fy = (float)y; /* monotone rounding: see geo_pg_entry */
+    for (size_t i = 0; i < n; i++) {
+        size_t in = (fx >= e[i].minx) & (fx <= e[i].maxx) & (fy >= e[i].miny) & (fy <= e[i].maxy);
+        if (k < cap) ids[k] = e[i].pos;
+        k += in;
+    }
+    collector c = {NULL, 0, 0};
+    if (k > cap) { /* too many: count them (dead ones too), the caller asks again */
+        (void)tail_point(ix, x, y, collect, &c);
+        return k + c.n;
+    }
+    size_t live = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!ix->dead[ids[i]]) ids[live++] = ix->leaf_id[ids[i]];
+    c = (collector){ids + live, cap - live, 0};
+    (void)tail_point(ix, x, y, collect, &c);
+    return live + c.n;
 }

@@ -14,12 +14,9 @@
  * Orientation signs are exact: a floating-point filter (Shewchuk's error bound) with
  * an exact expansion fallback for near-collinear cases.
  *
- * Rings with more than GEO_SLAB_MIN_EDGES edges carry a slab index: the ring's
- * y-range is cut into equal horizontal slabs (about one per edge) and each slab holds
- * copies of the edges whose closed y-range meets it, contiguous in memory. A query
- * reads one slab: O(1 + k) for the k edges in it (4 to 6 on the OCHA boundaries).
- * The slab of a y is floor((y - y0) * inv_h) clamped; this is monotone in y, so an
- * edge with ymin <= y <= ymax is always listed in the slab of y.
+ * A query reads the shape's prepared grid (grid.c, geo_int.h): the point's cell is
+ * inside, outside, or a boundary cell whose row lists the few edges that decide. So a
+ * point costs a box test and one load, plus a handful of edge tests near the boundary.
  */
 #include <float.h>
 #include <math.h>
@@ -27,9 +24,6 @@
 #include <string.h>
 
 #include "geo/geo_int.h"
-
-/* Most slab entries a ring may use, as a multiple of its edge count. */
-#define SLAB_BUDGET 6
 
 static inline void two_sum(double a, double b, double *s, double *e) {
     double x = a + b, bv = x - a, av = x - bv;
@@ -58,8 +52,7 @@ static size_t grow(double *e, size_t n, double b) {
 }
 
 /* Adds +-(u0 + u1) * (v0 + v1) to the expansion e[0..n); returns the new length. */
-static size_t add_product(double *e, size_t n, const double u[2], const double v[2],
-                          double sign) {
+static size_t add_product(double *e, size_t n, const double u[2], const double v[2], double sign) {
     for (int i = 0; i < 2; i++) {
         for (int j = 0; j < 2; j++) {
             double p, q;
@@ -108,118 +101,107 @@ static inline bool edge_test(const double *e, double px, double py, unsigned *cr
     return false;
 }
 
-static inline uint32_t slab_of(const geo_ring *r, double y) {
-    double t = (y - r->y0) * r->inv_h;
-    if (!(t > 0)) return 0;
-    if (t >= (double)r->nslab) return r->nslab - 1;
-    return (uint32_t)t;
-}
-
-/* -1 if the point is on the ring, else the parity (0 or 1) of its crossings. */
-static int ring_locate(const geo_ring *r, double px, double py) {
-    unsigned cross = 0;
-    if (r->nslab == 0) {
-        const double *e = r->xy;
-        for (uint32_t i = 0; i < r->n; i++, e += 2)
-            if (edge_test(e, px, py, &cross)) return -1;
-    } else {
-        uint32_t k = slab_of(r, py);
-        const double *e = r->slab_seg + 4 * (size_t)r->slab_start[k];
-        const double *end = r->slab_seg + 4 * (size_t)r->slab_start[k + 1];
-        for (; e < end; e += 4)
-            if (edge_test(e, px, py, &cross)) return -1;
-    }
-    return (int)(cross & 1);
+bool geo__edge_test(const double *e, double px, double py, unsigned *cross) {
+    return edge_test(e, px, py, cross);
 }
 
 static inline bool box_has(const geo_box *b, double x, double y) {
     return x >= b->minx && x <= b->maxx && y >= b->miny && y <= b->maxy;
 }
 
+/* The ray test of a point on the edges e[0..n) (numbers of first positions in xy). */
+static bool edges_decide(const double *xy, const uint32_t *e, size_t n, double lon, double lat) {
+    unsigned cross = 0;
+    for (const uint32_t *end = e + n; e < end; e++)
+        if (edge_test(xy + 2 * (size_t)*e, lon, lat, &cross)) return true;
+    return (cross & 1) != 0;
+}
+
+static inline bool is_boundary(unsigned code) {
+    return code != GEO_CELL_OUT && code != GEO_CELL_IN;
+}
+
+/* The edges a point of boundary cell code `code` in row r tests; *n gets their count. */
+static inline const uint32_t *cell_edges(const geo_shape *s, unsigned code, uint32_t r, size_t *n) {
+    const uint32_t *start = geo__row_start(s);
+    *n = code == GEO_CELL_ALL ? start[r + 1] - start[r] : code;
+    return geo__row_edge(s) + start[r];
+}
+
+/* The cell code of a point of the shape's box; *row gets its row. */
+static inline const geo_cell *cell_of(const geo_shape *s, double lon, double lat, uint32_t *row) {
+    const geo_grid *g = &s->grid;
+    uint32_t cx = geo__grid_index(lon - s->box.minx, g->sx, g->nx);
+    *row = geo__grid_index(lat - s->box.miny, g->sy, g->ny);
+    return geo__cells(s) + (size_t)*row * g->nx + cx;
+}
+
 bool geo_shape_covers(const geo_shape *s, double lon, double lat) {
     if (!box_has(&s->box, lon, lat)) return false;
-    int parity = 0;
-    for (size_t i = 0; i < s->nrings; i++) {
-        const geo_ring *r = &s->rings[i];
-        if (!box_has(&r->box, lon, lat)) continue;
-        int loc = ring_locate(r, lon, lat);
-        if (loc < 0) return true;
-        parity ^= loc;
-    }
-    return parity != 0;
+    uint32_t r;
+    unsigned code = *cell_of(s, lon, lat, &r);
+    if (!is_boundary(code)) return code == GEO_CELL_IN;
+    size_t n;
+    const uint32_t *e = cell_edges(s, code, r, &n);
+    return edges_decide(geo__xy(s), e, n, lon, lat);
 }
 
-/* Total slab entries if the ring (with y0 set) used nslab slabs. */
-static size_t slab_entries(const geo_ring *r, double inv_h, uint32_t nslab) {
-    geo_ring t = *r;
-    t.inv_h = inv_h;
-    t.nslab = nslab;
-    size_t total = 0;
-    for (uint32_t i = 0; i < r->n; i++) {
-        double ya = r->xy[2 * i + 1], yb = r->xy[2 * i + 3];
-        total += slab_of(&t, ya < yb ? yb : ya) - slab_of(&t, ya < yb ? ya : yb) + 1;
+/* One shape of a batch on its way through geo_shapes_covering. */
+typedef struct probe {
+    const geo_cell *cell; /* NULL: the point is outside the shape's box */
+    uint32_t row;
+    unsigned code;
+    const uint32_t *edges; /* boundary cell: the edges to test */
+    size_t nedges;
+} probe;
+
+/* A batch goes through passes, each starting for all its shapes the loads the next pass
+ * needs: the header line, the cell, then for boundary cells the row's offset, its edge
+ * numbers and the first edge's positions; then the answers. So the shapes' waits for
+ * memory overlap instead of adding up. */
+#define COVER_BATCH 32
+
+static size_t cover_batch(const geo_shape *const *s, size_t m, double lon, double lat, probe *p,
+                          uint32_t *which, uint32_t base) {
+    for (size_t i = 0; i < m; i++)
+        __builtin_prefetch(s[i]);
+    for (size_t i = 0; i < m; i++) {
+        p[i].cell = box_has(&s[i]->box, lon, lat) ? cell_of(s[i], lon, lat, &p[i].row) : NULL;
+        if (p[i].cell) __builtin_prefetch(p[i].cell);
     }
-    return total;
+    for (size_t i = 0; i < m; i++) {
+        p[i].code = p[i].cell ? *p[i].cell : GEO_CELL_OUT;
+        if (is_boundary(p[i].code)) __builtin_prefetch(geo__row_start(s[i]) + p[i].row);
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (!is_boundary(p[i].code)) continue;
+        p[i].edges = cell_edges(s[i], p[i].code, p[i].row, &p[i].nedges);
+        __builtin_prefetch(p[i].edges);
+    }
+    for (size_t i = 0; i < m; i++)
+        if (is_boundary(p[i].code) && p[i].nedges > 0)
+            __builtin_prefetch(geo__xy(s[i]) + 2 * (size_t)p[i].edges[0]);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        bool in = is_boundary(p[i].code) ? edges_decide(geo__xy(s[i]), p[i].edges, p[i].nedges, lon, lat)
+                                         : p[i].code == GEO_CELL_IN;
+        if (in) which[k++] = base + (uint32_t)i;
+    }
+    return k;
 }
 
-/* Picks a slab count: one slab per edge, halved while long edges that span many
- * slabs would push the entries past the budget. */
-static uint32_t pick_slabs(const geo_ring *r, double height) {
-    uint32_t nslab = r->n;
-    while (nslab > 4 &&
-           slab_entries(r, nslab / height, nslab) > (size_t)SLAB_BUDGET * r->n)
-        nslab /= 2;
-    return nslab;
-}
-
-int geo__ring_index(geo_ring *r) {
-    double height = r->box.maxy - r->box.miny;
-    if (r->n <= GEO_SLAB_MIN_EDGES || !(height > 0)) return 0;
-    r->y0 = r->box.miny;
-    uint32_t nslab = pick_slabs(r, height);
-    geo_ring t = *r;
-    t.inv_h = nslab / height;
-    t.nslab = nslab;
-    size_t total = slab_entries(&t, t.inv_h, nslab);
-    if (total > UINT32_MAX) return 0; /* cannot happen under the budget; scan instead */
-    t.slab_start = calloc((size_t)nslab + 1, sizeof *t.slab_start);
-    t.slab_seg = malloc(total * 4 * sizeof *t.slab_seg);
-    if (t.slab_start == NULL || t.slab_seg == NULL) {
-        free(t.slab_start);
-        free(t.slab_seg);
-        return TR_ENOMEM;
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t i = 0; i < r->n; i++) {
-            double ya = r->xy[2 * i + 1], yb = r->xy[2 * i + 3];
-            uint32_t lo = slab_of(&t, ya < yb ? ya : yb), hi = slab_of(&t, ya < yb ? yb : ya);
-            for (uint32_t k = lo; k <= hi; k++) {
-                if (pass == 0) t.slab_start[k + 1]++;
-                else memcpy(t.slab_seg + 4 * (size_t)t.slab_start[k]++, r->xy + 2 * (size_t)i,
-                            4 * sizeof(double));
-            }
-        }
-        if (pass == 0)
-            for (uint32_t k = 0; k < nslab; k++) t.slab_start[k + 1] += t.slab_start[k];
-    }
-    /* The fill pass advanced each start to the next slab's start: shift back. */
-    for (uint32_t k = nslab; k > 0; k--) t.slab_start[k] = t.slab_start[k - 1];
-    t.slab_start[0] = 0;
-    *r = t;
-    return 0;
-}
-
-void geo__ring_free(geo_ring *r) {
-    free(r->slab_start);
-    free(r->slab_seg);
-    r->slab_start = NULL;
-    r->slab_seg = NULL;
-    r->nslab = 0;
+size_t geo_shapes_covering(const geo_shape *const *s, size_t n, double lon, double lat, uint32_t *which) {
+    probe p[COVER_BATCH];
+    size_t k = 0;
+    for (size_t a = 0; a < n; a += COVER_BATCH)
+        k += cover_batch(s + a, n - a < COVER_BATCH ? n - a : COVER_BATCH, lon, lat, p, which + k,
+                         (uint32_t)a);
+    return k;
 }
 
 /* True if the segment e[0..3] meets the closed box b: the boxes overlap and the
  * corners of b are not all strictly on one side of the segment's line. */
-static bool segment_meets_box(const double *e, const geo_box *b) {
+bool geo__segment_meets_box(const double *e, const geo_box *b) {
     double x1 = e[0], y1 = e[1], x2 = e[2], y2 = e[3];
     if ((x1 < b->minx && x2 < b->minx) || (x1 > b->maxx && x2 > b->maxx)) return false;
     if ((y1 < b->miny && y2 < b->miny) || (y1 > b->maxy && y2 > b->maxy)) return false;
@@ -242,7 +224,7 @@ bool geo_shape_intersects_box(const geo_shape *s, geo_box b) {
         const geo_ring *r = &s->rings[i];
         if (!boxes_meet(&r->box, &b)) continue;
         for (uint32_t k = 0; k < r->n; k++)
-            if (segment_meets_box(r->xy + 2 * (size_t)k, &b)) return true;
+            if (geo__segment_meets_box(r->xy + 2 * (size_t)k, &b)) return true;
     }
     return geo_shape_covers(s, b.minx, b.miny);
 }

@@ -1,8 +1,8 @@
 /*
  * shape.c — the geo_shape value: built once from a validated geo_draft, then only
  * read. Building normalises ring orientation to RFC 7946 (shells counter-clockwise,
- * holes clockwise), computes every ring's box and slab index (pip.c) and the
- * geodesic area, so every later query is a pure read of these arrays.
+ * holes clockwise), builds the prepared grid (grid.c), computes every ring's box and
+ * the geodesic area, so every later query is a pure read of these arrays.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -47,75 +47,105 @@ static geo_box ring_box(const double *xy, size_t npos) {
     return b;
 }
 
-static void box_add(geo_box *acc, const geo_box *b) {
-    if (b->minx < acc->minx) acc->minx = b->minx;
-    if (b->maxx > acc->maxx) acc->maxx = b->maxx;
-    if (b->miny < acc->miny) acc->miny = b->miny;
-    if (b->maxy > acc->maxy) acc->maxy = b->maxy;
+/* Normalises the orientation of every ring of d (shells counter-clockwise, holes
+ * clockwise) and returns the box of all positions. */
+static geo_box orient_rings(geo_draft *d) {
+    for (size_t p = 0; p < d->npolys; p++) {
+        for (uint32_t r = d->poly_start[p]; r < d->poly_start[p + 1]; r++) {
+            double *xy = d->xy + 2 * (size_t)d->ring_start[r];
+            size_t npos = d->ring_start[r + 1] - d->ring_start[r];
+            double a2 = planar_area2(xy, npos);
+            bool hole = r != d->poly_start[p];
+            if (hole ? a2 > 0 : a2 < 0) reverse_ring(xy, npos);
+        }
+    }
+    return ring_box(d->xy, d->npos);
 }
 
-/* Fills ring r (positions [a, a + npos) of s->xy): orientation, box, index, area. */
-static int ring_init(geo_shape *s, geo_ring *r, size_t a, size_t npos, bool hole) {
-    double *xy = s->xy + 2 * a;
-    double a2 = planar_area2(xy, npos);
-    if (hole ? a2 > 0 : a2 < 0) reverse_ring(xy, npos);
-    r->xy = xy;
-    r->n = (uint32_t)(npos - 1);
-    r->box = ring_box(xy, npos);
-    double area = fabs(geo__ring_area_m2(xy, npos - 1));
-    s->area_m2 += hole ? -area : area;
-    return geo__ring_index(r);
+/* Sets the rings of s (positions in place) from the draft's ring starts, and the area. */
+static void set_rings(geo_shape *s, const geo_draft *d) {
+    for (size_t p = 0; p < d->npolys; p++) {
+        for (uint32_t r = d->poly_start[p]; r < d->poly_start[p + 1]; r++) {
+            size_t a = d->ring_start[r], npos = d->ring_start[r + 1] - a;
+            geo_ring *g = &s->rings[r];
+            g->xy = s->xy + 2 * a;
+            g->n = (uint32_t)(npos - 1);
+            g->box = ring_box(g->xy, npos);
+            double area = fabs(geo__ring_area_m2(g->xy, npos - 1));
+            s->area_m2 += r != d->poly_start[p] ? -area : area;
+        }
+    }
+}
+
+static size_t round_up(size_t n, size_t to) {
+    return (n + to - 1) / to * to;
 }
 
 int geo__shape_from_draft(geo_draft *d, size_t nvert_input, geo_shape **out, tr_err *err) {
-    /* The shape, its rings and its coordinates in one block: a point test then touches
-     * one allocation, not three. */
-    size_t nr = d->nrings ? d->nrings : 1;
-    geo_shape *s = calloc(1, sizeof *s + nr * sizeof(geo_ring) + d->npos * 2 * sizeof(double));
-    geo_ring *rings = s ? (geo_ring *)(s + 1) : NULL;
-    uint32_t *ring_start = d->ring_start;
+    geo_box box = orient_rings(d);
+    geo_grid_draft gd;
+    geo_shape *s = NULL;
+    if (geo__grid_build(d->xy, d->ring_start, d->nrings, box, &gd) == 0) {
+        size_t head = round_up(sizeof *s, 16), grid = round_up(gd.bytes, 16);
+        size_t rings = round_up(d->nrings * sizeof(geo_ring), 16), xy = d->npos * 16;
+        size_t total = round_up(head + grid + rings + xy + (d->npolys + 1) * sizeof(uint32_t), 64);
+        s = total <= UINT32_MAX ? aligned_alloc(64, total) : NULL; /* offsets are 32-bit */
+        if (s) {
+            memset(s, 0, sizeof *s);
+            s->bytes = total;
+            geo__grid_place(&gd, s, head);
+            s->inner = gd.inner;
+            s->rings = (geo_ring *)((char *)s + head + grid);
+            s->xy = (double *)((char *)s->rings + rings);
+            s->grid.xy_at = (uint32_t)(head + grid + rings);
+            s->poly_start = (uint32_t *)((char *)s->xy + xy);
+        }
+        free(gd.mem);
+    }
     if (s == NULL) {
         geo__draft_free(d);
         return tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
-    s->xy = (double *)(rings + nr);
+    s->box = box;
     memcpy(s->xy, d->xy, d->npos * 2 * sizeof(double));
-    free(d->xy);
     s->npos = d->npos;
-    s->rings = rings;
     s->nrings = d->nrings;
-    s->poly_start = d->poly_start;
     s->npolys = d->npolys;
     s->nvert_input = nvert_input;
-    memset(d, 0, sizeof *d);
-    int rc = 0;
-    for (size_t p = 0; p < s->npolys && rc == 0; p++) {
-        for (uint32_t r = s->poly_start[p]; r < s->poly_start[p + 1] && rc == 0; r++) {
-            size_t a = ring_start[r], npos = ring_start[r + 1] - a;
-            rc = ring_init(s, &rings[r], a, npos, r != s->poly_start[p]);
-        }
-    }
-    free(ring_start);
-    if (rc != 0) {
-        geo_shape_free(s);
-        return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    }
-    s->box = rings[0].box;
-    for (size_t r = 1; r < s->nrings; r++) box_add(&s->box, &rings[r].box);
+    set_rings(s, d);
+    memcpy(s->poly_start, d->poly_start, (d->npolys + 1) * sizeof(uint32_t));
+    geo__draft_free(d);
     *out = s;
     return 0;
 }
 
 void geo_shape_free(geo_shape *s) {
-    if (s == NULL) return;
-    for (size_t r = 0; r < s->nrings; r++) geo__ring_free(&s->rings[r]);
-    /* the rings and coordinates live in s's own block */
-    free(s->poly_start);
-    free(s);
+    if (s == NULL || s->placed) return; /* a placed copy's memory is its placer's */
+    free(s); /* the grid, rings, positions and polygon starts live in s's own block */
+}
+
+size_t geo_shape_size(const geo_shape *s) {
+    return s->bytes;
+}
+
+geo_shape *geo_shape_place(const geo_shape *s, void *dst) {
+    geo_shape *t = memcpy(dst, s, s->bytes);
+    ptrdiff_t delta = (char *)t - (const char *)s;
+    t->xy = (double *)((char *)s->xy + delta);
+    t->rings = (geo_ring *)((char *)s->rings + delta);
+    t->poly_start = (uint32_t *)((char *)s->poly_start + delta);
+    for (size_t r = 0; r < t->nrings; r++)
+        t->rings[r].xy = (const double *)((const char *)s->rings[r].xy + delta);
+    t->placed = true;
+    return t;
 }
 
 geo_box geo_shape_box(const geo_shape *s) {
     return s->box;
+}
+
+geo_box geo_shape_inner_box(const geo_shape *s) {
+    return s->inner;
 }
 
 double geo_shape_area_m2(const geo_shape *s) {
@@ -193,7 +223,8 @@ size_t geo_shape_ring_count(const geo_shape *s) {
 }
 
 const double *geo_shape_rings(const geo_shape *s, uint32_t *starts, size_t *npos) {
-    for (size_t r = 0; r < s->nrings; r++) starts[r] = (uint32_t)((s->rings[r].xy - s->xy) / 2);
+    for (size_t r = 0; r < s->nrings; r++)
+        starts[r] = (uint32_t)((s->rings[r].xy - s->xy) / 2);
     starts[s->nrings] = (uint32_t)s->npos;
     *npos = s->npos;
     return s->xy;

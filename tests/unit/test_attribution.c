@@ -51,7 +51,8 @@ static tr_party party(const char *name, tr_role role) {
 /* A rectangle as GeoJSON geometry text. */
 static char *rect(char *buf, size_t n, double x0, double y0, double x1, double y1) {
     snprintf(buf, n,
-             "{\"type\":\"Polygon\",\"coordinates\":[[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g]]]}",
+             "{\"type\":\"Polygon\",\"coordinates\":[[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g]"
+             ",[%.17g,%.17g]]]}",
              x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
     return buf;
 }
@@ -67,7 +68,8 @@ static void make_area(tr_area *a, int64_t id, int version, const char *created_b
     json_t *j = parse(text);
     free(text);
     tr_err err = {0};
-    if (tr_area_parse(j, 0, &LIM, a, &err) != TR_OK) fail_msg("test area rejected: %s: %s", err.field, err.msg);
+    if (tr_area_parse(j, 0, &LIM, a, &err) != TR_OK)
+        fail_msg("test area rejected: %s: %s", err.field, err.msg);
     json_decref(j);
     a->id = id;
     a->version = version;
@@ -80,7 +82,8 @@ static void add_area(attr_engine *e, int64_t id, int version, const char *create
     tr_area a;
     make_area(&a, id, version, created_by, geometry, props);
     tr_err err = {0};
-    if (attr_engine_add_area(e, &a, &err) != TR_OK) fail_msg("engine refused area %lld v%d: %s", (long long)id, version, err.msg);
+    if (attr_engine_add_area(e, &a, &err) != TR_OK)
+        fail_msg("engine refused area %lld v%d: %s", (long long)id, version, err.msg);
     assert_null(a.shape); /* taken */
     assert_null(a.name);
 }
@@ -89,7 +92,8 @@ static void add_agreement(attr_engine *e, int64_t id, int version, const char *c
     tr_agreement a;
     json_t *j = parse(body);
     tr_err err = {0};
-    if (tr_agreement_parse(j, &a, &err) != TR_OK) fail_msg("test agreement rejected: %s: %s", err.field, err.msg);
+    if (tr_agreement_parse(j, &a, &err) != TR_OK)
+        fail_msg("test agreement rejected: %s: %s", err.field, err.msg);
     json_decref(j);
     a.id = id;
     a.version = version;
@@ -99,7 +103,8 @@ static void add_agreement(attr_engine *e, int64_t id, int version, const char *c
 }
 
 /* Queries and returns the number of areas; r is reused. */
-static size_t query(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer, attr_result *r) {
+static size_t query(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer,
+                    attr_result *r) {
     assert_int_equal(attr_engine_query(e, lon, lat, t, viewer, r), TR_OK);
     return r->nareas;
 }
@@ -133,8 +138,10 @@ static void test_version_cutoff(void **state) {
     char g[512];
     rect(g, sizeof g, 0, 0, 1, 1);
     const int64_t t1 = T("2016-01-01"), t2 = T("2016-06-01"), t3 = T("2016-09-01"), t3end = T("2016-10-01");
-    add_area(e, 1, 1, "admin", g, "\"kind\":\"control\",\"name\":\"v1\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\"");
-    add_area(e, 1, 2, "admin", g, "\"kind\":\"control\",\"name\":\"v2\",\"party\":\"Opposition\",\"valid_from\":\"2016-06-01\"");
+    add_area(e, 1, 1, "admin", g,
+             "\"kind\":\"control\",\"name\":\"v1\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\"");
+    add_area(e, 1, 2, "admin", g,
+             "\"kind\":\"control\",\"name\":\"v2\",\"party\":\"Opposition\",\"valid_from\":\"2016-06-01\"");
     assert_int_equal(attr_engine_area_versions(e), 2);
 
     assert_int_equal(query(e, 0.5, 0.5, t1 - 1, NULL, &r), 0);
@@ -154,8 +161,9 @@ static void test_version_cutoff(void **state) {
     assert_int_equal(only(e, 0.5, 0.5, INT64_MAX - 1, &r)->version, 2);
 
     /* v3 ends: after its valid_to nothing holds; v2 is cut at v3's start. */
-    add_area(e, 1, 3, "admin", g, "\"kind\":\"control\",\"name\":\"v3\",\"party\":\"SAA\",\"valid_from\":\"2016-09-01\","
-                                  "\"valid_to\":\"2016-10-01\"");
+    add_area(e, 1, 3, "admin", g,
+             "\"kind\":\"control\",\"name\":\"v3\",\"party\":\"SAA\",\"valid_from\":\"2016-09-01\","
+             "\"valid_to\":\"2016-10-01\"");
     assert_int_equal(only(e, 0.5, 0.5, t3 - 1, &r)->version, 2);
     assert_int_equal(only(e, 0.5, 0.5, t3, &r)->version, 3);
     assert_int_equal(only(e, 0.5, 0.5, t3end - 1, &r)->version, 3);
@@ -166,7 +174,9 @@ static void test_version_cutoff(void **state) {
 
     /* A gap between versions stays a gap: v1 ends before v2 starts. */
     rect(g, sizeof g, 2, 0, 3, 1);
-    add_area(e, 2, 1, "admin", g, "\"kind\":\"no_strike\",\"name\":\"a\",\"valid_from\":\"2016-01-01\",\"valid_to\":\"2016-03-01\"");
+    add_area(
+        e, 2, 1, "admin", g,
+        "\"kind\":\"no_strike\",\"name\":\"a\",\"valid_from\":\"2016-01-01\",\"valid_to\":\"2016-03-01\"");
     add_area(e, 2, 2, "admin", g, "\"kind\":\"no_strike\",\"name\":\"b\",\"valid_from\":\"2016-05-01\"");
     assert_int_equal(only(e, 2.5, 0.5, T("2016-03-01") - 1, &r)->version, 1);
     assert_int_equal(query(e, 2.5, 0.5, T("2016-03-01"), NULL, &r), 0);
@@ -183,7 +193,8 @@ static void test_version_cutoff(void **state) {
     size_t before = attr_engine_area_versions(e);
     tr_area a;
     tr_err err = {0};
-    make_area(&a, 1, 2, "admin", g, "\"kind\":\"control\",\"name\":\"again\",\"party\":\"SAA\",\"valid_from\":\"2017-01-01\"");
+    make_area(&a, 1, 2, "admin", g,
+              "\"kind\":\"control\",\"name\":\"again\",\"party\":\"SAA\",\"valid_from\":\"2017-01-01\"");
     assert_int_equal(attr_engine_add_area(e, &a, &err), TR_EINVAL);
     assert_non_null(a.name);
     a.version = 3;
@@ -213,8 +224,12 @@ static void test_effective_to_min(void **state) {
     attr_result r = {0};
     char g[512];
     rect(g, sizeof g, 10, 10, 11, 11);
-    add_area(e, 5, 1, "admin", g, "\"kind\":\"corridor\",\"name\":\"a\",\"valid_from\":\"2016-01-01\",\"valid_to\":\"2016-12-01\"");
-    add_area(e, 5, 2, "admin", g, "\"kind\":\"corridor\",\"name\":\"b\",\"valid_from\":\"2016-06-01\",\"valid_to\":\"2016-07-01\"");
+    add_area(
+        e, 5, 1, "admin", g,
+        "\"kind\":\"corridor\",\"name\":\"a\",\"valid_from\":\"2016-01-01\",\"valid_to\":\"2016-12-01\"");
+    add_area(
+        e, 5, 2, "admin", g,
+        "\"kind\":\"corridor\",\"name\":\"b\",\"valid_from\":\"2016-06-01\",\"valid_to\":\"2016-07-01\"");
     assert_int_equal(only(e, 10.5, 10.5, T("2016-05-31T23:59:59Z"), &r)->effective_to, T("2016-06-01"));
     assert_int_equal(only(e, 10.5, 10.5, T("2016-06-30T23:59:59Z"), &r)->version, 2);
     /* v1's own end (December) does not bring it back after v2 ends. */
@@ -239,27 +254,32 @@ static void test_visibility(void **state) {
     attr_result r = {0};
     char g[512];
     rect(g, sizeof g, 0, 0, 1, 1);
-    add_area(e, 10, 1, "admin", g, "\"kind\":\"control\",\"name\":\"c\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\","
-                                   "\"visibility\":[\"Russia\",\"UN-OCHA\"]");
-    add_area(e, 11, 1, "Russia", g, "\"kind\":\"designated\",\"name\":\"d\",\"actor\":\"ISIS\",\"valid_from\":\"2016-01-01\","
-                                    "\"visibility\":[]");
+    add_area(e, 10, 1, "admin", g,
+             "\"kind\":\"control\",\"name\":\"c\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\","
+             "\"visibility\":[\"Russia\",\"UN-OCHA\"]");
+    add_area(e, 11, 1, "Russia", g,
+             "\"kind\":\"designated\",\"name\":\"d\",\"actor\":\"ISIS\",\"valid_from\":\"2016-01-01\","
+             "\"visibility\":[]");
     add_area(e, 12, 1, "admin", g, "\"kind\":\"region\",\"name\":\"Aleppo\",\"valid_from\":\"2011-01-01\"");
     const int64_t t = T("2016-06-01");
     struct {
         tr_party p;
         bool sees10, sees11;
     } cases[] = {
-        {party("admin", ROLE_ADMIN), true, true},       {party("JMC", ROLE_MONITOR), true, true},
-        {party("SAA", ROLE_BELLIGERENT), true, false},  /* owner of 10 */
-        {party("Russia", ROLE_GUARANTOR), true, true},  /* listed in 10, creator of 11 */
+        {party("admin", ROLE_ADMIN), true, true},
+        {party("JMC", ROLE_MONITOR), true, true},
+        {party("SAA", ROLE_BELLIGERENT), true, false}, /* owner of 10 */
+        {party("Russia", ROLE_GUARANTOR), true, true}, /* listed in 10, creator of 11 */
         {party("UN-OCHA", ROLE_HUMANITARIAN), true, false},
-        {party("Turkey", ROLE_GUARANTOR), false, false}, {party("Kazakhstan", ROLE_OBSERVER), false, false},
+        {party("Turkey", ROLE_GUARANTOR), false, false},
+        {party("Kazakhstan", ROLE_OBSERVER), false, false},
         {party("Opposition", ROLE_BELLIGERENT), false, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         query(e, 0.5, 0.5, t, &cases[i].p, &r);
         if (has_area(&r, 10) != cases[i].sees10 || has_area(&r, 11) != cases[i].sees11 || !has_area(&r, 12))
-            fail_msg("%s sees 10:%d 11:%d 12:%d", cases[i].p.name, has_area(&r, 10), has_area(&r, 11), has_area(&r, 12));
+            fail_msg("%s sees 10:%d 11:%d 12:%d", cases[i].p.name, has_area(&r, 10), has_area(&r, 11),
+                     has_area(&r, 12));
         assert_int_equal(r.nareas, 1 + cases[i].sees10 + cases[i].sees11);
     }
     /* The system sees everything. */
@@ -274,7 +294,10 @@ static void test_order(void **state) {
     attr_result r = {0};
     char g[512];
     /* Added in scrambled order of kind and id, nested footprints around (0.5, 0.5). */
-    static const struct { int64_t id; const char *props; } in[] = {
+    static const struct {
+        int64_t id;
+        const char *props;
+    } in[] = {
         {31, "\"kind\":\"region\",\"name\":\"r\",\"valid_from\":\"2011-01-01\""},
         {7, "\"kind\":\"no_strike\",\"name\":\"n\",\"valid_from\":\"2016-01-01\""},
         {50, "\"kind\":\"control\",\"name\":\"c50\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\""},
@@ -294,7 +317,9 @@ static void test_order(void **state) {
     static const int64_t want[] = {12, 20, 50, 99, 2, 40, 3, 7, 1, 31};
     assert_int_equal(query(e, 0.5, 0.5, T("2016-06-01"), NULL, &r), 10);
     for (size_t i = 0; i < 10; i++)
-        if (r.areas[i]->id != want[i]) fail_msg("position %zu holds area %lld, expected %lld", i, (long long)r.areas[i]->id, (long long)want[i]);
+        if (r.areas[i]->id != want[i])
+            fail_msg("position %zu holds area %lld, expected %lld", i, (long long)r.areas[i]->id,
+                     (long long)want[i]);
     /* Before 2016 only the regions. */
     assert_int_equal(query(e, 0.5, 0.5, T("2015-06-01"), NULL, &r), 2);
     assert_int_equal(r.areas[0]->id, 1);
@@ -316,17 +341,22 @@ static void test_agreements(void **state) {
     attr_result r = {0};
     char g[512];
     rect(g, sizeof g, 0, 0, 1, 1);
-    add_area(e, 40, 1, "admin", g, "\"kind\":\"ceasefire_zone\",\"name\":\"Castello\",\"valid_from\":\"2016-09-12T16:00:00Z\","
-                                   "\"valid_to\":\"2016-09-19T16:00:00Z\"");
+    add_area(e, 40, 1, "admin", g,
+             "\"kind\":\"ceasefire_zone\",\"name\":\"Castello\",\"valid_from\":\"2016-09-12T16:00:00Z\","
+             "\"valid_to\":\"2016-09-19T16:00:00Z\"");
     rect(g, sizeof g, 3, 3, 4, 4);
-    add_area(e, 41, 1, "admin", g, "\"kind\":\"ceasefire_zone\",\"name\":\"other\",\"valid_from\":\"2016-01-01\"");
-    add_agreement(e, 1, 1, "admin", "{\"name\":\"CoH\",\"start\":\"2016-02-26T22:00:00Z\",\"end\":\"2016-09-12T16:00:00Z\"}");
+    add_area(e, 41, 1, "admin", g,
+             "\"kind\":\"ceasefire_zone\",\"name\":\"other\",\"valid_from\":\"2016-01-01\"");
+    add_agreement(e, 1, 1, "admin",
+                  "{\"name\":\"CoH\",\"start\":\"2016-02-26T22:00:00Z\",\"end\":\"2016-09-12T16:00:00Z\"}");
     add_agreement(e, 2, 1, "admin", "{\"name\":\"Sept\",\"start\":\"2016-09-12T16:00:00Z\",\"zones\":[40]}");
     add_agreement(e, 3, 1, "admin", "{\"name\":\"Other zones\",\"start\":\"2016-01-01\",\"zones\":[41, 77]}");
     add_agreement(e, 4, 1, "admin", "{\"name\":\"Missing zone\",\"start\":\"2016-01-01\",\"zones\":[77]}");
-    add_agreement(e, 5, 1, "admin", "{\"name\":\"Secret\",\"start\":\"2016-01-01\",\"visibility\":[\"SAA\"]}");
-    add_agreement(e, 6, 1, "admin", "{\"name\":\"Local truce\",\"start\":\"2016-01-01\",\"parties\":[\"Opposition\"],"
-                                    "\"visibility\":[]}");
+    add_agreement(e, 5, 1, "admin",
+                  "{\"name\":\"Secret\",\"start\":\"2016-01-01\",\"visibility\":[\"SAA\"]}");
+    add_agreement(e, 6, 1, "admin",
+                  "{\"name\":\"Local truce\",\"start\":\"2016-01-01\",\"parties\":[\"Opposition\"],"
+                  "\"visibility\":[]}");
 
     /* Before any agreement is in force, no zones apply either. */
     query(e, 0.5, 0.5, T("2015-06-01"), NULL, &r);
@@ -356,7 +386,8 @@ static void test_agreements(void **state) {
     assert_false(has_agreement(&r, 3));
     assert_false(has_agreement(&r, 4));
     /* Visibility of agreements. */
-    tr_party saa = party("SAA", ROLE_BELLIGERENT), turkey = party("Turkey", ROLE_GUARANTOR), jmc = party("JMC", ROLE_MONITOR);
+    tr_party saa = party("SAA", ROLE_BELLIGERENT), turkey = party("Turkey", ROLE_GUARANTOR),
+             jmc = party("JMC", ROLE_MONITOR);
     query(e, 20, 20, T("2016-06-01"), &saa, &r);
     assert_true(has_agreement(&r, 5));
     query(e, 20, 20, T("2016-06-01"), &turkey, &r);
@@ -387,10 +418,12 @@ static void test_agreements(void **state) {
     assert_int_equal(n1, 1);
     query(e, 20, 20, T("2016-03-01"), NULL, &r);
     n1 = 0;
-    for (size_t i = 0; i < r.nagreements; i++) n1 += r.agreements[i]->id == 1;
+    for (size_t i = 0; i < r.nagreements; i++)
+        n1 += r.agreements[i]->id == 1;
     assert_int_equal(n1, 1);
     /* Replaced by a version that no longer applies here: gone. */
-    add_agreement(e, 1, 3, "admin", "{\"name\":\"CoH zoned\",\"start\":\"2016-02-26T22:00:00Z\",\"zones\":[41]}");
+    add_agreement(e, 1, 3, "admin",
+                  "{\"name\":\"CoH zoned\",\"start\":\"2016-02-26T22:00:00Z\",\"zones\":[41]}");
     query(e, 20, 20, T("2017-06-01"), NULL, &r);
     assert_false(has_agreement(&r, 1));
     query(e, 3.5, 3.5, T("2017-06-01"), NULL, &r);
@@ -458,10 +491,13 @@ static void test_covering(void **state) {
     rect(g, sizeof g, 0, 0, 1, 1);
     add_area(e, 1, 1, "admin", g, "\"kind\":\"region\",\"name\":\"a\",\"valid_from\":\"2011-01-01\"");
     rect(g, sizeof g, 0.4, 0.4, 2, 2);
-    add_area(e, 2, 1, "admin", g, "\"kind\":\"control\",\"name\":\"b\",\"party\":\"SAA\",\"valid_from\":\"2030-01-01\","
-                                  "\"visibility\":[]");
+    add_area(e, 2, 1, "admin", g,
+             "\"kind\":\"control\",\"name\":\"b\",\"party\":\"SAA\",\"valid_from\":\"2030-01-01\","
+             "\"visibility\":[]");
     rect(g, sizeof g, 0.45, 0.45, 0.55, 0.55);
-    add_area(e, 3, 1, "admin", g, "\"kind\":\"no_strike\",\"name\":\"c\",\"valid_from\":\"2001-01-01\",\"valid_to\":\"2002-01-01\"");
+    add_area(
+        e, 3, 1, "admin", g,
+        "\"kind\":\"no_strike\",\"name\":\"c\",\"valid_from\":\"2001-01-01\",\"valid_to\":\"2002-01-01\"");
     /* A triangle whose box covers (0.9, 0.1) but whose footprint does not. */
     add_area(e, 4, 1, "admin", "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[0,1],[1,1],[0,0]]]}",
              "\"kind\":\"region\",\"name\":\"t\",\"valid_from\":\"2011-01-01\"");
@@ -488,9 +524,47 @@ static void test_covering(void **state) {
     attr_engine_free(e);
 }
 
+/* More areas over one point than the engine keeps on its stack (the index's callback
+ * path), packed and in the index's tail: covering, query and their order. */
+static void test_crowded_point(void **state) {
+    (void)state;
+    attr_engine *e = attr_engine_new();
+    char g[512];
+    for (int64_t id = 1; id <= 300; id++) {
+        rect(g, sizeof g, -0.001 * (double)id, -0.001 * (double)id, 1, 1);
+        add_area(e, id, 1, "admin", g,
+                 id % 2 ? "\"kind\":\"region\",\"name\":\"r\",\"valid_from\":\"2011-01-01\""
+                        : "\"kind\":\"no_strike\",\"name\":\"n\",\"valid_from\":\"2030-01-01\"");
+        if (id == 200) attr_engine_pack(e);
+    }
+    int64_t ids[400];
+    for (int k = 0; k < 2; k++) { /* before and after packing the last hundred */
+        assert_int_equal(attr_engine_covering(e, 0.5, 0.5, ids, 400), 300);
+        bool seen[301] = {false};
+        for (int i = 0; i < 300; i++) {
+            assert_true(ids[i] >= 1 && ids[i] <= 300 && !seen[ids[i]]);
+            seen[ids[i]] = true;
+        }
+        assert_int_equal(attr_engine_covering(e, -0.15, -0.15, NULL, 0), 151); /* ids 150 .. 300 */
+        attr_result r = {0};
+        assert_int_equal(attr_engine_query(e, 0.5, 0.5, T("2020-01-01"), NULL, &r), TR_OK);
+        assert_int_equal(r.nareas, 150); /* the regions; the no-strike zones start in 2030 */
+        for (size_t i = 0; i < r.nareas; i++) {
+            assert_int_equal(r.areas[i]->kind, AREA_REGION);
+            if (i > 0) assert_true(r.areas[i - 1]->id < r.areas[i]->id);
+        }
+        assert_int_equal(attr_engine_query(e, 0.5, 0.5, T("2031-01-01"), NULL, &r), TR_OK);
+        assert_int_equal(r.nareas, 300);
+        attr_result_clear(&r);
+        attr_engine_pack(e);
+    }
+    attr_engine_free(e);
+}
+
 /* ---- the JSON answer ---- */
 
-static json_t *answer(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer, attr_result *r) {
+static json_t *answer(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer,
+                      attr_result *r) {
     assert_int_equal(attr_engine_query(e, lon, lat, t, viewer, r), TR_OK);
     json_t *j = attr_result_to_json(e, r, lon, lat, t);
     assert_non_null(j);
@@ -500,7 +574,8 @@ static json_t *answer(attr_engine *e, double lon, double lat, int64_t t, const t
 static json_t *first_agreement(json_t *j, int64_t id) {
     size_t i;
     json_t *a;
-    json_array_foreach(json_object_get(j, "agreements"), i, a) if (json_integer_value(json_object_get(a, "id")) == id) return a;
+    json_array_foreach(json_object_get(j, "agreements"), i,
+                       a) if (json_integer_value(json_object_get(a, "id")) == id) return a;
     fail_msg("agreement %lld missing from the answer", (long long)id);
     return NULL;
 }
@@ -513,14 +588,22 @@ static void test_result_json(void **state) {
     rect(g, sizeof g, 0, 0, 10, 10);
     add_area(e, 1, 1, "admin", g, "\"kind\":\"region\",\"name\":\"Homs\",\"valid_from\":\"2011-01-01\"");
     rect(g, sizeof g, 0, 0, 2, 2);
-    add_area(e, 2, 1, "admin", g, "\"kind\":\"control\",\"name\":\"gov\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\"");
+    add_area(e, 2, 1, "admin", g,
+             "\"kind\":\"control\",\"name\":\"gov\",\"party\":\"SAA\",\"valid_from\":\"2016-01-01\"");
     rect(g, sizeof g, 1, 1, 3, 3);
-    add_area(e, 3, 1, "admin", g, "\"kind\":\"control\",\"name\":\"isis\",\"actor\":\"ISIS\",\"valid_from\":\"2016-01-01\"");
-    add_area(e, 4, 1, "admin", g, "\"kind\":\"designated\",\"name\":\"isis d\",\"actor\":\"ISIS\",\"valid_from\":\"2016-01-01\"");
+    add_area(e, 3, 1, "admin", g,
+             "\"kind\":\"control\",\"name\":\"isis\",\"actor\":\"ISIS\",\"valid_from\":\"2016-01-01\"");
+    add_area(e, 4, 1, "admin", g,
+             "\"kind\":\"designated\",\"name\":\"isis d\",\"actor\":\"ISIS\",\"valid_from\":\"2016-01-01\"");
     rect(g, sizeof g, 5, 5, 6, 6);
-    add_area(e, 5, 1, "admin", g, "\"kind\":\"designated\",\"name\":\"nusra d\",\"actor\":\"Nusra\",\"valid_from\":\"2016-01-01\"");
-    add_area(e, 6, 1, "admin", g, "\"kind\":\"no_strike\",\"name\":\"hospital\",\"party\":\"UN-OCHA\",\"valid_from\":\"2016-01-01\"");
-    add_agreement(e, 9, 1, "admin", "{\"name\":\"CoH\",\"start\":\"2016-01-01\",\"excluded_actors\":[\"ISIS\",\"Nusra\"]}");
+    add_area(
+        e, 5, 1, "admin", g,
+        "\"kind\":\"designated\",\"name\":\"nusra d\",\"actor\":\"Nusra\",\"valid_from\":\"2016-01-01\"");
+    add_area(
+        e, 6, 1, "admin", g,
+        "\"kind\":\"no_strike\",\"name\":\"hospital\",\"party\":\"UN-OCHA\",\"valid_from\":\"2016-01-01\"");
+    add_agreement(e, 9, 1, "admin",
+                  "{\"name\":\"CoH\",\"start\":\"2016-01-01\",\"excluded_actors\":[\"ISIS\",\"Nusra\"]}");
     const int64_t t = T("2016-06-01T12:00:00Z");
 
     /* Nothing there. */
@@ -531,8 +614,8 @@ static void test_result_json(void **state) {
     assert_string_equal(json_string_value(json_object_get(j, "at")), "2016-06-01T12:00:00Z");
     assert_true(json_number_value(json_object_get(j, "lon")) == 50);
     assert_true(json_number_value(json_object_get(j, "lat")) == 50);
-    static const char *const lists[] = {"control", "ceasefire_zones", "designated", "corridors", "no_strike", "regions",
-                                        "agreements", "parties", "actors"};
+    static const char *const lists[] = {"control", "ceasefire_zones", "designated", "corridors", "no_strike",
+                                        "regions", "agreements",      "parties",    "actors"};
     for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
         json_t *l = json_object_get(j, lists[i]);
         if (!json_is_array(l)) fail_msg("'%s' is not an array", lists[i]);
@@ -607,11 +690,11 @@ typedef struct ref_version {
     int64_t id;
     int version;
     tr_area_kind kind;
-    int64_t from, to, eff;  /* eff: min(to, next version's from), computed here */
-    geo_shape *shape;       /* the test's own copy of the footprint */
+    int64_t from, to, eff; /* eff: min(to, next version's from), computed here */
+    geo_shape *shape;      /* the test's own copy of the footprint */
     char party[8], creator[8];
-    bool restricted;        /* visibility ["P3"] */
-    double vx, vy;          /* one vertex, for boundary queries */
+    bool restricted; /* visibility ["P3"] */
+    double vx, vy;   /* one vertex, for boundary queries */
 } ref_version;
 
 typedef struct ref_set {
@@ -634,10 +717,12 @@ static double urand(uint64_t *s, double lo, double hi) {
 /* A random polygon around (cx, cy) as GeoJSON text: one vertex per equal sector,
  * jittered so that consecutive angles stay less than pi apart; the polygon is then
  * star-shaped from the centre, hence simple. */
-static void star(uint64_t *s, double cx, double cy, double rmax, char *buf, size_t n, double *vx, double *vy) {
+static void star(uint64_t *s, double cx, double cy, double rmax, char *buf, size_t n, double *vx,
+                 double *vy) {
     int k = 3 + (int)(rnd(s) % 6);
     double ang[8];
-    for (int i = 0; i < k; i++) ang[i] = ((double)i + urand(s, 0.35, 0.65)) * 2 * M_PI / k;
+    for (int i = 0; i < k; i++)
+        ang[i] = ((double)i + urand(s, 0.35, 0.65)) * 2 * M_PI / k;
     size_t off = (size_t)snprintf(buf, n, "{\"type\":\"Polygon\",\"coordinates\":[[");
     double x0 = 0, y0 = 0;
     for (int i = 0; i < k; i++) {
@@ -653,7 +738,8 @@ static void star(uint64_t *s, double cx, double cy, double rmax, char *buf, size
     *vy = y0;
 }
 
-static const char *const RND_KINDS[] = {"control", "ceasefire_zone", "designated", "corridor", "no_strike", "region"};
+static const char *const RND_KINDS[] = {"control",  "ceasefire_zone", "designated",
+                                        "corridor", "no_strike",      "region"};
 
 /* Adds area id with nver random versions to the engine and to R. */
 static void add_random_area(attr_engine *e, ref_set *R, int64_t id, int nver) {
@@ -688,17 +774,21 @@ static void add_random_area(attr_engine *e, ref_set *R, int64_t id, int nver) {
         const char *own_key = kind == AREA_REGION ? NULL : kind == AREA_DESIGNATED ? "actor" : "party";
         if (own_key && kind != AREA_DESIGNATED) snprintf(rv->party, sizeof rv->party, "%s", owner);
         char own[64] = "";
-        if (own_key) snprintf(own, sizeof own, ",\"%s\":\"%s\"", own_key, kind == AREA_DESIGNATED ? "A1" : owner);
-        snprintf(props, sizeof props, "\"kind\":\"%s\",\"name\":\"a%lld v%d\"%s,\"valid_from\":\"%s\"%s%s", RND_KINDS[kind],
-                 (long long)id, v, own, from_s, to_s, rv->restricted ? ",\"visibility\":[\"P3\"]" : "");
+        if (own_key)
+            snprintf(own, sizeof own, ",\"%s\":\"%s\"", own_key, kind == AREA_DESIGNATED ? "A1" : owner);
+        snprintf(props, sizeof props, "\"kind\":\"%s\",\"name\":\"a%lld v%d\"%s,\"valid_from\":\"%s\"%s%s",
+                 RND_KINDS[kind], (long long)id, v, own, from_s, to_s,
+                 rv->restricted ? ",\"visibility\":[\"P3\"]" : "");
         json_t *g = parse(geom);
         tr_err err = {0};
-        if (geo_shape_from_geojson(g, 0, &LIM, &rv->shape, &err)) fail_msg("random polygon rejected: %s %s", err.msg, geom);
+        if (geo_shape_from_geojson(g, 0, &LIM, &rv->shape, &err))
+            fail_msg("random polygon rejected: %s %s", err.msg, geom);
         json_decref(g);
         R->n++;
         tr_area a;
         make_area(&a, id, v, rv->creator, geom, props);
-        if (attr_engine_add_area(e, &a, &err)) fail_msg("engine refused area %lld v%d: %s", (long long)id, v, err.msg);
+        if (attr_engine_add_area(e, &a, &err))
+            fail_msg("engine refused area %lld v%d: %s", (long long)id, v, err.msg);
     }
     /* effective_to, independently: the earliest start among later versions caps it. */
     for (size_t i = first; i < R->n; i++) {
@@ -709,7 +799,8 @@ static void add_random_area(attr_engine *e, ref_set *R, int64_t id, int nver) {
 }
 
 static void ref_free(ref_set *R) {
-    for (size_t i = 0; i < R->n; i++) geo_shape_free(R->v[i].shape);
+    for (size_t i = 0; i < R->n; i++)
+        geo_shape_free(R->v[i].shape);
     free(R->v);
     memset(R, 0, sizeof *R);
 }
@@ -733,7 +824,8 @@ static size_t check_query(attr_engine *e, const ref_set *R, double lon, double l
     size_t n = 0;
     for (size_t i = 0; i < R->n; i++) {
         const ref_version *v = &R->v[i];
-        if (v->from <= t && t < v->eff && ref_visible(v, viewer) && geo_shape_covers(v->shape, lon, lat)) buf[n++] = v;
+        if (v->from <= t && t < v->eff && ref_visible(v, viewer) && geo_shape_covers(v->shape, lon, lat))
+            buf[n++] = v;
     }
     qsort(buf, n, sizeof *buf, cmp_ref);
     bool same = n == r->nareas;
@@ -742,11 +834,13 @@ static size_t check_query(attr_engine *e, const ref_set *R, double lon, double l
     if (!same) {
         char got[512] = "", want[512] = "";
         for (size_t i = 0; i < r->nareas && strlen(got) < 480; i++)
-            snprintf(got + strlen(got), sizeof got - strlen(got), " %lld/v%d", (long long)r->areas[i]->id, r->areas[i]->version);
+            snprintf(got + strlen(got), sizeof got - strlen(got), " %lld/v%d", (long long)r->areas[i]->id,
+                     r->areas[i]->version);
         for (size_t i = 0; i < n && strlen(want) < 480; i++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), " %lld/v%d", (long long)buf[i]->id, buf[i]->version);
-        fail_msg("at (%.17g, %.17g) t=%lld viewer %s: engine [%s ], brute force [%s ]", lon, lat, (long long)t,
-                 viewer ? viewer->name : "(system)", got, want);
+            snprintf(want + strlen(want), sizeof want - strlen(want), " %lld/v%d", (long long)buf[i]->id,
+                     buf[i]->version);
+        fail_msg("at (%.17g, %.17g) t=%lld viewer %s: engine [%s ], brute force [%s ]", lon, lat,
+                 (long long)t, viewer ? viewer->name : "(system)", got, want);
     }
     return n;
 }
@@ -783,8 +877,9 @@ static void test_random_cross_check(void **state) {
     assert_int_equal(attr_engine_area_versions(e), 2000);
     const ref_version **buf = malloc(R.n * sizeof *buf);
     assert_non_null(buf);
-    tr_party p1 = party("P1", ROLE_BELLIGERENT), p3 = party("P3", ROLE_GUARANTOR), p4 = party("P4", ROLE_OBSERVER),
-             jmc = party("JMC", ROLE_MONITOR), p2 = party("P2", ROLE_HUMANITARIAN);
+    tr_party p1 = party("P1", ROLE_BELLIGERENT), p3 = party("P3", ROLE_GUARANTOR),
+             p4 = party("P4", ROLE_OBSERVER), jmc = party("JMC", ROLE_MONITOR),
+             p2 = party("P2", ROLE_HUMANITARIAN);
     const tr_party *viewers[] = {NULL, NULL, &p1, &p2, &p3, &p4, &jmc};
     attr_result r = {0};
     uint64_t s = 12345;
@@ -807,7 +902,8 @@ static void test_random_cross_check(void **state) {
     for (int q = 0; q < 2000; q++) {
         double lon = urand(&s, -0.3, 5.3), lat = urand(&s, -0.3, 5.3);
         size_t want = 0;
-        for (size_t i = 0; i < R.n; i++) want += geo_shape_covers(R.v[i].shape, lon, lat);
+        for (size_t i = 0; i < R.n; i++)
+            want += geo_shape_covers(R.v[i].shape, lon, lat);
         assert_int_equal(attr_engine_covering(e, lon, lat, NULL, 0), want);
     }
     attr_result_clear(&r);
@@ -860,7 +956,8 @@ static void test_threads(void **state) {
     attr_engine *e = attr_engine_new();
     ref_set R = {.rng = 77};
     int64_t id = 1;
-    for (; id <= 100; id++) add_random_area(e, &R, id, 1);
+    for (; id <= 100; id++)
+        add_random_area(e, &R, id, 1);
     volatile int stop = 0;
     reader_arg args[4];
     pthread_t th[4];
@@ -870,7 +967,8 @@ static void test_threads(void **state) {
     }
     /* Let every reader start before writing. */
     for (int i = 0; i < 4; i++)
-        while (__atomic_load_n(&args[i].queries, __ATOMIC_ACQUIRE) == 0) sched_yield();
+        while (__atomic_load_n(&args[i].queries, __ATOMIC_ACQUIRE) == 0)
+            sched_yield();
     /* 500 more area versions; some areas get a second version that cuts the first
      * while the readers run. */
     size_t before = R.n;
@@ -915,6 +1013,7 @@ int main(void) {
         cmocka_unit_test(test_agreements),
         cmocka_unit_test_setup_teardown(test_agreement_older_version, engine_setup, engine_teardown),
         cmocka_unit_test(test_covering),
+        cmocka_unit_test(test_crowded_point),
         cmocka_unit_test(test_result_json),
         cmocka_unit_test(test_random_cross_check),
         cmocka_unit_test(test_threads),
