@@ -24,6 +24,7 @@ README = os.path.join(ROOT, "README.md")
 
 PREAMBLE = r'''
 set -euo pipefail
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT     # a tour that stops leaves no server behind
 curl() { command curl --fail-with-body "$@"; }      # an HTTP error stops the tour
 make() {                                             # `make run [REGIONS=F]` as the Makefile's run target
     [ "${1:-}" = run ] || { echo "make $*: not in the tour" >&2; return 2; }
