@@ -317,7 +317,7 @@ static int serve_open(const cli_cmd *cmd, cli_args *a, const serve_dc *d, const 
     free(kept);
     if (rc) return rc;
     serve_dc_apply(*c, d);
-    if ((rc = cli__traffic_serve(cmd, &d->traffic, d->stale_s, *c))) return rc;
+    if ((rc = cli__traffic_configure(cmd, &d->traffic, d->stale_s, *c))) return rc;
     if (centre_alerts_sweep(*c, &aerr)) fprintf(stderr, "truce: CAP alerts not swept: %s\n", aerr.msg);
     fprintf(stderr, "truce: database %s, schema version %d, %zu area versions loaded\n",
             cli__opt(cmd, a, "--db"), store_schema_version((*c)->store),
@@ -354,6 +354,7 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     witness_client *wc = NULL;
     int rc = serve_open(cmd, a, &d, &lim, &c, &tz, &wc, (unsigned)cp_ms);
     bool logging = rc == 0; /* the checkpoint thread (and the witness client) run */
+    if (rc == 0) rc = cli__traffic_start(cmd, c);
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,

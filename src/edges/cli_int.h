@@ -103,8 +103,10 @@ int cli__serve_witnesses(const cli_cmd *cmd, const cli_args *a, centre *c, witne
         "--track-stale-s", "S", "a track without a position for this long ends (seconds)", "60"             \
     }
 int cli__traffic_options(const cli_cmd *cmd, const cli_args *a, tf_config *cfg, double *stale_s);
-/* Applies them to the open centre and starts the stale sweeper. */
-int cli__traffic_serve(const cli_cmd *cmd, const tf_config *cfg, double stale_s, centre *c);
+/* Applies them to the open centre; then, once its log is open, starts the stale sweeper
+ * (which writes track.stale entries). CLI_OK or CLI_RUNTIME (reported). */
+int cli__traffic_configure(const cli_cmd *cmd, const tf_config *cfg, double stale_s, centre *c);
+int cli__traffic_start(const cli_cmd *cmd, centre *c);
 /* The options of the feed commands. */
 #define FEED_OPTS                                                                                        \
     {"--as", "PARTY", "the reporting party (the token's, with --url)", NULL},                             \

@@ -391,9 +391,12 @@ int cli__cmd_replay(const cli_cmd *cmd, cli_args *a) {
 
 /* ---- serve ---- */
 
-int cli__traffic_serve(const cli_cmd *cmd, const tf_config *cfg, double stale_s, centre *c) {
+int cli__traffic_configure(const cli_cmd *cmd, const tf_config *cfg, double stale_s, centre *c) {
     tr_err err = {0};
-    if (centre_traffic_configure(c, cfg, stale_s, &err) || centre_traffic_start(c, 1000, &err))
-        return cli__runtime_error(cmd, &err);
-    return 0;
+    return centre_traffic_configure(c, cfg, stale_s, &err) ? cli__runtime_error(cmd, &err) : 0;
+}
+
+int cli__traffic_start(const cli_cmd *cmd, centre *c) {
+    tr_err err = {0};
+    return centre_traffic_start(c, 1000, &err) ? cli__runtime_error(cmd, &err) : 0;
 }
