@@ -567,6 +567,10 @@ static void render_csv(out *o) {
 
 /* ---- json: the data, with the language's labels beside it ---- */
 
+json_t *mon_range_json(const tr_range *r) {
+    return r->known ? json_pack("{sIsI}", "min", (json_int_t)r->min, "max", (json_int_t)r->max) : json_null();
+}
+
 static json_t *rows_json(const out *o, const mon_bulletin_row *rows, size_t n, bool labelled) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
