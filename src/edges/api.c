@@ -419,6 +419,7 @@ static const struct {
     {api_humanitarian_routes, &api_humanitarian_nroutes},
     {api_mine_routes, &api_mine_nroutes},
     {api_record_routes, &api_record_nroutes},
+    {api_measures_routes, &api_measures_nroutes},
 };
 
 static http_route *all_routes;

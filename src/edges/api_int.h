@@ -50,5 +50,8 @@ extern const size_t api_mine_nroutes;
 /* api_record.c: the log's witnesses, a party's record (issue 15) */
 extern const http_route api_record_routes[];
 extern const size_t api_record_nroutes;
+/* api_measures.c: separation, separation steps, aid delivered (issue 20) */
+extern const http_route api_measures_routes[];
+extern const size_t api_measures_nroutes;
 
 #endif
