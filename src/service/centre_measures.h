@@ -24,6 +24,7 @@ typedef struct centre_separation_q {
     int64_t at, from, to;
     bool has_series;
     int64_t within;
+    int64_t inc_from, inc_to; /* the incidents' window; both 0: the days asked about */
 } centre_separation_q;
 int centre_separation(centre *c, const tr_party *viewer, const centre_separation_q *q, json_t **out,
                       tr_err *err);

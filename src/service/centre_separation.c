@@ -356,6 +356,7 @@ int centre_separation(centre *c, const tr_party *viewer, const centre_separation
     sep_set s;
     int64_t from = q->has_series ? q->from : q->at - ((q->at % TR_DAY) + TR_DAY) % TR_DAY;
     int64_t to = q->has_series ? q->to + 1 : from + TR_DAY; /* incidents: the days asked about */
+    if (q->inc_to > q->inc_from) from = q->inc_from, to = q->inc_to;
     int rc = sep_set_load(c, viewer, q->agreement, &ag, &s, err);
     if (rc) return rc;
     within_arg w;

@@ -137,6 +137,15 @@ class AidTest(ServerTest):
         self.assertEqual(self.aid(party="JMC")["delivered"]["tonnes"], round(jmc + 3.5, 3))
         self.assertEqual(self.aid(party="UN-OCHA")["delivered"]["by_organisation"].get("MSF"), 3.5)
 
+    def test_bulletin(self):
+        b = self.srv.get("/v1/bulletins/2016-12-10?format=json", party="Opposition").json
+        rows = {r["measure"]: r["value"] for r in b["aid"]}
+        self.assertEqual(rows["Tonnes delivered"], 124.7)
+        self.assertEqual(rows["Tonnes on aborted movements"], 0)
+        md = self.srv.get("/v1/bulletins/2016-12-10?format=md&lang=ru", party="Opposition").body
+        self.assertIn("Доставленная помощь", md)
+        self.assertNotIn("aid", self.srv.get("/v1/bulletins/2016-10-10?format=json", party="JMC").json)
+
     def test_bad_queries(self):
         for q, field in (("/v1/aid?to=" + TO, "from"), ("/v1/aid?from=" + FROM, "to"),
                          ("/v1/aid?from=%s&to=%s" % (TO, FROM), "to"), ("/v1/aid?from=x&to=" + TO, "from"),

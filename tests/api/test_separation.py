@@ -182,6 +182,20 @@ class SeparationTest(ServerTest):
             self.assertProblem(self.srv.get(base + q, party="Russia"), 400, field)
         self.assertProblem(self.srv.get("/v1/agreements/x/separation", party="Russia"), 400, "id")
 
+    def test_bulletin(self):
+        # The bulletin goes to every party: only public areas count (Idlib's Nusra area, not eastern Aleppo's).
+        b = self.srv.get("/v1/bulletins/2016-09-15?format=json", party="Opposition").json
+        rows = [r for r in b["separation"] if r["agreement_id"] == self.sept]
+        opp = [r for r in rows if r["party"] == "Opposition"][0]
+        public = self.sep(self.sept, "at=2016-09-15T20:59:59Z", party="Opposition")["parties"]["Opposition"]
+        self.assertEqual(opp["commingled_km2"], public["commingled_km2"])
+        self.assertLess(opp["commingled_km2"], self.sep(self.sept, "at=2016-09-15T20:59:59Z")["commingled_km2"])
+        for lang, title in (("en", "Separation"), ("ar", "الفصل"), ("ru", "Размежевание")):
+            md = self.srv.get("/v1/bulletins/2016-09-15?format=md&lang=" + lang, party="Opposition").body
+            self.assertIn(title, md)
+        # No agreement with excluded actors in force: no section.
+        self.assertNotIn("separation", self.srv.get("/v1/bulletins/2016-10-15?format=json", party="JMC").json)
+
     def test_cli(self):
         out = run_cli("separation", "--agreement", str(self.sept), "--at", "2016-09-15T00:00:00Z",
                       "--within", str(self.east), "--db", self.srv.db).stdout
