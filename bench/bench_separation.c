@@ -50,7 +50,8 @@ static int strip_ring(int k, int parties, int d, int n, double *xy) {
             int j = k + side, ii = side ? n - 1 - i : i;
             double y = 34.0 + 2.0 * ii / (n - 1), t = (y - 34.0) / 2.0;
             double x = 36.0 + 2.0 * j / parties;
-            if (j > 0 && j < parties) x += 0.05 * sin(2 * M_PI * d / 365.0 + j) + 0.02 * sin(2 * M_PI * 4 * t + j);
+            if (j > 0 && j < parties)
+                x += 0.05 * sin(2 * M_PI * d / 365.0 + j) + 0.02 * sin(2 * M_PI * 4 * t + j);
             xy[2 * m] = x;
             xy[2 * m++ + 1] = y;
         }
@@ -60,7 +61,8 @@ static int strip_ring(int k, int parties, int d, int n, double *xy) {
 }
 
 static int disc_ring(int k, int d, int n, double *xy) {
-    double cx = 36.4 + 0.6 * k + 0.1 * sin(2 * M_PI * d / 365.0 + k), cy = 35.0 + 0.3 * cos(2 * M_PI * d / 180.0 + k);
+    double cx = 36.4 + 0.6 * k + 0.1 * sin(2 * M_PI * d / 365.0 + k),
+           cy = 35.0 + 0.3 * cos(2 * M_PI * d / 180.0 + k);
     double r = 0.15 + 0.05 * sin(2 * M_PI * d / 90.0 + k);
     int m = 2 * n;
     for (int i = 0; i < m; i++) {
@@ -103,28 +105,38 @@ int main(int argc, char **argv) {
     const char *work = "bench/work", *json_path = NULL;
     int runs = 3, days = 365, parties = 3, nd = 3, nv = 250;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--work") && i + 1 < argc) work = argv[++i];
-        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--days") && i + 1 < argc) days = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--parties") && i + 1 < argc) parties = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--designated") && i + 1 < argc) nd = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--vertices") && i + 1 < argc) nv = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
-        else die("usage: bench_separation [--work DIR] [--runs R] [--days D] [--parties P] [--designated N] "
-                 "[--vertices N] [--json FILE]");
+        if (!strcmp(argv[i], "--work") && i + 1 < argc)
+            work = argv[++i];
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--days") && i + 1 < argc)
+            days = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--parties") && i + 1 < argc)
+            parties = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--designated") && i + 1 < argc)
+            nd = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--vertices") && i + 1 < argc)
+            nv = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json_path = argv[++i];
+        else
+            die("usage: bench_separation [--work DIR] [--runs R] [--days D] [--parties P] [--designated N] "
+                "[--vertices N] [--json FILE]");
     }
     if (runs < 1 || runs > MAX_RUNS || days < 1 || parties < 1 || parties > 26 || nd < 1 || nd > 26 || nv < 4)
         die("bad arguments");
     double *xy = malloc((size_t)(4 * nv + 4) * 2 * sizeof *xy);
     geo_shape **ps = calloc((size_t)days * parties, sizeof *ps), **ds = calloc((size_t)days * nd, sizeof *ds);
-    char (*names)[2] = calloc(26, sizeof *names), (*dnames)[3] = calloc(26, sizeof *dnames);
+    char(*names)[2] = calloc(26, sizeof *names), (*dnames)[3] = calloc(26, sizeof *dnames);
     if (!xy || !ps || !ds || !names || !dnames) die("out of memory");
     FILE *pf = open_in(work, "separation_parties.tsv"), *df = open_in(work, "separation_designated.tsv");
-    for (int k = 0; k < 26; k++) names[k][0] = (char)('A' + k), dnames[k][0] = 'X', dnames[k][1] = (char)('a' + k);
+    for (int k = 0; k < 26; k++)
+        names[k][0] = (char)('A' + k), dnames[k][0] = 'X', dnames[k][1] = (char)('a' + k);
     for (int d = 0; d < days; d++) {
         for (int k = 0; k < parties; k++)
             ps[(size_t)d * parties + k] = ring_shape(xy, strip_ring(k, parties, d, nv, xy), pf, d, names[k]);
-        for (int k = 0; k < nd; k++) ds[(size_t)d * nd + k] = ring_shape(xy, disc_ring(k, d, nv, xy), df, d, dnames[k]);
+        for (int k = 0; k < nd; k++)
+            ds[(size_t)d * nd + k] = ring_shape(xy, disc_ring(k, d, nv, xy), df, d, dnames[k]);
     }
     if (fclose(pf) || fclose(df)) die("cannot write the data");
     terr_claim *claims = calloc((size_t)parties, sizeof *claims);
@@ -136,11 +148,14 @@ int main(int argc, char **argv) {
         double t0 = (double)tr_clock_ns() / 1e9;
         total = 0;
         for (int d = 0; d < days; d++) {
-            for (int k = 0; k < parties; k++) claims[k] = (terr_claim){names[k], ps[(size_t)d * parties + k]};
-            for (int k = 0; k < nd; k++) des[k] = (sep_area){k + 1, ds[(size_t)d * nd + k]};
+            for (int k = 0; k < parties; k++)
+                claims[k] = (terr_claim){names[k], ps[(size_t)d * parties + k]};
+            for (int k = 0; k < nd; k++)
+                des[k] = (sep_area){k + 1, ds[(size_t)d * nd + k]};
             sep_result res;
             if (sep_measure(claims, (size_t)parties, des, (size_t)nd, NULL, &res, &err)) die(err.msg);
-            for (size_t k = 0; k < res.n; k++) mixed[(size_t)d * parties + (res.parties[k].party[0] - 'A')] = res.parties[k].commingled_m2;
+            for (size_t k = 0; k < res.n; k++)
+                mixed[(size_t)d * parties + (res.parties[k].party[0] - 'A')] = res.parties[k].commingled_m2;
             total += res.commingled_m2;
             sep_result_clear(&res);
         }
@@ -148,24 +163,31 @@ int main(int argc, char **argv) {
     }
     FILE *out = open_in(work, "separation_truce.tsv");
     for (int d = 0; d < days; d++)
-        for (int k = 0; k < parties; k++) fprintf(out, "%d\t%s\t%.6f\n", d, names[k], mixed[(size_t)d * parties + k]);
+        for (int k = 0; k < parties; k++)
+            fprintf(out, "%d\t%s\t%.6f\n", d, names[k], mixed[(size_t)d * parties + k]);
     if (fclose(out)) die("cannot write the results");
     double cs[MAX_RUNS];
     memcpy(cs, compute_s, sizeof cs);
     double mc = median_of(cs, runs);
-    printf("truce: %d days x (%d parties + %d designated areas), %d positions per front: compute median %.3f s "
-           "(%.2f ms/day); commingled %.1f km2-days\n", days, parties, nd, nv, mc, 1e3 * mc / days, total / 1e6);
+    printf(
+        "truce: %d days x (%d parties + %d designated areas), %d positions per front: compute median %.3f s "
+        "(%.2f ms/day); commingled %.1f km2-days\n",
+        days, parties, nd, nv, mc, 1e3 * mc / days, total / 1e6);
     if (json_path) {
         json_t *a = json_array();
-        for (int r = 0; r < runs; r++) json_array_append_new(a, json_real(compute_s[r]));
-        json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:o, s:f, s:f}", "runs", runs, "days", days, "parties",
-                              parties, "designated", nd, "vertices", nv, "compute_s", a, "median_compute_s", mc,
-                              "ms_per_day", 1e3 * mc / days);
-        if (json_dump_file(j, json_path, JSON_INDENT(1) | JSON_REAL_PRECISION(6))) die("cannot write the JSON");
+        for (int r = 0; r < runs; r++)
+            json_array_append_new(a, json_real(compute_s[r]));
+        json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:o, s:f, s:f}", "runs", runs, "days", days,
+                              "parties", parties, "designated", nd, "vertices", nv, "compute_s", a,
+                              "median_compute_s", mc, "ms_per_day", 1e3 * mc / days);
+        if (json_dump_file(j, json_path, JSON_INDENT(1) | JSON_REAL_PRECISION(6)))
+            die("cannot write the JSON");
         json_decref(j);
     }
-    for (size_t i = 0; i < (size_t)days * parties; i++) geo_shape_free(ps[i]);
-    for (size_t i = 0; i < (size_t)days * nd; i++) geo_shape_free(ds[i]);
+    for (size_t i = 0; i < (size_t)days * parties; i++)
+        geo_shape_free(ps[i]);
+    for (size_t i = 0; i < (size_t)days * nd; i++)
+        geo_shape_free(ds[i]);
     free(ps), free(ds), free(names), free(dnames), free(xy), free(claims), free(des), free(mixed);
     return 0;
 }

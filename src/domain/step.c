@@ -39,7 +39,8 @@ static int parse_separation(const json_t *v, const char *path, tr_step *s, tr_er
     if (tr_json_only_keys(sep, keys, f, err)) return TR_EINVAL;
     const json_t *a = json_object_get(sep, "area");
     if (!json_is_integer(a) || json_integer_value(a) < 1)
-        return tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "area"), "is required: the id of the area to separate");
+        return tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "area"),
+                       "is required: the id of the area to separate");
     if (s->deadline == TR_TIME_OPEN)
         return tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, path, "deadline"),
                        "is required for a separation step (the measure is read at the deadline)");
@@ -192,12 +193,12 @@ json_t *tr_step_to_json(const tr_step *s) {
     json_t *deps = json_array();
     for (size_t i = 0; i < s->ndeps; i++)
         json_array_append_new(deps, json_integer(s->deps[i]));
-    json_t *o = json_pack("{s:I, s:I, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)s->id, "agreement_id",
-                          (json_int_t)s->agreement_id, "provision",
-                          s->provision ? json_integer(s->provision) : json_null(), "title",
-                          s->title ? s->title : "", "responsible", s->responsible ? s->responsible : "",
-                          "deadline", tr_json_time_value(s->deadline), "depends_on", deps, "created_by",
-                          s->created_by ? s->created_by : "", "created_at", tr_json_time_value(s->created_at));
+    json_t *o = json_pack(
+        "{s:I, s:I, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)s->id, "agreement_id",
+        (json_int_t)s->agreement_id, "provision", s->provision ? json_integer(s->provision) : json_null(),
+        "title", s->title ? s->title : "", "responsible", s->responsible ? s->responsible : "", "deadline",
+        tr_json_time_value(s->deadline), "depends_on", deps, "created_by", s->created_by ? s->created_by : "",
+        "created_at", tr_json_time_value(s->created_at));
     if (o && s->separation_area) /* only on separation steps: other steps keep their logged bytes */
         json_object_set_new(o, "separation", json_pack("{s:I}", "area", (json_int_t)s->separation_area));
     return o;

@@ -25,7 +25,8 @@ static int opt_time(const cli_cmd *cmd, const cli_args *a, const char *name, int
 static int opt_id(const cli_cmd *cmd, const cli_args *a, const char *name, int64_t *out) {
     const char *v = cli__opt(cmd, a, name);
     *out = 0;
-    if (v && (sscanf(v, "%" SCNd64, out) != 1 || *out <= 0)) return cli__usage_error(cmd, "'%s' is not an id", v);
+    if (v && (sscanf(v, "%" SCNd64, out) != 1 || *out <= 0))
+        return cli__usage_error(cmd, "'%s' is not an id", v);
     return CLI_OK;
 }
 

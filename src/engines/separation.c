@@ -35,14 +35,16 @@ static int union_of(const geo_shape *const *shapes, size_t n, const geo_region *
     geo_region **parts = calloc(n + 1, sizeof *parts);
     if (!parts) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     int rc = TR_OK;
-    for (size_t k = 0; rc == TR_OK && k < n; k++) rc = region_of(shapes[k], within, &parts[k], err);
+    for (size_t k = 0; rc == TR_OK && k < n; k++)
+        rc = region_of(shapes[k], within, &parts[k], err);
     if (rc == TR_OK && n == 1) {
         *out = parts[0];
         parts[0] = NULL;
     } else if (rc == TR_OK) {
         rc = geo_region_union(parts, n, out, err);
     }
-    for (size_t k = 0; k < n; k++) geo_region_free(parts[k]);
+    for (size_t k = 0; k < n; k++)
+        geo_region_free(parts[k]);
     free(parts);
     return rc;
 }
@@ -78,7 +80,8 @@ typedef struct work {
 } work;
 
 static void work_free(work *w) {
-    for (size_t i = 0; w->area && i < w->nareas; i++) geo_region_free(w->area[i]);
+    for (size_t i = 0; w->area && i < w->nareas; i++)
+        geo_region_free(w->area[i]);
     for (size_t i = 0; w->party && i < w->nparties; i++) {
         geo_region_free(w->party[i]);
         geo_region_free(w->mixed[i]);
@@ -89,8 +92,8 @@ static void work_free(work *w) {
     free(w->mixed);
 }
 
-static int designated_regions(const sep_area *d, size_t nd, const geo_region *within, work *w, sep_result *out,
-                              tr_err *err) {
+static int designated_regions(const sep_area *d, size_t nd, const geo_region *within, work *w,
+                              sep_result *out, tr_err *err) {
     int rc = TR_OK;
     for (size_t i = 0; rc == TR_OK && i < nd; i++) {
         rc = region_of(d[i].shape, within, &w->area[i], err);
@@ -106,7 +109,8 @@ static int party_measure(const terr_claim *c, size_t i, size_t j, const geo_regi
                          sep_party *out, tr_err *err) {
     const geo_shape **shapes = calloc(j - i + 1, sizeof *shapes);
     if (!shapes) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    for (size_t k = i; k < j; k++) shapes[k - i] = c[k].shape;
+    for (size_t k = i; k < j; k++)
+        shapes[k - i] = c[k].shape;
     int rc = union_of(shapes, j - i, within, &w->party[p], err);
     free(shapes);
     out->party = strdup(c[i].owner);
@@ -153,7 +157,8 @@ int sep_measure(const terr_claim *claims, size_t n, const sep_area *designated, 
         rc = designated_regions(designated, nd, within, &w, out, err);
     }
     for (size_t i = 0, j; rc == TR_OK && i < n; i = j) {
-        for (j = i + 1; j < n && strcmp(c[j].owner, c[i].owner) == 0; j++) {}
+        for (j = i + 1; j < n && strcmp(c[j].owner, c[i].owner) == 0; j++) {
+        }
         rc = party_measure(c, i, j, within, &w, w.nparties, &out->parties[out->n], err);
         w.nparties++;
         out->n++;

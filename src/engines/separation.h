@@ -27,24 +27,24 @@
 
 /* A designated area of an excluded actor, in force at the instant measured. */
 typedef struct sep_area {
-    int64_t id;              /* the area's id */
-    const geo_shape *shape;  /* borrowed */
+    int64_t id;             /* the area's id */
+    const geo_shape *shape; /* borrowed */
 } sep_area;
 
 typedef struct sep_party {
     char *party;
-    double claimed_m2;       /* the union of its claims (within the restriction) */
-    double commingled_m2;    /* of which inside a designated area */
-    double *by_area;         /* nareas entries: commingled with designated area i */
+    double claimed_m2;    /* the union of its claims (within the restriction) */
+    double commingled_m2; /* of which inside a designated area */
+    double *by_area;      /* nareas entries: commingled with designated area i */
 } sep_party;
 
 typedef struct sep_result {
-    sep_party *parties;      /* sorted by name; parties with no claim are left out */
+    sep_party *parties; /* sorted by name; parties with no claim are left out */
     size_t n;
-    size_t nareas;           /* as given */
-    double *area_m2;         /* nareas entries: designated area i (within the restriction) */
-    double designated_m2;    /* the union of the designated areas */
-    double commingled_m2;    /* the union over the parties of their commingled ground */
+    size_t nareas;        /* as given */
+    double *area_m2;      /* nareas entries: designated area i (within the restriction) */
+    double designated_m2; /* the union of the designated areas */
+    double commingled_m2; /* the union over the parties of their commingled ground */
 } sep_result;
 
 /* Measures n control claims against nd designated areas, both restricted to within

@@ -31,15 +31,15 @@
 typedef struct aid_mv {
     int64_t id;
     char *name, *owner, *status, *manifest;
-    int64_t at;            /* when its status was set */
-    double lon, lat;       /* its destination */
+    int64_t at;      /* when its status was set */
+    double lon, lat; /* its destination */
 } aid_mv;
 
 typedef struct aid_data {
     const tr_party *viewer;
     aid_mv *mv;
     size_t n, cap;
-    tr_area *regions;      /* region areas the viewer may see (shapes built) */
+    tr_area *regions; /* region areas the viewer may see (shapes built) */
     size_t nregions, rcap;
     tr_err *err;
 } aid_data;
@@ -51,7 +51,8 @@ static void aid_data_clear(aid_data *d) {
         free(d->mv[i].status);
         free(d->mv[i].manifest);
     }
-    for (size_t i = 0; i < d->nregions; i++) tr_area_clear(&d->regions[i]);
+    for (size_t i = 0; i < d->nregions; i++)
+        tr_area_clear(&d->regions[i]);
     free(d->mv);
     free(d->regions);
 }
@@ -175,18 +176,20 @@ static void round_reals(json_t *v) {
     const char *k;
     json_t *x;
     json_object_foreach(v, k, x) {
-        if (json_is_real(x)) json_real_set(x, kg(json_real_value(x)));
-        else if (json_is_object(x)) round_reals(x);
+        if (json_is_real(x))
+            json_real_set(x, kg(json_real_value(x)));
+        else if (json_is_object(x))
+            round_reals(x);
     }
 }
 
 typedef struct aid_sum {
     const aid_data *d;
     const centre_aid_q *q;
-    const tr_area *within;  /* or NULL */
-    json_t *bucket[3];      /* delivered, aborted, hit */
-    json_t *days;           /* "YYYY-MM-DD" -> figures */
-    json_t *list;           /* counted movements */
+    const tr_area *within; /* or NULL */
+    json_t *bucket[3];     /* delivered, aborted, hit */
+    json_t *days;          /* "YYYY-MM-DD" -> figures */
+    json_t *list;          /* counted movements */
     size_t counted;
 } aid_sum;
 
@@ -246,11 +249,12 @@ static void movements_sum(aid_sum *s) {
         snprintf(key, sizeof key, "%s_tonnes", BUCKETS[k]);
         add_real(day_of(s, m->at), key, tonnes);
         if (++s->counted > AID_LIST_MAX) continue;
-        json_array_append_new(s->list, json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:{s:f, s:f, s:s}, s:f}", "id",
-                                                 (json_int_t)m->id, "name", m->name ? json_string(m->name) : json_null(),
-                                                 "owner", m->owner, "status", m->status, "counted_as", BUCKETS[k], "at",
-                                                 tr_json_time_value(m->at), "destination", "lon", m->lon, "lat",
-                                                 m->lat, "area", dest, "tonnes", kg(tonnes)));
+        json_array_append_new(s->list, json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:{s:f, s:f, s:s}, s:f}",
+                                                 "id", (json_int_t)m->id, "name",
+                                                 m->name ? json_string(m->name) : json_null(), "owner",
+                                                 m->owner, "status", m->status, "counted_as", BUCKETS[k],
+                                                 "at", tr_json_time_value(m->at), "destination", "lon",
+                                                 m->lon, "lat", m->lat, "area", dest, "tonnes", kg(tonnes)));
     }
 }
 
@@ -296,8 +300,9 @@ static void crossing_cells(centre *c, aid_sum *s, const tr_corridor_event *ev, s
         json_t *cell = json_object_get(per, day);
         int64_t lo = cell ? json_integer_value(json_array_get(cell, 0)) : e->count;
         int64_t hi = cell ? json_integer_value(json_array_get(cell, 1)) : e->count;
-        json_object_set_new(per, day, json_pack("[I, I]", (json_int_t)(e->count < lo ? e->count : lo),
-                                                (json_int_t)(e->count > hi ? e->count : hi)));
+        json_object_set_new(per, day,
+                            json_pack("[I, I]", (json_int_t)(e->count < lo ? e->count : lo),
+                                      (json_int_t)(e->count > hi ? e->count : hi)));
     }
 }
 
@@ -309,18 +314,21 @@ static json_t *crossings_json(aid_sum *s, json_t *cells, json_t *names) {
     json_object_foreach(cells, id, per) {
         int64_t l = 0, h = 0;
         json_object_foreach(per, day, cell) {
-            int64_t a = json_integer_value(json_array_get(cell, 0)), b = json_integer_value(json_array_get(cell, 1));
+            int64_t a = json_integer_value(json_array_get(cell, 0)),
+                    b = json_integer_value(json_array_get(cell, 1));
             l += a, h += b;
             json_t *d = json_object_get(s->days, day);
             add_int(d, "people_low", a);
             add_int(d, "people_high", b);
         }
         low += l, high += h;
-        json_array_append_new(list, json_pack("{s:I, s:O, s:I, s:I, s:I}", "id", (json_int_t)atoll(id), "name",
-                                              json_object_get(names, id), "low", (json_int_t)l, "high",
-                                              (json_int_t)h, "days", (json_int_t)json_object_size(per)));
+        json_array_append_new(list,
+                              json_pack("{s:I, s:O, s:I, s:I, s:I}", "id", (json_int_t)atoll(id), "name",
+                                        json_object_get(names, id), "low", (json_int_t)l, "high",
+                                        (json_int_t)h, "days", (json_int_t)json_object_size(per)));
     }
-    return json_pack("{s:I, s:I, s:o}", "low", (json_int_t)low, "high", (json_int_t)high, "by_corridor", list);
+    return json_pack("{s:I, s:I, s:o}", "low", (json_int_t)low, "high", (json_int_t)high, "by_corridor",
+                     list);
 }
 
 static int crossings(centre *c, aid_sum *s, json_t **out, tr_err *err) {
@@ -347,7 +355,8 @@ static json_t *days_new(int64_t from, int64_t to) {
         b[10] = 0;
         json_object_set_new(days, b,
                             json_pack("{s:s, s:f, s:f, s:f, s:i, s:i}", "date", b, "delivered_tonnes", 0.0,
-                                      "aborted_tonnes", 0.0, "hit_tonnes", 0.0, "people_low", 0, "people_high", 0));
+                                      "aborted_tonnes", 0.0, "hit_tonnes", 0.0, "people_low", 0,
+                                      "people_high", 0));
     }
     return days;
 }
@@ -372,14 +381,20 @@ static int aid_sum_run(centre *c, const tr_party *viewer, const centre_aid_q *q,
     int rc = q->within ? centre__area_at(c, viewer, q->within, q->from, "within", within, err) : TR_OK;
     if (rc == TR_OK) rc = aid_data_load(c, viewer, d, err);
     if (rc) return rc;
-    *s = (aid_sum){d, q, q->within ? within : NULL, {bucket_new(), bucket_new(), bucket_new()}, days_new(q->from, q->to),
-                   json_array(), 0};
+    *s = (aid_sum){d,
+                   q,
+                   q->within ? within : NULL,
+                   {bucket_new(), bucket_new(), bucket_new()},
+                   days_new(q->from, q->to),
+                   json_array(),
+                   0};
     movements_sum(s);
     return TR_OK;
 }
 
 static void aid_sum_clear(aid_sum *s) {
-    for (int k = 0; k < 3; k++) json_decref(s->bucket[k]);
+    for (int k = 0; k < 3; k++)
+        json_decref(s->bucket[k]);
     json_decref(s->days);
     json_decref(s->list);
 }
@@ -392,15 +407,16 @@ int centre_aid(centre *c, const tr_party *viewer, const centre_aid_q *q, json_t 
     int rc = aid_sum_run(c, viewer, q, &d, &within, &s, err);
     if (rc == TR_OK) rc = crossings(c, &s, &people, err);
     if (rc == TR_OK) {
-        for (int k = 0; k < 3; k++) round_reals(s.bucket[k]);
-        *out = json_pack("{s:o, s:o, s:o, s:O, s:O, s:O, s:o, s:o, s:O, s:b}", "from", tr_json_time_value(q->from),
-                         "to", tr_json_time_value(q->to), "within",
+        for (int k = 0; k < 3; k++)
+            round_reals(s.bucket[k]);
+        *out = json_pack("{s:o, s:o, s:o, s:O, s:O, s:O, s:o, s:o, s:O, s:b}", "from",
+                         tr_json_time_value(q->from), "to", tr_json_time_value(q->to), "within",
                          q->within ? json_pack("{s:I, s:i, s:s}", "id", (json_int_t)within.id, "version",
                                                within.version, "name", within.name)
                                    : json_null(),
-                         "delivered", s.bucket[0], "aborted", s.bucket[1], "hit", s.bucket[2], "people_crossed",
-                         people, "series", days_list(s.days), "movements", s.list, "truncated",
-                         s.counted > AID_LIST_MAX);
+                         "delivered", s.bucket[0], "aborted", s.bucket[1], "hit", s.bucket[2],
+                         "people_crossed", people, "series", days_list(s.days), "movements", s.list,
+                         "truncated", s.counted > AID_LIST_MAX);
     }
     aid_sum_clear(&s);
     aid_data_clear(&d);
@@ -440,12 +456,21 @@ static void export_rows(const aid_sum *s, const aid_mv *m, int k, mon_text *t) {
     snprintf(id, sizeof id, "%lld", (long long)m->id);
     for (size_t r = 0; r < (json_array_size(cargo) ? json_array_size(cargo) : 1); r++) {
         const json_t *item = json_array_get(cargo, r);
-        const char *row[NCOLS] = {id, m->name, m->owner, m->status, BUCKETS[k], tr_time_format(m->at, at),
-                                  region_at(s->d, m->at, m->lon, m->lat), tr_real_format(m->lon, lon),
-                                  tr_real_format(m->lat, lat), orgs.p,
+        const char *row[NCOLS] = {id,
+                                  m->name,
+                                  m->owner,
+                                  m->status,
+                                  BUCKETS[k],
+                                  tr_time_format(m->at, at),
+                                  region_at(s->d, m->at, m->lon, m->lat),
+                                  tr_real_format(m->lon, lon),
+                                  tr_real_format(m->lat, lat),
+                                  orgs.p,
                                   json_string_value(json_object_get(item, "kind")),
-                                  item ? tr_real_format(json_number_value(json_object_get(item, "tonnes")), w) : NULL};
-        for (size_t c = 0; c < NCOLS; c++) put_field(t, c, row[c]);
+                                  item ? tr_real_format(json_number_value(json_object_get(item, "tonnes")), w)
+                                       : NULL};
+        for (size_t c = 0; c < NCOLS; c++)
+            put_field(t, c, row[c]);
         mon_text_put(t, "\n", 1);
     }
     t->failed |= orgs.failed;
@@ -453,17 +478,19 @@ static void export_rows(const aid_sum *s, const aid_mv *m, int k, mon_text *t) {
     json_decref(man);
 }
 
-int centre_aid_export(centre *c, const tr_party *viewer, const centre_aid_q *q, const char *format, char **text,
-                      size_t *len, const char **media_type, tr_err *err) {
+int centre_aid_export(centre *c, const tr_party *viewer, const centre_aid_q *q, const char *format,
+                      char **text, size_t *len, const char **media_type, tr_err *err) {
     bool hxl = format && strcmp(format, "hxl") == 0;
-    if (!format || (!hxl && strcmp(format, "csv") != 0)) return tr_fail(err, TR_EINVAL, "format", "must be csv or hxl");
+    if (!format || (!hxl && strcmp(format, "csv") != 0))
+        return tr_fail(err, TR_EINVAL, "format", "must be csv or hxl");
     aid_data d = {0};
     tr_area within = {0};
     aid_sum s = {0};
     int rc = aid_sum_run(c, viewer, q, &d, &within, &s, err);
     mon_text t = {0};
     for (int row = 0; rc == TR_OK && row < (hxl ? 2 : 1); row++) {
-        for (size_t i = 0; i < NCOLS; i++) put_field(&t, i, COLS[i][row]);
+        for (size_t i = 0; i < NCOLS; i++)
+            put_field(&t, i, COLS[i][row]);
         mon_text_put(&t, "\n", 1);
     }
     for (size_t i = 0; rc == TR_OK && i < d.n; i++) {

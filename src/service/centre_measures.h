@@ -42,7 +42,8 @@ int centre__timeline_separation(centre *c, const tr_party *viewer, const tr_agre
                                 json_t *timeline, tr_err *err);
 /* GET /v1/steps/{id}?at=: the step as its agreement's timeline at `at` shows it, with
  * "agreement" {"id", "name"}. TR_ENOTFOUND for a step the viewer may not see. */
-int centre_step_page(centre *c, const tr_party *viewer, int64_t step_id, int64_t at, json_t **out, tr_err *err);
+int centre_step_page(centre *c, const tr_party *viewer, int64_t step_id, int64_t at, json_t **out,
+                     tr_err *err);
 
 /* GET /v1/aid?from=&to=[&within=]: movements that arrived (by cargo kind, organisation,
  * notifying party, destination area, day), aborted and hit apart, and people who crossed
@@ -55,8 +56,8 @@ int centre_aid(centre *c, const tr_party *viewer, const centre_aid_q *q, json_t 
 /* GET /v1/exports/aid: the movements counted by centre_aid, one CSV row per cargo item
  * (format csv), with an HXL hashtag row under the header (format hxl). *text is malloc'd
  * (NUL-terminated, *len without it); *media_type static. */
-int centre_aid_export(centre *c, const tr_party *viewer, const centre_aid_q *q, const char *format, char **text,
-                      size_t *len, const char **media_type, tr_err *err);
+int centre_aid_export(centre *c, const tr_party *viewer, const centre_aid_q *q, const char *format,
+                      char **text, size_t *len, const char **media_type, tr_err *err);
 
 /* The bulletin's sections "Separation" and "Aid delivered" (public objects only; only on
  * days with data). */

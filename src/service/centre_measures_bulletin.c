@@ -37,7 +37,8 @@ static void sep_row(sep_rows *r, const tr_agreement *a, const char *party, doubl
     tr_real_format(km2, k);
     snprintf(c, sizeof c, "%lld", (long long)n);
     const char *cells[SEP_NCOLS] = {a->name, party, k, c};
-    for (size_t i = 0; i < SEP_NCOLS; i++) json_array_append_new(r->cells, json_string(cells[i]));
+    for (size_t i = 0; i < SEP_NCOLS; i++)
+        json_array_append_new(r->cells, json_string(cells[i]));
     json_array_append_new(r->rows, json_pack("{s:I, s:s, s:s, s:f, s:I}", "agreement_id", (json_int_t)a->id,
                                              "agreement", a->name, "party", party, "commingled_km2", km2,
                                              "incidents", (json_int_t)n));
@@ -47,7 +48,8 @@ static int sep_agreement(tr_agreement *a, void *ctx) {
     sep_rows *r = ctx;
     if (!a->nexcluded || !tr_agreement_visible(a, &PUBLIC) || a->start >= r->b->end || a->end <= r->b->start)
         return TR_OK;
-    centre_separation_q q = {.agreement = a->id, .at = r->b->end - 1, .inc_from = r->b->start, .inc_to = r->b->end};
+    centre_separation_q q = {
+        .agreement = a->id, .at = r->b->end - 1, .inc_from = r->b->start, .inc_to = r->b->end};
     json_t *s = NULL;
     int rc = centre_separation(r->c, &PUBLIC, &q, &s, r->err);
     if (rc) return rc;
@@ -69,7 +71,8 @@ static int add_table(mon_bulletin *b, const char *id, const char *title, const c
     size_t n = json_array_size(cells);
     if (!json_array_size(rows)) return TR_OK;
     const char **v = calloc(n + 1, sizeof *v);
-    for (size_t i = 0; v && i < n; i++) v[i] = json_string_value(json_array_get(cells, i));
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = json_string_value(json_array_get(cells, i));
     int rc = v && !mon_bulletin_add_table(b, id, title, note, cols, ncols, v, n / ncols, json_incref(rows))
                  ? TR_OK
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -81,11 +84,12 @@ static int separation_section(centre *c, mon_bulletin *b, tr_err *err) {
     sep_rows r = {c, b, json_array(), json_array(), err};
     int rc = store_agreement_each(c->store, sep_agreement, &r, err);
     if (rc == TR_OK)
-        rc = add_table(b, "separation", "Separation",
-                       "Public agreements with excluded actors: the ground where the excluded actors' designated "
-                       "areas overlap each party's control areas at the end of these 24 hours, and the incidents "
-                       "by excluded actors inside that party's areas.",
-                       SEP_COLS, SEP_NCOLS, r.rows, r.cells, err);
+        rc = add_table(
+            b, "separation", "Separation",
+            "Public agreements with excluded actors: the ground where the excluded actors' designated "
+            "areas overlap each party's control areas at the end of these 24 hours, and the incidents "
+            "by excluded actors inside that party's areas.",
+            SEP_COLS, SEP_NCOLS, r.rows, r.cells, err);
     json_decref(r.rows);
     json_decref(r.cells);
     return rc;
@@ -127,10 +131,11 @@ static int aid_section(centre *c, mon_bulletin *b, tr_err *err) {
     aid_row(rows, cells, "People who crossed corridors (highest count)",
             (double)json_integer_value(json_object_get(people, "high")));
     if (any > 0)
-        rc = add_table(b, "aid", "Aid delivered",
-                       "Public movements whose final status fell in these 24 hours, and the people reported to "
-                       "have crossed corridors.",
-                       AID_COLS, 2, rows, cells, err);
+        rc = add_table(
+            b, "aid", "Aid delivered",
+            "Public movements whose final status fell in these 24 hours, and the people reported to "
+            "have crossed corridors.",
+            AID_COLS, 2, rows, cells, err);
     json_decref(rows);
     json_decref(cells);
     json_decref(a);

@@ -62,14 +62,16 @@ static int keep(tr_area *a, void *ctx) {
 }
 
 static void sep_set_clear(sep_set *s) {
-    for (size_t i = 0; i < s->n; i++) tr_area_clear(&s->areas[i]);
+    for (size_t i = 0; i < s->n; i++)
+        tr_area_clear(&s->areas[i]);
     free(s->areas);
     s->areas = NULL;
     s->n = s->cap = 0;
 }
 
 /* The agreement id as viewer may see it (else 404), and its areas. */
-static int sep_set_load(centre *c, const tr_party *viewer, int64_t id, tr_agreement *ag, sep_set *s, tr_err *err) {
+static int sep_set_load(centre *c, const tr_party *viewer, int64_t id, tr_agreement *ag, sep_set *s,
+                        tr_err *err) {
     memset(s, 0, sizeof *s);
     if (store_agreement_get(c->store, id, ag, NULL) != TR_OK)
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
@@ -115,8 +117,10 @@ static int select_at(const sep_set *s, int64_t t, sel *out, tr_err *err) {
         const tr_area *a = &s->areas[i];
         if (!in_force(a, t)) continue;
         out->idx[out->nidx++] = i;
-        if (a->kind == AREA_CONTROL) out->claims[out->nc++] = (terr_claim){a->party, a->shape};
-        else out->des[out->nd++] = (sep_area){a->id, a->shape};
+        if (a->kind == AREA_CONTROL)
+            out->claims[out->nc++] = (terr_claim){a->party, a->shape};
+        else
+            out->des[out->nd++] = (sep_area){a->id, a->shape};
     }
     return TR_OK;
 }
@@ -143,12 +147,13 @@ static json_t *instant_json(const sep_set *s, const sel *x, const sep_result *r,
         json_t *by = json_array();
         for (size_t k = 0; k < r->nareas; k++)
             if (p->by_area[k] > 0)
-                json_array_append_new(by, json_pack("{s:I, s:f}", "id", (json_int_t)x->des[k].id, "commingled_km2",
-                                                     km2(p->by_area[k])));
+                json_array_append_new(by, json_pack("{s:I, s:f}", "id", (json_int_t)x->des[k].id,
+                                                    "commingled_km2", km2(p->by_area[k])));
         double share = p->claimed_m2 > 0 ? round(p->commingled_m2 / p->claimed_m2 * 1e6) / 1e6 : 0;
         json_object_set_new(parties, p->party,
-                            json_pack("{s:f, s:f, s:f, s:o}", "commingled_km2", km2(p->commingled_m2), "claimed_km2",
-                                      km2(p->claimed_m2), "commingled_share", share, "areas", by));
+                            json_pack("{s:f, s:f, s:f, s:o}", "commingled_km2", km2(p->commingled_m2),
+                                      "claimed_km2", km2(p->claimed_m2), "commingled_share", share, "areas",
+                                      by));
     }
     for (size_t k = 0; k < r->nareas; k++) {
         const tr_area *a = designated_of(s, x, k);
@@ -156,13 +161,13 @@ static json_t *instant_json(const sep_set *s, const sel *x, const sep_result *r,
         for (size_t i = 0; i < r->n; i++)
             if (r->parties[i].by_area[k] > 0)
                 json_object_set_new(by, r->parties[i].party, json_real(km2(r->parties[i].by_area[k])));
-        json_array_append_new(areas, json_pack("{s:I, s:i, s:s, s:s, s:f, s:o}", "id", (json_int_t)a->id, "version",
-                                               a->version, "name", a->name, "actor", a->actor, "area_km2",
-                                               km2(r->area_m2[k]), "parties", by));
+        json_array_append_new(areas, json_pack("{s:I, s:i, s:s, s:s, s:f, s:o}", "id", (json_int_t)a->id,
+                                               "version", a->version, "name", a->name, "actor", a->actor,
+                                               "area_km2", km2(r->area_m2[k]), "parties", by));
     }
     return json_pack("{s:o, s:f, s:f, s:o, s:o}", "at", tr_json_time_value(t), "commingled_km2",
-                     km2(r->commingled_m2), "designated_km2", km2(r->designated_m2), "parties", parties, "areas",
-                     areas);
+                     km2(r->commingled_m2), "designated_km2", km2(r->designated_m2), "parties", parties,
+                     "areas", areas);
 }
 
 /* The measure at t as a JSON value (instant_json). */
@@ -280,12 +285,12 @@ static void incident_add(inc_ctx *x, const mon_incident *inc) {
     count_in(x->by_grade, mon_grade_name(inc->grade));
     count_in(x->by_party, a->party);
     if (json_array_size(x->items) < INCIDENTS_MAX)
-        json_array_append_new(x->items,
-                              json_pack("{s:I, s:o, s:s, s:s, s:I, s:s, s:s, s:f, s:f}", "id", (json_int_t)inc->id,
-                                        "occurred_at", tr_json_time_value(inc->occurred_at), "perpetrator",
-                                        inc->perpetrator, "party", a->party, "control_area", (json_int_t)a->id,
-                                        "grade", mon_grade_name(inc->grade), "class", mon_class_name(inc->cls),
-                                        "lon", inc->lon, "lat", inc->lat));
+        json_array_append_new(
+            x->items, json_pack("{s:I, s:o, s:s, s:s, s:I, s:s, s:s, s:f, s:f}", "id", (json_int_t)inc->id,
+                                "occurred_at", tr_json_time_value(inc->occurred_at), "perpetrator",
+                                inc->perpetrator, "party", a->party, "control_area", (json_int_t)a->id,
+                                "grade", mon_grade_name(inc->grade), "class", mon_class_name(inc->cls), "lon",
+                                inc->lon, "lat", inc->lat));
 }
 
 /* Incidents that occurred in [from, to): {"count", "by_grade", "by_party", "items", "truncated"}. */
@@ -310,8 +315,8 @@ static int incidents_json(centre *c, const sep_set *s, int64_t from, int64_t to,
         json_decref(x.by_party);
         return tr_fail(err, rc, "", "out of memory");
     }
-    *out = json_pack("{s:I, s:o, s:o, s:o, s:b}", "count", (json_int_t)x.count, "by_grade", x.by_grade, "by_party",
-                     x.by_party, "items", x.items, "truncated", x.count > INCIDENTS_MAX);
+    *out = json_pack("{s:I, s:o, s:o, s:o, s:b}", "count", (json_int_t)x.count, "by_grade", x.by_grade,
+                     "by_party", x.by_party, "items", x.items, "truncated", x.count > INCIDENTS_MAX);
     return TR_OK;
 }
 
@@ -319,8 +324,10 @@ static int incidents_json(centre *c, const sep_set *s, int64_t from, int64_t to,
 
 static json_t *agreement_json(const tr_agreement *a) {
     json_t *parties = json_array(), *excluded = json_array();
-    for (size_t i = 0; i < a->nparties; i++) json_array_append_new(parties, json_string(a->parties[i]));
-    for (size_t i = 0; i < a->nexcluded; i++) json_array_append_new(excluded, json_string(a->excluded[i]));
+    for (size_t i = 0; i < a->nparties; i++)
+        json_array_append_new(parties, json_string(a->parties[i]));
+    for (size_t i = 0; i < a->nexcluded; i++)
+        json_array_append_new(excluded, json_string(a->excluded[i]));
     return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->id, "name", a->name, "start",
                      tr_json_time_value(a->start), "end", tr_json_time_value(a->end), "parties", parties,
                      "excluded_actors", excluded);
@@ -370,7 +377,8 @@ int centre_separation(centre *c, const tr_party *viewer, const centre_separation
         *out = measure;
         measure = NULL;
         json_object_set_new(*out, "agreement", agreement_json(&ag));
-        json_object_set_new(*out, "in_force", json_boolean(tr_agreement_in_force(&ag, q->has_series ? q->to : q->at)));
+        json_object_set_new(*out, "in_force",
+                            json_boolean(tr_agreement_in_force(&ag, q->has_series ? q->to : q->at)));
         json_object_set_new(*out, "within", w.desc ? json_incref(w.desc) : json_null());
         json_object_set_new(*out, "incidents", incidents);
         if (q->has_series) {
@@ -395,8 +403,8 @@ static json_t *step_measure(const sep_set *s, int64_t t, const geo_region *withi
     return m;
 }
 
-int centre__separation_step(centre *c, const tr_party *viewer, int64_t ag_id, int64_t area_id, int64_t deadline,
-                            int64_t now, json_t **out, tr_err *err) {
+int centre__separation_step(centre *c, const tr_party *viewer, int64_t ag_id, int64_t area_id,
+                            int64_t deadline, int64_t now, json_t **out, tr_err *err) {
     tr_agreement ag;
     sep_set s;
     int rc = sep_set_load(c, viewer, ag_id, &ag, &s, err);
@@ -408,16 +416,19 @@ int centre__separation_step(centre *c, const tr_party *viewer, int64_t ag_id, in
     for (int k = 0; rc == TR_OK && k < 2; k++) {
         if (t[k] == TR_TIME_OPEN) continue;
         tr_err e = {0};
-        if (within_load(c, viewer, area_id, t[k], &w[k], &e) != TR_OK) continue; /* not visible: not measured */
+        if (within_load(c, viewer, area_id, t[k], &w[k], &e) != TR_OK)
+            continue; /* not visible: not measured */
         m[k] = step_measure(&s, t[k], w[k].region, err);
         if (!m[k]) rc = err->code ? (int)err->code : tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     if (rc == TR_OK)
-        *out = json_pack("{s:o, s:o, s:o}", "area", w[1].desc ? json_incref(w[1].desc) : json_null(), "at_deadline",
-                         m[0] ? m[0] : json_null(), "now", m[1] ? m[1] : json_null());
+        *out = json_pack("{s:o, s:o, s:o}", "area", w[1].desc ? json_incref(w[1].desc) : json_null(),
+                         "at_deadline", m[0] ? m[0] : json_null(), "now", m[1] ? m[1] : json_null());
     else
-        for (int k = 0; k < 2; k++) json_decref(m[k]);
-    for (int k = 0; k < 2; k++) within_clear(&w[k]);
+        for (int k = 0; k < 2; k++)
+            json_decref(m[k]);
+    for (int k = 0; k < 2; k++)
+        within_clear(&w[k]);
     sep_set_clear(&s);
     tr_agreement_clear(&ag);
     return rc;
@@ -432,8 +443,9 @@ static void judge(json_t *sep, const char *status) {
     tr_real_format(d, a);
     tr_real_format(n, b);
     if (bad)
-        snprintf(note, sizeof note, "declared done, but the measure shows %s km2 commingled at the deadline and %s km2 now",
-                 a, b);
+        snprintf(note, sizeof note,
+                 "declared done, but the measure shows %s km2 commingled at the deadline and %s km2 now", a,
+                 b);
     else
         snprintf(note, sizeof note, "%s km2 commingled at the deadline, %s km2 now", a, b);
     json_object_set_new(sep, "contradicted", json_boolean(bad));
@@ -461,7 +473,8 @@ int centre__timeline_separation(centre *c, const tr_party *viewer, const tr_agre
     return TR_OK;
 }
 
-int centre_step_page(centre *c, const tr_party *viewer, int64_t step_id, int64_t at, json_t **out, tr_err *err) {
+int centre_step_page(centre *c, const tr_party *viewer, int64_t step_id, int64_t at, json_t **out,
+                     tr_err *err) {
     int64_t ag = 0;
     json_t *tl = NULL;
     *out = NULL;
@@ -474,8 +487,9 @@ int centre_step_page(centre *c, const tr_party *viewer, int64_t step_id, int64_t
     json_array_foreach(json_object_get(tl, "steps"), i, st) {
         if (json_integer_value(json_object_get(st, "id")) != step_id) continue;
         *out = json_incref(st);
-        json_object_set_new(*out, "agreement", json_pack("{s:I, s:O}", "id", (json_int_t)ag, "name",
-                                                         json_object_get(tl, "name")));
+        json_object_set_new(
+            *out, "agreement",
+            json_pack("{s:I, s:O}", "id", (json_int_t)ag, "name", json_object_get(tl, "name")));
         json_object_set(*out, "at", json_object_get(tl, "at"));
         break;
     }
