@@ -38,7 +38,7 @@ function cleanup() {
   if (browser) browser.process()?.kill('SIGKILL');
   if (server) server.kill('SIGTERM');
   for (const w of witnesses) w.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // chromium may still be writing its profile
 }
 
 if (!existsSync(chromium)) {

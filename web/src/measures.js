@@ -4,17 +4,11 @@
 // the aid delivered per day, aborted and hit apart (GET /v1/aid?from=&to=). Each chart
 // carries the API's figures it draws (data-series), so the browser test compares them.
 import { api } from './api.js';
+import { s } from './bulletin.js';
 import { partyColour } from './map.js';
 import { t, num, date as fmtDate, onChange } from './i18n.js';
 import { h, field, formMessages, formError, put } from './ui.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-function s(tag, attrs = {}, ...kids) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of kids) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
 const dayInput = (ms) => new Date(ms).toISOString().slice(0, 10);
 const AID_COLOURS = { delivered_tonnes: '#1a9850', aborted_tonnes: '#fdae61', hit_tonnes: '#d73027' };
