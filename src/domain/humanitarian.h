@@ -102,6 +102,7 @@ typedef struct tr_step {
     int64_t deadline;    /* TR_TIME_OPEN when none */
     int64_t *deps;       /* step ids; while parsing, -(i+1) names steps[i] of the same request */
     size_t ndeps;
+    int64_t separation_area; /* a separation step for this area (issue 20), 0 when not one */
     char *created_by;
     int64_t created_at;
 } tr_step;
@@ -121,7 +122,8 @@ typedef struct tr_step_event {
 
 /*
  * Parses the body of POST /v1/agreements/{id}/steps: {"steps": [step, ...]} where a
- * step is {"key"?, "title", "responsible", "provision"?, "deadline"?, "depends_on"?}.
+ * step is {"key"?, "title", "responsible", "provision"?, "deadline"?, "depends_on"?,
+ * "separation"?: {"area": AREA_ID}} (a separation step needs a deadline).
  * depends_on lists step ids (integers) or keys (strings) of steps earlier or later in the
  * same request; keys are unique; no dependency cycle (TR_EINVAL naming the step). *order
  * (malloc'd, n entries) is an order in which every step follows its dependencies within
@@ -131,7 +133,8 @@ int tr_steps_parse(const json_t *body, tr_step **steps, size_t *n, size_t **orde
 void tr_step_clear(tr_step *s);
 void tr_steps_free(tr_step *v, size_t n);
 /* {"id", "agreement_id", "provision" (null when none), "title", "responsible",
- * "deadline", "depends_on", "created_by", "created_at"}: the logged step.create object. */
+ * "deadline", "depends_on", "created_by", "created_at", and "separation": {"area"} on a
+ * separation step only}: the logged step.create object. */
 json_t *tr_step_to_json(const tr_step *s);
 
 /* Parses a status change {"status", "reason"?, "at"?, "evidence"?: [{"url", "sha256"}]}:

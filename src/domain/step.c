@@ -25,7 +25,28 @@ void tr_steps_free(tr_step *v, size_t n) {
 /* ---- parsing a request's steps ---- */
 
 static const char *const step_keys[] = {"key",      "title",      "responsible", "provision",
-                                        "deadline", "depends_on", NULL};
+                                        "deadline", "depends_on", "separation",  NULL};
+
+/* properties "separation": {"area": AREA_ID} (issue 20): a separation step for that area;
+ * it needs a deadline (the measure is read there). */
+static int parse_separation(const json_t *v, const char *path, tr_step *s, tr_err *err) {
+    static const char *const keys[] = {"area", NULL};
+    char f[128], g[160];
+    const json_t *sep = json_object_get(v, "separation");
+    if (!sep || json_is_null(sep)) return TR_OK;
+    tr_path(f, sizeof f, path, "separation");
+    if (!json_is_object(sep)) return tr_fail(err, TR_EINVAL, f, "must be an object {\"area\": AREA_ID}");
+    if (tr_json_only_keys(sep, keys, f, err)) return TR_EINVAL;
+    const json_t *a = json_object_get(sep, "area");
+    if (!json_is_integer(a) || json_integer_value(a) < 1)
+        return tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, f, "area"),
+                       "is required: the id of the area to separate");
+    if (s->deadline == TR_TIME_OPEN)
+        return tr_fail(err, TR_EINVAL, tr_path(g, sizeof g, path, "deadline"),
+                       "is required for a separation step (the measure is read at the deadline)");
+    s->separation_area = json_integer_value(a);
+    return TR_OK;
+}
 
 static int parse_step(const json_t *v, const char *path, tr_step *s, tr_err *err) {
     char f[128];
@@ -51,7 +72,8 @@ static int parse_step(const json_t *v, const char *path, tr_step *s, tr_err *err
                            "must be a provision's seq (1, 2, ...) in the agreement");
         s->provision = (int)json_integer_value(p);
     }
-    return tr_json_time(v, "deadline", path, TR_TIME_OPEN, &s->deadline, err);
+    if (tr_json_time(v, "deadline", path, TR_TIME_OPEN, &s->deadline, err)) return TR_EINVAL;
+    return parse_separation(v, path, s, err);
 }
 
 /* The index of the step with this key, or -1. */
@@ -171,12 +193,15 @@ json_t *tr_step_to_json(const tr_step *s) {
     json_t *deps = json_array();
     for (size_t i = 0; i < s->ndeps; i++)
         json_array_append_new(deps, json_integer(s->deps[i]));
-    return json_pack("{s:I, s:I, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)s->id, "agreement_id",
-                     (json_int_t)s->agreement_id, "provision",
-                     s->provision ? json_integer(s->provision) : json_null(), "title",
-                     s->title ? s->title : "", "responsible", s->responsible ? s->responsible : "",
-                     "deadline", tr_json_time_value(s->deadline), "depends_on", deps, "created_by",
-                     s->created_by ? s->created_by : "", "created_at", tr_json_time_value(s->created_at));
+    json_t *o = json_pack(
+        "{s:I, s:I, s:o, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)s->id, "agreement_id",
+        (json_int_t)s->agreement_id, "provision", s->provision ? json_integer(s->provision) : json_null(),
+        "title", s->title ? s->title : "", "responsible", s->responsible ? s->responsible : "", "deadline",
+        tr_json_time_value(s->deadline), "depends_on", deps, "created_by", s->created_by ? s->created_by : "",
+        "created_at", tr_json_time_value(s->created_at));
+    if (o && s->separation_area) /* only on separation steps: other steps keep their logged bytes */
+        json_object_set_new(o, "separation", json_pack("{s:I}", "area", (json_int_t)s->separation_area));
+    return o;
 }
 
 /* ---- status changes ---- */

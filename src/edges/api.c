@@ -420,6 +420,7 @@ static const struct {
     {api_mine_routes, &api_mine_nroutes},
     {api_record_routes, &api_record_nroutes},
     {api_tracks_routes, &api_tracks_nroutes},
+    {api_measures_routes, &api_measures_nroutes},
 };
 
 static http_route *all_routes;

@@ -53,5 +53,8 @@ extern const size_t api_record_nroutes;
 /* api_tracks.c: live tracks, their history and tactical alerts (issue 16) */
 extern const http_route api_tracks_routes[];
 extern const size_t api_tracks_nroutes;
+/* api_measures.c: separation, separation steps, aid delivered (issue 20) */
+extern const http_route api_measures_routes[];
+extern const size_t api_measures_nroutes;
 
 #endif

@@ -846,6 +846,36 @@ static const cli_cmd commands[] = {
       {"--to", "T", "end of the change", NULL},
       {"--within", "AREA_ID", "count only ground inside this area", NULL}},
      cli__cmd_territory},
+    {"separation",
+     "separation --agreement ID [--at T | --from T --to T] [--within AREA_ID] [--db PATH]",
+     "Prints the separation of an agreement's parties from its excluded actors as\n"
+     "GET /v1/agreements/{id}/separation answers it (docs/separation.md), over every area: the\n"
+     "commingled km2 per party and designated area at --at (default now), or a daily series\n"
+     "from --from to --to, and the incidents by excluded actors inside the parties' areas.",
+     0,
+     0,
+     {DB_OPT_EXISTING,
+      {"--agreement", "ID", "the agreement (one with excluded actors)", NULL},
+      {"--at", "T", "the instant (RFC 3339); default now", NULL},
+      {"--from", "T", "the series' first day (RFC 3339)", NULL},
+      {"--to", "T", "the series' last day (RFC 3339)", NULL},
+      {"--within", "AREA_ID", "count only ground inside this area", NULL},
+      MON_OPTS},
+     cli__cmd_separation},
+    {"aid",
+     "aid --from T --to T [--within AREA_ID] [--format json|csv|hxl] [--db PATH]",
+     "Prints the aid delivered as GET /v1/aid answers it (docs/separation.md): tonnes by cargo\n"
+     "kind, organisation, notifying party and destination area of the movements that arrived in\n"
+     "[--from, --to), those aborted or hit apart, and the people who crossed corridors; with\n"
+     "--format csv or hxl, the rows of GET /v1/exports/aid.",
+     0,
+     0,
+     {DB_OPT_EXISTING,
+      {"--from", "T", "the period's start (RFC 3339)", NULL},
+      {"--to", "T", "the period's end, exclusive (RFC 3339)", NULL},
+      {"--within", "AREA_ID", "only movements whose destination lies in this area", NULL},
+      {"--format", "FMT", "json (default), csv or hxl", "json"}},
+     cli__cmd_aid},
     {"verify",
      "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint "
      "FILE] [--save FILE]",

@@ -80,6 +80,10 @@ int cli__cmd_bulletin(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_export_incidents(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_territory(const cli_cmd *cmd, cli_args *a);
 
+/* cli_measures.c: `truce separation` and `truce aid` (issue 20) */
+int cli__cmd_separation(const cli_cmd *cmd, cli_args *a);
+int cli__cmd_aid(const cli_cmd *cmd, cli_args *a);
+
 /* cli_witness.c: `truce witness key`, `truce witness serve`, and the witness options of
  * `truce serve` and `truce verify`. */
 int cli__cmd_witness_key(const cli_cmd *cmd, cli_args *a);

@@ -114,6 +114,33 @@ static const mon_msg catalogue[] = {
     {"killed", "القتلى", "погибшие"},
     {"injured", "الجرحى", "раненые"},
     /* movements (centre_dc_state.c) */
+    /* issue 20: separation and aid delivered */
+    {"Separation", "الفصل", "Размежевание"},
+    {"Public agreements with excluded actors: the ground where the excluded actors' designated areas overlap each "
+     "party's control areas at the end of these 24 hours, and the incidents by excluded actors inside that party's "
+     "areas.",
+     "الاتفاقات العلنية التي تستثني جهات: الأرض التي تتداخل فيها المناطق المحددة للجهات المستثناة مع مناطق سيطرة كل "
+     "طرف في نهاية هذه الساعات الأربع والعشرين، والحوادث التي ارتكبتها الجهات المستثناة داخل مناطق ذلك الطرف.",
+     "Публичные соглашения с исключёнными группировками: территория, где районы исключённых группировок "
+     "пересекаются с районами контроля каждой стороны на конец этих 24 часов, и инциденты с участием исключённых "
+     "группировок в районах этой стороны."},
+    {"Party", "الطرف", "Сторона"},
+    {"Commingled km2", "الأرض المختلطة (كم²)", "Смешанная территория (км²)"},
+    {"Incidents by excluded actors in its areas", "حوادث الجهات المستثناة في مناطقه",
+     "Инциденты исключённых группировок в её районах"},
+    {"Aid delivered", "المساعدات المسلّمة", "Доставленная помощь"},
+    {"Public movements whose final status fell in these 24 hours, and the people reported to have crossed "
+     "corridors.",
+     "التحركات العلنية التي بلغت حالتها النهائية خلال هذه الساعات الأربع والعشرين، والأشخاص الذين أُفيد بعبورهم "
+     "الممرات.",
+     "Публичные передвижения, завершившиеся за эти 24 часа, и люди, прошедшие через коридоры по сообщениям."},
+    {"Tonnes delivered", "الأطنان المسلّمة", "Доставлено тонн"},
+    {"Tonnes on aborted movements", "أطنان التحركات الملغاة", "Тонн в прерванных передвижениях"},
+    {"Tonnes on movements hit", "أطنان التحركات التي تعرضت لحادث", "Тонн в передвижениях, подвергшихся нападению"},
+    {"People who crossed corridors (lowest count)", "الأشخاص الذين عبروا الممرات (أدنى عدد)",
+     "Прошли через коридоры (наименьшее число)"},
+    {"People who crossed corridors (highest count)", "الأشخاص الذين عبروا الممرات (أعلى عدد)",
+     "Прошли через коридоры (наибольшее число)"},
     {"Movements", "التحركات", "Передвижения"},
     {"Public movements whose window overlaps these 24 hours: what they carry, and the parties whose "
      "acknowledgement is still missing.",

@@ -14,6 +14,7 @@
 #ifndef TRUCE_SERVICE_CENTRE_MINE_H
 #define TRUCE_SERVICE_CENTRE_MINE_H
 
+#include "geo/region.h"
 #include "service/centre.h"
 
 /* POST /v1/hazards. *out: the hazard (centre_hazard_json) with conflicts and receipt. */
@@ -45,6 +46,16 @@ typedef struct centre_territory_q {
     int64_t within;
 } centre_territory_q;
 int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q *q, json_t **out, tr_err *err);
+/* Square metres as km², to the whole square metre (as every km² figure prints). */
+double centre__km2(double m2);
+/* Area id as viewer may see it (else TR_EINVAL naming field, as a missing one), in its
+ * version in force at t (else its latest version), with its shape built; the caller
+ * clears *out. centre__area_region: the same as a region (geo/region.h) and *desc
+ * {"id", "version", "name", "area_km2"} (new reference). */
+int centre__area_at(centre *c, const tr_party *viewer, int64_t id, int64_t t, const char *field, tr_area *out,
+                    tr_err *err);
+int centre__area_region(centre *c, const tr_party *viewer, int64_t id, int64_t t, const char *field,
+                        geo_region **out, json_t **desc, tr_err *err);
 
 
 /* ---- inside the centre only (centre_mine_conflict.c) ---- */

@@ -12,6 +12,7 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 #include "service/centre_int.h"
+#include "service/centre_measures.h"
 #include "service/centre_mine.h"
 #include "service/centre_objects.h"
 
@@ -555,6 +556,7 @@ int centre_bulletin(centre *c, const char *date, const char *fmt, const char *la
     rc = centre__bulletin_steps(c, &b, err); /* issue 6: the agreement steps section */
     if (rc == TR_OK) rc = centre__mine_bulletin(c, &b, err); /* centre_mine.c: issue 6's section */
     if (rc == TR_OK) rc = centre__movement_bulletin(c, &b, l, err); /* the day's public movements */
+    if (rc == TR_OK) rc = centre__measures_bulletin(c, &b, l, err); /* issue 20: separation, aid */
     if (rc == TR_OK && l != MON_LANG_EN &&
         (rc = store_area_each(c->store, region_label, &b, err)) == TR_ENOMEM)
         tr_fail(err, rc, "", "out of memory");

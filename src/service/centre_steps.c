@@ -8,6 +8,7 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 #include "service/centre_int.h"
+#include "service/centre_mine.h"
 #include "service/centre_objects.h"
 
 /* Agreement id as viewer may see it; else TR_ENOTFOUND. */
@@ -51,6 +52,20 @@ static int step_refs(centre *c, const tr_agreement *a, const tr_step *v, size_t 
     return TR_OK;
 }
 
+/* A separation step's area must be one its author may see (issue 20). */
+static int separation_refs(centre *c, const tr_party *by, const tr_step *v, size_t n, tr_err *err) {
+    char f[96];
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].separation_area) continue;
+        tr_area a;
+        snprintf(f, sizeof f, "steps[%zu].separation.area", i);
+        int rc = centre__area_at(c, by, v[i].separation_area, v[i].deadline, f, &a, err);
+        if (rc) return rc;
+        tr_area_clear(&a);
+    }
+    return TR_OK;
+}
+
 static int steps_insert(centre *c, const tr_party *by, int64_t agreement_id, tr_step *v, size_t n,
                         const size_t *order, json_t *answers, tr_err *err) {
     int64_t now = tr_time_now();
@@ -88,6 +103,7 @@ static int steps_add_tx(centre *c, const tr_party *by, int64_t agreement_id, tr_
     rc = tr_agreement_may_write(by, err);
     if (rc == TR_OK) rc = store_steps(c->store, agreement_id, &old, &nold, err);
     if (rc == TR_OK) rc = step_refs(c, &a, v, n, old, nold, err);
+    if (rc == TR_OK) rc = separation_refs(c, by, v, n, err);
     tr_steps_free(old, nold);
     tr_agreement_clear(&a);
     if (rc) return rc;

@@ -51,9 +51,10 @@ static int keep(tr_area *a, void *ctx) {
 
 /* Square kilometres to the whole square metre (areas are geodesic estimates: the digits
  * below a square metre are noise, and would print as such). */
-static double km2(double m2) {
+double centre__km2(double m2) {
     return round(m2) / 1e6;
 }
+#define km2 centre__km2
 
 /* The map at instant k of the collected areas. */
 static int map_at(const collect *c, int k, const geo_region *within, terr_map *out, tr_err *err) {
@@ -78,17 +79,16 @@ static json_t *map_json(const terr_map *m) {
     return parties;
 }
 
-/* The named area as it was at t (its version in force then, else its current version), as a region. */
-static int within_region(centre *c, const tr_party *viewer, int64_t id, int64_t t, geo_region **out, json_t **desc,
-                         tr_err *err) {
+int centre__area_at(centre *c, const tr_party *viewer, int64_t id, int64_t t, const char *field, tr_area *out,
+                    tr_err *err) {
     tr_area a;
     int rc = store_area_get(c->store, id, 0, &a, err);
     if (rc == TR_OK && !tr_vis_allows(&a.vis, a.party, a.created_by, viewer)) {
         tr_area_clear(&a);
-        return tr_fail(err, TR_EINVAL, "within", "there is no area %lld", (long long)id);
+        return tr_fail(err, TR_EINVAL, field, "there is no area %lld", (long long)id);
     }
     if (rc) { /* a missing or hidden area is bad input here, as any unknown reference */
-        return rc == TR_ENOTFOUND ? tr_fail(err, TR_EINVAL, "within", "there is no area %lld", (long long)id) : rc;
+        return rc == TR_ENOTFOUND ? tr_fail(err, TR_EINVAL, field, "there is no area %lld", (long long)id) : rc;
     }
     for (int v = a.version - 1; v >= 1 && !in_force(&a, t); v--) {
         tr_area older;
@@ -97,7 +97,17 @@ static int within_region(centre *c, const tr_party *viewer, int64_t id, int64_t 
         a = older;
     }
     rc = tr_area_build_shape(&a, err);
-    if (rc == TR_OK) rc = geo_region_from_shape(a.shape, out, err);
+    if (rc) tr_area_clear(&a);
+    else *out = a;
+    return rc;
+}
+
+int centre__area_region(centre *c, const tr_party *viewer, int64_t id, int64_t t, const char *field,
+                        geo_region **out, json_t **desc, tr_err *err) {
+    tr_area a;
+    int rc = centre__area_at(c, viewer, id, t, field, &a, err);
+    if (rc) return rc;
+    rc = geo_region_from_shape(a.shape, out, err);
     if (rc == TR_OK)
         *desc = json_pack("{s:I, s:i, s:s, s:f}", "id", (json_int_t)a.id, "version", a.version, "name", a.name,
                           "area_km2", km2(geo_region_area_m2(*out)));
@@ -126,7 +136,8 @@ int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q
     col.t[1] = q->to;
     geo_region *within = NULL;
     json_t *desc = NULL;
-    int rc = q->within ? within_region(c, viewer, q->within, q->has_change ? q->from : q->at, &within, &desc, err)
+    int rc = q->within ? centre__area_region(c, viewer, q->within, q->has_change ? q->from : q->at, "within", &within,
+                                            &desc, err)
                        : TR_OK;
     if (rc == TR_OK) rc = store_area_each(c->store, keep, &col, err);
     terr_map m[2] = {{0}, {0}};

@@ -8,6 +8,7 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 #include "service/centre_int.h"
+#include "service/centre_measures.h"
 
 typedef struct timeline {
     const tr_agreement *a;
@@ -152,6 +153,7 @@ int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int
             t.stored[i] = tr_step_stored_status(ev, ne, steps[i].id, at);
     }
     if (rc == TR_OK) *out = timeline_json(&t);
+    if (rc == TR_OK) rc = centre__timeline_separation(c, viewer, &a, at, *out, err); /* issue 20 */
     free(t.stored);
     tr_steps_free(steps, ns);
     tr_step_events_free(ev, ne);

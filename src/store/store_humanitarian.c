@@ -107,8 +107,8 @@ int store_corridor_events(store *s, int64_t area_id, tr_corridor_event **out, si
 /* ---- steps and their status changes ---- */
 
 static const char SQL_STEP_INSERT[] = "INSERT INTO step(agreement_id, provision, title, responsible, "
-                                      "deadline, depends_on, created_by, created_at)"
-                                      " VALUES (?,?,?,?,?,?,?,?)";
+                                      "deadline, depends_on, created_by, created_at, separation_area)"
+                                      " VALUES (?,?,?,?,?,?,?,?,?)";
 
 int store_step_insert(store *s, tr_step *x, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_STEP_INSERT, err);
@@ -126,6 +126,7 @@ int store_step_insert(store *s, tr_step *x, tr_err *err) {
     store__bind_text(st, 6, text ? text : "[]");
     store__bind_text(st, 7, x->created_by);
     sqlite3_bind_int64(st, 8, x->created_at);
+    if (x->separation_area) sqlite3_bind_int64(st, 9, x->separation_area);
     free(text);
     int rc = store__step_done(s, st, "storing a step", err);
     if (rc == TR_OK) x->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
@@ -142,6 +143,7 @@ static int read_step(sqlite3_stmt *st, void *slot) {
     x->deadline = col_time(st, 5);
     x->created_by = store__col_dup(st, 7);
     x->created_at = sqlite3_column_int64(st, 8);
+    x->separation_area = sqlite3_column_int64(st, 9); /* NULL reads 0 */
     json_t *d = json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
     int bad = !json_is_array(d) || !x->title || !x->responsible;
     x->deps = calloc(json_array_size(d) + 1, sizeof *x->deps);
@@ -152,8 +154,8 @@ static int read_step(sqlite3_stmt *st, void *slot) {
 }
 
 static const char SQL_STEPS_OF[] =
-    "SELECT id, agreement_id, provision, title, responsible, deadline, depends_on, created_by, created_at"
-    " FROM step WHERE ?1 = 0 OR agreement_id = ?1 ORDER BY id";
+    "SELECT id, agreement_id, provision, title, responsible, deadline, depends_on, created_by, created_at,"
+    " separation_area FROM step WHERE ?1 = 0 OR agreement_id = ?1 ORDER BY id";
 
 int store_steps(store *s, int64_t agreement_id, tr_step **out, size_t *n, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_STEPS_OF, err);

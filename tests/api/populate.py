@@ -146,7 +146,9 @@ def humanitarian(srv, ids):
     r = ok(srv.post("/v1/agreements/%d/steps" % ag["id"], {"steps": [
         {"key": "a", "title": "Buses enter", "responsible": "Russia", "provision": ag["provisions"][0]["seq"],
          "deadline": "2016-12-15T00:00:00Z"},
-        {"title": "Fighters leave", "responsible": "Opposition", "depends_on": ["a"]}]}, party="Russia"))
+        {"title": "Fighters leave", "responsible": "Opposition", "depends_on": ["a"]},
+        {"title": "Separate from Nusra in eastern Aleppo", "responsible": "Opposition",
+         "deadline": "2016-12-20T00:00:00Z", "separation": {"area": cid}}]}, party="Russia"))
     step = r["steps"][0]["id"]
     ok(srv.post("/v1/steps/%d/status" % step, {"status": "done", "at": "2016-12-15T04:00:00Z", "reason": "in",
                                                "evidence": [{"url": "https://example.org/x.pdf", "sha256": SHA}]},

@@ -846,7 +846,8 @@ class LiveTest(ServerTest):
         ids = {"/v1/corridors/{id}/" + sub: cid for sub in ("openings", "suspensions", "resumptions", "crossings")}
         return {**ids, "/v1/corridors/{id}": cid, "/v1/agreements/{id}/steps": ag["id"],
                 "/v1/agreements/{id}/timeline": ag["id"], "/v1/steps/{id}/status": step["steps"][0]["id"],
-                "/v1/messages/{id}/forward": msg["id"]}
+                "/v1/messages/{id}/forward": msg["id"], "/v1/agreements/{id}/separation": ag["id"],
+                "/v1/steps/{id}": step["steps"][0]["id"]}
 
     def test_humanitarian(self):
         """Corridors, agreement steps and timelines, messages (issue 6): every documented status."""
@@ -1073,6 +1074,39 @@ class LiveTest(ServerTest):
         self.call("GET", "/v1/territory", 400, query={"from": "2016-06-01"}, party="Kazakhstan", field="to")
         self.call("GET", "/v1/territory", 400, query={"within": 10 ** 9}, party="Kazakhstan", field="within")
         self.call("GET", "/v1/territory", 401)
+
+    def test_measures(self):
+        """Separation, separation steps, aid delivered (issue 20): every documented status."""
+        ctl = self.new_area(feature(polygon(16.0, 16.0), kind="control", party="SAA", name="Spec held"))
+        region = self.new_area(feature(polygon(15.9, 15.9, 0.3), kind="region", name="Spec measure region"))
+        ag = self.new_agreement({"name": "Spec separation", "start": "2016-01-01T00:00:00Z", "parties": ["SAA"]})
+        ap = {"id": ag["id"]}
+        r = self.call("GET", "/v1/agreements/{id}/separation", 200, params=ap, party="Kazakhstan",
+                      query={"at": "2016-06-01T00:00:00Z", "within": region["id"]})
+        self.assertEqual(r.json["parties"]["SAA"]["claimed_km2"], round(ctl["properties"]["area_m2"]) / 1e6)
+        self.call("GET", "/v1/agreements/{id}/separation", 200, params=ap, party="Kazakhstan",
+                  query={"from": "2016-06-01T00:00:00Z", "to": "2016-06-05T00:00:00Z", "within": region["id"]})
+        self.call("GET", "/v1/agreements/{id}/separation", 400, params=ap, query={"from": "2016-06-01T00:00:00Z"},
+                  party="Kazakhstan", field="to")
+        self.call("GET", "/v1/agreements/{id}/separation", 401, params=ap)
+        self.call("GET", "/v1/agreements/{id}/separation", 404, params={"id": 10 ** 9}, party="SAA", field="id")
+        step = self.call("POST", "/v1/agreements/{id}/steps", 201, params=ap, party="Russia", body={"steps": [
+            {"title": "Separate", "responsible": "SAA", "deadline": "2016-06-01T00:00:00Z",
+             "separation": {"area": region["id"]}}]}).json["steps"][0]
+        sp = {"id": step["id"]}
+        r = self.call("GET", "/v1/steps/{id}", 200, params=sp, query={"at": "2016-07-01T00:00:00Z"}, party="SAA")
+        self.assertFalse(r.json["separation"]["contradicted"])
+        self.call("GET", "/v1/steps/{id}", 400, params=sp, query={"at": "soon"}, party="SAA", field="at")
+        self.call("GET", "/v1/steps/{id}", 401, params=sp)
+        self.call("GET", "/v1/steps/{id}", 404, params={"id": 10 ** 9}, party="SAA", field="id")
+        period = {"from": "2016-01-01T00:00:00Z", "to": "2016-03-01T00:00:00Z"}
+        self.call("GET", "/v1/aid", 200, query=period, party="UNOCHA")
+        self.call("GET", "/v1/aid", 400, query={"from": "2016-01-01T00:00:00Z"}, party="UNOCHA", field="to")
+        self.call("GET", "/v1/aid", 401, query=period)
+        for fmt in ("csv", "hxl"):
+            self.call("GET", "/v1/exports/aid", 200, query={**period, "format": fmt}, party="UNOCHA")
+        self.call("GET", "/v1/exports/aid", 400, query={**period, "format": "xml"}, party="UNOCHA", field="format")
+        self.call("GET", "/v1/exports/aid", 401, query={**period, "format": "csv"})
 
     def test_notices(self):
         first = self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(12.0, 12.0, 500)]},
@@ -1341,6 +1375,9 @@ class LiveTest(ServerTest):
                         q = {"lon": 20.05, "lat": 20.05} if p == "/v1/attribution" else None  # inside the area
                     if p in ("/v1/exports/incidents", "/v1/exports/movements"):
                         q = {"format": "hxl"}
+                    if p in ("/v1/aid", "/v1/exports/aid"):  # issue 20: a period is required
+                        q = {"from": "2016-01-01T00:00:00Z", "to": "2016-02-01T00:00:00Z",
+                             **({"format": "csv"} if p == "/v1/exports/aid" else {})}
                     if p == "/v1/parties/{name}/record":  # each party reads its own record
                         params, q = {"name": BY_ROLE[role]}, {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
                     # No body is sent: a route that needs one answers 415 once past the role check.

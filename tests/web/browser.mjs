@@ -38,7 +38,7 @@ function cleanup() {
   if (browser) browser.process()?.kill('SIGKILL');
   if (server) server.kill('SIGTERM');
   for (const w of witnesses) w.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // chromium may still be writing its profile
 }
 
 if (!existsSync(chromium)) {
@@ -679,6 +679,27 @@ try {
   const tchShown = await page.$$eval('#territory-change-table tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.party, JSON.parse(tr.dataset.km2)])));
   check('territory change 2016-11-01 → 2016-12-20 as the API answers',
     Object.keys(tch.parties).every((k) => JSON.stringify(tchShown[k]) === JSON.stringify(tch.parties[k])) && tch.parties.SAA && Math.abs(tch.parties.SAA.change_km2) > 1);
+
+  // ---- measures (issue 20): the separation and aid charts draw the API's series ----
+  await page.click('#tab-measures');
+  await page.waitForSelector('#measures-form select[name=agreement] option', { timeout: 30e3 });
+  const decAg = (await apiAs(JMC, '/v1/agreements?limit=100')).body.items.find((a) => a.name.startsWith('Eastern Aleppo ceasefire'));
+  await page.select('#measures-form select[name=agreement]', String(decAg.id));
+  await page.$eval('#measures-form [name=from]', (el) => { el.value = '2016-11-25'; });
+  await page.$eval('#measures-form [name=to]', (el) => { el.value = '2016-12-25'; });
+  await page.click('#measures-form button[type=submit]');
+  await page.waitForFunction(() => { const c = document.querySelector('#chart-separation'); return c && JSON.parse(c.dataset.dates).at(-1) === '2016-12-25'; }, { timeout: 30e3 });
+  const sepApi = (await apiAs(JMC, `/v1/agreements/${decAg.id}/separation?from=2016-11-25T00:00:00Z&to=2016-12-25T00:00:00Z`)).body;
+  const sepShown = await page.$eval('#chart-separation', (el) => ({ series: JSON.parse(el.dataset.series), dates: JSON.parse(el.dataset.dates), lines: el.querySelectorAll('polyline').length }));
+  const sepWant = Object.fromEntries([...new Set(sepApi.days.flatMap((d) => Object.keys(d.parties)))].sort().map((p) => [p, sepApi.days.map((d) => d.parties[p] || 0)]));
+  check(`separation chart: ${sepShown.lines} parties over ${sepShown.dates.length} days, the commingled km² the API answers (Opposition ${sepWant.Opposition[0]} → ${sepWant.Opposition.at(-1)})`,
+    JSON.stringify(sepShown.series) === JSON.stringify(sepWant) && sepShown.lines === Object.keys(sepWant).length && sepShown.dates.length === 31 &&
+    sepWant.Opposition[0] > sepWant.Opposition.at(-1));
+  const aidApi = (await apiAs(JMC, '/v1/aid?from=2016-11-25T00:00:00Z&to=2016-12-25T00:00:00Z')).body;
+  const aidShown = await page.$eval('#chart-aid', (el) => Object.values(JSON.parse(el.dataset.series)));
+  check(`aid chart: delivered, aborted and hit tonnes per day as the API answers (${aidApi.series.length} days)`,
+    JSON.stringify(aidShown) === JSON.stringify(['delivered_tonnes', 'aborted_tonnes', 'hit_tonnes'].map((k) => aidApi.series.map((d) => d[k]))) &&
+    (await page.$eval('#aid-people', (el) => Number(el.dataset.high))) === aidApi.people_crossed.high);
 
   // ---- mine action: the hazard, a day's progress on its task, a new task ----
   await page.click('#tab-mine');

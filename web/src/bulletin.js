@@ -8,7 +8,8 @@ import { t, label, num, date as fmtDate, time as fmtTime } from './i18n.js';
 import { h, put } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-function s(tag, attrs = {}, ...kids) {
+// An SVG element (also the measures' charts).
+export function s(tag, attrs = {}, ...kids) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   for (const c of kids) el.append(c instanceof Node ? c : document.createTextNode(String(c)));

@@ -17,6 +17,7 @@ import { MineAction } from './mine.js';
 import { showBulletin } from './bulletin.js';
 import { showMovement, showOperation, showCorridor, detailsForm } from './details.js';
 import { Territory } from './territory.js';
+import { Measures } from './measures.js';
 import { showAgreements } from './agreements.js';
 import { h, tabs, status, iso, day, put } from './ui.js';
 import { districtAt } from './basemap.js';
@@ -152,12 +153,17 @@ async function start() {
     return territory.show(state.ms).catch((e) => status(e.message, { error: true }));
   };
   if (!territory) $('tab-territory').hidden = true;
+  // Issue 20: separation and aid as series over time.
+  const measures = has('GET', '/v1/aid') ? new Measures($('panel-measures')) : null;
+  state.measures = measures;
+  if (!measures) $('tab-measures').hidden = true;
   let report = null, notify = null, mine = null, messages = null;
   const selectTab = tabs(document.querySelector('.tabs'), (tab) => {
     if (view.mode) view.mode.end(); // a pick or a drawing ends with its panel
     if (report) (tab === 'tab-report' ? report.shown() : report.hidden());
     if (notify && tab === 'tab-notify') notify.shown();
     if (tab === 'tab-territory') refreshTerritory();
+    if (tab === 'tab-measures' && measures) measures.show(state.ms).catch((e) => status(e.message, { error: true }));
     if (tab === 'tab-messages' && messages) messages.load().catch((e) => status(e.message, { error: true }));
   });
   state.selectTab = selectTab;
