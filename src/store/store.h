@@ -38,6 +38,11 @@
 
 typedef struct store store;
 
+/* The calls TRUCE_FAULT counts (store_fault.c, test builds only). */
+typedef enum { STORE_FAULT_STEP, STORE_FAULT_COMMIT, STORE_FAULT_OPEN, STORE_FAULT_KINDS } store_fault_kind;
+/* How many calls of kind k the process has made so far (0 in a build without the hook). */
+uint64_t store_fault_seen(store_fault_kind k);
+
 /* Opens (creating if absent) the database at path, sets WAL mode and applies pending
  * migrations. Fails with TR_EIO and a message naming the file. */
 int store_open(const char *path, store **out, tr_err *err);
