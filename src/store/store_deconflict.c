@@ -63,10 +63,7 @@ int store_site_get(store *s, int64_t id, tr_site *out, tr_err *err) {
     sqlite3_bind_int64(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table site", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_site(st, out);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_site(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no site %lld", (long long)id);
     if (rc) {
@@ -162,10 +159,7 @@ int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err) {
     sqlite3_bind_int64(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table operation", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_operation(st, out);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_operation(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no operation %lld", (long long)id);
     if (rc) {
@@ -385,10 +379,7 @@ int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err) {
     sqlite3_bind_int64(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table movement", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_movement(s, st, out, err);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_movement(s, st, out, err);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no movement %lld", (long long)id);
     if (rc) tr_movement_clear(out);

@@ -81,10 +81,7 @@ int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *n
     sqlite3_bind_int64(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table hazard", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_hazard(st, out, now ? now : &ignore);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_hazard(st, out, now ? now : &ignore);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no hazard %lld", (long long)id);
     if (rc) {
@@ -232,10 +229,7 @@ int store_task_get(store *s, int64_t id, tr_task *out, tr_err *err) {
     sqlite3_bind_int64(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table mine_task", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_task(st, out);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_task(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no task %lld", (long long)id);
     if (rc) {

@@ -68,10 +68,7 @@ int store_report_get(store *s, int64_t id, store_report *out, tr_err *err) {
     sqlite3_bind_int64(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table report", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_report(st, out);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_report(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no report %lld", (long long)id);
     if (rc) {

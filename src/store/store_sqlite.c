@@ -364,10 +364,7 @@ int store_party_get(store *s, const char *name, tr_party *out, tr_err *err) {
     store__bind_text(st, 1, name);
     int rc = store__one(st, store__step(st), "reading table party", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK)
-        rc = read_party(st, out);
-    else
-        rc = TR_ENOTFOUND;
+    if (rc == TR_OK) rc = read_party(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND)
         return tr_fail(err, TR_ENOTFOUND, "", "there is no active party named '%s'", name);
