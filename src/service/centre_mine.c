@@ -17,24 +17,22 @@ static bool is_privileged_or(const tr_party *by, tr_role role) {
 }
 
 /* Logs obj under ref and hands the answer (with its receipt) to *out. Consumes obj and answer. */
-static int log_answer(centre *c, const tr_party *by, const char *type, const char *ref, json_t *obj,
-                      json_t *answer, json_t **out, tr_err *err) {
+static int log_answer(centre *c, const tr_party *by, const char *type, const char *ref, json_t *obj, json_t *answer,
+                      json_t **out, tr_err *err) {
     int rc = obj && answer ? centre__log(c, by->name, by->sig, type, ref, obj, answer, err)
                            : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
-    if (rc == TR_OK && out)
-        *out = answer;
-    else
-        json_decref(answer);
+    if (rc == TR_OK && out) *out = answer;
+    else json_decref(answer);
     return rc;
 }
 
 /* Runs tx in a transaction that holds nothing else (no engine takes mine action). */
-#define IN_TX(c, call)                                                                                       \
-    do {                                                                                                     \
-        centre_pending p_ = {0};                                                                             \
-        rc = store_begin((c)->store, err);                                                                   \
-        if (rc == TR_OK) rc = centre__finish((c), &p_, (call), out, err);                                    \
+#define IN_TX(c, call)                                                     \
+    do {                                                                   \
+        centre_pending p_ = {0};                                           \
+        rc = store_begin((c)->store, err);                                 \
+        if (rc == TR_OK) rc = centre__finish((c), &p_, (call), out, err);  \
     } while (0)
 
 /* ---- hazards ---- */
@@ -45,10 +43,9 @@ json_t *centre_hazard_json(const tr_hazard *h, const store_hazard_state *now) {
     int64_t released = now->cleared_m2 + now->reduced_m2 + now->cancelled_m2;
     int64_t remaining = h->area_m2 - released;
     json_object_set_new(p, "status", json_string(now->status));
-    json_object_set_new(p, "released",
-                        json_pack("{s:I, s:I, s:I, s:I}", "cleared_m2", (json_int_t)now->cleared_m2,
-                                  "reduced_m2", (json_int_t)now->reduced_m2, "cancelled_m2",
-                                  (json_int_t)now->cancelled_m2, "total_m2", (json_int_t)released));
+    json_object_set_new(p, "released", json_pack("{s:I, s:I, s:I, s:I}", "cleared_m2", (json_int_t)now->cleared_m2,
+                                                 "reduced_m2", (json_int_t)now->reduced_m2, "cancelled_m2",
+                                                 (json_int_t)now->cancelled_m2, "total_m2", (json_int_t)released));
     json_object_set_new(p, "released_m2", json_integer(released));
     json_object_set_new(p, "remaining_m2", json_integer(remaining > 0 ? remaining : 0));
     return f;
@@ -92,10 +89,8 @@ static int hazard_status_tx(centre *c, const tr_party *by, int64_t id, const cha
     int rc = store_hazard_get(c->store, id, &h, &now, err);
     if (rc) return rc;
     if (strcmp(h.owner, by->name) != 0 && !is_privileged_or(by, ROLE_MINE_ACTION))
-        rc = tr_fail(err, TR_EFORBIDDEN, "id",
-                     "hazard %lld was recorded by %s: only it, mine action parties, admin "
-                     "and monitor change its status",
-                     (long long)id, h.owner);
+        rc = tr_fail(err, TR_EFORBIDDEN, "id", "hazard %lld was recorded by %s: only it, mine action parties, admin "
+                     "and monitor change its status", (long long)id, h.owner);
     else if (strcmp(now.status, status) == 0)
         rc = tr_fail(err, TR_ECONFLICT, "status", "hazard %lld is already %s", (long long)id, status);
     store_hazard_status x = {0, id, status, reason, by->name, tr_time_now()};
@@ -112,8 +107,7 @@ static int hazard_status_tx(centre *c, const tr_party *by, int64_t id, const cha
     return rc;
 }
 
-int centre_hazard_status(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
-                         tr_err *err) {
+int centre_hazard_status(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
     static const char *const keys[] = {"status", "reason", NULL};
     if (!json_is_object(body)) return tr_fail(err, TR_EINVAL, "", "the body must be a JSON object");
     if (tr_json_only_keys(body, keys, "", err)) return TR_EINVAL;
@@ -154,14 +148,13 @@ int centre_task_json(centre *c, const tr_task *t, json_t **out, tr_err *err) {
     json_t *o = tr_task_to_json(t);
     if (t->close_date) {
         json_object_set_new(o, "status", json_string("closed"));
-        json_object_set_new(o, "closed",
-                            centre_object_task_close(t->id, t->close_date, t->close_outcome, t->closed_by));
+        json_object_set_new(o, "closed", centre_object_task_close(t->id, t->close_date, t->close_outcome,
+                                                                  t->closed_by));
     }
     json_object_set_new(o, "progress", v.list);
-    json_object_set_new(o, "released",
-                        json_pack("{s:I, s:I, s:I, s:I}", "cleared_m2", (json_int_t)v.c, "reduced_m2",
-                                  (json_int_t)v.r, "cancelled_m2", (json_int_t)v.x, "total_m2",
-                                  (json_int_t)(v.c + v.r + v.x)));
+    json_object_set_new(o, "released", json_pack("{s:I, s:I, s:I, s:I}", "cleared_m2", (json_int_t)v.c, "reduced_m2",
+                                                 (json_int_t)v.r, "cancelled_m2", (json_int_t)v.x, "total_m2",
+                                                 (json_int_t)(v.c + v.r + v.x)));
     *out = o;
     return TR_OK;
 }
@@ -210,13 +203,10 @@ static int task_for(centre *c, const tr_party *by, int64_t id, tr_task *t, tr_er
     int rc = store_task_get(c->store, id, t, err);
     if (rc) return rc;
     bool may = tr_party_is_privileged(by) || strcmp(t->owner, by->name) == 0;
-    for (size_t i = 0; !may && i < t->ncontributors; i++)
-        may = strcmp(t->contributors[i], by->name) == 0;
+    for (size_t i = 0; !may && i < t->ncontributors; i++) may = strcmp(t->contributors[i], by->name) == 0;
     if (may) return TR_OK;
-    rc = tr_fail(err, TR_EFORBIDDEN, "id",
-                 "task %lld is %s's: only it, its contributors, admin and monitor report on "
-                 "it",
-                 (long long)id, t->owner);
+    rc = tr_fail(err, TR_EFORBIDDEN, "id", "task %lld is %s's: only it, its contributors, admin and monitor report on "
+                 "it", (long long)id, t->owner);
     tr_task_clear(t);
     return rc;
 }
@@ -228,14 +218,13 @@ static int progress_tx(centre *c, const tr_party *by, int64_t id, tr_progress *p
     tr_hazard h = {0};
     store_hazard_state now;
     if (t.close_date)
-        rc = tr_fail(err, TR_ECONFLICT, "id", "task %lld was closed (%s): no more progress on it",
-                     (long long)id, t.close_outcome);
+        rc = tr_fail(err, TR_ECONFLICT, "id", "task %lld was closed (%s): no more progress on it", (long long)id,
+                     t.close_outcome);
     else if (p->date < t.start)
         rc = tr_fail(err, TR_EINVAL, "date", "is before the task's start");
     else if ((rc = store_hazard_get(c->store, t.hazard_id, &h, &now, err)) == TR_OK) {
         if (strcmp(now.status, "open") != 0)
-            rc =
-                tr_fail(err, TR_ECONFLICT, "id", "the task's hazard %lld is %s", (long long)h.id, now.status);
+            rc = tr_fail(err, TR_ECONFLICT, "id", "the task's hazard %lld is %s", (long long)h.id, now.status);
         else
             rc = tr_progress_fits(p, h.area_m2, now.cleared_m2 + now.reduced_m2 + now.cancelled_m2, err);
     }
@@ -263,8 +252,7 @@ static int progress_tx(centre *c, const tr_party *by, int64_t id, tr_progress *p
     return rc;
 }
 
-int centre_task_progress(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
-                         tr_err *err) {
+int centre_task_progress(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
     tr_progress p;
     int rc = tr_progress_parse(body, &p, err);
     if (rc) return rc;
@@ -273,8 +261,8 @@ int centre_task_progress(centre *c, const tr_party *by, int64_t id, const json_t
     return rc;
 }
 
-static int close_tx(centre *c, const tr_party *by, int64_t id, int64_t date, const char *outcome,
-                    json_t **out, tr_err *err) {
+static int close_tx(centre *c, const tr_party *by, int64_t id, int64_t date, const char *outcome, json_t **out,
+                    tr_err *err) {
     tr_task t;
     int rc = task_for(c, by, id, &t, err);
     if (rc) return rc;
@@ -290,14 +278,13 @@ static int close_tx(centre *c, const tr_party *by, int64_t id, int64_t date, con
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("task", id, ref);
     if ((rc = centre_task_json(c, &t, &answer, err)) == TR_OK)
-        rc = log_answer(c, by, "task.close", ref, centre_object_task_close(id, date, outcome, by->name),
-                        answer, out, err);
+        rc = log_answer(c, by, "task.close", ref, centre_object_task_close(id, date, outcome, by->name), answer, out,
+                        err);
     tr_task_clear(&t);
     return rc;
 }
 
-int centre_task_close(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
-                      tr_err *err) {
+int centre_task_close(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err) {
     int64_t date = 0;
     const char *outcome = NULL;
     int rc = tr_task_close_parse(body, &date, &outcome, err);
@@ -313,10 +300,11 @@ static int accident_tx(centre *c, const tr_party *by, tr_accident *a, json_t **o
     if (a->task_id) {
         tr_task t;
         if ((rc = store_task_get(c->store, a->task_id, &t, err)) != TR_OK && rc != TR_ENOTFOUND) return rc;
-        if (rc) return tr_fail(err, TR_EINVAL, "task_id", "there is no task %lld", (long long)a->task_id);
+        if (rc)
+            return tr_fail(err, TR_EINVAL, "task_id", "there is no task %lld", (long long)a->task_id);
         if (a->hazard_id && a->hazard_id != t.hazard_id)
-            rc = tr_fail(err, TR_EINVAL, "hazard_id", "task %lld is on hazard %lld, not %lld",
-                         (long long)t.id, (long long)t.hazard_id, (long long)a->hazard_id);
+            rc = tr_fail(err, TR_EINVAL, "hazard_id", "task %lld is on hazard %lld, not %lld", (long long)t.id,
+                         (long long)t.hazard_id, (long long)a->hazard_id);
         a->hazard_id = t.hazard_id;
         tr_task_clear(&t);
         if (rc) return rc;
@@ -334,13 +322,11 @@ static int accident_tx(centre *c, const tr_party *by, tr_accident *a, json_t **o
     if ((rc = store_accident_insert(c->store, a, err))) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("accident", a->id, ref);
-    return log_answer(c, by, "accident.create", ref, centre_object_accident(a), tr_accident_to_json(a), out,
-                      err);
+    return log_answer(c, by, "accident.create", ref, centre_object_accident(a), tr_accident_to_json(a), out, err);
 }
 
 int centre_accident_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
-    if (by->role == ROLE_OBSERVER)
-        return tr_fail(err, TR_EFORBIDDEN, "", "observers do not record accidents");
+    if (by->role == ROLE_OBSERVER) return tr_fail(err, TR_EFORBIDDEN, "", "observers do not record accidents");
     tr_accident a;
     int rc = tr_accident_parse(body, &a, err);
     if (rc) return rc;
@@ -367,21 +353,15 @@ int centre__mine_bulletin(centre *c, mon_bulletin *b, tr_err *err) {
     int64_t nacc = json_integer_value(json_object_get(dem, "accidents")) +
                    json_integer_value(json_object_get(civ, "accidents"));
     if (rc == TR_OK && (json_array_size(hz) > 0 || nacc > 0)) { /* only on days with mine action */
-        static const char *const keys[] = {
-            "land released (m2)", "cleared (m2)", "reduced (m2)",    "cancelled (m2)",
-            "hazards worked",     "items found",  "items destroyed", "demining accidents",
-            "civilian accidents", "killed",       "injured"};
-        int64_t v[] = {sum_of(hz, "released_m2"),
-                       sum_of(hz, "cleared_m2"),
-                       sum_of(hz, "reduced_m2"),
-                       sum_of(hz, "cancelled_m2"),
-                       (int64_t)json_array_size(hz),
-                       sum_of(json_object_get(s, "items"), "found"),
-                       sum_of(json_object_get(s, "items"), "destroyed"),
+        static const char *const keys[] = {"land released (m2)", "cleared (m2)", "reduced (m2)", "cancelled (m2)",
+                                           "hazards worked", "items found", "items destroyed", "demining accidents",
+                                           "civilian accidents", "killed", "injured"};
+        int64_t v[] = {sum_of(hz, "released_m2"), sum_of(hz, "cleared_m2"), sum_of(hz, "reduced_m2"),
+                       sum_of(hz, "cancelled_m2"), (int64_t)json_array_size(hz),
+                       sum_of(json_object_get(s, "items"), "found"), sum_of(json_object_get(s, "items"), "destroyed"),
                        json_integer_value(json_object_get(dem, "accidents")),
                        json_integer_value(json_object_get(civ, "accidents")),
-                       json_integer_value(json_object_get(dem, "killed")) +
-                           json_integer_value(json_object_get(civ, "killed")),
+                       json_integer_value(json_object_get(dem, "killed")) + json_integer_value(json_object_get(civ, "killed")),
                        json_integer_value(json_object_get(dem, "injured")) +
                            json_integer_value(json_object_get(civ, "injured"))};
         if (mon_bulletin_add_section(b, "mine_action", "Mine action", keys, v, sizeof v / sizeof *v))
