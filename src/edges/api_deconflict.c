@@ -30,12 +30,13 @@ static int h_site_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_site s;
     if (store_site_get(rq->c->store, id, &s, err)) return err->code;
-    int rc = TR_OK;
-    if (tr_site_restricted_for(&s, &rq->party)) /* hidden: exactly as if it did not exist */
+    bool visible;
+    int rc = centre_site_visible(rq->c, &s, &rq->party, &visible, err);
+    if (rc == TR_OK && !visible) /* hidden: exactly as if it did not exist */
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no site %lld", (long long)id);
-    else if (!(rs->json = tr_site_to_feature(&s)))
+    else if (rc == TR_OK && !(rs->json = tr_site_to_feature(&s)))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    else
+    else if (rc == TR_OK)
         rc = centre_dc_privacy_view(rq->c, "site", id, &s.vis, rs->json, err);
     tr_site_clear(&s);
     return rc;
@@ -54,13 +55,12 @@ static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_movement m;
     if (store_movement_get(rq->c->store, id, &m, err)) return err->code;
-    bool clears = false; /* a party whose clearance the movement needs reads it too */
-    int rc = tr_vis_allows(&m.vis, m.owner, m.owner, &rq->party)
-                 ? TR_OK
-                 : store_clearance_has(rq->c->store, id, rq->party.name, &clears, err);
-    if (rc == TR_OK && !clears && !tr_vis_allows(&m.vis, m.owner, m.owner, &rq->party))
+    bool visible;
+    int rc = centre_movement_visible(rq->c, &m, &rq->party, &visible, err);
+    if (rc == TR_OK && !visible)
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id); /* as if missing */
-    if (rc == TR_OK && !(rs->json = tr_movement_to_feature(&m))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && !(rs->json = tr_movement_to_feature(&m)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = centre_movement_view(rq->c, &m, rs->json, err);
     tr_movement_clear(&m);
     return rc;
@@ -112,11 +112,12 @@ static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
 typedef int (*dc_list_fn)(centre *c, const centre_dc_filter *f, json_t *features, int64_t *next, tr_err *err);
 
 /* ?kind (known: known(kind)), ?at, ?bbox, ?limit, ?cursor; answers a FeatureCollection. */
-static int dc_list(http_req *rq, http_resp *rs, bool (*known)(const char *), const char *kinds, dc_list_fn list,
-                   tr_err *err) {
+static int dc_list(http_req *rq, http_resp *rs, bool (*known)(const char *), const char *kinds,
+                   dc_list_fn list, tr_err *err) {
     centre_dc_filter f = {.viewer = &rq->party, .kind = http_query(rq, "kind")};
     const char *bbox = http_query(rq, "bbox");
-    if (f.kind && !known(f.kind)) return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%.40s': use %s", f.kind, kinds);
+    if (f.kind && !known(f.kind))
+        return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%.40s': use %s", f.kind, kinds);
     if (api_parse_at(rq, &f.at, &f.has_at, err)) return TR_EINVAL;
     if (bbox && api_parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
     f.has_bbox = bbox != NULL;
@@ -134,8 +135,9 @@ static int dc_list(http_req *rq, http_resp *rs, bool (*known)(const char *), con
 }
 
 static int h_site_list(http_req *rq, http_resp *rs, tr_err *err) {
-    return dc_list(rq, rs, tr_site_kind_known, "hospital, school, aid_warehouse, un_facility, forces_position or other",
-                   centre_site_list, err);
+    return dc_list(rq, rs, tr_site_kind_known,
+                   "hospital, school, aid_warehouse, un_facility, forces_position or other", centre_site_list,
+                   err);
 }
 
 static int h_movement_list(http_req *rq, http_resp *rs, tr_err *err) {
@@ -207,7 +209,8 @@ static int h_notice_ack(http_req *rq, http_resp *rs, tr_err *err) {
 
 /* ---- after notification: states, statuses, positions ---- */
 
-typedef int (*change_fn)(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out, tr_err *err);
+typedef int (*change_fn)(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                         tr_err *err);
 
 static int change(http_req *rq, http_resp *rs, change_fn fn, tr_err *err) {
     int64_t id = 0;
@@ -235,8 +238,8 @@ static int h_movement_position(http_req *rq, http_resp *rs, tr_err *err) {
 typedef struct notice_stream {
     store *st;
     char party[TR_NAME_MAX + 1];
-    int64_t after;     /* the last notice sent */
-    char *buf;         /* formatted events not yet sent: [off, len) */
+    int64_t after; /* the last notice sent */
+    char *buf;     /* formatted events not yet sent: [off, len) */
     size_t len, off, cap;
     int64_t last_sent; /* tr_time_now() of the last bytes sent */
     bool started;
@@ -251,7 +254,8 @@ static int ns_append(notice_stream *ns, const char *fmt, ...) {
     if (n < 0) return -1;
     if (ns->len + (size_t)n + 1 > ns->cap) {
         size_t cap = ns->cap ? ns->cap : 4096;
-        while (cap < ns->len + (size_t)n + 1) cap *= 2;
+        while (cap < ns->len + (size_t)n + 1)
+            cap *= 2;
         char *b = realloc(ns->buf, cap);
         if (!b) return -1;
         ns->buf = b;
@@ -272,7 +276,8 @@ static long ns_fill(notice_stream *ns) {
     json_t *items = json_array();
     int64_t next;
     bool more;
-    if (!items || store_notice_list(ns->st, ns->party, ns->after, 0, STREAM_BATCH, items, &next, &more, &err)) {
+    if (!items ||
+        store_notice_list(ns->st, ns->party, ns->after, 0, STREAM_BATCH, items, &next, &more, &err)) {
         json_decref(items);
         return HTTP_STREAM_ERROR;
     }

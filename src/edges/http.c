@@ -758,6 +758,11 @@ int http_server_start(centre *c, const http_options *o, http_server **out, tr_er
     s->heartbeat_started = pthread_create(&s->heartbeat, NULL, heartbeat_main, s) == 0;
     store_on_notices(c->store, wake_cb, s);
     s->port = door_port(s->door);
+    if (getenv("TRUCE_FAULT")) /* tests aim their faults past start-up with these counts */
+        fprintf(stderr, "truce: TRUCE_FAULT=%s; before serving: %llu steps, %llu commits, %llu opens\n",
+                getenv("TRUCE_FAULT"), (unsigned long long)store_fault_seen(STORE_FAULT_STEP),
+                (unsigned long long)store_fault_seen(STORE_FAULT_COMMIT),
+                (unsigned long long)store_fault_seen(STORE_FAULT_OPEN));
     fprintf(stderr, "truce: listening on http://%s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", s->host,
             ss.ss_family == AF_INET6 ? "]" : "", s->port);
     fprintf(stderr, "truce: up to %u connections, %u per address; a request has %u s for its head and body\n",

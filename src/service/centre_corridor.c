@@ -11,9 +11,12 @@
 
 /* The current version of corridor area_id as viewer may see it; else TR_ENOTFOUND. */
 static int corridor_area(centre *c, const tr_party *viewer, int64_t area_id, tr_area *a, tr_err *err) {
-    if (store_area_get(c->store, area_id, 0, a, NULL) == TR_OK) {
+    int rc = store_area_get(c->store, area_id, 0, a, err);
+    if (rc == TR_OK) {
         if (a->kind == AREA_CORRIDOR && tr_vis_allows(&a->vis, a->party, a->created_by, viewer)) return TR_OK;
         tr_area_clear(a);
+    } else if (rc != TR_ENOTFOUND) {
+        return rc; /* a storage failure is not a missing corridor */
     }
     return tr_fail(err, TR_ENOTFOUND, "id", "there is no corridor %lld", (long long)area_id);
 }

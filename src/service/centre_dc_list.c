@@ -46,9 +46,11 @@ static int page_add(page *pg, int64_t id, json_t *feature) {
 
 static int site_row(tr_site *s, void *ctx) {
     page *pg = ctx;
-    if (tr_site_restricted_for(s, pg->f->viewer)) return TR_OK; /* as GET /v1/sites/{id}: absent */
+    bool visible;
+    int rc = centre_site_visible(pg->c, s, pg->f->viewer, &visible, pg->err);
+    if (rc || !visible) return rc; /* as GET /v1/sites/{id}: absent */
     json_t *feature = tr_site_to_feature(s);
-    int rc = feature ? centre_dc_privacy_view(pg->c, "site", s->id, &s->vis, feature, pg->err) : TR_ENOMEM;
+    rc = feature ? centre_dc_privacy_view(pg->c, "site", s->id, &s->vis, feature, pg->err) : TR_ENOMEM;
     if (rc) {
         json_decref(feature);
         return rc == TR_ENOMEM ? tr_fail(pg->err, TR_ENOMEM, "", "out of memory") : rc;
@@ -58,11 +60,9 @@ static int site_row(tr_site *s, void *ctx) {
 
 static int movement_row(tr_movement *m, void *ctx) {
     page *pg = ctx;
-    bool clears = false; /* as GET /v1/movements/{id}: a party whose clearance it needs reads it too */
-    int rc = tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer)
-                 ? TR_OK
-                 : store_clearance_has(pg->c->store, m->id, pg->f->viewer->name, &clears, pg->err);
-    if (rc || (!clears && !tr_vis_allows(&m->vis, m->owner, m->owner, pg->f->viewer))) return rc;
+    bool visible;
+    int rc = centre_movement_visible(pg->c, m, pg->f->viewer, &visible, pg->err);
+    if (rc || !visible) return rc; /* as GET /v1/movements/{id} */
     json_t *feature = tr_movement_to_feature(m);
     if (!feature) return tr_fail(pg->err, TR_ENOMEM, "", "out of memory");
     if ((rc = centre_movement_view(pg->c, m, feature, pg->err))) {

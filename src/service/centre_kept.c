@@ -91,9 +91,13 @@ static int compare(store *s, const char *path, const tlog_checkpoint *cp, tr_err
     tlog_hash root;
     tlog_reader r = store_log_reader(s);
     tr_err e = {0};
-    bool same =
-        n >= cp->size && tlog_root_at(&r, cp->size, &root, &e) == TR_OK && tlog_hash_equal(&root, &cp->root);
+    int got = n >= cp->size ? tlog_root_at(&r, cp->size, &root, &e) : TR_ENOTFOUND;
+    bool same = got == TR_OK && tlog_hash_equal(&root, &cp->root);
     store_rollback(s);
+    if (got == TR_EUNAVAIL || got == TR_EIO || got == TR_ENOMEM) { /* the store failed: not a rollback */
+        if (err) *err = e;
+        return got;
+    }
     if (n < cp->size)
         return tr_fail(err, TR_ECONFLICT, "",
                        "the database's log has %llu entries, but this server signed a checkpoint of %llu "

@@ -25,7 +25,7 @@ static int deliver(centre *c, const tr_message *m, const char *party, const char
     if (payload && strcmp(kind, "message_relay") == 0)
         json_object_set_new(payload, "action", json_string("forward: POST /v1/messages/{id}/forward"));
     int rc = payload ? centre__notice(c, party, kind, "message", m->id, payload, now,
-                                           centre_notice_deadline(c, now, TR_TIME_MIN), NULL, err)
+                                      centre_notice_deadline(c, now, TR_TIME_MIN), NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);
     return rc;
@@ -96,7 +96,8 @@ int centre_message_send(centre *c, const tr_party *by, const json_t *body, json_
 static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *note, json_t **out,
                       tr_err *err) {
     tr_message m;
-    int rc = store_message_get(c->store, id, &m, NULL);
+    int rc = store_message_get(c->store, id, &m, err);
+    if (rc && rc != TR_ENOTFOUND) return rc; /* a storage failure is not a missing message */
     if (rc || !message_visible(&m, by)) {
         if (rc == TR_OK) tr_message_clear(&m);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no message %lld", (long long)id);

@@ -299,7 +299,8 @@ static int accident_tx(centre *c, const tr_party *by, tr_accident *a, json_t **o
     int rc = TR_OK;
     if (a->task_id) {
         tr_task t;
-        if (store_task_get(c->store, a->task_id, &t, NULL))
+        if ((rc = store_task_get(c->store, a->task_id, &t, err)) != TR_OK && rc != TR_ENOTFOUND) return rc;
+        if (rc)
             return tr_fail(err, TR_EINVAL, "task_id", "there is no task %lld", (long long)a->task_id);
         if (a->hazard_id && a->hazard_id != t.hazard_id)
             rc = tr_fail(err, TR_EINVAL, "hazard_id", "task %lld is on hazard %lld, not %lld", (long long)t.id,
@@ -309,7 +310,9 @@ static int accident_tx(centre *c, const tr_party *by, tr_accident *a, json_t **o
         if (rc) return rc;
     } else {
         tr_hazard h;
-        if (store_hazard_get(c->store, a->hazard_id, &h, NULL, NULL))
+        if ((rc = store_hazard_get(c->store, a->hazard_id, &h, NULL, err)) != TR_OK && rc != TR_ENOTFOUND)
+            return rc;
+        if (rc)
             return tr_fail(err, TR_EINVAL, "hazard_id", "there is no hazard %lld", (long long)a->hazard_id);
         tr_hazard_clear(&h);
     }

@@ -17,13 +17,13 @@
 static int record_setting(centre *c, const char *name, const char *value, int64_t now, tr_err *err) {
     char *stored = NULL, ref[CENTRE_REF_MAX];
     uint64_t index;
-    tr_err ignored = {0};
     centre_ref_setting(name, ref);
     int rc = store_setting_get(c->store, name, &stored, err);
     bool same = rc == TR_OK && stored && strcmp(stored, value) == 0;
     free(stored);
-    if (rc || (same && store_log_index_of(c->store, "setting.put", ref, &index, &ignored) == TR_OK))
-        return rc;
+    if (rc) return rc;
+    if (same && (rc = store_log_index_of(c->store, "setting.put", ref, &index, err)) != TR_ENOTFOUND)
+        return rc; /* recorded and logged already (TR_OK), or the store failed */
     rc = store_setting_put(c->store, name, value, now, err);
     store_setting_row x = {name, value, now};
     json_t *o = rc == TR_OK ? centre_object_setting(&x) : NULL;

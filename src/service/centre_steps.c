@@ -13,9 +13,12 @@
 
 /* Agreement id as viewer may see it; else TR_ENOTFOUND. */
 static int visible_agreement(centre *c, const tr_party *viewer, int64_t id, tr_agreement *a, tr_err *err) {
-    if (store_agreement_get(c->store, id, a, NULL) == TR_OK) {
+    int rc = store_agreement_get(c->store, id, a, err);
+    if (rc == TR_OK) {
         if (tr_agreement_visible(a, viewer)) return TR_OK;
         tr_agreement_clear(a);
+    } else if (rc != TR_ENOTFOUND) {
+        return rc; /* a storage failure is not a missing agreement */
     }
     return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
 }

@@ -18,30 +18,36 @@
 
 #define NOTICE_PAGE 500
 
-/* TR_OK when viewer may see site / movement id (hidden answers as missing). */
-static int object_visible(centre *c, tr_target_kind kind, int64_t id, const tr_party *viewer, bool *visible) {
+/* Whether viewer may see site / movement id (centre_visible.c: hidden answers as missing);
+ * a storage failure is returned, never taken for "missing". */
+static int object_visible(centre *c, tr_target_kind kind, int64_t id, const tr_party *viewer, bool *visible,
+                          tr_err *err) {
     *visible = false;
+    int rc;
     if (kind == TARGET_SITE) {
         tr_site s;
-        if (store_site_get(c->store, id, &s, NULL) == TR_OK) {
-            *visible = tr_vis_allows(&s.vis, s.owner, s.owner, viewer);
+        rc = store_site_get(c->store, id, &s, err);
+        if (rc == TR_OK) {
+            rc = centre_site_visible(c, &s, viewer, visible, err);
             tr_site_clear(&s);
         }
     } else {
         tr_movement m;
-        if (store_movement_get(c->store, id, &m, NULL) == TR_OK) {
-            *visible = tr_vis_allows(&m.vis, m.owner, m.owner, viewer);
+        rc = store_movement_get(c->store, id, &m, err);
+        if (rc == TR_OK) {
+            rc = centre_movement_visible(c, &m, viewer, visible, err);
             tr_movement_clear(&m);
         }
     }
-    return TR_OK;
+    return rc == TR_ENOTFOUND ? TR_OK : rc;
 }
 
 int centre__report_check_target(centre *c, const tr_party *by, const tr_report *r, tr_err *err) {
     const tr_target *t = &r->target;
     if (!t->present || (t->kind != TARGET_SITE && t->kind != TARGET_MOVEMENT)) return TR_OK;
     bool visible;
-    object_visible(c, t->kind, t->object_id, by, &visible);
+    int rc = object_visible(c, t->kind, t->object_id, by, &visible, err);
+    if (rc) return rc;
     if (!visible)
         return tr_fail(err, TR_EINVAL, "target.id", "there is no %s %lld", tr_target_kind_name(t->kind),
                        (long long)t->object_id);
@@ -120,10 +126,14 @@ int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_
     size_t n = incident_objects(&inc, objs, 32);
     mon_incident_clear(&inc);
     json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++) {
+    for (size_t i = 0; a && rc == TR_OK && i < n; i++) {
         bool visible;
-        object_visible(c, objs[i].kind, objs[i].id, viewer, &visible);
-        if (visible) json_array_append_new(a, object_history(c, &objs[i]));
+        rc = object_visible(c, objs[i].kind, objs[i].id, viewer, &visible, err);
+        if (rc == TR_OK && visible) json_array_append_new(a, object_history(c, &objs[i]));
+    }
+    if (rc) {
+        json_decref(a);
+        return rc;
     }
     if (!a) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     *out = a;

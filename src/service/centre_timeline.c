@@ -131,9 +131,10 @@ static json_t *timeline_json(timeline *t) {
 int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int64_t at, json_t **out,
                     tr_err *err) {
     tr_agreement a;
-    if (store_agreement_get(c->store, agreement_id, &a, NULL) != TR_OK)
+    int rc = store_agreement_get(c->store, agreement_id, &a, err);
+    if (rc == TR_ENOTFOUND)
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)agreement_id);
-    int rc = TR_OK;
+    if (rc) return rc; /* a storage failure is not a missing agreement */
     timeline t = {.a = &a, .at = at};
     tr_step *steps = NULL;
     tr_step_event *ev = NULL;

@@ -21,6 +21,30 @@
  *
  * Ownership: out-values (tr_area, tr_agreement) are filled with memory the caller
  * frees with tr_area_clear / tr_agreement_clear; json_t results are new references.
+ *
+ * The contract a store implements (SQLite here; PostgreSQL, issue 13, the same):
+ *  C1. Every function returns TR_OK or a tr_code and fills err (which may be NULL) with
+ *      that code and one sentence; it never returns a valid-looking value on failure.
+ *  C2. Codes: TR_ENOTFOUND only when the row asked for does not exist (a get by id);
+ *      TR_ECONFLICT for a unique name or key already taken; TR_EINVAL only for a rule of
+ *      the data itself (e.g. an area version that starts before the current one).
+ *      A failure of the database is never one of those: TR_EUNAVAIL (busy, locked, an
+ *      I/O error, disk full, cannot open: the edge answers 503, try again) or TR_EIO
+ *      (anything else, e.g. corruption: 500), and its message starts with
+ *      "reading table <name>" (or names what it was storing), so an operator can tell
+ *      which table failed (start-up prints it and exits non-zero).
+ *  C3. Scans (*_each, *_scan, lists) call fn for every row in the stated order and
+ *      return TR_OK only after the last row: a failure mid-scan returns its code, never
+ *      a short list. fn's non-zero return stops the scan and is returned as is.
+ *  C4. Pointers handed to fn (borrowed strings, row structs) live until fn returns;
+ *      values a get fills belong to the caller (the clear function named beside it).
+ *  C5. Writes happen only between store_begin and store_commit / store_rollback on one
+ *      thread (invariant 1); a failure anywhere in between leaves nothing once the
+ *      caller rolls back, and a failed COMMIT rolls back by itself (the in-memory
+ *      engines are published only after a COMMIT succeeded: store_commit_publish).
+ *  C6. Test builds (TRUCE_FAULT_HOOK) honour TRUCE_FAULT=step:N[+],commit:N[+],open:N[+]
+ *      (store_fault.c): a store counts its statement steps, commits and connections the
+ *      same way, so the fault tests (tests/api/test_store_faults.py) run against it.
  */
 #ifndef TRUCE_STORE_H
 #define TRUCE_STORE_H
@@ -37,6 +61,11 @@
 #include "engines/tlog.h"
 
 typedef struct store store;
+
+/* The calls TRUCE_FAULT counts (store_fault.c, test builds only). */
+typedef enum { STORE_FAULT_STEP, STORE_FAULT_COMMIT, STORE_FAULT_OPEN, STORE_FAULT_KINDS } store_fault_kind;
+/* How many calls of kind k the process has made so far (0 in a build without the hook). */
+uint64_t store_fault_seen(store_fault_kind k);
 
 /* Opens (creating if absent) the database at path, sets WAL mode and applies pending
  * migrations. Fails with TR_EIO and a message naming the file. */

@@ -12,7 +12,8 @@
 static char *agreement_doc(const tr_agreement *a) {
     json_t *j = tr_agreement_to_json(a);
     static const char *const drop[] = {"id", "version", "provisions", "created_by", "created_at"};
-    for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) json_object_del(j, drop[i]);
+    for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+        json_object_del(j, drop[i]);
     if (json_is_null(json_object_get(j, "zones"))) json_object_del(j, "zones");
     if (json_is_null(json_object_get(j, "end"))) json_object_del(j, "end");
     char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
@@ -57,7 +58,8 @@ int store_agreement_insert(store *s, tr_agreement *a, tr_err *err) {
     free(doc);
     free(vis);
     int rc = store__step_done(s, st, "storing the agreement", err);
-    if (rc == TR_ECONFLICT) return tr_fail(err, TR_ECONFLICT, "name", "an agreement named '%s' already exists", a->name);
+    if (rc == TR_ECONFLICT)
+        return tr_fail(err, TR_ECONFLICT, "name", "an agreement named '%s' already exists", a->name);
     if (rc) return rc;
     a->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
     a->version = 1;
@@ -72,8 +74,8 @@ static int read_provisions(store *s, tr_agreement *a, tr_err *err) {
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, a->id);
     size_t cap = 0;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         if (a->nprovisions == cap) {
             cap = cap ? cap * 2 : 8;
             tr_provision *np = realloc(a->provisions, cap * sizeof *np);
@@ -93,8 +95,7 @@ static int read_provisions(store *s, tr_agreement *a, tr_err *err) {
         if (tr_provision_status_parse((const char *)sqlite3_column_text(st, 5), &p->status))
             rc = tr_fail(err, TR_EIO, "", "provision %lld has an unknown status", (long long)p->id);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table provision", err);
 }
 
 /* Fills out from a row (id, version, doc, created_by, created_at). */
@@ -119,8 +120,11 @@ int store_agreement_get(store *s, int64_t id, tr_agreement *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_AG_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_agreement(s, st, out, err)
-                                            : tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
+    int rc = store__one(st, store__step(st), "reading table agreement", err);
+    if (rc == TR_OK)
+        rc = read_agreement(s, st, out, err);
+    else if (rc == TR_ENOTFOUND)
+        tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
     sqlite3_reset(st);
     if (rc == TR_OK) rc = read_provisions(s, out, err);
     if (rc) tr_agreement_clear(out);
@@ -134,7 +138,8 @@ int store_agreement_each(store *s, int (*fn)(tr_agreement *a, void *ctx), void *
     if (!st) return TR_EIO;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = store__step(st)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             int64_t *ni = realloc(ids, cap * sizeof *ni);
@@ -147,8 +152,7 @@ int store_agreement_each(store *s, int (*fn)(tr_agreement *a, void *ctx), void *
         }
         ids[n++] = sqlite3_column_int64(st, 0);
     }
-    sqlite3_reset(st);
-    int rc = TR_OK;
+    int rc = store__scan_end(st, step, TR_OK, "reading table agreement", err);
     for (size_t i = 0; rc == TR_OK && i < n; i++) {
         tr_agreement a;
         rc = store_agreement_get(s, ids[i], &a, err);

@@ -91,9 +91,9 @@ int store_area_insert(store *s, tr_area *a, tr_err *err) {
     return insert_version(s, a, err);
 }
 
-static const char SQL_AREA_CURRENT[] =
-    "SELECT a.version, v.valid_from FROM area a JOIN area_version v ON v.area_id = a.id AND v.version = a.version"
-    " WHERE a.id = ?";
+static const char SQL_AREA_CURRENT[] = "SELECT a.version, v.valid_from FROM area a JOIN area_version v ON "
+                                       "v.area_id = a.id AND v.version = a.version"
+                                       " WHERE a.id = ?";
 static const char SQL_AREA_BUMP[] = "UPDATE area SET version = ? WHERE id = ?";
 static const char SQL_AREA_CUT[] =
     "UPDATE area_version SET effective_to = ?2 WHERE area_id = ?1 AND effective_to > ?2";
@@ -102,9 +102,11 @@ int store_area_add_version(store *s, tr_area *a, int expect_version, tr_err *err
     sqlite3_stmt *st = store__prep(s, SQL_AREA_CURRENT, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, a->id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int rc = store__one(st, store__step(st), "reading table area", err);
+    if (rc) {
         sqlite3_reset(st);
-        return tr_fail(err, TR_ENOTFOUND, "", "there is no area %lld", (long long)a->id);
+        return rc == TR_ENOTFOUND ? tr_fail(err, TR_ENOTFOUND, "", "there is no area %lld", (long long)a->id)
+                                  : rc;
     }
     int cur = sqlite3_column_int(st, 0);
     int64_t cur_from = sqlite3_column_int64(st, 1);
@@ -116,7 +118,8 @@ int store_area_add_version(store *s, tr_area *a, int expect_version, tr_err *err
     if (a->valid_from < cur_from) {
         char buf[TR_TIME_BUFSZ];
         return tr_fail(err, TR_EINVAL, "properties.valid_from",
-                       "a new version may not start before the current one (%s)", tr_time_format(cur_from, buf));
+                       "a new version may not start before the current one (%s)",
+                       tr_time_format(cur_from, buf));
     }
     st = store__prep(s, SQL_AREA_CUT, err);
     if (!st) return TR_EIO;
@@ -143,12 +146,17 @@ int store_area_get(store *s, int64_t id, int version, tr_area *out, tr_err *err)
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, version);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_area(st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table area_version", err);
+    if (rc == TR_OK)
+        rc = read_area(st, out);
+    else if (rc != TR_ENOTFOUND)
+        return rc;
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND && version > 0) {
         int cur = 0;
         if (store_area_current_version(s, id, &cur, NULL) == TR_OK)
-            return tr_fail(err, TR_ENOTFOUND, "version", "area %lld has versions 1 to %d", (long long)id, cur);
+            return tr_fail(err, TR_ENOTFOUND, "version", "area %lld has versions 1 to %d", (long long)id,
+                           cur);
     }
     if (rc == TR_ENOTFOUND) return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
     if (rc) tr_area_clear(out);
@@ -159,15 +167,16 @@ int store_area_current_version(store *s, int64_t id, int *version, tr_err *err) 
     sqlite3_stmt *st = store__prep(s, SQL_AREA_CURRENT, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? TR_OK : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table area", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) *version = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
     return rc ? tr_fail(err, rc, "id", "there is no area %lld", (long long)id) : TR_OK;
 }
 
 /* The visibility rule of domain.h, as SQL: ?10 is the viewer's name or NULL (sees all). */
-#define VISIBLE_SQL                                                                         \
-    "(?10 IS NULL OR v.visibility = '\"public\"' OR v.party = ?10 OR v.created_by = ?10" \
+#define VISIBLE_SQL                                                                                          \
+    "(?10 IS NULL OR v.visibility = '\"public\"' OR v.party = ?10 OR v.created_by = ?10"                     \
     " OR EXISTS (SELECT 1 FROM json_each(v.visibility) WHERE value = ?10))"
 
 static const char SQL_AREA_LIST[] =
@@ -198,7 +207,7 @@ int store_area_list(store *s, const store_area_filter *f, json_t *features, int6
     if (f->viewer && !tr_party_is_privileged(f->viewer)) store__bind_text(st, 10, f->viewer->name);
     int rc, n = 0;
     *next = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store__step(st)) == SQLITE_ROW) {
         tr_area a;
         if (read_area(st, &a)) {
             tr_area_clear(&a);
@@ -212,11 +221,8 @@ int store_area_list(store *s, const store_area_filter *f, json_t *features, int6
         json_array_append_new(features, tr_area_to_feature(&a));
         tr_area_clear(&a);
     }
-    bool more = rc == SQLITE_ROW;
-    sqlite3_reset(st);
-    if (!more) *next = 0;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "listing areas");
-    return TR_OK;
+    if (rc != SQLITE_ROW) *next = 0;
+    return store__scan_end(st, rc, TR_OK, "reading table area_version", err);
 }
 
 static const char SQL_AREA_HISTORY[] =
@@ -227,23 +233,22 @@ int store_area_history(store *s, int64_t id, const tr_party *viewer, json_t *fea
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
     if (viewer && !tr_party_is_privileged(viewer)) store__bind_text(st, 10, viewer->name);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = store__step(st)) == SQLITE_ROW) {
         tr_area a;
         if (read_area(st, &a) == TR_OK) json_array_append_new(features, tr_area_to_feature(&a));
         tr_area_clear(&a);
     }
-    sqlite3_reset(st);
-    return TR_OK;
+    return store__scan_end(st, step, TR_OK, "reading table area_version", err);
 }
 
-static const char SQL_AREA_ALL[] =
-    "SELECT " AREA_COLS " FROM area_version v ORDER BY v.area_id, v.version";
+static const char SQL_AREA_ALL[] = "SELECT " AREA_COLS " FROM area_version v ORDER BY v.area_id, v.version";
 
 int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_AREA_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_area a;
         rc = read_area(st, &a);
         if (rc != TR_OK)
@@ -252,6 +257,5 @@ int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_er
             rc = fn(&a, ctx);
         tr_area_clear(&a);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table area_version", err);
 }

@@ -45,12 +45,12 @@ int store_privacy_get(store *s, const char *about_type, int64_t about_id, tr_pri
     if (!st) return TR_EIO;
     store__bind_text(st, 1, about_type);
     sqlite3_bind_int64(st, 2, about_id);
-    int step = sqlite3_step(st), rc = TR_OK;
+    int step = store__step(st), rc = TR_OK;
     if (step == SQLITE_ROW && read_privacy(st, 0, p))
         rc = tr_fail(err, TR_EIO, "", "the privacy record of %s %lld is unreadable", about_type,
                      (long long)about_id);
     else if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading a privacy record");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table dc_privacy");
     sqlite3_reset(st);
     return rc;
 }
@@ -63,8 +63,8 @@ int store_privacy_each(store *s,
                        void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_PRIV_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_privacy p;
         const char *type = (const char *)sqlite3_column_text(st, 0);
         int64_t id = sqlite3_column_int64(st, 1);
@@ -74,8 +74,7 @@ int store_privacy_each(store *s,
         else
             rc = fn(type, id, &p, ctx);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table dc_privacy", err);
 }
 
 /* ---- probes ---- */
@@ -124,10 +123,10 @@ static int party_since(store *s, const char *sql, const char *party, int64_t sin
     store__bind_text(st, 1, party);
     sqlite3_bind_int64(st, 2, since);
     int rc = TR_OK;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (store__step(st) == SQLITE_ROW)
         *v = sqlite3_column_int64(st, 0);
     else
-        rc = store__db_fail(err, sqlite3_db_handle(st), "counting probes");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table dc_probe");
     sqlite3_reset(st);
     return rc;
 }
@@ -169,7 +168,7 @@ static int hits_read(store *s, store_probe *p, tr_err *err) {
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, p->id);
     int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_probe_hit *n = realloc(p->hits, (p->nhits + 1) * sizeof *n);
         if (!n) {
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -183,7 +182,7 @@ static int hits_read(store *s, store_probe *p, tr_err *err) {
             rc = tr_fail(err, TR_EIO, "", "a conflict of probe %lld is unreadable", (long long)p->id);
     }
     if (rc == TR_OK && step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading a probe");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table dc_probe_hit");
     sqlite3_reset(st);
     return rc;
 }
@@ -191,8 +190,8 @@ static int hits_read(store *s, store_probe *p, tr_err *err) {
 int store_probe_each(store *s, int (*fn)(const store_probe *p, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_PROBE_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_probe p = {.id = sqlite3_column_int64(st, 0),
                          .party = (const char *)sqlite3_column_text(st, 1),
                          .asked_at = sqlite3_column_int64(st, 2),
@@ -208,6 +207,5 @@ int store_probe_each(store *s, int (*fn)(const store_probe *p, void *ctx), void 
         if (rc == TR_OK) rc = fn(&p, ctx);
         hits_free(&p);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table dc_probe", err);
 }

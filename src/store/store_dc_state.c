@@ -10,7 +10,8 @@
 
 /* ---- schedules ---- */
 
-static const char SQL_SCHED_INSERT[] = "INSERT INTO movement_schedule(movement_id, seq, lon, lat, at) VALUES (?,?,?,?,?)";
+static const char SQL_SCHED_INSERT[] =
+    "INSERT INTO movement_schedule(movement_id, seq, lon, lat, at) VALUES (?,?,?,?,?)";
 
 int store__movement_schedule_write(store *s, const tr_movement *m, tr_err *err) {
     for (size_t i = 0; i < m->nsched; i++) {
@@ -27,24 +28,26 @@ int store__movement_schedule_write(store *s, const tr_movement *m, tr_err *err) 
     return TR_OK;
 }
 
-static const char SQL_SCHED_READ[] = "SELECT lon, lat, at FROM movement_schedule WHERE movement_id = ? ORDER BY seq";
+static const char SQL_SCHED_READ[] =
+    "SELECT lon, lat, at FROM movement_schedule WHERE movement_id = ? ORDER BY seq";
 
 int store__movement_schedule_read(store *s, tr_movement *m, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_SCHED_READ, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, m->id);
     int rc = TR_OK, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == SQLITE_ROW) {
         tr_sched_point *n = realloc(m->sched, (m->nsched + 1) * sizeof *n);
         if (!n) {
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
             break;
         }
         m->sched = n;
-        m->sched[m->nsched++] =
-            (tr_sched_point){sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), sqlite3_column_int64(st, 2)};
+        m->sched[m->nsched++] = (tr_sched_point){sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
+                                                 sqlite3_column_int64(st, 2)};
     }
-    if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), "reading a schedule");
+    if (rc == TR_OK && step != SQLITE_DONE)
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table movement_schedule");
     sqlite3_reset(st);
     return rc;
 }
@@ -96,13 +99,16 @@ static void read_event(sqlite3_stmt *st, store_dc_event *e) {
 static int each_event(store *s, sqlite3_stmt *st, int (*fn)(const store_dc_event *e, void *ctx), void *ctx,
                       tr_err *err) {
     int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_dc_event e;
         read_event(st, &e);
-        if (!e.about_type || !e.kind || !e.by) rc = tr_fail(err, TR_EIO, "", "event %lld is unreadable", (long long)e.id);
-        else rc = fn(&e, ctx);
+        if (!e.about_type || !e.kind || !e.by)
+            rc = tr_fail(err, TR_EIO, "", "event %lld is unreadable", (long long)e.id);
+        else
+            rc = fn(&e, ctx);
     }
-    if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), "reading events");
+    if (rc == TR_OK && step != SQLITE_DONE)
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table dc_event");
     sqlite3_reset(st);
     (void)s;
     return rc;
@@ -139,16 +145,18 @@ int store_dc_current(store *s, const char *about_type, int64_t about_id, const c
     store__bind_text(st, 1, about_type);
     sqlite3_bind_int64(st, 2, about_id);
     store__bind_text(st, 3, kind);
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     if (step == SQLITE_ROW) *value = store__col_dup(st, 0);
     sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading a state");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table dc_event");
     return step == SQLITE_ROW && !*value ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
 }
 
 /* ---- clearance ---- */
 
-static const char SQL_CLEAR_INSERT[] = "INSERT INTO movement_clearance(movement_id, party, notice_id) VALUES (?,?,?)";
+static const char SQL_CLEAR_INSERT[] =
+    "INSERT INTO movement_clearance(movement_id, party, notice_id) VALUES (?,?,?)";
 
 int store_clearance_insert(store *s, int64_t movement_id, const char *party, int64_t notice_id, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CLEAR_INSERT, err);
@@ -159,25 +167,26 @@ int store_clearance_insert(store *s, int64_t movement_id, const char *party, int
     return store__step_done(s, st, "storing a clearance", err);
 }
 
-static const char SQL_CLEAR_LIST[] =
-    "SELECT c.party, c.notice_id, n.acked_at, n.ack_index FROM movement_clearance c JOIN notice n ON n.id = c.notice_id"
-    " WHERE c.movement_id = ? ORDER BY c.party";
+static const char SQL_CLEAR_LIST[] = "SELECT c.party, c.notice_id, n.acked_at, n.ack_index FROM "
+                                     "movement_clearance c JOIN notice n ON n.id = c.notice_id"
+                                     " WHERE c.movement_id = ? ORDER BY c.party";
 
 int store_clearance_list(store *s, int64_t movement_id, json_t *items, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CLEAR_LIST, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, movement_id);
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == SQLITE_ROW) {
         bool acked = sqlite3_column_type(st, 2) != SQLITE_NULL;
         json_array_append_new(
-            items, json_pack("{s:s, s:I, s:o, s:o}", "party", (const char *)sqlite3_column_text(st, 0), "notice",
-                             (json_int_t)sqlite3_column_int64(st, 1), "acked_at",
-                             acked ? tr_json_time_value(sqlite3_column_int64(st, 2)) : json_null(), "ack_index",
-                             acked ? json_integer(sqlite3_column_int64(st, 3)) : json_null()));
+            items, json_pack("{s:s, s:I, s:o, s:o}", "party", (const char *)sqlite3_column_text(st, 0),
+                             "notice", (json_int_t)sqlite3_column_int64(st, 1), "acked_at",
+                             acked ? tr_json_time_value(sqlite3_column_int64(st, 2)) : json_null(),
+                             "ack_index", acked ? json_integer(sqlite3_column_int64(st, 3)) : json_null()));
     }
     sqlite3_reset(st);
-    if (step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading a clearance");
+    if (step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table movement_clearance");
     return TR_OK;
 }
 
@@ -188,10 +197,11 @@ int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, movement_id);
     store__bind_text(st, 2, party);
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     *yes = step == SQLITE_ROW;
     sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading a clearance");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table movement_clearance");
     return TR_OK;
 }
 
@@ -204,16 +214,17 @@ int store_notices_about(store *s, const char *about_type, int64_t about_id, json
     store__bind_text(st, 1, about_type);
     sqlite3_bind_int64(st, 2, about_id);
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+    while ((step = store__step(st)) == SQLITE_ROW)
         json_array_append_new(parties, json_string((const char *)sqlite3_column_text(st, 0)));
     sqlite3_reset(st);
-    if (step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading notices");
+    if (step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading table notice");
     return TR_OK;
 }
 
 static const char SQL_RETIRED[] =
     "SELECT e.about_id FROM dc_event e WHERE e.about_type = ?1 AND e.kind IN ('state', 'status')"
-    " AND e.id = (SELECT max(id) FROM dc_event x WHERE x.about_type = e.about_type AND x.about_id = e.about_id"
+    " AND e.id = (SELECT max(id) FROM dc_event x WHERE x.about_type = e.about_type AND x.about_id = "
+    "e.about_id"
     " AND x.kind = e.kind) AND e.value IN ('ended', 'cancelled', 'arrived', 'aborted') ORDER BY e.about_id";
 
 int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n, tr_err *err) {
@@ -224,7 +235,7 @@ int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n,
     store__bind_text(st, 1, about_type);
     int rc = TR_OK, step;
     size_t cap = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             int64_t *g = realloc(*ids, cap * sizeof *g);
@@ -236,7 +247,8 @@ int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n,
         }
         (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }
-    if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), "reading states");
+    if (rc == TR_OK && step != SQLITE_DONE)
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table dc_event");
     sqlite3_reset(st);
     if (rc) {
         free(*ids);
@@ -255,10 +267,11 @@ int store_setting_get(store *s, const char *name, char **value, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_SETTING_GET, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     if (step == SQLITE_ROW) *value = store__col_dup(st, 0);
     sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading a setting");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table setting");
     return step == SQLITE_ROW && !*value ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
 }
 

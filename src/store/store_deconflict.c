@@ -1,6 +1,6 @@
 /* store_deconflict.c — protected sites and declared operations in SQLite (issue 4). */
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/json_text.h"
@@ -61,7 +61,9 @@ int store_site_get(store *s, int64_t id, tr_site *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_SITE_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_site(st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table site", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_site(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no site %lld", (long long)id);
     if (rc) {
@@ -76,16 +78,17 @@ static const char SQL_SITE_ALL[] = "SELECT " SITE_COLS " FROM site ORDER BY id";
 int store_site_each(store *s, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_SITE_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_site site;
         rc = read_site(st, &site);
-        if (rc) tr_fail(err, rc, "", "stored site %lld is unreadable", (long long)site.id);
-        else rc = fn(&site, ctx);
+        if (rc)
+            tr_fail(err, rc, "", "stored site %lld is unreadable", (long long)site.id);
+        else
+            rc = fn(&site, ctx);
         tr_site_clear(&site);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table site", err);
 }
 
 #define OP_COLS "id, owner, kind, state, volumes, created_at, volumes_bin"
@@ -154,7 +157,9 @@ int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_OP_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_operation(st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table operation", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_operation(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no operation %lld", (long long)id);
     if (rc) {
@@ -169,16 +174,17 @@ static const char SQL_OP_ALL[] = "SELECT " OP_COLS " FROM operation ORDER BY id"
 int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_OP_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_operation o;
         rc = read_operation(st, &o);
-        if (rc) tr_fail(err, rc, "", "stored operation %lld is unreadable", (long long)o.id);
-        else rc = fn(&o, ctx);
+        if (rc)
+            tr_fail(err, rc, "", "stored operation %lld is unreadable", (long long)o.id);
+        else
+            rc = fn(&o, ctx);
         tr_operation_clear(&o);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table operation", err);
 }
 
 static const char SQL_OP_PAGE[] = "SELECT " OP_COLS " FROM operation WHERE id > ? ORDER BY id LIMIT ?";
@@ -191,7 +197,7 @@ int store_operation_list(store *s, int64_t after, int limit, json_t *items, int6
     int n = 0, step;
     *next = 0;
     bool more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == SQLITE_ROW) {
         if (++n > limit) {
             more = true;
             break;
@@ -203,17 +209,19 @@ int store_operation_list(store *s, int64_t after, int limit, json_t *items, int6
     }
     sqlite3_reset(st);
     if (!more) *next = 0;
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "listing operations");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table operation");
     return TR_OK;
 }
 
 /* ---- notices ---- */
 
-static const char SQL_NOTICE_INSERT[] =
-    "INSERT INTO notice(party, kind, about_type, about_id, payload, created_at, deadline) VALUES (?,?,?,?,?,?,?)";
+static const char SQL_NOTICE_INSERT[] = "INSERT INTO notice(party, kind, about_type, about_id, payload, "
+                                        "created_at, deadline) VALUES (?,?,?,?,?,?,?)";
 
-int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type, int64_t about_id,
-                        const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err) {
+int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type,
+                        int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline,
+                        int64_t *id, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_NOTICE_INSERT, err);
     if (!st) return TR_EIO;
     char *text = tr_json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
@@ -239,8 +247,9 @@ int store_notice_get(store *s, int64_t id, store_notice *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_NOTICE_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = TR_ENOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = store__one(st, store__step(st), "reading table notice", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) {
         out->id = id;
         const char *p = (const char *)sqlite3_column_text(st, 0);
         snprintf(out->party, sizeof out->party, "%s", p ? p : "");
@@ -267,12 +276,13 @@ int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index,
 }
 
 static const char SQL_NOTICE_LIST[] =
-    "SELECT id, party, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index FROM notice"
+    "SELECT id, party, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index FROM "
+    "notice"
     " WHERE id > ?1 AND (?2 IS NULL OR party = ?2)"
     " AND (?3 IS NULL OR (acked_at IS NULL AND deadline <= ?3)) ORDER BY id LIMIT ?4";
 
-int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit, json_t *items,
-                      int64_t *next, bool *more, tr_err *err) {
+int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
+                      json_t *items, int64_t *next, bool *more, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_NOTICE_LIST, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, after);
@@ -282,27 +292,29 @@ int store_notice_list(store *s, const char *party, int64_t after, int64_t overdu
     int n = 0, step;
     *next = after;
     *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == SQLITE_ROW) {
         if (++n > limit) {
             *more = true;
             break;
         }
         json_t *payload = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
         bool acked = sqlite3_column_type(st, 8) != SQLITE_NULL;
-        json_t *x = json_pack("{s:I, s:s, s:s, s:{s:s, s:I}, s:o, s:o, s:o, s:o, s:o}", "id",
-                              (json_int_t)sqlite3_column_int64(st, 0), "party", (const char *)sqlite3_column_text(st, 1),
-                              "kind", (const char *)sqlite3_column_text(st, 2), "about", "type",
-                              (const char *)sqlite3_column_text(st, 3), "id", (json_int_t)sqlite3_column_int64(st, 4),
-                              "payload", payload ? payload : json_null(), "created_at",
-                              tr_json_time_value(sqlite3_column_int64(st, 6)), "deadline",
-                              tr_json_time_value(sqlite3_column_int64(st, 7)), "acked_at",
-                              acked ? tr_json_time_value(sqlite3_column_int64(st, 8)) : json_null(), "ack_index",
-                              acked ? json_integer(sqlite3_column_int64(st, 9)) : json_null());
+        json_t *x = json_pack(
+            "{s:I, s:s, s:s, s:{s:s, s:I}, s:o, s:o, s:o, s:o, s:o}", "id",
+            (json_int_t)sqlite3_column_int64(st, 0), "party", (const char *)sqlite3_column_text(st, 1),
+            "kind", (const char *)sqlite3_column_text(st, 2), "about", "type",
+            (const char *)sqlite3_column_text(st, 3), "id", (json_int_t)sqlite3_column_int64(st, 4),
+            "payload", payload ? payload : json_null(), "created_at",
+            tr_json_time_value(sqlite3_column_int64(st, 6)), "deadline",
+            tr_json_time_value(sqlite3_column_int64(st, 7)), "acked_at",
+            acked ? tr_json_time_value(sqlite3_column_int64(st, 8)) : json_null(), "ack_index",
+            acked ? json_integer(sqlite3_column_int64(st, 9)) : json_null());
         if (x) json_array_append_new(items, x);
         *next = sqlite3_column_int64(st, 0);
     }
     sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "listing notices");
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table notice");
     return TR_OK;
 }
 
@@ -312,7 +324,9 @@ int store_notice_list(store *s, const char *party, int64_t after, int64_t overdu
     "id, owner, kind, name, status, time_start, time_end, width_m, visibility, geometry, created_at, "       \
     "manifest"
 
-static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m) {
+/* A movement row and its schedule: TR_EIO (err not filled) for a row that does not decode,
+ * or the schedule's read failure (err filled). */
+static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m, tr_err *err) {
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
     m->owner = store__col_dup(st, 1);
@@ -327,7 +341,7 @@ static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m) {
     m->created_at = sqlite3_column_int64(st, 10);
     m->manifest = store__col_dup(st, 11);
     if (!(m->owner && m->kind && m->status && m->geometry)) return TR_EIO;
-    return store__movement_schedule_read(s, m, NULL);
+    return store__movement_schedule_read(s, m, err);
 }
 
 static const char SQL_MOVEMENT_INSERT[] = "INSERT INTO movement(owner, kind, name, status, time_start, "
@@ -363,13 +377,14 @@ int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_movement(s, st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table movement", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_movement(s, st, out, err);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no movement %lld", (long long)id);
-    if (rc) {
-        tr_movement_clear(out);
-        return tr_fail(err, rc, "", "movement %lld is unreadable", (long long)id);
-    }
+    if (rc) tr_movement_clear(out);
+    if (rc == TR_EIO) return tr_fail(err, rc, "", "movement %lld is unreadable", (long long)id);
+    return rc;
     return TR_OK;
 }
 
@@ -378,38 +393,42 @@ static const char SQL_MOVEMENT_ALL[] = "SELECT " MOVEMENT_COLS " FROM movement O
 int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_movement m;
-        rc = read_movement(s, st, &m);
-        if (rc) tr_fail(err, rc, "", "stored movement %lld is unreadable", (long long)m.id);
-        else rc = fn(&m, ctx);
+        rc = read_movement(s, st, &m, err);
+        if (rc == TR_EIO)
+            tr_fail(err, rc, "", "stored movement %lld is unreadable", (long long)m.id);
+        else if (rc == TR_OK)
+            rc = fn(&m, ctx);
         tr_movement_clear(&m);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table movement", err);
 }
 
 /* ---- list pages of sites and movements (GET /v1/sites, GET /v1/movements) ---- */
 
-static const char SQL_SITE_SCAN[] = "SELECT " SITE_COLS " FROM site WHERE id > ?1 AND (?2 IS NULL OR kind = ?2)"
-                                    " AND (?3 IS NULL OR (valid_from <= ?3 AND ?3 < valid_to)) ORDER BY id";
+static const char SQL_SITE_SCAN[] =
+    "SELECT " SITE_COLS " FROM site WHERE id > ?1 AND (?2 IS NULL OR kind = ?2)"
+    " AND (?3 IS NULL OR (valid_from <= ?3 AND ?3 < valid_to)) ORDER BY id";
 
-int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err) {
+int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx,
+                    tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_SITE_SCAN, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, f->after);
     store__bind_text(st, 2, f->kind);
     if (f->has_at) sqlite3_bind_int64(st, 3, f->at);
     int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_site site;
-        if (read_site(st, &site) == TR_OK) rc = fn(&site, ctx); /* an unreadable row is skipped, as in lists */
+        if (read_site(st, &site) == TR_OK)
+            rc = fn(&site, ctx); /* an unreadable row is skipped, as in lists */
         tr_site_clear(&site);
     }
     sqlite3_reset(st);
     if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "listing sites");
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table site");
     return rc;
 }
 
@@ -425,13 +444,11 @@ int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement 
     store__bind_text(st, 2, f->kind);
     if (f->has_at) sqlite3_bind_int64(st, 3, f->at);
     int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_movement m;
-        if (read_movement(s, st, &m) == TR_OK) rc = fn(&m, ctx);
+        rc = read_movement(s, st, &m, err); /* a row that does not decode is skipped, as in lists */
+        rc = rc == TR_OK ? fn(&m, ctx) : rc == TR_EIO ? TR_OK : rc;
         tr_movement_clear(&m);
     }
-    sqlite3_reset(st);
-    if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "listing movements");
-    return rc;
+    return store__scan_end(st, step, rc, "reading table movement", err);
 }

@@ -29,11 +29,11 @@ int store_feed_page(store *s, int64_t after, size_t limit, store_feed_row *rows,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     int step = SQLITE_DONE;
     *n = 0;
-    while (*n < limit && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (*n < limit && (step = store__step(st)) == SQLITE_ROW)
         read_row(st, &rows[(*n)++]);
     sqlite3_reset(st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading the change feed");
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table incident_feed");
     return TR_OK;
 }
 
@@ -58,10 +58,11 @@ static const char SQL_FEED_SEQ[] = "SELECT coalesce(max(seq), 0) FROM incident_f
 int store_feed_seq(store *s, int64_t *seq, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_FEED_SEQ, err);
     if (!st) return TR_EIO;
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     *seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    return step == SQLITE_ROW ? TR_OK : store__db_fail(err, sqlite3_db_handle(st), "reading the change feed");
+    return step == SQLITE_ROW ? TR_OK
+                              : store__db_fail(err, sqlite3_db_handle(st), "reading table incident_feed");
 }
 
 static const char SQL_FEED_SINCE[] =
@@ -73,14 +74,14 @@ int store_feed_since(store *s, int64_t since, int (*fn)(const store_feed_row *r,
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, since);
     int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_feed_row r;
         read_row(st, &r);
         rc = fn(&r, ctx);
     }
     sqlite3_reset(st);
     if (rc == TR_OK && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading the change feed");
+        return store__db_fail(err, sqlite3_db_handle(st), "reading table incident_feed");
     return rc;
 }
 

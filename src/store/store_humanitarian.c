@@ -36,7 +36,7 @@ static int read_rows(store *s, sqlite3_stmt *st, size_t sz, int (*read)(sqlite3_
     int step, rc = TR_OK;
     *out = NULL;
     *n = 0;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         void *slot = grow(out, n, &cap, sz);
         if (!slot)
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -176,7 +176,8 @@ int store_step_agreement(store *s, int64_t step_id, int64_t *agreement_id, tr_er
     sqlite3_stmt *st = store__prep(s, SQL_STEP_AG, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, step_id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? TR_OK : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table step", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) *agreement_id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return rc ? tr_fail(err, rc, "id", "there is no step %lld", (long long)step_id) : TR_OK;
@@ -292,7 +293,9 @@ int store_message_get(store *s, int64_t id, tr_message *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MSG_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? (read_msg(st, out) ? TR_EIO : TR_OK) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table message", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK && read_msg(st, out)) rc = TR_EIO;
     sqlite3_reset(st);
     if (rc) tr_message_clear(out);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no message %lld", (long long)id);
@@ -331,7 +334,8 @@ int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_MSG_NOTICES, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int step;
+    while ((step = store__step(st)) == SQLITE_ROW)
         json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:o, s:o}", "notice_id",
                                                (json_int_t)sqlite3_column_int64(st, 0), "party",
                                                (const char *)sqlite3_column_text(st, 1), "kind",
@@ -340,6 +344,5 @@ int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err) {
                                                sqlite3_column_type(st, 4) == SQLITE_NULL
                                                    ? json_null()
                                                    : tr_json_time_value(sqlite3_column_int64(st, 4))));
-    sqlite3_reset(st);
-    return TR_OK;
+    return store__scan_end(st, step, TR_OK, "reading table notice", err);
 }

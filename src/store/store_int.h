@@ -41,8 +41,24 @@ struct store {
 /* Inside a transaction: brings s->tree up to the log's committed size. */
 int store__log_sync(store *s, tr_err *err);
 
-/* Maps the connection's last error to TR_ECONFLICT (unique violation) or TR_EIO. */
+/* store_fault.c: the only caller of sqlite3_step; with TRUCE_FAULT (test builds) a chosen
+ * step answers SQLITE_IOERR without running. Returns SQLITE_ROW, SQLITE_DONE or the error. */
+int store__step(sqlite3_stmt *st);
+/* Whether this COMMIT / this connection's opening is to fail (TRUCE_FAULT). */
+bool store__commit_fault(void);
+bool store__open_fault(void);
+/* Maps a failure (code: what sqlite3_step returned, or 0 for the connection's last error)
+ * to TR_ECONFLICT (unique violation), TR_EUNAVAIL (busy, locked, I/O error, full: 503) or
+ * TR_EIO (500), with a message starting with what (which names the table). */
+int store__fail_code(tr_err *err, sqlite3 *db, int code, const char *what);
 int store__db_fail(tr_err *err, sqlite3 *db, const char *what);
+/* Ends a scan of st whose last step returned step: resets st; returns rc when the caller
+ * stopped early (rc != TR_OK), TR_OK when the scan ended at SQLITE_DONE or at a row, else
+ * the failure. Every row loop ends with it, so an I/O error mid-scan is never a short list. */
+int store__scan_end(sqlite3_stmt *st, int step, int rc, const char *what, tr_err *err);
+/* After the one step of a single-row read: TR_OK (a row), TR_ENOTFOUND (none; err is not
+ * filled) or the failure (st reset). */
+int store__one(sqlite3_stmt *st, int step, const char *what, tr_err *err);
 /* This thread's cached statement for sql (a static string), reset with bindings cleared. */
 sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err);
 /* Steps st to SQLITE_DONE and resets it. */

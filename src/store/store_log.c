@@ -18,7 +18,9 @@ static const char SQL_LOG_SIZE[] = "SELECT coalesce(max(idx) + 1, 0) FROM log_en
 int store_log_size(store *s, uint64_t *size, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_LOG_SIZE, err);
     if (!st) return TR_EIO;
-    int rc = sqlite3_step(st) == SQLITE_ROW ? TR_OK : store__db_fail(err, sqlite3_db_handle(st), "reading the log size");
+    int rc = store__step(st) == SQLITE_ROW
+                 ? TR_OK
+                 : store__db_fail(err, sqlite3_db_handle(st), "reading table log_entry");
     if (rc == TR_OK) *size = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return rc;
@@ -33,7 +35,9 @@ static int read_nodes(void *ctx, const tlog_node *nodes, size_t n, tlog_hash *ha
         if (!st) return TR_EIO;
         sqlite3_bind_int(st, 1, nodes[i].level);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index);
-        int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TLOG_HASH_SIZE;
+        int rc = store__one(st, store__step(st), "reading table log_node", err);
+        if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+        int ok = rc == TR_OK && sqlite3_column_bytes(st, 0) == TLOG_HASH_SIZE;
         if (ok) memcpy(hashes[i].b, sqlite3_column_blob(st, 0), TLOG_HASH_SIZE);
         sqlite3_reset(st);
         if (!ok)
@@ -96,8 +100,8 @@ int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err)
     return TR_OK;
 }
 
-static const char SQL_ENTRIES[] =
-    "SELECT idx, entry, party, at, type, ref, object, submission FROM log_entry WHERE idx >= ? AND idx < ? ORDER BY idx";
+static const char SQL_ENTRIES[] = "SELECT idx, entry, party, at, type, ref, object, submission FROM "
+                                  "log_entry WHERE idx >= ? AND idx < ? ORDER BY idx";
 
 int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const store_log_entry *e, void *ctx),
                       void *ctx, tr_err *err) {
@@ -105,8 +109,8 @@ int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const stor
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
-    int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_log_entry e = {
             .index = (uint64_t)sqlite3_column_int64(st, 0),
             .entry = sqlite3_column_blob(st, 1),
@@ -122,8 +126,7 @@ int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const stor
         };
         rc = fn(&e, ctx);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table log_entry", err);
 }
 
 static const char SQL_CP_PUT[] = "INSERT INTO log_checkpoint(size, root, note, signed_at) VALUES (?,?,?,?)";
@@ -147,7 +150,9 @@ int store_log_checkpoint_latest(store *s, uint64_t *size, tlog_hash *root, char 
     *size = 0;
     *note = NULL;
     tlog_hash_empty(root);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == TLOG_HASH_SIZE) {
+    int rc = store__one(st, store__step(st), "reading table log_checkpoint", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK && sqlite3_column_bytes(st, 1) == TLOG_HASH_SIZE) {
         *size = (uint64_t)sqlite3_column_int64(st, 0);
         memcpy(root->b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
         *note = store__col_dup(st, 2);
@@ -158,22 +163,23 @@ int store_log_checkpoint_latest(store *s, uint64_t *size, tlog_hash *root, char 
 
 static const char SQL_CP_ALL[] = "SELECT size, root, note FROM log_checkpoint ORDER BY size";
 
-int store_log_checkpoints(store *s, int (*fn)(uint64_t size, const tlog_hash *root, const char *note, void *ctx),
+int store_log_checkpoints(store *s,
+                          int (*fn)(uint64_t size, const tlog_hash *root, const char *note, void *ctx),
                           void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CP_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tlog_hash root;
         if (sqlite3_column_bytes(st, 1) != TLOG_HASH_SIZE) {
-            rc = tr_fail(err, TR_EIO, "", "checkpoint %lld has a malformed root", (long long)sqlite3_column_int64(st, 0));
+            rc = tr_fail(err, TR_EIO, "", "checkpoint %lld has a malformed root",
+                         (long long)sqlite3_column_int64(st, 0));
             break;
         }
         memcpy(root.b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
         rc = fn((uint64_t)sqlite3_column_int64(st, 0), &root, (const char *)sqlite3_column_text(st, 2), ctx);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table log_checkpoint", err);
 }
 
 static const char SQL_META_GET[] = "SELECT value FROM log_meta WHERE key = ?";
@@ -183,7 +189,9 @@ int store_log_meta_get(store *s, const char *key, char **value, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_META_GET, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, key);
-    *value = sqlite3_step(st) == SQLITE_ROW ? store__col_dup(st, 0) : NULL;
+    int rc = store__one(st, store__step(st), "reading table log_meta", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    *value = rc == TR_OK ? store__col_dup(st, 0) : NULL;
     sqlite3_reset(st);
     return TR_OK;
 }

@@ -9,12 +9,14 @@
 /* ---- hazards ---- */
 
 /* The current status: the latest change, else the status recorded. */
-#define CUR_STATUS \
-    "COALESCE((SELECT s.status FROM hazard_status s WHERE s.hazard_id = h.id ORDER BY s.seq DESC LIMIT 1), h.status)"
-#define HAZARD_COLS                                                                                              \
-    "h.id, h.owner, h.kind, h.name, h.status, h.contamination, h.evidence, h.estimated_m2, h.area_m2, h.geometry, " \
-    "h.minx, h.miny, h.maxx, h.maxy, h.recorded_at, " CUR_STATUS ", "                                            \
-    "(SELECT COALESCE(SUM(cleared_m2), 0) || ' ' || COALESCE(SUM(reduced_m2), 0) || ' ' || "                     \
+#define CUR_STATUS                                                                                           \
+    "COALESCE((SELECT s.status FROM hazard_status s WHERE s.hazard_id = h.id ORDER BY s.seq DESC LIMIT 1), " \
+    "h.status)"
+#define HAZARD_COLS                                                                                          \
+    "h.id, h.owner, h.kind, h.name, h.status, h.contamination, h.evidence, h.estimated_m2, h.area_m2, "      \
+    "h.geometry, "                                                                                           \
+    "h.minx, h.miny, h.maxx, h.maxy, h.recorded_at, " CUR_STATUS ", "                                        \
+    "(SELECT COALESCE(SUM(cleared_m2), 0) || ' ' || COALESCE(SUM(reduced_m2), 0) || ' ' || "                 \
     "COALESCE(SUM(cancelled_m2), 0) FROM mine_progress p WHERE p.hazard_id = h.id)"
 
 static int read_hazard(sqlite3_stmt *st, tr_hazard *h, store_hazard_state *now) {
@@ -29,8 +31,8 @@ static int read_hazard(sqlite3_stmt *st, tr_hazard *h, store_hazard_state *now) 
     h->estimated_m2 = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 7);
     h->area_m2 = sqlite3_column_int64(st, 8);
     h->geometry = store__col_dup(st, 9);
-    h->box = (geo_box){sqlite3_column_double(st, 10), sqlite3_column_double(st, 11), sqlite3_column_double(st, 12),
-                       sqlite3_column_double(st, 13)};
+    h->box = (geo_box){sqlite3_column_double(st, 10), sqlite3_column_double(st, 11),
+                       sqlite3_column_double(st, 12), sqlite3_column_double(st, 13)};
     h->recorded_at = sqlite3_column_int64(st, 14);
     memset(now, 0, sizeof *now);
     snprintf(now->status, sizeof now->status, "%s", (const char *)sqlite3_column_text(st, 15));
@@ -77,7 +79,9 @@ int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *n
     memset(out, 0, sizeof *out);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_hazard(st, out, now ? now : &ignore) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table hazard", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_hazard(st, out, now ? now : &ignore);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no hazard %lld", (long long)id);
     if (rc) {
@@ -92,9 +96,9 @@ static const char SQL_HAZARD_LIST[] =
     " AND (?2 IS NULL OR (h.maxx >= ?2 AND h.minx <= ?4 AND h.maxy >= ?3 AND h.miny <= ?5))"
     " AND (?6 IS NULL OR " CUR_STATUS " = ?6) ORDER BY h.id";
 
-int store_hazard_each(store *s, const store_hazard_filter *f, int (*fn)(tr_hazard *h, const store_hazard_state *now,
-                                                                       void *ctx),
-                      void *ctx, tr_err *err) {
+int store_hazard_each(store *s, const store_hazard_filter *f,
+                      int (*fn)(tr_hazard *h, const store_hazard_state *now, void *ctx), void *ctx,
+                      tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_HAZARD_LIST, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, f ? f->after : 0);
@@ -105,17 +109,18 @@ int store_hazard_each(store *s, const store_hazard_filter *f, int (*fn)(tr_hazar
         sqlite3_bind_double(st, 5, f->bbox.maxy);
     }
     if (f && f->status) store__bind_text(st, 6, f->status);
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_hazard h;
         store_hazard_state now;
         rc = read_hazard(st, &h, &now);
-        if (rc) tr_fail(err, rc, "", "stored hazard %lld is unreadable", (long long)h.id);
-        else rc = fn(&h, &now, ctx);
+        if (rc)
+            tr_fail(err, rc, "", "stored hazard %lld is unreadable", (long long)h.id);
+        else
+            rc = fn(&h, &now, ctx);
         tr_hazard_clear(&h);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table hazard", err);
 }
 
 static const char SQL_HSTATUS_INSERT[] =
@@ -134,27 +139,33 @@ int store_hazard_status_insert(store *s, store_hazard_status *x, tr_err *err) {
     return rc;
 }
 
-static const char SQL_HSTATUS_ALL[] = "SELECT seq, hazard_id, status, reason, party, at FROM hazard_status ORDER BY seq";
+static const char SQL_HSTATUS_ALL[] =
+    "SELECT seq, hazard_id, status, reason, party, at FROM hazard_status ORDER BY seq";
 
-int store_hazard_status_each(store *s, int (*fn)(const store_hazard_status *x, void *ctx), void *ctx, tr_err *err) {
+int store_hazard_status_each(store *s, int (*fn)(const store_hazard_status *x, void *ctx), void *ctx,
+                             tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_HSTATUS_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
-        store_hazard_status x = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                                 (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-                                 (const char *)sqlite3_column_text(st, 4), sqlite3_column_int64(st, 5)};
-        rc = x.status && x.party ? fn(&x, ctx) : tr_fail(err, TR_EIO, "", "hazard_status %lld is unreadable",
-                                                           (long long)x.seq);
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+        store_hazard_status x = {sqlite3_column_int64(st, 0),
+                                 sqlite3_column_int64(st, 1),
+                                 (const char *)sqlite3_column_text(st, 2),
+                                 (const char *)sqlite3_column_text(st, 3),
+                                 (const char *)sqlite3_column_text(st, 4),
+                                 sqlite3_column_int64(st, 5)};
+        rc = x.status && x.party
+                 ? fn(&x, ctx)
+                 : tr_fail(err, TR_EIO, "", "hazard_status %lld is unreadable", (long long)x.seq);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table hazard_status", err);
 }
 
 /* ---- tasks ---- */
 
-#define TASK_COLS                                                                                                  \
-    "id, hazard_id, owner, kind, operator, contributors, time_start, time_end, status, created_at, close_date, " \
+#define TASK_COLS                                                                                            \
+    "id, hazard_id, owner, kind, operator, contributors, time_start, time_end, status, created_at, "         \
+    "close_date, "                                                                                           \
     "close_outcome, closed_by"
 
 static int read_task(sqlite3_stmt *st, tr_task *t) {
@@ -181,15 +192,16 @@ static int read_task(sqlite3_stmt *st, tr_task *t) {
     return t->owner && t->kind && t->operator_name && t->status && t->contributors ? TR_OK : TR_EIO;
 }
 
-static const char SQL_TASK_INSERT[] =
-    "INSERT INTO mine_task(hazard_id, owner, kind, operator, contributors, time_start, time_end, status, created_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?)";
+static const char SQL_TASK_INSERT[] = "INSERT INTO mine_task(hazard_id, owner, kind, operator, contributors, "
+                                      "time_start, time_end, status, created_at)"
+                                      " VALUES (?,?,?,?,?,?,?,?,?)";
 
 int store_task_insert(store *s, tr_task *t, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_TASK_INSERT, err);
     if (!st) return TR_EIO;
     json_t *cs = json_array();
-    for (size_t i = 0; i < t->ncontributors; i++) json_array_append_new(cs, json_string(t->contributors[i]));
+    for (size_t i = 0; i < t->ncontributors; i++)
+        json_array_append_new(cs, json_string(t->contributors[i]));
     char *text = json_dumps(cs, JSON_COMPACT);
     json_decref(cs);
     if (!text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -215,7 +227,9 @@ int store_task_get(store *s, int64_t id, tr_task *out, tr_err *err) {
     memset(out, 0, sizeof *out);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_task(st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table mine_task", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_task(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no task %lld", (long long)id);
     if (rc) {
@@ -234,20 +248,21 @@ int store_task_each(store *s, int64_t hazard_id, int64_t after, int (*fn)(tr_tas
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, hazard_id);
     sqlite3_bind_int64(st, 2, after);
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_task t;
         rc = read_task(st, &t);
-        if (rc) tr_fail(err, rc, "", "stored task %lld is unreadable", (long long)t.id);
-        else rc = fn(&t, ctx);
+        if (rc)
+            tr_fail(err, rc, "", "stored task %lld is unreadable", (long long)t.id);
+        else
+            rc = fn(&t, ctx);
         tr_task_clear(&t);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table mine_task", err);
 }
 
-static const char SQL_TASK_CLOSE[] =
-    "UPDATE mine_task SET close_date = ?2, close_outcome = ?3, closed_by = ?4 WHERE id = ?1 AND close_date IS NULL";
+static const char SQL_TASK_CLOSE[] = "UPDATE mine_task SET close_date = ?2, close_outcome = ?3, closed_by = "
+                                     "?4 WHERE id = ?1 AND close_date IS NULL";
 
 int store_task_close(store *s, int64_t id, int64_t date, const char *outcome, const char *by, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_TASK_CLOSE, err);
@@ -265,7 +280,7 @@ int store_task_close(store *s, int64_t id, int64_t date, const char *outcome, co
 
 /* ---- progress ---- */
 
-#define PROGRESS_COLS                                                                                             \
+#define PROGRESS_COLS                                                                                        \
     "id, task_id, hazard_id, party, date, cleared_m2, reduced_m2, cancelled_m2, items, depth_cm, created_at"
 
 static int read_progress(sqlite3_stmt *st, tr_progress *p) {
@@ -309,25 +324,28 @@ int store_progress_insert(store *s, tr_progress *p, tr_err *err) {
 static const char SQL_PROGRESS_ALL[] =
     "SELECT " PROGRESS_COLS " FROM mine_progress WHERE ?1 = 0 OR task_id = ?1 ORDER BY id";
 
-int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx, tr_err *err) {
+int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx,
+                        tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_PROGRESS_ALL, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, task_id);
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_progress p;
         rc = read_progress(st, &p);
-        if (rc) tr_fail(err, rc, "", "stored progress %lld is unreadable", (long long)p.id);
-        else rc = fn(&p, ctx);
+        if (rc)
+            tr_fail(err, rc, "", "stored progress %lld is unreadable", (long long)p.id);
+        else
+            rc = fn(&p, ctx);
         tr_progress_clear(&p);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table mine_progress", err);
 }
 
 /* ---- accidents ---- */
 
-#define ACCIDENT_COLS "id, party, kind, date, hazard_id, task_id, killed, injured, device, description, created_at"
+#define ACCIDENT_COLS                                                                                        \
+    "id, party, kind, date, hazard_id, task_id, killed, injured, device, description, created_at"
 
 static const char SQL_ACCIDENT_INSERT[] =
     "INSERT INTO mine_accident(party, kind, date, hazard_id, task_id, killed, injured, device, description,"
@@ -353,12 +371,13 @@ int store_accident_insert(store *s, tr_accident *a, tr_err *err) {
 
 static const char SQL_ACCIDENT_ALL[] = "SELECT " ACCIDENT_COLS " FROM mine_accident WHERE id > ? ORDER BY id";
 
-int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx, tr_err *err) {
+int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx,
+                        tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_ACCIDENT_ALL, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, after);
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         tr_accident a = {0};
         a.id = sqlite3_column_int64(st, 0);
         a.party = store__col_dup(st, 1);
@@ -371,11 +390,11 @@ int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void 
         a.device = store__col_dup(st, 8);
         a.description = store__col_dup(st, 9);
         a.created_at = sqlite3_column_int64(st, 10);
-        rc = a.party && a.kind ? fn(&a, ctx) : tr_fail(err, TR_EIO, "", "accident %lld is unreadable", (long long)a.id);
+        rc = a.party && a.kind ? fn(&a, ctx)
+                               : tr_fail(err, TR_EIO, "", "accident %lld is unreadable", (long long)a.id);
         tr_accident_clear(&a);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table mine_accident", err);
 }
 
 /* ---- reports ---- */
@@ -387,26 +406,31 @@ static int released_by(store *s, const char *sql, int64_t from, int64_t to, cons
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *k = sqlite3_column_type(st, 0) == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, 0))
-                                                                 : json_string((const char *)sqlite3_column_text(st, 0));
-        int64_t c = sqlite3_column_int64(st, 1), r = sqlite3_column_int64(st, 2), x = sqlite3_column_int64(st, 3);
-        json_array_append_new(items, json_pack("{s:o, s:I, s:I, s:I, s:I}", key, k, "cleared_m2", (json_int_t)c,
-                                               "reduced_m2", (json_int_t)r, "cancelled_m2", (json_int_t)x,
-                                               "released_m2", (json_int_t)(c + r + x)));
+    int step;
+    while ((step = store__step(st)) == SQLITE_ROW) {
+        json_t *k = sqlite3_column_type(st, 0) == SQLITE_INTEGER
+                        ? json_integer(sqlite3_column_int64(st, 0))
+                        : json_string((const char *)sqlite3_column_text(st, 0));
+        int64_t c = sqlite3_column_int64(st, 1), r = sqlite3_column_int64(st, 2),
+                x = sqlite3_column_int64(st, 3);
+        json_array_append_new(items, json_pack("{s:o, s:I, s:I, s:I, s:I}", key, k, "cleared_m2",
+                                               (json_int_t)c, "reduced_m2", (json_int_t)r, "cancelled_m2",
+                                               (json_int_t)x, "released_m2", (json_int_t)(c + r + x)));
     }
-    sqlite3_reset(st);
-    return TR_OK;
+    return store__scan_end(st, step, TR_OK, "reading table mine_progress", err);
 }
 
 #define SUMS "SUM(p.cleared_m2), SUM(p.reduced_m2), SUM(p.cancelled_m2)"
-static const char SQL_BY_HAZARD[] = "SELECT p.hazard_id, " SUMS " FROM mine_progress p WHERE p.date >= ?1 AND "
-                                    "p.date < ?2 GROUP BY p.hazard_id ORDER BY p.hazard_id";
-static const char SQL_BY_OPERATOR[] = "SELECT t.operator, " SUMS " FROM mine_progress p JOIN mine_task t ON "
-                                      "t.id = p.task_id WHERE p.date >= ?1 AND p.date < ?2 GROUP BY t.operator "
-                                      "ORDER BY t.operator";
-static const char SQL_BY_DAY[] = "SELECT strftime('%Y-%m-%d', p.date, 'unixepoch'), " SUMS " FROM mine_progress p "
-                                 "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
+static const char SQL_BY_HAZARD[] =
+    "SELECT p.hazard_id, " SUMS " FROM mine_progress p WHERE p.date >= ?1 AND "
+    "p.date < ?2 GROUP BY p.hazard_id ORDER BY p.hazard_id";
+static const char SQL_BY_OPERATOR[] =
+    "SELECT t.operator, " SUMS " FROM mine_progress p JOIN mine_task t ON "
+    "t.id = p.task_id WHERE p.date >= ?1 AND p.date < ?2 GROUP BY t.operator "
+    "ORDER BY t.operator";
+static const char SQL_BY_DAY[] =
+    "SELECT strftime('%Y-%m-%d', p.date, 'unixepoch'), " SUMS " FROM mine_progress p "
+    "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
 static const char SQL_ITEMS[] =
     "SELECT json_extract(j.value, '$.type'), SUM(json_extract(j.value, '$.found')), "
     "SUM(json_extract(j.value, '$.destroyed')) FROM mine_progress p, json_each(p.items) j "
@@ -416,7 +440,8 @@ static const char SQL_ACCIDENTS[] =
     "GROUP BY kind ORDER BY kind";
 
 int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *err) {
-    json_t *hz = json_array(), *op = json_array(), *day = json_array(), *items = json_array(), *acc = json_object();
+    json_t *hz = json_array(), *op = json_array(), *day = json_array(), *items = json_array(),
+           *acc = json_object();
     json_object_set_new(out, "by_hazard", hz);
     json_object_set_new(out, "by_operator", op);
     json_object_set_new(out, "by_day", day);
@@ -430,22 +455,24 @@ int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:I, s:I}", "type", (const char *)sqlite3_column_text(st, 0),
-                                               "found", (json_int_t)sqlite3_column_int64(st, 1), "destroyed",
-                                               (json_int_t)sqlite3_column_int64(st, 2)));
-    sqlite3_reset(st);
+    int step;
+    while ((step = store__step(st)) == SQLITE_ROW)
+        json_array_append_new(items,
+                              json_pack("{s:s, s:I, s:I}", "type", (const char *)sqlite3_column_text(st, 0),
+                                        "found", (json_int_t)sqlite3_column_int64(st, 1), "destroyed",
+                                        (json_int_t)sqlite3_column_int64(st, 2)));
+    int rc = store__scan_end(st, step, TR_OK, "reading table mine_progress", err);
+    if (rc) return rc;
     for (int k = 0; k < 2; k++)
         json_object_set_new(acc, k ? "civilian" : "demining",
                             json_pack("{s:i, s:i, s:i}", "accidents", 0, "killed", 0, "injured", 0));
     if (!(st = store__prep(s, SQL_ACCIDENTS, err))) return TR_EIO;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while ((step = store__step(st)) == SQLITE_ROW)
         json_object_set_new(acc, (const char *)sqlite3_column_text(st, 0),
                             json_pack("{s:I, s:I, s:I}", "accidents", (json_int_t)sqlite3_column_int64(st, 1),
                                       "killed", (json_int_t)sqlite3_column_int64(st, 2), "injured",
                                       (json_int_t)sqlite3_column_int64(st, 3)));
-    sqlite3_reset(st);
-    return TR_OK;
+    return store__scan_end(st, step, TR_OK, "reading table mine_accident", err);
 }

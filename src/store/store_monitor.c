@@ -15,8 +15,9 @@ void store_report_clear(store_report *r) {
     memset(r, 0, sizeof *r);
 }
 
-#define REPORT_COLS                                                                                             \
-    "id, reporting_party, received_at, occurred_at, external_id, body, class, agreement_id, region, controller, " \
+#define REPORT_COLS                                                                                          \
+    "id, reporting_party, received_at, occurred_at, external_id, body, class, agreement_id, region, "        \
+    "controller, "                                                                                           \
     "reason"
 
 static int read_report(sqlite3_stmt *st, store_report *r) {
@@ -32,12 +33,13 @@ static int read_report(sqlite3_stmt *st, store_report *r) {
     r->region = store__col_dup(st, 8);
     r->controller = store__col_dup(st, 9);
     r->reason = store__col_dup(st, 10);
-    return r->reporting_party && r->body && r->cls && r->region && r->controller && r->reason ? TR_OK : TR_EIO;
+    return r->reporting_party && r->body && r->cls && r->region && r->controller && r->reason ? TR_OK
+                                                                                              : TR_EIO;
 }
 
-static const char SQL_REPORT_INSERT[] =
-    "INSERT INTO report(reporting_party, received_at, occurred_at, external_id, body, class, agreement_id, region,"
-    " controller, reason) VALUES (?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_REPORT_INSERT[] = "INSERT INTO report(reporting_party, received_at, occurred_at, "
+                                        "external_id, body, class, agreement_id, region,"
+                                        " controller, reason) VALUES (?,?,?,?,?,?,?,?,?,?)";
 
 int store_report_insert(store *s, store_report *r, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_REPORT_INSERT, err);
@@ -64,7 +66,9 @@ int store_report_get(store *s, int64_t id, store_report *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_REPORT_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_report(st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table report", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_report(st, out);
     sqlite3_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no report %lld", (long long)id);
     if (rc) {
@@ -79,16 +83,17 @@ static const char SQL_REPORT_ALL[] = "SELECT " REPORT_COLS " FROM report ORDER B
 int store_report_each(store *s, int (*fn)(store_report *r, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_REPORT_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_report r;
         rc = read_report(st, &r);
-        if (rc) tr_fail(err, rc, "", "stored report %lld is unreadable", (long long)r.id);
-        else rc = fn(&r, ctx);
+        if (rc)
+            tr_fail(err, rc, "", "stored report %lld is unreadable", (long long)r.id);
+        else
+            rc = fn(&r, ctx);
         store_report_clear(&r);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table report", err);
 }
 
 /* ---- responses and verdicts ---- */
@@ -127,8 +132,8 @@ int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act
                             tr_err *err) {
     sqlite3_stmt *st = store__prep(s, verdict ? SQL_VERDICT_ALL : SQL_RESPONSE_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_incident_act a = {0};
         a.seq = sqlite3_column_int64(st, 0);
         a.anchor = sqlite3_column_int64(st, 1);
@@ -143,8 +148,8 @@ int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act
             rc = fn(&a, ctx);
         store_incident_act_clear(&a);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(
+        st, step, rc, verdict ? "reading table incident_verdict" : "reading table incident_response", err);
 }
 
 /* ---- regroups (migration 0006) ---- */
@@ -159,7 +164,8 @@ void store_regroup_clear(store_regroup *g) {
 /* ids[from, to) as a JSON array text (malloc'd), or NULL. */
 static char *ids_text(const int64_t *ids, size_t from, size_t to) {
     json_t *a = json_array();
-    for (size_t i = from; a && i < to; i++) json_array_append_new(a, json_integer(ids[i]));
+    for (size_t i = from; a && i < to; i++)
+        json_array_append_new(a, json_integer(ids[i]));
     char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
     json_decref(a);
     return s;
@@ -215,8 +221,8 @@ static const char SQL_REGROUP_ALL[] =
 int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_REGROUP_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_regroup g = {0};
         g.seq = sqlite3_column_int64(st, 0);
         const char *kind = (const char *)sqlite3_column_text(st, 1);
@@ -227,34 +233,38 @@ int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *c
         bool ok = g.monitor && g.reason && ids_parse((const char *)sqlite3_column_text(st, 5), &g) == 0;
         g.nfirst = g.nids;
         ok = ok && ids_parse((const char *)sqlite3_column_text(st, 6), &g) == 0;
-        rc = ok ? fn(&g, ctx) : tr_fail(err, TR_EIO, "", "stored regroup %lld is unreadable", (long long)g.seq);
+        rc = ok ? fn(&g, ctx)
+                : tr_fail(err, TR_EIO, "", "stored regroup %lld is unreadable", (long long)g.seq);
         store_regroup_clear(&g);
     }
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table incident_regroup", err);
 }
 
 /* ---- the log entry of an object (reports about objects) ---- */
 
-static const char SQL_LOG_BY_REF[] = "SELECT idx FROM log_entry WHERE ref = ? AND type = ? ORDER BY idx LIMIT 1";
+static const char SQL_LOG_BY_REF[] =
+    "SELECT idx FROM log_entry WHERE ref = ? AND type = ? ORDER BY idx LIMIT 1";
 
 int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_LOG_BY_REF, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, ref);
     store__bind_text(st, 2, type);
-    int step = sqlite3_step(st), rc = TR_OK;
-    if (step == SQLITE_ROW) *index = (uint64_t)sqlite3_column_int64(st, 0);
-    else if (step == SQLITE_DONE) rc = tr_fail(err, TR_ENOTFOUND, "ref", "no %s entry for %s", type, ref);
-    else rc = store__db_fail(err, sqlite3_db_handle(st), "reading the log");
+    int step = store__step(st), rc = TR_OK;
+    if (step == SQLITE_ROW)
+        *index = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (step == SQLITE_DONE)
+        rc = tr_fail(err, TR_ENOTFOUND, "ref", "no %s entry for %s", type, ref);
+    else
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table log_entry");
     sqlite3_reset(st);
     return rc;
 }
 
 /* ---- CAP alerts (migration 0006) ---- */
 
-static const char SQL_ALERT_INSERT[] =
-    "INSERT OR IGNORE INTO incident_alert(identifier, incident_id, grade, sent, created_at) VALUES (?,?,?,?,?)";
+static const char SQL_ALERT_INSERT[] = "INSERT OR IGNORE INTO incident_alert(identifier, incident_id, grade, "
+                                       "sent, created_at) VALUES (?,?,?,?,?)";
 
 int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
                        int64_t created_at, bool *inserted, tr_err *err) {

@@ -23,7 +23,7 @@ static const char *text(sqlite3_stmt *st, int i) {
 static int each_row(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *cb), void *cb, const char *what,
                     tr_err *err) {
     int step = SQLITE_DONE, rc = TR_OK;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW)
         rc = row(st, cb);
     if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), what);
     sqlite3_reset(st);
@@ -89,13 +89,13 @@ int store_notice_record(store *s, const char *party, int64_t from, int64_t to, i
     sqlite3_bind_int(st, 4, limit + 1);
     *count = 0;
     notice_cb cb = {fn, ctx, (size_t)limit, count};
-    return each_row(st, notice_row, &cb, "reading notices", err);
+    return each_row(st, notice_row, &cb, "reading table notice", err);
 }
 
 int store_notice_each(store *s, int (*fn)(const store_notice_row *n, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_NOTICE_ROWS, err);
     notice_cb cb = {fn, ctx, 0, NULL};
-    return st ? each_row(st, notice_row, &cb, "reading notices", err) : TR_EIO;
+    return st ? each_row(st, notice_row, &cb, "reading table notice", err) : TR_EIO;
 }
 
 /* ---- clearances ---- */
@@ -120,7 +120,7 @@ int store_clearance_each(store *s, int (*fn)(const store_clearance_row *c, void 
                          tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CLEARANCE_ROWS, err);
     clearance_cb cb = {fn, ctx};
-    return st ? each_row(st, clearance_row, &cb, "reading clearances", err) : TR_EIO;
+    return st ? each_row(st, clearance_row, &cb, "reading table movement_clearance", err) : TR_EIO;
 }
 
 /* ---- CAP alerts ---- */
@@ -146,7 +146,7 @@ static int alert_row(sqlite3_stmt *st, void *p) {
 int store_alert_each(store *s, int (*fn)(const store_alert_row *a, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_ALERT_ROWS, err);
     alert_cb cb = {fn, ctx};
-    return st ? each_row(st, alert_row, &cb, "reading alerts", err) : TR_EIO;
+    return st ? each_row(st, alert_row, &cb, "reading table traffic_alert", err) : TR_EIO;
 }
 
 /* ---- settings ---- */
@@ -167,7 +167,7 @@ static int setting_row(sqlite3_stmt *st, void *p) {
 int store_setting_each(store *s, int (*fn)(const store_setting_row *x, void *ctx), void *ctx, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_SETTING_ROWS, err);
     setting_cb cb = {fn, ctx};
-    return st ? each_row(st, setting_row, &cb, "reading settings", err) : TR_EIO;
+    return st ? each_row(st, setting_row, &cb, "reading table setting", err) : TR_EIO;
 }
 
 /* ---- the log lookups of a record ---- */
@@ -182,12 +182,12 @@ int store_log_last_before(store *s, const char *type, const char *ref, uint64_t 
     store__bind_text(st, 1, ref);
     store__bind_text(st, 2, type);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)before);
-    int step = sqlite3_step(st), rc = TR_OK;
+    int step = store__step(st), rc = TR_OK;
     *found = step == SQLITE_ROW;
     if (*found)
         *index = (uint64_t)sqlite3_column_int64(st, 0);
     else if (step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading the log");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table log_entry");
     sqlite3_reset(st);
     return rc;
 }
@@ -198,10 +198,10 @@ int store_party_known(store *s, const char *name, bool *known, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_PARTY_KNOWN, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     *known = step == SQLITE_ROW;
     sqlite3_reset(st);
     return step == SQLITE_ROW || step == SQLITE_DONE
                ? TR_OK
-               : store__db_fail(err, sqlite3_db_handle(st), "reading parties");
+               : store__db_fail(err, sqlite3_db_handle(st), "reading table party");
 }

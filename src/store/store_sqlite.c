@@ -28,19 +28,14 @@
 #include "store/migrations.h"
 #include "store/store_int.h"
 
-
-
-int store__db_fail(tr_err *err, sqlite3 *db, const char *what) {
-    int ext = db ? sqlite3_extended_errcode(db) : 0;
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return tr_fail(err, TR_ECONFLICT, "", "%s: already exists", what);
-    return tr_fail(err, TR_EIO, "", "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
-}
-
 static int open_conn(store *s, conn **out, tr_err *err) {
+    if (store__open_fault())
+        return tr_fail(err, TR_EUNAVAIL, "--db",
+                       "cannot open database '%s': disk I/O error (injected by TRUCE_FAULT)", s->path);
     conn *c = calloc(1, sizeof *c);
     if (!c) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    int rc = sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(s->path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         tr_fail(err, TR_EIO, "--db", "cannot open database '%s': %s", s->path,
                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -141,15 +136,18 @@ sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err) {
 
 /* Runs a statement made by prep to completion (no rows expected). */
 int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err) {
-    int rc = sqlite3_step(st);
+    int step = store__step(st);
+    if (step == SQLITE_DONE) return store__scan_end(st, step, TR_OK, what, err);
+    int rc = store__fail_code(err, sqlite3_db_handle(st), step, what);
     sqlite3_reset(st);
-    if (rc == SQLITE_DONE) return TR_OK;
-    return store__db_fail(err, sqlite3_db_handle(st), what);
+    return rc;
 }
 
 void store__bind_text(sqlite3_stmt *st, int i, const char *v) {
-    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 char *store__col_dup(sqlite3_stmt *st, int i) {
@@ -161,10 +159,12 @@ char *store__col_dup(sqlite3_stmt *st, int i) {
 
 static int exec(conn *c, const char *sql, tr_err *err) {
     char *msg = NULL;
-    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) == SQLITE_OK) return TR_OK;
-    tr_fail(err, TR_EIO, "", "%s", msg ? msg : sqlite3_errmsg(c->db));
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) return TR_OK;
+    char what[64];
+    snprintf(what, sizeof what, "%.40s%s", sql, strlen(sql) > 40 ? "..." : "");
     sqlite3_free(msg);
-    return TR_EIO;
+    return store__fail_code(err, c->db, rc, what);
 }
 
 static int current_schema(conn *c) {
@@ -180,7 +180,8 @@ static int current_schema(conn *c) {
 static bool applied(conn *c, int version) {
     sqlite3_stmt *st;
     bool yes = false;
-    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_version WHERE version = ?", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_version WHERE version = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
         sqlite3_bind_int(st, 1, version);
         yes = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
@@ -192,14 +193,16 @@ static bool applied(conn *c, int version) {
  * check is inside it, so two processes opening one file apply each migration once). A
  * missing lower number is applied too: migrations are independent of later numbers. */
 static int migrate(store *s, conn *c, tr_err *err) {
-    if (exec(c, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
-                " name TEXT NOT NULL, applied_at INTEGER NOT NULL)", err))
+    if (exec(c,
+             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+             " name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+             err))
         return TR_EIO;
     for (const store_migration *m = store_migrations; m->version; m++) {
         if (applied(c, m->version)) continue;
         char rec[256];
-        snprintf(rec, sizeof rec, "INSERT INTO schema_version VALUES (%d, '%s', %lld);", m->version,
-                 m->name, (long long)tr_time_now());
+        snprintf(rec, sizeof rec, "INSERT INTO schema_version VALUES (%d, '%s', %lld);", m->version, m->name,
+                 (long long)tr_time_now());
         if (exec(c, "BEGIN IMMEDIATE", err)) return TR_EIO;
         if (applied(c, m->version)) {
             exec(c, "ROLLBACK", NULL);
@@ -282,7 +285,10 @@ void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx) {
 
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
     conn *c = my_conn(s, err);
-    int rc = c ? exec(c, "COMMIT", err) : TR_EIO;
+    int rc = !c ? TR_EIO
+             : store__commit_fault()
+                 ? tr_fail(err, TR_EUNAVAIL, "", "committing: disk I/O error (injected by TRUCE_FAULT)")
+                 : exec(c, "COMMIT", err);
     if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
     if (rc != TR_OK) s->tree = s->saved;
     if (rc == TR_OK && publish) rc = publish(ctx, err);
@@ -319,7 +325,8 @@ int store_party_insert(store *s, const char *name, tr_role role, const char *ful
     store__bind_text(st, 4, token_hash);
     sqlite3_bind_int64(st, 5, now);
     int rc = store__step_done(s, st, "adding the party", err);
-    if (rc == TR_ECONFLICT) return tr_fail(err, TR_ECONFLICT, "name", "a party named '%s' already exists", name);
+    if (rc == TR_ECONFLICT)
+        return tr_fail(err, TR_ECONFLICT, "name", "a party named '%s' already exists", name);
     if (rc == TR_OK && id) *id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
     return rc;
 }
@@ -338,22 +345,29 @@ int store_party_auth(store *s, const char *token_hash, tr_party *out, tr_err *er
     sqlite3_stmt *st = store__prep(s, SQL_PARTY_AUTH, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, token_hash);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_party(st, out) : TR_EAUTH;
+    int rc = store__one(st, store__step(st), "reading table party", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK)
+        rc = read_party(st, out);
+    else
+        rc = TR_EAUTH;
     sqlite3_reset(st);
     if (rc == TR_EAUTH) return tr_fail(err, TR_EAUTH, "Authorization", "unknown or revoked token");
     return rc;
 }
 
-static const char SQL_PARTY_GET[] =
-    "SELECT id, name, role FROM party WHERE name = ? AND revoked_at IS NULL";
+static const char SQL_PARTY_GET[] = "SELECT id, name, role FROM party WHERE name = ? AND revoked_at IS NULL";
 
 int store_party_get(store *s, const char *name, tr_party *out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_PARTY_GET, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? read_party(st, out) : TR_ENOTFOUND;
+    int rc = store__one(st, store__step(st), "reading table party", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) rc = read_party(st, out);
     sqlite3_reset(st);
-    if (rc == TR_ENOTFOUND) return tr_fail(err, TR_ENOTFOUND, "", "there is no active party named '%s'", name);
+    if (rc == TR_ENOTFOUND)
+        return tr_fail(err, TR_ENOTFOUND, "", "there is no active party named '%s'", name);
     return rc;
 }
 
@@ -372,13 +386,16 @@ int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err) {
 }
 
 static const char SQL_PARTY_KEY_GET[] = "SELECT public_key FROM party WHERE name = ? AND revoked_at IS NULL";
-static const char SQL_PARTY_KEY_SET[] = "UPDATE party SET public_key = ? WHERE name = ? AND revoked_at IS NULL";
+static const char SQL_PARTY_KEY_SET[] =
+    "UPDATE party SET public_key = ? WHERE name = ? AND revoked_at IS NULL";
 
 int store_party_key_get(store *s, const char *name, char **public_key, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_PARTY_KEY_GET, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
-    *public_key = sqlite3_step(st) == SQLITE_ROW ? store__col_dup(st, 0) : NULL;
+    int rc = store__one(st, store__step(st), "reading table party", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    *public_key = rc == TR_OK ? store__col_dup(st, 0) : NULL;
     sqlite3_reset(st);
     return TR_OK;
 }
@@ -402,22 +419,22 @@ int store_party_list(store *s, json_t **out, tr_err *err) {
     if (!st) return TR_EIO;
     json_t *a = json_array();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store__step(st)) == SQLITE_ROW) {
         json_t *p = json_object();
         json_object_set_new(p, "name", json_string((const char *)sqlite3_column_text(st, 0)));
         json_object_set_new(p, "role", json_string((const char *)sqlite3_column_text(st, 1)));
         const unsigned char *fn = sqlite3_column_text(st, 2);
         json_object_set_new(p, "full_name", fn ? json_string((const char *)fn) : json_null());
         json_object_set_new(p, "created_at", tr_json_time_value(sqlite3_column_int64(st, 3)));
-        json_object_set_new(p, "revoked_at", sqlite3_column_type(st, 4) == SQLITE_NULL
-                                                 ? json_null()
-                                                 : tr_json_time_value(sqlite3_column_int64(st, 4)));
+        json_object_set_new(p, "revoked_at",
+                            sqlite3_column_type(st, 4) == SQLITE_NULL
+                                ? json_null()
+                                : tr_json_time_value(sqlite3_column_int64(st, 4)));
         json_array_append_new(a, p);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    if ((rc = store__scan_end(st, rc, TR_OK, "reading table party", err))) {
         json_decref(a);
-        return store__db_fail(err, sqlite3_db_handle(st), "listing parties");
+        return rc;
     }
     *out = a;
     return TR_OK;
@@ -432,7 +449,8 @@ int store_actor_insert(store *s, const char *name, const char *full_name, int64_
     store__bind_text(st, 2, full_name);
     sqlite3_bind_int64(st, 3, now);
     int rc = store__step_done(s, st, "recording the actor", err);
-    if (rc == TR_ECONFLICT) return tr_fail(err, TR_ECONFLICT, "name", "an actor named '%s' already exists", name);
+    if (rc == TR_ECONFLICT)
+        return tr_fail(err, TR_ECONFLICT, "name", "an actor named '%s' already exists", name);
     return rc;
 }
 
@@ -442,7 +460,9 @@ int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_ACTOR_EXISTS, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
-    *exists = sqlite3_step(st) == SQLITE_ROW;
+    int rc = store__one(st, store__step(st), "reading table actor", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    *exists = rc == TR_OK;
     sqlite3_reset(st);
     return TR_OK;
 }
@@ -454,7 +474,9 @@ int store_actor_full_name(store *s, const char *name, bool *exists, char **full_
     if (!st) return TR_EIO;
     store__bind_text(st, 1, name);
     *full_name = NULL;
-    *exists = sqlite3_step(st) == SQLITE_ROW;
+    int one = store__one(st, store__step(st), "reading table actor", err);
+    if (one != TR_OK && one != TR_ENOTFOUND) return one;
+    *exists = one == TR_OK;
     const char *f = *exists ? (const char *)sqlite3_column_text(st, 0) : NULL;
     int rc = f && !(*full_name = strdup(f)) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
     sqlite3_reset(st);
@@ -467,14 +489,18 @@ int store_actor_list(store *s, json_t **out, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_ACTOR_LIST, err);
     if (!st) return TR_EIO;
     json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = store__step(st)) == SQLITE_ROW) {
         json_t *o = json_object();
         json_object_set_new(o, "name", json_string((const char *)sqlite3_column_text(st, 0)));
         const unsigned char *fn = sqlite3_column_text(st, 1);
         json_object_set_new(o, "full_name", fn ? json_string((const char *)fn) : json_null());
         json_array_append_new(a, o);
     }
-    sqlite3_reset(st);
-    *out = a;
-    return TR_OK;
+    int rc = store__scan_end(st, step, TR_OK, "reading table actor", err);
+    if (rc)
+        json_decref(a);
+    else
+        *out = a;
+    return rc;
 }

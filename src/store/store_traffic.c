@@ -19,12 +19,12 @@ int store_track_id(store *s, const char *party, const char *ext, bool create, in
     if (!st) return TR_EIO;
     store__bind_text(st, 1, party);
     store__bind_text(st, 2, ext);
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     if (step == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     if (created) *created = false;
     if (step == SQLITE_ROW) return TR_OK;
-    if (step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading tracks");
+    if (step != SQLITE_DONE) return store__db_fail(err, sqlite3_db_handle(st), "reading table track");
     if (!create) return tr_fail(err, TR_ENOTFOUND, "track", "there is no track '%s' of %s", ext, party);
     if (!(st = store__prep(s, SQL_TRACK_INSERT, err))) return TR_EIO;
     store__bind_text(st, 1, party);
@@ -42,8 +42,9 @@ int store_track_get(store *s, int64_t id, char *party, char *ext, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_TRACK_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = TR_ENOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = store__one(st, store__step(st), "reading table track", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) {
         snprintf(party, TR_NAME_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
         snprintf(ext, TR_TRACK_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 1));
         rc = TR_OK;
@@ -60,7 +61,9 @@ int store_traffic_config_id(store *s, const char *body, int64_t *id, tr_err *err
     sqlite3_stmt *st = store__prep(s, SQL_CONFIG_FIND, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, body);
-    bool found = sqlite3_step(st) == SQLITE_ROW;
+    int one = store__one(st, store__step(st), "reading table traffic_config", err);
+    if (one != TR_OK && one != TR_ENOTFOUND) return one;
+    bool found = one == TR_OK;
     if (found) *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     if (found) return TR_OK;
@@ -75,7 +78,9 @@ int store_traffic_config_get(store *s, int64_t id, char **body, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CONFIG_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    *body = sqlite3_step(st) == SQLITE_ROW ? store__col_dup(st, 0) : NULL;
+    int one = store__one(st, store__step(st), "reading table traffic_config", err);
+    if (one != TR_OK && one != TR_ENOTFOUND) return one;
+    *body = one == TR_OK ? store__col_dup(st, 0) : NULL;
     sqlite3_reset(st);
     return *body ? TR_OK
                  : tr_fail(err, TR_ENOTFOUND, "", "there are no traffic settings %lld", (long long)id);
@@ -87,7 +92,9 @@ static const char SQL_CONFIG_LATEST[] =
 int store_traffic_config_latest(store *s, char **body, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_CONFIG_LATEST, err);
     if (!st) return TR_EIO;
-    *body = sqlite3_step(st) == SQLITE_ROW ? store__col_dup(st, 0) : NULL;
+    int one = store__one(st, store__step(st), "reading table track_batch", err);
+    if (one != TR_OK && one != TR_ENOTFOUND) return one;
+    *body = one == TR_OK ? store__col_dup(st, 0) : NULL;
     sqlite3_reset(st);
     return TR_OK;
 }
@@ -127,8 +134,9 @@ int store_track_batch_get(store *s, int64_t id, store_track_batch *out, tr_err *
     sqlite3_stmt *st = store__prep(s, SQL_BATCH_GET, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, id);
-    int rc = TR_ENOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = store__one(st, store__step(st), "reading table track_batch", err);
+    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
+    if (rc == TR_OK) {
         read_batch(st, out);
         snprintf(kind, sizeof kind, "%s", out->kind ? out->kind : "");
         snprintf(party, sizeof party, "%s", out->party ? out->party : "");
@@ -145,13 +153,13 @@ int store_track_batch_each(store *s, int (*fn)(const store_track_batch *b, void 
     sqlite3_stmt *st = store__prep(s, SQL_BATCH_COLS, err);
     if (!st) return TR_EIO;
     int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_track_batch b;
         read_batch(st, &b);
         rc = fn(&b, ctx);
     }
     if (rc == TR_OK && step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading track batches");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table track_batch");
     sqlite3_reset(st);
     return rc;
 }
@@ -213,7 +221,7 @@ static int each_position(sqlite3_stmt *st, int first, size_t limit,
     int rc = TR_OK, step;
     size_t n = 0;
     if (more) *more = false;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         if (limit && n == limit) {
             if (more) *more = true;
             step = SQLITE_DONE;
@@ -242,7 +250,7 @@ int store_batch_positions(store *s, int64_t batch_id, int (*fn)(const store_posi
     sqlite3_stmt *st = store__prep(s, SQL_BATCH_POSITIONS, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, batch_id);
-    return each_position(st, 0, 0, fn, ctx, NULL, "reading a batch's positions", err);
+    return each_position(st, 0, 0, fn, ctx, NULL, "reading table track_position", err);
 }
 
 static const char SQL_TRACK_POSITIONS[] =
@@ -256,7 +264,7 @@ int store_track_positions(store *s, int64_t track_id, int64_t from_ms, int64_t t
     sqlite3_bind_int64(st, 1, track_id);
     sqlite3_bind_int64(st, 2, from_ms);
     sqlite3_bind_int64(st, 3, to_ms);
-    return each_position(st, 0, limit, fn, ctx, more, "reading a track's history", err);
+    return each_position(st, 0, limit, fn, ctx, more, "reading table track_position", err);
 }
 
 /* Per track the latest position in (min, at]: one index seek per track. */
@@ -271,7 +279,7 @@ int store_track_picture(store *s, int64_t min_ms, int64_t at_ms,
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, min_ms);
     sqlite3_bind_int64(st, 2, at_ms);
-    return each_position(st, 0, 0, fn, ctx, NULL, "reading the picture", err);
+    return each_position(st, 0, 0, fn, ctx, NULL, "reading table track_position", err);
 }
 
 typedef struct last_ctx {
@@ -297,7 +305,7 @@ int store_track_last_each(store *s,
     sqlite3_stmt *st = store__prep(s, SQL_LAST, err);
     if (!st) return TR_EIO;
     last_ctx l = {fn, ctx, st};
-    return each_position(st, 0, 0, last_one, &l, NULL, "reading the tracks' last positions", err);
+    return each_position(st, 0, 0, last_one, &l, NULL, "reading table track_position", err);
 }
 
 /* ---- stale sweeps ---- */
@@ -321,10 +329,10 @@ int store_batch_stale(store *s, int64_t batch_id, int (*fn)(int64_t track_id, in
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, batch_id);
     int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW)
         rc = fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), ctx);
     if (rc == TR_OK && step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading a sweep");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table track_stale");
     sqlite3_reset(st);
     return rc;
 }
@@ -404,7 +412,7 @@ int store_traffic_alert_each(store *s, bool active, int64_t from_ms, int64_t to_
         sqlite3_bind_int64(st, 2, to_ms);
     }
     int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
         store_traffic_alert a;
         read_alert(st, &a);
         if (!a.kind || !a.change || !a.reason)
@@ -412,7 +420,8 @@ int store_traffic_alert_each(store *s, bool active, int64_t from_ms, int64_t to_
         else
             rc = fn(&a, ctx);
     }
-    if (rc == TR_OK && step != SQLITE_DONE) rc = store__db_fail(err, sqlite3_db_handle(st), "reading alerts");
+    if (rc == TR_OK && step != SQLITE_DONE)
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table traffic_alert");
     sqlite3_reset(st);
     return rc;
 }
@@ -428,8 +437,9 @@ int store_traffic_alert_episode(store *s, const store_traffic_alert *a, int64_t 
     sqlite3_bind_int64(st, 2, a->track_id);
     sqlite3_bind_int64(st, 3, a->other_id);
     sqlite3_bind_int64(st, 4, a->id);
-    int step = sqlite3_step(st);
+    int step = store__step(st);
     *episode = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    return step == SQLITE_ROW ? TR_OK : store__db_fail(err, sqlite3_db_handle(st), "reading alerts");
+    return step == SQLITE_ROW ? TR_OK
+                              : store__db_fail(err, sqlite3_db_handle(st), "reading table traffic_alert");
 }

@@ -34,12 +34,11 @@ int store_log_cosignatures(store *s, uint64_t size,
     sqlite3_stmt *st = store__prep(s, SQL_COSIGS, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-    int rc = TR_OK, step;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+    int rc = TR_OK, step = SQLITE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW)
         rc = fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
                 sqlite3_column_int64(st, 2), ctx);
-    sqlite3_reset(st);
-    return rc;
+    return store__scan_end(st, step, rc, "reading table log_cosignature", err);
 }
 
 static const char SQL_COSIG_DESC[] = "SELECT size, witness FROM log_cosignature ORDER BY size DESC, witness";
@@ -49,10 +48,10 @@ int store_log_cosigned_sizes(store *s, int (*fn)(uint64_t size, const char *witn
     sqlite3_stmt *st = store__prep(s, SQL_COSIG_DESC, err);
     if (!st) return TR_EIO;
     int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW)
         rc = fn((uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), ctx);
     if (rc == TR_OK && step != SQLITE_DONE)
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading cosignatures");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table log_cosignature");
     sqlite3_reset(st);
     return rc < 0 ? TR_OK : rc; /* fn stops the walk early with a negative value */
 }
@@ -64,9 +63,9 @@ int store_log_cosigned_max(store *s, const char *witness, uint64_t *size, bool *
     sqlite3_stmt *st = store__prep(s, SQL_COSIG_MAX, err);
     if (!st) return TR_EIO;
     store__bind_text(st, 1, witness);
-    int rc = sqlite3_step(st) == SQLITE_ROW
+    int rc = store__step(st) == SQLITE_ROW
                  ? TR_OK
-                 : store__db_fail(err, sqlite3_db_handle(st), "reading cosignatures");
+                 : store__db_fail(err, sqlite3_db_handle(st), "reading table log_cosignature");
     if (rc == TR_OK) {
         *size = (uint64_t)sqlite3_column_int64(st, 0);
         *any = sqlite3_column_int64(st, 1) > 0;
@@ -82,7 +81,7 @@ int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **not
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
     *note = NULL;
-    int step = sqlite3_step(st), rc = TR_OK;
+    int step = store__step(st), rc = TR_OK;
     if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TLOG_HASH_SIZE) {
         memcpy(root->b, sqlite3_column_blob(st, 0), TLOG_HASH_SIZE);
         *note = store__col_dup(st, 1);
@@ -90,7 +89,7 @@ int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **not
     } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
         rc = tr_fail(err, TR_ENOTFOUND, "", "no checkpoint of size %llu", (unsigned long long)size);
     } else {
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading a checkpoint");
+        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table log_checkpoint");
     }
     sqlite3_reset(st);
     return rc;
