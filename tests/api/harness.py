@@ -86,7 +86,7 @@ class Server:
         self.errlog = open(os.path.join(self.dir, "serve.log"), "w+")
         self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0", *self.extra_args],
                                      stdout=subprocess.DEVNULL, stderr=self.errlog)
-        deadline = time.time() + 30
+        deadline = time.time() + 120  # start-up loads every engine: slow on a busy machine, bounded
         while time.time() < deadline:
             self.errlog.seek(0)
             m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.errlog.read())
