@@ -331,6 +331,32 @@ void dc_engine_stats(dc_engine *e, dc_stats *out) {
     pthread_rwlock_unlock(&e->lock);
 }
 
+int dc_engine_volume_held(dc_engine *e, int64_t id, dc_volume *out) {
+    const idmap_entry *m = map_find(e, id);
+    if (m == NULL) return TR_ENOTFOUND;
+    const dc_rec *r = rec_at(e, m->slot);
+    *out = (dc_volume){.id = r->id,
+                       .owner = r->owner,
+                       .kind = r->kind,
+                       .tag = r->tag,
+                       .t_start = r->t0,
+                       .t_end = r->t1,
+                       .alt_lo = r->alo,
+                       .alt_hi = r->ahi};
+    if (r->shape == DC_CIRCLE) {
+        out->foot =
+            (dc_footprint){.shape = DC_CIRCLE, .lon = r->u.c.lon, .lat = r->u.c.lat, .radius_m = r->u.c.r};
+        return TR_OK;
+    }
+    const dc_poly *p = r->u.p.p;
+    out->foot = (dc_footprint){.shape = DC_POLYGON,
+                               .xy = dc__poly_xy(p),
+                               .npos = p->npos,
+                               .ring_start = p->ring_start,
+                               .nrings = p->nrings};
+    return TR_OK;
+}
+
 /* ---- results ---- */
 
 void dc_result_free(dc_result *r) {
@@ -351,7 +377,7 @@ static int hit_push(dc_result *r, const dc_rec *s) {
         r->tmp_ = t;
         r->cap_ = cap;
     }
-    r->hits[r->n++] = (dc_hit){s->id, s->owner, s->kind};
+    r->hits[r->n++] = (dc_hit){s->id, s->owner, s->kind, s->tag};
     return TR_OK;
 }
 

@@ -100,6 +100,8 @@ typedef struct dc_volume {
     int64_t id;             /* the caller's unique id for this volume */
     int64_t owner;          /* owning party's id (> 0 to be excludable; 0 = none) */
     uint32_t kind;          /* the caller's class, < DC_KINDS */
+    uint32_t tag;           /* the caller's value, kept and handed back in each hit (e.g. an
+                               index into the caller's table of what an answer shows) */
     int64_t t_start, t_end; /* [t_start, t_end), seconds; t_end may be TR_TIME_OPEN */
     double alt_lo, alt_hi;  /* closed band, metres; -INFINITY / INFINITY allowed
                                (ground objects: sites, movements) */
@@ -123,6 +125,7 @@ typedef struct dc_hit {
     int64_t id;
     int64_t owner;
     uint32_t kind;
+    uint32_t tag; /* the stored volume's dc_volume.tag */
 } dc_hit;
 
 typedef struct dc_result {
@@ -176,6 +179,12 @@ int dc_engine_query(dc_engine *e, const dc_query *q, dc_result *out, tr_err *err
 int dc_engine_query_scan(dc_engine *e, const dc_query *q, dc_result *out, tr_err *err);
 
 void dc_result_free(dc_result *r);
+
+/* The stored volume id as the engine holds it, into *out: id, owner, kind, tag, window,
+ * band and footprint (a polygon's rings closed). The footprint is borrowed from the
+ * engine: valid while the caller holds the engine's lock (between dc_engine_write_begin
+ * and _end) and the volume stays. TR_OK or TR_ENOTFOUND. */
+int dc_engine_volume_held(dc_engine *e, int64_t id, dc_volume *out);
 
 /* Check-then-insert under one write lock. Between begin and end only the _held calls
  * may be made on e by this thread; other threads' calls wait. */

@@ -63,9 +63,10 @@ typedef struct dc_rec {
             double cx, cy, s, rin, rout;
         } p;
     } u;
-    uint32_t kind;
+    uint8_t kind;           /* < DC_KINDS */
     uint8_t shape;          /* dc_shape; 0 = free slot */
-    uint8_t pad_[3];
+    uint8_t pad_[2];
+    uint32_t tag; /* the caller's dc_volume.tag */
 } dc_rec;
 
 /* Doubles rounded down / up to floats (for index boxes, invariant 5 of the index). */

@@ -274,7 +274,8 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->privacy_margin_m = CENTRE_PRIVACY_MARGIN_M;
     c->probe_budget = CENTRE_PROBE_BUDGET;
     c->probe_window_s = CENTRE_PROBE_WINDOW_S;
-    if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && (!(c->dc = dc_engine_new()) || !(c->dc_tags = centre__dc_tags_new())))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);
     if (rc == TR_OK) rc = centre__traffic_open(c, err);
@@ -291,6 +292,7 @@ void centre_close(centre *c) {
     centre_witnesses_clear(c);
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);
+    centre__dc_tags_free(c->dc_tags);
     mon_engine_free(c->mon);
     centre__traffic_close(c);
     pthread_mutex_destroy(&c->mon_mu);
