@@ -18,6 +18,9 @@
  *  6. After dc_engine_pack, slot i holds the i-th entry of the single tree (Hilbert
  *     order): the candidates of one leaf are neighbours in memory, which halves the
  *     cache misses of a query (records are otherwise in insertion order).
+ *  7. While loading (dc_engine_load_begin until dc_engine_pack), an inserted record is
+ *     in no index place (where[slot] == DC_WHERE_NONE); the pack indexes all such
+ *     records at once, with one sort instead of a merge per level.
  */
 #include "engines/deconflict.h"
 
@@ -51,6 +54,7 @@ struct dc_engine {
     size_t map_cap, map_n;
     dc_index ix;
     double max_maxx;          /* invariant 5 */
+    bool loading;             /* invariant 7 */
     size_t ncircles, npolygons, nvertices, poly_bytes;
 };
 
@@ -213,7 +217,7 @@ int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err) {
     } else {
         float box[DC_DIMS];
         dc__index_box(&r, box);
-        if (dc__index_insert(&e->ix, slot, box, dc__index_key(&r)) != TR_OK) {
+        if (!e->loading && dc__index_insert(&e->ix, slot, box, dc__index_key(&r)) != TR_OK) {
             e->free_slots[e->nfree++] = slot;
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
         }
@@ -245,7 +249,10 @@ int dc_engine_remove_held(dc_engine *e, int64_t id) {
     dc_rec *r = rec_at(e, slot);
     count(e, r, -1);
     dc__rec_release(r);
-    dc__index_remove(&e->ix, slot);
+    if (e->ix.where[slot] == DC_WHERE_NONE) /* loaded, not indexed yet (invariant 7) */
+        e->free_slots[e->nfree++] = slot;
+    else
+        dc__index_remove(&e->ix, slot);
     return TR_OK;
 }
 
@@ -297,9 +304,34 @@ static void renumber(dc_engine *e) {
     free(to);
 }
 
+void dc_engine_load_begin(dc_engine *e) {
+    pthread_rwlock_wrlock(&e->lock);
+    e->loading = true;
+    pthread_rwlock_unlock(&e->lock);
+}
+
+static uint64_t loaded_box(void *ctx, uint32_t slot, float box[DC_DIMS]) {
+    const dc_rec *r = rec_at(ctx, slot);
+    if (box) dc__index_box(r, box);
+    return dc__index_key(r);
+}
+
+/* Indexes the records loaded since dc_engine_load_begin (invariant 7). */
+static int index_loaded(dc_engine *e) {
+    size_t n = 0;
+    uint32_t *slots = malloc((e->nslots ? e->nslots : 1) * sizeof *slots);
+    if (slots == NULL) return TR_ENOMEM;
+    for (size_t s = 0; s < e->nslots; s++)
+        if (rec_at(e, (uint32_t)s)->shape != 0 && e->ix.where[s] == DC_WHERE_NONE) slots[n++] = (uint32_t)s;
+    int rc = dc__index_bulk(&e->ix, slots, n, loaded_box, e);
+    free(slots);
+    if (rc == TR_OK) e->loading = false;
+    return rc;
+}
+
 int dc_engine_pack(dc_engine *e) {
     pthread_rwlock_wrlock(&e->lock);
-    int rc = dc__index_pack(&e->ix);
+    int rc = e->loading ? index_loaded(e) : dc__index_pack(&e->ix);
     if (rc == TR_OK) renumber(e);
     pthread_rwlock_unlock(&e->lock);
     return rc;

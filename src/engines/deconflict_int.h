@@ -167,6 +167,12 @@ int dc__index_insert(dc_index *ix, uint32_t slot, const float box[DC_DIMS], uint
 void dc__index_remove(dc_index *ix, uint32_t slot);
 /* Merges everything into one tree. TR_OK or TR_ENOMEM (index unchanged). */
 int dc__index_pack(dc_index *ix);
+/* The Hilbert key of slot's record; also its index box into box when box is not NULL. */
+typedef uint64_t (*dc_box_fn)(void *ctx, uint32_t slot, float box[DC_DIMS]);
+/* Adds slots[n] (not indexed yet) at once: one sort by key, one tree, then merges
+ * everything into one tree as dc__index_pack does. TR_OK, or TR_ENOMEM: nothing added,
+ * or (the final merge failed) added as a tree of its own beside the others. */
+int dc__index_bulk(dc_index *ix, const uint32_t *slots, size_t n, dc_box_fn box_of, void *ctx);
 /* Appends to *slots (growing it) every live slot whose box meets q (closed boxes). */
 int dc__index_query(const dc_index *ix, const float q[DC_DIMS], uint32_t **slots, size_t *n,
                     size_t *cap);

@@ -230,6 +230,7 @@ static int load_operation(tr_operation *o, void *ctx) {
 /* Fills c->dc from the store: sites, operations and movements still taking part. */
 static int load_dc(centre *c, tr_err *err) {
     dc_load l = {.c = c};
+    dc_engine_load_begin(c->dc); /* indexed at once by the pack below */
     int rc = store_site_each(c->store, load_site, c, err);
     if (rc == TR_OK) rc = store_dc_retired(c->store, "operation", &l.retired, &l.nretired, err);
     if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, &l, err);
@@ -238,7 +239,7 @@ static int load_dc(centre *c, tr_err *err) {
     if (rc == TR_OK) rc = store_dc_retired(c->store, "movement", &l.retired, &l.nretired, err);
     if (rc == TR_OK) rc = store_movement_each(c->store, load_movement, &l, err);
     free(l.retired);
-    if (rc == TR_OK) dc_engine_pack(c->dc);
+    if (rc == TR_OK && dc_engine_pack(c->dc) != TR_OK) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     return rc;
 }
 
