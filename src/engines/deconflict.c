@@ -216,7 +216,7 @@ int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err) {
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     } else {
         float box[DC_DIMS];
-        dc__index_box(&r, box);
+        if (!e->loading) dc__index_box(&r, box); /* else the pack indexes it (invariant 7) */
         if (!e->loading && dc__index_insert(&e->ix, slot, box, dc__index_key(&r)) != TR_OK) {
             e->free_slots[e->nfree++] = slot;
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -312,8 +312,9 @@ void dc_engine_load_begin(dc_engine *e) {
 
 static uint64_t loaded_box(void *ctx, uint32_t slot, float box[DC_DIMS]) {
     const dc_rec *r = rec_at(ctx, slot);
-    if (box) dc__index_box(r, box);
-    return dc__index_key(r);
+    if (!box) return dc__index_key(r);
+    dc__index_box(r, box);
+    return 0;
 }
 
 /* Indexes the records loaded since dc_engine_load_begin (invariant 7). */
@@ -454,14 +455,18 @@ static void sort_hits(dc_result *r) {
 
 /* ---- queries ---- */
 
-static int check_query(const dc_query *q, tr_err *err) {
-    if (q == NULL || q->vol == NULL) return tr_fail(err, TR_EINVAL, "", "no query volume");
+static int check_sep(const dc_query *q, tr_err *err) {
     double h = q->sep.horizontal_m, v = q->sep.vertical_m;
     if (!(h >= 0 && h <= DC_MAX_SEPARATION_M))
         return tr_fail(err, TR_EINVAL, "separation.horizontal_m", "must be in [0, %g] m", DC_MAX_SEPARATION_M);
     if (!(v >= 0 && v <= DC_MAX_SEPARATION_M))
         return tr_fail(err, TR_EINVAL, "separation.vertical_m", "must be in [0, %g] m", DC_MAX_SEPARATION_M);
     return TR_OK;
+}
+
+static int check_query(const dc_query *q, tr_err *err) {
+    if (q == NULL || q->vol == NULL) return tr_fail(err, TR_EINVAL, "", "no query volume");
+    return check_sep(q, err);
 }
 
 static inline bool wanted(const dc_query *q, const dc_rec *s) {
@@ -578,6 +583,39 @@ int dc_pair_conflict(const dc_volume *q, const dc_volume *s, const dc_sep *sep, 
     *out = dc__pair(&qr, &g, &sr, sep);
     dc__rec_release(&qr);
     dc__rec_release(&sr);
+    return TR_OK;
+}
+
+struct dc_prepared {
+    dc_rec r;
+};
+
+int dc_prepare(const dc_volume *q, dc_prepared **out, tr_err *err) {
+    *out = malloc(sizeof **out);
+    if (*out == NULL) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    int rc = dc__rec_build(q, &(*out)->r, err);
+    if (rc != TR_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void dc_prepared_free(dc_prepared *p) {
+    if (p == NULL) return;
+    dc__rec_release(&p->r);
+    free(p);
+}
+
+int dc_engine_pair_held(dc_engine *e, const dc_prepared *q, int64_t id, const dc_sep *sep, bool *out,
+                        tr_err *err) {
+    dc_query dq = {.vol = NULL, .sep = *sep};
+    const idmap_entry *m = map_find(e, id);
+    if (m == NULL) return tr_fail(err, TR_ENOTFOUND, "id", "no volume %lld", (long long)id);
+    int rc = check_sep(&dq, err);
+    if (rc != TR_OK) return rc;
+    geo_box g = dc__box_grow(q->r.box, sep->horizontal_m);
+    *out = dc__pair(&q->r, &g, rec_at(e, m->slot), sep);
     return TR_OK;
 }
 

@@ -205,6 +205,16 @@ int dc_engine_remove_held(dc_engine *e, int64_t id);
 int dc_pair_conflict(const dc_volume *q, const dc_volume *s, const dc_sep *sep, bool *out,
                      tr_err *err);
 
+/* A query volume built once for several pair decisions against stored volumes (the
+ * answer's distance bands): owned by the caller, freed with dc_prepared_free. */
+typedef struct dc_prepared dc_prepared;
+int dc_prepare(const dc_volume *q, dc_prepared **out, tr_err *err); /* TR_OK, TR_EINVAL, TR_ENOMEM */
+void dc_prepared_free(dc_prepared *p);
+/* dc_pair_conflict's answer for q and the stored volume id, with neither built again
+ * (the caller holds the engine's lock). TR_OK, TR_ENOTFOUND or TR_EINVAL (sep). */
+int dc_engine_pair_held(dc_engine *e, const dc_prepared *q, int64_t id, const dc_sep *sep, bool *out,
+                        tr_err *err);
+
 /* A dc_volume borrowing v's footprint (v must outlive it), with id, owner and kind. */
 void dc_volume_from_tr(const tr_volume *v, int64_t id, int64_t owner, uint32_t kind,
                        dc_volume *out);

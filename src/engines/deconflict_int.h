@@ -167,7 +167,7 @@ int dc__index_insert(dc_index *ix, uint32_t slot, const float box[DC_DIMS], uint
 void dc__index_remove(dc_index *ix, uint32_t slot);
 /* Merges everything into one tree. TR_OK or TR_ENOMEM (index unchanged). */
 int dc__index_pack(dc_index *ix);
-/* The Hilbert key of slot's record; also its index box into box when box is not NULL. */
+/* box NULL: the Hilbert key of slot's record; else its index box into box (returns 0). */
 typedef uint64_t (*dc_box_fn)(void *ctx, uint32_t slot, float box[DC_DIMS]);
 /* Adds slots[n] (not indexed yet) at once: one sort by key, one tree, then merges
  * everything into one tree as dc__index_pack does. TR_OK, or TR_ENOMEM: nothing added,

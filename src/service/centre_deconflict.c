@@ -106,6 +106,20 @@ static json_t *band(const dc_volume *q, const dc_volume *s, double within_m, dou
     return json_string(b);
 }
 
+/* band() for prepared query q and the stored volume id, read in place (the caller holds
+ * the engine's lock). */
+static int band_held(centre *c, const dc_prepared *q, int64_t id, double within_m, double vertical_m,
+                     json_t **out, tr_err *err) {
+    dc_sep sep = {0, vertical_m};
+    bool touch = false;
+    int rc = dc_engine_pair_held(c->dc, q, id, &sep, &touch, err);
+    if (rc) return rc;
+    char b[64];
+    if (!touch) snprintf(b, sizeof b, "within %.0f m", within_m);
+    *out = json_string(touch ? "intersecting" : b);
+    return *out ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
+}
+
 static bool seen_before(json_t *list, const char *type, int64_t id, size_t vol) {
     size_t i;
     json_t *x;
@@ -449,19 +463,26 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
 static int operation_conflicts(centre *c, const tr_party *by, const dc_volume *q, size_t vi, dc_result *r,
                                json_t *out, tr_err *err) {
     dc_query qo = {.vol = q, .sep = c->op_sep, .kinds = 1u << CENTRE_DC_OPERATION, .exclude_owner = by->id};
+    dc_prepared *pq = NULL;
     int rc = dc_engine_query_held(c->dc, &qo, r, err);
+    if (rc == TR_OK && r->n) rc = dc_prepare(q, &pq, err);
+    int64_t last = 0; /* hits come by id, an operation's volumes together: its first one answers */
     for (size_t h = 0; rc == TR_OK && h < r->n; h++) {
         int64_t id = CENTRE_DC_OBJ(r->hits[h].id);
         size_t k = CENTRE_DC_VOL(r->hits[h].id);
-        if (seen_before(out, "operation", id, vi)) continue;
+        if (id == last) continue;
+        last = id;
         dc_volume ov;
         const char *owner, *kind;
-        if ((rc = operation_hit(c, &r->hits[h], &ov, &owner, &kind, err))) return rc;
-        if (strcmp(owner, by->name) != 0)
-            json_array_append_new(
-                out, operation_entry(window(q->t_start, q->t_end, ov.t_start, ov.t_end), id, owner, kind, vi,
-                                     k, band(q, &ov, c->op_sep.horizontal_m, c->op_sep.vertical_m)));
+        json_t *b = NULL;
+        if ((rc = operation_hit(c, &r->hits[h], &ov, &owner, &kind, err)) || strcmp(owner, by->name) == 0)
+            continue;
+        if ((rc = band_held(c, pq, r->hits[h].id, c->op_sep.horizontal_m, c->op_sep.vertical_m, &b, err)))
+            break;
+        json_array_append_new(out, operation_entry(window(q->t_start, q->t_end, ov.t_start, ov.t_end), id,
+                                                   owner, kind, vi, k, b));
     }
+    dc_prepared_free(pq);
     return rc;
 }
 
