@@ -205,33 +205,93 @@ static void count(dc_engine *e, const dc_rec *r, int sign) {
     e->poly_bytes += (size_t)sign * poly_bytes(r->u.p.p);
 }
 
-int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err) {
-    dc_rec r;
-    int rc = dc__rec_build(v, &r, err);
-    if (rc != TR_OK) return rc;
+/* Adds the built record r (taking its footprint; released on failure). */
+static int insert_rec(dc_engine *e, dc_rec *r, tr_err *err) {
+    int rc = TR_OK;
     uint32_t slot = 0;
-    if (map_find(e, v->id) != NULL) {
-        rc = tr_fail(err, TR_ECONFLICT, "id", "volume %lld is held already", (long long)v->id);
+    if (map_find(e, r->id) != NULL) {
+        rc = tr_fail(err, TR_ECONFLICT, "id", "volume %lld is held already", (long long)r->id);
     } else if (map_reserve(e) != TR_OK || take_slot(e, &slot) != TR_OK) {
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     } else {
         float box[DC_DIMS];
-        if (!e->loading) dc__index_box(&r, box); /* else the pack indexes it (invariant 7) */
-        if (!e->loading && dc__index_insert(&e->ix, slot, box, dc__index_key(&r)) != TR_OK) {
+        if (!e->loading) dc__index_box(r, box); /* else the pack indexes it (invariant 7) */
+        if (!e->loading && dc__index_insert(&e->ix, slot, box, dc__index_key(r)) != TR_OK) {
             e->free_slots[e->nfree++] = slot;
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
         }
     }
     if (rc != TR_OK) {
-        dc__rec_release(&r);
+        dc__rec_release(r);
         return rc;
     }
-    *rec_at(e, slot) = r;
-    map_put(e->map, e->map_cap, r.id, slot);
+    *rec_at(e, slot) = *r;
+    map_put(e->map, e->map_cap, r->id, slot);
     e->map_n++;
-    if (r.box.maxx > e->max_maxx) e->max_maxx = r.box.maxx;
-    count(e, &r, 1);
+    if (r->box.maxx > e->max_maxx) e->max_maxx = r->box.maxx;
+    count(e, r, 1);
     return TR_OK;
+}
+
+int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err) {
+    dc_rec r;
+    int rc = dc__rec_build(v, &r, err);
+    return rc != TR_OK ? rc : insert_rec(e, &r, err);
+}
+
+/* ---- records built ahead ---- */
+
+struct dc_built {
+    dc_rec *r;
+    size_t n, cap;
+};
+
+dc_built *dc_built_new(void) {
+    return calloc(1, sizeof(dc_built));
+}
+
+static void built_release(dc_built *b, size_t from) {
+    for (size_t i = from; i < b->n; i++)
+        dc__rec_release(&b->r[i]);
+    b->n = 0;
+}
+
+void dc_built_free(dc_built *b) {
+    if (b == NULL) return;
+    built_release(b, 0);
+    free(b->r);
+    free(b);
+}
+
+size_t dc_built_size(const dc_built *b) {
+    return b->n;
+}
+
+int dc_built_add(dc_built *b, const dc_volume *v, tr_err *err) {
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        dc_rec *r = realloc(b->r, cap * sizeof *r);
+        if (r == NULL) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+        b->r = r;
+        b->cap = cap;
+    }
+    int rc = dc__rec_build(v, &b->r[b->n], err);
+    if (rc == TR_OK) b->n++;
+    return rc;
+}
+
+int dc_engine_insert_built(dc_engine *e, dc_built *b, int64_t *failed, tr_err *err) {
+    int rc = TR_OK;
+    size_t i = 0;
+    pthread_rwlock_wrlock(&e->lock);
+    for (; rc == TR_OK && i < b->n; i++) {
+        rc = insert_rec(e, &b->r[i], err);
+        if (rc != TR_OK && failed) *failed = b->r[i].id;
+    }
+    pthread_rwlock_unlock(&e->lock);
+    built_release(b, i); /* those not inserted; the inserted belong to the engine */
+    b->n = 0;
+    return rc;
 }
 
 int dc_engine_insert(dc_engine *e, const dc_volume *v, tr_err *err) {

@@ -205,6 +205,20 @@ int dc_engine_remove_held(dc_engine *e, int64_t id);
 int dc_pair_conflict(const dc_volume *q, const dc_volume *s, const dc_sep *sep, bool *out,
                      tr_err *err);
 
+/* Volumes built into engine records ahead of their insertion, e.g. on another thread
+ * while the engine's owner inserts the previous batch (the start-up's loader). Owned by
+ * the caller: dc_built_new (NULL when out of memory), dc_built_free. dc_built_add checks
+ * and builds v as dc_engine_insert would (TR_OK, TR_EINVAL, TR_ENOMEM; nothing added on
+ * failure). dc_engine_insert_built inserts them all in order under one write lock and
+ * empties b; on the first failure (TR_ECONFLICT: *failed gets that volume's id, or
+ * TR_ENOMEM) the rest are dropped and those before it stay inserted. */
+typedef struct dc_built dc_built;
+dc_built *dc_built_new(void);
+void dc_built_free(dc_built *b);
+size_t dc_built_size(const dc_built *b);
+int dc_built_add(dc_built *b, const dc_volume *v, tr_err *err);
+int dc_engine_insert_built(dc_engine *e, dc_built *b, int64_t *failed, tr_err *err);
+
 /* A query volume built once for several pair decisions against stored volumes (the
  * answer's distance bands): owned by the caller, freed with dc_prepared_free. */
 typedef struct dc_prepared dc_prepared;

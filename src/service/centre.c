@@ -163,16 +163,11 @@ static int load_site(tr_site *s, void *ctx) {
 }
 
 /* What loading the deconfliction engine needs besides each row: the objects that left
- * it (one query each, not one per row) and the owners' party ids (parties are few). */
+ * it (one query each, not one per row). */
 typedef struct dc_load {
     centre *c;
     int64_t *retired;
     size_t nretired;
-    struct {
-        char name[TR_NAME_MAX + 1];
-        int64_t id;
-    } owners[64];
-    size_t nowners;
 } dc_load;
 
 static int cmp_id(const void *a, const void *b) {
@@ -194,46 +189,13 @@ static int load_movement(tr_movement *m, void *ctx) {
     return rc;
 }
 
-/* The owner's party id; 0 for a revoked party, whose operations stay, excluded from no one. */
-static int load_owner(dc_load *l, const char *name, int64_t *id, tr_err *err) {
-    for (size_t i = 0; i < l->nowners; i++)
-        if (strcmp(l->owners[i].name, name) == 0) {
-            *id = l->owners[i].id;
-            return TR_OK;
-        }
-    tr_party owner;
-    int rc = store_party_get(l->c->store, name, &owner, err);
-    if (rc == TR_ENOTFOUND) {
-        owner.id = 0;
-        rc = TR_OK;
-    }
-    if (rc) return rc;
-    *id = owner.id;
-    if (l->nowners < sizeof l->owners / sizeof *l->owners) {
-        snprintf(l->owners[l->nowners].name, sizeof l->owners[l->nowners].name, "%s", name);
-        l->owners[l->nowners++].id = owner.id;
-    }
-    return TR_OK;
-}
-
-static int load_operation(tr_operation *o, void *ctx) {
-    dc_load *l = ctx;
-    tr_err err = {0};
-    if (load_retired(l, o->id)) return TR_OK;
-    int64_t owner = 0;
-    int rc = load_owner(l, o->owner, &owner, &err);
-    if (rc == TR_OK) rc = centre__dc_add_operation(l->c, o, owner, false, &err);
-    if (rc) fprintf(stderr, "truce: operation %lld not loaded: %s\n", (long long)o->id, err.msg);
-    return rc;
-}
-
 /* Fills c->dc from the store: sites, operations and movements still taking part. */
 static int load_dc(centre *c, tr_err *err) {
     dc_load l = {.c = c};
     dc_engine_load_begin(c->dc); /* indexed at once by the pack below */
     int rc = store_site_each(c->store, load_site, c, err);
     if (rc == TR_OK) rc = store_dc_retired(c->store, "operation", &l.retired, &l.nretired, err);
-    if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, &l, err);
+    if (rc == TR_OK) rc = centre__dc_load_operations(c, l.retired, l.nretired, err); /* centre_dc_load.c */
     free(l.retired);
     l.retired = NULL;
     if (rc == TR_OK) rc = store_dc_retired(c->store, "movement", &l.retired, &l.nretired, err);

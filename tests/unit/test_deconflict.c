@@ -516,13 +516,29 @@ static void test_bulk_load(void **state) {
     tr_err err = {0};
     enum { N = 6000 };
     gen g;
+    dc_built *built = dc_built_new();
     dc_engine_load_begin(bulk);
-    for (int64_t id = 1; id <= N; id++) {
+    for (int64_t id = 1; id <= N; id++) { /* half one by one, half built ahead in batches */
         random_volume(&r, id, &g);
         g.v.tag = (uint32_t)(id * 7);
-        assert_int_equal(dc_engine_insert(bulk, &g.v, &err), TR_OK);
+        if (id % 2)
+            assert_int_equal(dc_engine_insert(bulk, &g.v, &err), TR_OK);
+        else
+            assert_int_equal(dc_built_add(built, &g.v, &err), TR_OK);
+        if (dc_built_size(built) == 100)
+            assert_int_equal(dc_engine_insert_built(bulk, built, NULL, &err), TR_OK);
         assert_int_equal(dc_engine_insert(one, &g.v, &err), TR_OK);
     }
+    assert_int_equal(dc_engine_insert_built(bulk, built, NULL, &err), TR_OK);
+    random_volume(&r, 3, &g); /* a held id: refused, the rest of the batch dropped */
+    assert_int_equal(dc_built_add(built, &g.v, &err), TR_OK);
+    random_volume(&r, N + 100, &g);
+    assert_int_equal(dc_built_add(built, &g.v, &err), TR_OK);
+    int64_t failed = 0;
+    assert_int_equal(dc_engine_insert_built(bulk, built, &failed, &err), TR_ECONFLICT);
+    assert_int_equal(failed, 3);
+    assert_int_equal(dc_built_size(built), 0);
+    dc_built_free(built);
     for (int64_t id = 5; id <= N; id += 9) { /* removed while loading: their slots are free again */
         assert_int_equal(dc_engine_remove(bulk, id), TR_OK);
         assert_int_equal(dc_engine_remove(one, id), TR_OK);
