@@ -191,6 +191,14 @@ void dc_engine_write_end(dc_engine *e) {
     pthread_rwlock_unlock(&e->lock);
 }
 
+void dc_engine_read_begin(dc_engine *e) {
+    pthread_rwlock_rdlock(&e->lock);
+}
+
+void dc_engine_read_end(dc_engine *e) {
+    pthread_rwlock_unlock(&e->lock);
+}
+
 static size_t poly_bytes(const dc_poly *p) {
     return dc__poly_xy_offset(p->nrings) + 2 * (size_t)p->npos * sizeof(double) + MALLOC_OVERHEAD;
 }

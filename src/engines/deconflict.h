@@ -196,6 +196,10 @@ int dc_engine_volume_held(dc_engine *e, int64_t id, dc_volume *out);
  * may be made on e by this thread; other threads' calls wait. */
 void dc_engine_write_begin(dc_engine *e);
 void dc_engine_write_end(dc_engine *e);
+/* Several _held reads (queries, dc_engine_volume_held, dc_engine_pair_held) against one
+ * state under the read lock: other readers run alongside, writers wait. */
+void dc_engine_read_begin(dc_engine *e);
+void dc_engine_read_end(dc_engine *e);
 int dc_engine_query_held(dc_engine *e, const dc_query *q, dc_result *out, tr_err *err);
 int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err);
 int dc_engine_remove_held(dc_engine *e, int64_t id);
