@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -240,6 +241,7 @@ typedef struct truce_run {
     double secs;
     double parse_s, attribute_s, cluster_s; /* the three phases of secs (plus reading) */
     size_t incidents, largest;
+    double engine_bytes; /* heap the engine holds after the intake (allocator's figures) */
     uint64_t by_class[MON_CLASS_COUNT];
     mon_stats stats;
 } truce_run;
@@ -263,9 +265,16 @@ static void count_incidents(mon_engine *m, truce_run *out) {
 }
 
 /* Streams the first `limit` lines of path through the engine; leaves it in *keep if not NULL. */
+/* Bytes of heap in use: small chunks and mmapped ones (the engine's large arrays). */
+static double heap_bytes(void) {
+    struct mallinfo2 mi = mallinfo2();
+    return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
 static truce_run run_truce(const char *path, long limit, attr_engine *ae, mon_engine **keep) {
     FILE *f = fopen(path, "r");
     if (!f) die("cannot read %s", path);
+    double heap0 = heap_bytes();
     mon_engine *m = mon_engine_new(NULL);
     truce_run out = {0};
     char *line = NULL;
@@ -303,6 +312,7 @@ static truce_run run_truce(const char *path, long limit, attr_engine *ae, mon_en
         tr_report_clear(&r);
     }
     out.secs = now_s() - t0;
+    out.engine_bytes = heap_bytes() - heap0;
     out.parse_s = (double)ns[0] / 1e9;
     out.attribute_s = (double)ns[1] / 1e9;
     out.cluster_s = (double)ns[2] / 1e9;
@@ -597,6 +607,11 @@ int main(int argc, char **argv) {
     printf("%-44s %12zu %12zu\n", "largest incident (reports)", last[0].largest, last[1].largest);
     printf("%-44s %12.1f %12.1f\n", "peak RSS (MB, process, after this size)", rss_after[0] / 1024.0,
            rss_after[1] / 1024.0);
+    printf("%-44s %12.1f %12.1f\n", "engine heap per report (bytes, allocator)", last[0].engine_bytes / small,
+           last[1].engine_bytes / large);
+    printf("issue 19 goal 4: at least 100,000 reports/s: %s (%.0f); at most 150 bytes per report: %s (%.1f)\n",
+           rps >= 100000 ? "met" : "NOT met", rps, last[1].engine_bytes / large <= 150 ? "met" : "NOT met",
+           last[1].engine_bytes / large);
     printf("time growth %ldx reports -> %.2fx time (all-pairs would be %.0fx; pairs examined %.3g of %.3g)\n",
            large / small, growth, size_ratio * size_ratio, (double)last[1].stats.candidates, all_pairs);
     printf("bulletin of one day out of %ld reports: %.2f ms median (5 days; md+json; identical twice: %s)\n", large,
@@ -633,6 +648,10 @@ int main(int argc, char **argv) {
             "  \"violations_large\": %" PRIu64 ",\n  \"not_covered_large\": %" PRIu64 ",\n  \"undetermined_large\": %" PRIu64 "\n },\n",
             last[0].incidents, last[1].incidents, last[0].largest, last[1].largest, last[1].by_class[MON_VIOLATION],
             last[1].by_class[MON_NOT_COVERED], last[1].by_class[MON_UNDETERMINED]);
+    fprintf(j, " \"engine_bytes_per_report\": {\"small\": %.1f, \"large\": %.1f},\n",
+            last[0].engine_bytes / small, last[1].engine_bytes / large);
+    fprintf(j, " \"goals\": {\"reports_per_s_at_least_100000\": %s, \"bytes_per_report_at_most_150\": %s},\n",
+            rps >= 100000 ? "true" : "false", last[1].engine_bytes / large <= 150 ? "true" : "false");
     fprintf(j, " \"peak_rss_mb\": {\n  \"after_small\": %.1f,\n  \"after_large\": %.1f,\n"
                "  \"note\": \"the engine holds every report in memory (grid, union-find); the NDJSON is streamed\"\n },\n",
             rss_after[0] / 1024.0, rss_after[1] / 1024.0);

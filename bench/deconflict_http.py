@@ -17,9 +17,15 @@
 4. Agreement: the operation conflicts summed over all queries and their checksum
    (sum of (query_id * 1000003 + volume_id) mod 2147483647) equal the in-process engine's
    (bench_deconflict's JSON, the same run); exit 3 otherwise.
+5. Throughput with 16 connections (issue 19): wrk -t2 -c16 (deconflict_http.lua) POSTs the
+   queries that were refused (409: a check that stores nothing, so every request asks the
+   same question of the same state) in a cycle, and, interleaved, GET /v1/health with as
+   many connections (the baseline: the HTTP edge's ceiling on this machine); checks/s,
+   p50/p99 and the ratio, medians of RUNS runs of TRUCE_WRK_SECONDS (default 10) each.
+   Every answer of the check runs must be a 409 (else exit 3).
 
 Usage: deconflict_http.py --truce BIN --data DIR --work DIR --inproc JSON --json OUT [--runs N]
-Only the standard library.
+Only the standard library (and wrk for step 5).
 """
 import argparse
 import datetime
@@ -148,6 +154,41 @@ def pct(ns, q):
     return s[min(len(s) - 1, int(q * len(s)))] / 1000.0
 
 
+def wrk(port, token, bodies, seconds, lua):
+    """One wrk -t2 -c16 run: its WRKJSON figures."""
+    env = dict(os.environ, TRUCE_TOKEN=token or "", TRUCE_BODIES=bodies or "")
+    p = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % seconds, "--latency", "-s", lua,
+                        "http://127.0.0.1:%d/v1/health" % port], capture_output=True, text=True, env=env,
+                       timeout=seconds + 120)
+    m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
+    if p.returncode != 0 or not m:
+        sys.exit("wrk failed (%d): %s %s" % (p.returncode, p.stdout[-1000:], p.stderr[-1000:]))
+    return json.loads(m.group(1))
+
+
+def throughput(port, token, refused_bodies, work, runs):
+    """Step 5: checks/s with 16 connections beside GET /v1/health, interleaved, RUNS each."""
+    path = os.path.join(work, "refused.ndjson")
+    with open(path, "w") as f:
+        f.write("\n".join(refused_bodies) + "\n")
+    lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deconflict_http.lua")
+    seconds = int(os.environ.get("TRUCE_WRK_SECONDS", "10"))
+    checks, health = [], []
+    for run in range(runs):
+        checks.append(wrk(port, token, path, seconds, lua))
+        health.append(wrk(port, None, None, seconds, lua))
+        c, h = checks[-1], health[-1]
+        print("deconflict_http wrk run %d: checks %.0f/s (p50 %d us, p99 %d us; %d x 409, %d other); "
+              "GET /v1/health %.0f/s" % (run + 1, c["rps"], c["p50_us"], c["p99_us"], c["status_409"],
+                                         c["status_2xx"] + c["status_other"], h["rps"]), flush=True)
+    med = lambda runs_, k: statistics.median(r[k] for r in runs_)
+    return {"checks_per_s": med(checks, "rps"), "checks_p50_us": med(checks, "p50_us"),
+            "checks_p99_us": med(checks, "p99_us"), "health_per_s": med(health, "rps"),
+            "health_p50_us": med(health, "p50_us"), "health_p99_us": med(health, "p99_us"),
+            "all_409": all(r["status_409"] == r["requests"] and r["socket_errors"] == 0 for r in checks),
+            "queries_cycled": len(refused_bodies), "seconds": seconds, "runs": {"checks": checks, "health": health}}
+
+
 def vm_hwm_mib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -184,7 +225,7 @@ def main():
     post_headers = dict(auth, **{"Content-Type": "application/json"})
     for _ in range(100):  # warm the connection and the server's threads
         timed(conn, "GET", "/v1/health", None, {})
-    runs, first = [], None
+    runs, first, refused_bodies = [], None, []
     try:
         for run in range(o.runs):
             hns = [timed(conn, "GET", "/v1/health", None, {})[0] for _ in range(len(queries))]
@@ -196,6 +237,8 @@ def main():
                     sys.exit("query %d answered %d: %s" % (qid, status, data[:300]))
                 refused += status == 409
                 stored += status == 201
+                if status == 409 and not runs:
+                    refused_bodies.append(body)
                 for c in json.loads(data)["conflicts"]:
                     if c["type"] == "operation":
                         pairs += 1
@@ -208,6 +251,7 @@ def main():
                   (run + 1, runs[-1]["http_p50_us"], runs[-1]["http_p99_us"], runs[-1]["health_p50_us"],
                    runs[-1]["health_p99_us"], refused, stored, pairs), flush=True)
             first = first or runs[-1]
+        conc = throughput(port, tokens[QUERY_PARTY], refused_bodies, o.work, o.runs)
         rss_peak = vm_hwm_mib(proc.pid)
     finally:
         conn.close()
@@ -226,6 +270,17 @@ def main():
     print("%-44s %10.1f %10.1f" % ("truce in-process (dc_engine_query)", ip50, ip99))
     print("%-44s %10.1f %10.1f" % ("truce over HTTP (POST /v1/operations, 409)", med["http_p50_us"], med["http_p99_us"]))
     print("%-44s %10.1f %10.1f" % ("floor: GET /v1/health over HTTP", med["health_p50_us"], med["health_p99_us"]))
+    print()
+    print("%-44s %10s %10s %10s" % ("16 connections (wrk -t2 -c16)", "req/s", "p50 us", "p99 us"))
+    print("%-44s %10.0f %10.0f %10.0f" % ("truce: conflict check (POST, 409)", conc["checks_per_s"],
+                                          conc["checks_p50_us"], conc["checks_p99_us"]))
+    print("%-44s %10.0f %10.0f %10.0f" % ("baseline: GET /v1/health", conc["health_per_s"], conc["health_p50_us"],
+                                          conc["health_p99_us"]))
+    print("ratio checks/s to health/s: %.2f" % (conc["checks_per_s"] / conc["health_per_s"]))
+    goals = {"http_p50_under_150_us": med["http_p50_us"] < 150, "http_p99_under_1_ms": med["http_p99_us"] < 1000,
+             "checks_per_s_16_connections_at_least_10000": conc["checks_per_s"] >= 10000}
+    print("issue 19 goal 2: %s" % ", ".join("%s %s" % (k, "met" if v else "NOT met") for k, v in goals.items()))
+    agree = agree and conc["all_409"]
     print("start-up of truce serve with 1,000,000 stored operations: %.1f s; its peak RSS %.0f MiB (%.0f at start)"
           % (startup_s, rss_peak, rss_started))
     print("agreement: %s (%d pairs, checksum %d; in-process %d, %d)" %
@@ -237,6 +292,9 @@ def main():
         "unit": "us", "truce": med["http_p50_us"],
         "baselines": {"truce_in_process": ip50, "http_floor_health": med["health_p50_us"]},
         "latency_us": dict(med, inproc_p50=ip50, inproc_p99=ip99),
+        "concurrent_16": conc, "goals": goals,
+        "ratios": {"checks_per_s_vs_health_per_s": conc["checks_per_s"] / conc["health_per_s"],
+                   "http_p50_vs_health_p50": med["http_p50_us"] / med["health_p50_us"]},
         "runs": runs, "startup_s": startup_s, "server_peak_rss_mib": rss_peak, "server_rss_after_start_mib": rss_started,
         "data": {"volumes": 1000000, "queries": len(queries), "pairs": first["pairs"], "checksum": first["checksum"]},
         "agree": agree,

@@ -17,6 +17,9 @@
 #   deconflict_http  workload B's conflict check over HTTP against a real `truce serve`
 #                beside the same run's in-process figures (deconflict_http.sh); writes
 #                bench/results/deconflict_http.json.
+#   startup      issue 19: `truce serve` with 1,000,000 stored operations until /v1/health
+#                answers, beside sqlite3 reading the same rows (startup.sh); writes
+#                bench/results/startup.json.
 # Every timed figure is the median of 3 runs. Scratch files go to bench/work/ (kept: the
 # generated data is reused), the build to build-bench/. Exit status: 0 when every
 # benchmark ran and all answers agreed, else the first failing benchmark's status.
@@ -39,6 +42,7 @@ all_names() {
     [ "$n" = attribution ] || echo "$n"
   done
   echo deconflict_http # no bench_*.c of its own: bench/deconflict_http.sh
+  echo startup # bench/startup.sh alone (after deconflict_http: it reuses its database)
   echo export # bench/export.sh alone (no bench_export.c)
   echo witness # bench/witness.sh alone (no bench_witness.c)
 }

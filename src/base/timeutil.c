@@ -101,8 +101,24 @@ char *tr_time_format(int64_t t, char *buf) {
     }
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, TR_TIME_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
-             (int)(secs / 60 % 60), (int)(secs % 60));
+    if (y < 0 || y > 9999) {
+        snprintf(buf, TR_TIME_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
+                 (int)(secs / 60 % 60), (int)(secs % 60));
+        return buf;
+    }
+    /* the same text without printf (answers print thousands of times, issue 19) */
+    int f[6] = {y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60)};
+    static const char sep[6] = {'-', '-', 'T', ':', ':', 'Z'};
+    char *p = buf;
+    for (int i = 0; i < 4; i++)
+        *p++ = (char)('0' + y / (i == 0 ? 1000 : i == 1 ? 100 : i == 2 ? 10 : 1) % 10);
+    *p++ = sep[0];
+    for (int k = 1; k < 6; k++) {
+        *p++ = (char)('0' + f[k] / 10);
+        *p++ = (char)('0' + f[k] % 10);
+        *p++ = sep[k];
+    }
+    *p = '\0';
     return buf;
 }
 

@@ -18,6 +18,9 @@
  *  6. After dc_engine_pack, slot i holds the i-th entry of the single tree (Hilbert
  *     order): the candidates of one leaf are neighbours in memory, which halves the
  *     cache misses of a query (records are otherwise in insertion order).
+ *  7. While loading (dc_engine_load_begin until dc_engine_pack), an inserted record is
+ *     in no index place (where[slot] == DC_WHERE_NONE); the pack indexes all such
+ *     records at once, with one sort instead of a merge per level.
  */
 #include "engines/deconflict.h"
 
@@ -51,6 +54,7 @@ struct dc_engine {
     size_t map_cap, map_n;
     dc_index ix;
     double max_maxx;          /* invariant 5 */
+    bool loading;             /* invariant 7 */
     size_t ncircles, npolygons, nvertices, poly_bytes;
 };
 
@@ -187,6 +191,14 @@ void dc_engine_write_end(dc_engine *e) {
     pthread_rwlock_unlock(&e->lock);
 }
 
+void dc_engine_read_begin(dc_engine *e) {
+    pthread_rwlock_rdlock(&e->lock);
+}
+
+void dc_engine_read_end(dc_engine *e) {
+    pthread_rwlock_unlock(&e->lock);
+}
+
 static size_t poly_bytes(const dc_poly *p) {
     return dc__poly_xy_offset(p->nrings) + 2 * (size_t)p->npos * sizeof(double) + MALLOC_OVERHEAD;
 }
@@ -201,33 +213,93 @@ static void count(dc_engine *e, const dc_rec *r, int sign) {
     e->poly_bytes += (size_t)sign * poly_bytes(r->u.p.p);
 }
 
-int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err) {
-    dc_rec r;
-    int rc = dc__rec_build(v, &r, err);
-    if (rc != TR_OK) return rc;
+/* Adds the built record r (taking its footprint; released on failure). */
+static int insert_rec(dc_engine *e, dc_rec *r, tr_err *err) {
+    int rc = TR_OK;
     uint32_t slot = 0;
-    if (map_find(e, v->id) != NULL) {
-        rc = tr_fail(err, TR_ECONFLICT, "id", "volume %lld is held already", (long long)v->id);
+    if (map_find(e, r->id) != NULL) {
+        rc = tr_fail(err, TR_ECONFLICT, "id", "volume %lld is held already", (long long)r->id);
     } else if (map_reserve(e) != TR_OK || take_slot(e, &slot) != TR_OK) {
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     } else {
         float box[DC_DIMS];
-        dc__index_box(&r, box);
-        if (dc__index_insert(&e->ix, slot, box, dc__index_key(&r)) != TR_OK) {
+        if (!e->loading) dc__index_box(r, box); /* else the pack indexes it (invariant 7) */
+        if (!e->loading && dc__index_insert(&e->ix, slot, box, dc__index_key(r)) != TR_OK) {
             e->free_slots[e->nfree++] = slot;
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
         }
     }
     if (rc != TR_OK) {
-        dc__rec_release(&r);
+        dc__rec_release(r);
         return rc;
     }
-    *rec_at(e, slot) = r;
-    map_put(e->map, e->map_cap, r.id, slot);
+    *rec_at(e, slot) = *r;
+    map_put(e->map, e->map_cap, r->id, slot);
     e->map_n++;
-    if (r.box.maxx > e->max_maxx) e->max_maxx = r.box.maxx;
-    count(e, &r, 1);
+    if (r->box.maxx > e->max_maxx) e->max_maxx = r->box.maxx;
+    count(e, r, 1);
     return TR_OK;
+}
+
+int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err) {
+    dc_rec r;
+    int rc = dc__rec_build(v, &r, err);
+    return rc != TR_OK ? rc : insert_rec(e, &r, err);
+}
+
+/* ---- records built ahead ---- */
+
+struct dc_built {
+    dc_rec *r;
+    size_t n, cap;
+};
+
+dc_built *dc_built_new(void) {
+    return calloc(1, sizeof(dc_built));
+}
+
+static void built_release(dc_built *b, size_t from) {
+    for (size_t i = from; i < b->n; i++)
+        dc__rec_release(&b->r[i]);
+    b->n = 0;
+}
+
+void dc_built_free(dc_built *b) {
+    if (b == NULL) return;
+    built_release(b, 0);
+    free(b->r);
+    free(b);
+}
+
+size_t dc_built_size(const dc_built *b) {
+    return b->n;
+}
+
+int dc_built_add(dc_built *b, const dc_volume *v, tr_err *err) {
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        dc_rec *r = realloc(b->r, cap * sizeof *r);
+        if (r == NULL) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+        b->r = r;
+        b->cap = cap;
+    }
+    int rc = dc__rec_build(v, &b->r[b->n], err);
+    if (rc == TR_OK) b->n++;
+    return rc;
+}
+
+int dc_engine_insert_built(dc_engine *e, dc_built *b, int64_t *failed, tr_err *err) {
+    int rc = TR_OK;
+    size_t i = 0;
+    pthread_rwlock_wrlock(&e->lock);
+    for (; rc == TR_OK && i < b->n; i++) {
+        rc = insert_rec(e, &b->r[i], err);
+        if (rc != TR_OK && failed) *failed = b->r[i].id;
+    }
+    pthread_rwlock_unlock(&e->lock);
+    built_release(b, i); /* those not inserted; the inserted belong to the engine */
+    b->n = 0;
+    return rc;
 }
 
 int dc_engine_insert(dc_engine *e, const dc_volume *v, tr_err *err) {
@@ -245,7 +317,10 @@ int dc_engine_remove_held(dc_engine *e, int64_t id) {
     dc_rec *r = rec_at(e, slot);
     count(e, r, -1);
     dc__rec_release(r);
-    dc__index_remove(&e->ix, slot);
+    if (e->ix.where[slot] == DC_WHERE_NONE) /* loaded, not indexed yet (invariant 7) */
+        e->free_slots[e->nfree++] = slot;
+    else
+        dc__index_remove(&e->ix, slot);
     return TR_OK;
 }
 
@@ -297,9 +372,35 @@ static void renumber(dc_engine *e) {
     free(to);
 }
 
+void dc_engine_load_begin(dc_engine *e) {
+    pthread_rwlock_wrlock(&e->lock);
+    e->loading = true;
+    pthread_rwlock_unlock(&e->lock);
+}
+
+static uint64_t loaded_box(void *ctx, uint32_t slot, float box[DC_DIMS]) {
+    const dc_rec *r = rec_at(ctx, slot);
+    if (!box) return dc__index_key(r);
+    dc__index_box(r, box);
+    return 0;
+}
+
+/* Indexes the records loaded since dc_engine_load_begin (invariant 7). */
+static int index_loaded(dc_engine *e) {
+    size_t n = 0;
+    uint32_t *slots = malloc((e->nslots ? e->nslots : 1) * sizeof *slots);
+    if (slots == NULL) return TR_ENOMEM;
+    for (size_t s = 0; s < e->nslots; s++)
+        if (rec_at(e, (uint32_t)s)->shape != 0 && e->ix.where[s] == DC_WHERE_NONE) slots[n++] = (uint32_t)s;
+    int rc = dc__index_bulk(&e->ix, slots, n, loaded_box, e);
+    free(slots);
+    if (rc == TR_OK) e->loading = false;
+    return rc;
+}
+
 int dc_engine_pack(dc_engine *e) {
     pthread_rwlock_wrlock(&e->lock);
-    int rc = dc__index_pack(&e->ix);
+    int rc = e->loading ? index_loaded(e) : dc__index_pack(&e->ix);
     if (rc == TR_OK) renumber(e);
     pthread_rwlock_unlock(&e->lock);
     return rc;
@@ -331,6 +432,32 @@ void dc_engine_stats(dc_engine *e, dc_stats *out) {
     pthread_rwlock_unlock(&e->lock);
 }
 
+int dc_engine_volume_held(dc_engine *e, int64_t id, dc_volume *out) {
+    const idmap_entry *m = map_find(e, id);
+    if (m == NULL) return TR_ENOTFOUND;
+    const dc_rec *r = rec_at(e, m->slot);
+    *out = (dc_volume){.id = r->id,
+                       .owner = r->owner,
+                       .kind = r->kind,
+                       .tag = r->tag,
+                       .t_start = r->t0,
+                       .t_end = r->t1,
+                       .alt_lo = r->alo,
+                       .alt_hi = r->ahi};
+    if (r->shape == DC_CIRCLE) {
+        out->foot =
+            (dc_footprint){.shape = DC_CIRCLE, .lon = r->u.c.lon, .lat = r->u.c.lat, .radius_m = r->u.c.r};
+        return TR_OK;
+    }
+    const dc_poly *p = r->u.p.p;
+    out->foot = (dc_footprint){.shape = DC_POLYGON,
+                               .xy = dc__poly_xy(p),
+                               .npos = p->npos,
+                               .ring_start = p->ring_start,
+                               .nrings = p->nrings};
+    return TR_OK;
+}
+
 /* ---- results ---- */
 
 void dc_result_free(dc_result *r) {
@@ -351,7 +478,7 @@ static int hit_push(dc_result *r, const dc_rec *s) {
         r->tmp_ = t;
         r->cap_ = cap;
     }
-    r->hits[r->n++] = (dc_hit){s->id, s->owner, s->kind};
+    r->hits[r->n++] = (dc_hit){s->id, s->owner, s->kind, s->tag};
     return TR_OK;
 }
 
@@ -396,14 +523,18 @@ static void sort_hits(dc_result *r) {
 
 /* ---- queries ---- */
 
-static int check_query(const dc_query *q, tr_err *err) {
-    if (q == NULL || q->vol == NULL) return tr_fail(err, TR_EINVAL, "", "no query volume");
+static int check_sep(const dc_query *q, tr_err *err) {
     double h = q->sep.horizontal_m, v = q->sep.vertical_m;
     if (!(h >= 0 && h <= DC_MAX_SEPARATION_M))
         return tr_fail(err, TR_EINVAL, "separation.horizontal_m", "must be in [0, %g] m", DC_MAX_SEPARATION_M);
     if (!(v >= 0 && v <= DC_MAX_SEPARATION_M))
         return tr_fail(err, TR_EINVAL, "separation.vertical_m", "must be in [0, %g] m", DC_MAX_SEPARATION_M);
     return TR_OK;
+}
+
+static int check_query(const dc_query *q, tr_err *err) {
+    if (q == NULL || q->vol == NULL) return tr_fail(err, TR_EINVAL, "", "no query volume");
+    return check_sep(q, err);
 }
 
 static inline bool wanted(const dc_query *q, const dc_rec *s) {
@@ -520,6 +651,39 @@ int dc_pair_conflict(const dc_volume *q, const dc_volume *s, const dc_sep *sep, 
     *out = dc__pair(&qr, &g, &sr, sep);
     dc__rec_release(&qr);
     dc__rec_release(&sr);
+    return TR_OK;
+}
+
+struct dc_prepared {
+    dc_rec r;
+};
+
+int dc_prepare(const dc_volume *q, dc_prepared **out, tr_err *err) {
+    *out = malloc(sizeof **out);
+    if (*out == NULL) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    int rc = dc__rec_build(q, &(*out)->r, err);
+    if (rc != TR_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void dc_prepared_free(dc_prepared *p) {
+    if (p == NULL) return;
+    dc__rec_release(&p->r);
+    free(p);
+}
+
+int dc_engine_pair_held(dc_engine *e, const dc_prepared *q, int64_t id, const dc_sep *sep, bool *out,
+                        tr_err *err) {
+    dc_query dq = {.vol = NULL, .sep = *sep};
+    const idmap_entry *m = map_find(e, id);
+    if (m == NULL) return tr_fail(err, TR_ENOTFOUND, "id", "no volume %lld", (long long)id);
+    int rc = check_sep(&dq, err);
+    if (rc != TR_OK) return rc;
+    geo_box g = dc__box_grow(q->r.box, sep->horizontal_m);
+    *out = dc__pair(&q->r, &g, rec_at(e, m->slot), sep);
     return TR_OK;
 }
 

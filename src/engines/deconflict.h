@@ -100,6 +100,8 @@ typedef struct dc_volume {
     int64_t id;             /* the caller's unique id for this volume */
     int64_t owner;          /* owning party's id (> 0 to be excludable; 0 = none) */
     uint32_t kind;          /* the caller's class, < DC_KINDS */
+    uint32_t tag;           /* the caller's value, kept and handed back in each hit (e.g. an
+                               index into the caller's table of what an answer shows) */
     int64_t t_start, t_end; /* [t_start, t_end), seconds; t_end may be TR_TIME_OPEN */
     double alt_lo, alt_hi;  /* closed band, metres; -INFINITY / INFINITY allowed
                                (ground objects: sites, movements) */
@@ -123,6 +125,7 @@ typedef struct dc_hit {
     int64_t id;
     int64_t owner;
     uint32_t kind;
+    uint32_t tag; /* the stored volume's dc_volume.tag */
 } dc_hit;
 
 typedef struct dc_result {
@@ -164,6 +167,12 @@ int dc_engine_remove(dc_engine *e, int64_t id);
  * queries: the tree is then optimal). Returns TR_OK or TR_ENOMEM (index unchanged). */
 int dc_engine_pack(dc_engine *e);
 
+/* Bulk loading (start-up): from dc_engine_load_begin until dc_engine_pack, inserted
+ * volumes are kept but not indexed, and the pack indexes them all at once (one sort by
+ * Hilbert key instead of a merge per level: several times faster for a million).
+ * Queries in between do not see them. A pack that fails (TR_ENOMEM) stays in loading. */
+void dc_engine_load_begin(dc_engine *e);
+
 size_t dc_engine_size(dc_engine *e);
 void dc_engine_stats(dc_engine *e, dc_stats *out);
 
@@ -177,10 +186,20 @@ int dc_engine_query_scan(dc_engine *e, const dc_query *q, dc_result *out, tr_err
 
 void dc_result_free(dc_result *r);
 
+/* The stored volume id as the engine holds it, into *out: id, owner, kind, tag, window,
+ * band and footprint (a polygon's rings closed). The footprint is borrowed from the
+ * engine: valid while the caller holds the engine's lock (between dc_engine_write_begin
+ * and _end) and the volume stays. TR_OK or TR_ENOTFOUND. */
+int dc_engine_volume_held(dc_engine *e, int64_t id, dc_volume *out);
+
 /* Check-then-insert under one write lock. Between begin and end only the _held calls
  * may be made on e by this thread; other threads' calls wait. */
 void dc_engine_write_begin(dc_engine *e);
 void dc_engine_write_end(dc_engine *e);
+/* Several _held reads (queries, dc_engine_volume_held, dc_engine_pair_held) against one
+ * state under the read lock: other readers run alongside, writers wait. */
+void dc_engine_read_begin(dc_engine *e);
+void dc_engine_read_end(dc_engine *e);
 int dc_engine_query_held(dc_engine *e, const dc_query *q, dc_result *out, tr_err *err);
 int dc_engine_insert_held(dc_engine *e, const dc_volume *v, tr_err *err);
 int dc_engine_remove_held(dc_engine *e, int64_t id);
@@ -189,6 +208,30 @@ int dc_engine_remove_held(dc_engine *e, int64_t id);
  * under sep? *out is the answer dc_engine_query would give. TR_OK, TR_EINVAL, TR_ENOMEM. */
 int dc_pair_conflict(const dc_volume *q, const dc_volume *s, const dc_sep *sep, bool *out,
                      tr_err *err);
+
+/* Volumes built into engine records ahead of their insertion, e.g. on another thread
+ * while the engine's owner inserts the previous batch (the start-up's loader). Owned by
+ * the caller: dc_built_new (NULL when out of memory), dc_built_free. dc_built_add checks
+ * and builds v as dc_engine_insert would (TR_OK, TR_EINVAL, TR_ENOMEM; nothing added on
+ * failure). dc_engine_insert_built inserts them all in order under one write lock and
+ * empties b; on the first failure (TR_ECONFLICT: *failed gets that volume's id, or
+ * TR_ENOMEM) the rest are dropped and those before it stay inserted. */
+typedef struct dc_built dc_built;
+dc_built *dc_built_new(void);
+void dc_built_free(dc_built *b);
+size_t dc_built_size(const dc_built *b);
+int dc_built_add(dc_built *b, const dc_volume *v, tr_err *err);
+int dc_engine_insert_built(dc_engine *e, dc_built *b, int64_t *failed, tr_err *err);
+
+/* A query volume built once for several pair decisions against stored volumes (the
+ * answer's distance bands): owned by the caller, freed with dc_prepared_free. */
+typedef struct dc_prepared dc_prepared;
+int dc_prepare(const dc_volume *q, dc_prepared **out, tr_err *err); /* TR_OK, TR_EINVAL, TR_ENOMEM */
+void dc_prepared_free(dc_prepared *p);
+/* dc_pair_conflict's answer for q and the stored volume id, with neither built again
+ * (the caller holds the engine's lock). TR_OK, TR_ENOTFOUND or TR_EINVAL (sep). */
+int dc_engine_pair_held(dc_engine *e, const dc_prepared *q, int64_t id, const dc_sep *sep, bool *out,
+                        tr_err *err);
 
 /* A dc_volume borrowing v's footprint (v must outlive it), with id, owner and kind. */
 void dc_volume_from_tr(const tr_volume *v, int64_t id, int64_t owner, uint32_t kind,

@@ -625,7 +625,8 @@ int dc__rec_build(const dc_volume *v, dc_rec *r, tr_err *err) {
         return tr_fail(err, TR_EINVAL, "alt_hi", "the altitude band must be [lo, hi] with lo <= hi");
     r->id = v->id;
     r->owner = v->owner;
-    r->kind = v->kind;
+    r->kind = (uint8_t)v->kind;
+    r->tag = v->tag;
     r->t0 = v->t_start;
     r->t1 = v->t_end;
     r->alo = v->alt_lo;

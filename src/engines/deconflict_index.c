@@ -426,6 +426,79 @@ int dc__index_pack(dc_index *ix) {
     return merge(ix, dst, mask, true);
 }
 
+/* ---- bulk loading ---- */
+
+typedef struct keyed {
+    uint64_t key;
+    uint32_t slot;
+} keyed;
+
+/* Sorts v[n] by key (stable LSD radix sort, 11 bits a pass, on the bits that differ). */
+static int sort_keyed(keyed *v, size_t n) {
+    keyed *tmp = malloc(n * sizeof *tmp), *a = v, *b = tmp;
+    if (tmp == NULL) return TR_ENOMEM;
+    uint64_t diff = 0;
+    for (size_t i = 1; i < n; i++)
+        diff |= v[i].key ^ v[0].key;
+    for (int sh = 0; sh < 64; sh += 11) {
+        if (((diff >> sh) & 0x7FF) == 0) continue;
+        size_t *cnt = calloc(2048, sizeof *cnt);
+        if (cnt == NULL) {
+            free(tmp);
+            return TR_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i].key >> sh) & 0x7FF]++;
+        for (size_t d = 0, pos = 0; d < 2048; d++) {
+            size_t c = cnt[d];
+            cnt[d] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[cnt[(a[i].key >> sh) & 0x7FF]++] = a[i];
+        free(cnt);
+        keyed *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != v) memcpy(v, a, n * sizeof *v);
+    free(tmp);
+    return TR_OK;
+}
+
+int dc__index_bulk(dc_index *ix, const uint32_t *slots, size_t n, dc_box_fn box_of, void *ctx) {
+    int j = 0;
+    while (j < DC_MAX_TREES - 1 && (cap_of(j) < n || ix->trees[j].n))
+        j++;
+    if (n == 0) return TR_OK;
+    if (ix->trees[j].n) return TR_ENOMEM; /* every level taken: cannot happen below 2^49 entries */
+    keyed *v = malloc(n * sizeof *v);
+    dc_tree t = {0};
+    float box[DC_DIMS];
+    if (v == NULL || tree_alloc(&t, n) != TR_OK) {
+        free(v);
+        return TR_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (keyed){box_of(ctx, slots[i], NULL), slots[i]};
+    if (sort_keyed(v, n) != TR_OK) {
+        free(v);
+        tree_free(&t);
+        return TR_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        box_of(ctx, v[i].slot, box);
+        t.keys[i] = v[i].key;
+        t.slots[i] = v[i].slot;
+        lane_set(&t.blocks[i / DC_LANES], (int)(i % DC_LANES), box);
+        ix->where[v[i].slot] = (uint8_t)j;
+    }
+    free(v);
+    tree_finish(&t);
+    ix->trees[j] = t;
+    return dc__index_pack(ix);
+}
+
 static int push_slot(uint32_t **slots, size_t *n, size_t *cap, uint32_t s) {
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 256;

@@ -63,9 +63,10 @@ typedef struct dc_rec {
             double cx, cy, s, rin, rout;
         } p;
     } u;
-    uint32_t kind;
+    uint8_t kind;           /* < DC_KINDS */
     uint8_t shape;          /* dc_shape; 0 = free slot */
-    uint8_t pad_[3];
+    uint8_t pad_[2];
+    uint32_t tag; /* the caller's dc_volume.tag */
 } dc_rec;
 
 /* Doubles rounded down / up to floats (for index boxes, invariant 5 of the index). */
@@ -166,6 +167,12 @@ int dc__index_insert(dc_index *ix, uint32_t slot, const float box[DC_DIMS], uint
 void dc__index_remove(dc_index *ix, uint32_t slot);
 /* Merges everything into one tree. TR_OK or TR_ENOMEM (index unchanged). */
 int dc__index_pack(dc_index *ix);
+/* box NULL: the Hilbert key of slot's record; else its index box into box (returns 0). */
+typedef uint64_t (*dc_box_fn)(void *ctx, uint32_t slot, float box[DC_DIMS]);
+/* Adds slots[n] (not indexed yet) at once: one sort by key, one tree, then merges
+ * everything into one tree as dc__index_pack does. TR_OK, or TR_ENOMEM: nothing added,
+ * or (the final merge failed) added as a tree of its own beside the others. */
+int dc__index_bulk(dc_index *ix, const uint32_t *slots, size_t n, dc_box_fn box_of, void *ctx);
 /* Appends to *slots (growing it) every live slot whose box meets q (closed boxes). */
 int dc__index_query(const dc_index *ix, const float q[DC_DIMS], uint32_t **slots, size_t *n,
                     size_t *cap);

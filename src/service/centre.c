@@ -163,16 +163,11 @@ static int load_site(tr_site *s, void *ctx) {
 }
 
 /* What loading the deconfliction engine needs besides each row: the objects that left
- * it (one query each, not one per row) and the owners' party ids (parties are few). */
+ * it (one query each, not one per row). */
 typedef struct dc_load {
     centre *c;
     int64_t *retired;
     size_t nretired;
-    struct {
-        char name[TR_NAME_MAX + 1];
-        int64_t id;
-    } owners[64];
-    size_t nowners;
 } dc_load;
 
 static int cmp_id(const void *a, const void *b) {
@@ -194,51 +189,19 @@ static int load_movement(tr_movement *m, void *ctx) {
     return rc;
 }
 
-/* The owner's party id; 0 for a revoked party, whose operations stay, excluded from no one. */
-static int load_owner(dc_load *l, const char *name, int64_t *id, tr_err *err) {
-    for (size_t i = 0; i < l->nowners; i++)
-        if (strcmp(l->owners[i].name, name) == 0) {
-            *id = l->owners[i].id;
-            return TR_OK;
-        }
-    tr_party owner;
-    int rc = store_party_get(l->c->store, name, &owner, err);
-    if (rc == TR_ENOTFOUND) {
-        owner.id = 0;
-        rc = TR_OK;
-    }
-    if (rc) return rc;
-    *id = owner.id;
-    if (l->nowners < sizeof l->owners / sizeof *l->owners) {
-        snprintf(l->owners[l->nowners].name, sizeof l->owners[l->nowners].name, "%s", name);
-        l->owners[l->nowners++].id = owner.id;
-    }
-    return TR_OK;
-}
-
-static int load_operation(tr_operation *o, void *ctx) {
-    dc_load *l = ctx;
-    tr_err err = {0};
-    if (load_retired(l, o->id)) return TR_OK;
-    int64_t owner = 0;
-    int rc = load_owner(l, o->owner, &owner, &err);
-    if (rc == TR_OK) rc = centre__dc_add_operation(l->c, o, owner, false, &err);
-    if (rc) fprintf(stderr, "truce: operation %lld not loaded: %s\n", (long long)o->id, err.msg);
-    return rc;
-}
-
 /* Fills c->dc from the store: sites, operations and movements still taking part. */
 static int load_dc(centre *c, tr_err *err) {
     dc_load l = {.c = c};
+    dc_engine_load_begin(c->dc); /* indexed at once by the pack below */
     int rc = store_site_each(c->store, load_site, c, err);
     if (rc == TR_OK) rc = store_dc_retired(c->store, "operation", &l.retired, &l.nretired, err);
-    if (rc == TR_OK) rc = store_operation_each(c->store, load_operation, &l, err);
+    if (rc == TR_OK) rc = centre__dc_load_operations(c, l.retired, l.nretired, err); /* centre_dc_load.c */
     free(l.retired);
     l.retired = NULL;
     if (rc == TR_OK) rc = store_dc_retired(c->store, "movement", &l.retired, &l.nretired, err);
     if (rc == TR_OK) rc = store_movement_each(c->store, load_movement, &l, err);
     free(l.retired);
-    if (rc == TR_OK) dc_engine_pack(c->dc);
+    if (rc == TR_OK && dc_engine_pack(c->dc) != TR_OK) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     return rc;
 }
 
@@ -274,7 +237,8 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->privacy_margin_m = CENTRE_PRIVACY_MARGIN_M;
     c->probe_budget = CENTRE_PROBE_BUDGET;
     c->probe_window_s = CENTRE_PROBE_WINDOW_S;
-    if (rc == TR_OK && !(c->dc = dc_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && (!(c->dc = dc_engine_new()) || !(c->dc_tags = centre__dc_tags_new())))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);
     if (rc == TR_OK) rc = centre__traffic_open(c, err);
@@ -291,6 +255,7 @@ void centre_close(centre *c) {
     centre_witnesses_clear(c);
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);
+    centre__dc_tags_free(c->dc_tags);
     mon_engine_free(c->mon);
     centre__traffic_close(c);
     pthread_mutex_destroy(&c->mon_mu);

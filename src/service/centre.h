@@ -29,6 +29,7 @@
 typedef struct centre_checkpointer centre_checkpointer;
 typedef struct centre_witness_set centre_witness_set;
 typedef struct centre_traffic centre_traffic;
+typedef struct centre_dc_tags centre_dc_tags;
 
 typedef struct centre {
     store *store;
@@ -42,6 +43,7 @@ typedef struct centre {
     centre_checkpointer *cp;    /* the checkpoint thread, when running */
     char *kept_path;            /* the checkpoint kept beside the key (centre_log_open), or NULL */
     dc_engine *dc;              /* sites' and operations' volumes (docs/deconfliction.md) */
+    centre_dc_tags *dc_tags;    /* operations' owners and kinds beside c->dc (centre_dc_tags.c) */
     double site_buffer_m;       /* operation-site horizontal buffer (CENTRE_SITE_BUFFER_M) */
     dc_sep op_sep;              /* operation-operation separation (CENTRE_OP_*_M) */
     int64_t notice_deadline_s;  /* the least time a party has to acknowledge (CENTRE_NOTICE_DEADLINE_S) */

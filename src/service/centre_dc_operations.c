@@ -121,6 +121,38 @@ static int operation_create_tx(centre *c, const tr_party *by, tr_operation *o, c
     return rc;
 }
 
+/*
+ * A refusal decided without the writer lock (issue 19): with reject_on_conflict, the
+ * conflicts are found under the engine's read lock, so checks run side by side. When
+ * there are some, none of them is with an object hidden from by and by's probe budget is
+ * not spent, the write path would refuse with exactly these conflicts and store nothing
+ * (centre__probe_record has nothing to record): *done, and ref holds the refusal.
+ * Otherwise (nothing to refuse, hidden hits, a spent budget, any error) *done is false
+ * and the caller takes the write path, which decides again under the locks. The
+ * engines' states read are committed ones; the answer is the write path's for the same
+ * state.
+ */
+static void refuse_unlocked(centre *c, const tr_party *by, tr_operation *o, refusal *ref, bool *done) {
+    *done = false;
+    json_t *conflicts = json_array();
+    centre_probe pr;
+    tr_err err = {0};
+    centre__probe_init(&pr, by, "operation.create");
+    dc_engine_read_begin(c->dc);
+    int rc = conflicts ? centre__operation_conflicts(c, by, o, conflicts, &pr, &err) : TR_ENOMEM;
+    dc_engine_read_end(c->dc);
+    if (rc == TR_OK && json_array_size(pr.hits) == 0 && json_array_size(conflicts) > 0 &&
+        centre__probe_decide(c, &pr, conflicts, &err) == TR_OK && !pr.withheld &&
+        refuse(c, &pr, o, conflicts, ref, &err) == TR_OK)
+        *done = true;
+    if (!*done) {
+        json_decref(ref->problem);
+        memset(ref, 0, sizeof *ref);
+    }
+    centre__probe_clear(&pr);
+    json_decref(conflicts);
+}
+
 int centre_operation_create(centre *c, const tr_party *by, const json_t *body, json_t **out, json_t **problem,
                             tr_err *err) {
     tr_operation o;
@@ -129,7 +161,9 @@ int centre_operation_create(centre *c, const tr_party *by, const json_t *body, j
     if (rc) return rc;
     centre_pending p = {.dc_held = true};
     refusal ref = {0};
-    if ((rc = store_begin(c->store, err)) == TR_OK) {
+    bool refused = false;
+    if (o.reject_on_conflict) refuse_unlocked(c, by, &o, &ref, &refused);
+    if (!refused && (rc = store_begin(c->store, err)) == TR_OK) {
         dc_engine_write_begin(c->dc);
         rc = centre__finish(c, &p, operation_create_tx(c, by, &o, &p, out, &ref, err), out, err);
         dc_engine_write_end(c->dc);

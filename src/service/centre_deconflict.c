@@ -51,14 +51,42 @@ int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err) {
 }
 
 int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err) {
-    for (size_t i = 0; i < o->nvolumes; i++) {
+    uint32_t tag;
+    int rc = centre__dc_tag(c, o->owner, o->kind, &tag, err);
+    for (size_t i = 0; rc == TR_OK && i < o->nvolumes; i++) {
         dc_volume v;
         dc_volume_from_tr(&o->volumes[i], CENTRE_DC_ID(o->id, CENTRE_DC_OPERATION, i), owner_id, CENTRE_DC_OPERATION,
                           &v);
-        int rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
-        if (rc) return rc;
+        v.tag = tag;
+        rc = held ? dc_engine_insert_held(c->dc, &v, err) : dc_engine_insert(c->dc, &v, err);
     }
+    return rc;
+}
+
+/* A stored operation's volume behind hit h, with its owner and kind, from the engine and
+ * the tags beside it (no store read): *ov borrows the engine's footprint (the caller holds
+ * the engine's lock). TR_OK, or TR_EINTERNAL when the engine lost track of it. */
+static int operation_hit(centre *c, const dc_hit *h, dc_volume *ov, const char **owner, const char **kind,
+                         tr_err *err) {
+    if (dc_engine_volume_held(c->dc, h->id, ov) != TR_OK || !centre__dc_tag_get(c, h->tag, owner, kind))
+        return tr_fail(err, TR_EINTERNAL, "", "operation %lld volume %zu is not in the engine",
+                       (long long)CENTRE_DC_OBJ(h->id), CENTRE_DC_VOL(h->id));
     return TR_OK;
+}
+
+/* The answer's entry x (its window set) for a conflict between operation oid's volume k
+ * (owner, kind) and volume vi of the object checked, at distance band (taken). */
+static json_t *operation_entry(json_t *x, int64_t oid, const char *owner, const char *kind, size_t vi,
+                               size_t k, json_t *band) {
+    json_object_set_new(x, "type", json_string("operation"));
+    json_object_set_new(x, "id", json_integer(oid));
+    json_object_set_new(x, "owner", json_string(owner));
+    json_object_set_new(x, "restricted", json_false());
+    json_object_set_new(x, "kind", json_string(kind));
+    json_object_set_new(x, "volume", json_integer((json_int_t)vi));
+    json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
+    json_object_set_new(x, "distance_band", band);
+    return x;
 }
 
 /* ---- conflicts of an operation ---- */
@@ -76,6 +104,20 @@ static json_t *band(const dc_volume *q, const dc_volume *s, double within_m, dou
     char b[64];
     snprintf(b, sizeof b, "within %.0f m", within_m);
     return json_string(b);
+}
+
+/* band() for prepared query q and the stored volume id, read in place (the caller holds
+ * the engine's lock). */
+static int band_held(centre *c, const dc_prepared *q, int64_t id, double within_m, double vertical_m,
+                     json_t **out, tr_err *err) {
+    dc_sep sep = {0, vertical_m};
+    bool touch = false;
+    int rc = dc_engine_pair_held(c->dc, q, id, &sep, &touch, err);
+    if (rc) return rc;
+    char b[64];
+    if (!touch) snprintf(b, sizeof b, "within %.0f m", within_m);
+    *out = json_string(touch ? "intersecting" : b);
+    return *out ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 }
 
 static bool seen_before(json_t *list, const char *type, int64_t id, size_t vol) {
@@ -387,27 +429,16 @@ static int against_operations(centre *c, const tr_party *by, prot *p, const dc_v
         int64_t oid = CENTRE_DC_OBJ(r.hits[h].id);
         size_t k = CENTRE_DC_VOL(r.hits[h].id);
         if (seen_operation_volume(seen, oid, k)) continue; /* through an earlier leg */
-        tr_operation o;
-        if ((rc = store_operation_get(c->store, oid, &o, err))) break;
-        if (k < o.nvolumes) {
-            dc_volume ov;
-            dc_volume_from_tr(&o.volumes[k], r.hits[h].id, 0, CENTRE_DC_OPERATION, &ov);
-            json_t *x = window(ov.t_start, ov.t_end, p->v.t_start, p->v.t_end);
-            json_object_set_new(x, "type", json_string("operation"));
-            json_object_set_new(x, "id", json_integer(oid));
-            json_object_set_new(x, "owner", json_string(o.owner));
-            json_object_set_new(x, "restricted", json_false());
-            json_object_set_new(x, "kind", json_string(o.kind));
-            json_object_set_new(x, "volume", json_integer((json_int_t)p->leg));
-            json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
-            json_object_set_new(x, "distance_band", band(&ov, v, c->site_buffer_m, 0));
-            json_array_append_new(seen, x);
-            tr_party viewer = party_view(c, o.owner);
-            bool sees = !prot_restricted(p, &viewer);
-            if (strcmp(o.owner, by->name) != 0 && (twin ? !sees : sees || !coarsened))
-                rc = owner_notice(c, p, id, oid, k, &viewer, x, err);
-        }
-        tr_operation_clear(&o);
+        dc_volume ov;
+        const char *owner, *kind;
+        if ((rc = operation_hit(c, &r.hits[h], &ov, &owner, &kind, err))) break;
+        json_t *x = operation_entry(window(ov.t_start, ov.t_end, p->v.t_start, p->v.t_end), oid, owner, kind,
+                                    p->leg, k, band(&ov, v, c->site_buffer_m, 0));
+        json_array_append_new(seen, x);
+        tr_party viewer = party_view(c, owner);
+        bool sees = !prot_restricted(p, &viewer);
+        if (strcmp(owner, by->name) != 0 && (twin ? !sees : sees || !coarsened))
+            rc = owner_notice(c, p, id, oid, k, &viewer, x, err);
     }
     dc_result_free(&r);
     return rc;
@@ -432,29 +463,26 @@ static int prot_against_operations(centre *c, const tr_party *by, prot *p, int64
 static int operation_conflicts(centre *c, const tr_party *by, const dc_volume *q, size_t vi, dc_result *r,
                                json_t *out, tr_err *err) {
     dc_query qo = {.vol = q, .sep = c->op_sep, .kinds = 1u << CENTRE_DC_OPERATION, .exclude_owner = by->id};
+    dc_prepared *pq = NULL;
     int rc = dc_engine_query_held(c->dc, &qo, r, err);
+    if (rc == TR_OK && r->n) rc = dc_prepare(q, &pq, err);
+    int64_t last = 0; /* hits come by id, an operation's volumes together: its first one answers */
     for (size_t h = 0; rc == TR_OK && h < r->n; h++) {
         int64_t id = CENTRE_DC_OBJ(r->hits[h].id);
         size_t k = CENTRE_DC_VOL(r->hits[h].id);
-        if (seen_before(out, "operation", id, vi)) continue;
-        tr_operation o;
-        if ((rc = store_operation_get(c->store, id, &o, err))) return rc;
-        if (k < o.nvolumes && strcmp(o.owner, by->name) != 0) {
-            dc_volume ov;
-            dc_volume_from_tr(&o.volumes[k], r->hits[h].id, 0, CENTRE_DC_OPERATION, &ov);
-            json_t *x = window(q->t_start, q->t_end, ov.t_start, ov.t_end);
-            json_object_set_new(x, "type", json_string("operation"));
-            json_object_set_new(x, "id", json_integer(id));
-            json_object_set_new(x, "owner", json_string(o.owner));
-            json_object_set_new(x, "restricted", json_false());
-            json_object_set_new(x, "kind", json_string(o.kind));
-            json_object_set_new(x, "volume", json_integer((json_int_t)vi));
-            json_object_set_new(x, "other_volume", json_integer((json_int_t)k));
-            json_object_set_new(x, "distance_band", band(q, &ov, c->op_sep.horizontal_m, c->op_sep.vertical_m));
-            json_array_append_new(out, x);
-        }
-        tr_operation_clear(&o);
+        if (id == last) continue;
+        last = id;
+        dc_volume ov;
+        const char *owner, *kind;
+        json_t *b = NULL;
+        if ((rc = operation_hit(c, &r->hits[h], &ov, &owner, &kind, err)) || strcmp(owner, by->name) == 0)
+            continue;
+        if ((rc = band_held(c, pq, r->hits[h].id, c->op_sep.horizontal_m, c->op_sep.vertical_m, &b, err)))
+            break;
+        json_array_append_new(out, operation_entry(window(q->t_start, q->t_end, ov.t_start, ov.t_end), id,
+                                                   owner, kind, vi, k, b));
     }
+    dc_prepared_free(pq);
     return rc;
 }
 

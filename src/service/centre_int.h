@@ -129,6 +129,21 @@ bool centre__dc_retired(centre *c, const char *about_type, int64_t id);
 int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err);
 int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err);
 
+/* Loads the stored operations into c->dc (in loading mode), but those whose ids are in
+ * retired[n] (sorted): reading on a thread of its own, inserting on the caller's
+ * (centre_dc_load.c). TR_OK, or the first failure (each unloadable row is named on
+ * stderr). */
+int centre__dc_load_operations(centre *c, const int64_t *retired, size_t nretired, tr_err *err);
+
+/* What an answer shows of a stored operation, kept beside c->dc (centre_dc_tags.c): the
+ * tag of (owner, kind), stored with each of its volumes. centre__dc_tag: TR_OK or
+ * TR_ENOMEM. centre__dc_tag_get: false for an unknown tag; the strings are the centre's
+ * (valid until centre_close). */
+centre_dc_tags *centre__dc_tags_new(void); /* NULL when out of memory */
+void centre__dc_tags_free(centre_dc_tags *t);
+int centre__dc_tag(centre *c, const char *owner, const char *kind, uint32_t *tag, tr_err *err);
+bool centre__dc_tag_get(centre *c, uint32_t tag, const char **owner, const char **kind);
+
 int centre__pending_area(centre_pending *p, tr_area *a);           /* takes a's contents */
 int centre__pending_op_active(centre_pending *p, tr_operation *o); /* takes o's contents */
 /* The traffic engine (centre_traffic.c): made and loaded by centre_open, freed by

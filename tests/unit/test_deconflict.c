@@ -506,6 +506,81 @@ static void test_random_cross_check(void **state) {
     dc_engine_free(e);
 }
 
+/* Bulk loading (issue 19): volumes inserted between dc_engine_load_begin and the pack,
+ * some removed before it, answer every query as an engine filled one by one does, and the
+ * index and the scan agree; tags come back in the hits. */
+static void test_bulk_load(void **state) {
+    (void)state;
+    rng r = {777}, rq = {4242};
+    dc_engine *bulk = dc_engine_new(), *one = dc_engine_new();
+    tr_err err = {0};
+    enum { N = 6000 };
+    gen g;
+    dc_built *built = dc_built_new();
+    dc_engine_load_begin(bulk);
+    for (int64_t id = 1; id <= N; id++) { /* half one by one, half built ahead in batches */
+        random_volume(&r, id, &g);
+        g.v.tag = (uint32_t)(id * 7);
+        if (id % 2)
+            assert_int_equal(dc_engine_insert(bulk, &g.v, &err), TR_OK);
+        else
+            assert_int_equal(dc_built_add(built, &g.v, &err), TR_OK);
+        if (dc_built_size(built) == 100)
+            assert_int_equal(dc_engine_insert_built(bulk, built, NULL, &err), TR_OK);
+        assert_int_equal(dc_engine_insert(one, &g.v, &err), TR_OK);
+    }
+    assert_int_equal(dc_engine_insert_built(bulk, built, NULL, &err), TR_OK);
+    random_volume(&r, 3, &g); /* a held id: refused, the rest of the batch dropped */
+    assert_int_equal(dc_built_add(built, &g.v, &err), TR_OK);
+    random_volume(&r, N + 100, &g);
+    assert_int_equal(dc_built_add(built, &g.v, &err), TR_OK);
+    int64_t failed = 0;
+    assert_int_equal(dc_engine_insert_built(bulk, built, &failed, &err), TR_ECONFLICT);
+    assert_int_equal(failed, 3);
+    assert_int_equal(dc_built_size(built), 0);
+    dc_built_free(built);
+    for (int64_t id = 5; id <= N; id += 9) { /* removed while loading: their slots are free again */
+        assert_int_equal(dc_engine_remove(bulk, id), TR_OK);
+        assert_int_equal(dc_engine_remove(one, id), TR_OK);
+    }
+    assert_int_equal(dc_engine_pack(bulk), TR_OK);
+    dc_stats st;
+    dc_engine_stats(bulk, &st);
+    assert_int_equal(st.trees, 1);
+    assert_int_equal(st.buffered, 0);
+    assert_int_equal(st.volumes, dc_engine_size(one));
+    dc_result a = {0}, b = {0};
+    for (int i = 0; i < 300; i++) {
+        random_volume(&rq, 0, &g);
+        dc_query q = {.vol = &g.v, .sep = {i % 3 ? 0 : 2000, i % 2 ? 0 : 150}};
+        assert_int_equal(dc_engine_query(bulk, &q, &a, &err), TR_OK);
+        assert_int_equal(dc_engine_query(one, &q, &b, &err), TR_OK);
+        assert_int_equal(a.n, b.n);
+        for (size_t k = 0; k < a.n; k++) {
+            assert_true(a.hits[k].id == b.hits[k].id);
+            assert_int_equal(a.hits[k].tag, (uint32_t)(a.hits[k].id * 7));
+        }
+    }
+    cross_check(bulk, &rq, 100);
+    random_volume(&r, N + 1, &g); /* after the pack, inserts are indexed one by one again */
+    assert_int_equal(dc_engine_insert(bulk, &g.v, &err), TR_OK);
+    dc_query q = {.vol = &g.v};
+    assert_int_equal(dc_engine_query(bulk, &q, &a, &err), TR_OK);
+    bool found = false;
+    for (size_t k = 0; k < a.n; k++)
+        found |= a.hits[k].id == N + 1;
+    assert_true(found);
+    dc_engine_write_begin(bulk);
+    dc_volume held;
+    assert_int_equal(dc_engine_volume_held(bulk, N + 1, &held), TR_OK);
+    assert_int_equal(dc_engine_volume_held(bulk, 5, &held), TR_ENOTFOUND);
+    dc_engine_write_end(bulk);
+    dc_result_free(&a);
+    dc_result_free(&b);
+    dc_engine_free(bulk);
+    dc_engine_free(one);
+}
+
 /* ---- planar polygons against GEOS ---- */
 
 static GEOSGeometry *geos_ring(GEOSContextHandle_t h, const double *xy, size_t n) {
@@ -598,12 +673,19 @@ static void test_readers_and_writer(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_half_open),   cmocka_unit_test(test_altitude_closed),
-        cmocka_unit_test(test_polygon_edges),    cmocka_unit_test(test_holes),
-        cmocka_unit_test(test_circles_exact),    cmocka_unit_test(test_antimeridian),
-        cmocka_unit_test(test_poles),            cmocka_unit_test(test_buffers),
-        cmocka_unit_test(test_filters_and_order), cmocka_unit_test(test_from_tr_volume),
-        cmocka_unit_test(test_random_cross_check), cmocka_unit_test(test_planar_against_geos),
+        cmocka_unit_test(test_time_half_open),
+        cmocka_unit_test(test_altitude_closed),
+        cmocka_unit_test(test_polygon_edges),
+        cmocka_unit_test(test_holes),
+        cmocka_unit_test(test_circles_exact),
+        cmocka_unit_test(test_antimeridian),
+        cmocka_unit_test(test_poles),
+        cmocka_unit_test(test_buffers),
+        cmocka_unit_test(test_filters_and_order),
+        cmocka_unit_test(test_from_tr_volume),
+        cmocka_unit_test(test_random_cross_check),
+        cmocka_unit_test(test_bulk_load),
+        cmocka_unit_test(test_planar_against_geos),
         cmocka_unit_test(test_readers_and_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,6 +56,32 @@ static void expect_reject(const char *s) {
 
 /* ---- parsing ---- */
 
+/* tr_time_format writes its digits without printf (issue 19): the same text as gmtime +
+ * strftime over years 1..9999, at the edges of days, months and years and at random. */
+static void format_matches(int64_t t) {
+    char got[TR_TIME_BUFSZ], want[64];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    assert_string_equal(tr_time_format(t, got), want);
+}
+
+static void test_format_digits(void **state) {
+    (void)state;
+    static const int64_t fixed[] = {-62135596800LL, -62135596799LL, -1,        0,         1,
+                                    86399,          86400,          951782400, 951868799, 1474120800,
+                                    253402300799LL};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        format_matches(fixed[i]);
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        format_matches(-62135596800LL + (int64_t)(x % 315537897600ull));
+    }
+}
+
 static void test_parse_utc(void **state) {
     (void)state;
     expect_time("1970-01-01T00:00:00Z", 0);
@@ -403,6 +429,7 @@ static void test_err(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_digits),
         cmocka_unit_test(test_parse_utc),
         cmocka_unit_test(test_parse_offsets),
         cmocka_unit_test(test_parse_fraction),
