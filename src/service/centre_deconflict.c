@@ -387,15 +387,20 @@ static int engine_refusal(int rc, tr_err *err) {
 }
 
 /* The addressee as it is (its role decides what it may read); a revoked party reads as
- * an observer would. */
-static tr_party party_view(centre *c, const char *name) {
-    tr_party viewer = {0};
-    if (store_party_get(c->store, name, &viewer, NULL) != TR_OK) {
-        memset(&viewer, 0, sizeof viewer);
-        snprintf(viewer.name, sizeof viewer.name, "%s", name);
-        viewer.role = ROLE_OBSERVER;
+ * an observer would. A storage failure is the caller's failure, never a weaker view. */
+static int party_view(centre *c, const char *name, tr_party *viewer, tr_err *err) {
+    memset(viewer, 0, sizeof *viewer);
+    tr_err e = {0};
+    int rc = store_party_get(c->store, name, viewer, &e);
+    if (rc == TR_OK) return TR_OK;
+    if (rc != TR_ENOTFOUND) {
+        if (err) *err = e;
+        return rc;
     }
-    return viewer;
+    memset(viewer, 0, sizeof *viewer);
+    snprintf(viewer->name, sizeof viewer->name, "%s", name);
+    viewer->role = ROLE_OBSERVER;
+    return TR_OK;
 }
 
 /* Tells operation oid's owner (viewer) that p (id) conflicts with its volume k, as x says. */
@@ -435,7 +440,8 @@ static int against_operations(centre *c, const tr_party *by, prot *p, const dc_v
         json_t *x = operation_entry(window(ov.t_start, ov.t_end, p->v.t_start, p->v.t_end), oid, owner, kind,
                                     p->leg, k, band(&ov, v, c->site_buffer_m, 0));
         json_array_append_new(seen, x);
-        tr_party viewer = party_view(c, owner);
+        tr_party viewer;
+        if ((rc = party_view(c, owner, &viewer, err))) break;
         bool sees = !prot_restricted(p, &viewer);
         if (strcmp(owner, by->name) != 0 && (twin ? !sees : sees || !coarsened))
             rc = owner_notice(c, p, id, oid, k, &viewer, x, err);
