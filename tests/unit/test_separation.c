@@ -94,15 +94,20 @@ static void scene_free(scene *s) {
         geo_shape_free(s->area[i]);
 }
 
+/* The scene (scene_make) measured into *r. */
+static void scene_measure(scene *s, double overlap, const geo_region *within, sep_result *r) {
+    tr_err err = {0};
+    scene_make(s, overlap);
+    assert_int_equal(sep_measure(s->claims, 2, s->des, 5, within, r, &err), TR_OK);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->parties[0].party, "A");
+}
+
 static void test_groups_and_touching_parties(void **state) {
     (void)state;
     scene s;
-    scene_make(&s, 0);
     sep_result r;
-    tr_err err = {0};
-    assert_int_equal(sep_measure(s.claims, 2, s.des, 5, NULL, &r, &err), TR_OK);
-    assert_int_equal(r.n, 2);
-    assert_string_equal(r.parties[0].party, "A");
+    scene_measure(&s, 0, NULL, &r);
     double d34 = cells_m2(3, 0, 0.5, 1) + cells_m2(3, 0.5, 1.5, 1) - cells_m2(3, 0.5, 0.5, 0.5);
     assert_m2(r.area_m2[0], cells_m2(0.5, 0.5, 0.5, 0.5));
     assert_m2(r.area_m2[3], cells_m2(3, 0.5, 1.5, 1));
@@ -129,10 +134,8 @@ static void test_groups_and_touching_parties(void **state) {
 static void test_overlapping_parties(void **state) {
     (void)state;
     scene s;
-    scene_make(&s, 0.5);
     sep_result r;
-    tr_err err = {0};
-    assert_int_equal(sep_measure(s.claims, 2, s.des, 5, NULL, &r, &err), TR_OK);
+    scene_measure(&s, 0.5, NULL, &r);
     assert_m2(r.parties[0].by_area[1], cells_m2(1.5, 1, 1, 0.5));
     assert_m2(r.parties[1].by_area[1], cells_m2(2, 1, 0.5, 0.5));
     assert_m2(r.commingled_m2,
@@ -144,13 +147,12 @@ static void test_overlapping_parties(void **state) {
 static void test_within(void **state) {
     (void)state;
     scene s;
-    scene_make(&s, 0);
     geo_shape *w = grid_box(0, 0, 3.5, 1);
     geo_region *within = NULL;
     sep_result r;
     tr_err err = {0};
     assert_int_equal(geo_region_from_shape(w, &within, &err), TR_OK);
-    assert_int_equal(sep_measure(s.claims, 2, s.des, 5, within, &r, &err), TR_OK);
+    scene_measure(&s, 0, within, &r);
     assert_m2(r.area_m2[1], 0);
     assert_m2(r.area_m2[3], cells_m2(3, 0.5, 0.5, 0.5));
     assert_m2(r.parties[0].claimed_m2, cells_m2(0, 0, 2, 1));
