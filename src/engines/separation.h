@@ -11,8 +11,16 @@
  * geodesic on WGS 84 and the set operations planar in lon/lat, exactly as territory.h
  * (geo/region.h): the same four operations, the same measure.
  *
- * Cost: per party one union of its claims, one intersection with the designated union,
- * and one intersection per designated area whose bounding box meets the party's.
+ * Cost: the designated areas are grouped by bounding boxes that chain together (ground
+ * of two groups never overlaps, so sums over groups are exact); one union per group of
+ * two or more. Per party one union of its claims and one intersection per group whose
+ * box meets its own (a group of one area gives the breakdown at once; a larger group
+ * one more intersection per member area whose box meets the piece). The total over
+ * parties: per group the sum of the parties' pieces when no two overlap (neighbours on
+ * a front line only touch; checked by an intersection of pieces whose boxes meet), else
+ * their union. Shapes are measured when made (geo_shape_area_m2), so without `within` a
+ * designated area and a party with one claim cost no geodesic measure here; the
+ * measure runs over the pieces only.
  *
  * Ownership: sep_measure fills a result the caller clears with sep_result_clear; names
  * are copied. Regions live only inside the call (the calling thread's GEOS context).
