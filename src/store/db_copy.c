@@ -156,7 +156,10 @@ static int copy_table(copy *c, const char *table, tr_err *err) {
     if ((rc = db_prepare(c->src, sel_sql, &sel, err)) == TR_OK &&
         (rc = db_prepare(c->dst, ins_sql, &ins, err)) == TR_OK)
         rc = pump(sel, ins, (int)cols.n, &rows, err);
-    if (rc && err) tr_fail(err, err->code, err->field, "copying table %s: %.300s", table, err->msg);
+    if (rc && err) {
+        tr_err e = *err;
+        tr_fail(err, e.code, e.field, "copying table %s: %.300s", table, e.msg);
+    }
     db_finalize(sel);
     db_finalize(ins);
     db_names_free(&cols);
@@ -206,7 +209,10 @@ static int open_side(const char *uri, const char *opt, db **d, tr_err *err) {
         return tr_fail(err, TR_ENOTFOUND, opt, "no database at %s", uri);
     int rc = db_open(uri, d, err);
     if (rc == TR_OK) rc = db_migrate(*d, &version, err);
-    if (rc && err) tr_fail(err, err->code, opt, "%.360s", err->msg);
+    if (rc && err) {
+        tr_err e = *err;
+        tr_fail(err, e.code, opt, "%.360s", e.msg);
+    }
     return rc;
 }
 

@@ -55,7 +55,10 @@ static int apply(db *d, const store_migration *m, tr_err *err) {
     if (rc == TR_OK) rc = db_exec(d, pg ? pg : m->sql, err);
     free(pg);
     if (rc == TR_OK) rc = record(d, m, err);
-    if (rc && err) tr_fail(err, err->code, "", "migration %s failed: %.300s", m->name, err->msg);
+    if (rc && err) {
+        tr_err e = *err;
+        tr_fail(err, e.code, "", "migration %s failed: %.300s", m->name, e.msg);
+    }
     return rc;
 }
 
@@ -85,9 +88,10 @@ static int migrate_pg(db *d, tr_err *err) {
     snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%lld)", (long long)MIGRATE_LOCK);
     int rc = db_begin(d, DB_TX_SERIAL, err);
     if (rc) return rc;
-    if ((rc = db_exec(d, lock, err)) == TR_OK && (rc = db_exec(d, SQL_POSTGIS, err)))
-        tr_fail(err, err ? err->code : (tr_code)rc, "--db",
-                "PostGIS is needed and could not be created: %.300s", err ? err->msg : "");
+    if ((rc = db_exec(d, lock, err)) == TR_OK && (rc = db_exec(d, SQL_POSTGIS, err)) && err) {
+        tr_err e = *err;
+        tr_fail(err, e.code, "--db", "PostGIS is needed and could not be created: %.300s", e.msg);
+    }
     if (rc == TR_OK)
         rc = db_exec(d,
                      "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY,"
