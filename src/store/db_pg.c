@@ -269,13 +269,12 @@ static int describe(pg_db *d, pg_stmt *s, tr_err *err) {
     return TR_OK;
 }
 
+static void pg_reset(db_stmt *st, bool clear);
+
 static void pg_finalize(db_stmt *st) {
     pg_stmt *s = (pg_stmt *)st;
     pg_db *d = PG(st->d);
-    if (d->active == s) park(d);
-    free_row(s);
-    for (size_t i = s->qhead; i < s->qlen; i++)
-        PQclear(s->queue[i]);
+    pg_reset(st, true);
     free(s->queue);
     if (!st->cached && !d->lost && s->gen == d->gen && PQstatus(d->conn) == CONNECTION_OK) {
         park(d);
@@ -283,8 +282,6 @@ static void pg_finalize(db_stmt *st) {
         snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
         PQclear(PQexec(d->conn, sql));
     }
-    for (int i = 0; i < s->nparams; i++)
-        free(s->vals[i]);
     free(s->vals);
     free(s->lens);
     free(s->fmts);
@@ -323,7 +320,7 @@ static int pg_prepare(db *base, const char *sql, db_stmt **out, tr_err *err) {
 /* ---- statements: binds ---- */
 
 static void clear_binds(pg_stmt *s) {
-    for (int i = 0; i < s->nparams; i++) {
+    for (int i = 0; s->vals && s->lens && s->fmts && i < s->nparams; i++) {
         free(s->vals[i]);
         s->vals[i] = NULL;
         s->lens[i] = s->fmts[i] = 0;
