@@ -17,29 +17,29 @@
 #define TRUCE_BASE_ERR_H
 
 /* X(code, http status, problem slug) */
-#define TR_CODE_MAP(X)                                                                                       \
-    X(TR_OK, 200, "ok")                                                                                      \
-    X(TR_EINVAL, 400, "invalid-input")                                                                       \
-    X(TR_EAUTH, 401, "unauthenticated")                                                                      \
-    X(TR_EFORBIDDEN, 403, "forbidden")                                                                       \
-    X(TR_ENOTFOUND, 404, "not-found")                                                                        \
-    X(TR_EMETHOD, 405, "method-not-allowed")                                                                 \
-    X(TR_ECONFLICT, 409, "conflict")                                                                         \
-    X(TR_ETOOBIG, 413, "body-too-large")                                                                     \
-    X(TR_EMEDIA, 415, "unsupported-media-type")                                                              \
-    X(TR_EBUDGET, 429, "probe-budget-exhausted")                                                             \
-    X(TR_EIO, 500, "storage-error")                                                                          \
-    X(TR_ENOMEM, 500, "out-of-memory")                                                                       \
-    X(TR_EINTERNAL, 500, "internal-error")                                                                   \
-    X(TR_EUNAVAIL, 503, "unavailable")                                                                       \
-    X(TR_EDB_LOST, 503, "unavailable")                                                                       \
-    X(TR_EDB_SHUTDOWN, 503, "unavailable")                                                                   \
-    X(TR_EDB_READONLY, 503, "unavailable")                                                                   \
-    X(TR_EDB_RETRY, 503, "unavailable")                                                                      \
-    X(TR_ETIMEOUT, 408, "request-timeout")                                                                   \
-    X(TR_EURI, 414, "uri-too-long")                                                                          \
-    X(TR_EHEADERS, 431, "headers-too-large")                                                                 \
-    X(TR_EBUSY, 429, "too-many-connections")                                                                 \
+#define TR_CODE_MAP(X)                              \
+    X(TR_OK, 200, "ok")                             \
+    X(TR_EINVAL, 400, "invalid-input")              \
+    X(TR_EAUTH, 401, "unauthenticated")             \
+    X(TR_EFORBIDDEN, 403, "forbidden")              \
+    X(TR_ENOTFOUND, 404, "not-found")               \
+    X(TR_EMETHOD, 405, "method-not-allowed")        \
+    X(TR_ECONFLICT, 409, "conflict")                \
+    X(TR_ETOOBIG, 413, "body-too-large")            \
+    X(TR_EMEDIA, 415, "unsupported-media-type")     \
+    X(TR_EBUDGET, 429, "probe-budget-exhausted")    \
+    X(TR_EIO, 500, "storage-error")                 \
+    X(TR_ENOMEM, 500, "out-of-memory")              \
+    X(TR_EINTERNAL, 500, "internal-error")          \
+    X(TR_EUNAVAIL, 503, "unavailable")              \
+    X(TR_EDB_LOST, 503, "unavailable")              \
+    X(TR_EDB_SHUTDOWN, 503, "unavailable")          \
+    X(TR_EDB_READONLY, 503, "unavailable")          \
+    X(TR_EDB_RETRY, 503, "unavailable")             \
+    X(TR_ETIMEOUT, 408, "request-timeout")          \
+    X(TR_EURI, 414, "uri-too-long")                 \
+    X(TR_EHEADERS, 431, "headers-too-large")        \
+    X(TR_EBUSY, 429, "too-many-connections")        \
     X(TR_EVERSION, 505, "http-version-not-supported")
 
 typedef enum {
@@ -49,9 +49,9 @@ typedef enum {
 } tr_code;
 
 typedef struct tr_err {
-    tr_code code;    /* TR_OK when nothing failed */
-    char field[128]; /* JSON path or option of the offending input, "" if none */
-    char msg[384];   /* one sentence for the sender of the input */
+    tr_code code;     /* TR_OK when nothing failed */
+    char field[128];  /* JSON path or option of the offending input, "" if none */
+    char msg[384];    /* one sentence for the sender of the input */
 } tr_err;
 
 /* Records an error in e (which may be NULL) and returns code, so callers write
