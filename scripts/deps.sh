@@ -5,12 +5,14 @@
 set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-      libgeos-dev libproj-dev libsodium-dev libcurl4-gnutls-dev curl)
+      libgeos-dev libproj-dev libsodium-dev libcurl4-gnutls-dev curl libpq-dev)
 if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev python3 python3-yaml python3-jsonschema libxml2-utils python3-geojson golang-go golang-golang-x-mod-dev)
+  # The PostgreSQL store's tests start a throwaway cluster (scripts/pg-test.sh).
+  pkgs+=(postgresql postgresql-client postgis postgresql-15-postgis-3)
 fi
 if [ "$level" = bench ]; then
-  pkgs+=(postgresql postgis postgresql-15-postgis-3 wrk)
+  pkgs+=(wrk)
 fi
 # The dashboard (web/) builds with node and npm, and its browser test drives Debian's chromium;
 # each is installed only when missing (a machine may have its own node).

@@ -6,6 +6,12 @@
  * sentence saying what is wrong. tr_err lives on the caller's stack: nothing to
  * free. At the HTTP edge the code picks the status and the field and message become
  * an RFC 9457 problem body, so messages are written for the person who sent the data.
+ *
+ * TR_EDB_*: the database cannot serve now but may soon (store/db.h): the connection was
+ * lost, the server is shutting down or restarting, it is read-only (a standby, a failover
+ * in progress), or the transaction lost a serialisation race. All answer 503 with
+ * Retry-After (slug "unavailable"); the codes stay distinct so the store can retry the
+ * last kind itself.
  */
 #ifndef TRUCE_BASE_ERR_H
 #define TRUCE_BASE_ERR_H
@@ -26,6 +32,10 @@
     X(TR_ENOMEM, 500, "out-of-memory")              \
     X(TR_EINTERNAL, 500, "internal-error")          \
     X(TR_EUNAVAIL, 503, "unavailable")              \
+    X(TR_EDB_LOST, 503, "unavailable")              \
+    X(TR_EDB_SHUTDOWN, 503, "unavailable")          \
+    X(TR_EDB_READONLY, 503, "unavailable")          \
+    X(TR_EDB_RETRY, 503, "unavailable")             \
     X(TR_ETIMEOUT, 408, "request-timeout")          \
     X(TR_EURI, 414, "uri-too-long")                 \
     X(TR_EHEADERS, 431, "headers-too-large")        \

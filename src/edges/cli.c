@@ -998,6 +998,18 @@ static const cli_cmd commands[] = {
       {"--to", "T", "end of the window (RFC 3339)", NULL},
       {"--format", "F", "text or ndjson (one traffic.alert object per line)", "text"}},
      cli__cmd_replay},
+    {"store copy",
+     "store copy --from DB --to DB",
+     "Copies a whole centre, every table and the log, from one database into a new one: SQLite\n"
+     "to PostgreSQL or back (a DB is a SQLite file or a postgresql:// URI). Both are brought to\n"
+     "the same schema first; the target must be empty; the rows are written in one transaction,\n"
+     "so a failed copy writes nothing. Stop the server first (or copy from a backup). Prints\n"
+     "the rows per table (docs/operations.md \"Choosing a store\").",
+     0,
+     0,
+     {{"--from", "DB", "the database to copy: a SQLite file or a postgresql:// URI", NULL},
+      {"--to", "DB", "the new database: a SQLite file (created) or an empty PostgreSQL database", NULL}},
+     cli__cmd_store_copy},
     {"routes", "routes", "Prints the API route table: METHOD PATH ROLES.", 0, 0, {{0}}, cmd_routes},
     {"version", "version", "Prints the version.", 0, 0, {{0}}, cmd_version},
 };

@@ -125,5 +125,7 @@ int cli__traffic_start(const cli_cmd *cmd, centre *c);
 int cli__cmd_feed_sbs(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_feed_file(const cli_cmd *cmd, cli_args *a);
 int cli__cmd_replay(const cli_cmd *cmd, cli_args *a);
+/* cli_store.c: `truce store copy` (issue 13) */
+int cli__cmd_store_copy(const cli_cmd *cmd, cli_args *a);
 
 #endif

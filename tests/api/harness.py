@@ -6,8 +6,14 @@ port from its "listening on" line. Requests go over real HTTP (http.client).
 stop() sends SIGTERM and checks that the server exits 0 and that its stderr holds no
 sanitizer report, so the ASan+UBSan build of the suite fails on leaks and UB too.
 
+With $TRUCE_TEST_PG set (the admin URI of a throwaway cluster: scripts/pg-test.sh), every
+Server runs on a fresh PostgreSQL database of its own (pg_database), unless it is made with
+store="sqlite"; the databases are dropped when the test process ends.
+
 Only the standard library is used, plus the Debian packages named in scripts/deps.sh.
 """
+import atexit
+import itertools
 import json
 import os
 import re
@@ -54,6 +60,41 @@ def sign(dirname, key, body_bytes):
     return run_cli("key", "sign", path, "--key", key).stdout.strip()
 
 
+PG_ADMIN = os.environ.get("TRUCE_TEST_PG")  # postgresql://postgres@127.0.0.1:PORT/postgres
+_pg_made = []
+_pg_seq = itertools.count(1)
+
+
+def psql(uri, sql, check=True):
+    """Runs sql through psql on uri; returns its unaligned, tuples-only output."""
+    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql],
+                       capture_output=True, text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError("psql %s: %s" % (sql[:200], p.stderr))
+    return p.stdout
+
+
+def pg_uri(name):
+    """The URI of database name in the cluster of $TRUCE_TEST_PG."""
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_database():
+    """A new, empty database (PostGIS comes from template1) in the test cluster; its URI."""
+    if not PG_ADMIN:
+        raise AssertionError("TRUCE_TEST_PG is not set: run under scripts/pg-test.sh (ctest does)")
+    name = "truce_t%d_%d" % (os.getpid(), next(_pg_seq))
+    psql(PG_ADMIN, "CREATE DATABASE %s" % name)
+    _pg_made.append(name)
+    return pg_uri(name)
+
+
+@atexit.register
+def _pg_drop():
+    for name in _pg_made:
+        psql(PG_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name, check=False)
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -71,9 +112,12 @@ class Response:
 class Server:
     """A running `truce serve` over a database in its own temporary directory."""
 
-    def __init__(self, scenario=False, extra_args=(), db=None):
+    def __init__(self, scenario=False, extra_args=(), db=None, store=None):
         self.dir = tempfile.mkdtemp(prefix="truce-test-")
-        self.db = db or os.path.join(self.dir, "truce.db")
+        self.store = store or ("pg" if PG_ADMIN else "sqlite")
+        if db is None:
+            db = pg_database() if self.store == "pg" else os.path.join(self.dir, "truce.db")
+        self.db = db
         self.tokens = {}
         if scenario:
             self.import_scenario(SCENARIO)
@@ -178,6 +222,8 @@ class Server:
         """Row counts and a digest of every table: equal snapshots mean nothing changed.
         log_checkpoint and log_cosignature are left out: the server's checkpoint and witness threads
         write them on their own clock."""
+        if self.store == "pg":
+            return self._pg_snapshot()
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
         try:
             tables = [r[0] for r in con.execute(
@@ -190,6 +236,18 @@ class Server:
             return snap
         finally:
             con.close()
+
+
+    def _pg_snapshot(self):
+        tables = psql(self.db, "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+                      " current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN"
+                      " ('spatial_ref_sys', 'log_checkpoint', 'log_cosignature') ORDER BY 1").split()
+        snap = {}
+        for t in tables:
+            n, digest = psql(self.db, 'SELECT count(*), md5(coalesce(string_agg(x::text, \'|\' ORDER BY x::text),'
+                             ' \'\')) FROM "%s" x' % t).strip().split("|")
+            snap[t] = (int(n), digest)
+        return snap
 
 
 class Witness:

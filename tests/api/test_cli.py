@@ -135,7 +135,7 @@ class CliTest(unittest.TestCase):
                 out = self.cli(*name.split(), "--help", rc=0).stdout
                 usage = " ".join(out.split("\n\n")[0][len("usage: truce "):].split())
                 self.assertEqual(listed[name], usage)
-                self.assertTrue(usage.endswith(("]", ")", "FILE", "routes", "version", "TEXT", "BODYFILE --key FILE", "--name NAME")),
+                self.assertTrue(usage.endswith(("]", ")", "FILE", "routes", "version", "TEXT", "BODYFILE --key FILE", "--name NAME", "--to DB")),
                                 usage)
                 for line in out.splitlines():
                     self.assertLessEqual(len(line), 100, line)
