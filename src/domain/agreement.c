@@ -3,30 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
 
-static const char *const status_names[] = {
-#define TR_PROV_STR(e, s) s,
-    TR_PROVISION_STATUS_MAP(TR_PROV_STR)
-#undef TR_PROV_STR
-};
+static const char *const status_names[] = {TR_PROVISION_STATUS_MAP(TR_NAME_STR)};
 
-const char *tr_provision_status_name(tr_provision_status s) {
-    return (unsigned)s < PROV_STATUS_COUNT ? status_names[s] : "unknown";
-}
-
-int tr_provision_status_parse(const char *s, tr_provision_status *out) {
-    for (int i = 0; s && i < PROV_STATUS_COUNT; i++)
-        if (strcmp(s, status_names[i]) == 0) {
-            *out = (tr_provision_status)i;
-            return 0;
-        }
-    return -1;
-}
+TR_NAMES_DEFINE(tr_provision_status, tr_provision_status, status_names, PROV_STATUS_COUNT)
 
 static void free_names(char **v, size_t n) {
-    for (size_t i = 0; i < n; i++) free(v[i]);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
@@ -74,7 +61,8 @@ static int parse_zones(const json_t *body, tr_agreement *a, tr_err *err) {
     if (v == NULL || json_is_null(v)) return TR_OK; /* everywhere */
     if (!json_is_array(v)) return tr_fail(err, TR_EINVAL, "zones", "must be a list of area ids");
     if (json_array_size(v) == 0)
-        return tr_fail(err, TR_EINVAL, "zones", "must list at least one area id; leave it out to mean everywhere");
+        return tr_fail(err, TR_EINVAL, "zones",
+                       "must list at least one area id; leave it out to mean everywhere");
     if (json_array_size(v) > 1000) return tr_fail(err, TR_EINVAL, "zones", "lists more than 1000 areas");
     a->zones = calloc(json_array_size(v), sizeof *a->zones);
     if (!a->zones) return tr_fail(err, TR_ENOMEM, "zones", "out of memory");
@@ -131,9 +119,9 @@ static int parse_provisions(const json_t *body, tr_agreement *a, tr_err *err) {
     return TR_OK;
 }
 
-static const char *const agreement_keys[] = {"name",       "description", "start",      "end",
-                                             "parties",    "excluded_actors", "zones", "provisions",
-                                             "visibility", NULL};
+static const char *const agreement_keys[] = {
+    "name",  "description", "start",      "end", "parties", "excluded_actors",
+    "zones", "provisions",  "visibility", NULL};
 
 int tr_agreement_parse(const json_t *body, tr_agreement *out, tr_err *err) {
     memset(out, 0, sizeof *out);
@@ -191,7 +179,8 @@ bool tr_agreement_in_force(const tr_agreement *a, int64_t t) {
 
 static json_t *names_json(char **v, size_t n) {
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
     return a;
 }
 
@@ -207,7 +196,8 @@ json_t *tr_agreement_to_json(const tr_agreement *a) {
     json_object_set_new(o, "excluded_actors", names_json(a->excluded, a->nexcluded));
     if (a->nzones) {
         json_t *z = json_array();
-        for (size_t i = 0; i < a->nzones; i++) json_array_append_new(z, json_integer(a->zones[i]));
+        for (size_t i = 0; i < a->nzones; i++)
+            json_array_append_new(z, json_integer(a->zones[i]));
         json_object_set_new(o, "zones", z);
     } else {
         json_object_set_new(o, "zones", json_null()); /* everywhere */

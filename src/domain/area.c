@@ -4,27 +4,13 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
 
-static const char *const kind_names[] = {
-#define TR_KIND_STR(e, s) s,
-    TR_AREA_KIND_MAP(TR_KIND_STR)
-#undef TR_KIND_STR
-};
+static const char *const kind_names[] = {TR_AREA_KIND_MAP(TR_NAME_STR)};
 
-const char *tr_area_kind_name(tr_area_kind k) {
-    return (unsigned)k < AREA_KIND_COUNT ? kind_names[k] : "unknown";
-}
-
-int tr_area_kind_parse(const char *s, tr_area_kind *out) {
-    for (int i = 0; s && i < AREA_KIND_COUNT; i++)
-        if (strcmp(s, kind_names[i]) == 0) {
-            *out = (tr_area_kind)i;
-            return 0;
-        }
-    return -1;
-}
+TR_NAMES_DEFINE(tr_area_kind, tr_area_kind, kind_names, AREA_KIND_COUNT)
 
 void tr_area_clear(tr_area *a) {
     free(a->name);
@@ -116,7 +102,8 @@ static int check_bbox(const json_t *b, tr_err *err) {
     if (b == NULL) return TR_OK;
     size_t n = json_array_size(b);
     if (!json_is_array(b) || (n != 4 && n != 6))
-        return tr_fail(err, TR_EINVAL, "bbox", "must be [west, south, east, north] (or with altitudes, 6 numbers)");
+        return tr_fail(err, TR_EINVAL, "bbox",
+                       "must be [west, south, east, north] (or with altitudes, 6 numbers)");
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(b, i);
         if (!json_is_number(v) || !isfinite(json_number_value(v)))
@@ -141,8 +128,7 @@ static int parse_width(const json_t *props, const json_t *geom, tr_area *a, tr_e
     if (!json_is_number(w) || !isfinite(json_number_value(w)) || json_number_value(w) <= 0)
         return tr_fail(err, TR_EINVAL, "properties.width_m", "must be a positive number of metres");
     if (!line)
-        return tr_fail(err, TR_EINVAL, "properties.width_m",
-                       "width_m applies only to a LineString geometry");
+        return tr_fail(err, TR_EINVAL, "properties.width_m", "width_m applies only to a LineString geometry");
     a->width_m = json_number_value(w);
     return TR_OK;
 }
@@ -153,12 +139,14 @@ static int parse_props(const json_t *props, tr_area *a, tr_err *err) {
     if (tr_json_only_keys(props, property_keys, "properties", err)) return TR_EINVAL;
     json_t *k = json_object_get(props, "kind");
     if (!json_is_string(k))
-        return tr_fail(err, TR_EINVAL, "properties.kind",
-                       "is required: one of control, ceasefire_zone, designated, corridor, no_strike, region");
+        return tr_fail(
+            err, TR_EINVAL, "properties.kind",
+            "is required: one of control, ceasefire_zone, designated, corridor, no_strike, region");
     if (tr_area_kind_parse(json_string_value(k), &a->kind))
         return tr_fail(err, TR_EINVAL, "properties.kind",
                        "unknown kind '%.40s': use control, ceasefire_zone, designated, corridor, "
-                       "no_strike or region", json_string_value(k));
+                       "no_strike or region",
+                       json_string_value(k));
     if (tr_json_str(props, "name", "properties", 200, &a->name, err)) return TR_EINVAL;
     if (a->name == NULL || a->name[0] == '\0')
         return tr_fail(err, TR_EINVAL, "properties.name", "is required");
@@ -186,7 +174,8 @@ int tr_area_parse(const json_t *feature, int64_t expect_id, const geo_limits *li
     json_t *id = json_object_get(feature, "id");
     if (id && !(expect_id > 0 && json_is_integer(id) && json_integer_value(id) == expect_id)) {
         tr_fail(err, TR_EINVAL, "id",
-                expect_id ? "must be the id in the URL or absent" : "is assigned by the server; leave it out");
+                expect_id ? "must be the id in the URL or absent"
+                          : "is assigned by the server; leave it out");
         goto out;
     }
     json_t *props = json_object_get(feature, "properties");
@@ -240,8 +229,9 @@ json_t *tr_area_to_feature(const tr_area *a) {
 int tr_area_build_shape(tr_area *a, tr_err *err) {
     static const geo_limits trusted = {SIZE_MAX, 1e9};
     json_t *g = json_loads(a->geometry ? a->geometry : "", 0, NULL);
-    int rc = g ? geo_shape_from_geojson(g, a->width_m, &trusted, &a->shape, err)
-               : tr_fail(err, TR_EIO, "geometry", "stored geometry of area %lld is not JSON", (long long)a->id);
+    int rc =
+        g ? geo_shape_from_geojson(g, a->width_m, &trusted, &a->shape, err)
+          : tr_fail(err, TR_EIO, "geometry", "stored geometry of area %lld is not JSON", (long long)a->id);
     json_decref(g);
     return rc;
 }
@@ -255,8 +245,8 @@ int tr_area_may_write(const tr_party *by, const tr_area *a, const tr_area *prev,
                        "only admin and monitor parties may write %s areas", tr_area_kind_name(a->kind));
     if (a->actor || !a->party || strcmp(a->party, by->name) != 0)
         return tr_fail(err, TR_EFORBIDDEN, "properties.party",
-                       "a %s party may write only areas it owns: set party to \"%s\"",
-                       tr_role_name(by->role), by->name);
+                       "a %s party may write only areas it owns: set party to \"%s\"", tr_role_name(by->role),
+                       by->name);
     if (prev && !(prev->party && strcmp(prev->party, by->name) == 0) &&
         !(prev->created_by && strcmp(prev->created_by, by->name) == 0))
         return tr_fail(err, TR_EFORBIDDEN, "", "area %lld belongs to another party", (long long)prev->id);

@@ -5,28 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/humanitarian.h"
 #include "domain/report.h"
 
-static const char *const kind_names[] = {
-#define TR_CORR_STR(e, s) s,
-    TR_CORRIDOR_EVENT_MAP(TR_CORR_STR)
-#undef TR_CORR_STR
-};
+static const char *const kind_names[] = {TR_CORRIDOR_EVENT_MAP(TR_NAME_STR)};
 
-const char *tr_corridor_event_kind_name(tr_corridor_event_kind k) {
-    return (unsigned)k < CORRIDOR_EVENT_COUNT ? kind_names[k] : "unknown";
-}
-
-int tr_corridor_event_kind_parse(const char *s, tr_corridor_event_kind *out) {
-    for (int i = 0; s && i < CORRIDOR_EVENT_COUNT; i++)
-        if (strcmp(s, kind_names[i]) == 0) {
-            *out = (tr_corridor_event_kind)i;
-            return 0;
-        }
-    return -1;
-}
+TR_NAMES_DEFINE(tr_corridor_event_kind, tr_corridor_event_kind, kind_names, CORRIDOR_EVENT_COUNT)
 
 void tr_corridor_event_clear(tr_corridor_event *e) {
     free(e->party);

@@ -3,14 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/humanitarian.h"
 
-static const char *const kind_names[] = {
-#define TR_MSG_STR(e, s) s,
-    TR_MESSAGE_KIND_MAP(TR_MSG_STR)
-#undef TR_MSG_STR
-};
+static const char *const kind_names[] = {TR_MESSAGE_KIND_MAP(TR_NAME_STR)};
 
 void tr_message_clear(tr_message *m) {
     free(m->sender);
@@ -22,18 +19,7 @@ void tr_message_clear(tr_message *m) {
     memset(m, 0, sizeof *m);
 }
 
-const char *tr_message_kind_name(tr_message_kind k) {
-    return (unsigned)k < MSG_KIND_COUNT ? kind_names[k] : "unknown";
-}
-
-int tr_message_kind_parse(const char *s, tr_message_kind *out) {
-    for (int i = 0; s && i < MSG_KIND_COUNT; i++)
-        if (strcmp(s, kind_names[i]) == 0) {
-            *out = (tr_message_kind)i;
-            return 0;
-        }
-    return -1;
-}
+TR_NAMES_DEFINE(tr_message_kind, tr_message_kind, kind_names, MSG_KIND_COUNT)
 
 static int parse_kind(const json_t *body, tr_message_kind *out, tr_err *err) {
     if (tr_message_kind_parse(json_string_value(json_object_get(body, "kind")), out))

@@ -3,26 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "domain/domain.h"
 
-static const char *const role_names[] = {
-#define TR_ROLE_STR(e, s) s,
-    TR_ROLE_MAP(TR_ROLE_STR)
-#undef TR_ROLE_STR
-};
+static const char *const role_names[] = {TR_ROLE_MAP(TR_NAME_STR)};
 
-const char *tr_role_name(tr_role r) {
-    return (unsigned)r < ROLE_COUNT ? role_names[r] : "unknown";
-}
-
-int tr_role_parse(const char *s, tr_role *out) {
-    for (int i = 0; s && i < ROLE_COUNT; i++)
-        if (strcmp(s, role_names[i]) == 0) {
-            *out = (tr_role)i;
-            return 0;
-        }
-    return -1;
-}
+TR_NAMES_DEFINE(tr_role, tr_role, role_names, ROLE_COUNT)
 
 int tr_name_check(const char *name, const char *field, tr_err *err) {
     size_t n = name ? strlen(name) : 0;
@@ -44,7 +30,8 @@ bool tr_party_is_privileged(const tr_party *p) {
 }
 
 void tr_vis_clear(tr_vis *v) {
-    for (size_t i = 0; i < v->nparties; i++) free(v->parties[i]);
+    for (size_t i = 0; i < v->nparties; i++)
+        free(v->parties[i]);
     free(v->parties);
     memset(v, 0, sizeof *v);
 }
@@ -96,7 +83,8 @@ int tr_vis_from_text(const char *text, tr_vis *out) {
 json_t *tr_vis_to_json(const tr_vis *v) {
     if (v->is_public) return json_string("public");
     json_t *a = json_array();
-    for (size_t i = 0; i < v->nparties; i++) json_array_append_new(a, json_string(v->parties[i]));
+    for (size_t i = 0; i < v->nparties; i++)
+        json_array_append_new(a, json_string(v->parties[i]));
     return a;
 }
 

@@ -13,63 +13,31 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
 #include "geo/geo.h"
 
 /* ---- taxonomy tables ---- */
 
-static const char *const event_names[] = {
-#define TR_EV_STR(e, s) s,
-    TR_EVENT_TYPE_MAP(TR_EV_STR)
-#undef TR_EV_STR
-};
+static const char *const event_names[] = {TR_EVENT_TYPE_MAP(TR_NAME_STR)};
 
 static const struct {
     tr_event_type parent;
     const char *name;
-} sub_table[] = {
-    {EV_COUNT, ""},
+} sub_table[] = {{EV_COUNT, ""},
 #define TR_SUB_ROW(e, p, s) {p, s},
-    TR_SUB_EVENT_TYPE_MAP(TR_SUB_ROW)
+                 TR_SUB_EVENT_TYPE_MAP(TR_SUB_ROW)
 #undef TR_SUB_ROW
 };
 
-static const char *const source_names[] = {
-#define TR_SRC_STR(e, s) s,
-    TR_SOURCE_KIND_MAP(TR_SRC_STR)
-#undef TR_SRC_STR
-};
+static const char *const source_names[] = {TR_SOURCE_KIND_MAP(TR_NAME_STR)};
 
-static const char *const target_names[] = {
-#define TR_TGT_STR(e, s) s,
-    TR_TARGET_KIND_MAP(TR_TGT_STR)
-#undef TR_TGT_STR
-};
+static const char *const target_names[] = {TR_TARGET_KIND_MAP(TR_NAME_STR)};
 
-static const char *const facility_names[] = {
-#define TR_FAC_STR(e, s) s,
-    TR_FACILITY_MAP(TR_FAC_STR)
-#undef TR_FAC_STR
-};
+static const char *const facility_names[] = {TR_FACILITY_MAP(TR_NAME_STR)};
 
-/* Index of s in names[0..n), or -1. */
-static int find_name(const char *const *names, int n, const char *s) {
-    for (int i = 0; s && i < n; i++)
-        if (strcmp(names[i], s) == 0) return i;
-    return -1;
-}
-
-const char *tr_event_type_name(tr_event_type t) {
-    return (unsigned)t < EV_COUNT ? event_names[t] : "unknown";
-}
-
-int tr_event_type_parse(const char *s, tr_event_type *out) {
-    int i = find_name(event_names, EV_COUNT, s);
-    if (i < 0) return -1;
-    *out = (tr_event_type)i;
-    return 0;
-}
+TR_NAMES_DEFINE(tr_event_type, tr_event_type, event_names, EV_COUNT)
 
 const char *tr_sub_event_type_name(tr_sub_event_type t) {
     return (unsigned)t < SUB_COUNT ? sub_table[t].name : "unknown";
@@ -88,38 +56,11 @@ tr_event_type tr_sub_event_type_parent(tr_sub_event_type t) {
     return (unsigned)t < SUB_COUNT ? sub_table[t].parent : EV_COUNT;
 }
 
-const char *tr_source_kind_name(tr_source_kind k) {
-    return (unsigned)k < SRC_COUNT ? source_names[k] : "unknown";
-}
+TR_NAMES_DEFINE(tr_source_kind, tr_source_kind, source_names, SRC_COUNT)
 
-int tr_source_kind_parse(const char *s, tr_source_kind *out) {
-    int i = find_name(source_names, SRC_COUNT, s);
-    if (i < 0) return -1;
-    *out = (tr_source_kind)i;
-    return 0;
-}
+TR_NAMES_DEFINE(tr_target_kind, tr_target_kind, target_names, TARGET_KIND_COUNT)
 
-const char *tr_target_kind_name(tr_target_kind k) {
-    return (unsigned)k < TARGET_KIND_COUNT ? target_names[k] : "unknown";
-}
-
-int tr_target_kind_parse(const char *s, tr_target_kind *out) {
-    int i = find_name(target_names, TARGET_KIND_COUNT, s);
-    if (i < 0) return -1;
-    *out = (tr_target_kind)i;
-    return 0;
-}
-
-const char *tr_facility_name(tr_facility f) {
-    return (unsigned)f < FAC_COUNT ? facility_names[f] : "unknown";
-}
-
-int tr_facility_parse(const char *s, tr_facility *out) {
-    int i = find_name(facility_names, FAC_COUNT, s);
-    if (i < 0) return -1;
-    *out = (tr_facility)i;
-    return 0;
-}
+TR_NAMES_DEFINE(tr_facility, tr_facility, facility_names, FAC_COUNT)
 
 /* ---- small checked readers ---- */
 
@@ -133,18 +74,17 @@ void tr_report_clear(tr_report *r) {
     free(r->weapon);
     free(r->description);
     free(r->source_ref);
-    for (size_t i = 0; i < r->nevidence; i++) free(r->evidence[i].url);
+    for (size_t i = 0; i < r->nevidence; i++)
+        free(r->evidence[i].url);
     free(r->evidence);
     free(r->language);
     memset(r, 0, sizeof *r);
 }
 
 /* Required precision code at body[key]: an integer 1..3. */
-static int read_precision(const json_t *body, const char *key, const char *meaning, int *out,
-                          tr_err *err) {
+static int read_precision(const json_t *body, const char *key, const char *meaning, int *out, tr_err *err) {
     json_t *v = json_object_get(body, key);
-    if (v == NULL || json_is_null(v))
-        return tr_fail(err, TR_EINVAL, key, "is required: %s", meaning);
+    if (v == NULL || json_is_null(v)) return tr_fail(err, TR_EINVAL, key, "is required: %s", meaning);
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3)
         return tr_fail(err, TR_EINVAL, key, "must be 1, 2 or 3 (%s)", meaning);
     *out = (int)json_integer_value(v);
@@ -155,8 +95,7 @@ static int read_precision(const json_t *body, const char *key, const char *meani
  * no control characters. */
 static int check_who(const char *s, const char *field, tr_err *err) {
     size_t n = strlen(s);
-    if (n == 0)
-        return tr_fail(err, TR_EINVAL, field, "must not be empty (leave it out when unknown)");
+    if (n == 0) return tr_fail(err, TR_EINVAL, field, "must not be empty (leave it out when unknown)");
     if (n > TR_REPORT_MAX_PERP)
         return tr_fail(err, TR_EINVAL, field, "is longer than %d bytes", TR_REPORT_MAX_PERP);
     for (size_t i = 0; i < n; i++)
@@ -175,17 +114,20 @@ static const char *case_match(const char *s, const char *const *names, int n) {
 static int parse_types(const json_t *body, tr_report *r, tr_err *err) {
     json_t *v = json_object_get(body, "event_type");
     if (v == NULL || json_is_null(v))
-        return tr_fail(err, TR_EINVAL, "event_type", "is required: one of ACLED's event types, e.g. \"Battles\"");
+        return tr_fail(err, TR_EINVAL, "event_type",
+                       "is required: one of ACLED's event types, e.g. \"Battles\"");
     if (!json_is_string(v)) return tr_fail(err, TR_EINVAL, "event_type", "must be a string");
     const char *s = json_string_value(v);
     if (tr_event_type_parse(s, &r->event_type)) {
         const char *near = case_match(s, event_names, EV_COUNT);
         if (near)
-            return tr_fail(err, TR_EINVAL, "event_type", "unknown event type '%.60s': did you mean '%s'?", s, near);
+            return tr_fail(err, TR_EINVAL, "event_type", "unknown event type '%.60s': did you mean '%s'?", s,
+                           near);
         return tr_fail(err, TR_EINVAL, "event_type",
                        "unknown event type '%.60s': use ACLED's spelling, one of 'Battles', "
                        "'Explosions/Remote violence', 'Violence against civilians', 'Protests', "
-                       "'Riots', 'Strategic developments'", s);
+                       "'Riots', 'Strategic developments'",
+                       s);
     }
     v = json_object_get(body, "sub_event_type");
     r->sub_event_type = SUB_NONE;
@@ -204,21 +146,21 @@ static int parse_types(const json_t *body, tr_report *r, tr_err *err) {
     for (int i = 1; i < SUB_COUNT; i++) {
         if (sub_table[i].parent != r->event_type) continue;
         if (strcasecmp(sub_table[i].name, s) == 0)
-            return tr_fail(err, TR_EINVAL, "sub_event_type", "unknown sub-event type '%.60s': did you mean '%s'?",
-                           s, sub_table[i].name);
+            return tr_fail(err, TR_EINVAL, "sub_event_type",
+                           "unknown sub-event type '%.60s': did you mean '%s'?", s, sub_table[i].name);
         int w = snprintf(list + used, sizeof list - used, "%s'%s'", used ? ", " : "", sub_table[i].name);
         if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
     }
-    return tr_fail(err, TR_EINVAL, "sub_event_type", "unknown sub-event type '%.60s' for '%s': use one of %s", s,
-                   tr_event_type_name(r->event_type), list);
+    return tr_fail(err, TR_EINVAL, "sub_event_type", "unknown sub-event type '%.60s' for '%s': use one of %s",
+                   s, tr_event_type_name(r->event_type), list);
 }
 
 static int parse_location(const json_t *body, tr_report *r, tr_err *err) {
     json_t *v = json_object_get(body, "location");
     if (v == NULL || json_is_null(v))
-        return tr_fail(err, TR_EINVAL, "location", "is required: a GeoJSON Point {\"type\":\"Point\",\"coordinates\":[lon, lat]}");
-    if (!json_is_object(v))
-        return tr_fail(err, TR_EINVAL, "location", "must be a GeoJSON Point object");
+        return tr_fail(err, TR_EINVAL, "location",
+                       "is required: a GeoJSON Point {\"type\":\"Point\",\"coordinates\":[lon, lat]}");
+    if (!json_is_object(v)) return tr_fail(err, TR_EINVAL, "location", "must be a GeoJSON Point object");
     if (geo_point_from_geojson(v, &r->lon, &r->lat, err)) {
         tr_err_prefix(err, "location");
         return TR_EINVAL;
@@ -233,15 +175,14 @@ static int parse_range(const json_t *body, const char *key, tr_range *out, tr_er
     json_t *v = json_object_get(body, key);
     memset(out, 0, sizeof *out);
     if (v == NULL || json_is_null(v)) return TR_OK;
-    if (!json_is_object(v))
-        return tr_fail(err, TR_EINVAL, key, "must be an object {\"min\": n, \"max\": m}");
+    if (!json_is_object(v)) return tr_fail(err, TR_EINVAL, key, "must be an object {\"min\": n, \"max\": m}");
     if (tr_json_only_keys(v, keys, key, err)) return TR_EINVAL;
     int64_t val[2];
     for (int i = 0; i < 2; i++) {
         json_t *n = json_object_get(v, keys[i]);
         if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > TR_REPORT_MAX_COUNT)
-            return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, key, keys[i]),
-                           "%s an integer from 0 to %d", n ? "must be" : "is required:", TR_REPORT_MAX_COUNT);
+            return tr_fail(err, TR_EINVAL, tr_path(f, sizeof f, key, keys[i]), "%s an integer from 0 to %d",
+                           n ? "must be" : "is required:", TR_REPORT_MAX_COUNT);
         val[i] = json_integer_value(n);
     }
     if (val[0] > val[1])
@@ -263,14 +204,16 @@ static int parse_target(const json_t *body, tr_report *r, tr_err *err) {
     if (tr_json_only_keys(v, keys, "target", err)) return TR_EINVAL;
     json_t *k = json_object_get(v, "kind");
     if (!json_is_string(k) || tr_target_kind_parse(json_string_value(k), &t->kind))
-        return tr_fail(err, TR_EINVAL, "target.kind", "must be one of party, actor, civilians, facility, site, movement");
+        return tr_fail(err, TR_EINVAL, "target.kind",
+                       "must be one of party, actor, civilians, facility, site, movement");
     t->present = true;
     if (tr_json_str(v, "name", "target", TR_REPORT_MAX_TEXT, &t->name, err)) return TR_EINVAL;
     json_t *id = json_object_get(v, "id");
     bool object = t->kind == TARGET_SITE || t->kind == TARGET_MOVEMENT;
     if (object) {
         if (!json_is_integer(id) || json_integer_value(id) <= 0)
-            return tr_fail(err, TR_EINVAL, "target.id", "is required: the id of the targeted %s (a positive integer)",
+            return tr_fail(err, TR_EINVAL, "target.id",
+                           "is required: the id of the targeted %s (a positive integer)",
                            tr_target_kind_name(t->kind));
         t->object_id = json_integer_value(id);
     } else if (id != NULL && !json_is_null(id)) {
@@ -290,11 +233,13 @@ static int parse_target(const json_t *body, tr_report *r, tr_err *err) {
         return TR_OK;
     }
     if (!has_fac)
-        return tr_fail(err, TR_EINVAL, "target.facility", "is required for a facility: hospital, school, "
+        return tr_fail(err, TR_EINVAL, "target.facility",
+                       "is required for a facility: hospital, school, "
                        "aid_warehouse, un_facility, aid_convoy, forces_position, market, place_of_worship, "
                        "water, power, residential or other");
     if (!json_is_string(fac) || tr_facility_parse(json_string_value(fac), &t->facility))
-        return tr_fail(err, TR_EINVAL, "target.facility", "unknown facility kind: use hospital, school, "
+        return tr_fail(err, TR_EINVAL, "target.facility",
+                       "unknown facility kind: use hospital, school, "
                        "aid_warehouse, un_facility, aid_convoy, forces_position, market, place_of_worship, "
                        "water, power, residential or other");
     return TR_OK;
@@ -304,12 +249,15 @@ static int parse_source(const json_t *body, tr_report *r, tr_err *err) {
     static const char *const keys[] = {"kind", "ref", NULL};
     json_t *v = json_object_get(body, "source");
     if (v == NULL || json_is_null(v))
-        return tr_fail(err, TR_EINVAL, "source", "is required: {\"kind\": party|monitor|humanitarian|media|public, \"ref\": ...}");
-    if (!json_is_object(v)) return tr_fail(err, TR_EINVAL, "source", "must be an object {\"kind\": ..., \"ref\": ...}");
+        return tr_fail(err, TR_EINVAL, "source",
+                       "is required: {\"kind\": party|monitor|humanitarian|media|public, \"ref\": ...}");
+    if (!json_is_object(v))
+        return tr_fail(err, TR_EINVAL, "source", "must be an object {\"kind\": ..., \"ref\": ...}");
     if (tr_json_only_keys(v, keys, "source", err)) return TR_EINVAL;
     json_t *k = json_object_get(v, "kind");
     if (!json_is_string(k) || tr_source_kind_parse(json_string_value(k), &r->source_kind))
-        return tr_fail(err, TR_EINVAL, "source.kind", "must be one of party, monitor, humanitarian, media, public");
+        return tr_fail(err, TR_EINVAL, "source.kind",
+                       "must be one of party, monitor, humanitarian, media, public");
     if (tr_json_str(v, "ref", "source", TR_REPORT_MAX_TEXT, &r->source_ref, err)) return TR_EINVAL;
     if (r->source_ref && r->source_ref[0] == '\0')
         return tr_fail(err, TR_EINVAL, "source.ref", "must not be empty (leave it out when there is none)");
@@ -331,11 +279,13 @@ static int check_sha256(const char *s, const char *field, char out[65], tr_err *
     size_t n = strlen(s);
     for (size_t i = 0; i < n && i < 64; i++)
         if (!isxdigit((unsigned char)s[i]))
-            return tr_fail(err, TR_EINVAL, field, "must be hexadecimal: character %zu ('%c') is not a hex digit",
-                           i + 1, isprint((unsigned char)s[i]) ? s[i] : '?');
+            return tr_fail(err, TR_EINVAL, field,
+                           "must be hexadecimal: character %zu ('%c') is not a hex digit", i + 1,
+                           isprint((unsigned char)s[i]) ? s[i] : '?');
     if (n != 64)
         return tr_fail(err, TR_EINVAL, field, "must be 64 hexadecimal digits (a SHA-256 digest), not %zu", n);
-    for (size_t i = 0; i < 64; i++) out[i] = (char)tolower((unsigned char)s[i]);
+    for (size_t i = 0; i < 64; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
     out[64] = '\0';
     return TR_OK;
 }
@@ -344,7 +294,8 @@ static int parse_evidence(const json_t *body, tr_report *r, tr_err *err) {
     static const char *const keys[] = {"url", "sha256", NULL};
     json_t *v = json_object_get(body, "evidence");
     if (v == NULL || json_is_null(v)) return TR_OK;
-    if (!json_is_array(v)) return tr_fail(err, TR_EINVAL, "evidence", "must be an array of {\"url\", \"sha256\"}");
+    if (!json_is_array(v))
+        return tr_fail(err, TR_EINVAL, "evidence", "must be an array of {\"url\", \"sha256\"}");
     size_t n = json_array_size(v);
     if (n > TR_REPORT_MAX_EVIDENCE)
         return tr_fail(err, TR_EINVAL, "evidence", "holds more than %d items", TR_REPORT_MAX_EVIDENCE);
@@ -355,7 +306,8 @@ static int parse_evidence(const json_t *body, tr_report *r, tr_err *err) {
         char path[32], f[64];
         json_t *e = json_array_get(v, i);
         snprintf(path, sizeof path, "evidence[%zu]", i);
-        if (!json_is_object(e)) return tr_fail(err, TR_EINVAL, path, "must be an object {\"url\", \"sha256\"}");
+        if (!json_is_object(e))
+            return tr_fail(err, TR_EINVAL, path, "must be an object {\"url\", \"sha256\"}");
         if (tr_json_only_keys(e, keys, path, err)) return TR_EINVAL;
         tr_evidence *ev = &r->evidence[r->nevidence++];
         if (tr_json_str(e, "url", path, TR_REPORT_MAX_URL, &ev->url, err)) return TR_EINVAL;
@@ -388,7 +340,8 @@ static int check_language(const char *s, tr_err *err) {
         }
     }
     if (!ok || primary < 2 || primary > 3)
-        return tr_fail(err, TR_EINVAL, "language", "'%.40s' is not a BCP 47 language tag such as \"ar\" or \"en-GB\"", s);
+        return tr_fail(err, TR_EINVAL, "language",
+                       "'%.40s' is not a BCP 47 language tag such as \"ar\" or \"en-GB\"", s);
     return TR_OK;
 }
 
@@ -432,7 +385,8 @@ static int parse_body(const json_t *body, int64_t now, tr_report *r, tr_err *err
     if (tr_json_only_keys(body, body_keys, "", err)) return TR_EINVAL;
     json_t *t = json_object_get(body, "occurred_at");
     if (t == NULL || json_is_null(t))
-        return tr_fail(err, TR_EINVAL, "occurred_at", "is required: an RFC 3339 time such as \"2016-09-19T19:30:00Z\"");
+        return tr_fail(err, TR_EINVAL, "occurred_at",
+                       "is required: an RFC 3339 time such as \"2016-09-19T19:30:00Z\"");
     if (tr_json_time(body, "occurred_at", "", 0, &r->occurred_at, err)) return TR_EINVAL;
     if (r->occurred_at > now + TR_REPORT_CLOCK_SKEW) {
         char b[TR_TIME_BUFSZ];
@@ -441,13 +395,15 @@ static int parse_body(const json_t *body, int64_t now, tr_report *r, tr_err *err
     if (read_precision(body, "time_precision", "1 exact day or time, 2 within a week, 3 within a month",
                        &r->time_precision, err) ||
         parse_location(body, r, err) ||
-        read_precision(body, "geo_precision", "1 the place itself, 2 near it or part of a region, 3 a larger region",
+        read_precision(body, "geo_precision",
+                       "1 the place itself, 2 near it or part of a region, 3 a larger region",
                        &r->geo_precision, err) ||
         parse_types(body, r, err))
         return TR_EINVAL;
     if (tr_json_str(body, "alleged_perpetrator", "", TR_REPORT_MAX_PERP + 1, &r->alleged_perpetrator, err))
         return err->code;
-    if (r->alleged_perpetrator && check_who(r->alleged_perpetrator, "alleged_perpetrator", err)) return TR_EINVAL;
+    if (r->alleged_perpetrator && check_who(r->alleged_perpetrator, "alleged_perpetrator", err))
+        return TR_EINVAL;
     if (parse_target(body, r, err) || parse_as_reported(body, r, err) ||
         parse_range(body, "fatalities", &r->fatalities, err) ||
         parse_range(body, "injured", &r->injured, err))
@@ -487,7 +443,8 @@ json_t *tr_report_to_json(const tr_report *r) {
     set_str(o, "external_id", r->external_id);
     json_object_set_new(o, "occurred_at", tr_json_time_value(r->occurred_at));
     json_object_set_new(o, "time_precision", json_integer(r->time_precision));
-    json_object_set_new(o, "location", json_pack("{sss[ff]}", "type", "Point", "coordinates", r->lon, r->lat));
+    json_object_set_new(o, "location",
+                        json_pack("{sss[ff]}", "type", "Point", "coordinates", r->lon, r->lat));
     json_object_set_new(o, "geo_precision", json_integer(r->geo_precision));
     json_object_set_new(o, "event_type", json_string(tr_event_type_name(r->event_type)));
     if (r->sub_event_type != SUB_NONE)
@@ -516,7 +473,8 @@ json_t *tr_report_to_json(const tr_report *r) {
     if (r->nevidence) {
         json_t *a = json_array();
         for (size_t i = 0; i < r->nevidence; i++)
-            json_array_append_new(a, json_pack("{ssss}", "url", r->evidence[i].url, "sha256", r->evidence[i].sha256));
+            json_array_append_new(
+                a, json_pack("{ssss}", "url", r->evidence[i].url, "sha256", r->evidence[i].sha256));
         json_object_set_new(o, "evidence", a);
     }
     set_str(o, "language", r->language);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
 #include "geo/geo.h"
@@ -91,15 +92,8 @@ int tr_csv_split(const char *rec, size_t len, tr_csv_row *row, tr_err *err) {
 
 /* ---- formats and their columns ---- */
 
-int tr_report_format_parse(const char *s, tr_report_format *out) {
-    static const char *const names[] = {"ndjson", "csv", "acled", "ucdp"};
-    for (int i = 0; s && i < 4; i++)
-        if (strcmp(names[i], s) == 0) {
-            *out = (tr_report_format)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const format_names[] = {"ndjson", "csv", "acled", "ucdp"};
+TR_NAMES_DEFINE_PARSE(tr_report_format, tr_report_format, format_names, 4)
 
 typedef struct column {
     const char *name; /* column name in the header */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "engines/monitor_export.h"
 
@@ -108,16 +109,8 @@ static void put_range_json(mon_text *t, const char *name, const tr_range *r) {
 
 /* ---- formats ---- */
 
-static const char *const names[] = {"geojson", "hxl", "acled"};
-
-int mon_export_format_parse(const char *s, mon_export_format *out) {
-    for (int i = 0; s && i < 3; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (mon_export_format)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const export_names[] = {"geojson", "hxl", "acled"};
+TR_NAMES_DEFINE_PARSE(mon_export_format, mon_export_format, export_names, 3)
 
 const char *mon_export_media_type(mon_export_format f) {
     return f == MON_EXPORT_GEOJSON ? "application/geo+json" : "text/csv; charset=utf-8";

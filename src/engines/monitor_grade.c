@@ -13,58 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "engines/monitor.h"
 
-static const char *const grade_names[] = {
-#define MON_GRADE_STR(e, s) s,
-    MON_GRADE_MAP(MON_GRADE_STR)
-#undef MON_GRADE_STR
-};
+static const char *const grade_names[] = {MON_GRADE_MAP(TR_NAME_STR)};
 
-static const char *const response_names[] = {
-#define MON_RESP_STR(e, s) s,
-    MON_RESPONSE_MAP(MON_RESP_STR)
-#undef MON_RESP_STR
-};
+static const char *const response_names[] = {MON_RESPONSE_MAP(TR_NAME_STR)};
 
-static const char *const verdict_names[] = {
-#define MON_VERD_STR(e, s) s,
-    MON_VERDICT_MAP(MON_VERD_STR)
-#undef MON_VERD_STR
-};
+static const char *const verdict_names[] = {MON_VERDICT_MAP(TR_NAME_STR)};
 
 const char *mon_grade_name(mon_grade g) {
     return (unsigned)g < MON_GRADE_COUNT ? grade_names[g] : "unknown";
 }
 
-const char *mon_response_kind_name(mon_response_kind k) {
-    return (unsigned)k < MON_RESPONSE_COUNT ? response_names[k] : "unknown";
-}
+TR_NAMES_DEFINE(mon_response_kind, mon_response_kind, response_names, MON_RESPONSE_COUNT)
 
-const char *mon_verdict_kind_name(mon_verdict_kind k) {
-    return (unsigned)k < MON_VERDICT_COUNT ? verdict_names[k] : "unknown";
-}
-
-static int parse_name(const char *const *names, int n, const char *s) {
-    for (int i = 0; s && i < n; i++)
-        if (strcmp(names[i], s) == 0) return i;
-    return -1;
-}
-
-int mon_response_kind_parse(const char *s, mon_response_kind *out) {
-    int i = parse_name(response_names, MON_RESPONSE_COUNT, s);
-    if (i < 0) return -1;
-    *out = (mon_response_kind)i;
-    return 0;
-}
-
-int mon_verdict_kind_parse(const char *s, mon_verdict_kind *out) {
-    int i = parse_name(verdict_names, MON_VERDICT_COUNT, s);
-    if (i < 0) return -1;
-    *out = (mon_verdict_kind)i;
-    return 0;
-}
+TR_NAMES_DEFINE(mon_verdict_kind, mon_verdict_kind, verdict_names, MON_VERDICT_COUNT)
 
 const char *mon_source_key(const char *ref, const char *party, char *buf, size_t cap) {
     if (ref) {

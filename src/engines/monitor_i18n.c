@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "base/names.h"
 #include "engines/monitor.h"
 
 static const mon_msg catalogue[] = {
@@ -116,13 +117,18 @@ static const mon_msg catalogue[] = {
     /* movements (centre_dc_state.c) */
     /* issue 20: separation and aid delivered */
     {"Separation", "الفصل", "Размежевание"},
-    {"Public agreements with excluded actors: the ground where the excluded actors' designated areas overlap each "
-     "party's control areas at the end of these 24 hours, and the incidents by excluded actors inside that party's "
+    {"Public agreements with excluded actors: the ground where the excluded actors' designated areas overlap "
+     "each "
+     "party's control areas at the end of these 24 hours, and the incidents by excluded actors inside that "
+     "party's "
      "areas.",
-     "الاتفاقات العلنية التي تستثني جهات: الأرض التي تتداخل فيها المناطق المحددة للجهات المستثناة مع مناطق سيطرة كل "
-     "طرف في نهاية هذه الساعات الأربع والعشرين، والحوادث التي ارتكبتها الجهات المستثناة داخل مناطق ذلك الطرف.",
+     "الاتفاقات العلنية التي تستثني جهات: الأرض التي تتداخل فيها المناطق المحددة للجهات المستثناة مع مناطق "
+     "سيطرة كل "
+     "طرف في نهاية هذه الساعات الأربع والعشرين، والحوادث التي ارتكبتها الجهات المستثناة داخل مناطق ذلك "
+     "الطرف.",
      "Публичные соглашения с исключёнными группировками: территория, где районы исключённых группировок "
-     "пересекаются с районами контроля каждой стороны на конец этих 24 часов, и инциденты с участием исключённых "
+     "пересекаются с районами контроля каждой стороны на конец этих 24 часов, и инциденты с участием "
+     "исключённых "
      "группировок в районах этой стороны."},
     {"Party", "الطرف", "Сторона"},
     {"Commingled km2", "الأرض المختلطة (كم²)", "Смешанная территория (км²)"},
@@ -131,12 +137,14 @@ static const mon_msg catalogue[] = {
     {"Aid delivered", "المساعدات المسلّمة", "Доставленная помощь"},
     {"Public movements whose final status fell in these 24 hours, and the people reported to have crossed "
      "corridors.",
-     "التحركات العلنية التي بلغت حالتها النهائية خلال هذه الساعات الأربع والعشرين، والأشخاص الذين أُفيد بعبورهم "
+     "التحركات العلنية التي بلغت حالتها النهائية خلال هذه الساعات الأربع والعشرين، والأشخاص الذين أُفيد "
+     "بعبورهم "
      "الممرات.",
      "Публичные передвижения, завершившиеся за эти 24 часа, и люди, прошедшие через коридоры по сообщениям."},
     {"Tonnes delivered", "الأطنان المسلّمة", "Доставлено тонн"},
     {"Tonnes on aborted movements", "أطنان التحركات الملغاة", "Тонн в прерванных передвижениях"},
-    {"Tonnes on movements hit", "أطنان التحركات التي تعرضت لحادث", "Тонн в передвижениях, подвергшихся нападению"},
+    {"Tonnes on movements hit", "أطنان التحركات التي تعرضت لحادث",
+     "Тонн в передвижениях, подвергшихся нападению"},
     {"People who crossed corridors (lowest count)", "الأشخاص الذين عبروا الممرات (أدنى عدد)",
      "Прошли через коридоры (наименьшее число)"},
     {"People who crossed corridors (highest count)", "الأشخاص الذين عبروا الممرات (أعلى عدد)",
@@ -216,15 +224,8 @@ static const mon_msg catalogue[] = {
 };
 #define NCATALOGUE (sizeof catalogue / sizeof *catalogue)
 
-int mon_lang_parse(const char *s, mon_lang *out) {
-    static const char *const codes[] = {"en", "ar", "ru"};
-    for (int i = 0; s && i < MON_LANG_COUNT; i++)
-        if (strcmp(s, codes[i]) == 0) {
-            *out = (mon_lang)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const lang_codes[] = {"en", "ar", "ru"};
+TR_NAMES_DEFINE_PARSE(mon_lang, mon_lang, lang_codes, MON_LANG_COUNT)
 
 const char *mon_lang_code(mon_lang l) {
     return l == MON_LANG_AR ? "ar" : l == MON_LANG_RU ? "ru" : "en";

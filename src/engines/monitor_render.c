@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/names.h"
 #include "base/timeutil.h"
 #include "engines/monitor.h"
 #include "engines/monitor_export.h"
@@ -570,10 +571,10 @@ static void render_csv(out *o) {
 static json_t *rows_json(const out *o, const mon_bulletin_row *rows, size_t n, bool labelled) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *r = json_pack("{sssIsIsIsoso}", "key", rows[i].key, "violations", (json_int_t)rows[i].count,
-                              "previous", (json_int_t)rows[i].previous, "change",
-                              (json_int_t)(rows[i].count - rows[i].previous), "fatalities",
-                              mon_range_json(&rows[i].fatalities), "injured", mon_range_json(&rows[i].injured));
+        json_t *r = json_pack(
+            "{sssIsIsIsoso}", "key", rows[i].key, "violations", (json_int_t)rows[i].count, "previous",
+            (json_int_t)rows[i].previous, "change", (json_int_t)(rows[i].count - rows[i].previous),
+            "fatalities", mon_range_json(&rows[i].fatalities), "injured", mon_range_json(&rows[i].injured));
         if (labelled && r) json_object_set_new(r, "label", json_string(label(o, rows[i].key)));
         json_array_append_new(a, r);
     }
@@ -681,15 +682,8 @@ static char *render_json(const out *o) {
 
 /* ---- the entry points ---- */
 
-int mon_format_parse(const char *s, mon_format *fmt) {
-    static const char *const names[] = {"md", "json", "csv", "html"};
-    for (int i = 0; s && i < 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *fmt = (mon_format)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const format_names[] = {"md", "json", "csv", "html"};
+TR_NAMES_DEFINE_PARSE(mon_format, mon_format, format_names, 4)
 
 const char *mon_format_media_type(mon_format f) {
     switch (f) {

@@ -16,17 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "service/centre_int.h"
 
-int centre_new_actors_parse(const char *s, centre_new_actors *out) {
-    static const char *const names[] = {"reject", "create", "omit"};
-    for (int i = 0; s && i < 3; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (centre_new_actors)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const new_actors_names[] = {"reject", "create", "omit"};
+TR_NAMES_DEFINE_PARSE(centre_new_actors, centre_new_actors, new_actors_names, 3)
 
 static bool name_char(unsigned char ch) {
     return isalnum(ch) || strchr(" -_.()'&", ch);
