@@ -15,8 +15,19 @@
 #ifndef TRUCE_BASE_NAMES_H
 #define TRUCE_BASE_NAMES_H
 
+/* clang-format off */
+
 /* For X-macro maps X(enum, spelling): expands to the spelling and a comma. */
 #define TR_NAME_STR(e, s) s,
+
+/* For X-macro maps X(enum, spelling): expands to the enum constant and a comma. */
+#define TR_NAME_ENUM(e, s) e,
+
+/* Declares `typedef enum {MAP's constants…, count} type;` with fn_name and fn_parse. */
+#define TR_NAMES_ENUM(type, fn, MAP, count) \
+    typedef enum { MAP(TR_NAME_ENUM) count } type; \
+    const char *fn##_name(type v); \
+    int fn##_parse(const char *s, type *out);
 
 /* names[v] when 0 <= v < n, else "unknown". */
 const char *tr_name_of(const char *const *names, int n, int v);
@@ -24,18 +35,20 @@ const char *tr_name_of(const char *const *names, int n, int v);
 int tr_name_find(const char *const *names, int n, const char *s);
 
 /* Defines only fn_parse (for enums spelled elsewhere or not at all). */
-#define TR_NAMES_DEFINE_PARSE(type, fn, names, count)                                                        \
-    int fn##_parse(const char *s_, type *out_) {                                                             \
-        int i_ = tr_name_find(names, (int)(count), s_);                                                      \
-        if (i_ < 0) return -1;                                                                               \
-        *out_ = (type)i_;                                                                                    \
-        return 0;                                                                                            \
+#define TR_NAMES_DEFINE_PARSE(type, fn, names, count) \
+    int fn##_parse(const char *s_, type *out_) { \
+        int i_ = tr_name_find(names, (int)(count), s_); \
+        if (i_ < 0) return -1; \
+        *out_ = (type)i_; \
+        return 0; \
     }
 
-#define TR_NAMES_DEFINE(type, fn, names, count)                                                              \
-    const char *fn##_name(type v) {                                                                          \
-        return tr_name_of(names, (int)(count), (int)v);                                                      \
-    }                                                                                                        \
+#define TR_NAMES_DEFINE(type, fn, names, count) \
+    const char *fn##_name(type v) { \
+        return tr_name_of(names, (int)(count), (int)v); \
+    } \
     TR_NAMES_DEFINE_PARSE(type, fn, names, count)
+
+/* clang-format on */
 
 #endif

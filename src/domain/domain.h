@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/names.h"
 #include "geo/geo.h"
 
 /* ---- parties and roles ---- */
@@ -99,15 +100,8 @@ bool tr_vis_allows(const tr_vis *v, const char *owner, const char *creator, cons
     X(AREA_NO_STRIKE, "no_strike")             \
     X(AREA_REGION, "region")
 
-typedef enum {
-#define TR_KIND_ENUM(e, s) e,
-    TR_AREA_KIND_MAP(TR_KIND_ENUM)
-#undef TR_KIND_ENUM
-    AREA_KIND_COUNT
-} tr_area_kind;
-
-const char *tr_area_kind_name(tr_area_kind k);
-int tr_area_kind_parse(const char *s, tr_area_kind *out);
+/* tr_area_kind_name, tr_area_kind_parse (base/names.h) */
+TR_NAMES_ENUM(tr_area_kind, tr_area_kind, TR_AREA_KIND_MAP, AREA_KIND_COUNT)
 
 /* One version of an area, as submitted and as stored. */
 typedef struct tr_area {
@@ -174,15 +168,8 @@ int tr_area_may_write(const tr_party *by, const tr_area *a, const tr_area *prev,
     X(PROV_LATE, "late")                 \
     X(PROV_DISPUTED, "disputed")
 
-typedef enum {
-#define TR_PROV_ENUM(e, s) e,
-    TR_PROVISION_STATUS_MAP(TR_PROV_ENUM)
-#undef TR_PROV_ENUM
-    PROV_STATUS_COUNT
-} tr_provision_status;
-
-const char *tr_provision_status_name(tr_provision_status s);
-int tr_provision_status_parse(const char *s, tr_provision_status *out);
+/* tr_provision_status_name, tr_provision_status_parse (base/names.h) */
+TR_NAMES_ENUM(tr_provision_status, tr_provision_status, TR_PROVISION_STATUS_MAP, PROV_STATUS_COUNT)
 
 typedef struct tr_provision {
     int64_t id;

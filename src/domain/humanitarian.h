@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/names.h"
 #include "domain/domain.h"
 
 /* ---- corridors ---- */
@@ -31,15 +32,8 @@
     X(CORRIDOR_RESUMPTION, "resumption")     \
     X(CORRIDOR_CROSSING, "crossing")
 
-typedef enum {
-#define TR_CORR_ENUM(e, s) e,
-    TR_CORRIDOR_EVENT_MAP(TR_CORR_ENUM)
-#undef TR_CORR_ENUM
-    CORRIDOR_EVENT_COUNT
-} tr_corridor_event_kind;
-
-const char *tr_corridor_event_kind_name(tr_corridor_event_kind k);
-int tr_corridor_event_kind_parse(const char *s, tr_corridor_event_kind *out); /* 0 or -1 */
+/* tr_corridor_event_kind_name, tr_corridor_event_kind_parse (base/names.h) */
+TR_NAMES_ENUM(tr_corridor_event_kind, tr_corridor_event_kind, TR_CORRIDOR_EVENT_MAP, CORRIDOR_EVENT_COUNT)
 
 #define TR_CROSSING_MAX 100000000 /* people on one day, reported by one source */
 #define TR_DAY 86400
@@ -169,15 +163,8 @@ int tr_step_score(const tr_provision_status *stored, size_t n);
     X(MSG_REPLY, "reply")        \
     X(MSG_STATEMENT, "statement")
 
-typedef enum {
-#define TR_MSG_ENUM(e, s) e,
-    TR_MESSAGE_KIND_MAP(TR_MSG_ENUM)
-#undef TR_MSG_ENUM
-    MSG_KIND_COUNT
-} tr_message_kind;
-
-const char *tr_message_kind_name(tr_message_kind k);
-int tr_message_kind_parse(const char *s, tr_message_kind *out); /* 0 or -1 */
+/* tr_message_kind_name, tr_message_kind_parse (base/names.h) */
+TR_NAMES_ENUM(tr_message_kind, tr_message_kind, TR_MESSAGE_KIND_MAP, MSG_KIND_COUNT)
 
 typedef struct tr_message {
     int64_t id;

@@ -53,6 +53,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/names.h"
 
 /* ---- ACLED's taxonomy (codebook 2019 onward; exact spellings) ---- */
 
@@ -123,15 +124,8 @@ tr_event_type tr_sub_event_type_parent(tr_sub_event_type t); /* EV_COUNT for SUB
     X(SRC_MEDIA, "media")                   \
     X(SRC_PUBLIC, "public")
 
-typedef enum {
-#define TR_SRC_ENUM(e, s) e,
-    TR_SOURCE_KIND_MAP(TR_SRC_ENUM)
-#undef TR_SRC_ENUM
-    SRC_COUNT
-} tr_source_kind;
-
-const char *tr_source_kind_name(tr_source_kind k);
-int tr_source_kind_parse(const char *s, tr_source_kind *out);
+/* tr_source_kind_name, tr_source_kind_parse (base/names.h) */
+TR_NAMES_ENUM(tr_source_kind, tr_source_kind, TR_SOURCE_KIND_MAP, SRC_COUNT)
 
 #define TR_TARGET_KIND_MAP(X)        \
     X(TARGET_PARTY, "party")         \
@@ -141,15 +135,8 @@ int tr_source_kind_parse(const char *s, tr_source_kind *out);
     X(TARGET_SITE, "site")           \
     X(TARGET_MOVEMENT, "movement")
 
-typedef enum {
-#define TR_TGT_ENUM(e, s) e,
-    TR_TARGET_KIND_MAP(TR_TGT_ENUM)
-#undef TR_TGT_ENUM
-    TARGET_KIND_COUNT
-} tr_target_kind;
-
-const char *tr_target_kind_name(tr_target_kind k);
-int tr_target_kind_parse(const char *s, tr_target_kind *out);
+/* tr_target_kind_name, tr_target_kind_parse (base/names.h) */
+TR_NAMES_ENUM(tr_target_kind, tr_target_kind, TR_TARGET_KIND_MAP, TARGET_KIND_COUNT)
 
 /* Facility kinds: the protected sites of DESIGN.md plus common civilian objects. */
 #define TR_FACILITY_MAP(X)                       \
@@ -166,15 +153,8 @@ int tr_target_kind_parse(const char *s, tr_target_kind *out);
     X(FAC_RESIDENTIAL, "residential")            \
     X(FAC_OTHER, "other")
 
-typedef enum {
-#define TR_FAC_ENUM(e, s) e,
-    TR_FACILITY_MAP(TR_FAC_ENUM)
-#undef TR_FAC_ENUM
-    FAC_COUNT
-} tr_facility;
-
-const char *tr_facility_name(tr_facility f);
-int tr_facility_parse(const char *s, tr_facility *out);
+/* tr_facility_name, tr_facility_parse (base/names.h) */
+TR_NAMES_ENUM(tr_facility, tr_facility, TR_FACILITY_MAP, FAC_COUNT)
 
 /* What a perpetrator or target name turned out to be once the store resolved it. */
 typedef enum {

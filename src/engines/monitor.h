@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/names.h"
 #include "domain/domain.h"
 #include "domain/report.h"
 #include "engines/attribution.h"
@@ -200,30 +201,16 @@ const char *mon_grade_name(mon_grade g);
     X(MON_DENY, "deny")             \
     X(MON_COMMENT, "comment")
 
-typedef enum {
-#define MON_RESP_ENUM(e, s) e,
-    MON_RESPONSE_MAP(MON_RESP_ENUM)
-#undef MON_RESP_ENUM
-    MON_RESPONSE_COUNT
-} mon_response_kind;
-
-const char *mon_response_kind_name(mon_response_kind k);
-int mon_response_kind_parse(const char *s, mon_response_kind *out); /* 0 or -1 */
+/* mon_response_kind_name, mon_response_kind_parse (base/names.h) */
+TR_NAMES_ENUM(mon_response_kind, mon_response_kind, MON_RESPONSE_MAP, MON_RESPONSE_COUNT)
 
 #define MON_VERDICT_MAP(X)          \
     X(MON_CONFIRM, "confirm")       \
     X(MON_REJECT, "reject")         \
     X(MON_REOPEN, "reopen")
 
-typedef enum {
-#define MON_VERD_ENUM(e, s) e,
-    MON_VERDICT_MAP(MON_VERD_ENUM)
-#undef MON_VERD_ENUM
-    MON_VERDICT_COUNT
-} mon_verdict_kind;
-
-const char *mon_verdict_kind_name(mon_verdict_kind k);
-int mon_verdict_kind_parse(const char *s, mon_verdict_kind *out);
+/* mon_verdict_kind_name, mon_verdict_kind_parse (base/names.h) */
+TR_NAMES_ENUM(mon_verdict_kind, mon_verdict_kind, MON_VERDICT_MAP, MON_VERDICT_COUNT)
 
 /* A party's response to an incident (POST /v1/incidents/{id}/responses). */
 typedef struct mon_response {
