@@ -51,17 +51,36 @@ int api_parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err) {
     return TR_OK;
 }
 
-int api_parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err) {
-    const char *l = http_query(rq, "limit"), *c = http_query(rq, "cursor");
+int api_parse_limit(const http_req *rq, int *limit, tr_err *err) {
+    const char *l = http_query(rq, "limit");
+    double v;
     *limit = PAGE_DEFAULT;
+    if (!l) return TR_OK;
+    if (api_parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
+        return tr_fail(err, TR_EINVAL, "limit", "must be a whole number from 1 to %d", PAGE_MAX);
+    *limit = (int)v;
+    return TR_OK;
+}
+
+int api_parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err) {
+    const char *c = http_query(rq, "cursor");
     *after = 0;
-    if (l) {
-        double v;
-        if (api_parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
-            return tr_fail(err, TR_EINVAL, "limit", "must be a whole number from 1 to %d", PAGE_MAX);
-        *limit = (int)v;
-    }
+    if (api_parse_limit(rq, limit, err)) return TR_EINVAL;
     if (c && api_parse_id(c, "cursor", after, err)) return TR_EINVAL;
+    return TR_OK;
+}
+
+int api_create(http_req *rq, http_resp *rs, api_create_fn fn, tr_err *err) {
+    if (fn(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    return TR_OK;
+}
+
+int api_create_on(http_req *rq, http_resp *rs, api_create_on_fn fn, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    if (fn(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
     return TR_OK;
 }
 
@@ -78,7 +97,8 @@ static int h_health(http_req *rq, http_resp *rs, tr_err *err) {
     (void)err;
     rs->json = json_pack("{s:s, s:i, s:I, s:o}", "status", "ok", "schema_version",
                          store_schema_version(rq->c->store), "area_versions",
-                         (json_int_t)attr_engine_area_versions(rq->c->attr), "time", tr_json_time_value(tr_time_now()));
+                         (json_int_t)attr_engine_area_versions(rq->c->attr), "time",
+                         tr_json_time_value(tr_time_now()));
     return TR_OK;
 }
 
@@ -117,17 +137,17 @@ static int h_actors(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_actor_add(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_actor_add(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create(rq, rs, centre_actor_add, err);
 }
 
 /* ---- areas ---- */
 
 static void area_headers(http_resp *rs, const json_t *feature) {
     json_t *p = json_object_get(feature, "properties");
-    snprintf(rs->etag, sizeof rs->etag, "\"%lld\"", (long long)json_integer_value(json_object_get(p, "version")));
-    snprintf(rs->location, sizeof rs->location, "/v1/areas/%lld", (long long)json_integer_value(json_object_get(p, "id")));
+    snprintf(rs->etag, sizeof rs->etag, "\"%lld\"",
+             (long long)json_integer_value(json_object_get(p, "version")));
+    snprintf(rs->location, sizeof rs->location, "/v1/areas/%lld",
+             (long long)json_integer_value(json_object_get(p, "id")));
 }
 
 static int h_area_create(http_req *rq, http_resp *rs, tr_err *err) {
@@ -150,7 +170,8 @@ static int h_area_update(http_req *rq, http_resp *rs, tr_err *err) {
         bool quoted = im[0] == '"';
         if (v <= 0 || v > INT32_MAX || errno || !isdigit((unsigned char)*p) ||
             strcmp(end, quoted ? "\"" : "") != 0)
-            return tr_fail(err, TR_EINVAL, "If-Match", "expected one strong ETag of the area, e.g. \"3\", or *");
+            return tr_fail(err, TR_EINVAL, "If-Match",
+                           "expected one strong ETag of the area, e.g. \"3\", or *");
         expect = (int)v;
     }
     if (centre_area_update(rq->c, &rq->party, id, expect, rq->json, &rs->json, err)) return err->code;
@@ -195,7 +216,8 @@ static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
         json_decref(features);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
     }
-    rs->json = json_pack("{s:s, s:I, s:o}", "type", "FeatureCollection", "area_id", (json_int_t)id, "features", features);
+    rs->json = json_pack("{s:s, s:I, s:o}", "type", "FeatureCollection", "area_id", (json_int_t)id,
+                         "features", features);
     return TR_OK;
 }
 
@@ -225,8 +247,7 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
     const char *kind = http_query(rq, "kind"), *bbox = http_query(rq, "bbox");
     if (kind) {
         tr_area_kind k;
-        if (tr_area_kind_parse(kind, &k))
-            return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%s'", kind);
+        if (tr_area_kind_parse(kind, &k)) return tr_fail(err, TR_EINVAL, "kind", "unknown kind '%s'", kind);
         f.kind = (int)k;
     }
     f.party = http_query(rq, "party");
@@ -302,7 +323,8 @@ static int h_agreement_list(http_req *rq, http_resp *rs, tr_err *err) {
         json_decref(pg.items);
         return err->code;
     }
-    rs->json = json_pack("{s:o, s:o}", "items", pg.items, "next_cursor", api_cursor_value(pg.more ? pg.last : 0));
+    rs->json =
+        json_pack("{s:o, s:o}", "items", pg.items, "next_cursor", api_cursor_value(pg.more ? pg.last : 0));
     return TR_OK;
 }
 
@@ -312,7 +334,8 @@ static int h_attribution(http_req *rq, http_resp *rs, tr_err *err) {
     double lon = 0, lat = 0;
     int64_t at;
     if (api_parse_double(http_query(rq, "lon"), "lon", -180, 180, &lon, err) ||
-        api_parse_double(http_query(rq, "lat"), "lat", -90, 90, &lat, err) || api_parse_at(rq, &at, NULL, err))
+        api_parse_double(http_query(rq, "lat"), "lat", -90, 90, &lat, err) ||
+        api_parse_at(rq, &at, NULL, err))
         return TR_EINVAL;
     attr_result r = {0};
     if (attr_engine_query(rq->c->attr, lon, lat, at, &rq->party, &r)) {
@@ -371,7 +394,8 @@ static int h_log_receipt(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_log_consistency(http_req *rq, http_resp *rs, tr_err *err) {
     uint64_t from = 0, to = 0;
-    if (parse_index(http_query(rq, "from"), "from", &from, err) || parse_index(http_query(rq, "to"), "to", &to, err))
+    if (parse_index(http_query(rq, "from"), "from", &from, err) ||
+        parse_index(http_query(rq, "to"), "to", &to, err))
         return TR_EINVAL;
     return centre_log_consistency(rq->c, from, to, &rs->json, err);
 }
@@ -429,11 +453,13 @@ static pthread_once_t all_once = PTHREAD_ONCE_INIT;
 
 static void collect_routes(void) {
     size_t n = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) n += *tables[t].n;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        n += *tables[t].n;
     all_routes = calloc(n, sizeof *all_routes);
     if (!all_routes) abort(); /* at start-up: nothing to serve without the table */
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
-        for (size_t i = 0; i < *tables[t].n; i++) all_routes[all_nroutes++] = tables[t].routes[i];
+        for (size_t i = 0; i < *tables[t].n; i++)
+            all_routes[all_nroutes++] = tables[t].routes[i];
 }
 
 const http_route *api_routes(size_t *n) {

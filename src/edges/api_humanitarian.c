@@ -48,19 +48,11 @@ static int h_corridor_get(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- agreement steps ---- */
 
 static int h_steps_add(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_steps_add(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_steps_add, err);
 }
 
 static int h_step_status(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_step_status(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_step_status, err);
 }
 
 static int h_timeline(http_req *rq, http_resp *rs, tr_err *err) {
@@ -72,30 +64,19 @@ static int h_timeline(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- messages ---- */
 
 static int h_message_send(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_message_send(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create(rq, rs, centre_message_send, err);
 }
 
 static int h_message_forward(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_message_forward(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_message_forward, err);
 }
 
 /* ?after=CURSOR (a message id; 0 = from the start) and ?limit. */
 static int h_messages(http_req *rq, http_resp *rs, tr_err *err) {
-    const char *a = http_query(rq, "after"), *l = http_query(rq, "limit");
-    int limit = PAGE_DEFAULT;
+    const char *a = http_query(rq, "after");
+    int limit;
     int64_t after = 0;
-    if (l) {
-        double v;
-        if (api_parse_double(l, "limit", 1, PAGE_MAX, &v, err) || v != floor(v))
-            return tr_fail(err, TR_EINVAL, "limit", "must be a whole number from 1 to %d", PAGE_MAX);
-        limit = (int)v;
-    }
+    if (api_parse_limit(rq, &limit, err)) return TR_EINVAL;
     if (a && strcmp(a, "0") != 0 && api_parse_id(a, "after", &after, err)) return TR_EINVAL;
     return centre_message_list(rq->c, &rq->party, after, limit, &rs->json, err);
 }

@@ -24,10 +24,19 @@ int api_parse_id(const char *s, const char *field, int64_t *out, tr_err *err);
 int api_parse_double(const char *s, const char *field, double lo, double hi, double *out, tr_err *err);
 /* ?at=RFC3339, default now; *given tells whether it was there (given may be NULL). */
 int api_parse_at(const http_req *rq, int64_t *at, bool *given, tr_err *err);
+/* ?limit: a whole number 1..PAGE_MAX, default PAGE_DEFAULT. */
+int api_parse_limit(const http_req *rq, int *limit, tr_err *err);
 /* ?limit (1..PAGE_MAX, default PAGE_DEFAULT) and ?cursor (an id, default 0). */
 int api_parse_page(const http_req *rq, int *limit, int64_t *after, tr_err *err);
 /* ?bbox=minlon,minlat,maxlon,maxlat (min <= max, within [-180, 180] x [-90, 90]). */
 int api_parse_bbox(const char *s, geo_box *b, tr_err *err);
+/* The shape of most writes: the sender's body (and the {id} of the path) to a centre
+ * function answering the new object, 201 Created. */
+typedef int (*api_create_fn)(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err);
+typedef int (*api_create_on_fn)(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
+                                tr_err *err);
+int api_create(http_req *rq, http_resp *rs, api_create_fn fn, tr_err *err);
+int api_create_on(http_req *rq, http_resp *rs, api_create_on_fn fn, tr_err *err);
 /* The next_cursor member: the id as a string, or null when there is no next page. */
 json_t *api_cursor_value(int64_t next);
 

@@ -16,14 +16,8 @@
 
 /* ---- hazards ---- */
 
-static int created(http_resp *rs) {
-    rs->status = 201;
-    return TR_OK;
-}
-
 static int h_hazard_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_hazard_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    return created(rs);
+    return api_create(rq, rs, centre_hazard_create, err);
 }
 
 static int h_hazard_get(http_req *rq, http_resp *rs, tr_err *err) {
@@ -47,8 +41,8 @@ static int h_hazard_status(http_req *rq, http_resp *rs, tr_err *err) {
 static int bbox_param(const char *s, geo_box *b, tr_err *err) {
     double v[4];
     int used = 0;
-    if (sscanf(s, "%lf,%lf,%lf,%lf%n", &v[0], &v[1], &v[2], &v[3], &used) != 4 || s[used] || !isfinite(v[0]) ||
-        !isfinite(v[1]) || !isfinite(v[2]) || !isfinite(v[3]))
+    if (sscanf(s, "%lf,%lf,%lf,%lf%n", &v[0], &v[1], &v[2], &v[3], &used) != 4 || s[used] ||
+        !isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2]) || !isfinite(v[3]))
         return tr_fail(err, TR_EINVAL, "bbox", "expected minlon,minlat,maxlon,maxlat (four numbers)");
     if (v[0] > v[2] || v[1] > v[3] || v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90)
         return tr_fail(err, TR_EINVAL, "bbox", "must have min <= max within lon [-180,180], lat [-90,90]");
@@ -101,8 +95,7 @@ static int h_hazard_list(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- tasks ---- */
 
 static int h_task_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_task_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    return created(rs);
+    return api_create(rq, rs, centre_task_create, err);
 }
 
 static int h_task_get(http_req *rq, http_resp *rs, tr_err *err) {
@@ -116,10 +109,7 @@ static int h_task_get(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_task_progress(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_task_progress(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    return created(rs);
+    return api_create_on(rq, rs, centre_task_progress, err);
 }
 
 static int h_task_close(http_req *rq, http_resp *rs, tr_err *err) {
@@ -131,8 +121,7 @@ static int h_task_close(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- accidents ---- */
 
 static int h_accident_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_accident_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    return created(rs);
+    return api_create(rq, rs, centre_accident_create, err);
 }
 
 static int add_accident(tr_accident *a, void *ctx) {
@@ -156,7 +145,8 @@ static int h_accident_list(http_req *rq, http_resp *rs, tr_err *err) {
         json_decref(p.items);
         return err->code;
     }
-    rs->json = json_pack("{s:o, s:o}", "items", p.items, "next_cursor", api_cursor_value(p.more ? p.last : 0));
+    rs->json =
+        json_pack("{s:o, s:o}", "items", p.items, "next_cursor", api_cursor_value(p.more ? p.last : 0));
     return TR_OK;
 }
 
@@ -165,7 +155,8 @@ static int h_accident_list(http_req *rq, http_resp *rs, tr_err *err) {
 static int time_param(http_req *rq, const char *name, int64_t dflt, int64_t *out, tr_err *err) {
     const char *s = http_query(rq, name);
     *out = dflt;
-    if (s && tr_time_parse(s, out)) return tr_fail(err, TR_EINVAL, name, "'%s' is not an RFC 3339 time or date", s);
+    if (s && tr_time_parse(s, out))
+        return tr_fail(err, TR_EINVAL, name, "'%s' is not an RFC 3339 time or date", s);
     return TR_OK;
 }
 
@@ -174,8 +165,10 @@ static int add_remaining(tr_hazard *h, const store_hazard_state *now, void *ctx)
     json_t *r = ctx;
     int64_t left = h->area_m2 - now->cleared_m2 - now->reduced_m2 - now->cancelled_m2;
     if (left < 0) left = 0;
-    json_object_set_new(r, "open_hazards", json_integer(json_integer_value(json_object_get(r, "open_hazards")) + 1));
-    json_object_set_new(r, "remaining_m2", json_integer(json_integer_value(json_object_get(r, "remaining_m2")) + left));
+    json_object_set_new(r, "open_hazards",
+                        json_integer(json_integer_value(json_object_get(r, "open_hazards")) + 1));
+    json_object_set_new(r, "remaining_m2",
+                        json_integer(json_integer_value(json_object_get(r, "remaining_m2")) + left));
     json_t *by = json_object_get(r, "by_contamination"), *list = json_loads(h->contamination, 0, NULL);
     size_t i;
     json_t *x;
@@ -209,9 +202,10 @@ static int h_summary(http_req *rq, http_resp *rs, tr_err *err) {
         r += json_integer_value(json_object_get(d, "reduced_m2"));
         x += json_integer_value(json_object_get(d, "cancelled_m2"));
     }
-    json_object_set_new(o, "released", json_pack("{s:I, s:I, s:I, s:I}", "cleared_m2", (json_int_t)c, "reduced_m2",
-                                                 (json_int_t)r, "cancelled_m2", (json_int_t)x, "total_m2",
-                                                 (json_int_t)(c + r + x)));
+    json_object_set_new(o, "released",
+                        json_pack("{s:I, s:I, s:I, s:I}", "cleared_m2", (json_int_t)c, "reduced_m2",
+                                  (json_int_t)r, "cancelled_m2", (json_int_t)x, "total_m2",
+                                  (json_int_t)(c + r + x)));
     rs->json = o;
     return TR_OK;
 }
@@ -269,12 +263,15 @@ static int h_territory(http_req *rq, http_resp *rs, tr_err *err) {
     bool at_given = false;
     if (api_parse_at(rq, &q.at, &at_given, err)) return TR_EINVAL;
     if ((from != NULL) != (to != NULL))
-        return tr_fail(err, TR_EINVAL, from ? "to" : "from", "from and to go together (the change between them)");
+        return tr_fail(err, TR_EINVAL, from ? "to" : "from",
+                       "from and to go together (the change between them)");
     if (from && at_given) return tr_fail(err, TR_EINVAL, "at", "give either at, or from and to");
     if (from) {
         q.has_change = true;
-        if (tr_time_parse(from, &q.from)) return tr_fail(err, TR_EINVAL, "from", "'%s' is not an RFC 3339 time", from);
-        if (tr_time_parse(to, &q.to)) return tr_fail(err, TR_EINVAL, "to", "'%s' is not an RFC 3339 time", to);
+        if (tr_time_parse(from, &q.from))
+            return tr_fail(err, TR_EINVAL, "from", "'%s' is not an RFC 3339 time", from);
+        if (tr_time_parse(to, &q.to))
+            return tr_fail(err, TR_EINVAL, "to", "'%s' is not an RFC 3339 time", to);
         if (q.to <= q.from) return tr_fail(err, TR_EINVAL, "to", "must be later than from");
     }
     if (within && api_parse_id(within, "within", &q.within, err)) return TR_EINVAL;

@@ -55,19 +55,11 @@ static int h_incident_get(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_incident_respond(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_respond(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_incident_respond, err);
 }
 
 static int h_incident_verdict(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_verdict(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_incident_verdict, err);
 }
 
 static int h_bulletin(http_req *rq, http_resp *rs, tr_err *err) {
@@ -86,19 +78,11 @@ static int h_incident_cap(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_incident_split(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_split(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_incident_split, err);
 }
 
 static int h_incident_merge(http_req *rq, http_resp *rs, tr_err *err) {
-    int64_t id = 0;
-    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
-    if (centre_incident_merge(rq->c, &rq->party, id, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    return TR_OK;
+    return api_create_on(rq, rs, centre_incident_merge, err);
 }
 
 /* ---- bulk import: the body is the file ---- */
