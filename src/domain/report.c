@@ -486,8 +486,10 @@ json_t *tr_report_to_json(const tr_report *r) {
 static int resolve_one(char **name, tr_who *who, tr_name_resolver fn, void *ctx, const char *field,
                        const char *what, tr_err *err) {
     char canon[TR_NAME_MAX + 1] = "";
-    if (fn(ctx, *name, who, canon, sizeof canon) != 0)
+    int rc = fn(ctx, *name, who, canon, sizeof canon, err);
+    if (rc == TR_ENOTFOUND)
         return tr_fail(err, TR_EINVAL, field, "no party or actor is named '%.80s'%s", *name, what);
+    if (rc) return rc;
     if (canon[0] != '\0' && strcmp(canon, *name) != 0) {
         char *c = strdup(canon);
         if (!c) return tr_fail(err, TR_ENOMEM, "", "out of memory");

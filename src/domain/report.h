@@ -242,12 +242,15 @@ json_t *tr_report_to_json(const tr_report *r);
 void tr_report_clear(tr_report *r);
 
 /*
- * The store hook: looks a name up among parties and actors. Returns 0 and sets *who
- * when the name exists, non-zero when it does not. It may write a canonical spelling
- * (e.g. an alias "Military Forces of Syria" -> "SAA") into canon (cap bytes); leaving
+ * The store hook: looks a name up among parties and actors. Returns TR_OK and sets *who
+ * when the name exists, TR_ENOTFOUND when it does not, and any other code with err
+ * filled when the lookup itself failed (the store, memory): that failure is passed on
+ * as is, never reported as an unknown name. It may write a canonical spelling (e.g. an
+ * alias "Military Forces of Syria" -> "SAA") into canon (cap bytes); leaving
  * canon[0] == '\0' keeps the name as given.
  */
-typedef int (*tr_name_resolver)(void *ctx, const char *name, tr_who *who, char *canon, size_t cap);
+typedef int (*tr_name_resolver)(void *ctx, const char *name, tr_who *who, char *canon, size_t cap,
+                                tr_err *err);
 
 /*
  * Checks alleged_perpetrator and a party/actor target against the store through fn:

@@ -103,10 +103,9 @@ int centre_aliases_load(centre *c, const char *path, centre_aliases **out, tr_er
         }
         tr_who who;
         char canon[8];
-        if (centre__resolve_name(c, to, &who, canon, sizeof canon)) {
+        if ((rc = centre__resolve_name(c, to, &who, canon, sizeof canon, err)) == TR_ENOTFOUND)
             rc = tr_fail(err, TR_EINVAL, "--aliases", "%s line %ld: no party or actor is named '%.80s'", path, no, to);
-            break;
-        }
+        if (rc) break;
         for (size_t i = 0; i < a->n; i++)
             if (strcmp(a->v[i].from, from) == 0) {
                 rc = tr_fail(err, TR_EINVAL, "--aliases", "%s line %ld: '%.80s' is mapped twice", path, no, from);
@@ -139,36 +138,35 @@ typedef struct resolve_ctx {
     centre_new_actors mode;
     const char *actors_by;
     centre_aliases made; /* actors created so far (create): name -> the file's spelling */
-    tr_err fatal;        /* a store failure met while resolving (create) */
 } resolve_ctx;
 
 /* create: the actor for a name no party or actor has (found again, or new). */
-static int resolve_new(resolve_ctx *r, const char *name, tr_who *who, char *canon, size_t cap) {
+/* create: the actor for a name no party or actor has (found again, or new). A name that
+ * cannot make an actor is TR_ENOTFOUND (the record is rejected); a failure of the store or
+ * of memory is passed on (the import stops). */
+static int resolve_new(resolve_ctx *r, const char *name, tr_who *who, char *canon, size_t cap, tr_err *err) {
     char made[TR_NAME_MAX + 1];
     bool created = false;
-    tr_err e = {0};
     int rc =
-        centre__import_actor(r->c, r->actors_by ? r->actors_by : CENTRE_OPERATOR, name, made, &created, &e);
+        centre__import_actor(r->c, r->actors_by ? r->actors_by : CENTRE_OPERATOR, name, made, &created, err);
     if (rc == TR_OK && created && alias_push(&r->made, made, name))
-        rc = tr_fail(&e, TR_ENOMEM, "", "out of memory");
-    if (rc != TR_OK) {
-        if (rc != TR_EINVAL) r->fatal = e; /* the store or memory failed: the import stops */
-        return 1;
-    }
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc) return rc == TR_EINVAL ? TR_ENOTFOUND : rc;
     *who = WHO_ACTOR;
     if (cap) snprintf(canon, cap, "%s", made);
-    return 0;
+    return TR_OK;
 }
 
-static int resolve_aliased(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
+static int resolve_aliased(void *ctx, const char *name, tr_who *who, char *canon, size_t cap, tr_err *err) {
     resolve_ctx *r = ctx;
     const char *to = alias_find(r->aliases, name);
     if (!to) {
-        int rc = centre__resolve_name(r->c, name, who, canon, cap);
-        return rc == 0 || r->mode != CENTRE_NEW_ACTORS_CREATE ? rc : resolve_new(r, name, who, canon, cap);
+        int rc = centre__resolve_name(r->c, name, who, canon, cap, err);
+        return rc != TR_ENOTFOUND || r->mode != CENTRE_NEW_ACTORS_CREATE ? rc
+                                                                         : resolve_new(r, name, who, canon, cap, err);
     }
-    int rc = centre__resolve_name(r->c, to, who, canon, cap);
-    if (rc == 0 && cap && !canon[0]) snprintf(canon, cap, "%s", to);
+    int rc = centre__resolve_name(r->c, to, who, canon, cap, err);
+    if (rc == TR_OK && cap && !canon[0]) snprintf(canon, cap, "%s", to);
     return rc;
 }
 
@@ -346,11 +344,9 @@ static int import_record(import_run *ir, const char *rec, size_t len, long line,
     bool omit = ir->rctx.mode == CENTRE_NEW_ACTORS_OMIT;
     rc = omit ? tr_report_resolve_omitting(&r, resolve_aliased, &ir->rctx, &e)
               : tr_report_resolve(&r, resolve_aliased, &ir->rctx, &e);
-    if (rc == TR_ENOMEM || ir->rctx.fatal.code) {
+    if (rc && rc != TR_EINVAL) { /* the store or memory failed: the import stops */
         tr_report_clear(&r);
-        return ir->rctx.fatal.code
-                   ? tr_fail(fatal, ir->rctx.fatal.code, ir->rctx.fatal.field, "%s", ir->rctx.fatal.msg)
-                   : tr_fail(fatal, rc, "", "out of memory");
+        return tr_fail(fatal, rc, e.field, "%s", e.msg);
     }
     if (rc == TR_OK)
         ir->st->names_omitted += (r.perpetrator_as_reported != NULL) + (r.target_as_reported != NULL);
@@ -475,8 +471,9 @@ int centre_reports_import(centre *c, const char *party, FILE *in, const centre_i
     memset(st, 0, sizeof *st);
     tr_party by;
     memset(&by, 0, sizeof by);
-    if (store_party_get(c->store, party, &by, NULL) != TR_OK)
-        return tr_fail(err, TR_EINVAL, "--as", "there is no active party named '%.80s'", party);
+    int rc = store_party_get(c->store, party, &by, err);
+    if (rc == TR_ENOTFOUND) return tr_fail(err, TR_EINVAL, "--as", "there is no active party named '%.80s'", party);
+    if (rc) return rc;
     if (by.role == ROLE_OBSERVER)
         return tr_fail(err, TR_EFORBIDDEN, "--as", "'%s' is an observer: observers do not file reports", by.name);
     by.sig = NULL;
@@ -492,8 +489,7 @@ int centre_reports_import(centre *c, const char *party, FILE *in, const centre_i
         .bad_ctx = o->bad_ctx,
         .st = st};
     centre_pending p = {0};
-    int rc = store_begin(c->store, err);
-    if (rc) return rc;
+    if ((rc = store_begin(c->store, err))) return rc;
     pthread_mutex_lock(&c->mon_mu);
     rc = import_stream(&ir, in, err);
     /* nothing to keep: an all-or-nothing file with a bad record, or no good one */

@@ -237,7 +237,7 @@ int centre__import_actor(centre *c, const char *by, const char *given, char name
                          bool *created, tr_err *err);
 
 /* The store hook of tr_report_resolve (report.h): parties first, then actors. ctx is the centre. */
-int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap);
+int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap, tr_err *err);
 /* Inside the open transaction, holding c->mon_mu, for a report whose names are resolved:
  * sets reporting party and received_at, attributes and classifies (cls), stores, logs
  * report.create as by. *out (if out) gets {id, classification, receipt}. */

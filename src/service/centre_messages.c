@@ -31,10 +31,17 @@ static int deliver(centre *c, const tr_message *m, const char *party, const char
     return rc;
 }
 
-static json_t *message_answer(centre *c, const tr_message *m) {
-    json_t *o = tr_message_to_json(m);
+/* The message with its chain, state and deliveries into *out (NULL on failure). */
+static int message_answer(centre *c, const tr_message *m, json_t **out, tr_err *err) {
+    *out = NULL;
     json_t *deliveries = json_array();
-    store_message_notices(c->store, m->id, deliveries, NULL);
+    int rc = deliveries ? store_message_notices(c->store, m->id, deliveries, err)
+                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_t *o = rc ? NULL : tr_message_to_json(m);
+    if (!o) {
+        json_decref(deliveries);
+        return rc ? rc : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
     const char *state = m->via && !m->forwarded_at ? "awaiting_forward" : "delivered";
     size_t i;
     json_t *d;
@@ -46,7 +53,8 @@ static json_t *message_answer(centre *c, const tr_message *m) {
     json_object_set_new(o, "chain", tr_message_chain(m));
     json_object_set_new(o, "state", json_string(state));
     json_object_set_new(o, "deliveries", deliveries);
-    return o;
+    *out = o;
+    return TR_OK;
 }
 
 static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, tr_err *err) {
@@ -54,8 +62,11 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
     if (rc == TR_OK && m->via) rc = centre__check_party(c, m->via, "via", err);
     if (rc == TR_OK && m->reply_to) {
         tr_message r;
-        bool seen = store_message_get(c->store, m->reply_to, &r, NULL) == TR_OK && message_visible(&r, by);
-        tr_message_clear(&r);
+        rc = store_message_get(c->store, m->reply_to, &r, err);
+        if (rc && rc != TR_ENOTFOUND) return rc; /* a storage failure is not a missing message */
+        bool seen = rc == TR_OK && message_visible(&r, by);
+        if (rc == TR_OK) tr_message_clear(&r);
+        rc = TR_OK;
         if (!seen)
             rc = tr_fail(err, TR_EINVAL, "reply_to", "there is no message %lld", (long long)m->reply_to);
     }
@@ -72,10 +83,8 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
     if (rc == TR_OK)
         rc = deliver(c, m, m->via ? m->via : m->recipient, m->via ? "message_relay" : "message",
                      m->created_at, err);
-    if (rc == TR_OK && out) {
-        *out = message_answer(c, m);
+    if (rc == TR_OK && out && (rc = message_answer(c, m, out, err)) == TR_OK)
         json_object_set(*out, "receipt", json_object_get(logged, "receipt"));
-    }
     json_decref(logged);
     return rc;
 }
@@ -122,10 +131,8 @@ static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *not
         rc = obj ? centre__log(c, by->name, by->sig, "message.forward", ref, obj, logged, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = deliver(c, &m, m.recipient, "message", m.forwarded_at, err);
-    if (rc == TR_OK && out) {
-        *out = message_answer(c, &m);
+    if (rc == TR_OK && out && (rc = message_answer(c, &m, out, err)) == TR_OK)
         json_object_set(*out, "receipt", json_object_get(logged, "receipt"));
-    }
     json_decref(obj);
     json_decref(logged);
     tr_message_clear(&m);
@@ -155,14 +162,15 @@ int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int li
     int rc = store_message_list(c->store, tr_party_is_privileged(viewer) ? NULL : viewer->name, after, limit,
                                 &v, &n, &more, err);
     if (rc) return rc;
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, message_answer(c, &v[i]));
+    json_t *items = json_array(), *one = NULL;
+    for (size_t i = 0; i < n && rc == TR_OK; i++)
+        if ((rc = message_answer(c, &v[i], &one, err)) == TR_OK) json_array_append_new(items, one);
     char cur[32];
     snprintf(cur, sizeof cur, "%lld", (long long)(n ? v[n - 1].id : after));
-    *out = json_pack("{s:o, s:s, s:b}", "items", items, "next_cursor", cur, "more", more);
+    if (rc == TR_OK) *out = json_pack("{s:o, s:s, s:b}", "items", items, "next_cursor", cur, "more", more);
+    else json_decref(items);
     for (size_t i = 0; i < n; i++)
         tr_message_clear(&v[i]);
     free(v);
-    return TR_OK;
+    return rc;
 }

@@ -26,20 +26,18 @@ static int class_parse(const char *s, mon_class *out) {
 }
 
 /* The store hook of tr_report_resolve: parties first, then actors. */
-int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
+int centre__resolve_name(void *ctx, const char *name, tr_who *who, char *canon, size_t cap, tr_err *err) {
     centre *c = ctx;
     if (cap) canon[0] = '\0';
     tr_party p;
-    if (store_party_get(c->store, name, &p, NULL) == TR_OK) {
-        *who = WHO_PARTY;
-        return 0;
-    }
+    int rc = store_party_get(c->store, name, &p, err);
+    if (rc == TR_OK) *who = WHO_PARTY;
+    if (rc != TR_ENOTFOUND) return rc;
     bool actor = false;
-    if (store_actor_exists(c->store, name, &actor, NULL) == TR_OK && actor) {
-        *who = WHO_ACTOR;
-        return 0;
-    }
-    return 1;
+    if ((rc = store_actor_exists(c->store, name, &actor, err))) return rc;
+    if (!actor) return TR_ENOTFOUND;
+    *who = WHO_ACTOR;
+    return TR_OK;
 }
 
 /* The stored row's classification back into the engine's value. */

@@ -420,8 +420,9 @@ static void test_round_trip(void **state) {
 
 /* ---- the store hook ---- */
 
-static int resolver(void *ctx, const char *name, tr_who *who, char *canon, size_t cap) {
+static int resolver(void *ctx, const char *name, tr_who *who, char *canon, size_t cap, tr_err *err) {
     (void)ctx;
+    if (strcmp(name, "Broken Disk") == 0) return tr_fail(err, TR_EUNAVAIL, "", "reading table party: disk I/O error");
     if (strcmp(name, "SAA") == 0 || strcmp(name, "Opposition") == 0) {
         *who = WHO_PARTY;
         return 0;
@@ -436,7 +437,7 @@ static int resolver(void *ctx, const char *name, tr_who *who, char *canon, size_
         if (strcmp(name, "IS") == 0) snprintf(canon, cap, "ISIS");
         return 0;
     }
-    return 1;
+    return TR_ENOTFOUND;
 }
 
 static void test_resolve(void **state) {
@@ -469,6 +470,14 @@ static void test_resolve(void **state) {
     accepts(body(",\"target\":{\"kind\":\"actor\",\"name\":\"Jaish al-Fatah\"}", NULL), &r);
     assert_int_equal(tr_report_resolve(&r, resolver, NULL, &err), TR_EINVAL);
     assert_string_equal(err.field, "target.name");
+    tr_report_clear(&r);
+
+    /* a lookup that fails is that failure, never an unknown name (also when omitting) */
+    accepts(body(",\"alleged_perpetrator\":\"Broken Disk\"", NULL), &r);
+    assert_int_equal(tr_report_resolve(&r, resolver, NULL, &err), TR_EUNAVAIL);
+    assert_non_null(strstr(err.msg, "disk I/O error"));
+    assert_int_equal(tr_report_resolve_omitting(&r, resolver, NULL, &err), TR_EUNAVAIL);
+    assert_string_equal(r.alleged_perpetrator, "Broken Disk");
     tr_report_clear(&r);
 }
 
