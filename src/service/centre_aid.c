@@ -260,10 +260,13 @@ static void movements_sum(aid_sum *s) {
 
 /* ---- people who crossed corridors ---- */
 
-/* Whether the viewer may see corridor area id (and it meets within): its name, else NULL. */
-static char *corridor_seen(centre *c, const aid_sum *s, int64_t id) {
+/* Whether the viewer may see corridor area id (and it meets within): its name into *name,
+ * else *name NULL. A storage failure is returned. */
+static int corridor_seen(centre *c, const aid_sum *s, int64_t id, char **name, tr_err *err) {
     tr_area a;
-    if (store_area_get(c->store, id, 0, &a, NULL) != TR_OK) return NULL;
+    *name = NULL;
+    int rc = store_area_get(c->store, id, 0, &a, err);
+    if (rc) return rc == TR_ENOTFOUND ? TR_OK : rc;
     bool ok = tr_vis_allows(&a.vis, a.party, a.created_by, s->d->viewer);
     if (ok && s->within) {
         geo_region *x = NULL, *y = NULL, *z = NULL;
@@ -274,21 +277,23 @@ static char *corridor_seen(centre *c, const aid_sum *s, int64_t id) {
         geo_region_free(y);
         geo_region_free(z);
     }
-    char *name = ok ? strdup(a.name) : NULL;
+    if (ok && !(*name = strdup(a.name))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     tr_area_clear(&a);
-    return name;
+    return rc;
 }
 
 /* Per corridor and day the lowest and highest count: cells[id][date] = {low, high}. */
-static void crossing_cells(centre *c, aid_sum *s, const tr_corridor_event *ev, size_t n, json_t *cells,
-                           json_t *names) {
+static int crossing_cells(centre *c, aid_sum *s, const tr_corridor_event *ev, size_t n, json_t *cells,
+                          json_t *names, tr_err *err) {
     for (size_t i = 0; i < n; i++) {
         const tr_corridor_event *e = &ev[i];
         if (e->kind != CORRIDOR_CROSSING || e->from < s->q->from || e->from >= s->q->to) continue;
         char id[24], day[TR_TIME_BUFSZ];
         snprintf(id, sizeof id, "%lld", (long long)e->area_id);
         if (!json_object_get(names, id)) {
-            char *name = corridor_seen(c, s, e->area_id);
+            char *name;
+            int rc = corridor_seen(c, s, e->area_id, &name, err);
+            if (rc) return rc;
             json_object_set_new(names, id, name ? json_string(name) : json_false());
             free(name);
         }
@@ -304,6 +309,7 @@ static void crossing_cells(centre *c, aid_sum *s, const tr_corridor_event *ev, s
                             json_pack("[I, I]", (json_int_t)(e->count < lo ? e->count : lo),
                                       (json_int_t)(e->count > hi ? e->count : hi)));
     }
+    return TR_OK;
 }
 
 static json_t *crossings_json(aid_sum *s, json_t *cells, json_t *names) {
@@ -337,12 +343,12 @@ static int crossings(centre *c, aid_sum *s, json_t **out, tr_err *err) {
     int rc = store_corridor_events(c->store, 0, &ev, &n, err);
     if (rc) return rc;
     json_t *cells = json_object(), *names = json_object();
-    crossing_cells(c, s, ev, n, cells, names);
-    *out = crossings_json(s, cells, names);
+    rc = crossing_cells(c, s, ev, n, cells, names, err);
+    if (rc == TR_OK) *out = crossings_json(s, cells, names);
     json_decref(cells);
     json_decref(names);
     tr_corridor_events_free(ev, n);
-    return TR_OK;
+    return rc;
 }
 
 /* ---- the answer ---- */

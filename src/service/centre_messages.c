@@ -167,8 +167,10 @@ int centre_message_list(centre *c, const tr_party *viewer, int64_t after, int li
         if ((rc = message_answer(c, &v[i], &one, err)) == TR_OK) json_array_append_new(items, one);
     char cur[32];
     snprintf(cur, sizeof cur, "%lld", (long long)(n ? v[n - 1].id : after));
-    if (rc == TR_OK) *out = json_pack("{s:o, s:s, s:b}", "items", items, "next_cursor", cur, "more", more);
-    else json_decref(items);
+    if (rc == TR_OK)
+        *out = json_pack("{s:o, s:s, s:b}", "items", items, "next_cursor", cur, "more", more);
+    else
+        json_decref(items);
     for (size_t i = 0; i < n; i++)
         tr_message_clear(&v[i]);
     free(v);

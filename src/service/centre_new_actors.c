@@ -101,7 +101,9 @@ int centre__import_actor(centre *c, const char *by, const char *given, char name
         bool same = exists && strcmp(full ? full : name, given) == 0;
         free(full);
         if (same) return TR_OK;
-        if (exists || store_party_get(c->store, name, &p, NULL) == TR_OK) continue;
+        if (exists) continue;
+        if ((rc = store_party_get(c->store, name, &p, err)) == TR_OK) continue;
+        if (rc != TR_ENOTFOUND) return rc;
         rc = centre__actor_add_tx(c, by, NULL, name, strcmp(name, given) != 0 ? given : NULL, NULL, err);
         *created = rc == TR_OK;
         return rc;

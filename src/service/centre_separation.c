@@ -73,14 +73,16 @@ static void sep_set_clear(sep_set *s) {
 static int sep_set_load(centre *c, const tr_party *viewer, int64_t id, tr_agreement *ag, sep_set *s,
                         tr_err *err) {
     memset(s, 0, sizeof *s);
-    if (store_agreement_get(c->store, id, ag, NULL) != TR_OK)
+    int rc = store_agreement_get(c->store, id, ag, err);
+    if (rc == TR_ENOTFOUND)
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
+    if (rc) return rc;
     if (!tr_agreement_visible(ag, viewer)) {
         tr_agreement_clear(ag);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
     }
     *s = (sep_set){.viewer = viewer, .ag = ag, .err = err};
-    int rc = store_area_each(c->store, keep, s, err);
+    rc = store_area_each(c->store, keep, s, err);
     if (rc) {
         sep_set_clear(s);
         tr_agreement_clear(ag);

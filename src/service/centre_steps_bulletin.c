@@ -8,14 +8,17 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 
-/* The public agreement id's name into name (cap bytes); false when it is not public. */
-static bool public_name(centre *c, int64_t id, char *name, size_t cap) {
+/* The agreement id's name into name (cap bytes) and *pub whether it is public (false
+ * when there is none); a storage failure is returned. */
+static int public_name(centre *c, int64_t id, char *name, size_t cap, bool *pub, tr_err *err) {
     tr_agreement a;
-    if (store_agreement_get(c->store, id, &a, NULL) != TR_OK) return false;
-    bool pub = a.vis.is_public;
+    int rc = store_agreement_get(c->store, id, &a, err);
+    *pub = false;
+    if (rc) return rc == TR_ENOTFOUND ? TR_OK : rc;
+    *pub = a.vis.is_public;
     snprintf(name, cap, "%s", a.name);
     tr_agreement_clear(&a);
-    return pub;
+    return TR_OK;
 }
 
 /* When the step was last made done at or before t (0 if it is not done at t). */
@@ -66,7 +69,7 @@ int centre__bulletin_steps(centre *c, mon_bulletin *b, tr_err *err) {
         const char *what = classify(s, ev, ne, b->start, b->end, &at);
         if (!what) continue;
         if (s->agreement_id != last_ag) {
-            pub = public_name(c, s->agreement_id, name, sizeof name);
+            if ((rc = public_name(c, s->agreement_id, name, sizeof name, &pub, err))) break;
             last_ag = s->agreement_id;
         }
         if (!pub) continue; /* the bulletin is for everyone: only public agreements */

@@ -69,8 +69,9 @@ static size_t incident_objects(const mon_incident *inc, object_ref *out, size_t 
     return n;
 }
 
-/* The object's notification history: {kind, id, created_index, notices: [...]}. */
-static json_t *object_history(centre *c, const object_ref *o) {
+/* The object's notification history: {kind, id, created_index, notices: [...]} appended
+ * to list; a storage failure is returned (never a shorter history). */
+static int object_history(centre *c, const object_ref *o, json_t *list, tr_err *err) {
     const char *kind = tr_target_kind_name(o->kind);
     char ref[CENTRE_REF_MAX], type[32];
     if (o->kind == TARGET_SITE)
@@ -79,19 +80,21 @@ static json_t *object_history(centre *c, const object_ref *o) {
         centre_ref_movement(o->id, ref);
     snprintf(type, sizeof type, "%s.create", kind);
     uint64_t created = 0;
+    int rc = store_log_index_of(c->store, type, ref, &created, err);
+    if (rc && rc != TR_ENOTFOUND) return rc;
     json_t *h = json_pack("{s:s, s:I}", "kind", kind, "id", (json_int_t)o->id);
-    json_object_set_new(h, "created_index",
-                        store_log_index_of(c->store, type, ref, &created, NULL) == TR_OK
-                            ? json_integer((json_int_t)created)
-                            : json_null());
+    json_object_set_new(h, "created_index", rc == TR_OK ? json_integer((json_int_t)created) : json_null());
     json_t *notices = json_array();
     int64_t after = 0;
     bool more = true;
+    rc = TR_OK;
     while (more) {
         json_t *page = json_array();
         int64_t next = after;
-        if (store_notice_list(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, NULL) != TR_OK)
-            more = false;
+        if ((rc = store_notice_list(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, err))) {
+            json_decref(page);
+            break;
+        }
         size_t i;
         json_t *x;
         json_array_foreach(page, i, x) {
@@ -112,7 +115,11 @@ static json_t *object_history(centre *c, const object_ref *o) {
         after = next;
     }
     json_object_set_new(h, "notices", notices);
-    return h;
+    if (rc == TR_OK)
+        json_array_append_new(list, h);
+    else
+        json_decref(h);
+    return rc;
 }
 
 int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err) {
@@ -129,7 +136,7 @@ int centre_incident_objects(centre *c, const tr_party *viewer, int64_t id, json_
     for (size_t i = 0; a && rc == TR_OK && i < n; i++) {
         bool visible;
         rc = object_visible(c, objs[i].kind, objs[i].id, viewer, &visible, err);
-        if (rc == TR_OK && visible) json_array_append_new(a, object_history(c, &objs[i]));
+        if (rc == TR_OK && visible) rc = object_history(c, &objs[i], a, err);
     }
     if (rc) {
         json_decref(a);

@@ -13,11 +13,11 @@
 
 typedef struct collect {
     const tr_party *viewer;
-    int64_t t[2];           /* the instants asked about */
+    int64_t t[2]; /* the instants asked about */
     int nt;
-    tr_area *areas;         /* kept versions (with shapes) */
+    tr_area *areas; /* kept versions (with shapes) */
     size_t n, cap;
-    unsigned *when;         /* bit k: in force at t[k] */
+    unsigned *when; /* bit k: in force at t[k] */
     tr_err *err;
 } collect;
 
@@ -63,7 +63,8 @@ static int map_at(const collect *c, int k, const geo_region *within, terr_map *o
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++)
         if (c->when[i] & (1u << k))
-            claims[n++] = (terr_claim){c->areas[i].party ? c->areas[i].party : c->areas[i].actor, c->areas[i].shape};
+            claims[n++] =
+                (terr_claim){c->areas[i].party ? c->areas[i].party : c->areas[i].actor, c->areas[i].shape};
     int rc = terr_map_build(claims, n, within, out, err);
     free(claims);
     return rc;
@@ -74,8 +75,8 @@ static json_t *map_json(const terr_map *m) {
     for (size_t i = 0; i < m->n; i++)
         if (m->owners[i].claimed_m2 > 0) /* owners with nothing here (inside `within`) are left out */
             json_object_set_new(parties, m->owners[i].owner,
-                            json_pack("{s:f, s:f}", "controlled_km2", km2(m->owners[i].controlled_m2), "claimed_km2",
-                                      km2(m->owners[i].claimed_m2)));
+                                json_pack("{s:f, s:f}", "controlled_km2", km2(m->owners[i].controlled_m2),
+                                          "claimed_km2", km2(m->owners[i].claimed_m2)));
     return parties;
 }
 
@@ -88,17 +89,24 @@ int centre__area_at(centre *c, const tr_party *viewer, int64_t id, int64_t t, co
         return tr_fail(err, TR_EINVAL, field, "there is no area %lld", (long long)id);
     }
     if (rc) { /* a missing or hidden area is bad input here, as any unknown reference */
-        return rc == TR_ENOTFOUND ? tr_fail(err, TR_EINVAL, field, "there is no area %lld", (long long)id) : rc;
+        return rc == TR_ENOTFOUND ? tr_fail(err, TR_EINVAL, field, "there is no area %lld", (long long)id)
+                                  : rc;
     }
     for (int v = a.version - 1; v >= 1 && !in_force(&a, t); v--) {
         tr_area older;
-        if (store_area_get(c->store, id, v, &older, NULL) != TR_OK) break;
+        if ((rc = store_area_get(c->store, id, v, &older, err)) == TR_ENOTFOUND) break;
+        if (rc) {
+            tr_area_clear(&a);
+            return rc;
+        }
         tr_area_clear(&a);
         a = older;
     }
     rc = tr_area_build_shape(&a, err);
-    if (rc) tr_area_clear(&a);
-    else *out = a;
+    if (rc)
+        tr_area_clear(&a);
+    else
+        *out = a;
     return rc;
 }
 
@@ -109,39 +117,42 @@ int centre__area_region(centre *c, const tr_party *viewer, int64_t id, int64_t t
     if (rc) return rc;
     rc = geo_region_from_shape(a.shape, out, err);
     if (rc == TR_OK)
-        *desc = json_pack("{s:I, s:i, s:s, s:f}", "id", (json_int_t)a.id, "version", a.version, "name", a.name,
-                          "area_km2", km2(geo_region_area_m2(*out)));
+        *desc = json_pack("{s:I, s:i, s:s, s:f}", "id", (json_int_t)a.id, "version", a.version, "name",
+                          a.name, "area_km2", km2(geo_region_area_m2(*out)));
     tr_area_clear(&a);
     return rc;
 }
 
-static json_t *change_json(const terr_map *from, const terr_map *to, const terr_delta *d, size_t n, double moved) {
+static json_t *change_json(const terr_map *from, const terr_map *to, const terr_delta *d, size_t n,
+                           double moved) {
     json_t *parties = json_object();
     for (size_t i = 0; i < n; i++)
         if (d[i].from_m2 > 0 || d[i].to_m2 > 0 || d[i].gained_m2 > 0 || d[i].lost_m2 > 0)
             json_object_set_new(parties, d[i].owner,
-                            json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "from_km2", km2(d[i].from_m2), "to_km2",
-                                      km2(d[i].to_m2), "controlled_km2", km2(d[i].to_m2), "change_km2",
-                                      km2(d[i].to_m2 - d[i].from_m2), "gained_km2", km2(d[i].gained_m2), "lost_km2",
-                                      km2(d[i].lost_m2)));
+                                json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "from_km2", km2(d[i].from_m2),
+                                          "to_km2", km2(d[i].to_m2), "controlled_km2", km2(d[i].to_m2),
+                                          "change_km2", km2(d[i].to_m2 - d[i].from_m2), "gained_km2",
+                                          km2(d[i].gained_m2), "lost_km2", km2(d[i].lost_m2)));
     return json_pack("{s:o, s:f, s:f, s:f, s:f, s:f}", "parties", parties, "changed_hands_km2", km2(moved),
                      "contested_from_km2", km2(from->contested_m2), "contested_to_km2", km2(to->contested_m2),
                      "claimed_from_km2", km2(from->claimed_m2), "claimed_to_km2", km2(to->claimed_m2));
 }
 
-int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q *q, json_t **out, tr_err *err) {
+int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q *q, json_t **out,
+                     tr_err *err) {
     collect col = {.viewer = viewer, .err = err};
     col.nt = q->has_change ? 2 : 1;
     col.t[0] = q->has_change ? q->from : q->at;
     col.t[1] = q->to;
     geo_region *within = NULL;
     json_t *desc = NULL;
-    int rc = q->within ? centre__area_region(c, viewer, q->within, q->has_change ? q->from : q->at, "within", &within,
-                                            &desc, err)
+    int rc = q->within ? centre__area_region(c, viewer, q->within, q->has_change ? q->from : q->at, "within",
+                                             &within, &desc, err)
                        : TR_OK;
     if (rc == TR_OK) rc = store_area_each(c->store, keep, &col, err);
     terr_map m[2] = {{0}, {0}};
-    for (int k = 0; rc == TR_OK && k < col.nt; k++) rc = map_at(&col, k, within, &m[k], err);
+    for (int k = 0; rc == TR_OK && k < col.nt; k++)
+        rc = map_at(&col, k, within, &m[k], err);
     if (rc == TR_OK && !q->has_change) {
         *out = json_pack("{s:o, s:o, s:f, s:f}", "at", tr_json_time_value(q->at), "parties", map_json(&m[0]),
                          "contested_km2", km2(m[0].contested_m2), "claimed_km2", km2(m[0].claimed_m2));
@@ -164,9 +175,11 @@ int centre_territory(centre *c, const tr_party *viewer, const centre_territory_q
     }
     if (rc == TR_OK) json_object_set_new(*out, "within", desc ? json_incref(desc) : json_null());
     json_decref(desc);
-    for (int k = 0; k < 2; k++) terr_map_clear(&m[k]);
+    for (int k = 0; k < 2; k++)
+        terr_map_clear(&m[k]);
     geo_region_free(within);
-    for (size_t i = 0; i < col.n; i++) tr_area_clear(&col.areas[i]);
+    for (size_t i = 0; i < col.n; i++)
+        tr_area_clear(&col.areas[i]);
     free(col.areas);
     free(col.when);
     return rc;

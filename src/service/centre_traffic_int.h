@@ -74,7 +74,7 @@ int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert 
 int ct_notice_stale(centre *c, int64_t track_id, int64_t last_ms, int64_t now_s, tr_err *err);
 /* An alert change as viewer may see it (NULL when it concerns nothing of viewer's and
  * viewer is not privileged). */
-json_t *ct_alert_view(centre *c, const store_traffic_alert *a, const tr_party *viewer, tr_err *err);
+int ct_alert_view(centre *c, const store_traffic_alert *a, const tr_party *viewer, json_t **out, tr_err *err);
 /* A track as viewer may see it: full (with its last position), or restricted. */
 json_t *ct_track_view(centre *c, int64_t id, const tr_party *viewer, double distance_m);
 

@@ -85,34 +85,38 @@ static void add_state(centre *c, json_t *view, int64_t id) {
     json_object_set_new(view, "position", x);
 }
 
-/* The operation, site or area an object alert names (read from the store). */
-static json_t *object_view(centre *c, tf_kind kind, int64_t id, int part, char *owner) {
+/* The operation, site or area an object alert names (read from the store) into *out, and
+ * its owner; *out NULL when there is none. A storage failure is returned. */
+static int object_view(centre *c, tf_kind kind, int64_t id, int part, char *owner, json_t **out, tr_err *err) {
     json_t *o = NULL;
+    int rc;
     owner[0] = '\0';
+    *out = NULL;
     if (kind == TF_OPERATION) {
         tr_operation op;
-        if (store_operation_get(c->store, id, &op, NULL)) return NULL;
+        if ((rc = store_operation_get(c->store, id, &op, err))) return rc == TR_ENOTFOUND ? TR_OK : rc;
         snprintf(owner, TR_NAME_MAX + 1, "%s", op.owner);
         o = json_pack("{s:s, s:I, s:s, s:s, s:i}", "type", "operation", "id", (json_int_t)id, "owner",
                       op.owner, "kind", op.kind, "volume", part);
         tr_operation_clear(&op);
     } else if (kind == TF_SITE) {
         tr_site s;
-        if (store_site_get(c->store, id, &s, NULL)) return NULL;
+        if ((rc = store_site_get(c->store, id, &s, err))) return rc == TR_ENOTFOUND ? TR_OK : rc;
         snprintf(owner, TR_NAME_MAX + 1, "%s", s.owner);
         o = json_pack("{s:s, s:I, s:s, s:s, s:s?}", "type", "site", "id", (json_int_t)id, "owner", s.owner,
                       "kind", s.kind, "name", s.name);
         tr_site_clear(&s);
     } else {
         tr_area a;
-        if (store_area_get(c->store, id, 0, &a, NULL)) return NULL;
+        if ((rc = store_area_get(c->store, id, 0, &a, err))) return rc == TR_ENOTFOUND ? TR_OK : rc;
         const char *who = a.party ? a.party : a.created_by ? a.created_by : "";
         snprintf(owner, TR_NAME_MAX + 1, "%s", who);
         o = json_pack("{s:s, s:I, s:s, s:s?}", "type", "area", "id", (json_int_t)id, "owner", who, "name",
                       a.name);
         tr_area_clear(&a);
     }
-    return o;
+    *out = o;
+    return o ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 }
 
 /* ---- an alert as a viewer may see it ---- */
@@ -140,10 +144,13 @@ static int traffic_sides(centre *c, const store_traffic_alert *a, const tr_party
     return TR_OK;
 }
 
+/* TR_ENOTFOUND when the viewer is not told of a; a storage failure is returned. */
 static int object_sides(centre *c, const store_traffic_alert *a, tf_kind kind, const tr_party *viewer,
-                        bool state, sides *s) {
+                        bool state, sides *s, tr_err *err) {
     char owner[TR_NAME_MAX + 1];
-    json_t *obj = object_view(c, kind, a->other_id, a->part, owner);
+    json_t *obj;
+    int rc = object_view(c, kind, a->other_id, a->part, owner, &obj, err);
+    if (rc) return rc;
     ct_track *k = ct_track_find(c->traffic, a->track_id);
     bool owns_track = k && k->used && strcmp(k->party, viewer->name) == 0;
     bool owns_obj = strcmp(owner, viewer->name) == 0;
@@ -184,55 +191,63 @@ static void add_figures(json_t *v, const store_traffic_alert *a, bool banded, bo
     json_object_set_new(v, "distance_m", exact(a->distance));
 }
 
-static json_t *view(centre *c, const store_traffic_alert *a, const tr_party *viewer, bool state) {
+/* The alert as viewer may see it into *out (NULL when viewer is not told of it). */
+static int view(centre *c, const store_traffic_alert *a, const tr_party *viewer, bool state, json_t **out,
+                tr_err *err) {
     tf_kind kind;
     sides s = {0};
-    if (ct_kind_parse(a->kind, &kind)) return NULL;
+    *out = NULL;
+    if (ct_kind_parse(a->kind, &kind)) return TR_OK;
     int rc = kind == TF_TRAFFIC ? traffic_sides(c, a, viewer, state, &s)
-                                : object_sides(c, a, kind, viewer, state, &s);
-    if (rc) return NULL;
+                                : object_sides(c, a, kind, viewer, state, &s, err);
+    if (rc) return rc == TR_ENOTFOUND ? TR_OK : rc;
     char at[TR_TIME_BUFSZ];
     json_t *v = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:o}", "alert", (json_int_t)a->id, "kind",
                           a->kind, "change", a->change, "reason", a->reason, "level", a->level, "level_name",
                           LEVEL_NAMES[a->level >= 0 && a->level <= 3 ? a->level : 0], "at",
                           tr_time_format_ms(a->at_ms, at), "yours", s.yours, "other", s.other);
+    if (!v) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     int64_t episode = 0;
-    if (v && store_traffic_alert_episode(c->store, a, &episode, NULL) == TR_OK && episode)
-        json_object_set_new(v, "episode", json_integer(episode));
-    if (v) add_figures(v, a, s.banded, kind == TF_TRAFFIC);
-    return v;
+    if ((rc = store_traffic_alert_episode(c->store, a, &episode, err))) {
+        json_decref(v);
+        return rc;
+    }
+    if (episode) json_object_set_new(v, "episode", json_integer(episode));
+    add_figures(v, a, s.banded, kind == TF_TRAFFIC);
+    *out = v;
+    return TR_OK;
 }
 
-json_t *ct_alert_view(centre *c, const store_traffic_alert *a, const tr_party *viewer, tr_err *err) {
-    (void)err;
-    return view(c, a, viewer, false);
+int ct_alert_view(centre *c, const store_traffic_alert *a, const tr_party *viewer, json_t **out, tr_err *err) {
+    return view(c, a, viewer, false, out, err);
 }
 
 /* ---- recording ---- */
 
 /* The party as it is (its role decides what it may read); a revoked one as an observer. */
-static tr_party viewer_of(centre *c, const char *name) {
-    tr_party p;
-    if (store_party_get(c->store, name, &p, NULL) != TR_OK) {
-        memset(&p, 0, sizeof p);
-        snprintf(p.name, sizeof p.name, "%s", name);
-        p.role = ROLE_OBSERVER;
-    }
-    return p;
+static int viewer_of(centre *c, const char *name, tr_party *p, tr_err *err) {
+    int rc = store_party_get(c->store, name, p, err);
+    if (rc != TR_ENOTFOUND) return rc;
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%.*s", TR_NAME_MAX, name);
+    p->role = ROLE_OBSERVER;
+    return TR_OK;
 }
 
 static int notify(centre *c, const store_traffic_alert *a, const char *party, int64_t now, tr_err *err) {
-    tr_party viewer = viewer_of(c, party);
-    json_t *payload = view(c, a, &viewer, true);
-    if (!payload) return TR_OK; /* nothing of this party's (cannot happen for the parties chosen) */
-    int rc = centre__notice(c, party, "traffic", "traffic_alert", a->id, payload, now, TR_TIME_OPEN, NULL, err);
+    tr_party viewer;
+    json_t *payload = NULL;
+    int rc = viewer_of(c, party, &viewer, err);
+    if (rc == TR_OK) rc = view(c, a, &viewer, true, &payload, err);
+    if (rc || !payload) return rc; /* nothing of this party's (cannot happen for the parties chosen) */
+    rc = centre__notice(c, party, "traffic", "traffic_alert", a->id, payload, now, TR_TIME_OPEN, NULL, err);
     json_decref(payload);
     return rc;
 }
 
-/* The parties told of alert a (at most two, distinct). */
-static size_t recipients(centre *c, const store_traffic_alert *a, tf_kind kind,
-                         char out[2][TR_NAME_MAX + 1]) {
+/* The parties told of alert a (at most two, distinct) into out, *count of them. */
+static int recipients(centre *c, const store_traffic_alert *a, tf_kind kind, char out[2][TR_NAME_MAX + 1],
+                      size_t *count, tr_err *err) {
     size_t n = 0;
     ct_track *k = ct_track_find(c->traffic, a->track_id);
     if (kind == TF_TRAFFIC || kind == TF_OPERATION)
@@ -241,12 +256,15 @@ static size_t recipients(centre *c, const store_traffic_alert *a, tf_kind kind,
         ct_track *o = ct_track_find(c->traffic, a->other_id);
         snprintf(out[n++], TR_NAME_MAX + 1, "%s", o ? o->party : "");
     } else {
-        json_t *obj = object_view(c, kind, a->other_id, a->part, out[n]);
+        json_t *obj;
+        int rc = object_view(c, kind, a->other_id, a->part, out[n], &obj, err);
+        if (rc) return rc;
         json_decref(obj);
         n++;
     }
     if (n == 2 && strcmp(out[0], out[1]) == 0) n = 1;
-    return n;
+    *count = n;
+    return TR_OK;
 }
 
 int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert *x, tr_err *err) {
@@ -260,7 +278,8 @@ int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert 
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     char to[2][TR_NAME_MAX + 1];
-    size_t n = rc ? 0 : recipients(c, &a, x->kind, to);
+    size_t n = 0;
+    if (rc == TR_OK) rc = recipients(c, &a, x->kind, to, &n, err);
     int64_t now = tr_time_now();
     for (size_t i = 0; rc == TR_OK && i < n; i++)
         if (to[i][0]) rc = notify(c, &a, to[i], now, err);
@@ -270,12 +289,14 @@ int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert 
 int ct_notice_stale(centre *c, int64_t track_id, int64_t last_ms, int64_t now_s, tr_err *err) {
     ct_track *k = ct_track_find(c->traffic, track_id);
     if (!k || !k->used) return TR_OK;
-    tr_party owner = viewer_of(c, k->party);
+    tr_party owner;
+    int rc = viewer_of(c, k->party, &owner, err);
+    if (rc) return rc;
     char at[TR_TIME_BUFSZ];
     json_t *payload =
         json_pack("{s:s, s:s, s:o, s:s}", "change", "ended", "reason", "stale", "yours",
                   ct_track_view(c, track_id, &owner, 0), "last_at", tr_time_format_ms(last_ms, at));
-    int rc = payload ? centre__notice(c, k->party, "traffic", "track", track_id, payload, now_s, TR_TIME_OPEN, NULL, err)
+    rc = payload ? centre__notice(c, k->party, "traffic", "track", track_id, payload, now_s, TR_TIME_OPEN, NULL, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);
     return rc;

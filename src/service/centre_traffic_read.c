@@ -85,7 +85,7 @@ int centre_tracks_picture(centre *c, const tr_party *viewer, bool has_at, int64_
     pthread_rwlock_unlock(&t->lock);
     if (rc) {
         json_decref(pc.features);
-        return rc == TR_ENOMEM ? tr_fail(err, rc, "", "out of memory") : rc;
+        return rc;
     }
     char at[TR_TIME_BUFSZ];
     *out = json_pack("{s:s, s:s, s:o}", "type", "FeatureCollection", "at",
@@ -224,18 +224,22 @@ typedef struct alerts_ctx {
     centre *c;
     const tr_party *viewer;
     json_t *items;
+    tr_err *err;
 } alerts_ctx;
 
 static int alert_one(const store_traffic_alert *a, void *ctx) {
     alerts_ctx *x = ctx;
     if (json_array_size(x->items) == ALERTS_MAX) return STOP;
-    json_t *v = ct_alert_view(x->c, a, x->viewer, NULL);
-    return !v || json_array_append_new(x->items, v) == 0 ? TR_OK : TR_ENOMEM;
+    json_t *v = NULL;
+    int rc = ct_alert_view(x->c, a, x->viewer, &v, x->err);
+    if (rc) return rc;
+    return !v || json_array_append_new(x->items, v) == 0 ? TR_OK
+                                                         : tr_fail(x->err, TR_ENOMEM, "", "out of memory");
 }
 
 int centre_traffic_alerts(centre *c, const tr_party *viewer, bool active, int64_t from_ms, int64_t to_ms,
                           json_t **out, tr_err *err) {
-    alerts_ctx x = {c, viewer, json_array()};
+    alerts_ctx x = {c, viewer, json_array(), err};
     if (!x.items) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     pthread_rwlock_rdlock(&c->traffic->lock);
     int rc = store_traffic_alert_each(c->store, active, from_ms, to_ms, alert_one, &x, err);
