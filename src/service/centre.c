@@ -449,18 +449,19 @@ int centre__check_party(centre *c, const char *name, const char *field, tr_err *
     if (store_party_get(c->store, name, &p, &e2) == TR_OK) return TR_OK;
     if (e2.code != TR_ENOTFOUND) return tr_fail(err, e2.code, field, "%s", e2.msg);
     bool actor = false;
-    store_actor_exists(c->store, name, &actor, NULL);
+    if (store_actor_exists(c->store, name, &actor, err)) return err->code;
     if (actor) return tr_fail(err, TR_EINVAL, field, "'%s' is an actor, not a party", name);
     return tr_fail(err, TR_EINVAL, field, "there is no party named '%s'", name);
 }
 
 int centre__check_actor(centre *c, const char *name, const char *field, tr_err *err) {
     bool actor = false;
-    if (store_actor_exists(c->store, name, &actor, err)) return TR_EIO;
+    if (store_actor_exists(c->store, name, &actor, err)) return err->code;
     if (actor) return TR_OK;
     tr_party p;
-    if (store_party_get(c->store, name, &p, NULL) == TR_OK)
-        return tr_fail(err, TR_EINVAL, field, "'%s' is a party, not an actor", name);
+    int rc = store_party_get(c->store, name, &p, err);
+    if (rc == TR_OK) return tr_fail(err, TR_EINVAL, field, "'%s' is a party, not an actor", name);
+    if (rc != TR_ENOTFOUND) return rc;
     return tr_fail(err, TR_EINVAL, field,
                    "there is no actor named '%s' (register it with POST /v1/actors)", name);
 }
@@ -469,7 +470,7 @@ int centre__check_vis(centre *c, const tr_vis *v, const char *field, tr_err *err
     for (size_t i = 0; i < v->nparties; i++) {
         char f[160];
         snprintf(f, sizeof f, "%s[%zu]", field, i);
-        if (centre__check_party(c, v->parties[i], f, err)) return TR_EINVAL;
+        if (centre__check_party(c, v->parties[i], f, err)) return err->code;
     }
     return TR_OK;
 }

@@ -98,17 +98,22 @@ void centre__alerts_collect(centre *c, const int64_t *incidents, size_t n, centr
 /* The parties concerned by a: its alleged perpetrators that are parties (actors have no
  * account), who are called on to respond. The reporters are not notified: a monitor that
  * files thousands of reports would drown its feed in alerts about its own reports. */
-static size_t concerned(centre *c, const alert *a, char (*out)[TR_NAME_MAX + 1], size_t cap) {
+static int concerned(centre *c, const alert *a, char (*out)[TR_NAME_MAX + 1], size_t cap, size_t *count,
+                     tr_err *err) {
     size_t n = 0;
+    *count = 0;
     for (size_t i = 0; i < a->nnames && n < cap; i++) {
         tr_party p;
-        if (store_party_get(c->store, a->names[i], &p, NULL) != TR_OK) continue;
+        int rc = store_party_get(c->store, a->names[i], &p, err);
+        if (rc == TR_ENOTFOUND) continue; /* an actor, or a name no party has */
+        if (rc) return rc;
         bool seen = false;
         for (size_t k = 0; k < n; k++)
             seen |= strcmp(out[k], p.name) == 0;
         if (!seen) snprintf(out[n++], TR_NAME_MAX + 1, "%s", p.name);
     }
-    return n;
+    *count = n;
+    return TR_OK;
 }
 
 /* Inside the alert's transaction: logs incident.alert for the row just recorded. */
@@ -133,7 +138,8 @@ static int publish_tx(centre *c, const centre_alerts *l, int64_t now, tr_err *er
         store_alert_row row = {a->identifier, mon_grade_name(a->grade), a->incident_id, a->sent, now};
         if ((rc = log_alert(c, &row, err))) return rc;
         char parties[64][TR_NAME_MAX + 1];
-        size_t np = concerned(c, a, parties, 64);
+        size_t np;
+        if ((rc = concerned(c, a, parties, 64, &np, err))) return rc;
         char cap[64];
         snprintf(cap, sizeof cap, "/v1/incidents/%lld/cap", (long long)a->incident_id);
         json_t *payload = json_pack("{s:s, s:I, s:s, s:s, s:o}", "identifier", a->identifier, "incident_id",

@@ -37,7 +37,7 @@ static int step_refs(centre *c, const tr_agreement *a, const tr_step *v, size_t 
     char f[96];
     for (size_t i = 0; i < n; i++) {
         snprintf(f, sizeof f, "steps[%zu].responsible", i);
-        if (centre__check_party(c, v[i].responsible, f, err)) return TR_EINVAL;
+        if (centre__check_party(c, v[i].responsible, f, err)) return err->code;
         snprintf(f, sizeof f, "steps[%zu].provision", i);
         if (v[i].provision && (size_t)v[i].provision > a->nprovisions)
             return tr_fail(err, TR_EINVAL, f, "agreement %lld has no provision %d", (long long)a->id,

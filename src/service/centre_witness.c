@@ -227,9 +227,18 @@ static int count_one(const char *witness, const char *line, int64_t timestamp, v
     return TR_OK;
 }
 
+/* Whether the checkpoint of size has its quorum of cosignatures: then it is the newest
+ * witnessed one. A storage failure leaves the witnessed size where it was (the next
+ * cosignature counts again) and is said on stderr. */
 static void count_quorum(centre *c, uint64_t size) {
     count_ctx x = {c->wit, 0};
-    if (store_log_cosignatures(c->store, size, count_one, &x, NULL) || x.n < c->wit->quorum) return;
+    tr_err err = {0};
+    if (store_log_cosignatures(c->store, size, count_one, &x, &err)) {
+        fprintf(stderr, "truce: counting the cosignatures of checkpoint %llu: %s\n", (unsigned long long)size,
+                err.msg);
+        return;
+    }
+    if (x.n < c->wit->quorum) return;
     pthread_mutex_lock(&c->wit->mu);
     if (!c->wit->any_witnessed || size > c->wit->witnessed) c->wit->witnessed = size;
     c->wit->any_witnessed = true;

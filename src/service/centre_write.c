@@ -7,8 +7,8 @@
 #include "service/centre_objects.h"
 
 static int area_refs(centre *c, const tr_area *a, tr_err *err) {
-    if (a->party && centre__check_party(c, a->party, "properties.party", err)) return TR_EINVAL;
-    if (a->actor && centre__check_actor(c, a->actor, "properties.actor", err)) return TR_EINVAL;
+    if (a->party && centre__check_party(c, a->party, "properties.party", err)) return err->code;
+    if (a->actor && centre__check_actor(c, a->actor, "properties.actor", err)) return err->code;
     return centre__check_vis(c, &a->vis, "properties.visibility", err);
 }
 
@@ -84,24 +84,25 @@ static int agreement_refs(centre *c, const tr_party *by, const tr_agreement *a, 
     char f[64];
     for (size_t i = 0; i < a->nparties; i++) {
         snprintf(f, sizeof f, "parties[%zu]", i);
-        if (centre__check_party(c, a->parties[i], f, err)) return TR_EINVAL;
+        if (centre__check_party(c, a->parties[i], f, err)) return err->code;
     }
     for (size_t i = 0; i < a->nexcluded; i++) {
         snprintf(f, sizeof f, "excluded_actors[%zu]", i);
-        if (centre__check_actor(c, a->excluded[i], f, err)) return TR_EINVAL;
+        if (centre__check_actor(c, a->excluded[i], f, err)) return err->code;
     }
     for (size_t i = 0; i < a->nzones; i++) {
         tr_area z;
         snprintf(f, sizeof f, "zones[%zu]", i);
-        bool seen = store_area_get(c->store, a->zones[i], 0, &z, NULL) == TR_OK &&
-                    tr_vis_allows(&z.vis, z.party, z.created_by, by);
-        tr_area_clear(&z);
+        int rc = store_area_get(c->store, a->zones[i], 0, &z, err);
+        if (rc && rc != TR_ENOTFOUND) return rc; /* a storage failure is not a missing area */
+        bool seen = rc == TR_OK && tr_vis_allows(&z.vis, z.party, z.created_by, by);
+        if (rc == TR_OK) tr_area_clear(&z);
         if (!seen) return tr_fail(err, TR_EINVAL, f, "there is no area %lld", (long long)a->zones[i]);
     }
     for (size_t i = 0; i < a->nprovisions; i++) {
         snprintf(f, sizeof f, "provisions[%zu].responsible", i);
         if (a->provisions[i].responsible && centre__check_party(c, a->provisions[i].responsible, f, err))
-            return TR_EINVAL;
+            return err->code;
     }
     return centre__check_vis(c, &a->vis, "visibility", err);
 }
