@@ -85,6 +85,12 @@ class StoreFaultTest(unittest.TestCase):
             assert r.status == 201, r
         r = srv.post("/v1/operations", operation(37.1, 36.05), party="SAA")
         assert r.status == 201, r
+        r = srv.post("/v1/messages", {"to": "Russia", "kind": "proposal", "subject": "Aleppo", "text": "Talks."},
+                     party="SAA")
+        assert r.status == 201, r
+        cls.message = r.json["id"]
+        r = srv.post("/v1/actors", {"name": "Nusra"}, party="admin")
+        assert r.status == 201, r
         srv.stop()
 
     @classmethod
@@ -155,13 +161,14 @@ class StoreFaultTest(unittest.TestCase):
             out.append(r.body)
         return out
 
-    def write_fails_cleanly(self, post):
+    def write_fails_cleanly(self, post, state=None):
         """For k = 1, 2, ...: a server whose kth step after start-up fails (the request's
         authentication, reference checks, inserts, log entry, notices ...). The request answers
         503 until k passes its last step; after a 503 the database and every answer are as
         before, and the same request then succeeds."""
+        state = state or self.visible_state
         srv = self.serve("step:999999999")
-        start, reference = srv.counts[0], self.visible_state(srv)
+        start, reference = srv.counts[0], state(srv)
         srv.stop()
         failures = 0
         for k in range(1, 120):
@@ -175,10 +182,10 @@ class StoreFaultTest(unittest.TestCase):
                 failures += 1
                 self.assertUnavailable(r)
                 self.assertEqual(before_db, srv.db_snapshot(), "a failed write changed the database (step %d)" % k)
-                self.assertEqual(reference, self.visible_state(srv), "a failed write changed an answer (step %d)" % k)
+                self.assertEqual(reference, state(srv), "a failed write changed an answer (step %d)" % k)
                 r = post(srv)
                 self.assertEqual(r.status, 201, r)
-                self.assertNotEqual(reference, self.visible_state(srv))
+                self.assertNotEqual(reference, state(srv))
             finally:
                 srv.stop()
         else:
@@ -190,6 +197,31 @@ class StoreFaultTest(unittest.TestCase):
 
     def test_a_movement_failing_at_any_step_changes_nothing(self):
         self.write_fails_cleanly(lambda srv: srv.post("/v1/movements", movement("Convoy X"), party="UNOCHA"))
+
+    # Writes whose references (parties, actors, areas, the message replied to) are read from
+    # the store: a failed read there is 503, never "there is no party named ..." (400).
+
+    def listed(self, *paths):
+        return lambda srv: [srv.get(p, party="admin").body for p in paths]
+
+    def test_a_report_naming_a_party_failing_at_any_step_is_503(self):
+        body = {"occurred_at": "2016-09-17T10:00:00Z", "time_precision": 1, "geo_precision": 1,
+                "location": {"type": "Point", "coordinates": [37.18, 36.21]},
+                "event_type": "Explosions/Remote violence", "source": {"kind": "party"},
+                "alleged_perpetrator": "SAA", "target": {"kind": "actor", "name": "Nusra"}}
+        self.write_fails_cleanly(lambda srv: srv.post("/v1/reports", body, party="JMC"),
+                                 self.listed("/v1/incidents?limit=100"))
+
+    def test_a_reply_failing_at_any_step_is_503(self):
+        body = {"to": "SAA", "kind": "reply", "text": "Yes.", "reply_to": self.message}
+        self.write_fails_cleanly(lambda srv: srv.post("/v1/messages", body, party="Russia"),
+                                 self.listed("/v1/messages?limit=100"))
+
+    def test_an_agreement_naming_parties_and_actors_failing_at_any_step_is_503(self):
+        body = {"name": "Arrangement", "start": "2016-09-12T00:00:00Z", "parties": ["SAA", "UNOCHA"],
+                "excluded_actors": ["Nusra"]}
+        self.write_fails_cleanly(lambda srv: srv.post("/v1/agreements", body, party="Russia"),
+                                 self.listed("/v1/agreements"))
 
     def test_a_failed_commit_changes_nothing(self):
         srv = self.serve("step:999999999")
