@@ -123,7 +123,7 @@ static int refuse(ctx *c, const char *what, const char *tok) {
 }
 
 static const char *const TYPES[][2] = {
-    {"INTEGER", "BIGINT"}, {"REAL", "DOUBLE PRECISION"}, {"TEXT", "TEXT"}, {"BLOB", "BYTEA"}};
+    {"INTEGER", "BIGINT"}, {"REAL", "DOUBLE PRECISION"}, {"TEXT", "TEXT COLLATE \"C\""}, {"BLOB", "BYTEA"}};
 
 static const char *pg_type(const char *t) {
     for (size_t i = 0; i < sizeof TYPES / sizeof *TYPES; i++)
