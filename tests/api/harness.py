@@ -61,6 +61,9 @@ def sign(dirname, key, body_bytes):
 
 
 PG_ADMIN = os.environ.get("TRUCE_TEST_PG")  # postgresql://postgres@127.0.0.1:PORT/postgres
+# A server on PostgreSQL keeps its log key in the current directory (NAME.key, docs/operations.md):
+# this process's servers run in this folder, so every server of one database finds its key.
+PG_KEYS = tempfile.mkdtemp(prefix="truce-pg-keys-") if PG_ADMIN else None
 _pg_made = []
 _pg_seq = itertools.count(1)
 
@@ -114,6 +117,8 @@ class Server:
 
     def __init__(self, scenario=False, extra_args=(), db=None, store=None):
         self.dir = tempfile.mkdtemp(prefix="truce-test-")
+        if store is None and db is not None:
+            store = "pg" if db.startswith(("postgresql:", "postgres:")) else "sqlite"
         self.store = store or ("pg" if PG_ADMIN else "sqlite")
         if db is None:
             db = pg_database() if self.store == "pg" else os.path.join(self.dir, "truce.db")
@@ -129,7 +134,8 @@ class Server:
     def start(self):
         self.errlog = open(os.path.join(self.dir, "serve.log"), "w+")
         self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0", *self.extra_args],
-                                     stdout=subprocess.DEVNULL, stderr=self.errlog)
+                                     stdout=subprocess.DEVNULL, stderr=self.errlog,
+                                     cwd=PG_KEYS if self.store == "pg" else None)
         deadline = time.time() + 120  # start-up loads every engine: slow on a busy machine, bounded
         while time.time() < deadline:
             self.errlog.seek(0)
@@ -237,6 +243,12 @@ class Server:
         finally:
             con.close()
 
+
+    def key_path(self):
+        """Where the server keeps its log key (and the checkpoint beside it)."""
+        if self.store == "pg":
+            return os.path.join(PG_KEYS, self.db.rsplit("/", 1)[1] + ".key")
+        return self.db + ".key"
 
     def _pg_snapshot(self):
         tables = psql(self.db, "SELECT table_name FROM information_schema.tables WHERE table_schema ="
