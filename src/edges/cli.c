@@ -717,15 +717,13 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
 #define DB_OPT                                                                                               \
     {                                                                                                        \
         "--db", "PATH|URI",                                                                                  \
-            "SQLite database file (created if absent) or postgresql:// URI (default: $TRUCE_DB, else "       \
-            "truce.db)",                                                                                     \
+            "SQLite database file (created if absent) or postgresql:// URI ($TRUCE_DB when not given)",      \
             "truce.db"                                                                                       \
     }
 #define DB_OPT_EXISTING                                                                                      \
     {                                                                                                        \
         "--db", "PATH|URI",                                                                                  \
-            "SQLite database file (must exist) or postgresql:// URI (default: $TRUCE_DB, else truce.db)",    \
-            "truce.db"                                                                                       \
+            "SQLite database file (must exist) or postgresql:// URI ($TRUCE_DB when not given)", "truce.db"  \
     }
 
 static const cli_cmd commands[] = {
