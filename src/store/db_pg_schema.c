@@ -32,7 +32,7 @@
 
 const char DB_PG_PRELUDE[] =
     "CREATE OR REPLACE FUNCTION truce_geom(g text) RETURNS geometry LANGUAGE plpgsql IMMUTABLE"
-    " PARALLEL SAFE AS $f$ BEGIN RETURN ST_SetSRID(ST_GeomFromGeoJSON(g), 4326);"
+    " PARALLEL SAFE AS $f$ BEGIN RETURN ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(g)), 4326);"
     " EXCEPTION WHEN others THEN RETURN NULL; END $f$";
 
 #define MAX_TOK 512

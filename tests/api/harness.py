@@ -253,8 +253,20 @@ class Server:
                     "'" + str(v).replace("'", "''") + "'"
             parts = statement.split("?")
             text = parts[0] + "".join(lit(v) + rest for v, rest in zip(params, parts[1:]))
-            out = psql(self.db, text)
-            return [tuple(line.split("|")) for line in out.splitlines() if line]
+            p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-P", "null=\\N",
+                                "-d", self.db, "-c", text], capture_output=True, text=True, timeout=120)
+            if p.returncode != 0:
+                raise AssertionError("psql %s: %s" % (text[:200], p.stderr))
+
+            def value(v):  # as sqlite3 gives it: None, int, float or text
+                if v == "\\N":
+                    return None
+                if re.fullmatch(r"-?\d+", v):
+                    return int(v)
+                if re.fullmatch(r"-?\d+\.\d*(e[-+]?\d+)?", v):
+                    return float(v)
+                return v
+            return [tuple(map(value, line.split("|"))) for line in p.stdout.splitlines() if line]
         con = sqlite3.connect(self.db, timeout=30)
         try:
             rows = con.execute(statement, params).fetchall()
