@@ -6,6 +6,8 @@
 #                                       free port, PostGIS in template1 (every new database has
 #                                       it), write the admin URI to DIR/uri
 #   scripts/pg-test.sh stop DIR         stop it and delete DIR
+#   scripts/pg-test.sh halt DIR         stop DIR's server (fast shutdown), keeping its data
+#   scripts/pg-test.sh resume DIR       start it again on the same port (after halt)
 #   scripts/pg-test.sh with DIR -- CMD  run CMD with TRUCE_TEST_PG set to DIR's URI
 #   scripts/pg-test.sh run -- CMD       start a cluster in a temporary folder, run CMD with
 #                                       TRUCE_TEST_PG set, stop and delete it at exit
@@ -67,6 +69,8 @@ cmd=${1:-}
 case "$cmd" in
   start) start "${2:?DIR}" ;;
   stop) stop "${2:?DIR}" ;;
+  halt) as_pg "$pg_bin/pg_ctl" -D "${2:?DIR}/data" -m fast -w -t 60 stop >/dev/null ;;
+  resume) as_pg "$pg_bin/pg_ctl" -D "${2:?DIR}/data" -l "$2/data/server.log" -w -t 60 start >/dev/null ;;
   with)
     dir=${2:?DIR}; shift 2; [ "${1:-}" = -- ] && shift
     [ -f "$dir/uri" ] || { echo "pg-test: no cluster in $dir (scripts/pg-test.sh start $dir)" >&2; exit 1; }

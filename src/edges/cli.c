@@ -29,10 +29,17 @@
 #include "service/centre.h"
 #include "service/centre_mine.h"
 #include "service/centre_monitor.h"
+#include "store/db.h"
+
+/* --db's value when none is given: $TRUCE_DB if set, else the option's default. */
+static const char *opt_default(const cli_opt *o) {
+    const char *env = strcmp(o->name, "--db") == 0 ? getenv("TRUCE_DB") : NULL;
+    return env && *env ? env : o->dflt;
+}
 
 const char *cli__opt(const cli_cmd *cmd, const cli_args *a, const char *name) {
     for (int i = 0; i < MAX_OPTS && cmd->opts[i].name; i++)
-        if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i] ? a->val[i] : cmd->opts[i].dflt;
+        if (strcmp(cmd->opts[i].name, name) == 0) return a->val[i] ? a->val[i] : opt_default(&cmd->opts[i]);
     return NULL;
 }
 
@@ -176,7 +183,7 @@ static const char *const DB_CREATORS[] = {"serve", "party add", "import scenario
 static int check_db_exists(const cli_cmd *cmd, const char *path) {
     for (size_t i = 0; DB_CREATORS[i]; i++)
         if (strcmp(cmd->name, DB_CREATORS[i]) == 0) return 0;
-    if (access(path, F_OK) == 0) return 0;
+    if (db_uri_is_pg(path) || access(path, F_OK) == 0) return 0; /* a server says itself */
     fprintf(stderr,
             "truce %s: no database at %s (%s); give --db PATH of an existing database\n"
             "('truce import scenario' or 'truce party add' creates one)\n",
@@ -224,13 +231,31 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
     return 0;
 }
 
-/* The log's signing key: --log-key, else DB.key. */
+/* The database name of a PostgreSQL URI ("postgresql://…/NAME?…" or "dbname=NAME"),
+ * reduced to [A-Za-z0-9_.-]; "truce" when it names none. */
+static void pg_db_name(const char *uri, char *out, size_t n) {
+    const char *p = strstr(uri, "://"), *kv = strstr(uri, "dbname=");
+    p = p ? strchr(p + 3, '/') : NULL;
+    const char *name = kv ? kv + 7 : p ? p + 1 : "";
+    size_t k = 0;
+    for (; *name && !strchr("?& ", *name) && k + 1 < n; name++)
+        out[k++] =
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *name) ? *name : '_';
+    out[k] = '\0';
+    if (!k || out[0] == '.') snprintf(out, n, "truce");
+}
+
+/* The log's signing key: --log-key, else DB.key beside an SQLite file; a PostgreSQL URI
+ * has no folder: NAME.key in the current directory, NAME the URI's database. */
 static void serve_key_path(const cli_cmd *cmd, const cli_args *a, char *out, size_t n) {
-    const char *k = cli__opt(cmd, a, "--log-key");
+    const char *k = cli__opt(cmd, a, "--log-key"), *uri = cli__opt(cmd, a, "--db");
+    char name[128];
     if (k)
         snprintf(out, n, "%s", k);
+    else if (db_uri_is_pg(uri) && (pg_db_name(uri, name, sizeof name), 1))
+        snprintf(out, n, "%s.key", name);
     else
-        snprintf(out, n, "%s.key", cli__opt(cmd, a, "--db"));
+        snprintf(out, n, "%s.key", uri);
 }
 
 /* Before anything is written: the database's log must extend the checkpoint kept beside
@@ -683,13 +708,23 @@ static int cmd_version(const cli_cmd *cmd, cli_args *a) {
 }
 
 #define WITNESS_OPTS                                                                                         \
-    {"--witness", "VKEY...", "a witness's verifier key (truce witness key): its cosignature is checked", NULL}, \
-        {"--quorum", "K", "valid --witness cosignatures the checkpoint needs (default: all of them)", NULL}
+    {"--witness", "VKEY...", "a witness's verifier key (truce witness key): its cosignature is checked",     \
+     NULL},                                                                                                  \
+    {                                                                                                        \
+        "--quorum", "K", "valid --witness cosignatures the checkpoint needs (default: all of them)", NULL    \
+    }
 
 #define DB_OPT                                                                                               \
-    { "--db", "PATH", "SQLite database file (created if absent)", "truce.db" }
+    {                                                                                                        \
+        "--db", "PATH|URI",                                                                                  \
+            "SQLite database file (created if absent) or postgresql:// URI ($TRUCE_DB when not given)",      \
+            "truce.db"                                                                                       \
+    }
 #define DB_OPT_EXISTING                                                                                      \
-    { "--db", "PATH", "SQLite database file (must exist)", "truce.db" }
+    {                                                                                                        \
+        "--db", "PATH|URI",                                                                                  \
+            "SQLite database file (must exist) or postgresql:// URI ($TRUCE_DB when not given)", "truce.db"  \
+    }
 
 static const cli_cmd commands[] = {
     {"serve",
@@ -729,7 +764,10 @@ static const cli_cmd commands[] = {
        "30"},
       {"--privacy-margin-m", "M", "default margin restricted objects are coarsened by for others, metres",
        "2000"},
-      {"--log-key", "PATH", "the log's signing key, created at first start (default: DB.key)", NULL},
+      {"--log-key", "PATH",
+       "the log's signing key, created at first start (default: DB.key; for a postgresql:// --db, NAME.key "
+       "in the current directory, NAME the database's name)",
+       NULL},
       {"--log-origin", "NAME", "the log's origin line, fixed at first start (default: generated)", NULL},
       {"--accept-rollback", NULL,
        "start on a log that does not extend the checkpoint kept beside the key (a restored "

@@ -215,6 +215,7 @@ static void add_common_headers(struct MHD_Response *r, int status, const char *c
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"truce\"");
+    if (status == 503) MHD_add_response_header(r, "Retry-After", "1"); /* try again: as http_head.c */
     if (rs && rs->etag[0]) MHD_add_response_header(r, "ETag", rs->etag);
     if (rs && rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
     if (rs && rs->disposition[0]) MHD_add_response_header(r, "Content-Disposition", rs->disposition);

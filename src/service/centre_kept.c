@@ -94,7 +94,7 @@ static int compare(store *s, const char *path, const tlog_checkpoint *cp, tr_err
     int got = n >= cp->size ? tlog_root_at(&r, cp->size, &root, &e) : TR_ENOTFOUND;
     bool same = got == TR_OK && tlog_hash_equal(&root, &cp->root);
     store_rollback(s);
-    if (got == TR_EUNAVAIL || got == TR_EIO || got == TR_ENOMEM) { /* the store failed: not a rollback */
+    if (tr_code_http_status(got) >= 500) { /* the store failed (or cannot serve now): not a rollback */
         if (err) *err = e;
         return got;
     }

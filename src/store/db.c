@@ -214,6 +214,10 @@ int db_insert_id(db_stmt *st, int64_t *id, tr_err *err) {
     return rc;
 }
 
+db *db_of(db_stmt *st) {
+    return st->d;
+}
+
 int64_t db_changes(db *d) {
     return d->ops->changes(d);
 }

@@ -7,8 +7,8 @@
  * path (or a "file:" URI). A db is one connection, used by one thread at a time.
  *
  * The common dialect. SQL is written once, as SQLite reads it, with these rules:
- *  - parameters are `?` (1-based), translated to $1, $2, … for PostgreSQL (a `?` inside
- *    a '…' literal, a "…" identifier or a comment is left alone);
+ *  - parameters are `?` (1-based) or `?NNN` (numbered, as in SQLite), translated to $1, $2, … for PostgreSQL
+ * (a `?` inside a '…' literal, a "…" identifier or a comment is left alone);
  *  - new ids come back through `INSERT … RETURNING id`, never last_insert_rowid();
  *  - only types int64, double, text and blob (bytea), and NULL; booleans are 0/1
  *    integers (a PostgreSQL boolean result reads as 0/1 through db_col_int);
@@ -41,7 +41,8 @@
  * unreachable), TR_EDB_SHUTDOWN (administrator or crash shutdown, starting up),
  * TR_EDB_READONLY (read-only transaction, a standby after failover; SQLite: read-only
  * file) and TR_EDB_RETRY (serialisation failure or deadlock; SQLite: busy) — all 503
- * with Retry-After at the edge (db_retryable); anything else is TR_EIO.
+ * with Retry-After at the edge (db_retryable); an SQLite I/O error, full disk or file it
+ * cannot open is TR_EUNAVAIL (503 too); anything else is TR_EIO.
  *
  * Connection loss (PostgreSQL). The call that meets it fails; the next call reconnects
  * (and re-prepares cached statements lazily). A loss inside a transaction keeps failing
@@ -105,6 +106,8 @@ int db_each(db_stmt *st, int (*fn)(void *ctx, db_stmt *st, tr_err *err), void *c
 int db_run(db_stmt *st, tr_err *err);
 /* Runs `INSERT … RETURNING x` and reads x (int64) from its one row; then resets it. */
 int db_insert_id(db_stmt *st, int64_t *id, tr_err *err);
+/* The connection st belongs to. */
+db *db_of(db_stmt *st);
 /* Rows changed by the last db_run / db_insert_id / db_exec statement of d. */
 int64_t db_changes(db *d);
 

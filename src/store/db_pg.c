@@ -654,6 +654,14 @@ int db_pg_translate(const char *sql, char **out, int *nparams) {
             quote = c;
         else if (c == '-' && sql[i + 1] == '-')
             quote = '\n';
+        if (c == '?' && sql[i + 1] >= '1' && sql[i + 1] <= '9') { /* ?NNN: $NNN */
+            int at = 0;
+            while (sql[i + 1] >= '0' && sql[i + 1] <= '9' && at < 9999)
+                at = at * 10 + (sql[++i] - '0');
+            k += (size_t)sprintf(o + k, "$%d", at);
+            if (at > np) np = at;
+            continue;
+        }
         if (c == '?' && np < 99999) {
             k += (size_t)sprintf(o + k, "$%d", ++np);
             continue;

@@ -32,7 +32,7 @@
 
 const char DB_PG_PRELUDE[] =
     "CREATE OR REPLACE FUNCTION truce_geom(g text) RETURNS geometry LANGUAGE plpgsql IMMUTABLE"
-    " PARALLEL SAFE AS $f$ BEGIN RETURN ST_SetSRID(ST_GeomFromGeoJSON(g), 4326);"
+    " PARALLEL SAFE AS $f$ BEGIN RETURN ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(g)), 4326);"
     " EXCEPTION WHEN others THEN RETURN NULL; END $f$";
 
 #define MAX_TOK 512
@@ -123,7 +123,7 @@ static int refuse(ctx *c, const char *what, const char *tok) {
 }
 
 static const char *const TYPES[][2] = {
-    {"INTEGER", "BIGINT"}, {"REAL", "DOUBLE PRECISION"}, {"TEXT", "TEXT"}, {"BLOB", "BYTEA"}};
+    {"INTEGER", "BIGINT"}, {"REAL", "DOUBLE PRECISION"}, {"TEXT", "TEXT COLLATE \"C\""}, {"BLOB", "BYTEA"}};
 
 static const char *pg_type(const char *t) {
     for (size_t i = 0; i < sizeof TYPES / sizeof *TYPES; i++)

@@ -32,6 +32,11 @@ static tr_code sq_code(int ext) {
         return TR_EDB_RETRY;
     case SQLITE_READONLY:
         return TR_EDB_READONLY;
+    case SQLITE_IOERR: /* the disk failed, is full or cannot be read: may serve again */
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+        return TR_EUNAVAIL;
     case SQLITE_NOMEM:
         return TR_ENOMEM;
     case SQLITE_CONSTRAINT:

@@ -23,45 +23,45 @@ static char *agreement_doc(const tr_agreement *a) {
 
 static const char SQL_AG_INSERT[] =
     "INSERT INTO agreement(version, name, start_at, end_at, doc, visibility, created_by, created_at)"
-    " VALUES (1,?,?,?,?,?,?,?)";
-static const char SQL_PROV_INSERT[] =
-    "INSERT INTO provision(agreement_id, seq, text, responsible, deadline, status) VALUES (?,?,?,?,?,?)";
+    " VALUES (1,?,?,?,?,?,?,?) RETURNING id";
+static const char SQL_PROV_INSERT[] = "INSERT INTO provision(agreement_id, seq, text, responsible, deadline, "
+                                      "status) VALUES (?,?,?,?,?,?) RETURNING id";
 
 static int insert_provisions(store *s, tr_agreement *a, tr_err *err) {
     for (size_t i = 0; i < a->nprovisions; i++) {
         tr_provision *p = &a->provisions[i];
-        sqlite3_stmt *st = store__prep(s, SQL_PROV_INSERT, err);
+        db_stmt *st = store__prep(s, SQL_PROV_INSERT, err);
         if (!st) return TR_EIO;
-        sqlite3_bind_int64(st, 1, a->id);
-        sqlite3_bind_int(st, 2, p->seq);
-        store__bind_text(st, 3, p->text);
-        store__bind_text(st, 4, p->responsible);
-        if (p->deadline != TR_TIME_OPEN) sqlite3_bind_int64(st, 5, p->deadline);
-        store__bind_text(st, 6, tr_provision_status_name(p->status));
+        db_bind_int(st, 1, a->id);
+        db_bind_int(st, 2, p->seq);
+        db_bind_text(st, 3, p->text);
+        db_bind_text(st, 4, p->responsible);
+        if (p->deadline != TR_TIME_OPEN) db_bind_int(st, 5, p->deadline);
+        db_bind_text(st, 6, tr_provision_status_name(p->status));
         if (store__step_done(s, st, "storing a provision", err)) return TR_EIO;
-        p->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+        p->id = store__last_id();
     }
     return TR_OK;
 }
 
 int store_agreement_insert(store *s, tr_agreement *a, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_AG_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_AG_INSERT, err);
     if (!st) return TR_EIO;
     char *doc = agreement_doc(a), *vis = tr_vis_to_text(&a->vis);
-    store__bind_text(st, 1, a->name);
-    sqlite3_bind_int64(st, 2, a->start);
-    sqlite3_bind_int64(st, 3, a->end);
-    store__bind_text(st, 4, doc);
-    store__bind_text(st, 5, vis);
-    store__bind_text(st, 6, a->created_by);
-    sqlite3_bind_int64(st, 7, a->created_at);
+    db_bind_text(st, 1, a->name);
+    db_bind_int(st, 2, a->start);
+    db_bind_int(st, 3, a->end);
+    db_bind_text(st, 4, doc);
+    db_bind_text(st, 5, vis);
+    db_bind_text(st, 6, a->created_by);
+    db_bind_int(st, 7, a->created_at);
     free(doc);
     free(vis);
     int rc = store__step_done(s, st, "storing the agreement", err);
     if (rc == TR_ECONFLICT)
         return tr_fail(err, TR_ECONFLICT, "name", "an agreement named '%s' already exists", a->name);
     if (rc) return rc;
-    a->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    a->id = store__last_id();
     a->version = 1;
     return insert_provisions(s, a, err);
 }
@@ -70,12 +70,12 @@ static const char SQL_PROV_OF[] =
     "SELECT id, seq, text, responsible, deadline, status FROM provision WHERE agreement_id = ? ORDER BY seq";
 
 static int read_provisions(store *s, tr_agreement *a, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_PROV_OF, err);
+    db_stmt *st = store__prep(s, SQL_PROV_OF, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, a->id);
+    db_bind_int(st, 1, a->id);
     size_t cap = 0;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         if (a->nprovisions == cap) {
             cap = cap ? cap * 2 : 8;
             tr_provision *np = realloc(a->provisions, cap * sizeof *np);
@@ -87,28 +87,28 @@ static int read_provisions(store *s, tr_agreement *a, tr_err *err) {
         }
         tr_provision *p = &a->provisions[a->nprovisions++];
         memset(p, 0, sizeof *p);
-        p->id = sqlite3_column_int64(st, 0);
-        p->seq = sqlite3_column_int(st, 1);
-        p->text = store__col_dup(st, 2);
-        p->responsible = store__col_dup(st, 3);
-        p->deadline = sqlite3_column_type(st, 4) == SQLITE_NULL ? TR_TIME_OPEN : sqlite3_column_int64(st, 4);
-        if (tr_provision_status_parse((const char *)sqlite3_column_text(st, 5), &p->status))
+        p->id = db_col_int(st, 0);
+        p->seq = db_col_int(st, 1);
+        p->text = db_col_dup(st, 2);
+        p->responsible = db_col_dup(st, 3);
+        p->deadline = db_col_type(st, 4) == DB_NULL ? TR_TIME_OPEN : db_col_int(st, 4);
+        if (tr_provision_status_parse(db_col_text(st, 5), &p->status))
             rc = tr_fail(err, TR_EIO, "", "provision %lld has an unknown status", (long long)p->id);
     }
     return store__scan_end(st, step, rc, "reading table provision", err);
 }
 
 /* Fills out from a row (id, version, doc, created_by, created_at). */
-static int read_agreement(store *s, sqlite3_stmt *st, tr_agreement *out, tr_err *err) {
-    int64_t id = sqlite3_column_int64(st, 0);
-    json_t *doc = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+static int read_agreement(store *s, db_stmt *st, tr_agreement *out, tr_err *err) {
+    int64_t id = db_col_int(st, 0);
+    json_t *doc = json_loads(db_col_text(st, 2), 0, NULL);
     int rc = tr_agreement_parse(doc, out, err);
     json_decref(doc);
     if (rc) return tr_fail(err, TR_EIO, "", "stored agreement %lld is unreadable", (long long)id);
     out->id = id;
-    out->version = sqlite3_column_int(st, 1);
-    out->created_by = store__col_dup(st, 3);
-    out->created_at = sqlite3_column_int64(st, 4);
+    out->version = db_col_int(st, 1);
+    out->created_by = db_col_dup(st, 3);
+    out->created_at = db_col_int(st, 4);
     return TR_OK;
 }
 
@@ -117,15 +117,15 @@ static const char SQL_AG_GET[] =
 
 int store_agreement_get(store *s, int64_t id, tr_agreement *out, tr_err *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store__prep(s, SQL_AG_GET, err);
+    db_stmt *st = store__prep(s, SQL_AG_GET, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table agreement", err);
     if (rc == TR_OK)
         rc = read_agreement(s, st, out, err);
     else if (rc == TR_ENOTFOUND)
         tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_OK) rc = read_provisions(s, out, err);
     if (rc) tr_agreement_clear(out);
     return rc;
@@ -134,23 +134,23 @@ int store_agreement_get(store *s, int64_t id, tr_agreement *out, tr_err *err) {
 static const char SQL_AG_ALL[] = "SELECT id FROM agreement ORDER BY id";
 
 int store_agreement_each(store *s, int (*fn)(tr_agreement *a, void *ctx), void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_AG_ALL, err);
+    db_stmt *st = store__prep(s, SQL_AG_ALL, err);
     if (!st) return TR_EIO;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     int step;
-    while ((step = store__step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == STORE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             int64_t *ni = realloc(ids, cap * sizeof *ni);
             if (!ni) {
                 free(ids);
-                sqlite3_reset(st);
+                db_reset(st);
                 return tr_fail(err, TR_ENOMEM, "", "out of memory");
             }
             ids = ni;
         }
-        ids[n++] = sqlite3_column_int64(st, 0);
+        ids[n++] = db_col_int(st, 0);
     }
     int rc = store__scan_end(st, step, TR_OK, "reading table agreement", err);
     for (size_t i = 0; rc == TR_OK && i < n; i++) {

@@ -25,7 +25,8 @@ static void put(wbuf *b, uint64_t v, int bytes) {
     if (b->failed) return;
     if (b->len + (size_t)bytes > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + (size_t)bytes) cap *= 2;
+        while (cap < b->len + (size_t)bytes)
+            cap *= 2;
         unsigned char *n = realloc(b->p, cap);
         if (!n) {
             b->failed = true;
@@ -34,7 +35,8 @@ static void put(wbuf *b, uint64_t v, int bytes) {
         b->p = n;
         b->cap = cap;
     }
-    for (int i = 0; i < bytes; i++) b->p[b->len++] = (unsigned char)(v >> (8 * i));
+    for (int i = 0; i < bytes; i++)
+        b->p[b->len++] = (unsigned char)(v >> (8 * i));
 }
 
 static void put_f64(wbuf *b, double d) {
@@ -55,7 +57,8 @@ void *store__volumes_pack(const tr_operation *o, size_t *len) {
         put(&b, (uint64_t)v->t_end, 8);
         if (v->outline == TR_OUTLINE_POLYGON) {
             put(&b, v->nvert, 4);
-            for (size_t k = 0; k < 2 * v->nvert; k++) put_f64(&b, v->vertices[k]);
+            for (size_t k = 0; k < 2 * v->nvert; k++)
+                put_f64(&b, v->vertices[k]);
         } else {
             put_f64(&b, v->lng);
             put_f64(&b, v->lat);
@@ -82,7 +85,8 @@ static uint64_t get(rbuf *r, int bytes) {
         return 0;
     }
     uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[r->at++] << (8 * i);
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)r->p[r->at++] << (8 * i);
     return v;
 }
 
@@ -115,7 +119,8 @@ int store__volumes_unpack(const void *data, size_t len, tr_operation *o) {
                 break;
             }
             if (!(v->vertices = malloc(2 * v->nvert * sizeof *v->vertices))) return TR_ENOMEM;
-            for (size_t k = 0; k < 2 * v->nvert; k++) v->vertices[k] = get_f64(&r);
+            for (size_t k = 0; k < 2 * v->nvert; k++)
+                v->vertices[k] = get_f64(&r);
         } else if (outline == 0) {
             v->outline = TR_OUTLINE_CIRCLE;
             v->lng = get_f64(&r);

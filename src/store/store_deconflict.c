@@ -8,49 +8,49 @@
 
 #define SITE_COLS "id, owner, kind, name, valid_from, valid_to, visibility, geometry, radius_m, created_at"
 
-static int read_site(sqlite3_stmt *st, tr_site *s) {
+static int read_site(db_stmt *st, tr_site *s) {
     memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(st, 0);
-    s->owner = store__col_dup(st, 1);
-    s->kind = store__col_dup(st, 2);
-    s->name = store__col_dup(st, 3);
-    s->valid_from = sqlite3_column_int64(st, 4);
-    s->valid_to = sqlite3_column_int64(st, 5);
-    if (tr_vis_from_text((const char *)sqlite3_column_text(st, 6), &s->vis)) return TR_EIO;
-    s->geometry = store__col_dup(st, 7);
-    s->is_point = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    s->id = db_col_int(st, 0);
+    s->owner = db_col_dup(st, 1);
+    s->kind = db_col_dup(st, 2);
+    s->name = db_col_dup(st, 3);
+    s->valid_from = db_col_int(st, 4);
+    s->valid_to = db_col_int(st, 5);
+    if (tr_vis_from_text(db_col_text(st, 6), &s->vis)) return TR_EIO;
+    s->geometry = db_col_dup(st, 7);
+    s->is_point = db_col_type(st, 8) != DB_NULL;
     if (s->is_point) {
-        s->radius_m = sqlite3_column_double(st, 8);
+        s->radius_m = db_col_double(st, 8);
         json_t *g = json_loads(s->geometry ? s->geometry : "", 0, NULL);
         json_t *c = json_object_get(g, "coordinates");
         s->lon = json_number_value(json_array_get(c, 0));
         s->lat = json_number_value(json_array_get(c, 1));
         json_decref(g);
     }
-    s->created_at = sqlite3_column_int64(st, 9);
+    s->created_at = db_col_int(st, 9);
     return s->owner && s->kind && s->name && s->geometry ? TR_OK : TR_EIO;
 }
 
 static const char SQL_SITE_INSERT[] =
     "INSERT INTO site(owner, kind, name, valid_from, valid_to, visibility, geometry, radius_m, created_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?)";
+    " VALUES (?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_site_insert(store *s, tr_site *site, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_SITE_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_SITE_INSERT, err);
     if (!st) return TR_EIO;
     char *vis = tr_vis_to_text(&site->vis);
-    store__bind_text(st, 1, site->owner);
-    store__bind_text(st, 2, site->kind);
-    store__bind_text(st, 3, site->name);
-    sqlite3_bind_int64(st, 4, site->valid_from);
-    sqlite3_bind_int64(st, 5, site->valid_to);
-    store__bind_text(st, 6, vis);
-    store__bind_text(st, 7, site->geometry);
-    if (site->is_point) sqlite3_bind_double(st, 8, site->radius_m);
-    sqlite3_bind_int64(st, 9, site->created_at);
+    db_bind_text(st, 1, site->owner);
+    db_bind_text(st, 2, site->kind);
+    db_bind_text(st, 3, site->name);
+    db_bind_int(st, 4, site->valid_from);
+    db_bind_int(st, 5, site->valid_to);
+    db_bind_text(st, 6, vis);
+    db_bind_text(st, 7, site->geometry);
+    if (site->is_point) db_bind_double(st, 8, site->radius_m);
+    db_bind_int(st, 9, site->created_at);
     free(vis);
     int rc = store__step_done(s, st, "storing the site", err);
-    if (rc == TR_OK) site->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) site->id = store__last_id();
     return rc;
 }
 
@@ -58,13 +58,13 @@ static const char SQL_SITE_GET[] = "SELECT " SITE_COLS " FROM site WHERE id = ?"
 
 int store_site_get(store *s, int64_t id, tr_site *out, tr_err *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store__prep(s, SQL_SITE_GET, err);
+    db_stmt *st = store__prep(s, SQL_SITE_GET, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table site", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) rc = read_site(st, out);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no site %lld", (long long)id);
     if (rc) {
         tr_site_clear(out);
@@ -76,10 +76,10 @@ int store_site_get(store *s, int64_t id, tr_site *out, tr_err *err) {
 static const char SQL_SITE_ALL[] = "SELECT " SITE_COLS " FROM site ORDER BY id";
 
 int store_site_each(store *s, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_SITE_ALL, err);
+    db_stmt *st = store__prep(s, SQL_SITE_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_site site;
         rc = read_site(st, &site);
         if (rc)
@@ -94,25 +94,25 @@ int store_site_each(store *s, int (*fn)(tr_site *site, void *ctx), void *ctx, tr
 #define OP_COLS "id, owner, kind, state, volumes, created_at, volumes_bin"
 
 /* The volumes from their binary form (store_dc_pack.c), else from the submitted JSON. */
-static int read_operation_volumes(sqlite3_stmt *st, tr_operation *o) {
-    const char *kind = (const char *)sqlite3_column_text(st, 2);
-    const void *bin = sqlite3_column_blob(st, 6);
+static int read_operation_volumes(db_stmt *st, tr_operation *o) {
+    const char *kind = db_col_text(st, 2);
+    const void *bin = store__col_blob(st, 6);
     if (bin) {
         memset(o, 0, sizeof *o);
         o->kind = kind ? strdup(kind) : NULL;
-        int rc = o->kind ? store__volumes_unpack(bin, (size_t)sqlite3_column_bytes(st, 6), o) : TR_ENOMEM;
+        int rc = o->kind ? store__volumes_unpack(bin, (size_t)store__col_bytes(st, 6), o) : TR_ENOMEM;
         if (rc) tr_operation_clear(o);
         return rc ? TR_EIO : TR_OK;
     }
-    json_t *vols = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+    json_t *vols = json_loads(db_col_text(st, 4), 0, NULL);
     json_t *body = json_pack("{s:s, s:o?}", "kind", kind ? kind : "", "volumes", vols);
     int rc = body && tr_operation_parse(body, TR_VOLUME_TRUSTED, o, NULL) == TR_OK ? TR_OK : TR_EIO;
     json_decref(body);
     return rc;
 }
 
-static int read_operation(sqlite3_stmt *st, tr_operation *o) {
-    int64_t id = sqlite3_column_int64(st, 0);
+static int read_operation(db_stmt *st, tr_operation *o) {
+    int64_t id = db_col_int(st, 0);
     int rc = read_operation_volumes(st, o);
     if (rc) {
         memset(o, 0, sizeof *o);
@@ -120,33 +120,34 @@ static int read_operation(sqlite3_stmt *st, tr_operation *o) {
         return rc;
     }
     o->id = id;
-    o->owner = store__col_dup(st, 1);
+    o->owner = db_col_dup(st, 1);
     free(o->state);
-    o->state = store__col_dup(st, 3);
-    o->created_at = sqlite3_column_int64(st, 5);
+    o->state = db_col_dup(st, 3);
+    o->created_at = db_col_int(st, 5);
     return o->owner && o->state ? TR_OK : TR_EIO;
 }
 
-static const char SQL_OP_INSERT[] =
-    "INSERT INTO operation(owner, kind, state, volumes, created_at, volumes_bin) VALUES (?,?,?,?,?,?)";
+static const char SQL_OP_INSERT[] = "INSERT INTO operation(owner, kind, state, volumes, created_at, "
+                                    "volumes_bin) VALUES (?,?,?,?,?,?) RETURNING id";
 
 int store_operation_insert(store *s, tr_operation *o, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_OP_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_OP_INSERT, err);
     if (!st) return TR_EIO;
     char *vols = tr_operation_volumes_text(o);
     if (!vols) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    store__bind_text(st, 1, o->owner);
-    store__bind_text(st, 2, o->kind);
-    store__bind_text(st, 3, o->state);
-    store__bind_text(st, 4, vols);
-    sqlite3_bind_int64(st, 5, o->created_at);
+    db_bind_text(st, 1, o->owner);
+    db_bind_text(st, 2, o->kind);
+    db_bind_text(st, 3, o->state);
+    db_bind_text(st, 4, vols);
+    db_bind_int(st, 5, o->created_at);
     free(vols);
     size_t blen = 0;
     void *bin = store__volumes_pack(o, &blen);
     if (!bin) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    sqlite3_bind_blob(st, 6, bin, (int)blen, free);
+    db_bind_blob(st, 6, bin, blen);
+    free(bin);
     int rc = store__step_done(s, st, "storing the operation", err);
-    if (rc == TR_OK) o->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) o->id = store__last_id();
     return rc;
 }
 
@@ -154,13 +155,13 @@ static const char SQL_OP_GET[] = "SELECT " OP_COLS " FROM operation WHERE id = ?
 
 int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store__prep(s, SQL_OP_GET, err);
+    db_stmt *st = store__prep(s, SQL_OP_GET, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table operation", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) rc = read_operation(st, out);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no operation %lld", (long long)id);
     if (rc) {
         tr_operation_clear(out);
@@ -172,10 +173,10 @@ int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err) {
 static const char SQL_OP_ALL[] = "SELECT " OP_COLS " FROM operation ORDER BY id";
 
 int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_OP_ALL, err);
+    db_stmt *st = store__prep(s, SQL_OP_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_operation o;
         rc = read_operation(st, &o);
         if (rc)
@@ -190,14 +191,14 @@ int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *
 static const char SQL_OP_PAGE[] = "SELECT " OP_COLS " FROM operation WHERE id > ? ORDER BY id LIMIT ?";
 
 int store_operation_list(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_OP_PAGE, err);
+    db_stmt *st = store__prep(s, SQL_OP_PAGE, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int(st, 2, limit + 1);
+    db_bind_int(st, 1, after);
+    db_bind_int(st, 2, limit + 1);
     int n = 0, step;
     *next = 0;
     bool more = false;
-    while ((step = store__step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == STORE_ROW) {
         if (++n > limit) {
             more = true;
             break;
@@ -207,36 +208,35 @@ int store_operation_list(store *s, int64_t after, int limit, json_t *items, int6
         *next = o.id;
         tr_operation_clear(&o);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     if (!more) *next = 0;
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading table operation");
+    if (step != STORE_ROW && step != STORE_DONE) return store__fail(err, -1, "reading table operation");
     return TR_OK;
 }
 
 /* ---- notices ---- */
 
 static const char SQL_NOTICE_INSERT[] = "INSERT INTO notice(party, kind, about_type, about_id, payload, "
-                                        "created_at, deadline) VALUES (?,?,?,?,?,?,?)";
+                                        "created_at, deadline) VALUES (?,?,?,?,?,?,?) RETURNING id";
 
 int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type,
                         int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline,
                         int64_t *id, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_NOTICE_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_NOTICE_INSERT, err);
     if (!st) return TR_EIO;
     char *text = tr_json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    store__bind_text(st, 1, party);
-    store__bind_text(st, 2, kind);
-    store__bind_text(st, 3, about_type);
-    sqlite3_bind_int64(st, 4, about_id);
-    store__bind_text(st, 5, text);
-    sqlite3_bind_int64(st, 6, created_at);
-    sqlite3_bind_int64(st, 7, deadline);
+    db_bind_text(st, 1, party);
+    db_bind_text(st, 2, kind);
+    db_bind_text(st, 3, about_type);
+    db_bind_int(st, 4, about_id);
+    db_bind_text(st, 5, text);
+    db_bind_int(st, 6, created_at);
+    db_bind_int(st, 7, deadline);
     free(text);
     int rc = store__step_done(s, st, "storing the notice", err);
     if (rc == TR_OK) s->tx_notices = true;
-    if (rc == TR_OK && id) *id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK && id) *id = store__last_id();
     return rc;
 }
 
@@ -244,19 +244,19 @@ static const char SQL_NOTICE_GET[] = "SELECT party, acked_at IS NOT NULL FROM no
 
 int store_notice_get(store *s, int64_t id, store_notice *out, tr_err *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store__prep(s, SQL_NOTICE_GET, err);
+    db_stmt *st = store__prep(s, SQL_NOTICE_GET, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table notice", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) {
         out->id = id;
-        const char *p = (const char *)sqlite3_column_text(st, 0);
+        const char *p = db_col_text(st, 0);
         snprintf(out->party, sizeof out->party, "%s", p ? p : "");
-        out->acked = sqlite3_column_int(st, 1) != 0;
+        out->acked = db_col_int(st, 1) != 0;
         rc = TR_OK;
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return rc ? tr_fail(err, rc, "id", "there is no notice %lld", (long long)id) : TR_OK;
 }
 
@@ -264,13 +264,13 @@ static const char SQL_NOTICE_ACK[] =
     "UPDATE notice SET acked_at = ?2, ack_index = ?3 WHERE id = ?1 AND acked_at IS NULL";
 
 int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_NOTICE_ACK, err);
+    db_stmt *st = store__prep(s, SQL_NOTICE_ACK, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, acked_at);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)ack_index);
+    db_bind_int(st, 1, id);
+    db_bind_int(st, 2, acked_at);
+    db_bind_int(st, 3, (int64_t)ack_index);
     int rc = store__step_done(s, st, "acknowledging the notice", err);
-    if (rc == TR_OK && sqlite3_changes(sqlite3_db_handle(st)) != 1)
+    if (rc == TR_OK && store__changes(st) != 1)
         rc = tr_fail(err, TR_ECONFLICT, "id", "notice %lld is already acknowledged", (long long)id);
     return rc;
 }
@@ -278,43 +278,39 @@ int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index,
 static const char SQL_NOTICE_LIST[] =
     "SELECT id, party, kind, about_type, about_id, payload, created_at, deadline, acked_at, ack_index FROM "
     "notice"
-    " WHERE id > ?1 AND (?2 IS NULL OR party = ?2)"
-    " AND (?3 IS NULL OR (acked_at IS NULL AND deadline <= ?3)) ORDER BY id LIMIT ?4";
+    " WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR party = ?2)"
+    " AND (CAST(?3 AS BIGINT) IS NULL OR (acked_at IS NULL AND deadline <= ?3)) ORDER BY id LIMIT ?4";
 
 int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
                       json_t *items, int64_t *next, bool *more, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_NOTICE_LIST, err);
+    db_stmt *st = store__prep(s, SQL_NOTICE_LIST, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, after);
-    store__bind_text(st, 2, party);
-    if (overdue_at > 0) sqlite3_bind_int64(st, 3, overdue_at);
-    sqlite3_bind_int(st, 4, limit + 1);
+    db_bind_int(st, 1, after);
+    db_bind_text(st, 2, party);
+    if (overdue_at > 0) db_bind_int(st, 3, overdue_at);
+    db_bind_int(st, 4, limit + 1);
     int n = 0, step;
     *next = after;
     *more = false;
-    while ((step = store__step(st)) == SQLITE_ROW) {
+    while ((step = store__step(st)) == STORE_ROW) {
         if (++n > limit) {
             *more = true;
             break;
         }
-        json_t *payload = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
-        bool acked = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        json_t *payload = json_loads(db_col_text(st, 5), 0, NULL);
+        bool acked = db_col_type(st, 8) != DB_NULL;
         json_t *x = json_pack(
-            "{s:I, s:s, s:s, s:{s:s, s:I}, s:o, s:o, s:o, s:o, s:o}", "id",
-            (json_int_t)sqlite3_column_int64(st, 0), "party", (const char *)sqlite3_column_text(st, 1),
-            "kind", (const char *)sqlite3_column_text(st, 2), "about", "type",
-            (const char *)sqlite3_column_text(st, 3), "id", (json_int_t)sqlite3_column_int64(st, 4),
-            "payload", payload ? payload : json_null(), "created_at",
-            tr_json_time_value(sqlite3_column_int64(st, 6)), "deadline",
-            tr_json_time_value(sqlite3_column_int64(st, 7)), "acked_at",
-            acked ? tr_json_time_value(sqlite3_column_int64(st, 8)) : json_null(), "ack_index",
-            acked ? json_integer(sqlite3_column_int64(st, 9)) : json_null());
+            "{s:I, s:s, s:s, s:{s:s, s:I}, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
+            "party", db_col_text(st, 1), "kind", db_col_text(st, 2), "about", "type", db_col_text(st, 3),
+            "id", (json_int_t)db_col_int(st, 4), "payload", payload ? payload : json_null(), "created_at",
+            tr_json_time_value(db_col_int(st, 6)), "deadline", tr_json_time_value(db_col_int(st, 7)),
+            "acked_at", acked ? tr_json_time_value(db_col_int(st, 8)) : json_null(), "ack_index",
+            acked ? json_integer(db_col_int(st, 9)) : json_null());
         if (x) json_array_append_new(items, x);
-        *next = sqlite3_column_int64(st, 0);
+        *next = db_col_int(st, 0);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading table notice");
+    db_reset(st);
+    if (step != STORE_ROW && step != STORE_DONE) return store__fail(err, -1, "reading table notice");
     return TR_OK;
 }
 
@@ -326,46 +322,46 @@ int store_notice_list(store *s, const char *party, int64_t after, int64_t overdu
 
 /* A movement row and its schedule: TR_EIO (err not filled) for a row that does not decode,
  * or the schedule's read failure (err filled). */
-static int read_movement(store *s, sqlite3_stmt *st, tr_movement *m, tr_err *err) {
+static int read_movement(store *s, db_stmt *st, tr_movement *m, tr_err *err) {
     memset(m, 0, sizeof *m);
-    m->id = sqlite3_column_int64(st, 0);
-    m->owner = store__col_dup(st, 1);
-    m->kind = store__col_dup(st, 2);
-    m->name = store__col_dup(st, 3);
-    m->status = store__col_dup(st, 4);
-    m->time_start = sqlite3_column_int64(st, 5);
-    m->time_end = sqlite3_column_int64(st, 6);
-    m->width_m = sqlite3_column_double(st, 7);
-    if (tr_vis_from_text((const char *)sqlite3_column_text(st, 8), &m->vis)) return TR_EIO;
-    m->geometry = store__col_dup(st, 9);
-    m->created_at = sqlite3_column_int64(st, 10);
-    m->manifest = store__col_dup(st, 11);
+    m->id = db_col_int(st, 0);
+    m->owner = db_col_dup(st, 1);
+    m->kind = db_col_dup(st, 2);
+    m->name = db_col_dup(st, 3);
+    m->status = db_col_dup(st, 4);
+    m->time_start = db_col_int(st, 5);
+    m->time_end = db_col_int(st, 6);
+    m->width_m = db_col_double(st, 7);
+    if (tr_vis_from_text(db_col_text(st, 8), &m->vis)) return TR_EIO;
+    m->geometry = db_col_dup(st, 9);
+    m->created_at = db_col_int(st, 10);
+    m->manifest = db_col_dup(st, 11);
     if (!(m->owner && m->kind && m->status && m->geometry)) return TR_EIO;
     return store__movement_schedule_read(s, m, err);
 }
 
 static const char SQL_MOVEMENT_INSERT[] = "INSERT INTO movement(owner, kind, name, status, time_start, "
                                           "time_end, width_m, visibility, geometry, created_at,"
-                                          " manifest) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+                                          " manifest) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_movement_insert(store *s, tr_movement *m, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_MOVEMENT_INSERT, err);
     if (!st) return TR_EIO;
     char *vis = tr_vis_to_text(&m->vis);
-    store__bind_text(st, 1, m->owner);
-    store__bind_text(st, 2, m->kind);
-    store__bind_text(st, 3, m->name);
-    store__bind_text(st, 4, m->status);
-    sqlite3_bind_int64(st, 5, m->time_start);
-    sqlite3_bind_int64(st, 6, m->time_end);
-    sqlite3_bind_double(st, 7, m->width_m);
-    store__bind_text(st, 8, vis);
-    store__bind_text(st, 9, m->geometry);
-    sqlite3_bind_int64(st, 10, m->created_at);
-    store__bind_text(st, 11, m->manifest);
+    db_bind_text(st, 1, m->owner);
+    db_bind_text(st, 2, m->kind);
+    db_bind_text(st, 3, m->name);
+    db_bind_text(st, 4, m->status);
+    db_bind_int(st, 5, m->time_start);
+    db_bind_int(st, 6, m->time_end);
+    db_bind_double(st, 7, m->width_m);
+    db_bind_text(st, 8, vis);
+    db_bind_text(st, 9, m->geometry);
+    db_bind_int(st, 10, m->created_at);
+    db_bind_text(st, 11, m->manifest);
     free(vis);
     int rc = store__step_done(s, st, "storing the movement", err);
-    if (rc == TR_OK) m->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) m->id = store__last_id();
     if (rc == TR_OK) rc = store__movement_schedule_write(s, m, err);
     return rc;
 }
@@ -374,13 +370,13 @@ static const char SQL_MOVEMENT_GET[] = "SELECT " MOVEMENT_COLS " FROM movement W
 
 int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_GET, err);
+    db_stmt *st = store__prep(s, SQL_MOVEMENT_GET, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table movement", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) rc = read_movement(s, st, out, err);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no movement %lld", (long long)id);
     if (rc) tr_movement_clear(out);
     if (rc == TR_EIO) return tr_fail(err, rc, "", "movement %lld is unreadable", (long long)id);
@@ -391,10 +387,10 @@ int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err) {
 static const char SQL_MOVEMENT_ALL[] = "SELECT " MOVEMENT_COLS " FROM movement ORDER BY id";
 
 int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_ALL, err);
+    db_stmt *st = store__prep(s, SQL_MOVEMENT_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_movement m;
         rc = read_movement(s, st, &m, err);
         if (rc == TR_EIO)
@@ -409,42 +405,42 @@ int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ct
 /* ---- list pages of sites and movements (GET /v1/sites, GET /v1/movements) ---- */
 
 static const char SQL_SITE_SCAN[] =
-    "SELECT " SITE_COLS " FROM site WHERE id > ?1 AND (?2 IS NULL OR kind = ?2)"
-    " AND (?3 IS NULL OR (valid_from <= ?3 AND ?3 < valid_to)) ORDER BY id";
+    "SELECT " SITE_COLS " FROM site WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
+    " AND (CAST(?3 AS BIGINT) IS NULL OR (valid_from <= ?3 AND ?3 < valid_to)) ORDER BY id";
 
 int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx,
                     tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_SITE_SCAN, err);
+    db_stmt *st = store__prep(s, SQL_SITE_SCAN, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, f->after);
-    store__bind_text(st, 2, f->kind);
-    if (f->has_at) sqlite3_bind_int64(st, 3, f->at);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, f->after);
+    db_bind_text(st, 2, f->kind);
+    if (f->has_at) db_bind_int(st, 3, f->at);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_site site;
         if (read_site(st, &site) == TR_OK)
             rc = fn(&site, ctx); /* an unreadable row is skipped, as in lists */
         tr_site_clear(&site);
     }
-    sqlite3_reset(st);
-    if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading table site");
+    db_reset(st);
+    if (rc == TR_OK && step != STORE_ROW && step != STORE_DONE)
+        return store__fail(err, -1, "reading table site");
     return rc;
 }
 
 static const char SQL_MOVEMENT_SCAN[] =
-    "SELECT " MOVEMENT_COLS " FROM movement WHERE id > ?1 AND (?2 IS NULL OR kind = ?2)"
-    " AND (?3 IS NULL OR (time_start <= ?3 AND ?3 < time_end)) ORDER BY id";
+    "SELECT " MOVEMENT_COLS " FROM movement WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
+    " AND (CAST(?3 AS BIGINT) IS NULL OR (time_start <= ?3 AND ?3 < time_end)) ORDER BY id";
 
 int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
                         tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_MOVEMENT_SCAN, err);
+    db_stmt *st = store__prep(s, SQL_MOVEMENT_SCAN, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, f->after);
-    store__bind_text(st, 2, f->kind);
-    if (f->has_at) sqlite3_bind_int64(st, 3, f->at);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, f->after);
+    db_bind_text(st, 2, f->kind);
+    if (f->has_at) db_bind_int(st, 3, f->at);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_movement m;
         rc = read_movement(s, st, &m, err); /* a row that does not decode is skipped, as in lists */
         rc = rc == TR_OK ? fn(&m, ctx) : rc == TR_EIO ? TR_OK : rc;

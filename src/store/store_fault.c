@@ -3,7 +3,9 @@
  * builds.
  *
  * Every step of a statement goes through store__step, every COMMIT through
- * store__commit_fault and every connection opened through store__open_fault. In a build
+ * store__commit_fault and every connection opened through store__open_fault. They sit
+ * above db.h, so they count and fail the same way on SQLite and on PostgreSQL (and the
+ * steps of migrations, db_migrate.c, are not counted: start-up failures name a table). In a build
  * with TRUCE_FAULT_HOOK (test builds: TRUCE_TESTS=ON), the environment variable
  * TRUCE_FAULT makes chosen calls fail as a disk I/O error would:
  *
@@ -19,7 +21,6 @@
  * busy, locked, full, unreadable or unopenable database is TR_EUNAVAIL (503: try again
  * later), a unique violation TR_ECONFLICT, anything else TR_EIO (500).
  */
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,16 +87,25 @@ uint64_t store_fault_seen(store_fault_kind k) {
 }
 #endif
 
-int store__step(sqlite3_stmt *st) {
+/* The failure of this thread's last store__step, reported by store__fail. */
+static _Thread_local tr_err last;
+
+int store__step(db_stmt *st) {
     if (fault(STORE_FAULT_STEP)) {
         injected = true;
-        fprintf(stderr, "truce: TRUCE_FAULT: failing step %llu: %.120s\n",
-                (unsigned long long)store_fault_seen(STORE_FAULT_STEP), sqlite3_sql(st));
-        return SQLITE_IOERR;
+        fprintf(stderr, "truce: TRUCE_FAULT: failing step %llu\n",
+                (unsigned long long)store_fault_seen(STORE_FAULT_STEP));
+        tr_fail(&last, TR_EUNAVAIL, "", "disk I/O error (injected by TRUCE_FAULT)");
+        return TR_EUNAVAIL;
     }
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) injected = false;
-    return rc;
+    bool row;
+    int rc = db_step(st, &row, &last);
+    if (rc != TR_OK) {
+        injected = false;
+        return rc;
+    }
+    last.code = TR_OK;
+    return row ? STORE_ROW : STORE_DONE;
 }
 
 bool store__commit_fault(void) {
@@ -106,41 +116,41 @@ bool store__open_fault(void) {
     return (injected = fault(STORE_FAULT_OPEN));
 }
 
-/* Result codes that mean "the database cannot serve now", not "this request is wrong". */
-static const int UNAVAILABLE[] = {SQLITE_BUSY,     SQLITE_LOCKED,   SQLITE_IOERR, SQLITE_FULL,
-                                  SQLITE_CANTOPEN, SQLITE_PROTOCOL, SQLITE_NOMEM, SQLITE_READONLY};
+/* Codes that mean "the database cannot serve now", not "this request is wrong". */
+static bool unavailable(int code) {
+    return code == TR_EUNAVAIL || db_retryable(code);
+}
 
-int store__fail_code(tr_err *err, sqlite3 *db, int code, const char *what) {
+int store__fail_with(tr_err *err, const tr_err *e, const char *what) {
+    const char *msg = e->msg;
+    if (strncmp(msg, "database: ", 10) == 0) msg += 10;
+    if (e->code == TR_ECONFLICT) return tr_fail(err, TR_ECONFLICT, "", "%s: already exists", what);
+    if (unavailable(e->code))
+        return tr_fail(err, e->code, "", "%s: the database is unavailable (%s)", what, msg);
+    return tr_fail(err, e->code == TR_ENOMEM ? TR_ENOMEM : TR_EIO, "", "%s: %s", what, msg);
+}
+
+int store__fail(tr_err *err, int step, const char *what) {
     if (injected) {
         injected = false;
         return tr_fail(err, TR_EUNAVAIL, "", "%s: disk I/O error (injected by TRUCE_FAULT)", what);
     }
-    int ext = db ? sqlite3_extended_errcode(db) : 0;
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return tr_fail(err, TR_ECONFLICT, "", "%s: already exists", what);
-    int primary = (code ? code : ext) & 0xff;
-    const char *msg = db ? sqlite3_errmsg(db) : "no database";
-    for (size_t i = 0; i < sizeof UNAVAILABLE / sizeof *UNAVAILABLE; i++)
-        if (primary == UNAVAILABLE[i])
-            return tr_fail(err, TR_EUNAVAIL, "", "%s: the database is unavailable (%s)", what, msg);
-    return tr_fail(err, TR_EIO, "", "%s: %s", what, msg);
+    if (step == STORE_ROW || step == STORE_DONE || last.code == TR_OK)
+        return tr_fail(err, TR_EIO, "", "%s: the database answered %s", what,
+                       step == STORE_DONE ? "no row" : "an unexpected row");
+    return store__fail_with(err, &last, what);
 }
 
-int store__db_fail(tr_err *err, sqlite3 *db, const char *what) {
-    return store__fail_code(err, db, 0, what);
-}
-
-int store__scan_end(sqlite3_stmt *st, int step, int rc, const char *what, tr_err *err) {
-    sqlite3 *db = sqlite3_db_handle(st);
-    if (rc == TR_OK && step != SQLITE_ROW && step != SQLITE_DONE) rc = store__fail_code(err, db, step, what);
-    sqlite3_reset(st);
+int store__scan_end(db_stmt *st, int step, int rc, const char *what, tr_err *err) {
+    if (rc == TR_OK && step != STORE_ROW && step != STORE_DONE) rc = store__fail(err, step, what);
+    db_reset(st);
     return rc;
 }
 
-int store__one(sqlite3_stmt *st, int step, const char *what, tr_err *err) {
-    if (step == SQLITE_ROW) return TR_OK;
-    if (step == SQLITE_DONE) return TR_ENOTFOUND;
-    int rc = store__fail_code(err, sqlite3_db_handle(st), step, what);
-    sqlite3_reset(st);
+int store__one(db_stmt *st, int step, const char *what, tr_err *err) {
+    if (step == STORE_ROW) return TR_OK;
+    if (step == STORE_DONE) return TR_ENOTFOUND;
+    int rc = store__fail(err, step, what);
+    db_reset(st);
     return rc;
 }

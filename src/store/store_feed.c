@@ -12,57 +12,56 @@
 static const char SQL_FEED_PAGE[] =
     "SELECT id, digest, seq, retired_to FROM incident_feed WHERE id > ? ORDER BY id LIMIT ?";
 
-static void read_row(sqlite3_stmt *st, store_feed_row *r) {
+static void read_row(db_stmt *st, store_feed_row *r) {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
-    const void *d = sqlite3_column_blob(st, 1);
-    if (d && sqlite3_column_bytes(st, 1) == STORE_FEED_DIGEST) memcpy(r->digest, d, STORE_FEED_DIGEST);
-    r->seq = sqlite3_column_int64(st, 2);
-    r->retired = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    r->retired_to = sqlite3_column_int64(st, 3);
+    r->id = db_col_int(st, 0);
+    const void *d = store__col_blob(st, 1);
+    if (d && store__col_bytes(st, 1) == STORE_FEED_DIGEST) memcpy(r->digest, d, STORE_FEED_DIGEST);
+    r->seq = db_col_int(st, 2);
+    r->retired = db_col_type(st, 3) != DB_NULL;
+    r->retired_to = db_col_int(st, 3);
 }
 
 int store_feed_page(store *s, int64_t after, size_t limit, store_feed_row *rows, size_t *n, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_FEED_PAGE, err);
+    db_stmt *st = store__prep(s, SQL_FEED_PAGE, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    int step = SQLITE_DONE;
+    db_bind_int(st, 1, after);
+    db_bind_int(st, 2, (int64_t)limit);
+    int step = STORE_DONE;
     *n = 0;
-    while (*n < limit && (step = store__step(st)) == SQLITE_ROW)
+    while (*n < limit && (step = store__step(st)) == STORE_ROW)
         read_row(st, &rows[(*n)++]);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading table incident_feed");
+    db_reset(st);
+    if (step != STORE_ROW && step != STORE_DONE) return store__fail(err, -1, "reading table incident_feed");
     return TR_OK;
 }
 
 static const char SQL_FEED_PUT[] =
-    "INSERT OR REPLACE INTO incident_feed(id, digest, seq, retired_to) VALUES (?,?,?,?)";
+    "INSERT INTO incident_feed(id, digest, seq, retired_to) VALUES (?,?,?,?) ON CONFLICT (id) DO UPDATE"
+    " SET digest = excluded.digest, seq = excluded.seq, retired_to = excluded.retired_to";
 
 int store_feed_put(store *s, const store_feed_row *r, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_FEED_PUT, err);
+    db_stmt *st = store__prep(s, SQL_FEED_PUT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, r->id);
-    sqlite3_bind_blob(st, 2, r->digest, STORE_FEED_DIGEST, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, r->seq);
+    db_bind_int(st, 1, r->id);
+    db_bind_blob(st, 2, r->digest, STORE_FEED_DIGEST);
+    db_bind_int(st, 3, r->seq);
     if (r->retired)
-        sqlite3_bind_int64(st, 4, r->retired_to);
+        db_bind_int(st, 4, r->retired_to);
     else
-        sqlite3_bind_null(st, 4);
+        db_bind_null(st, 4);
     return store__step_done(s, st, "recording the change feed", err);
 }
 
 static const char SQL_FEED_SEQ[] = "SELECT coalesce(max(seq), 0) FROM incident_feed_pass";
 
 int store_feed_seq(store *s, int64_t *seq, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_FEED_SEQ, err);
+    db_stmt *st = store__prep(s, SQL_FEED_SEQ, err);
     if (!st) return TR_EIO;
     int step = store__step(st);
-    *seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return step == SQLITE_ROW ? TR_OK
-                              : store__db_fail(err, sqlite3_db_handle(st), "reading table incident_feed");
+    *seq = step == STORE_ROW ? db_col_int(st, 0) : 0;
+    db_reset(st);
+    return step == STORE_ROW ? TR_OK : store__fail(err, -1, "reading table incident_feed");
 }
 
 static const char SQL_FEED_SINCE[] =
@@ -70,18 +69,17 @@ static const char SQL_FEED_SINCE[] =
 
 int store_feed_since(store *s, int64_t since, int (*fn)(const store_feed_row *r, void *ctx), void *ctx,
                      tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_FEED_SINCE, err);
+    db_stmt *st = store__prep(s, SQL_FEED_SINCE, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, since);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, since);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         store_feed_row r;
         read_row(st, &r);
         rc = fn(&r, ctx);
     }
-    sqlite3_reset(st);
-    if (rc == TR_OK && step != SQLITE_DONE)
-        return store__db_fail(err, sqlite3_db_handle(st), "reading table incident_feed");
+    db_reset(st);
+    if (rc == TR_OK && step != STORE_DONE) return store__fail(err, -1, "reading table incident_feed");
     return rc;
 }
 
@@ -90,11 +88,11 @@ static const char SQL_FEED_PASS_PUT[] =
 
 int store_feed_pass_put(store *s, int64_t seq, uint64_t log_size, const tlog_hash *log_root,
                         const char *forced, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_FEED_PASS_PUT, err);
+    db_stmt *st = store__prep(s, SQL_FEED_PASS_PUT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, seq);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)log_size);
-    sqlite3_bind_blob(st, 3, log_root->b, (int)sizeof log_root->b, SQLITE_STATIC);
-    store__bind_text(st, 4, forced);
+    db_bind_int(st, 1, seq);
+    db_bind_int(st, 2, (int64_t)log_size);
+    db_bind_blob(st, 3, log_root->b, (int)sizeof log_root->b);
+    db_bind_text(st, 4, forced);
     return store__step_done(s, st, "recording the change feed", err);
 }

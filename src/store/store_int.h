@@ -1,39 +1,28 @@
-/* store_int.h — helpers shared by the SQLite store's files (not part of store.h). */
+/* store_int.h — helpers shared by the store's files (not part of store.h). */
 #ifndef TRUCE_STORE_INT_H
 #define TRUCE_STORE_INT_H
 
-#include <sqlite3.h>
-
 #include <pthread.h>
 
+#include "store/db.h"
 #include "store/store.h"
 
-/* Prepared statements of a connection, keyed by the SQL text's address: an
- * open-addressing table that grows (every statement a thread prepares stays cached
- * until the connection closes, so none is ever leaked). */
-typedef struct stmt_slot {
-    const char *sql;
-    sqlite3_stmt *st;
-} stmt_slot;
-
+/* One database connection per thread (db.h), all of them listed for store_close. */
 typedef struct conn {
-    sqlite3 *db;
-    stmt_slot *cache; /* ncap slots (a power of two), ncache used */
-    size_t ncap, ncache;
+    db *db;
     struct conn *next;
-    pthread_t owner;
 } conn;
 
 struct store {
-    char *path;
+    char *path;               /* the database URI (a SQLite path or a PostgreSQL URI) */
     pthread_mutex_t writer;   /* invariant 1 */
     pthread_mutex_t conns_mu; /* guards conns */
     conn *conns;
-    pthread_key_t key;        /* this thread's conn */
+    pthread_key_t key; /* this thread's conn */
     int schema_version;
-    tlog_tree tree;           /* the log's tree as of the open transaction (writer) */
-    tlog_tree saved;          /* the tree at store_begin, restored by a rollback */
-    bool tx_notices;          /* the open transaction inserted notices */
+    tlog_tree tree;                /* the log's tree as of the open transaction (writer) */
+    tlog_tree saved;               /* the tree at store_begin, restored by a rollback */
+    bool tx_notices;               /* the open transaction inserted notices */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
 };
@@ -41,30 +30,47 @@ struct store {
 /* Inside a transaction: brings s->tree up to the log's committed size. */
 int store__log_sync(store *s, tr_err *err);
 
-/* store_fault.c: the only caller of sqlite3_step; with TRUCE_FAULT (test builds) a chosen
- * step answers SQLITE_IOERR without running. Returns SQLITE_ROW, SQLITE_DONE or the error. */
-int store__step(sqlite3_stmt *st);
-/* Whether this COMMIT / this connection's opening is to fail (TRUCE_FAULT). */
+/* What store__step returns besides a failure's tr_code. */
+enum { STORE_ROW = 100, STORE_DONE = 101 };
+
+/* Steps st (db_step): STORE_ROW, STORE_DONE, or the failure's tr_code, whose message is
+ * kept for this thread until store__fail reports it. */
+int store__step(db_stmt *st);
+/* Reports the failure of the last store__step on this thread (step: what it returned) as
+ * TR_ECONFLICT (unique violation), a 503 code (the database cannot serve now: busy,
+ * locked, I/O error, full, lost, shutting down) or TR_EIO (500), with a message starting
+ * with what (which names the table). A step that returned a row or DONE where it should
+ * not is TR_EIO. */
+int store__fail(tr_err *err, int step, const char *what);
+/* The same for a failure e that db.h reported (into err, with what). */
+int store__fail_with(tr_err *err, const tr_err *e, const char *what);
+/* store_fault.c: whether this COMMIT / this connection's opening is to fail (TRUCE_FAULT). */
 bool store__commit_fault(void);
 bool store__open_fault(void);
-/* Maps a failure (code: what sqlite3_step returned, or 0 for the connection's last error)
- * to TR_ECONFLICT (unique violation), TR_EUNAVAIL (busy, locked, I/O error, full: 503) or
- * TR_EIO (500), with a message starting with what (which names the table). */
-int store__fail_code(tr_err *err, sqlite3 *db, int code, const char *what);
-int store__db_fail(tr_err *err, sqlite3 *db, const char *what);
 /* Ends a scan of st whose last step returned step: resets st; returns rc when the caller
- * stopped early (rc != TR_OK), TR_OK when the scan ended at SQLITE_DONE or at a row, else
+ * stopped early (rc != TR_OK), TR_OK when the scan ended at STORE_DONE or at a row, else
  * the failure. Every row loop ends with it, so an I/O error mid-scan is never a short list. */
-int store__scan_end(sqlite3_stmt *st, int step, int rc, const char *what, tr_err *err);
+int store__scan_end(db_stmt *st, int step, int rc, const char *what, tr_err *err);
 /* After the one step of a single-row read: TR_OK (a row), TR_ENOTFOUND (none; err is not
  * filled) or the failure (st reset). */
-int store__one(sqlite3_stmt *st, int step, const char *what, tr_err *err);
+int store__one(db_stmt *st, int step, const char *what, tr_err *err);
+/* This thread's connection (opened on first use). */
+db *store__db(store *s, tr_err *err);
 /* This thread's cached statement for sql (a static string), reset with bindings cleared. */
-sqlite3_stmt *store__prep(store *s, const char *sql, tr_err *err);
-/* Steps st to SQLITE_DONE and resets it. */
-int store__step_done(store *s, sqlite3_stmt *st, const char *what, tr_err *err);
-void store__bind_text(sqlite3_stmt *st, int i, const char *v);
-char *store__col_dup(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
+db_stmt *store__prep(store *s, const char *sql, tr_err *err);
+/* The same with SQL that differs by database (both static strings): sqlite_sql on SQLite,
+ * pg_sql on PostgreSQL. For what the common dialect (db.h) cannot say, e.g. JSON. */
+db_stmt *store__prep2(store *s, const char *sqlite_sql, const char *pg_sql, tr_err *err);
+/* Steps st to its end and resets it. An `INSERT … RETURNING x` statement's x is kept:
+ * store__last_id reads it. */
+int store__step_done(store *s, db_stmt *st, const char *what, tr_err *err);
+/* The value RETURNING gave to this thread's last store__step_done (0 if none). */
+int64_t store__last_id(void);
+/* A blob column of the current row and its size (NULL and 0 for NULL). */
+const void *store__col_blob(db_stmt *st, int i);
+int store__col_bytes(db_stmt *st, int i);
+/* Rows changed by the last statement run on st's connection. */
+int64_t store__changes(db_stmt *st);
 
 /* store_dc_pack.c: an operation's volumes in binary (malloc'd; NULL when out of memory),
  * and back into o->volumes (TR_EIO when the bytes are not such a form). */

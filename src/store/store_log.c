@@ -16,13 +16,11 @@
 static const char SQL_LOG_SIZE[] = "SELECT coalesce(max(idx) + 1, 0) FROM log_entry";
 
 int store_log_size(store *s, uint64_t *size, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_LOG_SIZE, err);
+    db_stmt *st = store__prep(s, SQL_LOG_SIZE, err);
     if (!st) return TR_EIO;
-    int rc = store__step(st) == SQLITE_ROW
-                 ? TR_OK
-                 : store__db_fail(err, sqlite3_db_handle(st), "reading table log_entry");
-    if (rc == TR_OK) *size = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    int rc = store__step(st) == STORE_ROW ? TR_OK : store__fail(err, -1, "reading table log_entry");
+    if (rc == TR_OK) *size = (uint64_t)db_col_int(st, 0);
+    db_reset(st);
     return rc;
 }
 
@@ -31,15 +29,15 @@ static const char SQL_NODE_GET[] = "SELECT hash FROM log_node WHERE level = ? AN
 static int read_nodes(void *ctx, const tlog_node *nodes, size_t n, tlog_hash *hashes, tr_err *err) {
     store *s = ctx;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = store__prep(s, SQL_NODE_GET, err);
+        db_stmt *st = store__prep(s, SQL_NODE_GET, err);
         if (!st) return TR_EIO;
-        sqlite3_bind_int(st, 1, nodes[i].level);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index);
+        db_bind_int(st, 1, nodes[i].level);
+        db_bind_int(st, 2, (int64_t)nodes[i].index);
         int rc = store__one(st, store__step(st), "reading table log_node", err);
         if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-        int ok = rc == TR_OK && sqlite3_column_bytes(st, 0) == TLOG_HASH_SIZE;
-        if (ok) memcpy(hashes[i].b, sqlite3_column_blob(st, 0), TLOG_HASH_SIZE);
-        sqlite3_reset(st);
+        int ok = rc == TR_OK && store__col_bytes(st, 0) == TLOG_HASH_SIZE;
+        if (ok) memcpy(hashes[i].b, store__col_blob(st, 0), TLOG_HASH_SIZE);
+        db_reset(st);
         if (!ok)
             return tr_fail(err, TR_ENOTFOUND, "", "log node (%d, %llu) is missing", nodes[i].level,
                            (unsigned long long)nodes[i].index);
@@ -78,22 +76,22 @@ int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err)
     size_t n;
     if (tlog_tree_append(&t, leaf, nodes, &n, err)) return TR_EINVAL;
     e->index = s->tree.size;
-    sqlite3_stmt *st = store__prep(s, SQL_ENTRY_PUT, err);
+    db_stmt *st = store__prep(s, SQL_ENTRY_PUT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->index);
-    sqlite3_bind_blob(st, 2, e->entry, (int)e->entry_len, SQLITE_TRANSIENT);
-    store__bind_text(st, 3, e->party);
-    sqlite3_bind_int64(st, 4, e->at);
-    store__bind_text(st, 5, e->type);
-    store__bind_text(st, 6, e->ref);
-    sqlite3_bind_blob(st, 7, e->object, (int)e->object_len, SQLITE_TRANSIENT);
-    if (e->submission) sqlite3_bind_blob(st, 8, e->submission, (int)e->submission_len, SQLITE_TRANSIENT);
+    db_bind_int(st, 1, (int64_t)e->index);
+    db_bind_blob(st, 2, e->entry, (int)e->entry_len);
+    db_bind_text(st, 3, e->party);
+    db_bind_int(st, 4, e->at);
+    db_bind_text(st, 5, e->type);
+    db_bind_text(st, 6, e->ref);
+    db_bind_blob(st, 7, e->object, (int)e->object_len);
+    if (e->submission) db_bind_blob(st, 8, e->submission, (int)e->submission_len);
     if (store__step_done(s, st, "appending to the log", err)) return TR_EIO;
     for (size_t i = 0; i < n; i++) {
         if (!(st = store__prep(s, SQL_NODE_PUT, err))) return TR_EIO;
-        sqlite3_bind_int(st, 1, nodes[i].node.level);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].node.index);
-        sqlite3_bind_blob(st, 3, nodes[i].hash.b, TLOG_HASH_SIZE, SQLITE_TRANSIENT);
+        db_bind_int(st, 1, nodes[i].node.level);
+        db_bind_int(st, 2, (int64_t)nodes[i].node.index);
+        db_bind_blob(st, 3, nodes[i].hash.b, TLOG_HASH_SIZE);
         if (store__step_done(s, st, "storing a log node", err)) return TR_EIO;
     }
     s->tree = t;
@@ -105,24 +103,24 @@ static const char SQL_ENTRIES[] = "SELECT idx, entry, party, at, type, ref, obje
 
 int store_log_entries(store *s, uint64_t from, uint64_t to, int (*fn)(const store_log_entry *e, void *ctx),
                       void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_ENTRIES, err);
+    db_stmt *st = store__prep(s, SQL_ENTRIES, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, (int64_t)from);
+    db_bind_int(st, 2, (int64_t)to);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         store_log_entry e = {
-            .index = (uint64_t)sqlite3_column_int64(st, 0),
-            .entry = sqlite3_column_blob(st, 1),
-            .entry_len = (size_t)sqlite3_column_bytes(st, 1),
-            .party = (const char *)sqlite3_column_text(st, 2),
-            .at = sqlite3_column_int64(st, 3),
-            .type = (const char *)sqlite3_column_text(st, 4),
-            .ref = (const char *)sqlite3_column_text(st, 5),
-            .object = sqlite3_column_blob(st, 6),
-            .object_len = (size_t)sqlite3_column_bytes(st, 6),
-            .submission = sqlite3_column_blob(st, 7),
-            .submission_len = (size_t)sqlite3_column_bytes(st, 7),
+            .index = (uint64_t)db_col_int(st, 0),
+            .entry = store__col_blob(st, 1),
+            .entry_len = (size_t)store__col_bytes(st, 1),
+            .party = db_col_text(st, 2),
+            .at = db_col_int(st, 3),
+            .type = db_col_text(st, 4),
+            .ref = db_col_text(st, 5),
+            .object = store__col_blob(st, 6),
+            .object_len = (size_t)store__col_bytes(st, 6),
+            .submission = store__col_blob(st, 7),
+            .submission_len = (size_t)store__col_bytes(st, 7),
         };
         rc = fn(&e, ctx);
     }
@@ -133,31 +131,31 @@ static const char SQL_CP_PUT[] = "INSERT INTO log_checkpoint(size, root, note, s
 
 int store_log_checkpoint_put(store *s, uint64_t size, const tlog_hash *root, const char *note, int64_t at,
                              tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_CP_PUT, err);
+    db_stmt *st = store__prep(s, SQL_CP_PUT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-    sqlite3_bind_blob(st, 2, root->b, TLOG_HASH_SIZE, SQLITE_TRANSIENT);
-    store__bind_text(st, 3, note);
-    sqlite3_bind_int64(st, 4, at);
+    db_bind_int(st, 1, (int64_t)size);
+    db_bind_blob(st, 2, root->b, TLOG_HASH_SIZE);
+    db_bind_text(st, 3, note);
+    db_bind_int(st, 4, at);
     return store__step_done(s, st, "storing the checkpoint", err);
 }
 
 static const char SQL_CP_LATEST[] = "SELECT size, root, note FROM log_checkpoint ORDER BY size DESC LIMIT 1";
 
 int store_log_checkpoint_latest(store *s, uint64_t *size, tlog_hash *root, char **note, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_CP_LATEST, err);
+    db_stmt *st = store__prep(s, SQL_CP_LATEST, err);
     if (!st) return TR_EIO;
     *size = 0;
     *note = NULL;
     tlog_hash_empty(root);
     int rc = store__one(st, store__step(st), "reading table log_checkpoint", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK && sqlite3_column_bytes(st, 1) == TLOG_HASH_SIZE) {
-        *size = (uint64_t)sqlite3_column_int64(st, 0);
-        memcpy(root->b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
-        *note = store__col_dup(st, 2);
+    if (rc == TR_OK && store__col_bytes(st, 1) == TLOG_HASH_SIZE) {
+        *size = (uint64_t)db_col_int(st, 0);
+        memcpy(root->b, store__col_blob(st, 1), TLOG_HASH_SIZE);
+        *note = db_col_dup(st, 2);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return TR_OK;
 }
 
@@ -166,18 +164,18 @@ static const char SQL_CP_ALL[] = "SELECT size, root, note FROM log_checkpoint OR
 int store_log_checkpoints(store *s,
                           int (*fn)(uint64_t size, const tlog_hash *root, const char *note, void *ctx),
                           void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_CP_ALL, err);
+    db_stmt *st = store__prep(s, SQL_CP_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tlog_hash root;
-        if (sqlite3_column_bytes(st, 1) != TLOG_HASH_SIZE) {
+        if (store__col_bytes(st, 1) != TLOG_HASH_SIZE) {
             rc = tr_fail(err, TR_EIO, "", "checkpoint %lld has a malformed root",
-                         (long long)sqlite3_column_int64(st, 0));
+                         (long long)db_col_int(st, 0));
             break;
         }
-        memcpy(root.b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
-        rc = fn((uint64_t)sqlite3_column_int64(st, 0), &root, (const char *)sqlite3_column_text(st, 2), ctx);
+        memcpy(root.b, store__col_blob(st, 1), TLOG_HASH_SIZE);
+        rc = fn((uint64_t)db_col_int(st, 0), &root, db_col_text(st, 2), ctx);
     }
     return store__scan_end(st, step, rc, "reading table log_checkpoint", err);
 }
@@ -186,20 +184,20 @@ static const char SQL_META_GET[] = "SELECT value FROM log_meta WHERE key = ?";
 static const char SQL_META_PUT[] = "INSERT INTO log_meta(key, value) VALUES (?, ?)";
 
 int store_log_meta_get(store *s, const char *key, char **value, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_META_GET, err);
+    db_stmt *st = store__prep(s, SQL_META_GET, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, key);
+    db_bind_text(st, 1, key);
     int rc = store__one(st, store__step(st), "reading table log_meta", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    *value = rc == TR_OK ? store__col_dup(st, 0) : NULL;
-    sqlite3_reset(st);
+    *value = rc == TR_OK ? db_col_dup(st, 0) : NULL;
+    db_reset(st);
     return TR_OK;
 }
 
 int store_log_meta_put(store *s, const char *key, const char *value, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_META_PUT, err);
+    db_stmt *st = store__prep(s, SQL_META_PUT, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, key);
-    store__bind_text(st, 2, value);
+    db_bind_text(st, 1, key);
+    db_bind_text(st, 2, value);
     return store__step_done(s, st, "storing log metadata", err);
 }

@@ -19,24 +19,24 @@
     "(SELECT COALESCE(SUM(cleared_m2), 0) || ' ' || COALESCE(SUM(reduced_m2), 0) || ' ' || "                 \
     "COALESCE(SUM(cancelled_m2), 0) FROM mine_progress p WHERE p.hazard_id = h.id)"
 
-static int read_hazard(sqlite3_stmt *st, tr_hazard *h, store_hazard_state *now) {
+static int read_hazard(db_stmt *st, tr_hazard *h, store_hazard_state *now) {
     memset(h, 0, sizeof *h);
-    h->id = sqlite3_column_int64(st, 0);
-    h->owner = store__col_dup(st, 1);
-    h->kind = store__col_dup(st, 2);
-    h->name = store__col_dup(st, 3);
-    h->status = store__col_dup(st, 4);
-    h->contamination = store__col_dup(st, 5);
-    h->evidence = store__col_dup(st, 6);
-    h->estimated_m2 = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 7);
-    h->area_m2 = sqlite3_column_int64(st, 8);
-    h->geometry = store__col_dup(st, 9);
-    h->box = (geo_box){sqlite3_column_double(st, 10), sqlite3_column_double(st, 11),
-                       sqlite3_column_double(st, 12), sqlite3_column_double(st, 13)};
-    h->recorded_at = sqlite3_column_int64(st, 14);
+    h->id = db_col_int(st, 0);
+    h->owner = db_col_dup(st, 1);
+    h->kind = db_col_dup(st, 2);
+    h->name = db_col_dup(st, 3);
+    h->status = db_col_dup(st, 4);
+    h->contamination = db_col_dup(st, 5);
+    h->evidence = db_col_dup(st, 6);
+    h->estimated_m2 = db_col_type(st, 7) == DB_NULL ? -1 : db_col_int(st, 7);
+    h->area_m2 = db_col_int(st, 8);
+    h->geometry = db_col_dup(st, 9);
+    h->box =
+        (geo_box){db_col_double(st, 10), db_col_double(st, 11), db_col_double(st, 12), db_col_double(st, 13)};
+    h->recorded_at = db_col_int(st, 14);
     memset(now, 0, sizeof *now);
-    snprintf(now->status, sizeof now->status, "%s", (const char *)sqlite3_column_text(st, 15));
-    const char *sums = (const char *)sqlite3_column_text(st, 16);
+    snprintf(now->status, sizeof now->status, "%s", db_col_text(st, 15));
+    const char *sums = db_col_text(st, 16);
     long long c = 0, r = 0, x = 0;
     if (sums && sscanf(sums, "%lld %lld %lld", &c, &r, &x) != 3) return TR_EIO;
     now->cleared_m2 = c;
@@ -47,27 +47,27 @@ static int read_hazard(sqlite3_stmt *st, tr_hazard *h, store_hazard_state *now) 
 
 static const char SQL_HAZARD_INSERT[] =
     "INSERT INTO hazard(owner, kind, name, status, contamination, evidence, estimated_m2, area_m2, geometry,"
-    " minx, miny, maxx, maxy, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " minx, miny, maxx, maxy, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_hazard_insert(store *s, tr_hazard *h, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_HAZARD_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_HAZARD_INSERT, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, h->owner);
-    store__bind_text(st, 2, h->kind);
-    store__bind_text(st, 3, h->name);
-    store__bind_text(st, 4, h->status);
-    store__bind_text(st, 5, h->contamination);
-    store__bind_text(st, 6, h->evidence);
-    if (h->estimated_m2 >= 0) sqlite3_bind_int64(st, 7, h->estimated_m2);
-    sqlite3_bind_int64(st, 8, h->area_m2);
-    store__bind_text(st, 9, h->geometry);
-    sqlite3_bind_double(st, 10, h->box.minx);
-    sqlite3_bind_double(st, 11, h->box.miny);
-    sqlite3_bind_double(st, 12, h->box.maxx);
-    sqlite3_bind_double(st, 13, h->box.maxy);
-    sqlite3_bind_int64(st, 14, h->recorded_at);
+    db_bind_text(st, 1, h->owner);
+    db_bind_text(st, 2, h->kind);
+    db_bind_text(st, 3, h->name);
+    db_bind_text(st, 4, h->status);
+    db_bind_text(st, 5, h->contamination);
+    db_bind_text(st, 6, h->evidence);
+    if (h->estimated_m2 >= 0) db_bind_int(st, 7, h->estimated_m2);
+    db_bind_int(st, 8, h->area_m2);
+    db_bind_text(st, 9, h->geometry);
+    db_bind_double(st, 10, h->box.minx);
+    db_bind_double(st, 11, h->box.miny);
+    db_bind_double(st, 12, h->box.maxx);
+    db_bind_double(st, 13, h->box.maxy);
+    db_bind_int(st, 14, h->recorded_at);
     int rc = store__step_done(s, st, "storing the hazard", err);
-    if (rc == TR_OK) h->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) h->id = store__last_id();
     return rc;
 }
 
@@ -75,14 +75,14 @@ static const char SQL_HAZARD_GET[] = "SELECT " HAZARD_COLS " FROM hazard h WHERE
 
 int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *now, tr_err *err) {
     store_hazard_state ignore;
-    sqlite3_stmt *st = store__prep(s, SQL_HAZARD_GET, err);
+    db_stmt *st = store__prep(s, SQL_HAZARD_GET, err);
     memset(out, 0, sizeof *out);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table hazard", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) rc = read_hazard(st, out, now ? now : &ignore);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no hazard %lld", (long long)id);
     if (rc) {
         tr_hazard_clear(out);
@@ -93,24 +93,24 @@ int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *n
 
 static const char SQL_HAZARD_LIST[] =
     "SELECT " HAZARD_COLS " FROM hazard h WHERE h.id > ?1"
-    " AND (?2 IS NULL OR (h.maxx >= ?2 AND h.minx <= ?4 AND h.maxy >= ?3 AND h.miny <= ?5))"
-    " AND (?6 IS NULL OR " CUR_STATUS " = ?6) ORDER BY h.id";
+    " AND (CAST(?2 AS DOUBLE PRECISION) IS NULL OR (h.maxx >= ?2 AND h.minx <= ?4 AND h.maxy >= ?3 AND h.miny <= ?5))"
+    " AND (CAST(?6 AS TEXT) IS NULL OR " CUR_STATUS " = ?6) ORDER BY h.id";
 
 int store_hazard_each(store *s, const store_hazard_filter *f,
                       int (*fn)(tr_hazard *h, const store_hazard_state *now, void *ctx), void *ctx,
                       tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_HAZARD_LIST, err);
+    db_stmt *st = store__prep(s, SQL_HAZARD_LIST, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, f ? f->after : 0);
+    db_bind_int(st, 1, f ? f->after : 0);
     if (f && f->has_bbox) {
-        sqlite3_bind_double(st, 2, f->bbox.minx);
-        sqlite3_bind_double(st, 3, f->bbox.miny);
-        sqlite3_bind_double(st, 4, f->bbox.maxx);
-        sqlite3_bind_double(st, 5, f->bbox.maxy);
+        db_bind_double(st, 2, f->bbox.minx);
+        db_bind_double(st, 3, f->bbox.miny);
+        db_bind_double(st, 4, f->bbox.maxx);
+        db_bind_double(st, 5, f->bbox.maxy);
     }
-    if (f && f->status) store__bind_text(st, 6, f->status);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    if (f && f->status) db_bind_text(st, 6, f->status);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_hazard h;
         store_hazard_state now;
         rc = read_hazard(st, &h, &now);
@@ -124,18 +124,18 @@ int store_hazard_each(store *s, const store_hazard_filter *f,
 }
 
 static const char SQL_HSTATUS_INSERT[] =
-    "INSERT INTO hazard_status(hazard_id, status, reason, party, at) VALUES (?,?,?,?,?)";
+    "INSERT INTO hazard_status(hazard_id, status, reason, party, at) VALUES (?,?,?,?,?) RETURNING seq";
 
 int store_hazard_status_insert(store *s, store_hazard_status *x, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_HSTATUS_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_HSTATUS_INSERT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, x->hazard_id);
-    store__bind_text(st, 2, x->status);
-    store__bind_text(st, 3, x->reason);
-    store__bind_text(st, 4, x->party);
-    sqlite3_bind_int64(st, 5, x->at);
+    db_bind_int(st, 1, x->hazard_id);
+    db_bind_text(st, 2, x->status);
+    db_bind_text(st, 3, x->reason);
+    db_bind_text(st, 4, x->party);
+    db_bind_int(st, 5, x->at);
     int rc = store__step_done(s, st, "storing the hazard's status", err);
-    if (rc == TR_OK) x->seq = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) x->seq = store__last_id();
     return rc;
 }
 
@@ -144,16 +144,12 @@ static const char SQL_HSTATUS_ALL[] =
 
 int store_hazard_status_each(store *s, int (*fn)(const store_hazard_status *x, void *ctx), void *ctx,
                              tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_HSTATUS_ALL, err);
+    db_stmt *st = store__prep(s, SQL_HSTATUS_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
-        store_hazard_status x = {sqlite3_column_int64(st, 0),
-                                 sqlite3_column_int64(st, 1),
-                                 (const char *)sqlite3_column_text(st, 2),
-                                 (const char *)sqlite3_column_text(st, 3),
-                                 (const char *)sqlite3_column_text(st, 4),
-                                 sqlite3_column_int64(st, 5)};
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
+        store_hazard_status x = {db_col_int(st, 0),  db_col_int(st, 1),  db_col_text(st, 2),
+                                 db_col_text(st, 3), db_col_text(st, 4), db_col_int(st, 5)};
         rc = x.status && x.party
                  ? fn(&x, ctx)
                  : tr_fail(err, TR_EIO, "", "hazard_status %lld is unreadable", (long long)x.seq);
@@ -168,36 +164,36 @@ int store_hazard_status_each(store *s, int (*fn)(const store_hazard_status *x, v
     "close_date, "                                                                                           \
     "close_outcome, closed_by"
 
-static int read_task(sqlite3_stmt *st, tr_task *t) {
+static int read_task(db_stmt *st, tr_task *t) {
     memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, 0);
-    t->hazard_id = sqlite3_column_int64(st, 1);
-    t->owner = store__col_dup(st, 2);
-    t->kind = store__col_dup(st, 3);
-    t->operator_name = store__col_dup(st, 4);
-    json_t *cs = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+    t->id = db_col_int(st, 0);
+    t->hazard_id = db_col_int(st, 1);
+    t->owner = db_col_dup(st, 2);
+    t->kind = db_col_dup(st, 3);
+    t->operator_name = db_col_dup(st, 4);
+    json_t *cs = json_loads(db_col_text(st, 5), 0, NULL);
     t->contributors = calloc(json_array_size(cs) + 1, sizeof *t->contributors);
     for (size_t i = 0; t->contributors && i < json_array_size(cs); i++) {
         const char *c = json_string_value(json_array_get(cs, i));
         t->contributors[t->ncontributors++] = strdup(c ? c : "");
     }
     json_decref(cs);
-    t->start = sqlite3_column_int64(st, 6);
-    t->end = sqlite3_column_int64(st, 7);
-    t->status = store__col_dup(st, 8);
-    t->created_at = sqlite3_column_int64(st, 9);
-    t->close_date = sqlite3_column_int64(st, 10);
-    t->close_outcome = store__col_dup(st, 11);
-    t->closed_by = store__col_dup(st, 12);
+    t->start = db_col_int(st, 6);
+    t->end = db_col_int(st, 7);
+    t->status = db_col_dup(st, 8);
+    t->created_at = db_col_int(st, 9);
+    t->close_date = db_col_int(st, 10);
+    t->close_outcome = db_col_dup(st, 11);
+    t->closed_by = db_col_dup(st, 12);
     return t->owner && t->kind && t->operator_name && t->status && t->contributors ? TR_OK : TR_EIO;
 }
 
 static const char SQL_TASK_INSERT[] = "INSERT INTO mine_task(hazard_id, owner, kind, operator, contributors, "
                                       "time_start, time_end, status, created_at)"
-                                      " VALUES (?,?,?,?,?,?,?,?,?)";
+                                      " VALUES (?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_task_insert(store *s, tr_task *t, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_TASK_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_TASK_INSERT, err);
     if (!st) return TR_EIO;
     json_t *cs = json_array();
     for (size_t i = 0; i < t->ncontributors; i++)
@@ -205,32 +201,32 @@ int store_task_insert(store *s, tr_task *t, tr_err *err) {
     char *text = json_dumps(cs, JSON_COMPACT);
     json_decref(cs);
     if (!text) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    sqlite3_bind_int64(st, 1, t->hazard_id);
-    store__bind_text(st, 2, t->owner);
-    store__bind_text(st, 3, t->kind);
-    store__bind_text(st, 4, t->operator_name);
-    store__bind_text(st, 5, text);
-    sqlite3_bind_int64(st, 6, t->start);
-    sqlite3_bind_int64(st, 7, t->end);
-    store__bind_text(st, 8, t->status);
-    sqlite3_bind_int64(st, 9, t->created_at);
+    db_bind_int(st, 1, t->hazard_id);
+    db_bind_text(st, 2, t->owner);
+    db_bind_text(st, 3, t->kind);
+    db_bind_text(st, 4, t->operator_name);
+    db_bind_text(st, 5, text);
+    db_bind_int(st, 6, t->start);
+    db_bind_int(st, 7, t->end);
+    db_bind_text(st, 8, t->status);
+    db_bind_int(st, 9, t->created_at);
     free(text);
     int rc = store__step_done(s, st, "storing the task", err);
-    if (rc == TR_OK) t->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) t->id = store__last_id();
     return rc;
 }
 
 static const char SQL_TASK_GET[] = "SELECT " TASK_COLS " FROM mine_task WHERE id = ?";
 
 int store_task_get(store *s, int64_t id, tr_task *out, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_TASK_GET, err);
+    db_stmt *st = store__prep(s, SQL_TASK_GET, err);
     memset(out, 0, sizeof *out);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table mine_task", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) rc = read_task(st, out);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no task %lld", (long long)id);
     if (rc) {
         tr_task_clear(out);
@@ -244,12 +240,12 @@ static const char SQL_TASK_ALL[] =
 
 int store_task_each(store *s, int64_t hazard_id, int64_t after, int (*fn)(tr_task *t, void *ctx), void *ctx,
                     tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_TASK_ALL, err);
+    db_stmt *st = store__prep(s, SQL_TASK_ALL, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, hazard_id);
-    sqlite3_bind_int64(st, 2, after);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, hazard_id);
+    db_bind_int(st, 2, after);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_task t;
         rc = read_task(st, &t);
         if (rc)
@@ -265,15 +261,15 @@ static const char SQL_TASK_CLOSE[] = "UPDATE mine_task SET close_date = ?2, clos
                                      "?4 WHERE id = ?1 AND close_date IS NULL";
 
 int store_task_close(store *s, int64_t id, int64_t date, const char *outcome, const char *by, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_TASK_CLOSE, err);
+    db_stmt *st = store__prep(s, SQL_TASK_CLOSE, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, date);
-    store__bind_text(st, 3, outcome);
-    store__bind_text(st, 4, by);
-    sqlite3 *db = sqlite3_db_handle(st);
+    db_bind_int(st, 1, id);
+    db_bind_int(st, 2, date);
+    db_bind_text(st, 3, outcome);
+    db_bind_text(st, 4, by);
+
     int rc = store__step_done(s, st, "closing the task", err);
-    if (rc == TR_OK && sqlite3_changes(db) != 1)
+    if (rc == TR_OK && store__changes(st) != 1)
         rc = tr_fail(err, TR_ECONFLICT, "id", "task %lld is already closed", (long long)id);
     return rc;
 }
@@ -283,41 +279,41 @@ int store_task_close(store *s, int64_t id, int64_t date, const char *outcome, co
 #define PROGRESS_COLS                                                                                        \
     "id, task_id, hazard_id, party, date, cleared_m2, reduced_m2, cancelled_m2, items, depth_cm, created_at"
 
-static int read_progress(sqlite3_stmt *st, tr_progress *p) {
+static int read_progress(db_stmt *st, tr_progress *p) {
     memset(p, 0, sizeof *p);
-    p->id = sqlite3_column_int64(st, 0);
-    p->task_id = sqlite3_column_int64(st, 1);
-    p->hazard_id = sqlite3_column_int64(st, 2);
-    p->party = store__col_dup(st, 3);
-    p->date = sqlite3_column_int64(st, 4);
-    p->cleared_m2 = sqlite3_column_int64(st, 5);
-    p->reduced_m2 = sqlite3_column_int64(st, 6);
-    p->cancelled_m2 = sqlite3_column_int64(st, 7);
-    p->items = store__col_dup(st, 8);
-    p->depth_cm = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
-    p->created_at = sqlite3_column_int64(st, 10);
+    p->id = db_col_int(st, 0);
+    p->task_id = db_col_int(st, 1);
+    p->hazard_id = db_col_int(st, 2);
+    p->party = db_col_dup(st, 3);
+    p->date = db_col_int(st, 4);
+    p->cleared_m2 = db_col_int(st, 5);
+    p->reduced_m2 = db_col_int(st, 6);
+    p->cancelled_m2 = db_col_int(st, 7);
+    p->items = db_col_dup(st, 8);
+    p->depth_cm = db_col_type(st, 9) == DB_NULL ? -1 : db_col_int(st, 9);
+    p->created_at = db_col_int(st, 10);
     return p->party && p->items ? TR_OK : TR_EIO;
 }
 
 static const char SQL_PROGRESS_INSERT[] =
     "INSERT INTO mine_progress(task_id, hazard_id, party, date, cleared_m2, reduced_m2, cancelled_m2, items,"
-    " depth_cm, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    " depth_cm, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_progress_insert(store *s, tr_progress *p, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_PROGRESS_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_PROGRESS_INSERT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, p->task_id);
-    sqlite3_bind_int64(st, 2, p->hazard_id);
-    store__bind_text(st, 3, p->party);
-    sqlite3_bind_int64(st, 4, p->date);
-    sqlite3_bind_int64(st, 5, p->cleared_m2);
-    sqlite3_bind_int64(st, 6, p->reduced_m2);
-    sqlite3_bind_int64(st, 7, p->cancelled_m2);
-    store__bind_text(st, 8, p->items);
-    if (p->depth_cm >= 0) sqlite3_bind_int64(st, 9, p->depth_cm);
-    sqlite3_bind_int64(st, 10, p->created_at);
+    db_bind_int(st, 1, p->task_id);
+    db_bind_int(st, 2, p->hazard_id);
+    db_bind_text(st, 3, p->party);
+    db_bind_int(st, 4, p->date);
+    db_bind_int(st, 5, p->cleared_m2);
+    db_bind_int(st, 6, p->reduced_m2);
+    db_bind_int(st, 7, p->cancelled_m2);
+    db_bind_text(st, 8, p->items);
+    if (p->depth_cm >= 0) db_bind_int(st, 9, p->depth_cm);
+    db_bind_int(st, 10, p->created_at);
     int rc = store__step_done(s, st, "storing the progress", err);
-    if (rc == TR_OK) p->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) p->id = store__last_id();
     return rc;
 }
 
@@ -326,11 +322,11 @@ static const char SQL_PROGRESS_ALL[] =
 
 int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx,
                         tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_PROGRESS_ALL, err);
+    db_stmt *st = store__prep(s, SQL_PROGRESS_ALL, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, task_id);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, task_id);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_progress p;
         rc = read_progress(st, &p);
         if (rc)
@@ -349,23 +345,23 @@ int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, voi
 
 static const char SQL_ACCIDENT_INSERT[] =
     "INSERT INTO mine_accident(party, kind, date, hazard_id, task_id, killed, injured, device, description,"
-    " created_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    " created_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_accident_insert(store *s, tr_accident *a, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_ACCIDENT_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_ACCIDENT_INSERT, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, a->party);
-    store__bind_text(st, 2, a->kind);
-    sqlite3_bind_int64(st, 3, a->date);
-    if (a->hazard_id) sqlite3_bind_int64(st, 4, a->hazard_id);
-    if (a->task_id) sqlite3_bind_int64(st, 5, a->task_id);
-    sqlite3_bind_int64(st, 6, a->killed);
-    sqlite3_bind_int64(st, 7, a->injured);
-    store__bind_text(st, 8, a->device);
-    store__bind_text(st, 9, a->description);
-    sqlite3_bind_int64(st, 10, a->created_at);
+    db_bind_text(st, 1, a->party);
+    db_bind_text(st, 2, a->kind);
+    db_bind_int(st, 3, a->date);
+    if (a->hazard_id) db_bind_int(st, 4, a->hazard_id);
+    if (a->task_id) db_bind_int(st, 5, a->task_id);
+    db_bind_int(st, 6, a->killed);
+    db_bind_int(st, 7, a->injured);
+    db_bind_text(st, 8, a->device);
+    db_bind_text(st, 9, a->description);
+    db_bind_int(st, 10, a->created_at);
     int rc = store__step_done(s, st, "storing the accident", err);
-    if (rc == TR_OK) a->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) a->id = store__last_id();
     return rc;
 }
 
@@ -373,23 +369,23 @@ static const char SQL_ACCIDENT_ALL[] = "SELECT " ACCIDENT_COLS " FROM mine_accid
 
 int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx,
                         tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_ACCIDENT_ALL, err);
+    db_stmt *st = store__prep(s, SQL_ACCIDENT_ALL, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, after);
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    db_bind_int(st, 1, after);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_accident a = {0};
-        a.id = sqlite3_column_int64(st, 0);
-        a.party = store__col_dup(st, 1);
-        a.kind = store__col_dup(st, 2);
-        a.date = sqlite3_column_int64(st, 3);
-        a.hazard_id = sqlite3_column_int64(st, 4);
-        a.task_id = sqlite3_column_int64(st, 5);
-        a.killed = sqlite3_column_int64(st, 6);
-        a.injured = sqlite3_column_int64(st, 7);
-        a.device = store__col_dup(st, 8);
-        a.description = store__col_dup(st, 9);
-        a.created_at = sqlite3_column_int64(st, 10);
+        a.id = db_col_int(st, 0);
+        a.party = db_col_dup(st, 1);
+        a.kind = db_col_dup(st, 2);
+        a.date = db_col_int(st, 3);
+        a.hazard_id = db_col_int(st, 4);
+        a.task_id = db_col_int(st, 5);
+        a.killed = db_col_int(st, 6);
+        a.injured = db_col_int(st, 7);
+        a.device = db_col_dup(st, 8);
+        a.description = db_col_dup(st, 9);
+        a.created_at = db_col_int(st, 10);
         rc = a.party && a.kind ? fn(&a, ctx)
                                : tr_fail(err, TR_EIO, "", "accident %lld is unreadable", (long long)a.id);
         tr_accident_clear(&a);
@@ -400,19 +396,17 @@ int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void 
 /* ---- reports ---- */
 
 /* Land released in [from, to) grouped by `by` (a column expression), as JSON rows. */
-static int released_by(store *s, const char *sql, int64_t from, int64_t to, const char *key, json_t *items,
-                       tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, sql, err);
+static int released_by(store *s, const char *sql, const char *pg_sql, int64_t from, int64_t to,
+                       const char *key, json_t *items, tr_err *err) {
+    db_stmt *st = store__prep2(s, sql, pg_sql, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
+    db_bind_int(st, 1, from);
+    db_bind_int(st, 2, to);
     int step;
-    while ((step = store__step(st)) == SQLITE_ROW) {
-        json_t *k = sqlite3_column_type(st, 0) == SQLITE_INTEGER
-                        ? json_integer(sqlite3_column_int64(st, 0))
-                        : json_string((const char *)sqlite3_column_text(st, 0));
-        int64_t c = sqlite3_column_int64(st, 1), r = sqlite3_column_int64(st, 2),
-                x = sqlite3_column_int64(st, 3);
+    while ((step = store__step(st)) == STORE_ROW) {
+        json_t *k =
+            db_col_type(st, 0) == DB_INT ? json_integer(db_col_int(st, 0)) : json_string(db_col_text(st, 0));
+        int64_t c = db_col_int(st, 1), r = db_col_int(st, 2), x = db_col_int(st, 3);
         json_array_append_new(items, json_pack("{s:o, s:I, s:I, s:I, s:I}", key, k, "cleared_m2",
                                                (json_int_t)c, "reduced_m2", (json_int_t)r, "cancelled_m2",
                                                (json_int_t)x, "released_m2", (json_int_t)(c + r + x)));
@@ -431,9 +425,16 @@ static const char SQL_BY_OPERATOR[] =
 static const char SQL_BY_DAY[] =
     "SELECT strftime('%Y-%m-%d', p.date, 'unixepoch'), " SUMS " FROM mine_progress p "
     "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
+static const char SQL_BY_DAY_PG[] =
+    "SELECT to_char(to_timestamp(p.date) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), " SUMS " FROM mine_progress p "
+    "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
 static const char SQL_ITEMS[] =
     "SELECT json_extract(j.value, '$.type'), SUM(json_extract(j.value, '$.found')), "
     "SUM(json_extract(j.value, '$.destroyed')) FROM mine_progress p, json_each(p.items) j "
+    "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
+static const char SQL_ITEMS_PG[] =
+    "SELECT j->>'type' COLLATE \"C\", SUM(CAST(j->>'found' AS BIGINT)), SUM(CAST(j->>'destroyed' AS BIGINT))"
+    " FROM mine_progress p, jsonb_array_elements(p.items::jsonb) j "
     "WHERE p.date >= ?1 AND p.date < ?2 GROUP BY 1 ORDER BY 1";
 static const char SQL_ACCIDENTS[] =
     "SELECT kind, COUNT(*), SUM(killed), SUM(injured) FROM mine_accident WHERE date >= ?1 AND date < ?2 "
@@ -447,32 +448,31 @@ int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *
     json_object_set_new(out, "by_day", day);
     json_object_set_new(out, "items", items);
     json_object_set_new(out, "accidents", acc);
-    if (released_by(s, SQL_BY_HAZARD, from, to, "hazard_id", hz, err) ||
-        released_by(s, SQL_BY_OPERATOR, from, to, "operator", op, err) ||
-        released_by(s, SQL_BY_DAY, from, to, "date", day, err))
+    if (released_by(s, SQL_BY_HAZARD, SQL_BY_HAZARD, from, to, "hazard_id", hz, err) ||
+        released_by(s, SQL_BY_OPERATOR, SQL_BY_OPERATOR, from, to, "operator", op, err) ||
+        released_by(s, SQL_BY_DAY, SQL_BY_DAY_PG, from, to, "date", day, err))
         return TR_EIO;
-    sqlite3_stmt *st = store__prep(s, SQL_ITEMS, err);
+    db_stmt *st = store__prep2(s, SQL_ITEMS, SQL_ITEMS_PG, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
+    db_bind_int(st, 1, from);
+    db_bind_int(st, 2, to);
     int step;
-    while ((step = store__step(st)) == SQLITE_ROW)
-        json_array_append_new(items,
-                              json_pack("{s:s, s:I, s:I}", "type", (const char *)sqlite3_column_text(st, 0),
-                                        "found", (json_int_t)sqlite3_column_int64(st, 1), "destroyed",
-                                        (json_int_t)sqlite3_column_int64(st, 2)));
+    while ((step = store__step(st)) == STORE_ROW)
+        json_array_append_new(items, json_pack("{s:s, s:I, s:I}", "type", db_col_text(st, 0), "found",
+                                               (json_int_t)db_col_int(st, 1), "destroyed",
+                                               (json_int_t)db_col_int(st, 2)));
     int rc = store__scan_end(st, step, TR_OK, "reading table mine_progress", err);
     if (rc) return rc;
     for (int k = 0; k < 2; k++)
         json_object_set_new(acc, k ? "civilian" : "demining",
                             json_pack("{s:i, s:i, s:i}", "accidents", 0, "killed", 0, "injured", 0));
     if (!(st = store__prep(s, SQL_ACCIDENTS, err))) return TR_EIO;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    while ((step = store__step(st)) == SQLITE_ROW)
-        json_object_set_new(acc, (const char *)sqlite3_column_text(st, 0),
-                            json_pack("{s:I, s:I, s:I}", "accidents", (json_int_t)sqlite3_column_int64(st, 1),
-                                      "killed", (json_int_t)sqlite3_column_int64(st, 2), "injured",
-                                      (json_int_t)sqlite3_column_int64(st, 3)));
+    db_bind_int(st, 1, from);
+    db_bind_int(st, 2, to);
+    while ((step = store__step(st)) == STORE_ROW)
+        json_object_set_new(acc, db_col_text(st, 0),
+                            json_pack("{s:I, s:I, s:I}", "accidents", (json_int_t)db_col_int(st, 1), "killed",
+                                      (json_int_t)db_col_int(st, 2), "injured",
+                                      (json_int_t)db_col_int(st, 3)));
     return store__scan_end(st, step, TR_OK, "reading table mine_accident", err);
 }

@@ -20,42 +20,42 @@ void store_report_clear(store_report *r) {
     "controller, "                                                                                           \
     "reason"
 
-static int read_report(sqlite3_stmt *st, store_report *r) {
+static int read_report(db_stmt *st, store_report *r) {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
-    r->reporting_party = store__col_dup(st, 1);
-    r->received_at = sqlite3_column_int64(st, 2);
-    r->occurred_at = sqlite3_column_int64(st, 3);
-    r->external_id = store__col_dup(st, 4);
-    r->body = store__col_dup(st, 5);
-    r->cls = store__col_dup(st, 6);
-    r->agreement_id = sqlite3_column_int64(st, 7);
-    r->region = store__col_dup(st, 8);
-    r->controller = store__col_dup(st, 9);
-    r->reason = store__col_dup(st, 10);
+    r->id = db_col_int(st, 0);
+    r->reporting_party = db_col_dup(st, 1);
+    r->received_at = db_col_int(st, 2);
+    r->occurred_at = db_col_int(st, 3);
+    r->external_id = db_col_dup(st, 4);
+    r->body = db_col_dup(st, 5);
+    r->cls = db_col_dup(st, 6);
+    r->agreement_id = db_col_int(st, 7);
+    r->region = db_col_dup(st, 8);
+    r->controller = db_col_dup(st, 9);
+    r->reason = db_col_dup(st, 10);
     return r->reporting_party && r->body && r->cls && r->region && r->controller && r->reason ? TR_OK
                                                                                               : TR_EIO;
 }
 
 static const char SQL_REPORT_INSERT[] = "INSERT INTO report(reporting_party, received_at, occurred_at, "
                                         "external_id, body, class, agreement_id, region,"
-                                        " controller, reason) VALUES (?,?,?,?,?,?,?,?,?,?)";
+                                        " controller, reason) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_report_insert(store *s, store_report *r, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_REPORT_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_REPORT_INSERT, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, r->reporting_party);
-    sqlite3_bind_int64(st, 2, r->received_at);
-    sqlite3_bind_int64(st, 3, r->occurred_at);
-    store__bind_text(st, 4, r->external_id);
-    store__bind_text(st, 5, r->body ? r->body : "{}");
-    store__bind_text(st, 6, r->cls);
-    sqlite3_bind_int64(st, 7, r->agreement_id);
-    store__bind_text(st, 8, r->region ? r->region : "");
-    store__bind_text(st, 9, r->controller ? r->controller : "");
-    store__bind_text(st, 10, r->reason ? r->reason : "");
+    db_bind_text(st, 1, r->reporting_party);
+    db_bind_int(st, 2, r->received_at);
+    db_bind_int(st, 3, r->occurred_at);
+    db_bind_text(st, 4, r->external_id);
+    db_bind_text(st, 5, r->body ? r->body : "{}");
+    db_bind_text(st, 6, r->cls);
+    db_bind_int(st, 7, r->agreement_id);
+    db_bind_text(st, 8, r->region ? r->region : "");
+    db_bind_text(st, 9, r->controller ? r->controller : "");
+    db_bind_text(st, 10, r->reason ? r->reason : "");
     int rc = store__step_done(s, st, "storing the report", err);
-    if (rc == TR_OK) r->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) r->id = store__last_id();
     return rc;
 }
 
@@ -63,13 +63,13 @@ static const char SQL_REPORT_GET[] = "SELECT " REPORT_COLS " FROM report WHERE i
 
 int store_report_get(store *s, int64_t id, store_report *out, tr_err *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store__prep(s, SQL_REPORT_GET, err);
+    db_stmt *st = store__prep(s, SQL_REPORT_GET, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int(st, 1, id);
     int rc = store__one(st, store__step(st), "reading table report", err);
     if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
     if (rc == TR_OK) rc = read_report(st, out);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no report %lld", (long long)id);
     if (rc) {
         store_report_clear(out);
@@ -81,10 +81,10 @@ int store_report_get(store *s, int64_t id, store_report *out, tr_err *err) {
 static const char SQL_REPORT_ALL[] = "SELECT " REPORT_COLS " FROM report ORDER BY id";
 
 int store_report_each(store *s, int (*fn)(store_report *r, void *ctx), void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_REPORT_ALL, err);
+    db_stmt *st = store__prep(s, SQL_REPORT_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         store_report r;
         rc = read_report(st, &r);
         if (rc)
@@ -106,20 +106,20 @@ void store_incident_act_clear(store_incident_act *a) {
 }
 
 static const char SQL_RESPONSE_INSERT[] =
-    "INSERT INTO incident_response(anchor, party, response, text, at) VALUES (?,?,?,?,?)";
+    "INSERT INTO incident_response(anchor, party, response, text, at) VALUES (?,?,?,?,?) RETURNING seq";
 static const char SQL_VERDICT_INSERT[] =
-    "INSERT INTO incident_verdict(anchor, monitor, verdict, reason, at) VALUES (?,?,?,?,?)";
+    "INSERT INTO incident_verdict(anchor, monitor, verdict, reason, at) VALUES (?,?,?,?,?) RETURNING seq";
 
 int store_incident_act_insert(store *s, bool verdict, store_incident_act *a, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, verdict ? SQL_VERDICT_INSERT : SQL_RESPONSE_INSERT, err);
+    db_stmt *st = store__prep(s, verdict ? SQL_VERDICT_INSERT : SQL_RESPONSE_INSERT, err);
     if (!st) return TR_EIO;
-    sqlite3_bind_int64(st, 1, a->anchor);
-    store__bind_text(st, 2, a->who);
-    store__bind_text(st, 3, a->kind);
-    store__bind_text(st, 4, a->text);
-    sqlite3_bind_int64(st, 5, a->at);
+    db_bind_int(st, 1, a->anchor);
+    db_bind_text(st, 2, a->who);
+    db_bind_text(st, 3, a->kind);
+    db_bind_text(st, 4, a->text);
+    db_bind_int(st, 5, a->at);
     int rc = store__step_done(s, st, verdict ? "storing the verdict" : "storing the response", err);
-    if (rc == TR_OK) a->seq = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (rc == TR_OK) a->seq = store__last_id();
     return rc;
 }
 
@@ -130,17 +130,17 @@ static const char SQL_VERDICT_ALL[] =
 
 int store_incident_act_each(store *s, bool verdict, int (*fn)(store_incident_act *a, void *ctx), void *ctx,
                             tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, verdict ? SQL_VERDICT_ALL : SQL_RESPONSE_ALL, err);
+    db_stmt *st = store__prep(s, verdict ? SQL_VERDICT_ALL : SQL_RESPONSE_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         store_incident_act a = {0};
-        a.seq = sqlite3_column_int64(st, 0);
-        a.anchor = sqlite3_column_int64(st, 1);
-        a.who = store__col_dup(st, 2);
-        a.kind = store__col_dup(st, 3);
-        a.text = store__col_dup(st, 4);
-        a.at = sqlite3_column_int64(st, 5);
+        a.seq = db_col_int(st, 0);
+        a.anchor = db_col_int(st, 1);
+        a.who = db_col_dup(st, 2);
+        a.kind = db_col_dup(st, 3);
+        a.text = db_col_dup(st, 4);
+        a.at = db_col_int(st, 5);
         if (!a.who || !a.kind)
             rc = tr_fail(err, TR_EIO, "", "stored %s %lld is unreadable", verdict ? "verdict" : "response",
                          (long long)a.seq);
@@ -171,22 +171,22 @@ static char *ids_text(const int64_t *ids, size_t from, size_t to) {
     return s;
 }
 
-static const char SQL_REGROUP_INSERT[] =
-    "INSERT INTO incident_regroup(kind, at, monitor, reason, reports, others) VALUES (?,?,?,?,?,?)";
+static const char SQL_REGROUP_INSERT[] = "INSERT INTO incident_regroup(kind, at, monitor, reason, reports, "
+                                         "others) VALUES (?,?,?,?,?,?) RETURNING seq";
 
 int store_regroup_insert(store *s, store_regroup *g, tr_err *err) {
     char *one = ids_text(g->ids, 0, g->nfirst), *two = ids_text(g->ids, g->nfirst, g->nids);
-    sqlite3_stmt *st = one && two ? store__prep(s, SQL_REGROUP_INSERT, err) : NULL;
+    db_stmt *st = one && two ? store__prep(s, SQL_REGROUP_INSERT, err) : NULL;
     int rc = st ? TR_OK : one && two ? TR_EIO : tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) {
-        store__bind_text(st, 1, g->split ? "split" : "merge");
-        sqlite3_bind_int64(st, 2, g->at);
-        store__bind_text(st, 3, g->monitor);
-        store__bind_text(st, 4, g->reason);
-        store__bind_text(st, 5, one);
-        store__bind_text(st, 6, two);
+        db_bind_text(st, 1, g->split ? "split" : "merge");
+        db_bind_int(st, 2, g->at);
+        db_bind_text(st, 3, g->monitor);
+        db_bind_text(st, 4, g->reason);
+        db_bind_text(st, 5, one);
+        db_bind_text(st, 6, two);
         rc = store__step_done(s, st, "storing the regroup", err);
-        if (rc == TR_OK) g->seq = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+        if (rc == TR_OK) g->seq = store__last_id();
     }
     free(one);
     free(two);
@@ -219,20 +219,20 @@ static const char SQL_REGROUP_ALL[] =
     "SELECT seq, kind, at, monitor, reason, reports, others FROM incident_regroup ORDER BY seq";
 
 int store_regroup_each(store *s, int (*fn)(store_regroup *g, void *ctx), void *ctx, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_REGROUP_ALL, err);
+    db_stmt *st = store__prep(s, SQL_REGROUP_ALL, err);
     if (!st) return TR_EIO;
-    int rc = TR_OK, step = SQLITE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == SQLITE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         store_regroup g = {0};
-        g.seq = sqlite3_column_int64(st, 0);
-        const char *kind = (const char *)sqlite3_column_text(st, 1);
+        g.seq = db_col_int(st, 0);
+        const char *kind = db_col_text(st, 1);
         g.split = kind && strcmp(kind, "split") == 0;
-        g.at = sqlite3_column_int64(st, 2);
-        g.monitor = store__col_dup(st, 3);
-        g.reason = store__col_dup(st, 4);
-        bool ok = g.monitor && g.reason && ids_parse((const char *)sqlite3_column_text(st, 5), &g) == 0;
+        g.at = db_col_int(st, 2);
+        g.monitor = db_col_dup(st, 3);
+        g.reason = db_col_dup(st, 4);
+        bool ok = g.monitor && g.reason && ids_parse(db_col_text(st, 5), &g) == 0;
         g.nfirst = g.nids;
-        ok = ok && ids_parse((const char *)sqlite3_column_text(st, 6), &g) == 0;
+        ok = ok && ids_parse(db_col_text(st, 6), &g) == 0;
         rc = ok ? fn(&g, ctx)
                 : tr_fail(err, TR_EIO, "", "stored regroup %lld is unreadable", (long long)g.seq);
         store_regroup_clear(&g);
@@ -246,36 +246,36 @@ static const char SQL_LOG_BY_REF[] =
     "SELECT idx FROM log_entry WHERE ref = ? AND type = ? ORDER BY idx LIMIT 1";
 
 int store_log_index_of(store *s, const char *type, const char *ref, uint64_t *index, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_LOG_BY_REF, err);
+    db_stmt *st = store__prep(s, SQL_LOG_BY_REF, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, ref);
-    store__bind_text(st, 2, type);
+    db_bind_text(st, 1, ref);
+    db_bind_text(st, 2, type);
     int step = store__step(st), rc = TR_OK;
-    if (step == SQLITE_ROW)
-        *index = (uint64_t)sqlite3_column_int64(st, 0);
-    else if (step == SQLITE_DONE)
+    if (step == STORE_ROW)
+        *index = (uint64_t)db_col_int(st, 0);
+    else if (step == STORE_DONE)
         rc = tr_fail(err, TR_ENOTFOUND, "ref", "no %s entry for %s", type, ref);
     else
-        rc = store__db_fail(err, sqlite3_db_handle(st), "reading table log_entry");
-    sqlite3_reset(st);
+        rc = store__fail(err, -1, "reading table log_entry");
+    db_reset(st);
     return rc;
 }
 
 /* ---- CAP alerts (migration 0006) ---- */
 
-static const char SQL_ALERT_INSERT[] = "INSERT OR IGNORE INTO incident_alert(identifier, incident_id, grade, "
-                                       "sent, created_at) VALUES (?,?,?,?,?)";
+static const char SQL_ALERT_INSERT[] = "INSERT INTO incident_alert(identifier, incident_id, grade, "
+                                       "sent, created_at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING";
 
 int store_alert_insert(store *s, const char *identifier, int64_t incident_id, const char *grade, int64_t sent,
                        int64_t created_at, bool *inserted, tr_err *err) {
-    sqlite3_stmt *st = store__prep(s, SQL_ALERT_INSERT, err);
+    db_stmt *st = store__prep(s, SQL_ALERT_INSERT, err);
     if (!st) return TR_EIO;
-    store__bind_text(st, 1, identifier);
-    sqlite3_bind_int64(st, 2, incident_id);
-    store__bind_text(st, 3, grade);
-    sqlite3_bind_int64(st, 4, sent);
-    sqlite3_bind_int64(st, 5, created_at);
+    db_bind_text(st, 1, identifier);
+    db_bind_int(st, 2, incident_id);
+    db_bind_text(st, 3, grade);
+    db_bind_int(st, 4, sent);
+    db_bind_int(st, 5, created_at);
     int rc = store__step_done(s, st, "storing the alert", err);
-    *inserted = rc == TR_OK && sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    *inserted = rc == TR_OK && store__changes(st) > 0;
     return rc;
 }

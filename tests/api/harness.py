@@ -61,6 +61,9 @@ def sign(dirname, key, body_bytes):
 
 
 PG_ADMIN = os.environ.get("TRUCE_TEST_PG")  # postgresql://postgres@127.0.0.1:PORT/postgres
+# A server on PostgreSQL keeps its log key in the current directory (NAME.key, docs/operations.md):
+# this process's servers run in this folder, so every server of one database finds its key.
+PG_KEYS = tempfile.mkdtemp(prefix="truce-pg-keys-") if PG_ADMIN else None
 _pg_made = []
 _pg_seq = itertools.count(1)
 
@@ -114,6 +117,8 @@ class Server:
 
     def __init__(self, scenario=False, extra_args=(), db=None, store=None):
         self.dir = tempfile.mkdtemp(prefix="truce-test-")
+        if store is None and db is not None:
+            store = "pg" if db.startswith(("postgresql:", "postgres:")) else "sqlite"
         self.store = store or ("pg" if PG_ADMIN else "sqlite")
         if db is None:
             db = pg_database() if self.store == "pg" else os.path.join(self.dir, "truce.db")
@@ -129,7 +134,8 @@ class Server:
     def start(self):
         self.errlog = open(os.path.join(self.dir, "serve.log"), "w+")
         self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0", *self.extra_args],
-                                     stdout=subprocess.DEVNULL, stderr=self.errlog)
+                                     stdout=subprocess.DEVNULL, stderr=self.errlog,
+                                     cwd=PG_KEYS if self.store == "pg" else None)
         deadline = time.time() + 120  # start-up loads every engine: slow on a busy machine, bounded
         while time.time() < deadline:
             self.errlog.seek(0)
@@ -238,15 +244,57 @@ class Server:
             con.close()
 
 
+    def sql(self, statement, params=()):
+        """Runs one SQL statement on the server's database (either store; ? parameters, in the
+        common dialect of src/store/db.h) and commits; returns its rows (PostgreSQL: as text)."""
+        if self.store == "pg":
+            def lit(v):
+                return "NULL" if v is None else str(v) if isinstance(v, (int, float)) else \
+                    "'" + str(v).replace("'", "''") + "'"
+            parts = statement.split("?")
+            text = parts[0] + "".join(lit(v) + rest for v, rest in zip(params, parts[1:]))
+            p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-P", "null=\\N",
+                                "-d", self.db, "-c", text], capture_output=True, text=True, timeout=120)
+            if p.returncode != 0:
+                raise AssertionError("psql %s: %s" % (text[:200], p.stderr))
+
+            def value(v):  # as sqlite3 gives it: None, int, float or text
+                if v == "\\N":
+                    return None
+                if re.fullmatch(r"-?\d+", v):
+                    return int(v)
+                if re.fullmatch(r"-?\d+\.\d*(e[-+]?\d+)?", v):
+                    return float(v)
+                return v
+            return [tuple(map(value, line.split("|"))) for line in p.stdout.splitlines() if line]
+        con = sqlite3.connect(self.db, timeout=30)
+        try:
+            rows = con.execute(statement, params).fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+
+    def key_path(self):
+        """Where the server keeps its log key (and the checkpoint beside it)."""
+        if self.store == "pg":
+            return os.path.join(PG_KEYS, self.db.rsplit("/", 1)[1] + ".key")
+        return self.db + ".key"
+
     def _pg_snapshot(self):
-        tables = psql(self.db, "SELECT table_name FROM information_schema.tables WHERE table_schema ="
-                      " current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN"
-                      " ('spatial_ref_sys', 'log_checkpoint', 'log_cosignature') ORDER BY 1").split()
+        if not getattr(self, "_pg_tables", None):
+            self._pg_tables = psql(self.db, "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+                                   " current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN"
+                                   " ('spatial_ref_sys', 'log_checkpoint', 'log_cosignature') ORDER BY 1").split()
+        # one query for every table (a psql per table is too slow for tests that snapshot often)
+        sql = " UNION ALL ".join(
+            "SELECT '%s', count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \"%s\" x"
+            % (t, t) for t in self._pg_tables)
         snap = {}
-        for t in tables:
-            n, digest = psql(self.db, 'SELECT count(*), md5(coalesce(string_agg(x::text, \'|\' ORDER BY x::text),'
-                             ' \'\')) FROM "%s" x' % t).strip().split("|")
-            snap[t] = (int(n), digest)
+        for line in psql(self.db, sql).split("\n"):
+            if line.strip():
+                t, n, digest = line.strip().split("|")
+                snap[t] = (int(n), digest)
         return snap
 
 
@@ -414,8 +462,28 @@ def feature(geometry, **props):
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
+def _pg_pending():
+    """On PostgreSQL, the tests listed in pg_pending.py are reported as skipped, with their reason."""
+    if not PG_ADMIN:
+        return
+    from pg_pending import PENDING
+    mod = sys.modules["__main__"]
+    prefix = os.path.splitext(os.path.basename(mod.__file__))[0] + "."
+    for name, why in PENDING.items():
+        if not name.startswith(prefix):
+            continue
+        parts = name[len(prefix):].split(".")
+        cls = getattr(mod, parts[0])
+        reason = "pending on PostgreSQL (tests/api/pg_pending.py): " + why
+        if len(parts) == 1:
+            setattr(mod, parts[0], unittest.skip(reason)(cls))
+        else:
+            setattr(cls, parts[1], unittest.skip(reason)(getattr(cls, parts[1])))
+
+
 def main():
     """Runs the calling module's tests; prints 'N passed, N failed' as the last line."""
+    _pg_pending()
     prog = unittest.main(module="__main__", exit=False, verbosity=2)
     res = prog.result
     failed = len(res.failures) + len(res.errors)

@@ -119,12 +119,8 @@ class CapTest(ServerTest):
         iid = a["incident_id"]
         self.srv.stop()
         # As if the server had died between the write and its alerts.
-        import sqlite3
-        con = sqlite3.connect(self.srv.db)
-        con.execute("DELETE FROM notice WHERE kind = 'alert' AND about_id = ?", (iid,))
-        con.execute("DELETE FROM incident_alert WHERE incident_id = ?", (iid,))
-        con.commit()
-        con.close()
+        self.srv.sql("DELETE FROM notice WHERE kind = 'alert' AND about_id = ?", (iid,))
+        self.srv.sql("DELETE FROM incident_alert WHERE incident_id = ?", (iid,))
         self.srv.start()
         self.assertEqual(len(self.alerts("SAA", iid)), 1)
 

@@ -6,9 +6,11 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import unittest
 
+import harness
 from harness import SCENARIO, ServerTest, run_cli, main
 
 TOKEN_RE = re.compile(r"^truce_[A-Za-z0-9_-]{43}$")
@@ -166,6 +168,24 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("no database at truce.db", p.stderr)
         self.assertEqual(os.listdir(self.dir), ["r.ndjson"])
+
+    def test_truce_db_from_the_environment(self):
+        """Without --db, $TRUCE_DB names the database: a file, or on the PostgreSQL run a
+        postgresql:// URI; --db given wins."""
+        target = harness.pg_database() if harness.PG_ADMIN else os.path.join(tempfile.mkdtemp(), "env.db")
+        env = dict(os.environ, TRUCE_DB=target)
+
+        def cli(*args):
+            return subprocess.run([harness.BIN, *args], env=env, capture_output=True, text=True, timeout=120)
+        p = cli("party", "add", "EnvParty", "--role", "admin")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = cli("party", "list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("EnvParty", p.stdout)
+        missing = os.path.join(self.dir, "given.db")
+        p = cli("party", "list", "--db", missing)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(missing, p.stderr)
 
     # -- usage errors: exit 2 --
     def test_unknown_command(self):

@@ -81,11 +81,7 @@ class ProbeBase(ServerTest):
         return [n for n in items if kind is None or n["kind"] == kind]
 
     def rows(self, sql, *args):
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True, timeout=30)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
+        return self.srv.sql(sql, args)
 
 
 class ProbeTest(ProbeBase):

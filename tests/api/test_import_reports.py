@@ -7,7 +7,6 @@ import csv
 import json
 import os
 import re
-import sqlite3
 
 from harness import ROOT, SHARED, Server, ServerTest, main, run_cli
 
@@ -71,11 +70,7 @@ class ImportReportsTest(ServerTest):
         return tuple(int(x) for x in m.groups())
 
     def report_ids(self):
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        try:
-            return [r[0] for r in con.execute("SELECT id FROM report ORDER BY id")]
-        finally:
-            con.close()
+        return [r[0] for r in self.srv.sql("SELECT id FROM report ORDER BY id")]
 
     # -- a clean file --
 
@@ -85,10 +80,8 @@ class ImportReportsTest(ServerTest):
         self.assertEqual(self.summary(p), (3, 3, 0, 2))
         new = sorted(set(self.report_ids()) - before)
         self.assertEqual(len(new), 3)
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        parties = {r[0] for r in con.execute("SELECT party FROM log_entry WHERE type='report.create' AND ref IN (%s)"
-                                             % ",".join("'report/%d'" % i for i in new))}
-        con.close()
+        parties = {r[0] for r in self.srv.sql("SELECT party FROM log_entry WHERE type='report.create' AND ref IN (%s)"
+                                              % ",".join("'report/%d'" % i for i in new))}
         self.assertEqual(parties, {"JMC"})
         self.srv.start()
         try:

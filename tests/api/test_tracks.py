@@ -360,10 +360,8 @@ class TracksTest(ServerTest):
     def test_zz_replay_and_verify(self):
         r = run_cli("replay", "--db", self.srv.db, "--format", "ndjson", check=False)
         replayed = [json.loads(line) for line in r.stdout.splitlines()]
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        rows = con.execute("SELECT batch_id, kind, change, reason, level, track_id, other_id, part, time_to_los_s,"
-                           " h_sep_m FROM traffic_alert ORDER BY id").fetchall()
-        con.close()
+        rows = self.srv.sql("SELECT batch_id, kind, change, reason, level, track_id, other_id, part, time_to_los_s,"
+                            " h_sep_m FROM traffic_alert ORDER BY id")
         self.assertGreaterEqual(len(rows), 10)
         got = [(x["batch"], x["kind"], x["change"], x["reason"], x["level"], x["track"], x["other"], x["part"],
                 x["time_to_los_s"], x["h_sep_m"]) for x in replayed]
