@@ -22,11 +22,13 @@
  *     must be an entry's, and every column the object does not hold but an answer, a
  *     notice, a decision or an access depends on is recomputed from logged facts.
  *
- * Reading: the store's functions where store.h has them (entries, meta, area versions,
- * agreements), and a second, read-only SQLite connection for what it does not list
- * (every log_node and log_checkpoint row, party rows with their token hash, actors, row
- * ids). Audit a database at rest: rows a running server writes while the audit reads can
- * show up as problems.
+ * Reading (verify_open.c): the log (entries, nodes, checkpoints, meta) and the rows
+ * store.h does not list (party rows with their token hash, actors, row counts, the rules
+ * of a table's rows) through store_audit.h, in one read-only snapshot of the database
+ * (SQLite or PostgreSQL, db.h); the rows of each kind through the store's functions
+ * (area versions, agreements, sites, reports, ...). No SQL is written here. Audit a
+ * database at rest: rows a running server writes while the audit reads can show up as
+ * problems.
  */
 #include "edges/verify.h"
 #include "edges/verify_db.h"
@@ -199,8 +201,8 @@ static void entries_missing(db_audit *a, uint64_t from, uint64_t to) {
         FAIL(a, "log_entry %llu to %llu: missing: no rows have these idx", ULL(k + 1), ULL(to - 1));
 }
 
-static const char *const ENTRY_FIELDS[] = {"at", "body_sha256", "object_sha256", "party", "ref", "signature",
-                                           "type", "v", NULL};
+static const char *const ENTRY_FIELDS[] = {
+    "at", "body_sha256", "object_sha256", "party", "ref", "signature", "type", "v", NULL};
 
 /* The key party registered last before this point of the log, or NULL. */
 static const uint8_t *party_key(const db_audit *a, const char *party) {
@@ -218,7 +220,8 @@ static void learn_key(db_audit *a, const store_log_entry *e) {
     size_t n = 0;
     struct party_key *k = realloc(a->keys, (a->nkeys + 1) * sizeof *a->keys);
     if (k) a->keys = k;
-    if (!name || !b64 || sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+    if (!name || !b64 ||
+        sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
         n != 32)
         FAIL(a, "log_entry %llu: party.key entry without a valid public_key", ULL(e->index));
     else if (k && (a->keys[a->nkeys].party = strdup(name)) != NULL)
@@ -242,17 +245,21 @@ static void check_signature(db_audit *a, const store_log_entry *e, const json_t 
     size_t n = 0;
     const uint8_t *pk = e->party ? party_key(a, e->party) : NULL;
     if (!hex || !sig_b64 || !e->submission) {
-        FAIL(a, "log_entry %llu: a signed entry needs body_sha256, signature and the submission's bytes", ULL(e->index));
+        FAIL(a, "log_entry %llu: a signed entry needs body_sha256, signature and the submission's bytes",
+             ULL(e->index));
         return;
     }
     sha256_hex(e->submission, e->submission_len, sha, got);
     if (strcmp(got, hex) != 0)
-        FAIL(a, "log_entry %llu: body_sha256 is %s but SHA-256 of log_entry.submission is %s", ULL(e->index), hex, got);
+        FAIL(a, "log_entry %llu: body_sha256 is %s but SHA-256 of log_entry.submission is %s", ULL(e->index),
+             hex, got);
     else if (!pk)
         FAIL(a, "log_entry %llu: signed by %s, who had registered no key by then", ULL(e->index), e->party);
-    else if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+    else if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL,
+                               sodium_base64_VARIANT_ORIGINAL) ||
              n != 64 || crypto_sign_verify_detached(sig, e->submission, e->submission_len, pk) != 0)
-        FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index), e->party);
+        FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index),
+             e->party);
     else
         verify__check_target(a, e);
 }
@@ -265,7 +272,8 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
     json_error_t je;
     json_t *j = json_loadb((const char *)e->entry, e->entry_len, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_object(j)) {
-        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index), verify__clip(je.text, b1));
+        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index),
+             verify__clip(je.text, b1));
         json_decref(j);
         return;
     }
@@ -644,7 +652,8 @@ static void audit_free(db_audit *a) {
         free(a->log[k].type);
     }
     free(a->log);
-    for (size_t i = 0; i < a->nkeys; i++) free(a->keys[i].party);
+    for (size_t i = 0; i < a->nkeys; i++)
+        free(a->keys[i].party);
     free(a->keys);
     free(a->origin);
     free(a->rows);

@@ -56,7 +56,8 @@ static int party_row(db_audit *a, const store_audit_row *r) {
     verify__same_time(a, what, "created_at", store_audit_int(r, 7), e);
     if (e && a->nids < a->capids) a->ids[a->nids++] = (party_id){e->index, id};
     if (!store_audit_null(r, 5))
-        verify__match_row(a, what, ref, "party.revoke", centre_object_party_revoke(name, store_audit_int(r, 5)));
+        verify__match_row(a, what, ref, "party.revoke",
+                          centre_object_party_revoke(name, store_audit_int(r, 5)));
     else
         verify__no_entry(a, what, ref, "party.revoke", "its revocation");
     if (key)

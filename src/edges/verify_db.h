@@ -4,7 +4,8 @@
  * entries), and the checks of pass 4 per table: verify_core.c, verify_state.c,
  * verify_notices.c, verify_record.c, verify_probe.c, verify_witness.c. Each check reads
  * one table and reports its rows' problems, so moving a table's reads to another
- * interface touches one function.
+ * interface touches one function. Reads go through store.h (a->s) and store_audit.h
+ * (a->db, one snapshot; verify_open.c opens both): no SQL and no sqlite3 type here.
  */
 #ifndef TRUCE_EDGES_VERIFY_DB_H
 #define TRUCE_EDGES_VERIFY_DB_H
@@ -70,7 +71,7 @@ typedef struct db_audit {
     size_t nboxes, capboxes;
     const verify_options *o;                   /* the audit's options (--witness, --quorum) */
     tlog_verifier wkeys[VERIFY_WITNESSES_MAX]; /* the --witness keys, parsed */
-    void *pass;     /* the state of the verify__scan running, for its fn */
+    void *pass;                                /* the state of the verify__scan running, for its fn */
     char *copy_dir; /* PostgreSQL: the folder of the store's copy (verify_open.c), or NULL */
     tr_err err;
 } db_audit;

@@ -7,7 +7,7 @@
  * check of its own (the log's tables are passes 1 to 3; SQLite's and the R*Tree's own
  * tables; the record of migrations). A table the database has and this list lacks is a
  * problem: nothing would check it. Each check reads its table (through store.h where it
- * lists the rows, else the read-only connection), rebuilds every row's logged object with
+ * lists the rows, else the audit's reads of store_audit.h), rebuilds every row's logged object with
  * the builders the centre logs with (service/centre_objects.h), matches it with its entry
  * (verify__match_row), and compares with the logged facts every column an answer, a
  * notice, a decision or an access depends on but the object does not hold (docs/verify.md
@@ -452,9 +452,10 @@ static void summary(db_audit *a) {
             R("incident_feed"), R("incident_feed_pass"));
     fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n",
             R("log_cosignature"));
-    fprintf(a->r->out,
-            "traffic: %llu tracks, %llu batches, %llu positions, %llu alert changes checked against the log\n",
-            R("track"), R("track_batch"), R("track_position"), R("traffic_alert"));
+    fprintf(
+        a->r->out,
+        "traffic: %llu tracks, %llu batches, %llu positions, %llu alert changes checked against the log\n",
+        R("track"), R("track_batch"), R("track_position"), R("traffic_alert"));
 #undef R
 }
 

@@ -31,7 +31,8 @@ static int open_copy(db_audit *a, const char *uri) {
     const char *tmp = getenv("TMPDIR");
     char dir[4096], path[4200];
     snprintf(dir, sizeof dir, "%s/truce-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return tr_fail(&a->err, TR_EIO, "", "cannot make a temporary folder: %s", strerror(errno));
+    if (!mkdtemp(dir))
+        return tr_fail(&a->err, TR_EIO, "", "cannot make a temporary folder: %s", strerror(errno));
     if (!(a->copy_dir = strdup(dir))) return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
     copy_path(a, 0, path, sizeof path);
     int64_t rows = 0;

@@ -60,8 +60,7 @@ static int check_operation(tr_operation *o, void *ctx) {
     json_decref(vols);
     const store_audit_row *row = NULL;
     tr_err re = {0};
-    if (store_audit_get(p->a->db, AUDIT_GET_OPERATION, o->id, &row, &re))
-        FAIL(p->a, "%s: %s", what, re.msg);
+    if (store_audit_get(p->a->db, AUDIT_GET_OPERATION, o->id, &row, &re)) FAIL(p->a, "%s: %s", what, re.msg);
     const char *col = row ? store_audit_text(row, 0) : NULL;
     if (!text || !col || strcmp(text, col) != 0)
         FAIL(p->a, "%s: volumes is not the volumes it is read as (volumes_bin)", what);

@@ -19,9 +19,9 @@
 
 typedef struct traffic_pass {
     db_audit *a;
-    uint64_t rows;     /* rows of the table being checked */
-    uint64_t read;     /* positions or stale tracks of the current batch */
-    int64_t next_id;   /* the id the next position must have */
+    uint64_t rows;   /* rows of the table being checked */
+    uint64_t read;   /* positions or stale tracks of the current batch */
+    int64_t next_id; /* the id the next position must have */
     centre_hash_state *h;
     json_t *tracks;
     tr_err err;
@@ -42,7 +42,8 @@ static int stale_one(int64_t track, int64_t last_ms, void *ctx) {
 }
 
 /* The batch's object as its rows say now: its positions' hash, or its stale tracks. */
-static json_t *rebuild_batch(traffic_pass *t, const store_track_batch *b, const char *config, const char *what) {
+static json_t *rebuild_batch(traffic_pass *t, const store_track_batch *b, const char *config,
+                             const char *what) {
     json_t *obj = NULL;
     t->read = 0;
     if (b->kind && strcmp(b->kind, "stale") == 0) {
@@ -78,8 +79,8 @@ static int check_batch(const store_track_batch *b, void *ctx) {
     free(config);
     if (obj && t->read != (uint64_t)b->count)
         FAIL(t->a, "%s: %llu rows, its entry counts %lld", what, ULL(t->read), (long long)b->count);
-    verify__match_row(t->a, what, ref, b->kind && strcmp(b->kind, "stale") == 0 ? "track.stale" : "track.positions",
-                      obj);
+    verify__match_row(t->a, what, ref,
+                      b->kind && strcmp(b->kind, "stale") == 0 ? "track.stale" : "track.positions", obj);
     return TR_OK;
 }
 
@@ -152,7 +153,8 @@ int verify__track(db_audit *a, uint64_t *rows) {
     *rows = 0;
     int rc = verify__scan(a, AUDIT_TRACKS, check_track, rows);
     int64_t foreign = verify__n(a, AUDIT_N_FOREIGN_POSITIONS);
-    if (foreign > 0) FAIL(a, "track: %lld positions sent by another party than their track's", (long long)foreign);
+    if (foreign > 0)
+        FAIL(a, "track: %lld positions sent by another party than their track's", (long long)foreign);
     return rc;
 }
 

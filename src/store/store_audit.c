@@ -76,9 +76,10 @@ static const struct {
                      " f.created_by, f.created_at FROM area a"
                      " LEFT JOIN area_version f ON f.area_id = a.id AND f.version = 1 ORDER BY a.id",
                      "area"},
-    [AUDIT_AREA_INDEX] = {"SELECT r.rid, v.area_id, v.version, r.minx, r.maxx, r.miny, r.maxy FROM area_rtree r"
-                          " LEFT JOIN area_version v ON v.rid = r.rid ORDER BY r.rid",
-                          "area_rtree"},
+    [AUDIT_AREA_INDEX] =
+        {"SELECT r.rid, v.area_id, v.version, r.minx, r.maxx, r.miny, r.maxy FROM area_rtree r"
+         " LEFT JOIN area_version v ON v.rid = r.rid ORDER BY r.rid",
+         "area_rtree"},
     [AUDIT_AGREEMENTS] = {"SELECT id, version, start_at, end_at, visibility, name FROM agreement ORDER BY id",
                           "agreement"},
     [AUDIT_FEED_PASSES] = {"SELECT seq, log_size, log_root, forced FROM incident_feed_pass ORDER BY seq",
@@ -88,20 +89,22 @@ static const struct {
                       " LEFT JOIN track_position p ON p.id = (SELECT min(q.id) FROM track_position q"
                       " WHERE q.track_id = t.id) LEFT JOIN track_batch b ON b.id = p.batch_id ORDER BY t.id",
                       "track"},
-    [AUDIT_BAD_SCHEDULE] = {"SELECT movement_id FROM movement_schedule WHERE NOT EXISTS (SELECT 1 FROM movement m"
-                            " WHERE m.id = movement_id) OR seq < 0 OR seq >= (SELECT count(*) FROM"
-                            " movement_schedule x WHERE x.movement_id = movement_schedule.movement_id)"
-                            " ORDER BY 1",
-                            "movement_schedule"},
+    [AUDIT_BAD_SCHEDULE] =
+        {"SELECT movement_id FROM movement_schedule WHERE NOT EXISTS (SELECT 1 FROM movement m"
+         " WHERE m.id = movement_id) OR seq < 0 OR seq >= (SELECT count(*) FROM"
+         " movement_schedule x WHERE x.movement_id = movement_schedule.movement_id)"
+         " ORDER BY 1",
+         "movement_schedule"},
     [AUDIT_BAD_DC_EVENT] = {"SELECT id FROM dc_event WHERE (kind = 'position') <> (value IS NULL)"
                             " OR (kind = 'position') <> (lon IS NOT NULL) OR (lon IS NULL) <> (lat IS NULL)"
                             " ORDER BY 1",
                             "dc_event"},
-    [AUDIT_BAD_CORRIDOR_EVENT] = {"SELECT id FROM corridor_event WHERE (kind = 'opening') <> (time_to IS NOT NULL)"
-                                  " OR (kind = 'crossing') <> (count IS NOT NULL)"
-                                  " OR (kind = 'crossing') <> (source_kind IS NOT NULL)"
-                                  " OR (kind <> 'crossing' AND source_ref IS NOT NULL) ORDER BY 1",
-                                  "corridor_event"},
+    [AUDIT_BAD_CORRIDOR_EVENT] =
+        {"SELECT id FROM corridor_event WHERE (kind = 'opening') <> (time_to IS NOT NULL)"
+         " OR (kind = 'crossing') <> (count IS NOT NULL)"
+         " OR (kind = 'crossing') <> (source_kind IS NOT NULL)"
+         " OR (kind <> 'crossing' AND source_ref IS NOT NULL) ORDER BY 1",
+         "corridor_event"},
     [AUDIT_BAD_FORWARD] = {"SELECT message_id FROM message_forward WHERE NOT EXISTS (SELECT 1 FROM message m"
                            " WHERE m.id = message_id AND m.via IS NOT DISTINCT FROM party) ORDER BY 1",
                            "message_forward"},
@@ -149,7 +152,8 @@ static const char *const COUNTS[AUDIT_COUNTS] = {
     [AUDIT_N_FORWARDS] = "SELECT count(*) FROM message_forward",
     [AUDIT_N_BAD_PROBE_FLAGS] = "SELECT count(*) FROM dc_probe WHERE refused NOT IN (0, 1)"
                                 " OR monitors_notified NOT IN (0, 1)",
-    [AUDIT_N_ORPHAN_HITS] = "SELECT count(*) FROM dc_probe_hit WHERE probe_id NOT IN (SELECT id FROM dc_probe)",
+    [AUDIT_N_ORPHAN_HITS] =
+        "SELECT count(*) FROM dc_probe_hit WHERE probe_id NOT IN (SELECT id FROM dc_probe)",
     [AUDIT_N_MISNUMBERED_HITS] = "SELECT count(*) FROM dc_probe_hit h WHERE h.seq < 0 OR h.seq >="
                                  " (SELECT count(*) FROM dc_probe_hit g WHERE g.probe_id = h.probe_id)",
     [AUDIT_N_BAD_HIT_FLAGS] = "SELECT count(*) FROM dc_probe_hit WHERE exact NOT IN (0, 1)",
@@ -184,7 +188,8 @@ int store_audit_count(db *d, store_audit_count_id which, int64_t *n, tr_err *err
 int store_audit_table_rows(db *d, const char *table, int64_t *n, tr_err *err) {
     tr_err e = {0};
     *n = 0;
-    if (!table[0] || strlen(table) > 64 || strspn(table, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(table))
+    if (!table[0] || strlen(table) > 64 ||
+        strspn(table, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(table))
         return tr_fail(err, TR_EINVAL, "table", "not a table of truce's schema");
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", table);

@@ -47,21 +47,21 @@ const void *store_audit_blob(const store_audit_row *r, int col, size_t *n); /* N
 
 /* ---- scans: the columns, in the order given, and the order of the rows ---- */
 typedef enum {
-    AUDIT_LOG_NODES,   /* level, idx, hash; by level, idx */
-    AUDIT_CHECKPOINTS, /* size, root, note; by size */
+    AUDIT_LOG_NODES,    /* level, idx, hash; by level, idx */
+    AUDIT_CHECKPOINTS,  /* size, root, note; by size */
     AUDIT_COSIGNATURES, /* size, witness, line, the note of the checkpoint of that size (or NULL),
                            timestamp; by size, witness */
-    AUDIT_PARTIES, /* id, name, role, full_name, token_hash, revoked_at, public_key, created_at; by id */
-    AUDIT_ACTORS,  /* name, full_name, created_at; by name */
-    AUDIT_AREAS,   /* id, version, created_by, created_at, its last version's number (NULL: none),
-                      created_by and created_at of its version 1; by id */
-    AUDIT_AREA_INDEX, /* rid, the area_id and version it indexes (NULL: none), minx, maxx, miny, maxy;
-                         by rid */
-    AUDIT_AGREEMENTS,  /* id, version, start_at, end_at, visibility, name; by id */
-    AUDIT_FEED_PASSES, /* seq, log_size, log_root, forced; by seq */
-    AUDIT_FEED,        /* id, digest, seq, retired_to; by id */
-    AUDIT_TRACKS, /* id, party, created_at, and the party and received_ms of the batch of its first
-                     position (NULL: no position); by id */
+    AUDIT_PARTIES,      /* id, name, role, full_name, token_hash, revoked_at, public_key, created_at; by id */
+    AUDIT_ACTORS,       /* name, full_name, created_at; by name */
+    AUDIT_AREAS,        /* id, version, created_by, created_at, its last version's number (NULL: none),
+                           created_by and created_at of its version 1; by id */
+    AUDIT_AREA_INDEX,   /* rid, the area_id and version it indexes (NULL: none), minx, maxx, miny, maxy;
+                           by rid */
+    AUDIT_AGREEMENTS,   /* id, version, start_at, end_at, visibility, name; by id */
+    AUDIT_FEED_PASSES,  /* seq, log_size, log_root, forced; by seq */
+    AUDIT_FEED,         /* id, digest, seq, retired_to; by id */
+    AUDIT_TRACKS,       /* id, party, created_at, and the party and received_ms of the batch of its first
+                           position (NULL: no position); by id */
     /* Rows that break a rule of their table: one column, the row's key, ascending. */
     AUDIT_BAD_SCHEDULE,       /* movement_schedule rows of no movement or outside 0..n-1 */
     AUDIT_BAD_DC_EVENT,       /* dc_event rows whose value, lon, lat are not those of their kind */
@@ -75,24 +75,24 @@ int store_audit_scan(db *d, store_audit_scan_id which, int (*fn)(void *ctx, cons
 
 /* ---- counts ---- */
 typedef enum {
-    AUDIT_N_PARTIES,              /* party rows */
-    AUDIT_N_SIGNED_SIZE,          /* the largest checkpoint's size, 0 without one */
-    AUDIT_N_ORPHAN_VERSIONS,      /* area_version rows of no area */
-    AUDIT_N_UNINDEXED_VERSIONS,   /* area_version rows not in area_rtree */
-    AUDIT_N_ORPHAN_PROVISIONS,    /* provision rows of no agreement */
-    AUDIT_N_PROVISIONS,           /* provision rows */
-    AUDIT_N_SCHEDULES,            /* movement_schedule rows */
-    AUDIT_N_FORWARDS,             /* message_forward rows */
-    AUDIT_N_BAD_PROBE_FLAGS,      /* dc_probe rows with refused or monitors_notified not 0 or 1 */
-    AUDIT_N_ORPHAN_HITS,          /* dc_probe_hit rows of no probe */
-    AUDIT_N_MISNUMBERED_HITS,     /* dc_probe_hit rows whose seq is outside 0..n-1 of their probe */
-    AUDIT_N_BAD_HIT_FLAGS,        /* dc_probe_hit rows with exact not 0 or 1 */
-    AUDIT_N_HITS,                 /* dc_probe_hit rows */
-    AUDIT_N_STALE,                /* track_stale rows */
-    AUDIT_N_STALE_IN_SWEEPS,      /* track_stale rows in a batch of kind stale */
-    AUDIT_N_FOREIGN_POSITIONS,    /* track_position rows sent by another party than their track's */
+    AUDIT_N_PARTIES,               /* party rows */
+    AUDIT_N_SIGNED_SIZE,           /* the largest checkpoint's size, 0 without one */
+    AUDIT_N_ORPHAN_VERSIONS,       /* area_version rows of no area */
+    AUDIT_N_UNINDEXED_VERSIONS,    /* area_version rows not in area_rtree */
+    AUDIT_N_ORPHAN_PROVISIONS,     /* provision rows of no agreement */
+    AUDIT_N_PROVISIONS,            /* provision rows */
+    AUDIT_N_SCHEDULES,             /* movement_schedule rows */
+    AUDIT_N_FORWARDS,              /* message_forward rows */
+    AUDIT_N_BAD_PROBE_FLAGS,       /* dc_probe rows with refused or monitors_notified not 0 or 1 */
+    AUDIT_N_ORPHAN_HITS,           /* dc_probe_hit rows of no probe */
+    AUDIT_N_MISNUMBERED_HITS,      /* dc_probe_hit rows whose seq is outside 0..n-1 of their probe */
+    AUDIT_N_BAD_HIT_FLAGS,         /* dc_probe_hit rows with exact not 0 or 1 */
+    AUDIT_N_HITS,                  /* dc_probe_hit rows */
+    AUDIT_N_STALE,                 /* track_stale rows */
+    AUDIT_N_STALE_IN_SWEEPS,       /* track_stale rows in a batch of kind stale */
+    AUDIT_N_FOREIGN_POSITIONS,     /* track_position rows sent by another party than their track's */
     AUDIT_N_UNUSED_TRAFFIC_CONFIG, /* traffic_config rows no batch was processed with */
-    AUDIT_N_TRAFFIC_CONFIG,       /* traffic_config rows */
+    AUDIT_N_TRAFFIC_CONFIG,        /* traffic_config rows */
     AUDIT_COUNTS
 } store_audit_count_id;
 
@@ -102,10 +102,10 @@ int store_audit_table_rows(db *d, const char *table, int64_t *n, tr_err *err);
 
 /* ---- lookups by one key: *row is NULL when there is no such row ---- */
 typedef enum {
-    AUDIT_GET_LEAF,             /* log_node (0, key): hash */
-    AUDIT_GET_CHECKPOINT,       /* the checkpoint of size key: size */
-    AUDIT_GET_OPERATION,        /* operation key: volumes */
-    AUDIT_GET_NOTICE,           /* notice key: party, kind, about_type, about_id */
+    AUDIT_GET_LEAF,       /* log_node (0, key): hash */
+    AUDIT_GET_CHECKPOINT, /* the checkpoint of size key: size */
+    AUDIT_GET_OPERATION,  /* operation key: volumes */
+    AUDIT_GET_NOTICE,     /* notice key: party, kind, about_type, about_id */
     AUDIT_GETS
 } store_audit_get_id;
 
