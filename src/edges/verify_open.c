@@ -37,6 +37,7 @@ static int open_copy(db_audit *a, const char *uri) {
     copy_path(a, 0, path, sizeof path);
     int64_t rows = 0;
     int rc = db_copy(uri, path, NULL, NULL, &rows, &a->err);
+    if (rc) a->err.field[0] = '\0'; /* db_copy's option names ("--from") are not verify's */
     if (rc == TR_OK) rc = store_open(path, &a->s, &a->err);
     if (rc == TR_OK)
         fprintf(a->r->out,

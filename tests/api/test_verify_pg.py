@@ -1,8 +1,8 @@
 """test_verify_pg.py — `truce verify --db postgresql://…` audits a centre on PostgreSQL
 (issue 13 item 3), and the tampering tests run there too.
 
-A real `truce serve` on SQLite is filled with every kind of object (populate.py, as
-test_verify_coverage.py does), stopped, and copied into PostgreSQL databases of the test
+A real `truce serve` on SQLite is filled with every kind of object (populate.py, by
+test_verify_coverage.populated_database), stopped, and copied into PostgreSQL databases of the test
 cluster ($TRUCE_TEST_PG, scripts/pg-test.sh) with `truce store copy`. On PostgreSQL:
 
 - verify passes, and says what it says on the SQLite file (the same tables, rows and
@@ -15,9 +15,10 @@ cluster ($TRUCE_TEST_PG, scripts/pg-test.sh) with `truce store copy`. On Postgre
 Each worker has its own database; after each tampering the table it touched is put back
 from a pristine copy kept in another schema (verify reads only the current schema), and
 each database must verify again at the end. Time: a verify on PostgreSQL is about a
-second, so the plain pass runs every change of every SAMPLE-th column change and every
-row deletion and insertion (SAMPLE_ASAN under AddressSanitizer); TRUCE_VERIFY_PG_FULL=1
-runs them all.
+second or two (it copies the database for the store's per-kind reads, verify_open.c), so
+the plain pass runs every SAMPLE-th column change and every row deletion and insertion
+(every SAMPLE_ASAN-th change under AddressSanitizer); TRUCE_VERIFY_PG_FULL=1 runs them all
+and also requires the exempt lists to be needed.
 """
 import concurrent.futures
 import os
@@ -27,11 +28,10 @@ import time
 import unittest
 
 import test_verify_coverage as cov
-from harness import BIN, Server, main, pg_database, psql, run_cli
-from populate import populate, with_witness
+from harness import BIN, main, pg_database, psql, run_cli
 
-SAMPLE = 3
-SAMPLE_ASAN = 12
+SAMPLE = 6
+SAMPLE_ASAN = 24
 WORKERS = 2
 
 
@@ -120,21 +120,7 @@ class Worker:
 class VerifyOnPostgreSQL(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = srv = Server(scenario=True, store="sqlite",
-                               extra_args=["--checkpoint-ms", "50", "--cluster-radius-m", "2500,5000,15000",
-                                           "--track-stale-s", "2"])
-        witness = None
-        try:
-            witness = with_witness(srv)
-            populate(srv)
-        finally:
-            srv.stop()
-            if witness:
-                witness.stop()
-        cls.clean = os.path.join(srv.dir, "clean.db")
-        con = sqlite3.connect(srv.db)
-        con.execute("VACUUM INTO ?", (cls.clean,))
-        con.close()
+        cls.srv, cls.clean = cov.populated_database(store="sqlite")
         con = sqlite3.connect(cls.clean)
         cls.schema = cov.Schema(con)
         cls.mutations = []
@@ -206,15 +192,15 @@ class VerifyOnPostgreSQL(unittest.TestCase):
             futs = [pool.submit(lambda w, c: [attempt(w, m) for m in c], w, c) for w, c in zip(self.workers, chunks)]
             for f in futs:
                 results += f.result()
-        refused = [m for m, d, _ in results if d is None]
+        refused = [(m, out) for m, d, out in results if d is None]
         report = cov.Coverage(self.schema, [r for r in results if r[1] is not None], not full)
         print("\nverify coverage on PostgreSQL: %d columns covered / %d columns (%d exempt), %d tables; %d mutations"
               " (%s), %d refused by PostgreSQL's own constraints, in %.0f s"
               % (report.covered, len(report.columns), len(report.exempt), len({t for t, _ in report.columns}),
                  len(todo), "all" if full else "every %d-th change, every row deletion and insertion" % sample,
                  len(refused), time.time() - t0))
-        for m in refused:
-            print("  refused by PostgreSQL: %s" % m)
+        for m, out in refused:  # the reason: psql's last line (DETAIL or ERROR)
+            print("  refused by PostgreSQL: %s (%s)" % (m, (out.strip().splitlines() or [""])[-1][:160]))
         for m in report.missed:
             print("  undetected: %s" % m)
         self.assertEqual(report.uncovered, [], "columns whose change verify does not detect on PostgreSQL")
