@@ -16,9 +16,8 @@ Each worker has its own database; after each tampering the table it touched is p
 from a pristine copy kept in another schema (verify reads only the current schema), and
 each database must verify again at the end. Time: a verify on PostgreSQL is about a
 second or two (it copies the database for the store's per-kind reads, verify_open.c), so
-the plain pass runs every SAMPLE-th column change and every row deletion and insertion
-(every SAMPLE_ASAN-th change under AddressSanitizer); TRUCE_VERIFY_PG_FULL=1 runs them all
-and also requires the exempt lists to be needed.
+the suite runs an even sample of each kind (SAMPLE; SAMPLE_ASAN under AddressSanitizer);
+TRUCE_VERIFY_PG_FULL=1 runs them all and also requires the exempt lists to be needed.
 """
 import concurrent.futures
 import os
@@ -30,9 +29,22 @@ import unittest
 import test_verify_coverage as cov
 from harness import BIN, main, pg_database, psql, run_cli
 
-SAMPLE = 6
-SAMPLE_ASAN = 24
+# The suite's sample (plain, AddressSanitizer): every n-th column change, and one row
+# deletion and insertion of every n-th table.
+SAMPLE = dict(change=12, delete=1, insert=2)
+SAMPLE_ASAN = dict(change=48, delete=2, insert=4)
 WORKERS = 2
+
+
+def sample(mutations, every):
+    """The mutations the suite runs: an even spread of each kind (every[kind])."""
+    seen = {"change": 0, "delete": 0, "insert": 0}
+    out = []
+    for m in mutations:
+        if seen[m.kind] % every[m.kind] == 0:
+            out.append(m)
+        seen[m.kind] += 1
+    return out
 
 
 def literal(v):
@@ -173,9 +185,9 @@ class VerifyOnPostgreSQL(unittest.TestCase):
                                 "%r not in:\n%s" % (needle, out))
 
     def test_3_every_change_is_detected(self):
-        sample = SAMPLE_ASAN if cov.sanitized_binary() else SAMPLE
+        every = SAMPLE_ASAN if cov.sanitized_binary() else SAMPLE
         full = os.environ.get("TRUCE_VERIFY_PG_FULL") == "1"
-        todo = [m for i, m in enumerate(self.mutations) if full or m.kind != "change" or i % sample == 0]
+        todo = self.mutations if full else sample(self.mutations, every)
         t0 = time.time()
 
         def attempt(w, m):
@@ -197,7 +209,7 @@ class VerifyOnPostgreSQL(unittest.TestCase):
         print("\nverify coverage on PostgreSQL: %d columns covered / %d columns (%d exempt), %d tables; %d mutations"
               " (%s), %d refused by PostgreSQL's own constraints, in %.0f s"
               % (report.covered, len(report.columns), len(report.exempt), len({t for t, _ in report.columns}),
-                 len(todo), "all" if full else "every %d-th change, every row deletion and insertion" % sample,
+                 len(todo), "all" if full else "a sample: every n-th of each kind, %s" % every,
                  len(refused), time.time() - t0))
         for m, out in refused:  # the reason: psql's last line (DETAIL or ERROR)
             print("  refused by PostgreSQL: %s (%s)" % (m, (out.strip().splitlines() or [""])[-1][:160]))
