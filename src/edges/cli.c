@@ -915,7 +915,7 @@ static const cli_cmd commands[] = {
       {"--format", "FMT", "json (default), csv or hxl", "json"}},
      cli__cmd_aid},
     {"verify",
-     "verify --db PATH [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint "
+     "verify --db DB [--key VKEY] [--checkpoint FILE] | --url URL --key VKEY [--token T] [--checkpoint "
      "FILE] [--save FILE]",
      "Audits the verifiable log (docs/verify.md). With --db: recomputes every leaf hash and the\n"
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root,\n"
@@ -927,7 +927,9 @@ static const cli_cmd commands[] = {
      "1 otherwise.",
      0,
      0,
-     {{"--db", "PATH", "audit this database file (stop the server first, or audit a copy)", NULL},
+     {{"--db", "DB",
+       "audit this database: a SQLite file or a postgresql:// URI (stop the server first, or audit a copy)",
+       NULL},
       {"--url", "URL", "audit the truce server at this base URL, e.g. http://127.0.0.1:8080", NULL},
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
       {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},

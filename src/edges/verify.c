@@ -22,18 +22,19 @@
  *     must be an entry's, and every column the object does not hold but an answer, a
  *     notice, a decision or an access depends on is recomputed from logged facts.
  *
- * Reading: the store's functions where store.h has them (entries, meta, area versions,
- * agreements), and a second, read-only SQLite connection for what it does not list
- * (every log_node and log_checkpoint row, party rows with their token hash, actors, row
- * ids). Audit a database at rest: rows a running server writes while the audit reads can
- * show up as problems.
+ * Reading (verify_open.c): the log (entries, nodes, checkpoints, meta) and the rows
+ * store.h does not list (party rows with their token hash, actors, row counts, the rules
+ * of a table's rows) through store_audit.h, in one read-only snapshot of the database
+ * (SQLite or PostgreSQL, db.h); the rows of each kind through the store's functions
+ * (area versions, agreements, sites, reports, ...). No SQL is written here. Audit a
+ * database at rest: rows a running server writes while the audit reads can show up as
+ * problems.
  */
 #include "edges/verify.h"
 #include "edges/verify_db.h"
 
 #include <errno.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,12 +169,16 @@ static int tree_add(db_audit *a, const tlog_hash *leaf) {
  * rebuilding with that hash (true). Otherwise, when the log must have it (a later entry or
  * a checkpoint says so), reports that the tree stops there; false either way. */
 static bool entry_missing(db_audit *a, uint64_t k, bool must) {
-    tlog_reader r = store_log_reader(a->s);
-    tlog_node node = {0, k};
+    const store_audit_row *row = NULL;
+    const void *hash = NULL;
+    size_t n = 0;
     tlog_hash leaf;
     tr_err e = {0};
     if (a->broken) return false;
-    if (r.read(r.ctx, &node, 1, &leaf, &e) == TR_OK) {
+    if (k <= INT64_MAX && store_audit_get(a->db, AUDIT_GET_LEAF, (int64_t)k, &row, &e) == TR_OK && row)
+        hash = store_audit_blob(row, 0, &n);
+    if (hash && n == TLOG_HASH_SIZE) {
+        memcpy(leaf.b, hash, TLOG_HASH_SIZE);
         FAIL(a, "log_entry %llu: missing: no row has this idx (log_node still holds its leaf hash)", ULL(k));
         return tree_add(a, &leaf) == TR_OK;
     }
@@ -196,8 +201,8 @@ static void entries_missing(db_audit *a, uint64_t from, uint64_t to) {
         FAIL(a, "log_entry %llu to %llu: missing: no rows have these idx", ULL(k + 1), ULL(to - 1));
 }
 
-static const char *const ENTRY_FIELDS[] = {"at", "body_sha256", "object_sha256", "party", "ref", "signature",
-                                           "type", "v", NULL};
+static const char *const ENTRY_FIELDS[] = {
+    "at", "body_sha256", "object_sha256", "party", "ref", "signature", "type", "v", NULL};
 
 /* The key party registered last before this point of the log, or NULL. */
 static const uint8_t *party_key(const db_audit *a, const char *party) {
@@ -215,7 +220,8 @@ static void learn_key(db_audit *a, const store_log_entry *e) {
     size_t n = 0;
     struct party_key *k = realloc(a->keys, (a->nkeys + 1) * sizeof *a->keys);
     if (k) a->keys = k;
-    if (!name || !b64 || sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+    if (!name || !b64 ||
+        sodium_base642bin(pk, 32, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
         n != 32)
         FAIL(a, "log_entry %llu: party.key entry without a valid public_key", ULL(e->index));
     else if (k && (a->keys[a->nkeys].party = strdup(name)) != NULL)
@@ -239,17 +245,21 @@ static void check_signature(db_audit *a, const store_log_entry *e, const json_t 
     size_t n = 0;
     const uint8_t *pk = e->party ? party_key(a, e->party) : NULL;
     if (!hex || !sig_b64 || !e->submission) {
-        FAIL(a, "log_entry %llu: a signed entry needs body_sha256, signature and the submission's bytes", ULL(e->index));
+        FAIL(a, "log_entry %llu: a signed entry needs body_sha256, signature and the submission's bytes",
+             ULL(e->index));
         return;
     }
     sha256_hex(e->submission, e->submission_len, sha, got);
     if (strcmp(got, hex) != 0)
-        FAIL(a, "log_entry %llu: body_sha256 is %s but SHA-256 of log_entry.submission is %s", ULL(e->index), hex, got);
+        FAIL(a, "log_entry %llu: body_sha256 is %s but SHA-256 of log_entry.submission is %s", ULL(e->index),
+             hex, got);
     else if (!pk)
         FAIL(a, "log_entry %llu: signed by %s, who had registered no key by then", ULL(e->index), e->party);
-    else if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+    else if (sodium_base642bin(sig, 64, sig_b64, strlen(sig_b64), NULL, &n, NULL,
+                               sodium_base64_VARIANT_ORIGINAL) ||
              n != 64 || crypto_sign_verify_detached(sig, e->submission, e->submission_len, pk) != 0)
-        FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index), e->party);
+        FAIL(a, "log_entry %llu: the signature of %s does not verify over the submission", ULL(e->index),
+             e->party);
     else
         verify__check_target(a, e);
 }
@@ -262,7 +272,8 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
     json_error_t je;
     json_t *j = json_loadb((const char *)e->entry, e->entry_len, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_object(j)) {
-        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index), verify__clip(je.text, b1));
+        FAIL(a, "log_entry %llu: the entry is not a JSON object (%s)", ULL(e->index),
+             verify__clip(je.text, b1));
         json_decref(j);
         return;
     }
@@ -354,11 +365,11 @@ static int check_entry(const store_log_entry *e, void *ctx) {
 
 /* Pass 1: entries, leaf hashes, the rebuilt tree. */
 static int audit_entries(db_audit *a) {
-    int rc = store_log_entries(a->s, 0, (uint64_t)INT64_MAX, check_entry, a, &a->err);
+    int rc = store_audit_log_entries(a->db, check_entry, a, &a->err);
     if (rc) return rc;
     /* Entries after the last row: those a checkpoint signed, then those whose leaf hash
      * log_node holds (a stray node far beyond is reported by audit_nodes as extra). */
-    int64_t signed_size = verify__raw_int(a, "SELECT coalesce(max(size), 0) FROM log_checkpoint");
+    int64_t signed_size = verify__n(a, AUDIT_N_SIGNED_SIZE);
     uint64_t end = a->next;
     if (signed_size > 0 && (uint64_t)signed_size > end) end = (uint64_t)signed_size;
     if (end > a->next) entries_missing(a, a->next, end);
@@ -426,38 +437,46 @@ static void check_node(db_audit *a, int level, uint64_t idx, const void *blob, i
 
 /* Pass 2: log_node equals the rebuilt tree. Rows come sorted by (level, idx); expect is
  * the next index a level should have. */
-static int audit_nodes(db_audit *a) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, "SELECT level, idx, hash FROM log_node ORDER BY level, idx", -1, &st,
-                           NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read log_node: %s", sqlite3_errmsg(a->raw));
-    int level = 0;
-    uint64_t expect = 0, rows = 0;
-    node_run extra = {0, 0, 0};
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int l = sqlite3_column_int(st, 0);
-        int64_t i = sqlite3_column_int64(st, 1);
-        rows++;
-        if (l < 0 || l > 62 || i < 0) {
-            FAIL(a, "log_node (%d, %lld): extra: no tree has such a node", l, (long long)i);
-            continue;
-        }
-        for (; level < l; level++, expect = 0)
-            nodes_missing(a, level, expect, tlog_memstore_count(a->mem, level));
-        uint64_t have = tlog_memstore_count(a->mem, l);
-        if ((uint64_t)i >= have) {
-            extra_add(a, &extra, l, (uint64_t)i);
-            continue;
-        }
-        nodes_missing(a, l, expect, (uint64_t)i);
-        expect = (uint64_t)i + 1;
-        check_node(a, l, (uint64_t)i, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2));
+typedef struct node_pass {
+    int level;
+    uint64_t expect, rows;
+    node_run extra;
+} node_pass;
+
+static int node_row(db_audit *a, const store_audit_row *r) {
+    node_pass *p = a->pass;
+    int l = (int)store_audit_int(r, 0);
+    int64_t i = store_audit_int(r, 1);
+    size_t len = 0;
+    const void *hash = store_audit_blob(r, 2, &len);
+    p->rows++;
+    if (l < 0 || l > 62 || i < 0) {
+        FAIL(a, "log_node (%d, %lld): extra: no tree has such a node", l, (long long)i);
+        return TR_OK;
     }
-    sqlite3_finalize(st);
-    extra_flush(a, &extra);
-    for (; level < 63; level++, expect = 0)
-        nodes_missing(a, level, expect, tlog_memstore_count(a->mem, level));
-    fprintf(a->r->out, "log_node: %llu nodes checked against the rebuilt tree\n", ULL(rows));
+    for (; p->level < l; p->level++, p->expect = 0)
+        nodes_missing(a, p->level, p->expect, tlog_memstore_count(a->mem, p->level));
+    uint64_t have = tlog_memstore_count(a->mem, l);
+    if ((uint64_t)i >= have) {
+        extra_add(a, &p->extra, l, (uint64_t)i);
+        return TR_OK;
+    }
+    nodes_missing(a, l, p->expect, (uint64_t)i);
+    p->expect = (uint64_t)i + 1;
+    check_node(a, l, (uint64_t)i, hash, (int)len);
+    return TR_OK;
+}
+
+static int audit_nodes(db_audit *a) {
+    node_pass p = {0, 0, 0, {0, 0, 0}};
+    a->pass = &p;
+    int rc = verify__scan(a, AUDIT_LOG_NODES, node_row, NULL);
+    a->pass = NULL;
+    if (rc) return rc;
+    extra_flush(a, &p.extra);
+    for (; p.level < 63; p.level++, p.expect = 0)
+        nodes_missing(a, p.level, p.expect, tlog_memstore_count(a->mem, p.level));
+    fprintf(a->r->out, "log_node: %llu nodes checked against the rebuilt tree\n", ULL(p.rows));
     return TR_OK;
 }
 
@@ -543,40 +562,48 @@ static void check_prev(db_audit *a, const checkpoint_row *c, const tlog_checkpoi
 }
 
 /* Pass 3: every stored checkpoint. */
-static int audit_checkpoints(db_audit *a) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, "SELECT size, root, note FROM log_checkpoint ORDER BY size", -1, &st,
-                           NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read log_checkpoint: %s", sqlite3_errmsg(a->raw));
+typedef struct checkpoint_pass {
     tlog_checkpoint prev, cp;
-    bool have_prev = false, chained = false;
-    uint64_t count = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        checkpoint_row c = {.size = (uint64_t)sqlite3_column_int64(st, 0),
-                            .root_ok = sqlite3_column_bytes(st, 1) == TLOG_HASH_SIZE,
-                            .note = (char *)sqlite3_column_text(st, 2)};
-        if (c.root_ok) memcpy(c.root.b, sqlite3_column_blob(st, 1), TLOG_HASH_SIZE);
-        count++;
-        if (!c.note) {
-            FAIL(a, "log_checkpoint (size %llu): no note", ULL(c.size));
-            continue;
-        }
-        if (!open_checkpoint(a, &c, &cp)) continue;
-        check_checkpoint(a, &c, &cp, have_prev ? &prev : NULL);
-        check_prev(a, &c, &cp, have_prev ? &prev : NULL, &chained);
-        prev = cp;
-        prev.ext = NULL;
-        have_prev = true;
+    bool have_prev, chained;
+    uint64_t count;
+} checkpoint_pass;
+
+static int checkpoint_of_row(db_audit *a, const store_audit_row *r) {
+    checkpoint_pass *p = a->pass;
+    size_t n = 0;
+    const void *root = store_audit_blob(r, 1, &n);
+    checkpoint_row c = {.size = (uint64_t)store_audit_int(r, 0),
+                        .root_ok = root && n == TLOG_HASH_SIZE,
+                        .note = (char *)store_audit_text(r, 2)};
+    if (c.root_ok) memcpy(c.root.b, root, TLOG_HASH_SIZE);
+    p->count++;
+    if (!c.note) {
+        FAIL(a, "log_checkpoint (size %llu): no note", ULL(c.size));
+        return TR_OK;
     }
-    sqlite3_finalize(st);
-    if (count && !a->have_key)
+    if (!open_checkpoint(a, &c, &p->cp)) return TR_OK;
+    check_checkpoint(a, &c, &p->cp, p->have_prev ? &p->prev : NULL);
+    check_prev(a, &c, &p->cp, p->have_prev ? &p->prev : NULL, &p->chained);
+    p->prev = p->cp;
+    p->prev.ext = NULL;
+    p->have_prev = true;
+    return TR_OK;
+}
+
+static int audit_checkpoints(db_audit *a) {
+    checkpoint_pass p = {.have_prev = false};
+    a->pass = &p;
+    int rc = verify__scan(a, AUDIT_CHECKPOINTS, checkpoint_of_row, NULL);
+    a->pass = NULL;
+    if (rc) return rc;
+    if (p.count && !a->have_key)
         FAIL(a,
              "log_meta: no verifier key recorded and no --key given: checkpoint signatures were not checked");
-    else if (count && !a->vkey_recorded)
+    else if (p.count && !a->vkey_recorded)
         FAIL(a, "log_meta: no verifier key recorded, though checkpoints were signed");
-    if (count && !a->origin) FAIL(a, "log_meta: no origin recorded, though checkpoints were signed");
-    fprintf(a->r->out, "log_checkpoint: %llu checkpoints checked", ULL(count));
-    if (have_prev) fprintf(a->r->out, ", the latest of size %llu", ULL(prev.size));
+    if (p.count && !a->origin) FAIL(a, "log_meta: no origin recorded, though checkpoints were signed");
+    fprintf(a->r->out, "log_checkpoint: %llu checkpoints checked", ULL(p.count));
+    if (p.have_prev) fprintf(a->r->out, ", the latest of size %llu", ULL(p.prev.size));
     fputc('\n', a->r->out);
     return TR_OK;
 }
@@ -586,8 +613,8 @@ static int audit_checkpoints(db_audit *a) {
 /* Chooses the verifier key: --key, else log_meta's; says which, and reports a mismatch. */
 static int choose_key(db_audit *a, const char *given) {
     char *meta = NULL;
-    int rc = store_log_meta_get(a->s, "vkey", &meta, &a->err);
-    if (rc == TR_OK) rc = store_log_meta_get(a->s, "origin", &a->origin, &a->err);
+    int rc = store_audit_meta(a->db, "vkey", &meta, &a->err);
+    if (rc == TR_OK) rc = store_audit_meta(a->db, "origin", &a->origin, &a->err);
     if (rc) {
         free(meta);
         return rc;
@@ -625,24 +652,25 @@ static void audit_free(db_audit *a) {
         free(a->log[k].type);
     }
     free(a->log);
-    for (size_t i = 0; i < a->nkeys; i++) free(a->keys[i].party);
+    for (size_t i = 0; i < a->nkeys; i++)
+        free(a->keys[i].party);
     free(a->keys);
     free(a->origin);
     free(a->rows);
     free(a->boxes);
     tlog_memstore_free(a->mem);
-    sqlite3_close(a->raw);
-    store_close(a->s);
+    verify__close(a);
 }
 
 /* The checkpoint to check the log against: --checkpoint, else the one the server keeps
- * beside its key (DB.key.checkpoint, docs/operations.md) when there is one. The log must
- * extend it, and the database must hold it: the server stores every checkpoint it signs. */
+ * beside its key (DB.key.checkpoint, docs/operations.md) when there is one (a file
+ * database: a PostgreSQL one has no such place). The log must extend it, and the database
+ * must hold it: the server stores every checkpoint it signs. */
 static void audit_saved(db_audit *a, const verify_options *o) {
     char kept[4200];
     const char *path = o->checkpoint;
     snprintf(kept, sizeof kept, "%s.key%s", o->db, CENTRE_KEPT_SUFFIX);
-    if (!path && access(kept, R_OK) == 0) {
+    if (!path && !db_uri_is_pg(o->db) && access(kept, R_OK) == 0) {
         path = kept;
         fprintf(a->r->out, "checkpoint kept by the server: %s\n", kept);
     }
@@ -657,9 +685,12 @@ static void audit_saved(db_audit *a, const verify_options *o) {
     bool opened;
     tlog_tree_root(&a->tree, &root);
     verify__saved_checkpoint(a->r, path, &a->key, &r, a->tree.size, &root, &saved, &opened);
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM log_checkpoint WHERE size = %llu", ULL(saved.size));
-    if (opened && saved.size <= a->tree.size && verify__raw_int(a, sql) == 0)
+    const store_audit_row *held = NULL;
+    tr_err e = {0};
+    if (opened && saved.size <= a->tree.size &&
+        store_audit_get(a->db, AUDIT_GET_CHECKPOINT, (int64_t)saved.size, &held, &e))
+        FAIL(a, "saved checkpoint %s (size %llu): %s", path, ULL(saved.size), e.msg);
+    else if (opened && saved.size <= a->tree.size && !held)
         FAIL(a,
              "saved checkpoint %s (size %llu): the database holds no checkpoint of this size, though the "
              "server "
@@ -672,16 +703,16 @@ int verify_db(const verify_options *o) {
     db_audit a = {.r = &rep, .o = o};
     if (sodium_init() < 0) return VERIFY_FAIL;
     if (o->nwitnesses && verify__witness_keys(o, a.wkeys)) return VERIFY_USAGE;
-    if (access(o->db, R_OK) != 0) {
+    bool pg = db_uri_is_pg(o->db);
+    if (!pg && access(o->db, R_OK) != 0) {
         fprintf(stderr, "truce verify: cannot read %s: %s\n", o->db, strerror(errno));
         return VERIFY_FAIL;
     }
-    fprintf(o->out, "database: %s\n", o->db);
+    char shown[1024];
+    db_uri_redact(o->db, shown, sizeof shown);
+    fprintf(o->out, "database: %s\n", pg ? shown : o->db);
     tlog_tree_init(&a.tree);
-    int rc = store_open(o->db, &a.s, &a.err);
-    if (rc == TR_OK && sqlite3_open_v2(o->db, &a.raw, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        rc = tr_fail(&a.err, TR_EIO, "", "cannot open %s read-only", o->db);
-    if (rc == TR_OK) sqlite3_busy_timeout(a.raw, 10000);
+    int rc = verify__open(&a, o->db);
     if (rc == TR_OK && !(a.mem = tlog_memstore_new())) rc = tr_fail(&a.err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = choose_key(&a, o->key);
     if (rc < 0) {

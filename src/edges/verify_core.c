@@ -43,22 +43,21 @@ static void check_party_ids(db_audit *a, party_id *ids, size_t n) {
                  (long long)ids[k].id, ULL(ids[k].index), k + 1, k + 1);
 }
 
-static int party_row(db_audit *a, sqlite3_stmt *st) {
-    const char *name = (const char *)sqlite3_column_text(st, 1),
-               *key = (const char *)sqlite3_column_text(st, 6);
+#define TEXT(r, k) store_audit_text(r, k)
+
+static int party_row(db_audit *a, const store_audit_row *r) {
+    const char *name = TEXT(r, 1), *key = TEXT(r, 6);
+    int64_t id = store_audit_int(r, 0);
     char ref[CENTRE_REF_MAX], what[200], b1[96];
     centre_ref_party(name ? name : "", ref);
-    snprintf(what, sizeof what, "party %s (id %lld)", verify__clip(name, b1),
-             (long long)sqlite3_column_int64(st, 0));
+    snprintf(what, sizeof what, "party %s (id %lld)", verify__clip(name, b1), (long long)id);
     const logged *e = verify__match_row(a, what, ref, "party.add",
-                                        centre_object_party(name, (const char *)sqlite3_column_text(st, 2),
-                                                            (const char *)sqlite3_column_text(st, 3),
-                                                            (const char *)sqlite3_column_text(st, 4)));
-    verify__same_time(a, what, "created_at", sqlite3_column_int64(st, 7), e);
-    if (e && a->nids < a->capids) a->ids[a->nids++] = (party_id){e->index, sqlite3_column_int64(st, 0)};
-    if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+                                        centre_object_party(name, TEXT(r, 2), TEXT(r, 3), TEXT(r, 4)));
+    verify__same_time(a, what, "created_at", store_audit_int(r, 7), e);
+    if (e && a->nids < a->capids) a->ids[a->nids++] = (party_id){e->index, id};
+    if (!store_audit_null(r, 5))
         verify__match_row(a, what, ref, "party.revoke",
-                          centre_object_party_revoke(name, sqlite3_column_int64(st, 5)));
+                          centre_object_party_revoke(name, store_audit_int(r, 5)));
     else
         verify__no_entry(a, what, ref, "party.revoke", "its revocation");
     if (key)
@@ -69,34 +68,28 @@ static int party_row(db_audit *a, sqlite3_stmt *st) {
 }
 
 int verify__party(db_audit *a, uint64_t *rows) {
-    a->capids = (size_t)verify__raw_int(a, "SELECT count(*) FROM party");
+    a->capids = (size_t)verify__n(a, AUDIT_N_PARTIES);
     if (!(a->ids = calloc(a->capids + 1, sizeof *a->ids)))
         return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
-    int rc = verify__raw_each(
-        a, "party",
-        "SELECT id, name, role, full_name, token_hash, revoked_at, public_key, created_at FROM "
-        "party ORDER BY id",
-        party_row, rows);
+    int rc = verify__scan(a, AUDIT_PARTIES, party_row, rows);
     if (rc == TR_OK && a->nids == *rows) check_party_ids(a, a->ids, a->nids);
     free(a->ids);
     a->ids = NULL;
     return rc;
 }
 
-static int actor_row(db_audit *a, sqlite3_stmt *st) {
-    const char *name = (const char *)sqlite3_column_text(st, 0);
+static int actor_row(db_audit *a, const store_audit_row *r) {
+    const char *name = TEXT(r, 0);
     char ref[CENTRE_REF_MAX], what[200], b1[96];
     centre_ref_actor(name ? name : "", ref);
     snprintf(what, sizeof what, "actor %s", verify__clip(name, b1));
-    const logged *e = verify__match_row(a, what, ref, "actor.add",
-                                        centre_object_actor(name, (const char *)sqlite3_column_text(st, 1)));
-    verify__same_time(a, what, "created_at", sqlite3_column_int64(st, 2), e);
+    const logged *e = verify__match_row(a, what, ref, "actor.add", centre_object_actor(name, TEXT(r, 1)));
+    verify__same_time(a, what, "created_at", store_audit_int(r, 2), e);
     return TR_OK;
 }
 
 int verify__actor(db_audit *a, uint64_t *rows) {
-    return verify__raw_each(a, "actor", "SELECT name, full_name, created_at FROM actor ORDER BY name",
-                            actor_row, rows);
+    return verify__scan(a, AUDIT_ACTORS, actor_row, rows);
 }
 
 /* ---- area versions, areas, the index ---- */
@@ -180,124 +173,96 @@ static const area_box *box_of(const db_audit *a, int64_t id, int version) {
                                                                                            : NULL;
 }
 
-static int area_row(db_audit *a, sqlite3_stmt *st) {
-    int64_t id = sqlite3_column_int64(st, 0);
-    int version = sqlite3_column_int(st, 1), last = sqlite3_column_int(st, 4);
-    const char *by = (const char *)sqlite3_column_text(st, 2),
-               *first_by = (const char *)sqlite3_column_text(st, 5);
-    if (sqlite3_column_type(st, 4) == SQLITE_NULL) {
+static int area_row(db_audit *a, const store_audit_row *r) {
+    int64_t id = store_audit_int(r, 0);
+    int version = (int)store_audit_int(r, 1), last = (int)store_audit_int(r, 4);
+    const char *by = TEXT(r, 2), *first_by = TEXT(r, 5);
+    if (store_audit_null(r, 4)) {
         FAIL(a, "area %lld: no version of it is stored", (long long)id);
         return TR_OK;
     }
     if (version != last)
         FAIL(a, "area %lld: its current version is %d, but its last version is %d", (long long)id, version,
              last);
-    if (!by || !first_by || strcmp(by, first_by) != 0 ||
-        sqlite3_column_int64(st, 3) != sqlite3_column_int64(st, 6))
+    if (!by || !first_by || strcmp(by, first_by) != 0 || store_audit_int(r, 3) != store_audit_int(r, 6))
         FAIL(a, "area %lld: created_by and created_at are not those of its first version", (long long)id);
     return TR_OK;
 }
 
 int verify__area(db_audit *a, uint64_t *rows) {
-    int rc = verify__raw_each(
-        a, "area",
-        "SELECT a.id, a.version, a.created_by, a.created_at, (SELECT max(version) FROM area_version v WHERE "
-        "v.area_id = a.id), f.created_by, f.created_at FROM area a LEFT JOIN area_version f ON f.area_id = "
-        "a.id AND "
-        "f.version = 1 ORDER BY a.id",
-        area_row, rows);
-    int64_t orphans =
-        verify__raw_int(a, "SELECT count(*) FROM area_version v WHERE NOT EXISTS (SELECT 1 FROM area a "
-                           "WHERE a.id = v.area_id)");
+    int rc = verify__scan(a, AUDIT_AREAS, area_row, rows);
+    int64_t orphans = verify__n(a, AUDIT_N_ORPHAN_VERSIONS);
     if (orphans) FAIL(a, "area_version: %lld versions of areas that have no area row", (long long)orphans);
     return rc;
 }
 
-/* The boxes as the R*Tree stores them (32-bit floats rounded outwards), computed by an
- * R*Tree in memory so that they compare exactly. */
-static int index_boxes(db_audit *a, sqlite3 **mem) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_open(":memory:", mem) == SQLITE_OK &&
-                     sqlite3_exec(*mem, "CREATE VIRTUAL TABLE b USING rtree(id, minx, maxx, miny, maxy)",
-                                  NULL, NULL, NULL) == SQLITE_OK &&
-                     sqlite3_prepare_v2(*mem, "INSERT INTO b VALUES (?,?,?,?,?)", -1, &st, NULL) == SQLITE_OK
-                 ? TR_OK
-                 : TR_EIO;
-    for (size_t i = 0; rc == TR_OK && i < a->nboxes; i++) {
-        const area_box *b = &a->boxes[i];
-        sqlite3_bind_int64(st, 1, (int64_t)i);
-        sqlite3_bind_double(st, 2, b->minx);
-        sqlite3_bind_double(st, 3, b->maxx);
-        sqlite3_bind_double(st, 4, b->miny);
-        sqlite3_bind_double(st, 5, b->maxy);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = TR_EIO;
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    return rc ? tr_fail(&a->err, TR_EIO, "", "cannot build the index in memory: %s", sqlite3_errmsg(*mem))
-              : TR_OK;
+/* SQLite's R*Tree keeps 32-bit floats, rounded outwards as its rtreeValueDown and
+ * rtreeValueUp round them; PostgreSQL keeps area_rtree as a plain table, which holds
+ * either those (a centre copied from SQLite) or the doubles themselves. */
+#define RNDTOWARDS (1.0 - 1.0 / 8388608.0)
+#define RNDAWAY (1.0 + 1.0 / 8388608.0)
+
+static double round_down(double d) {
+    float f = (float)d;
+    if (f > d) f = (float)(d * (d < 0 ? RNDAWAY : RNDTOWARDS));
+    return f;
 }
 
-static int rtree_row(db_audit *a, sqlite3_stmt *st, sqlite3_stmt *want) {
-    int64_t rid = sqlite3_column_int64(st, 0);
-    if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+static double round_up(double d) {
+    float f = (float)d;
+    if (f < d) f = (float)(d * (d < 0 ? RNDTOWARDS : RNDAWAY));
+    return f;
+}
+
+/* The stored box (minx, maxx, miny, maxy) is the box b, exactly or as an R*Tree rounds it. */
+static bool same_box(const area_box *b, const double got[4]) {
+    const double exact[4] = {b->minx, b->maxx, b->miny, b->maxy};
+    bool rounded = true, same = true;
+    for (int k = 0; k < 4; k++) {
+        same = same && got[k] == exact[k];
+        rounded = rounded && got[k] == (k % 2 ? round_up(exact[k]) : round_down(exact[k]));
+    }
+    return same || rounded;
+}
+
+static int rtree_row(db_audit *a, const store_audit_row *r) {
+    int64_t rid = store_audit_int(r, 0);
+    if (store_audit_null(r, 1)) {
         FAIL(a, "area_rtree %lld: indexes no area version", (long long)rid);
         return TR_OK;
     }
-    const area_box *b = box_of(a, sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
+    const area_box *b = box_of(a, store_audit_int(r, 1), (int)store_audit_int(r, 2));
     if (!b) return TR_OK; /* its geometry was reported unreadable */
-    sqlite3_bind_int64(want, 1, b - a->boxes);
-    bool same = sqlite3_step(want) == SQLITE_ROW;
-    for (int k = 0; same && k < 4; k++)
-        same = sqlite3_column_double(want, k) == sqlite3_column_double(st, 3 + k);
-    sqlite3_reset(want);
-    if (!same)
+    double got[4];
+    for (int k = 0; k < 4; k++)
+        got[k] = store_audit_double(r, 3 + k);
+    if (!same_box(b, got))
         FAIL(a, "area_rtree %lld: its box is not that of the geometry of the area version it indexes",
              (long long)rid);
     return TR_OK;
 }
 
 int verify__area_rtree(db_audit *a, uint64_t *rows) {
-    sqlite3 *mem = NULL;
-    sqlite3_stmt *st = NULL, *want = NULL;
-    int rc = index_boxes(a, &mem);
-    if (rc == TR_OK &&
-        (sqlite3_prepare_v2(mem, "SELECT minx, maxx, miny, maxy FROM b WHERE id = ?", -1, &want, NULL) !=
-             SQLITE_OK ||
-         sqlite3_prepare_v2(
-             a->raw,
-             "SELECT r.rid, v.area_id, v.version, r.minx, r.maxx, r.miny, r.maxy FROM area_rtree r "
-             "LEFT JOIN area_version v ON v.rid = r.rid ORDER BY r.rid",
-             -1, &st, NULL) != SQLITE_OK))
-        rc = tr_fail(&a->err, TR_EIO, "", "cannot read area_rtree: %s", sqlite3_errmsg(a->raw));
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
-        rc = rtree_row(a, st, want);
-        (*rows)++;
-    }
-    sqlite3_finalize(st);
-    sqlite3_finalize(want);
-    sqlite3_close(mem);
-    int64_t unindexed = verify__raw_int(
-        a, "SELECT count(*) FROM area_version v WHERE NOT EXISTS (SELECT 1 FROM area_rtree r WHERE "
-           "r.rid = v.rid)");
+    int rc = verify__scan(a, AUDIT_AREA_INDEX, rtree_row, rows);
+    int64_t unindexed = verify__n(a, AUDIT_N_UNINDEXED_VERSIONS);
     if (unindexed) FAIL(a, "area_rtree: %lld area versions are not in the index", (long long)unindexed);
     char check[256] = "";
-    if (sqlite3_prepare_v2(a->raw, "SELECT rtreecheck('area_rtree')", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        snprintf(check, sizeof check, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (strcmp(check, "ok") != 0) FAIL(a, "area_rtree: the index's own tables are damaged: %s", check);
+    tr_err e = {0};
+    if (store_audit_index_check(a->db, check, sizeof check, &e))
+        FAIL(a, "area_rtree: the index's own tables cannot be checked: %s", e.msg);
+    else if (strcmp(check, "ok") != 0)
+        FAIL(a, "area_rtree: the index's own tables are damaged: %s", check);
     return rc;
 }
 
 /* ---- agreements, provisions ---- */
 
-static int agreement_row(db_audit *a, sqlite3_stmt *st) {
-    int64_t id = sqlite3_column_int64(st, 0);
+static int agreement_row(db_audit *a, const store_audit_row *r) {
+    int64_t id = store_audit_int(r, 0);
     tr_agreement g;
     tr_err e = {0};
     char ref[CENTRE_REF_MAX], what[200];
-    centre_ref_agreement(id, sqlite3_column_int(st, 1), ref);
+    centre_ref_agreement(id, (int)store_audit_int(r, 1), ref);
     snprintf(what, sizeof what, "agreement %lld (%s)", (long long)id, ref);
     if (store_agreement_get(a->s, id, &g, &e)) {
         verify__entry(a, ref, "agreement.create", false, true);
@@ -305,9 +270,8 @@ static int agreement_row(db_audit *a, sqlite3_stmt *st) {
         return TR_OK;
     }
     char *vis = tr_vis_to_text(&g.vis);
-    const char *col = (const char *)sqlite3_column_text(st, 4);
-    const char *name = (const char *)sqlite3_column_text(st, 5);
-    if (sqlite3_column_int64(st, 2) != g.start || sqlite3_column_int64(st, 3) != g.end || !vis || !col ||
+    const char *col = TEXT(r, 4), *name = TEXT(r, 5);
+    if (store_audit_int(r, 2) != g.start || store_audit_int(r, 3) != g.end || !vis || !col ||
         strcmp(vis, col) != 0 || !name || strcmp(name, g.name) != 0)
         FAIL(a, "%s: name, start_at, end_at or visibility is not what its document says", what);
     free(vis);
@@ -317,18 +281,14 @@ static int agreement_row(db_audit *a, sqlite3_stmt *st) {
 }
 
 int verify__agreement(db_audit *a, uint64_t *rows) {
-    return verify__raw_each(
-        a, "agreement", "SELECT id, version, start_at, end_at, visibility, name FROM agreement ORDER BY id",
-        agreement_row, rows);
+    return verify__scan(a, AUDIT_AGREEMENTS, agreement_row, rows);
 }
 
 /* Provisions are read with their agreement (its logged object holds them): every row
  * must belong to an agreement, with its seq unique there (the schema keeps that). */
 int verify__provision(db_audit *a, uint64_t *rows) {
-    int64_t orphans =
-        verify__raw_int(a, "SELECT count(*) FROM provision p WHERE NOT EXISTS (SELECT 1 FROM agreement g "
-                           "WHERE g.id = p.agreement_id)");
+    int64_t orphans = verify__n(a, AUDIT_N_ORPHAN_PROVISIONS);
     if (orphans) FAIL(a, "provision: %lld provisions of no agreement", (long long)orphans);
-    *rows = (uint64_t)verify__raw_int(a, "SELECT count(*) FROM provision");
+    *rows = (uint64_t)verify__n(a, AUDIT_N_PROVISIONS);
     return TR_OK;
 }

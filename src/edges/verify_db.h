@@ -4,19 +4,20 @@
  * entries), and the checks of pass 4 per table: verify_core.c, verify_state.c,
  * verify_notices.c, verify_record.c, verify_probe.c, verify_witness.c. Each check reads
  * one table and reports its rows' problems, so moving a table's reads to another
- * interface touches one function.
+ * interface touches one function. Reads go through store.h (a->s) and store_audit.h
+ * (a->db, one snapshot; verify_open.c opens both): no SQL and no sqlite3 type here.
  */
 #ifndef TRUCE_EDGES_VERIFY_DB_H
 #define TRUCE_EDGES_VERIFY_DB_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "edges/verify.h"
 #include "engines/tlog.h"
 #include "store/store.h"
+#include "store/store_audit.h"
 
 /* One log entry, kept to match the state rows against. */
 typedef struct logged {
@@ -46,7 +47,7 @@ typedef struct area_box {
 typedef struct db_audit {
     verify__report *r;
     store *s;
-    sqlite3 *raw;       /* read-only connection for the rows store.h does not list */
+    db *db;             /* the audit's snapshot (store_audit.h): the log and the rows store.h does not list */
     tlog_memstore *mem; /* the nodes of the rebuilt tree */
     tlog_tree tree;     /* the rebuilt tree */
     bool broken;        /* an entry and its leaf hash are both missing: the tree stops there */
@@ -70,11 +71,19 @@ typedef struct db_audit {
     size_t nboxes, capboxes;
     const verify_options *o;                   /* the audit's options (--witness, --quorum) */
     tlog_verifier wkeys[VERIFY_WITNESSES_MAX]; /* the --witness keys, parsed */
+    void *pass;                                /* the state of the verify__scan running, for its fn */
+    char *copy_dir; /* PostgreSQL: the folder of the store's copy (verify_open.c), or NULL */
     tr_err err;
 } db_audit;
 
 #define FAIL(a, ...) verify__fail((a)->r, __VA_ARGS__)
 #define ULL(x) ((unsigned long long)(x))
+
+/* verify_open.c: opens the store and the audit's snapshot of the database at uri (a SQLite
+ * path or a PostgreSQL URI) into a->s and a->db; verify__close closes both (and removes a
+ * PostgreSQL copy). */
+int verify__open(db_audit *a, const char *uri);
+void verify__close(db_audit *a);
 
 /* Copies s for a one-line message: at most 80 bytes, control characters as '?'. */
 const char *verify__clip(const char *s, char buf[96]);
@@ -98,11 +107,14 @@ const logged *verify__match_latest(db_audit *a, const char *what, const char *re
 void verify__no_entry(db_audit *a, const char *what, const char *ref, const char *type, const char *says);
 /* A time stored beside a row (column) must be the time of the entry e that logged it. */
 void verify__same_time(db_audit *a, const char *what, const char *column, int64_t row, const logged *e);
-/* One integer from the read-only connection (0 when the query fails). */
-int64_t verify__raw_int(db_audit *a, const char *sql);
-/* Runs sql on the read-only connection and calls fn for every row (counted into *rows). */
-int verify__raw_each(db_audit *a, const char *table, const char *sql,
-                     int (*fn)(db_audit *a, sqlite3_stmt *st), uint64_t *rows);
+/* A count (store_audit.h); a failure to read it is reported, and counts 0. */
+int64_t verify__n(db_audit *a, store_audit_count_id which);
+/* Calls fn for every row of a scan (store_audit.h), counted into *rows (may be NULL); a
+ * failure to read stops the audit (its code, a->err filled). */
+int verify__scan(db_audit *a, store_audit_scan_id which, int (*fn)(db_audit *a, const store_audit_row *r),
+                 uint64_t *rows);
+/* Each row of a problem scan (AUDIT_BAD_*) is a problem: "<table> <key>: says". */
+void verify__problems(db_audit *a, store_audit_scan_id which, const char *table, const char *says);
 /* After reading a table through the store: e's failure, or a count of rows other than read. */
 void verify__count(db_audit *a, const char *table, uint64_t read, const tr_err *e);
 /* Rows checked so far in a table. */

@@ -65,12 +65,15 @@ static bool parse_forced(const char *text, feed_pass *p) {
 }
 
 /* The pass of the row st holds (seq, log_size, log_root, forced), after prev. */
-static bool check_pass(db_audit *a, sqlite3_stmt *st, const feed_pass *prev, feed_pass *p, bool report) {
-    p->seq = sqlite3_column_int64(st, 0);
-    int64_t size = sqlite3_column_int64(st, 1);
+static bool check_pass(db_audit *a, const store_audit_row *row, const feed_pass *prev, feed_pass *p,
+                       bool report) {
+    p->seq = store_audit_int(row, 0);
+    int64_t size = store_audit_int(row, 1);
     p->log_size = (uint64_t)(size < 0 ? 0 : size);
-    const void *root = sqlite3_column_blob(st, 2);
-    const char *forced = (const char *)sqlite3_column_text(st, 3);
+    size_t root_len = 0;
+    const void *root = store_audit_blob(row, 2, &root_len);
+    const char *forced = store_audit_text(row, 3);
+    bool has_forced = !store_audit_null(row, 3);
     const char *why = NULL;
     tlog_hash want;
     tr_err e = {0};
@@ -79,9 +82,9 @@ static bool check_pass(db_audit *a, sqlite3_stmt *st, const feed_pass *prev, fee
         why = "passes are not numbered 1, 2, … (one is missing, or added)";
     else if (size < 0 || p->log_size > a->next || (prev && p->log_size < prev->log_size))
         why = "its log_size is not a size of the log at or after the pass before";
-    else if (sqlite3_column_type(st, 3) != SQLITE_NULL && !parse_forced(forced ? forced : "", p))
+    else if (has_forced && !parse_forced(forced ? forced : "", p))
         why = "forced is not a list of ids, ascending, in canonical form";
-    else if (!root || sqlite3_column_bytes(st, 2) != (int)sizeof want.b)
+    else if (!root || root_len != sizeof want.b)
         why = "its log_root is not a 32-byte hash";
     else if (!a->broken && (tlog_root_at(&r, p->log_size, &want, &e) || memcmp(want.b, root, sizeof want.b)))
         why = "its log_root is not the root of the log at its log_size";
@@ -89,31 +92,34 @@ static bool check_pass(db_audit *a, sqlite3_stmt *st, const feed_pass *prev, fee
     return !why;
 }
 
+typedef struct pass_load {
+    pass_list *l;
+    size_t cap;
+    bool report;
+} pass_load;
+
+static int load_pass(db_audit *a, const store_audit_row *r) {
+    pass_load *x = a->pass;
+    pass_list *l = x->l;
+    if (l->n == x->cap) {
+        feed_pass *p = realloc(l->p, (x->cap = x->cap ? 2 * x->cap : 16) * sizeof *p);
+        if (!p) return tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
+        l->p = p;
+    }
+    feed_pass *p = &l->p[l->n];
+    memset(p, 0, sizeof *p);
+    if (!check_pass(a, r, l->n ? &l->p[l->n - 1] : NULL, p, x->report)) l->ok = false;
+    l->n++;
+    return TR_OK;
+}
+
 /* Reads incident_feed_pass in seq order (reporting malformed passes when report). */
 static int load_passes(db_audit *a, pass_list *l, bool report) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw,
-                           "SELECT seq, log_size, log_root, forced FROM incident_feed_pass ORDER BY seq", -1,
-                           &st, NULL) != SQLITE_OK)
-        return tr_fail(&a->err, TR_EIO, "", "cannot read incident_feed_pass: %s", sqlite3_errmsg(a->raw));
-    size_t cap = 0;
-    int rc = TR_OK;
+    pass_load x = {l, 0, report};
     l->ok = true;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (l->n == cap) {
-            feed_pass *p = realloc(l->p, (cap = cap ? 2 * cap : 16) * sizeof *p);
-            if (!p) {
-                rc = tr_fail(&a->err, TR_ENOMEM, "", "out of memory");
-                break;
-            }
-            l->p = p;
-        }
-        feed_pass *p = &l->p[l->n];
-        memset(p, 0, sizeof *p);
-        if (!check_pass(a, st, l->n ? &l->p[l->n - 1] : NULL, p, report)) l->ok = false;
-        l->n++;
-    }
-    sqlite3_finalize(st);
+    a->pass = &x;
+    int rc = verify__scan(a, AUDIT_FEED_PASSES, load_pass, NULL);
+    a->pass = NULL;
     return rc;
 }
 
@@ -418,35 +424,35 @@ static void differs(compare *c, int64_t id, const char *what) {
 }
 
 /* One stored row (st: id, digest, seq, retired_to) against the recomputed rows. */
-static void compare_row(compare *c, sqlite3_stmt *st) {
-    int64_t id = sqlite3_column_int64(st, 0);
+static int compare_row(db_audit *a, const store_audit_row *r) {
+    compare *c = a->pass;
+    int64_t id = store_audit_int(r, 0);
     for (; c->i < c->t->n && c->t->rows[c->i].id < id; c->i++)
         differs(c, c->t->rows[c->i].id, "missing: a pass wrote it, and nothing removes a row");
     c->rows++;
     if (c->i == c->t->n || c->t->rows[c->i].id != id) {
         differs(c, id, "no pass writes it (its passes replayed against the incidents of the log)");
-        return;
+        return TR_OK;
     }
-    const store_feed_row *r = &c->t->rows[c->i++];
-    const void *d = sqlite3_column_blob(st, 1);
-    bool retired = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    if (!d || sqlite3_column_bytes(st, 1) != STORE_FEED_DIGEST || memcmp(d, r->digest, STORE_FEED_DIGEST))
+    const store_feed_row *w = &c->t->rows[c->i++];
+    size_t n = 0;
+    const void *d = store_audit_blob(r, 1, &n);
+    bool retired = !store_audit_null(r, 3);
+    if (!d || n != STORE_FEED_DIGEST || memcmp(d, w->digest, STORE_FEED_DIGEST))
         differs(c, id, "its digest is not that of the incident when its pass ran");
-    else if (sqlite3_column_int64(st, 2) != r->seq)
+    else if (store_audit_int(r, 2) != w->seq)
         differs(c, id, "its seq is not the pass that last wrote it");
-    else if (retired != r->retired || (retired && sqlite3_column_int64(st, 3) != r->retired_to))
+    else if (retired != w->retired || (retired && store_audit_int(r, 3) != w->retired_to))
         differs(c, id, "retired_to is not where its report was when its pass ran");
+    return TR_OK;
 }
 
 static int compare_table(db_audit *a, const mem_table *t, uint64_t *rows) {
     compare c = {a, t, 0, 0, 0};
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, "SELECT id, digest, seq, retired_to FROM incident_feed ORDER BY id", -1,
-                           &st, NULL) != SQLITE_OK)
-        return tr_fail(&a->err, TR_EIO, "", "cannot read incident_feed: %s", sqlite3_errmsg(a->raw));
-    while (sqlite3_step(st) == SQLITE_ROW)
-        compare_row(&c, st);
-    sqlite3_finalize(st);
+    a->pass = &c;
+    int rc = verify__scan(a, AUDIT_FEED, compare_row, NULL);
+    a->pass = NULL;
+    if (rc) return rc;
     for (; c.i < t->n; c.i++)
         differs(&c, t->rows[c.i].id, "missing: a pass wrote it, and nothing removes a row");
     if (c.diffs > DIFFS_SHOWN)

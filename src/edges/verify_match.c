@@ -7,7 +7,7 @@
  * check of its own (the log's tables are passes 1 to 3; SQLite's and the R*Tree's own
  * tables; the record of migrations). A table the database has and this list lacks is a
  * problem: nothing would check it. Each check reads its table (through store.h where it
- * lists the rows, else the read-only connection), rebuilds every row's logged object with
+ * lists the rows, else the audit's reads of store_audit.h), rebuilds every row's logged object with
  * the builders the centre logs with (service/centre_objects.h), matches it with its entry
  * (verify__match_row), and compares with the logged facts every column an answer, a
  * notice, a decision or an access depends on but the object does not hold (docs/verify.md
@@ -192,36 +192,56 @@ void verify__same_time(db_audit *a, const char *what, const char *column, int64_
              tr_time_format(row, t1), ULL(e->index), e->type, tr_time_format(e->at, t2));
 }
 
-int64_t verify__raw_int(db_audit *a, const char *sql) {
-    sqlite3_stmt *st = NULL;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
+int64_t verify__n(db_audit *a, store_audit_count_id which) {
+    int64_t n = 0;
+    tr_err e = {0};
+    if (store_audit_count(a->db, which, &n, &e)) FAIL(a, "%s", e.msg);
+    return n;
 }
 
-int verify__raw_each(db_audit *a, const char *table, const char *sql,
-                     int (*fn)(db_audit *a, sqlite3_stmt *st), uint64_t *rows) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) != SQLITE_OK)
-        return tr_fail(&a->err, TR_EIO, "", "cannot read %s: %s", table, sqlite3_errmsg(a->raw));
-    int rc = TR_OK;
-    while (rc == TR_OK && sqlite3_step(st) == SQLITE_ROW) {
-        rc = fn(a, st);
-        if (rows) (*rows)++;
-    }
-    sqlite3_finalize(st);
-    return rc;
+typedef struct scan_pass {
+    db_audit *a;
+    int (*fn)(db_audit *a, const store_audit_row *r);
+    uint64_t *rows;
+} scan_pass;
+
+static int scan_row(void *ctx, const store_audit_row *r) {
+    scan_pass *p = ctx;
+    if (p->rows) (*p->rows)++;
+    return p->fn(p->a, r);
+}
+
+int verify__scan(db_audit *a, store_audit_scan_id which, int (*fn)(db_audit *a, const store_audit_row *r),
+                 uint64_t *rows) {
+    scan_pass p = {a, fn, rows};
+    return store_audit_scan(a->db, which, scan_row, &p, &a->err);
+}
+
+typedef struct problem_pass {
+    db_audit *a;
+    const char *table, *says;
+} problem_pass;
+
+static int problem_row(void *ctx, const store_audit_row *r) {
+    problem_pass *p = ctx;
+    FAIL(p->a, "%s %lld: %s", p->table, (long long)store_audit_int(r, 0), p->says);
+    return TR_OK;
+}
+
+void verify__problems(db_audit *a, store_audit_scan_id which, const char *table, const char *says) {
+    problem_pass p = {a, table, says};
+    tr_err e = {0};
+    if (store_audit_scan(a->db, which, problem_row, &p, &e)) FAIL(a, "%s: cannot be read: %s", table, e.msg);
 }
 
 void verify__count(db_audit *a, const char *table, uint64_t read, const tr_err *e) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", table);
-    int64_t all = verify__raw_int(a, sql);
+    int64_t all = 0;
+    tr_err c = {0};
     if (e && e->code)
         FAIL(a, "%s: %s; the rows after it were not checked", table, e->msg);
-    else if (all >= 0 && (uint64_t)all != read)
+    else if (store_audit_table_rows(a->db, table, &all, &c))
+        FAIL(a, "%s: %s", table, c.msg);
+    else if ((uint64_t)all != read)
         FAIL(a, "%s: %lld rows, %llu readable", table, (long long)all, ULL(read));
 }
 
@@ -291,24 +311,21 @@ uint64_t verify__rows(const db_audit *a, const char *table) {
 }
 
 /* Every table of the database must be in TABLES or PASSES. */
+static int check_table_known(void *ctx, const char *name) {
+    db_audit *a = ctx;
+    bool known = false;
+    for (size_t t = 0; t < NTABLES && !known; t++)
+        known = strcmp(TABLES[t].table, name) == 0;
+    for (size_t t = 0; t < sizeof PASSES / sizeof *PASSES && !known; t++)
+        known = strcmp(PASSES[t], name) == 0;
+    char b1[96];
+    if (!known) FAIL(a, "table %s: this version of truce verify does not check it", verify__clip(name, b1));
+    return TR_OK;
+}
+
 static void audit_tables(db_audit *a) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->raw,
-                           "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        bool known = false;
-        for (size_t t = 0; t < NTABLES && !known; t++)
-            known = strcmp(TABLES[t].table, name) == 0;
-        for (size_t t = 0; t < sizeof PASSES / sizeof *PASSES && !known; t++)
-            known = strcmp(PASSES[t], name) == 0;
-        char b1[96];
-        if (!known)
-            FAIL(a, "table %s: this version of truce verify does not check it", verify__clip(name, b1));
-    }
-    sqlite3_finalize(st);
+    tr_err e = {0};
+    if (store_audit_tables(a->db, check_table_known, a, &e)) FAIL(a, "the list of tables: %s", e.msg);
 }
 
 /* The entry types that name a row: each must name an existing one. */
@@ -435,9 +452,10 @@ static void summary(db_audit *a) {
             R("incident_feed"), R("incident_feed_pass"));
     fprintf(a->r->out, "log_cosignature: %llu cosignatures checked against their checkpoints\n",
             R("log_cosignature"));
-    fprintf(a->r->out,
-            "traffic: %llu tracks, %llu batches, %llu positions, %llu alert changes checked against the log\n",
-            R("track"), R("track_batch"), R("track_position"), R("traffic_alert"));
+    fprintf(
+        a->r->out,
+        "traffic: %llu tracks, %llu batches, %llu positions, %llu alert changes checked against the log\n",
+        R("track"), R("track_batch"), R("track_position"), R("traffic_alert"));
 #undef R
 }
 

@@ -195,7 +195,6 @@ int verify__notice(db_audit *a, uint64_t *rows) {
 
 typedef struct clearance_pass {
     db_audit *a;
-    sqlite3_stmt *notice; /* the notice a clearance hangs on */
     uint64_t rows;
 } clearance_pass;
 
@@ -204,33 +203,32 @@ typedef struct clearance_pass {
 static int check_clearance(const store_clearance_row *x, void *ctx) {
     clearance_pass *p = ctx;
     p->rows++;
-    sqlite3_bind_int64(p->notice, 1, x->notice_id);
-    bool found = sqlite3_step(p->notice) == SQLITE_ROW;
-    const char *party = found ? (const char *)sqlite3_column_text(p->notice, 0) : NULL,
-               *kind = found ? (const char *)sqlite3_column_text(p->notice, 1) : NULL,
-               *about = found ? (const char *)sqlite3_column_text(p->notice, 2) : NULL;
+    const store_audit_row *n = NULL;
+    tr_err e = {0};
     char b1[96];
-    if (!found)
+    if (store_audit_get(p->a->db, AUDIT_GET_NOTICE, x->notice_id, &n, &e)) {
+        FAIL(p->a, "movement_clearance (movement %lld, %s): %s", (long long)x->movement_id,
+             verify__clip(x->party, b1), e.msg);
+        return TR_OK;
+    }
+    const char *party = n ? store_audit_text(n, 0) : NULL, *kind = n ? store_audit_text(n, 1) : NULL,
+               *about = n ? store_audit_text(n, 2) : NULL;
+    if (!n)
         FAIL(p->a, "movement_clearance (movement %lld, %s): its notice %lld does not exist",
              (long long)x->movement_id, verify__clip(x->party, b1), (long long)x->notice_id);
     else if (!party || strcmp(party, x->party) != 0 || !kind || strcmp(kind, "movement") != 0 || !about ||
-             strcmp(about, "movement") != 0 || sqlite3_column_int64(p->notice, 3) != x->movement_id)
+             strcmp(about, "movement") != 0 || store_audit_int(n, 3) != x->movement_id)
         FAIL(p->a,
              "movement_clearance (movement %lld, %s): its notice %lld is not the notice of that movement to "
              "that party",
              (long long)x->movement_id, verify__clip(x->party, b1), (long long)x->notice_id);
-    sqlite3_reset(p->notice);
     return TR_OK;
 }
 
 int verify__movement_clearance(db_audit *a, uint64_t *rows) {
-    clearance_pass p = {a, NULL, 0};
-    if (sqlite3_prepare_v2(a->raw, "SELECT party, kind, about_type, about_id FROM notice WHERE id = ?", -1,
-                           &p.notice, NULL) != SQLITE_OK)
-        return tr_fail(&a->err, TR_EIO, "", "cannot read notice: %s", sqlite3_errmsg(a->raw));
+    clearance_pass p = {a, 0};
     tr_err e = {0};
     store_clearance_each(a->s, check_clearance, &p, &e);
-    sqlite3_finalize(p.notice);
     verify__count(a, "movement_clearance", p.rows, &e);
     *rows = p.rows;
     return TR_OK;

@@ -52,8 +52,7 @@ int verify__dc_probe(db_audit *a, uint64_t *rows) {
     store_probe_each(a->s, check_probe, &p, &e);
     verify__count(a, "dc_probe", p.rows, &e);
     /* The object holds them as booleans; the budget's queries compare them with 1. */
-    int64_t bad = verify__raw_int(a, "SELECT count(*) FROM dc_probe WHERE refused NOT IN (0, 1) OR "
-                                     "monitors_notified NOT IN (0, 1)");
+    int64_t bad = verify__n(a, AUDIT_N_BAD_PROBE_FLAGS);
     if (bad > 0)
         FAIL(a, "dc_probe: %lld rows hold a flag (refused, monitors_notified) other than 0 or 1",
              (long long)bad);
@@ -65,17 +64,14 @@ int verify__dc_probe(db_audit *a, uint64_t *rows) {
  * cannot see: hits of no probe (counted by nobody's budget) and seq, which only orders
  * them: a probe's n hits are numbered 0 to n-1. */
 int verify__dc_probe_hit(db_audit *a, uint64_t *rows) {
-    int64_t orphans = verify__raw_int(
-        a, "SELECT count(*) FROM dc_probe_hit WHERE probe_id NOT IN (SELECT id FROM dc_probe)");
+    int64_t orphans = verify__n(a, AUDIT_N_ORPHAN_HITS);
     if (orphans > 0) FAIL(a, "dc_probe_hit: %lld rows belong to no probe", (long long)orphans);
-    int64_t misnumbered =
-        verify__raw_int(a, "SELECT count(*) FROM dc_probe_hit h WHERE h.seq < 0 OR h.seq >= (SELECT count(*) "
-                           "FROM dc_probe_hit g WHERE g.probe_id = h.probe_id)");
-    int64_t bad = verify__raw_int(a, "SELECT count(*) FROM dc_probe_hit WHERE exact NOT IN (0, 1)");
+    int64_t misnumbered = verify__n(a, AUDIT_N_MISNUMBERED_HITS);
+    int64_t bad = verify__n(a, AUDIT_N_BAD_HIT_FLAGS);
     if (bad > 0) FAIL(a, "dc_probe_hit: %lld rows hold an exact flag other than 0 or 1", (long long)bad);
     if (misnumbered > 0)
         FAIL(a, "dc_probe_hit: %lld rows are not numbered 0 to n-1 within their probe",
              (long long)misnumbered);
-    *rows = (uint64_t)verify__raw_int(a, "SELECT count(*) FROM dc_probe_hit");
+    *rows = (uint64_t)verify__n(a, AUDIT_N_HITS);
     return TR_OK;
 }

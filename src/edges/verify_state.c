@@ -19,30 +19,13 @@
 typedef struct pass {
     db_audit *a;
     uint64_t rows;
-    sqlite3_stmt *st; /* a statement of the read-only connection, when the check needs one */
 } pass;
 
 /* Ends a pass read through the store: compares the rows read with the table's count. */
 static int end_pass(pass *p, const char *table, const tr_err *e, uint64_t *rows) {
-    sqlite3_finalize(p->st);
     verify__count(p->a, table, p->rows, e);
     *rows = p->rows;
     return TR_OK;
-}
-
-/* Rows of table for which the condition (SQL) holds are each a problem: says what. */
-static void raw_problems(db_audit *a, const char *table, const char *key, const char *cond,
-                         const char *says) {
-    char sql[512];
-    sqlite3_stmt *st = NULL;
-    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s ORDER BY 1", key, table, cond);
-    if (sqlite3_prepare_v2(a->raw, sql, -1, &st, NULL) != SQLITE_OK) {
-        FAIL(a, "%s: cannot be read: %s", table, sqlite3_errmsg(a->raw));
-        return;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW)
-        FAIL(a, "%s %lld: %s", table, (long long)sqlite3_column_int64(st, 0), says);
-    sqlite3_finalize(st);
 }
 
 /* ---- deconfliction ---- */
@@ -58,7 +41,7 @@ static int check_site(tr_site *v, void *ctx) {
 }
 
 int verify__site(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_site_each(a->s, check_site, &p, &e);
     return end_pass(&p, "site", &e, rows);
@@ -75,22 +58,20 @@ static int check_operation(tr_operation *o, void *ctx) {
     json_t *vols = tr_operation_volumes_json(o);
     char *text = vols ? centre_text_v(vols, JSON_COMPACT, e ? e->version : CENTRE_LOG_VERSION) : NULL;
     json_decref(vols);
-    sqlite3_bind_int64(p->st, 1, o->id);
-    const char *col = sqlite3_step(p->st) == SQLITE_ROW ? (const char *)sqlite3_column_text(p->st, 0) : NULL;
+    const store_audit_row *row = NULL;
+    tr_err re = {0};
+    if (store_audit_get(p->a->db, AUDIT_GET_OPERATION, o->id, &row, &re)) FAIL(p->a, "%s: %s", what, re.msg);
+    const char *col = row ? store_audit_text(row, 0) : NULL;
     if (!text || !col || strcmp(text, col) != 0)
         FAIL(p->a, "%s: volumes is not the volumes it is read as (volumes_bin)", what);
-    sqlite3_reset(p->st);
     free(text);
     p->rows++;
     return TR_OK;
 }
 
 int verify__operation(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
-    if (sqlite3_prepare_v2(a->raw, "SELECT volumes FROM operation WHERE id = ?", -1, &p.st, NULL) !=
-        SQLITE_OK)
-        return tr_fail(&a->err, TR_EIO, "", "cannot read operation: %s", sqlite3_errmsg(a->raw));
     store_operation_each(a->s, check_operation, &p, &e);
     return end_pass(&p, "operation", &e, rows);
 }
@@ -106,7 +87,7 @@ static int check_movement(tr_movement *m, void *ctx) {
 }
 
 int verify__movement(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_movement_each(a->s, check_movement, &p, &e);
     return end_pass(&p, "movement", &e, rows);
@@ -115,12 +96,9 @@ int verify__movement(db_audit *a, uint64_t *rows) {
 /* A movement's schedule is part of its logged object; the rows must belong to a movement
  * and be numbered 0, 1, ... in route order, as the store writes them. */
 int verify__movement_schedule(db_audit *a, uint64_t *rows) {
-    raw_problems(
-        a, "movement_schedule", "movement_id",
-        "NOT EXISTS (SELECT 1 FROM movement m WHERE m.id = movement_id) OR seq < 0 OR seq >= "
-        "(SELECT count(*) FROM movement_schedule x WHERE x.movement_id = movement_schedule.movement_id)",
-        "(movement) a schedule row of no movement, or out of its 0, 1, ... numbering");
-    *rows = (uint64_t)verify__raw_int(a, "SELECT count(*) FROM movement_schedule");
+    verify__problems(a, AUDIT_BAD_SCHEDULE, "movement_schedule",
+                     "(movement) a schedule row of no movement, or out of its 0, 1, ... numbering");
+    *rows = (uint64_t)verify__n(a, AUDIT_N_SCHEDULES);
     return TR_OK;
 }
 
@@ -137,13 +115,10 @@ static int check_dc_event(const store_dc_event *x, void *ctx) {
 /* Operation states, movement statuses and positions. A position has lon and lat and no
  * value; a state or status a value and no position. */
 int verify__dc_event(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_dc_event_each(a->s, check_dc_event, &p, &e);
-    raw_problems(a, "dc_event", "id",
-                 "(kind = 'position') <> (value IS NULL) OR (kind = 'position') <> (lon IS NOT NULL) OR "
-                 "(lon IS NULL) <> (lat IS NULL)",
-                 "its value, lon and lat are not those of its kind");
+    verify__problems(a, AUDIT_BAD_DC_EVENT, "dc_event", "its value, lon and lat are not those of its kind");
     return end_pass(&p, "dc_event", &e, rows);
 }
 
@@ -183,7 +158,7 @@ static int check_report(store_report *r, void *ctx) {
 }
 
 int verify__report_row(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_report_each(a->s, check_report, &p, &e);
     return end_pass(&p, "report", &e, rows);
@@ -206,7 +181,7 @@ static int check_act(store_incident_act *x, void *ctx) {
 }
 
 static int acts(db_audit *a, bool verdict, uint64_t *rows) {
-    act_pass q = {{a, 0, NULL}, verdict};
+    act_pass q = {{a, 0}, verdict};
     tr_err e = {0};
     store_incident_act_each(a->s, verdict, check_act, &q, &e);
     return end_pass(&q.p, verdict ? "incident_verdict" : "incident_response", &e, rows);
@@ -231,7 +206,7 @@ static int check_regroup(store_regroup *g, void *ctx) {
 }
 
 int verify__incident_regroup(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_regroup_each(a->s, check_regroup, &p, &e);
     return end_pass(&p, "incident_regroup", &e, rows);
@@ -254,11 +229,8 @@ int verify__corridor_event(db_audit *a, uint64_t *rows) {
         verify__match_row(a, what, ref, type, centre_object_corridor_event(&ce[i]));
     }
     tr_corridor_events_free(ce, n);
-    raw_problems(
-        a, "corridor_event", "id",
-        "(kind = 'opening') <> (time_to IS NOT NULL) OR (kind = 'crossing') <> (count IS NOT NULL) OR "
-        "(kind = 'crossing') <> (source_kind IS NOT NULL) OR (kind <> 'crossing' AND source_ref IS NOT NULL)",
-        "a column its kind does not use is set, or one it uses is empty");
+    verify__problems(a, AUDIT_BAD_CORRIDOR_EVENT, "corridor_event",
+                     "a column its kind does not use is set, or one it uses is empty");
     verify__count(a, "corridor_event", n, &e);
     *rows = n;
     return TR_OK;
@@ -332,10 +304,9 @@ int verify__message(db_audit *a, uint64_t *rows) {
 /* A forwarding is read with its message (message.forward, above); its party is the
  * message's mediator. */
 int verify__message_forward(db_audit *a, uint64_t *rows) {
-    raw_problems(a, "message_forward", "message_id",
-                 "NOT EXISTS (SELECT 1 FROM message m WHERE m.id = message_id AND m.via IS party)",
-                 "a forwarding of no message, or by another party than its mediator");
-    *rows = (uint64_t)verify__raw_int(a, "SELECT count(*) FROM message_forward");
+    verify__problems(a, AUDIT_BAD_FORWARD, "message_forward",
+                     "a forwarding of no message, or by another party than its mediator");
+    *rows = (uint64_t)verify__n(a, AUDIT_N_FORWARDS);
     return TR_OK;
 }
 
@@ -367,7 +338,7 @@ static int check_hazard(tr_hazard *h, const store_hazard_state *now, void *ctx) 
 }
 
 int verify__hazard(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_hazard_each(a->s, NULL, check_hazard, &p, &e);
     return end_pass(&p, "hazard", &e, rows);
@@ -384,7 +355,7 @@ static int check_hazard_status(const store_hazard_status *x, void *ctx) {
 }
 
 int verify__hazard_status(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_hazard_status_each(a->s, check_hazard_status, &p, &e);
     return end_pass(&p, "hazard_status", &e, rows);
@@ -406,7 +377,7 @@ static int check_task(tr_task *t, void *ctx) {
 }
 
 int verify__mine_task(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_task_each(a->s, 0, 0, check_task, &p, &e);
     return end_pass(&p, "mine_task", &e, rows);
@@ -423,7 +394,7 @@ static int check_progress(tr_progress *x, void *ctx) {
 }
 
 int verify__mine_progress(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_progress_each(a->s, 0, check_progress, &p, &e);
     return end_pass(&p, "mine_progress", &e, rows);
@@ -440,7 +411,7 @@ static int check_accident(tr_accident *x, void *ctx) {
 }
 
 int verify__mine_accident(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_accident_each(a->s, 0, check_accident, &p, &e);
     return end_pass(&p, "mine_accident", &e, rows);

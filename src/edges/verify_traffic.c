@@ -19,9 +19,9 @@
 
 typedef struct traffic_pass {
     db_audit *a;
-    uint64_t rows;     /* rows of the table being checked */
-    uint64_t read;     /* positions or stale tracks of the current batch */
-    int64_t next_id;   /* the id the next position must have */
+    uint64_t rows;   /* rows of the table being checked */
+    uint64_t read;   /* positions or stale tracks of the current batch */
+    int64_t next_id; /* the id the next position must have */
     centre_hash_state *h;
     json_t *tracks;
     tr_err err;
@@ -42,7 +42,8 @@ static int stale_one(int64_t track, int64_t last_ms, void *ctx) {
 }
 
 /* The batch's object as its rows say now: its positions' hash, or its stale tracks. */
-static json_t *rebuild_batch(traffic_pass *t, const store_track_batch *b, const char *config, const char *what) {
+static json_t *rebuild_batch(traffic_pass *t, const store_track_batch *b, const char *config,
+                             const char *what) {
     json_t *obj = NULL;
     t->read = 0;
     if (b->kind && strcmp(b->kind, "stale") == 0) {
@@ -78,8 +79,8 @@ static int check_batch(const store_track_batch *b, void *ctx) {
     free(config);
     if (obj && t->read != (uint64_t)b->count)
         FAIL(t->a, "%s: %llu rows, its entry counts %lld", what, ULL(t->read), (long long)b->count);
-    verify__match_row(t->a, what, ref, b->kind && strcmp(b->kind, "stale") == 0 ? "track.stale" : "track.positions",
-                      obj);
+    verify__match_row(t->a, what, ref,
+                      b->kind && strcmp(b->kind, "stale") == 0 ? "track.stale" : "track.positions", obj);
     return TR_OK;
 }
 
@@ -119,9 +120,8 @@ int verify__track_position(db_audit *a, uint64_t *rows) {
 }
 
 int verify__track_stale(db_audit *a, uint64_t *rows) {
-    int64_t all = verify__raw_int(a, "SELECT count(*) FROM track_stale");
-    int64_t in_sweeps = verify__raw_int(a, "SELECT count(*) FROM track_stale s JOIN track_batch b "
-                                           "ON b.id = s.batch_id AND b.kind = 'stale'");
+    int64_t all = verify__n(a, AUDIT_N_STALE);
+    int64_t in_sweeps = verify__n(a, AUDIT_N_STALE_IN_SWEEPS);
     if (all != in_sweeps)
         FAIL(a, "track_stale: %lld rows, %lld of them in sweeps (batches of kind stale)", (long long)all,
              (long long)in_sweeps);
@@ -131,18 +131,18 @@ int verify__track_stale(db_audit *a, uint64_t *rows) {
 
 /* ---- tracks and settings ---- */
 
-static int check_track(db_audit *a, sqlite3_stmt *st) {
-    long long id = sqlite3_column_int64(st, 0);
-    const char *party = (const char *)sqlite3_column_text(st, 1);
-    if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+static int check_track(db_audit *a, const store_audit_row *r) {
+    long long id = store_audit_int(r, 0);
+    const char *party = store_audit_text(r, 1);
+    if (store_audit_null(r, 3)) {
         FAIL(a, "track %lld: it has no position", id);
         return TR_OK;
     }
-    const char *sender = (const char *)sqlite3_column_text(st, 3);
+    const char *sender = store_audit_text(r, 3);
     if (!party || !sender || strcmp(party, sender) != 0)
         FAIL(a, "track %lld: party %s, but its first position was sent by %s", id, party ? party : "NULL",
              sender ? sender : "NULL");
-    long long created = sqlite3_column_int64(st, 2), received = sqlite3_column_int64(st, 4) / 1000;
+    long long created = store_audit_int(r, 2), received = store_audit_int(r, 4) / 1000;
     if (created != received)
         FAIL(a, "track %lld: created_at %lld, but its first position was received at %lld", id, created,
              received);
@@ -151,22 +151,17 @@ static int check_track(db_audit *a, sqlite3_stmt *st) {
 
 int verify__track(db_audit *a, uint64_t *rows) {
     *rows = 0;
-    int rc = verify__raw_each(a, "track",
-                              "SELECT t.id, t.party, t.created_at, b.party, b.received_ms FROM track t "
-                              "LEFT JOIN track_position p ON p.id = (SELECT min(q.id) FROM track_position q "
-                              "WHERE q.track_id = t.id) LEFT JOIN track_batch b ON b.id = p.batch_id ORDER BY t.id",
-                              check_track, rows);
-    int64_t foreign = verify__raw_int(a, "SELECT count(*) FROM track_position p JOIN track t ON t.id = p.track_id "
-                                         "JOIN track_batch b ON b.id = p.batch_id WHERE b.party <> t.party");
-    if (foreign > 0) FAIL(a, "track: %lld positions sent by another party than their track's", (long long)foreign);
+    int rc = verify__scan(a, AUDIT_TRACKS, check_track, rows);
+    int64_t foreign = verify__n(a, AUDIT_N_FOREIGN_POSITIONS);
+    if (foreign > 0)
+        FAIL(a, "track: %lld positions sent by another party than their track's", (long long)foreign);
     return rc;
 }
 
 int verify__traffic_config(db_audit *a, uint64_t *rows) {
-    int64_t unused = verify__raw_int(a, "SELECT count(*) FROM traffic_config WHERE id NOT IN "
-                                        "(SELECT config_id FROM track_batch)");
+    int64_t unused = verify__n(a, AUDIT_N_UNUSED_TRAFFIC_CONFIG);
     if (unused > 0) FAIL(a, "traffic_config: %lld settings no batch was processed with", (long long)unused);
-    int64_t all = verify__raw_int(a, "SELECT count(*) FROM traffic_config");
+    int64_t all = verify__n(a, AUDIT_N_TRAFFIC_CONFIG);
     *rows = all > 0 ? (uint64_t)all : 0; /* each checked in its batches' objects */
     return TR_OK;
 }

@@ -5,7 +5,6 @@
  * every stored cosignature (log_cosignature) against the checkpoint it cosigns.
  */
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +79,8 @@ typedef struct cosig_audit {
     const tlog_verifier *keys;
     uint64_t rows, best; /* the largest size with a quorum of --witness cosignatures */
     bool have_best;
+    uint64_t size;  /* the size of the rows being read, */
+    size_t counted; /* and how many of them count for the quorum */
 } cosig_audit;
 
 /* One row of log_cosignature. */
@@ -122,27 +123,24 @@ static bool check_cosig_row(cosig_audit *x, const cosig_row *c) {
     return false;
 }
 
+static int cosig_of_row(db_audit *a, const store_audit_row *r) {
+    cosig_audit *x = a->pass;
+    uint64_t s = (uint64_t)store_audit_int(r, 0);
+    if (s != x->size) x->size = s, x->counted = 0;
+    x->rows++;
+    cosig_row c = {s, store_audit_text(r, 1), store_audit_text(r, 2), store_audit_text(r, 3),
+                   store_audit_int(r, 4)};
+    if (check_cosig_row(x, &c) && ++x->counted == verify__quorum(x->o)) x->best = s, x->have_best = true;
+    return TR_OK;
+}
+
 int verify__log_cosignature(db_audit *a, uint64_t *rows) {
     const verify_options *o = a->o;
-    cosig_audit x = {a, o, a->wkeys, 0, 0, false};
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(
-            a->raw,
-            "SELECT c.size, c.witness, c.line, k.note, c.timestamp FROM log_cosignature c LEFT JOIN "
-            "log_checkpoint k ON k.size = c.size ORDER BY c.size, c.witness",
-            -1, &st, NULL))
-        return tr_fail(&a->err, TR_EIO, "", "cannot read log_cosignature: %s", sqlite3_errmsg(a->raw));
-    uint64_t size = UINT64_MAX;
-    size_t counted = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        uint64_t s = (uint64_t)sqlite3_column_int64(st, 0);
-        if (s != size) size = s, counted = 0;
-        x.rows++;
-        cosig_row c = {s, (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-                       (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4)};
-        if (check_cosig_row(&x, &c) && ++counted == verify__quorum(o)) x.best = s, x.have_best = true;
-    }
-    sqlite3_finalize(st);
+    cosig_audit x = {a, o, a->wkeys, 0, 0, false, UINT64_MAX, 0};
+    a->pass = &x;
+    int rc = verify__scan(a, AUDIT_COSIGNATURES, cosig_of_row, NULL);
+    a->pass = NULL;
+    if (rc) return rc;
     *rows = x.rows;
     if (!o->nwitnesses) return TR_OK;
     if (!x.have_best)

@@ -287,26 +287,33 @@ class Coverage:
         self.stale = [] if sampled else sorted(map(str, every - used))
 
 
+def populated_database(**server_args):
+    """A stopped server filled with every kind of object, and a clean copy of its SQLite
+    file (its path): (server, path)."""
+    srv = Server(scenario=True, extra_args=["--checkpoint-ms", "50", "--cluster-radius-m", "2500,5000,15000",
+                                            "--track-stale-s", "2"], **server_args)
+    witness = None
+    try:
+        witness = with_witness(srv)  # log_cosignature: a real witness cosigns the checkpoints
+        populate(srv)
+        srv.restart()  # a restart in the middle: the log and the state carry over
+        r = srv.post("/v1/actors", {"name": "After restart"}, party="admin")
+        assert r.status == 201, r
+    finally:
+        srv.stop()
+        if witness:
+            witness.stop()
+    clean = os.path.join(srv.dir, "clean.db")
+    con = sqlite3.connect(srv.db)
+    con.execute("VACUUM INTO ?", (clean,))
+    con.close()
+    return srv, clean
+
+
 class VerifyCoverage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = srv = Server(scenario=True, extra_args=["--checkpoint-ms", "50", "--cluster-radius-m",
-                                                          "2500,5000,15000", "--track-stale-s", "2"])
-        witness = None
-        try:
-            witness = with_witness(srv)  # log_cosignature: a real witness cosigns the checkpoints
-            populate(srv)
-            srv.restart()  # a restart in the middle: the log and the state carry over
-            r = srv.post("/v1/actors", {"name": "After restart"}, party="admin")
-            assert r.status == 201, r
-        finally:
-            srv.stop()
-            if witness:
-                witness.stop()
-        cls.clean = os.path.join(srv.dir, "clean.db")
-        con = sqlite3.connect(srv.db)
-        con.execute("VACUUM INTO ?", (cls.clean,))
-        con.close()
+        cls.srv, cls.clean = populated_database()
         con = sqlite3.connect(cls.clean)
         cls.schema = Schema(con)
         cls.mutations = []
