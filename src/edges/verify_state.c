@@ -13,6 +13,7 @@
 #include "base/timeutil.h"
 #include "edges/verify_db.h"
 #include "geo/geo.h"
+#include "service/centre_checkpoint.h"
 #include "service/centre_objects.h"
 
 /* A pass over one table read through the store: the audit and the rows read. */
@@ -145,6 +146,60 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
                  "(lon IS NULL) <> (lat IS NULL)",
                  "its value, lon and lat are not those of its kind");
     return end_pass(&p, "dc_event", &e, rows);
+}
+
+/* ---- checkpoints (issue 12, item 5) ---- */
+
+static int check_checkpoint(tr_checkpoint *k, void *ctx) {
+    pass *p = ctx;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_checkpoint(k->id, ref);
+    snprintf(what, sizeof what, "checkpoint %lld", (long long)k->id);
+    verify__match_row(p->a, what, ref, "checkpoint.create", centre_object_checkpoint(k));
+    p->rows++;
+    return TR_OK;
+}
+
+int verify__checkpoint(db_audit *a, uint64_t *rows) {
+    pass p = {a, 0, NULL};
+    tr_err e = {0};
+    store_checkpoint_filter all = {0};
+    store_checkpoint_scan(a->s, &all, check_checkpoint, &p, &e);
+    return end_pass(&p, "checkpoint", &e, rows);
+}
+
+/* A movement's links, gathered in order and matched as one movement.checkpoints object. */
+typedef struct links {
+    pass p;
+    int64_t movement;
+    json_t *ids;
+} links;
+
+static void match_links(links *l) {
+    if (!json_array_size(l->ids)) return;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_movement_checkpoints(l->movement, ref);
+    snprintf(what, sizeof what, "movement_checkpoint of movement %lld", (long long)l->movement);
+    verify__match_row(l->p.a, what, ref, "movement.checkpoints", centre_object_movement_checkpoints(l->movement, l->ids));
+    json_array_clear(l->ids);
+}
+
+static int check_link(int64_t movement_id, int64_t checkpoint_id, void *ctx) {
+    links *l = ctx;
+    if (movement_id != l->movement) match_links(l);
+    l->movement = movement_id;
+    json_array_append_new(l->ids, json_integer(checkpoint_id));
+    l->p.rows++;
+    return TR_OK;
+}
+
+int verify__movement_checkpoint(db_audit *a, uint64_t *rows) {
+    links l = {.p = {a, 0, NULL}, .ids = json_array()};
+    tr_err e = {0};
+    store_checkpoint_links(a->s, 0, check_link, &l, &e);
+    match_links(&l);
+    json_decref(l.ids);
+    return end_pass(&l.p, "movement_checkpoint", &e, rows);
 }
 
 /* ---- monitoring ---- */

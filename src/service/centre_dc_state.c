@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "service/centre_checkpoint.h"
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
 
@@ -399,14 +400,10 @@ static int mov_change_tx(centre *c, const tr_party *by, int64_t id, change *ch, 
                      (long long)id, from);
     json_t *answer = json_object();
     if (rc == TR_OK && ch->has_position) { /* on the notified route? */
-        json_t *g = json_loads(m.geometry, 0, NULL);
         geo_shape *shape = NULL;
-        geo_limits wide = c->limits;
-        if (wide.max_width_m < m.width_m) wide.max_width_m = m.width_m;
-        rc = g ? geo_shape_from_geojson(g, m.width_m, &wide, &shape, err) : tr_fail(err, TR_EIO, "", "unreadable route");
+        rc = centre__movement_shape(c, &m, &shape, err);
         if (rc == TR_OK) json_object_set_new(answer, "on_route", json_boolean(geo_shape_covers(shape, ch->lon, ch->lat)));
         geo_shape_free(shape);
-        json_decref(g);
     }
     store_dc_event e = {.about_type = "movement", .about_id = id, .kind = ch->value ? "status" : "position",
                         .value = ch->value, .has_position = ch->has_position, .lon = ch->lon, .lat = ch->lat,
@@ -482,6 +479,16 @@ int centre_movement_position(centre *c, const tr_party *by, int64_t id, const js
 
 /* ---- notifying a new movement, and its clearance ---- */
 
+int centre__movement_shape(centre *c, const tr_movement *m, geo_shape **out, tr_err *err) {
+    json_t *g = json_loads(m->geometry, 0, NULL);
+    geo_limits wide = c->limits;
+    if (wide.max_width_m < m->width_m) wide.max_width_m = m->width_m;
+    *out = NULL;
+    int rc = g ? geo_shape_from_geojson(g, m->width_m, &wide, out, err) : tr_fail(err, TR_EIO, "", "unreadable route");
+    json_decref(g);
+    return rc;
+}
+
 typedef struct crossing {
     centre *c;
     const tr_movement *m;
@@ -512,12 +519,9 @@ static int crossed_feature(crossing *x, const json_t *f, tr_err *err) {
 /* The parties controlling areas the route crosses during the movement. */
 static int crossed(centre *c, const tr_movement *m, json_t *parties, tr_err *err) {
     crossing x = {.c = c, .m = m, .parties = parties};
-    json_t *g = json_loads(m->geometry, 0, NULL), *fp = NULL;
+    json_t *fp = NULL;
     geo_shape *shape = NULL;
-    geo_limits wide = c->limits;
-    if (wide.max_width_m < m->width_m) wide.max_width_m = m->width_m;
-    int rc = g ? geo_shape_from_geojson(g, m->width_m, &wide, &shape, err) : tr_fail(err, TR_EIO, "", "unreadable route");
-    json_decref(g);
+    int rc = centre__movement_shape(c, m, &shape, err);
     dc_footprint_buf buf;
     memset(&buf, 0, sizeof buf);
     if (rc == TR_OK && !(fp = geo_shape_footprint_geojson(shape))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -553,6 +557,7 @@ static int crossed(centre *c, const tr_movement *m, json_t *parties, tr_err *err
 int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *obj, tr_err *err) {
     json_t *parties = json_array(), *told = json_array();
     int rc = crossed(c, m, parties, err);
+    if (rc == TR_OK) rc = centre__movement_checkpoints_tx(c, m, parties, err); /* centre_checkpoint.c */
     for (size_t i = 0; rc == TR_OK && i < m->vis.nparties; i++)
         if (strcmp(m->vis.parties[i], m->owner) != 0 && add_name(told, m->vis.parties[i]))
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
