@@ -31,17 +31,21 @@ static int minutes(const json_t *v) {
 
 static int day_list(const json_t *days, const char *path, tr_err *err) {
     if (!json_is_array(days) || json_array_size(days) == 0 || json_array_size(days) > 7)
-        return tr_fail(err, TR_EINVAL, path, "must be a list of 1 to 7 days of mon, tue, wed, thu, fri, sat, sun");
+        return tr_fail(err, TR_EINVAL, path,
+                       "must be a list of 1 to 7 days of mon, tue, wed, thu, fri, sat, sun");
     unsigned seen = 0;
     size_t i;
     json_t *d;
     json_array_foreach(days, i, d) {
         const char *s = json_string_value(d);
         size_t k = 0;
-        while (s && DAYS[k] && strcmp(DAYS[k], s) != 0) k++;
+        while (s && DAYS[k] && strcmp(DAYS[k], s) != 0)
+            k++;
         if (!s || !DAYS[k] || (seen & (1u << k)))
-            return tr_fail(err, TR_EINVAL, path, "item %zu must be a day not listed before: mon, tue, wed, thu, fri, "
-                           "sat or sun", i);
+            return tr_fail(err, TR_EINVAL, path,
+                           "item %zu must be a day not listed before: mon, tue, wed, thu, fri, "
+                           "sat or sun",
+                           i);
         seen |= 1u << k;
     }
     return TR_OK;
@@ -55,17 +59,20 @@ static int hours_item(const json_t *h, const char *path, tr_err *err) {
     if (tr_json_only_keys(h, keys, path, err)) return TR_EINVAL;
     if (day_list(json_object_get(h, "days"), tr_path(p, sizeof p, path, "days"), err)) return TR_EINVAL;
     int open = minutes(json_object_get(h, "open")), close = minutes(json_object_get(h, "close"));
-    if (open < 0) return tr_fail(err, TR_EINVAL, tr_path(p, sizeof p, path, "open"), "must be a time HH:MM (UTC)");
-    if (close < 0) return tr_fail(err, TR_EINVAL, tr_path(p, sizeof p, path, "close"), "must be a time HH:MM (UTC)");
-    if (close <= open) return tr_fail(err, TR_EINVAL, tr_path(p, sizeof p, path, "close"), "must be later than open");
+    if (open < 0)
+        return tr_fail(err, TR_EINVAL, tr_path(p, sizeof p, path, "open"), "must be a time HH:MM (UTC)");
+    if (close < 0)
+        return tr_fail(err, TR_EINVAL, tr_path(p, sizeof p, path, "close"), "must be a time HH:MM (UTC)");
+    if (close <= open)
+        return tr_fail(err, TR_EINVAL, tr_path(p, sizeof p, path, "close"), "must be later than open");
     return TR_OK;
 }
 
 static int hours_prop(const json_t *v, tr_checkpoint *out, tr_err *err) {
     if (!v || json_is_null(v)) return TR_OK;
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > TR_CHECKPOINT_MAX_HOURS)
-        return tr_fail(err, TR_EINVAL, "properties.opening_hours", "must be a list of 1 to %d {days, open, close}",
-                       TR_CHECKPOINT_MAX_HOURS);
+        return tr_fail(err, TR_EINVAL, "properties.opening_hours",
+                       "must be a list of 1 to %d {days, open, close}", TR_CHECKPOINT_MAX_HOURS);
     size_t i;
     json_t *h;
     json_array_foreach(v, i, h) {

@@ -42,7 +42,8 @@ json_t *centre_object_movement_checkpoints(int64_t movement_id, const json_t *id
     return json_pack("{s:I, s:O}", "movement", (json_int_t)movement_id, "checkpoints", ids);
 }
 
-int centre_checkpoint_visible(centre *c, const tr_checkpoint *k, const tr_party *viewer, bool *yes, tr_err *err) {
+int centre_checkpoint_visible(centre *c, const tr_checkpoint *k, const tr_party *viewer, bool *yes,
+                              tr_err *err) {
     (void)c;
     (void)err;
     *yes = tr_checkpoint_allows(k, viewer);
@@ -60,7 +61,8 @@ static int check_controller(centre *c, const tr_party *by, tr_checkpoint *k, tr_
     tr_party p;
     int rc = store_party_get(c->store, k->party, &p, err);
     if (rc == TR_ENOTFOUND)
-        return tr_fail(err, TR_EINVAL, "properties.controlled_by", "'%.64s' is not a party of the centre", k->party);
+        return tr_fail(err, TR_EINVAL, "properties.controlled_by", "'%.64s' is not a party of the centre",
+                       k->party);
     return rc;
 }
 
@@ -74,9 +76,9 @@ static int create_tx(centre *c, const tr_party *by, tr_checkpoint *k, json_t **o
     json_t *obj = centre_object_checkpoint(k), *answer = tr_checkpoint_to_feature(k);
     char ref[CENTRE_REF_MAX];
     centre_ref_checkpoint(k->id, ref);
-    rc = obj && answer ? centre__log_at(c, k->created_at, by->name, by->sig, "checkpoint.create", ref, obj, answer,
-                                        err)
-                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    rc = obj && answer
+             ? centre__log_at(c, k->created_at, by->name, by->sig, "checkpoint.create", ref, obj, answer, err)
+             : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     if (rc == TR_OK)
         *out = answer;
@@ -85,7 +87,8 @@ static int create_tx(centre *c, const tr_party *by, tr_checkpoint *k, json_t **o
     return rc;
 }
 
-int centre_checkpoint_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err) {
+int centre_checkpoint_create(centre *c, const tr_party *by, const json_t *feature, json_t **out,
+                             tr_err *err) {
     tr_checkpoint k;
     int rc = tr_checkpoint_parse(feature, &k, err);
     if (rc) return rc;
@@ -105,7 +108,8 @@ static int feature_for(centre *c, const tr_checkpoint *k, const tr_party *viewer
     bool yes = false;
     *out = NULL;
     int rc = centre_checkpoint_visible(c, k, viewer, &yes, err);
-    if (rc == TR_OK && yes && !(*out = tr_checkpoint_to_feature(k))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && yes && !(*out = tr_checkpoint_to_feature(k)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     return rc;
 }
 
@@ -236,7 +240,8 @@ static int take_part(centre *c, const tr_movement *m, const on_route *r, json_t 
         char ref[CENTRE_REF_MAX];
         centre_ref_movement_checkpoints(m->id, ref);
         json_t *obj = centre_object_movement_checkpoints(m->id, ids);
-        rc = obj ? centre__log_at(c, m->created_at, CENTRE_SELF, NULL, "movement.checkpoints", ref, obj, NULL, err)
+        rc = obj ? centre__log_at(c, m->created_at, CENTRE_SELF, NULL, "movement.checkpoints", ref, obj, NULL,
+                                  err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(obj);
     }
@@ -261,7 +266,8 @@ int centre__movement_checkpoints_tx(centre *c, const tr_movement *m, json_t *cle
     if (rc == TR_OK) keep_seen(m, &r, readers);
     if (rc == TR_OK) rc = take_part(c, m, &r, clearance, err);
     json_decref(readers);
-    for (size_t i = 0; i < r.n; i++) tr_checkpoint_clear(&r.ks[i]);
+    for (size_t i = 0; i < r.n; i++)
+        tr_checkpoint_clear(&r.ks[i]);
     free(r.ks);
     free(r.keep);
     geo_shape_free(shape);
@@ -282,7 +288,8 @@ static int view_link(int64_t movement_id, int64_t checkpoint_id, void *ctx) {
     json_t *f = NULL;
     int rc = store_checkpoint_get(v->c->store, checkpoint_id, &k, v->err);
     if (rc == TR_OK) rc = feature_for(v->c, &k, v->viewer, &f, v->err);
-    if (rc == TR_OK && f && json_array_append_new(v->features, f)) rc = tr_fail(v->err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && f && json_array_append_new(v->features, f))
+        rc = tr_fail(v->err, TR_ENOMEM, "", "out of memory");
     tr_checkpoint_clear(&k);
     return rc;
 }

@@ -22,8 +22,9 @@ static int read_checkpoint(sqlite3_stmt *st, tr_checkpoint *k) {
     return k->owner && k->party && k->name ? TR_OK : TR_EIO;
 }
 
-static const char SQL_INSERT[] = "INSERT INTO checkpoint(owner, party, name, lon, lat, opening_hours, visibility,"
-                                 " created_at) VALUES (?,?,?,?,?,?,?,?)";
+static const char SQL_INSERT[] =
+    "INSERT INTO checkpoint(owner, party, name, lon, lat, opening_hours, visibility,"
+    " created_at) VALUES (?,?,?,?,?,?,?,?)";
 
 int store_checkpoint_insert(store *s, tr_checkpoint *k, tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_INSERT, err);
@@ -66,8 +67,9 @@ int store_checkpoint_get(store *s, int64_t id, tr_checkpoint *out, tr_err *err) 
     return TR_OK;
 }
 
-static const char SQL_SCAN[] = "SELECT " CHECKPOINT_COLS " FROM checkpoint WHERE id > ?1"
-                               " AND (?2 IS NULL OR (lon BETWEEN ?2 AND ?4 AND lat BETWEEN ?3 AND ?5)) ORDER BY id";
+static const char SQL_SCAN[] =
+    "SELECT " CHECKPOINT_COLS " FROM checkpoint WHERE id > ?1"
+    " AND (?2 IS NULL OR (lon BETWEEN ?2 AND ?4 AND lat BETWEEN ?3 AND ?5)) ORDER BY id";
 
 int store_checkpoint_scan(store *s, const store_checkpoint_filter *f, int (*fn)(tr_checkpoint *k, void *ctx),
                           void *ctx, tr_err *err) {
@@ -106,9 +108,9 @@ int store_checkpoint_link(store *s, int64_t movement_id, int64_t checkpoint_id, 
 static const char SQL_LINKS[] = "SELECT movement_id, checkpoint_id FROM movement_checkpoint"
                                 " WHERE ?1 = 0 OR movement_id = ?1 ORDER BY movement_id, checkpoint_id";
 
-int store_checkpoint_links(store *s, int64_t movement_id, int (*fn)(int64_t movement_id, int64_t checkpoint_id,
-                                                                      void *ctx),
-                           void *ctx, tr_err *err) {
+int store_checkpoint_links(store *s, int64_t movement_id,
+                           int (*fn)(int64_t movement_id, int64_t checkpoint_id, void *ctx), void *ctx,
+                           tr_err *err) {
     sqlite3_stmt *st = store__prep(s, SQL_LINKS, err);
     if (!st) return TR_EIO;
     sqlite3_bind_int64(st, 1, movement_id);

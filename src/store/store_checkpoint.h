@@ -33,8 +33,8 @@ int store_checkpoint_scan(store *s, const store_checkpoint_filter *f, int (*fn)(
 /* Records that movement_id passes checkpoint_id. */
 int store_checkpoint_link(store *s, int64_t movement_id, int64_t checkpoint_id, tr_err *err);
 /* Calls fn for the links of movement_id (0: of every movement), by movement then checkpoint. */
-int store_checkpoint_links(store *s, int64_t movement_id, int (*fn)(int64_t movement_id, int64_t checkpoint_id,
-                                                                      void *ctx),
-                           void *ctx, tr_err *err);
+int store_checkpoint_links(store *s, int64_t movement_id,
+                           int (*fn)(int64_t movement_id, int64_t checkpoint_id, void *ctx), void *ctx,
+                           tr_err *err);
 
 #endif
