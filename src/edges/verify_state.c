@@ -46,15 +46,21 @@ static void raw_problems(db_audit *a, const char *table, const char *key, const 
     sqlite3_finalize(st);
 }
 
+/* Matches the row `kind ID` (rebuilt as obj, taken) with its entry of type about the ref
+ * ref_of makes of its id, and counts it: verify__match_row's answer. */
+static const logged *match_id(pass *p, const char *kind, int64_t id, void (*ref_of)(int64_t, char *),
+                              const char *type, json_t *obj) {
+    char ref[CENTRE_REF_MAX], what[64];
+    ref_of(id, ref);
+    snprintf(what, sizeof what, "%s %lld", kind, (long long)id);
+    p->rows++;
+    return verify__match_row(p->a, what, ref, type, obj);
+}
+
 /* ---- deconfliction ---- */
 
 static int check_site(tr_site *v, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_site(v->id, ref);
-    snprintf(what, sizeof what, "site %lld", (long long)v->id);
-    verify__match_row(p->a, what, ref, "site.create", centre_object_site(v));
-    p->rows++;
+    match_id(ctx, "site", v->id, centre_ref_site, "site.create", centre_object_site(v));
     return TR_OK;
 }
 
@@ -97,12 +103,7 @@ int verify__operation(db_audit *a, uint64_t *rows) {
 }
 
 static int check_movement(tr_movement *m, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_movement(m->id, ref);
-    snprintf(what, sizeof what, "movement %lld", (long long)m->id);
-    verify__match_row(p->a, what, ref, "movement.create", centre_object_movement(m));
-    p->rows++;
+    match_id(ctx, "movement", m->id, centre_ref_movement, "movement.create", centre_object_movement(m));
     return TR_OK;
 }
 
@@ -126,12 +127,7 @@ int verify__movement_schedule(db_audit *a, uint64_t *rows) {
 }
 
 static int check_dc_event(const store_dc_event *x, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_dc_event(x->id, ref);
-    snprintf(what, sizeof what, "dc_event %lld", (long long)x->id);
-    verify__match_row(p->a, what, ref, centre_dc_event_type(x), centre_object_dc_event(x));
-    p->rows++;
+    match_id(ctx, "dc_event", x->id, centre_ref_dc_event, centre_dc_event_type(x), centre_object_dc_event(x));
     return TR_OK;
 }
 
@@ -151,12 +147,7 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
 /* ---- checkpoints (issue 12, item 5) ---- */
 
 static int check_checkpoint(tr_checkpoint *k, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_checkpoint(k->id, ref);
-    snprintf(what, sizeof what, "checkpoint %lld", (long long)k->id);
-    verify__match_row(p->a, what, ref, "checkpoint.create", centre_object_checkpoint(k));
-    p->rows++;
+    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, "checkpoint.create", centre_object_checkpoint(k));
     return TR_OK;
 }
 
