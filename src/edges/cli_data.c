@@ -154,7 +154,8 @@ static int import_options(const cli_cmd *cmd, cli_args *a, const char *path, tr_
 static int import_failed(const cli_cmd *cmd, const tr_err *err) {
     if (strncmp(err->msg, "line ", 5) != 0) return cli__runtime_error(cmd, err);
     const char *m = strchr(err->msg, ':');
-    fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err->msg), err->msg, err->field[0] ? err->field : "header", m + 1);
+    fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err->msg), err->msg, err->field[0] ? err->field : "header",
+            m + 1);
     fprintf(stderr, "truce %s: nothing imported\n", cmd->name);
     return CLI_RUNTIME;
 }

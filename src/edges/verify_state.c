@@ -147,7 +147,8 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
 /* ---- checkpoints (issue 12, item 5) ---- */
 
 static int check_checkpoint(tr_checkpoint *k, void *ctx) {
-    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, "checkpoint.create", centre_object_checkpoint(k));
+    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, "checkpoint.create",
+             centre_object_checkpoint(k));
     return TR_OK;
 }
 
@@ -171,7 +172,8 @@ static void match_links(links *l) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_movement_checkpoints(l->movement, ref);
     snprintf(what, sizeof what, "movement_checkpoint of movement %lld", (long long)l->movement);
-    verify__match_row(l->p.a, what, ref, "movement.checkpoints", centre_object_movement_checkpoints(l->movement, l->ids));
+    verify__match_row(l->p.a, what, ref, "movement.checkpoints",
+                      centre_object_movement_checkpoints(l->movement, l->ids));
     json_array_clear(l->ids);
 }
 

@@ -253,8 +253,9 @@ static mrep compact(mon_engine *m, const tr_report *r, const mon_classification 
 /* Room for one more report in every structure; false when out of memory. */
 static bool reserve_one(mon_engine *m, const mrep *rep) {
     return rep->perp != NONE32 && rep->party != NONE32 && rep->srckey != NONE32 && rep->region != NONE32 &&
-           rep->reason != NONE32 && !reserve_slot(m) && !imap_reserve(&m->by_id, 1) && !mon__cells_reserve(m) &&
-           !imap_reserve(&m->occurred_days, 1) && !imap_reserve(&m->received_days, 1);
+           rep->reason != NONE32 && !reserve_slot(m) && !imap_reserve(&m->by_id, 1) &&
+           !mon__cells_reserve(m) && !imap_reserve(&m->occurred_days, 1) &&
+           !imap_reserve(&m->received_days, 1);
 }
 
 /* Puts rep in slot x (the next one) as an incident of its own, in its pending regroup

@@ -145,8 +145,8 @@ static int position_parse(const json_t *body, change *ch, tr_err *err) {
 
 /* {"<key>": value (one that value_of accepts), "reason"?, "at"?} — or, with key NULL, a
  * position report {"position": [lon, lat], "at"?}. */
-static int change_parse(const json_t *body, const char *key, change_value_fn value_of, const char *allowed_text,
-                        change *ch, tr_err *err) {
+static int change_parse(const json_t *body, const char *key, change_value_fn value_of,
+                        const char *allowed_text, change *ch, tr_err *err) {
     const char *const keys_value[] = {key ? key : "", "reason", "at", NULL};
     static const char *const keys_pos[] = {"position", "at", NULL};
     memset(ch, 0, sizeof *ch);
@@ -216,7 +216,8 @@ static int queue_operation_removal(centre_pending *p, const tr_operation *o) {
 
 /* Loads operation id into o, checks that by may take it from its current state to ch's
  * (the transition table, site.h), and sets o->state to it. */
-static int op_check(centre *c, const tr_party *by, int64_t id, const change *ch, tr_operation *o, tr_err *err) {
+static int op_check(centre *c, const tr_party *by, int64_t id, const change *ch, tr_operation *o,
+                    tr_err *err) {
     int rc = store_operation_get(c->store, id, o, err);
     if (rc) return rc;
     char *cur = NULL;
@@ -225,8 +226,8 @@ static int op_check(centre *c, const tr_party *by, int64_t id, const change *ch,
     const char *from = cur ? cur : o->state;
     tr_operation_state f;
     if (rc == TR_OK && (tr_operation_state_parse(from, &f) || !tr_operation_state_may(f, ch->to)))
-        rc = tr_fail(err, TR_ECONFLICT, "state", "operation %lld is %s: it cannot become %s", (long long)id, from,
-                     ch->value);
+        rc = tr_fail(err, TR_ECONFLICT, "state", "operation %lld is %s: it cannot become %s", (long long)id,
+                     from, ch->value);
     free(cur);
     if (rc == TR_OK) {
         free(o->state);
@@ -264,12 +265,12 @@ static int op_recheck(centre *c, const tr_party *owner, const tr_operation *o, j
 }
 
 /* The "state" notice to every party told about o before (answer: o as it is now). */
-static int op_notify(centre *c, const tr_operation *o, const change *ch, const json_t *answer, const json_t *told,
-                     int64_t now, tr_err *err) {
+static int op_notify(centre *c, const tr_operation *o, const change *ch, const json_t *answer,
+                     const json_t *told, int64_t now, tr_err *err) {
     json_t *op = json_deep_copy(answer);
     json_object_del(op, "event");
-    json_t *payload = json_pack("{s:o, s:s, s:s?, s:o}", "operation", op, "state", ch->value, "reason", ch->reason,
-                                "at", tr_json_time_value(ch->at));
+    json_t *payload = json_pack("{s:o, s:s, s:s?, s:o}", "operation", op, "state", ch->value, "reason",
+                                ch->reason, "at", tr_json_time_value(ch->at));
     int rc = payload ? state_notices(c, told, "operation", o->id, payload, now, operation_start(o), err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);
@@ -417,8 +418,8 @@ static int mov_may(int64_t id, const char *from, const change *ch, tr_err *err) 
     if (ch->value && strcmp(from, ch->value) == 0)
         return tr_fail(err, TR_ECONFLICT, "status", "movement %lld is already %s", (long long)id, from);
     if (!ch->value && !(known && f == MOV_EN_ROUTE))
-        return tr_fail(err, TR_ECONFLICT, "position", "movement %lld is %s: positions are reported while en_route",
-                       (long long)id, from);
+        return tr_fail(err, TR_ECONFLICT, "position",
+                       "movement %lld is %s: positions are reported while en_route", (long long)id, from);
     return TR_OK;
 }
 
@@ -434,7 +435,8 @@ static int mov_check(centre *c, const tr_party *by, int64_t id, const change *ch
     if (rc == TR_OK) rc = may_change(by, m->owner, "movement", id, err);
     if (rc == TR_OK) rc = store_dc_current(c->store, "movement", id, "status", &cur, err);
     if (rc == TR_OK) rc = mov_may(id, cur ? cur : m->status, ch, err);
-    if (rc == TR_OK && !(*from = strdup(cur ? cur : m->status))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && !(*from = strdup(cur ? cur : m->status)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     free(cur);
     if (rc) tr_movement_clear(m);
     return rc;
@@ -444,7 +446,8 @@ static int mov_check(centre *c, const tr_party *by, int64_t id, const change *ch
 static int mov_on_route(centre *c, const tr_movement *m, const change *ch, json_t *answer, tr_err *err) {
     geo_shape *shape = NULL;
     int rc = centre__movement_shape(c, m, &shape, err);
-    if (rc == TR_OK) json_object_set_new(answer, "on_route", json_boolean(geo_shape_covers(shape, ch->lon, ch->lat)));
+    if (rc == TR_OK)
+        json_object_set_new(answer, "on_route", json_boolean(geo_shape_covers(shape, ch->lon, ch->lat)));
     geo_shape_free(shape);
     return rc;
 }
@@ -459,8 +462,8 @@ static int mov_notify(centre *c, const tr_movement *m, const change *ch, centre_
         if (strcmp(m->vis.parties[i], m->owner) != 0) add_name(told, m->vis.parties[i]);
     int rc = notified_parties(c, "movement", m->id, m->owner, told, err);
     json_t *payload = json_pack("{s:{s:s, s:I, s:s?}, s:s, s:s?, s:o}", "movement", "type", "movement", "id",
-                                (json_int_t)m->id, "name", m->name, "status", ch->value, "reason", ch->reason, "at",
-                                tr_json_time_value(ch->at));
+                                (json_int_t)m->id, "name", m->name, "status", ch->value, "reason", ch->reason,
+                                "at", tr_json_time_value(ch->at));
     if (rc == TR_OK)
         rc = payload ? state_notices(c, told, "movement", m->id, payload, now, m->time_start, err)
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -516,8 +519,8 @@ int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json
     json_t *rest = NULL;
     int rc = centre__target(body, "movement", id, by, &rest, err);
     if (rc == TR_OK)
-        rc = change_parse(rest, "status", mov_status_value, "notified, en_route, arrived, aborted, incident", &ch,
-                          err);
+        rc = change_parse(rest, "status", mov_status_value, "notified, en_route, arrived, aborted, incident",
+                          &ch, err);
     json_decref(rest);
     if (rc == TR_OK) rc = mov_change(c, by, id, &ch, out, err);
     change_clear(&ch);
@@ -543,7 +546,8 @@ int centre__movement_shape(centre *c, const tr_movement *m, geo_shape **out, tr_
     geo_limits wide = c->limits;
     if (wide.max_width_m < m->width_m) wide.max_width_m = m->width_m;
     *out = NULL;
-    int rc = g ? geo_shape_from_geojson(g, m->width_m, &wide, out, err) : tr_fail(err, TR_EIO, "", "unreadable route");
+    int rc = g ? geo_shape_from_geojson(g, m->width_m, &wide, out, err)
+               : tr_fail(err, TR_EIO, "", "unreadable route");
     json_decref(g);
     return rc;
 }

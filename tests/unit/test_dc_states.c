@@ -60,13 +60,15 @@ static void test_checkpoint_parse(void **state) {
     (void)state;
     tr_checkpoint k;
     tr_err err = {0};
-    assert_int_equal(parse("{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [36.7, 36.2]},"
-                           " \"properties\": {\"name\": \"Bridge\", \"controlled_by\": \"SAA\", \"visibility\": [\"JMC\"],"
-                           " \"opening_hours\": [{\"open\": \"06:00\", \"close\": \"24:00\", \"days\": [\"sun\"]}]}}",
-                           &k, &err),
-                     TR_OK);
+    assert_int_equal(
+        parse("{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [36.7, 36.2]},"
+              " \"properties\": {\"name\": \"Bridge\", \"controlled_by\": \"SAA\", \"visibility\": [\"JMC\"],"
+              " \"opening_hours\": [{\"open\": \"06:00\", \"close\": \"24:00\", \"days\": [\"sun\"]}]}}",
+              &k, &err),
+        TR_OK);
     assert_string_equal(k.hours, "[{\"close\":\"24:00\",\"days\":[\"sun\"],\"open\":\"06:00\"}]");
-    tr_party saa = {.role = ROLE_BELLIGERENT}, jmc = {.role = ROLE_OBSERVER}, opp = {.role = ROLE_BELLIGERENT};
+    tr_party saa = {.role = ROLE_BELLIGERENT}, jmc = {.role = ROLE_OBSERVER},
+             opp = {.role = ROLE_BELLIGERENT};
     strcpy(saa.name, "SAA");
     strcpy(jmc.name, "JMC");
     strcpy(opp.name, "Opposition");
@@ -76,16 +78,21 @@ static void test_checkpoint_parse(void **state) {
     assert_false(tr_checkpoint_allows_name(&k, "Opposition"));
     tr_checkpoint_clear(&k);
     static const char *const bad[][2] = {
-        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}, \"properties\": {}}",
+        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}, "
+         "\"properties\": {}}",
          "properties.name"},
-        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Polygon\", \"coordinates\": []}, \"properties\": "
+        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Polygon\", \"coordinates\": []}, "
+         "\"properties\": "
          "{\"name\": \"x\"}}",
          "geometry"},
-        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}, \"properties\": "
+        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}, "
+         "\"properties\": "
          "{\"name\": \"x\", \"opening_hours\": [{\"days\": [], \"open\": \"06:00\", \"close\": \"07:00\"}]}}",
          "properties.opening_hours[0].days"},
-        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}, \"properties\": "
-         "{\"name\": \"x\", \"opening_hours\": [{\"days\": [\"mon\"], \"open\": \"24:01\", \"close\": \"07:00\"}]}}",
+        {"{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}, "
+         "\"properties\": "
+         "{\"name\": \"x\", \"opening_hours\": [{\"days\": [\"mon\"], \"open\": \"24:01\", \"close\": "
+         "\"07:00\"}]}}",
          "properties.opening_hours[0].open"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
