@@ -192,7 +192,7 @@ int tr_operation_parse(const json_t *body, unsigned flags, tr_operation *out, tr
         if ((rc = tr_volume_parse(json_array_get(vols, i), path, flags, &out->volumes[i], err))) goto out;
         out->nvolumes++;
     }
-    out->state = strdup("planned");
+    out->state = strdup(tr_operation_state_name(OP_PLANNED));
     rc = out->state ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
 out:
     if (rc) tr_operation_clear(out);
@@ -219,8 +219,6 @@ char *tr_operation_volumes_text(const tr_operation *o) {
 }
 
 static const char *const MOVEMENT_KINDS[] = {"convoy", "evacuation", NULL};
-static const char *const MOVEMENT_STATUSES[] = {"planned", "notified", "en_route", "arrived", "aborted", "incident",
-                                                NULL};
 
 void tr_movement_clear(tr_movement *m) {
     free(m->owner);
@@ -247,8 +245,10 @@ static int movement_props(const json_t *props, tr_movement *out, tr_err *err) {
         return tr_fail(err, TR_EINVAL, "properties.kind", "unknown kind '%.40s': use convoy or evacuation", out->kind);
     if (tr_json_str(props, "name", "properties", 200, &out->name, err)) return TR_EINVAL;
     if (tr_json_str(props, "status", "properties", 32, &out->status, err)) return TR_EINVAL;
-    if (!out->status && !(out->status = strdup("planned"))) return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    if (!in_list(out->status, MOVEMENT_STATUSES))
+    tr_movement_status st;
+    if (!out->status && !(out->status = strdup(tr_movement_status_name(MOV_PLANNED))))
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (tr_movement_status_parse(out->status, &st))
         return tr_fail(err, TR_EINVAL, "properties.status",
                        "unknown status '%.40s': use planned, notified, en_route, arrived, aborted or incident",
                        out->status);

@@ -172,6 +172,57 @@ typedef struct tr_operation {
     int64_t created_at;
 } tr_operation;
 
+/*
+ * States (issue 12, item 1): an operation's state and a movement's status as enums with
+ * their transition tables (dc_states.c), as agreement steps have theirs (step.c). The
+ * objects and the store keep the names; these parse them and decide.
+ *
+ *  - operation: planned -> active | cancelled; active -> ended | cancelled. Ended and
+ *    cancelled are final: the operation leaves the engine.
+ *  - movement: from planned, notified, en_route or incident to any other status but
+ *    planned; arrived and aborted are final: the movement leaves the engine. Positions
+ *    are reported while en_route.
+ */
+#define TR_OPERATION_STATE_MAP(X)  \
+    X(OP_PLANNED, "planned")       \
+    X(OP_ACTIVE, "active")         \
+    X(OP_ENDED, "ended")           \
+    X(OP_CANCELLED, "cancelled")
+
+typedef enum {
+#define TR_OP_STATE_ENUM(e, s) e,
+    TR_OPERATION_STATE_MAP(TR_OP_STATE_ENUM)
+#undef TR_OP_STATE_ENUM
+    OP_STATE_COUNT
+} tr_operation_state;
+
+#define TR_MOVEMENT_STATUS_MAP(X)  \
+    X(MOV_PLANNED, "planned")      \
+    X(MOV_NOTIFIED, "notified")    \
+    X(MOV_EN_ROUTE, "en_route")    \
+    X(MOV_ARRIVED, "arrived")      \
+    X(MOV_ABORTED, "aborted")      \
+    X(MOV_INCIDENT, "incident")
+
+typedef enum {
+#define TR_MOV_STATUS_ENUM(e, s) e,
+    TR_MOVEMENT_STATUS_MAP(TR_MOV_STATUS_ENUM)
+#undef TR_MOV_STATUS_ENUM
+    MOV_STATUS_COUNT
+} tr_movement_status;
+
+const char *tr_operation_state_name(tr_operation_state s);
+/* 0, or -1 when s (NULL allowed) names no state. */
+int tr_operation_state_parse(const char *s, tr_operation_state *out);
+/* May an operation go from `from` to `to` (the transition table above)? */
+bool tr_operation_state_may(tr_operation_state from, tr_operation_state to);
+bool tr_operation_state_final(tr_operation_state s);
+
+const char *tr_movement_status_name(tr_movement_status s);
+int tr_movement_status_parse(const char *s, tr_movement_status *out);
+bool tr_movement_status_may(tr_movement_status from, tr_movement_status to);
+bool tr_movement_status_final(tr_movement_status s);
+
 /* Parses a POST /v1/operations body. flags as tr_volume_parse (TR_VOLUME_TRUSTED for
  * stored operations). */
 int tr_operation_parse(const json_t *body, unsigned flags, tr_operation *out, tr_err *err);

@@ -13,6 +13,7 @@
 #include "base/json_text.h"
 #include "base/timeutil.h"
 #include "edges/api_int.h"
+#include "service/centre_checkpoint.h"
 #include "service/centre_dc.h"
 
 /* ---- deconfliction: sites and operations ---- */
@@ -62,8 +63,44 @@ static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (rc == TR_OK && !(rs->json = tr_movement_to_feature(&m)))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = centre_movement_view(rq->c, &m, rs->json, err);
+    if (rc == TR_OK) rc = centre_movement_checkpoints(rq->c, &m, &rq->party, rs->json, err);
     tr_movement_clear(&m);
     return rc;
+}
+
+/* ---- checkpoints (issue 12; service/centre_checkpoint.c) ---- */
+
+static int h_checkpoint_create(http_req *rq, http_resp *rs, tr_err *err) {
+    if (centre_checkpoint_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
+    rs->status = 201;
+    snprintf(rs->location, sizeof rs->location, "/v1/checkpoints/%lld",
+             (long long)json_integer_value(json_object_get(json_object_get(rs->json, "properties"), "id")));
+    return TR_OK;
+}
+
+static int h_checkpoint_get(http_req *rq, http_resp *rs, tr_err *err) {
+    int64_t id = 0;
+    if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
+    return centre_checkpoint_get(rq->c, &rq->party, id, &rs->json, err);
+}
+
+static int h_checkpoint_list(http_req *rq, http_resp *rs, tr_err *err) {
+    store_checkpoint_filter f = {0};
+    int limit;
+    const char *bbox = http_query(rq, "bbox");
+    if (bbox && api_parse_bbox(bbox, &f.bbox, err)) return TR_EINVAL;
+    f.has_bbox = bbox != NULL;
+    if (api_parse_page(rq, &limit, &f.after, err)) return TR_EINVAL;
+    json_t *features = json_array();
+    int64_t next = 0;
+    if (!features) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (centre_checkpoint_list(rq->c, &rq->party, &f, limit, features, &next, err)) {
+        json_decref(features);
+        return err->code;
+    }
+    rs->json = json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection", "features", features, "next_cursor",
+                         api_cursor_value(next));
+    return TR_OK;
 }
 
 static int h_operation_create(http_req *rq, http_resp *rs, tr_err *err) {
@@ -349,6 +386,9 @@ const http_route api_deconflict_routes[] = {
     {"GET", "/v1/sites", h_site_list, API_ANY, "kind,at,bbox,limit,cursor", 0},
     {"POST", "/v1/sites", h_site_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/sites/{id}", h_site_get, API_ANY, NULL, 0},
+    {"GET", "/v1/checkpoints", h_checkpoint_list, API_ANY, "bbox,limit,cursor", 0},
+    {"POST", "/v1/checkpoints", h_checkpoint_create, API_WRITERS, NULL, ROUTE_BODY},
+    {"GET", "/v1/checkpoints/{id}", h_checkpoint_get, API_ANY, NULL, 0},
     {"GET", "/v1/movements", h_movement_list, API_ANY, "kind,at,bbox,limit,cursor", 0},
     {"POST", "/v1/movements", h_movement_create, API_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/movements/{id}", h_movement_get, API_ANY, NULL, 0},

@@ -135,19 +135,56 @@ static int format_from_name(const char *path, tr_report_format *fmt) {
     return 0;
 }
 
-int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
-    const char *path = a->pos[0], *party = cli__opt(cmd, a, "--as"), *f = cli__opt(cmd, a, "--format");
-    if (!party) return cli__usage_error(cmd, "%s", "--as PARTY is required");
-    tr_report_format fmt;
-    centre_new_actors new_actors;
-    if (centre_new_actors_parse(cli__opt(cmd, a, "--new-actors"), &new_actors))
+/* --new-actors and the format (--format, else the file name's): CLI_OK or a usage error. */
+static int import_options(const cli_cmd *cmd, cli_args *a, const char *path, tr_report_format *fmt,
+                          centre_new_actors *new_actors) {
+    const char *f = cli__opt(cmd, a, "--format");
+    if (centre_new_actors_parse(cli__opt(cmd, a, "--new-actors"), new_actors))
         return cli__usage_error(cmd, "--new-actors: '%s' is not reject, create or omit",
                                 cli__opt(cmd, a, "--new-actors"));
-    if (f ? tr_report_format_parse(f, &fmt) != 0 : format_from_name(path, &fmt) != 0)
+    if (f ? tr_report_format_parse(f, fmt) != 0 : format_from_name(path, fmt) != 0)
         return cli__usage_error(cmd,
                                 f ? "unknown format '%s': use ndjson, csv, acled or ucdp"
                                   : "cannot tell the format of '%s' from its name: give --format",
                                 f ? f : path);
+    return CLI_OK;
+}
+
+/* A failed import: a header error reads as a bad record ("line 1: column: reason"). */
+static int import_failed(const cli_cmd *cmd, const tr_err *err) {
+    if (strncmp(err->msg, "line ", 5) != 0) return cli__runtime_error(cmd, err);
+    const char *m = strchr(err->msg, ':');
+    fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err->msg), err->msg, err->field[0] ? err->field : "header",
+            m + 1);
+    fprintf(stderr, "truce %s: nothing imported\n", cmd->name);
+    return CLI_RUNTIME;
+}
+
+/* The summary line; CLI_RUNTIME when bad records stopped the import or nothing was imported. */
+static int import_summary(const cli_cmd *cmd, const centre_import_stats *st, const bad_list *bad,
+                          const centre_import_opts *o) {
+    if (bad->more) fprintf(stderr, "... and %ld more bad records\n", bad->more);
+    if (st->rejected && !o->partial)
+        fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
+                cmd->name, st->rejected, st->rejected == 1 ? "" : "s");
+    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld", st->rows, st->imported, st->rejected,
+           st->incidents);
+    if (o->new_actors == CENTRE_NEW_ACTORS_CREATE) printf(", actors created %ld", st->actors_created);
+    if (o->new_actors == CENTRE_NEW_ACTORS_OMIT) printf(", names omitted %ld", st->names_omitted);
+    printf("\n");
+    return st->rejected && (!o->partial || st->imported == 0) ? CLI_RUNTIME : CLI_OK;
+}
+
+int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
+    const char *path = a->pos[0], *party = cli__opt(cmd, a, "--as");
+    if (!party) return cli__usage_error(cmd, "%s", "--as PARTY is required");
+    bad_list bad = {0, 0};
+    centre_import_opts o = {.partial = cli__opt(cmd, a, "--partial") != NULL,
+                            .bad = print_bad,
+                            .bad_ctx = &bad,
+                            .actor = print_actor};
+    int code = import_options(cmd, a, path, &o.fmt, &o.new_actors);
+    if (code != CLI_OK) return code;
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) {
         fprintf(stderr, "truce %s: cannot read %s: %s\n", cmd->name, path, strerror(errno));
@@ -160,45 +197,15 @@ int cli__cmd_import_reports(const cli_cmd *cmd, cli_args *a) {
     }
     tr_err err = {0};
     centre_aliases *aliases = NULL;
-    int rc = cli__opt(cmd, a, "--aliases")
-                 ? centre_aliases_load(c, cli__opt(cmd, a, "--aliases"), &aliases, &err)
-                 : TR_OK;
-    bad_list bad = {0, 0};
+    const char *aliases_path = cli__opt(cmd, a, "--aliases");
+    int rc = aliases_path ? centre_aliases_load(c, aliases_path, &aliases, &err) : TR_OK;
     centre_import_stats st = {0};
-    bool partial = cli__opt(cmd, a, "--partial") != NULL;
-    centre_import_opts o = {.fmt = fmt,
-                            .aliases = aliases,
-                            .partial = partial,
-                            .new_actors = new_actors,
-                            .bad = print_bad,
-                            .bad_ctx = &bad,
-                            .actor = print_actor};
+    o.aliases = aliases;
     if (rc == TR_OK) rc = centre_reports_import(c, party, in, &o, &st, &err);
     centre_aliases_free(aliases);
     centre_close(c);
     if (in != stdin) fclose(in);
-    if (rc) {
-        /* a header error reads as a bad record: "line 1: column: reason" */
-        if (strncmp(err.msg, "line ", 5) == 0) {
-            const char *m = strchr(err.msg, ':');
-            fprintf(stderr, "%.*s: %s:%s\n", (int)(m - err.msg), err.msg, err.field[0] ? err.field : "header",
-                    m + 1);
-            fprintf(stderr, "truce %s: nothing imported\n", cmd->name);
-            return CLI_RUNTIME;
-        }
-        return cli__runtime_error(cmd, &err);
-    }
-    if (bad.more) fprintf(stderr, "... and %ld more bad records\n", bad.more);
-    if (st.rejected && !partial)
-        fprintf(stderr, "truce %s: %ld bad record%s: nothing imported (--partial imports the good ones)\n",
-                cmd->name, st.rejected, st.rejected == 1 ? "" : "s");
-    printf("rows read %ld, imported %ld, rejected %ld, incidents %ld", st.rows, st.imported, st.rejected,
-           st.incidents);
-    if (new_actors == CENTRE_NEW_ACTORS_CREATE) printf(", actors created %ld", st.actors_created);
-    if (new_actors == CENTRE_NEW_ACTORS_OMIT) printf(", names omitted %ld", st.names_omitted);
-    printf("\n");
-    if (st.rejected && (!partial || st.imported == 0)) return CLI_RUNTIME;
-    return CLI_OK;
+    return rc ? import_failed(cmd, &err) : import_summary(cmd, &st, &bad, &o);
 }
 
 /* ---- bulletin ---- */

@@ -142,6 +142,8 @@ int verify__site(db_audit *a, uint64_t *rows);
 int verify__operation(db_audit *a, uint64_t *rows);
 int verify__movement(db_audit *a, uint64_t *rows);
 int verify__movement_schedule(db_audit *a, uint64_t *rows);
+int verify__checkpoint(db_audit *a, uint64_t *rows); /* verify_state.c */
+int verify__movement_checkpoint(db_audit *a, uint64_t *rows);
 int verify__dc_event(db_audit *a, uint64_t *rows);
 int verify__report_row(db_audit *a, uint64_t *rows);
 int verify__incident_response(db_audit *a, uint64_t *rows);

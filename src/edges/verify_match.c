@@ -265,6 +265,8 @@ static const verify_table TABLES[] = {
     {"dc_probe_hit", verify__dc_probe_hit},
     {"notice", verify__notice},
     {"movement_clearance", verify__movement_clearance},
+    {"checkpoint", verify__checkpoint},
+    {"movement_checkpoint", verify__movement_checkpoint},
     {"report", verify__report_row},
     {"incident_response", verify__incident_response},
     {"incident_verdict", verify__incident_verdict},
@@ -344,6 +346,8 @@ static const struct {
     {"notice.ack", "notice"},
     {"notice.create", "notice"},
     {"movement.create", "movement"},
+    {"checkpoint.create", "checkpoint"},
+    {"movement.checkpoints", "movement_checkpoint"},
     {"report.create", "report"},
     {"incident.response", "incident_response"},
     {"incident.verdict", "incident_verdict"},
@@ -446,6 +450,8 @@ static void summary(db_audit *a) {
     fprintf(a->r->out,
             "record: %llu notices, %llu clearances, %llu CAP alerts, %llu settings checked against the log\n",
             R("notice"), R("movement_clearance"), R("incident_alert"), R("setting"));
+    fprintf(a->r->out, "checkpoints: %llu checkpoints, %llu passages of movements checked against the log\n",
+            R("checkpoint"), R("movement_checkpoint"));
     fprintf(a->r->out, "probing: %llu privacy records, %llu probes checked against the log, with %llu hits\n",
             R("dc_privacy"), R("dc_probe"), R("dc_probe_hit"));
     fprintf(a->r->out, "incident_feed: %llu rows recomputed from the log by replaying %llu passes\n",

@@ -13,6 +13,7 @@
 #include "base/timeutil.h"
 #include "edges/verify_db.h"
 #include "geo/geo.h"
+#include "service/centre_checkpoint.h"
 #include "service/centre_objects.h"
 
 /* A pass over one table read through the store: the audit and the rows read. */
@@ -28,15 +29,21 @@ static int end_pass(pass *p, const char *table, const tr_err *e, uint64_t *rows)
     return TR_OK;
 }
 
+/* Matches the row `kind ID` (rebuilt as obj, taken) with its entry of type about the ref
+ * ref_of makes of its id, and counts it: verify__match_row's answer. */
+static const logged *match_id(pass *p, const char *kind, int64_t id, void (*ref_of)(int64_t, char *),
+                              const char *type, json_t *obj) {
+    char ref[CENTRE_REF_MAX], what[64];
+    ref_of(id, ref);
+    snprintf(what, sizeof what, "%s %lld", kind, (long long)id);
+    p->rows++;
+    return verify__match_row(p->a, what, ref, type, obj);
+}
+
 /* ---- deconfliction ---- */
 
 static int check_site(tr_site *v, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_site(v->id, ref);
-    snprintf(what, sizeof what, "site %lld", (long long)v->id);
-    verify__match_row(p->a, what, ref, "site.create", centre_object_site(v));
-    p->rows++;
+    match_id(ctx, "site", v->id, centre_ref_site, "site.create", centre_object_site(v));
     return TR_OK;
 }
 
@@ -77,12 +84,7 @@ int verify__operation(db_audit *a, uint64_t *rows) {
 }
 
 static int check_movement(tr_movement *m, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_movement(m->id, ref);
-    snprintf(what, sizeof what, "movement %lld", (long long)m->id);
-    verify__match_row(p->a, what, ref, "movement.create", centre_object_movement(m));
-    p->rows++;
+    match_id(ctx, "movement", m->id, centre_ref_movement, "movement.create", centre_object_movement(m));
     return TR_OK;
 }
 
@@ -103,12 +105,7 @@ int verify__movement_schedule(db_audit *a, uint64_t *rows) {
 }
 
 static int check_dc_event(const store_dc_event *x, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_dc_event(x->id, ref);
-    snprintf(what, sizeof what, "dc_event %lld", (long long)x->id);
-    verify__match_row(p->a, what, ref, centre_dc_event_type(x), centre_object_dc_event(x));
-    p->rows++;
+    match_id(ctx, "dc_event", x->id, centre_ref_dc_event, centre_dc_event_type(x), centre_object_dc_event(x));
     return TR_OK;
 }
 
@@ -120,6 +117,57 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
     store_dc_event_each(a->s, check_dc_event, &p, &e);
     verify__problems(a, AUDIT_BAD_DC_EVENT, "dc_event", "its value, lon and lat are not those of its kind");
     return end_pass(&p, "dc_event", &e, rows);
+}
+
+/* ---- checkpoints (issue 12, item 5) ---- */
+
+static int check_checkpoint(tr_checkpoint *k, void *ctx) {
+    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, "checkpoint.create",
+             centre_object_checkpoint(k));
+    return TR_OK;
+}
+
+int verify__checkpoint(db_audit *a, uint64_t *rows) {
+    pass p = {a, 0, NULL};
+    tr_err e = {0};
+    store_checkpoint_filter all = {0};
+    store_checkpoint_scan(a->s, &all, check_checkpoint, &p, &e);
+    return end_pass(&p, "checkpoint", &e, rows);
+}
+
+/* A movement's links, gathered in order and matched as one movement.checkpoints object. */
+typedef struct links {
+    pass p;
+    int64_t movement;
+    json_t *ids;
+} links;
+
+static void match_links(links *l) {
+    if (!json_array_size(l->ids)) return;
+    char ref[CENTRE_REF_MAX], what[64];
+    centre_ref_movement_checkpoints(l->movement, ref);
+    snprintf(what, sizeof what, "movement_checkpoint of movement %lld", (long long)l->movement);
+    verify__match_row(l->p.a, what, ref, "movement.checkpoints",
+                      centre_object_movement_checkpoints(l->movement, l->ids));
+    json_array_clear(l->ids);
+}
+
+static int check_link(int64_t movement_id, int64_t checkpoint_id, void *ctx) {
+    links *l = ctx;
+    if (movement_id != l->movement) match_links(l);
+    l->movement = movement_id;
+    json_array_append_new(l->ids, json_integer(checkpoint_id));
+    l->p.rows++;
+    return TR_OK;
+}
+
+int verify__movement_checkpoint(db_audit *a, uint64_t *rows) {
+    links l = {.p = {a, 0, NULL}, .ids = json_array()};
+    tr_err e = {0};
+    store_checkpoint_links(a->s, 0, check_link, &l, &e);
+    match_links(&l);
+    json_decref(l.ids);
+    return end_pass(&l.p, "movement_checkpoint", &e, rows);
 }
 
 /* ---- monitoring ---- */

@@ -205,8 +205,8 @@ static void settle_summaries(mon_engine *m, uint32_t x, iref inc, const joins *j
     if (j->many) mon__sum_forget_all(m);
 }
 
-int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *c, int64_t *incident_id,
-                   tr_err *err) {
+/* A report the engine may take: a new positive id, and fields that were validated. */
+static int check_new(const mon_engine *m, const tr_report *r, tr_err *err) {
     uint32_t x;
     if (r->id <= 0) return tr_fail(err, TR_EINVAL, "id", "a report needs a positive id");
     if (mon__slot_of(m, r->id, &x))
@@ -214,9 +214,15 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
     if (r->time_precision < 1 || r->time_precision > 3 || r->geo_precision < 1 || r->geo_precision > 3 ||
         (unsigned)r->event_type >= EV_COUNT || (unsigned)r->sub_event_type >= SUB_COUNT)
         return tr_fail(err, TR_EINVAL, "", "report %lld was not validated", (long long)r->id);
+    return TR_OK;
+}
+
+/* The compact form the engine keeps of r and its classification c (NULL: undetermined);
+ * its names interned (NONE32 when out of memory). */
+static mrep compact(mon_engine *m, const tr_report *r, const mon_classification *c) {
     char key[TR_REPORT_MAX_TEXT + 16];
     mon_source_key(r->source_ref, r->reporting_party, key, sizeof key);
-    mrep rep = {
+    return (mrep){
         .id = r->id,
         .t = r->occurred_at,
         .received = r->received_at,
@@ -242,27 +248,45 @@ int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *
                   : r->target.kind == TARGET_MOVEMENT ? -r->target.object_id
                                                       : 0,
     };
-    if (rep.perp == NONE32 || rep.party == NONE32 || rep.srckey == NONE32 || rep.region == NONE32 ||
-        rep.reason == NONE32 || reserve_slot(m) || imap_reserve(&m->by_id, 1) || mon__cells_reserve(m) ||
-        imap_reserve(&m->occurred_days, 1) || imap_reserve(&m->received_days, 1))
-        return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    x = (uint32_t)m->n;
-    if (day_push(m, &m->occurred_days, rep.t, x) || day_push(m, &m->received_days, rep.received, x))
-        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+}
+
+/* Room for one more report in every structure; false when out of memory. */
+static bool reserve_one(mon_engine *m, const mrep *rep) {
+    return rep->perp != NONE32 && rep->party != NONE32 && rep->srckey != NONE32 && rep->region != NONE32 &&
+           rep->reason != NONE32 && !reserve_slot(m) && !imap_reserve(&m->by_id, 1) &&
+           !mon__cells_reserve(m) && !imap_reserve(&m->occurred_days, 1) &&
+           !imap_reserve(&m->received_days, 1);
+}
+
+/* Puts rep in slot x (the next one) as an incident of its own, in its pending regroup
+ * (incident_regroup rows read before it) and in the id index. */
+static int place(mon_engine *m, const mrep *rep, uint32_t x) {
+    if (day_push(m, &m->occurred_days, rep->t, x) || day_push(m, &m->received_days, rep->received, x))
+        return TR_ENOMEM;
     m->n++;
-    m->reps[x] = rep;
+    m->reps[x] = *rep;
     m->parent[x] = m->ring[x] = x;
     m->usize[x] = 1;
-    m->minid[x] = rep.id;
+    m->minid[x] = rep->id;
     m->adjslot[x] = m->matchslot[x] = m->followslot[x] = -1;
     m->sumof[x] = NONE32;
     uint32_t g = 0;
-    m->group[x] = imap_get(&m->pending, rep.id, &g) ? (int32_t)g : -1;
-    if (m->group[x] >= 0 && uvec_push(&m->groups[g].members, x))
-        return tr_fail(err, TR_ENOMEM, "", "out of memory");
-    imap_set(&m->by_id, rep.id, x);
-    if (m->nsorted && m->reps[m->by_id_sorted[m->nsorted - 1]].id > rep.id) m->sorted_dirty = true;
+    m->group[x] = imap_get(&m->pending, rep->id, &g) ? (int32_t)g : -1;
+    if (m->group[x] >= 0 && uvec_push(&m->groups[g].members, x)) return TR_ENOMEM;
+    imap_set(&m->by_id, rep->id, x);
+    if (m->nsorted && m->reps[m->by_id_sorted[m->nsorted - 1]].id > rep->id) m->sorted_dirty = true;
     m->by_id_sorted[m->nsorted++] = x;
+    return TR_OK;
+}
+
+int mon_engine_add(mon_engine *m, const tr_report *r, const mon_classification *c, int64_t *incident_id,
+                   tr_err *err) {
+    int rc = check_new(m, r, err);
+    if (rc) return rc;
+    mrep rep = compact(m, r, c);
+    if (!reserve_one(m, &rep)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    uint32_t x = (uint32_t)m->n;
+    if (place(m, &rep, x)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     joins j = {0};
     if (mon__for_each_related(m, x, note_and_link, &j)) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     mon__grid_insert(m, x);

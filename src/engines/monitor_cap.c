@@ -66,25 +66,19 @@ static void param(mon_text *t, const char *name, const char *value) {
     mon_text_printf(t, "    </parameter>\n");
 }
 
-void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *sender, mon_text *t) {
-    char sent[TR_TIME_BUFSZ + 8], onset[TR_TIME_BUFSZ + 8], b[640];
-    int64_t at = mon_cap_sent(inc);
-    cap_time(at, sent);
-    cap_time(inc->occurred_at, onset);
+/* The incident's event code (its ACLED sub-event type, else its event type). */
+static const char *cap_type(const mon_incident *inc) {
     const char *sub = tr_sub_event_type_name(inc->sub_event_type);
-    const char *type = sub && *sub ? sub : tr_event_type_name(inc->event_type);
-    const char *grade = mon_grade_name(inc->grade);
+    return sub && *sub ? sub : tr_event_type_name(inc->event_type);
+}
+
+/* What happened: event, urgency, severity, certainty, code, onset, headline, description. */
+static void cap_event(const mon_incident *inc, mon_text *t) {
+    char onset[TR_TIME_BUFSZ + 8], b[640];
+    const char *type = cap_type(inc), *grade = mon_grade_name(inc->grade);
     bool killed = inc->fatalities.known && inc->fatalities.max > 0;
     bool hurt = inc->injured.known && inc->injured.max > 0;
-
-    mon_text_printf(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n");
-    mon_cap_identifier(inc, b, sizeof b);
-    elem(t, "  ", "identifier", b);
-    elem(t, "  ", "sender", sender);
-    elem(t, "  ", "sent", sent);
-    mon_text_printf(t, "  <status>Actual</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n");
-    mon_text_printf(t, "  <info>\n    <language>en</language>\n    <category>Security</category>\n");
+    cap_time(inc->occurred_at, onset);
     elem(t, "    ", "event", "Ceasefire violation");
     mon_text_printf(t, "    <urgency>Past</urgency>\n");
     elem(t, "    ", "severity", killed ? "Severe" : hurt ? "Moderate" : "Unknown");
@@ -102,9 +96,14 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
     snprintf(b, sizeof b, "Incident %lld, %zu report%s. %s Grade %s: %s", (long long)inc->id, inc->nreports,
              inc->nreports == 1 ? "" : "s", inc->cls_reason ? inc->cls_reason : "", grade, inc->grade_reason);
     elem(t, "    ", "description", b);
+}
+
+/* The incident's figures as CAP parameters. */
+static void cap_parameters(const mon_incident *inc, mon_text *t) {
+    char b[64];
     snprintf(b, sizeof b, "%lld", (long long)inc->id);
     param(t, "incident_id", b);
-    param(t, "grade", grade);
+    param(t, "grade", mon_grade_name(inc->grade));
     param(t, "classification", mon_class_name(inc->cls));
     snprintf(b, sizeof b, "%zu", inc->nreports);
     param(t, "reports", b);
@@ -116,6 +115,10 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
         snprintf(b, sizeof b, "%lld-%lld", (long long)inc->injured.min, (long long)inc->injured.max);
         param(t, "injured", b);
     }
+}
+
+/* Where: the region's name (else the point) and a circle of the geo precision's radius. */
+static void cap_area(const mon_incident *inc, const mon_config *cfg, mon_text *t) {
     mon_text_printf(t, "    <area>\n");
     char lat[TR_REAL_BUFSZ], lon[TR_REAL_BUFSZ], km[TR_REAL_BUFSZ];
     tr_real_format(inc->lat, lat);
@@ -130,5 +133,22 @@ void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *
     int gp = inc->geo_precision >= 1 && inc->geo_precision <= 3 ? inc->geo_precision : 3;
     mon_text_printf(t, "      <circle>%s,%s %s</circle>\n", lat, lon,
                     tr_real_format(cfg->radius_m[gp - 1] / 1000.0, km));
-    mon_text_printf(t, "    </area>\n  </info>\n</alert>\n");
+    mon_text_printf(t, "    </area>\n");
+}
+
+void mon_cap_render(const mon_incident *inc, const mon_config *cfg, const char *sender, mon_text *t) {
+    char sent[TR_TIME_BUFSZ + 8], b[640];
+    cap_time(mon_cap_sent(inc), sent);
+    mon_text_printf(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n");
+    mon_cap_identifier(inc, b, sizeof b);
+    elem(t, "  ", "identifier", b);
+    elem(t, "  ", "sender", sender);
+    elem(t, "  ", "sent", sent);
+    mon_text_printf(t, "  <status>Actual</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n");
+    mon_text_printf(t, "  <info>\n    <language>en</language>\n    <category>Security</category>\n");
+    cap_event(inc, t);
+    cap_parameters(inc, t);
+    cap_area(inc, cfg, t);
+    mon_text_printf(t, "  </info>\n</alert>\n");
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "service/centre_checkpoint.h"
 #include "service/centre_dc.h"
 #include "service/centre_int.h"
 
@@ -65,7 +66,8 @@ static int movement_row(tr_movement *m, void *ctx) {
     if (rc || !visible) return rc; /* as GET /v1/movements/{id} */
     json_t *feature = tr_movement_to_feature(m);
     if (!feature) return tr_fail(pg->err, TR_ENOMEM, "", "out of memory");
-    if ((rc = centre_movement_view(pg->c, m, feature, pg->err))) {
+    if ((rc = centre_movement_view(pg->c, m, feature, pg->err)) ||
+        (rc = centre_movement_checkpoints(pg->c, m, pg->f->viewer, feature, pg->err))) {
         json_decref(feature);
         return rc;
     }

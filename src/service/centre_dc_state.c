@@ -27,21 +27,20 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "service/centre_checkpoint.h"
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
 
-static bool in(const char *s, const char *const *list) {
-    for (; *list; list++)
-        if (strcmp(s, *list) == 0) return true;
-    return false;
-}
-
 bool centre__dc_retired(centre *c, const char *about_type, int64_t id) {
-    static const char *const final[] = {"ended", "cancelled", "arrived", "aborted", NULL};
     char *v = NULL;
-    bool op = strcmp(about_type, "operation") == 0;
+    bool op = strcmp(about_type, "operation") == 0, r = false;
     if (store_dc_current(c->store, about_type, id, op ? "state" : "status", &v, NULL)) return false;
-    bool r = v && in(v, final);
+    tr_operation_state os;
+    tr_movement_status ms;
+    if (op)
+        r = tr_operation_state_parse(v, &os) == 0 && tr_operation_state_final(os);
+    else
+        r = tr_movement_status_parse(v, &ms) == 0 && tr_movement_status_final(ms);
     free(v);
     return r;
 }
@@ -103,6 +102,7 @@ static int state_notices(centre *c, const json_t *parties, const char *about_typ
 
 typedef struct change {
     char *value;  /* state or status */
+    int to;       /* value as a tr_operation_state or tr_movement_status */
     char *reason;
     int64_t at;
     bool has_position;
@@ -115,10 +115,38 @@ static void change_clear(change *ch) {
     memset(ch, 0, sizeof *ch);
 }
 
-/* {"<key>": value (from allowed), "reason"?, "at"?} — or, with key NULL, a position
- * report {"position": [lon, lat], "at"?}. */
-static int change_parse(const json_t *body, const char *key, const char *const *allowed, const char *allowed_text,
-                        change *ch, tr_err *err) {
+/* value as the state (status) a change may ask for: ch->to, or -1. */
+typedef int (*change_value_fn)(const char *value);
+
+static int op_state_value(const char *v) {
+    tr_operation_state s;
+    return tr_operation_state_parse(v, &s) == 0 && s != OP_PLANNED ? (int)s : -1;
+}
+
+static int mov_status_value(const char *v) {
+    tr_movement_status s;
+    return tr_movement_status_parse(v, &s) == 0 && s != MOV_PLANNED ? (int)s : -1;
+}
+
+/* A position report {"position": [lon, lat], "at"?} (at already read). */
+static int position_parse(const json_t *body, change *ch, tr_err *err) {
+    const json_t *p = json_object_get(body, "position");
+    if (!p) return tr_fail(err, TR_EINVAL, "position", "is required");
+    if (!json_is_array(p) || json_array_size(p) != 2 || !json_is_number(json_array_get(p, 0)) ||
+        !json_is_number(json_array_get(p, 1)))
+        return tr_fail(err, TR_EINVAL, "position", "must be [lon, lat]");
+    ch->lon = json_number_value(json_array_get(p, 0));
+    ch->lat = json_number_value(json_array_get(p, 1));
+    if (!(ch->lon >= -180 && ch->lon <= 180 && ch->lat >= -90 && ch->lat <= 90))
+        return tr_fail(err, TR_EINVAL, "position", "lon must be in [-180, 180] and lat in [-90, 90]");
+    ch->has_position = true;
+    return TR_OK;
+}
+
+/* {"<key>": value (one that value_of accepts), "reason"?, "at"?} — or, with key NULL, a
+ * position report {"position": [lon, lat], "at"?}. */
+static int change_parse(const json_t *body, const char *key, change_value_fn value_of,
+                        const char *allowed_text, change *ch, tr_err *err) {
     const char *const keys_value[] = {key ? key : "", "reason", "at", NULL};
     static const char *const keys_pos[] = {"position", "at", NULL};
     memset(ch, 0, sizeof *ch);
@@ -127,23 +155,11 @@ static int change_parse(const json_t *body, const char *key, const char *const *
     int64_t now = tr_time_now();
     if (tr_json_time(body, "at", "", now, &ch->at, err)) return TR_EINVAL;
     if (ch->at > now + 300) return tr_fail(err, TR_EINVAL, "at", "is in the future");
-    if (!key) {
-        const json_t *p = json_object_get(body, "position");
-        if (!p) return tr_fail(err, TR_EINVAL, "position", "is required");
-        if (!json_is_array(p) || json_array_size(p) != 2 || !json_is_number(json_array_get(p, 0)) ||
-            !json_is_number(json_array_get(p, 1)))
-            return tr_fail(err, TR_EINVAL, "position", "must be [lon, lat]");
-        ch->lon = json_number_value(json_array_get(p, 0));
-        ch->lat = json_number_value(json_array_get(p, 1));
-        if (!(ch->lon >= -180 && ch->lon <= 180 && ch->lat >= -90 && ch->lat <= 90))
-            return tr_fail(err, TR_EINVAL, "position", "lon must be in [-180, 180] and lat in [-90, 90]");
-        ch->has_position = true;
-        return TR_OK;
-    }
+    if (!key) return position_parse(body, ch, err);
     if (!json_object_get(body, key)) return tr_fail(err, TR_EINVAL, key, "is required");
     if (tr_json_str(body, key, "", 32, &ch->value, err) || tr_json_str(body, "reason", "", 2000, &ch->reason, err))
         return TR_EINVAL;
-    if (!ch->value || !in(ch->value, allowed))
+    if (!ch->value || (ch->to = value_of(ch->value)) < 0)
         return tr_fail(err, TR_EINVAL, key, "'%.40s' is not one of %s", ch->value ? ch->value : "", allowed_text);
     return TR_OK;
 }
@@ -192,12 +208,44 @@ static int may_change(const tr_party *by, const char *owner, const char *what, i
 
 /* ---- operations ---- */
 
-static const char *const OP_STATES[] = {"active", "ended", "cancelled", NULL};
+static int queue_operation_removal(centre_pending *p, const tr_operation *o) {
+    for (size_t i = 0; i < o->nvolumes; i++)
+        if (queue_removal(p, CENTRE_DC_ID(o->id, CENTRE_DC_OPERATION, i))) return TR_ENOMEM;
+    return TR_OK;
+}
 
-static bool op_transition(const char *from, const char *to) {
-    if (strcmp(from, "planned") == 0) return strcmp(to, "active") == 0 || strcmp(to, "cancelled") == 0;
-    if (strcmp(from, "active") == 0) return strcmp(to, "ended") == 0 || strcmp(to, "cancelled") == 0;
-    return false;
+/* Loads operation id into o, checks that by may take it from its current state to ch's
+ * (the transition table, site.h), and sets o->state to it. */
+static int op_check(centre *c, const tr_party *by, int64_t id, const change *ch, tr_operation *o,
+                    tr_err *err) {
+    int rc = store_operation_get(c->store, id, o, err);
+    if (rc) return rc;
+    char *cur = NULL;
+    rc = may_change(by, o->owner, "operation", id, err);
+    if (rc == TR_OK) rc = store_dc_current(c->store, "operation", id, "state", &cur, err);
+    const char *from = cur ? cur : o->state;
+    tr_operation_state f;
+    if (rc == TR_OK && (tr_operation_state_parse(from, &f) || !tr_operation_state_may(f, ch->to)))
+        rc = tr_fail(err, TR_ECONFLICT, "state", "operation %lld is %s: it cannot become %s", (long long)id,
+                     from, ch->value);
+    free(cur);
+    if (rc == TR_OK) {
+        free(o->state);
+        if (!(o->state = strdup(ch->value))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    if (rc) tr_operation_clear(o);
+    return rc;
+}
+
+/* The party whose view decides what a re-check may show (restricted sites stay so): the
+ * operation's owner; a revoked owner reads as an observer would. */
+static void op_owner(centre *c, const tr_party *by, const tr_operation *o, tr_party *owner) {
+    *owner = *by;
+    if (strcmp(by->name, o->owner) != 0 && store_party_get(c->store, o->owner, owner, NULL)) {
+        memset(owner, 0, sizeof *owner);
+        snprintf(owner->name, sizeof owner->name, "%s", o->owner);
+        owner->role = ROLE_OBSERVER;
+    }
 }
 
 /* Going active: o's conflicts now, as its owner sees them (a probe of what it may not see,
@@ -216,53 +264,39 @@ static int op_recheck(centre *c, const tr_party *owner, const tr_operation *o, j
     return rc;
 }
 
+/* The "state" notice to every party told about o before (answer: o as it is now). */
+static int op_notify(centre *c, const tr_operation *o, const change *ch, const json_t *answer,
+                     const json_t *told, int64_t now, tr_err *err) {
+    json_t *op = json_deep_copy(answer);
+    json_object_del(op, "event");
+    json_t *payload = json_pack("{s:o, s:s, s:s?, s:o}", "operation", op, "state", ch->value, "reason",
+                                ch->reason, "at", tr_json_time_value(ch->at));
+    int rc = payload ? state_notices(c, told, "operation", o->id, payload, now, operation_start(o), err)
+                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_decref(payload);
+    return rc;
+}
+
 static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, centre_pending *p, json_t **out,
                        tr_err *err) {
     tr_operation o;
-    int rc = store_operation_get(c->store, id, &o, err);
+    int rc = op_check(c, by, id, ch, &o, err);
     if (rc) return rc;
-    char *cur = NULL;
-    rc = may_change(by, o.owner, "operation", id, err);
-    if (rc == TR_OK) rc = store_dc_current(c->store, "operation", id, "state", &cur, err);
-    const char *from = cur ? cur : o.state;
-    if (rc == TR_OK && !op_transition(from, ch->value))
-        rc = tr_fail(err, TR_ECONFLICT, "state", "operation %lld is %s: it cannot become %s", (long long)id, from,
-                     ch->value);
-    json_t *answer = NULL, *conflicts = json_array(), *told = json_array();
+    json_t *answer = tr_operation_to_json(&o), *conflicts = json_array(), *told = json_array();
     int64_t now = tr_time_now();
-    if (rc == TR_OK) {
-        free(o.state);
-        o.state = strdup(ch->value);
-        answer = tr_operation_to_json(&o);
-        if (!o.state || !answer) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    }
-    /* The owner's view decides what the re-check may show (restricted sites stay so). */
-    tr_party owner = *by;
-    if (rc == TR_OK && strcmp(by->name, o.owner) != 0 && store_party_get(c->store, o.owner, &owner, NULL)) {
-        memset(&owner, 0, sizeof owner); /* a revoked owner reads as an observer would */
-        snprintf(owner.name, sizeof owner.name, "%s", o.owner);
-        owner.role = ROLE_OBSERVER;
-    }
-    if (rc == TR_OK && strcmp(ch->value, "active") == 0)
-        rc = op_recheck(c, &owner, &o, conflicts, answer, now, err);
+    if (!answer) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    tr_party owner;
+    op_owner(c, by, &o, &owner);
+    if (rc == TR_OK && ch->to == OP_ACTIVE) rc = op_recheck(c, &owner, &o, conflicts, answer, now, err);
     if (rc == TR_OK) rc = notified_parties(c, "operation", id, o.owner, told, err);
     if (rc == TR_OK) {
         store_dc_event e = {.about_type = "operation", .about_id = id, .kind = "state", .value = ch->value,
                             .at = ch->at, .by = by->name, .reason = ch->reason, .created_at = now};
         rc = record(c, by, &e, answer, err);
     }
-    if (rc == TR_OK) {
-        json_t *op = json_deep_copy(answer);
-        json_object_del(op, "event");
-        json_t *payload = json_pack("{s:o, s:s, s:s?, s:o}", "operation", op, "state", ch->value, "reason",
-                                    ch->reason, "at", tr_json_time_value(ch->at));
-        rc = payload ? state_notices(c, told, "operation", id, payload, now, operation_start(&o), err)
-                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
-        json_decref(payload);
-    }
-    bool retire = strcmp(ch->value, "ended") == 0 || strcmp(ch->value, "cancelled") == 0;
-    for (size_t i = 0; rc == TR_OK && retire && i < o.nvolumes; i++)
-        if (queue_removal(p, CENTRE_DC_ID(id, CENTRE_DC_OPERATION, i))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK) rc = op_notify(c, &o, ch, answer, told, now, err);
+    if (rc == TR_OK && tr_operation_state_final(ch->to) && queue_operation_removal(p, &o))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) {
         json_object_set(answer, "conflicts", conflicts);
         json_object_set(answer, "notified", told);
@@ -272,8 +306,7 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
     json_decref(answer);
     json_decref(conflicts);
     json_decref(told);
-    free(cur);
-    if (rc == TR_OK && strcmp(ch->value, "active") == 0 && centre__pending_op_active(p, &o)) /* traffic alerts */
+    if (rc == TR_OK && ch->to == OP_ACTIVE && centre__pending_op_active(p, &o)) /* traffic alerts */
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     tr_operation_clear(&o);
     return rc;
@@ -284,7 +317,7 @@ int centre_operation_state(centre *c, const tr_party *by, int64_t id, const json
     change ch = {0};
     json_t *rest = NULL;
     int rc = centre__target(body, "operation", id, by, &rest, err);
-    if (rc == TR_OK) rc = change_parse(rest, "state", OP_STATES, "active, ended, cancelled", &ch, err);
+    if (rc == TR_OK) rc = change_parse(rest, "state", op_state_value, "active, ended, cancelled", &ch, err);
     json_decref(rest);
     if (rc == TR_OK) {
         centre_pending p = {.dc_held = true};
@@ -320,8 +353,6 @@ int centre_operation_view(centre *c, json_t *op, bool history, tr_err *err) {
 }
 
 /* ---- movements ---- */
-
-static const char *const MOV_STATUSES[] = {"notified", "en_route", "arrived", "aborted", "incident", NULL};
 
 /* The movement as its reader sees it now: status, latest position, history, clearance. */
 typedef struct mov_view {
@@ -376,59 +407,87 @@ int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_er
     return rc;
 }
 
+/* Whether ch may change a movement whose current status is from: TR_ECONFLICT naming
+ * why not (a final status takes nothing, positions come while en_route). */
+static int mov_may(int64_t id, const char *from, const change *ch, tr_err *err) {
+    tr_movement_status f;
+    bool known = tr_movement_status_parse(from, &f) == 0;
+    if (known && tr_movement_status_final(f))
+        return tr_fail(err, TR_ECONFLICT, ch->value ? "status" : "position",
+                       "movement %lld has %s: it takes no more changes", (long long)id, from);
+    if (ch->value && strcmp(from, ch->value) == 0)
+        return tr_fail(err, TR_ECONFLICT, "status", "movement %lld is already %s", (long long)id, from);
+    if (!ch->value && !(known && f == MOV_EN_ROUTE))
+        return tr_fail(err, TR_ECONFLICT, "position",
+                       "movement %lld is %s: positions are reported while en_route", (long long)id, from);
+    return TR_OK;
+}
+
+/* Loads movement id into m and checks that by may make the change ch from its current
+ * status (*from, malloc'd for the caller). A movement by may not read is missing. */
+static int mov_check(centre *c, const tr_party *by, int64_t id, const change *ch, tr_movement *m, char **from,
+                     tr_err *err) {
+    int rc = store_movement_get(c->store, id, m, err);
+    if (rc) return rc;
+    char *cur = NULL;
+    if (!tr_vis_allows(&m->vis, m->owner, m->owner, by))
+        rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id);
+    if (rc == TR_OK) rc = may_change(by, m->owner, "movement", id, err);
+    if (rc == TR_OK) rc = store_dc_current(c->store, "movement", id, "status", &cur, err);
+    if (rc == TR_OK) rc = mov_may(id, cur ? cur : m->status, ch, err);
+    if (rc == TR_OK && !(*from = strdup(cur ? cur : m->status)))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    free(cur);
+    if (rc) tr_movement_clear(m);
+    return rc;
+}
+
+/* answer.on_route: whether the reported position lies within the route's width. */
+static int mov_on_route(centre *c, const tr_movement *m, const change *ch, json_t *answer, tr_err *err) {
+    geo_shape *shape = NULL;
+    int rc = centre__movement_shape(c, m, &shape, err);
+    if (rc == TR_OK)
+        json_object_set_new(answer, "on_route", json_boolean(geo_shape_covers(shape, ch->lon, ch->lat)));
+    geo_shape_free(shape);
+    return rc;
+}
+
+/* A change of status is told (a "state" notice) to the listed parties and to every party
+ * told about the movement before (answer.notified); arrived or aborted take it out of the
+ * engine after the commit. Positions are not notified. */
+static int mov_notify(centre *c, const tr_movement *m, const change *ch, centre_pending *p, json_t *answer,
+                      int64_t now, tr_err *err) {
+    json_t *told = json_array();
+    for (size_t i = 0; i < m->vis.nparties; i++)
+        if (strcmp(m->vis.parties[i], m->owner) != 0) add_name(told, m->vis.parties[i]);
+    int rc = notified_parties(c, "movement", m->id, m->owner, told, err);
+    json_t *payload = json_pack("{s:{s:s, s:I, s:s?}, s:s, s:s?, s:o}", "movement", "type", "movement", "id",
+                                (json_int_t)m->id, "name", m->name, "status", ch->value, "reason", ch->reason,
+                                "at", tr_json_time_value(ch->at));
+    if (rc == TR_OK)
+        rc = payload ? state_notices(c, told, "movement", m->id, payload, now, m->time_start, err)
+                     : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    json_decref(payload);
+    json_object_set_new(answer, "notified", told);
+    if (rc == TR_OK && tr_movement_status_final(ch->to) && queue_movement_removal(p, m))
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    return rc;
+}
+
 static int mov_change_tx(centre *c, const tr_party *by, int64_t id, change *ch, centre_pending *p, json_t **out,
                          tr_err *err) {
     tr_movement m;
-    int rc = store_movement_get(c->store, id, &m, err);
+    char *from = NULL;
+    int rc = mov_check(c, by, id, ch, &m, &from, err);
     if (rc) return rc;
-    char *cur = NULL;
-    bool allowed = tr_vis_allows(&m.vis, m.owner, m.owner, by);
-    if (!allowed) rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id);
-    if (rc == TR_OK) rc = may_change(by, m.owner, "movement", id, err);
-    if (rc == TR_OK) rc = store_dc_current(c->store, "movement", id, "status", &cur, err);
-    const char *from = cur ? cur : m.status;
     int64_t now = tr_time_now();
-    bool final = strcmp(from, "arrived") == 0 || strcmp(from, "aborted") == 0;
-    if (rc == TR_OK && final)
-        rc = tr_fail(err, TR_ECONFLICT, ch->value ? "status" : "position", "movement %lld has %s: it takes no more changes",
-                     (long long)id, from);
-    if (rc == TR_OK && ch->value && strcmp(from, ch->value) == 0)
-        rc = tr_fail(err, TR_ECONFLICT, "status", "movement %lld is already %s", (long long)id, from);
-    if (rc == TR_OK && !ch->value && strcmp(from, "en_route") != 0)
-        rc = tr_fail(err, TR_ECONFLICT, "position", "movement %lld is %s: positions are reported while en_route",
-                     (long long)id, from);
     json_t *answer = json_object();
-    if (rc == TR_OK && ch->has_position) { /* on the notified route? */
-        json_t *g = json_loads(m.geometry, 0, NULL);
-        geo_shape *shape = NULL;
-        geo_limits wide = c->limits;
-        if (wide.max_width_m < m.width_m) wide.max_width_m = m.width_m;
-        rc = g ? geo_shape_from_geojson(g, m.width_m, &wide, &shape, err) : tr_fail(err, TR_EIO, "", "unreadable route");
-        if (rc == TR_OK) json_object_set_new(answer, "on_route", json_boolean(geo_shape_covers(shape, ch->lon, ch->lat)));
-        geo_shape_free(shape);
-        json_decref(g);
-    }
+    if (ch->has_position) rc = mov_on_route(c, &m, ch, answer, err);
     store_dc_event e = {.about_type = "movement", .about_id = id, .kind = ch->value ? "status" : "position",
                         .value = ch->value, .has_position = ch->has_position, .lon = ch->lon, .lat = ch->lat,
                         .at = ch->at, .by = by->name, .reason = ch->reason, .created_at = now};
     if (rc == TR_OK) rc = record(c, by, &e, answer, err);
-    if (rc == TR_OK && ch->value) { /* a change of status is notified; positions are not */
-        json_t *told = json_array();
-        for (size_t i = 0; i < m.vis.nparties; i++)
-            if (strcmp(m.vis.parties[i], m.owner) != 0) add_name(told, m.vis.parties[i]);
-        rc = notified_parties(c, "movement", id, m.owner, told, err);
-        json_t *payload = json_pack("{s:{s:s, s:I, s:s?}, s:s, s:s?, s:o}", "movement", "type", "movement", "id",
-                                    (json_int_t)id, "name", m.name, "status", ch->value, "reason", ch->reason, "at",
-                                    tr_json_time_value(ch->at));
-        if (rc == TR_OK)
-            rc = payload ? state_notices(c, told, "movement", id, payload, now, m.time_start, err)
-                         : tr_fail(err, TR_ENOMEM, "", "out of memory");
-        json_decref(payload);
-        json_object_set_new(answer, "notified", told);
-        bool retire = strcmp(ch->value, "arrived") == 0 || strcmp(ch->value, "aborted") == 0;
-        if (rc == TR_OK && retire && queue_movement_removal(p, &m))
-            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    }
+    if (rc == TR_OK && ch->value) rc = mov_notify(c, &m, ch, p, answer, now, err);
     if (rc == TR_OK) {
         json_object_set_new(answer, "id", json_integer(id));
         json_object_set_new(answer, "status", json_string(ch->value ? ch->value : from));
@@ -436,7 +495,7 @@ static int mov_change_tx(centre *c, const tr_party *by, int64_t id, change *ch, 
     } else {
         json_decref(answer);
     }
-    free(cur);
+    free(from);
     tr_movement_clear(&m);
     return rc;
 }
@@ -460,8 +519,8 @@ int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json
     json_t *rest = NULL;
     int rc = centre__target(body, "movement", id, by, &rest, err);
     if (rc == TR_OK)
-        rc = change_parse(rest, "status", MOV_STATUSES, "notified, en_route, arrived, aborted, incident", &ch,
-                          err);
+        rc = change_parse(rest, "status", mov_status_value, "notified, en_route, arrived, aborted, incident",
+                          &ch, err);
     json_decref(rest);
     if (rc == TR_OK) rc = mov_change(c, by, id, &ch, out, err);
     change_clear(&ch);
@@ -481,6 +540,17 @@ int centre_movement_position(centre *c, const tr_party *by, int64_t id, const js
 }
 
 /* ---- notifying a new movement, and its clearance ---- */
+
+int centre__movement_shape(centre *c, const tr_movement *m, geo_shape **out, tr_err *err) {
+    json_t *g = json_loads(m->geometry, 0, NULL);
+    geo_limits wide = c->limits;
+    if (wide.max_width_m < m->width_m) wide.max_width_m = m->width_m;
+    *out = NULL;
+    int rc = g ? geo_shape_from_geojson(g, m->width_m, &wide, out, err)
+               : tr_fail(err, TR_EIO, "", "unreadable route");
+    json_decref(g);
+    return rc;
+}
 
 typedef struct crossing {
     centre *c;
@@ -512,12 +582,9 @@ static int crossed_feature(crossing *x, const json_t *f, tr_err *err) {
 /* The parties controlling areas the route crosses during the movement. */
 static int crossed(centre *c, const tr_movement *m, json_t *parties, tr_err *err) {
     crossing x = {.c = c, .m = m, .parties = parties};
-    json_t *g = json_loads(m->geometry, 0, NULL), *fp = NULL;
+    json_t *fp = NULL;
     geo_shape *shape = NULL;
-    geo_limits wide = c->limits;
-    if (wide.max_width_m < m->width_m) wide.max_width_m = m->width_m;
-    int rc = g ? geo_shape_from_geojson(g, m->width_m, &wide, &shape, err) : tr_fail(err, TR_EIO, "", "unreadable route");
-    json_decref(g);
+    int rc = centre__movement_shape(c, m, &shape, err);
     dc_footprint_buf buf;
     memset(&buf, 0, sizeof buf);
     if (rc == TR_OK && !(fp = geo_shape_footprint_geojson(shape))) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -553,6 +620,7 @@ static int crossed(centre *c, const tr_movement *m, json_t *parties, tr_err *err
 int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *obj, tr_err *err) {
     json_t *parties = json_array(), *told = json_array();
     int rc = crossed(c, m, parties, err);
+    if (rc == TR_OK) rc = centre__movement_checkpoints_tx(c, m, parties, err); /* centre_checkpoint.c */
     for (size_t i = 0; rc == TR_OK && i < m->vis.nparties; i++)
         if (strcmp(m->vis.parties[i], m->owner) != 0 && add_name(told, m->vis.parties[i]))
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");

@@ -118,6 +118,9 @@ int centre__conflict_notices(centre *c, const tr_operation *o, const json_t *con
  * on its visibility list and to every party whose control areas its route crosses,
  * whose acknowledgements clear it (movement_clearance). obj is the logged movement. */
 int centre__movement_notify_tx(centre *c, const tr_movement *m, const json_t *obj, tr_err *err);
+/* The footprint of m's route (buffered to its width), for geo_shape_covers; free with
+ * geo_shape_free. */
+int centre__movement_shape(centre *c, const tr_movement *m, geo_shape **out, tr_err *err);
 /* The bulletin section "Movements" (centre_movement_bulletin.c): every public movement
  * whose window overlaps the bulletin's, with its manifest and clearance, its cells in
  * lang. */

@@ -319,7 +319,8 @@ static int collect_state(const store_dc_event *e, void *ctx) {
     size_t i = 0;
     while (i < o->nactive && o->active[i] != e->about_id)
         i++;
-    bool on = e->value && strcmp(e->value, "active") == 0;
+    tr_operation_state st;
+    bool on = tr_operation_state_parse(e->value, &st) == 0 && st == OP_ACTIVE;
     if (i < o->nactive && !on) {
         o->active[i] = o->active[--o->nactive];
     } else if (i == o->nactive && on) {

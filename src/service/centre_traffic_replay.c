@@ -47,7 +47,9 @@ static int collect_op(const store_dc_event *e, void *ctx) {
         r->ops = v;
         r->capops = cap;
     }
-    r->ops[r->nops++] = (op_event){e->id, e->about_id, e->value && strcmp(e->value, "active") == 0};
+    tr_operation_state st;
+    bool active = tr_operation_state_parse(e->value, &st) == 0 && st == OP_ACTIVE;
+    r->ops[r->nops++] = (op_event){e->id, e->about_id, active};
     return TR_OK;
 }
 

@@ -88,6 +88,12 @@ def deconfliction(srv, ids):
     ids["operation"] = op["id"]
     ok(srv.post("/v1/operations", circle_op("artillery", 37.04, 36.20, 2000), party="Turkey"))
     ok(srv.post("/v1/operations/%d/state" % op["id"], {"state": "active"}, party="Russia"))
+    # A checkpoint on the convoy's route: Russia mans it, so its acknowledgement clears the
+    # convoy (checkpoint, movement_checkpoint).
+    cp = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.70, 36.20]},
+          "properties": {"name": "Checkpoint", "opening_hours": [{"days": ["mon", "tue"], "open": "06:00",
+                                                                 "close": "18:00"}]}}
+    ids["checkpoint"] = fid(ok(srv.post("/v1/checkpoints", cp, party="Russia")))
     route = {"type": "LineString", "coordinates": [[36.60, 36.20], [36.80, 36.20], [37.02, 36.21]]}
     mov = {"type": "Feature", "geometry": route,
            "properties": {"kind": "convoy", "name": "Convoy", "width_m": 200, "time_start": T0, "time_end": T1,

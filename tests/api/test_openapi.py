@@ -44,6 +44,9 @@ BODY_LIMIT = 16384
 NOT_PROVOKED = {"500"}
 
 
+CHECKPOINT = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [12.5, 12.5]},
+              "properties": {"name": "Bridge checkpoint", "opening_hours": [{"days": ["mon", "fri"], "open": "06:00",
+                                                                             "close": "18:30"}]}}
 SITE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [11.0, 11.0]},
         "properties": {"kind": "hospital", "name": "Spec hospital", "radius_m": 100, "valid_from": "2016-01-01T00:00:00Z"}}
 
@@ -775,7 +778,9 @@ class LiveTest(ServerTest):
                 "/v1/movements/{id}": self.call("POST", "/v1/movements", 201, body=MOVEMENT,
                                                 party="UNOCHA").json["properties"]["id"],
                 "/v1/operations/{id}/state": op["id"], "/v1/movements/{id}/status": 1,
-                "/v1/movements/{id}/position": 1}
+                "/v1/movements/{id}/position": 1,
+                "/v1/checkpoints/{id}": self.call("POST", "/v1/checkpoints", 201, body=CHECKPOINT,
+                                                  party="UNOCHA").json["properties"]["id"]}
 
     def test_states_statuses_positions(self):
         op = self.call("POST", "/v1/operations", 201, body={"kind": "air", "volumes": [volume(14.0, 14.0, 500)]},
@@ -1147,6 +1152,36 @@ class LiveTest(ServerTest):
         r = self.call("POST", "/v1/notices/{id}/ack", 200, params={"id": nid}, body={}, party="SAA")
         self.assertEqual(r.json["id"], nid)
         self.call("POST", "/v1/notices/{id}/ack", 409, params={"id": nid}, body={}, party="SAA", field="id")
+
+    def test_checkpoints(self):
+        r = self.call("POST", "/v1/checkpoints", 201, body=CHECKPOINT, party="Russia")
+        cid = r.json["properties"]["id"]
+        self.assertEqual(r.headers["location"], "/v1/checkpoints/%d" % cid)
+        hidden = dict(CHECKPOINT, properties=dict(CHECKPOINT["properties"], name="Hidden", visibility=["Russia"],
+                                                  controlled_by="SAA", opening_hours=None))
+        hid = self.call("POST", "/v1/checkpoints", 201, body=hidden, party="admin").json["properties"]["id"]
+        self.call("GET", "/v1/checkpoints/{id}", 200, params={"id": cid}, party="Kazakhstan")
+        self.call("GET", "/v1/checkpoints/{id}", 200, params={"id": hid}, party="SAA")
+        self.call("GET", "/v1/checkpoints/{id}", 404, params={"id": hid}, party="Opposition", field="id")
+        self.call("GET", "/v1/checkpoints/{id}", 400, params={"id": "x"}, party="Opposition", field="id")
+        self.call("GET", "/v1/checkpoints/{id}", 401, params={"id": cid})
+        page = self.call("GET", "/v1/checkpoints", 200, query={"bbox": "12,12,13,13", "limit": 1},
+                         party="Opposition").json
+        self.assertEqual([f["properties"]["id"] for f in page["features"]], [cid])
+        self.call("GET", "/v1/checkpoints", 400, query={"bbox": "13,12,12,13"}, party="SAA", field="bbox")
+        self.call("GET", "/v1/checkpoints", 401)
+        bad = dict(CHECKPOINT, properties=dict(CHECKPOINT["properties"], opening_hours=[{"days": ["mon"],
+                                                                                        "open": "25:00",
+                                                                                        "close": "26:00"}]))
+        self.call("POST", "/v1/checkpoints", 400, body=bad, party="Russia", field="properties.opening_hours[0].open",
+                  bad_body=True)
+        self.call("POST", "/v1/checkpoints", 401, body=CHECKPOINT)
+        self.call("POST", "/v1/checkpoints", 403, body=CHECKPOINT, party="Kazakhstan")
+        self.call("POST", "/v1/checkpoints", 403, body=hidden, party="Russia", field="properties.controlled_by")
+        big = dict(CHECKPOINT, properties=dict(CHECKPOINT["properties"], name="x" * BODY_LIMIT))
+        self.call("POST", "/v1/checkpoints", 413, body=big, party="Russia")
+        self.call("POST", "/v1/checkpoints", 415, body=CHECKPOINT, party="Russia", content_type="text/plain",
+                  field="Content-Type")
 
     def test_sites_and_operations(self):
         r = self.call("POST", "/v1/sites", 201, body=SITE, party="UNOCHA")

@@ -166,6 +166,9 @@ try {
   const vol = { volume: { outline_circle: { center: { lat: 35.93, lng: 36.7 }, radius: { value: 2000, units: 'M' } }, altitude_lower: { value: 0, reference: 'W84', units: 'M' }, altitude_upper: { value: 3000, reference: 'W84', units: 'M' } },
     time_start: { value: '2017-12-01T06:00:00Z', format: 'RFC3339' }, time_end: { value: '2017-12-01T12:00:00Z', format: 'RFC3339' } };
   const op = await post(tokens.SAA, '/v1/operations', { kind: 'air', volumes: [vol] });
+  // A checkpoint of SAA's away from the convoy's route (issue 12): on the map as the API answers.
+  const cpt = await post(tokens.SAA, '/v1/checkpoints', { type: 'Feature', geometry: { type: 'Point', coordinates: [36.5, 35.5] }, properties: { name: 'Checkpoint (test)' } });
+  check('setup: a checkpoint', cpt.status === 201, JSON.stringify(cpt.body).slice(0, 200));
   check('setup: a site and a conflicting operation', site.status === 201 && op.status === 201 && op.body.conflicts.length > 0, JSON.stringify(op.body).slice(0, 200));
   // A convoy across SAA and Opposition ground (SAA acknowledges, Opposition not yet).
   const mv = await post(tokens['UN-OCHA'], '/v1/movements', { type: 'Feature',
@@ -382,6 +385,8 @@ try {
     check(`movements and sites follow the map's time: at ${when} ${lg.movements} movements, ${lg.sites} sites, ${lg.operations} operations as the API answers`,
       lg.movements === apiMv && lg.sites === apiSites && lg.operations === activeAt(Date.parse(when)), `API ${apiMv} ${apiSites} ${activeAt(Date.parse(when))}`);
   }
+  const apiCpt = (await apiAs(JMC, '/v1/checkpoints?limit=1000')).body.features.length;
+  check(`checkpoints on the map: ${lg.checkpoints} as the API answers`, lg.checkpoints === apiCpt && apiCpt > 0, `API ${apiCpt}`);
   await page.evaluate(() => window.truce.setTime('2016-12-15T00:00:00Z'));
   await page.evaluate(() => window.truce.view.map.setView([36.2, 37.15], 11, { animate: false }));
   await shot(page, 'time-2016-12-15-en');

@@ -1,6 +1,6 @@
 // layers.js — deconfliction objects on the map at the map's time: operation volumes active
 // then, protected sites valid then, movements under way then (their window holds the time),
-// and hazards. Sites and movements: every page of GET /v1/sites and GET /v1/movements when
+// checkpoints on convoy routes, and hazards. Sites, movements and checkpoints: every page of GET /v1/sites and GET /v1/movements when
 // the API has them, plus the ones this page notified or learnt of from notices (never
 // anything the API did not answer this party). A movement not cleared (`cleared` false: a
 // party whose areas its route crosses has not acknowledged it) is drawn dashed in red. A
@@ -47,6 +47,7 @@ export class DeconflictLayers {
     this.sites = new Map();
     this.movements = new Map();
     this.hazards = new Map();
+    this.checkpoints = new Map();
     this.opLayer = L.layerGroup();
     this.siteLayer = L.geoJSON(null, {
       renderer,
@@ -74,16 +75,26 @@ export class DeconflictLayers {
         l.on('click', () => this.onSelect('hazard', f.properties.id));
       },
     });
+    // Checkpoints (manned crossing points) have no time of their own: all are shown.
+    this.checkpointLayer = L.geoJSON(null, {
+      renderer,
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, renderer }),
+      style: { color: '#1f78b4', weight: 2, fillColor: '#ffffff', fillOpacity: 0.9 },
+      onEachFeature: (f, l) => l.bindTooltip(() => t('checkpoint.tooltip', { id: f.properties.id, name: f.properties.name,
+        party: f.properties.controlled_by })),
+    });
     view.add('operations', this.opLayer, '#b15928');
     view.add('sites', this.siteLayer, '#6a3d9a');
     view.add('movements', this.movementLayer, '#ff7f00');
     if (has('GET', '/v1/hazards')) view.add('hazards', this.hazardLayer, '#ffd92f');
+    if (has('GET', '/v1/checkpoints')) view.add('checkpoints', this.checkpointLayer, '#1f78b4');
   }
 
   async load(ms) {
     this.ops = await pages('/v1/operations');
     if (has('GET', '/v1/sites')) for (const s of await pages('/v1/sites', { key: 'features' })) this.sites.set(s.properties.id, s);
     if (has('GET', '/v1/movements')) for (const m of await pages('/v1/movements', { key: 'features' })) this.movements.set(m.properties.id, m);
+    if (has('GET', '/v1/checkpoints')) for (const k of await pages('/v1/checkpoints', { key: 'features' })) this.checkpoints.set(k.properties.id, k);
     await this.loadHazards();
     this.redraw(ms);
   }
@@ -153,5 +164,8 @@ export class DeconflictLayers {
     this.hazardLayer.clearLayers();
     this.hazardLayer.addData([...this.hazards.values()]);
     this.view.setCount('hazards', this.hazards.size);
+    this.checkpointLayer.clearLayers();
+    this.checkpointLayer.addData([...this.checkpoints.values()]);
+    this.view.setCount('checkpoints', this.checkpoints.size);
   }
 }
