@@ -128,7 +128,7 @@ static int check_checkpoint(tr_checkpoint *k, void *ctx) {
 }
 
 int verify__checkpoint(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0, NULL};
+    pass p = {a, 0};
     tr_err e = {0};
     store_checkpoint_filter all = {0};
     store_checkpoint_scan(a->s, &all, check_checkpoint, &p, &e);
@@ -162,7 +162,7 @@ static int check_link(int64_t movement_id, int64_t checkpoint_id, void *ctx) {
 }
 
 int verify__movement_checkpoint(db_audit *a, uint64_t *rows) {
-    links l = {.p = {a, 0, NULL}, .ids = json_array()};
+    links l = {.p = {a, 0}, .ids = json_array()};
     tr_err e = {0};
     store_checkpoint_links(a->s, 0, check_link, &l, &e);
     match_links(&l);
