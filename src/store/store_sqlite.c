@@ -6,7 +6,9 @@
  *     and the transaction is BEGIN IMMEDIATE, so SQLite's own write lock is taken at
  *     once: a check made inside the transaction still holds at COMMIT.
  *  2. store_rollback issues ROLLBACK; functions never commit on their own.
- *  3. journal_mode=WAL with synchronous=FULL: COMMIT returns after the WAL is fsync'd.
+ *  3. journal_mode=WAL with synchronous=FULL: COMMIT returns after the WAL is fsync'd;
+ *     with group commit on (store_group.c) a connection commits with synchronous=NORMAL
+ *     and the commit waits, outside the writer lock, for the flush that covers it.
  *  4. area_version rows are only ever INSERTed, and UPDATEd in effective_to alone.
  *  5. schema_version(version, name, applied_at) lists applied migrations.
  *
@@ -26,6 +28,7 @@
 
 #include "base/timeutil.h"
 #include "store/migrations.h"
+#include "store/store_group.h"
 #include "store/store_int.h"
 
 static int open_conn(store *s, conn **out, tr_err *err) {
@@ -224,6 +227,13 @@ int store_open(const char *path, store **out, tr_err *err) {
     store *s = calloc(1, sizeof *s);
     if (!s) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     s->path = strdup(path);
+    s->group = store_group_new(store_group_flush_sqlite, s->path);
+    if (!s->path || !s->group) {
+        store_group_free(s->group);
+        free(s->path);
+        free(s);
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
     pthread_mutex_init(&s->writer, NULL);
     pthread_mutex_init(&s->conns_mu, NULL);
     pthread_key_create(&s->key, conn_destructor);
@@ -248,6 +258,7 @@ void store_close(store *s) {
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->writer);
     pthread_mutex_destroy(&s->conns_mu);
+    store_group_free(s->group);
     free(s->path);
     free(s);
 }
@@ -256,19 +267,44 @@ int store_schema_version(store *s) {
     return s->schema_version;
 }
 
+struct store_group *store__group(store *s) {
+    return s->group;
+}
+
 /* ---- transactions ---- */
 
+/* With the writer lock held: every write runs on the one writer connection, whose page
+ * cache stays warm from one transaction to the next (a connection of a thread that did
+ * not write last would reread every page it needs); the thread's own connection is put
+ * back by writer_leave. */
+static conn *writer_enter(store *s, tr_err *err) {
+    if (!s->wconn && open_conn(s, &s->wconn, err)) return NULL;
+    s->wprev = pthread_getspecific(s->key);
+    pthread_setspecific(s->key, s->wconn);
+    bool normal = store__group_on(s->group); /* group commit: this commit waits for no fsync */
+    if (normal != s->wconn->sync_normal &&
+        exec(s->wconn, normal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", err))
+        return NULL;
+    s->wconn->sync_normal = normal;
+    return s->wconn;
+}
+
+static void writer_leave(store *s) {
+    pthread_setspecific(s->key, s->wprev);
+    s->wprev = NULL;
+    pthread_mutex_unlock(&s->writer);
+}
+
 int store_begin(store *s, tr_err *err) {
-    conn *c = my_conn(s, err);
-    if (!c) return TR_EIO;
     pthread_mutex_lock(&s->writer);
-    if (exec(c, "BEGIN IMMEDIATE", err)) {
-        pthread_mutex_unlock(&s->writer);
+    conn *c = writer_enter(s, err);
+    if (!c || exec(c, "BEGIN IMMEDIATE", err)) {
+        writer_leave(s);
         return TR_EIO;
     }
     if (store__log_sync(s, err)) {
         exec(c, "ROLLBACK", NULL);
-        pthread_mutex_unlock(&s->writer);
+        writer_leave(s);
         return TR_EIO;
     }
     s->saved = s->tree;
@@ -284,18 +320,19 @@ void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx) {
 }
 
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
-    conn *c = my_conn(s, err);
+    conn *c = s->wconn;
     int rc = !c ? TR_EIO
              : store__commit_fault()
                  ? tr_fail(err, TR_EUNAVAIL, "", "committing: disk I/O error (injected by TRUCE_FAULT)")
                  : exec(c, "COMMIT", err);
     if (rc != TR_OK && c) exec(c, "ROLLBACK", NULL);
     if (rc != TR_OK) s->tree = s->saved;
+    if (rc == TR_OK) store__group_committed(s->group);
     if (rc == TR_OK && publish) rc = publish(ctx, err);
     if (rc == TR_OK && s->tx_notices && s->on_notices) s->on_notices(s->on_notices_ctx);
     s->tx_notices = false;
-    pthread_mutex_unlock(&s->writer);
-    return rc;
+    writer_leave(s);
+    return rc == TR_OK ? store__group_after_commit(s->group, err) : rc;
 }
 
 int store_commit(store *s, tr_err *err) {
@@ -303,11 +340,10 @@ int store_commit(store *s, tr_err *err) {
 }
 
 void store_rollback(store *s) {
-    conn *c = my_conn(s, NULL);
-    if (c) exec(c, "ROLLBACK", NULL);
+    exec(s->wconn, "ROLLBACK", NULL);
     s->tree = s->saved;
     s->tx_notices = false;
-    pthread_mutex_unlock(&s->writer);
+    writer_leave(s);
 }
 
 /* ---- parties and actors ---- */
