@@ -23,8 +23,8 @@ void http_stats_free(http_stats *s);
 void http_stats_count(http_stats *s, size_t route, int status, uint64_t ns);
 /* Gauges and counters from outside the HTTP edge. */
 typedef struct http_stats_more {
-    int inflight;            /* requests being served */
-    size_t area_versions;    /* held by the attribution engine */
+    int inflight;              /* requests being served */
+    size_t area_versions;      /* held by the attribution engine */
     uint64_t commits, flushes; /* the store's (group commit: flushes <= commits) */
 } http_stats_more;
 /* The exposition, with the values of more. */

@@ -32,11 +32,11 @@ struct store {
     conn *wprev;              /* the writing thread's own connection, put back after */
     pthread_mutex_t conns_mu; /* guards conns */
     conn *conns;
-    pthread_key_t key;        /* this thread's conn */
+    pthread_key_t key; /* this thread's conn */
     int schema_version;
-    tlog_tree tree;           /* the log's tree as of the open transaction (writer) */
-    tlog_tree saved;          /* the tree at store_begin, restored by a rollback */
-    bool tx_notices;          /* the open transaction inserted notices */
+    tlog_tree tree;                /* the log's tree as of the open transaction (writer) */
+    tlog_tree saved;               /* the tree at store_begin, restored by a rollback */
+    bool tx_notices;               /* the open transaction inserted notices */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
     struct store_group *group; /* group commit (store_group.c) */
