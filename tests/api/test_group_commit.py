@@ -57,9 +57,11 @@ def db_rows(db, sql):
         con.close()
 
 
-def burst(srv, jobs, max_seconds=60.0):
+def burst(srv, jobs, max_seconds=60.0, on_answer=None):
     """Runs jobs (callables taking srv, returning (kind, key, Response)) on NTHREADS threads;
-    returns [(kind, key, status, json)] in completion order. Bounded by max_seconds."""
+    returns [(kind, key, status, json)] in completion order, each also handed to on_answer
+    (under the lock) as it comes. Bounded by max_seconds; a thread whose request fails at the
+    socket (the server was killed) stops."""
     out, lock, t_end = [], threading.Lock(), time.time() + max_seconds
     todo = list(jobs)
 
@@ -75,6 +77,8 @@ def burst(srv, jobs, max_seconds=60.0):
                 return
             with lock:
                 out.append((kind, key, r.status, r.json if r.body else None))
+                if on_answer:
+                    on_answer(out[-1])
 
     threads = [threading.Thread(target=worker) for _ in range(NTHREADS)]
     for t in threads:
@@ -270,33 +274,9 @@ class KillNineConcurrentTest(ServerTest):
                 time.sleep(0.01)
             srv.proc.send_signal(signal.SIGKILL)
 
-        jobs = mixed_jobs(2000, "k")
-        results = []
         kt = threading.Thread(target=killer)
         kt.start()
-        # burst() appends as answers come; watch them through a shared list.
-        out, olock, t_end = results, threading.Lock(), time.time() + 60
-
-        def worker():
-            while time.time() < t_end:
-                with olock:
-                    if not jobs:
-                        return
-                    job = jobs.pop()
-                try:
-                    kind, key, r = job(srv)
-                except (OSError, http.client.HTTPException):
-                    return
-                with olock:
-                    out.append((kind, key, r.status, r.json if r.body else None))
-                    if r.status == 201:
-                        acked.append((kind, key, r.json))
-
-        threads = [threading.Thread(target=worker) for _ in range(NTHREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        out = burst(srv, mixed_jobs(2000, "k"), on_answer=lambda d: d[2] == 201 and acked.append((d[0], d[1], d[3])))
         kt.join(timeout=60)
         srv.proc.wait(timeout=30)
         stop.set()
