@@ -20,6 +20,9 @@
 #   startup      issue 19: `truce serve` with 1,000,000 stored operations until /v1/health
 #                answers, beside sqlite3 reading the same rows (startup.sh); writes
 #                bench/results/startup.json.
+#   group_commit issue 19: durable writes/s from 32 connections posting reports, and a mixed
+#                load (half GET /v1/attribution), with group commit beside --group-commit off
+#                (group_commit.sh); writes bench/results/group_commit.json.
 # Every timed figure is the median of 3 runs. Scratch files go to bench/work/ (kept: the
 # generated data is reused), the build to build-bench/. Exit status: 0 when every
 # benchmark ran and all answers agreed, else the first failing benchmark's status.
@@ -45,6 +48,7 @@ all_names() {
   echo startup # bench/startup.sh alone (after deconflict_http: it reuses its database)
   echo export # bench/export.sh alone (no bench_export.c)
   echo witness # bench/witness.sh alone (no bench_witness.c)
+  echo group_commit # bench/group_commit.sh alone (no bench_group_commit.c)
 }
 
 mapfile -t known < <(all_names)

@@ -371,6 +371,9 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     char web_root[4096];
     if (serve_dc_options(cmd, a, &d) || serve_web_root(cli__opt(cmd, a, "--web"), web_root, sizeof web_root))
         return CLI_USAGE;
+    const char *group = cli__opt(cmd, a, "--group-commit");
+    if (group && strcmp(group, "on") != 0 && strcmp(group, "off") != 0)
+        return cli__usage_error(cmd, "--group-commit must be on or off, not '%s'", group);
     sigset_t set;
     cli__block_stop_signals(&set);
     geo_limits lim = {(size_t)maxv, GEO_DEFAULT_MAX_WIDTH_M};
@@ -380,6 +383,9 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     int rc = serve_open(cmd, a, &d, &lim, &c, &tz, &wc, (unsigned)cp_ms);
     bool logging = rc == 0; /* the checkpoint thread (and the witness client) run */
     if (rc == 0) rc = cli__traffic_start(cmd, c);
+    tr_err gerr = {0};
+    if (rc == 0 && store_group_commit(c->store, !group || strcmp(group, "off") != 0, &gerr))
+        rc = cli__runtime_error(cmd, &gerr);
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,
@@ -736,7 +742,9 @@ static const cli_cmd commands[] = {
      {DB_OPT,
       {"--listen", "HOST:PORT", "address to listen on; [::1]:PORT for IPv6, port 0 picks one",
        "127.0.0.1:8080"},
-      {"--threads", "N", "worker threads", "4"},
+      {"--threads", "N", "worker threads (also the most writes that can share one flush)", "4"},
+      {"--group-commit", "on|off",
+       "concurrent writes share flushes (each answered once durable); off: one fsync per write", "on"},
       {"--body-limit", "BYTES", "largest request body accepted (413 beyond)", "4194304"},
       {"--import-limit", "BYTES", "largest file accepted by the bulk import routes (413 beyond)",
        "268435456"},

@@ -154,6 +154,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     pthread_mutex_unlock(&srv->park_mu);
     if (stopping && ss->s.live) return MHD_CONTENT_READER_END_OF_STREAM;
     long n = ss->s.read(ss->s.ctx, buf, max);
+    if (n > 0 && store_sync(srv->c->store, NULL)) /* sent only once what it read is durable */
+        return MHD_CONTENT_READER_END_WITH_ERROR;
     if (n > 0) {
         *ss->bytes += (size_t)n;
         return n;
@@ -442,6 +444,7 @@ static int dispatch(req_state *st) {
     const http_route *r = st->rq.route;
     http_resp rs = {0};
     int rc;
+    store_defer_durable(st->rq.c->store); /* one wait below, with the service's locks released */
     if (st->too_big) {
         rc = tr_fail(&err, TR_ETOOBIG, "", "the body is larger than the limit of %zu bytes",
                      body_limit(st->rq.srv, r));
@@ -460,6 +463,13 @@ static int dispatch(req_state *st) {
             st->rq.content_type = http_header(&st->rq, "Content-Type");
         }
         rc = r->fn(&st->rq, &rs, &err);
+    }
+    /* Group commit: answered only once every commit so far is durable (this request's own,
+     * and any it may have read), so no answer depends on a write a crash could lose. */
+    tr_err serr = {0};
+    if (store_sync(st->rq.c->store, &serr) && rc == TR_OK) {
+        rc = serr.code;
+        err = serr;
     }
     int ret = rc == TR_OK ? queue_resp(st, &rs) : queue_problem_with(st, &err, NULL, rs.problem_extra);
     json_decref(rs.json);
@@ -643,8 +653,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* ---- metrics ---- */
 
 char *http_metrics_text(http_server *s, size_t *len) {
-    return http_stats_text(s->stats, __atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
-                           attr_engine_area_versions(s->c->attr), len);
+    http_stats_more m = {__atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
+                         attr_engine_area_versions(s->c->attr), 0, 0};
+    store_commit_stats(s->c->store, &m.commits, &m.flushes);
+    return http_stats_text(s->stats, &m, len);
 }
 
 /* ---- start and stop ---- */

@@ -85,7 +85,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
     }
 }
 
-char *http_stats_text(http_stats *s, int inflight, size_t area_versions, size_t *len) {
+char *http_stats_text(http_stats *s, const http_stats_more *more, size_t *len) {
     sbuf b = {0};
     sb_printf(&b, "# HELP truce_http_requests_total HTTP requests answered, by route and status.\n"
                   "# TYPE truce_http_requests_total counter\n");
@@ -134,11 +134,18 @@ char *http_stats_text(http_stats *s, int inflight, size_t area_versions, size_t 
     sb_printf(&b,
               "# HELP truce_http_requests_in_flight Requests being served now.\n"
               "# TYPE truce_http_requests_in_flight gauge\ntruce_http_requests_in_flight %d\n",
-              inflight);
+              more->inflight);
     sb_printf(&b,
               "# HELP truce_area_versions Area versions held by the attribution engine.\n"
               "# TYPE truce_area_versions gauge\ntruce_area_versions %zu\n",
-              area_versions);
+              more->area_versions);
+    sb_printf(&b,
+              "# HELP truce_store_commits_total Write transactions committed.\n"
+              "# TYPE truce_store_commits_total counter\ntruce_store_commits_total %llu\n"
+              "# HELP truce_store_flushes_total Flushes (fsyncs) that made commits durable; with group "
+              "commit one covers every commit made while the previous one ran.\n"
+              "# TYPE truce_store_flushes_total counter\ntruce_store_flushes_total %llu\n",
+              (unsigned long long)more->commits, (unsigned long long)more->flushes);
     *len = b.len;
     return b.p;
 }

@@ -21,7 +21,13 @@ http_stats *http_stats_new(const http_route *routes, size_t nroutes);
 void http_stats_free(http_stats *s);
 /* Counts one answer of the route (nroutes: unmatched) with its status and duration. */
 void http_stats_count(http_stats *s, size_t route, int status, uint64_t ns);
-/* The exposition, with the requests in flight and the attribution engine's area versions. */
-char *http_stats_text(http_stats *s, int inflight, size_t area_versions, size_t *len);
+/* Gauges and counters from outside the HTTP edge. */
+typedef struct http_stats_more {
+    int inflight;              /* requests being served */
+    size_t area_versions;      /* held by the attribution engine */
+    uint64_t commits, flushes; /* the store's (group commit: flushes <= commits) */
+} http_stats_more;
+/* The exposition, with the values of more. */
+char *http_stats_text(http_stats *s, const http_stats_more *more, size_t *len);
 
 #endif

@@ -10,7 +10,9 @@
  *     store_begin takes the store's single writer lock, so writes are serialised and a
  *     check-then-insert inside one transaction cannot race another writer.
  *  2. A rejected write is rolled back whole (store_rollback): nothing of it remains.
- *  3. A write is durable when store_commit returns 0 (WAL, synchronous=FULL).
+ *  3. A write is durable when store_commit returns 0 (WAL, synchronous=FULL) — with group
+ *     commit on (store_group_commit, C7) durable when store_commit returns on a thread that
+ *     does not defer, and by store_sync's return on one that does (the HTTP edge).
  *  4. Area versions are never updated except their effective_to, which only shrinks;
  *     rows are never deleted.
  *  5. The schema version is the highest migration applied; migrations run in order at
@@ -45,6 +47,22 @@
  *  C6. Test builds (TRUCE_FAULT_HOOK) honour TRUCE_FAULT=step:N[+],commit:N[+],open:N[+]
  *      (store_fault.c): a store counts its statement steps, commits and connections the
  *      same way, so the fault tests (tests/api/test_store_faults.py) run against it.
+ *  C7. Group commit (store_group.c, docs/operations.md "Group commit"): with it on,
+ *      concurrent writes share flushes. Each write keeps its own transaction: it is checked,
+ *      committed and published to the engines in commit order under the writer lock as
+ *      before (so a refused or failed write never affects another), but its COMMIT does
+ *      not wait for the disk; the writer lock is released and the write then waits for
+ *      one flush that covers it (one fsync for every commit made while the previous one
+ *      ran). Durable means: after a machine crash the commit and every commit before it
+ *      are there. Other requests may read a commit before it is durable (an engine answer,
+ *      a row), so nothing leaves the process before the commits it may have read are
+ *      durable: the HTTP edge answers every request (read or write) only after store_sync;
+ *      a stream reads, then syncs, then sends; a checkpoint is signed only over a synced
+ *      log and the kept checkpoint is written after its commit is durable. A machine crash
+ *      can then lose only commits no one outside the process was told of. A store must
+ *      keep commits in one sequence (a flush covering commit n covers all before n), as
+ *      WAL files do (SQLite's WAL, PostgreSQL's WAL: flush up to the LSN of the last
+ *      commit, e.g. by one commit with synchronous_commit on).
  */
 #ifndef TRUCE_STORE_H
 #define TRUCE_STORE_H
@@ -82,6 +100,18 @@ int store_commit(store *s, tr_err *err);
  * a successful COMMIT; its code is returned. */
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err);
 void store_rollback(store *s);
+/* Group commit (C7): on, commits of every thread share flushes; off (the default), each
+ * commit flushes by itself. `truce serve` turns it on unless --group-commit off. */
+int store_group_commit(store *s, bool on, tr_err *err);
+/* On this thread, until store_sync: commits return without waiting for their flush (the
+ * caller must call store_sync before anyone is told of the write). */
+void store_defer_durable(store *s);
+/* Waits until every commit made so far by any thread is durable (at once when none is
+ * pending or group commit is off) and ends this thread's deferral. Fails only when the
+ * flush fails (then the process has already stopped: a flush failure is fatal). */
+int store_sync(store *s, tr_err *err);
+/* Commits and flushes since the store was opened (flushes <= commits; equal when off). */
+void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes);
 /* fn(ctx) is called after each commit that inserted notices, under the writer lock: it
  * must be quick and must not use the store (it wakes notice streams). NULL removes it. */
 void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx);

@@ -11,11 +11,14 @@
 typedef struct conn {
     db *db;
     struct conn *next;
+    bool sync_normal; /* SQLite: PRAGMA synchronous=NORMAL now (group commit), else FULL */
 } conn;
 
 struct store {
     char *path;               /* the database URI (a SQLite path or a PostgreSQL URI) */
     pthread_mutex_t writer;   /* invariant 1 */
+    conn *wconn;              /* the connection every write runs on (under writer) */
+    conn *wprev;              /* the writing thread's own connection, put back after */
     pthread_mutex_t conns_mu; /* guards conns */
     conn *conns;
     pthread_key_t key; /* this thread's conn */
@@ -25,7 +28,11 @@ struct store {
     bool tx_notices;               /* the open transaction inserted notices */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
+    struct store_group *group; /* group commit (store_group.c) */
 };
+
+/* The store's group commit (store_group.h). */
+struct store_group *store__group(store *s);
 
 /* Inside a transaction: brings s->tree up to the log's committed size. */
 int store__log_sync(store *s, tr_err *err);

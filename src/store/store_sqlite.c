@@ -8,7 +8,9 @@
  *     writers' advisory lock), so a check made inside the transaction still holds at COMMIT.
  *  2. store_rollback rolls back; functions never commit on their own.
  *  3. SQLite: journal_mode=WAL with synchronous=FULL; PostgreSQL: synchronous_commit on.
- *     COMMIT returns once the write is on disk.
+ *     COMMIT returns once the write is on disk — with group commit on (store_group.c,
+ *     SQLite only) the writer connection commits with synchronous=NORMAL and the commit
+ *     waits, outside the writer lock, for the one fdatasync of the WAL that covers it.
  *  4. area_version rows are only ever INSERTed, and UPDATEd in effective_to alone.
  *  5. schema_version(version, name, applied_at) lists applied migrations (db_migrate).
  *
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_group.h"
 #include "store/store_int.h"
 
 static int open_conn(store *s, conn **out, tr_err *err) {
@@ -132,6 +135,15 @@ int store_open(const char *path, store **out, tr_err *err) {
     store *s = calloc(1, sizeof *s);
     if (!s) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     s->path = strdup(path);
+    /* Group commit flushes a SQLite WAL; on PostgreSQL every commit is flushed by the
+     * server (synchronous_commit on), so its group has no flush and stays off. */
+    s->group = store_group_new(db_uri_is_pg(path) ? NULL : store_group_flush_sqlite, s->path);
+    if (!s->path || !s->group) {
+        store_group_free(s->group);
+        free(s->path);
+        free(s);
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
     pthread_mutex_init(&s->writer, NULL);
     pthread_mutex_init(&s->conns_mu, NULL);
     pthread_key_create(&s->key, conn_destructor);
@@ -157,6 +169,7 @@ void store_close(store *s) {
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->writer);
     pthread_mutex_destroy(&s->conns_mu);
+    store_group_free(s->group);
     free(s->path);
     free(s);
 }
@@ -165,21 +178,54 @@ int store_schema_version(store *s) {
     return s->schema_version;
 }
 
+struct store_group *store__group(store *s) {
+    return s->group;
+}
+
 /* ---- transactions ---- */
 
+/* With the writer lock held: every write runs on the one writer connection, whose page
+ * cache stays warm from one transaction to the next (a connection of a thread that did
+ * not write last would reread every page it needs); the thread's own connection is put
+ * back by writer_leave. */
+static conn *writer_enter(store *s, tr_err *err) {
+    if (!s->wconn && open_conn(s, &s->wconn, err)) return NULL;
+    s->wprev = pthread_getspecific(s->key);
+    pthread_setspecific(s->key, s->wconn);
+    bool normal = store__group_on(s->group); /* group commit: this commit waits for no fsync */
+    if (normal != s->wconn->sync_normal) {
+        tr_err e = {0};
+        if (db_exec(s->wconn->db, normal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", &e)) {
+            store__fail_with(err, &e, "setting the writer's synchronous mode");
+            return NULL;
+        }
+        s->wconn->sync_normal = normal;
+    }
+    return s->wconn;
+}
+
+static void writer_leave(store *s) {
+    pthread_setspecific(s->key, s->wprev);
+    s->wprev = NULL;
+    pthread_mutex_unlock(&s->writer);
+}
+
 int store_begin(store *s, tr_err *err) {
-    conn *c = my_conn(s, err);
-    if (!c) return err ? err->code : TR_EIO;
     pthread_mutex_lock(&s->writer);
+    conn *c = writer_enter(s, err);
+    if (!c) {
+        writer_leave(s);
+        return err ? err->code : TR_EIO;
+    }
     tr_err e = {0};
     int rc = db_begin(c->db, DB_TX_WRITE, &e);
     if (rc) {
-        pthread_mutex_unlock(&s->writer);
+        writer_leave(s);
         return store__fail_with(err, &e, "starting a transaction");
     }
     if ((rc = store__log_sync(s, err))) {
         db_rollback(c->db);
-        pthread_mutex_unlock(&s->writer);
+        writer_leave(s);
         return rc;
     }
     s->saved = s->tree;
@@ -205,14 +251,14 @@ static int commit(conn *c, tr_err *err) {
 }
 
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
-    conn *c = my_conn(s, err);
-    int rc = commit(c, err);
+    int rc = commit(s->wconn, err);
     if (rc != TR_OK) s->tree = s->saved;
+    if (rc == TR_OK) store__group_committed(s->group);
     if (rc == TR_OK && publish) rc = publish(ctx, err);
     if (rc == TR_OK && s->tx_notices && s->on_notices) s->on_notices(s->on_notices_ctx);
     s->tx_notices = false;
-    pthread_mutex_unlock(&s->writer);
-    return rc;
+    writer_leave(s);
+    return rc == TR_OK ? store__group_after_commit(s->group, err) : rc;
 }
 
 int store_commit(store *s, tr_err *err) {
@@ -220,11 +266,10 @@ int store_commit(store *s, tr_err *err) {
 }
 
 void store_rollback(store *s) {
-    conn *c = my_conn(s, NULL);
-    if (c) db_rollback(c->db);
+    if (s->wconn) db_rollback(s->wconn->db);
     s->tree = s->saved;
     s->tx_notices = false;
-    pthread_mutex_unlock(&s->writer);
+    writer_leave(s);
 }
 
 /* ---- parties and actors ---- */
