@@ -231,9 +231,10 @@ static int take_part(centre *c, const tr_movement *m, const on_route *r, json_t 
         rc = store_checkpoint_link(c->store, m->id, k->id, err);
         if (rc == TR_OK && json_array_append_new(ids, json_integer(k->id)))
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-        if (rc == TR_OK && strcmp(k->party, m->owner) != 0 && !listed(clearance, k->party) &&
-            store_party_get(c->store, k->party, &p, NULL) == TR_OK && /* a party of the centre, not revoked */
-            json_array_append_new(clearance, json_string(k->party)))
+        if (rc || strcmp(k->party, m->owner) == 0 || listed(clearance, k->party)) continue;
+        int found = store_party_get(c->store, k->party, &p, err); /* a party of the centre, not revoked */
+        if (found && found != TR_ENOTFOUND) rc = found;
+        else if (found == TR_OK && json_array_append_new(clearance, json_string(k->party)))
             rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     }
     if (rc == TR_OK && json_array_size(ids)) {

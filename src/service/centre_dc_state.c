@@ -31,20 +31,6 @@
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
 
-bool centre__dc_retired(centre *c, const char *about_type, int64_t id) {
-    char *v = NULL;
-    bool op = strcmp(about_type, "operation") == 0, r = false;
-    if (store_dc_current(c->store, about_type, id, op ? "state" : "status", &v, NULL)) return false;
-    tr_operation_state os;
-    tr_movement_status ms;
-    if (op)
-        r = tr_operation_state_parse(v, &os) == 0 && tr_operation_state_final(os);
-    else
-        r = tr_movement_status_parse(v, &ms) == 0 && tr_movement_status_final(ms);
-    free(v);
-    return r;
-}
-
 /* ---- who is told ---- */
 
 static bool has_name(const json_t *list, const char *name) {
@@ -239,13 +225,15 @@ static int op_check(centre *c, const tr_party *by, int64_t id, const change *ch,
 
 /* The party whose view decides what a re-check may show (restricted sites stay so): the
  * operation's owner; a revoked owner reads as an observer would. */
-static void op_owner(centre *c, const tr_party *by, const tr_operation *o, tr_party *owner) {
+static int op_owner(centre *c, const tr_party *by, const tr_operation *o, tr_party *owner, tr_err *err) {
     *owner = *by;
-    if (strcmp(by->name, o->owner) != 0 && store_party_get(c->store, o->owner, owner, NULL)) {
-        memset(owner, 0, sizeof *owner);
-        snprintf(owner->name, sizeof owner->name, "%s", o->owner);
-        owner->role = ROLE_OBSERVER;
-    }
+    if (strcmp(by->name, o->owner) == 0) return TR_OK;
+    int rc = store_party_get(c->store, o->owner, owner, err);
+    if (rc != TR_ENOTFOUND) return rc;
+    memset(owner, 0, sizeof *owner);
+    snprintf(owner->name, sizeof owner->name, "%s", o->owner);
+    owner->role = ROLE_OBSERVER;
+    return TR_OK;
 }
 
 /* Going active: o's conflicts now, as its owner sees them (a probe of what it may not see,
@@ -286,7 +274,7 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
     int64_t now = tr_time_now();
     if (!answer) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     tr_party owner;
-    op_owner(c, by, &o, &owner);
+    if (rc == TR_OK) rc = op_owner(c, by, &o, &owner, err);
     if (rc == TR_OK && ch->to == OP_ACTIVE) rc = op_recheck(c, &owner, &o, conflicts, answer, now, err);
     if (rc == TR_OK) rc = notified_parties(c, "operation", id, o.owner, told, err);
     if (rc == TR_OK) {
@@ -574,8 +562,8 @@ static int crossed_feature(crossing *x, const json_t *f, tr_err *err) {
     if (rc || !meets) return rc;
     const char *party = json_string_value(json_object_get(props, "party"));
     tr_party p; /* a party of the centre, not revoked, not the owner */
-    if (!party || strcmp(party, x->m->owner) == 0 || store_party_get(x->c->store, party, &p, NULL) != TR_OK)
-        return TR_OK;
+    if (!party || strcmp(party, x->m->owner) == 0) return TR_OK;
+    if ((rc = store_party_get(x->c->store, party, &p, err))) return rc == TR_ENOTFOUND ? TR_OK : rc;
     return add_name(x->parties, party) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
 }
 

@@ -125,9 +125,6 @@ int centre__movement_shape(centre *c, const tr_movement *m, geo_shape **out, tr_
  * whose window overlaps the bulletin's, with its manifest and clearance, its cells in
  * lang. */
 int centre__movement_bulletin(centre *c, mon_bulletin *b, mon_lang lang, tr_err *err);
-/* True when an operation or movement no longer takes part in deconfliction (an
- * operation ended or cancelled, a movement arrived or aborted). */
-bool centre__dc_retired(centre *c, const char *about_type, int64_t id);
 /* Adds a site's / an operation's volumes to c->dc (held: the caller holds the write lock). */
 int centre__dc_add_site(centre *c, const tr_site *s, bool held, tr_err *err);
 int centre__dc_add_operation(centre *c, const tr_operation *o, int64_t owner_id, bool held, tr_err *err);
