@@ -105,14 +105,21 @@ void verify__saved_checkpoint(verify__report *rep, const char *path, const tlog_
         verify__fail(rep, "saved checkpoint %s: %s", path, err.msg);
         return;
     }
+    verify__saved_note(rep, path, note, len, v, r, n, root, saved, opened);
+    free(note);
+}
+
+void verify__saved_note(verify__report *rep, const char *path, const char *note, size_t len,
+                        const tlog_verifier *v, const tlog_reader *r, uint64_t n, const tlog_hash *root,
+                        tlog_checkpoint *saved, bool *opened) {
+    tr_err err = {0};
+    *opened = false;
     if (tlog_checkpoint_open(note, len, v, 1, NULL, saved, &err)) {
         verify__fail(rep, "saved checkpoint %s: not a checkpoint signed by the verifier key: %s", path,
                      err.msg);
-        free(note);
         return;
     }
     saved->ext = NULL; /* it pointed into note */
-    free(note);
     *opened = true;
     uint64_t m = saved->size;
     tlog_hash at_m, proof[TLOG_PROOF_MAX];
@@ -660,21 +667,30 @@ static void audit_free(db_audit *a) {
     free(a->boxes);
     tlog_memstore_free(a->mem);
     verify__close(a);
+    free(a->saved_note);
 }
 
 /* The checkpoint to check the log against: --checkpoint, else the one the server keeps
  * beside its key (DB.key.checkpoint, docs/operations.md) when there is one (a file
  * database: a PostgreSQL one has no such place). The log must extend it, and the database
  * must hold it: the server stores every checkpoint it signs. */
-static void audit_saved(db_audit *a, const verify_options *o) {
-    char kept[4200];
+static void read_saved(db_audit *a, const verify_options *o) {
     const char *path = o->checkpoint;
-    snprintf(kept, sizeof kept, "%s.key%s", o->db, CENTRE_KEPT_SUFFIX);
-    if (!path && !db_uri_is_pg(o->db) && access(kept, R_OK) == 0) {
-        path = kept;
-        fprintf(a->r->out, "checkpoint kept by the server: %s\n", kept);
-    }
+    snprintf(a->kept, sizeof a->kept, "%s.key%s", o->db, CENTRE_KEPT_SUFFIX);
+    if (!path && !db_uri_is_pg(o->db) && access(a->kept, R_OK) == 0) path = a->kept;
     if (!path) return;
+    a->saved_path = path;
+    verify__read_file(path, 65536, &a->saved_note, &a->saved_len, &a->saved_err);
+}
+
+static void audit_saved(db_audit *a) {
+    const char *path = a->saved_path;
+    if (!path) return;
+    if (path == a->kept) fprintf(a->r->out, "checkpoint kept by the server: %s\n", path);
+    if (!a->saved_note) {
+        FAIL(a, "saved checkpoint %s: %s", path, a->saved_err.msg);
+        return;
+    }
     if (!a->have_key) {
         FAIL(a, "saved checkpoint %s: not checked: no verifier key", path);
         return;
@@ -684,7 +700,8 @@ static void audit_saved(db_audit *a, const verify_options *o) {
     tlog_checkpoint saved;
     bool opened;
     tlog_tree_root(&a->tree, &root);
-    verify__saved_checkpoint(a->r, path, &a->key, &r, a->tree.size, &root, &saved, &opened);
+    verify__saved_note(a->r, path, a->saved_note, a->saved_len, &a->key, &r, a->tree.size, &root, &saved,
+                       &opened);
     const store_audit_row *held = NULL;
     tr_err e = {0};
     if (opened && saved.size <= a->tree.size &&
@@ -712,6 +729,7 @@ int verify_db(const verify_options *o) {
     db_uri_redact(o->db, shown, sizeof shown);
     fprintf(o->out, "database: %s\n", pg ? shown : o->db);
     tlog_tree_init(&a.tree);
+    read_saved(&a, o); /* before the snapshot: what the server kept is committed in it */
     int rc = verify__open(&a, o->db);
     if (rc == TR_OK && !(a.mem = tlog_memstore_new())) rc = tr_fail(&a.err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = choose_key(&a, o->key);
@@ -722,7 +740,7 @@ int verify_db(const verify_options *o) {
     if (rc == TR_OK) rc = audit_entries(&a);
     if (rc == TR_OK) rc = audit_nodes(&a);
     if (rc == TR_OK) rc = audit_checkpoints(&a);
-    if (rc == TR_OK) audit_saved(&a, o);
+    if (rc == TR_OK) audit_saved(&a);
     if (rc == TR_OK) rc = verify__audit_state(&a);
     if (rc) FAIL(&a, "the audit stopped: %s%s%s", a.err.field, a.err.field[0] ? ": " : "", a.err.msg);
     audit_free(&a);

@@ -44,9 +44,9 @@ typedef struct verify_options {
     uint64_t index;         /* --index: the entry whose receipt to fetch or expect */
     const char *const *witnesses; /* --witness: witnesses' verifier keys (type 0x04) */
     size_t nwitnesses;
-    size_t quorum;          /* --quorum: valid cosignatures required (0: every --witness) */
-    const char *bundle;     /* verify bundle FILE */
-    FILE *out;              /* the report (stdout) */
+    size_t quorum;      /* --quorum: valid cosignatures required (0: every --witness) */
+    const char *bundle; /* verify bundle FILE */
+    FILE *out;          /* the report (stdout) */
 } verify_options;
 
 int verify_db(const verify_options *o);
@@ -84,6 +84,11 @@ int verify__read_file(const char *path, size_t limit, char **data, size_t *len, 
 void verify__saved_checkpoint(verify__report *rep, const char *path, const tlog_verifier *v,
                               const tlog_reader *r, uint64_t n, const tlog_hash *root, tlog_checkpoint *saved,
                               bool *opened);
+
+/* The same for a checkpoint already read from path (note, len bytes). */
+void verify__saved_note(verify__report *rep, const char *path, const char *note, size_t len,
+                        const tlog_verifier *v, const tlog_reader *r, uint64_t n, const tlog_hash *root,
+                        tlog_checkpoint *saved, bool *opened);
 
 /* verify_witness.c: the --witness keys into keys (VERIFY_WITNESSES_MAX); VERIFY_USAGE with a
  * message on stderr for a bad one. */

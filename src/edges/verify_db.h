@@ -73,6 +73,13 @@ typedef struct db_audit {
     tlog_verifier wkeys[VERIFY_WITNESSES_MAX]; /* the --witness keys, parsed */
     void *pass;                                /* the state of the verify__scan running, for its fn */
     char *copy_dir; /* PostgreSQL: the folder of the store's copy (verify_open.c), or NULL */
+    /* The checkpoint to check against (--checkpoint, or the one the server kept), read
+     * before the snapshot begins: the server keeps one only once committed. */
+    const char *saved_path; /* NULL: none */
+    char kept[4200];        /* DB.key.checkpoint */
+    char *saved_note;       /* its bytes (NULL: unreadable, saved_err says why) */
+    size_t saved_len;
+    tr_err saved_err;
     tr_err err;
 } db_audit;
 
