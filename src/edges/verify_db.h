@@ -5,7 +5,7 @@
  * verify_notices.c, verify_record.c, verify_probe.c, verify_witness.c. Each check reads
  * one table and reports its rows' problems, so moving a table's reads to another
  * interface touches one function. Reads go through store.h (a->s) and store_audit.h
- * (a->db, one snapshot; verify_open.c opens both): no SQL and no sqlite3 type here.
+ * (a->db, one snapshot; verify_open.c opens both): no SQL and no SQLite type here.
  */
 #ifndef TRUCE_EDGES_VERIFY_DB_H
 #define TRUCE_EDGES_VERIFY_DB_H
