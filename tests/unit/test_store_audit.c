@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "store/db.h"
+#include "both_stores.h"
 #include "store/store_audit.h"
 
 typedef struct fx {
@@ -27,30 +28,11 @@ typedef struct fx {
 } fx;
 
 static db_kind KIND_SQLITE = DB_SQLITE, KIND_PG = DB_PG;
-static int seq;
-
-static void admin(const char *sql) {
-    db *a = NULL;
-    tr_err err = {0};
-    assert_int_equal(db_open(getenv("TRUCE_TEST_PG"), &a, &err), TR_OK);
-    if (db_exec(a, sql, &err)) fail_msg("%s: %s", sql, err.msg);
-    db_close(a);
-}
 
 static int setup(void **state) {
     fx *f = calloc(1, sizeof *f);
     f->kind = *(db_kind *)*state;
-    if (f->kind == DB_SQLITE) {
-        snprintf(f->uri, sizeof f->uri, "/tmp/truce-audit-%d-%d.db", (int)getpid(), ++seq);
-    } else {
-        const char *base = getenv("TRUCE_TEST_PG");
-        if (!base) fail_msg("TRUCE_TEST_PG is not set: run under scripts/pg-test.sh (ctest does)");
-        snprintf(f->name, sizeof f->name, "truce_audit_%d_%d", (int)getpid(), ++seq);
-        char sql[128];
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->name);
-        admin(sql);
-        snprintf(f->uri, sizeof f->uri, "%.*s/%s", (int)(strrchr(base, '/') - base), base, f->name);
-    }
+    fresh_database(f->kind, "audit", f->uri, sizeof f->uri, f->name, sizeof f->name);
     tr_err err = {0};
     int version = 0;
     assert_int_equal(db_open(f->uri, &f->w, &err), TR_OK);
