@@ -15,7 +15,8 @@ static void admin(const char *sql) {
 
 /* A new empty database of kind into uri (SQLite: a file under /tmp; PostgreSQL: a database
  * created on the cluster, its name into name), prefix telling the tests apart. */
-static void fresh_database(db_kind kind, const char *prefix, char *uri, size_t nuri, char *name, size_t nname) {
+static void fresh_database(db_kind kind, const char *prefix, char *uri, size_t nuri, char *name,
+                           size_t nname) {
     static int seq;
     if (kind == DB_SQLITE) {
         snprintf(uri, nuri, "/tmp/truce-%s-%d-%d.db", prefix, (int)getpid(), ++seq);
