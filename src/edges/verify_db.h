@@ -72,7 +72,6 @@ typedef struct db_audit {
     const verify_options *o;                   /* the audit's options (--witness, --quorum) */
     tlog_verifier wkeys[VERIFY_WITNESSES_MAX]; /* the --witness keys, parsed */
     void *pass;                                /* the state of the verify__scan running, for its fn */
-    char *copy_dir; /* PostgreSQL: the folder of the store's copy (verify_open.c), or NULL */
     /* The checkpoint to check against (--checkpoint, or the one the server kept), read
      * before the snapshot begins: the server keeps one only once committed. */
     const char *saved_path; /* NULL: none */
