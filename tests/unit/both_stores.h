@@ -4,6 +4,13 @@
 #ifndef TRUCE_TESTS_BOTH_STORES_H
 #define TRUCE_TESTS_BOTH_STORES_H
 
+static db_kind KIND_SQLITE = DB_SQLITE, KIND_PG = DB_PG;
+
+/* Registers test fn twice, once per database (the file's setup and teardown get the kind). */
+#define BOTH(fn)                                                                   \
+    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &KIND_SQLITE), \
+        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &KIND_PG)
+
 /* Runs sql on the PostgreSQL cluster's maintenance database. */
 static void admin(const char *sql) {
     db *a = NULL;

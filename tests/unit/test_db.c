@@ -29,8 +29,6 @@ typedef struct fx {
     db *d;
 } fx;
 
-static db_kind KIND_SQLITE = DB_SQLITE, KIND_PG = DB_PG;
-
 static int setup(void **state) {
     fx *f = calloc(1, sizeof *f);
     f->kind = *(db_kind *)*state;
@@ -453,10 +451,6 @@ static void test_schema_dialect(void **state) {
         free(out);
     }
 }
-
-#define BOTH(fn)                                                                                             \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &KIND_SQLITE),                             \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &KIND_PG)
 
 int main(void) {
     const struct CMUnitTest tests[] = {

@@ -27,8 +27,6 @@ typedef struct fx {
     db *w;         /* a writer beside the audit */
 } fx;
 
-static db_kind KIND_SQLITE = DB_SQLITE, KIND_PG = DB_PG;
-
 static int setup(void **state) {
     fx *f = calloc(1, sizeof *f);
     f->kind = *(db_kind *)*state;
@@ -190,10 +188,6 @@ static void test_every_statement_runs(void **state) {
     assert_non_null(strstr(err.msg, "reading table no_such_table"));
     store_audit_close(a);
 }
-
-#define BOTH(fn)                                                                                             \
-    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &KIND_SQLITE),                             \
-        cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &KIND_PG)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
