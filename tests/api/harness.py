@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import http.client
 import unittest
 
@@ -296,6 +298,113 @@ class Server:
                 t, n, digest = line.strip().split("|")
                 snap[t] = (int(n), digest)
         return snap
+
+    # -- pgs helpers --
+    # A database is named as --db names it: a SQLite path or a PostgreSQL URI. These copy, back
+    # up and restore one and run SQL on it, on either store, as an operator would.
+    @staticmethod
+    def is_pg(db):
+        return db.startswith(("postgresql:", "postgres:"))
+
+    @staticmethod
+    def key_of(db):
+        """Where `truce serve --db db` keeps its log key (run with cwd_of(db)): DB.key beside a
+        SQLite file, NAME.key in PG_KEYS for a PostgreSQL database NAME."""
+        return os.path.join(PG_KEYS, db.rsplit("/", 1)[1] + ".key") if Server.is_pg(db) else db + ".key"
+
+    @staticmethod
+    def cwd_of(db):
+        """The directory a truce command on db runs in: PostgreSQL's key files are in PG_KEYS."""
+        return PG_KEYS if Server.is_pg(db) else None
+
+    def db_place(self, name):
+        """Where a copy of this server's database goes: the file name in its folder, or a new
+        (empty) database of the test cluster, dropped when the tests end."""
+        return pg_database() if self.store == "pg" else os.path.join(self.dir, name)
+
+    @staticmethod
+    def copy_db(src, dst, key=False):
+        """Copies database src, which no process serves, over dst: a SQLite file with its -wal
+        and -shm; a PostgreSQL database is dropped and made again from src as its template.
+        Restoring a backup is copy_db(backup, db). With key, the log key file too."""
+        if Server.is_pg(src):
+            s, d = src.rsplit("/", 1)[1], dst.rsplit("/", 1)[1]
+            psql(PG_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % d)
+            deadline = time.time() + 30
+            while True:  # the backends of a server that just stopped may take a moment to go
+                try:
+                    psql(PG_ADMIN, "CREATE DATABASE %s TEMPLATE %s" % (d, s))
+                    break
+                except AssertionError as e:
+                    if "being accessed by other users" not in str(e) or time.time() > deadline:
+                        raise
+                    time.sleep(0.1)
+            if d not in _pg_made:
+                _pg_made.append(d)
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(dst + suffix):
+                    os.remove(dst + suffix)
+                if os.path.exists(src + suffix):
+                    shutil.copy(src + suffix, dst + suffix)
+        if key:
+            shutil.copy(Server.key_of(src), Server.key_of(dst))
+
+    @staticmethod
+    def backup_db(src, dst):
+        """A consistent copy of database src while a server writes to it, as docs/operations.md
+        says to take one: SQLite's online backup; pg_dump into dst, made anew from template0."""
+        if not Server.is_pg(src):
+            a, b = sqlite3.connect(src, timeout=30), sqlite3.connect(dst)
+            try:
+                a.backup(b)
+            finally:
+                a.close()
+                b.close()
+            return
+        d = dst.rsplit("/", 1)[1]
+        psql(PG_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % d)
+        psql(PG_ADMIN, "CREATE DATABASE %s TEMPLATE template0" % d)
+        if d not in _pg_made:
+            _pg_made.append(d)
+        dump = subprocess.run(["pg_dump", "-d", src], capture_output=True, timeout=300, check=True).stdout
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dst], input=dump,
+                           capture_output=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError("restoring the dump of %s: %s" % (src, p.stderr.decode()[-2000:]))
+
+    @staticmethod
+    def db_sql(db, statement, params=()):
+        """Server.sql on any database, served or not, for values Server.sql does not carry on
+        PostgreSQL: bytes go in and come out as bytes (BLOB / bytea), text may hold '|' and
+        newlines. Several statements may be given, separated by ';', on PostgreSQL only."""
+        if not Server.is_pg(db):
+            return Server.sql(types.SimpleNamespace(db=db, store="sqlite"), statement, params)
+
+        def lit(v):
+            if isinstance(v, (bytes, bytearray)):
+                return "'\\x%s'::bytea" % bytes(v).hex()
+            return "NULL" if v is None else str(v) if isinstance(v, (int, float)) else \
+                "'" + str(v).replace("'", "''") + "'"
+        parts = statement.split("?")
+        text = parts[0] + "".join(lit(v) + rest for v, rest in zip(params, parts[1:]))
+        p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F", "\x1f", "-R", "\x1e",
+                            "-P", "null=\x1d", "-d", db], input=text, capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError("psql %s: %s" % (text[:200], p.stderr))
+
+        def value(v):  # as sqlite3 gives it: None, int, float, bytes or text
+            if v == "\x1d":
+                return None
+            if re.fullmatch(r"-?\d+", v):
+                return int(v)
+            if re.fullmatch(r"-?\d+\.\d*(e[-+]?\d+)?", v):
+                return float(v)
+            if re.fullmatch(r"\\x([0-9a-f]{2})*", v):
+                return bytes.fromhex(v[2:])
+            return v
+        out = p.stdout[:-1] if p.stdout.endswith("\n") else p.stdout  # psql ends the last record with one
+        return [tuple(map(value, rec.split("\x1f"))) for rec in out.split("\x1e")] if out else []
 
 
 class Witness:
