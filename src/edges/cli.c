@@ -231,31 +231,13 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
     return 0;
 }
 
-/* The database name of a PostgreSQL URI ("postgresql://…/NAME?…" or "dbname=NAME"),
- * reduced to [A-Za-z0-9_.-]; "truce" when it names none. */
-static void pg_db_name(const char *uri, char *out, size_t n) {
-    const char *p = strstr(uri, "://"), *kv = strstr(uri, "dbname=");
-    p = p ? strchr(p + 3, '/') : NULL;
-    const char *name = kv ? kv + 7 : p ? p + 1 : "";
-    size_t k = 0;
-    for (; *name && !strchr("?& ", *name) && k + 1 < n; name++)
-        out[k++] =
-            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *name) ? *name : '_';
-    out[k] = '\0';
-    if (!k || out[0] == '.') snprintf(out, n, "truce");
-}
-
-/* The log's signing key: --log-key, else DB.key beside an SQLite file; a PostgreSQL URI
- * has no folder: NAME.key in the current directory, NAME the URI's database. */
+/* The log's signing key: --log-key, else its default place (centre_key_path). */
 static void serve_key_path(const cli_cmd *cmd, const cli_args *a, char *out, size_t n) {
-    const char *k = cli__opt(cmd, a, "--log-key"), *uri = cli__opt(cmd, a, "--db");
-    char name[128];
+    const char *k = cli__opt(cmd, a, "--log-key");
     if (k)
         snprintf(out, n, "%s", k);
-    else if (db_uri_is_pg(uri) && (pg_db_name(uri, name, sizeof name), 1))
-        snprintf(out, n, "%s.key", name);
     else
-        snprintf(out, n, "%s.key", uri);
+        centre_key_path(cli__opt(cmd, a, "--db"), out, n);
 }
 
 /* Before anything is written: the database's log must extend the checkpoint kept beside

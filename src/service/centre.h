@@ -274,6 +274,10 @@ int centre_reports_import(centre *c, const char *party, FILE *in, const centre_i
 int centre_log_open(centre *c, const char *key_path, const char *origin, tr_err *err);
 /* The file where a server keeps the latest checkpoint it signed: the key's path and this. */
 #define CENTRE_KEPT_SUFFIX ".checkpoint"
+/* The log key's default path for the database db_path (what --log-key overrides): DB.key
+ * beside a SQLite file; a PostgreSQL URI has no folder: NAME.key in the current directory,
+ * NAME the URI's database reduced to [A-Za-z0-9_.-] ("truce" when it names none). Into out. */
+void centre_key_path(const char *db_path, char *out, size_t n);
 /* Before a server writes anything (centre_kept.c, docs/operations.md "Rollback"): compares
  * the log of the database at db_path with the checkpoint kept in path (written after each
  * checkpoint the server signs). TR_OK when there is no such file or the log extends it;

@@ -24,6 +24,31 @@
 
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
+#include "store/db.h"
+
+/* The database name of a PostgreSQL URI ("postgresql://…/NAME?…" or "dbname=NAME"),
+ * reduced to [A-Za-z0-9_.-]; "truce" when it names none. */
+static void pg_db_name(const char *uri, char *out, size_t n) {
+    const char *p = strstr(uri, "://"), *kv = strstr(uri, "dbname=");
+    p = p ? strchr(p + 3, '/') : NULL;
+    const char *name = kv ? kv + 7 : p ? p + 1 : "";
+    size_t k = 0;
+    for (; *name && !strchr("?& ", *name) && k + 1 < n; name++)
+        out[k++] =
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *name) ? *name : '_';
+    out[k] = '\0';
+    if (!k || out[0] == '.') snprintf(out, n, "truce");
+}
+
+void centre_key_path(const char *db_path, char *out, size_t n) {
+    char name[128];
+    if (!db_uri_is_pg(db_path)) {
+        snprintf(out, n, "%s.key", db_path);
+        return;
+    }
+    pg_db_name(db_path, name, sizeof name);
+    snprintf(out, n, "%s.key", name);
+}
 
 static int sync_folder(const char *path) {
     char copy[PATH_MAX];
