@@ -19,13 +19,12 @@ import http.client
 import json
 import os
 import re
-import sqlite3
 import sys
 import threading
 import time
 import unittest
 
-from harness import ServerTest, polygon, feature, main
+from harness import Server, ServerTest, polygon, feature, main
 
 CHECKPOINT_ARGS = ("--checkpoint-ms", "50")
 VERBOSE = bool(os.environ.get("TRUCE_TEST_VERBOSE"))
@@ -297,11 +296,8 @@ def object_sha256(obj):
 
 
 def db_query(db, sql, *args):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    """The rows of one query on the database db (either store; blobs as bytes)."""
+    return Server.db_sql(db, sql, args)
 
 
 # ---------------------------------------------------------------- the log seen by a client
@@ -720,14 +716,11 @@ class NothingLostTest(ServerTest):
             print("kill -9: %d writes started, %d acknowledged, %d checkpoints seen" %
                   (counter[0], len(acked), len(seen)), file=sys.stderr)
 
-        # The file itself, before any server touches it again.
-        con = sqlite3.connect(srv.db, timeout=30)
-        try:
-            self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
-            stored, top = con.execute("SELECT count(*), coalesce(max(idx) + 1, 0) FROM log_entry").fetchone()
-            stored_cps = con.execute("SELECT size, root, note FROM log_checkpoint ORDER BY size").fetchall()
-        finally:
-            con.close()
+        # The database itself, before any server touches it again.
+        if srv.store == "sqlite":
+            self.assertEqual(db_query(srv.db, "PRAGMA integrity_check")[0][0], "ok")
+        stored, top = db_query(srv.db, "SELECT count(*), coalesce(max(idx) + 1, 0) FROM log_entry")[0]
+        stored_cps = db_query(srv.db, "SELECT size, root, note FROM log_checkpoint ORDER BY size")
         self.assertEqual(stored, top, "the log's indexes have a gap")
 
         # Every checkpoint seen before the kill: signed, sizes monotonic, none beyond the
