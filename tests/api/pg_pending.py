@@ -10,13 +10,7 @@ VERIFY = ("runs `truce verify --db` (which reads PostgreSQL: test_verify_pg) on 
 SQLITE = ("reads, edits or copies the SQLite file itself (sqlite3 module, file copies): to port onto "
           "harness Server.sql / a PostgreSQL copy")
 
-GROUP = ("group commit is SQLite's (on PostgreSQL every commit is flushed by the server, --group-commit "
-         "has no effect); the test reads the SQLite file")
-
 PENDING = {
-    "test_group_commit.GroupCommitTest.test_concurrent_writes_each_with_its_receipt_refusals_change_nothing": GROUP,
-    "test_group_commit.FailedCommitInBatchTest": GROUP,
-    "test_group_commit.KillNineConcurrentTest": GROUP,
     "test_agreement_steps.StepsTest.test_withdrawal_timeline": VERIFY,
     "test_change_feed.ChangeFeedTest.test_zz_verify": VERIFY,
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
