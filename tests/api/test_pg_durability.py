@@ -1,101 +1,24 @@
 """truce on PostgreSQL survives what a database server does to it (issue 13, item 5).
 
- - kill -9: 20 trials of writes from several clients, each ended by SIGKILL of truce serve in
-   the middle; after a restart every write answered 201 is there (synchronous_commit on).
  - a PostgreSQL restart during load: while the database is down, requests answer 503 with
    Retry-After (never 400/404/500, never a hang); once it is back the same truce process
    serves again, without being restarted, and nothing acknowledged is lost.
 
+The kill -9 trials (20 SIGKILLs of truce serve in the middle of writes from several clients,
+every write answered 201 there after each restart, synchronous_commit on) are store-neutral:
+tests/api/test_lifecycle.py KillNineTest, run on both stores (api/ and api-pg/).
+
 Needs $TRUCE_TEST_PG (CTest's fixture "pg"); the restart test makes a cluster of its own
 (scripts/pg-test.sh), so that stopping it disturbs no other test.
 """
-import http.client
 import os
 import subprocess
 import tempfile
-import threading
 import time
 
 from harness import ROOT, Server, ServerTest, feature, main, polygon, psql
 
 PG_TEST = os.path.join(ROOT, "scripts", "pg-test.sh")
-TRIALS = 20
-
-
-def write_until_killed(srv, acked, tag, max_writes=60, max_seconds=15.0, nthreads=4, kill_after=8):
-    """Writes areas and agreements from nthreads clients; SIGKILLs srv once kill_after are
-    acknowledged (or the time is up). acked gets (path, id, name) of every 201."""
-    lock, stop, counter = threading.Lock(), threading.Event(), [0]
-    t_end = time.time() + max_seconds
-    mine = []
-
-    def writer(k):
-        while not stop.is_set() and time.time() < t_end:
-            with lock:
-                if counter[0] >= max_writes:
-                    return
-                counter[0] += 1
-                i = counter[0]
-            name = "%s-%d-%d" % (tag, k, i)
-            if i % 4 == 0:
-                path, body, who = "/v1/agreements", {"name": name, "start": "2016-01-01T00:00:00Z"}, "Russia"
-            else:
-                path, who = "/v1/areas", "admin"
-                body = feature(polygon(-170 + (i % 300), -60, 0.2), kind="no_strike", name=name)
-            try:
-                r = srv.post(path, body, party=who)
-            except (OSError, http.client.HTTPException):
-                return
-            if r.status == 201:
-                with lock:
-                    mine.append((path, r.json["id"], name))
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(nthreads)]
-    for t in threads:
-        t.start()
-    while time.time() < t_end:
-        with lock:
-            if len(mine) >= kill_after or counter[0] >= max_writes:
-                break
-        time.sleep(0.005)
-    srv.proc.kill()
-    srv.proc.wait(timeout=30)
-    stop.set()
-    for t in threads:
-        t.join(timeout=60)
-    srv.proc = None
-    srv.errlog.close()
-    acked.extend(mine)
-    return len(mine)
-
-
-class KillNineOnPostgres(ServerTest):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        assert cls.srv.store == "pg", "run with TRUCE_TEST_PG (ctest's fixture pg)"
-        cls.srv.add_party("admin", "admin")
-        cls.srv.add_party("Russia", "guarantor")
-
-    def check_all_there(self, srv, acked):
-        for path, oid, name in acked:
-            r = srv.get("%s/%d" % (path, oid), party="admin")
-            self.assertEqual(r.status, 200, "acknowledged %s %d (%s) lost: %s" % (path, oid, name, r))
-            got = r.json["properties"]["name"] if path == "/v1/areas" else r.json["name"]
-            self.assertEqual(got, name)
-
-    def test_20_kills_lose_no_acknowledged_write(self):
-        srv, acked = self.srv, []
-        self.assertEqual(psql(srv.db, "SHOW synchronous_commit").strip(), "on")
-        for trial in range(TRIALS):
-            n = write_until_killed(srv, acked, "T%d" % trial)
-            self.assertGreater(n, 0, "trial %d: no write was acknowledged before the kill" % trial)
-            srv.start()
-            self.check_all_there(srv, acked)
-        # the log and the tables agree: one log entry per acknowledged write at least
-        entries = int(psql(srv.db, "SELECT count(*) FROM log_entry").strip())
-        self.assertGreaterEqual(entries, len(acked))
-        print("kill -9 on PostgreSQL: %d trials, %d writes acknowledged, 0 lost" % (TRIALS, len(acked)))
 
 
 class PostgresRestart(ServerTest):
