@@ -25,7 +25,6 @@ PENDING = {
     "test_tracks.StaleAndRestartTest.test_alerts_survive_a_restart": VERIFY,
     "test_ucdp_full.HttpModesTest": SQLITE,
     "test_verify.DatabaseAudit": VERIFY,
-    "test_verify.RemoteAudit.test_4_rewritten_history": SQLITE,
     "test_verify_coverage.VerifyCoverage": VERIFY,
     "test_witness.CentreWitnessTest.test_verify_db_checks_cosignatures": VERIFY,
     "test_witness.SplitViewTest.test_no_witness_cosigns_both": SQLITE,

@@ -96,27 +96,26 @@ def rfc6962_nodes(entries):
 
 
 def forge_history(db, idx=1, seconds=86400):
-    """Rewrites history as an operator with the database could: backdates entry idx, then
-    recomputes every node and drops the checkpoints, so the log is consistent again and
-    the next `truce serve` signs it."""
-    con = sqlite3.connect(db)
-    try:
-        entries = []
-        for i, entry, at in con.execute("SELECT idx, entry, at FROM log_entry ORDER BY idx").fetchall():
-            entry = bytes(entry)
-            if i == idx:
-                e = json.loads(entry)
-                at -= seconds
-                e["at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
-                entry = json.dumps(e, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-                con.execute("UPDATE log_entry SET entry = ?, at = ? WHERE idx = ?", (entry, at, i))
-            entries.append(entry)
-        con.execute("DELETE FROM log_node")
-        con.executemany("INSERT INTO log_node(level, idx, hash) VALUES (?,?,?)", rfc6962_nodes(entries))
-        con.execute("DELETE FROM log_checkpoint")
-        con.commit()
-    finally:
-        con.close()
+    """Rewrites history as an operator with the database could (either store): backdates
+    entry idx, then recomputes every node and drops the checkpoints, so the log is consistent
+    again and the next `truce serve` signs it."""
+    entries = []
+    for i, entry, at in Server.db_sql(db, "SELECT idx, entry, at FROM log_entry ORDER BY idx"):
+        entry = bytes(entry)
+        if i == idx:
+            e = json.loads(entry)
+            at -= seconds
+            e["at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+            entry = json.dumps(e, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+            Server.db_sql(db, "UPDATE log_entry SET entry = ?, at = ? WHERE idx = ?", (entry, at, i))
+        entries.append(entry)
+    Server.db_sql(db, "DELETE FROM log_node")
+    nodes = rfc6962_nodes(entries)
+    for k in range(0, len(nodes), 250):
+        chunk = nodes[k:k + 250]
+        Server.db_sql(db, "INSERT INTO log_node(level, idx, hash) VALUES " + ",".join(["(?,?,?)"] * len(chunk)),
+                      [v for node in chunk for v in node])
+    Server.db_sql(db, "DELETE FROM log_checkpoint")
 
 
 class DatabaseAudit(unittest.TestCase):
@@ -357,13 +356,11 @@ class RemoteAudit(unittest.TestCase):
         p = self.remote("--save", saved)
         self.assertEqual(p.returncode, 0, p.stdout)
         srv.stop()
-        con = sqlite3.connect(srv.db)
-        idx = con.execute("SELECT min(idx) FROM log_entry WHERE type = 'area.create'").fetchone()[0]
-        con.close()
+        idx = srv.sql("SELECT min(idx) FROM log_entry WHERE type = 'area.create'")[0][0]
         forge_history(srv.db, idx=idx)  # an area's entry: no row keeps the time of the entry
         # The server itself refuses the rewritten log (it kept the checkpoint it signed, beside
         # its key); an operator who forces it with --accept-rollback leaves a log.rollback entry.
-        p = run_cli("serve", "--db", srv.db, "--listen", "127.0.0.1:0", check=False)
+        p = run_cli("serve", "--db", srv.db, "--listen", "127.0.0.1:0", check=False, cwd=srv.cwd_of(srv.db))
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("history differs from what the server has served", p.stderr)
         srv.extra_args = CP_ARGS + ["--accept-rollback"]
@@ -380,7 +377,7 @@ class RemoteAudit(unittest.TestCase):
         self.assertIn("not consistent with the log at size", p.stdout)
         self.assertFalse(os.path.exists(os.path.join(srv.dir, "after.cp")))
         srv.stop()
-        p = verify("--db", srv.db)
+        p = run_cli("verify", "--db", srv.db, check=False, cwd=srv.cwd_of(srv.db))
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("--accept-rollback", p.stdout)  # the forced start is in the log, for every auditor
         p = verify("--db", srv.db, "--checkpoint", saved)
