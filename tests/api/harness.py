@@ -318,9 +318,13 @@ class Server:
         return PG_KEYS if Server.is_pg(db) else None
 
     def db_place(self, name):
-        """Where a copy of this server's database goes: the file name in its folder, or a new
-        (empty) database of the test cluster, dropped when the tests end."""
-        return pg_database() if self.store == "pg" else os.path.join(self.dir, name)
+        """Where a copy of this server's database goes (copy_db, backup_db make it): the file
+        name in its folder, or a new name in the test cluster (dropped when the tests end)."""
+        if self.store == "sqlite":
+            return os.path.join(self.dir, name)
+        db = "truce_t%d_%d" % (os.getpid(), next(_pg_seq))
+        _pg_made.append(db)
+        return pg_uri(db)
 
     @staticmethod
     def copy_db(src, dst, key=False):
@@ -339,8 +343,6 @@ class Server:
                     if "being accessed by other users" not in str(e) or time.time() > deadline:
                         raise
                     time.sleep(0.1)
-            if d not in _pg_made:
-                _pg_made.append(d)
         else:
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(dst + suffix):
@@ -365,8 +367,6 @@ class Server:
         d = dst.rsplit("/", 1)[1]
         psql(PG_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % d)
         psql(PG_ADMIN, "CREATE DATABASE %s TEMPLATE template0" % d)
-        if d not in _pg_made:
-            _pg_made.append(d)
         dump = subprocess.run(["pg_dump", "-d", src], capture_output=True, timeout=300, check=True).stdout
         p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dst], input=dump,
                            capture_output=True, timeout=300)

@@ -2,16 +2,19 @@
 (DB.key.checkpoint, written durably) and refuses to start on a database whose log is shorter
 than that checkpoint, or whose history differs from it, saying why; a normal restart works;
 `--accept-rollback` serves a restored backup anyway and logs it (log.rollback), which
-`truce verify` shows. See docs/operations.md "Rollback"."""
+`truce verify` shows. See docs/operations.md "Rollback". On both stores: a backup of a
+PostgreSQL database is a copy made with it as template, restored by dropping the database and
+making it again from the copy; its key and kept checkpoint are NAME.key[.checkpoint] in the
+folder truce runs in."""
 import os
-import shutil
-import sqlite3
 import subprocess
 import time
 import unittest
 
 from harness import BIN, SANITIZER_MARKS, Server, feature, main, polygon, run_cli
-from test_verify import copy_db, forge_history, wait_checkpoint
+from test_verify import forge_history, wait_checkpoint
+
+copy_db = Server.copy_db
 
 CP_ARGS = ["--checkpoint-ms", "50"]
 
@@ -29,7 +32,7 @@ def writes(srv, n, tag):
 def serve_refused(db, *extra):
     """Starts `truce serve` on db, which must refuse: returns its stderr."""
     p = subprocess.run([BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", *CP_ARGS, *extra],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, cwd=Server.cwd_of(db))
     for mark in SANITIZER_MARKS:
         assert mark not in p.stderr, p.stderr
     assert p.returncode != 0, "truce serve started on a rolled-back database:\n" + p.stderr
@@ -37,11 +40,12 @@ def serve_refused(db, *extra):
 
 
 def snapshot(db):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        return [con.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in ("log_entry", "log_checkpoint")]
-    finally:
-        con.close()
+    return [Server.db_sql(db, "SELECT count(*) FROM %s" % t)[0][0] for t in ("log_entry", "log_checkpoint")]
+
+
+def verify_db(db):
+    """`truce verify --db db` where the server runs (so it finds the checkpoint kept there)."""
+    return run_cli("verify", "--db", db, check=False, cwd=Server.cwd_of(db))
 
 
 class Rollback(unittest.TestCase):
@@ -53,15 +57,17 @@ class Rollback(unittest.TestCase):
         srv.restart()  # the parties were added at the command line: sign them
         wait_checkpoint(srv, writes(srv, 3, "before") + 1)
         srv.stop()
-        cls.backup = os.path.join(srv.dir, "backup.db")
+        cls.backup = srv.db_place("backup.db")
         copy_db(srv.db, cls.backup)
         srv.start()
         wait_checkpoint(srv, writes(srv, 3, "after") + 1)
         srv.stop()
-        cls.kept = srv.db + ".key.checkpoint"
+        cls.kept = srv.key_path() + ".checkpoint"
+        # as truce names it: beside a SQLite file; NAME.key.checkpoint where it runs (PostgreSQL)
+        cls.shown = cls.kept if srv.store == "sqlite" else os.path.basename(cls.kept)
 
     def setUp(self):
-        self.saved = os.path.join(self.srv.dir, "saved-%d.db" % time.monotonic_ns())
+        self.saved = self.srv.db_place("saved-%d.db" % time.monotonic_ns())
         copy_db(self.srv.db, self.saved)
         with open(self.kept) as f:
             self.kept_note = f.read()
@@ -72,14 +78,18 @@ class Rollback(unittest.TestCase):
             f.write(self.kept_note)
 
     def test_1_kept_beside_the_key(self):
-        con = sqlite3.connect(self.srv.db)
-        latest = con.execute("SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1").fetchone()[0]
-        con.close()
+        latest = self.srv.db_sql(self.srv.db, "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1")[0][0]
         self.assertEqual(self.kept_note, latest)
         self.assertIn("\nprev ", self.kept_note)
         self.assertFalse(os.path.exists(self.kept + ".tmp"))
-        p = run_cli("verify", "--db", self.srv.db)  # verify checks the log against it too
-        self.assertIn("checkpoint kept by the server: " + self.kept, p.stdout)
+        p = verify_db(self.srv.db)  # verify checks the log against it too
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("checkpoint kept by the server: " + self.shown, p.stdout)
+        # And catches a log that does not extend it.
+        forge_history(self.srv.db, idx=2)
+        p = verify_db(self.srv.db)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("FAIL saved checkpoint " + self.shown, p.stdout)
 
     def test_2_restored_backup_is_refused(self):
         copy_db(self.backup, self.srv.db)
@@ -87,7 +97,7 @@ class Rollback(unittest.TestCase):
         err = serve_refused(self.srv.db)
         self.assertIn("refusing to start", err)
         self.assertIn("but this server signed a checkpoint of", err)
-        self.assertIn(self.kept, err)
+        self.assertIn(self.shown, err)
         self.assertIn("--accept-rollback", err)
         self.assertEqual(snapshot(self.srv.db), before, "a refused start wrote to the database")
 
@@ -106,7 +116,7 @@ class Rollback(unittest.TestCase):
         self.srv.start()
         wait_checkpoint(self.srv, writes(self.srv, 1, "restart") + 1)
         self.srv.stop()
-        self.assertEqual(run_cli("verify", "--db", self.srv.db, check=False).returncode, 0)
+        self.assertEqual(verify_db(self.srv.db).returncode, 0)
 
     def test_6_accepted_rollback_is_logged(self):
         copy_db(self.backup, self.srv.db)
@@ -120,12 +130,10 @@ class Rollback(unittest.TestCase):
             srv.stop()
         finally:
             srv.extra_args = list(CP_ARGS)
-        con = sqlite3.connect(srv.db)
-        row = con.execute("SELECT idx, party, type, object FROM log_entry WHERE type = 'log.rollback'").fetchone()
-        con.close()
+        row = srv.db_sql(srv.db, "SELECT idx, party, type, object FROM log_entry WHERE type = 'log.rollback'")[0]
         self.assertEqual(row[:3], (n, "operator", "log.rollback"))
         self.assertIn(b"but this server signed a checkpoint of", row[3])
-        p = run_cli("verify", "--db", srv.db, check=False)
+        p = verify_db(srv.db)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("note: log_entry %d" % n, p.stdout)
         self.assertIn("--accept-rollback", p.stdout)
