@@ -27,8 +27,6 @@ PENDING = {
     "test_verify.DatabaseAudit": VERIFY,
     "test_verify_coverage.VerifyCoverage": VERIFY,
     "test_witness.CentreWitnessTest.test_verify_db_checks_cosignatures": VERIFY,
-    "test_witness.SplitViewTest.test_no_witness_cosigns_both": SQLITE,
-    "test_witness.RollbackTest.test_restored_backup_refused_at_start": SQLITE,
     "test_signatures.SignatureTest.test_signed_write_carries_the_signature_into_the_log": SQLITE,
     "test_signatures.SignatureTest.test_verify_checks_signatures_and_survives_key_rotation": VERIFY,
     "test_mine_action.MineActionTest.test_palmyra_clearance_with_contributors": VERIFY,

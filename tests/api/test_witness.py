@@ -335,12 +335,11 @@ class QuorumNotReachedTest(ServerTest):
         self.assertEqual(p.returncode, 0, p.stdout)
 
 
-def copy_log(src_dir, dst_dir):
-    """A copy of a stopped centre's database and key: the same log, key and origin."""
-    os.makedirs(dst_dir)
-    for name in ("truce.db", "truce.db.key"):
-        shutil.copy(os.path.join(src_dir, name), os.path.join(dst_dir, name))
-    return os.path.join(dst_dir, "truce.db")
+def copy_log(srv):
+    """A copy of a stopped centre's database and key (either store): the same log, key and origin."""
+    db = srv.db_place("b.db")
+    Server.copy_db(srv.db, db, key=True)
+    return db
 
 
 class SplitViewTest(ServerTest):
@@ -352,7 +351,7 @@ class SplitViewTest(ServerTest):
         add_actor(a, "Common")
         vkey = a.get("/v1/log/key").body.strip()
         a.stop()
-        b = Server(db=copy_log(a.dir, os.path.join(a.dir, "b")), extra_args=())
+        b = Server(db=copy_log(a), extra_args=())
         b.tokens = dict(a.tokens)
         b.stop()
         ws = [Witness(a.dir, "w%d.test/split" % k, [vkey]) for k in (1, 2)]
@@ -381,14 +380,12 @@ class SplitViewTest(ServerTest):
             # diverging checkpoints carry no cosignature.
             time.sleep(0.5)
             self.assertEqual(served_size(b), common)
-            con = sqlite3.connect("file:%s?mode=ro" % b.db, uri=True)
-            rows = con.execute("SELECT count(*) FROM log_cosignature WHERE size > ?", (common,)).fetchone()[0]
-            con.close()
+            rows = b.sql("SELECT count(*) FROM log_cosignature WHERE size > ?", (common,))[0][0]
             self.assertEqual(rows, 0)
             b.stop()
             # Restarted, B is refused at once.
             p = subprocess.run([BIN, "serve", "--db", b.db, "--listen", "127.0.0.1:0", *args], capture_output=True,
-                               text=True, timeout=60)
+                               text=True, timeout=60, cwd=b.cwd_of(b.db))
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertIn("refusing to start", p.stderr)
         finally:
@@ -410,31 +407,24 @@ class RollbackTest(ServerTest):
             s.extra_args = ["--checkpoint-ms", "50", "--witness", w.spec()]
             s.start()
             add_actor(s, "BeforeBackup")
-            kept = s.db + ".key.checkpoint"  # the checkpoint the server keeps beside its key
+            kept = s.key_path() + ".checkpoint"  # the checkpoint the server keeps beside its key
             wait_for(lambda: served_size(s) > 1 and os.path.exists(kept), "a first checkpoint")
             time.sleep(0.2)  # the checkpoint thread (50 ms) keeps the latest
-            backup = os.path.join(s.dir, "backup.db")
-            src = sqlite3.connect(s.db)
-            dst = sqlite3.connect(backup)
-            src.backup(dst)
-            src.close()
-            dst.close()
-            shutil.copy(kept, backup + ".kept")
+            backup = s.db_place("backup.db")
+            Server.backup_db(s.db, backup)  # while it serves: SQLite's online backup, or pg_dump
+            shutil.copy(kept, os.path.join(s.dir, "backup.kept"))
             last = add_actor(s, "AfterBackup")
             wait_for(lambda: served_size(s) > last, "the witness to cosign past the backup")
             s.stop()
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(s.db + suffix):
-                    os.remove(s.db + suffix)
-            shutil.copy(backup, s.db)
+            Server.copy_db(backup, s.db)  # restored
             serve = [BIN, "serve", "--db", s.db, "--listen", "127.0.0.1:0", *s.extra_args]
             # The database alone restored: the checkpoint kept beside the key refuses it first.
-            p = subprocess.run(serve, capture_output=True, text=True, timeout=60)
+            p = subprocess.run(serve, capture_output=True, text=True, timeout=60, cwd=s.cwd_of(s.db))
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertIn("refusing to start: the database's log has", p.stderr)
             # The whole folder restored (the kept checkpoint too): only the witness knows better.
-            shutil.copy(backup + ".kept", kept)
-            p = subprocess.run(serve, capture_output=True, text=True, timeout=60)
+            shutil.copy(os.path.join(s.dir, "backup.kept"), kept)
+            p = subprocess.run(serve, capture_output=True, text=True, timeout=60, cwd=s.cwd_of(s.db))
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertIn("REFUSES THIS LOG: it holds a checkpoint of size %d signed by this log's key, but this "
                           "database's log has only" % (last + 1), p.stderr)
