@@ -20,7 +20,6 @@ are told.
 """
 import math
 import random
-import sqlite3
 
 from harness import ServerTest, main, run_cli
 
@@ -200,15 +199,11 @@ class AttackTest(ProbeAttackBase):
             self.assertEqual((p["asked_by"], p["refused"], p["answered"], p["volume"]), ("Coalition", True, True, 0))
             self.assertIn("outline_polygon", p["asking_volume"]["volume"])
             self.assertIn("asked_at", p)
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True, timeout=30)
-        try:
-            probes = con.execute("SELECT count(*) FROM dc_probe WHERE party = 'Coalition' AND refused = 1").fetchone()[0]
-            logged = con.execute("SELECT count(*) FROM log_entry WHERE type = 'conflict.probe'").fetchone()[0]
-            ops = con.execute("SELECT count(*) FROM operation").fetchone()[0]
-        finally:
-            con.close()
+        probes = self.srv.sql("SELECT count(*) FROM dc_probe WHERE party = 'Coalition' AND refused = 1")[0][0]
+        logged = self.srv.sql("SELECT count(*) FROM log_entry WHERE type = 'conflict.probe'")[0][0]
+        ops = self.srv.sql("SELECT count(*) FROM operation")[0][0]
         self.assertEqual((probes, logged, ops), (attack.answered, attack.answered, 0))
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = run_cli("verify", "--db", self.srv.db, check=False, cwd=self.srv.cwd_of(self.srv.db))
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
 

@@ -30,9 +30,7 @@ class SignatureTest(ServerTest):
         return self.srv.request("POST", "/v1/areas", raw=raw, party=party, headers={"Truce-Signature": sig})
 
     def entry(self, index):
-        con = sqlite3.connect(self.srv.db)
-        row = con.execute("SELECT entry, submission FROM log_entry WHERE idx = ?", (index,)).fetchone()
-        con.close()
+        row = self.srv.db_sql(self.srv.db, "SELECT entry, submission FROM log_entry WHERE idx = ?", (index,))[0]
         return json.loads(row[0]), row[1]
 
     def test_key_registered_and_logged(self):
