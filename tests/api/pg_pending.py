@@ -13,7 +13,6 @@ SQLITE = ("reads, edits or copies the SQLite file itself (sqlite3 module, file c
 PENDING = {
     "test_agreement_steps.StepsTest.test_withdrawal_timeline": VERIFY,
     "test_change_feed.ChangeFeedTest.test_zz_verify": VERIFY,
-    "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
     "test_convoys.ConvoyTest.test_zz_logged_and_verified": VERIFY,
     "test_dc_probing.ProbeTest.test_every_probe_is_recorded_logged_and_told_to_the_owner": VERIFY,
     "test_dc_probing.BudgetTest.test_past_the_budget_conflicts_are_withheld_and_the_monitors_told": VERIFY,
@@ -23,7 +22,6 @@ PENDING = {
     "test_deconfliction.MovementTest.test_verify_checks_movements": VERIFY,
     "test_tracks.TracksTest.test_zz_replay_and_verify": VERIFY,
     "test_tracks.StaleAndRestartTest.test_alerts_survive_a_restart": VERIFY,
-    "test_ucdp_full.HttpModesTest": SQLITE,
     "test_verify.DatabaseAudit": VERIFY,
     "test_verify_coverage.VerifyCoverage": VERIFY,
     "test_witness.CentreWitnessTest.test_verify_db_checks_cosignatures": VERIFY,

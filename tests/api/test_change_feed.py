@@ -205,23 +205,19 @@ class ForcedPassTest(ServerTest):
         upserts = {f["id"] for f in changes["features"]}
         self.assertIn(last, upserts, "the incident changed during the download")
         self.assertIn(fresh.json["incident_id"], upserts)
-        self.srv.stop()
+        srv = self.srv
+        srv.stop()
         try:
-            con = sqlite3.connect(self.srv.db)
-            forced = [json.loads(f) for (f,) in con.execute("SELECT forced FROM incident_feed_pass "
-                                                            "WHERE forced IS NOT NULL")]
-            con.close()
+            forced = [json.loads(f) for (f,) in srv.db_sql(srv.db, "SELECT forced FROM incident_feed_pass "
+                                                                   "WHERE forced IS NOT NULL")]
             self.assertEqual(len(forced), 1, "one forced pass, at the end of the export")
             self.assertIn(last, forced[0])
             self.assertIn(fresh.json["incident_id"], forced[0])
-            v = run_cli("verify", "--db", self.srv.db, check=False)
+            v = run_cli("verify", "--db", srv.db, check=False, cwd=srv.cwd_of(srv.db))
             self.assertEqual(v.returncode, 0, v.stdout)
-            db = os.path.join(self.srv.dir, "forced.db")
-            shutil.copyfile(self.srv.db, db)
-            con = sqlite3.connect(db)
-            con.execute("UPDATE incident_feed_pass SET forced = '[%d]' WHERE forced IS NOT NULL" % last)
-            con.commit()
-            con.close()
+            db = srv.db_place("forced.db")
+            srv.copy_db(srv.db, db)
+            srv.db_sql(db, "UPDATE incident_feed_pass SET forced = '[%d]' WHERE forced IS NOT NULL" % last)
             v = run_cli("verify", "--db", db, check=False)
             self.assertEqual(v.returncode, 1, v.stdout)
             self.assertIn("FAIL incident_feed %d:" % fresh.json["incident_id"], v.stdout)

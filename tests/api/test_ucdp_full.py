@@ -192,10 +192,8 @@ class HttpModesTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         self.assertEqual((r.json["rows"], r.json["imported"], r.json["rejected"]), (rows, rows, 0))
         self.assertGreater(r.json["names_omitted"], 0)
-        con = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
         bodies = [dict(json.loads(b), id=i) for (i, b) in
-                  con.execute("SELECT id, body FROM report ORDER BY id DESC LIMIT ?", (rows,))]
-        con.close()
+                  srv.db_sql(srv.db, "SELECT id, body FROM report ORDER BY id DESC LIMIT ?", (rows,))]
         kept = [b for b in bodies if "as_reported" in b]
         self.assertEqual(sum(len(b["as_reported"]) for b in kept), r.json["names_omitted"])
         one = [b for b in kept if "alleged_perpetrator" in b["as_reported"]][0]
