@@ -7,8 +7,6 @@ reason (never silently: the run prints them); on SQLite they run as always. A na
 """
 VERIFY = ("runs `truce verify --db` (which reads PostgreSQL: test_verify_pg) on a database this test "
           "also reads or tampers with through the sqlite3 module: to port onto harness Server.sql")
-SQLITE = ("reads, edits or copies the SQLite file itself (sqlite3 module, file copies): to port onto "
-          "harness Server.sql / a PostgreSQL copy")
 
 PENDING = {
     "test_agreement_steps.StepsTest.test_withdrawal_timeline": VERIFY,
