@@ -121,17 +121,18 @@ class SchemaAndRestartTest(ServerTest):
         # off. A trigger records the setting of the session that inserts an actor: truce's.
         name = srv.db.rsplit("/", 1)[1]
         srv.sql("ALTER DATABASE %s SET synchronous_commit = off" % name)
-        srv.sql("CREATE TABLE commit_mode_seen(setting text); CREATE FUNCTION commit_mode_seen() RETURNS trigger LANGUAGE plpgsql"
-                " AS $$ BEGIN INSERT INTO commit_mode_seen VALUES (current_setting('synchronous_commit')); RETURN NEW; END"
-                " $$; CREATE TRIGGER commit_mode_seen AFTER INSERT ON actor FOR EACH ROW EXECUTE FUNCTION commit_mode_seen()")
+        srv.sql("CREATE TABLE commit_mode_seen(setting text);"
+                " CREATE FUNCTION commit_mode_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " INSERT INTO commit_mode_seen VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$;"
+                " CREATE TRIGGER commit_mode_seen AFTER INSERT ON actor FOR EACH ROW EXECUTE FUNCTION commit_mode_seen()")
         try:
             srv.restart()  # new sessions, under the new default
             self.assertEqual(srv.sql("SHOW synchronous_commit"), [("off",)], "the default is not off: vacuous")
             self.assertEqual(srv.post("/v1/actors", {"name": "Durable"}, party="admin").status, 201)
             self.assertEqual(srv.sql("SELECT setting FROM commit_mode_seen"), [("on",)])
         finally:
-            srv.sql("DROP TRIGGER commit_mode_seen ON actor; DROP FUNCTION commit_mode_seen(); DROP TABLE commit_mode_seen;"
-                    " ALTER DATABASE %s RESET synchronous_commit" % name)
+            srv.sql("DROP TRIGGER commit_mode_seen ON actor; DROP FUNCTION commit_mode_seen();"
+                    " DROP TABLE commit_mode_seen; ALTER DATABASE %s RESET synchronous_commit" % name)
             srv.restart()
 
     def test_data_survives_restart(self):
