@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlit
 if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev python3 python3-yaml python3-jsonschema libxml2-utils python3-geojson golang-go golang-golang-x-mod-dev)
   # The PostgreSQL store's tests start a throwaway cluster (scripts/pg-test.sh).
-  pkgs+=(postgresql postgresql-client postgis postgresql-15-postgis-3)
+  pkgs+=(postgresql postgresql-client postgis postgresql-15-postgis-3 postgresql-15-auto-failover)
 fi
 if [ "$level" = bench ]; then
   pkgs+=(wrk)

@@ -13,12 +13,14 @@
  *     generation is prepared again before it runs.
  *  4. After a connection loss (`lost`), the next call reconnects — unless a transaction
  *     was open, which then fails with TR_EDB_LOST until db_rollback/db_commit end it.
+ *     A connection the server closed while idle is reconnected before its next use.
  *  5. DB_TX_WRITE takes the writers' advisory lock (key 7472756366) for the transaction:
  *     one truce writer at a time across processes, as BEGIN IMMEDIATE on SQLite.
  *  6. Every session runs with synchronous_commit on, UTC, shortest exact float output
  *     and the lock timeout set by db_set_timeout_ms; server notices are discarded.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,9 +155,23 @@ static int pg_connect_fail(pg_db *d, tr_err *err) {
     return tr_fail(err, connect_code(m), "--db", "cannot connect to PostgreSQL %s: %s", who, m);
 }
 
-/* Reconnects after a loss (db.h "Connection loss"). */
+/* True when the server has closed an idle connection (it was terminated: a restart, a
+ * failover, an administrator) — something is waiting on its socket, and reading it
+ * leaves the connection bad. A poll without waiting: no round trip. */
+static bool closed_while_idle(pg_db *d) {
+    struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
+    if (p.fd < 0 || poll(&p, 1, 0) != 1) return false;
+    PQconsumeInput(d->conn);
+    return PQstatus(d->conn) != CONNECTION_OK;
+}
+
+/* Reconnects after a loss (db.h "Connection loss"). Outside a transaction, a connection
+ * the server closed while it was idle is made again before it is used, so that the first
+ * request after a failover or a restart is not answered 503 for a loss that happened
+ * between requests. */
 static int pg_ready(pg_db *d, tr_err *err) {
-    if (!d->lost && PQstatus(d->conn) == CONNECTION_OK) return TR_OK;
+    bool idle = !d->base.in_tx && !d->active;
+    if (!d->lost && PQstatus(d->conn) == CONNECTION_OK && !(idle && closed_while_idle(d))) return TR_OK;
     d->lost = true;
     if (d->base.in_tx)
         return tr_fail(err, TR_EDB_LOST, "",
