@@ -12,6 +12,8 @@
 #   scripts/cluster.sh kill-primary [DIR]  kill -9 the current primary (its keeper and its
 #                                          PostgreSQL, as if its machine died); the monitor then
 #                                          promotes the secondary (about 10 s here)
+#   scripts/cluster.sh revive [DIR]        start again every node killed (it rejoins as the
+#                                          secondary); waits for a primary and a secondary
 #   scripts/cluster.sh uri [DIR]           the libpq URI the instances use
 #
 # Environment: TRUCE (the binary, default build/truce), TRUCE_INSTANCES (default 2),
@@ -180,11 +182,26 @@ kill_primary() {
   echo "killed $name"
 }
 
+# A primary and a secondary, each in the state the monitor assigned.
+settled() {
+  [ "$(states | awk '$2 == $3 {print $2}' | sort | tr '\n' ' ')" = "primary secondary " ]
+}
+
+revive() {
+  [ -f "$dir/uri" ] || die "no cluster in $dir"
+  local n
+  for n in node1 node2; do
+    pgrep -s "$(cat "$dir/$n.keeper")" >/dev/null 2>&1 || run_keeper "$dir/$n"
+  done
+  wait_for "a primary and a secondary" 240 settled
+}
+
 case "${1:-}" in
   up) up ;;
   down) down_quiet ;;
   status) status ;;
   kill-primary) kill_primary ;;
+  revive) revive ;;
   uri) cat "$dir/uri" ;;
   states) states ;;
   *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-}" = --help ] || [ "${1:-}" = -h ] || exit 2 ;;
