@@ -20,6 +20,11 @@
 #   startup      issue 19: `truce serve` with 1,000,000 stored operations until /v1/health
 #                answers, beside sqlite3 reading the same rows (startup.sh); writes
 #                bench/results/startup.json.
+#   store_pg     issue 13: API writes/s and conflict-check latency on PostgreSQL beside SQLite
+#                (store_pg.py); writes bench/results/store_pg.json.
+#   cluster      issue 14: durable writes/s, conflict checks/s and follow lag with 1, 2 and 3
+#                instances on a pg_auto_failover cluster, and the failover gap (cluster.py);
+#                writes bench/results/cluster.json.
 #   group_commit issue 19: durable writes/s from 32 connections posting reports, and a mixed
 #                load (half GET /v1/attribution), with group commit beside --group-commit off
 #                (group_commit.sh); writes bench/results/group_commit.json.
@@ -49,6 +54,8 @@ all_names() {
   echo export # bench/export.sh alone (no bench_export.c)
   echo witness # bench/witness.sh alone (no bench_witness.c)
   echo group_commit # bench/group_commit.sh alone (no bench_group_commit.c)
+  echo store_pg # bench/store_pg.py: the same HTTP workload on SQLite and PostgreSQL
+  echo cluster # bench/cluster.py: 1-3 instances on a pg_auto_failover cluster, failover gap
 }
 
 mapfile -t known < <(all_names)
@@ -140,6 +147,11 @@ bench_other() {
     check_quiet
     echo "== $n: bench/$n.sh"
     "$here/$n.sh"
+  elif [ -f "$here/$n.py" ]; then
+    build_targets truce || return 1
+    check_quiet
+    echo "== $n: bench/$n.py"
+    $py "$here/$n.py" --truce "$build/truce"
   else
     build_targets "bench_$n" || return 1
     check_quiet
