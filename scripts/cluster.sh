@@ -14,6 +14,8 @@
 #                                          promotes the secondary (about 10 s here)
 #   scripts/cluster.sh revive [DIR]        start again every node killed (it rejoins as the
 #                                          secondary); waits for a primary and a secondary
+#   scripts/cluster.sh freeze|thaw NODE [DIR]  SIGSTOP / SIGCONT every process of NODE
+#                                          (monitor, node1, node2), as a partition would
 #   scripts/cluster.sh uri [DIR]           the libpq URI the instances use
 #
 # Environment: TRUCE (the binary, default build/truce), TRUCE_INSTANCES (default 2),
@@ -26,6 +28,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 truce=${TRUCE:-$here/build/truce}
+cmd=${1:-}
+case "$cmd" in
+  freeze | thaw) node=${2:?NODE}; shift ;;
+esac
 dir=${2:-${TRUCE_CLUSTER:-/tmp/truce-cluster}}
 ninst=${TRUCE_INSTANCES:-2}
 
@@ -68,12 +74,28 @@ run_keeper() {
   as_pg bash -c "setsid nohup pg_autoctl run --pgdata '$1' >>'$1.log' 2>&1 </dev/null & echo \$! >'$1.keeper'"
 }
 
-# kill -9 every process of node $1's session (its machine dies).
-kill_node() {
-  local sid
+# Every process of node $1: its keeper's session, and its PostgreSQL's children (which
+# PostgreSQL puts in sessions of their own).
+node_pids() {
+  local sid pm
   sid=$(cat "$dir/$1.keeper" 2>/dev/null) || return 0
-  pkill -9 -s "$sid" 2>/dev/null || true
+  pgrep -s "$sid" || true
+  if [ -f "$dir/$1/postmaster.pid" ]; then
+    pm=$(head -1 "$dir/$1/postmaster.pid")
+    echo "$pm"
+    pgrep -P "$pm" || true
+  fi
 }
+
+# Sends signal $2 to every process of node $1 (KILL: its machine dies; STOP/CONT: it
+# freezes and thaws, as behind a partition).
+signal_node() {
+  local pids
+  pids=$(node_pids "$1" | sort -u)
+  [ -z "$pids" ] || kill -"$2" $pids 2>/dev/null || true
+}
+
+kill_node() { signal_node "$1" 9; }
 
 monitor_up() {
   local port
@@ -196,12 +218,14 @@ revive() {
   wait_for "a primary and a secondary" 240 settled
 }
 
-case "${1:-}" in
+case "$cmd" in
   up) up ;;
   down) down_quiet ;;
   status) status ;;
   kill-primary) kill_primary ;;
   revive) revive ;;
+  freeze) signal_node "$node" STOP ;;
+  thaw) signal_node "$node" CONT ;;
   uri) cat "$dir/uri" ;;
   states) states ;;
   *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-}" = --help ] || [ "${1:-}" = -h ] || exit 2 ;;

@@ -18,6 +18,12 @@
  *     one truce writer at a time across processes, as BEGIN IMMEDIATE on SQLite.
  *  6. Every session runs with synchronous_commit on, UTC, shortest exact float output
  *     and the lock timeout set by db_set_timeout_ms; server notices are discarded.
+ *  7. A COMMIT waits DB_PG_COMMIT_WAIT_MS at most (a synchronous standby that never
+ *     confirms: a partition, a failover). Then it is cancelled; a COMMIT whose wait for the
+ *     standby is cancelled has committed on this server only (PostgreSQL says so in a
+ *     WARNING), so it fails with TR_EDB_LOST — never acknowledged — and the connection is
+ *     made again, to whichever server then takes writes. A server that does not even
+ *     answer the cancel within DB_PG_CANCEL_WAIT_MS is given up the same way.
  */
 #include <libpq-fe.h>
 #include <poll.h>
@@ -26,8 +32,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/timeutil.h"
 #include "store/db_int.h"
 #include "store/db_pg.h"
+
+/* The longest a COMMIT may wait, for the synchronous standby included, and then for the
+ * server to answer its cancel (invariant 7). */
+#define DB_PG_COMMIT_WAIT_MS 15000
+#define DB_PG_CANCEL_WAIT_MS 5000
 
 #define OID_BOOL 16
 #define OID_BYTEA 17
@@ -48,6 +60,7 @@ typedef struct pg_db {
     unsigned gen;       /* generation: +1 per reconnection */
     unsigned next_name; /* statement names t1, t2, … */
     bool lost;          /* the connection failed; the next call reconnects */
+    bool unconfirmed;   /* the server gave up waiting for a standby to confirm a commit */
     int timeout_ms;     /* lock_timeout */
     int64_t changes;    /* rows of the last statement that changed rows */
     pg_stmt *active;    /* the statement whose rows are streaming, or NULL */
@@ -120,9 +133,11 @@ static int pg_fail(pg_db *d, const PGresult *res, tr_err *err) {
 
 /* ---- the session ---- */
 
-static void pg_quiet(void *arg, const char *message) {
-    (void)arg;
-    (void)message;
+/* Server notices are discarded, but one: a COMMIT whose wait for the synchronous standby
+ * was cancelled (statement_timeout, invariant 7) has committed on this server only. */
+static void pg_notice(void *arg, const PGresult *res) {
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    if (detail && strstr(detail, "committed locally")) ((pg_db *)arg)->unconfirmed = true;
 }
 
 static int pg_session(pg_db *d, tr_err *err) {
@@ -437,11 +452,58 @@ static int pg_step(db_stmt *st, bool *row, tr_err *err) {
     return rc;
 }
 
+/* Waits until the statement sent on d has its results, at most until the deadline (ms of
+ * tr_clock_ns); cancels it once at the deadline and waits DB_PG_CANCEL_WAIT_MS more
+ * for the server's answer (invariant 7). False when the server answered neither. */
+static bool wait_results(pg_db *d, int64_t deadline) {
+    bool cancelled = false;
+    while (PQisBusy(d->conn)) {
+        int64_t left = deadline - (int64_t)(tr_clock_ns() / 1000000);
+        struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
+        int n = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (n < 0) continue; /* EINTR */
+        if (n == 0) {
+            if (cancelled) return false;
+            PGcancel *c = PQgetCancel(d->conn);
+            char msg[256];
+            if (c) PQcancel(c, msg, sizeof msg);
+            PQfreeCancel(c);
+            cancelled = true;
+            deadline = (int64_t)(tr_clock_ns() / 1000000) + DB_PG_CANCEL_WAIT_MS;
+            continue;
+        }
+        if (!PQconsumeInput(d->conn)) return true; /* the loss shows in the results */
+    }
+    return true;
+}
+
+/* Runs sql; returns its last result (or NULL: the server answered nothing in time). A
+ * COMMIT is bounded by DB_PG_COMMIT_WAIT_MS, anything else waits as long as it takes. */
+static PGresult *run(pg_db *d, const char *sql) {
+    if (strcmp(sql, "COMMIT") != 0) return PQexec(d->conn, sql);
+    if (!PQsendQuery(d->conn, sql)) return PQmakeEmptyPGresult(d->conn, PGRES_FATAL_ERROR);
+    if (!wait_results(d, (int64_t)(tr_clock_ns() / 1000000) + DB_PG_COMMIT_WAIT_MS)) return NULL;
+    PGresult *last = NULL, *r;
+    while ((r = PQgetResult(d->conn))) {
+        PQclear(last);
+        last = r;
+    }
+    return last ? last : PQmakeEmptyPGresult(d->conn, PGRES_FATAL_ERROR);
+}
+
 static int pg_exec(db *base, const char *sql, tr_err *err) {
     pg_db *d = PG(base);
     int rc = pg_claim(d, err);
     if (rc) return rc;
-    PGresult *res = PQexec(d->conn, sql);
+    d->unconfirmed = false;
+    PGresult *res = run(d, sql);
+    if (!res) { /* neither the COMMIT nor its cancel answered: the server is gone or cut off */
+        d->lost = true;
+        return tr_fail(err, TR_EDB_LOST, "",
+                       "database: the server answered neither the COMMIT nor its cancel within %d ms; the write"
+                       " is not acknowledged",
+                       DB_PG_COMMIT_WAIT_MS + DB_PG_CANCEL_WAIT_MS);
+    }
     ExecStatusType t = PQresultStatus(res);
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         const char *n = PQcmdTuples(res);
@@ -450,6 +512,13 @@ static int pg_exec(db *base, const char *sql, tr_err *err) {
         rc = pg_fail(d, res, err);
     }
     PQclear(res);
+    if (rc == TR_OK && d->unconfirmed) { /* invariant 7: not acknowledged, and this server is suspect */
+        d->lost = true;
+        rc = tr_fail(err, TR_EDB_LOST, "",
+                     "database: no synchronous standby confirmed the commit within %d ms (a failover or a"
+                     " partition?); it is not acknowledged",
+                     DB_PG_COMMIT_WAIT_MS);
+    }
     return rc;
 }
 
@@ -634,7 +703,7 @@ int db__pg_open(const char *conninfo, db **out, tr_err *err) {
     d->conn = PQconnectdb(conninfo);
     int rc = PQstatus(d->conn) == CONNECTION_OK ? TR_OK : pg_connect_fail(d, err);
     if (rc == TR_OK) {
-        PQsetNoticeProcessor(d->conn, pg_quiet, NULL);
+        PQsetNoticeReceiver(d->conn, pg_notice, d);
         rc = pg_session(d, err);
     }
     if (rc) {

@@ -4,6 +4,10 @@ scripts/cluster.sh starts three PostgreSQL nodes under pg_auto_failover (a monit
 a secondary with synchronous replication) on loopback ports; the test runs two `truce serve` on
 the same database, through the multi-host URI (target_session_attrs=read-write), and then:
 
+ - freezes (SIGSTOP) the secondary, as a partition would: a write is acknowledged once the
+   monitor lets the primary go on alone, or refused with 503, never left hanging; once the
+   secondary runs again, writes are acknowledged again (the commit that waits for no standby
+   past its bound is tests/api/test_pg_durability.py's);
  - kills -9 the primary (its keeper and its PostgreSQL, as if its machine died) under a write
    load through both instances: every write answered 201 is on the promoted secondary; the
    requests in the gap answer 503 with Retry-After, never 500 and never later than a bound; both
@@ -26,7 +30,7 @@ import unittest
 from harness import BIN, PG_ADMIN, PG_KEYS, ROOT, Server, feature, main, polygon, run_cli
 
 CLUSTER = os.path.join(ROOT, "scripts", "cluster.sh")
-REQUEST_BOUND_S = 20.0  # no request may take longer, gap or not
+REQUEST_BOUND_S = 25.0  # no request may take longer, gap or not (a commit waits 15 s at most)
 GAP_BOUND_S = 90.0      # the primary's death to the first write acknowledged again
 
 
@@ -131,6 +135,43 @@ class FailoverTest(unittest.TestCase):
                 self.assertIn(status, (201, 503), "answer %s from instance %d during failover" % (status, si))
                 if status == 503:
                     self.assertTrue(retry, "a 503 without Retry-After")
+
+    def pause(self, how, *names):
+        for n in names:
+            p = subprocess.run(["bash", CLUSTER, how, n, self.dir], capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_0_a_frozen_standby_never_hangs_a_write(self):
+        self.pause("freeze", "node2")
+        try:
+            t0 = time.time()
+            r = self.a.post("/v1/areas", feature(polygon(10, 10, 0.2), kind="no_strike", name="partition"),
+                            party="admin")
+            dt = time.time() - t0
+        finally:
+            self.pause("thaw", "node2")
+        # acknowledged once the monitor let the primary go on alone, or refused (never a hang)
+        self.assertIn(r.status, (201, 503), r)
+        if r.status == 503:
+            self.assertTrue(r.headers.get("retry-after"))
+        self.assertLess(dt, REQUEST_BOUND_S)
+        print("a write with the standby frozen: %d after %.1f s" % (r.status, dt))
+        end, status = time.time() + 120, None
+        while time.time() < end and status != 201:
+            status = self.a.post("/v1/areas", feature(polygon(11, 10, 0.2), kind="no_strike", name="healed"),
+                                 party="admin").status
+            time.sleep(0.2)
+        self.assertEqual(status, 201, "writes did not come back once the standby ran again")
+        self.assertTrue(self.wait_states({"node1": "primary", "node2": "secondary"}), self.states())
+
+    def wait_states(self, want, limit=180):
+        end = time.time() + limit
+        while time.time() < end:
+            st = self.states()
+            if all(st.get(k) == v for k, v in want.items()):
+                return True
+            time.sleep(1)
+        return False
 
     def test_1_kill_primary_under_load(self):
         st = self.states()
