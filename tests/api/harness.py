@@ -297,6 +297,65 @@ class Server:
                 snap[t] = (int(n), digest)
         return snap
 
+    # -- pgv helpers -- (issue 13: the audit and tampering tests on either store)
+    def verify(self, *args):
+        """`truce verify --db DB ARGS` on this server's database (stop it first, or audit a
+        copy()); the CompletedProcess, whatever its exit code."""
+        return run_cli("verify", "--db", self.db, *args, check=False)
+
+    def copy(self, name="copy"):
+        """A copy of the database (the server may run: SQLite's online backup, pg_dump's
+        snapshot; a stopped one's is faster on PostgreSQL) and of the log key beside it, as a Server that is not started: its sql(),
+        exec_sql(), verify(), db_snapshot() and key_path() work on the copy; start() serves it."""
+        c = Server.__new__(Server)
+        c.dir, c.store, c.tokens, c.extra_args, c.proc = self.dir, self.store, dict(self.tokens), list(self.extra_args), None
+        if self.store == "pg" and self.proc is None:  # nobody connected: PostgreSQL copies the files
+            c.db = pg_uri("truce_t%d_%d" % (os.getpid(), next(_pg_seq)))
+            psql(PG_ADMIN, "CREATE DATABASE %s TEMPLATE %s" % (c.db.rsplit("/", 1)[1], self.db.rsplit("/", 1)[1]))
+            _pg_made.append(c.db.rsplit("/", 1)[1])
+        elif self.store == "pg":
+            c.db = pg_database()
+            dump = subprocess.run(["pg_dump", "-d", self.db, "--no-owner"], capture_output=True, timeout=300)
+            if dump.returncode != 0:
+                raise AssertionError("pg_dump %s: %s" % (self.db, dump.stderr.decode()))
+            p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", c.db], input=dump.stdout,
+                               capture_output=True, timeout=300)
+            if p.returncode != 0:
+                raise AssertionError("psql (restore into %s): %s" % (c.db, p.stderr.decode()))
+        else:
+            c.db = os.path.join(self.dir, "%s-%d.db" % (name, next(_pg_seq)))
+            src, dst = sqlite3.connect(self.db, timeout=30), sqlite3.connect(c.db)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
+        import shutil
+        for suffix in ("", ".checkpoint"):
+            if os.path.exists(self.key_path() + suffix):
+                shutil.copyfile(self.key_path() + suffix, c.key_path() + suffix)
+        return c
+
+    def exec_sql(self, statement, params=()):
+        """sql(), with bytes parameters too (a BLOB on SQLite, a bytea on PostgreSQL)."""
+        if self.store != "pg" or not any(isinstance(v, bytes) for v in params):
+            return self.sql(statement, params)
+        parts, rest = statement.split("?"), []
+        text = parts[0]
+        for v, part in zip(params, parts[1:]):
+            if isinstance(v, bytes):
+                text += "'\\x%s'::bytea" % v.hex() + part
+            else:
+                text += "?" + part
+                rest.append(v)
+        return self.sql(text, rest)
+
+    def blob(self, v):
+        """A BLOB / bytea value that sql() returned, as bytes (PostgreSQL gives it as \\x… text)."""
+        if self.store == "pg" and isinstance(v, str) and v.startswith("\\x"):
+            return bytes.fromhex(v[2:])
+        return bytes(v) if isinstance(v, (bytes, memoryview)) else v.encode()
+
 
 class Witness:
     """A running `truce witness serve` (C2SP tlog-witness) on loopback, with its own key and

@@ -17,7 +17,6 @@ PENDING = {
     "test_group_commit.GroupCommitTest.test_concurrent_writes_each_with_its_receipt_refusals_change_nothing": GROUP,
     "test_group_commit.FailedCommitInBatchTest": GROUP,
     "test_group_commit.KillNineConcurrentTest": GROUP,
-    "test_agreement_steps.StepsTest.test_withdrawal_timeline": VERIFY,
     "test_change_feed.ChangeFeedTest.test_zz_verify": VERIFY,
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
     "test_convoys.ConvoyTest.test_zz_logged_and_verified": VERIFY,
