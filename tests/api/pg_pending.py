@@ -17,7 +17,6 @@ PENDING = {
     "test_group_commit.GroupCommitTest.test_concurrent_writes_each_with_its_receipt_refusals_change_nothing": GROUP,
     "test_group_commit.FailedCommitInBatchTest": GROUP,
     "test_group_commit.KillNineConcurrentTest": GROUP,
-    "test_change_feed.ChangeFeedTest.test_zz_verify": VERIFY,
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
     "test_convoys.ConvoyTest.test_zz_logged_and_verified": VERIFY,
     "test_dc_probing.ProbeTest.test_every_probe_is_recorded_logged_and_told_to_the_owner": VERIFY,
