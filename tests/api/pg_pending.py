@@ -18,7 +18,6 @@ PENDING = {
     "test_group_commit.FailedCommitInBatchTest": GROUP,
     "test_group_commit.KillNineConcurrentTest": GROUP,
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
-    "test_convoys.ConvoyTest.test_zz_logged_and_verified": VERIFY,
     "test_dc_probing.ProbeTest.test_every_probe_is_recorded_logged_and_told_to_the_owner": VERIFY,
     "test_dc_probing.BudgetTest.test_past_the_budget_conflicts_are_withheld_and_the_monitors_told": VERIFY,
     "test_dc_probing.TamperTest": VERIFY,
