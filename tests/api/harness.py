@@ -350,6 +350,24 @@ class Server:
                 rest.append(v)
         return self.sql(text, rest)
 
+    def tamper(self, statement, params=()):
+        """Changes the database as its operator could, behind the server's back: statement (an
+        UPDATE, DELETE or INSERT; bytes parameters allowed) must touch at least one row. A
+        change PostgreSQL's foreign keys refuse is made with them off (session_replication_role
+        = replica, as the database's owner can; on SQLite, Python's connection leaves them off);
+        returns whether they refused it."""
+        try:
+            rows = self.exec_sql(statement + " RETURNING 1", params)
+            refused = False
+        except AssertionError as e:
+            if self.store != "pg" or "violates foreign key constraint" not in str(e):
+                raise
+            rows = self.exec_sql("SET session_replication_role = replica; " + statement + " RETURNING 1", params)
+            refused = True
+        if not rows:
+            raise AssertionError("the tampering changed nothing: %s" % statement)
+        return refused
+
     def blob(self, v):
         """A BLOB / bytea value that sql() returned, as bytes (PostgreSQL gives it as \\x… text)."""
         if self.store == "pg" and isinstance(v, str) and v.startswith("\\x"):
