@@ -18,8 +18,6 @@ PENDING = {
     "test_group_commit.FailedCommitInBatchTest": GROUP,
     "test_group_commit.KillNineConcurrentTest": GROUP,
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
-    "test_tracks.TracksTest.test_zz_replay_and_verify": VERIFY,
-    "test_tracks.StaleAndRestartTest.test_alerts_survive_a_restart": VERIFY,
     "test_ucdp_full.HttpModesTest": SQLITE,
     "test_verify.DatabaseAudit": VERIFY,
     "test_verify.RemoteAudit.test_4_rewritten_history": SQLITE,
