@@ -36,5 +36,4 @@ PENDING = {
     "test_rollback.Rollback": SQLITE + " (restores backups by copying the file)",
     "test_signatures.SignatureTest.test_signed_write_carries_the_signature_into_the_log": SQLITE,
     "test_probe_attack.AttackTest.test_edge_search_cannot_locate_hidden_sites": SQLITE,
-    "test_record.ReplayTest.test_moved_signature_is_caught": VERIFY,
 }
