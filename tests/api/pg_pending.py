@@ -22,7 +22,6 @@ PENDING = {
     "test_verify.DatabaseAudit": VERIFY,
     "test_verify.RemoteAudit.test_4_rewritten_history": SQLITE,
     "test_verify_coverage.VerifyCoverage": VERIFY,
-    "test_witness.CentreWitnessTest.test_verify_db_checks_cosignatures": VERIFY,
     "test_witness.SplitViewTest.test_no_witness_cosigns_both": SQLITE,
     "test_witness.RollbackTest.test_restored_backup_refused_at_start": SQLITE,
     "test_lifecycle.KillNineTest": SQLITE + " (on PostgreSQL: tests/api/test_pg_durability.py)",
