@@ -253,8 +253,10 @@ class Server:
                     "'" + str(v).replace("'", "''") + "'"
             parts = statement.split("?")
             text = parts[0] + "".join(lit(v) + rest for v, rest in zip(params, parts[1:]))
+            # fields and rows split by ASCII's unit and record separators: a value may hold newlines
             p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-P", "null=\\N",
-                                "-d", self.db, "-c", text], capture_output=True, text=True, timeout=120)
+                                "-F", "\x1f", "-R", "\x1e", "-d", self.db, "-c", text],
+                               capture_output=True, text=True, timeout=120)
             if p.returncode != 0:
                 raise AssertionError("psql %s: %s" % (text[:200], p.stderr))
 
@@ -266,7 +268,8 @@ class Server:
                 if re.fullmatch(r"-?\d+\.\d*(e[-+]?\d+)?", v):
                     return float(v)
                 return v
-            return [tuple(map(value, line.split("|"))) for line in p.stdout.splitlines() if line]
+            out = p.stdout[:-1] if p.stdout.endswith("\n") else p.stdout
+            return [tuple(map(value, line.split("\x1f"))) for line in out.split("\x1e") if line]
         con = sqlite3.connect(self.db, timeout=30)
         try:
             rows = con.execute(statement, params).fetchall()
@@ -331,9 +334,8 @@ class Server:
                 src.close()
                 dst.close()
         import shutil
-        for suffix in ("", ".checkpoint"):
-            if os.path.exists(self.key_path() + suffix):
-                shutil.copyfile(self.key_path() + suffix, c.key_path() + suffix)
+        if os.path.exists(self.key_path()):  # not the checkpoint kept beside it: a copy is a backup
+            shutil.copyfile(self.key_path(), c.key_path())
         return c
 
     def exec_sql(self, statement, params=()):

@@ -19,7 +19,6 @@ PENDING = {
     "test_group_commit.KillNineConcurrentTest": GROUP,
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
     "test_ucdp_full.HttpModesTest": SQLITE,
-    "test_verify.DatabaseAudit": VERIFY,
     "test_verify.RemoteAudit.test_4_rewritten_history": SQLITE,
     "test_verify_coverage.VerifyCoverage": VERIFY,
     "test_witness.SplitViewTest.test_no_witness_cosigns_both": SQLITE,
