@@ -5,8 +5,6 @@
 reason (never silently: the run prints them); on SQLite they run as always. A name is
 "module.Class" or "module.Class.method". Remove a line as soon as its test passes on both.
 """
-VERIFY = ("runs `truce verify --db` (which reads PostgreSQL: test_verify_pg) on a database this test "
-          "also reads or tampers with through the sqlite3 module: to port onto harness Server.sql")
 SQLITE = ("reads, edits or copies the SQLite file itself (sqlite3 module, file copies): to port onto "
           "harness Server.sql / a PostgreSQL copy")
 
@@ -20,7 +18,6 @@ PENDING = {
     "test_change_feed.ForcedPassTest.test_an_export_while_incidents_change": SQLITE,
     "test_ucdp_full.HttpModesTest": SQLITE,
     "test_verify.RemoteAudit.test_4_rewritten_history": SQLITE,
-    "test_verify_coverage.VerifyCoverage": VERIFY,
     "test_witness.SplitViewTest.test_no_witness_cosigns_both": SQLITE,
     "test_witness.RollbackTest.test_restored_backup_refused_at_start": SQLITE,
     "test_lifecycle.KillNineTest": SQLITE + " (on PostgreSQL: tests/api/test_pg_durability.py)",
