@@ -231,31 +231,14 @@ static int serve_web_root(const char *dir, char *out, size_t n) {
     return 0;
 }
 
-/* The database name of a PostgreSQL URI ("postgresql://…/NAME?…" or "dbname=NAME"),
- * reduced to [A-Za-z0-9_.-]; "truce" when it names none. */
-static void pg_db_name(const char *uri, char *out, size_t n) {
-    const char *p = strstr(uri, "://"), *kv = strstr(uri, "dbname=");
-    p = p ? strchr(p + 3, '/') : NULL;
-    const char *name = kv ? kv + 7 : p ? p + 1 : "";
-    size_t k = 0;
-    for (; *name && !strchr("?& ", *name) && k + 1 < n; name++)
-        out[k++] =
-            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *name) ? *name : '_';
-    out[k] = '\0';
-    if (!k || out[0] == '.') snprintf(out, n, "truce");
-}
-
 /* The log's signing key: --log-key, else DB.key beside an SQLite file; a PostgreSQL URI
  * has no folder: NAME.key in the current directory, NAME the URI's database. */
 static void serve_key_path(const cli_cmd *cmd, const cli_args *a, char *out, size_t n) {
-    const char *k = cli__opt(cmd, a, "--log-key"), *uri = cli__opt(cmd, a, "--db");
-    char name[128];
+    const char *k = cli__opt(cmd, a, "--log-key");
     if (k)
         snprintf(out, n, "%s", k);
-    else if (db_uri_is_pg(uri) && (pg_db_name(uri, name, sizeof name), 1))
-        snprintf(out, n, "%s.key", name);
     else
-        snprintf(out, n, "%s.key", uri);
+        db_uri_key_path(cli__opt(cmd, a, "--db"), out, n);
 }
 
 /* Before anything is written: the database's log must extend the checkpoint kept beside
@@ -929,7 +912,8 @@ static const cli_cmd commands[] = {
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root,\n"
      "consistency and predecessor, checks every row of every table against the object its log\n"
      "entry recorded and every other column that matters against the logged facts, and the log\n"
-     "against the checkpoint the server keeps beside its key (DB.key.checkpoint) if there is one.\n"
+     "against the checkpoint the server keeps beside its key (DB.key.checkpoint; for a PostgreSQL\n"
+     "URI: NAME.key.checkpoint in the current directory) if there is one.\n"
      "With --url: audits a running truce from its checkpoint, tiles and entry bundles, as an\n"
      "independent witness. Prints one FAIL line per problem; exit 0 when every check passes,\n"
      "1 otherwise.",
@@ -942,7 +926,9 @@ static const cli_cmd commands[] = {
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
       {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},
       {"--checkpoint", "FILE",
-       "a checkpoint saved earlier: the log must extend it (--db: default DB.key.checkpoint)", NULL},
+       "a checkpoint saved earlier: the log must extend it (--db: default DB.key.checkpoint, or "
+       "NAME.key.checkpoint for a PostgreSQL URI)",
+       NULL},
       {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL},
       WITNESS_OPTS},
      cmd_verify},

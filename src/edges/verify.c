@@ -671,13 +671,16 @@ static void audit_free(db_audit *a) {
 }
 
 /* The checkpoint to check the log against: --checkpoint, else the one the server keeps
- * beside its key (DB.key.checkpoint, docs/operations.md) when there is one (a file
- * database: a PostgreSQL one has no such place). The log must extend it, and the database
- * must hold it: the server stores every checkpoint it signs. */
+ * beside its default key (docs/operations.md) when there is one: DB.key.checkpoint beside
+ * a SQLite file, ./NAME.key.checkpoint for a PostgreSQL URI (as `truce serve` run in this
+ * folder keeps it). The log must extend it, and the database must hold it: the server
+ * stores every checkpoint it signs. */
 static void read_saved(db_audit *a, const verify_options *o) {
     const char *path = o->checkpoint;
-    snprintf(a->kept, sizeof a->kept, "%s.key%s", o->db, CENTRE_KEPT_SUFFIX);
-    if (!path && !db_uri_is_pg(o->db) && access(a->kept, R_OK) == 0) path = a->kept;
+    char key[4096];
+    db_uri_key_path(o->db, key, sizeof key);
+    snprintf(a->kept, sizeof a->kept, "%s%s", key, CENTRE_KEPT_SUFFIX);
+    if (!path && access(a->kept, R_OK) == 0) path = a->kept;
     if (!path) return;
     a->saved_path = path;
     verify__read_file(path, 65536, &a->saved_note, &a->saved_len, &a->saved_err);

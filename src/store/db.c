@@ -18,6 +18,28 @@ bool db_uri_is_pg(const char *uri) {
     return eq && (!slash || eq < slash) && strncmp(uri, "file:", 5) != 0;
 }
 
+/* The database name of a PostgreSQL URI ("postgresql://…/NAME?…" or "dbname=NAME"),
+ * reduced to [A-Za-z0-9_.-]; "truce" when it names none. */
+static void pg_db_name(const char *uri, char *out, size_t n) {
+    const char *p = strstr(uri, "://"), *kv = strstr(uri, "dbname=");
+    p = p ? strchr(p + 3, '/') : NULL;
+    const char *name = kv ? kv + 7 : p ? p + 1 : "";
+    size_t k = 0;
+    for (; *name && !strchr("?& ", *name) && k + 1 < n; name++)
+        out[k++] =
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *name) ? *name : '_';
+    out[k] = '\0';
+    if (!k || out[0] == '.') snprintf(out, n, "truce");
+}
+
+void db_uri_key_path(const char *uri, char *out, size_t n) {
+    char name[128];
+    if (db_uri_is_pg(uri) && (pg_db_name(uri, name, sizeof name), 1))
+        snprintf(out, n, "%s.key", name);
+    else
+        snprintf(out, n, "%s.key", uri ? uri : "");
+}
+
 void db_uri_redact(const char *uri, char *out, size_t n) {
     snprintf(out, n, "%s", uri ? uri : "");
     if (!uri || !db_uri_is_pg(uri)) return;

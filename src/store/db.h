@@ -68,6 +68,10 @@ typedef enum { DB_TX_WRITE, DB_TX_SERIAL, DB_TX_SNAPSHOT } db_tx;
 
 /* True when uri names a PostgreSQL database (postgresql://, postgres:// or key=value). */
 bool db_uri_is_pg(const char *uri);
+/* Where a centre on uri keeps its log key by default (into out, n bytes): FILE.key beside
+ * a SQLite file; a URI has no folder: NAME.key in the current directory, NAME the URI's
+ * database (reduced to [A-Za-z0-9_.-]; "truce" when it names none). */
+void db_uri_key_path(const char *uri, char *out, size_t n);
 /* uri with any password replaced by "***", for messages (into out, n bytes). */
 void db_uri_redact(const char *uri, char *out, size_t n);
 

@@ -303,8 +303,9 @@ class Server:
     # -- pgv helpers -- (issue 13: the audit and tampering tests on either store)
     def verify(self, *args):
         """`truce verify --db DB ARGS` on this server's database (stop it first, or audit a
-        copy()); the CompletedProcess, whatever its exit code."""
-        return run_cli("verify", "--db", self.db, *args, check=False)
+        copy()), run where the server runs (so it finds the checkpoint kept beside the key on
+        either store); the CompletedProcess, whatever its exit code."""
+        return run_cli("verify", "--db", self.db, *args, check=False, cwd=PG_KEYS if self.store == "pg" else None)
 
     def copy(self, name="copy"):
         """A copy of the database (the server may run: SQLite's online backup, pg_dump's
