@@ -911,7 +911,8 @@ static const cli_cmd commands[] = {
      "tree from log_entry and compares log_node, checks every checkpoint's signature, root,\n"
      "consistency and predecessor, checks every row of every table against the object its log\n"
      "entry recorded and every other column that matters against the logged facts, and the log\n"
-     "against the checkpoint the server keeps beside its key (DB.key.checkpoint) if there is one.\n"
+     "against the checkpoint the server keeps beside its key (DB.key.checkpoint; for a PostgreSQL\n"
+     "URI: NAME.key.checkpoint in the current directory) if there is one.\n"
      "With --url: audits a running truce from its checkpoint, tiles and entry bundles, as an\n"
      "independent witness. Prints one FAIL line per problem; exit 0 when every check passes,\n"
      "1 otherwise.",
@@ -924,7 +925,9 @@ static const cli_cmd commands[] = {
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},
       {"--token", "T", "API token for the tile and proof routes (default: $TRUCE_TOKEN)", NULL},
       {"--checkpoint", "FILE",
-       "a checkpoint saved earlier: the log must extend it (--db: default DB.key.checkpoint)", NULL},
+       "a checkpoint saved earlier: the log must extend it (--db: default DB.key.checkpoint, or "
+       "NAME.key.checkpoint for a PostgreSQL URI)",
+       NULL},
       {"--save", "FILE", "with --url: write the checkpoint, once verified, for the next run", NULL},
       WITNESS_OPTS},
      cmd_verify},

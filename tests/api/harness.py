@@ -255,8 +255,10 @@ class Server:
                     "'" + str(v).replace("'", "''") + "'"
             parts = statement.split("?")
             text = parts[0] + "".join(lit(v) + rest for v, rest in zip(params, parts[1:]))
+            # fields and rows split by ASCII's unit and record separators: a value may hold newlines
             p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-P", "null=\\N",
-                                "-d", self.db, "-c", text], capture_output=True, text=True, timeout=120)
+                                "-F", "\x1f", "-R", "\x1e", "-d", self.db, "-c", text],
+                               capture_output=True, text=True, timeout=120)
             if p.returncode != 0:
                 raise AssertionError("psql %s: %s" % (text[:200], p.stderr))
 
@@ -268,7 +270,8 @@ class Server:
                 if re.fullmatch(r"-?\d+\.\d*(e[-+]?\d+)?", v):
                     return float(v)
                 return v
-            return [tuple(map(value, line.split("|"))) for line in p.stdout.splitlines() if line]
+            out = p.stdout[:-1] if p.stdout.endswith("\n") else p.stdout
+            return [tuple(map(value, line.split("\x1f"))) for line in out.split("\x1e") if line]
         con = sqlite3.connect(self.db, timeout=30)
         try:
             rows = con.execute(statement, params).fetchall()
@@ -405,6 +408,82 @@ class Server:
             return v
         out = p.stdout[:-1] if p.stdout.endswith("\n") else p.stdout  # psql ends the last record with one
         return [tuple(map(value, rec.split("\x1f"))) for rec in out.split("\x1e")] if out else []
+    # -- pgv helpers -- (issue 13: the audit and tampering tests on either store)
+    def verify(self, *args):
+        """`truce verify --db DB ARGS` on this server's database (stop it first, or audit a
+        copy()), run where the server runs (so it finds the checkpoint kept beside the key on
+        either store); the CompletedProcess, whatever its exit code."""
+        return run_cli("verify", "--db", self.db, *args, check=False, cwd=PG_KEYS if self.store == "pg" else None)
+
+    def copy(self, name="copy"):
+        """A copy of the database (the server may run: SQLite's online backup, pg_dump's
+        snapshot; a stopped one's is faster on PostgreSQL) and of the log key beside it, as a Server that is not started: its sql(),
+        exec_sql(), verify(), db_snapshot() and key_path() work on the copy; start() serves it."""
+        c = Server.__new__(Server)
+        c.dir, c.store, c.tokens, c.extra_args, c.proc = self.dir, self.store, dict(self.tokens), list(self.extra_args), None
+        if self.store == "pg" and self.proc is None:  # nobody connected: PostgreSQL copies the files
+            c.db = pg_uri("truce_t%d_%d" % (os.getpid(), next(_pg_seq)))
+            psql(PG_ADMIN, "CREATE DATABASE %s TEMPLATE %s" % (c.db.rsplit("/", 1)[1], self.db.rsplit("/", 1)[1]))
+            _pg_made.append(c.db.rsplit("/", 1)[1])
+        elif self.store == "pg":
+            c.db = pg_database()
+            dump = subprocess.run(["pg_dump", "-d", self.db, "--no-owner"], capture_output=True, timeout=300)
+            if dump.returncode != 0:
+                raise AssertionError("pg_dump %s: %s" % (self.db, dump.stderr.decode()))
+            p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", c.db], input=dump.stdout,
+                               capture_output=True, timeout=300)
+            if p.returncode != 0:
+                raise AssertionError("psql (restore into %s): %s" % (c.db, p.stderr.decode()))
+        else:
+            c.db = os.path.join(self.dir, "%s-%d.db" % (name, next(_pg_seq)))
+            src, dst = sqlite3.connect(self.db, timeout=30), sqlite3.connect(c.db)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
+        import shutil
+        if os.path.exists(self.key_path()):  # not the checkpoint kept beside it: a copy is a backup
+            shutil.copyfile(self.key_path(), c.key_path())
+        return c
+
+    def exec_sql(self, statement, params=()):
+        """sql(), with bytes parameters too (a BLOB on SQLite, a bytea on PostgreSQL)."""
+        if self.store != "pg" or not any(isinstance(v, bytes) for v in params):
+            return self.sql(statement, params)
+        parts, rest = statement.split("?"), []
+        text = parts[0]
+        for v, part in zip(params, parts[1:]):
+            if isinstance(v, bytes):
+                text += "'\\x%s'::bytea" % v.hex() + part
+            else:
+                text += "?" + part
+                rest.append(v)
+        return self.sql(text, rest)
+
+    def tamper(self, statement, params=()):
+        """Changes the database as its operator could, behind the server's back: statement (an
+        UPDATE, DELETE or INSERT; bytes parameters allowed) must touch at least one row. A
+        change PostgreSQL's foreign keys refuse is made with them off (session_replication_role
+        = replica, as the database's owner can; on SQLite, Python's connection leaves them off);
+        returns whether they refused it."""
+        try:
+            rows = self.exec_sql(statement + " RETURNING 1", params)
+            refused = False
+        except AssertionError as e:
+            if self.store != "pg" or "violates foreign key constraint" not in str(e):
+                raise
+            rows = self.exec_sql("SET session_replication_role = replica; " + statement + " RETURNING 1", params)
+            refused = True
+        if not rows:
+            raise AssertionError("the tampering changed nothing: %s" % statement)
+        return refused
+
+    def blob(self, v):
+        """A BLOB / bytea value that sql() returned, as bytes (PostgreSQL gives it as \\x… text)."""
+        if self.store == "pg" and isinstance(v, str) and v.startswith("\\x"):
+            return bytes.fromhex(v[2:])
+        return bytes(v) if isinstance(v, (bytes, memoryview)) else v.encode()
 
 
 class Witness:

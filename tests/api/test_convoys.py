@@ -7,9 +7,8 @@ GET /v1/movements/{id}, the list, the exports (GeoJSON, HXL CSV) and the bulleti
 import csv
 import io
 import json
-import sqlite3
 
-from harness import ServerTest, main, run_cli
+from harness import ServerTest, main
 
 DAY = "2016-09-19"
 
@@ -95,14 +94,11 @@ class ConvoyTest(ServerTest):
     def test_zz_logged_and_verified(self):
         self.srv.stop()
         try:
-            v = run_cli("verify", "--db", self.srv.db, check=False)
+            v = self.srv.verify()
             self.assertEqual(v.returncode, 0, v.stdout)
-            con = sqlite3.connect(self.srv.db)
-            con.execute("UPDATE movement SET manifest = replace(manifest, '\"vehicles\":31', '\"vehicles\":3') "
-                        "WHERE manifest IS NOT NULL")
-            con.commit()
-            con.close()
-            v = run_cli("verify", "--db", self.srv.db, check=False)
+            self.assertTrue(self.srv.sql("UPDATE movement SET manifest = replace(manifest, '\"vehicles\":31', "
+                                         "'\"vehicles\":3') WHERE manifest LIKE '%\"vehicles\":31%' RETURNING id"))
+            v = self.srv.verify()
             self.assertEqual(v.returncode, 1, v.stdout)
             self.assertRegex(v.stdout, r"FAIL movement \d+: the row differs from the object logged at log_entry \d+ "
                                        r"\(movement.create movement/\d+\): properties.vehicles")

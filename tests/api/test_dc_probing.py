@@ -13,10 +13,8 @@
 - `truce verify` checks the privacy records and the probes against the log.
 """
 import math
-import os
-import sqlite3
 
-from harness import ServerTest, main, run_cli
+from harness import ServerTest, main
 
 T0 = "2016-09-17T14:00:00Z"
 T1 = "2016-09-17T15:00:00Z"
@@ -184,7 +182,7 @@ class ProbeTest(ProbeBase):
         count = len(self.rows("SELECT id FROM dc_probe"))
         self.op("US", [vol(30.0, 30.0, 100)])
         self.assertEqual(len(self.rows("SELECT id FROM dc_probe")), count)
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertRegex(v.stdout, r"probing: [1-9]\d* privacy records, [1-9]\d* probes checked against the log")
         self.assertNotIn("conflict.probe", v.stdout)  # checked, not listed as unchecked
@@ -279,7 +277,7 @@ class BudgetTest(ProbeBase):
         st = self.srv.post("/v1/operations/%d/state" % again["id"], {"state": "active"}, party="Coalition")
         self.assertEqual(st.status, 200, st)
         self.assertIn("withheld", st.json)
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
 
@@ -290,29 +288,25 @@ class TamperTest(ProbeBase):
         sid = self.hidden_site(41.0, 36.0, 300, name="Audited position")
         self.op("Coalition", [vol(41.0, 36.0, 10)], reject=True, status=409)
         self.srv.stop()
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
-        edits = [("UPDATE dc_privacy SET margin_m = 0", "dc_privacy site %d" % sid),
-                 ("UPDATE dc_privacy SET secret = zeroblob(32)", "dc_privacy site %d" % sid),
-                 ("DELETE FROM dc_privacy", "privacy.set"),
-                 ("UPDATE dc_probe SET party = 'Russia'", "dc_probe 1"),
-                 ("UPDATE dc_probe SET outcome = 'withheld'", "dc_probe 1"),
-                 ("DELETE FROM dc_probe_hit", "dc_probe 1"),
-                 ("DELETE FROM dc_probe", "conflict.probe"),
-                 ("UPDATE dc_probe_hit SET probe_id = 7", "dc_probe")]
-        for i, (sql, expect) in enumerate(edits):
-            copy = os.path.join(self.srv.dir, "tampered-%d.db" % i)
-            src, dst = sqlite3.connect(self.srv.db), sqlite3.connect(copy)
-            src.backup(dst)
-            src.close()
-            dst.execute(sql)
-            dst.commit()
-            dst.close()
-            v = run_cli("verify", "--db", copy, check=False)
-            self.assertNotEqual(v.returncode, 0, sql + ": " + v.stdout)
-            self.assertIn(expect, v.stdout, sql)
+        # (statement, parameters, what verify names, whether PostgreSQL's foreign keys refuse it)
+        edits = [("UPDATE dc_privacy SET margin_m = 0", (), "dc_privacy site %d" % sid, False),
+                 ("UPDATE dc_privacy SET secret = ?", (bytes(32),), "dc_privacy site %d" % sid, False),
+                 ("DELETE FROM dc_privacy", (), "privacy.set", False),
+                 ("UPDATE dc_probe SET party = 'Russia'", (), "dc_probe 1", False),
+                 ("UPDATE dc_probe SET outcome = 'withheld'", (), "dc_probe 1", False),
+                 ("DELETE FROM dc_probe_hit", (), "dc_probe 1", False),
+                 ("DELETE FROM dc_probe", (), "conflict.probe", True),
+                 ("UPDATE dc_probe_hit SET probe_id = 7", (), "dc_probe", True)]
+        for i, (sql, params, expect, fk) in enumerate(edits):
+            with self.subTest(sql=sql):
+                copy = self.srv.copy("tampered-%d" % i)
+                self.assertEqual(copy.tamper(sql, params), fk and copy.store == "pg")
+                v = copy.verify()
+                self.assertEqual(v.returncode, 1, sql + ": " + v.stdout + v.stderr)
+                self.assertIn(expect, v.stdout, sql)
         self.srv.start()
-
 
 if __name__ == "__main__":
     main()

@@ -6,12 +6,10 @@ operation over it; a coalition operation over notified army positions near Deir 
 operations in the same airspace; reject_on_conflict; bad input; concurrent submitters.
 """
 import json
-import os
-import sqlite3
 import threading
 import time
 
-from harness import ServerTest, feature, main, polygon, run_cli
+from harness import ServerTest, feature, main, polygon
 
 T0 = "2016-09-17T14:00:00Z"
 T1 = "2016-09-17T15:00:00Z"
@@ -309,21 +307,15 @@ class DeconflictionTest(ServerTest):
                 time.sleep(0.05)
             self.assertEqual(r.status, 200, r)
             self.assertGreater(r.json["tree_size"], index)
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertRegex(v.stdout, r"\d+ sites, \d+ operations, \d+ movements, \d+ acknowledgements, \d+ state changes checked against the log")
         self.assertNotIn("site.create", v.stdout)  # checked, not listed as an unchecked type
         # A copy whose site row was changed after the fact no longer verifies.
-        copy = os.path.join(self.srv.dir, "tampered.db")
-        src = sqlite3.connect(self.srv.db)
-        dst = sqlite3.connect(copy)
-        src.backup(dst)
-        src.close()
-        dst.execute("UPDATE site SET name = 'moved' WHERE id = ?", (s["properties"]["id"],))
-        dst.execute("UPDATE operation SET kind = 'ground' WHERE id = ?", (o["id"],))
-        dst.commit()
-        dst.close()
-        v = run_cli("verify", "--db", copy, check=False)
+        copy = self.srv.copy("tampered")
+        copy.tamper("UPDATE site SET name = 'moved' WHERE id = ?", (s["properties"]["id"],))
+        copy.tamper("UPDATE operation SET kind = 'ground' WHERE id = ?", (o["id"],))
+        v = copy.verify()
         self.assertNotEqual(v.returncode, 0, v.stdout)
         self.assertIn("site %d" % s["properties"]["id"], v.stdout + v.stderr)
         self.assertIn("operation %d" % o["id"], v.stdout + v.stderr)
@@ -360,7 +352,7 @@ class DeconflictionTest(ServerTest):
         third = self.op("US", [circle(33.0, 32.0, 1000)]).json
         newer, _ = self.notices("SAA", after=cursor)
         self.assertEqual([(n["about"]["id"], n["kind"]) for n in newer], [(third["id"], "conflict")])
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertRegex(v.stdout, r"[1-9]\d* acknowledgements, ")
 
@@ -492,17 +484,12 @@ class MovementTest(ServerTest):
     def test_verify_checks_movements(self):
         r = self.srv.post("/v1/movements", route([[30.0, 30.0], [30.1, 30.1]], name="Audited convoy"), party="UNOCHA")
         self.assertEqual(r.status, 201, r)
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertRegex(v.stdout, r"[1-9]\d* movements")
-        copy = os.path.join(self.srv.dir, "tampered.db")
-        src, dst = sqlite3.connect(self.srv.db), sqlite3.connect(copy)
-        src.backup(dst)
-        src.close()
-        dst.execute("UPDATE movement SET width_m = 5000 WHERE id = ?", (r.json["properties"]["id"],))
-        dst.commit()
-        dst.close()
-        v = run_cli("verify", "--db", copy, check=False)
+        copy = self.srv.copy("tampered")
+        copy.tamper("UPDATE movement SET width_m = 5000 WHERE id = ?", (r.json["properties"]["id"],))
+        v = copy.verify()
         self.assertNotEqual(v.returncode, 0, v.stdout)
         self.assertIn("movement %d" % r.json["properties"]["id"], v.stdout + v.stderr)
 

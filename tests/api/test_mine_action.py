@@ -5,11 +5,7 @@ the International Anti-Mine Centre, with the US-led coalition invited to contrib
 operation over the open hazard conflicts with it like a protected site. Bad input of
 every kind changes nothing (DB snapshots); `truce verify` audits every row.
 """
-import os
-import shutil
-import sqlite3
-
-from harness import ServerTest, main, polygon, run_cli
+from harness import ServerTest, main, polygon
 
 T0 = "2016-09-17T14:00:00Z"
 T1 = "2016-09-17T15:00:00Z"
@@ -303,20 +299,13 @@ class MineActionTest(ServerTest):
         self.assertEqual((hits[0]["time_start"], hits[0]["time_end"]), (T0, T1))
 
     def audit_clean(self):
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertRegex(v.stdout, r"mine action: [1-9]\d* hazards, \d+ status changes, [1-9]\d* tasks, "
                                    r"[1-9]\d* progress reports, [1-9]\d* accidents checked")
-        copy = os.path.join(self.srv.dir, "tampered.db")
-        con = sqlite3.connect(self.srv.db)
-        con.execute("PRAGMA wal_checkpoint(FULL)")
-        con.close()
-        shutil.copy(self.srv.db, copy)
-        con = sqlite3.connect(copy)
-        con.execute("UPDATE mine_progress SET cleared_m2 = cleared_m2 + 1 WHERE id = (SELECT min(id) FROM mine_progress)")
-        con.commit()
-        con.close()
-        v = run_cli("verify", "--db", copy, check=False)
+        copy = self.srv.copy("tampered")
+        copy.tamper("UPDATE mine_progress SET cleared_m2 = cleared_m2 + 1 WHERE id = (SELECT min(id) FROM mine_progress)")
+        v = copy.verify()
         self.assertNotEqual(v.returncode, 0, v.stdout)
         self.assertIn("mine_progress", v.stdout + v.stderr)
 

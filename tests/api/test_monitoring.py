@@ -6,8 +6,7 @@ Nusra, and the agreements: the cessation of hostilities of 27 February 2016 and 
 nationwide ceasefire of 29 December 2016, which excludes ISIS and Nusra.
 """
 import json
-import os
-import sqlite3
+import shutil
 import threading
 import time
 
@@ -277,24 +276,29 @@ class MonitoringTest(ServerTest):
         before = self.srv.get("/v1/incidents?limit=1000", party="JMC").json
         bulletin = self.srv.get("/v1/bulletins/2016-04-05?format=csv", party="JMC").body
         self.srv.stop()
-        v = run_cli("verify", "--db", self.srv.db, check=False)
+        v = self.srv.verify()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         self.assertRegex(v.stdout, r"[1-9]\d* reports, [1-9]\d* responses, [1-9]\d* verdicts, \d+ regroups checked against the log")
         self.assertNotIn("report.create (", v.stdout)  # checked, not listed as an unchecked type
+        # ... and against the checkpoint the server keeps beside its key, on either store
+        self.assertIn("checkpoint kept by the server: ", v.stdout)
         # A copy whose report was reclassified after the fact no longer verifies.
-        copy = os.path.join(self.srv.dir, "tampered.db")
-        src, dst = sqlite3.connect(self.srv.db), sqlite3.connect(copy)
-        src.backup(dst)
-        src.close()
-        rid = dst.execute("SELECT min(id) FROM report").fetchone()[0]
-        dst.execute("UPDATE report SET class = 'not_covered' WHERE id = ?", (rid,))
-        dst.execute("UPDATE incident_verdict SET reason = 'edited'")
-        dst.commit()
-        dst.close()
-        v = run_cli("verify", "--db", copy, check=False)
+        copy = self.srv.copy("tampered")
+        rid = copy.sql("SELECT min(id) FROM report")[0][0]
+        copy.tamper("UPDATE report SET class = 'not_covered' WHERE id = ?", (rid,))
+        copy.tamper("UPDATE incident_verdict SET reason = 'edited'")
+        v = copy.verify()
         self.assertNotEqual(v.returncode, 0, v.stdout)
         self.assertIn("report %d" % rid, v.stdout + v.stderr)
         self.assertIn("verdict 1", v.stdout + v.stderr)
+        # The copy with the server's kept checkpoint beside its key, and that checkpoint's row gone.
+        kept = copy.key_path() + ".checkpoint"
+        shutil.copyfile(self.srv.key_path() + ".checkpoint", kept)
+        with open(kept) as f:
+            size = int(f.read().split("\n")[1])
+        copy.tamper("DELETE FROM log_checkpoint WHERE size = ?", (size,))
+        v = copy.verify()
+        self.assertIn("the database holds no checkpoint of this size, though the server signed it", v.stdout)
         # The engine rebuilt from the store is the same engine.
         self.srv.start()
         self.assertEqual(self.srv.get("/v1/incidents?limit=1000", party="JMC").json, before)

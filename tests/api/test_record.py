@@ -8,7 +8,6 @@ state changes must name their target, and `truce verify --db` checks that they d
 import base64
 import json
 import os
-import sqlite3
 import time
 
 from harness import ServerTest, feature, keygen, main, polygon, run_cli, sign
@@ -229,21 +228,18 @@ class ReplayTest(ServerTest):
         self.assertEqual(s.post("/v1/notices/%d/ack" % ids[1], {}, party="SAA").status, 200)
         s.stop()
         try:
-            ok = run_cli("verify", "--db", s.db, check=False)
+            ok = s.verify()
             self.assertEqual(ok.returncode, 0, ok.stdout)
             self.assertIn("record: 2 notices, ", ok.stdout)
-            con = sqlite3.connect(s.db)
-            first = con.execute("SELECT entry, submission FROM log_entry WHERE type = 'notice.ack' ORDER BY idx").fetchall()
-            moved = json.loads(first[1][0])
-            signed = json.loads(first[0][0])
+            first = s.sql("SELECT entry, submission FROM log_entry WHERE type = 'notice.ack' ORDER BY idx")
+            moved = json.loads(s.blob(first[1][0]))
+            signed = json.loads(s.blob(first[0][0]))
             moved["body_sha256"], moved["signature"] = signed["body_sha256"], signed["signature"]
-            con.execute("UPDATE log_entry SET entry = ?, submission = ? WHERE type = 'notice.ack' AND ref = ?",
-                        (json.dumps(moved, sort_keys=True, separators=(",", ":")), first[0][1],
-                         "notice/%d" % ids[1]))
-            con.execute("UPDATE notice SET log_index = NULL WHERE id = ?", (ids[0],))
-            con.commit()
-            con.close()
-            bad = run_cli("verify", "--db", s.db, check=False)
+            s.tamper("UPDATE log_entry SET entry = ?, submission = ? WHERE type = 'notice.ack' AND ref = ?",
+                     (json.dumps(moved, sort_keys=True, separators=(",", ":")).encode(), s.blob(first[0][1]),
+                      "notice/%d" % ids[1]))
+            s.tamper("UPDATE notice SET log_index = NULL WHERE id = ?", (ids[0],))
+            bad = s.verify()
             self.assertEqual(bad.returncode, 1, bad.stdout)
             self.assertIn("names notice %d, but the entry is about notice %d" % (ids[0], ids[1]), bad.stdout)
             self.assertIn("notice %d: log_entry" % ids[0], bad.stdout)

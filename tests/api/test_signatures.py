@@ -6,7 +6,7 @@ import os
 import sqlite3
 import time
 
-from harness import ServerTest, keygen, run_cli, polygon, feature, main, sign
+from harness import ServerTest, keygen, polygon, feature, main, sign
 
 
 class SignatureTest(ServerTest):
@@ -87,15 +87,14 @@ class SignatureTest(ServerTest):
         self.assertEqual(r2.status, 201, r2)
         self.srv.stop()
         try:
-            ok = run_cli("verify", "--db", self.srv.db, check=False)
+            ok = self.srv.verify()
             self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
             # Tamper with the kept submission: the signature no longer matches.
-            con = sqlite3.connect(self.srv.db)
-            con.execute("UPDATE log_entry SET submission = replace(submission, 'rotation', 'rotatiOn') WHERE idx = ?",
-                        (index,))
-            con.commit()
-            con.close()
-            bad = run_cli("verify", "--db", self.srv.db, check=False)
+            kept = self.srv.blob(self.srv.sql("SELECT submission FROM log_entry WHERE idx = ?", (index,))[0][0])
+            self.assertIn(b"rotation", kept)
+            self.srv.tamper("UPDATE log_entry SET submission = ? WHERE idx = ?",
+                            (kept.replace(b"rotation", b"rotatiOn"), index))
+            bad = self.srv.verify()
             self.assertEqual(bad.returncode, 1, bad.stdout)
             self.assertIn("log_entry %d" % index, bad.stdout + bad.stderr)
             self.assertIn("body_sha256", bad.stdout + bad.stderr)

@@ -13,9 +13,7 @@ apart), so tests do not alert each other.
 import datetime
 import json
 import math
-import os
 import shutil
-import sqlite3
 import time
 
 from harness import ServerTest, Server, main, run_cli
@@ -429,16 +427,13 @@ class StaleAndRestartTest(ServerTest):
             srv.stop()
             p = run_cli("replay", "--db", srv.db, check=False)
             self.assertEqual(p.returncode, 0, p.stderr)
-            v = run_cli("verify", "--db", srv.db)
+            v = srv.verify()
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
             self.assertIn("traffic: 2 tracks, 3 batches, 3 positions, 2 alert changes checked against the log", v.stdout)
             # A position changed after the fact: its batch no longer matches its entry.
-            bad = os.path.join(srv.dir, "tampered.db")
-            shutil.copy(srv.db, bad)
-            con = sqlite3.connect(bad)
-            con.execute("UPDATE track_position SET lon = lon + 0.01 WHERE id = 1")
-            con.commit()
-            con.close()
-            v = run_cli("verify", "--db", bad, check=False)
+            bad = srv.copy("tampered")
+            bad.tamper("UPDATE track_position SET lon = lon + 0.01 WHERE id = 1")
+            v = bad.verify()
             self.assertEqual(v.returncode, 1)
             self.assertIn("track_batch 1: the row differs from the object logged", v.stdout)
             self.assertIn("positions_sha256", v.stdout)

@@ -67,15 +67,6 @@ def copy_db(src, dst):
             shutil.copy(src + suffix, dst + suffix)
 
 
-def sql(db, statement, params=()):
-    con = sqlite3.connect(db)
-    try:
-        con.execute(statement, params)
-        con.commit()
-    finally:
-        con.close()
-
-
 def other_key(vkey):
     """A well-formed verifier key with the same name and another public key."""
     name = vkey.split("+")[0]
@@ -98,7 +89,9 @@ def rfc6962_nodes(entries):
 def forge_history(db, idx=1, seconds=86400):
     """Rewrites history as an operator with the database could (either store): backdates
     entry idx, then recomputes every node and drops the checkpoints, so the log is consistent
-    again and the next `truce serve` signs it."""
+    again and the next `truce serve` signs it. db: a path, a URI or a harness Server."""
+    if not isinstance(db, str):
+        db = db.db
     entries = []
     for i, entry, at in Server.db_sql(db, "SELECT idx, entry, at FROM log_entry ORDER BY idx"):
         entry = bytes(entry)
@@ -133,19 +126,16 @@ class DatabaseAudit(unittest.TestCase):
         last = api_writes(srv, areas=2, tag="after restart")
         wait_checkpoint(srv, last + 1)
         srv.stop()
-        cls.clean = os.path.join(srv.dir, "clean.db")
-        copy_db(srv.db, cls.clean)
-        cls.n = 0
+        cls.clean = srv.copy("clean")
 
     def tampered(self, statement, params=()):
-        DatabaseAudit.n += 1
-        db = os.path.join(self.srv.dir, "t%d.db" % self.n)
-        copy_db(self.clean, db)
-        sql(db, statement, params)
+        """A copy of the clean database with statement made (it must change a row)."""
+        db = self.clean.copy("t")
+        db.tamper(statement, params)
         return db
 
     def assertFails(self, db, *needles, args=()):
-        p = verify("--db", db, *args)
+        p = db.verify(*args)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         fails = [line for line in p.stdout.splitlines() if line.startswith("FAIL ")]
         for needle in needles:
@@ -153,19 +143,15 @@ class DatabaseAudit(unittest.TestCase):
         return fails
 
     def row(self, statement):
-        con = sqlite3.connect(self.clean)
-        try:
-            return con.execute(statement).fetchone()
-        finally:
-            con.close()
+        return self.clean.sql(statement)[0]
 
     def test_clean_database_verifies(self):
-        p = verify("--db", self.clean)
+        p = self.clean.verify()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("(from log_meta", p.stdout)
         self.assertNotIn("FAIL", p.stdout)
         self.assertIn("OK", p.stdout.splitlines()[-1])
-        p = verify("--db", self.clean, "--key", self.vkey)
+        p = self.clean.verify("--key", self.vkey)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("(from --key)", p.stdout)
 
@@ -195,9 +181,9 @@ class DatabaseAudit(unittest.TestCase):
         self.assertFails(db, "party Kazakhstan", "revocation")
 
     def test_agreement_doc(self):
-        aid = self.row("SELECT id FROM agreement WHERE name = 'w truce'")[0]
-        db = self.tampered("UPDATE agreement SET doc = json_set(doc, '$.parties', json_array('SAA')) WHERE id = ?",
-                           (aid,))
+        aid, doc = self.row("SELECT id, doc FROM agreement WHERE name = 'w truce'")
+        doc = json.dumps(dict(json.loads(doc), parties=["SAA"]), separators=(",", ":"))
+        db = self.tampered("UPDATE agreement SET doc = ? WHERE id = ?", (doc, aid))
         self.assertFails(db, "agreement %d" % aid, "parties")
         db = self.tampered("UPDATE agreement SET doc = 'not json' WHERE id = ?", (aid,))
         self.assertFails(db, "agreement %d" % aid, "unreadable")
@@ -207,13 +193,15 @@ class DatabaseAudit(unittest.TestCase):
         self.assertFails(db, "actor Ghost: no log entry")
 
     def test_log_entry_bytes(self):
-        idx = self.row("SELECT idx FROM log_entry WHERE party = 'admin' ORDER BY idx LIMIT 1 OFFSET 10")[0]
-        db = self.tampered("UPDATE log_entry SET entry = CAST(replace(CAST(entry AS TEXT), '\"party\":\"admin\"', "
-                           "'\"party\":\"SAA\"') AS BLOB) WHERE idx = ?", (idx,))
+        idx, entry = self.row("SELECT idx, entry FROM log_entry WHERE party = 'admin' ORDER BY idx LIMIT 1 OFFSET 10")
+        entry = self.clean.blob(entry)
+        self.assertIn(b'"party":"admin"', entry)
+        db = self.tampered("UPDATE log_entry SET entry = ? WHERE idx = ?",
+                           (entry.replace(b'"party":"admin"', b'"party":"SAA"'), idx))
         self.assertFails(db, "log_entry %d: the entry's party" % idx, "log_node (0, %d)" % idx, "log_checkpoint")
 
     def test_log_entry_object(self):
-        db = self.tampered("UPDATE log_entry SET object = CAST('{}' AS BLOB) WHERE idx = 12")
+        db = self.tampered("UPDATE log_entry SET object = ? WHERE idx = 12", (b"{}",))
         fails = self.assertFails(db, "log_entry 12: the entry's object_sha256")
         self.assertEqual(len(fails), 1, fails)
 
@@ -232,9 +220,9 @@ class DatabaseAudit(unittest.TestCase):
         self.assertEqual(len(fails), 1, fails)
 
     def test_log_node_changed_and_extra(self):
-        db = self.tampered("UPDATE log_node SET hash = zeroblob(32) WHERE level = 1 AND idx = 5")
+        db = self.tampered("UPDATE log_node SET hash = ? WHERE level = 1 AND idx = 5", (bytes(32),))
         self.assertFails(db, "log_node (1, 5): differs")
-        db = self.tampered("INSERT INTO log_node(level, idx, hash) VALUES (0, 100000, zeroblob(32))")
+        db = self.tampered("INSERT INTO log_node(level, idx, hash) VALUES (0, 100000, ?)", (bytes(32),))
         self.assertFails(db, "log_node (0, 100000): extra")
 
     def test_checkpoint_signature(self):
@@ -250,27 +238,24 @@ class DatabaseAudit(unittest.TestCase):
 
     def test_checkpoint_root(self):
         size = self.row("SELECT min(size) FROM log_checkpoint")[0]
-        db = self.tampered("UPDATE log_checkpoint SET root = zeroblob(32) WHERE size = ?", (size,))
+        db = self.tampered("UPDATE log_checkpoint SET root = ? WHERE size = ?", (bytes(32), size))
         self.assertFails(db, "log_checkpoint (size %d): the root column" % size)
 
     def test_rewritten_history_against_old_checkpoints(self):
         """The operator rewrites the log but the checkpoints signed before stay."""
-        db = self.tampered("SELECT 1")
-        con = sqlite3.connect(db)
-        kept = con.execute("SELECT size, root, note, signed_at FROM log_checkpoint").fetchall()
-        con.close()
+        db = self.clean.copy("t")
+        kept = [(size, db.blob(root), note, at) for size, root, note, at
+                in db.sql("SELECT size, root, note, signed_at FROM log_checkpoint")]
         forge_history(db, idx=3)
-        con = sqlite3.connect(db)
-        con.executemany("INSERT INTO log_checkpoint(size, root, note, signed_at) VALUES (?,?,?,?)", kept)
-        con.commit()
-        con.close()
+        for cp in kept:
+            db.exec_sql("INSERT INTO log_checkpoint(size, root, note, signed_at) VALUES (?,?,?,?)", cp)
         fails = self.assertFails(db, "is not the root of the tree rebuilt from log_entry")
         self.assertTrue(any("not shown consistent with the earlier checkpoint" in f for f in fails), fails)
 
     def test_usage(self):
         self.assertEqual(verify().returncode, 2)
-        self.assertEqual(verify("--db", self.clean, "--url", "http://x").returncode, 2)
-        p = verify("--db", self.clean, "--key", "not-a-key")
+        self.assertEqual(verify("--db", self.clean.db, "--url", "http://x").returncode, 2)
+        p = verify("--db", self.clean.db, "--key", "not-a-key")
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("--key", p.stderr)
         self.assertEqual(verify("receipt", "--key", self.vkey).returncode, 2)

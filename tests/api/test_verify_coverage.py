@@ -21,6 +21,11 @@ internals: it is the safety net for reworking verify (e.g. to read through the s
 Time: each mutation is one file copy and one `truce verify` process, two at a time. Under
 AddressSanitizer (the second pass of `make test`) a fixed, evenly spread sample of the
 mutations runs (SAMPLE_ASAN), the whole matrix in the plain pass.
+
+On PostgreSQL (api-pg/, issue 13) the server grows its database there; the mutations are
+made from a SQLite copy of the same rows (`truce store copy`), written in PostgreSQL's SQL
+and made on copies of the database (coverage_pg.py: an even sample, TRUCE_VERIFY_PG_FULL=1
+for all), and verify must print there what it prints on the SQLite copy.
 """
 import concurrent.futures
 import json
@@ -31,6 +36,8 @@ import subprocess
 import time
 import unittest
 
+import coverage_pg
+from coverage_pg import q
 from harness import BIN, Server, main, run_cli
 from populate import populate, with_witness
 
@@ -64,10 +71,6 @@ SAMPLE_ASAN = 4  # under ASan, every 4th mutation (and every deletion and insert
 def sanitized_binary():
     with open(BIN, "rb") as f:
         return b"__asan_init" in f.read()
-
-
-def q(name):
-    return '"%s"' % name.replace('"', '""')
 
 
 class Schema:
@@ -288,8 +291,9 @@ class Coverage:
 
 
 def populated_database(**server_args):
-    """A stopped server filled with every kind of object, and a clean copy of its SQLite
-    file (its path): (server, path)."""
+    """A stopped server filled with every kind of object (on its store), and a SQLite file
+    with the same rows (its path: a VACUUM INTO copy, or `truce store copy` from
+    PostgreSQL), which the mutations are made from: (server, path)."""
     srv = Server(scenario=True, extra_args=["--checkpoint-ms", "50", "--cluster-radius-m", "2500,5000,15000",
                                             "--track-stale-s", "2"], **server_args)
     witness = None
@@ -304,13 +308,44 @@ def populated_database(**server_args):
         if witness:
             witness.stop()
     clean = os.path.join(srv.dir, "clean.db")
-    con = sqlite3.connect(srv.db)
-    con.execute("VACUUM INTO ?", (clean,))
-    con.close()
+    if srv.store == "pg":
+        run_cli("store", "copy", "--from", srv.db, "--to", clean)
+    else:
+        con = sqlite3.connect(srv.db)
+        con.execute("VACUUM INTO ?", (clean,))
+        con.close()
     return srv, clean
 
 
+# Issue 11's list, each by name, with the line verify prints: (table, the statement on
+# SQLite, on PostgreSQL (None: the same; on SQLite None: PostgreSQL only), the line).
+NAMED = [
+    ("report", "UPDATE report SET reporting_party = 'Turkey' WHERE id = 1", None,
+     'report 1: reporting_party is "Turkey"'),
+    ("report", "UPDATE report SET occurred_at = occurred_at - 86400 WHERE id = 1", None, "report 1: occurred_at is"),
+    ("notice", "UPDATE notice SET payload = json_set(payload, '$.x', 1) WHERE id = 2",
+     "UPDATE notice SET payload = (payload::jsonb || '{\"x\": 1}')::text WHERE id = 2", "notice 2: the row differs"),
+    ("notice", "UPDATE notice SET deadline = deadline + 86400 WHERE id = 2", None, "(notice.create notice/2): deadline"),
+    ("notice", "DELETE FROM notice WHERE id = (SELECT max(id) FROM notice WHERE acked_at IS NULL)", None,
+     "names no row of notice"),
+    ("movement_clearance", "DELETE FROM movement_clearance WHERE rowid = (SELECT min(rowid) FROM movement_clearance)",
+     "DELETE FROM movement_clearance WHERE ctid = (SELECT min(ctid) FROM movement_clearance)",
+     "the row differs from the object logged at log_entry"),
+    ("setting", "INSERT INTO setting VALUES ('--cluster-scale', '2', 0)", None, "setting --cluster-scale: no log entry"),
+    ("log_entry", "UPDATE log_entry SET submission = CAST('{}' AS BLOB) WHERE submission IS NOT NULL",
+     "UPDATE log_entry SET submission = convert_to('{}', 'UTF8') WHERE submission IS NOT NULL", "body_sha256 is"),
+    ("operation", "UPDATE operation SET volumes = replace(volumes, '3000.0', '3500.0') WHERE id = 1", None,
+     "operation 1: volumes is not the volumes it is read as"),
+    ("log_checkpoint", "DELETE FROM log_checkpoint WHERE size = (SELECT size FROM log_checkpoint ORDER BY size LIMIT 1 "
+                       "OFFSET 1)", None, "checkpoints were deleted"),
+    ("area_rtree", None, "UPDATE area_rtree SET minx = minx - 1e-9 WHERE rid = (SELECT min(rid) FROM area_rtree)",
+     "its box is not that of the geometry"),  # SQLite's R*Tree keeps 32-bit boxes: 1e-9 is lost there
+]
+
+
 class VerifyCoverage(unittest.TestCase):
+    """On the store under test (on PostgreSQL the tamperings are made on Workers, coverage_pg.py)."""
+
     @classmethod
     def setUpClass(cls):
         cls.srv, cls.clean = populated_database()
@@ -327,47 +362,47 @@ class VerifyCoverage(unittest.TestCase):
             cls.mutations += column_mutations(con, cls.schema, table)
             cls.mutations += row_mutations(con, cls.schema, table)
         con.close()
+        cls.pg = cls.srv.store == "pg"
+        cls.workers = [coverage_pg.Worker(cls.srv, cls.schema) for _ in range(coverage_pg.WORKERS)] if cls.pg else []
 
     def test_1_clean_database_verifies(self):
-        p = run_cli("verify", "--db", self.clean, check=False)
+        p = self.srv.verify()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        if self.pg:  # and says what it says on the same rows in SQLite (a copy: no checkpoint kept beside it)
+            on_sqlite = run_cli("verify", "--db", self.clean).stdout.splitlines()
+            kept = os.path.basename(self.srv.key_path()) + ".checkpoint"
+            self.assertIn("checkpoint kept by the server: " + kept, p.stdout)
+            self.assertEqual([x for x in p.stdout.splitlines() if not x.startswith("database: ") and kept not in x],
+                             on_sqlite[1:])
 
     def test_2_every_table_has_rows(self):
         self.assertEqual(self.empty, [], "populate.py creates no rows in these tables, so nothing is tested there")
 
     def test_4_the_tamperings_the_issue_lists(self):
-        """Issue 11's list, each by name, with the line verify prints."""
-        cases = [
-            ("UPDATE report SET reporting_party = 'Turkey' WHERE id = 1", 'report 1: reporting_party is "Turkey"'),
-            ("UPDATE report SET occurred_at = occurred_at - 86400 WHERE id = 1", "report 1: occurred_at is"),
-            ("UPDATE notice SET payload = json_set(payload, '$.x', 1) WHERE id = 2", "notice 2: the row differs"),
-            ("UPDATE notice SET deadline = deadline + 86400 WHERE id = 2", "(notice.create notice/2): deadline"),
-            ("DELETE FROM notice WHERE id = (SELECT max(id) FROM notice WHERE acked_at IS NULL)",
-             "names no row of notice"),
-            ("DELETE FROM movement_clearance WHERE rowid = (SELECT min(rowid) FROM movement_clearance)",
-             "the row differs from the object logged at log_entry"),
-            ("INSERT INTO setting VALUES ('--cluster-scale', '2', 0)", "setting --cluster-scale: no log entry"),
-            ("UPDATE log_entry SET submission = CAST('{}' AS BLOB) WHERE submission IS NOT NULL",
-             "body_sha256 is"),
-            ("UPDATE operation SET volumes = replace(volumes, '3000.0', '3500.0') WHERE id = 1",
-             "operation 1: volumes is not the volumes it is read as"),
-            ("DELETE FROM log_checkpoint WHERE size = (SELECT size FROM log_checkpoint ORDER BY size LIMIT 1 OFFSET 1)",
-             "checkpoints were deleted"),
-        ]
-        for n, (statement, needle) in enumerate(cases):
+        for n, (table, on_sqlite, on_pg, needle) in enumerate(NAMED):
+            statement = (on_pg or on_sqlite) if self.pg else on_sqlite
+            if statement is None:
+                continue
             with self.subTest(statement=statement):
-                db = os.path.join(self.srv.dir, "case%d.db" % n)
-                shutil.copyfile(self.clean, db)
-                con = sqlite3.connect(db)
-                self.assertEqual(con.execute(statement).rowcount, 1)
-                con.commit()
-                con.close()
-                p = run_cli("verify", "--db", db, check=False)
-                self.assertEqual(p.returncode, 1, p.stdout)
-                self.assertTrue(any(line.startswith("FAIL ") and needle in line for line in p.stdout.splitlines()),
-                                "%r not in:\n%s" % (needle, p.stdout))
+                if self.pg:
+                    applied, detected, out = self.workers[0].tamper(statement, table)
+                    self.assertTrue(applied, out)
+                else:
+                    db = os.path.join(self.srv.dir, "case%d.db" % n)
+                    shutil.copyfile(self.clean, db)
+                    con = sqlite3.connect(db)
+                    self.assertEqual(con.execute(statement).rowcount, 1)
+                    con.commit()
+                    con.close()
+                    p = run_cli("verify", "--db", db, check=False)
+                    self.assertEqual(p.returncode, 1, p.stdout)
+                    out = p.stdout
+                self.assertTrue(any(line.startswith("FAIL ") and needle in line for line in out.splitlines()),
+                                "%r not in:\n%s" % (needle, out))
 
     def test_3_every_change_is_detected(self):
+        if self.pg:
+            return self.every_change_on_postgresql()
         todo = self.mutations
         sampled = sanitized_binary()
         if sampled:
@@ -393,6 +428,38 @@ class VerifyCoverage(unittest.TestCase):
         self.assertEqual(uncovered, [], "columns whose change verify does not detect")
         self.assertEqual(rows_missed, [], "deleted or added rows verify does not detect")
         self.assertEqual(stale, [], "exempt columns verify now covers: remove them from EXEMPT")
+
+    def every_change_on_postgresql(self):
+        every = coverage_pg.SAMPLE_ASAN if sanitized_binary() else coverage_pg.SAMPLE
+        full = os.environ.get("TRUCE_VERIFY_PG_FULL") == "1"
+        todo = self.mutations if full else coverage_pg.sample(self.mutations, every)
+        t0 = time.time()
+        results = coverage_pg.run_all(self.workers, self.schema, todo)
+        refused = [(m, out) for m, d, out in results if d is None]
+        report = Coverage(self.schema, [r for r in results if r[1] is not None], not full)
+        applied = {(m.table, m.col) for m, d, _ in results if d is not None and m.kind == "change"}
+        walled = {(m.table, m.col) for m, _ in refused if m.kind == "change"} - applied - report.exempt
+        print("\nverify coverage on PostgreSQL: %d columns covered / %d columns (%d exempt; %d whose every change"
+              " PostgreSQL's own constraints refuse), %d tables; %d mutations (%s), %d refused, %d made with foreign"
+              " keys off, in %.0f s"
+              % (report.covered, len(report.columns), len(report.exempt), len(walled),
+                 len({t for t, _ in report.columns}), len(todo),
+                 "all" if full else "a sample: every n-th of each kind, %s" % every, len(refused),
+                 sum(w.fk_off for w in self.workers), time.time() - t0))
+        for m, out in refused:  # the reason: psql's last line (DETAIL or ERROR)
+            print("  refused by PostgreSQL: %s (%s)" % (m, (out.strip().splitlines() or [""])[-1][:160]))
+        for m in report.missed:
+            print("  undetected: %s" % m)
+        self.assertEqual(report.uncovered, [], "columns whose change verify does not detect on PostgreSQL")
+        self.assertEqual(report.rows_missed, [], "deleted or added rows verify does not detect on PostgreSQL")
+        if full:  # an exemption is needed unless PostgreSQL refuses the change it excuses
+            moot = {m.table for m, _ in refused if m.kind != "change"} | {str((m.table, m.col)) for m, _ in refused}
+            self.assertEqual([x for x in report.stale if x not in moot], [], "exempt columns verify now covers")
+
+    def test_5_every_worker_is_clean_again(self):
+        for w in self.workers:
+            code, out, err = coverage_pg.verify(w.uri)
+            self.assertEqual(code, 0, out + err)
 
 
 if __name__ == "__main__":

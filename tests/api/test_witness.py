@@ -275,23 +275,17 @@ class CentreWitnessTest(ServerTest):
     def test_verify_db_checks_cosignatures(self):
         idx = add_actor(self.srv, "ForTheDb")
         wait_for(lambda: served_size(self.srv) > idx, "a witnessed checkpoint")
-        copy = os.path.join(self.srv.dir, "copy.db")
-        src = sqlite3.connect(self.srv.db)
-        dst = sqlite3.connect(copy)
-        src.backup(dst)
-        src.close()
-        p = run_cli("verify", "--db", copy, *self.witness_args(self.w1, self.w2), check=False)
+        copy = self.srv.copy()
+        p = copy.verify(*self.witness_args(self.w1, self.w2))
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("log_cosignature:", p.stdout)
         self.assertIn("the largest checkpoint with a quorum of 2 has size", p.stdout)
-        line = dst.execute("SELECT size, witness, line FROM log_cosignature ORDER BY size DESC LIMIT 1").fetchone()
+        line = copy.sql("SELECT size, witness, line FROM log_cosignature ORDER BY size DESC LIMIT 1")[0]
         raw = bytearray(base64.b64decode(line[2].split(" ")[2]))
         raw[20] ^= 1
         forged = line[2].rsplit(" ", 1)[0] + " " + base64.b64encode(bytes(raw)).decode() + "\n"
-        dst.execute("UPDATE log_cosignature SET line = ? WHERE size = ? AND witness = ?", (forged, line[0], line[1]))
-        dst.commit()
-        dst.close()
-        p = run_cli("verify", "--db", copy, check=False)
+        copy.tamper("UPDATE log_cosignature SET line = ? WHERE size = ? AND witness = ?", (forged, line[0], line[1]))
+        p = copy.verify()
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("is not a valid cosignature of that checkpoint by that witness", p.stdout)
 

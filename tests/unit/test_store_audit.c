@@ -2,8 +2,8 @@
  * test_store_audit.c — unit tests of store_audit.h (the reads of `truce verify --db`),
  * every case on both databases: SQLite on a temporary file and PostgreSQL on a fresh
  * database of the throwaway cluster named by $TRUCE_TEST_PG (scripts/pg-test.sh; ctest
- * starts it). Each case migrates an empty centre first. tests/api/test_verify.py,
- * test_verify_coverage.py and test_verify_pg.py run the whole audit through it.
+ * starts it). Each case migrates an empty centre first. tests/api/test_verify.py and
+ * test_verify_coverage.py run the whole audit through it, on both stores.
  */
 #include <setjmp.h>
 #include <stdarg.h>
