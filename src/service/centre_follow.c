@@ -122,7 +122,8 @@ static int apply_op_state(centre *c, const follow_entry *e, centre_pending *p, t
     int64_t id = json_integer_value(json_object_get(o, "about_id"));
     const char *value = json_string_value(json_object_get(o, "value"));
     int rc = TR_OK;
-    if (value && tr_operation_state_parse(value, &to) == 0 && (to == OP_ACTIVE || tr_operation_state_final(to))) {
+    if (value && tr_operation_state_parse(value, &to) == 0 &&
+        (to == OP_ACTIVE || tr_operation_state_final(to))) {
         tr_operation op;
         if ((rc = operation_get(c, id, &op, err)) == TR_OK) {
             free(op.state);
@@ -193,8 +194,9 @@ static int apply_act(centre *c, const follow_entry *e, centre_pending *p, tr_err
         .kind = (char *)json_string_value(json_object_get(o, verdict ? "verdict" : "response")),
         .text = (char *)text,
     };
-    int rc = a.who && a.kind ? TR_OK : tr_fail(err, TR_EIO, "", "log entry %llu: not an incident act",
-                                               (unsigned long long)e->index);
+    int rc = a.who && a.kind ? TR_OK
+                             : tr_fail(err, TR_EIO, "", "log entry %llu: not an incident act",
+                                       (unsigned long long)e->index);
     pthread_mutex_lock(&c->mon_mu);
     if (rc == TR_OK) rc = centre_mon_apply_act(c->mon, verdict, &a, err);
     pthread_mutex_unlock(&c->mon_mu);
@@ -243,12 +245,12 @@ static const struct {
     const char *type;
     apply_fn fn;
 } APPLY[] = {
-    {"area.create", apply_area},         {"area.version", apply_area},
+    {"area.create", apply_area},           {"area.version", apply_area},
     {"agreement.create", apply_agreement}, {"site.create", apply_site},
     {"operation.create", apply_operation}, {"operation.state", apply_op_state},
-    {"movement.create", apply_movement}, {"movement.status", apply_mov_status},
-    {"report.create", apply_report},     {"incident.response", apply_act},
-    {"incident.verdict", apply_act},     {"incident.regroup", apply_regroup},
+    {"movement.create", apply_movement},   {"movement.status", apply_mov_status},
+    {"report.create", apply_report},       {"incident.response", apply_act},
+    {"incident.verdict", apply_act},       {"incident.regroup", apply_regroup},
 };
 
 static apply_fn apply_of(const char *type) {
@@ -309,8 +311,9 @@ int centre__follow(void *ctx, uint64_t from, uint64_t to, uint64_t *done, bool *
     for (uint64_t at = from; rc == TR_OK && at < to;) {
         uint64_t end = to - at > FOLLOW_BATCH ? at + FOLLOW_BATCH : to;
         rc = store_log_entries(c->store, at, end, collect, b, err);
-        if (rc && err && !err->code) tr_fail(err, rc, "", "reading log entries %llu..%llu", (unsigned long long)at,
-                                             (unsigned long long)end);
+        if (rc && err && !err->code)
+            tr_fail(err, rc, "", "reading log entries %llu..%llu", (unsigned long long)at,
+                    (unsigned long long)end);
         if (rc == TR_OK && b->n != end - at)
             rc = tr_fail(err, TR_EIO, "", "log entries %llu..%llu are not all there", (unsigned long long)at,
                          (unsigned long long)end);

@@ -99,8 +99,9 @@ int store__follow_tx(store *s, tr_err *err) {
 int store__follow_notify(store *s, tr_err *err) {
     if (!s->follow->fn || !store_shared(s) || s->tree.size <= s->saved.size) return TR_OK;
     tr_err e = {0};
-    return db_exec(s->wconn->db, "NOTIFY " FOLLOW_CHANNEL, &e) ? store__fail_with(err, &e, "notifying the other instances")
-                                                                : TR_OK;
+    return db_exec(s->wconn->db, "NOTIFY " FOLLOW_CHANNEL, &e)
+               ? store__fail_with(err, &e, "notifying the other instances")
+               : TR_OK;
 }
 
 void store__follow_committed(store *s) {
@@ -118,10 +119,11 @@ int store_catch_up(store *s, tr_err *err) {
 }
 
 static int not_yet(uint64_t index, uint64_t applied, int timeout_ms, const char *field, tr_err *err) {
-    return tr_fail(err, TR_EUNAVAIL, field,
-                   "this instance has applied the log's first %llu entries, not yet entry %llu (waited %d ms): "
-                   "try again",
-                   (unsigned long long)applied, (unsigned long long)index, timeout_ms);
+    return tr_fail(
+        err, TR_EUNAVAIL, field,
+        "this instance has applied the log's first %llu entries, not yet entry %llu (waited %d ms): "
+        "try again",
+        (unsigned long long)applied, (unsigned long long)index, timeout_ms);
 }
 
 int store_wait_applied(store *s, uint64_t index, int timeout_ms, const char *field, tr_err *err) {

@@ -10,7 +10,8 @@
    it, one of each pair lists the other);
  - a party's notice stream on B delivers the notice a write through A caused;
  - kill -9 of A in the middle of a write load: every write A acknowledged is there, B goes
-   on serving (reads and writes), and A starts again on the same database.
+   on serving (reads and writes), A starts again on the same database, and `truce verify`
+   passes on the one log both appended to.
 
 PostgreSQL only (SQLite is one process): skipped without $TRUCE_TEST_PG.
 """
@@ -20,7 +21,7 @@ import threading
 import time
 import unittest
 
-from harness import PG_ADMIN, Server, feature, main, pg_database, polygon
+from harness import PG_ADMIN, PG_KEYS, Server, feature, main, pg_database, polygon, run_cli
 
 PARTIES = [("admin", "admin"), ("JMC", "monitor"), ("SAA", "belligerent"), ("Opposition", "belligerent"),
            ("Russia", "guarantor"), ("UNOCHA", "humanitarian")]
@@ -160,8 +161,35 @@ class TwoInstances(unittest.TestCase):
         v = a.post("/v1/incidents/%d/verdict" % iid, {"verdict": "confirm", "reason": "seen"}, party="JMC")
         self.assertEqual(v.status, 201, v)
         got = b.get("/v1/incidents/%d" % iid, party="JMC", headers={"Truce-Min-Index": str(index_of(v))}).json
-        self.assertEqual(got["reports_total"] if "reports_total" in got else len(got["reports"]), 2, got)
-        self.assertIn("confirm", json.dumps(got))
+        self.assertEqual(sorted(x["id"] for x in got["reports"]), sorted([r.json["id"], r2.json["id"]]), got)
+        self.assertEqual(got["grade"], "confirmed", got)
+        # a split through B, seen through A
+        sp = b.post("/v1/incidents/%d/split" % iid, {"reports": [r2.json["id"]], "reason": "two strikes"},
+                    party="JMC")
+        self.assertEqual(sp.status, 201, sp)
+        got = a.get("/v1/incidents/%d" % iid, party="JMC", headers={"Truce-Min-Index": str(index_of(sp))}).json
+        self.assertEqual([x["id"] for x in got["reports"]], [r.json["id"]], got)
+
+    def test_movements_and_statuses_follow(self):
+        a, b = self.a, self.b
+        route = {"type": "LineString", "coordinates": [[40.0, -30.0], [40.2, -30.0]]}
+        conv = {"type": "Feature", "geometry": route,
+                "properties": {"kind": "convoy", "name": "Across", "width_m": 200, "visibility": "public",
+                               "time_start": "2016-09-17T09:00:00Z", "time_end": "2016-09-17T12:00:00Z"}}
+        m = a.post("/v1/movements", conv, party="UNOCHA")
+        self.assertEqual(m.status, 201, m)
+        mid = m.json["properties"]["id"]
+        op = b.post("/v1/operations", operation(40.1, -30.0), party="SAA",
+                    headers={"Truce-Min-Index": str(index_of(m))})
+        self.assertEqual(op.status, 201, op)
+        self.assertIn(("movement", mid), [(c["type"], c["id"]) for c in op.json["conflicts"]])
+        for status in ("en_route", "arrived"):
+            st = a.post("/v1/movements/%d/status" % mid, {"status": status}, party="UNOCHA")
+            self.assertEqual(st.status, 200, st)
+        op2 = b.post("/v1/operations", operation(40.1, -30.0), party="Opposition",
+                     headers={"Truce-Min-Index": str(st.json["event"]["receipt"]["index"])})
+        self.assertEqual(op2.status, 201, op2)
+        self.assertNotIn(("movement", mid), [(c["type"], c["id"]) for c in op2.json["conflicts"]])
 
     def test_notice_stream_on_b_of_a_write_through_a(self):
         before = self.b.get("/v1/notices", party="SAA").json["next_cursor"]
@@ -263,6 +291,9 @@ class TwoInstances(unittest.TestCase):
         a.start()
         got = a.get("/v1/attribution?lon=50.1&lat=50.1&at=2016-06-01T00:00:00Z", party="Russia").json
         self.assertEqual(got["controller"]["name"], "SAA")
+        # one consistent log, whichever instance appended each entry
+        v = run_cli("verify", "--db", b.db, cwd=PG_KEYS, check=False)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         print("kill -9 of instance A: %d writes acknowledged, 0 lost; B served on" % len(acked))
 
 
