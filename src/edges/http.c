@@ -453,8 +453,8 @@ static int wait_min_index(req_state *st, tr_err *err) {
     errno = 0;
     unsigned long long n = strtoull(h, &end, 10);
     if (!*h || *h < '0' || *h > '9' || *end || errno || n > (unsigned long long)INT64_MAX)
-        return tr_fail(err, TR_EINVAL, "Truce-Min-Index", "must be a log index (a whole number >= 0), not '%.40s'",
-                       h);
+        return tr_fail(err, TR_EINVAL, "Truce-Min-Index",
+                       "must be a log index (a whole number >= 0), not '%.40s'", h);
     return store_wait_applied(st->rq.c->store, (uint64_t)n, HTTP_MIN_INDEX_WAIT_MS, "Truce-Min-Index", err);
 }
 

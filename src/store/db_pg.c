@@ -598,7 +598,8 @@ static int pg_wait_notify(db *base, int timeout_ms, bool *got, tr_err *err) {
     if ((*got = drain_notifies(d))) return TR_OK;
     struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
     int r = poll(&p, 1, timeout_ms);
-    if (r < 0 && errno != EINTR) return tr_fail(err, TR_EIO, "", "waiting for a notification: %s", strerror(errno));
+    if (r < 0 && errno != EINTR)
+        return tr_fail(err, TR_EIO, "", "waiting for a notification: %s", strerror(errno));
     if (r > 0 && !PQconsumeInput(d->conn)) return pg_fail(d, NULL, err);
     *got = drain_notifies(d);
     return TR_OK;
