@@ -82,7 +82,7 @@ class TwoInstances(unittest.TestCase):
             v = fn()
             if v or time.time() > end:
                 return v
-            time.sleep(0.05)
+            time.sleep(0.002)
 
     def test_area_and_agreement_through_a_attribute_on_b(self):
         a, b = self.a, self.b
@@ -108,6 +108,22 @@ class TwoInstances(unittest.TestCase):
         self.assertEqual(ag.status, 201, ag)
         got = b.get(q, party="Russia", headers={"Truce-Min-Index": str(index_of(ag))}).json
         self.assertIn("West truce", [x["name"] for x in got["agreements"]], got)
+
+    def test_follow_lag_without_the_header(self):
+        """B answers a write through A without Truce-Min-Index once its follower applied it
+        (LISTEN/NOTIFY): the lag is printed (a figure, not a bound)."""
+        lags = []
+        for i in range(20):
+            f = feature(polygon(60.0 + i, 10.0, 0.2), kind="control", party="SAA", name="Lag %d" % i,
+                        valid_from="2016-01-01T00:00:00Z")
+            self.assertEqual(self.a.post("/v1/areas", f, party="admin").status, 201)
+            t0, q = time.time(), "/v1/attribution?lon=%g&lat=10.1&at=2016-06-01T00:00:00Z" % (60.1 + i)
+            seen = self.eventually(lambda: self.b.get(q, party="Russia").json["controller"] is not None, 10)
+            self.assertTrue(seen, "B never applied area %d" % i)
+            lags.append(time.time() - t0)
+        lags.sort()
+        print("follow lag (answered write on A -> visible on B, polled): p50 %.1f ms, max %.1f ms over %d"
+              % (lags[len(lags) // 2] * 1000, lags[-1] * 1000, len(lags)))
 
     def test_min_index_bad_value_and_bound(self):
         for bad in ("abc", "-1", "1.5", "", "99999999999999999999999"):
