@@ -163,6 +163,18 @@ class TwoInstances(unittest.TestCase):
         self.assertNotIn(op.json["id"], ids)
         self.assertIn(op2.json["id"], ids)
 
+    def test_a_cancelled_operation_does_not_refuse_through_b(self):
+        """reject_on_conflict through B right after a cancel through A: decided under the
+        writers' lock after B caught up, never against B's not yet updated engine."""
+        for i in range(8):
+            lon = 70.0 + i * 0.5
+            op = self.a.post("/v1/operations", operation(lon, 0.0), party="SAA")
+            self.assertEqual(op.status, 201, op)
+            st = self.a.post("/v1/operations/%d/state" % op.json["id"], {"state": "cancelled"}, party="SAA")
+            self.assertEqual(st.status, 200, st)
+            r = self.b.post("/v1/operations", operation(lon, 0.0, reject=True), party="Opposition")
+            self.assertEqual(r.status, 201, "round %d: refused over a cancelled operation: %r" % (i, r))
+
     def test_reports_and_incidents_follow(self):
         a, b = self.a, self.b
         r = a.post("/v1/reports", report(25.0, 25.0), party="Opposition")
