@@ -368,6 +368,8 @@ static int cmd_serve(const cli_cmd *cmd, cli_args *a) {
     tr_err gerr = {0};
     if (rc == 0 && store_group_commit(c->store, !group || strcmp(group, "off") != 0, &gerr))
         rc = cli__runtime_error(cmd, &gerr);
+    if (rc == 0 && store_follower_start(c->store, &gerr))
+        rc = cli__runtime_error(cmd, &gerr); /* PostgreSQL */
     http_options o = {.listen = cli__opt(cmd, a, "--listen"),
                       .threads = (unsigned)threads,
                       .body_limit = (size_t)body,

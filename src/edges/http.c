@@ -21,9 +21,11 @@
 #include "edges/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +441,23 @@ static int check_signature(req_state *st, tr_err *err) {
     return TR_OK;
 }
 
+/* Truce-Min-Index: N (a receipt's index, from a write made through any instance): the
+ * answer waits, up to HTTP_MIN_INDEX_WAIT_MS, until this instance's engines have applied
+ * log entry N, else 503 (docs/operations.md "Several instances"). */
+#define HTTP_MIN_INDEX_WAIT_MS 5000
+
+static int wait_min_index(req_state *st, tr_err *err) {
+    const char *h = http_header(&st->rq, "Truce-Min-Index");
+    if (!h) return TR_OK;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(h, &end, 10);
+    if (!*h || *h < '0' || *h > '9' || *end || errno || n > (unsigned long long)INT64_MAX)
+        return tr_fail(err, TR_EINVAL, "Truce-Min-Index",
+                       "must be a log index (a whole number >= 0), not '%.40s'", h);
+    return store_wait_applied(st->rq.c->store, (uint64_t)n, HTTP_MIN_INDEX_WAIT_MS, "Truce-Min-Index", err);
+}
+
 static int dispatch(req_state *st) {
     tr_err err = {0};
     const http_route *r = st->rq.route;
@@ -456,6 +475,7 @@ static int dispatch(req_state *st) {
     } else if ((r->flags & ROUTE_RAW) && st->len == 0 &&
                (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
     } else if (r->roles && (rc = check_signature(st, &err))) {
+    } else if ((rc = wait_min_index(st, &err))) {
     } else {
         if (r->flags & ROUTE_RAW) {
             st->rq.body = st->body ? st->body : "";

@@ -116,6 +116,11 @@ static int publish(void *ctx, tr_err *err) {
     return rc;
 }
 
+int centre__publish(centre *c, centre_pending *p, tr_err *err) {
+    publish_ctx x = {c, p};
+    return publish(&x, err);
+}
+
 int centre__commit(centre *c, centre_pending *p, tr_err *err) {
     publish_ctx x = {c, p};
     int rc = store_commit_publish(c->store, publish, &x, err);
@@ -226,6 +231,9 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     c->limits = *limits;
     pthread_mutex_init(&c->mon_mu, NULL);
     int rc = store_open(db_path, &c->store, err);
+    /* Shared (PostgreSQL): the writers' lock is held while the engines load, so they
+     * reflect exactly the log's first `applied` entries; what commits later is followed. */
+    bool held = rc == TR_OK && store_shared(c->store) && (rc = store_begin(c->store, err)) == TR_OK;
     if (rc == TR_OK && !(c->attr = attr_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
     if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
@@ -242,6 +250,10 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK) rc = load_dc(c, err);
     if (rc == TR_OK) rc = centre__mon_load(c, err);
     if (rc == TR_OK) rc = centre__traffic_open(c, err);
+    if (held) {
+        store_follow_set(c->store, centre__follow, c, store_log_tree(c->store)->size);
+        store_rollback(c->store);
+    }
     if (rc != TR_OK) {
         centre_close(c);
         return rc;
@@ -252,6 +264,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
 
 void centre_close(centre *c) {
     if (!c) return;
+    if (c->store) store_follower_stop(c->store); /* it applies entries to the engines freed below */
     centre_witnesses_clear(c);
     attr_engine_free(c->attr);
     dc_engine_free(c->dc);

@@ -79,7 +79,10 @@ int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start);
 #define CENTRE_PROBE_WINDOW_S 3600
 
 /* Opens the store at db_path (migrating it) and loads every area version and
- * agreement into the engines. */
+ * agreement into the engines. On PostgreSQL the load holds the writers' lock and the
+ * engines then follow what other instances commit (store.h "several instances";
+ * centre_follow.c): in every store_begin, and on the follower thread once `truce serve`
+ * starts it (store_follower_start). */
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err);
 void centre_close(centre *c);
 

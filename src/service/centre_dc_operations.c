@@ -162,7 +162,10 @@ int centre_operation_create(centre *c, const tr_party *by, const json_t *body, j
     centre_pending p = {.dc_held = true};
     refusal ref = {0};
     bool refused = false;
-    if (o.reject_on_conflict) refuse_unlocked(c, by, &o, &ref, &refused);
+    /* Shared (PostgreSQL, issue 14): another instance may have committed what this one's
+     * engine has not applied yet (a cancelled operation still in it): decide under the
+     * writers' lock, after store_begin caught up. */
+    if (o.reject_on_conflict && !store_shared(c->store)) refuse_unlocked(c, by, &o, &ref, &refused);
     if (!refused && (rc = store_begin(c->store, err)) == TR_OK) {
         dc_engine_write_begin(c->dc);
         rc = centre__finish(c, &p, operation_create_tx(c, by, &o, &p, out, &ref, err), out, err);

@@ -176,7 +176,7 @@ static int queue_removal(centre_pending *p, int64_t id) {
 }
 
 /* An arrived or aborted movement's legs, and their coarsened twins (§13), leave the engine. */
-static int queue_movement_removal(centre_pending *p, const tr_movement *m) {
+int centre__queue_movement_removal(centre_pending *p, const tr_movement *m) {
     size_t n = centre__movement_nlegs(m);
     for (size_t k = 0; k < n; k++)
         if (queue_removal(p, CENTRE_DC_ID(m->id, CENTRE_DC_MOVEMENT, k)) ||
@@ -194,7 +194,7 @@ static int may_change(const tr_party *by, const char *owner, const char *what, i
 
 /* ---- operations ---- */
 
-static int queue_operation_removal(centre_pending *p, const tr_operation *o) {
+int centre__queue_operation_removal(centre_pending *p, const tr_operation *o) {
     for (size_t i = 0; i < o->nvolumes; i++)
         if (queue_removal(p, CENTRE_DC_ID(o->id, CENTRE_DC_OPERATION, i))) return TR_ENOMEM;
     return TR_OK;
@@ -283,7 +283,7 @@ static int op_state_tx(centre *c, const tr_party *by, int64_t id, change *ch, ce
         rc = record(c, by, &e, answer, err);
     }
     if (rc == TR_OK) rc = op_notify(c, &o, ch, answer, told, now, err);
-    if (rc == TR_OK && tr_operation_state_final(ch->to) && queue_operation_removal(p, &o))
+    if (rc == TR_OK && tr_operation_state_final(ch->to) && centre__queue_operation_removal(p, &o))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) {
         json_object_set(answer, "conflicts", conflicts);
@@ -457,7 +457,7 @@ static int mov_notify(centre *c, const tr_movement *m, const change *ch, centre_
                      : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(payload);
     json_object_set_new(answer, "notified", told);
-    if (rc == TR_OK && tr_movement_status_final(ch->to) && queue_movement_removal(p, m))
+    if (rc == TR_OK && tr_movement_status_final(ch->to) && centre__queue_movement_removal(p, m))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     return rc;
 }

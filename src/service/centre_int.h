@@ -153,6 +153,16 @@ void centre__traffic_close(centre *c);
 int centre__traffic_publish(centre *c, const centre_pending *p, tr_err *err);
 int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's contents */
 void centre__pending_clear(centre_pending *p);
+/* Hands p's committed values to the engines (p->dc_held: the caller holds c->dc's write
+ * lock); a failure is fatal (the process stops: the engines would not mirror the store). */
+int centre__publish(centre *c, centre_pending *p, tr_err *err);
+/* Queues the removal from c->dc of a final operation's volumes / a final movement's legs
+ * and their coarsened twins (centre_dc_state.c). TR_OK or TR_ENOMEM. */
+int centre__queue_operation_removal(centre_pending *p, const tr_operation *o);
+int centre__queue_movement_removal(centre_pending *p, const tr_movement *m);
+/* The store's follow hook (centre_follow.c; store.h "several instances"): applies log
+ * entries [from, to) that other instances committed to the engines, by entry type. */
+int centre__follow(void *ctx, uint64_t from, uint64_t to, uint64_t *done, bool *notices, tr_err *err);
 /* Commits and publishes p (cleared either way). */
 int centre__commit(centre *c, centre_pending *p, tr_err *err);
 /* Ends the open transaction after its writes returned rc: commits and publishes p when rc

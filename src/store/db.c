@@ -256,3 +256,9 @@ bool db_retryable(int code) {
 bool db_debug_cut(db *d) {
     return d->ops->cut(d);
 }
+
+int db_wait_notify(db *d, int timeout_ms, bool *got, tr_err *err) {
+    *got = false;
+    if (!d->ops->wait_notify) return tr_fail(err, TR_EINVAL, "", "this database has no notifications");
+    return d->ops->wait_notify(d, timeout_ms, got, err);
+}

@@ -138,6 +138,13 @@ int db_migrate(db *d, int *version, tr_err *err);
 /* True for the codes of a database that may serve again soon (503 + Retry-After). */
 bool db_retryable(int code);
 
+/* Notifications (PostgreSQL LISTEN/NOTIFY; issue 14). After db_exec(d, "LISTEN chan"),
+ * waits up to timeout_ms for a notification on d: *got is true when one or more arrived
+ * (all pending ones are consumed). A lost connection is TR_EDB_LOST and is not
+ * reconnected here (a reconnection would drop the LISTEN: open a new db instead). On
+ * SQLite: TR_EINVAL (one process has nothing to hear). */
+int db_wait_notify(db *d, int timeout_ms, bool *got, tr_err *err);
+
 /* For tests: cuts the network connection under d as a failing link would (PostgreSQL;
  * false on SQLite, which has none). */
 bool db_debug_cut(db *d);

@@ -35,6 +35,7 @@ typedef struct db_ops {
     const char *(*begin_sql)(db_tx mode);
     bool (*cut)(db *d);
     bool (*tx_lost)(db *d); /* the transaction died with its connection (PostgreSQL) */
+    int (*wait_notify)(db *d, int timeout_ms, bool *got, tr_err *err); /* NULL: none (SQLite) */
 } db_ops;
 
 struct db {

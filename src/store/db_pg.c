@@ -25,6 +25,7 @@
  *     made again, to whichever server then takes writes. A server that does not even
  *     answer the cancel within DB_PG_CANCEL_WAIT_MS is given up the same way.
  */
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
@@ -659,6 +660,35 @@ static bool pg_tx_lost(db *base) {
     return PG(base)->lost || PQstatus(PG(base)->conn) != CONNECTION_OK;
 }
 
+/* Drains the notifications libpq has read; true when there was one. */
+static bool drain_notifies(pg_db *d) {
+    bool got = false;
+    PGnotify *n;
+    while ((n = PQnotifies(d->conn))) {
+        got = true;
+        PQfreemem(n);
+    }
+    return got;
+}
+
+static int pg_wait_notify(db *base, int timeout_ms, bool *got, tr_err *err) {
+    pg_db *d = PG(base);
+    park(d);
+    if (d->lost || PQstatus(d->conn) != CONNECTION_OK) {
+        d->lost = true;
+        return tr_fail(err, TR_EDB_LOST, "", "database: the listening connection was lost");
+    }
+    if (!PQconsumeInput(d->conn)) return pg_fail(d, NULL, err);
+    if ((*got = drain_notifies(d))) return TR_OK;
+    struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0 && errno != EINTR)
+        return tr_fail(err, TR_EIO, "", "waiting for a notification: %s", strerror(errno));
+    if (r > 0 && !PQconsumeInput(d->conn)) return pg_fail(d, NULL, err);
+    *got = drain_notifies(d);
+    return TR_OK;
+}
+
 static void pg_close(db *base) {
     pg_db *d = PG(base);
     park(d);
@@ -689,6 +719,7 @@ static const db_ops pg_ops = {
     .begin_sql = pg_begin_sql,
     .cut = pg_cut,
     .tx_lost = pg_tx_lost,
+    .wait_notify = pg_wait_notify,
 };
 
 int db__pg_open(const char *conninfo, db **out, tr_err *err) {

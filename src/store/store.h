@@ -116,6 +116,39 @@ void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes);
  * must be quick and must not use the store (it wakes notice streams). NULL removes it. */
 void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx);
 
+/* ---- several instances on one database (store_follow.c; issue 14) ----
+ *
+ * Several processes may serve one PostgreSQL database. Their writes serialise in
+ * PostgreSQL (store_begin: the writers' advisory lock), and each keeps `applied`, the log
+ * size its in-memory engines reflect. A follow hook (the centre's) applies entries
+ * [from, to) that other processes committed: store_begin runs it inside its transaction
+ * before the write checks anything, the follower thread when PostgreSQL notifies a commit
+ * (LISTEN/NOTIFY, with a poll as a safety net). Hooks run under the writer mutex, so in
+ * log order and never beside a local write. On SQLite (one process) there is no hook
+ * and nothing to follow. */
+
+/* The hook: applies entries [from, to), advancing *done past each one applied (so a
+ * failure leaves *done at the first entry not applied); *notices set when one was a
+ * notice (the notice streams are woken). */
+typedef int (*store_follow_fn)(void *ctx, uint64_t from, uint64_t to, uint64_t *done, bool *notices,
+                               tr_err *err);
+/* Sets the hook (before any other thread uses s) and the log size the engines reflect now. */
+void store_follow_set(store *s, store_follow_fn fn, void *ctx, uint64_t applied);
+/* True when s is a PostgreSQL database (other processes may write to it). */
+bool store_shared(const store *s);
+/* The log size this process's engines reflect. */
+uint64_t store_applied(store *s);
+/* Applies what other processes committed since (under the writer mutex). TR_OK at once
+ * without a hook. */
+int store_catch_up(store *s, tr_err *err);
+/* Waits up to timeout_ms until the entry at index is applied: TR_OK, or TR_EUNAVAIL (503)
+ * naming field. Without a hook: whether the log holds index. */
+int store_wait_applied(store *s, uint64_t index, int timeout_ms, const char *field, tr_err *err);
+/* The follower thread (PostgreSQL): listens for commits and applies them. Start: TR_OK
+ * (nothing on SQLite or without a hook); stop joins it (no-op when not started). */
+int store_follower_start(store *s, tr_err *err);
+void store_follower_stop(store *s);
+
 /* ---- the verifiable log (docs/tlog.md) ---- */
 
 typedef struct store_log_entry {

@@ -29,7 +29,20 @@ struct store {
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
     struct store_group *group; /* group commit (store_group.c) */
+    struct store_follow *follow; /* following other instances (store_follow.c) */
 };
+
+/* store_follow.c: made by store_open, freed by store_close (NULL when out of memory). */
+struct store_follow *store__follow_new(void);
+void store__follow_free(struct store_follow *f);
+/* store_begin, inside the transaction with the log synced: applies what other processes
+ * committed (s->tree.size > applied). */
+int store__follow_tx(store *s, tr_err *err);
+/* Before COMMIT of a transaction that appended entries: NOTIFY the other instances
+ * (PostgreSQL, with a hook). */
+int store__follow_notify(store *s, tr_err *err);
+/* After a commit and its publish: applied is the log size. */
+void store__follow_committed(store *s);
 
 /* The store's group commit (store_group.h). */
 struct store_group *store__group(store *s);

@@ -138,7 +138,9 @@ int store_open(const char *path, store **out, tr_err *err) {
     /* Group commit flushes a SQLite WAL; on PostgreSQL every commit is flushed by the
      * server (synchronous_commit on), so its group has no flush and stays off. */
     s->group = store_group_new(db_uri_is_pg(path) ? NULL : store_group_flush_sqlite, s->path);
-    if (!s->path || !s->group) {
+    s->follow = store__follow_new();
+    if (!s->path || !s->group || !s->follow) {
+        store__follow_free(s->follow);
         store_group_free(s->group);
         free(s->path);
         free(s);
@@ -160,6 +162,7 @@ int store_open(const char *path, store **out, tr_err *err) {
 
 void store_close(store *s) {
     if (!s) return;
+    store_follower_stop(s);
     conn *c = s->conns;
     while (c) {
         conn *n = c->next;
@@ -170,6 +173,7 @@ void store_close(store *s) {
     pthread_mutex_destroy(&s->writer);
     pthread_mutex_destroy(&s->conns_mu);
     store_group_free(s->group);
+    store__follow_free(s->follow);
     free(s->path);
     free(s);
 }
@@ -223,7 +227,7 @@ int store_begin(store *s, tr_err *err) {
         writer_leave(s);
         return store__fail_with(err, &e, "starting a transaction");
     }
-    if ((rc = store__log_sync(s, err))) {
+    if ((rc = store__log_sync(s, err)) || (rc = store__follow_tx(s, err))) {
         db_rollback(c->db);
         writer_leave(s);
         return rc;
@@ -251,10 +255,13 @@ static int commit(conn *c, tr_err *err) {
 }
 
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
-    int rc = commit(s->wconn, err);
+    int rc = s->wconn ? store__follow_notify(s, err) : TR_EIO;
+    if (rc != TR_OK && s->wconn) db_rollback(s->wconn->db);
+    if (rc == TR_OK) rc = commit(s->wconn, err);
     if (rc != TR_OK) s->tree = s->saved;
     if (rc == TR_OK) store__group_committed(s->group);
     if (rc == TR_OK && publish) rc = publish(ctx, err);
+    if (rc == TR_OK) store__follow_committed(s);
     if (rc == TR_OK && s->tx_notices && s->on_notices) s->on_notices(s->on_notices_ctx);
     s->tx_notices = false;
     writer_leave(s);

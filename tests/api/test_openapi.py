@@ -760,6 +760,14 @@ class LiveTest(ServerTest):
                          ({"lon": 37, "lat": 36, "at": "tomorrow"}, "at"), ({"lon": 37, "lat": 36, "zoom": 3}, "zoom")]:
             self.call("GET", "/v1/attribution", 400, query=q, party="SAA", field=field)
         self.call("GET", "/v1/attribution", 401, query={"lon": 37, "lat": 36})
+        # Truce-Min-Index (issue 14): applied already, malformed, not reached within the bound
+        self.call("GET", "/v1/attribution", 200, query={"lon": 37, "lat": 36}, party="SAA",
+                  headers={"Truce-Min-Index": "0"})
+        self.call("GET", "/v1/attribution", 400, query={"lon": 37, "lat": 36}, party="SAA",
+                  headers={"Truce-Min-Index": "soon"}, field="Truce-Min-Index")
+        r = self.call("GET", "/v1/attribution", 503, query={"lon": 37, "lat": 36}, party="SAA",
+                      headers={"Truce-Min-Index": str(2 ** 62)}, field="Truce-Min-Index")
+        self.assertIn("retry-after", r.headers)
 
     def dc_ids(self):
         """A public site and an operation, for the routes that name one."""

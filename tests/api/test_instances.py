@@ -1,0 +1,329 @@
+"""Many instances, one centre (issue 14, item 1): two `truce serve` on one PostgreSQL database.
+
+ - a write through A is visible through B: with Truce-Min-Index at once, without it once B's
+   follower (LISTEN/NOTIFY) has applied it; areas and agreements (attribution), sites,
+   operations and their states (deconfliction), reports, responses and verdicts (monitoring);
+ - Truce-Min-Index: a bad value is a 400 naming the header; an index the log does not reach
+   within the bound is a 503 problem with Retry-After;
+ - conflicting operations submitted at the same instant to A and B never both miss each
+   other (many rounds, with reject_on_conflict: exactly one of each pair is stored; without
+   it, one of each pair lists the other);
+ - a party's notice stream on B delivers the notice a write through A caused;
+ - kill -9 of A in the middle of a write load: every write A acknowledged is there, B goes
+   on serving (reads and writes), A starts again on the same database, and `truce verify`
+   passes on the one log both appended to.
+
+PostgreSQL only (SQLite is one process): skipped without $TRUCE_TEST_PG.
+"""
+import http.client
+import json
+import threading
+import time
+import unittest
+
+from harness import PG_ADMIN, PG_KEYS, Server, feature, main, pg_database, polygon, run_cli
+
+PARTIES = [("admin", "admin"), ("JMC", "monitor"), ("SAA", "belligerent"), ("Opposition", "belligerent"),
+           ("Russia", "guarantor"), ("UNOCHA", "humanitarian")]
+ROUNDS = 24
+
+
+def tm(minute):
+    return {"value": "2016-09-17T%02d:%02d:00Z" % (minute // 60, minute % 60), "format": "RFC3339"}
+
+
+def operation(lon, lat, minute=600, reject=False, radius=2000):
+    vol = {"volume": {"outline_circle": {"center": {"lat": lat, "lng": lon}, "radius": {"value": radius, "units": "M"}},
+                      "altitude_lower": {"value": 0, "reference": "W84", "units": "M"},
+                      "altitude_upper": {"value": 3000, "reference": "W84", "units": "M"}},
+           "time_start": tm(minute), "time_end": tm(minute + 60)}
+    return {"kind": "air", "volumes": [vol], "reject_on_conflict": reject}
+
+
+def site(lon, lat, name, visibility="public"):
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"kind": "hospital", "name": name, "radius_m": 200, "valid_from": "2016-01-01T00:00:00Z",
+                           "visibility": visibility}}
+
+
+def report(lon, lat):
+    return {"occurred_at": "2016-03-10T10:00:00Z", "time_precision": 1,
+            "location": {"type": "Point", "coordinates": [lon, lat]}, "geo_precision": 1,
+            "event_type": "Explosions/Remote violence", "sub_event_type": "Shelling/artillery/missile attack",
+            "alleged_perpetrator": "SAA", "source": {"kind": "party"}}
+
+
+def index_of(r):
+    return r.json["receipt"]["index"]
+
+
+@unittest.skipUnless(PG_ADMIN, "several instances share one PostgreSQL database: needs $TRUCE_TEST_PG "
+                                "(ctest api-pg/test_instances); on SQLite one process serves the file")
+class TwoInstances(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        db = pg_database()
+        cls.a = Server(db=db)
+        for name, role in PARTIES:
+            cls.a.add_party(name, role)
+        cls.b = Server(db=db)
+        cls.b.tokens = cls.a.tokens
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in (cls.a, cls.b):
+            if s.proc is not None:
+                s.stop()
+
+    def eventually(self, fn, seconds=10):
+        """fn() until it is true (B's follower is woken by NOTIFY; bounded)."""
+        end = time.time() + seconds
+        while True:
+            v = fn()
+            if v or time.time() > end:
+                return v
+            time.sleep(0.002)
+
+    def test_area_and_agreement_through_a_attribute_on_b(self):
+        a, b = self.a, self.b
+        f = feature(polygon(20.0, 20.0, 0.2), kind="control", party="Opposition", name="West",
+                    valid_from="2016-01-01T00:00:00Z")
+        r = a.post("/v1/areas", f, party="admin")
+        self.assertEqual(r.status, 201, r)
+        q = "/v1/attribution?lon=20.1&lat=20.1&at=2016-06-01T00:00:00Z"
+        got = b.get(q, party="Russia", headers={"Truce-Min-Index": str(index_of(r))})
+        self.assertEqual(got.status, 200, got)
+        self.assertEqual(got.json["controller"]["name"], "Opposition")
+        # a new version through B, seen through A without the header (A follows by itself)
+        f2 = feature(polygon(20.0, 20.0, 0.2), kind="control", party="SAA", name="West",
+                     valid_from="2016-12-01T00:00:00Z")
+        r2 = b.put("/v1/areas/%d" % r.json["id"], f2, party="admin", headers={"If-Match": '"1"'})
+        self.assertEqual(r2.status, 200, r2)
+        later = "/v1/attribution?lon=20.1&lat=20.1&at=2017-01-01T00:00:00Z"
+        self.assertTrue(self.eventually(
+            lambda: (a.get(later, party="Russia").json["controller"] or {}).get("name") == "SAA"))
+        self.assertEqual(a.get(q, party="Russia").json["controller"]["name"], "Opposition")
+        ag = a.post("/v1/agreements", {"name": "West truce", "start": "2016-01-01T00:00:00Z",
+                                       "parties": ["SAA", "Opposition"], "zones": [r.json["id"]]}, party="Russia")
+        self.assertEqual(ag.status, 201, ag)
+        got = b.get(q, party="Russia", headers={"Truce-Min-Index": str(index_of(ag))}).json
+        self.assertIn("West truce", [x["name"] for x in got["agreements"]], got)
+
+    def test_follow_lag_without_the_header(self):
+        """B answers a write through A without Truce-Min-Index once its follower applied it
+        (LISTEN/NOTIFY): the lag is printed (a figure, not a bound)."""
+        lags = []
+        for i in range(20):
+            f = feature(polygon(60.0 + i, 10.0, 0.2), kind="control", party="SAA", name="Lag %d" % i,
+                        valid_from="2016-01-01T00:00:00Z")
+            self.assertEqual(self.a.post("/v1/areas", f, party="admin").status, 201)
+            t0, q = time.time(), "/v1/attribution?lon=%g&lat=10.1&at=2016-06-01T00:00:00Z" % (60.1 + i)
+            seen = self.eventually(lambda: self.b.get(q, party="Russia").json["controller"] is not None, 10)
+            self.assertTrue(seen, "B never applied area %d" % i)
+            lags.append(time.time() - t0)
+        lags.sort()
+        print("follow lag (answered write on A -> visible on B, polled): p50 %.1f ms, max %.1f ms over %d"
+              % (lags[len(lags) // 2] * 1000, lags[-1] * 1000, len(lags)))
+
+    def test_min_index_bad_value_and_bound(self):
+        for bad in ("abc", "-1", "1.5", "", "99999999999999999999999"):
+            r = self.b.get("/v1/me", party="SAA", headers={"Truce-Min-Index": bad})
+            self.assertEqual(r.status, 400, (bad, r))
+            self.assertEqual(r.json["field"], "Truce-Min-Index")
+        t0 = time.time()
+        r = self.b.get("/v1/me", party="SAA", headers={"Truce-Min-Index": "1000000000"})
+        waited = time.time() - t0
+        self.assertEqual(r.status, 503, r)
+        self.assertTrue(r.headers.get("content-type", "").startswith("application/problem+json"))
+        self.assertIn("retry-after", r.headers)
+        self.assertEqual(r.json["field"], "Truce-Min-Index")
+        self.assertLess(waited, 30, "the wait is bounded")
+        self.assertEqual(self.b.get("/v1/me", party="SAA", headers={"Truce-Min-Index": "0"}).status, 200)
+
+    def test_sites_operations_and_states_follow(self):
+        a, b = self.a, self.b
+        s = a.post("/v1/sites", site(30.0, 30.0, "Clinic"), party="UNOCHA")
+        self.assertEqual(s.status, 201, s)
+        # B's engine has the site: an operation over it through B conflicts with it
+        op = b.post("/v1/operations", operation(30.0, 30.0), party="SAA",
+                    headers={"Truce-Min-Index": str(index_of(s))})
+        self.assertEqual(op.status, 201, op)
+        self.assertIn(("site", s.json["properties"]["id"]), [(c["type"], c["id"]) for c in op.json["conflicts"]])
+        # the operation, made through B, conflicts with a new one through A
+        op2 = a.post("/v1/operations", operation(30.01, 30.0), party="Opposition")
+        self.assertEqual(op2.status, 201, op2)
+        self.assertIn(op.json["id"], [c["id"] for c in op2.json["conflicts"] if c["type"] == "operation"])
+        # cancelled through A: B's engine lets it go
+        st = a.post("/v1/operations/%d/state" % op.json["id"], {"state": "cancelled"}, party="SAA")
+        self.assertEqual(st.status, 200, st)
+        op3 = b.post("/v1/operations", operation(30.02, 30.0), party="Russia",
+                     headers={"Truce-Min-Index": str(st.json["event"]["receipt"]["index"])})
+        self.assertEqual(op3.status, 201, op3)
+        ids = [c["id"] for c in op3.json["conflicts"] if c["type"] == "operation"]
+        self.assertNotIn(op.json["id"], ids)
+        self.assertIn(op2.json["id"], ids)
+
+    def test_a_cancelled_operation_does_not_refuse_through_b(self):
+        """reject_on_conflict through B right after a cancel through A: decided under the
+        writers' lock after B caught up, never against B's not yet updated engine."""
+        for i in range(8):
+            lon = 70.0 + i * 0.5
+            op = self.a.post("/v1/operations", operation(lon, 0.0), party="SAA")
+            self.assertEqual(op.status, 201, op)
+            st = self.a.post("/v1/operations/%d/state" % op.json["id"], {"state": "cancelled"}, party="SAA")
+            self.assertEqual(st.status, 200, st)
+            r = self.b.post("/v1/operations", operation(lon, 0.0, reject=True), party="Opposition")
+            self.assertEqual(r.status, 201, "round %d: refused over a cancelled operation: %r" % (i, r))
+
+    def test_reports_and_incidents_follow(self):
+        a, b = self.a, self.b
+        r = a.post("/v1/reports", report(25.0, 25.0), party="Opposition")
+        self.assertEqual(r.status, 201, r)
+        iid = r.json["incident_id"]
+        got = b.get("/v1/incidents/%d" % iid, party="JMC", headers={"Truce-Min-Index": str(index_of(r))})
+        self.assertEqual(got.status, 200, got)
+        # a second report nearby, through B, joins the same incident there and on A
+        r2 = b.post("/v1/reports", report(25.001, 25.0), party="UNOCHA")
+        self.assertEqual(r2.status, 201, r2)
+        self.assertEqual(r2.json["incident_id"], iid)
+        v = a.post("/v1/incidents/%d/verdict" % iid, {"verdict": "confirm", "reason": "seen"}, party="JMC")
+        self.assertEqual(v.status, 201, v)
+        got = b.get("/v1/incidents/%d" % iid, party="JMC", headers={"Truce-Min-Index": str(index_of(v))}).json
+        self.assertEqual(sorted(x["id"] for x in got["reports"]), sorted([r.json["id"], r2.json["id"]]), got)
+        self.assertEqual(got["grade"], "confirmed", got)
+        # a split through B, seen through A
+        sp = b.post("/v1/incidents/%d/split" % iid, {"reports": [r2.json["id"]], "reason": "two strikes"},
+                    party="JMC")
+        self.assertEqual(sp.status, 201, sp)
+        got = a.get("/v1/incidents/%d" % iid, party="JMC", headers={"Truce-Min-Index": str(index_of(sp))}).json
+        self.assertEqual([x["id"] for x in got["reports"]], [r.json["id"]], got)
+
+    def test_movements_and_statuses_follow(self):
+        a, b = self.a, self.b
+        route = {"type": "LineString", "coordinates": [[40.0, -30.0], [40.2, -30.0]]}
+        conv = {"type": "Feature", "geometry": route,
+                "properties": {"kind": "convoy", "name": "Across", "width_m": 200, "visibility": "public",
+                               "time_start": "2016-09-17T09:00:00Z", "time_end": "2016-09-17T12:00:00Z"}}
+        m = a.post("/v1/movements", conv, party="UNOCHA")
+        self.assertEqual(m.status, 201, m)
+        mid = m.json["properties"]["id"]
+        op = b.post("/v1/operations", operation(40.1, -30.0), party="SAA",
+                    headers={"Truce-Min-Index": str(index_of(m))})
+        self.assertEqual(op.status, 201, op)
+        self.assertIn(("movement", mid), [(c["type"], c["id"]) for c in op.json["conflicts"]])
+        for status in ("en_route", "arrived"):
+            st = a.post("/v1/movements/%d/status" % mid, {"status": status}, party="UNOCHA")
+            self.assertEqual(st.status, 200, st)
+        op2 = b.post("/v1/operations", operation(40.1, -30.0), party="Opposition",
+                     headers={"Truce-Min-Index": str(st.json["event"]["receipt"]["index"])})
+        self.assertEqual(op2.status, 201, op2)
+        self.assertNotIn(("movement", mid), [(c["type"], c["id"]) for c in op2.json["conflicts"]])
+
+    def test_notice_stream_on_b_of_a_write_through_a(self):
+        before = self.b.get("/v1/notices", party="SAA").json["next_cursor"]
+        s = self.b.stream("/v1/notices/stream?after=%s" % before, party="SAA")
+        self.assertEqual(s.status, 200)
+        try:
+            r = self.a.post("/v1/sites", site(31.0, 31.0, "Told to SAA", ["SAA"]), party="UNOCHA")
+            self.assertEqual(r.status, 201, r)
+            got = s.events(1, timeout=15)
+            self.assertEqual(len(got), 1, "B's stream did not deliver the notice caused through A")
+            n = json.loads(got[0]["data"])
+            self.assertEqual(n["party"], "SAA")
+            self.assertEqual(n["about"], {"type": "site", "id": r.json["properties"]["id"]})
+        finally:
+            s.close()
+
+    def simultaneous(self, bodies):
+        """Posts bodies[0] to A and bodies[1] to B at the same instant; their answers."""
+        out, gate = [None, None], threading.Barrier(2)
+
+        def go(k, srv, party):
+            gate.wait(timeout=30)
+            out[k] = srv.post("/v1/operations", bodies[k], party=party)
+
+        ts = [threading.Thread(target=go, args=(0, self.a, "SAA")),
+              threading.Thread(target=go, args=(1, self.b, "Opposition"))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(timeout=60)
+        return out
+
+    def test_conflicting_operations_at_once_never_both_miss(self):
+        stored = 0
+        for i in range(ROUNDS):  # reject_on_conflict: exactly one of each pair is stored
+            lon, lat = -40.0 + i * 0.5, -10.0
+            ra, rb = self.simultaneous([operation(lon, lat, reject=True), operation(lon + 0.005, lat, reject=True)])
+            codes = sorted([ra.status, rb.status])
+            self.assertEqual(codes, [201, 409], "round %d: %r %r" % (i, ra, rb))
+            stored += 1
+        for i in range(ROUNDS):  # without it: one of each pair lists the other
+            lon, lat = -40.0 + i * 0.5, -20.0
+            ra, rb = self.simultaneous([operation(lon, lat), operation(lon + 0.005, lat)])
+            self.assertEqual((ra.status, rb.status), (201, 201), (ra, rb))
+            a_sees = rb.json["id"] in [c["id"] for c in ra.json["conflicts"] if c["type"] == "operation"]
+            b_sees = ra.json["id"] in [c["id"] for c in rb.json["conflicts"] if c["type"] == "operation"]
+            self.assertTrue(a_sees or b_sees, "round %d: both missed each other" % i)
+            self.assertFalse(a_sees and b_sees, "round %d: each saw the other, which came later?" % i)
+        print("simultaneous conflicting submissions to A and B: %d + %d rounds, none missed" % (stored, ROUNDS))
+
+    def test_z_kill_a_mid_load(self):
+        """Last (z): A is killed; writes it acknowledged are there through B, which goes on."""
+        a, b = self.a, self.b
+        acked, lock, stop = [], threading.Lock(), threading.Event()
+
+        def writer(k):
+            i = 0
+            while not stop.is_set() and i < 200:
+                i += 1
+                name = "kill-%d-%d" % (k, i)
+                body = feature(polygon(-170 + (i % 300) * 0.5, -60 + k, 0.2), kind="no_strike", name=name)
+                try:
+                    r = a.post("/v1/areas", body, party="admin")
+                except (OSError, http.client.HTTPException):
+                    return
+                if r.status == 201:
+                    with lock:
+                        acked.append((r.json["id"], name, index_of(r)))
+
+        ts = [threading.Thread(target=writer, args=(k,)) for k in range(3)]
+        for t in ts:
+            t.start()
+        end = time.time() + 20
+        while time.time() < end:
+            with lock:
+                if len(acked) >= 15:
+                    break
+            time.sleep(0.01)
+        a.proc.kill()
+        a.proc.wait(timeout=30)
+        stop.set()
+        for t in ts:
+            t.join(timeout=60)
+        a.proc = None
+        a.errlog.close()
+        self.assertGreater(len(acked), 0)
+        top = max(x[2] for x in acked)
+        for aid, name, _ in acked:
+            r = b.get("/v1/areas/%d" % aid, party="admin", headers={"Truce-Min-Index": str(top)})
+            self.assertEqual(r.status, 200, "acknowledged area %d lost: %r" % (aid, r))
+            self.assertEqual(r.json["properties"]["name"], name)
+        # B goes on: a write and a read that needs its engines
+        r = b.post("/v1/areas", feature(polygon(50.0, 50.0, 0.2), kind="control", party="SAA", name="After",
+                                        valid_from="2016-01-01T00:00:00Z"), party="admin")
+        self.assertEqual(r.status, 201, r)
+        got = b.get("/v1/attribution?lon=50.1&lat=50.1&at=2016-06-01T00:00:00Z", party="Russia").json
+        self.assertEqual(got["controller"]["name"], "SAA")
+        # A starts again on the same database and sees B's write
+        a.start()
+        got = a.get("/v1/attribution?lon=50.1&lat=50.1&at=2016-06-01T00:00:00Z", party="Russia").json
+        self.assertEqual(got["controller"]["name"], "SAA")
+        # one consistent log, whichever instance appended each entry
+        v = run_cli("verify", "--db", b.db, cwd=PG_KEYS, check=False)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        print("kill -9 of instance A: %d writes acknowledged, 0 lost; B served on" % len(acked))
+
+
+if __name__ == "__main__":
+    main()
