@@ -20,6 +20,9 @@
 #   startup      issue 19: `truce serve` with 1,000,000 stored operations until /v1/health
 #                answers, beside sqlite3 reading the same rows (startup.sh); writes
 #                bench/results/startup.json.
+#   store_pg_full  issue 13: 1,000,000 stored operations on SQLite and PostgreSQL, same run:
+#                start-up and workload B's conflict check over HTTP (store_pg_full.sh); writes
+#                bench/results/store_pg_full.json.
 #   group_commit issue 19: durable writes/s from 32 connections posting reports, and a mixed
 #                load (half GET /v1/attribution), with group commit beside --group-commit off
 #                (group_commit.sh); writes bench/results/group_commit.json.
@@ -49,6 +52,7 @@ all_names() {
   echo export # bench/export.sh alone (no bench_export.c)
   echo witness # bench/witness.sh alone (no bench_witness.c)
   echo group_commit # bench/group_commit.sh alone (no bench_group_commit.c)
+  echo store_pg_full # bench/store_pg_full.sh alone: 1,000,000 operations on SQLite and PostgreSQL
 }
 
 mapfile -t known < <(all_names)

@@ -16,9 +16,10 @@
 
 #include <cmocka.h>
 
-#include "both_stores.h"
 #include "store/db.h"
 #include "store/store_audit.h"
+
+#include "both_stores.h" /* after store/db.h */
 
 typedef struct fx {
     db_kind kind;
