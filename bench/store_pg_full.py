@@ -24,7 +24,8 @@ bench/results/store_pg_full.json. Exit status 0, 3 when the stores disagree, 1 o
 error.
 
 Usage: bench/store_pg_full.py [--truce build-bench/truce] [--runs 3] [--queries 10000]
-       [--skip-checks] [--skip-startup]
+       [--skip-checks] [--skip-startup] [--pg URI]
+  --pg URI: a PostgreSQL database that already holds the copy (its cluster is the caller's).
 """
 import argparse
 import http.client
@@ -185,6 +186,7 @@ def main():
     ap.add_argument("--queries", type=int, default=10000)
     ap.add_argument("--skip-checks", action="store_true")
     ap.add_argument("--skip-startup", action="store_true")
+    ap.add_argument("--pg", help="a PostgreSQL database already holding the copy (no cluster, no copy)")
     ap.add_argument("--json", default=os.path.join(HERE, "results", "store_pg_full.json"))
     o = ap.parse_args()
     truce = os.path.abspath(o.truce)
@@ -195,15 +197,18 @@ def main():
         if os.path.exists(f):
             os.remove(f)
     shutil.copyfile(src, lite)
-    pgdir = tempfile.mkdtemp(prefix="truce-bench-pgfull-")
+    pgdir = None if o.pg else tempfile.mkdtemp(prefix="truce-bench-pgfull-")
     res = {"benchmark": "store_pg_full", "baseline": "sqlite", "data": {"operations": 1000000}}
     try:
-        run([PG_TEST, "start", pgdir])
-        admin = open(os.path.join(pgdir, "uri")).read().strip()
-        pg = admin.rsplit("/", 1)[0] + "/truce_b"
-        took = store_copy(truce, src, pg, admin, o.work)
-        print("store_pg_full: truce store copy of 1,000,000 operations to PostgreSQL: %.1f s" % took, flush=True)
-        res["store_copy_s"] = took
+        pg = o.pg
+        if not pg:
+            run([PG_TEST, "start", pgdir])
+            admin = open(os.path.join(pgdir, "uri")).read().strip()
+            pg = admin.rsplit("/", 1)[0] + "/truce_b"
+            took = store_copy(truce, src, pg, admin, o.work)
+            print("store_pg_full: truce store copy of 1,000,000 operations to PostgreSQL: %.1f s" % took,
+                  flush=True)
+            res["store_copy_s"] = took
         dbs = {"sqlite": lite, "pg": pg}
         if not o.skip_startup:
             st = startups(truce, dbs, o.work, o.runs)
@@ -214,7 +219,8 @@ def main():
             ck = checks(truce, dbs, o.work, queries, tokens[dh.QUERY_PARTY], o.runs)
             res["checks"] = {"runs": ck, "median": {s: medians(ck[s]) for s in ck}, "queries": len(queries)}
     finally:
-        subprocess.run([PG_TEST, "stop", pgdir])
+        if pgdir:
+            subprocess.run([PG_TEST, "stop", pgdir])
     agree = True
     if "checks" in res:
         got = {s: (r[0]["pairs"], r[0]["checksum"]) for s, r in res["checks"]["runs"].items()}

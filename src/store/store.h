@@ -224,7 +224,8 @@ int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **not
 /* ---- the rows the centre records on its own (store_record.c): notices (for a party's
  * record, migration 0015, and for `truce verify`), clearances, CAP alerts, settings.
  * Strings point into the store's row buffer: valid only during the call of fn. ---- */
-/* Inside a transaction: the notice.create entry of notice id. */
+/* Inside a transaction: the notice.create entry of notice id. (store_notice_insert stores
+ * the index the next log append gets; when that is index, nothing more is written.) */
 int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err);
 typedef struct store_notice_row {
     int64_t id;
@@ -447,7 +448,8 @@ typedef struct store_notice {
     char party[TR_NAME_MAX + 1];
     bool acked;
 } store_notice;
-/* Inside a transaction: a new notice; *id receives its id. */
+/* Inside a transaction: a new notice; *id receives its id. Its log_index is the index the
+ * next log append gets: log its notice.create entry next, then store_notice_set_log_index. */
 int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type, int64_t about_id,
                         const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err);
 /* Who a notice is for and whether it is acknowledged; TR_ENOTFOUND if none. */
