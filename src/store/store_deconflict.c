@@ -218,8 +218,9 @@ int store_operation_list(store *s, int64_t after, int limit, json_t *items, int6
 
 /* log_index: the index the next log append gets, where the notice's notice.create entry
  * goes when nothing is logged in between (store_notice_set_log_index checks it). */
-static const char SQL_NOTICE_INSERT[] = "INSERT INTO notice(party, kind, about_type, about_id, payload, "
-                                        "created_at, deadline, log_index) VALUES (?,?,?,?,?,?,?,?) RETURNING id";
+static const char SQL_NOTICE_INSERT[] =
+    "INSERT INTO notice(party, kind, about_type, about_id, payload, "
+    "created_at, deadline, log_index) VALUES (?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type,
                         int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline,
