@@ -32,7 +32,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -142,11 +141,7 @@ def checks(truce, dbs, work, queries, token, runs):
                           % (k + 1, s, r["p50_us"], r["p99_us"], r["refused_409"], r["pairs"]), flush=True)
             finally:
                 conn.close()
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                dh.stop(proc, 120)
     finally:
         os.chdir(cwd)
     return out
