@@ -140,6 +140,15 @@ def start(truce, db, log):
     sys.exit("truce serve did not start:\n" + err.read()[-2000:])
 
 
+def stop(proc, timeout=60):
+    """SIGTERM to a started server, SIGKILL if it has not exited within timeout s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def timed(conn, method, path, body, headers):
     """One request on the kept-alive connection: (ns from send to the last byte, status, body)."""
     t = time.perf_counter_ns()
@@ -255,11 +264,7 @@ def main():
         rss_peak = vm_hwm_mib(proc.pid)
     finally:
         conn.close()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     med = {k: statistics.median(r[k] for r in runs)
            for k in ("http_p50_us", "http_p99_us", "health_p50_us", "health_p99_us")}
     same_state = all((r["pairs"], r["checksum"]) == (first["pairs"], first["checksum"]) for r in runs)

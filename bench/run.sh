@@ -25,6 +25,9 @@
 #   cluster      issue 14: durable writes/s, conflict checks/s and follow lag with 1, 2 and 3
 #                instances on a pg_auto_failover cluster, and the failover gap (cluster.py);
 #                writes bench/results/cluster.json.
+#   store_pg_full  issue 13: 1,000,000 stored operations on SQLite and PostgreSQL, same run:
+#                start-up and workload B's conflict check over HTTP (store_pg_full.sh); writes
+#                bench/results/store_pg_full.json.
 #   group_commit issue 19: durable writes/s from 32 connections posting reports, and a mixed
 #                load (half GET /v1/attribution), with group commit beside --group-commit off
 #                (group_commit.sh); writes bench/results/group_commit.json.
@@ -56,6 +59,7 @@ all_names() {
   echo group_commit # bench/group_commit.sh alone (no bench_group_commit.c)
   echo store_pg # bench/store_pg.py: the same HTTP workload on SQLite and PostgreSQL
   echo cluster # bench/cluster.py: 1-3 instances on a pg_auto_failover cluster, failover gap
+  echo store_pg_full # bench/store_pg_full.sh alone: 1,000,000 operations on SQLite and PostgreSQL
 }
 
 mapfile -t known < <(all_names)

@@ -921,7 +921,7 @@ static const cli_cmd commands[] = {
      0,
      0,
      {{"--db", "DB",
-       "audit this database: a SQLite file or a postgresql:// URI (stop the server first, or audit a copy)",
+       "audit this database: a SQLite file or a postgresql:// URI (a live centre's too: one snapshot)",
        NULL},
       {"--url", "URL", "audit the truce server at this base URL, e.g. http://127.0.0.1:8080", NULL},
       {"--key", "VKEY", "the log's verifier key (GET /v1/log/key); with --db, default: log_meta's", NULL},

@@ -5,7 +5,8 @@
  * verify_notices.c, verify_record.c, verify_probe.c, verify_witness.c. Each check reads
  * one table and reports its rows' problems, so moving a table's reads to another
  * interface touches one function. Reads go through store.h (a->s) and store_audit.h
- * (a->db, one snapshot; verify_open.c opens both): no SQL and no SQLite type here.
+ * (a->db), all in one snapshot on one connection (verify_open.c): no SQL and no SQLite
+ * type here.
  */
 #ifndef TRUCE_EDGES_VERIFY_DB_H
 #define TRUCE_EDGES_VERIFY_DB_H
@@ -47,7 +48,7 @@ typedef struct area_box {
 typedef struct db_audit {
     verify__report *r;
     store *s;
-    db *db;             /* the audit's snapshot (store_audit.h): the log and the rows store.h does not list */
+    db *db; /* the snapshot's connection (store_audit_begin): the log and the rows store.h does not list */
     tlog_memstore *mem; /* the nodes of the rebuilt tree */
     tlog_tree tree;     /* the rebuilt tree */
     bool broken;        /* an entry and its leaf hash are both missing: the tree stops there */
@@ -85,9 +86,10 @@ typedef struct db_audit {
 #define FAIL(a, ...) verify__fail((a)->r, __VA_ARGS__)
 #define ULL(x) ((unsigned long long)(x))
 
-/* verify_open.c: opens the store and the audit's snapshot of the database at uri (a SQLite
- * path or a PostgreSQL URI) into a->s and a->db; verify__close closes both (and removes a
- * PostgreSQL copy). */
+/* verify_open.c: opens the store of the database at uri (a SQLite path or a PostgreSQL
+ * URI) into a->s and begins the audit's snapshot on this thread's connection of it
+ * (a->db, borrowed: store_audit_begin), which the store's own reads on this thread share;
+ * verify__close ends the snapshot and closes the store. */
 int verify__open(db_audit *a, const char *uri);
 void verify__close(db_audit *a);
 

@@ -1,37 +1,84 @@
 /*
  * store.h — the one narrow interface to durable state.
  *
- * SQLite is the embedded default (store_sqlite.c); PostgreSQL will come behind the
- * same functions. Values cross this interface as domain values (tr_area,
+ * One set of functions over two databases (issue 13): an SQLite file (the embedded
+ * default) or a PostgreSQL 15 + PostGIS database (libpq), chosen by the --db / TRUCE_DB
+ * value store_open receives (db.h: a postgresql:// or postgres:// URI or a libpq
+ * key=value string is PostgreSQL, anything else an SQLite path). The SQL is written once
+ * in db.h's common dialect (store_sqlite.c and the store_*.c files); the callers never
+ * see which database it is. Values cross this interface as domain values (tr_area,
  * tr_agreement, tr_party) or as the API's JSON (lists), never as SQL types.
+ *
+ * What the store is, on both databases (the contract the callers rely on):
+ *
+ *  Connections. One database connection per thread that uses the store (an SQLite
+ *    connection to the file, or a PostgreSQL session), opened on the thread's first
+ *    call and closed by store_close (threads of a pool outlive requests); plus one
+ *    writer connection shared by every write (below). Any thread may call any function.
+ *    A read outside a transaction sees the last committed state (SQLite: a read
+ *    transaction per statement; PostgreSQL: autocommit, READ COMMITTED); store_audit.h's
+ *    store_audit_begin holds one snapshot on a thread for several reads.
+ *  Writes and transactions. Every write happens between store_begin and store_commit /
+ *    store_rollback on one thread. store_begin takes the process's writer mutex, moves
+ *    the thread onto the writer connection, and begins the database's write transaction:
+ *    SQLite BEGIN IMMEDIATE (the file's write lock at once: one writer across processes);
+ *    PostgreSQL READ COMMITTED with the writers' transaction-scoped advisory lock
+ *    (pg_advisory_xact_lock, db_pg.c: one truce writer at a time across processes on one
+ *    database). So writes are serialised, and a check made inside the transaction (a
+ *    conflict, a name taken, a version number) still holds at its COMMIT. Nothing
+ *    commits on its own; a rejected or failed write is rolled back whole.
+ *  The log. store_begin also brings the log's in-memory tree up to the committed
+ *    log_entry rows (store__log_sync: another process may have appended); appends inside
+ *    the transaction advance it and store_rollback restores the tree taken at begin, so
+ *    the tree always matches the committed rows and a checkpoint signed inside a
+ *    transaction signs exactly what the database holds.
+ *  Durability of an acknowledged write. store_commit returns 0 only after COMMIT
+ *    succeeded, and the HTTP edge answers only after store_sync, so a write a client was
+ *    told of survives:
+ *      SQLite: WAL with synchronous=FULL — the commit's WAL frames are fsync'ed before
+ *        COMMIT returns; with group commit (C7) the writer commits with synchronous=NORMAL
+ *        and store_sync waits for the one fdatasync of the WAL that covers the commit.
+ *        It survives a crash of the process and of the machine (the file's disk).
+ *      PostgreSQL: every session runs with synchronous_commit = on, so COMMIT returns
+ *        after the server flushed its WAL up to the commit's record (and, when the
+ *        operator sets synchronous_standby_names, after the standby confirmed it). It
+ *        survives a crash of truce, of the server process and of the server's machine;
+ *        group commit is the server's own (store_group_commit keeps truce's off).
+ *  Failures. A failure of the database is never reported as a fact about the data:
+ *    storage failures are 503-class codes (TR_EUNAVAIL; TR_EDB_LOST, TR_EDB_SHUTDOWN,
+ *    TR_EDB_READONLY, TR_EDB_RETRY: db.h, answered 503 with Retry-After) or TR_EIO (500),
+ *    never TR_ENOTFOUND, TR_EINVAL or TR_ECONFLICT, which only describe rows (C2). On
+ *    PostgreSQL a lost connection fails the call that meets it and the next call
+ *    reconnects; a loss inside a transaction fails every call until store_rollback.
  *
  * Design invariants (see store_sqlite.c for how each is kept):
  *  1. Every write happens between store_begin and store_commit on the calling thread;
  *     store_begin takes the store's single writer lock, so writes are serialised and a
  *     check-then-insert inside one transaction cannot race another writer.
  *  2. A rejected write is rolled back whole (store_rollback): nothing of it remains.
- *  3. A write is durable when store_commit returns 0 (WAL, synchronous=FULL) — with group
- *     commit on (store_group_commit, C7) durable when store_commit returns on a thread that
- *     does not defer, and by store_sync's return on one that does (the HTTP edge).
+ *  3. A write is durable when store_commit returns 0 (above: SQLite WAL, synchronous=FULL;
+ *     PostgreSQL synchronous_commit on) — with group commit on (store_group_commit, C7,
+ *     SQLite only) durable when store_commit returns on a thread that does not defer,
+ *     and by store_sync's return on one that does (the HTTP edge).
  *  4. Area versions are never updated except their effective_to, which only shrinks;
  *     rows are never deleted.
  *  5. The schema version is the highest migration applied; migrations run in order at
- *     store_open, each in its own transaction.
- *
- * Threads: any thread may call any function; each thread gets its own SQLite
- * connection, opened on first use and closed by store_close (or at thread exit).
+ *     store_open (SQLite: each in its own transaction; PostgreSQL: all pending ones in
+ *     one transaction under an advisory lock, db_migrate).
  *
  * Ownership: out-values (tr_area, tr_agreement) are filled with memory the caller
  * frees with tr_area_clear / tr_agreement_clear; json_t results are new references.
  *
- * The contract a store implements (SQLite here; PostgreSQL, issue 13, the same):
+ * The contract each database's store keeps (SQLite and PostgreSQL alike, issue 13):
  *  C1. Every function returns TR_OK or a tr_code and fills err (which may be NULL) with
  *      that code and one sentence; it never returns a valid-looking value on failure.
  *  C2. Codes: TR_ENOTFOUND only when the row asked for does not exist (a get by id);
  *      TR_ECONFLICT for a unique name or key already taken; TR_EINVAL only for a rule of
  *      the data itself (e.g. an area version that starts before the current one).
- *      A failure of the database is never one of those: TR_EUNAVAIL (busy, locked, an
- *      I/O error, disk full, cannot open: the edge answers 503, try again) or TR_EIO
+ *      A failure of the database is never one of those: TR_EUNAVAIL (SQLite busy,
+ *      locked, an I/O error, disk full, cannot open), a TR_EDB_* code (PostgreSQL: the
+ *      connection lost, the server shutting down or read-only, a serialisation failure
+ *      or deadlock; db.h) — all answered 503 with Retry-After, try again — or TR_EIO
  *      (anything else, e.g. corruption: 500), and its message starts with
  *      "reading table <name>" (or names what it was storing), so an operator can tell
  *      which table failed (start-up prints it and exits non-zero).
@@ -85,8 +132,10 @@ typedef enum { STORE_FAULT_STEP, STORE_FAULT_COMMIT, STORE_FAULT_OPEN, STORE_FAU
 /* How many calls of kind k the process has made so far (0 in a build without the hook). */
 uint64_t store_fault_seen(store_fault_kind k);
 
-/* Opens (creating if absent) the database at path, sets WAL mode and applies pending
- * migrations. Fails with TR_EIO and a message naming the file. */
+/* Opens the database at path (an SQLite file, created if absent, in WAL mode; or a
+ * PostgreSQL URI, db.h) and applies pending migrations. Fails with the code of the
+ * failure (a 503-class code when the database cannot be reached or opened now, TR_EIO
+ * otherwise) and a message naming the file or the redacted URI. */
 int store_open(const char *path, store **out, tr_err *err);
 void store_close(store *s);
 int store_schema_version(store *s);
@@ -208,7 +257,8 @@ int store_log_checkpoint_at(store *s, uint64_t size, tlog_hash *root, char **not
 /* ---- the rows the centre records on its own (store_record.c): notices (for a party's
  * record, migration 0015, and for `truce verify`), clearances, CAP alerts, settings.
  * Strings point into the store's row buffer: valid only during the call of fn. ---- */
-/* Inside a transaction: the notice.create entry of notice id. */
+/* Inside a transaction: the notice.create entry of notice id. (store_notice_insert stores
+ * the index the next log append gets; when that is index, nothing more is written.) */
 int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err);
 typedef struct store_notice_row {
     int64_t id;
@@ -431,7 +481,8 @@ typedef struct store_notice {
     char party[TR_NAME_MAX + 1];
     bool acked;
 } store_notice;
-/* Inside a transaction: a new notice; *id receives its id. */
+/* Inside a transaction: a new notice; *id receives its id. Its log_index is the index the
+ * next log append gets: log its notice.create entry next, then store_notice_set_log_index. */
 int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type, int64_t about_id,
                         const json_t *payload, int64_t created_at, int64_t deadline, int64_t *id, tr_err *err);
 /* Who a notice is for and whether it is acknowledged; TR_ENOTFOUND if none. */

@@ -12,6 +12,13 @@
 
 #include "store/db_copy.h"
 #include "store/store_audit.h"
+#include "store/store_int.h"
+
+/* A failure of a read: its code kept, its message naming the table. */
+static int failed(tr_err *err, const tr_err *cause, const char *table) {
+    tr_err e = *cause;
+    return tr_fail(err, e.code ? e.code : TR_EIO, e.field, "reading table %s: %.400s", table, e.msg);
+}
 
 int store_audit_open(const char *uri, db **out, tr_err *err) {
     *out = NULL;
@@ -25,6 +32,35 @@ int store_audit_open(const char *uri, db **out, tr_err *err) {
     }
     *out = d;
     return TR_OK;
+}
+
+static const char SQL_PIN[] = "SELECT count(*) FROM schema_version";
+
+int store_audit_begin(store *s, db **out, tr_err *err) {
+    *out = NULL;
+    db *d = store__db(s, err);
+    if (!d) return err ? err->code : TR_EIO;
+    tr_err e = {0};
+    int rc = db_begin(d, DB_TX_SNAPSHOT, &e);
+    /* Both databases take the snapshot at the transaction's first read, not at BEGIN. */
+    db_stmt *st = rc ? NULL : db_prep(d, SQL_PIN, &e);
+    bool row = false;
+    if (rc == TR_OK && !st) rc = TR_EIO;
+    if (st) {
+        rc = db_step(st, &row, &e);
+        db_reset(st);
+    }
+    if (rc) {
+        db_rollback(d);
+        return failed(err, &e, "schema_version");
+    }
+    *out = d;
+    return TR_OK;
+}
+
+void store_audit_end(store *s, db *d) {
+    (void)s;
+    if (d) db_rollback(d);
 }
 
 void store_audit_close(db *d) {
@@ -109,12 +145,6 @@ static const struct {
                            " WHERE m.id = message_id AND m.via IS NOT DISTINCT FROM party) ORDER BY 1",
                            "message_forward"},
 };
-
-/* A failure of a read: its code kept, its message naming the table. */
-static int failed(tr_err *err, const tr_err *cause, const char *table) {
-    tr_err e = *cause;
-    return tr_fail(err, e.code ? e.code : TR_EIO, e.field, "reading table %s: %.400s", table, e.msg);
-}
 
 typedef struct scan_ctx {
     int (*fn)(void *ctx, const store_audit_row *r);

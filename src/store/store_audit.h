@@ -3,8 +3,10 @@
  * the audit runs the same on SQLite and on PostgreSQL and no SQL is written above the
  * store (issue 12 item 2, issue 13 item 3).
  *
- * The audit opens the database with store_audit_open: one connection inside one
- * read-only snapshot transaction (DB_TX_SNAPSHOT), so every read below sees one state.
+ * The audit reads inside one read-only snapshot transaction (DB_TX_SNAPSHOT), so every
+ * read below sees one state: store_audit_begin holds it on a store's connection (what
+ * `truce verify --db` uses: the store's per-kind reads then see the same state),
+ * store_audit_open on a connection of its own.
  * It reads only through the named scans, counts and lookups here: each is one statement
  * of the common dialect (db.h), fixed in store_audit.c; the caller names what it wants
  * and gets typed values, never SQL.
@@ -29,8 +31,20 @@
 #include "store/db.h"
 #include "store/store.h"
 
-/* Opens the database at uri (db_open's URIs) and begins the audit's snapshot; *out is
- * closed by store_audit_close. */
+/* The audit's snapshot on a store, shared with the store's own reads (issue 13 item 3):
+ * begins a read-only snapshot transaction on the calling thread's connection of s
+ * (SQLite: BEGIN, a read transaction of the WAL; PostgreSQL: REPEATABLE READ READ ONLY)
+ * and pins it with a first read, so every read of s on this thread — its per-kind reads
+ * (store.h) and the reads below on *out — sees one committed state until
+ * store_audit_end, whatever other connections or processes commit meanwhile (`truce
+ * verify` on a live centre). *out is that connection, borrowed from s. The thread must
+ * not write (store_begin) before store_audit_end. */
+int store_audit_begin(store *s, db **out, tr_err *err);
+/* Ends that snapshot (d NULL: nothing). */
+void store_audit_end(store *s, db *d);
+
+/* Opens the database at uri (db_open's URIs) on a connection of its own and begins the
+ * audit's snapshot there; *out is closed by store_audit_close. */
 int store_audit_open(const char *uri, db **out, tr_err *err);
 /* Ends the snapshot and closes d (NULL is fine). */
 void store_audit_close(db *d);

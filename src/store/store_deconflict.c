@@ -216,8 +216,11 @@ int store_operation_list(store *s, int64_t after, int limit, json_t *items, int6
 
 /* ---- notices ---- */
 
-static const char SQL_NOTICE_INSERT[] = "INSERT INTO notice(party, kind, about_type, about_id, payload, "
-                                        "created_at, deadline) VALUES (?,?,?,?,?,?,?) RETURNING id";
+/* log_index: the index the next log append gets, where the notice's notice.create entry
+ * goes when nothing is logged in between (store_notice_set_log_index checks it). */
+static const char SQL_NOTICE_INSERT[] =
+    "INSERT INTO notice(party, kind, about_type, about_id, payload, "
+    "created_at, deadline, log_index) VALUES (?,?,?,?,?,?,?,?) RETURNING id";
 
 int store_notice_insert(store *s, const char *party, const char *kind, const char *about_type,
                         int64_t about_id, const json_t *payload, int64_t created_at, int64_t deadline,
@@ -233,9 +236,15 @@ int store_notice_insert(store *s, const char *party, const char *kind, const cha
     db_bind_text(st, 5, text);
     db_bind_int(st, 6, created_at);
     db_bind_int(st, 7, deadline);
+    db_bind_int(st, 8, (int64_t)s->tree.size);
     free(text);
     int rc = store__step_done(s, st, "storing the notice", err);
-    if (rc == TR_OK) s->tx_notices = true;
+    s->notice_id = 0;
+    if (rc == TR_OK) {
+        s->tx_notices = true;
+        s->notice_id = store__last_id();
+        s->notice_index = s->tree.size;
+    }
     if (rc == TR_OK && id) *id = store__last_id();
     return rc;
 }

@@ -67,7 +67,33 @@ const tlog_tree *store_log_tree(store *s) {
 
 static const char SQL_ENTRY_PUT[] =
     "INSERT INTO log_entry(idx, entry, party, at, type, ref, object, submission) VALUES (?,?,?,?,?,?,?,?)";
-static const char SQL_NODE_PUT[] = "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?)";
+/* An append stores 1 to 63 nodes (one per level its leaf completes): up to NODES_PER
+ * statement at a time, one round trip each on PostgreSQL rather than one per node. */
+#define NODES_PER 4
+static const char *const SQL_NODES_PUT[NODES_PER + 1] = {
+    NULL,
+    "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?)",
+    "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?),(?,?,?)",
+    "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?),(?,?,?),(?,?,?)",
+    "INSERT INTO log_node(level, idx, hash) VALUES (?,?,?),(?,?,?),(?,?,?),(?,?,?)",
+};
+
+/* Stores nodes[0..n) in statements of up to NODES_PER rows. */
+static int put_nodes(store *s, const tlog_node_hash *nodes, size_t n, tr_err *err) {
+    for (size_t i = 0; i < n; i += NODES_PER) {
+        size_t k = n - i < NODES_PER ? n - i : NODES_PER;
+        db_stmt *st = store__prep(s, SQL_NODES_PUT[k], err);
+        if (!st) return TR_EIO;
+        for (size_t j = 0; j < k; j++) {
+            const tlog_node_hash *x = &nodes[i + j];
+            db_bind_int(st, (int)(3 * j + 1), x->node.level);
+            db_bind_int(st, (int)(3 * j + 2), (int64_t)x->node.index);
+            db_bind_blob(st, (int)(3 * j + 3), x->hash.b, TLOG_HASH_SIZE);
+        }
+        if (store__step_done(s, st, "storing a log node", err)) return TR_EIO;
+    }
+    return TR_OK;
+}
 
 int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err) {
     tlog_hash_leaf(e->entry, e->entry_len, leaf);
@@ -87,13 +113,7 @@ int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err)
     db_bind_blob(st, 7, e->object, (int)e->object_len);
     if (e->submission) db_bind_blob(st, 8, e->submission, (int)e->submission_len);
     if (store__step_done(s, st, "appending to the log", err)) return TR_EIO;
-    for (size_t i = 0; i < n; i++) {
-        if (!(st = store__prep(s, SQL_NODE_PUT, err))) return TR_EIO;
-        db_bind_int(st, 1, nodes[i].node.level);
-        db_bind_int(st, 2, (int64_t)nodes[i].node.index);
-        db_bind_blob(st, 3, nodes[i].hash.b, TLOG_HASH_SIZE);
-        if (store__step_done(s, st, "storing a log node", err)) return TR_EIO;
-    }
+    if (put_nodes(s, nodes, n, err)) return TR_EIO;
     s->tree = t;
     return TR_OK;
 }

@@ -34,6 +34,9 @@ static int each_row(db_stmt *st, int (*row)(db_stmt *st, void *cb), void *cb, co
 static const char SQL_NOTICE_LOGGED[] = "UPDATE notice SET log_index = ?2 WHERE id = ?1";
 
 int store_notice_set_log_index(store *s, int64_t id, uint64_t index, tr_err *err) {
+    bool stored = id != 0 && id == s->notice_id && index == s->notice_index; /* by store_notice_insert */
+    s->notice_id = 0;
+    if (stored) return TR_OK;
     db_stmt *st = store__prep(s, SQL_NOTICE_LOGGED, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, id);
