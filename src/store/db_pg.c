@@ -164,9 +164,10 @@ static tr_code connect_code(const char *msg) {
 }
 
 static int pg_connect_fail(pg_db *d, tr_err *err) {
-    char m[320], who[256];
-    snprintf(m, sizeof m, "%s", PQerrorMessage(d->conn));
-    m[strcspn(m, "\n")] = '\0';
+    char m[480], who[256];
+    snprintf(m, sizeof m, "%s", PQerrorMessage(d->conn)); /* one line per host tried: joined */
+    for (char *nl; (nl = strchr(m, '\n'));)
+        *nl = nl[1] ? ' ' : '\0';
     db_uri_redact(d->conninfo, who, sizeof who);
     return tr_fail(err, connect_code(m), "--db", "cannot connect to PostgreSQL %s: %s", who, m);
 }
