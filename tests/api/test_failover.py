@@ -182,7 +182,7 @@ class FailoverTest(unittest.TestCase):
         st = self.states()
         self.assertEqual(st.get("node1"), "primary", st)
         self.assertEqual(st.get("node2"), "secondary", st)
-        load = Load([self.a, self.b], "fo", max_seconds=GAP_BOUND_S + 240)
+        load = Load([self.a, self.b], "fo", max_writes=40000, max_seconds=GAP_BOUND_S + 240)  # 503s count too
         try:
             started = time.time()
             self.assertTrue(load.wait_acked(20), "no load before the kill")
