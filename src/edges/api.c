@@ -16,6 +16,7 @@
 
 #include "base/timeutil.h"
 #include "edges/api_int.h"
+#include "service/centre_lists.h"
 
 /* ---- parameters ---- */
 
@@ -124,14 +125,14 @@ static int h_me_key(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_parties(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *list;
-    if (store_party_list(rq->c->store, &list, err)) return TR_EIO;
+    if (centre_party_list_json(rq->c->store, &list, err)) return TR_EIO;
     rs->json = json_pack("{s:o}", "items", list);
     return TR_OK;
 }
 
 static int h_actors(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *list;
-    if (store_actor_list(rq->c->store, &list, err)) return TR_EIO;
+    if (centre_actor_list_json(rq->c->store, &list, err)) return TR_EIO;
     rs->json = json_pack("{s:o}", "items", list);
     return TR_OK;
 }

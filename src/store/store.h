@@ -234,8 +234,15 @@ int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err);
  * transaction, registers one. */
 int store_party_key_get(store *s, const char *name, char **public_key, tr_err *err);
 int store_party_key_set(store *s, const char *name, const char *public_key, tr_err *err);
-/* [{name, role, full_name, created_at, revoked_at}] ordered by name. */
-int store_party_list(store *s, json_t **out, tr_err *err);
+/* A party as listed (borrowed strings: valid only during the call of fn). */
+typedef struct store_party_row {
+    const char *name, *role, *full_name; /* full_name may be NULL */
+    int64_t created_at;
+    bool revoked; /* revoked_at is set */
+    int64_t revoked_at;
+} store_party_row;
+/* Calls fn for every party (revoked ones too), ordered by name. */
+int store_party_list(store *s, int (*fn)(const store_party_row *p, void *ctx), void *ctx, tr_err *err);
 
 /* Records a new actor; TR_ECONFLICT if the name is taken. */
 int store_actor_insert(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
@@ -243,7 +250,11 @@ int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err);
 /* Whether actor name exists and its full name (malloc'd, NULL when it has none; the
  * caller frees it). */
 int store_actor_full_name(store *s, const char *name, bool *exists, char **full_name, tr_err *err);
-int store_actor_list(store *s, json_t **out, tr_err *err);
+typedef struct store_actor_row {
+    const char *name, *full_name; /* borrowed; full_name may be NULL */
+} store_actor_row;
+/* Calls fn for every actor, ordered by name. */
+int store_actor_list(store *s, int (*fn)(const store_actor_row *a, void *ctx), void *ctx, tr_err *err);
 
 /* ---- areas ---- */
 /* Inserts version 1 of a new area; sets a->id, a->version. */

@@ -30,6 +30,7 @@
 #include "domain/domain.h"
 #include "engines/attribution.h"
 #include "service/centre.h"
+#include "service/centre_lists.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -294,7 +295,7 @@ static void test_parties(void **state) {
     store_rollback(s);
 
     json_t *list = NULL;
-    assert_int_equal(store_party_list(s, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(s, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 2);
     json_t *a = json_array_get(list, 0), *b = json_array_get(list, 1);
     assert_string_equal(json_string_value(json_object_get(a, "name")), "Russia"); /* by name */
@@ -331,7 +332,7 @@ static void test_actors(void **state) {
     assert_int_equal(store_actor_exists(s, "isis", &exists, &err), TR_OK);
     assert_false(exists);
     json_t *list = NULL;
-    assert_int_equal(store_actor_list(s, &list, &err), TR_OK);
+    assert_int_equal(centre_actor_list_json(s, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "name")), "ISIS");
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "full_name")), "Islamic State");
@@ -723,7 +724,7 @@ static void test_rollback(void **state) {
     store_area_filter flt = all_filter();
     expect_list(s, &flt, "", 0);
     json_t *list;
-    assert_int_equal(store_party_list(s, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(s, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
 
@@ -1303,7 +1304,7 @@ static void *store_reader(void *p) {
         if (store_area_list(t->s, &flt, fs, &next, &err)) t->failures++;
         /* Committed transactions are whole: each area has its party. */
         json_t *parties = NULL;
-        if (store_party_list(t->s, &parties, &err)) t->failures++;
+        if (centre_party_list_json(t->s, &parties, &err)) t->failures++;
         else if (json_array_size(parties) < json_array_size(fs)) t->failures++;
         json_decref(parties);
         json_decref(fs);
@@ -1342,7 +1343,7 @@ static void test_store_threads(void **state) {
     assert_int_equal(store_area_list(s, &flt, fs, &next, &err), TR_OK);
     assert_int_equal(json_array_size(fs), 100);
     json_decref(fs);
-    assert_int_equal(store_party_list(s, &parties, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(s, &parties, &err), TR_OK);
     assert_int_equal(json_array_size(parties), 100);
     json_decref(parties);
     store_close(s);
@@ -1386,7 +1387,7 @@ static void test_centre_scenario(void **state) {
     if (centre_import_scenario(c, path, NULL, tokens, &err) != TR_OK)
         fail_msg("import of %s failed: %s: %s", path, err.field, err.msg);
     json_t *parties;
-    assert_int_equal(store_party_list(c->store, &parties, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(c->store, &parties, &err), TR_OK);
     assert_int_equal(json_array_size(parties), 13);
     json_decref(parties);
     assert_int_equal(attr_engine_area_versions(c->attr), nversions);
@@ -1476,10 +1477,10 @@ static void expect_import_fails(const fixture *f, const char *text, const char *
     if (strcmp(err.field, field) != 0) fail_msg("error at '%s' (%s), expected '%s'", err.field, err.msg, field);
     /* Nothing of it remains: no parties, actors, areas or agreements; no tokens written. */
     json_t *list;
-    assert_int_equal(store_party_list(c->store, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(c->store, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
-    assert_int_equal(store_actor_list(c->store, &list, &err), TR_OK);
+    assert_int_equal(centre_actor_list_json(c->store, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
     assert_int_equal(attr_engine_area_versions(c->attr), 0);
@@ -1597,7 +1598,7 @@ static void test_centre_scenario_regions(void **state) {
     assert_string_equal(err.field, "--regions features[0]");
     assert_int_equal(attr_engine_area_versions(c->attr), 0);
     json_t *list;
-    assert_int_equal(store_party_list(c->store, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(c->store, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
     /* A regions file that is missing. */

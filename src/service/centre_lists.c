@@ -1,0 +1,64 @@
+/*
+ * centre_lists.c — the JSON of the store's lists (centre_lists.h).
+ */
+#include "service/centre_lists.h"
+
+/* Appends x (a new reference, NULL when it could not be built) to a. */
+static int append(json_t *a, json_t *x, tr_err *err) {
+    return x && json_array_append_new(a, x) == 0 ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
+}
+
+static json_t *text_or_null(const char *t) {
+    return t ? json_string(t) : json_null();
+}
+
+/* ---- parties and actors ---- */
+
+typedef struct list_ctx {
+    json_t *items;
+    tr_err *err;
+} list_ctx;
+
+static int party_row(const store_party_row *p, void *ctx) {
+    list_ctx *l = ctx;
+    json_t *o = json_object();
+    if (o) {
+        json_object_set_new(o, "name", json_string(p->name));
+        json_object_set_new(o, "role", json_string(p->role));
+        json_object_set_new(o, "full_name", text_or_null(p->full_name));
+        json_object_set_new(o, "created_at", tr_json_time_value(p->created_at));
+        json_object_set_new(o, "revoked_at", p->revoked ? tr_json_time_value(p->revoked_at) : json_null());
+    }
+    return append(l->items, o, l->err);
+}
+
+static int actor_row(const store_actor_row *a, void *ctx) {
+    list_ctx *l = ctx;
+    json_t *o = json_object();
+    if (o) {
+        json_object_set_new(o, "name", json_string(a->name));
+        json_object_set_new(o, "full_name", text_or_null(a->full_name));
+    }
+    return append(l->items, o, l->err);
+}
+
+/* Ends a list read into l.items: *out on success, nothing on failure. */
+static int list_end(int rc, list_ctx *l, json_t **out) {
+    if (rc)
+        json_decref(l->items);
+    else
+        *out = l->items;
+    return rc;
+}
+
+int centre_party_list_json(store *s, json_t **out, tr_err *err) {
+    list_ctx l = {.items = json_array(), .err = err};
+    if (!l.items) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    return list_end(store_party_list(s, party_row, &l, err), &l, out);
+}
+
+int centre_actor_list_json(store *s, json_t **out, tr_err *err) {
+    list_ctx l = {.items = json_array(), .err = err};
+    if (!l.items) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    return list_end(store_actor_list(s, actor_row, &l, err), &l, out);
+}

@@ -1,0 +1,22 @@
+/*
+ * centre_lists.h — the API's JSON of lists the store reads (issue 12): the store
+ * returns domain values and rows (store.h), and their JSON is built here, above it,
+ * in the shape and key order the API has always answered.
+ *
+ * Ownership: out-values (json_t **) are new references the caller releases; json_t
+ * arguments are borrowed and what is appended to them is new. Every function returns
+ * the store's code unchanged (a storage failure keeps its code), or TR_ENOMEM.
+ */
+#ifndef TRUCE_SERVICE_CENTRE_LISTS_H
+#define TRUCE_SERVICE_CENTRE_LISTS_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* [{name, role, full_name, created_at, revoked_at}] ordered by name. */
+int centre_party_list_json(store *s, json_t **out, tr_err *err);
+/* [{name, full_name}] ordered by name. */
+int centre_actor_list_json(store *s, json_t **out, tr_err *err);
+
+#endif
