@@ -12,6 +12,11 @@ static json_t *text_or_null(const char *t) {
     return t ? json_string(t) : json_null();
 }
 
+/* A time that is set, else null. */
+static json_t *time_or_null(bool set, int64_t at) {
+    return set ? tr_json_time_value(at) : json_null();
+}
+
 /* ---- parties and actors ---- */
 
 typedef struct list_ctx {
@@ -27,7 +32,7 @@ static int party_row(const store_party_row *p, void *ctx) {
         json_object_set_new(o, "role", json_string(p->role));
         json_object_set_new(o, "full_name", text_or_null(p->full_name));
         json_object_set_new(o, "created_at", tr_json_time_value(p->created_at));
-        json_object_set_new(o, "revoked_at", p->revoked ? tr_json_time_value(p->revoked_at) : json_null());
+        json_object_set_new(o, "revoked_at", time_or_null(p->revoked, p->revoked_at));
     }
     return append(l->items, o, l->err);
 }
@@ -61,4 +66,34 @@ int centre_actor_list_json(store *s, json_t **out, tr_err *err) {
     list_ctx l = {.items = json_array(), .err = err};
     if (!l.items) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     return list_end(store_actor_list(s, actor_row, &l, err), &l, out);
+}
+
+/* ---- clearances and deliveries ---- */
+
+static int clearance_row(const store_clearance_state *c, void *ctx) {
+    list_ctx *l = ctx;
+    return append(l->items,
+                  json_pack("{s:s, s:I, s:o, s:o}", "party", c->party, "notice", (json_int_t)c->notice_id,
+                            "acked_at", time_or_null(c->acked, c->acked_at), "ack_index",
+                            c->acked ? json_integer(c->ack_index) : json_null()),
+                  l->err);
+}
+
+int centre_clearance_json(store *s, int64_t movement_id, json_t *items, tr_err *err) {
+    list_ctx l = {.items = items, .err = err};
+    return store_clearance_list(s, movement_id, clearance_row, &l, err);
+}
+
+static int delivery_row(const store_notice_row *n, void *ctx) {
+    list_ctx *l = ctx;
+    return append(l->items,
+                  json_pack("{s:I, s:s, s:s, s:o, s:o}", "notice_id", (json_int_t)n->id, "party", n->party,
+                            "kind", n->kind, "created_at", tr_json_time_value(n->created_at), "acked_at",
+                            time_or_null(n->acked, n->acked_at)),
+                  l->err);
+}
+
+int centre_message_notices_json(store *s, int64_t id, json_t *items, tr_err *err) {
+    list_ctx l = {.items = items, .err = err};
+    return store_message_notices(s, id, delivery_row, &l, err);
 }

@@ -18,5 +18,9 @@
 int centre_party_list_json(store *s, json_t **out, tr_err *err);
 /* [{name, full_name}] ordered by name. */
 int centre_actor_list_json(store *s, json_t **out, tr_err *err);
+/* Appends {party, notice, acked_at, ack_index} per party clearing movement_id, by name. */
+int centre_clearance_json(store *s, int64_t movement_id, json_t *items, tr_err *err);
+/* Appends {notice_id, party, kind, created_at, acked_at} per notice about message id. */
+int centre_message_notices_json(store *s, int64_t id, json_t *items, tr_err *err);
 
 #endif

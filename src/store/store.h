@@ -346,8 +346,17 @@ int store_dc_current(store *s, const char *about_type, int64_t about_id, const c
                      tr_err *err);
 /* A party whose acknowledgement of notice_id clears the movement. */
 int store_clearance_insert(store *s, int64_t movement_id, const char *party, int64_t notice_id, tr_err *err);
-/* Appends {party, notice, acked_at, ack_index} per party, by name. */
-int store_clearance_list(store *s, int64_t movement_id, json_t *items, tr_err *err);
+/* One party's clearance of a movement: the notice it is to acknowledge, and whether it
+ * did (party borrowed: valid only during the call of fn). */
+typedef struct store_clearance_state {
+    const char *party;
+    int64_t notice_id;
+    bool acked; /* acked_at and ack_index are set */
+    int64_t acked_at, ack_index;
+} store_clearance_state;
+/* Calls fn for each party whose acknowledgement clears the movement, by name. */
+int store_clearance_list(store *s, int64_t movement_id, int (*fn)(const store_clearance_state *c, void *ctx),
+                         void *ctx, tr_err *err);
 int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *yes, tr_err *err);
 /* The ids of operations (ended, cancelled) or movements (arrived, aborted) that left
  * deconfliction, ascending (malloc'd). */
@@ -356,8 +365,10 @@ int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n,
  * set; put (inside a transaction) replaces it. */
 int store_setting_get(store *s, const char *name, char **value, tr_err *err);
 int store_setting_put(store *s, const char *name, const char *value, int64_t now, tr_err *err);
-/* Appends the names of the parties ever notified about (about_type, about_id). */
-int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err);
+/* Calls fn with the name of each party ever notified about (about_type, about_id), by
+ * name (borrowed: valid only during the call of fn). */
+int store_notices_about(store *s, const char *about_type, int64_t about_id,
+                        int (*fn)(const char *party, void *ctx), void *ctx, tr_err *err);
 
 /* ---- restricted objects and probes of them (store_dc_probe.c, migration 0012) ---- */
 /* Inside a transaction: the privacy record of a restricted site or movement (about_type
@@ -509,8 +520,10 @@ int store_message_get(store *s, int64_t id, tr_message *out, tr_err *err);
  * or forwarded to it), at most limit, in id order; *more tells whether more follow. */
 int store_message_list(store *s, const char *party, int64_t after, int limit, tr_message **out, size_t *n,
                        bool *more, tr_err *err);
-/* Appends the notices about message id as {notice_id, party, kind, created_at, acked_at}. */
-int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err);
+/* Calls fn for each notice about message id, by id: the row's id, party, kind, about,
+ * created_at, acked and acked_at are set (the rest zero). */
+int store_message_notices(store *s, int64_t id, int (*fn)(const store_notice_row *n, void *ctx), void *ctx,
+                          tr_err *err);
 /* ---- mine action: hazards, tasks, progress, accidents (store_mine.c, issue 6) ---- */
 /* A hazard's state beside its recorded row: current status and land released so far. */
 typedef struct store_hazard_state {
