@@ -209,7 +209,7 @@ static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     json_t *features = json_array();
-    if (store_area_history(rq->c->store, id, &rq->party, features, err)) {
+    if (centre_area_history_json(rq->c->store, id, &rq->party, features, err)) {
         json_decref(features);
         return err->code;
     }
@@ -258,7 +258,7 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
     json_t *features = json_array();
     int64_t next;
-    if (store_area_list(rq->c->store, &f, features, &next, err)) {
+    if (centre_area_list_json(rq->c->store, &f, features, &next, err)) {
         json_decref(features);
         return err->code;
     }

@@ -15,6 +15,7 @@
 #include "edges/api_int.h"
 #include "service/centre_checkpoint.h"
 #include "service/centre_dc.h"
+#include "service/centre_lists.h"
 
 /* ---- deconfliction: sites and operations ---- */
 
@@ -130,7 +131,7 @@ static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t after, next;
     if (api_parse_page(rq, &limit, &after, err)) return TR_EINVAL;
     json_t *items = json_array();
-    int rc = store_operation_list(rq->c->store, after, limit, items, &next, err);
+    int rc = centre_operation_list_json(rq->c->store, after, limit, items, &next, err);
     size_t i;
     json_t *op;
     json_array_foreach(items, i, op) {

@@ -594,7 +594,7 @@ static int crossed(centre *c, const tr_movement *m, json_t *parties, tr_err *err
             int64_t next;
             do {
                 json_t *features = json_array();
-                rc = store_area_list(c->store, &f, features, &next, err);
+                rc = centre_area_list_json(c->store, &f, features, &next, err);
                 size_t i;
                 json_t *feat;
                 json_array_foreach(features, i, feat) {

@@ -3,6 +3,8 @@
  */
 #include "service/centre_lists.h"
 
+#include "domain/site.h"
+
 /* Appends x (a new reference, NULL when it could not be built) to a. */
 static int append(json_t *a, json_t *x, tr_err *err) {
     return x && json_array_append_new(a, x) == 0 ? TR_OK : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -96,4 +98,31 @@ static int delivery_row(const store_notice_row *n, void *ctx) {
 int centre_message_notices_json(store *s, int64_t id, json_t *items, tr_err *err) {
     list_ctx l = {.items = items, .err = err};
     return store_message_notices(s, id, delivery_row, &l, err);
+}
+
+/* ---- areas and operations: their JSON as before, a value that does not convert is
+ * left out of the list ---- */
+
+static int area_feature(tr_area *a, void *ctx) {
+    json_array_append_new(ctx, tr_area_to_feature(a));
+    return TR_OK;
+}
+
+static int operation_json(tr_operation *o, void *ctx) {
+    json_array_append_new(ctx, tr_operation_to_json(o));
+    return TR_OK;
+}
+
+int centre_area_list_json(store *s, const store_area_filter *f, json_t *features, int64_t *next,
+                          tr_err *err) {
+    return store_area_list(s, f, area_feature, features, next, err);
+}
+
+int centre_area_history_json(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err) {
+    return store_area_history(s, id, viewer, area_feature, features, err);
+}
+
+int centre_operation_list_json(store *s, int64_t after, int limit, json_t *items, int64_t *next,
+                               tr_err *err) {
+    return store_operation_list(s, after, limit, operation_json, items, next, err);
 }

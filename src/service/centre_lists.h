@@ -22,5 +22,12 @@ int centre_actor_list_json(store *s, json_t **out, tr_err *err);
 int centre_clearance_json(store *s, int64_t movement_id, json_t *items, tr_err *err);
 /* Appends {notice_id, party, kind, created_at, acked_at} per notice about message id. */
 int centre_message_notices_json(store *s, int64_t id, json_t *items, tr_err *err);
+/* Appends the page of areas f selects as Features (store_area_list; *next likewise). */
+int centre_area_list_json(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err);
+/* Appends every version of area id that viewer may see (NULL: all) as Features, oldest first. */
+int centre_area_history_json(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err);
+/* Appends operations with id > after (at most limit) as JSON to items; *next is the
+ * cursor of the next page or 0. */
+int centre_operation_list_json(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err);
 
 #endif

@@ -280,12 +280,15 @@ typedef struct store_area_filter {
     int limit;
 } store_area_filter;
 
-/* Appends matching versions as Features to `features` (ordered by area id); sets
- * *next to the cursor of the next page or 0 when this was the last. */
-int store_area_list(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err);
-/* Appends every version of one area that viewer may see (NULL: all) as Features,
- * oldest first. */
-int store_area_history(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err);
+/* Calls fn for each matching version (at most f->limit, ordered by area id; a row that
+ * does not decode is skipped); sets *next to the cursor of the next page or 0 when this
+ * was the last. The value is cleared after fn returns unless fn zeroes it. */
+int store_area_list(store *s, const store_area_filter *f, int (*fn)(tr_area *a, void *ctx), void *ctx,
+                    int64_t *next, tr_err *err);
+/* Calls fn for every version of one area that viewer may see (NULL: all), oldest first
+ * (cleared after fn returns, as store_area_list). */
+int store_area_history(store *s, int64_t id, const tr_party *viewer, int (*fn)(tr_area *a, void *ctx),
+                       void *ctx, tr_err *err);
 /* Calls fn for every area version in (id, version) order; fn owns nothing: the value
  * is cleared after fn returns unless fn zeroes it (taking its contents). */
 int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err);
@@ -310,9 +313,10 @@ int store_operation_insert(store *s, tr_operation *o, tr_err *err);
 /* Volumes are read back with TR_VOLUME_TRUSTED. TR_ENOTFOUND if there is none. */
 int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err);
 int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *ctx, tr_err *err);
-/* Appends operations with id > after (at most limit) to items; *next is the cursor of
- * the next page or 0. */
-int store_operation_list(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err);
+/* Calls fn for operations with id > after (at most limit, by id; a row that does not
+ * decode is skipped, cleared after fn returns); *next is the cursor of the next page or 0. */
+int store_operation_list(store *s, int64_t after, int limit, int (*fn)(tr_operation *o, void *ctx), void *ctx,
+                         int64_t *next, tr_err *err);
 
 /* Inside a transaction: inserts m; sets m->id. */
 int store_movement_insert(store *s, tr_movement *m, tr_err *err);

@@ -190,28 +190,26 @@ int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *
 
 static const char SQL_OP_PAGE[] = "SELECT " OP_COLS " FROM operation WHERE id > ? ORDER BY id LIMIT ?";
 
-int store_operation_list(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err) {
+int store_operation_list(store *s, int64_t after, int limit, int (*fn)(tr_operation *o, void *ctx), void *ctx,
+                         int64_t *next, tr_err *err) {
     db_stmt *st = store__prep(s, SQL_OP_PAGE, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, after);
     db_bind_int(st, 2, limit + 1);
-    int n = 0, step;
+    int n = 0, rc = TR_OK, step = STORE_DONE;
+    int64_t last = 0;
     *next = 0;
-    bool more = false;
-    while ((step = store__step(st)) == STORE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         if (++n > limit) {
-            more = true;
+            *next = last; /* a row follows the page */
             break;
         }
         tr_operation o;
-        if (read_operation(st, &o) == TR_OK) json_array_append_new(items, tr_operation_to_json(&o));
-        *next = o.id;
+        if (read_operation(st, &o) == TR_OK) rc = fn(&o, ctx); /* an unreadable row is skipped */
+        last = o.id;
         tr_operation_clear(&o);
     }
-    db_reset(st);
-    if (!more) *next = 0;
-    if (step != STORE_ROW && step != STORE_DONE) return store__fail(err, -1, "reading table operation");
-    return TR_OK;
+    return store__scan_end(st, step, rc, "reading table operation", err);
 }
 
 /* ---- notices ---- */

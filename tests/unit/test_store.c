@@ -434,7 +434,7 @@ static void test_area_versions(void **state) {
 
     /* History, oldest first. */
     json_t *h = json_array();
-    assert_int_equal(store_area_history(s, id, NULL, h, &err), TR_OK);
+    assert_int_equal(centre_area_history_json(s, id, NULL, h, &err), TR_OK);
     assert_int_equal(json_array_size(h), 4);
     static const char *const names[] = {"v1", "v2", "v3", "v4"};
     static const char *const eff[] = {"2016-06-01T00:00:00Z", "2016-09-01T00:00:00Z", "2016-09-01T00:00:00Z", NULL};
@@ -453,7 +453,7 @@ static void test_area_versions(void **state) {
     const struct { const tr_party *p; size_t n; } seen[] = {{&turkey, 3}, {&russia, 4}, {&saa, 4}, {&jmc, 4}};
     for (size_t k = 0; k < sizeof seen / sizeof *seen; k++) {
         h = json_array();
-        assert_int_equal(store_area_history(s, id, seen[k].p, h, &err), TR_OK);
+        assert_int_equal(centre_area_history_json(s, id, seen[k].p, h, &err), TR_OK);
         if (json_array_size(h) != seen[k].n)
             fail_msg("%s sees %zu versions, expected %zu", seen[k].p->name, json_array_size(h), seen[k].n);
         json_t *p0 = json_object_get(json_array_get(h, 0), "properties");
@@ -461,7 +461,7 @@ static void test_area_versions(void **state) {
         json_decref(h);
     }
     h = json_array();
-    assert_int_equal(store_area_history(s, id + 100, NULL, h, &err), TR_OK);
+    assert_int_equal(centre_area_history_json(s, id + 100, NULL, h, &err), TR_OK);
     assert_int_equal(json_array_size(h), 0);
     json_decref(h);
     store_close(s);
@@ -550,7 +550,7 @@ static void expect_list(store *s, const store_area_filter *flt, const char *want
     json_t *fs = json_array();
     int64_t next = -1;
     tr_err err = {0};
-    if (store_area_list(s, flt, fs, &next, &err)) fail_msg("store_area_list: %s", err.msg);
+    if (centre_area_list_json(s, flt, fs, &next, &err)) fail_msg("store_area_list: %s", err.msg);
     char got[256] = "";
     size_t i;
     json_t *ft;
@@ -1301,7 +1301,7 @@ static void *store_reader(void *p) {
         json_t *fs = json_array();
         int64_t next;
         store_area_filter flt = {.kind = -1, .limit = 1000};
-        if (store_area_list(t->s, &flt, fs, &next, &err)) t->failures++;
+        if (centre_area_list_json(t->s, &flt, fs, &next, &err)) t->failures++;
         /* Committed transactions are whole: each area has its party. */
         json_t *parties = NULL;
         if (centre_party_list_json(t->s, &parties, &err)) t->failures++;
@@ -1340,7 +1340,7 @@ static void test_store_threads(void **state) {
     int64_t next;
     store_area_filter flt = all_filter();
     flt.limit = 1000;
-    assert_int_equal(store_area_list(s, &flt, fs, &next, &err), TR_OK);
+    assert_int_equal(centre_area_list_json(s, &flt, fs, &next, &err), TR_OK);
     assert_int_equal(json_array_size(fs), 100);
     json_decref(fs);
     assert_int_equal(centre_party_list_json(s, &parties, &err), TR_OK);
