@@ -29,5 +29,10 @@ int centre_area_history_json(store *s, int64_t id, const tr_party *viewer, json_
 /* Appends operations with id > after (at most limit) as JSON to items; *next is the
  * cursor of the next page or 0. */
 int centre_operation_list_json(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err);
+/* Appends notices as JSON ({id, party, kind, about: {type, id}, payload, created_at,
+ * deadline, acked_at, ack_index}) to items, as store_notice_list selects them (*next,
+ * *more likewise). */
+int centre_notice_list_json(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
+                            json_t *items, int64_t *next, bool *more, tr_err *err);
 
 #endif

@@ -432,12 +432,13 @@ int store_notice_get(store *s, int64_t id, store_notice *out, tr_err *err);
 /* Inside a transaction: records the acknowledgement (only if not yet acknowledged;
  * TR_ECONFLICT otherwise). */
 int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index, tr_err *err);
-/* Appends notices as JSON to items, oldest first: party's (NULL: everyone's) with id >
- * after; with overdue_at > 0 only unacknowledged ones whose deadline is <= overdue_at.
- * At most limit; *next is the id of the last one appended (after if none), *more
- * whether more follow. */
-int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit, json_t *items,
-                      int64_t *next, bool *more, tr_err *err);
+/* Calls fn for notices, oldest first: party's (NULL: everyone's) with id > after; with
+ * overdue_at > 0 only unacknowledged ones whose deadline is <= overdue_at. At most
+ * limit; *next is the id of the last one passed to fn (after if none), *more whether
+ * more follow. The row's fields are all set except logged and log_index. */
+int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
+                      int (*fn)(const store_notice_row *n, void *ctx), void *ctx, int64_t *next, bool *more,
+                      tr_err *err);
 
 /* ---- monitoring: violation reports (store_monitor.c) ---- */
 /* A report row as stored: body is the report's JSON (tr_report_to_json) text; cls the
