@@ -6,8 +6,8 @@
  * notification history: the log entry that created the object, each notice (to whom,
  * when, its deadline) and each acknowledgement with its log index.
  *
- * Notices are read through the deconfliction store's own function (store_notice_list, as JSON by centre_notice_list_json),
- * a page at a time, keeping those about the object.
+ * Notices are read through the deconfliction store's own function (store_notice_list,
+ * as JSON by centre_notice_list_json), a page at a time, keeping those about the object.
  */
 #include <stdlib.h>
 #include <string.h>
