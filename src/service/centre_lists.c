@@ -145,3 +145,45 @@ int centre_notice_list_json(store *s, const char *party, int64_t after, int64_t 
                             json_t *items, int64_t *next, bool *more, tr_err *err) {
     return store_notice_list(s, party, after, overdue_at, limit, notice_json, items, next, more, err);
 }
+
+/* ---- the mine action summary: a row whose JSON cannot be built is left out, as it
+ * always was ---- */
+
+typedef struct summary_ctx {
+    json_t *parts[STORE_MINE_ITEMS + 1]; /* by_hazard, by_operator, by_day, items */
+    json_t *accidents;
+} summary_ctx;
+
+static const char *const RELEASED_KEY[] = {"hazard_id", "operator", "date"};
+
+static int summary_row(const store_mine_sum *x, void *ctx) {
+    summary_ctx *m = ctx;
+    const int64_t *n = x->n;
+    if (x->part == STORE_MINE_ACCIDENTS) {
+        json_object_set_new(m->accidents, x->key,
+                            json_pack("{s:I, s:I, s:I}", "accidents", (json_int_t)n[0], "killed",
+                                      (json_int_t)n[1], "injured", (json_int_t)n[2]));
+    } else if (x->part == STORE_MINE_ITEMS) {
+        json_array_append_new(m->parts[x->part], json_pack("{s:s, s:I, s:I}", "type", x->key, "found",
+                                                           (json_int_t)n[0], "destroyed", (json_int_t)n[1]));
+    } else {
+        json_t *k = x->has_id ? json_integer(x->id) : json_string(x->key);
+        json_array_append_new(m->parts[x->part],
+                              json_pack("{s:o, s:I, s:I, s:I, s:I}", RELEASED_KEY[x->part], k, "cleared_m2",
+                                        (json_int_t)n[0], "reduced_m2", (json_int_t)n[1], "cancelled_m2",
+                                        (json_int_t)n[2], "released_m2", (json_int_t)(n[0] + n[1] + n[2])));
+    }
+    return TR_OK;
+}
+
+int centre_mine_summary_json(store *s, int64_t from, int64_t to, json_t *out, tr_err *err) {
+    static const char *const names[] = {"by_hazard", "by_operator", "by_day", "items"};
+    summary_ctx m = {.accidents = json_object()};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+        json_object_set_new(out, names[k], m.parts[k] = json_array());
+    json_object_set_new(out, "accidents", m.accidents);
+    for (int k = 0; k < 2; k++)
+        json_object_set_new(m.accidents, k ? "civilian" : "demining",
+                            json_pack("{s:i, s:i, s:i}", "accidents", 0, "killed", 0, "injured", 0));
+    return store_mine_summary(s, from, to, summary_row, &m, err);
+}

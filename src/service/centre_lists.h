@@ -34,5 +34,9 @@ int centre_operation_list_json(store *s, int64_t after, int limit, json_t *items
  * *more likewise). */
 int centre_notice_list_json(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
                             json_t *items, int64_t *next, bool *more, tr_err *err);
+/* Sets out's by_hazard, by_operator, by_day (land released by progress dated in
+ * [from, to)), items (found and destroyed by type) and accidents (by kind, demining and
+ * civilian always). */
+int centre_mine_summary_json(store *s, int64_t from, int64_t to, json_t *out, tr_err *err);
 
 #endif

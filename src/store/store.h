@@ -569,9 +569,26 @@ int store_progress_insert(store *s, tr_progress *p, tr_err *err);               
 int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx, tr_err *err);
 int store_accident_insert(store *s, tr_accident *a, tr_err *err);               /* sets a->id */
 int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx, tr_err *err);
-/* Sets out's by_hazard, by_operator, by_day (land released by progress dated in
- * [from, to)), items (found and destroyed by type) and accidents (by kind). */
-int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *err);
+/* One row of the mine action summary of [from, to). */
+typedef enum store_mine_part {
+    STORE_MINE_BY_HAZARD,   /* land released by progress dated in [from, to), by hazard */
+    STORE_MINE_BY_OPERATOR, /* ... by the task's operator */
+    STORE_MINE_BY_DAY,      /* ... by day (UTC) */
+    STORE_MINE_ITEMS,       /* items found and destroyed, by type */
+    STORE_MINE_ACCIDENTS,   /* accidents dated in [from, to), by kind */
+} store_mine_part;
+typedef struct store_mine_sum {
+    store_mine_part part;
+    bool has_id;     /* the group is a number: id (the hazard's), else key */
+    int64_t id;
+    const char *key; /* borrowed: the operator, the day (YYYY-MM-DD), the item type, the accident kind */
+    int64_t n[3];    /* released: cleared, reduced, cancelled m2; items: found, destroyed;
+                      * accidents: accidents, killed, injured */
+} store_mine_sum;
+/* Calls fn for every row of the summary, part by part in the enum's order, each part
+ * ordered by its group. */
+int store_mine_summary(store *s, int64_t from, int64_t to, int (*fn)(const store_mine_sum *x, void *ctx),
+                       void *ctx, tr_err *err);
 
 /* ---- deconfliction lists: pages of sites and movements (store_deconflict.c, end) ---- */
 typedef struct store_dc_scan {
