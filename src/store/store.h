@@ -24,6 +24,10 @@
  * Ownership: out-values (tr_area, tr_agreement) are filled with memory the caller
  * frees with tr_area_clear / tr_agreement_clear; json_t results are new references.
  *
+ * The store returns domain values, never the API's JSON: a list hands domain values
+ * (tr_area, tr_operation) or row structs to fn (C3, C4), and the JSON is built above it
+ * (src/service/centre_lists.c), so answers keep their bytes whichever store serves them.
+ *
  * The contract a store implements (SQLite here; PostgreSQL, issue 13, the same):
  *  C1. Every function returns TR_OK or a tr_code and fills err (which may be NULL) with
  *      that code and one sentence; it never returns a valid-looking value on failure.
