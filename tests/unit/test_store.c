@@ -246,6 +246,19 @@ static void test_open_and_migrate(void **state) {
 
 /* ---- parties and actors ---- */
 
+typedef struct party_seen {
+    int n, stop_at; /* stop_at > 0: return 77 at that row */
+    char first[TR_NAME_MAX + 1];
+    bool last_revoked;
+} party_seen;
+
+static int see_party(const store_party_row *p, void *ctx) {
+    party_seen *x = ctx;
+    if (x->n++ == 0) snprintf(x->first, sizeof x->first, "%s", p->name);
+    x->last_revoked = p->revoked && p->revoked_at == T("2017-01-01");
+    return x->n == x->stop_at ? 77 : 0;
+}
+
 static void test_parties(void **state) {
     fixture *f = *state;
     store *s = open_store(f);
@@ -307,6 +320,16 @@ static void test_parties(void **state) {
     assert_string_equal(json_string_value(json_object_get(b, "full_name")), "Syrian Arab Army");
     assert_string_equal(json_string_value(json_object_get(b, "revoked_at")), "2017-01-01T00:00:00Z");
     json_decref(list);
+    /* The store itself hands rows, not JSON; fn's non-zero return stops the scan and is
+     * returned as is (C3). */
+    party_seen seen = {.stop_at = 1};
+    assert_int_equal(store_party_list(s, see_party, &seen, &err), 77);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.first, "Russia");
+    seen = (party_seen){.stop_at = 0};
+    assert_int_equal(store_party_list(s, see_party, &seen, &err), TR_OK);
+    assert_int_equal(seen.n, 2);
+    assert_true(seen.last_revoked);
     store_close(s);
 }
 
