@@ -16,6 +16,7 @@
 
 #include "base/timeutil.h"
 #include "edges/api_int.h"
+#include "service/centre_lists.h"
 
 /* ---- parameters ---- */
 
@@ -124,14 +125,14 @@ static int h_me_key(http_req *rq, http_resp *rs, tr_err *err) {
 
 static int h_parties(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *list;
-    if (store_party_list(rq->c->store, &list, err)) return TR_EIO;
+    if (centre_party_list_json(rq->c->store, &list, err)) return TR_EIO;
     rs->json = json_pack("{s:o}", "items", list);
     return TR_OK;
 }
 
 static int h_actors(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *list;
-    if (store_actor_list(rq->c->store, &list, err)) return TR_EIO;
+    if (centre_actor_list_json(rq->c->store, &list, err)) return TR_EIO;
     rs->json = json_pack("{s:o}", "items", list);
     return TR_OK;
 }
@@ -208,7 +209,7 @@ static int h_area_history(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t id = 0;
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     json_t *features = json_array();
-    if (store_area_history(rq->c->store, id, &rq->party, features, err)) {
+    if (centre_area_history_json(rq->c->store, id, &rq->party, features, err)) {
         json_decref(features);
         return err->code;
     }
@@ -257,7 +258,7 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_page(rq, &f.limit, &f.after, err)) return TR_EINVAL;
     json_t *features = json_array();
     int64_t next;
-    if (store_area_list(rq->c->store, &f, features, &next, err)) {
+    if (centre_area_list_json(rq->c->store, &f, features, &next, err)) {
         json_decref(features);
         return err->code;
     }

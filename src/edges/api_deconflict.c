@@ -15,6 +15,7 @@
 #include "edges/api_int.h"
 #include "service/centre_checkpoint.h"
 #include "service/centre_dc.h"
+#include "service/centre_lists.h"
 
 /* ---- deconfliction: sites and operations ---- */
 
@@ -130,7 +131,7 @@ static int h_operation_list(http_req *rq, http_resp *rs, tr_err *err) {
     int64_t after, next;
     if (api_parse_page(rq, &limit, &after, err)) return TR_EINVAL;
     json_t *items = json_array();
-    int rc = store_operation_list(rq->c->store, after, limit, items, &next, err);
+    int rc = centre_operation_list_json(rq->c->store, after, limit, items, &next, err);
     size_t i;
     json_t *op;
     json_array_foreach(items, i, op) {
@@ -218,7 +219,7 @@ static int notices(http_req *rq, http_resp *rs, int64_t overdue_at, const char *
     bool more;
     if (notice_page(rq, &limit, &after, err)) return TR_EINVAL;
     json_t *items = json_array();
-    if (store_notice_list(rq->c->store, party, after, overdue_at, limit, items, &next, &more, err)) {
+    if (centre_notice_list_json(rq->c->store, party, after, overdue_at, limit, items, &next, &more, err)) {
         json_decref(items);
         return err->code;
     }
@@ -314,7 +315,7 @@ static long ns_fill(notice_stream *ns) {
     int64_t next;
     bool more;
     if (!items ||
-        store_notice_list(ns->st, ns->party, ns->after, 0, STREAM_BATCH, items, &next, &more, &err)) {
+        centre_notice_list_json(ns->st, ns->party, ns->after, 0, STREAM_BATCH, items, &next, &more, &err)) {
         json_decref(items);
         return HTTP_STREAM_ERROR;
     }

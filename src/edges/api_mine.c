@@ -13,6 +13,7 @@
 #include "base/timeutil.h"
 #include "edges/api_int.h"
 #include "service/centre_mine.h"
+#include "service/centre_lists.h"
 
 /* ---- hazards ---- */
 
@@ -189,7 +190,7 @@ static int h_summary(http_req *rq, http_resp *rs, tr_err *err) {
     json_t *rem = json_pack("{s:i, s:i, s:{}}", "open_hazards", 0, "remaining_m2", 0, "by_contamination");
     json_object_set_new(o, "remaining", rem);
     store_hazard_filter open = {.status = "open"};
-    if (store_mine_summary(rq->c->store, from, to, o, err) ||
+    if (centre_mine_summary_json(rq->c->store, from, to, o, err) ||
         store_hazard_each(rq->c->store, &open, add_remaining, rem, err)) {
         json_decref(o);
         return err->code;

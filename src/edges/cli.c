@@ -27,6 +27,7 @@
 #include "edges/verify.h"
 #include "edges/witness_client.h"
 #include "service/centre.h"
+#include "service/centre_lists.h"
 #include "service/centre_mine.h"
 #include "service/centre_monitor.h"
 #include "store/db.h"
@@ -420,7 +421,7 @@ static int cmd_party_list(const cli_cmd *cmd, cli_args *a) {
     if (cli__open_centre(cmd, a, NULL, &c)) return CLI_RUNTIME;
     json_t *list = NULL;
     tr_err err = {0};
-    int rc = store_party_list(c->store, &list, &err);
+    int rc = centre_party_list_json(c->store, &list, &err);
     centre_close(c);
     if (rc) return cli__runtime_error(cmd, &err);
     if (cli__opt(cmd, a, "--json")) {

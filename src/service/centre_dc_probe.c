@@ -24,6 +24,7 @@
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_lists.h"
 #include "service/centre_objects.h"
 
 /* ---- privacy ---- */
@@ -231,7 +232,7 @@ static int exact_conflicts(centre *c, const centre_probe *pr, const tr_operation
  * centre has no monitor). */
 static int monitor_notices(centre *c, const centre_probe *pr, tr_err *err) {
     json_t *parties = NULL, *payload = NULL;
-    int rc = store_party_list(c->store, &parties, err);
+    int rc = centre_party_list_json(c->store, &parties, err);
     if (rc == TR_OK)
         payload = json_pack("{s:s, s:I, s:o, s:s, s:I, s:I, s:I}", "party", pr->asker->name, "probe_id",
                             (json_int_t)pr->id, "at", tr_json_time_value(pr->asked_at), "request",

@@ -29,6 +29,7 @@
 #include "base/timeutil.h"
 #include "service/centre_checkpoint.h"
 #include "service/centre_int.h"
+#include "service/centre_lists.h"
 #include "service/centre_objects.h"
 
 /* ---- who is told ---- */
@@ -47,20 +48,24 @@ static int add_name(json_t *list, const char *name) {
     return json_array_append_new(list, json_string(name)) ? TR_ENOMEM : TR_OK;
 }
 
+typedef struct notified_ctx {
+    const char *skip;
+    json_t *out;
+    tr_err *err;
+} notified_ctx;
+
+static int notified_party(const char *party, void *ctx) {
+    notified_ctx *n = ctx;
+    if (strcmp(party, n->skip) != 0 && add_name(n->out, party))
+        return tr_fail(n->err, TR_ENOMEM, "", "out of memory");
+    return TR_OK;
+}
+
 /* Every party already notified about (about_type, id), except skip. */
 static int notified_parties(centre *c, const char *about_type, int64_t id, const char *skip, json_t *out,
                             tr_err *err) {
-    json_t *items = json_array();
-    int rc = store_notices_about(c->store, about_type, id, items, err);
-    size_t i;
-    json_t *x;
-    json_array_foreach(items, i, x) {
-        const char *p = json_string_value(x);
-        if (rc == TR_OK && strcmp(p, skip) != 0 && add_name(out, p))
-            rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    }
-    json_decref(items);
-    return rc;
+    notified_ctx n = {.skip = skip, .out = out, .err = err};
+    return store_notices_about(c->store, about_type, id, notified_party, &n, err);
 }
 
 /* The earliest start of an operation's volumes. */
@@ -370,7 +375,7 @@ int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_er
     char *status = NULL;
     if (rc == TR_OK) rc = store_dc_current(c->store, "movement", m->id, "status", &status, err);
     json_t *clear = json_array();
-    if (rc == TR_OK) rc = store_clearance_list(c->store, m->id, clear, err);
+    if (rc == TR_OK) rc = centre_clearance_json(c->store, m->id, clear, err);
     if (rc == TR_OK) {
         json_t *required = json_array(), *missing = json_array();
         size_t i;
@@ -589,7 +594,7 @@ static int crossed(centre *c, const tr_movement *m, json_t *parties, tr_err *err
             int64_t next;
             do {
                 json_t *features = json_array();
-                rc = store_area_list(c->store, &f, features, &next, err);
+                rc = centre_area_list_json(c->store, &f, features, &next, err);
                 size_t i;
                 json_t *feat;
                 json_array_foreach(features, i, feat) {

@@ -9,6 +9,7 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 #include "service/centre_int.h"
+#include "service/centre_lists.h"
 #include "service/centre_objects.h"
 
 /* May viewer read m? Its sender and mediator; its addressee once it was delivered. */
@@ -35,7 +36,7 @@ static int deliver(centre *c, const tr_message *m, const char *party, const char
 static int message_answer(centre *c, const tr_message *m, json_t **out, tr_err *err) {
     *out = NULL;
     json_t *deliveries = json_array();
-    int rc = deliveries ? store_message_notices(c->store, m->id, deliveries, err)
+    int rc = deliveries ? centre_message_notices_json(c->store, m->id, deliveries, err)
                         : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_t *o = rc ? NULL : tr_message_to_json(m);
     if (!o) {

@@ -4,6 +4,7 @@
  * checks references and the land-release rule, writes, logs one entry and commits.
  */
 #include "service/centre_mine.h"
+#include "service/centre_lists.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -347,7 +348,7 @@ static int64_t sum_of(const json_t *rows, const char *key) {
 
 int centre__mine_bulletin(centre *c, mon_bulletin *b, tr_err *err) {
     json_t *s = json_object();
-    int rc = store_mine_summary(c->store, b->start, b->end, s, err);
+    int rc = centre_mine_summary_json(c->store, b->start, b->end, s, err);
     const json_t *hz = json_object_get(s, "by_hazard"), *acc = json_object_get(s, "accidents");
     const json_t *dem = json_object_get(acc, "demining"), *civ = json_object_get(acc, "civilian");
     int64_t nacc = json_integer_value(json_object_get(dem, "accidents")) +

@@ -6,13 +6,14 @@
  * notification history: the log entry that created the object, each notice (to whom,
  * when, its deadline) and each acknowledgement with its log index.
  *
- * Notices are read through the deconfliction store's own function (store_notice_list),
- * a page at a time, keeping those about the object.
+ * Notices are read through the deconfliction store's own function (store_notice_list,
+ * as JSON by centre_notice_list_json), a page at a time, keeping those about the object.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "service/centre_int.h"
+#include "service/centre_lists.h"
 #include "service/centre_monitor.h"
 #include "service/centre_objects.h"
 
@@ -91,7 +92,7 @@ static int object_history(centre *c, const object_ref *o, json_t *list, tr_err *
     while (more) {
         json_t *page = json_array();
         int64_t next = after;
-        if ((rc = store_notice_list(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, err))) {
+        if ((rc = centre_notice_list_json(c->store, NULL, after, 0, NOTICE_PAGE, page, &next, &more, err))) {
             json_decref(page);
             break;
         }

@@ -67,7 +67,12 @@
  *     one transaction under an advisory lock, db_migrate).
  *
  * Ownership: out-values (tr_area, tr_agreement) are filled with memory the caller
- * frees with tr_area_clear / tr_agreement_clear; json_t results are new references.
+ * frees with tr_area_clear / tr_agreement_clear; json_t values a row holds (an agreement's
+ * document, an operation's volumes) are new references.
+ *
+ * The store returns domain values, never the API's JSON: a list hands domain values
+ * (tr_area, tr_operation) or row structs to fn (C3, C4), and the JSON is built above it
+ * (src/service/centre_lists.c), so answers keep their bytes whichever store serves them.
  *
  * The contract each database's store keeps (SQLite and PostgreSQL alike, issue 13):
  *  C1. Every function returns TR_OK or a tr_code and fills err (which may be NULL) with
@@ -317,8 +322,15 @@ int store_party_revoke(store *s, const char *name, int64_t now, tr_err *err);
  * transaction, registers one. */
 int store_party_key_get(store *s, const char *name, char **public_key, tr_err *err);
 int store_party_key_set(store *s, const char *name, const char *public_key, tr_err *err);
-/* [{name, role, full_name, created_at, revoked_at}] ordered by name. */
-int store_party_list(store *s, json_t **out, tr_err *err);
+/* A party as listed (borrowed strings: valid only during the call of fn). */
+typedef struct store_party_row {
+    const char *name, *role, *full_name; /* full_name may be NULL */
+    int64_t created_at;
+    bool revoked; /* revoked_at is set */
+    int64_t revoked_at;
+} store_party_row;
+/* Calls fn for every party (revoked ones too), ordered by name. */
+int store_party_list(store *s, int (*fn)(const store_party_row *p, void *ctx), void *ctx, tr_err *err);
 
 /* Records a new actor; TR_ECONFLICT if the name is taken. */
 int store_actor_insert(store *s, const char *name, const char *full_name, int64_t now, tr_err *err);
@@ -326,7 +338,11 @@ int store_actor_exists(store *s, const char *name, bool *exists, tr_err *err);
 /* Whether actor name exists and its full name (malloc'd, NULL when it has none; the
  * caller frees it). */
 int store_actor_full_name(store *s, const char *name, bool *exists, char **full_name, tr_err *err);
-int store_actor_list(store *s, json_t **out, tr_err *err);
+typedef struct store_actor_row {
+    const char *name, *full_name; /* borrowed; full_name may be NULL */
+} store_actor_row;
+/* Calls fn for every actor, ordered by name. */
+int store_actor_list(store *s, int (*fn)(const store_actor_row *a, void *ctx), void *ctx, tr_err *err);
 
 /* ---- areas ---- */
 /* Inserts version 1 of a new area; sets a->id, a->version. */
@@ -352,12 +368,15 @@ typedef struct store_area_filter {
     int limit;
 } store_area_filter;
 
-/* Appends matching versions as Features to `features` (ordered by area id); sets
- * *next to the cursor of the next page or 0 when this was the last. */
-int store_area_list(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err);
-/* Appends every version of one area that viewer may see (NULL: all) as Features,
- * oldest first. */
-int store_area_history(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err);
+/* Calls fn for each matching version (at most f->limit, ordered by area id; a row that
+ * does not decode is skipped); sets *next to the cursor of the next page or 0 when this
+ * was the last. The value is cleared after fn returns unless fn zeroes it. */
+int store_area_list(store *s, const store_area_filter *f, int (*fn)(tr_area *a, void *ctx), void *ctx,
+                    int64_t *next, tr_err *err);
+/* Calls fn for every version of one area that viewer may see (NULL: all), oldest first
+ * (cleared after fn returns, as store_area_list). */
+int store_area_history(store *s, int64_t id, const tr_party *viewer, int (*fn)(tr_area *a, void *ctx),
+                       void *ctx, tr_err *err);
 /* Calls fn for every area version in (id, version) order; fn owns nothing: the value
  * is cleared after fn returns unless fn zeroes it (taking its contents). */
 int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err);
@@ -382,9 +401,10 @@ int store_operation_insert(store *s, tr_operation *o, tr_err *err);
 /* Volumes are read back with TR_VOLUME_TRUSTED. TR_ENOTFOUND if there is none. */
 int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err);
 int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *ctx, tr_err *err);
-/* Appends operations with id > after (at most limit) to items; *next is the cursor of
- * the next page or 0. */
-int store_operation_list(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err);
+/* Calls fn for operations with id > after (at most limit, by id; a row that does not
+ * decode is skipped, cleared after fn returns); *next is the cursor of the next page or 0. */
+int store_operation_list(store *s, int64_t after, int limit, int (*fn)(tr_operation *o, void *ctx), void *ctx,
+                         int64_t *next, tr_err *err);
 
 /* Inside a transaction: inserts m; sets m->id. */
 int store_movement_insert(store *s, tr_movement *m, tr_err *err);
@@ -418,8 +438,17 @@ int store_dc_current(store *s, const char *about_type, int64_t about_id, const c
                      tr_err *err);
 /* A party whose acknowledgement of notice_id clears the movement. */
 int store_clearance_insert(store *s, int64_t movement_id, const char *party, int64_t notice_id, tr_err *err);
-/* Appends {party, notice, acked_at, ack_index} per party, by name. */
-int store_clearance_list(store *s, int64_t movement_id, json_t *items, tr_err *err);
+/* One party's clearance of a movement: the notice it is to acknowledge, and whether it
+ * did (party borrowed: valid only during the call of fn). */
+typedef struct store_clearance_state {
+    const char *party;
+    int64_t notice_id;
+    bool acked; /* acked_at and ack_index are set */
+    int64_t acked_at, ack_index;
+} store_clearance_state;
+/* Calls fn for each party whose acknowledgement clears the movement, by name. */
+int store_clearance_list(store *s, int64_t movement_id, int (*fn)(const store_clearance_state *c, void *ctx),
+                         void *ctx, tr_err *err);
 int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *yes, tr_err *err);
 /* The ids of operations (ended, cancelled) or movements (arrived, aborted) that left
  * deconfliction, ascending (malloc'd). */
@@ -428,8 +457,10 @@ int store_dc_retired(store *s, const char *about_type, int64_t **ids, size_t *n,
  * set; put (inside a transaction) replaces it. */
 int store_setting_get(store *s, const char *name, char **value, tr_err *err);
 int store_setting_put(store *s, const char *name, const char *value, int64_t now, tr_err *err);
-/* Appends the names of the parties ever notified about (about_type, about_id). */
-int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err);
+/* Calls fn with the name of each party ever notified about (about_type, about_id), by
+ * name (borrowed: valid only during the call of fn). */
+int store_notices_about(store *s, const char *about_type, int64_t about_id,
+                        int (*fn)(const char *party, void *ctx), void *ctx, tr_err *err);
 
 /* ---- restricted objects and probes of them (store_dc_probe.c, migration 0012) ---- */
 /* Inside a transaction: the privacy record of a restricted site or movement (about_type
@@ -490,12 +521,13 @@ int store_notice_get(store *s, int64_t id, store_notice *out, tr_err *err);
 /* Inside a transaction: records the acknowledgement (only if not yet acknowledged;
  * TR_ECONFLICT otherwise). */
 int store_notice_ack(store *s, int64_t id, int64_t acked_at, uint64_t ack_index, tr_err *err);
-/* Appends notices as JSON to items, oldest first: party's (NULL: everyone's) with id >
- * after; with overdue_at > 0 only unacknowledged ones whose deadline is <= overdue_at.
- * At most limit; *next is the id of the last one appended (after if none), *more
- * whether more follow. */
-int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit, json_t *items,
-                      int64_t *next, bool *more, tr_err *err);
+/* Calls fn for notices, oldest first: party's (NULL: everyone's) with id > after; with
+ * overdue_at > 0 only unacknowledged ones whose deadline is <= overdue_at. At most
+ * limit; *next is the id of the last one passed to fn (after if none), *more whether
+ * more follow. The row's fields are all set except logged and log_index. */
+int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
+                      int (*fn)(const store_notice_row *n, void *ctx), void *ctx, int64_t *next, bool *more,
+                      tr_err *err);
 
 /* ---- monitoring: violation reports (store_monitor.c) ---- */
 /* A report row as stored: body is the report's JSON (tr_report_to_json) text; cls the
@@ -582,8 +614,10 @@ int store_message_get(store *s, int64_t id, tr_message *out, tr_err *err);
  * or forwarded to it), at most limit, in id order; *more tells whether more follow. */
 int store_message_list(store *s, const char *party, int64_t after, int limit, tr_message **out, size_t *n,
                        bool *more, tr_err *err);
-/* Appends the notices about message id as {notice_id, party, kind, created_at, acked_at}. */
-int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err);
+/* Calls fn for each notice about message id, by id: the row's id, party, kind, about,
+ * created_at, acked and acked_at are set (the rest zero). */
+int store_message_notices(store *s, int64_t id, int (*fn)(const store_notice_row *n, void *ctx), void *ctx,
+                          tr_err *err);
 /* ---- mine action: hazards, tasks, progress, accidents (store_mine.c, issue 6) ---- */
 /* A hazard's state beside its recorded row: current status and land released so far. */
 typedef struct store_hazard_state {
@@ -624,9 +658,26 @@ int store_progress_insert(store *s, tr_progress *p, tr_err *err);               
 int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx, tr_err *err);
 int store_accident_insert(store *s, tr_accident *a, tr_err *err);               /* sets a->id */
 int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void *ctx), void *ctx, tr_err *err);
-/* Sets out's by_hazard, by_operator, by_day (land released by progress dated in
- * [from, to)), items (found and destroyed by type) and accidents (by kind). */
-int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *err);
+/* One row of the mine action summary of [from, to). */
+typedef enum store_mine_part {
+    STORE_MINE_BY_HAZARD,   /* land released by progress dated in [from, to), by hazard */
+    STORE_MINE_BY_OPERATOR, /* ... by the task's operator */
+    STORE_MINE_BY_DAY,      /* ... by day (UTC) */
+    STORE_MINE_ITEMS,       /* items found and destroyed, by type */
+    STORE_MINE_ACCIDENTS,   /* accidents dated in [from, to), by kind */
+} store_mine_part;
+typedef struct store_mine_sum {
+    store_mine_part part;
+    bool has_id;     /* the group is a number: id (the hazard's), else key */
+    int64_t id;
+    const char *key; /* borrowed: the operator, the day (YYYY-MM-DD), the item type, the accident kind */
+    int64_t n[3];    /* released: cleared, reduced, cancelled m2; items: found, destroyed;
+                      * accidents: accidents, killed, injured */
+} store_mine_sum;
+/* Calls fn for every row of the summary, part by part in the enum's order, each part
+ * ordered by its group. */
+int store_mine_summary(store *s, int64_t from, int64_t to, int (*fn)(const store_mine_sum *x, void *ctx),
+                       void *ctx, tr_err *err);
 
 /* ---- deconfliction lists: pages of sites and movements (store_deconflict.c, end) ---- */
 typedef struct store_dc_scan {

@@ -199,7 +199,8 @@ int store_area_current_version(store *s, int64_t id, int *version, tr_err *err) 
 static const char SQL_AREA_LIST[] = AREA_LIST(VISIBLE_SQL);
 static const char SQL_AREA_LIST_PG[] = AREA_LIST(VISIBLE_PG);
 
-int store_area_list(store *s, const store_area_filter *f, json_t *features, int64_t *next, tr_err *err) {
+int store_area_list(store *s, const store_area_filter *f, int (*fn)(tr_area *a, void *ctx), void *ctx,
+                    int64_t *next, tr_err *err) {
     db_stmt *st = store__prep2(s, SQL_AREA_LIST, SQL_AREA_LIST_PG, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, f->after);
@@ -214,24 +215,24 @@ int store_area_list(store *s, const store_area_filter *f, json_t *features, int6
     }
     db_bind_int(st, 9, f->limit + 1);
     if (f->viewer && !tr_party_is_privileged(f->viewer)) db_bind_text(st, 10, f->viewer->name);
-    int rc, n = 0;
+    int rc = TR_OK, step = STORE_DONE, n = 0;
+    int64_t last = 0;
     *next = 0;
-    while ((rc = store__step(st)) == STORE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_area a;
-        if (read_area(st, &a)) {
+        bool ok = read_area(st, &a) == TR_OK; /* an unreadable row is skipped */
+        if (ok && ++n > f->limit) {
             tr_area_clear(&a);
-            continue;
-        }
-        if (++n > f->limit) {
-            tr_area_clear(&a);
+            *next = last; /* a row follows the page */
             break;
         }
-        *next = a.id;
-        json_array_append_new(features, tr_area_to_feature(&a));
+        if (ok) {
+            last = a.id;
+            rc = fn(&a, ctx);
+        }
         tr_area_clear(&a);
     }
-    if (rc != STORE_ROW) *next = 0;
-    return store__scan_end(st, rc, TR_OK, "reading table area_version", err);
+    return store__scan_end(st, step, rc, "reading table area_version", err);
 }
 
 #define AREA_HISTORY(VISIBLE)                                                                                \
@@ -239,18 +240,19 @@ int store_area_list(store *s, const store_area_filter *f, json_t *features, int6
 static const char SQL_AREA_HISTORY[] = AREA_HISTORY(VISIBLE_SQL);
 static const char SQL_AREA_HISTORY_PG[] = AREA_HISTORY(VISIBLE_PG);
 
-int store_area_history(store *s, int64_t id, const tr_party *viewer, json_t *features, tr_err *err) {
+int store_area_history(store *s, int64_t id, const tr_party *viewer, int (*fn)(tr_area *a, void *ctx),
+                       void *ctx, tr_err *err) {
     db_stmt *st = store__prep2(s, SQL_AREA_HISTORY, SQL_AREA_HISTORY_PG, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, id);
     if (viewer && !tr_party_is_privileged(viewer)) db_bind_text(st, 2, viewer->name);
-    int step;
-    while ((step = store__step(st)) == STORE_ROW) {
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         tr_area a;
-        if (read_area(st, &a) == TR_OK) json_array_append_new(features, tr_area_to_feature(&a));
+        if (read_area(st, &a) == TR_OK) rc = fn(&a, ctx); /* an unreadable row is skipped */
         tr_area_clear(&a);
     }
-    return store__scan_end(st, step, TR_OK, "reading table area_version", err);
+    return store__scan_end(st, step, rc, "reading table area_version", err);
 }
 
 static const char SQL_AREA_ALL[] = "SELECT " AREA_COLS " FROM area_version v ORDER BY v.area_id, v.version";

@@ -168,22 +168,21 @@ static const char SQL_CLEAR_LIST[] = "SELECT c.party, c.notice_id, n.acked_at, n
                                      "movement_clearance c JOIN notice n ON n.id = c.notice_id"
                                      " WHERE c.movement_id = ? ORDER BY c.party";
 
-int store_clearance_list(store *s, int64_t movement_id, json_t *items, tr_err *err) {
+int store_clearance_list(store *s, int64_t movement_id, int (*fn)(const store_clearance_state *c, void *ctx),
+                         void *ctx, tr_err *err) {
     db_stmt *st = store__prep(s, SQL_CLEAR_LIST, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, movement_id);
-    int step;
-    while ((step = store__step(st)) == STORE_ROW) {
-        bool acked = db_col_type(st, 2) != DB_NULL;
-        json_array_append_new(items,
-                              json_pack("{s:s, s:I, s:o, s:o}", "party", db_col_text(st, 0), "notice",
-                                        (json_int_t)db_col_int(st, 1), "acked_at",
-                                        acked ? tr_json_time_value(db_col_int(st, 2)) : json_null(),
-                                        "ack_index", acked ? json_integer(db_col_int(st, 3)) : json_null()));
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
+        store_clearance_state c = {.party = db_col_text(st, 0),
+                                   .notice_id = db_col_int(st, 1),
+                                   .acked = db_col_type(st, 2) != DB_NULL,
+                                   .acked_at = db_col_int(st, 2),
+                                   .ack_index = db_col_int(st, 3)};
+        rc = fn(&c, ctx);
     }
-    db_reset(st);
-    if (step != STORE_DONE) return store__fail(err, -1, "reading table movement_clearance");
-    return TR_OK;
+    return store__scan_end(st, step, rc, "reading table movement_clearance", err);
 }
 
 static const char SQL_CLEAR_HAS[] = "SELECT 1 FROM movement_clearance WHERE movement_id = ? AND party = ?";
@@ -204,17 +203,16 @@ int store_clearance_has(store *s, int64_t movement_id, const char *party, bool *
 static const char SQL_NOTICE_ABOUT[] =
     "SELECT DISTINCT party FROM notice WHERE about_type = ? AND about_id = ? ORDER BY party";
 
-int store_notices_about(store *s, const char *about_type, int64_t about_id, json_t *parties, tr_err *err) {
+int store_notices_about(store *s, const char *about_type, int64_t about_id,
+                        int (*fn)(const char *party, void *ctx), void *ctx, tr_err *err) {
     db_stmt *st = store__prep(s, SQL_NOTICE_ABOUT, err);
     if (!st) return TR_EIO;
     db_bind_text(st, 1, about_type);
     db_bind_int(st, 2, about_id);
-    int step;
-    while ((step = store__step(st)) == STORE_ROW)
-        json_array_append_new(parties, json_string(db_col_text(st, 0)));
-    db_reset(st);
-    if (step != STORE_DONE) return store__fail(err, -1, "reading table notice");
-    return TR_OK;
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW)
+        rc = fn(db_col_text(st, 0), ctx);
+    return store__scan_end(st, step, rc, "reading table notice", err);
 }
 
 static const char SQL_RETIRED[] =

@@ -190,28 +190,26 @@ int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *
 
 static const char SQL_OP_PAGE[] = "SELECT " OP_COLS " FROM operation WHERE id > ? ORDER BY id LIMIT ?";
 
-int store_operation_list(store *s, int64_t after, int limit, json_t *items, int64_t *next, tr_err *err) {
+int store_operation_list(store *s, int64_t after, int limit, int (*fn)(tr_operation *o, void *ctx), void *ctx,
+                         int64_t *next, tr_err *err) {
     db_stmt *st = store__prep(s, SQL_OP_PAGE, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, after);
     db_bind_int(st, 2, limit + 1);
-    int n = 0, step;
+    int n = 0, rc = TR_OK, step = STORE_DONE;
+    int64_t last = 0;
     *next = 0;
-    bool more = false;
-    while ((step = store__step(st)) == STORE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         if (++n > limit) {
-            more = true;
+            *next = last; /* a row follows the page */
             break;
         }
         tr_operation o;
-        if (read_operation(st, &o) == TR_OK) json_array_append_new(items, tr_operation_to_json(&o));
-        *next = o.id;
+        if (read_operation(st, &o) == TR_OK) rc = fn(&o, ctx); /* an unreadable row is skipped */
+        last = o.id;
         tr_operation_clear(&o);
     }
-    db_reset(st);
-    if (!more) *next = 0;
-    if (step != STORE_ROW && step != STORE_DONE) return store__fail(err, -1, "reading table operation");
-    return TR_OK;
+    return store__scan_end(st, step, rc, "reading table operation", err);
 }
 
 /* ---- notices ---- */
@@ -291,36 +289,39 @@ static const char SQL_NOTICE_LIST[] =
     " AND (CAST(?3 AS BIGINT) IS NULL OR (acked_at IS NULL AND deadline <= ?3)) ORDER BY id LIMIT ?4";
 
 int store_notice_list(store *s, const char *party, int64_t after, int64_t overdue_at, int limit,
-                      json_t *items, int64_t *next, bool *more, tr_err *err) {
+                      int (*fn)(const store_notice_row *n, void *ctx), void *ctx, int64_t *next, bool *more,
+                      tr_err *err) {
     db_stmt *st = store__prep(s, SQL_NOTICE_LIST, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, after);
     db_bind_text(st, 2, party);
     if (overdue_at > 0) db_bind_int(st, 3, overdue_at);
     db_bind_int(st, 4, limit + 1);
-    int n = 0, step;
+    int n = 0, rc = TR_OK, step = STORE_DONE;
     *next = after;
     *more = false;
-    while ((step = store__step(st)) == STORE_ROW) {
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
         if (++n > limit) {
             *more = true;
             break;
         }
-        json_t *payload = json_loads(db_col_text(st, 5), 0, NULL);
         bool acked = db_col_type(st, 8) != DB_NULL;
-        json_t *x = json_pack(
-            "{s:I, s:s, s:s, s:{s:s, s:I}, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)db_col_int(st, 0),
-            "party", db_col_text(st, 1), "kind", db_col_text(st, 2), "about", "type", db_col_text(st, 3),
-            "id", (json_int_t)db_col_int(st, 4), "payload", payload ? payload : json_null(), "created_at",
-            tr_json_time_value(db_col_int(st, 6)), "deadline", tr_json_time_value(db_col_int(st, 7)),
-            "acked_at", acked ? tr_json_time_value(db_col_int(st, 8)) : json_null(), "ack_index",
-            acked ? json_integer(db_col_int(st, 9)) : json_null());
-        if (x) json_array_append_new(items, x);
-        *next = db_col_int(st, 0);
+        store_notice_row x = {.id = db_col_int(st, 0),
+                              .party = db_col_text(st, 1),
+                              .kind = db_col_text(st, 2),
+                              .about_type = db_col_text(st, 3),
+                              .about_id = db_col_int(st, 4),
+                              .payload = db_col_text(st, 5),
+                              .created_at = db_col_int(st, 6),
+                              .deadline = db_col_int(st, 7),
+                              .acked = acked,
+                              .acked_at = db_col_int(st, 8),
+                              .has_ack_index = acked,
+                              .ack_index = (uint64_t)db_col_int(st, 9)};
+        rc = fn(&x, ctx);
+        *next = x.id;
     }
-    db_reset(st);
-    if (step != STORE_ROW && step != STORE_DONE) return store__fail(err, -1, "reading table notice");
-    return TR_OK;
+    return store__scan_end(st, step, rc, "reading table notice", err);
 }
 
 /* ---- movements ---- */

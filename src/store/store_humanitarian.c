@@ -329,17 +329,22 @@ static const char SQL_MSG_NOTICES[] =
     "SELECT id, party, kind, created_at, acked_at FROM notice WHERE about_type = 'message' AND about_id = ?"
     " ORDER BY id";
 
-int store_message_notices(store *s, int64_t id, json_t *items, tr_err *err) {
+int store_message_notices(store *s, int64_t id, int (*fn)(const store_notice_row *n, void *ctx), void *ctx,
+                          tr_err *err) {
     db_stmt *st = store__prep(s, SQL_MSG_NOTICES, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, id);
-    int step;
-    while ((step = store__step(st)) == STORE_ROW)
-        json_array_append_new(
-            items,
-            json_pack("{s:I, s:s, s:s, s:o, s:o}", "notice_id", (json_int_t)db_col_int(st, 0), "party",
-                      db_col_text(st, 1), "kind", db_col_text(st, 2), "created_at",
-                      tr_json_time_value(db_col_int(st, 3)), "acked_at",
-                      db_col_type(st, 4) == DB_NULL ? json_null() : tr_json_time_value(db_col_int(st, 4))));
-    return store__scan_end(st, step, TR_OK, "reading table notice", err);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
+        store_notice_row n = {.id = db_col_int(st, 0),
+                              .party = db_col_text(st, 1),
+                              .kind = db_col_text(st, 2),
+                              .about_type = "message",
+                              .about_id = id,
+                              .created_at = db_col_int(st, 3),
+                              .acked = db_col_type(st, 4) != DB_NULL,
+                              .acked_at = db_col_int(st, 4)};
+        rc = fn(&n, ctx);
+    }
+    return store__scan_end(st, step, rc, "reading table notice", err);
 }

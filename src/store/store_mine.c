@@ -395,25 +395,6 @@ int store_accident_each(store *s, int64_t after, int (*fn)(tr_accident *a, void 
 
 /* ---- reports ---- */
 
-/* Land released in [from, to) grouped by `by` (a column expression), as JSON rows. */
-static int released_by(store *s, const char *sql, const char *pg_sql, int64_t from, int64_t to,
-                       const char *key, json_t *items, tr_err *err) {
-    db_stmt *st = store__prep2(s, sql, pg_sql, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, from);
-    db_bind_int(st, 2, to);
-    int step;
-    while ((step = store__step(st)) == STORE_ROW) {
-        json_t *k =
-            db_col_type(st, 0) == DB_INT ? json_integer(db_col_int(st, 0)) : json_string(db_col_text(st, 0));
-        int64_t c = db_col_int(st, 1), r = db_col_int(st, 2), x = db_col_int(st, 3);
-        json_array_append_new(items, json_pack("{s:o, s:I, s:I, s:I, s:I}", key, k, "cleared_m2",
-                                               (json_int_t)c, "reduced_m2", (json_int_t)r, "cancelled_m2",
-                                               (json_int_t)x, "released_m2", (json_int_t)(c + r + x)));
-    }
-    return store__scan_end(st, step, TR_OK, "reading table mine_progress", err);
-}
-
 #define SUMS "SUM(p.cleared_m2), SUM(p.reduced_m2), SUM(p.cancelled_m2)"
 static const char SQL_BY_HAZARD[] =
     "SELECT p.hazard_id, " SUMS " FROM mine_progress p WHERE p.date >= ?1 AND "
@@ -440,39 +421,45 @@ static const char SQL_ACCIDENTS[] =
     "SELECT kind, COUNT(*), SUM(killed), SUM(injured) FROM mine_accident WHERE date >= ?1 AND date < ?2 "
     "GROUP BY kind ORDER BY kind";
 
-int store_mine_summary(store *s, int64_t from, int64_t to, json_t *out, tr_err *err) {
-    json_t *hz = json_array(), *op = json_array(), *day = json_array(), *items = json_array(),
-           *acc = json_object();
-    json_object_set_new(out, "by_hazard", hz);
-    json_object_set_new(out, "by_operator", op);
-    json_object_set_new(out, "by_day", day);
-    json_object_set_new(out, "items", items);
-    json_object_set_new(out, "accidents", acc);
-    if (released_by(s, SQL_BY_HAZARD, SQL_BY_HAZARD, from, to, "hazard_id", hz, err) ||
-        released_by(s, SQL_BY_OPERATOR, SQL_BY_OPERATOR, from, to, "operator", op, err) ||
-        released_by(s, SQL_BY_DAY, SQL_BY_DAY_PG, from, to, "date", day, err))
-        return TR_EIO;
-    db_stmt *st = store__prep2(s, SQL_ITEMS, SQL_ITEMS_PG, err);
+/* The summary's parts, in the order they are read: the query, and how many sums follow
+ * the group in column 0. */
+static const struct {
+    store_mine_part part;
+    const char *sql, *pg_sql, *what;
+    int nsums;
+} MINE_PARTS[] = {
+    {STORE_MINE_BY_HAZARD, SQL_BY_HAZARD, SQL_BY_HAZARD, "reading table mine_progress", 3},
+    {STORE_MINE_BY_OPERATOR, SQL_BY_OPERATOR, SQL_BY_OPERATOR, "reading table mine_progress", 3},
+    {STORE_MINE_BY_DAY, SQL_BY_DAY, SQL_BY_DAY_PG, "reading table mine_progress", 3},
+    {STORE_MINE_ITEMS, SQL_ITEMS, SQL_ITEMS_PG, "reading table mine_progress", 2},
+    {STORE_MINE_ACCIDENTS, SQL_ACCIDENTS, SQL_ACCIDENTS, "reading table mine_accident", 3},
+};
+
+static int mine_part(store *s, size_t k, int64_t from, int64_t to, int (*fn)(const store_mine_sum *x, void *ctx),
+                     void *ctx, tr_err *err) {
+    db_stmt *st = store__prep2(s, MINE_PARTS[k].sql, MINE_PARTS[k].pg_sql, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, from);
     db_bind_int(st, 2, to);
-    int step;
-    while ((step = store__step(st)) == STORE_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:I, s:I}", "type", db_col_text(st, 0), "found",
-                                               (json_int_t)db_col_int(st, 1), "destroyed",
-                                               (json_int_t)db_col_int(st, 2)));
-    int rc = store__scan_end(st, step, TR_OK, "reading table mine_progress", err);
-    if (rc) return rc;
-    for (int k = 0; k < 2; k++)
-        json_object_set_new(acc, k ? "civilian" : "demining",
-                            json_pack("{s:i, s:i, s:i}", "accidents", 0, "killed", 0, "injured", 0));
-    if (!(st = store__prep(s, SQL_ACCIDENTS, err))) return TR_EIO;
-    db_bind_int(st, 1, from);
-    db_bind_int(st, 2, to);
-    while ((step = store__step(st)) == STORE_ROW)
-        json_object_set_new(acc, db_col_text(st, 0),
-                            json_pack("{s:I, s:I, s:I}", "accidents", (json_int_t)db_col_int(st, 1), "killed",
-                                      (json_int_t)db_col_int(st, 2), "injured",
-                                      (json_int_t)db_col_int(st, 3)));
-    return store__scan_end(st, step, TR_OK, "reading table mine_accident", err);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
+        store_mine_sum x = {.part = MINE_PARTS[k].part};
+        x.has_id = db_col_type(st, 0) == DB_INT; /* before the text read converts it */
+        if (x.has_id)
+            x.id = db_col_int(st, 0);
+        else
+            x.key = db_col_text(st, 0);
+        for (int i = 0; i < MINE_PARTS[k].nsums; i++)
+            x.n[i] = db_col_int(st, i + 1);
+        rc = fn(&x, ctx);
+    }
+    return store__scan_end(st, step, rc, MINE_PARTS[k].what, err);
+}
+
+int store_mine_summary(store *s, int64_t from, int64_t to, int (*fn)(const store_mine_sum *x, void *ctx),
+                       void *ctx, tr_err *err) {
+    int rc = TR_OK;
+    for (size_t k = 0; rc == TR_OK && k < sizeof MINE_PARTS / sizeof *MINE_PARTS; k++)
+        rc = mine_part(s, k, from, to, fn, ctx, err);
+    return rc;
 }

@@ -383,29 +383,20 @@ int store_party_key_set(store *s, const char *name, const char *public_key, tr_e
 static const char SQL_PARTY_LIST[] =
     "SELECT name, role, full_name, created_at, revoked_at FROM party ORDER BY name";
 
-int store_party_list(store *s, json_t **out, tr_err *err) {
+int store_party_list(store *s, int (*fn)(const store_party_row *p, void *ctx), void *ctx, tr_err *err) {
     db_stmt *st = store__prep(s, SQL_PARTY_LIST, err);
     if (!st) return TR_EIO;
-    json_t *a = json_array();
-    int rc;
-    while ((rc = store__step(st)) == STORE_ROW) {
-        json_t *p = json_object();
-        json_object_set_new(p, "name", json_string(db_col_text(st, 0)));
-        json_object_set_new(p, "role", json_string(db_col_text(st, 1)));
-        const char *fn = db_col_text(st, 2);
-        json_object_set_new(p, "full_name", fn ? json_string((const char *)fn) : json_null());
-        json_object_set_new(p, "created_at", tr_json_time_value(db_col_int(st, 3)));
-        json_object_set_new(p, "revoked_at",
-                            db_col_type(st, 4) == DB_NULL ? json_null()
-                                                          : tr_json_time_value(db_col_int(st, 4)));
-        json_array_append_new(a, p);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
+        store_party_row p = {.name = db_col_text(st, 0),
+                             .role = db_col_text(st, 1),
+                             .full_name = db_col_text(st, 2),
+                             .created_at = db_col_int(st, 3),
+                             .revoked = db_col_type(st, 4) != DB_NULL,
+                             .revoked_at = db_col_int(st, 4)};
+        rc = fn(&p, ctx);
     }
-    if ((rc = store__scan_end(st, rc, TR_OK, "reading table party", err))) {
-        json_decref(a);
-        return rc;
-    }
-    *out = a;
-    return TR_OK;
+    return store__scan_end(st, step, rc, "reading table party", err);
 }
 
 static const char SQL_ACTOR_ENSURE[] = "INSERT INTO actor(name, full_name, created_at) VALUES (?,?,?)";
@@ -453,22 +444,13 @@ int store_actor_full_name(store *s, const char *name, bool *exists, char **full_
 
 static const char SQL_ACTOR_LIST[] = "SELECT name, full_name FROM actor ORDER BY name";
 
-int store_actor_list(store *s, json_t **out, tr_err *err) {
+int store_actor_list(store *s, int (*fn)(const store_actor_row *a, void *ctx), void *ctx, tr_err *err) {
     db_stmt *st = store__prep(s, SQL_ACTOR_LIST, err);
     if (!st) return TR_EIO;
-    json_t *a = json_array();
-    int step;
-    while ((step = store__step(st)) == STORE_ROW) {
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(db_col_text(st, 0)));
-        const char *fn = db_col_text(st, 1);
-        json_object_set_new(o, "full_name", fn ? json_string((const char *)fn) : json_null());
-        json_array_append_new(a, o);
+    int rc = TR_OK, step = STORE_DONE;
+    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
+        store_actor_row a = {.name = db_col_text(st, 0), .full_name = db_col_text(st, 1)};
+        rc = fn(&a, ctx);
     }
-    int rc = store__scan_end(st, step, TR_OK, "reading table actor", err);
-    if (rc)
-        json_decref(a);
-    else
-        *out = a;
-    return rc;
+    return store__scan_end(st, step, rc, "reading table actor", err);
 }

@@ -30,6 +30,7 @@
 #include "domain/domain.h"
 #include "engines/attribution.h"
 #include "service/centre.h"
+#include "service/centre_lists.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -245,6 +246,19 @@ static void test_open_and_migrate(void **state) {
 
 /* ---- parties and actors ---- */
 
+typedef struct party_seen {
+    int n, stop_at; /* stop_at > 0: return 77 at that row */
+    char first[TR_NAME_MAX + 1];
+    bool last_revoked;
+} party_seen;
+
+static int see_party(const store_party_row *p, void *ctx) {
+    party_seen *x = ctx;
+    if (x->n++ == 0) snprintf(x->first, sizeof x->first, "%s", p->name);
+    x->last_revoked = p->revoked && p->revoked_at == T("2017-01-01");
+    return x->n == x->stop_at ? 77 : 0;
+}
+
 static void test_parties(void **state) {
     fixture *f = *state;
     store *s = open_store(f);
@@ -294,7 +308,7 @@ static void test_parties(void **state) {
     store_rollback(s);
 
     json_t *list = NULL;
-    assert_int_equal(store_party_list(s, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(s, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 2);
     json_t *a = json_array_get(list, 0), *b = json_array_get(list, 1);
     assert_string_equal(json_string_value(json_object_get(a, "name")), "Russia"); /* by name */
@@ -306,6 +320,16 @@ static void test_parties(void **state) {
     assert_string_equal(json_string_value(json_object_get(b, "full_name")), "Syrian Arab Army");
     assert_string_equal(json_string_value(json_object_get(b, "revoked_at")), "2017-01-01T00:00:00Z");
     json_decref(list);
+    /* The store itself hands rows, not JSON; fn's non-zero return stops the scan and is
+     * returned as is (C3). */
+    party_seen seen = {.stop_at = 1};
+    assert_int_equal(store_party_list(s, see_party, &seen, &err), 77);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.first, "Russia");
+    seen = (party_seen){.stop_at = 0};
+    assert_int_equal(store_party_list(s, see_party, &seen, &err), TR_OK);
+    assert_int_equal(seen.n, 2);
+    assert_true(seen.last_revoked);
     store_close(s);
 }
 
@@ -331,7 +355,7 @@ static void test_actors(void **state) {
     assert_int_equal(store_actor_exists(s, "isis", &exists, &err), TR_OK);
     assert_false(exists);
     json_t *list = NULL;
-    assert_int_equal(store_actor_list(s, &list, &err), TR_OK);
+    assert_int_equal(centre_actor_list_json(s, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "name")), "ISIS");
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "full_name")), "Islamic State");
@@ -433,7 +457,7 @@ static void test_area_versions(void **state) {
 
     /* History, oldest first. */
     json_t *h = json_array();
-    assert_int_equal(store_area_history(s, id, NULL, h, &err), TR_OK);
+    assert_int_equal(centre_area_history_json(s, id, NULL, h, &err), TR_OK);
     assert_int_equal(json_array_size(h), 4);
     static const char *const names[] = {"v1", "v2", "v3", "v4"};
     static const char *const eff[] = {"2016-06-01T00:00:00Z", "2016-09-01T00:00:00Z", "2016-09-01T00:00:00Z", NULL};
@@ -452,7 +476,7 @@ static void test_area_versions(void **state) {
     const struct { const tr_party *p; size_t n; } seen[] = {{&turkey, 3}, {&russia, 4}, {&saa, 4}, {&jmc, 4}};
     for (size_t k = 0; k < sizeof seen / sizeof *seen; k++) {
         h = json_array();
-        assert_int_equal(store_area_history(s, id, seen[k].p, h, &err), TR_OK);
+        assert_int_equal(centre_area_history_json(s, id, seen[k].p, h, &err), TR_OK);
         if (json_array_size(h) != seen[k].n)
             fail_msg("%s sees %zu versions, expected %zu", seen[k].p->name, json_array_size(h), seen[k].n);
         json_t *p0 = json_object_get(json_array_get(h, 0), "properties");
@@ -460,7 +484,7 @@ static void test_area_versions(void **state) {
         json_decref(h);
     }
     h = json_array();
-    assert_int_equal(store_area_history(s, id + 100, NULL, h, &err), TR_OK);
+    assert_int_equal(centre_area_history_json(s, id + 100, NULL, h, &err), TR_OK);
     assert_int_equal(json_array_size(h), 0);
     json_decref(h);
     store_close(s);
@@ -549,7 +573,7 @@ static void expect_list(store *s, const store_area_filter *flt, const char *want
     json_t *fs = json_array();
     int64_t next = -1;
     tr_err err = {0};
-    if (store_area_list(s, flt, fs, &next, &err)) fail_msg("store_area_list: %s", err.msg);
+    if (centre_area_list_json(s, flt, fs, &next, &err)) fail_msg("store_area_list: %s", err.msg);
     char got[256] = "";
     size_t i;
     json_t *ft;
@@ -723,7 +747,7 @@ static void test_rollback(void **state) {
     store_area_filter flt = all_filter();
     expect_list(s, &flt, "", 0);
     json_t *list;
-    assert_int_equal(store_party_list(s, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(s, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
 
@@ -1300,10 +1324,10 @@ static void *store_reader(void *p) {
         json_t *fs = json_array();
         int64_t next;
         store_area_filter flt = {.kind = -1, .limit = 1000};
-        if (store_area_list(t->s, &flt, fs, &next, &err)) t->failures++;
+        if (centre_area_list_json(t->s, &flt, fs, &next, &err)) t->failures++;
         /* Committed transactions are whole: each area has its party. */
         json_t *parties = NULL;
-        if (store_party_list(t->s, &parties, &err)) t->failures++;
+        if (centre_party_list_json(t->s, &parties, &err)) t->failures++;
         else if (json_array_size(parties) < json_array_size(fs)) t->failures++;
         json_decref(parties);
         json_decref(fs);
@@ -1339,10 +1363,10 @@ static void test_store_threads(void **state) {
     int64_t next;
     store_area_filter flt = all_filter();
     flt.limit = 1000;
-    assert_int_equal(store_area_list(s, &flt, fs, &next, &err), TR_OK);
+    assert_int_equal(centre_area_list_json(s, &flt, fs, &next, &err), TR_OK);
     assert_int_equal(json_array_size(fs), 100);
     json_decref(fs);
-    assert_int_equal(store_party_list(s, &parties, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(s, &parties, &err), TR_OK);
     assert_int_equal(json_array_size(parties), 100);
     json_decref(parties);
     store_close(s);
@@ -1386,7 +1410,7 @@ static void test_centre_scenario(void **state) {
     if (centre_import_scenario(c, path, NULL, tokens, &err) != TR_OK)
         fail_msg("import of %s failed: %s: %s", path, err.field, err.msg);
     json_t *parties;
-    assert_int_equal(store_party_list(c->store, &parties, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(c->store, &parties, &err), TR_OK);
     assert_int_equal(json_array_size(parties), 13);
     json_decref(parties);
     assert_int_equal(attr_engine_area_versions(c->attr), nversions);
@@ -1476,10 +1500,10 @@ static void expect_import_fails(const fixture *f, const char *text, const char *
     if (strcmp(err.field, field) != 0) fail_msg("error at '%s' (%s), expected '%s'", err.field, err.msg, field);
     /* Nothing of it remains: no parties, actors, areas or agreements; no tokens written. */
     json_t *list;
-    assert_int_equal(store_party_list(c->store, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(c->store, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
-    assert_int_equal(store_actor_list(c->store, &list, &err), TR_OK);
+    assert_int_equal(centre_actor_list_json(c->store, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
     assert_int_equal(attr_engine_area_versions(c->attr), 0);
@@ -1597,7 +1621,7 @@ static void test_centre_scenario_regions(void **state) {
     assert_string_equal(err.field, "--regions features[0]");
     assert_int_equal(attr_engine_area_versions(c->attr), 0);
     json_t *list;
-    assert_int_equal(store_party_list(c->store, &list, &err), TR_OK);
+    assert_int_equal(centre_party_list_json(c->store, &list, &err), TR_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
     /* A regions file that is missing. */
