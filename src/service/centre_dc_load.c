@@ -119,18 +119,26 @@ static int read_one(tr_operation *o, void *ctx) {
 /* Fills the owners' cache before the scan: a lookup inside store_operation_each would be a
  * query nested in the scan, for which PostgreSQL's store reads every remaining row of the
  * scan into memory first (db_pg.c, invariant 2: 4 GB and minutes at 1,000,000 operations). */
+typedef struct owner_names {
+    char *name[sizeof((loader *)0)->owners / sizeof *((loader *)0)->owners];
+    size_t n;
+} owner_names;
+
+static int owner_name(const store_party_row *p, void *ctx) {
+    owner_names *o = ctx;
+    if (o->n == sizeof o->name / sizeof *o->name) return TR_OK;
+    return (o->name[o->n] = strdup(p->name)) ? (o->n++, TR_OK) : TR_ENOMEM;
+}
+
 static int owners_first(loader *l) {
-    json_t *parties = NULL;
-    int rc = store_party_list(l->c->store, &parties, &l->err);
-    size_t i;
-    json_t *p;
+    owner_names o = {.n = 0};
+    int rc = store_party_list(l->c->store, owner_name, &o, &l->err);
+    if (rc == TR_ENOMEM) tr_fail(&l->err, rc, "", "out of memory");
     int64_t id;
-    json_array_foreach(parties, i, p) {
-        if (rc || i >= sizeof l->owners / sizeof *l->owners) break;
-        const char *name = json_string_value(json_object_get(p, "name"));
-        if (name) rc = owner_id(l, name, &id, &l->err);
+    for (size_t i = 0; i < o.n; i++) {
+        if (rc == TR_OK) rc = owner_id(l, o.name[i], &id, &l->err);
+        free(o.name[i]);
     }
-    json_decref(parties);
     return rc;
 }
 

@@ -501,10 +501,11 @@ static int pg_exec(db *base, const char *sql, tr_err *err) {
     PGresult *res = run(d, sql);
     if (!res) { /* neither the COMMIT nor its cancel answered: the server is gone or cut off */
         d->lost = true;
-        return tr_fail(err, TR_EDB_LOST, "",
-                       "database: the server answered neither the COMMIT nor its cancel within %d ms; the write"
-                       " is not acknowledged",
-                       DB_PG_COMMIT_WAIT_MS + DB_PG_CANCEL_WAIT_MS);
+        return tr_fail(
+            err, TR_EDB_LOST, "",
+            "database: the server answered neither the COMMIT nor its cancel within %d ms; the write"
+            " is not acknowledged",
+            DB_PG_COMMIT_WAIT_MS + DB_PG_CANCEL_WAIT_MS);
     }
     ExecStatusType t = PQresultStatus(res);
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
