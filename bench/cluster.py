@@ -37,7 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from store_pg import area, operation  # noqa: E402  (the same bodies as the store benchmark)
+from store_pg import area, operation, start_serve  # noqa: E402  (the same bodies and start)
 
 CLUSTER = os.path.join(ROOT, "scripts", "cluster.sh")
 CLIENTS = 8
@@ -53,21 +53,7 @@ def cluster(cmd, d, truce, timeout=600, check=True):
 
 class Instance:
     def __init__(self, truce, db, work, i):
-        self.log = open(os.path.join(work, "serve%d.log" % i), "w+")
-        self.proc = subprocess.Popen([truce, "serve", "--db", db, "--listen", "127.0.0.1:0", "--web", "none"],
-                                     stdout=subprocess.DEVNULL, stderr=self.log, cwd=work)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            self.log.seek(0)
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.log.read())
-            if m:
-                self.port = int(m.group(1))
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.log.seek(0)
-        sys.exit("truce serve did not start: " + self.log.read()[-2000:])
+        self.proc, self.log, self.port = start_serve(truce, db, work, "serve%d.log" % i)
 
     def conn(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)

@@ -50,6 +50,25 @@ def operation(lon, lat, reject):
     return {"kind": "air", "volumes": [vol], "reject_on_conflict": reject}
 
 
+def start_serve(truce, db, work, logname, env=None):
+    """`truce serve` on db (run in work, stderr to work/logname) on a free loopback port, once it
+    listens: (process, log file, port). Exits the benchmark when it does not start in 120 s."""
+    log = open(os.path.join(work, logname), "w+")
+    proc = subprocess.Popen([truce, "serve", "--db", db, "--listen", "127.0.0.1:0", "--web", "none"],
+                            stdout=subprocess.DEVNULL, stderr=log, cwd=work, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        log.seek(0)
+        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read())
+        if m:
+            return proc, log, int(m.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    log.seek(0)
+    sys.exit("truce serve did not start: " + log.read()[-2000:])
+
+
 class Serve:
     def __init__(self, truce, db, work):
         env = dict(os.environ)
@@ -59,21 +78,7 @@ class Serve:
             p = subprocess.run([truce, "party", "add", name, "--role", role, "--db", db], capture_output=True,
                                text=True, check=True, cwd=work, env=env)
             self.tok[name] = p.stdout.strip()
-        self.log = open(os.path.join(work, "serve.log"), "w+")
-        self.proc = subprocess.Popen([truce, "serve", "--db", db, "--listen", "127.0.0.1:0", "--web", "none"],
-                                     stdout=subprocess.DEVNULL, stderr=self.log, cwd=work, env=env)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            self.log.seek(0)
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.log.read())
-            if m:
-                self.port = int(m.group(1))
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.log.seek(0)
-        sys.exit("truce serve did not start: " + self.log.read()[-2000:])
+        self.proc, self.log, self.port = start_serve(truce, db, work, "serve.log", env)
 
     def conn(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
