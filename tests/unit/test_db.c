@@ -297,8 +297,9 @@ static void test_serialisation_failure(void **state) {
     db_close(b);
 }
 
-/* A network cut: the call that meets it fails (TR_EDB_LOST), the next one reconnects and
- * cached statements work again; inside a transaction it stays failed until rolled back. */
+/* A network cut: between statements, the connection is made again before the next one
+ * (cached statements work again); inside a transaction the call that meets it fails
+ * (TR_EDB_LOST) and the transaction stays failed until rolled back. */
 static void test_connection_loss(void **state) {
     fx *f = *state;
     tr_err err = {0};
@@ -308,8 +309,13 @@ static void test_connection_loss(void **state) {
         return;
     }
     bool row;
-    db_stmt *st = db_prep(f->d, SQL_COUNT, &err); /* preparing meets the cut, or the step does */
-    assert_int_equal(st ? db_step(st, &row, &err) : (int)err.code, TR_EDB_LOST);
+    /* Outside a transaction, a connection found closed while idle is made again before it
+     * is used (db_pg.c invariant 4): the statement runs. */
+    db_stmt *st = db_prep(f->d, SQL_COUNT, &err);
+    assert_non_null(st);
+    assert_int_equal(db_step(st, &row, &err), TR_OK);
+    assert_true(row);
+    db_reset(st);
     assert_int_equal(count(f->d), 1);
     assert_int_equal(db_begin(f->d, DB_TX_WRITE, &err), TR_OK);
     insert(f->d, 2, 2, "lost with its transaction");
