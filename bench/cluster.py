@@ -82,7 +82,9 @@ class Centre:
         self.tok = {}
         for who, role in (("admin", "admin"), ("SAA", "belligerent"), ("FSA", "belligerent")):
             p = subprocess.run([truce, "party", "add", who, "--role", role, "--db", self.db], capture_output=True,
-                               text=True, check=True, cwd=work)
+                               text=True, cwd=work)
+            if p.returncode != 0:
+                sys.exit("truce party add %s: %s" % (who, p.stderr))
             self.tok[who] = p.stdout.strip()
         self.inst = [Instance(truce, self.db, work, i) for i in range(n)]
 
