@@ -135,7 +135,7 @@ static int pg_fail(pg_db *d, const PGresult *res, tr_err *err) {
 /* ---- the session ---- */
 
 /* Server notices are discarded, but one: a COMMIT whose wait for the synchronous standby
- * was cancelled (statement_timeout, invariant 7) has committed on this server only. */
+ * was cancelled (invariant 7) has committed on this server only. */
 static void pg_notice(void *arg, const PGresult *res) {
     const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
     if (detail && strstr(detail, "committed locally")) ((pg_db *)arg)->unconfirmed = true;
