@@ -154,6 +154,14 @@ class Server:
         self.errlog.seek(0)
         return self.errlog.read()
 
+    def kill(self):
+        """SIGKILL, as when the process or its machine dies: waits for it and forgets it (start()
+        runs it again on the same database)."""
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.proc = None
+        self.errlog.close()
+
     def stop(self, sig=signal.SIGTERM, expect_clean=True):
         if self.proc is None:
             return

@@ -215,10 +215,7 @@ class FailoverTest(unittest.TestCase):
         load = Load([self.a, self.b], "ki", max_seconds=60.0)
         try:
             self.assertTrue(load.wait_acked(20), "no load before the kill")
-            self.a.proc.kill()
-            self.a.proc.wait(timeout=30)
-            self.a.proc = None
-            self.a.errlog.close()
+            self.a.kill()
             killed = time.time()
             self.assertTrue(load.wait_acked(20, since=killed + 0.2), "instance B stopped serving")
         finally:

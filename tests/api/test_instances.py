@@ -296,13 +296,10 @@ class TwoInstances(unittest.TestCase):
                 if len(acked) >= 15:
                     break
             time.sleep(0.01)
-        a.proc.kill()
-        a.proc.wait(timeout=30)
+        a.kill()
         stop.set()
         for t in ts:
             t.join(timeout=60)
-        a.proc = None
-        a.errlog.close()
         self.assertGreater(len(acked), 0)
         top = max(x[2] for x in acked)
         for aid, name, _ in acked:

@@ -346,13 +346,10 @@ class KillNineTest(ServerTest):
                 if len(mine) >= kill_after or counter[0] >= max_writes:
                     break
             time.sleep(0.005)
-        srv.proc.kill()
-        srv.proc.wait(timeout=30)
+        srv.kill()
         stop.set()
         for t in threads:
             t.join(timeout=60)
-        srv.proc = None
-        srv.errlog.close()
         acked.extend(mine)
         return len(mine)
 

@@ -702,14 +702,11 @@ class NothingLostTest(ServerTest):
                 if counter[0] >= max_writes - 2 * nthreads:
                     break
             time.sleep(0.01)
-        srv.proc.kill()
-        srv.proc.wait(timeout=30)
+        srv.kill()
         stop.set()
         for t in threads:
             t.join(timeout=60)
             self.assertFalse(t.is_alive())
-        srv.proc = None
-        srv.errlog.close()
         self.assertGreater(len(acked), 0, "no write was acknowledged before the kill")
         self.assertGreater(len(seen), 1, "fewer than two checkpoints were seen before the kill")
         if VERBOSE:
