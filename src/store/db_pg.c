@@ -172,14 +172,17 @@ static int pg_connect_fail(pg_db *d, tr_err *err) {
     return tr_fail(err, connect_code(m), "--db", "cannot connect to PostgreSQL %s: %s", who, m);
 }
 
-/* True when the server has closed an idle connection (it was terminated: a restart, a
- * failover, an administrator) — something is waiting on its socket, and reading it
- * leaves the connection bad. A poll without waiting: no round trip. */
+/* True when the server has, as far as we can tell, closed an idle connection (it was
+ * terminated: a restart, a failover, an administrator). A poll without waiting: no round
+ * trip. An idle connection that is not LISTENing has nothing to read unless the server is
+ * saying goodbye; its FATAL message can arrive in one read and the end of the stream in
+ * the next, so the connection would still look good after one PQconsumeInput. Anything
+ * readable therefore counts as closed: the cost of being wrong is one reconnection. */
 static bool closed_while_idle(pg_db *d) {
     struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
     if (p.fd < 0 || poll(&p, 1, 0) != 1) return false;
     PQconsumeInput(d->conn);
-    return PQstatus(d->conn) != CONNECTION_OK;
+    return true;
 }
 
 /* Reconnects after a loss (db.h "Connection loss"). Outside a transaction, a connection
