@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/names.h"
 #include "geo/geo.h"
+#include "domain/kinds.h"
 
 /* ---- parties and roles ---- */
 

@@ -306,7 +306,7 @@ static void check_entry_fields(db_audit *a, const store_log_entry *e, uint8_t sh
              ULL(e->index));
     free(canon);
     check_signature(a, e, j);
-    if (e->type && strcmp(e->type, "party.key") == 0) learn_key(a, e);
+    if (e->type && strcmp(e->type, TR_ENTRY(PARTY_KEY)) == 0) learn_key(a, e);
     const char *cols[][2] = {
         {"party", e->party}, {"type", e->type}, {"ref", e->ref}, {"at", tr_time_format(e->at, at)}};
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "domain/kinds.h"
 #include "edges/verify.h"
 
 #define ULL(x) ((unsigned long long)(x))
@@ -136,7 +137,7 @@ static bool signing_key(bundle *b, const char *what, const json_t *ack, uint64_t
         verify__fail(b->r, "%s: a signed acknowledgement needs the party.key entry of its key", what);
         return false;
     }
-    bool ok = prove(b, what, key, "party.key", ref, &kp);
+    bool ok = prove(b, what, key, TR_ENTRY(PARTY_KEY), ref, &kp);
     json_t *ko = ok ? json_loads(kp.object, 0, NULL) : NULL;
     const char *name = str(ko, "name"), *pkb = str(ko, "public_key");
     size_t n = 0;
@@ -178,7 +179,7 @@ static void check_ack(bundle *b, const char *what, const json_t *ack, int64_t id
     char ref[64];
     proven p;
     snprintf(ref, sizeof ref, "notice/%lld", (long long)id);
-    if (!prove(b, what, ack, "notice.ack", ref, &p)) {
+    if (!prove(b, what, ack, TR_ENTRY(NOTICE_ACK), ref, &p)) {
         json_decref(p.parsed);
         return;
     }
@@ -207,7 +208,7 @@ static void check_notice(bundle *b, const json_t *x, uint64_t *acked) {
         verify__fail(b->r, "notices: an item without a notice id");
         return;
     }
-    if (prove(b, what, x, "notice.create", ref, &p)) {
+    if (prove(b, what, x, TR_ENTRY(NOTICE_CREATE), ref, &p)) {
         json_t *o = json_loads(p.object, 0, NULL);
         const char *party = str(o, "party"), *at = str(o, "created_at"), *kind = str(o, "kind"),
                    *about = str(o, "about");

@@ -51,19 +51,19 @@ static int party_row(db_audit *a, const store_audit_row *r) {
     char ref[CENTRE_REF_MAX], what[200], b1[96];
     centre_ref_party(name ? name : "", ref);
     snprintf(what, sizeof what, "party %s (id %lld)", verify__clip(name, b1), (long long)id);
-    const logged *e = verify__match_row(a, what, ref, "party.add",
+    const logged *e = verify__match_row(a, what, ref, TR_ENTRY(PARTY_ADD),
                                         centre_object_party(name, TEXT(r, 2), TEXT(r, 3), TEXT(r, 4)));
     verify__same_time(a, what, "created_at", store_audit_int(r, 7), e);
     if (e && a->nids < a->capids) a->ids[a->nids++] = (party_id){e->index, id};
     if (!store_audit_null(r, 5))
-        verify__match_row(a, what, ref, "party.revoke",
+        verify__match_row(a, what, ref, TR_ENTRY(PARTY_REVOKE),
                           centre_object_party_revoke(name, store_audit_int(r, 5)));
     else
-        verify__no_entry(a, what, ref, "party.revoke", "its revocation");
+        verify__no_entry(a, what, ref, TR_ENTRY(PARTY_REVOKE), "its revocation");
     if (key)
-        verify__match_latest(a, what, ref, "party.key", centre_object_party_key(name, key));
+        verify__match_latest(a, what, ref, TR_ENTRY(PARTY_KEY), centre_object_party_key(name, key));
     else
-        verify__no_entry(a, what, ref, "party.key", "a public key");
+        verify__no_entry(a, what, ref, TR_ENTRY(PARTY_KEY), "a public key");
     return TR_OK;
 }
 
@@ -83,7 +83,7 @@ static int actor_row(db_audit *a, const store_audit_row *r) {
     char ref[CENTRE_REF_MAX], what[200], b1[96];
     centre_ref_actor(name ? name : "", ref);
     snprintf(what, sizeof what, "actor %s", verify__clip(name, b1));
-    const logged *e = verify__match_row(a, what, ref, "actor.add", centre_object_actor(name, TEXT(r, 1)));
+    const logged *e = verify__match_row(a, what, ref, TR_ENTRY(ACTOR_ADD), centre_object_actor(name, TEXT(r, 1)));
     verify__same_time(a, what, "created_at", store_audit_int(r, 2), e);
     return TR_OK;
 }
@@ -131,7 +131,7 @@ static int check_area(tr_area *v, void *ctx) {
     tr_err e = {0};
     centre_ref_area(v->id, v->version, ref);
     snprintf(what, sizeof what, "area_version %s", ref);
-    verify__match_row(p->a, what, ref, v->version == 1 ? "area.create" : "area.version",
+    verify__match_row(p->a, what, ref, v->version == 1 ? TR_ENTRY(AREA_CREATE) : TR_ENTRY(AREA_VERSION),
                       centre_object_area(v));
     check_cut(p, v);
     if (tr_area_build_shape(v, &e) != TR_OK) {
@@ -265,7 +265,7 @@ static int agreement_row(db_audit *a, const store_audit_row *r) {
     centre_ref_agreement(id, (int)store_audit_int(r, 1), ref);
     snprintf(what, sizeof what, "agreement %lld (%s)", (long long)id, ref);
     if (store_agreement_get(a->s, id, &g, &e)) {
-        verify__entry(a, ref, "agreement.create", false, true);
+        verify__entry(a, ref, TR_ENTRY(AGREEMENT_CREATE), false, true);
         FAIL(a, "%s: the row is unreadable, so it cannot be what was logged: %s", what, e.msg);
         return TR_OK;
     }
@@ -275,7 +275,7 @@ static int agreement_row(db_audit *a, const store_audit_row *r) {
         strcmp(vis, col) != 0 || !name || strcmp(name, g.name) != 0)
         FAIL(a, "%s: name, start_at, end_at or visibility is not what its document says", what);
     free(vis);
-    verify__match_row(a, what, ref, "agreement.create", centre_object_agreement(&g));
+    verify__match_row(a, what, ref, TR_ENTRY(AGREEMENT_CREATE), centre_object_agreement(&g));
     tr_agreement_clear(&g);
     return TR_OK;
 }

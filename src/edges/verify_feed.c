@@ -213,15 +213,16 @@ static int apply_setting(replay *rp, const item *it);
 
 /* The entries, by type and ref, and how each one's row goes into the engine. */
 static const struct {
-    const char *type, *prefix;
+    tr_entry type;
+    const char *prefix;
     int (*apply)(replay *rp, const item *it);
 } ITEM_TYPES[] = {
-    {"report.create", "report/", apply_report},
-    {"incident.regroup", "regroup/", apply_regroup},
-    {"incident.response", "response/", apply_act},
-    {"incident.verdict", "verdict/", apply_act},
-    {"setting.put", "setting/--cluster-radius-m", apply_setting},
-    {"setting.put", "setting/--cluster-window-s", apply_setting},
+    {TR_ENTRY_REPORT_CREATE, "report/", apply_report},
+    {TR_ENTRY_INCIDENT_REGROUP, "regroup/", apply_regroup},
+    {TR_ENTRY_INCIDENT_RESPONSE, "response/", apply_act},
+    {TR_ENTRY_INCIDENT_VERDICT, "verdict/", apply_act},
+    {TR_ENTRY_SETTING_PUT, "setting/--cluster-radius-m", apply_setting},
+    {TR_ENTRY_SETTING_PUT, "setting/--cluster-window-s", apply_setting},
 };
 #define NITEM_TYPES (sizeof ITEM_TYPES / sizeof *ITEM_TYPES)
 
@@ -254,7 +255,7 @@ static int collect_items(replay *rp) {
         for (size_t t = 0; t < NITEM_TYPES; t++) {
             size_t plen = strlen(ITEM_TYPES[t].prefix);
             bool setting = ITEM_TYPES[t].apply == apply_setting;
-            if (strcmp(l->type, ITEM_TYPES[t].type) != 0 ||
+            if (strcmp(l->type, tr_entry_name(ITEM_TYPES[t].type)) != 0 ||
                 strncmp(l->ref, ITEM_TYPES[t].prefix, plen) != 0 || (setting && l->ref[plen]))
                 continue;
             rp->items[rp->nitems++] =
@@ -375,7 +376,7 @@ static int apply_regroup(replay *rp, const item *it) {
 }
 
 static int apply_act(replay *rp, const item *it) {
-    bool v = strcmp(ITEM_TYPES[it->type].type, "incident.verdict") == 0;
+    bool v = ITEM_TYPES[it->type].type == TR_ENTRY_INCIDENT_VERDICT;
     const store_incident_act *x = by_seq(rp->acts[v], rp->nacts[v], sizeof *x, it->id);
     return x ? centre_mon_apply_act(rp->m, v, x, &rp->e)
              : tr_fail(&rp->e, TR_ENOTFOUND, "", "%s %lld has no row", v ? "verdict" : "response",

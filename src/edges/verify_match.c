@@ -330,54 +330,6 @@ static void audit_tables(db_audit *a) {
     if (store_audit_tables(a->db, check_table_known, a, &e)) FAIL(a, "the list of tables: %s", e.msg);
 }
 
-/* The entry types that name a row: each must name an existing one. */
-static const struct {
-    const char *type, *table;
-} STATE_TYPES[] = {
-    {"party.add", "party"},
-    {"party.revoke", "party"},
-    {"party.key", "party"},
-    {"actor.add", "actor"},
-    {"area.create", "area_version"},
-    {"area.version", "area_version"},
-    {"agreement.create", "agreement"},
-    {"site.create", "site"},
-    {"operation.create", "operation"},
-    {"notice.ack", "notice"},
-    {"notice.create", "notice"},
-    {"movement.create", "movement"},
-    {"checkpoint.create", "checkpoint"},
-    {"movement.checkpoints", "movement_checkpoint"},
-    {"report.create", "report"},
-    {"incident.response", "incident_response"},
-    {"incident.verdict", "incident_verdict"},
-    {"incident.regroup", "incident_regroup"},
-    {"incident.alert", "incident_alert"},
-    {"corridor.opening", "corridor_event"},
-    {"corridor.suspension", "corridor_event"},
-    {"corridor.resumption", "corridor_event"},
-    {"corridor.crossing", "corridor_event"},
-    {"step.create", "step"},
-    {"step.status", "step_event"},
-    {"message.create", "message"},
-    {"message.forward", "message_forward"},
-    {"operation.state", "dc_event"},
-    {"movement.status", "dc_event"},
-    {"movement.position", "dc_event"},
-    {"hazard.create", "hazard"},
-    {"hazard.status", "hazard_status"},
-    {"task.create", "mine_task"},
-    {"task.close", "mine_task"},
-    {"progress.create", "mine_progress"},
-    {"accident.create", "mine_accident"},
-    {"setting.put", "setting"},
-    {"privacy.set", "dc_privacy"},
-    {"conflict.probe", "dc_probe"},
-    {"track.positions", "track_batch"},
-    {"track.stale", "track_batch"},
-    {"traffic.alert", "traffic_alert"},
-};
-
 /* A log.rollback entry: the operator started the server on a log shorter than, or
  * different from, the checkpoint it had kept (docs/operations.md). Not a problem of the
  * database, but every auditor must see it. */
@@ -390,6 +342,8 @@ static void note_rollback(db_audit *a, const logged *l) {
         ULL(l->index), tr_time_format(l->at, t));
 }
 
+/* The entry types that name a row (domain/kinds.h TR_ENTRY_MAP, those with a table): each
+ * must name an existing one. */
 static void audit_refs(db_audit *a) {
     const char *other[16];
     uint64_t nother[16] = {0}, unchecked = 0;
@@ -397,13 +351,11 @@ static void audit_refs(db_audit *a) {
     char b1[96];
     for (size_t k = 0; k < a->nlog; k++) {
         const logged *l = &a->log[k];
-        size_t t = 0, n = sizeof STATE_TYPES / sizeof *STATE_TYPES;
-        while (t < n && strcmp(STATE_TYPES[t].type, l->type) != 0)
-            t++;
-        if (t < n) {
+        const tr_entry_desc *t = tr_entry_find(l->type);
+        if (t && t->table) {
             if (!l->row)
                 FAIL(a, "log_entry %llu: %s %s names no row of %s", ULL(l->index), l->type,
-                     verify__clip(l->ref, b1), STATE_TYPES[t].table);
+                     verify__clip(l->ref, b1), t->table);
             continue;
         }
         if (strcmp(l->type, "log.rollback") == 0) {

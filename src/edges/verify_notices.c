@@ -16,19 +16,20 @@
 /* Entry types whose signed body must name its target: the body's field must equal the
  * logged object's member. */
 static const struct {
-    const char *type, *field, *member;
+    tr_entry type;
+    const char *field, *member;
 } TARGETS[] = {
-    {"notice.ack", "notice", "id"},
-    {"incident.response", "incident", "incident_id"},
-    {"incident.verdict", "incident", "incident_id"},
-    {"operation.state", "operation", "about_id"},
-    {"movement.status", "movement", "about_id"},
-    {"movement.position", "movement", "about_id"},
+    {TR_ENTRY_NOTICE_ACK, "notice", "id"},
+    {TR_ENTRY_INCIDENT_RESPONSE, "incident", "incident_id"},
+    {TR_ENTRY_INCIDENT_VERDICT, "incident", "incident_id"},
+    {TR_ENTRY_OPERATION_STATE, "operation", "about_id"},
+    {TR_ENTRY_MOVEMENT_STATUS, "movement", "about_id"},
+    {TR_ENTRY_MOVEMENT_POSITION, "movement", "about_id"},
 };
 
 void verify__check_target(db_audit *a, const store_log_entry *e) {
     size_t t = 0, n = sizeof TARGETS / sizeof *TARGETS;
-    while (t < n && strcmp(TARGETS[t].type, e->type ? e->type : "") != 0)
+    while (t < n && strcmp(tr_entry_name(TARGETS[t].type), e->type ? e->type : "") != 0)
         t++;
     if (t == n) return;
     json_t *body = json_loadb((const char *)e->submission, e->submission_len, 0, NULL);
@@ -92,8 +93,8 @@ static void first_logged(notice_pass *p) {
         const logged *l = &p->a->log[k];
         long long id;
         int used = 0;
-        if (strcmp(l->type, "notice.create") != 0 || sscanf(l->ref, "notice/%lld%n", &id, &used) != 1 ||
-            l->ref[used])
+        if (strcmp(l->type, TR_ENTRY(NOTICE_CREATE)) != 0 ||
+            sscanf(l->ref, "notice/%lld%n", &id, &used) != 1 || l->ref[used])
             continue;
         if (id < p->first_logged) p->first_logged = id;
         if (l->at < p->first_at) p->first_at = l->at;
@@ -103,12 +104,12 @@ static void first_logged(notice_pass *p) {
 /* The acknowledgement of n (or its absence) against the log. */
 static void check_ack(db_audit *a, const store_notice_row *n, const char *what, const char *ref) {
     if (!n->acked) {
-        verify__no_entry(a, what, ref, "notice.ack", "its acknowledgement");
+        verify__no_entry(a, what, ref, TR_ENTRY(NOTICE_ACK), "its acknowledgement");
         if (n->has_ack_index) FAIL(a, "%s: ack_index is set, but it is not acknowledged", what);
         return;
     }
-    const logged *e =
-        verify__match_row(a, what, ref, "notice.ack", centre_object_notice_ack(n->id, n->party, n->acked_at));
+    const logged *e = verify__match_row(a, what, ref, TR_ENTRY(NOTICE_ACK),
+                                        centre_object_notice_ack(n->id, n->party, n->acked_at));
     if (!n->has_ack_index)
         FAIL(a, "%s: acknowledged, but ack_index is empty", what);
     else if (e && e->index != n->ack_index)
@@ -150,7 +151,7 @@ static int check_notice(const store_notice_row *n, void *ctx) {
     snprintf(what, sizeof what, "notice %lld", (long long)n->id);
     p->rows++;
     check_ack(a, n, what, ref);
-    const logged *l = verify__entry(a, ref, "notice.create", false, false);
+    const logged *l = verify__entry(a, ref, TR_ENTRY(NOTICE_CREATE), false, false);
     if (!n->logged && !l) {
         check_unlogged(p, n, what);
         return TR_OK;
@@ -163,7 +164,7 @@ static int check_notice(const store_notice_row *n, void *ctx) {
              ULL(l->index));
     json_t *payload = json_loads(n->payload, JSON_DECODE_ANY, NULL);
     check_payload(a, what, n->payload, payload, l);
-    verify__match_row(a, what, ref, "notice.create",
+    verify__match_row(a, what, ref, TR_ENTRY(NOTICE_CREATE),
                       centre_object_notice(n->id, n->party, n->kind, n->about_type, n->about_id, payload,
                                            n->created_at, n->deadline, clears(p, n->id)));
     json_decref(payload);

@@ -21,7 +21,7 @@ static int check_privacy(const char *about_type, int64_t about_id, const tr_priv
     char ref[CENTRE_REF_MAX], what[200];
     centre_ref_privacy(about_type, about_id, ref);
     snprintf(what, sizeof what, "dc_privacy %s %lld", about_type, (long long)about_id);
-    verify__match_row(pp->a, what, ref, "privacy.set", centre_object_privacy(about_type, about_id, p));
+    verify__match_row(pp->a, what, ref, TR_ENTRY(PRIVACY_SET), centre_object_privacy(about_type, about_id, p));
     pp->rows++;
     return TR_OK;
 }
@@ -31,7 +31,7 @@ static int check_probe(const store_probe *p, void *ctx) {
     char ref[CENTRE_REF_MAX], what[200];
     centre_ref_probe(p->id, ref);
     snprintf(what, sizeof what, "dc_probe %lld", (long long)p->id);
-    verify__match_row(pp->a, what, ref, "conflict.probe", centre_object_probe(p));
+    verify__match_row(pp->a, what, ref, TR_ENTRY(CONFLICT_PROBE), centre_object_probe(p));
     pp->rows++;
     return TR_OK;
 }

@@ -33,7 +33,7 @@ static void check_named(row_pass *p, const char *table, const char *name, const 
 static int check_alert(const store_alert_row *x, void *ctx) {
     char ref[CENTRE_REF_MAX];
     centre_ref_alert(x->identifier, ref);
-    check_named(ctx, "incident_alert", x->identifier, ref, "incident.alert", centre_object_alert(x), false);
+    check_named(ctx, "incident_alert", x->identifier, ref, TR_ENTRY(INCIDENT_ALERT), centre_object_alert(x), false);
     return TR_OK;
 }
 
@@ -49,7 +49,7 @@ int verify__incident_alert(db_audit *a, uint64_t *rows) {
 static int check_setting(const store_setting_row *x, void *ctx) {
     char ref[CENTRE_REF_MAX];
     centre_ref_setting(x->name, ref);
-    check_named(ctx, "setting", x->name, ref, "setting.put", centre_object_setting(x), true);
+    check_named(ctx, "setting", x->name, ref, TR_ENTRY(SETTING_PUT), centre_object_setting(x), true);
     return TR_OK;
 }
 
@@ -63,7 +63,7 @@ static int count_setting(const store_setting_row *x, void *ctx) {
  * (issue 11) logs them, so a log without one was never served by such a binary. */
 static bool settings_logged(const db_audit *a) {
     for (size_t k = 0; k < a->nlog; k++)
-        if (strcmp(a->log[k].type, "setting.put") == 0) return true;
+        if (strcmp(a->log[k].type, TR_ENTRY(SETTING_PUT)) == 0) return true;
     return false;
 }
 

@@ -43,7 +43,7 @@ static const logged *match_id(pass *p, const char *kind, int64_t id, void (*ref_
 /* ---- deconfliction ---- */
 
 static int check_site(tr_site *v, void *ctx) {
-    match_id(ctx, "site", v->id, centre_ref_site, "site.create", centre_object_site(v));
+    match_id(ctx, "site", v->id, centre_ref_site, TR_ENTRY(SITE_CREATE), centre_object_site(v));
     return TR_OK;
 }
 
@@ -59,7 +59,7 @@ static int check_operation(tr_operation *o, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_operation(o->id, ref);
     snprintf(what, sizeof what, "operation %lld", (long long)o->id);
-    const logged *e = verify__match_row(p->a, what, ref, "operation.create", centre_object_operation(o));
+    const logged *e = verify__match_row(p->a, what, ref, TR_ENTRY(OPERATION_CREATE), centre_object_operation(o));
     /* The store reads volumes_bin when it has one: the submitted text must say the same, as
      * the binary that wrote the row printed it (its entry's version: centre_objects.h). */
     json_t *vols = tr_operation_volumes_json(o);
@@ -84,7 +84,7 @@ int verify__operation(db_audit *a, uint64_t *rows) {
 }
 
 static int check_movement(tr_movement *m, void *ctx) {
-    match_id(ctx, "movement", m->id, centre_ref_movement, "movement.create", centre_object_movement(m));
+    match_id(ctx, "movement", m->id, centre_ref_movement, TR_ENTRY(MOVEMENT_CREATE), centre_object_movement(m));
     return TR_OK;
 }
 
@@ -122,7 +122,7 @@ int verify__dc_event(db_audit *a, uint64_t *rows) {
 /* ---- checkpoints (issue 12, item 5) ---- */
 
 static int check_checkpoint(tr_checkpoint *k, void *ctx) {
-    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, "checkpoint.create",
+    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, TR_ENTRY(CHECKPOINT_CREATE),
              centre_object_checkpoint(k));
     return TR_OK;
 }
@@ -147,7 +147,7 @@ static void match_links(links *l) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_movement_checkpoints(l->movement, ref);
     snprintf(what, sizeof what, "movement_checkpoint of movement %lld", (long long)l->movement);
-    verify__match_row(l->p.a, what, ref, "movement.checkpoints",
+    verify__match_row(l->p.a, what, ref, TR_ENTRY(MOVEMENT_CHECKPOINTS),
                       centre_object_movement_checkpoints(l->movement, l->ids));
     json_array_clear(l->ids);
 }
@@ -199,7 +199,7 @@ static int check_report(store_report *r, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_report(r->id, ref);
     snprintf(what, sizeof what, "report %lld", (long long)r->id);
-    verify__match_row(p->a, what, ref, "report.create", centre_object_report(r));
+    verify__match_row(p->a, what, ref, TR_ENTRY(REPORT_CREATE), centre_object_report(r));
     check_report_columns(p, what, r);
     p->rows++;
     return TR_OK;
@@ -222,7 +222,7 @@ static int check_act(store_incident_act *x, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_incident_act(q->verdict, x->seq, ref);
     snprintf(what, sizeof what, "%s %lld", q->verdict ? "verdict" : "response", (long long)x->seq);
-    verify__match_row(q->p.a, what, ref, q->verdict ? "incident.verdict" : "incident.response",
+    verify__match_row(q->p.a, what, ref, q->verdict ? TR_ENTRY(INCIDENT_VERDICT) : TR_ENTRY(INCIDENT_RESPONSE),
                       centre_object_incident_act(q->verdict, x));
     q->p.rows++;
     return TR_OK;
@@ -248,7 +248,7 @@ static int check_regroup(store_regroup *g, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_regroup(g->seq, ref);
     snprintf(what, sizeof what, "regroup %lld", (long long)g->seq);
-    verify__match_row(p->a, what, ref, "incident.regroup", centre_object_regroup(g));
+    verify__match_row(p->a, what, ref, TR_ENTRY(INCIDENT_REGROUP), centre_object_regroup(g));
     p->rows++;
     return TR_OK;
 }
@@ -293,7 +293,7 @@ int verify__step(db_audit *a, uint64_t *rows) {
     for (size_t i = 0; i < n; i++) {
         centre_ref_step(st[i].id, ref);
         snprintf(what, sizeof what, "step %lld", (long long)st[i].id);
-        verify__match_row(a, what, ref, "step.create", centre_object_step(&st[i]));
+        verify__match_row(a, what, ref, TR_ENTRY(STEP_CREATE), centre_object_step(&st[i]));
     }
     tr_steps_free(st, n);
     verify__count(a, "step", n, &e);
@@ -310,7 +310,7 @@ int verify__step_event(db_audit *a, uint64_t *rows) {
     for (size_t i = 0; i < n; i++) {
         centre_ref_step_event(se[i].seq, ref);
         snprintf(what, sizeof what, "step_event %lld", (long long)se[i].seq);
-        verify__match_row(a, what, ref, "step.status", centre_object_step_event(&se[i]));
+        verify__match_row(a, what, ref, TR_ENTRY(STEP_STATUS), centre_object_step_event(&se[i]));
     }
     tr_step_events_free(se, n);
     verify__count(a, "step_event", n, &e);
@@ -322,11 +322,11 @@ static void check_message(db_audit *a, const tr_message *m) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_message(m->id, ref);
     snprintf(what, sizeof what, "message %lld", (long long)m->id);
-    verify__match_row(a, what, ref, "message.create", centre_object_message(m));
+    verify__match_row(a, what, ref, TR_ENTRY(MESSAGE_CREATE), centre_object_message(m));
     if (m->forwarded_at)
-        verify__match_row(a, what, ref, "message.forward", centre_object_message_forward(m));
+        verify__match_row(a, what, ref, TR_ENTRY(MESSAGE_FORWARD), centre_object_message_forward(m));
     else
-        verify__no_entry(a, what, ref, "message.forward", "its forwarding");
+        verify__no_entry(a, what, ref, TR_ENTRY(MESSAGE_FORWARD), "its forwarding");
 }
 
 int verify__message(db_audit *a, uint64_t *rows) {
@@ -366,7 +366,7 @@ static int check_hazard(tr_hazard *h, const store_hazard_state *now, void *ctx) 
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("hazard", h->id, ref);
     snprintf(what, sizeof what, "hazard %lld", (long long)h->id);
-    verify__match_row(p->a, what, ref, "hazard.create", centre_object_hazard(h));
+    verify__match_row(p->a, what, ref, TR_ENTRY(HAZARD_CREATE), centre_object_hazard(h));
     /* The box the conflict checks filter with is its geometry's (tr_hazard_parse). */
     static const geo_limits trusted = {SIZE_MAX, 1e9};
     json_t *g = json_loads(h->geometry, 0, NULL);
@@ -397,7 +397,7 @@ static int check_hazard_status(const store_hazard_status *x, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("hazard-status", x->seq, ref);
     snprintf(what, sizeof what, "hazard_status %lld", (long long)x->seq);
-    verify__match_row(p->a, what, ref, "hazard.status", centre_object_hazard_status(x));
+    verify__match_row(p->a, what, ref, TR_ENTRY(HAZARD_STATUS), centre_object_hazard_status(x));
     p->rows++;
     return TR_OK;
 }
@@ -414,12 +414,12 @@ static int check_task(tr_task *t, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("task", t->id, ref);
     snprintf(what, sizeof what, "mine_task %lld", (long long)t->id);
-    verify__match_row(p->a, what, ref, "task.create", centre_object_task(t));
+    verify__match_row(p->a, what, ref, TR_ENTRY(TASK_CREATE), centre_object_task(t));
     if (t->close_date)
-        verify__match_row(p->a, what, ref, "task.close",
+        verify__match_row(p->a, what, ref, TR_ENTRY(TASK_CLOSE),
                           centre_object_task_close(t->id, t->close_date, t->close_outcome, t->closed_by));
     else
-        verify__no_entry(p->a, what, ref, "task.close", "its closing");
+        verify__no_entry(p->a, what, ref, TR_ENTRY(TASK_CLOSE), "its closing");
     p->rows++;
     return TR_OK;
 }
@@ -436,7 +436,7 @@ static int check_progress(tr_progress *x, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("progress", x->id, ref);
     snprintf(what, sizeof what, "mine_progress %lld", (long long)x->id);
-    verify__match_row(p->a, what, ref, "progress.create", centre_object_progress(x));
+    verify__match_row(p->a, what, ref, TR_ENTRY(PROGRESS_CREATE), centre_object_progress(x));
     p->rows++;
     return TR_OK;
 }
@@ -453,7 +453,7 @@ static int check_accident(tr_accident *x, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("accident", x->id, ref);
     snprintf(what, sizeof what, "mine_accident %lld", (long long)x->id);
-    verify__match_row(p->a, what, ref, "accident.create", centre_object_accident(x));
+    verify__match_row(p->a, what, ref, TR_ENTRY(ACCIDENT_CREATE), centre_object_accident(x));
     p->rows++;
     return TR_OK;
 }

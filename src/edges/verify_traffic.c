@@ -80,7 +80,7 @@ static int check_batch(const store_track_batch *b, void *ctx) {
     if (obj && t->read != (uint64_t)b->count)
         FAIL(t->a, "%s: %llu rows, its entry counts %lld", what, ULL(t->read), (long long)b->count);
     verify__match_row(t->a, what, ref,
-                      b->kind && strcmp(b->kind, "stale") == 0 ? "track.stale" : "track.positions", obj);
+                      b->kind && strcmp(b->kind, "stale") == 0 ? TR_ENTRY(TRACK_STALE) : TR_ENTRY(TRACK_POSITIONS), obj);
     return TR_OK;
 }
 
@@ -174,7 +174,7 @@ static int check_alert(const store_traffic_alert *x, void *ctx) {
     centre_ref_traffic_alert(x->id, ref);
     snprintf(what, sizeof what, "traffic_alert %lld", (long long)x->id);
     t->rows++;
-    verify__match_row(t->a, what, ref, "traffic.alert", centre_object_traffic_alert(x));
+    verify__match_row(t->a, what, ref, TR_ENTRY(TRAFFIC_ALERT), centre_object_traffic_alert(x));
     return TR_OK;
 }
 

@@ -309,7 +309,7 @@ int centre__party_add_tx(centre *c, const char *by, const char *name, const char
     char ref[CENTRE_REF_MAX];
     centre_ref_party(name, ref);
     json_t *obj = centre_object_party(name, role, full_name, hex);
-    rc = centre__log_at(c, now, by, NULL, "party.add", ref, obj, NULL, err);
+    rc = centre__log_at(c, now, by, NULL, TR_ENTRY(PARTY_ADD), ref, obj, NULL, err);
     json_decref(obj);
     return rc;
 }
@@ -323,7 +323,7 @@ int centre_party_revoke(centre *c, const char *name, tr_err *err) {
         char ref[CENTRE_REF_MAX];
         centre_ref_party(name, ref);
         json_t *obj = centre_object_party_revoke(name, now);
-        rc = centre__log(c, CENTRE_OPERATOR, NULL, "party.revoke", ref, obj, NULL, err);
+        rc = centre__log(c, CENTRE_OPERATOR, NULL, TR_ENTRY(PARTY_REVOKE), ref, obj, NULL, err);
         json_decref(obj);
     }
     if (rc) {
@@ -363,7 +363,7 @@ int centre_party_set_key(centre *c, const tr_party *by, const json_t *body, json
         char ref[CENTRE_REF_MAX];
         centre_ref_party(by->name, ref);
         json_t *obj = centre_object_party_key(by->name, canon);
-        if (rc == TR_OK) rc = centre__log(c, by->name, by->sig, "party.key", ref, obj, answer, err);
+        if (rc == TR_OK) rc = centre__log(c, by->name, by->sig, TR_ENTRY(PARTY_KEY), ref, obj, answer, err);
         json_decref(obj);
         if (rc) store_rollback(c->store);
         else rc = store_commit(c->store, err);
@@ -422,7 +422,7 @@ int centre__actor_add_tx(centre *c, const char *by, const tr_signature *sig, con
     char ref[CENTRE_REF_MAX];
     centre_ref_actor(name, ref);
     json_t *obj = centre_object_actor(name, full_name);
-    rc = centre__log_at(c, now, by, sig, "actor.add", ref, obj, answer, err);
+    rc = centre__log_at(c, now, by, sig, TR_ENTRY(ACTOR_ADD), ref, obj, answer, err);
     json_decref(obj);
     return rc;
 }

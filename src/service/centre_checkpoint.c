@@ -77,7 +77,7 @@ static int create_tx(centre *c, const tr_party *by, tr_checkpoint *k, json_t **o
     char ref[CENTRE_REF_MAX];
     centre_ref_checkpoint(k->id, ref);
     rc = obj && answer
-             ? centre__log_at(c, k->created_at, by->name, by->sig, "checkpoint.create", ref, obj, answer, err)
+             ? centre__log_at(c, k->created_at, by->name, by->sig, TR_ENTRY(CHECKPOINT_CREATE), ref, obj, answer, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     if (rc == TR_OK)
@@ -241,7 +241,7 @@ static int take_part(centre *c, const tr_movement *m, const on_route *r, json_t 
         char ref[CENTRE_REF_MAX];
         centre_ref_movement_checkpoints(m->id, ref);
         json_t *obj = centre_object_movement_checkpoints(m->id, ids);
-        rc = obj ? centre__log_at(c, m->created_at, CENTRE_SELF, NULL, "movement.checkpoints", ref, obj, NULL,
+        rc = obj ? centre__log_at(c, m->created_at, CENTRE_SELF, NULL, TR_ENTRY(MOVEMENT_CHECKPOINTS), ref, obj, NULL,
                                   err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(obj);

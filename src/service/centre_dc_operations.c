@@ -92,7 +92,7 @@ static int operation_store(centre *c, const tr_party *by, tr_operation *o, centr
     centre_ref_operation(o->id, ref);
     json_object_set(answer, "conflicts", conflicts);
     if (withheld) json_object_set_new(answer, "withheld", withheld);
-    rc = centre__log(c, by->name, by->sig, "operation.create", ref, obj, answer, err);
+    rc = centre__log(c, by->name, by->sig, TR_ENTRY(OPERATION_CREATE), ref, obj, answer, err);
     json_decref(obj);
     if (rc) {
         json_decref(answer);
@@ -109,7 +109,7 @@ static int operation_create_tx(centre *c, const tr_party *by, tr_operation *o, c
                                json_t **out, refusal *ref, tr_err *err) {
     json_t *conflicts = json_array();
     centre_probe pr;
-    centre__probe_init(&pr, by, "operation.create");
+    centre__probe_init(&pr, by, TR_ENTRY(OPERATION_CREATE));
     int rc = centre__operation_conflicts(c, by, o, conflicts, &pr, err);
     if (rc == TR_OK) rc = centre__probe_decide(c, &pr, conflicts, err);
     if (rc == TR_OK && o->reject_on_conflict && (pr.withheld || json_array_size(conflicts) > 0))
@@ -137,7 +137,7 @@ static void refuse_unlocked(centre *c, const tr_party *by, tr_operation *o, refu
     json_t *conflicts = json_array();
     centre_probe pr;
     tr_err err = {0};
-    centre__probe_init(&pr, by, "operation.create");
+    centre__probe_init(&pr, by, TR_ENTRY(OPERATION_CREATE));
     dc_engine_read_begin(c->dc);
     int rc = conflicts ? centre__operation_conflicts(c, by, o, conflicts, &pr, &err) : TR_ENOMEM;
     dc_engine_read_end(c->dc);
@@ -196,7 +196,7 @@ static int notice_ack_tx(centre *c, const tr_party *by, int64_t id, json_t **out
     json_t *answer = json_deep_copy(obj);
     char ref[CENTRE_REF_MAX];
     centre_ref_notice(id, ref);
-    rc = obj && answer ? centre__log(c, by->name, by->sig, "notice.ack", ref, obj, answer, err)
+    rc = obj && answer ? centre__log(c, by->name, by->sig, TR_ENTRY(NOTICE_ACK), ref, obj, answer, err)
                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     if (rc == TR_OK) {

@@ -49,7 +49,7 @@ int centre__privacy_store_tx(centre *c, const tr_party *by, const char *about_ty
     json_t *obj = centre_object_privacy(about_type, about_id, p);
     char ref[CENTRE_REF_MAX];
     centre_ref_privacy(about_type, about_id, ref);
-    rc = obj ? centre__log(c, by->name, NULL, "privacy.set", ref, obj, NULL, err)
+    rc = obj ? centre__log(c, by->name, NULL, TR_ENTRY(PRIVACY_SET), ref, obj, NULL, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     return rc;
@@ -308,7 +308,7 @@ int centre__probe_record(centre *c, centre_probe *pr, const tr_operation *o, int
     if (rc == TR_OK) {
         char ref[CENTRE_REF_MAX];
         centre_ref_probe(sp.id, ref);
-        rc = centre__log(c, pr->asker->name, NULL, "conflict.probe", ref, obj, NULL, err);
+        rc = centre__log(c, pr->asker->name, NULL, TR_ENTRY(CONFLICT_PROBE), ref, obj, NULL, err);
     }
     json_decref(obj);
     free(rows);

@@ -246,7 +246,7 @@ static int op_owner(centre *c, const tr_party *by, const tr_operation *o, tr_par
 static int op_recheck(centre *c, const tr_party *owner, const tr_operation *o, json_t *conflicts,
                       json_t *answer, int64_t now, tr_err *err) {
     centre_probe pr;
-    centre__probe_init(&pr, owner, "operation.state");
+    centre__probe_init(&pr, owner, TR_ENTRY(OPERATION_STATE));
     int rc = centre__operation_conflicts(c, owner, o, conflicts, &pr, err);
     if (rc == TR_OK) rc = centre__probe_decide(c, &pr, conflicts, err);
     if (rc == TR_OK) rc = centre__conflict_notices(c, o, conflicts, now, err);

@@ -551,7 +551,7 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
     json_t *answer = out ? tr_site_to_feature(s) : NULL;
     if (answer) json_object_set(answer, "conflicts", conflicts);
     json_decref(conflicts);
-    rc = centre__log(c, by->name, by->sig, "site.create", ref, obj, answer, err);
+    rc = centre__log(c, by->name, by->sig, TR_ENTRY(SITE_CREATE), ref, obj, answer, err);
     json_decref(obj);
     if (rc == TR_OK) rc = centre__privacy_store_tx(c, by, "site", s->id, &s->priv, err);
     if (rc == TR_OK && answer && centre__privacy_view(&s->priv, answer))
@@ -610,7 +610,7 @@ static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, cen
         centre_ref_movement(m->id, ref);
         answer = tr_movement_to_feature(m);
         json_object_set(answer, "conflicts", conflicts);
-        rc = centre__log(c, by->name, by->sig, "movement.create", ref, obj, answer, err);
+        rc = centre__log(c, by->name, by->sig, TR_ENTRY(MOVEMENT_CREATE), ref, obj, answer, err);
     }
     if (rc == TR_OK) rc = centre__privacy_store_tx(c, by, "movement", m->id, &m->priv, err);
     if (rc == TR_OK && centre__privacy_view(&m->priv, answer))

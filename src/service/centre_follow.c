@@ -184,7 +184,7 @@ static int apply_act(centre *c, const follow_entry *e, centre_pending *p, tr_err
     (void)p;
     json_t *o = object_of(e, err);
     if (!o) return TR_EIO;
-    bool verdict = strcmp(e->type, "incident.verdict") == 0;
+    bool verdict = strcmp(e->type, TR_ENTRY(INCIDENT_VERDICT)) == 0;
     const char *text = json_string_value(json_object_get(o, verdict ? "reason" : "text"));
     store_incident_act a = {
         .seq = json_integer_value(json_object_get(o, "seq")),
@@ -242,20 +242,20 @@ static int apply_regroup(centre *c, const follow_entry *e, centre_pending *p, tr
 /* ---- the table ---- */
 
 static const struct {
-    const char *type;
+    tr_entry type;
     apply_fn fn;
 } APPLY[] = {
-    {"area.create", apply_area},           {"area.version", apply_area},
-    {"agreement.create", apply_agreement}, {"site.create", apply_site},
-    {"operation.create", apply_operation}, {"operation.state", apply_op_state},
-    {"movement.create", apply_movement},   {"movement.status", apply_mov_status},
-    {"report.create", apply_report},       {"incident.response", apply_act},
-    {"incident.verdict", apply_act},       {"incident.regroup", apply_regroup},
+    {TR_ENTRY_AREA_CREATE, apply_area},           {TR_ENTRY_AREA_VERSION, apply_area},
+    {TR_ENTRY_AGREEMENT_CREATE, apply_agreement}, {TR_ENTRY_SITE_CREATE, apply_site},
+    {TR_ENTRY_OPERATION_CREATE, apply_operation}, {TR_ENTRY_OPERATION_STATE, apply_op_state},
+    {TR_ENTRY_MOVEMENT_CREATE, apply_movement},   {TR_ENTRY_MOVEMENT_STATUS, apply_mov_status},
+    {TR_ENTRY_REPORT_CREATE, apply_report},       {TR_ENTRY_INCIDENT_RESPONSE, apply_act},
+    {TR_ENTRY_INCIDENT_VERDICT, apply_act},       {TR_ENTRY_INCIDENT_REGROUP, apply_regroup},
 };
 
 static apply_fn apply_of(const char *type) {
     for (size_t i = 0; i < sizeof APPLY / sizeof *APPLY; i++)
-        if (strcmp(APPLY[i].type, type) == 0) return APPLY[i].fn;
+        if (strcmp(tr_entry_name(APPLY[i].type), type) == 0) return APPLY[i].fn;
     return NULL;
 }
 
@@ -291,7 +291,7 @@ static int collect(const store_log_entry *le, void *ctx) {
 
 /* Applies one entry; a failure to publish what was read stops the process (centre.c). */
 static int apply_one(centre *c, const follow_entry *e, bool *notices, tr_err *err) {
-    if (strcmp(e->type, "notice.create") == 0) *notices = true;
+    if (strcmp(e->type, TR_ENTRY(NOTICE_CREATE)) == 0) *notices = true;
     apply_fn fn = apply_of(e->type);
     if (!fn) return TR_OK;
     centre_pending p = {0};

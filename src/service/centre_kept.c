@@ -167,7 +167,7 @@ int centre_kept_accept(centre *c, const char *kept, const char *reason, tr_err *
     char ref[CENTRE_REF_MAX];
     centre_ref_rollback(n, ref);
     json_t *o = centre_object_rollback(kept, n, reason);
-    rc = o ? centre__log(c, CENTRE_OPERATOR, NULL, "log.rollback", ref, o, NULL, err)
+    rc = o ? centre__log(c, CENTRE_OPERATOR, NULL, TR_ENTRY(LOG_ROLLBACK), ref, o, NULL, err)
            : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(o);
     if (rc) {

@@ -78,7 +78,7 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
     char ref[CENTRE_REF_MAX];
     centre_ref_message(m->id, ref);
     json_t *logged = json_object(); /* receives the receipt */
-    rc = obj ? centre__log(c, by->name, by->sig, "message.create", ref, obj, logged, err)
+    rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(MESSAGE_CREATE), ref, obj, logged, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     if (rc == TR_OK)
@@ -129,7 +129,7 @@ static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *not
     char ref[CENTRE_REF_MAX];
     centre_ref_message(id, ref);
     if (rc == TR_OK)
-        rc = obj ? centre__log(c, by->name, by->sig, "message.forward", ref, obj, logged, err)
+        rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(MESSAGE_FORWARD), ref, obj, logged, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) rc = deliver(c, &m, m.recipient, "message", m.forwarded_at, err);
     if (rc == TR_OK && out && (rc = message_answer(c, &m, out, err)) == TR_OK)

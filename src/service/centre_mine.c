@@ -70,7 +70,7 @@ static int hazard_create_tx(centre *c, const tr_party *by, tr_hazard *h, json_t 
     json_object_set_new(answer, "conflicts", conflicts);
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("hazard", h->id, ref);
-    return log_answer(c, by, "hazard.create", ref, centre_object_hazard(h), answer, out, err);
+    return log_answer(c, by, TR_ENTRY(HAZARD_CREATE), ref, centre_object_hazard(h), answer, out, err);
 }
 
 int centre_hazard_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err) {
@@ -102,7 +102,7 @@ static int hazard_status_tx(centre *c, const tr_party *by, int64_t id, const cha
         centre_ref_mine("hazard-status", x.seq, ref);
         json_t *answer = centre_hazard_json(&h, &now);
         json_object_set_new(answer, "change", centre_object_hazard_status(&x));
-        rc = log_answer(c, by, "hazard.status", ref, centre_object_hazard_status(&x), answer, out, err);
+        rc = log_answer(c, by, TR_ENTRY(HAZARD_STATUS), ref, centre_object_hazard_status(&x), answer, out, err);
     }
     tr_hazard_clear(&h);
     return rc;
@@ -185,7 +185,7 @@ static int task_create_tx(centre *c, const tr_party *by, tr_task *t, json_t **ou
     centre_ref_mine("task", t->id, ref);
     json_t *answer = NULL;
     if ((rc = centre_task_json(c, t, &answer, err))) return rc;
-    return log_answer(c, by, "task.create", ref, centre_object_task(t), answer, out, err);
+    return log_answer(c, by, TR_ENTRY(TASK_CREATE), ref, centre_object_task(t), answer, out, err);
 }
 
 int centre_task_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {
@@ -246,7 +246,7 @@ static int progress_tx(centre *c, const tr_party *by, int64_t id, tr_progress *p
         json_object_del(json_object_get(answer, "hazard"), "contamination");
         char ref[CENTRE_REF_MAX];
         centre_ref_mine("progress", p->id, ref);
-        rc = log_answer(c, by, "progress.create", ref, centre_object_progress(p), answer, out, err);
+        rc = log_answer(c, by, TR_ENTRY(PROGRESS_CREATE), ref, centre_object_progress(p), answer, out, err);
     }
     tr_hazard_clear(&h);
     tr_task_clear(&t);
@@ -279,7 +279,7 @@ static int close_tx(centre *c, const tr_party *by, int64_t id, int64_t date, con
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("task", id, ref);
     if ((rc = centre_task_json(c, &t, &answer, err)) == TR_OK)
-        rc = log_answer(c, by, "task.close", ref, centre_object_task_close(id, date, outcome, by->name), answer, out,
+        rc = log_answer(c, by, TR_ENTRY(TASK_CLOSE), ref, centre_object_task_close(id, date, outcome, by->name), answer, out,
                         err);
     tr_task_clear(&t);
     return rc;
@@ -323,7 +323,7 @@ static int accident_tx(centre *c, const tr_party *by, tr_accident *a, json_t **o
     if ((rc = store_accident_insert(c->store, a, err))) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("accident", a->id, ref);
-    return log_answer(c, by, "accident.create", ref, centre_object_accident(a), tr_accident_to_json(a), out, err);
+    return log_answer(c, by, TR_ENTRY(ACCIDENT_CREATE), ref, centre_object_accident(a), tr_accident_to_json(a), out, err);
 }
 
 int centre_accident_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {

@@ -200,7 +200,7 @@ int centre__report_store_tx(centre *c, const tr_party *by, tr_report *r, int64_t
     if (rc == TR_OK) {
         char ref[CENTRE_REF_MAX];
         centre_ref_report(sr.id, ref);
-        rc = centre__log(c, by->name, by->sig, "report.create", ref, obj, answer, err);
+        rc = centre__log(c, by->name, by->sig, TR_ENTRY(REPORT_CREATE), ref, obj, answer, err);
     }
     free(sr.body);
     json_decref(obj);
@@ -276,7 +276,7 @@ int centre_report_get(centre *c, const tr_party *viewer, int64_t id, json_t **ou
     char ref[CENTRE_REF_MAX];
     centre_ref_report(sr.id, ref);
     store_report_clear(&sr);
-    rc = centre__receipt_of(c, "report.create", ref, o, err); /* as the intake's answer had it */
+    rc = centre__receipt_of(c, TR_ENTRY(REPORT_CREATE), ref, o, err); /* as the intake's answer had it */
     if (rc) {
         json_decref(o);
         return rc;
@@ -421,7 +421,7 @@ static int act_tx(centre *c, const tr_party *by, bool verdict, store_incident_ac
                                verdict ? "verdict" : "response", a->kind);
     char ref[CENTRE_REF_MAX];
     centre_ref_incident_act(verdict, a->seq, ref);
-    rc = obj && answer ? centre__log(c, by->name, by->sig, verdict ? "incident.verdict" : "incident.response", ref,
+    rc = obj && answer ? centre__log(c, by->name, by->sig, verdict ? TR_ENTRY(INCIDENT_VERDICT) : TR_ENTRY(INCIDENT_RESPONSE), ref,
                                      obj, answer, err)
                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);

@@ -213,8 +213,8 @@ json_t *centre_object_dc_event(const store_dc_event *e) {
 }
 
 const char *centre_dc_event_type(const store_dc_event *e) {
-    if (strcmp(e->about_type, "operation") == 0) return "operation.state";
-    return strcmp(e->kind, "position") == 0 ? "movement.position" : "movement.status";
+    if (strcmp(e->about_type, "operation") == 0) return TR_ENTRY(OPERATION_STATE);
+    return strcmp(e->kind, "position") == 0 ? TR_ENTRY(MOVEMENT_POSITION) : TR_ENTRY(MOVEMENT_STATUS);
 }
 
 /* ---- mine action (issue 6) ---- */

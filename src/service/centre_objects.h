@@ -130,7 +130,7 @@ json_t *centre_object_message_forward(const tr_message *m);
  * operation.state, movement.status or movement.position. */
 void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_dc_event(const store_dc_event *e);
-/* The log entry type of an event: "operation.state", "movement.status", "movement.position". */
+/* The log entry type of an event: operation.state, movement.status or movement.position. */
 const char *centre_dc_event_type(const store_dc_event *e);
 
 /* ---- what the centre records on its own (issue 11) ---- */

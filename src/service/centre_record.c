@@ -48,7 +48,7 @@ static int deliver(centre *c, const char *party, const char *kind, const char *a
     json_t *obj =
         centre_object_notice(nid, party, kind, about_type, about_id, payload, created_at, deadline, clears);
     json_t *answer = json_object();
-    rc = obj && answer ? centre__log(c, CENTRE_SELF, NULL, "notice.create", ref, obj, answer, err)
+    rc = obj && answer ? centre__log(c, CENTRE_SELF, NULL, TR_ENTRY(NOTICE_CREATE), ref, obj, answer, err)
                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_t *index = json_object_get(json_object_get(answer, "receipt"), "index");
     if (rc == TR_OK) rc = store_notice_set_log_index(c->store, nid, (uint64_t)json_integer_value(index), err);
@@ -161,7 +161,7 @@ static json_t *signing_key(const record *r, const char *party, uint64_t ack_inde
     uint64_t idx = 0;
     bool found = false;
     centre_ref_party(party, ref);
-    *rc = store_log_last_before(r->c->store, "party.key", ref, ack_index, &idx, &found, r->err);
+    *rc = store_log_last_before(r->c->store, TR_ENTRY(PARTY_KEY), ref, ack_index, &idx, &found, r->err);
     return *rc == TR_OK && found ? prove(r, idx, rc) : NULL;
 }
 

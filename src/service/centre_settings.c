@@ -22,13 +22,13 @@ static int record_setting(centre *c, const char *name, const char *value, int64_
     bool same = rc == TR_OK && stored && strcmp(stored, value) == 0;
     free(stored);
     if (rc) return rc;
-    if (same && (rc = store_log_index_of(c->store, "setting.put", ref, &index, err)) != TR_ENOTFOUND)
+    if (same && (rc = store_log_index_of(c->store, TR_ENTRY(SETTING_PUT), ref, &index, err)) != TR_ENOTFOUND)
         return rc; /* recorded and logged already (TR_OK), or the store failed */
     rc = store_setting_put(c->store, name, value, now, err);
     store_setting_row x = {name, value, now};
     json_t *o = rc == TR_OK ? centre_object_setting(&x) : NULL;
     if (rc == TR_OK)
-        rc = o ? centre__log_at(c, now, CENTRE_OPERATOR, NULL, "setting.put", ref, o, NULL, err)
+        rc = o ? centre__log_at(c, now, CENTRE_OPERATOR, NULL, TR_ENTRY(SETTING_PUT), ref, o, NULL, err)
                : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(o);
     return rc;

@@ -85,7 +85,7 @@ static int steps_insert(centre *c, const tr_party *by, int64_t agreement_id, tr_
         json_t *obj = centre_object_step(s);
         char ref[CENTRE_REF_MAX];
         centre_ref_step(s->id, ref);
-        rc = obj ? centre__log(c, by->name, by->sig, "step.create", ref, obj, obj, err)
+        rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(STEP_CREATE), ref, obj, obj, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
         if (rc) {
             json_decref(obj);
@@ -191,7 +191,7 @@ static int step_status_tx(centre *c, const tr_party *by, const tr_agreement *a, 
     json_t *obj = centre_object_step_event(e);
     char ref[CENTRE_REF_MAX];
     centre_ref_step_event(e->seq, ref);
-    rc = obj ? centre__log(c, by->name, by->sig, "step.status", ref, obj, obj, err)
+    rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(STEP_STATUS), ref, obj, obj, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK && out) {
         json_object_set_new(

@@ -274,7 +274,7 @@ int ct_record_alert(centre *c, const char *by, int64_t batch_id, const tf_alert 
     json_t *obj = centre_object_traffic_alert(&a);
     char ref[CENTRE_REF_MAX];
     centre_ref_traffic_alert(a.id, ref);
-    rc = obj ? centre__log(c, by, NULL, "traffic.alert", ref, obj, NULL, err)
+    rc = obj ? centre__log(c, by, NULL, TR_ENTRY(TRAFFIC_ALERT), ref, obj, NULL, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     char to[2][TR_NAME_MAX + 1];

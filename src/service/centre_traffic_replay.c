@@ -151,17 +151,17 @@ static int replay_batch(replay *r, int64_t id) {
 
 static int replay_object(replay *r, const char *type, int64_t id, long version) {
     int rc = TR_OK;
-    if (strcmp(type, "site.create") == 0) {
+    if (strcmp(type, TR_ENTRY(SITE_CREATE)) == 0) {
         tr_site s;
         if ((rc = store_site_get(r->c->store, id, &s, r->err)) == TR_OK)
             rc = ct_put_site(r->e, &r->names, &s, r->err);
         tr_site_clear(&s);
-    } else if (strcmp(type, "area.create") == 0 || strcmp(type, "area.version") == 0) {
+    } else if (strcmp(type, TR_ENTRY(AREA_CREATE)) == 0 || strcmp(type, TR_ENTRY(AREA_VERSION)) == 0) {
         tr_area a;
         if ((rc = store_area_get(r->c->store, id, (int)version, &a, r->err)) == TR_OK)
             rc = ct_put_area(r->e, &r->names, &a, r->err);
         tr_area_clear(&a);
-    } else if (strcmp(type, "operation.state") == 0) {
+    } else if (strcmp(type, TR_ENTRY(OPERATION_STATE)) == 0) {
         size_t k = 0;
         while (k < r->nops && r->ops[k].id != id)
             k++;
@@ -184,7 +184,7 @@ static int replay_entry(const store_log_entry *e, void *ctx) {
     char *end;
     long long id = strtoll(slash + 1, &end, 10);
     long version = *end == '@' ? strtol(end + 1, NULL, 10) : 0;
-    if (strcmp(e->type, "track.positions") == 0 || strcmp(e->type, "track.stale") == 0)
+    if (strcmp(e->type, TR_ENTRY(TRACK_POSITIONS)) == 0 || strcmp(e->type, TR_ENTRY(TRACK_STALE)) == 0)
         return replay_batch(r, id);
     return replay_object(r, e->type, id, version);
 }

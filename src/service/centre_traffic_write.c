@@ -129,7 +129,7 @@ static int write_positions(centre *c, const tr_party *by, const tr_position *v, 
     json_t *obj = centre_object_track_batch(b, c->traffic->config_body, hex, NULL);
     char ref[CENTRE_REF_MAX];
     centre_ref_track_batch(b->id, ref);
-    rc = obj ? centre__log(c, by->name, by->sig, "track.positions", ref, obj, answer, err)
+    rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(TRACK_POSITIONS), ref, obj, answer, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     return rc;
@@ -279,7 +279,7 @@ static int sweep_tx(centre *c, int64_t now_ms, const int64_t *ids, size_t n, tr_
     char ref[CENTRE_REF_MAX];
     centre_ref_track_batch(b.id, ref);
     if (rc == TR_OK)
-        rc = obj ? centre__log(c, CENTRE_SELF, NULL, "track.stale", ref, obj, NULL, err)
+        rc = obj ? centre__log(c, CENTRE_SELF, NULL, TR_ENTRY(TRACK_STALE), ref, obj, NULL, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     json_decref(tracks);

@@ -38,7 +38,7 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
     char ref[CENTRE_REF_MAX];
     centre_ref_area(a->id, a->version, ref);
     json_t *answer = out ? tr_area_to_feature(a) : NULL;
-    rc = centre__log(c, by->name, by->sig, a->version == 1 ? "area.create" : "area.version", ref, feature, answer,
+    rc = centre__log(c, by->name, by->sig, a->version == 1 ? TR_ENTRY(AREA_CREATE) : TR_ENTRY(AREA_VERSION), ref, feature, answer,
                      err);
     json_decref(feature);
     if (rc) {
@@ -118,7 +118,7 @@ int centre__agreement_write_tx(centre *c, const tr_party *by, tr_agreement *a, c
     json_t *obj = centre_object_agreement(a);
     char ref[CENTRE_REF_MAX];
     centre_ref_agreement(a->id, a->version, ref);
-    rc = centre__log(c, by->name, by->sig, "agreement.create", ref, obj, obj, err);
+    rc = centre__log(c, by->name, by->sig, TR_ENTRY(AGREEMENT_CREATE), ref, obj, obj, err);
     if (rc) {
         json_decref(obj);
         return rc;
