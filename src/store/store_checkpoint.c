@@ -6,7 +6,7 @@
 #include "store/store_checkpoint.h"
 #include "store/store_int.h"
 
-#define CHECKPOINT_COLS "id, owner, party, name, lon, lat, opening_hours, visibility, created_at"
+#define CHECKPOINT_COLS TR_CHECKPOINT_COLUMNS
 
 static int read_checkpoint(db_stmt *st, tr_checkpoint *k) {
     memset(k, 0, sizeof *k);
@@ -21,6 +21,8 @@ static int read_checkpoint(db_stmt *st, tr_checkpoint *k) {
     if (tr_vis_from_text(db_col_text(st, 7), &k->vis)) return TR_EIO;
     return k->owner && k->party && k->name ? TR_OK : TR_EIO;
 }
+
+STORE_ROWS(CHECKPOINT_ROWS, TR_KIND_CHECKPOINT, tr_checkpoint, read_checkpoint, tr_checkpoint_clear);
 
 static const char SQL_INSERT[] =
     "INSERT INTO checkpoint(owner, party, name, lon, lat, opening_hours, visibility,"
@@ -48,51 +50,21 @@ int store_checkpoint_insert(store *s, tr_checkpoint *k, tr_err *err) {
 static const char SQL_GET[] = "SELECT " CHECKPOINT_COLS " FROM checkpoint WHERE id = ?";
 
 int store_checkpoint_get(store *s, int64_t id, tr_checkpoint *out, tr_err *err) {
-    memset(out, 0, sizeof *out);
-    db_stmt *st = store__prep(s, SQL_GET, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    int rc = store__one(st, store__step(st), "reading table checkpoint", err);
-    if (rc == TR_ENOTFOUND) {
-        db_reset(st);
-        return tr_fail(err, rc, "id", "there is no checkpoint %lld", (long long)id);
-    }
-    if (rc) return rc;
-    rc = read_checkpoint(st, out);
-    db_reset(st);
-    if (rc) {
-        tr_checkpoint_clear(out);
-        return tr_fail(err, TR_EIO, "", "checkpoint %lld is unreadable", (long long)id);
-    }
-    return TR_OK;
+    return store__get(s, SQL_GET, id, &CHECKPOINT_ROWS, out, err);
 }
 
-static const char SQL_SCAN[] =
-    "SELECT " CHECKPOINT_COLS " FROM checkpoint WHERE id > ?1"
-    " AND (CAST(?2 AS DOUBLE PRECISION) IS NULL OR (lon BETWEEN ?2 AND ?4 AND lat BETWEEN ?3 AND ?5)) ORDER BY id";
+static const char SQL_SCAN[] = "SELECT " CHECKPOINT_COLS " FROM checkpoint WHERE id > ?1"
+                               " AND (CAST(?2 AS DOUBLE PRECISION) IS NULL OR (lon BETWEEN ?2 AND ?4 AND lat "
+                               "BETWEEN ?3 AND ?5)) ORDER BY id";
 
 int store_checkpoint_scan(store *s, const store_checkpoint_filter *f, int (*fn)(tr_checkpoint *k, void *ctx),
                           void *ctx, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_SCAN, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, f->after);
-    if (f->has_bbox) {
-        db_bind_double(st, 2, f->bbox.minx);
-        db_bind_double(st, 3, f->bbox.miny);
-        db_bind_double(st, 4, f->bbox.maxx);
-        db_bind_double(st, 5, f->bbox.maxy);
-    }
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_checkpoint k;
-        rc = read_checkpoint(st, &k);
-        if (rc)
-            tr_fail(err, TR_EIO, "", "stored checkpoint %lld is unreadable", (long long)k.id);
-        else
-            rc = fn(&k, ctx);
-        tr_checkpoint_clear(&k);
-    }
-    return store__scan_end(st, step, rc, "reading table checkpoint", err);
+    store_scan sc = store__scan(s, SQL_SCAN, &CHECKPOINT_ROWS, err);
+    if (sc.st) db_bind_int(sc.st, 1, f->after);
+    if (sc.st && f->has_bbox) store__bind_box(sc.st, 2, &f->bbox);
+    for (tr_checkpoint k; store__scan_next(&sc, &k);)
+        sc.rc = fn(&k, ctx);
+    return store__scan_close(&sc);
 }
 
 static const char SQL_LINK[] = "INSERT INTO movement_checkpoint(movement_id, checkpoint_id) VALUES (?,?)";

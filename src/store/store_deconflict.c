@@ -6,7 +6,7 @@
 #include "base/json_text.h"
 #include "store/store_int.h"
 
-#define SITE_COLS "id, owner, kind, name, valid_from, valid_to, visibility, geometry, radius_m, created_at"
+#define SITE_COLS TR_SITE_COLUMNS
 
 static int read_site(db_stmt *st, tr_site *s) {
     memset(s, 0, sizeof *s);
@@ -30,6 +30,8 @@ static int read_site(db_stmt *st, tr_site *s) {
     s->created_at = db_col_int(st, 9);
     return s->owner && s->kind && s->name && s->geometry ? TR_OK : TR_EIO;
 }
+
+STORE_ROWS(SITE_ROWS, TR_KIND_SITE, tr_site, read_site, tr_site_clear);
 
 static const char SQL_SITE_INSERT[] =
     "INSERT INTO site(owner, kind, name, valid_from, valid_to, visibility, geometry, radius_m, created_at)"
@@ -57,41 +59,19 @@ int store_site_insert(store *s, tr_site *site, tr_err *err) {
 static const char SQL_SITE_GET[] = "SELECT " SITE_COLS " FROM site WHERE id = ?";
 
 int store_site_get(store *s, int64_t id, tr_site *out, tr_err *err) {
-    memset(out, 0, sizeof *out);
-    db_stmt *st = store__prep(s, SQL_SITE_GET, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    int rc = store__one(st, store__step(st), "reading table site", err);
-    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK) rc = read_site(st, out);
-    db_reset(st);
-    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no site %lld", (long long)id);
-    if (rc) {
-        tr_site_clear(out);
-        return tr_fail(err, rc, "", "site %lld is unreadable", (long long)id);
-    }
-    return TR_OK;
+    return store__get(s, SQL_SITE_GET, id, &SITE_ROWS, out, err);
 }
 
 static const char SQL_SITE_ALL[] = "SELECT " SITE_COLS " FROM site ORDER BY id";
 
 int store_site_each(store *s, int (*fn)(tr_site *site, void *ctx), void *ctx, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_SITE_ALL, err);
-    if (!st) return TR_EIO;
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_site site;
-        rc = read_site(st, &site);
-        if (rc)
-            tr_fail(err, rc, "", "stored site %lld is unreadable", (long long)site.id);
-        else
-            rc = fn(&site, ctx);
-        tr_site_clear(&site);
-    }
-    return store__scan_end(st, step, rc, "reading table site", err);
+    store_scan sc = store__scan(s, SQL_SITE_ALL, &SITE_ROWS, err);
+    for (tr_site site; store__scan_next(&sc, &site);)
+        sc.rc = fn(&site, ctx);
+    return store__scan_close(&sc);
 }
 
-#define OP_COLS "id, owner, kind, state, volumes, created_at, volumes_bin"
+#define OP_COLS TR_OPERATION_COLUMNS
 
 /* The volumes from their binary form (store_dc_pack.c), else from the submitted JSON. */
 static int read_operation_volumes(db_stmt *st, tr_operation *o) {
@@ -127,6 +107,8 @@ static int read_operation(db_stmt *st, tr_operation *o) {
     return o->owner && o->state ? TR_OK : TR_EIO;
 }
 
+STORE_ROWS(OPERATION_ROWS, TR_KIND_OPERATION, tr_operation, read_operation, tr_operation_clear);
+
 static const char SQL_OP_INSERT[] = "INSERT INTO operation(owner, kind, state, volumes, created_at, "
                                     "volumes_bin) VALUES (?,?,?,?,?,?) RETURNING id";
 
@@ -154,38 +136,16 @@ int store_operation_insert(store *s, tr_operation *o, tr_err *err) {
 static const char SQL_OP_GET[] = "SELECT " OP_COLS " FROM operation WHERE id = ?";
 
 int store_operation_get(store *s, int64_t id, tr_operation *out, tr_err *err) {
-    memset(out, 0, sizeof *out);
-    db_stmt *st = store__prep(s, SQL_OP_GET, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    int rc = store__one(st, store__step(st), "reading table operation", err);
-    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK) rc = read_operation(st, out);
-    db_reset(st);
-    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no operation %lld", (long long)id);
-    if (rc) {
-        tr_operation_clear(out);
-        return tr_fail(err, rc, "", "operation %lld is unreadable", (long long)id);
-    }
-    return TR_OK;
+    return store__get(s, SQL_OP_GET, id, &OPERATION_ROWS, out, err);
 }
 
 static const char SQL_OP_ALL[] = "SELECT " OP_COLS " FROM operation ORDER BY id";
 
 int store_operation_each(store *s, int (*fn)(tr_operation *o, void *ctx), void *ctx, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_OP_ALL, err);
-    if (!st) return TR_EIO;
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_operation o;
-        rc = read_operation(st, &o);
-        if (rc)
-            tr_fail(err, rc, "", "stored operation %lld is unreadable", (long long)o.id);
-        else
-            rc = fn(&o, ctx);
-        tr_operation_clear(&o);
-    }
-    return store__scan_end(st, step, rc, "reading table operation", err);
+    store_scan sc = store__scan(s, SQL_OP_ALL, &OPERATION_ROWS, err);
+    for (tr_operation o; store__scan_next(&sc, &o);)
+        sc.rc = fn(&o, ctx);
+    return store__scan_close(&sc);
 }
 
 static const char SQL_OP_PAGE[] = "SELECT " OP_COLS " FROM operation WHERE id > ? ORDER BY id LIMIT ?";
@@ -326,9 +286,7 @@ int store_notice_list(store *s, const char *party, int64_t after, int64_t overdu
 
 /* ---- movements ---- */
 
-#define MOVEMENT_COLS                                                                                        \
-    "id, owner, kind, name, status, time_start, time_end, width_m, visibility, geometry, created_at, "       \
-    "manifest"
+#define MOVEMENT_COLS TR_MOVEMENT_COLUMNS
 
 /* A movement row and its schedule: TR_EIO (err not filled) for a row that does not decode,
  * or the schedule's read failure (err filled). */
@@ -349,6 +307,14 @@ static int read_movement(store *s, db_stmt *st, tr_movement *m, tr_err *err) {
     if (!(m->owner && m->kind && m->status && m->geometry)) return TR_EIO;
     return store__movement_schedule_read(s, m, err);
 }
+
+static int movement_row(store *s, db_stmt *st, void *row, tr_err *err) {
+    return read_movement(s, st, row, err);
+}
+static void movement_clear(void *row) {
+    tr_movement_clear(row);
+}
+static const store_rows MOVEMENT_ROWS = {TR_KIND_MOVEMENT, sizeof(tr_movement), movement_row, movement_clear};
 
 static const char SQL_MOVEMENT_INSERT[] = "INSERT INTO movement(owner, kind, name, status, time_start, "
                                           "time_end, width_m, visibility, geometry, created_at,"
@@ -379,40 +345,28 @@ int store_movement_insert(store *s, tr_movement *m, tr_err *err) {
 static const char SQL_MOVEMENT_GET[] = "SELECT " MOVEMENT_COLS " FROM movement WHERE id = ?";
 
 int store_movement_get(store *s, int64_t id, tr_movement *out, tr_err *err) {
-    memset(out, 0, sizeof *out);
-    db_stmt *st = store__prep(s, SQL_MOVEMENT_GET, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    int rc = store__one(st, store__step(st), "reading table movement", err);
-    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK) rc = read_movement(s, st, out, err);
-    db_reset(st);
-    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no movement %lld", (long long)id);
-    if (rc) tr_movement_clear(out);
-    if (rc == TR_EIO) return tr_fail(err, rc, "", "movement %lld is unreadable", (long long)id);
-    return rc;
-    return TR_OK;
+    return store__get(s, SQL_MOVEMENT_GET, id, &MOVEMENT_ROWS, out, err);
 }
 
 static const char SQL_MOVEMENT_ALL[] = "SELECT " MOVEMENT_COLS " FROM movement ORDER BY id";
 
 int store_movement_each(store *s, int (*fn)(tr_movement *m, void *ctx), void *ctx, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_MOVEMENT_ALL, err);
-    if (!st) return TR_EIO;
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_movement m;
-        rc = read_movement(s, st, &m, err);
-        if (rc == TR_EIO)
-            tr_fail(err, rc, "", "stored movement %lld is unreadable", (long long)m.id);
-        else if (rc == TR_OK)
-            rc = fn(&m, ctx);
-        tr_movement_clear(&m);
-    }
-    return store__scan_end(st, step, rc, "reading table movement", err);
+    store_scan sc = store__scan(s, SQL_MOVEMENT_ALL, &MOVEMENT_ROWS, err);
+    for (tr_movement m; store__scan_next(&sc, &m);)
+        sc.rc = fn(&m, ctx);
+    return store__scan_close(&sc);
 }
 
 /* ---- list pages of sites and movements (GET /v1/sites, GET /v1/movements) ---- */
+
+/* Binds a list page's filter (?1 after, ?2 kind, ?3 at); lists skip rows that do not decode. */
+static void dc_scan_bind(store_scan *sc, const store_dc_scan *f) {
+    sc->skip = true;
+    if (!sc->st) return;
+    db_bind_int(sc->st, 1, f->after);
+    db_bind_text(sc->st, 2, f->kind);
+    if (f->has_at) db_bind_int(sc->st, 3, f->at);
+}
 
 static const char SQL_SITE_SCAN[] =
     "SELECT " SITE_COLS " FROM site WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
@@ -420,22 +374,11 @@ static const char SQL_SITE_SCAN[] =
 
 int store_site_scan(store *s, const store_dc_scan *f, int (*fn)(tr_site *site, void *ctx), void *ctx,
                     tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_SITE_SCAN, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, f->after);
-    db_bind_text(st, 2, f->kind);
-    if (f->has_at) db_bind_int(st, 3, f->at);
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_site site;
-        if (read_site(st, &site) == TR_OK)
-            rc = fn(&site, ctx); /* an unreadable row is skipped, as in lists */
-        tr_site_clear(&site);
-    }
-    db_reset(st);
-    if (rc == TR_OK && step != STORE_ROW && step != STORE_DONE)
-        return store__fail(err, -1, "reading table site");
-    return rc;
+    store_scan sc = store__scan(s, SQL_SITE_SCAN, &SITE_ROWS, err);
+    dc_scan_bind(&sc, f);
+    for (tr_site site; store__scan_next(&sc, &site);)
+        sc.rc = fn(&site, ctx);
+    return store__scan_close(&sc);
 }
 
 static const char SQL_MOVEMENT_SCAN[] =
@@ -444,17 +387,9 @@ static const char SQL_MOVEMENT_SCAN[] =
 
 int store_movement_scan(store *s, const store_dc_scan *f, int (*fn)(tr_movement *m, void *ctx), void *ctx,
                         tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_MOVEMENT_SCAN, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, f->after);
-    db_bind_text(st, 2, f->kind);
-    if (f->has_at) db_bind_int(st, 3, f->at);
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_movement m;
-        rc = read_movement(s, st, &m, err); /* a row that does not decode is skipped, as in lists */
-        rc = rc == TR_OK ? fn(&m, ctx) : rc == TR_EIO ? TR_OK : rc;
-        tr_movement_clear(&m);
-    }
-    return store__scan_end(st, step, rc, "reading table movement", err);
+    store_scan sc = store__scan(s, SQL_MOVEMENT_SCAN, &MOVEMENT_ROWS, err);
+    dc_scan_bind(&sc, f);
+    for (tr_movement m; store__scan_next(&sc, &m);)
+        sc.rc = fn(&m, ctx);
+    return store__scan_close(&sc);
 }

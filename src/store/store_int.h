@@ -28,7 +28,7 @@ struct store {
     bool tx_notices;               /* the open transaction inserted notices */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
-    struct store_group *group; /* group commit (store_group.c) */
+    struct store_group *group;   /* group commit (store_group.c) */
     struct store_follow *follow; /* following other instances (store_follow.c) */
     /* The last notice store_notice_insert stored (under writer) and the log index it
      * stored with it: the next append's. store_notice_set_log_index skips its UPDATE when
@@ -104,5 +104,59 @@ int store__volumes_unpack(const void *data, size_t len, tr_operation *o);
 /* store_dc_state.c: a movement's schedule rows (inside the movement's transaction). */
 int store__movement_schedule_write(store *s, const tr_movement *m, tr_err *err);
 int store__movement_schedule_read(store *s, tr_movement *m, tr_err *err);
+
+/* ---- the row layer (store_rows.c): one kind's rows read into its domain value ---- */
+
+/* How the store reads a kind's rows. The kind's descriptor (domain/kinds.h) names it in
+ * messages ("there is no site 4", "reading table site"); read and clear are the kind's
+ * typed reader and free behind a row pointer (a tr_site *, a tr_movement *, ...). */
+typedef struct store_rows {
+    tr_kind kind;
+    size_t size; /* sizeof the domain value */
+    /* The current row of st into *row: TR_OK, TR_EIO for a row that does not decode (err
+     * not filled), or a failure (err filled). *row is to be cleared in every case. */
+    int (*read)(store *s, db_stmt *st, void *row, tr_err *err);
+    void (*clear)(void *row);
+} store_rows;
+
+/* Defines `static const store_rows NAME` for a kind of type T read by
+ * `int READ(db_stmt *, T *)` (TR_OK or TR_EIO) and freed by `void CLEAR(T *)`. */
+#define STORE_ROWS(NAME, KIND, T, READ, CLEAR)                                                               \
+    static int NAME##_read_(store *s_, db_stmt *st_, void *row_, tr_err *err_) {                             \
+        (void)s_, (void)err_;                                                                                \
+        return READ(st_, (T *)row_);                                                                         \
+    }                                                                                                        \
+    static void NAME##_clear_(void *row_) {                                                                  \
+        CLEAR((T *)row_);                                                                                    \
+    }                                                                                                        \
+    static const store_rows NAME = {KIND, sizeof(T), NAME##_read_, NAME##_clear_}
+
+/* Reads the row of id with sql (one parameter, the id) into *out (zeroed first): TR_OK,
+ * TR_ENOTFOUND ("there is no <kind> <id>", field "id"), TR_EIO for a row that does not
+ * decode, or the storage failure. On failure *out holds nothing to free. */
+int store__get(store *s, const char *sql, int64_t id, const store_rows *k, void *out, tr_err *err);
+
+/* A scan of a kind's rows:
+ *     store_scan sc = store__scan(s, SQL, &SITE_ROWS, err);   (bind sc.st's parameters if sc.st)
+ *     for (tr_site x; store__scan_next(&sc, &x);) sc.rc = fn(&x, ctx);
+ *     return store__scan_close(&sc);
+ * Each row is cleared by the next store__scan_next or by store__scan_close; a row that does
+ * not decode stops the scan with TR_EIO ("stored site 4 is unreadable") unless skip is set
+ * (lists skip them); a storage failure mid-scan is returned, never a short list. */
+typedef struct store_scan {
+    store *s;
+    db_stmt *st; /* NULL when the statement could not be prepared (err filled) */
+    const store_rows *k;
+    tr_err *err;
+    void *held; /* the row handed out last, cleared by the next call */
+    int step;   /* the last store__step */
+    int rc;     /* TR_OK while the scan goes on; what the caller's callback returned */
+    bool skip;  /* skip rows that do not decode */
+} store_scan;
+store_scan store__scan(store *s, const char *sql, const store_rows *k, tr_err *err);
+/* Binds b's minx, miny, maxx, maxy to parameters i .. i+3 of st. */
+void store__bind_box(db_stmt *st, int i, const geo_box *b);
+bool store__scan_next(store_scan *sc, void *row);
+int store__scan_close(store_scan *sc);
 
 #endif

@@ -91,10 +91,10 @@ int store_hazard_get(store *s, int64_t id, tr_hazard *out, store_hazard_state *n
     return TR_OK;
 }
 
-static const char SQL_HAZARD_LIST[] =
-    "SELECT " HAZARD_COLS " FROM hazard h WHERE h.id > ?1"
-    " AND (CAST(?2 AS DOUBLE PRECISION) IS NULL OR (h.maxx >= ?2 AND h.minx <= ?4 AND h.maxy >= ?3 AND h.miny <= ?5))"
-    " AND (CAST(?6 AS TEXT) IS NULL OR " CUR_STATUS " = ?6) ORDER BY h.id";
+static const char SQL_HAZARD_LIST[] = "SELECT " HAZARD_COLS " FROM hazard h WHERE h.id > ?1"
+                                      " AND (CAST(?2 AS DOUBLE PRECISION) IS NULL OR (h.maxx >= ?2 AND "
+                                      "h.minx <= ?4 AND h.maxy >= ?3 AND h.miny <= ?5))"
+                                      " AND (CAST(?6 AS TEXT) IS NULL OR " CUR_STATUS " = ?6) ORDER BY h.id";
 
 int store_hazard_each(store *s, const store_hazard_filter *f,
                       int (*fn)(tr_hazard *h, const store_hazard_state *now, void *ctx), void *ctx,
@@ -102,12 +102,7 @@ int store_hazard_each(store *s, const store_hazard_filter *f,
     db_stmt *st = store__prep(s, SQL_HAZARD_LIST, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, f ? f->after : 0);
-    if (f && f->has_bbox) {
-        db_bind_double(st, 2, f->bbox.minx);
-        db_bind_double(st, 3, f->bbox.miny);
-        db_bind_double(st, 4, f->bbox.maxx);
-        db_bind_double(st, 5, f->bbox.maxy);
-    }
+    if (f && f->has_bbox) store__bind_box(st, 2, &f->bbox);
     if (f && f->status) db_bind_text(st, 6, f->status);
     int rc = TR_OK, step = STORE_DONE;
     while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
@@ -188,6 +183,8 @@ static int read_task(db_stmt *st, tr_task *t) {
     return t->owner && t->kind && t->operator_name && t->status && t->contributors ? TR_OK : TR_EIO;
 }
 
+STORE_ROWS(TASK_ROWS, TR_KIND_TASK, tr_task, read_task, tr_task_clear);
+
 static const char SQL_TASK_INSERT[] = "INSERT INTO mine_task(hazard_id, owner, kind, operator, contributors, "
                                       "time_start, time_end, status, created_at)"
                                       " VALUES (?,?,?,?,?,?,?,?,?) RETURNING id";
@@ -219,20 +216,7 @@ int store_task_insert(store *s, tr_task *t, tr_err *err) {
 static const char SQL_TASK_GET[] = "SELECT " TASK_COLS " FROM mine_task WHERE id = ?";
 
 int store_task_get(store *s, int64_t id, tr_task *out, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_TASK_GET, err);
-    memset(out, 0, sizeof *out);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    int rc = store__one(st, store__step(st), "reading table mine_task", err);
-    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK) rc = read_task(st, out);
-    db_reset(st);
-    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no task %lld", (long long)id);
-    if (rc) {
-        tr_task_clear(out);
-        return tr_fail(err, rc, "", "task %lld is unreadable", (long long)id);
-    }
-    return TR_OK;
+    return store__get(s, SQL_TASK_GET, id, &TASK_ROWS, out, err);
 }
 
 static const char SQL_TASK_ALL[] =
@@ -240,21 +224,12 @@ static const char SQL_TASK_ALL[] =
 
 int store_task_each(store *s, int64_t hazard_id, int64_t after, int (*fn)(tr_task *t, void *ctx), void *ctx,
                     tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_TASK_ALL, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, hazard_id);
-    db_bind_int(st, 2, after);
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_task t;
-        rc = read_task(st, &t);
-        if (rc)
-            tr_fail(err, rc, "", "stored task %lld is unreadable", (long long)t.id);
-        else
-            rc = fn(&t, ctx);
-        tr_task_clear(&t);
-    }
-    return store__scan_end(st, step, rc, "reading table mine_task", err);
+    store_scan sc = store__scan(s, SQL_TASK_ALL, &TASK_ROWS, err);
+    if (sc.st) db_bind_int(sc.st, 1, hazard_id);
+    if (sc.st) db_bind_int(sc.st, 2, after);
+    for (tr_task t; store__scan_next(&sc, &t);)
+        sc.rc = fn(&t, ctx);
+    return store__scan_close(&sc);
 }
 
 static const char SQL_TASK_CLOSE[] = "UPDATE mine_task SET close_date = ?2, close_outcome = ?3, closed_by = "
@@ -435,8 +410,8 @@ static const struct {
     {STORE_MINE_ACCIDENTS, SQL_ACCIDENTS, SQL_ACCIDENTS, "reading table mine_accident", 3},
 };
 
-static int mine_part(store *s, size_t k, int64_t from, int64_t to, int (*fn)(const store_mine_sum *x, void *ctx),
-                     void *ctx, tr_err *err) {
+static int mine_part(store *s, size_t k, int64_t from, int64_t to,
+                     int (*fn)(const store_mine_sum *x, void *ctx), void *ctx, tr_err *err) {
     db_stmt *st = store__prep2(s, MINE_PARTS[k].sql, MINE_PARTS[k].pg_sql, err);
     if (!st) return TR_EIO;
     db_bind_int(st, 1, from);

@@ -37,6 +37,8 @@ static int read_report(db_stmt *st, store_report *r) {
                                                                                               : TR_EIO;
 }
 
+STORE_ROWS(REPORT_ROWS, TR_KIND_REPORT, store_report, read_report, store_report_clear);
+
 static const char SQL_REPORT_INSERT[] = "INSERT INTO report(reporting_party, received_at, occurred_at, "
                                         "external_id, body, class, agreement_id, region,"
                                         " controller, reason) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id";
@@ -62,38 +64,16 @@ int store_report_insert(store *s, store_report *r, tr_err *err) {
 static const char SQL_REPORT_GET[] = "SELECT " REPORT_COLS " FROM report WHERE id = ?";
 
 int store_report_get(store *s, int64_t id, store_report *out, tr_err *err) {
-    memset(out, 0, sizeof *out);
-    db_stmt *st = store__prep(s, SQL_REPORT_GET, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    int rc = store__one(st, store__step(st), "reading table report", err);
-    if (rc != TR_OK && rc != TR_ENOTFOUND) return rc;
-    if (rc == TR_OK) rc = read_report(st, out);
-    db_reset(st);
-    if (rc == TR_ENOTFOUND) return tr_fail(err, rc, "id", "there is no report %lld", (long long)id);
-    if (rc) {
-        store_report_clear(out);
-        return tr_fail(err, rc, "", "report %lld is unreadable", (long long)id);
-    }
-    return TR_OK;
+    return store__get(s, SQL_REPORT_GET, id, &REPORT_ROWS, out, err);
 }
 
 static const char SQL_REPORT_ALL[] = "SELECT " REPORT_COLS " FROM report ORDER BY id";
 
 int store_report_each(store *s, int (*fn)(store_report *r, void *ctx), void *ctx, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_REPORT_ALL, err);
-    if (!st) return TR_EIO;
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        store_report r;
-        rc = read_report(st, &r);
-        if (rc)
-            tr_fail(err, rc, "", "stored report %lld is unreadable", (long long)r.id);
-        else
-            rc = fn(&r, ctx);
-        store_report_clear(&r);
-    }
-    return store__scan_end(st, step, rc, "reading table report", err);
+    store_scan sc = store__scan(s, SQL_REPORT_ALL, &REPORT_ROWS, err);
+    for (store_report r; store__scan_next(&sc, &r);)
+        sc.rc = fn(&r, ctx);
+    return store__scan_close(&sc);
 }
 
 /* ---- responses and verdicts ---- */
