@@ -77,6 +77,20 @@ int api_create(http_req *rq, http_resp *rs, api_create_fn fn, tr_err *err) {
     return TR_OK;
 }
 
+int api_create_kind(http_req *rq, http_resp *rs, api_create_fn fn, tr_kind kind, tr_err *err) {
+    if (api_create(rq, rs, fn, err)) return err->code;
+    api_located(rs, kind);
+    return TR_OK;
+}
+
+void api_located(http_resp *rs, tr_kind kind) {
+    const tr_kind_desc *d = tr_kind_get(kind);
+    json_t *props = json_object_get(rs->json, "properties"); /* a Feature's id is in its properties */
+    json_t *id = json_object_get(props ? props : rs->json, "id");
+    if (d && d->route)
+        snprintf(rs->location, sizeof rs->location, "%s/%lld", d->route, (long long)json_integer_value(id));
+}
+
 int api_create_on(http_req *rq, http_resp *rs, api_create_on_fn fn, tr_err *err) {
     int64_t id = 0;
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
@@ -270,11 +284,7 @@ static int h_area_list(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- agreements ---- */
 
 static int h_agreement_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_agreement_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/agreements/%lld",
-             (long long)json_integer_value(json_object_get(rs->json, "id")));
-    return TR_OK;
+    return api_create_kind(rq, rs, centre_agreement_create, TR_KIND_AGREEMENT, err);
 }
 
 static int h_agreement_get(http_req *rq, http_resp *rs, tr_err *err) {

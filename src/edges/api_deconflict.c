@@ -20,11 +20,7 @@
 /* ---- deconfliction: sites and operations ---- */
 
 static int h_site_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_site_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/sites/%lld",
-             (long long)json_integer_value(json_object_get(json_object_get(rs->json, "properties"), "id")));
-    return TR_OK;
+    return api_create_kind(rq, rs, centre_site_create, TR_KIND_SITE, err);
 }
 
 static int h_site_get(http_req *rq, http_resp *rs, tr_err *err) {
@@ -45,11 +41,7 @@ static int h_site_get(http_req *rq, http_resp *rs, tr_err *err) {
 }
 
 static int h_movement_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_movement_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/movements/%lld",
-             (long long)json_integer_value(json_object_get(json_object_get(rs->json, "properties"), "id")));
-    return TR_OK;
+    return api_create_kind(rq, rs, centre_movement_create, TR_KIND_MOVEMENT, err);
 }
 
 static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
@@ -72,11 +64,7 @@ static int h_movement_get(http_req *rq, http_resp *rs, tr_err *err) {
 /* ---- checkpoints (issue 12; service/centre_checkpoint.c) ---- */
 
 static int h_checkpoint_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_checkpoint_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/checkpoints/%lld",
-             (long long)json_integer_value(json_object_get(json_object_get(rs->json, "properties"), "id")));
-    return TR_OK;
+    return api_create_kind(rq, rs, centre_checkpoint_create, TR_KIND_CHECKPOINT, err);
 }
 
 static int h_checkpoint_get(http_req *rq, http_resp *rs, tr_err *err) {
@@ -111,8 +99,7 @@ static int h_operation_create(http_req *rq, http_resp *rs, tr_err *err) {
         return err->code;
     }
     rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/operations/%lld",
-             (long long)json_integer_value(json_object_get(rs->json, "id")));
+    api_located(rs, TR_KIND_OPERATION);
     return TR_OK;
 }
 

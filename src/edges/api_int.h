@@ -37,6 +37,11 @@ typedef int (*api_create_on_fn)(centre *c, const tr_party *by, int64_t id, const
                                 tr_err *err);
 int api_create(http_req *rq, http_resp *rs, api_create_fn fn, tr_err *err);
 int api_create_on(http_req *rq, http_resp *rs, api_create_on_fn fn, tr_err *err);
+/* api_create, then Location: the kind's route (domain/kinds.h) and the answer's id (its
+ * "id", or a Feature's properties.id). */
+int api_create_kind(http_req *rq, http_resp *rs, api_create_fn fn, tr_kind kind, tr_err *err);
+/* Sets rs's Location to the kind's route and the id of the answer in rs->json. */
+void api_located(http_resp *rs, tr_kind kind);
 /* The next_cursor member: the id as a string, or null when there is no next page. */
 json_t *api_cursor_value(int64_t next);
 

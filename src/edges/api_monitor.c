@@ -16,11 +16,7 @@
 /* ---- monitoring (issue 3) ---- */
 
 static int h_report_create(http_req *rq, http_resp *rs, tr_err *err) {
-    if (centre_report_create(rq->c, &rq->party, rq->json, &rs->json, err)) return err->code;
-    rs->status = 201;
-    snprintf(rs->location, sizeof rs->location, "/v1/reports/%lld",
-             (long long)json_integer_value(json_object_get(rs->json, "id")));
-    return TR_OK;
+    return api_create_kind(rq, rs, centre_report_create, TR_KIND_REPORT, err);
 }
 
 static int h_report_get(http_req *rq, http_resp *rs, tr_err *err) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "service/centre_int.h"
+#include "service/centre_kinds.h"
 #include "service/centre_lists.h"
 #include "service/centre_monitor.h"
 #include "service/centre_objects.h"
@@ -23,24 +24,8 @@
  * a storage failure is returned, never taken for "missing". */
 static int object_visible(centre *c, tr_target_kind kind, int64_t id, const tr_party *viewer, bool *visible,
                           tr_err *err) {
-    *visible = false;
-    int rc;
-    if (kind == TARGET_SITE) {
-        tr_site s;
-        rc = store_site_get(c->store, id, &s, err);
-        if (rc == TR_OK) {
-            rc = centre_site_visible(c, &s, viewer, visible, err);
-            tr_site_clear(&s);
-        }
-    } else {
-        tr_movement m;
-        rc = store_movement_get(c->store, id, &m, err);
-        if (rc == TR_OK) {
-            rc = centre_movement_visible(c, &m, viewer, visible, err);
-            tr_movement_clear(&m);
-        }
-    }
-    return rc == TR_ENOTFOUND ? TR_OK : rc;
+    return centre_kind_visible(c, kind == TARGET_SITE ? TR_KIND_SITE : TR_KIND_MOVEMENT, id, viewer, visible,
+                               err);
 }
 
 int centre__report_check_target(centre *c, const tr_party *by, const tr_report *r, tr_err *err) {
