@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/mem.h"
 #include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
@@ -13,13 +14,7 @@ static const char *const kind_names[] = {TR_AREA_KIND_MAP(TR_NAME_STR)};
 TR_NAMES_DEFINE(tr_area_kind, tr_area_kind, kind_names, AREA_KIND_COUNT)
 
 void tr_area_clear(tr_area *a) {
-    free(a->name);
-    free(a->party);
-    free(a->actor);
-    free(a->description);
-    free(a->names);
-    free(a->geometry);
-    free(a->created_by);
+    TR_FREE(a->name, a->party, a->actor, a->description, a->names, a->geometry, a->created_by);
     geo_shape_free(a->shape);
     tr_vis_clear(&a->vis);
     memset(a, 0, sizeof *a);

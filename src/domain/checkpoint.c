@@ -6,15 +6,13 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/mem.h"
 #include "geo/geo.h"
 
 static const char *const DAYS[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
 
 void tr_checkpoint_clear(tr_checkpoint *k) {
-    free(k->owner);
-    free(k->party);
-    free(k->name);
-    free(k->hours);
+    TR_FREE(k->owner, k->party, k->name, k->hours);
     tr_vis_clear(&k->vis);
     memset(k, 0, sizeof *k);
 }

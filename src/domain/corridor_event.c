@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/humanitarian.h"
@@ -15,10 +16,7 @@ static const char *const kind_names[] = {TR_CORRIDOR_EVENT_MAP(TR_NAME_STR)};
 TR_NAMES_DEFINE(tr_corridor_event_kind, tr_corridor_event_kind, kind_names, CORRIDOR_EVENT_COUNT)
 
 void tr_corridor_event_clear(tr_corridor_event *e) {
-    free(e->party);
-    free(e->source_kind);
-    free(e->source_ref);
-    free(e->reason);
+    TR_FREE(e->party, e->source_kind, e->source_ref, e->reason);
     memset(e, 0, sizeof *e);
 }
 

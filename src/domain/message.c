@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/humanitarian.h"
@@ -10,12 +11,7 @@
 static const char *const kind_names[] = {TR_MESSAGE_KIND_MAP(TR_NAME_STR)};
 
 void tr_message_clear(tr_message *m) {
-    free(m->sender);
-    free(m->recipient);
-    free(m->via);
-    free(m->subject);
-    free(m->text);
-    free(m->forward_note);
+    TR_FREE(m->sender, m->recipient, m->via, m->subject, m->text, m->forward_note);
     memset(m, 0, sizeof *m);
 }
 

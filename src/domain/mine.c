@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/mem.h"
 #include "base/timeutil.h"
 
 const char *const TR_MINE_DEVICES[] = {"AP mine", "AT mine", "UXO", "AXO", "IED", "cluster munition", NULL};
@@ -90,13 +91,7 @@ static int required_time(const json_t *obj, const char *key, const char *path, i
 /* ---- hazards ---- */
 
 void tr_hazard_clear(tr_hazard *h) {
-    free(h->owner);
-    free(h->kind);
-    free(h->name);
-    free(h->status);
-    free(h->contamination);
-    free(h->evidence);
-    free(h->geometry);
+    TR_FREE(h->owner, h->kind, h->name, h->status, h->contamination, h->evidence, h->geometry);
     memset(h, 0, sizeof *h);
 }
 
@@ -205,10 +200,7 @@ void tr_task_clear(tr_task *t) {
     free(t->kind);
     free(t->operator_name);
     for (size_t i = 0; i < t->ncontributors; i++) free(t->contributors[i]);
-    free(t->contributors);
-    free(t->status);
-    free(t->close_outcome);
-    free(t->closed_by);
+    TR_FREE(t->contributors, t->status, t->close_outcome, t->closed_by);
     memset(t, 0, sizeof *t);
 }
 
@@ -386,10 +378,7 @@ json_t *tr_progress_to_json(const tr_progress *p) {
 /* ---- accidents ---- */
 
 void tr_accident_clear(tr_accident *a) {
-    free(a->party);
-    free(a->kind);
-    free(a->device);
-    free(a->description);
+    TR_FREE(a->party, a->kind, a->device, a->description);
     memset(a, 0, sizeof *a);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/mem.h"
 #include "base/names.h"
 #include "base/timeutil.h"
 #include "domain/domain.h"
@@ -65,15 +66,8 @@ TR_NAMES_DEFINE(tr_facility, tr_facility, facility_names, FAC_COUNT)
 /* ---- small checked readers ---- */
 
 void tr_report_clear(tr_report *r) {
-    free(r->reporting_party);
-    free(r->external_id);
-    free(r->alleged_perpetrator);
-    free(r->target.name);
-    free(r->perpetrator_as_reported);
-    free(r->target_as_reported);
-    free(r->weapon);
-    free(r->description);
-    free(r->source_ref);
+    TR_FREE(r->reporting_party, r->external_id, r->alleged_perpetrator, r->target.name,
+            r->perpetrator_as_reported, r->target_as_reported, r->weapon, r->description, r->source_ref);
     for (size_t i = 0; i < r->nevidence; i++)
         free(r->evidence[i].url);
     free(r->evidence);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/mem.h"
 #include "base/timeutil.h"
 
 static const char *const SITE_KINDS[] = {"hospital", "school", "aid_warehouse", "un_facility",
@@ -20,10 +21,7 @@ static bool in_list(const char *s, const char *const *list) {
 }
 
 void tr_site_clear(tr_site *s) {
-    free(s->owner);
-    free(s->kind);
-    free(s->name);
-    free(s->geometry);
+    TR_FREE(s->owner, s->kind, s->name, s->geometry);
     tr_vis_clear(&s->vis);
     memset(s, 0, sizeof *s);
 }
@@ -144,10 +142,7 @@ bool tr_site_restricted_for(const tr_site *s, const tr_party *viewer) {
 
 void tr_operation_clear(tr_operation *o) {
     for (size_t i = 0; i < o->nvolumes; i++) tr_volume_clear(&o->volumes[i]);
-    free(o->volumes);
-    free(o->owner);
-    free(o->kind);
-    free(o->state);
+    TR_FREE(o->volumes, o->owner, o->kind, o->state);
     memset(o, 0, sizeof *o);
 }
 
@@ -221,13 +216,7 @@ char *tr_operation_volumes_text(const tr_operation *o) {
 static const char *const MOVEMENT_KINDS[] = {"convoy", "evacuation", NULL};
 
 void tr_movement_clear(tr_movement *m) {
-    free(m->owner);
-    free(m->kind);
-    free(m->name);
-    free(m->status);
-    free(m->geometry);
-    free(m->sched);
-    free(m->manifest);
+    TR_FREE(m->owner, m->kind, m->name, m->status, m->geometry, m->sched, m->manifest);
     tr_vis_clear(&m->vis);
     memset(m, 0, sizeof *m);
 }

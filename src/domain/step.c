@@ -5,14 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "domain/humanitarian.h"
 
 void tr_step_clear(tr_step *s) {
-    free(s->title);
-    free(s->responsible);
-    free(s->deps);
-    free(s->created_by);
+    TR_FREE(s->title, s->responsible, s->deps, s->created_by);
     memset(s, 0, sizeof *s);
 }
 

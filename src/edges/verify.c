@@ -31,6 +31,7 @@
  * problems.
  */
 #include "edges/verify.h"
+#include "base/mem.h"
 #include "edges/verify_db.h"
 
 #include <errno.h>
@@ -661,10 +662,7 @@ static void audit_free(db_audit *a) {
     free(a->log);
     for (size_t i = 0; i < a->nkeys; i++)
         free(a->keys[i].party);
-    free(a->keys);
-    free(a->origin);
-    free(a->rows);
-    free(a->boxes);
+    TR_FREE(a->keys, a->origin, a->rows, a->boxes);
     tlog_memstore_free(a->mem);
     verify__close(a);
     free(a->saved_note);

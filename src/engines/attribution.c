@@ -20,6 +20,7 @@
 
 #include "base/arena.h"
 #include "base/brlock.h"
+#include "base/mem.h"
 #include "base/timeutil.h"
 
 /* What a query reads first for each index candidate, kept dense so that candidates
@@ -119,11 +120,7 @@ void attr_engine_free(attr_engine *e) {
         tr_agreement_clear(e->retired[i]);
         free(e->retired[i]);
     }
-    free(e->versions);
-    free(e->slots);
-    free(e->latest);
-    free(e->agreements);
-    free(e->retired);
+    TR_FREE(e->versions, e->slots, e->latest, e->agreements, e->retired);
     geo_index_free(e->index);
     tr_arena_free(&e->shapes); /* after the versions: their shapes live here */
     tr_brlock_destroy(&e->lock);

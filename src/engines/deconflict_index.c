@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "engines/deconflict_int.h"
 
@@ -349,11 +350,7 @@ int dc__index_init(dc_index *ix, dc_purge_fn purge, void *ctx) {
 
 void dc__index_free(dc_index *ix) {
     for (int j = 0; j < DC_MAX_TREES; j++) tree_free(&ix->trees[j]);
-    free(ix->buf);
-    free(ix->buf_keys);
-    free(ix->buf_slots);
-    free(ix->where);
-    free(ix->dead);
+    TR_FREE(ix->buf, ix->buf_keys, ix->buf_slots, ix->where, ix->dead);
     memset(ix, 0, sizeof *ix);
 }
 

@@ -26,6 +26,7 @@
  *     union-find reaches the same components whatever the insertion order, and a regroup
  *     dissolves and rebuilds only the components it touches.
  */
+#include "base/mem.h"
 #include "engines/monitor_int.h"
 
 mon_engine *mon_engine_new(const mon_config *cfg) {
@@ -60,24 +61,11 @@ void mon_regroup_clear(mon_regroup *g) {
 
 void mon_engine_free(mon_engine *m) {
     if (!m) return;
-    free(m->reps);
-    free(m->parent);
-    free(m->usize);
-    free(m->ring);
-    free(m->cellnext);
-    free(m->minid);
-    free(m->group);
-    free(m->adjslot);
-    free(m->matchslot);
-    free(m->followslot);
-    free(m->by_id.e);
+    TR_FREE(m->reps, m->parent, m->usize, m->ring, m->cellnext, m->minid, m->group, m->adjslot, m->matchslot,
+            m->followslot, m->by_id.e);
     for (size_t i = 0; i < m->names.n; i++)
         free(m->names.strs[i]);
-    free(m->names.strs);
-    free(m->names.table);
-    free(m->cells);
-    free(m->blocks);
-    free(m->blockfree.v);
+    TR_FREE(m->names.strs, m->names.table, m->cells, m->blocks, m->blockfree.v);
     mon__sum_free_all(m);
     free(m->sumof);
     free(m->occurred_days.e);

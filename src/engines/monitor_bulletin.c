@@ -13,15 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "base/tz.h"
 #include "engines/monitor.h"
 
 static void line_free(mon_bulletin_line *l) {
-    free(l->region);
-    free(l->type);
-    free(l->perpetrator);
-    free(l->changes);
+    TR_FREE(l->region, l->type, l->perpetrator, l->changes);
 }
 
 static void sections_free(mon_bulletin *b) {
@@ -33,11 +31,7 @@ static void sections_free(mon_bulletin *b) {
         }
         for (size_t k = 0; k < x->nrows * x->ncols && x->cells; k++)
             free(x->cells[k]);
-        free(x->cols);
-        free(x->cells);
-        free(x->id);
-        free(x->title);
-        free(x->note);
+        TR_FREE(x->cols, x->cells, x->id, x->title, x->note);
         json_decref(x->json);
     }
     free(b->sections);

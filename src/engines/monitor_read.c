@@ -3,6 +3,7 @@
  * members and why each was attached, the representative report, casualty ranges,
  * class, grade and history, responses, verdicts, regroups and ambiguity.
  */
+#include "base/mem.h"
 #include "engines/monitor_int.h"
 
 /* ---- why a report is in the incident ---- */
@@ -89,10 +90,7 @@ static char *dup_or_null(const char *s) {
 }
 
 void mon_incident_clear(mon_incident *inc) {
-    free(inc->members);
-    free(inc->targets);
-    free(inc->region);
-    free(inc->perpetrator);
+    TR_FREE(inc->members, inc->targets, inc->region, inc->perpetrator);
     for (size_t i = 0; i < inc->nperpetrators; i++)
         free(inc->perpetrators[i]);
     free(inc->perpetrators);

@@ -3,6 +3,7 @@
  * pinned groups, dissolving and re-clustering the components a decision touches, and
  * the records the store keeps (mon_regroup). Invariants 3-5 at the top of monitor.c.
  */
+#include "base/mem.h"
 #include "engines/monitor_int.h"
 
 /* ---- manual regrouping ---- */
@@ -93,10 +94,7 @@ int mon__regroup(mon_engine *m, const mon_regroup *rec, uint32_t decision) {
         for (size_t k = 0; rc == TR_OK && k < ring.n; k++)
             rc = mon__for_each_related(m, ring.v[k], relabel, &root);
     }
-    free(ring.v);
-    free(touched.v);
-    free(roots.v);
-    free(around.v);
+    TR_FREE(ring.v, touched.v, roots.v, around.v);
     return rc;
 }
 

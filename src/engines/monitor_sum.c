@@ -13,6 +13,7 @@
  * precise component: whether an imprecise component stands apart can change without a
  * report of it being touched, so its summary could outlive its truth.
  */
+#include "base/mem.h"
 #include "engines/monitor_int.h"
 
 #define SUM_TARGETS 32 /* objects remembered per incident */
@@ -29,10 +30,7 @@ static uint32_t *holder(mon_engine *m, iref r) {
 
 static void sum_free(isum *s) {
     if (!s) return;
-    free(s->members.v);
-    free(s->perps);
-    free(s->resp.v);
-    free(s->verd.v);
+    TR_FREE(s->members.v, s->perps, s->resp.v, s->verd.v);
     mon_grader_free(s->grader);
     free(s);
 }

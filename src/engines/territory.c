@@ -3,6 +3,7 @@
  * intersections of geo regions, measured geodesically.
  */
 #include "engines/territory.h"
+#include "base/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -162,10 +163,7 @@ int terr_map_build(const terr_claim *claims, size_t n, const geo_region *within,
     geo_region_free(contested);
     overlaps_free(&ov);
     for (size_t a = 0; a < out->n; a++) geo_region_free(claimed[a]);
-    free(claimed);
-    free(tmp);
-    free(box);
-    free(c);
+    TR_FREE(claimed, tmp, box, c);
     if (rc) terr_map_clear(out);
     return rc;
 }

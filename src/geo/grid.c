@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "geo/geo_int.h"
 
 #define GRID_CELLS_PER_EDGE 32
@@ -289,10 +290,7 @@ static int plan(builder *b, geo_box box) {
 }
 
 static void builder_free(builder *b) {
-    free(b->edge);
-    free(b->x.lo);
-    free(b->y.lo);
-    free(b->boundary);
+    TR_FREE(b->edge, b->x.lo, b->y.lo, b->boundary);
 }
 
 int geo__grid_build(const double *xy, const uint32_t *ring_start, size_t nrings, geo_box box,

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "geo/geo_int.h"
 
 #define NODE_CAP 16
@@ -255,11 +256,7 @@ geo_index *geo_index_new(void) {
 
 void geo_index_free(geo_index *ix) {
     if (ix == NULL) return;
-    free(ix->leaf);
-    free(ix->dead);
-    free(ix->node);
-    free(ix->tail);
-    free(ix->slots);
+    TR_FREE(ix->leaf, ix->dead, ix->node, ix->tail, ix->slots);
     geo__pgrid_free(ix->pgrid);
     free(ix->leaf_id);
     free(ix);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "geo/geo_int.h"
 
 #define PG_CELLS_PER_BOX 0.5
@@ -239,10 +240,7 @@ fail:
 
 void geo__pgrid_free(geo_pgrid *g) {
     if (!g) return;
-    free(g->node);
-    free(g->cell);
-    free(g->entry);
-    free(g);
+    TR_FREE(g->node, g->cell, g->entry, g);
 }
 
 size_t geo__pgrid_bytes(const geo_pgrid *g) {

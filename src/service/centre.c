@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
@@ -18,13 +19,7 @@ void centre__pending_clear(centre_pending *p) {
     for (size_t i = 0; i < p->noperations; i++) tr_operation_clear(&p->operations[i]);
     for (size_t i = 0; i < p->nmovements; i++) tr_movement_clear(&p->movements[i]);
     for (size_t i = 0; i < p->ntf_active; i++) tr_operation_clear(&p->tf_active[i]);
-    free(p->tf_active);
-    free(p->movements);
-    free(p->dc_remove);
-    free(p->areas);
-    free(p->agreements);
-    free(p->sites);
-    free(p->operations);
+    TR_FREE(p->tf_active, p->movements, p->dc_remove, p->areas, p->agreements, p->sites, p->operations);
     memset(p, 0, sizeof *p);
 }
 

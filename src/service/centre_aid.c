@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/json_text.h"
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "domain/humanitarian.h"
 #include "domain/site.h"
@@ -46,10 +47,7 @@ typedef struct aid_data {
 
 static void aid_data_clear(aid_data *d) {
     for (size_t i = 0; i < d->n; i++) {
-        free(d->mv[i].name);
-        free(d->mv[i].owner);
-        free(d->mv[i].status);
-        free(d->mv[i].manifest);
+        TR_FREE(d->mv[i].name, d->mv[i].owner, d->mv[i].status, d->mv[i].manifest);
     }
     for (size_t i = 0; i < d->nregions; i++)
         tr_area_clear(&d->regions[i]);

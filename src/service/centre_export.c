@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "service/centre_int.h"
 #include "service/centre_monitor.h"
@@ -179,13 +180,7 @@ long centre_export_read(centre_export *x, char *buf, size_t max) {
 
 void centre_export_free(centre_export *x) {
     if (!x) return;
-    free(x->window);
-    free(x->out.p);
-    free(x->snap.ids);
-    free(x->snap.digests);
-    free(x->shown.ids);
-    free(x->shown.digests);
-    free(x);
+    TR_FREE(x->window, x->out.p, x->snap.ids, x->snap.digests, x->shown.ids, x->shown.digests, x);
 }
 
 /* ---- CAP 1.2 ---- */

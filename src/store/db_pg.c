@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/mem.h"
 #include "base/timeutil.h"
 #include "store/db_int.h"
 #include "store/db_pg.h"
@@ -318,12 +319,7 @@ static void pg_finalize(db_stmt *st) {
         snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
         PQclear(PQexec(d->conn, sql));
     }
-    free(s->vals);
-    free(s->lens);
-    free(s->fmts);
-    free(s->ptypes);
-    free(s->sql);
-    free(s);
+    TR_FREE(s->vals, s->lens, s->fmts, s->ptypes, s->sql, s);
 }
 
 static int pg_prepare(db *base, const char *sql, db_stmt **out, tr_err *err) {

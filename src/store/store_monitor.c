@@ -2,16 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "store/store_int.h"
 
 void store_report_clear(store_report *r) {
-    free(r->reporting_party);
-    free(r->external_id);
-    free(r->body);
-    free(r->cls);
-    free(r->region);
-    free(r->controller);
-    free(r->reason);
+    TR_FREE(r->reporting_party, r->external_id, r->body, r->cls, r->region, r->controller, r->reason);
     memset(r, 0, sizeof *r);
 }
 
