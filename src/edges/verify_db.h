@@ -102,6 +102,18 @@ size_t verify__find_ref(const db_audit *a, const char *ref);
 /* The first (latest: the last) entry of type about ref, or NULL; with mark, every entry of
  * that type about ref is marked as naming an existing row. */
 const logged *verify__entry(db_audit *a, const char *ref, const char *type, bool latest, bool mark);
+/* A pass over one table read through the store: the audit and the rows read. */
+typedef struct verify_pass {
+    db_audit *a;
+    uint64_t rows;
+} verify_pass;
+/* Ends a pass read through the store: compares the rows read with the table's count (e: the
+ * scan's failure, if any), sets *rows; TR_OK. */
+int verify__end_pass(verify_pass *p, const char *table, const tr_err *e, uint64_t *rows);
+/* verify__match_row for the row `name ID` about ref, counted in p. */
+const logged *verify__match_counted(verify_pass *p, const char *name, int64_t id, const char *ref,
+                                    const char *type, json_t *obj);
+
 /* The row `what` (rebuilt as obj, taken) must be the object of an entry of type about ref;
  * marks those entries as naming a row. Returns the entry it matches, or NULL (reported). */
 const logged *verify__match_row(db_audit *a, const char *what, const char *ref, const char *type,

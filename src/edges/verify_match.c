@@ -430,3 +430,17 @@ int verify__audit_state(db_audit *a) {
     summary(a);
     return TR_OK;
 }
+
+int verify__end_pass(verify_pass *p, const char *table, const tr_err *e, uint64_t *rows) {
+    verify__count(p->a, table, p->rows, e);
+    *rows = p->rows;
+    return TR_OK;
+}
+
+const logged *verify__match_counted(verify_pass *p, const char *name, int64_t id, const char *ref,
+                                    const char *type, json_t *obj) {
+    char what[64];
+    snprintf(what, sizeof what, "%s %lld", name, (long long)id);
+    p->rows++;
+    return verify__match_row(p->a, what, ref, type, obj);
+}

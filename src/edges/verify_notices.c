@@ -147,7 +147,7 @@ static int check_notice(const store_notice_row *n, void *ctx) {
     notice_pass *p = ctx;
     db_audit *a = p->a;
     char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_notice(n->id, ref);
+    centre_ref(TR_KIND_NOTICE, n->id, ref);
     snprintf(what, sizeof what, "notice %lld", (long long)n->id);
     p->rows++;
     check_ack(a, n, what, ref);
@@ -194,15 +194,10 @@ int verify__notice(db_audit *a, uint64_t *rows) {
 
 /* ---- clearances ---- */
 
-typedef struct clearance_pass {
-    db_audit *a;
-    uint64_t rows;
-} clearance_pass;
-
 /* A clearance must hang on a movement notice to its party about its movement; that the
  * notice asks for it is checked with the notice (its object's "clears"). */
 static int check_clearance(const store_clearance_row *x, void *ctx) {
-    clearance_pass *p = ctx;
+    verify_pass *p = ctx;
     p->rows++;
     const store_audit_row *n = NULL;
     tr_err e = {0};
@@ -227,10 +222,8 @@ static int check_clearance(const store_clearance_row *x, void *ctx) {
 }
 
 int verify__movement_clearance(db_audit *a, uint64_t *rows) {
-    clearance_pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_clearance_each(a->s, check_clearance, &p, &e);
-    verify__count(a, "movement_clearance", p.rows, &e);
-    *rows = p.rows;
-    return TR_OK;
+    return verify__end_pass(&p, "movement_clearance", &e, rows);
 }

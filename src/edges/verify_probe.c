@@ -11,43 +11,34 @@
 #include "edges/verify_db.h"
 #include "service/centre_objects.h"
 
-typedef struct probe_pass {
-    db_audit *a;
-    uint64_t rows;
-} probe_pass;
-
 static int check_privacy(const char *about_type, int64_t about_id, const tr_privacy *p, void *ctx) {
-    probe_pass *pp = ctx;
+    verify_pass *pp = ctx;
     char ref[CENTRE_REF_MAX], what[200];
     centre_ref_privacy(about_type, about_id, ref);
     snprintf(what, sizeof what, "dc_privacy %s %lld", about_type, (long long)about_id);
-    verify__match_row(pp->a, what, ref, TR_ENTRY(PRIVACY_SET), centre_object_privacy(about_type, about_id, p));
+    verify__match_row(pp->a, what, ref, TR_ENTRY(PRIVACY_SET),
+                      centre_object_privacy(about_type, about_id, p));
     pp->rows++;
     return TR_OK;
 }
 
 static int check_probe(const store_probe *p, void *ctx) {
-    probe_pass *pp = ctx;
-    char ref[CENTRE_REF_MAX], what[200];
+    char ref[CENTRE_REF_MAX];
     centre_ref_probe(p->id, ref);
-    snprintf(what, sizeof what, "dc_probe %lld", (long long)p->id);
-    verify__match_row(pp->a, what, ref, TR_ENTRY(CONFLICT_PROBE), centre_object_probe(p));
-    pp->rows++;
+    verify__match_counted(ctx, "dc_probe", p->id, ref, TR_ENTRY(CONFLICT_PROBE), centre_object_probe(p));
     return TR_OK;
 }
 
 int verify__dc_privacy(db_audit *a, uint64_t *rows) {
-    probe_pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_privacy_each(a->s, check_privacy, &p, &e);
-    verify__count(a, "dc_privacy", p.rows, &e);
-    *rows = p.rows;
-    return TR_OK;
+    return verify__end_pass(&p, "dc_privacy", &e, rows);
 }
 
 /* A probe's object holds its hits (in seq order): verify__dc_probe_hit checks the rest. */
 int verify__dc_probe(db_audit *a, uint64_t *rows) {
-    probe_pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_probe_each(a->s, check_probe, &p, &e);
     verify__count(a, "dc_probe", p.rows, &e);

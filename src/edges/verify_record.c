@@ -12,15 +12,10 @@
 #include "edges/verify_db.h"
 #include "service/centre_objects.h"
 
-typedef struct row_pass {
-    db_audit *a;
-    uint64_t rows;
-} row_pass;
-
 /* A row named by a text key (table NAME), matched with its entry of type about ref (with
  * latest, the latest such entry: a value that is replaced). Takes obj. */
-static void check_named(row_pass *p, const char *table, const char *name, const char *ref, const char *type,
-                        json_t *obj, bool latest) {
+static void check_named(verify_pass *p, const char *table, const char *name, const char *ref,
+                        const char *type, json_t *obj, bool latest) {
     char what[140], b1[96];
     snprintf(what, sizeof what, "%s %s", table, verify__clip(name, b1));
     if (latest)
@@ -33,17 +28,16 @@ static void check_named(row_pass *p, const char *table, const char *name, const 
 static int check_alert(const store_alert_row *x, void *ctx) {
     char ref[CENTRE_REF_MAX];
     centre_ref_alert(x->identifier, ref);
-    check_named(ctx, "incident_alert", x->identifier, ref, TR_ENTRY(INCIDENT_ALERT), centre_object_alert(x), false);
+    check_named(ctx, "incident_alert", x->identifier, ref, TR_ENTRY(INCIDENT_ALERT), centre_object_alert(x),
+                false);
     return TR_OK;
 }
 
 int verify__incident_alert(db_audit *a, uint64_t *rows) {
-    row_pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_alert_each(a->s, check_alert, &p, &e);
-    verify__count(a, "incident_alert", p.rows, &e);
-    *rows = p.rows;
-    return TR_OK;
+    return verify__end_pass(&p, "incident_alert", &e, rows);
 }
 
 static int check_setting(const store_setting_row *x, void *ctx) {
@@ -55,7 +49,7 @@ static int check_setting(const store_setting_row *x, void *ctx) {
 
 static int count_setting(const store_setting_row *x, void *ctx) {
     (void)x;
-    ((row_pass *)ctx)->rows++;
+    ((verify_pass *)ctx)->rows++;
     return TR_OK;
 }
 
@@ -72,7 +66,7 @@ static bool settings_logged(const db_audit *a) {
  * tests/fixtures/log-v1.sql) has its settings noted as not under the log; its next start
  * logs them. */
 int verify__setting(db_audit *a, uint64_t *rows) {
-    row_pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     bool legacy = !settings_logged(a);
     store_setting_each(a->s, legacy ? count_setting : check_setting, &p, &e);

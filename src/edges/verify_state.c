@@ -16,50 +16,42 @@
 #include "service/centre_checkpoint.h"
 #include "service/centre_objects.h"
 
-/* A pass over one table read through the store: the audit and the rows read. */
-typedef struct pass {
-    db_audit *a;
-    uint64_t rows;
-} pass;
-
-/* Ends a pass read through the store: compares the rows read with the table's count. */
-static int end_pass(pass *p, const char *table, const tr_err *e, uint64_t *rows) {
-    verify__count(p->a, table, p->rows, e);
-    *rows = p->rows;
-    return TR_OK;
+/* match_ref for a row of kind with the ref "kind/ID" (centre_ref). */
+static const logged *match_id(verify_pass *p, tr_kind kind, int64_t id, const char *type, json_t *obj) {
+    char ref[CENTRE_REF_MAX];
+    centre_ref(kind, id, ref);
+    return verify__match_counted(p, tr_kind_get(kind)->name, id, ref, type, obj);
 }
 
-/* Matches the row `kind ID` (rebuilt as obj, taken) with its entry of type about the ref
- * ref_of makes of its id, and counts it: verify__match_row's answer. */
-static const logged *match_id(pass *p, const char *kind, int64_t id, void (*ref_of)(int64_t, char *),
-                              const char *type, json_t *obj) {
-    char ref[CENTRE_REF_MAX], what[64];
-    ref_of(id, ref);
-    snprintf(what, sizeof what, "%s %lld", kind, (long long)id);
-    p->rows++;
-    return verify__match_row(p->a, what, ref, type, obj);
+/* match_ref for a mine action row: ref "refkind/ID" (centre_ref_mine), named "table ID". */
+static const logged *match_mine(verify_pass *p, const char *refkind, const char *table, int64_t id,
+                                const char *type, json_t *obj) {
+    char ref[CENTRE_REF_MAX];
+    centre_ref_mine(refkind, id, ref);
+    return verify__match_counted(p, table, id, ref, type, obj);
 }
 
 /* ---- deconfliction ---- */
 
 static int check_site(tr_site *v, void *ctx) {
-    match_id(ctx, "site", v->id, centre_ref_site, TR_ENTRY(SITE_CREATE), centre_object_site(v));
+    match_id(ctx, TR_KIND_SITE, v->id, TR_ENTRY(SITE_CREATE), centre_object_site(v));
     return TR_OK;
 }
 
 int verify__site(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_site_each(a->s, check_site, &p, &e);
-    return end_pass(&p, "site", &e, rows);
+    return verify__end_pass(&p, "site", &e, rows);
 }
 
 static int check_operation(tr_operation *o, void *ctx) {
-    pass *p = ctx;
+    verify_pass *p = ctx;
     char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_operation(o->id, ref);
+    centre_ref(TR_KIND_OPERATION, o->id, ref);
     snprintf(what, sizeof what, "operation %lld", (long long)o->id);
-    const logged *e = verify__match_row(p->a, what, ref, TR_ENTRY(OPERATION_CREATE), centre_object_operation(o));
+    const logged *e =
+        verify__match_row(p->a, what, ref, TR_ENTRY(OPERATION_CREATE), centre_object_operation(o));
     /* The store reads volumes_bin when it has one: the submitted text must say the same, as
      * the binary that wrote the row printed it (its entry's version: centre_objects.h). */
     json_t *vols = tr_operation_volumes_json(o);
@@ -77,22 +69,22 @@ static int check_operation(tr_operation *o, void *ctx) {
 }
 
 int verify__operation(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_operation_each(a->s, check_operation, &p, &e);
-    return end_pass(&p, "operation", &e, rows);
+    return verify__end_pass(&p, "operation", &e, rows);
 }
 
 static int check_movement(tr_movement *m, void *ctx) {
-    match_id(ctx, "movement", m->id, centre_ref_movement, TR_ENTRY(MOVEMENT_CREATE), centre_object_movement(m));
+    match_id(ctx, TR_KIND_MOVEMENT, m->id, TR_ENTRY(MOVEMENT_CREATE), centre_object_movement(m));
     return TR_OK;
 }
 
 int verify__movement(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_movement_each(a->s, check_movement, &p, &e);
-    return end_pass(&p, "movement", &e, rows);
+    return verify__end_pass(&p, "movement", &e, rows);
 }
 
 /* A movement's schedule is part of its logged object; the rows must belong to a movement
@@ -105,39 +97,40 @@ int verify__movement_schedule(db_audit *a, uint64_t *rows) {
 }
 
 static int check_dc_event(const store_dc_event *x, void *ctx) {
-    match_id(ctx, "dc_event", x->id, centre_ref_dc_event, centre_dc_event_type(x), centre_object_dc_event(x));
+    char ref[CENTRE_REF_MAX];
+    centre_ref_dc_event(x->id, ref);
+    verify__match_counted(ctx, "dc_event", x->id, ref, centre_dc_event_type(x), centre_object_dc_event(x));
     return TR_OK;
 }
 
 /* Operation states, movement statuses and positions. A position has lon and lat and no
  * value; a state or status a value and no position. */
 int verify__dc_event(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_dc_event_each(a->s, check_dc_event, &p, &e);
     verify__problems(a, AUDIT_BAD_DC_EVENT, "dc_event", "its value, lon and lat are not those of its kind");
-    return end_pass(&p, "dc_event", &e, rows);
+    return verify__end_pass(&p, "dc_event", &e, rows);
 }
 
 /* ---- checkpoints (issue 12, item 5) ---- */
 
 static int check_checkpoint(tr_checkpoint *k, void *ctx) {
-    match_id(ctx, "checkpoint", k->id, centre_ref_checkpoint, TR_ENTRY(CHECKPOINT_CREATE),
-             centre_object_checkpoint(k));
+    match_id(ctx, TR_KIND_CHECKPOINT, k->id, TR_ENTRY(CHECKPOINT_CREATE), centre_object_checkpoint(k));
     return TR_OK;
 }
 
 int verify__checkpoint(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_checkpoint_filter all = {0};
     store_checkpoint_scan(a->s, &all, check_checkpoint, &p, &e);
-    return end_pass(&p, "checkpoint", &e, rows);
+    return verify__end_pass(&p, "checkpoint", &e, rows);
 }
 
 /* A movement's links, gathered in order and matched as one movement.checkpoints object. */
 typedef struct links {
-    pass p;
+    verify_pass p;
     int64_t movement;
     json_t *ids;
 } links;
@@ -167,13 +160,14 @@ int verify__movement_checkpoint(db_audit *a, uint64_t *rows) {
     store_checkpoint_links(a->s, 0, check_link, &l, &e);
     match_links(&l);
     json_decref(l.ids);
-    return end_pass(&l.p, "movement_checkpoint", &e, rows);
+    return verify__end_pass(&l.p, "movement_checkpoint", &e, rows);
 }
 
 /* ---- monitoring ---- */
 
 /* One of a report's columns against its body's value (NULL: absent). */
-static void report_column(pass *p, const char *what, const char *column, const char *row, const char *body) {
+static void report_column(verify_pass *p, const char *what, const char *column, const char *row,
+                          const char *body) {
     char b1[96], b2[96];
     if ((row || body) && (!row || !body || strcmp(row, body) != 0))
         FAIL(p->a, "%s: %s is \"%s\", but its logged body says \"%s\"", what, column,
@@ -182,7 +176,7 @@ static void report_column(pass *p, const char *what, const char *column, const c
 
 /* The report's columns the store indexes (who may read it, the bulletin's day) must be
  * its body's, which its entry logged. */
-static void check_report_columns(pass *p, const char *what, const store_report *r) {
+static void check_report_columns(verify_pass *p, const char *what, const store_report *r) {
     json_t *b = json_loads(r->body, 0, NULL);
     char t1[TR_TIME_BUFSZ], t2[TR_TIME_BUFSZ];
 #define BODY(k) json_string_value(json_object_get(b, k))
@@ -195,25 +189,23 @@ static void check_report_columns(pass *p, const char *what, const store_report *
 }
 
 static int check_report(store_report *r, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_report(r->id, ref);
+    verify_pass *p = ctx;
+    char what[64];
+    match_id(p, TR_KIND_REPORT, r->id, TR_ENTRY(REPORT_CREATE), centre_object_report(r));
     snprintf(what, sizeof what, "report %lld", (long long)r->id);
-    verify__match_row(p->a, what, ref, TR_ENTRY(REPORT_CREATE), centre_object_report(r));
     check_report_columns(p, what, r);
-    p->rows++;
     return TR_OK;
 }
 
 int verify__report_row(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_report_each(a->s, check_report, &p, &e);
-    return end_pass(&p, "report", &e, rows);
+    return verify__end_pass(&p, "report", &e, rows);
 }
 
 typedef struct act_pass {
-    pass p;
+    verify_pass p;
     bool verdict;
 } act_pass;
 
@@ -222,7 +214,8 @@ static int check_act(store_incident_act *x, void *ctx) {
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_incident_act(q->verdict, x->seq, ref);
     snprintf(what, sizeof what, "%s %lld", q->verdict ? "verdict" : "response", (long long)x->seq);
-    verify__match_row(q->p.a, what, ref, q->verdict ? TR_ENTRY(INCIDENT_VERDICT) : TR_ENTRY(INCIDENT_RESPONSE),
+    verify__match_row(q->p.a, what, ref,
+                      q->verdict ? TR_ENTRY(INCIDENT_VERDICT) : TR_ENTRY(INCIDENT_RESPONSE),
                       centre_object_incident_act(q->verdict, x));
     q->p.rows++;
     return TR_OK;
@@ -232,7 +225,7 @@ static int acts(db_audit *a, bool verdict, uint64_t *rows) {
     act_pass q = {{a, 0}, verdict};
     tr_err e = {0};
     store_incident_act_each(a->s, verdict, check_act, &q, &e);
-    return end_pass(&q.p, verdict ? "incident_verdict" : "incident_response", &e, rows);
+    return verify__end_pass(&q.p, verdict ? "incident_verdict" : "incident_response", &e, rows);
 }
 
 int verify__incident_response(db_audit *a, uint64_t *rows) {
@@ -244,20 +237,17 @@ int verify__incident_verdict(db_audit *a, uint64_t *rows) {
 }
 
 static int check_regroup(store_regroup *g, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
+    char ref[CENTRE_REF_MAX];
     centre_ref_regroup(g->seq, ref);
-    snprintf(what, sizeof what, "regroup %lld", (long long)g->seq);
-    verify__match_row(p->a, what, ref, TR_ENTRY(INCIDENT_REGROUP), centre_object_regroup(g));
-    p->rows++;
+    verify__match_counted(ctx, "regroup", g->seq, ref, TR_ENTRY(INCIDENT_REGROUP), centre_object_regroup(g));
     return TR_OK;
 }
 
 int verify__incident_regroup(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_regroup_each(a->s, check_regroup, &p, &e);
-    return end_pass(&p, "incident_regroup", &e, rows);
+    return verify__end_pass(&p, "incident_regroup", &e, rows);
 }
 
 /* ---- humanitarian access, agreement steps, messages ---- */
@@ -271,7 +261,7 @@ int verify__corridor_event(db_audit *a, uint64_t *rows) {
     char ref[CENTRE_REF_MAX], what[64], type[48];
     store_corridor_events(a->s, 0, &ce, &n, &e);
     for (size_t i = 0; i < n; i++) {
-        centre_ref_corridor_event(ce[i].id, ref);
+        centre_ref(TR_KIND_CORRIDOR_EVENT, ce[i].id, ref);
         snprintf(what, sizeof what, "corridor_event %lld", (long long)ce[i].id);
         snprintf(type, sizeof type, "corridor.%s", tr_corridor_event_kind_name(ce[i].kind));
         verify__match_row(a, what, ref, type, centre_object_corridor_event(&ce[i]));
@@ -291,7 +281,7 @@ int verify__step(db_audit *a, uint64_t *rows) {
     char ref[CENTRE_REF_MAX], what[64];
     store_steps(a->s, 0, &st, &n, &e);
     for (size_t i = 0; i < n; i++) {
-        centre_ref_step(st[i].id, ref);
+        centre_ref(TR_KIND_STEP, st[i].id, ref);
         snprintf(what, sizeof what, "step %lld", (long long)st[i].id);
         verify__match_row(a, what, ref, TR_ENTRY(STEP_CREATE), centre_object_step(&st[i]));
     }
@@ -320,7 +310,7 @@ int verify__step_event(db_audit *a, uint64_t *rows) {
 
 static void check_message(db_audit *a, const tr_message *m) {
     char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_message(m->id, ref);
+    centre_ref(TR_KIND_MESSAGE, m->id, ref);
     snprintf(what, sizeof what, "message %lld", (long long)m->id);
     verify__match_row(a, what, ref, TR_ENTRY(MESSAGE_CREATE), centre_object_message(m));
     if (m->forwarded_at)
@@ -362,7 +352,7 @@ int verify__message_forward(db_audit *a, uint64_t *rows) {
 
 static int check_hazard(tr_hazard *h, const store_hazard_state *now, void *ctx) {
     (void)now;
-    pass *p = ctx;
+    verify_pass *p = ctx;
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("hazard", h->id, ref);
     snprintf(what, sizeof what, "hazard %lld", (long long)h->id);
@@ -386,31 +376,27 @@ static int check_hazard(tr_hazard *h, const store_hazard_state *now, void *ctx) 
 }
 
 int verify__hazard(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_hazard_each(a->s, NULL, check_hazard, &p, &e);
-    return end_pass(&p, "hazard", &e, rows);
+    return verify__end_pass(&p, "hazard", &e, rows);
 }
 
 static int check_hazard_status(const store_hazard_status *x, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("hazard-status", x->seq, ref);
-    snprintf(what, sizeof what, "hazard_status %lld", (long long)x->seq);
-    verify__match_row(p->a, what, ref, TR_ENTRY(HAZARD_STATUS), centre_object_hazard_status(x));
-    p->rows++;
+    match_mine(ctx, "hazard-status", "hazard_status", x->seq, TR_ENTRY(HAZARD_STATUS),
+               centre_object_hazard_status(x));
     return TR_OK;
 }
 
 int verify__hazard_status(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_hazard_status_each(a->s, check_hazard_status, &p, &e);
-    return end_pass(&p, "hazard_status", &e, rows);
+    return verify__end_pass(&p, "hazard_status", &e, rows);
 }
 
 static int check_task(tr_task *t, void *ctx) {
-    pass *p = ctx;
+    verify_pass *p = ctx;
     char ref[CENTRE_REF_MAX], what[64];
     centre_ref_mine("task", t->id, ref);
     snprintf(what, sizeof what, "mine_task %lld", (long long)t->id);
@@ -425,42 +411,32 @@ static int check_task(tr_task *t, void *ctx) {
 }
 
 int verify__mine_task(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_task_each(a->s, 0, 0, check_task, &p, &e);
-    return end_pass(&p, "mine_task", &e, rows);
+    return verify__end_pass(&p, "mine_task", &e, rows);
 }
 
 static int check_progress(tr_progress *x, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("progress", x->id, ref);
-    snprintf(what, sizeof what, "mine_progress %lld", (long long)x->id);
-    verify__match_row(p->a, what, ref, TR_ENTRY(PROGRESS_CREATE), centre_object_progress(x));
-    p->rows++;
+    match_mine(ctx, "progress", "mine_progress", x->id, TR_ENTRY(PROGRESS_CREATE), centre_object_progress(x));
     return TR_OK;
 }
 
 int verify__mine_progress(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_progress_each(a->s, 0, check_progress, &p, &e);
-    return end_pass(&p, "mine_progress", &e, rows);
+    return verify__end_pass(&p, "mine_progress", &e, rows);
 }
 
 static int check_accident(tr_accident *x, void *ctx) {
-    pass *p = ctx;
-    char ref[CENTRE_REF_MAX], what[64];
-    centre_ref_mine("accident", x->id, ref);
-    snprintf(what, sizeof what, "mine_accident %lld", (long long)x->id);
-    verify__match_row(p->a, what, ref, TR_ENTRY(ACCIDENT_CREATE), centre_object_accident(x));
-    p->rows++;
+    match_mine(ctx, "accident", "mine_accident", x->id, TR_ENTRY(ACCIDENT_CREATE), centre_object_accident(x));
     return TR_OK;
 }
 
 int verify__mine_accident(db_audit *a, uint64_t *rows) {
-    pass p = {a, 0};
+    verify_pass p = {a, 0};
     tr_err e = {0};
     store_accident_each(a->s, 0, check_accident, &p, &e);
-    return end_pass(&p, "mine_accident", &e, rows);
+    return verify__end_pass(&p, "mine_accident", &e, rows);
 }

@@ -13,67 +13,60 @@
 /* ---- publishing committed values to the engines ---- */
 
 void centre__pending_clear(centre_pending *p) {
-    for (size_t i = 0; i < p->nareas; i++) tr_area_clear(&p->areas[i]);
-    for (size_t i = 0; i < p->nagreements; i++) tr_agreement_clear(&p->agreements[i]);
-    for (size_t i = 0; i < p->nsites; i++) tr_site_clear(&p->sites[i]);
-    for (size_t i = 0; i < p->noperations; i++) tr_operation_clear(&p->operations[i]);
-    for (size_t i = 0; i < p->nmovements; i++) tr_movement_clear(&p->movements[i]);
-    for (size_t i = 0; i < p->ntf_active; i++) tr_operation_clear(&p->tf_active[i]);
+    for (size_t i = 0; i < p->nareas; i++)
+        tr_area_clear(&p->areas[i]);
+    for (size_t i = 0; i < p->nagreements; i++)
+        tr_agreement_clear(&p->agreements[i]);
+    for (size_t i = 0; i < p->nsites; i++)
+        tr_site_clear(&p->sites[i]);
+    for (size_t i = 0; i < p->noperations; i++)
+        tr_operation_clear(&p->operations[i]);
+    for (size_t i = 0; i < p->nmovements; i++)
+        tr_movement_clear(&p->movements[i]);
+    for (size_t i = 0; i < p->ntf_active; i++)
+        tr_operation_clear(&p->tf_active[i]);
     TR_FREE(p->tf_active, p->movements, p->dc_remove, p->areas, p->agreements, p->sites, p->operations);
     memset(p, 0, sizeof *p);
 }
 
+/* Moves *v to the end of arr (n entries) and zeroes *v; TR_ENOMEM from the function
+ * it is used in when the array cannot grow (nothing moved then). */
+#define PENDING_PUSH(arr, n, v)                                                                              \
+    do {                                                                                                     \
+        void *grown_ = realloc((arr), ((n) + 1) * sizeof *(arr));                                            \
+        if (!grown_) return TR_ENOMEM;                                                                       \
+        (arr) = grown_;                                                                                      \
+        (arr)[(n)++] = *(v);                                                                                 \
+        memset((v), 0, sizeof *(v));                                                                         \
+    } while (0)
+
 int centre__pending_area(centre_pending *p, tr_area *a) {
-    tr_area *n = realloc(p->areas, (p->nareas + 1) * sizeof *n);
-    if (!n) return TR_ENOMEM;
-    p->areas = n;
-    p->areas[p->nareas++] = *a;
-    memset(a, 0, sizeof *a);
+    PENDING_PUSH(p->areas, p->nareas, a);
     return TR_OK;
 }
 
 int centre__pending_site(centre_pending *p, tr_site *s) {
-    tr_site *n = realloc(p->sites, (p->nsites + 1) * sizeof *n);
-    if (!n) return TR_ENOMEM;
-    p->sites = n;
-    p->sites[p->nsites++] = *s;
-    memset(s, 0, sizeof *s);
+    PENDING_PUSH(p->sites, p->nsites, s);
     return TR_OK;
 }
 
 int centre__pending_operation(centre_pending *p, tr_operation *o) {
-    tr_operation *n = realloc(p->operations, (p->noperations + 1) * sizeof *n);
-    if (!n) return TR_ENOMEM;
-    p->operations = n;
-    p->operations[p->noperations++] = *o;
-    memset(o, 0, sizeof *o);
+    PENDING_PUSH(p->operations, p->noperations, o);
     return TR_OK;
 }
 
 int centre__pending_op_active(centre_pending *p, tr_operation *o) {
-    tr_operation *n = realloc(p->tf_active, (p->ntf_active + 1) * sizeof *n);
-    if (!n) return TR_ENOMEM;
-    p->tf_active = n;
-    p->tf_active[p->ntf_active++] = *o;
-    memset(o, 0, sizeof *o);
+    PENDING_PUSH(p->tf_active, p->ntf_active, o);
     return TR_OK;
 }
 
 int centre__pending_movement(centre_pending *p, tr_movement *m) {
-    tr_movement *n = realloc(p->movements, (p->nmovements + 1) * sizeof *n);
-    if (!n) return TR_ENOMEM;
-    p->movements = n;
-    p->movements[p->nmovements++] = *m;
-    memset(m, 0, sizeof *m);
+    PENDING_PUSH(p->movements, p->nmovements, m);
     return TR_OK;
 }
 
 int centre__pending_agreement(centre_pending *p, tr_agreement *a) {
-    tr_agreement *n = realloc(p->agreements, (p->nagreements + 1) * sizeof *n);
-    if (!n) return TR_ENOMEM;
-    p->agreements = n;
-    p->agreements[p->nagreements++] = *a;
-    memset(a, 0, sizeof *a);
+    PENDING_PUSH(p->agreements, p->nagreements, a);
     return TR_OK;
 }
 
@@ -91,17 +84,21 @@ static int publish(void *ctx, tr_err *err) {
     centre *c = ((publish_ctx *)ctx)->c;
     centre_pending *p = ((publish_ctx *)ctx)->p;
     int rc = centre__traffic_publish(c, p, err); /* first: the attribution engine takes the areas */
-    for (size_t i = 0; rc == TR_OK && i < p->nareas; i++) rc = attr_engine_add_area(c->attr, &p->areas[i], err);
+    for (size_t i = 0; rc == TR_OK && i < p->nareas; i++)
+        rc = attr_engine_add_area(c->attr, &p->areas[i], err);
     for (size_t i = 0; rc == TR_OK && i < p->nagreements; i++)
         rc = attr_engine_add_agreement(c->attr, &p->agreements[i], err);
-    for (size_t i = 0; rc == TR_OK && i < p->nsites; i++) rc = centre__dc_add_site(c, &p->sites[i], p->dc_held, err);
+    for (size_t i = 0; rc == TR_OK && i < p->nsites; i++)
+        rc = centre__dc_add_site(c, &p->sites[i], p->dc_held, err);
     for (size_t i = 0; rc == TR_OK && i < p->noperations; i++)
         rc = centre__dc_add_operation(c, &p->operations[i], p->operations[i].owner_id, p->dc_held, err);
     for (size_t i = 0; rc == TR_OK && i < p->nmovements; i++)
         rc = centre__dc_add_movement(c, &p->movements[i], p->dc_held, err);
     for (size_t i = 0; rc == TR_OK && i < p->ndc_remove; i++) { /* absent already: nothing to do */
-        int r = p->dc_held ? dc_engine_remove_held(c->dc, p->dc_remove[i]) : dc_engine_remove(c->dc, p->dc_remove[i]);
-        if (r != TR_OK && r != TR_ENOTFOUND) rc = tr_fail(err, r, "", "cannot remove a volume from the engine");
+        int r = p->dc_held ? dc_engine_remove_held(c->dc, p->dc_remove[i])
+                           : dc_engine_remove(c->dc, p->dc_remove[i]);
+        if (r != TR_OK && r != TR_ENOTFOUND)
+            rc = tr_fail(err, r, "", "cannot remove a volume from the engine");
     }
     if (rc != TR_OK) {
         fprintf(stderr, "truce: FATAL: committed write could not be published to the engines: %s\n",
@@ -287,7 +284,8 @@ int centre__party_add_tx(centre *c, const char *by, const char *name, const char
     if (!role || tr_role_parse(role, &r))
         return tr_fail(err, TR_EINVAL, "role",
                        "unknown role '%s': use admin, monitor, guarantor, belligerent, observer, "
-                       "humanitarian or mine_action", role ? role : "");
+                       "humanitarian or mine_action",
+                       role ? role : "");
     bool actor;
     if (store_actor_exists(c->store, name, &actor, err)) return TR_EIO;
     if (actor) return tr_fail(err, TR_ECONFLICT, "name", "'%s' is already an actor's name", name);
@@ -346,9 +344,11 @@ int centre_party_set_key(centre *c, const tr_party *by, const json_t *body, json
     const char *b64 = json_string_value(json_object_get(body, "public_key"));
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     size_t n = 0;
-    if (!b64 || sodium_base642bin(pk, sizeof pk, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+    if (!b64 ||
+        sodium_base642bin(pk, sizeof pk, b64, strlen(b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
         n != sizeof pk)
-        return tr_fail(err, TR_EINVAL, "public_key", "must be the base64 (standard, padded) of a 32-byte Ed25519 public key");
+        return tr_fail(err, TR_EINVAL, "public_key",
+                       "must be the base64 (standard, padded) of a 32-byte Ed25519 public key");
     char canon[sodium_base64_ENCODED_LEN(crypto_sign_PUBLICKEYBYTES, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(canon, sizeof canon, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
     json_t *answer = json_pack("{s:s, s:s}", "name", by->name, "public_key", canon);
@@ -360,31 +360,40 @@ int centre_party_set_key(centre *c, const tr_party *by, const json_t *body, json
         json_t *obj = centre_object_party_key(by->name, canon);
         if (rc == TR_OK) rc = centre__log(c, by->name, by->sig, TR_ENTRY(PARTY_KEY), ref, obj, answer, err);
         json_decref(obj);
-        if (rc) store_rollback(c->store);
-        else rc = store_commit(c->store, err);
+        if (rc)
+            store_rollback(c->store);
+        else
+            rc = store_commit(c->store, err);
     }
-    if (rc) json_decref(answer);
-    else *out = answer;
+    if (rc)
+        json_decref(answer);
+    else
+        *out = answer;
     return rc;
 }
 
-int centre_check_signature(centre *c, const char *party, const char *signature_b64, const void *body, size_t len,
-                           tr_signature *sig, tr_err *err) {
+int centre_check_signature(centre *c, const char *party, const char *signature_b64, const void *body,
+                           size_t len, tr_signature *sig, tr_err *err) {
     char *pk_b64 = NULL;
     if (store_party_key_get(c->store, party, &pk_b64, err)) return TR_EIO;
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], s[crypto_sign_BYTES];
     size_t n = 0;
     int rc = TR_OK;
     if (!pk_b64)
-        rc = tr_fail(err, TR_EINVAL, "Truce-Signature", "party '%s' has no registered key: PUT /v1/me/key first", party);
-    else if (sodium_base642bin(pk, sizeof pk, pk_b64, strlen(pk_b64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+        rc = tr_fail(err, TR_EINVAL, "Truce-Signature",
+                     "party '%s' has no registered key: PUT /v1/me/key first", party);
+    else if (sodium_base642bin(pk, sizeof pk, pk_b64, strlen(pk_b64), NULL, &n, NULL,
+                               sodium_base64_VARIANT_ORIGINAL) ||
              n != sizeof pk)
         rc = tr_fail(err, TR_EIO, "", "the stored key of '%s' is unreadable", party);
     else if (sodium_base642bin(s, sizeof s, signature_b64, strlen(signature_b64), NULL, &n, NULL,
-                               sodium_base64_VARIANT_ORIGINAL) || n != sizeof s)
-        rc = tr_fail(err, TR_EINVAL, "Truce-Signature", "must be the base64 (standard, padded) of a 64-byte Ed25519 signature");
+                               sodium_base64_VARIANT_ORIGINAL) ||
+             n != sizeof s)
+        rc = tr_fail(err, TR_EINVAL, "Truce-Signature",
+                     "must be the base64 (standard, padded) of a 64-byte Ed25519 signature");
     else if (crypto_sign_verify_detached(s, body, len, pk) != 0)
-        rc = tr_fail(err, TR_EAUTH, "Truce-Signature", "the signature does not verify over this body with the key of '%s'", party);
+        rc = tr_fail(err, TR_EAUTH, "Truce-Signature",
+                     "the signature does not verify over this body with the key of '%s'", party);
     free(pk_b64);
     if (rc) return rc;
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -435,8 +444,10 @@ int centre_actor_add(centre *c, const tr_party *by, const json_t *body, json_t *
     json_t *answer = json_pack("{s:s?, s:s?}", "name", name, "full_name", full);
     if (rc == TR_OK && (rc = store_begin(c->store, err)) == TR_OK) {
         rc = centre__actor_add_tx(c, by->name, by->sig, name, full, answer, err);
-        if (rc) store_rollback(c->store);
-        else rc = store_commit(c->store, err);
+        if (rc)
+            store_rollback(c->store);
+        else
+            rc = store_commit(c->store, err);
     }
     if (rc == TR_OK) {
         if (!json_object_get(answer, "full_name")) json_object_set_new(answer, "full_name", json_null());
@@ -470,8 +481,8 @@ int centre__check_actor(centre *c, const char *name, const char *field, tr_err *
     int rc = store_party_get(c->store, name, &p, err);
     if (rc == TR_OK) return tr_fail(err, TR_EINVAL, field, "'%s' is a party, not an actor", name);
     if (rc != TR_ENOTFOUND) return rc;
-    return tr_fail(err, TR_EINVAL, field,
-                   "there is no actor named '%s' (register it with POST /v1/actors)", name);
+    return tr_fail(err, TR_EINVAL, field, "there is no actor named '%s' (register it with POST /v1/actors)",
+                   name);
 }
 
 int centre__check_vis(centre *c, const tr_vis *v, const char *field, tr_err *err) {

@@ -26,10 +26,6 @@
 
 /* ---- the objects the log commits to ---- */
 
-void centre_ref_checkpoint(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "checkpoint/%lld", (long long)id);
-}
-
 json_t *centre_object_checkpoint(const tr_checkpoint *k) {
     return tr_checkpoint_to_feature(k);
 }
@@ -75,7 +71,7 @@ static int create_tx(centre *c, const tr_party *by, tr_checkpoint *k, json_t **o
     if ((rc = store_checkpoint_insert(c->store, k, err))) return rc;
     json_t *obj = centre_object_checkpoint(k), *answer = tr_checkpoint_to_feature(k);
     char ref[CENTRE_REF_MAX];
-    centre_ref_checkpoint(k->id, ref);
+    centre_ref(TR_KIND_CHECKPOINT, k->id, ref);
     rc = obj && answer
              ? centre__log_at(c, k->created_at, by->name, by->sig, TR_ENTRY(CHECKPOINT_CREATE), ref, obj, answer, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");

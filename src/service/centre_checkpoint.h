@@ -37,8 +37,7 @@ int centre__movement_checkpoints_tx(centre *c, const tr_movement *m, json_t *cle
 int centre_movement_checkpoints(centre *c, const tr_movement *m, const tr_party *viewer, json_t *feature,
                                 tr_err *err);
 
-/* checkpoint.create: "checkpoint/ID", the Feature as GET answers it. */
-void centre_ref_checkpoint(int64_t id, char ref[CENTRE_REF_MAX]);
+/* checkpoint.create (ref "checkpoint/ID": centre_ref), the Feature as GET answers it. */
 json_t *centre_object_checkpoint(const tr_checkpoint *k);
 /* movement.checkpoints: "movement/ID/checkpoints", {"movement": ID, "checkpoints": [ids]}
  * (ids: a JSON list of integers, ascending; borrowed). */

@@ -49,7 +49,7 @@ static int corridor_event_tx(centre *c, const tr_party *by, tr_corridor_event *e
     if ((rc = store_corridor_event_insert(c->store, e, err))) return rc;
     json_t *obj = centre_object_corridor_event(e);
     char ref[CENTRE_REF_MAX], type[48];
-    centre_ref_corridor_event(e->id, ref);
+    centre_ref(TR_KIND_CORRIDOR_EVENT, e->id, ref);
     snprintf(type, sizeof type, "corridor.%s", tr_corridor_event_kind_name(e->kind));
     rc = obj ? centre__log(c, by->name, by->sig, type, ref, obj, obj, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");

@@ -89,7 +89,7 @@ static int operation_store(centre *c, const tr_party *by, tr_operation *o, centr
     json_t *obj = centre_object_operation(o), *answer = tr_operation_to_json(o),
            *withheld = centre__probe_withheld(c, pr);
     char ref[CENTRE_REF_MAX];
-    centre_ref_operation(o->id, ref);
+    centre_ref(TR_KIND_OPERATION, o->id, ref);
     json_object_set(answer, "conflicts", conflicts);
     if (withheld) json_object_set_new(answer, "withheld", withheld);
     rc = centre__log(c, by->name, by->sig, TR_ENTRY(OPERATION_CREATE), ref, obj, answer, err);
@@ -195,7 +195,7 @@ static int notice_ack_tx(centre *c, const tr_party *by, int64_t id, json_t **out
     json_t *obj = centre_object_notice_ack(id, by->name, now);
     json_t *answer = json_deep_copy(obj);
     char ref[CENTRE_REF_MAX];
-    centre_ref_notice(id, ref);
+    centre_ref(TR_KIND_NOTICE, id, ref);
     rc = obj && answer ? centre__log(c, by->name, by->sig, TR_ENTRY(NOTICE_ACK), ref, obj, answer, err)
                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);

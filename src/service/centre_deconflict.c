@@ -547,7 +547,7 @@ static int site_create_tx(centre *c, const tr_party *by, tr_site *s, centre_pend
         return rc;
     }
     char ref[CENTRE_REF_MAX];
-    centre_ref_site(s->id, ref);
+    centre_ref(TR_KIND_SITE, s->id, ref);
     json_t *answer = out ? tr_site_to_feature(s) : NULL;
     if (answer) json_object_set(answer, "conflicts", conflicts);
     json_decref(conflicts);
@@ -607,7 +607,7 @@ static int movement_create_tx(centre *c, const tr_party *by, tr_movement *m, cen
     json_t *answer = NULL;
     if (rc == TR_OK) {
         char ref[CENTRE_REF_MAX];
-        centre_ref_movement(m->id, ref);
+        centre_ref(TR_KIND_MOVEMENT, m->id, ref);
         answer = tr_movement_to_feature(m);
         json_object_set(answer, "conflicts", conflicts);
         rc = centre__log(c, by->name, by->sig, TR_ENTRY(MOVEMENT_CREATE), ref, obj, answer, err);

@@ -76,7 +76,7 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
     if ((rc = store_message_insert(c->store, m, err))) return rc;
     json_t *obj = centre_object_message(m);
     char ref[CENTRE_REF_MAX];
-    centre_ref_message(m->id, ref);
+    centre_ref(TR_KIND_MESSAGE, m->id, ref);
     json_t *logged = json_object(); /* receives the receipt */
     rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(MESSAGE_CREATE), ref, obj, logged, err)
              : tr_fail(err, TR_ENOMEM, "", "out of memory");
@@ -127,7 +127,7 @@ static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *not
     }
     json_t *logged = json_object(), *obj = rc ? NULL : centre_object_message_forward(&m);
     char ref[CENTRE_REF_MAX];
-    centre_ref_message(id, ref);
+    centre_ref(TR_KIND_MESSAGE, id, ref);
     if (rc == TR_OK)
         rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(MESSAGE_FORWARD), ref, obj, logged, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");

@@ -199,7 +199,7 @@ int centre__report_store_tx(centre *c, const tr_party *by, tr_report *r, int64_t
     }
     if (rc == TR_OK) {
         char ref[CENTRE_REF_MAX];
-        centre_ref_report(sr.id, ref);
+        centre_ref(TR_KIND_REPORT, sr.id, ref);
         rc = centre__log(c, by->name, by->sig, TR_ENTRY(REPORT_CREATE), ref, obj, answer, err);
     }
     free(sr.body);
@@ -274,7 +274,7 @@ int centre_report_get(centre *c, const tr_party *viewer, int64_t id, json_t **ou
     pthread_mutex_unlock(&c->mon_mu);
     json_object_set_new(o, "incident_id", found == TR_OK ? json_integer(incident) : json_null());
     char ref[CENTRE_REF_MAX];
-    centre_ref_report(sr.id, ref);
+    centre_ref(TR_KIND_REPORT, sr.id, ref);
     store_report_clear(&sr);
     rc = centre__receipt_of(c, TR_ENTRY(REPORT_CREATE), ref, o, err); /* as the intake's answer had it */
     if (rc) {

@@ -21,6 +21,11 @@ char *centre_object_bytes(const json_t *o) {
     return centre_object_bytes_v(o, CENTRE_LOG_VERSION);
 }
 
+void centre_ref(tr_kind kind, int64_t id, char ref[CENTRE_REF_MAX]) {
+    const tr_kind_desc *d = tr_kind_get(kind);
+    snprintf(ref, CENTRE_REF_MAX, "%s/%lld", d ? d->name : "?", (long long)id);
+}
+
 void centre_ref_party(const char *name, char ref[CENTRE_REF_MAX]) {
     snprintf(ref, CENTRE_REF_MAX, "party/%s", name);
 }
@@ -65,14 +70,6 @@ json_t *centre_object_agreement(const tr_agreement *a) {
     return tr_agreement_to_json(a);
 }
 
-void centre_ref_site(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "site/%lld", (long long)id);
-}
-
-void centre_ref_operation(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "operation/%lld", (long long)id);
-}
-
 json_t *centre_object_site(const tr_site *s) {
     return tr_site_to_feature(s);
 }
@@ -81,12 +78,9 @@ json_t *centre_object_operation(const tr_operation *o) {
     return tr_operation_to_json(o);
 }
 
-void centre_ref_notice(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "notice/%lld", (long long)id);
-}
-
 json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at) {
-    return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "party", party, "acked_at", tr_json_time_value(acked_at));
+    return json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "party", party, "acked_at",
+                     tr_json_time_value(acked_at));
 }
 
 json_t *centre_object_notice(int64_t id, const char *party, const char *kind, const char *about_type,
@@ -94,9 +88,10 @@ json_t *centre_object_notice(int64_t id, const char *party, const char *kind, co
                              bool clears) {
     char about[CENTRE_REF_MAX];
     snprintf(about, sizeof about, "%s/%lld", about_type, (long long)about_id);
-    json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:O}", "about", about, "created_at",
-                          tr_json_time_value(created_at), "deadline", tr_json_time_value(deadline), "id",
-                          (json_int_t)id, "kind", kind, "party", party, "payload", payload ? payload : json_null());
+    json_t *o =
+        json_pack("{s:s, s:o, s:o, s:I, s:s, s:s, s:O}", "about", about, "created_at",
+                  tr_json_time_value(created_at), "deadline", tr_json_time_value(deadline), "id",
+                  (json_int_t)id, "kind", kind, "party", party, "payload", payload ? payload : json_null());
     if (o && clears && json_object_set_new(o, "clears", json_true())) {
         json_decref(o);
         return NULL;
@@ -104,16 +99,8 @@ json_t *centre_object_notice(int64_t id, const char *party, const char *kind, co
     return o;
 }
 
-void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "movement/%lld", (long long)id);
-}
-
 json_t *centre_object_movement(const tr_movement *m) {
     return tr_movement_to_feature(m);
-}
-
-void centre_ref_report(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "report/%lld", (long long)id);
 }
 
 static json_t *str_or_null(const char *s) {
@@ -122,8 +109,9 @@ static json_t *str_or_null(const char *s) {
 
 json_t *centre_report_classification(const store_report *r) {
     return json_pack("{s:o, s:s, s:o, s:s, s:o}", "agreement_id",
-                     r->agreement_id ? json_integer(r->agreement_id) : json_null(), "class", r->cls, "controller",
-                     str_or_null(r->controller), "reason", r->reason, "region", str_or_null(r->region));
+                     r->agreement_id ? json_integer(r->agreement_id) : json_null(), "class", r->cls,
+                     "controller", str_or_null(r->controller), "reason", r->reason, "region",
+                     str_or_null(r->region));
 }
 
 json_t *centre_object_report(const store_report *r) {
@@ -139,8 +127,9 @@ void centre_ref_incident_act(bool verdict, int64_t seq, char ref[CENTRE_REF_MAX]
 
 json_t *centre_object_incident_act(bool verdict, const store_incident_act *a) {
     return json_pack("{s:o, s:I, s:s, s:s, s:I, s:s?}", "at", tr_json_time_value(a->at), "incident_id",
-                     (json_int_t)a->anchor, verdict ? "monitor" : "party", a->who, verdict ? "verdict" : "response",
-                     a->kind, "seq", (json_int_t)a->seq, verdict ? "reason" : "text", a->text);
+                     (json_int_t)a->anchor, verdict ? "monitor" : "party", a->who,
+                     verdict ? "verdict" : "response", a->kind, "seq", (json_int_t)a->seq,
+                     verdict ? "reason" : "text", a->text);
 }
 
 /* ---- monitoring: regroups (issue 3) ---- */
@@ -154,22 +143,14 @@ json_t *centre_object_regroup(const store_regroup *g) {
     for (size_t i = 0; one && two && i < g->nids; i++)
         json_array_append_new(i < g->nfirst ? one : two, json_integer(g->ids[i]));
     return json_pack("{s:o, s:s, s:s, s:o, s:o, s:s, s:I}", "at", tr_json_time_value(g->at), "kind",
-                     g->split ? "split" : "merge", "monitor", g->monitor, "others", two, "reports", one, "reason",
-                     g->reason, "seq", (json_int_t)g->seq);
+                     g->split ? "split" : "merge", "monitor", g->monitor, "others", two, "reports", one,
+                     "reason", g->reason, "seq", (json_int_t)g->seq);
 }
 
 /* ---- humanitarian access, agreement steps, messages (issue 6) ---- */
 
-void centre_ref_corridor_event(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "corridor_event/%lld", (long long)id);
-}
-
 json_t *centre_object_corridor_event(const tr_corridor_event *e) {
     return tr_corridor_event_to_json(e);
-}
-
-void centre_ref_step(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "step/%lld", (long long)id);
 }
 
 void centre_ref_step_event(int64_t seq, char ref[CENTRE_REF_MAX]) {
@@ -182,10 +163,6 @@ json_t *centre_object_step(const tr_step *s) {
 
 json_t *centre_object_step_event(const tr_step_event *e) {
     return tr_step_event_to_json(e);
-}
-
-void centre_ref_message(int64_t id, char ref[CENTRE_REF_MAX]) {
-    snprintf(ref, CENTRE_REF_MAX, "message/%lld", (long long)id);
 }
 
 json_t *centre_object_message(const tr_message *m) {
@@ -203,9 +180,10 @@ void centre_ref_dc_event(int64_t id, char ref[CENTRE_REF_MAX]) {
 }
 
 json_t *centre_object_dc_event(const store_dc_event *e) {
-    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)e->id, "about_type", e->about_type,
-                          "about_id", (json_int_t)e->about_id, "kind", e->kind, "at", tr_json_time_value(e->at), "by",
-                          e->by, "created_at", tr_json_time_value(e->created_at));
+    json_t *o =
+        json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)e->id, "about_type", e->about_type,
+                  "about_id", (json_int_t)e->about_id, "kind", e->kind, "at", tr_json_time_value(e->at), "by",
+                  e->by, "created_at", tr_json_time_value(e->created_at));
     if (o && e->value) json_object_set_new(o, "value", json_string(e->value));
     if (o && e->has_position) json_object_set_new(o, "position", json_pack("[f, f]", e->lon, e->lat));
     if (o && e->reason) json_object_set_new(o, "reason", json_string(e->reason));
@@ -229,8 +207,8 @@ json_t *centre_object_hazard(const tr_hazard *h) {
 
 json_t *centre_object_hazard_status(const store_hazard_status *x) {
     return json_pack("{s:o, s:I, s:s, s:s?, s:I, s:s}", "at", tr_json_time_value(x->at), "hazard_id",
-                     (json_int_t)x->hazard_id, "party", x->party, "reason", x->reason, "seq", (json_int_t)x->seq,
-                     "status", x->status);
+                     (json_int_t)x->hazard_id, "party", x->party, "reason", x->reason, "seq",
+                     (json_int_t)x->seq, "status", x->status);
 }
 
 json_t *centre_object_task(const tr_task *t) {
@@ -238,8 +216,8 @@ json_t *centre_object_task(const tr_task *t) {
 }
 
 json_t *centre_object_task_close(int64_t id, int64_t date, const char *outcome, const char *party) {
-    return json_pack("{s:o, s:I, s:s, s:s}", "date", tr_json_time_value(date), "id", (json_int_t)id, "outcome",
-                     outcome, "party", party);
+    return json_pack("{s:o, s:I, s:s, s:s}", "date", tr_json_time_value(date), "id", (json_int_t)id,
+                     "outcome", outcome, "party", party);
 }
 
 json_t *centre_object_progress(const tr_progress *p) {

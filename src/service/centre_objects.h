@@ -43,20 +43,17 @@ char *centre_object_bytes(const json_t *o);
 
 #define CENTRE_REF_MAX 96 /* longest ref with its NUL: "agreement/<int64>@<int>" or "party/<name>" */
 
+/* "<kind>/<id>" (the kind's name, domain/kinds.h): the ref of a site (site.create),
+ * operation (operation.create), movement (movement.create), notice (notice.create,
+ * notice.ack), report (report.create), corridor event (corridor.*), step (step.create),
+ * message (message.create, message.forward) or checkpoint (checkpoint.create). */
+void centre_ref(tr_kind kind, int64_t id, char ref[CENTRE_REF_MAX]);
 /* "party/NAME" (party.add, party.revoke) and "actor/NAME" (actor.add). */
 void centre_ref_party(const char *name, char ref[CENTRE_REF_MAX]);
 void centre_ref_actor(const char *name, char ref[CENTRE_REF_MAX]);
 /* "area/ID@VERSION" (area.create, area.version), "agreement/ID@VERSION" (agreement.create). */
 void centre_ref_area(int64_t id, int version, char ref[CENTRE_REF_MAX]);
 void centre_ref_agreement(int64_t id, int version, char ref[CENTRE_REF_MAX]);
-
-/* "site/ID" (site.create), "operation/ID" (operation.create). */
-void centre_ref_site(int64_t id, char ref[CENTRE_REF_MAX]);
-void centre_ref_operation(int64_t id, char ref[CENTRE_REF_MAX]);
-/* "movement/ID" (movement.create). */
-void centre_ref_movement(int64_t id, char ref[CENTRE_REF_MAX]);
-/* "notice/ID" (notice.create, notice.ack). */
-void centre_ref_notice(int64_t id, char ref[CENTRE_REF_MAX]);
 
 /* party.add: {"full_name"?, "name", "role", "token_sha256"}; full_name may be NULL. */
 json_t *centre_object_party(const char *name, const char *role, const char *full_name,
@@ -89,8 +86,6 @@ json_t *centre_object_notice(int64_t id, const char *party, const char *kind, co
 /* notice.ack: {"acked_at", "id", "party"}. */
 json_t *centre_object_notice_ack(int64_t id, const char *party, int64_t acked_at);
 
-/* "report/ID" (report.create). */
-void centre_ref_report(int64_t id, char ref[CENTRE_REF_MAX]);
 /* The classification of a stored report: {"agreement_id" (null when none), "class",
  * "controller" (null when none), "reason", "region" (null when none)}. */
 json_t *centre_report_classification(const store_report *r);
@@ -111,18 +106,15 @@ void centre_ref_regroup(int64_t seq, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_regroup(const store_regroup *g);
 
 /* ---- humanitarian access, agreement steps, messages (issue 6, docs/humanitarian.md) ---- */
-/* "corridor_event/ID" (corridor.opening, corridor.suspension, corridor.resumption,
- * corridor.crossing: the type is "corridor." and the event's kind). */
-void centre_ref_corridor_event(int64_t id, char ref[CENTRE_REF_MAX]);
+/* corridor.opening, corridor.suspension, corridor.resumption, corridor.crossing (the type is
+ * "corridor." and the event's kind), ref "corridor_event/ID". */
 json_t *centre_object_corridor_event(const tr_corridor_event *e); /* tr_corridor_event_to_json */
-/* "step/ID" (step.create) and "step_event/SEQ" (step.status). */
-void centre_ref_step(int64_t id, char ref[CENTRE_REF_MAX]);
+/* "step_event/SEQ" (step.status; a step's ref is centre_ref's "step/ID"). */
 void centre_ref_step_event(int64_t seq, char ref[CENTRE_REF_MAX]);
 json_t *centre_object_step(const tr_step *s);             /* tr_step_to_json */
 json_t *centre_object_step_event(const tr_step_event *e); /* tr_step_event_to_json */
-/* "message/ID" (message.create: tr_message_to_json; message.forward:
- * tr_message_forward_to_json). */
-void centre_ref_message(int64_t id, char ref[CENTRE_REF_MAX]);
+/* message.create (tr_message_to_json) and message.forward (tr_message_forward_to_json),
+ * both with ref "message/ID". */
 json_t *centre_object_message(const tr_message *m);
 json_t *centre_object_message_forward(const tr_message *m);
 

@@ -44,7 +44,7 @@ static int deliver(centre *c, const char *party, const char *kind, const char *a
     if (rc == TR_OK && clears) rc = store_clearance_insert(c->store, about_id, party, nid, err);
     if (rc) return rc;
     char ref[CENTRE_REF_MAX];
-    centre_ref_notice(nid, ref);
+    centre_ref(TR_KIND_NOTICE, nid, ref);
     json_t *obj =
         centre_object_notice(nid, party, kind, about_type, about_id, payload, created_at, deadline, clears);
     json_t *answer = json_object();

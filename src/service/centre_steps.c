@@ -84,7 +84,7 @@ static int steps_insert(centre *c, const tr_party *by, int64_t agreement_id, tr_
         if (rc) return rc;
         json_t *obj = centre_object_step(s);
         char ref[CENTRE_REF_MAX];
-        centre_ref_step(s->id, ref);
+        centre_ref(TR_KIND_STEP, s->id, ref);
         rc = obj ? centre__log(c, by->name, by->sig, TR_ENTRY(STEP_CREATE), ref, obj, obj, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
         if (rc) {

@@ -61,9 +61,9 @@ static int object_history(centre *c, const object_ref *o, json_t *list, tr_err *
     const char *kind = tr_target_kind_name(o->kind);
     char ref[CENTRE_REF_MAX], type[32];
     if (o->kind == TARGET_SITE)
-        centre_ref_site(o->id, ref);
+        centre_ref(TR_KIND_SITE, o->id, ref);
     else
-        centre_ref_movement(o->id, ref);
+        centre_ref(TR_KIND_MOVEMENT, o->id, ref);
     snprintf(type, sizeof type, "%s.create", kind);
     uint64_t created = 0;
     int rc = store_log_index_of(c->store, type, ref, &created, err);
