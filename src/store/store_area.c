@@ -34,6 +34,8 @@ static int read_area(db_stmt *st, tr_area *a) {
     return TR_OK;
 }
 
+STORE_ROWS(AREA_ROWS, TR_KIND_AREA, tr_area, read_area, tr_area_clear);
+
 static const char SQL_VERSION_INSERT[] =
     "INSERT INTO area_version(area_id, version, kind, name, party, actor, valid_from, valid_to,"
     " effective_to, visibility, width_m, description, geometry, area_m2, created_by, created_at, names)"
@@ -189,11 +191,12 @@ int store_area_current_version(store *s, int64_t id, int *version, tr_err *err) 
 #define AREA_LIST(VISIBLE)                                                                                   \
     "SELECT " AREA_COLS " FROM area_version v JOIN area a ON a.id = v.area_id"                               \
     " WHERE v.area_id > ?1"                                                                                  \
-    " AND (CAST(?2 AS TEXT) IS NULL OR v.kind = ?2)"                                                                       \
-    " AND (CAST(?3 AS TEXT) IS NULL OR v.party = ?3 OR v.actor = ?3)"                                                      \
+    " AND (CAST(?2 AS TEXT) IS NULL OR v.kind = ?2)"                                                         \
+    " AND (CAST(?3 AS TEXT) IS NULL OR v.party = ?3 OR v.actor = ?3)"                                        \
     " AND (CASE WHEN CAST(?4 AS BIGINT) IS NULL THEN v.version = a.version"                                  \
     "      ELSE v.valid_from <= ?4 AND ?4 < v.effective_to END)"                                             \
-    " AND (CAST(?5 AS DOUBLE PRECISION) IS NULL OR v.rid IN (SELECT rid FROM area_rtree WHERE maxx >= ?5 AND minx <= ?6"               \
+    " AND (CAST(?5 AS DOUBLE PRECISION) IS NULL OR v.rid IN (SELECT rid FROM area_rtree WHERE maxx >= ?5 "   \
+    "AND minx <= ?6"                                                                                         \
     "      AND maxy >= ?7 AND miny <= ?8))"                                                                  \
     " AND " VISIBLE("10") " ORDER BY v.area_id LIMIT ?9"
 static const char SQL_AREA_LIST[] = AREA_LIST(VISIBLE_SQL);
@@ -242,33 +245,21 @@ static const char SQL_AREA_HISTORY_PG[] = AREA_HISTORY(VISIBLE_PG);
 
 int store_area_history(store *s, int64_t id, const tr_party *viewer, int (*fn)(tr_area *a, void *ctx),
                        void *ctx, tr_err *err) {
-    db_stmt *st = store__prep2(s, SQL_AREA_HISTORY, SQL_AREA_HISTORY_PG, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, id);
-    if (viewer && !tr_party_is_privileged(viewer)) db_bind_text(st, 2, viewer->name);
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_area a;
-        if (read_area(st, &a) == TR_OK) rc = fn(&a, ctx); /* an unreadable row is skipped */
-        tr_area_clear(&a);
-    }
-    return store__scan_end(st, step, rc, "reading table area_version", err);
+    store_scan sc =
+        store__scan_on(s, store__prep2(s, SQL_AREA_HISTORY, SQL_AREA_HISTORY_PG, err), &AREA_ROWS, err);
+    sc.skip = true; /* an unreadable row is skipped */
+    if (sc.st) db_bind_int(sc.st, 1, id);
+    if (sc.st && viewer && !tr_party_is_privileged(viewer)) db_bind_text(sc.st, 2, viewer->name);
+    for (tr_area a; store__scan_next(&sc, &a);)
+        sc.rc = fn(&a, ctx);
+    return store__scan_close(&sc);
 }
 
 static const char SQL_AREA_ALL[] = "SELECT " AREA_COLS " FROM area_version v ORDER BY v.area_id, v.version";
 
 int store_area_each(store *s, int (*fn)(tr_area *a, void *ctx), void *ctx, tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_AREA_ALL, err);
-    if (!st) return TR_EIO;
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_area a;
-        rc = read_area(st, &a);
-        if (rc != TR_OK)
-            tr_fail(err, rc, "", "stored area %lld is unreadable", (long long)a.id);
-        else
-            rc = fn(&a, ctx);
-        tr_area_clear(&a);
-    }
-    return store__scan_end(st, step, rc, "reading table area_version", err);
+    store_scan sc = store__scan(s, SQL_AREA_ALL, &AREA_ROWS, err);
+    for (tr_area a; store__scan_next(&sc, &a);)
+        sc.rc = fn(&a, ctx);
+    return store__scan_close(&sc);
 }

@@ -154,6 +154,8 @@ typedef struct store_scan {
     bool skip;  /* skip rows that do not decode */
 } store_scan;
 store_scan store__scan(store *s, const char *sql, const store_rows *k, tr_err *err);
+/* The same on a statement already prepared (st NULL: its preparation failed, err filled). */
+store_scan store__scan_on(store *s, db_stmt *st, const store_rows *k, tr_err *err);
 /* Binds b's minx, miny, maxx, maxy to parameters i .. i+3 of st. */
 void store__bind_box(db_stmt *st, int i, const geo_box *b);
 bool store__scan_next(store_scan *sc, void *row);

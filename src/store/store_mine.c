@@ -270,6 +270,8 @@ static int read_progress(db_stmt *st, tr_progress *p) {
     return p->party && p->items ? TR_OK : TR_EIO;
 }
 
+STORE_ROWS(PROGRESS_ROWS, TR_KIND_PROGRESS, tr_progress, read_progress, tr_progress_clear);
+
 static const char SQL_PROGRESS_INSERT[] =
     "INSERT INTO mine_progress(task_id, hazard_id, party, date, cleared_m2, reduced_m2, cancelled_m2, items,"
     " depth_cm, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id";
@@ -297,20 +299,11 @@ static const char SQL_PROGRESS_ALL[] =
 
 int store_progress_each(store *s, int64_t task_id, int (*fn)(tr_progress *p, void *ctx), void *ctx,
                         tr_err *err) {
-    db_stmt *st = store__prep(s, SQL_PROGRESS_ALL, err);
-    if (!st) return TR_EIO;
-    db_bind_int(st, 1, task_id);
-    int rc = TR_OK, step = STORE_DONE;
-    while (rc == TR_OK && (step = store__step(st)) == STORE_ROW) {
-        tr_progress p;
-        rc = read_progress(st, &p);
-        if (rc)
-            tr_fail(err, rc, "", "stored progress %lld is unreadable", (long long)p.id);
-        else
-            rc = fn(&p, ctx);
-        tr_progress_clear(&p);
-    }
-    return store__scan_end(st, step, rc, "reading table mine_progress", err);
+    store_scan sc = store__scan(s, SQL_PROGRESS_ALL, &PROGRESS_ROWS, err);
+    if (sc.st) db_bind_int(sc.st, 1, task_id);
+    for (tr_progress p; store__scan_next(&sc, &p);)
+        sc.rc = fn(&p, ctx);
+    return store__scan_close(&sc);
 }
 
 /* ---- accidents ---- */

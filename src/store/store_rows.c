@@ -37,11 +37,12 @@ int store__get(store *s, const char *sql, int64_t id, const store_rows *k, void 
     return rc;
 }
 
+store_scan store__scan_on(store *s, db_stmt *st, const store_rows *k, tr_err *err) {
+    return (store_scan){.s = s, .st = st, .k = k, .err = err, .step = STORE_DONE, .rc = st ? TR_OK : TR_EIO};
+}
+
 store_scan store__scan(store *s, const char *sql, const store_rows *k, tr_err *err) {
-    store_scan sc = {.s = s, .k = k, .err = err, .step = STORE_DONE, .rc = TR_OK};
-    sc.st = store__prep(s, sql, err);
-    if (!sc.st) sc.rc = TR_EIO;
-    return sc;
+    return store__scan_on(s, store__prep(s, sql, err), k, err);
 }
 
 bool store__scan_next(store_scan *sc, void *row) {
