@@ -12,19 +12,18 @@
 
 /* ---- publishing committed values to the engines ---- */
 
+/* Clears each of the n values of arr with clear. */
+#define CLEAR_EACH(arr, n, clear)                                                                            \
+    for (size_t i_ = 0; i_ < (n); i_++)                                                                      \
+    clear(&(arr)[i_])
+
 void centre__pending_clear(centre_pending *p) {
-    for (size_t i = 0; i < p->nareas; i++)
-        tr_area_clear(&p->areas[i]);
-    for (size_t i = 0; i < p->nagreements; i++)
-        tr_agreement_clear(&p->agreements[i]);
-    for (size_t i = 0; i < p->nsites; i++)
-        tr_site_clear(&p->sites[i]);
-    for (size_t i = 0; i < p->noperations; i++)
-        tr_operation_clear(&p->operations[i]);
-    for (size_t i = 0; i < p->nmovements; i++)
-        tr_movement_clear(&p->movements[i]);
-    for (size_t i = 0; i < p->ntf_active; i++)
-        tr_operation_clear(&p->tf_active[i]);
+    CLEAR_EACH(p->areas, p->nareas, tr_area_clear);
+    CLEAR_EACH(p->agreements, p->nagreements, tr_agreement_clear);
+    CLEAR_EACH(p->sites, p->nsites, tr_site_clear);
+    CLEAR_EACH(p->operations, p->noperations, tr_operation_clear);
+    CLEAR_EACH(p->movements, p->nmovements, tr_movement_clear);
+    CLEAR_EACH(p->tf_active, p->ntf_active, tr_operation_clear);
     TR_FREE(p->tf_active, p->movements, p->dc_remove, p->areas, p->agreements, p->sites, p->operations);
     memset(p, 0, sizeof *p);
 }
