@@ -378,6 +378,10 @@ static const struct {
     {"traffic.alert", "traffic_alert"},
 };
 
+const char *verify_entry_type(size_t i) {
+    return i < sizeof STATE_TYPES / sizeof *STATE_TYPES ? STATE_TYPES[i].type : NULL;
+}
+
 /* A log.rollback entry: the operator started the server on a log shorter than, or
  * different from, the checkpoint it had kept (docs/operations.md). Not a problem of the
  * database, but every auditor must see it. */

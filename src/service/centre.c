@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
+#include "base/tz.h"
 #include "service/centre_int.h"
 #include "service/centre_objects.h"
 
@@ -271,6 +272,8 @@ void centre_close(centre *c) {
     centre__dc_tags_free(c->dc_tags);
     mon_engine_free(c->mon);
     centre__traffic_close(c);
+    for (size_t i = 0; i < c->nzones; i++) tr_tz_free(c->zones[i]);
+    free(c->zones);
     pthread_mutex_destroy(&c->mon_mu);
     store_close(c->store);
     free(c->kept_path);

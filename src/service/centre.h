@@ -58,6 +58,8 @@ typedef struct centre {
     void (*on_checkpoint)(void *ctx); /* called after each new checkpoint is committed (any thread) */
     void *on_checkpoint_ctx;
     centre_traffic *traffic;    /* live tracks and their alerts (centre_traffic.h) */
+    struct tr_tz **zones;       /* bulletin zones of settings followed from other instances: */
+    size_t nzones;              /* kept until centre_close (an engine may still use one) */
 } centre;
 
 /* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */
@@ -85,6 +87,10 @@ int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start);
  * starts it (store_follower_start). */
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err);
 void centre_close(centre *c);
+
+/* How another instance's engines follow a log entry of type (centre_follow.c, issue 14):
+ * 1 an engine applies it; 0 it changes no engine (*reason says why); -1 unknown type. */
+int centre_follow_rule(const char *type, const char **reason);
 
 #define CENTRE_TOKEN_LEN 49 /* "truce_" + 43 base64url characters */
 

@@ -8,8 +8,9 @@
  * centre_pending / publish as a local write (so the traffic engine follows too); the
  * monitoring engine takes reports, regroups and incident acts under c->mon_mu, rebuilt
  * from the logged object where the store has no single-row read. A notice wakes the
- * notice streams. Entry types not in the table change no engine (their reads come from
- * the store), or are not followed yet (docs/operations.md lists them).
+ * notice streams. Every other entry type the centre writes is listed in NO_ENGINE with
+ * why it changes no engine; an entry of a type in neither table is applied as such and
+ * named on stderr (tests/unit/test_follow_types.c keeps the tables complete).
  *
  * Runs under the store's writer mutex (store_begin or the follower thread), before any
  * engine lock: the lock order of a write (store, then c->dc / c->mon_mu) holds.
@@ -19,8 +20,9 @@
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "service/centre_int.h"
 #include "service/centre_monitor.h"
+#include "service/centre_objects.h"
+#include "service/centre_traffic_int.h"
 
 #define FOLLOW_BATCH 256
 
@@ -239,8 +241,39 @@ static int apply_regroup(centre *c, const follow_entry *e, centre_pending *p, tr
     return rc;
 }
 
-/* ---- the table ---- */
+/* A setting.put of a monitoring option: the engine rebuilt with the stored settings. */
+static int apply_setting(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    for (size_t k = 0; k < CENTRE_NMON_OPTS; k++) {
+        char ref[CENTRE_REF_MAX];
+        centre_ref_setting(CENTRE_MON_OPTS[k], ref);
+        if (strcmp(ref, e->ref) == 0) return centre__mon_settings_follow(c, err);
+    }
+    return TR_OK; /* a setting no engine reads */
+}
 
+/* ---- traffic: under c->traffic->lock (centre_traffic_follow.c) ---- */
+
+static int apply_positions(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    return ct_follow_positions(c, e->index, e->ref, e->object, err);
+}
+
+static int apply_stale(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    return ct_follow_stale(c, e->index, e->object, err);
+}
+
+static int apply_alert(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    return ct_follow_alert(c, e->index, e->object, err);
+}
+
+/* ---- the tables ---- */
+
+/* Every entry type the centre writes is in one of them (tests/unit/test_follow_types.c
+ * checks it against verify's list): APPLY changes an engine; NO_ENGINE does not, and says
+ * where its answers come from instead. */
 static const struct {
     const char *type;
     apply_fn fn;
@@ -251,12 +284,58 @@ static const struct {
     {"movement.create", apply_movement},   {"movement.status", apply_mov_status},
     {"report.create", apply_report},       {"incident.response", apply_act},
     {"incident.verdict", apply_act},       {"incident.regroup", apply_regroup},
+    {"setting.put", apply_setting},        {"track.positions", apply_positions},
+    {"track.stale", apply_stale},          {"traffic.alert", apply_alert},
+};
+
+#define STORE_ONLY "read from the store on each request"
+static const struct {
+    const char *type, *reason;
+} NO_ENGINE[] = {
+    {"party.add", "parties and tokens are " STORE_ONLY},
+    {"party.revoke", "parties and tokens are " STORE_ONLY},
+    {"party.key", "signing keys are " STORE_ONLY},
+    {"actor.add", "actors are " STORE_ONLY},
+    {"notice.create", "notices are " STORE_ONLY "; the entry wakes the notice streams"},
+    {"notice.ack", "acknowledgements are " STORE_ONLY},
+    {"checkpoint.create", "movement checkpoints are " STORE_ONLY},
+    {"movement.checkpoints", "a movement's checkpoints are " STORE_ONLY},
+    {"movement.position", "movement positions are " STORE_ONLY " (the legs in c->dc do not move)"},
+    {"incident.alert", "CAP alerts are " STORE_ONLY},
+    {"corridor.opening", "corridor events are " STORE_ONLY},
+    {"corridor.suspension", "corridor events are " STORE_ONLY},
+    {"corridor.resumption", "corridor events are " STORE_ONLY},
+    {"corridor.crossing", "corridor events are " STORE_ONLY},
+    {"step.create", "agreement steps are " STORE_ONLY},
+    {"step.status", "agreement steps are " STORE_ONLY},
+    {"message.create", "messages are " STORE_ONLY},
+    {"message.forward", "messages are " STORE_ONLY},
+    {"hazard.create", "mine action is " STORE_ONLY " (its conflicts read store boxes)"},
+    {"hazard.status", "mine action is " STORE_ONLY},
+    {"task.create", "mine action is " STORE_ONLY},
+    {"task.close", "mine action is " STORE_ONLY},
+    {"progress.create", "mine action is " STORE_ONLY},
+    {"accident.create", "mine action is " STORE_ONLY},
+    {"privacy.set", "read with its site or movement, which site.create / movement.create apply"},
+    {"conflict.probe", "probe budgets are counted in the store"},
+    {"log.rollback", "a note in the log: the operator accepted a shorter log at start-up"},
 };
 
 static apply_fn apply_of(const char *type) {
     for (size_t i = 0; i < sizeof APPLY / sizeof *APPLY; i++)
         if (strcmp(APPLY[i].type, type) == 0) return APPLY[i].fn;
     return NULL;
+}
+
+int centre_follow_rule(const char *type, const char **reason) {
+    *reason = NULL;
+    if (apply_of(type)) return 1;
+    for (size_t i = 0; i < sizeof NO_ENGINE / sizeof *NO_ENGINE; i++)
+        if (strcmp(NO_ENGINE[i].type, type) == 0) {
+            *reason = NO_ENGINE[i].reason;
+            return 0;
+        }
+    return -1;
 }
 
 /* ---- reading entries by index ---- */
@@ -292,6 +371,12 @@ static int collect(const store_log_entry *le, void *ctx) {
 /* Applies one entry; a failure to publish what was read stops the process (centre.c). */
 static int apply_one(centre *c, const follow_entry *e, bool *notices, tr_err *err) {
     if (strcmp(e->type, "notice.create") == 0) *notices = true;
+    const char *why;
+    if (centre_follow_rule(e->type, &why) < 0)
+        fprintf(stderr,
+                "truce: WARNING: log entry %llu has type %s, which centre_follow.c does not know: "
+                "this instance's engines may not reflect it until it restarts\n",
+                (unsigned long long)e->index, e->type);
     apply_fn fn = apply_of(e->type);
     if (!fn) return TR_OK;
     centre_pending p = {0};

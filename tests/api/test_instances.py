@@ -15,8 +15,10 @@
 
 PostgreSQL only (SQLite is one process): skipped without $TRUCE_TEST_PG.
 """
+import datetime
 import http.client
 import json
+import math
 import threading
 import time
 import unittest
@@ -233,6 +235,95 @@ class TwoInstances(unittest.TestCase):
             self.assertEqual(n["about"], {"type": "site", "id": r.json["properties"]["id"]})
         finally:
             s.close()
+
+    def test_tracks_and_alerts_through_a_on_b(self):
+        """Positions and the alert they raise, posted through A: B's picture, alerts, notices
+        and SSE stream are A's, and B's engine holds the same state (a position through B is
+        checked and detected against it: no second alert)."""
+        a, b = self.a, self.b
+        before = b.get("/v1/notices", party="Opposition").json["next_cursor"]
+        stream = b.stream("/v1/notices/stream?after=%s" % before, party="Opposition")
+        self.assertEqual(stream.status, 200)
+        t0, lat0, lon0 = time.time() - 5, -45.0, 38.0
+        kx = 111320 * math.cos(math.radians(lat0))
+
+        def pos(track, dt, x, vx, **extra):
+            at = datetime.datetime.fromtimestamp(t0 + dt, datetime.timezone.utc)
+            p = {"track": track, "at": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "lon": lon0 + x / kx,
+                 "lat": lat0, "alt_m": 3000, "vx_mps": vx, "vy_mps": 0, "vz_mps": 0}
+            p.update(extra)
+            return p
+        try:
+            one = a.post("/v1/tracks", pos("T1", 0, 0, 200, callsign="SAA01"), party="SAA")
+            self.assertEqual(one.status, 201, one)
+            two = a.post("/v1/tracks", pos("T2", 0, 30000, -200), party="Opposition")
+            self.assertEqual((two.status, two.json["alerts"]), (201, 1), two)
+            got = stream.events(1, timeout=15)
+            self.assertEqual(len(got), 1, "B's stream did not deliver the alert raised through A")
+            self.assertEqual(json.loads(got[0]["data"])["payload"]["kind"], "traffic")
+        finally:
+            stream.close()
+        wait = {"Truce-Min-Index": str(index_of(two))}
+        box = "/v1/tracks?bbox=37,-46,40,-44"
+        for party in ("SAA", "Opposition", "admin", "UNOCHA"):
+            pa, pb = a.get(box, party=party).json, b.get(box, party=party, headers=wait).json
+            self.assertEqual(pa["features"], pb["features"], party)
+            self.assertEqual(a.get("/v1/traffic/alerts", party=party).json,
+                             b.get("/v1/traffic/alerts", party=party).json, party)
+        mine = b.get(box, party="SAA").json["features"]
+        self.assertEqual([(f["properties"]["track"], f["properties"].get("alert_level")) for f in mine
+                          if f["properties"]["track"] in ("T1", "T2")], [("T1", 2), ("T2", None)], mine)
+        self.assertEqual(len(b.get("/v1/traffic/alerts", party="SAA").json["items"]), 1)
+        seen = [n for n in b.get("/v1/notices?limit=1000", party="SAA").json["items"] if n["kind"] == "traffic"]
+        self.assertEqual(len(seen), 1, seen)
+        # through B: not later than T1's last position (known to B) is refused; a later one
+        # closes in at the same level, so B raises nothing new, as A would not
+        self.assertEqual(b.post("/v1/tracks", pos("T1", 0, 100, 200), party="SAA").status, 400)
+        nxt = b.post("/v1/tracks", pos("T1", 10, 2000, 200), party="SAA")
+        self.assertEqual((nxt.status, nxt.json["alerts"]), (201, 0), nxt)
+        wait = {"Truce-Min-Index": str(index_of(nxt))}
+        for party in ("SAA", "Opposition"):
+            self.assertEqual(b.get(box, party=party).json["features"],
+                             a.get(box, party=party, headers=wait).json["features"])
+            self.assertEqual(b.get("/v1/traffic/alerts", party=party).json,
+                             a.get("/v1/traffic/alerts", party=party).json)
+        # T2 turns away through B: the alert clears on both
+        away = b.post("/v1/tracks", pos("T2", 11, 40000, 200), party="Opposition")
+        self.assertEqual((away.status, away.json["alerts"]), (201, 1), away)
+        wait = {"Truce-Min-Index": str(index_of(away))}
+        self.assertEqual(a.get("/v1/traffic/alerts", party="SAA", headers=wait).json["items"], [])
+        self.assertEqual([f["properties"].get("alert_level") for f in a.get(box, party="SAA").json["features"]
+                          if f["properties"]["track"] == "T1"], [0])
+        for s in (a, b):
+            self.assertNotIn("centre_follow.c does not know", s.log())
+
+    def test_y_settings_through_another_instance_take_effect(self):
+        """A third instance started with another clustering radius records it (setting.put):
+        A and B rebuild their incidents with it, as a restart would."""
+        a, b = self.a, self.b
+        r1 = a.post("/v1/reports", report(26.0, 26.0), party="Opposition")
+        r2 = a.post("/v1/reports", report(26.01, 26.0), party="UNOCHA")  # ~1 km: one incident at 2 km
+        self.assertEqual((r1.status, r2.status), (201, 201))
+        wait = {"Truce-Min-Index": str(index_of(r2))}
+
+        def incidents(srv, headers=None):
+            return [srv.get("/v1/reports/%d" % r.json["id"], party="JMC", headers=headers).json["incident_id"]
+                    for r in (r1, r2)]
+        got = incidents(b, wait)
+        self.assertEqual(got[0], got[1], got)
+        c = Server(db=a.db, extra_args=["--cluster-radius-m", "300,5000,15000"])
+        c.tokens = a.tokens
+        try:
+            last = c.sql("SELECT max(idx) FROM log_entry")[0][0]
+            self.assertIn("300,5000,15000", [r[0] for r in c.sql(
+                "SELECT value FROM setting WHERE name = '--cluster-radius-m'")])
+            wait = {"Truce-Min-Index": str(last)}
+            for srv in (b, a):
+                got = incidents(srv, wait)
+                self.assertNotEqual(got[0], got[1], "the 300 m radius through another instance: %r" % got)
+                self.assertEqual(got, incidents(c))
+        finally:
+            c.stop()
 
     def simultaneous(self, bodies):
         """Posts bodies[0] to A and bodies[1] to B at the same instant; their answers."""
