@@ -476,6 +476,7 @@ static int dispatch(req_state *st) {
                (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
     } else if (r->roles && (rc = check_signature(st, &err))) {
     } else if ((rc = wait_min_index(st, &err))) {
+    } else if ((rc = centre_engines_enter(st->rq.c, &err))) {
     } else {
         if (r->flags & ROUTE_RAW) {
             st->rq.body = st->body ? st->body : "";
@@ -483,6 +484,7 @@ static int dispatch(req_state *st) {
             st->rq.content_type = http_header(&st->rq, "Content-Type");
         }
         rc = r->fn(&st->rq, &rs, &err);
+        centre_engines_leave(st->rq.c);
     }
     /* Group commit: answered only once every commit so far is durable (this request's own,
      * and any it may have read), so no answer depends on a write a crash could lose. */

@@ -58,6 +58,8 @@ typedef struct centre {
     void (*on_checkpoint)(void *ctx); /* called after each new checkpoint is committed (any thread) */
     void *on_checkpoint_ctx;
     centre_traffic *traffic;    /* live tracks and their alerts (centre_traffic.h) */
+    pthread_rwlock_t engines;   /* requests read the engines holding it; a reload after lost
+                                   log entries (a failover) writes: centre_engines_enter */
     struct tr_tz **zones;       /* bulletin zones of settings followed from other instances: */
     size_t nzones;              /* kept until centre_close (an engine may still use one) */
 } centre;
@@ -87,6 +89,14 @@ int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start);
  * starts it (store_follower_start). */
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err);
 void centre_close(centre *c);
+
+/* A request reads the engines between enter and leave (http.c, around each handler; never
+ * nested). When the database lost log entries this instance had applied (a failover:
+ * store.h "lost entries"), the follower thread reloads every engine from the store holding
+ * the lock for writing, and enter answers TR_EUNAVAIL (503, not entered) until it is done,
+ * so no answer is built on a lost entry once it was found. */
+int centre_engines_enter(centre *c, tr_err *err);
+void centre_engines_leave(centre *c);
 
 /* How another instance's engines follow a log entry of type (centre_follow.c, issue 14):
  * 1 an engine applies it; 0 it changes no engine (*reason says why); -1 unknown type. */

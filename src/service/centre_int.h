@@ -151,6 +151,9 @@ int centre__pending_op_active(centre_pending *p, tr_operation *o); /* takes o's 
 int centre__traffic_open(centre *c, tr_err *err);
 void centre__traffic_close(centre *c);
 int centre__traffic_publish(centre *c, const centre_pending *p, tr_err *err);
+/* Makes the traffic engine again from the store (objects, tracks, alerts), with the
+ * settings in force, under its lock (lost log entries: centre.c). */
+int centre__traffic_reload(centre *c, tr_err *err);
 int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's contents */
 void centre__pending_clear(centre_pending *p);
 /* Hands p's committed values to the engines (p->dc_held: the caller holds c->dc's write

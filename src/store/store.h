@@ -198,6 +198,27 @@ int store_catch_up(store *s, tr_err *err);
 /* Waits up to timeout_ms until the entry at index is applied: TR_OK, or TR_EUNAVAIL (503)
  * naming field. Without a hook: whether the log holds index. */
 int store_wait_applied(store *s, uint64_t index, int timeout_ms, const char *field, tr_err *err);
+/*
+ * Lost entries (a failover): PostgreSQL shows a commit to other sessions before its
+ * synchronous standby confirms it when the wait is cancelled, so this process may have
+ * applied an entry the promoted standby never got. Each catch-up (store_begin, the
+ * follower, store_wait_applied) compares the database's log with what was applied: a log
+ * shorter than `applied`, or another leaf hash at index applied - 1, means entries were
+ * lost. The store then says so on stderr, refuses writes and waits (TR_EUNAVAIL, 503)
+ * until the reload hook ran: on the follower thread, holding nothing, the hook stops the
+ * engines' readers and calls store_follow_reload, which rebuilds the engines from the
+ * store (load, as at start, inside one transaction) and sets `applied` to the log size.
+ */
+typedef int (*store_reload_fn)(void *ctx, tr_err *err);
+/* Sets the reload hook (before any other thread uses s). */
+void store_follow_on_lost(store *s, store_reload_fn fn, void *ctx);
+/* True from the moment lost entries are found until the engines are reloaded. */
+bool store_follow_lost(store *s);
+/* Inside a transaction of its own that no other instance's entry is applied in: calls
+ * load(ctx) (rebuild every engine from the store), then the engines reflect the log as
+ * the transaction sees it. TR_OK, or the failure (still lost: tried again later). */
+int store_follow_reload(store *s, int (*load)(void *ctx, tr_err *err), void *ctx, tr_err *err);
+
 /* The follower thread (PostgreSQL): listens for commits and applies them. Start: TR_OK
  * (nothing on SQLite or without a hook); stop joins it (no-op when not started). */
 int store_follower_start(store *s, tr_err *err);

@@ -25,6 +25,7 @@ struct store {
     int schema_version;
     tlog_tree tree;                /* the log's tree as of the open transaction (writer) */
     tlog_tree saved;               /* the tree at store_begin, restored by a rollback */
+    tlog_hash last_leaf;           /* the leaf of the last entry store_log_append stored */
     bool tx_notices;               /* the open transaction inserted notices */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
@@ -41,8 +42,12 @@ struct store {
 struct store_follow *store__follow_new(void);
 void store__follow_free(struct store_follow *f);
 /* store_begin, inside the transaction with the log synced: applies what other processes
- * committed (s->tree.size > applied). */
+ * committed (s->tree.size > applied), after checking that nothing applied was lost. */
 int store__follow_tx(store *s, tr_err *err);
+/* store_begin without store__follow_tx (store_follow_reload). */
+int store__begin_unfollowed(store *s, tr_err *err);
+/* The hash of the leaf at index (log_node level 0); TR_ENOTFOUND when there is none. */
+int store__log_leaf(store *s, uint64_t index, tlog_hash *leaf, tr_err *err);
 /* Before COMMIT of a transaction that appended entries: NOTIFY the other instances
  * (PostgreSQL, with a hook). */
 int store__follow_notify(store *s, tr_err *err);

@@ -214,7 +214,7 @@ static void writer_leave(store *s) {
     pthread_mutex_unlock(&s->writer);
 }
 
-int store_begin(store *s, tr_err *err) {
+static int begin(store *s, bool follow, tr_err *err) {
     pthread_mutex_lock(&s->writer);
     conn *c = writer_enter(s, err);
     if (!c) {
@@ -227,7 +227,7 @@ int store_begin(store *s, tr_err *err) {
         writer_leave(s);
         return store__fail_with(err, &e, "starting a transaction");
     }
-    if ((rc = store__log_sync(s, err)) || (rc = store__follow_tx(s, err))) {
+    if ((rc = store__log_sync(s, err)) || (follow && (rc = store__follow_tx(s, err)))) {
         db_rollback(c->db);
         writer_leave(s);
         return rc;
@@ -235,6 +235,14 @@ int store_begin(store *s, tr_err *err) {
     s->saved = s->tree;
     s->tx_notices = false;
     return TR_OK;
+}
+
+int store_begin(store *s, tr_err *err) {
+    return begin(s, true, err);
+}
+
+int store__begin_unfollowed(store *s, tr_err *err) {
+    return begin(s, false, err);
 }
 
 void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx) {

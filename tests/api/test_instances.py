@@ -9,6 +9,8 @@
    other (many rounds, with reject_on_conflict: exactly one of each pair is stored; without
    it, one of each pair lists the other);
  - a party's notice stream on B delivers the notice a write through A caused;
+ - a lost entry (LostEntry: what a failover leaves when PostgreSQL showed a commit its standby
+   never confirmed): both instances find it, reload their engines, never answer with it again;
  - kill -9 of A in the middle of a write load: every write A acknowledged is there, B goes
    on serving (reads and writes), A starts again on the same database, and `truce verify`
    passes on the one log both appended to.
@@ -19,6 +21,8 @@ import datetime
 import http.client
 import json
 import math
+import os
+import signal
 import threading
 import time
 import unittest
@@ -411,6 +415,98 @@ class TwoInstances(unittest.TestCase):
         v = run_cli("verify", "--db", b.db, cwd=PG_KEYS, check=False)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         print("kill -9 of instance A: %d writes acknowledged, 0 lost; B served on" % len(acked))
+
+
+def lose_last_entry(srv, index, area_id):
+    """What a failover leaves when the promoted standby never got the last commit (entry
+    index, creating area area_id): the entry, its tree nodes, its rows and any checkpoint
+    over it are not there. In one transaction, behind the servers' backs."""
+    nodes = ",".join("(%d,%d)" % (level, index >> level) for level in range(64))
+    srv.sql("DELETE FROM area_rtree WHERE rid IN (SELECT rid FROM area_version WHERE area_id = %d);"
+            " DELETE FROM area_version WHERE area_id = %d; DELETE FROM area WHERE id = %d;"
+            " DELETE FROM log_node WHERE (level, idx) IN (%s); DELETE FROM log_entry WHERE idx = %d;"
+            " DELETE FROM log_checkpoint WHERE size > %d" % (area_id, area_id, area_id, nodes, index, index))
+
+
+@unittest.skipUnless(PG_ADMIN, "several instances share one PostgreSQL database: needs $TRUCE_TEST_PG")
+class LostEntry(unittest.TestCase):
+    """A failover loses an entry both instances applied (PostgreSQL showed the commit before
+    its standby confirmed it): A finds the log shorter than what it applied, B (stopped
+    meanwhile) finds another entry at the same index. Each says so, answers 503 until it has
+    reloaded its engines from the store, never answers with the lost entry afterwards, and
+    the log both go on appending to verifies."""
+
+    def area(self, lon, name):
+        return feature(polygon(lon, 5.0, 0.2), kind="control", party="SAA", name=name,
+                       valid_from="2016-01-01T00:00:00Z")
+
+    def controller(self, srv, lon, headers=None):
+        r = srv.get("/v1/attribution?lon=%g&lat=5.1&at=2016-06-01T00:00:00Z" % lon, party="Russia", headers=headers)
+        if r.status == 503:
+            self.assertIn("retry-after", r.headers)
+            return "503"
+        self.assertEqual(r.status, 200, r)
+        return (r.json["controller"] or {}).get("name")
+
+    def until_served(self, fn, seconds=20):
+        """fn() until it is not "503" (bounded): the engines are reloaded."""
+        end = time.time() + seconds
+        while True:
+            v = fn()
+            if v != "503" or time.time() > end:
+                return v
+            time.sleep(0.05)
+
+    def test_lost_entry_reloads_the_engines(self):
+        db = pg_database()
+        once = ["--checkpoint-ms", "3600000"]  # checkpoints at start only: none covers the lost entry
+        a = Server(db=db, extra_args=once)
+        b = None
+        try:
+            for name, role in [("admin", "admin"), ("SAA", "belligerent"), ("Russia", "guarantor")]:
+                a.add_party(name, role)
+            b = Server(db=db, extra_args=once)
+            b.tokens = a.tokens
+            x = a.post("/v1/areas", self.area(5.0, "Lost"), party="admin")
+            self.assertEqual(x.status, 201, x)
+            n = index_of(x)
+            self.assertEqual(self.controller(b, 5.1, {"Truce-Min-Index": str(n)}), "SAA")
+            os.kill(b.proc.pid, signal.SIGSTOP)  # B is cut off while the failover happens
+            try:
+                lose_last_entry(a, n, x.json["id"])
+                end, y = time.time() + 20, None
+                while y is None and time.time() < end:  # A: 503 until its engines are reloaded
+                    r = a.post("/v1/areas", self.area(6.0, "After"), party="admin")
+                    if r.status == 503:
+                        self.assertIn("retry-after", r.headers)
+                        time.sleep(0.05)
+                    else:
+                        self.assertEqual(r.status, 201, r)
+                        y = r
+                self.assertIsNotNone(y, "A never wrote again after the lost entry")
+                self.assertEqual(index_of(y), n, "the next write takes the lost entry's index")
+                self.assertIsNone(self.controller(a, 5.1))
+            finally:
+                os.kill(b.proc.pid, signal.SIGCONT)
+            # B applied the lost entry n; the database's entry n is another one now
+            wait = {"Truce-Min-Index": str(n)}
+            self.assertIsNone(self.until_served(lambda: self.controller(b, 5.1, wait)))
+            for _ in range(20):  # and never again
+                self.assertIsNone(self.controller(b, 5.1))
+            self.assertEqual(self.controller(b, 6.1), "SAA")
+            for s, how in ((a, "lacks entry %d" % n), (b, "and another entry %d" % n)):
+                self.assertIn("LOST LOG ENTRIES", s.log())
+                self.assertIn(how, s.log())  # A: the log is shorter; B: its entry n is another
+                self.assertIn("engines reloaded from the store", s.log())
+            z = b.post("/v1/areas", self.area(7.0, "On"), party="admin")
+            self.assertEqual(z.status, 201, z)
+            self.assertEqual(self.controller(a, 7.1, {"Truce-Min-Index": str(index_of(z))}), "SAA")
+            v = run_cli("verify", "--db", db, cwd=PG_KEYS, check=False)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        finally:
+            for s in (a, b):
+                if s is not None and s.proc is not None:
+                    s.stop()
 
 
 if __name__ == "__main__":
