@@ -674,8 +674,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 char *http_metrics_text(http_server *s, size_t *len) {
     http_stats_more m = {__atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
-                         attr_engine_area_versions(s->c->attr), 0, 0};
-    store_commit_stats(s->c->store, &m.commits, &m.flushes);
+                         attr_engine_area_versions(s->c->attr), 0, 0, 0};
+    store_commit_stats(s->c->store, &m.commits, &m.flushes, &m.transactions);
     return http_stats_text(s->stats, &m, len);
 }
 
