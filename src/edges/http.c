@@ -487,7 +487,9 @@ static int dispatch(req_state *st) {
     /* Group commit: answered only once every commit so far is durable (this request's own,
      * and any it may have read), so no answer depends on a write a crash could lose. */
     tr_err serr = {0};
-    if (store_sync(st->rq.c->store, &serr) && rc == TR_OK) {
+    int synced = r->flags & ROUTE_UNSHARED ? store_sync_unshared(st->rq.c->store, &serr)
+                                           : store_sync(st->rq.c->store, &serr);
+    if (synced && rc == TR_OK) {
         rc = serr.code;
         err = serr;
     }

@@ -179,6 +179,10 @@ void store_defer_durable(store *s);
  * pending or group commit is off) and ends this thread's deferral. Fails only when the
  * flush fails (then the process has already stopped: a flush failure is fatal). */
 int store_sync(store *s, tr_err *err);
+/* The same, but waits only until every write that did not end by store_commit_shared is
+ * durable: for an answer that reads nothing such a write changes (the attribution engine,
+ * the parties), which then need not wait for the reports of a busy centre. */
+int store_sync_unshared(store *s, tr_err *err);
 /* Writes committed, flushes and database transactions COMMITted since the store was opened
  * (flushes and transactions <= commits; all equal when off). transactions may be NULL. */
 void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes, uint64_t *transactions);

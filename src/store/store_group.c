@@ -36,6 +36,7 @@ struct store_group {
     bool committing;    /* a waiter is COMMITting the shared transaction (commit_batch) */
     uint64_t committed; /* writes ended (each released into the shared transaction or committed) */
     uint64_t in_db;     /* writes whose transaction has COMMITted (<= committed) */
+    uint64_t unshared;  /* the last write that was not released into a shared transaction */
     uint64_t durable, flushes, transactions;
     store_group_flush_fn flush;
     void *ctx;
@@ -75,6 +76,7 @@ uint64_t store__group_committed(store_group *g, bool in_db) {
     uint64_t n = ++g->committed;
     if (in_db) {
         g->in_db = n;
+        g->unshared = n;
         g->transactions++;
     }
     if (!g->on) { /* a commit with its own flush (synchronous=FULL) */
@@ -136,9 +138,9 @@ static void commit_batch(store_group *g) {
 
 /* A waiter whose writes are all in the database never waits for a commit_batch, so a
  * thread that holds the writer lock (a checkpoint) can always lead its own flush. */
-static int group_sync(store_group *g) {
+static int group_sync_to(store_group *g, bool all) {
     pthread_mutex_lock(&g->mu);
-    uint64_t target = g->committed;
+    uint64_t target = all ? g->committed : g->unshared;
     while (g->durable < target) {
         bool in_db = g->in_db >= target || !g->commit_batch;
         if (!in_db && !g->flushing && !g->committing)
@@ -150,6 +152,10 @@ static int group_sync(store_group *g) {
     }
     pthread_mutex_unlock(&g->mu);
     return TR_OK;
+}
+
+static int group_sync(store_group *g) {
+    return group_sync_to(g, true);
 }
 
 int store__group_after_commit(store_group *g, tr_err *err) {
@@ -179,6 +185,13 @@ int store_sync(store *s, tr_err *err) {
     store_group *g = store__group(s);
     deferring = NULL;
     return g ? group_sync(g) : TR_OK;
+}
+
+int store_sync_unshared(store *s, tr_err *err) {
+    (void)err;
+    store_group *g = store__group(s);
+    deferring = NULL;
+    return g ? group_sync_to(g, false) : TR_OK;
 }
 
 void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes, uint64_t *transactions) {
