@@ -117,14 +117,18 @@ def mixed_jobs(n, prefix):
     return jobs
 
 
-class GroupCommitTest(ServerTest):
-    extra_args = ["--threads", str(NTHREADS), "--checkpoint-ms", "200"]
+class PartiesTest(ServerTest):
+    """A server with an admin and a monitor (JMC)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.srv.add_party("admin", "admin")
         cls.srv.add_party("JMC", "monitor")
+
+
+class GroupCommitTest(PartiesTest):
+    extra_args = ["--threads", str(NTHREADS), "--checkpoint-ms", "200"]
 
     def test_every_answered_write_was_flushed(self):
         srv = Server(extra_args=["--checkpoint-ms", "3600000"])  # no checkpoint thread writing meanwhile
@@ -248,18 +252,12 @@ class FailedCommitInBatchTest(ServerTest):
             srv.stop()
 
 
-class RefusedWriteInSharedBatchTest(ServerTest):
+class RefusedWriteInSharedBatchTest(PartiesTest):
     """Writes that end while a flush runs share one transaction (SQLite; store_tx.c): every
     fourth report of a burst names an actor no one knows, so it is refused inside the
     transaction (after store_begin, in its SAVEPOINT) — it answers 400, leaves nothing, and
     the reports around it in the same transaction are stored, each with its own receipt."""
     extra_args = ["--threads", str(NTHREADS), "--checkpoint-ms", "200"]
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.srv.add_party("admin", "admin")
-        cls.srv.add_party("JMC", "monitor")
 
     def test_a_refused_write_leaves_the_others_of_its_transaction(self):
         srv = self.srv
@@ -306,15 +304,9 @@ class RefusedWriteInSharedBatchTest(ServerTest):
         self.assertEqual(before, [srv.get(p, party="admin").body for p in paths])
 
 
-class KillNineConcurrentTest(ServerTest):
+class KillNineConcurrentTest(PartiesTest):
     """kill -9 while 16 clients write at once: nothing answered 201 is lost."""
     extra_args = ["--threads", str(NTHREADS), "--checkpoint-ms", "100"]
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.srv.add_party("admin", "admin")
-        cls.srv.add_party("JMC", "monitor")
 
     def test_kill_9_loses_nothing_acknowledged(self):
         srv = self.srv
