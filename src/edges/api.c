@@ -423,7 +423,7 @@ static const http_route core_routes[] = {
     {"GET", "/v1/agreements", h_agreement_list, ANY, "at,limit,cursor", 0},
     {"POST", "/v1/agreements", h_agreement_create, AGREEMENT_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/agreements/{id}", h_agreement_get, ANY, NULL, 0},
-    {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", 0},
+    {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", ROUTE_UNSHARED},
     {"GET", "/v1/log/key", h_log_key, 0, NULL, 0},
     {"GET", "/v1/log/checkpoint", h_log_checkpoint, 0, NULL, 0},
     {"GET", "/v1/log/tile/{*path}", h_log_tile, ANY, NULL, 0},

@@ -126,7 +126,7 @@ int centre__publish(centre *c, centre_pending *p, tr_err *err) {
 
 int centre__commit(centre *c, centre_pending *p, tr_err *err) {
     publish_ctx x = {c, p};
-    int rc = store_commit_publish(c->store, publish, &x, err);
+    int rc = p->shared ? store_commit_shared(c->store, err) : store_commit_publish(c->store, publish, &x, err);
     centre__pending_clear(p);
     return rc;
 }

@@ -23,6 +23,7 @@ typedef struct centre_pending {
     tr_operation *tf_active;      /* operations gone active: to the traffic engine after commit */
     size_t ntf_active;
     bool dc_held;                 /* the caller holds c->dc's write lock */
+    bool shared;                  /* nothing to publish: may share a transaction (store_commit_shared) */
 } centre_pending;
 
 /* Kinds of volumes in c->dc, and their ids: (object id << 12) | (type << 10) | volume. */

@@ -227,7 +227,7 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
     mon_classification cls;
     memset(&cls, 0, sizeof cls);
     json_t *answer = NULL;
-    centre_pending p = {0};
+    centre_pending p = {.shared = true}; /* a report changes only the monitoring engine's incidents */
     centre_alerts alerts = {0};
     if ((rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
