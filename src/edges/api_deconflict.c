@@ -121,7 +121,11 @@ static int h_operation_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_operation o;
     if (store_operation_get(rq->c->store, id, &o, err)) return err->code;
-    rs->json = tr_operation_to_json(&o); /* operations are visible to every party */
+    if (!centre_operation_visible(&o, &rq->party)) { /* public by design: never */
+        tr_operation_clear(&o);
+        return tr_fail(err, TR_ENOTFOUND, "id", "there is no operation %lld", (long long)id);
+    }
+    rs->json = tr_operation_to_json(&o);
     tr_operation_clear(&o);
     return centre_operation_view(rq->c, rs->json, true, err);
 }
