@@ -3,8 +3,9 @@
  *
  * Handlers read a parsed, authenticated request (http.h) and call the centre for
  * writes, the store for listings and the attribution engine for questions about a
- * place and time. Every read applies the visibility rule (domain.h tr_vis_allows):
- * what a party may not see answers 404, exactly as if it did not exist.
+ * place and time. Every read applies the kind's visibility function (service/
+ * centre_visible.h, docs/visibility.md): what a party may not see answers 404, exactly
+ * as if it did not exist.
  */
 #include <ctype.h>
 #include <errno.h>

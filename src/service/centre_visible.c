@@ -77,9 +77,13 @@ bool centre_message_visible(const tr_message *m, const tr_party *viewer) {
     return is(m->recipient, viewer) && (!m->via || m->forwarded_at);
 }
 
+const char *centre_notice_scope(const tr_party *viewer, bool inbox) {
+    return !viewer || (!inbox && tr_party_is_privileged(viewer)) ? NULL : viewer->name;
+}
+
 bool centre_notice_visible(const char *addressee, const tr_party *viewer, bool inbox) {
-    if (!viewer || is(addressee, viewer)) return true;
-    return !inbox && tr_party_is_privileged(viewer);
+    const char *scope = centre_notice_scope(viewer, inbox);
+    return !scope || (addressee && strcmp(addressee, scope) == 0);
 }
 
 bool centre_record_visible(const char *party, const tr_party *viewer) {

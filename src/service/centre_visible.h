@@ -60,6 +60,9 @@ bool centre_track_visible(const char *owner, const tr_vis *vis, const tr_party *
 bool centre_message_visible(const tr_message *m, const tr_party *viewer);
 /* Notice: its addressee; admin and monitor also in the overdue list (inbox false). */
 bool centre_notice_visible(const char *addressee, const tr_party *viewer, bool inbox);
+/* The same rule as a list's filter: the one addressee whose notices viewer may read there,
+ * or NULL for every addressee. Borrowed from viewer. */
+const char *centre_notice_scope(const tr_party *viewer, bool inbox);
 /* A party's record: the party itself, admin and monitor. */
 bool centre_record_visible(const char *party, const tr_party *viewer);
 
