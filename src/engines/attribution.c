@@ -271,7 +271,7 @@ static int visit_area(uint64_t i, void *p) {
     if (sl->valid_from > q->t || q->t >= sl->effective_to) return 0;
     if (!geo_shape_covers(sl->shape, q->lon, q->lat)) return 0;
     const tr_area *a = q->e->versions[i];
-    if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
+    if (!tr_area_visible(a, q->viewer)) return 0;
     attr_result *r = q->out;
     if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas)) {
         q->rc = TR_ENOMEM;
@@ -332,7 +332,7 @@ static void add_covering(query_ctx *q, uint64_t *c, size_t n) {
     k = keep_covering(q->e, c, k, q->lon, q->lat);
     for (size_t i = 0; i < k && q->rc == TR_OK; i++) {
         const tr_area *a = q->e->versions[c[i]];
-        if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) continue;
+        if (!tr_area_visible(a, q->viewer)) continue;
         attr_result *r = q->out;
         if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas))
             q->rc = TR_ENOMEM;
@@ -413,7 +413,7 @@ static int visit_window(uint64_t i, void *p) {
     /* overlapping, and not empty (a version replaced at its own valid_from was never in force) */
     if (!(sl->valid_from < q->t1 && q->t0 < sl->effective_to && sl->valid_from < sl->effective_to)) return 0;
     const tr_area *a = q->e->versions[i];
-    if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
+    if (!tr_area_visible(a, q->viewer)) return 0;
     attr_window *w = q->out;
     if (grow(&w->spans, &w->cap_spans, w->nspans + 1, sizeof *w->spans)) {
         q->rc = TR_ENOMEM;

@@ -24,6 +24,7 @@
 #include "engines/deconflict.h"
 #include "engines/monitor.h"
 #include "engines/tlog.h"
+#include "service/centre_visible.h"
 #include "store/store.h"
 
 typedef struct centre_checkpointer centre_checkpointer;
@@ -168,12 +169,6 @@ int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json
 /* {"position": [lon, lat], "at"?} while the movement is en_route. */
 int centre_movement_position(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                              tr_err *err);
-/* centre_visible.c: the one visibility rule of each deconfliction kind, for every route
- * that answers such objects (*yes: viewer may read it; hidden is answered as missing). A
- * storage failure is returned with err filled. */
-int centre_site_visible(centre *c, const tr_site *s, const tr_party *viewer, bool *yes, tr_err *err);
-/* Its visibility, or viewer is a party whose clearance the movement needs. */
-int centre_movement_visible(centre *c, const tr_movement *m, const tr_party *viewer, bool *yes, tr_err *err);
 /* Adds the movement's current status, history, latest position and clearance
  * ({required, missing, acknowledgements}, cleared) to its feature. */
 int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_err *err);
