@@ -45,6 +45,9 @@ size_t attr_engine_area_versions(const attr_engine *e);
  * (huge pages; docs/attribution.md). For memory reports beside the heap's figures. */
 size_t attr_engine_arena_bytes(attr_engine *e);
 
+/* Bytes of the cover grid point queries read first (geo_cover; part of the heap). */
+size_t attr_engine_cover_bytes(attr_engine *e);
+
 /* Packs the spatial index after a bulk load (attr_engine_add_area one by one leaves
  * recent areas in the index's unpacked tail). Takes the write lock. */
 void attr_engine_pack(attr_engine *e);
