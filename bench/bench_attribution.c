@@ -25,7 +25,8 @@
  * Memory: what the engine holds (area versions with their names and text, shapes and
  * their prepared grids, the index) is printed and written: the heap in use after a build
  * minus before it (glibc mallinfo2, last build) plus the engine's arena outside the heap
- * (attr_engine_arena_bytes), and the resident memory the first build added (VmRSS).
+ * (attr_engine_arena_bytes), of which the cover grid (attr_engine_cover_bytes), and the
+ * resident memory the first build added (VmRSS).
  *
  * Usage: bench_attribution [--data DIR] [--runs N] [--sample K] [--json FILE]
  *                          [--expect-pairs N] [--points N]
@@ -423,6 +424,7 @@ typedef struct report {
     size_t npolys, npoints, nsample;
     size_t engine_bytes; /* heap the engine holds after the build, and its arena */
     size_t engine_rss;   /* resident memory the first build added */
+    size_t cover_bytes;  /* of engine_bytes, the cover grid's (attr_engine_cover_bytes) */
     series build, t1, t2, t1_sample, geos;
     uint64_t expect;
     int agree;
@@ -434,14 +436,15 @@ static void write_json(const opts *o, const report *r) {
     int n = o->runs;
     fprintf(f,
             "{\"polygons\":%zu,\"points\":%zu,\"runs\":%d,\"sample_stride\":%zu,\"sample_points\":%zu,\n"
-            " \"engine_bytes\":%zu,\"engine_rss_bytes\":%zu,\"build_s\":%.6f,\"truce_1t_s\":%.6f,\"truce_2t_"
+            " \"engine_bytes\":%zu,\"cover_bytes\":%zu,\"engine_rss_bytes\":%zu,\"build_s\":%.6f,\"truce_1t_"
+            "s\":%.6f,\"truce_2t_"
             "s\":%.6f,\n"
             " \"truce_sample_1t_s\":%.6f,\"geos_sample_s\":%.6f,\n"
             " \"truce_1t_cpu_s\":%.6f,\"truce_2t_cpu_s\":%.6f,\n"
             " \"truce_1t_pps\":%.1f,\"truce_2t_pps\":%.1f,\"truce_sample_1t_pps\":%.1f,\"geos_pps\":%.1f,\n"
             " \"pairs\":%" PRIu64 ",\"checksum\":%" PRIu64 ",\"sample_pairs\":%" PRIu64
             ",\"sample_checksum\":%" PRIu64 ",\"expected_pairs\":%" PRIu64 ",\"agree\":%s}\n",
-            r->npolys, r->npoints, n, o->sample, r->nsample, r->engine_bytes, r->engine_rss,
+            r->npolys, r->npoints, n, o->sample, r->nsample, r->engine_bytes, r->cover_bytes, r->engine_rss,
             median(r->build.secs, n), median(r->t1.secs, n), median(r->t2.secs, n),
             median(r->t1_sample.secs, n), median(r->geos.secs, n), median(r->t1.cpu, n), median(r->t2.cpu, n),
             r->npoints / median(r->t1.secs, n), r->npoints / median(r->t2.secs, n),
@@ -491,12 +494,13 @@ static void measure(const opts *o, const workload *w, report *r) {
         e = build_engine(w);
         series_add(&r->build, k, (double)(tr_clock_ns() - t0) / 1e9, (tally){0, 0});
         r->engine_bytes = heap_in_use() - before + attr_engine_arena_bytes(e);
+        r->cover_bytes = attr_engine_cover_bytes(e);
         if (k == 0) r->engine_rss = resident() - rss;
     }
-    printf("engine build (%zu polygons): median %.3f s, engine memory %zu bytes (%.0f per polygon), "
-           "resident +%zu bytes (%.0f per polygon)\n",
+    printf("engine build (%zu polygons): median %.3f s, engine memory %zu bytes (%.0f per polygon; "
+           "cover grid %zu), resident +%zu bytes (%.0f per polygon)\n",
            w->npolys, median(r->build.secs, o->runs), r->engine_bytes,
-           (double)r->engine_bytes / (double)w->npolys, r->engine_rss,
+           (double)r->engine_bytes / (double)w->npolys, r->cover_bytes, r->engine_rss,
            (double)r->engine_rss / (double)w->npolys);
     tally t;
     for (int k = 0; k < o->runs; k++)

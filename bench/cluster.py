@@ -51,6 +51,24 @@ def cluster(cmd, d, truce, timeout=600, check=True):
     return p.stdout
 
 
+def replayed(hosts, name, seconds=120):
+    """Waits until every node that is up has the new database name. libpq tries the hosts of a
+    multi-host URI in turn, but not after a node refused the session itself: a standby that
+    has not yet replayed CREATE DATABASE ("database ... does not exist") ends the attempt. After
+    a failover the secondary is listed first, so the instances must not start before it has it."""
+    deadline = time.time() + seconds
+    for host in hosts:
+        h, p = host.split("@")[-1].rsplit(":", 1)
+        while True:
+            r = subprocess.run(["psql", "-X", "-q", "-h", h, "-p", p, "-U", "postgres", "-d", name, "-c", "SELECT 1"],
+                               capture_output=True, text=True)
+            if r.returncode == 0 or "does not exist" not in r.stderr:
+                break  # there, or the node is down (libpq goes on to the next host then)
+            if time.time() > deadline:
+                sys.exit("node %s never replayed CREATE DATABASE %s" % (host, name))
+            time.sleep(0.1)
+
+
 class Instance:
     def __init__(self, truce, db, work, i):
         self.proc, self.log, self.port = start_serve(truce, db, work, "serve%d.log" % i)
@@ -78,6 +96,7 @@ class Centre:
                 break
         else:
             sys.exit("no node took CREATE DATABASE: %s" % r.stderr)
+        replayed(primary, name)
         self.db = re.sub(r"/truce\?", "/%s?" % name, base_uri)
         self.tok = {}
         for who, role in (("admin", "admin"), ("SAA", "belligerent"), ("FSA", "belligerent")):

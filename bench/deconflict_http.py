@@ -23,6 +23,10 @@
    many connections (the baseline: the HTTP edge's ceiling on this machine); checks/s,
    p50/p99 and the ratio, medians of RUNS runs of TRUCE_WRK_SECONDS (default 10) each.
    Every answer of the check runs must be a 409 (else exit 3).
+6. Latency from a C client (issue 19 goal 2: p50 under 150 us, p99 under 1 ms): the Python
+   client of step 3 costs about as much as the goal per request (its GET /v1/health floor
+   is ~170 us), so the same refused queries are also POSTed by wrk -t1 -c1 on one
+   keep-alive connection, beside GET /v1/health the same way (the baseline), each run.
 
 Usage: deconflict_http.py --truce BIN --data DIR --work DIR --inproc JSON --json OUT [--runs N]
 Only the standard library (and wrk for step 5).
@@ -163,10 +167,10 @@ def pct(ns, q):
     return s[min(len(s) - 1, int(q * len(s)))] / 1000.0
 
 
-def wrk(port, token, bodies, seconds, lua):
-    """One wrk -t2 -c16 run: its WRKJSON figures."""
+def wrk(port, token, bodies, seconds, lua, conns=16):
+    """One wrk run (-t2 -c16, or -t1 -c1 for one connection): its WRKJSON figures."""
     env = dict(os.environ, TRUCE_TOKEN=token or "", TRUCE_BODIES=bodies or "")
-    p = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % seconds, "--latency", "-s", lua,
+    p = subprocess.run(["wrk", "-t%d" % min(2, conns), "-c%d" % conns, "-d%ds" % seconds, "--latency", "-s", lua,
                         "http://127.0.0.1:%d/v1/health" % port], capture_output=True, text=True, env=env,
                        timeout=seconds + 120)
     m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
@@ -182,19 +186,28 @@ def throughput(port, token, refused_bodies, work, runs):
         f.write("\n".join(refused_bodies) + "\n")
     lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deconflict_http.lua")
     seconds = int(os.environ.get("TRUCE_WRK_SECONDS", "10"))
-    checks, health = [], []
+    checks, health, one, one_health = [], [], [], []
     for run in range(runs):
         checks.append(wrk(port, token, path, seconds, lua))
         health.append(wrk(port, None, None, seconds, lua))
-        c, h = checks[-1], health[-1]
+        one.append(wrk(port, token, path, seconds, lua, conns=1))
+        one_health.append(wrk(port, None, None, seconds, lua, conns=1))
+        c, h, o, oh = checks[-1], health[-1], one[-1], one_health[-1]
         print("deconflict_http wrk run %d: checks %.0f/s (p50 %d us, p99 %d us; %d x 409, %d other); "
-              "GET /v1/health %.0f/s" % (run + 1, c["rps"], c["p50_us"], c["p99_us"], c["status_409"],
-                                         c["status_2xx"] + c["status_other"], h["rps"]), flush=True)
+              "GET /v1/health %.0f/s; one connection (wrk -c1): check p50 %d us, p99 %d us, health p50 %d us, "
+              "p99 %d us" % (run + 1, c["rps"], c["p50_us"], c["p99_us"], c["status_409"],
+                             c["status_2xx"] + c["status_other"], h["rps"], o["p50_us"], o["p99_us"],
+                             oh["p50_us"], oh["p99_us"]), flush=True)
     med = lambda runs_, k: statistics.median(r[k] for r in runs_)
-    return {"checks_per_s": med(checks, "rps"), "checks_p50_us": med(checks, "p50_us"),
+    return {"one_connection": {"client": "wrk -t1 -c1 (C), the refused queries cycled",
+                               "check_p50_us": med(one, "p50_us"), "check_p99_us": med(one, "p99_us"),
+                               "health_p50_us": med(one_health, "p50_us"),
+                               "health_p99_us": med(one_health, "p99_us"),
+                               "runs": {"checks": one, "health": one_health}},
+            "checks_per_s": med(checks, "rps"), "checks_p50_us": med(checks, "p50_us"),
             "checks_p99_us": med(checks, "p99_us"), "health_per_s": med(health, "rps"),
             "health_p50_us": med(health, "p50_us"), "health_p99_us": med(health, "p99_us"),
-            "all_409": all(r["status_409"] == r["requests"] and r["socket_errors"] == 0 for r in checks),
+            "all_409": all(r["status_409"] == r["requests"] and r["socket_errors"] == 0 for r in checks + one),
             "queries_cycled": len(refused_bodies), "seconds": seconds, "runs": {"checks": checks, "health": health}}
 
 
@@ -282,7 +295,15 @@ def main():
     print("%-44s %10.0f %10.0f %10.0f" % ("baseline: GET /v1/health", conc["health_per_s"], conc["health_p50_us"],
                                           conc["health_p99_us"]))
     print("ratio checks/s to health/s: %.2f" % (conc["checks_per_s"] / conc["health_per_s"]))
+    one = conc["one_connection"]
+    print()
+    print("%-44s %10s %10s" % ("one connection, C client (wrk -t1 -c1)", "p50 us", "p99 us"))
+    print("%-44s %10.0f %10.0f" % ("truce: conflict check (POST, 409)", one["check_p50_us"], one["check_p99_us"]))
+    print("%-44s %10.0f %10.0f" % ("baseline: GET /v1/health", one["health_p50_us"], one["health_p99_us"]))
+    print("ratio check p50 to health p50: %.2f" % (one["check_p50_us"] / max(one["health_p50_us"], 1)))
     goals = {"http_p50_under_150_us": med["http_p50_us"] < 150, "http_p99_under_1_ms": med["http_p99_us"] < 1000,
+             "c_client_p50_under_150_us": one["check_p50_us"] < 150,
+             "c_client_p99_under_1_ms": one["check_p99_us"] < 1000,
              "checks_per_s_16_connections_at_least_10000": conc["checks_per_s"] >= 10000}
     print("issue 19 goal 2: %s" % ", ".join("%s %s" % (k, "met" if v else "NOT met") for k, v in goals.items()))
     agree = agree and conc["all_409"]
@@ -299,7 +320,8 @@ def main():
         "latency_us": dict(med, inproc_p50=ip50, inproc_p99=ip99),
         "concurrent_16": conc, "goals": goals,
         "ratios": {"checks_per_s_vs_health_per_s": conc["checks_per_s"] / conc["health_per_s"],
-                   "http_p50_vs_health_p50": med["http_p50_us"] / med["health_p50_us"]},
+                   "http_p50_vs_health_p50": med["http_p50_us"] / med["health_p50_us"],
+                   "c_client_check_p50_vs_health_p50": one["check_p50_us"] / max(one["health_p50_us"], 1)},
         "runs": runs, "startup_s": startup_s, "server_peak_rss_mib": rss_peak, "server_rss_after_start_mib": rss_started,
         "data": {"volumes": 1000000, "queries": len(queries), "pairs": first["pairs"], "checksum": first["checksum"]},
         "agree": agree,

@@ -10,7 +10,8 @@
 #      GET /v1/health (the floor) from one keep-alive client; checks that HTTP and
 #      in-process return the same pairs; writes bench/results/deconflict_http.json.
 #
-# Usage: bench/deconflict_http.sh   (about 5 minutes the first time, 3 after; TRUCE_RUNS, default 3)
+# Usage: bench/deconflict_http.sh   (about 5 minutes the first time, 3 after; TRUCE_RUNS, default 3;
+#   TRUCE_BUILD=DIR uses the truce and bench_deconflict already built there)
 # Exit status: 0 when both ran and agreed, 3 when the answers differ, 1 on a setup error.
 set -euo pipefail
 
@@ -33,10 +34,14 @@ if [ "$(lines "$here/work/data/b_queries.tsv")" -ne 10000 ]; then
   (cd "$here/work" && $py /work/shared/bench-workloads/gen.py Q)
 fi
 
-echo "== build (Release, $build): truce bench_deconflict"
-cmake -S "$root" -B "$build" -DTRUCE_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target truce bench_deconflict >"$here/work/build_deconflict_http.log" 2>&1 ||
-  { tail -40 "$here/work/build_deconflict_http.log" >&2; exit 1; }
+if [ -n "${TRUCE_BUILD:-}" ]; then  # a build dir that already holds truce and bench_deconflict
+  build=$TRUCE_BUILD
+else
+  echo "== build (Release, $build): truce bench_deconflict"
+  cmake -S "$root" -B "$build" -DTRUCE_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j2 --target truce bench_deconflict >"$here/work/build_deconflict_http.log" 2>&1 ||
+    { tail -40 "$here/work/build_deconflict_http.log" >&2; exit 1; }
+fi
 
 echo "== deconflict_http: in-process (bench_deconflict, $runs runs)"
 "$build/bench_deconflict" --data "$here/work/data" --runs "$runs" --no-sqlite --sample 10000 \

@@ -11,7 +11,8 @@
 # Each load runs against the same server binary twice, interleaved: `--group-commit on`
 # (truce) and `--group-commit off` (the same-run baseline: one transaction and one fsync
 # per write, what every write did before). RUNS times; figures are medians. After each run
-# the server's /metrics gives commits and flushes (writes per fsync).
+# the server's /metrics gives commits, flushes and transactions (writes per fsync, and per
+# COMMIT: with group commit, reports share transactions).
 #
 # Usage: bench/group_commit.sh    (about 3 minutes)
 # Environment: TRUCE_BIN (default: build Release into build-bench/ and use it),
@@ -88,15 +89,17 @@ measure() {
   start_server "$2" "$3" "$name"
   TRUCE_WRK_MODE=$1 TRUCE_TOKEN=$monitor TRUCE_READ_TOKEN=$admin wrk -t2 -c"$3" -d"${secs}s" --latency \
     -s "$here/group_commit.lua" "$base" >"$work/wrk_$name.txt"
-  local stats metrics commits flushes
+  local stats metrics commits flushes txs
   stats=$(grep '^WRKJSON ' "$work/wrk_$name.txt" | sed 's/^WRKJSON //')
   metrics=$(curl -fsS "$base/metrics")
   commits=$(echo "$metrics" | awk '$1 == "truce_store_commits_total" {print $2}')
   flushes=$(echo "$metrics" | awk '$1 == "truce_store_flushes_total" {print $2}')
+  txs=$(echo "$metrics" | awk '$1 == "truce_store_transactions_total" {print $2}')
   stop_server
-  echo "{\"load\":\"$1\",\"group\":\"$2\",\"run\":$4,\"commits\":$commits,\"flushes\":$flushes,\"stats\":$stats}" \
+  echo "{\"load\":\"$1\",\"group\":\"$2\",\"run\":$4,\"commits\":$commits,\"flushes\":$flushes,\"transactions\":${txs:-$commits},\"stats\":$stats}" \
     >>"$work/runs.jsonl"
-  printf '  %-5s group %-3s run %d: %s; %s commits, %s flushes\n' "$1" "$2" "$4" "$stats" "$commits" "$flushes"
+  printf '  %-5s group %-3s run %d: %s; %s commits, %s flushes, %s transactions\n' "$1" "$2" "$4" "$stats" \
+    "$commits" "$flushes" "${txs:-$commits}"
 }
 
 : >"$work/runs.jsonl"

@@ -31,7 +31,8 @@
 #   group_commit issue 19: durable writes/s from 32 connections posting reports, and a mixed
 #                load (half GET /v1/attribution), with group commit beside --group-commit off
 #                (group_commit.sh); writes bench/results/group_commit.json.
-# Every timed figure is the median of 3 runs. Scratch files go to bench/work/ (kept: the
+# TRUCE_BENCH_ARGS is passed to a Python benchmark (e.g. "--writes 200" for cluster.py on a
+# busy machine). Every timed figure is the median of 3 runs. Scratch files go to bench/work/ (kept: the
 # generated data is reused), the build to build-bench/. Exit status: 0 when every
 # benchmark ran and all answers agreed, else the first failing benchmark's status.
 set -euo pipefail
@@ -155,7 +156,8 @@ bench_other() {
     build_targets truce || return 1
     check_quiet
     echo "== $n: bench/$n.py"
-    $py "$here/$n.py" --truce "$build/truce"
+    # shellcheck disable=SC2086 # TRUCE_BENCH_ARGS: more arguments (sizes) for a .py benchmark
+    $py "$here/$n.py" --truce "$build/truce" ${TRUCE_BENCH_ARGS:-}
   else
     build_targets "bench_$n" || return 1
     check_quiet

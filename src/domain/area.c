@@ -231,6 +231,10 @@ int tr_area_build_shape(tr_area *a, tr_err *err) {
     return rc;
 }
 
+bool tr_area_visible(const tr_area *a, const tr_party *viewer) {
+    return tr_vis_allows(&a->vis, a->party, a->created_by, viewer);
+}
+
 int tr_area_may_write(const tr_party *by, const tr_area *a, const tr_area *prev, tr_err *err) {
     if (tr_party_is_privileged(by)) return TR_OK;
     if (by->role == ROLE_OBSERVER)

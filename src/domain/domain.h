@@ -153,6 +153,10 @@ void tr_area_clear(tr_area *a);
 /* Builds a->shape from a->geometry (stored, already validated text). */
 int tr_area_build_shape(tr_area *a, tr_err *err);
 
+/* True if viewer (NULL = the system) may read the area version: its visibility with the
+ * area's party as owner and its creator. The one rule of the kind (service/centre_visible.h
+ * centre_area_visible); the attribution engine, below the service layer, calls it here. */
+bool tr_area_visible(const tr_area *a, const tr_party *viewer);
 /* May party `by` create this area version (prev NULL) or replace version prev by it?
  * Admin and monitor may write any area. Guarantors, belligerents, humanitarian and
  * mine action parties may write only areas they own (party = themselves, no actor),

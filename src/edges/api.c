@@ -3,8 +3,9 @@
  *
  * Handlers read a parsed, authenticated request (http.h) and call the centre for
  * writes, the store for listings and the attribution engine for questions about a
- * place and time. Every read applies the visibility rule (domain.h tr_vis_allows):
- * what a party may not see answers 404, exactly as if it did not exist.
+ * place and time. Every read applies the kind's visibility function (service/
+ * centre_visible.h, docs/visibility.md): what a party may not see answers 404, exactly
+ * as if it did not exist.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -197,7 +198,7 @@ static int h_area_update(http_req *rq, http_resp *rs, tr_err *err) {
 /* Reads one version (0 = current) that the caller may see. */
 static int area_visible(http_req *rq, int64_t id, int version, tr_area *a, tr_err *err) {
     if (store_area_get(rq->c->store, id, version, a, err)) return err->code;
-    if (!tr_vis_allows(&a->vis, a->party, a->created_by, &rq->party)) {
+    if (!centre_area_visible(a, &rq->party)) {
         tr_area_clear(a);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)id);
     }
@@ -293,7 +294,7 @@ static int h_agreement_get(http_req *rq, http_resp *rs, tr_err *err) {
     tr_agreement a;
     if (store_agreement_get(rq->c->store, id, &a, err)) return err->code;
     int rc = TR_OK;
-    if (!tr_agreement_visible(&a, &rq->party))
+    if (!centre_agreement_visible(&a, &rq->party))
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
     else
         rs->json = tr_agreement_to_json(&a);
@@ -313,7 +314,7 @@ typedef struct ag_page {
 
 static int collect_agreement(tr_agreement *a, void *ctx) {
     ag_page *pg = ctx;
-    if (a->id <= pg->after || !tr_agreement_visible(a, pg->viewer)) return TR_OK;
+    if (a->id <= pg->after || !centre_agreement_visible(a, pg->viewer)) return TR_OK;
     if (pg->has_at && !tr_agreement_in_force(a, pg->at)) return TR_OK;
     if (pg->n == pg->limit) {
         pg->more = true;
@@ -433,7 +434,7 @@ static const http_route core_routes[] = {
     {"GET", "/v1/agreements", h_agreement_list, ANY, "at,limit,cursor", 0},
     {"POST", "/v1/agreements", h_agreement_create, AGREEMENT_WRITERS, NULL, ROUTE_BODY},
     {"GET", "/v1/agreements/{id}", h_agreement_get, ANY, NULL, 0},
-    {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", 0},
+    {"GET", "/v1/attribution", h_attribution, ANY, "lon,lat,at", ROUTE_UNSHARED},
     {"GET", "/v1/log/key", h_log_key, 0, NULL, 0},
     {"GET", "/v1/log/checkpoint", h_log_checkpoint, 0, NULL, 0},
     {"GET", "/v1/log/tile/{*path}", h_log_tile, ANY, NULL, 0},

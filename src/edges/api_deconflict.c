@@ -108,7 +108,11 @@ static int h_operation_get(http_req *rq, http_resp *rs, tr_err *err) {
     if (api_parse_id(rq->params[0], "id", &id, err)) return TR_EINVAL;
     tr_operation o;
     if (store_operation_get(rq->c->store, id, &o, err)) return err->code;
-    rs->json = tr_operation_to_json(&o); /* operations are visible to every party */
+    if (!centre_operation_visible(&o, &rq->party)) { /* public by design: never */
+        tr_operation_clear(&o);
+        return tr_fail(err, TR_ENOTFOUND, "id", "there is no operation %lld", (long long)id);
+    }
+    rs->json = tr_operation_to_json(&o);
     tr_operation_clear(&o);
     return centre_operation_view(rq->c, rs->json, true, err);
 }
@@ -218,12 +222,12 @@ static int notices(http_req *rq, http_resp *rs, int64_t overdue_at, const char *
 
 /* The caller's own notices, oldest first; next_cursor is always given (poll with it). */
 static int h_notices(http_req *rq, http_resp *rs, tr_err *err) {
-    return notices(rq, rs, 0, rq->party.name, err);
+    return notices(rq, rs, 0, centre_notice_scope(&rq->party, true), err);
 }
 
 /* Unacknowledged notices past their deadline: the caller's; admin and monitor: all. */
 static int h_notices_overdue(http_req *rq, http_resp *rs, tr_err *err) {
-    return notices(rq, rs, tr_time_now(), tr_party_is_privileged(&rq->party) ? NULL : rq->party.name, err);
+    return notices(rq, rs, tr_time_now(), centre_notice_scope(&rq->party, false), err);
 }
 
 static int h_notice_ack(http_req *rq, http_resp *rs, tr_err *err) {
@@ -362,7 +366,7 @@ static int h_notice_stream(http_req *rq, http_resp *rs, tr_err *err) {
     notice_stream *ns = calloc(1, sizeof *ns);
     if (!ns) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     ns->st = rq->c->store;
-    snprintf(ns->party, sizeof ns->party, "%s", rq->party.name);
+    snprintf(ns->party, sizeof ns->party, "%s", centre_notice_scope(&rq->party, true));
     ns->after = after;
     ns->last_sent = tr_time_now();
     rs->stream = (http_stream){ns_read, ns_free, ns, true};

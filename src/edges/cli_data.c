@@ -16,40 +16,17 @@
 
 /* ---- monitoring configuration (docs/monitoring.md "Configuration") ---- */
 
-/* The monitoring options into cfg, from their texts vals[] (in MON_OPT_NAMES order); with a
- * zone name *tz is loaded (free it after the centre). */
-static const char *const MON_OPT_NAMES[] = {"--cluster-radius-m", "--cluster-window-s", "--bulletin-hour",
-                                            "--bulletin-tz"};
-#define NMON_OPTS (sizeof MON_OPT_NAMES / sizeof *MON_OPT_NAMES)
+/* The monitoring options into cfg, from their texts vals[] (in CENTRE_MON_OPTS order); with
+ * a zone name *tz is loaded (free it after the centre). */
+#define MON_OPT_NAMES CENTRE_MON_OPTS
+#define NMON_OPTS CENTRE_NMON_OPTS
 
 static int monitor_options(const cli_cmd *cmd, const char *const *vals, mon_config *cfg, tr_tz **tz) {
-    mon_config_default(cfg);
-    *tz = NULL;
-    tr_err perr = {0};
-    if (centre_mon_cluster_parse(vals[0], vals[1], cfg, &perr)) return cli__usage_error(cmd, "%s", perr.msg);
-    unsigned long long hour;
-    if (cli__parse_uint(cmd, "--bulletin-hour", vals[2], 24, &hour)) return CLI_USAGE;
-    cfg->bulletin_end_hour = (int)hour;
-    const char *zone = vals[3];
-    int hh, mm;
-    char sign, extra;
-    if (sscanf(zone, "%c%2d:%2d%c", &sign, &hh, &mm, &extra) == 3 && (sign == '+' || sign == '-') &&
-        mm < 60) {
-        cfg->bulletin_utc_offset_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
-    } else {
-        tr_err err = {0};
-        if (tr_tz_load(zone, "--bulletin-tz", tz, &err)) return cli__usage_error(cmd, "%s", err.msg);
-        cfg->bulletin_tz = *tz;
-    }
     tr_err err = {0};
-    if (mon_config_check(cfg, &err)) {
-        tr_tz_free(*tz);
-        *tz = NULL;
-        fprintf(stderr, "truce %s: %s: %s\nsee 'truce %s --help'\n", cmd->name, err.field, err.msg,
-                cmd->name);
-        return CLI_USAGE;
-    }
-    return 0;
+    if (centre_mon_options(vals, cfg, tz, &err) == TR_OK) return 0;
+    if (strncmp(err.field, "--", 2) == 0) return cli__usage_error(cmd, "%s", err.msg);
+    fprintf(stderr, "truce %s: %s: %s\nsee 'truce %s --help'\n", cmd->name, err.field, err.msg, cmd->name);
+    return CLI_USAGE;
 }
 
 static const char *given_opt(const cli_cmd *cmd, const cli_args *a, const char *name) {

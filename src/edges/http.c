@@ -476,6 +476,7 @@ static int dispatch(req_state *st) {
                (rc = tr_fail(&err, TR_EINVAL, "", "the request needs a body"))) {
     } else if (r->roles && (rc = check_signature(st, &err))) {
     } else if ((rc = wait_min_index(st, &err))) {
+    } else if ((rc = centre_engines_enter(st->rq.c, &err))) {
     } else {
         if (r->flags & ROUTE_RAW) {
             st->rq.body = st->body ? st->body : "";
@@ -483,11 +484,14 @@ static int dispatch(req_state *st) {
             st->rq.content_type = http_header(&st->rq, "Content-Type");
         }
         rc = r->fn(&st->rq, &rs, &err);
+        centre_engines_leave(st->rq.c);
     }
     /* Group commit: answered only once every commit so far is durable (this request's own,
      * and any it may have read), so no answer depends on a write a crash could lose. */
     tr_err serr = {0};
-    if (store_sync(st->rq.c->store, &serr) && rc == TR_OK) {
+    int synced = r->flags & ROUTE_UNSHARED ? store_sync_unshared(st->rq.c->store, &serr)
+                                           : store_sync(st->rq.c->store, &serr);
+    if (synced && rc == TR_OK) {
         rc = serr.code;
         err = serr;
     }
@@ -674,8 +678,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 char *http_metrics_text(http_server *s, size_t *len) {
     http_stats_more m = {__atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
-                         attr_engine_area_versions(s->c->attr), 0, 0};
-    store_commit_stats(s->c->store, &m.commits, &m.flushes);
+                         attr_engine_area_versions(s->c->attr), 0, 0, 0};
+    store_commit_stats(s->c->store, &m.commits, &m.flushes, &m.transactions);
     return http_stats_text(s->stats, &m, len);
 }
 

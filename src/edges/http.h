@@ -95,6 +95,8 @@ enum {
     ROUTE_ACTION = 1u << 3,   /* with ROUTE_BODY: an action on an object (an acknowledgement, a
                                  state change); an empty body, with or without Content-Type,
                                  is the empty object {} */
+    ROUTE_UNSHARED = 1u << 4, /* the answer reads nothing a shared write changes (a report): it
+                                 waits only for the other writes to be durable (store.h C7) */
 };
 
 struct http_route {

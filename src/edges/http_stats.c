@@ -140,12 +140,17 @@ char *http_stats_text(http_stats *s, const http_stats_more *more, size_t *len) {
               "# TYPE truce_area_versions gauge\ntruce_area_versions %zu\n",
               more->area_versions);
     sb_printf(&b,
-              "# HELP truce_store_commits_total Write transactions committed.\n"
+              "# HELP truce_store_commits_total Writes committed (each its own, or released into a shared "
+              "transaction).\n"
               "# TYPE truce_store_commits_total counter\ntruce_store_commits_total %llu\n"
               "# HELP truce_store_flushes_total Flushes (fsyncs) that made commits durable; with group "
               "commit one covers every commit made while the previous one ran.\n"
-              "# TYPE truce_store_flushes_total counter\ntruce_store_flushes_total %llu\n",
-              (unsigned long long)more->commits, (unsigned long long)more->flushes);
+              "# TYPE truce_store_flushes_total counter\ntruce_store_flushes_total %llu\n"
+              "# HELP truce_store_transactions_total Database transactions COMMITted; with group commit "
+              "the writes that ended while a flush ran share one.\n"
+              "# TYPE truce_store_transactions_total counter\ntruce_store_transactions_total %llu\n",
+              (unsigned long long)more->commits, (unsigned long long)more->flushes,
+              (unsigned long long)more->transactions);
     *len = b.len;
     return b.p;
 }

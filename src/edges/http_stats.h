@@ -26,6 +26,7 @@ typedef struct http_stats_more {
     int inflight;              /* requests being served */
     size_t area_versions;      /* held by the attribution engine */
     uint64_t commits, flushes; /* the store's (group commit: flushes <= commits) */
+    uint64_t transactions;     /* the store's COMMITs (shared transactions: <= commits) */
 } http_stats_more;
 /* The exposition, with the values of more. */
 char *http_stats_text(http_stats *s, const http_stats_more *more, size_t *len);

@@ -50,6 +50,9 @@ typedef struct verify_options {
 } verify_options;
 
 int verify_db(const verify_options *o);
+/* The i-th entry type verify checks against a state table (verify_match.c STATE_TYPES),
+ * NULL past the last: the types the centre writes besides log.rollback. */
+const char *verify_entry_type(size_t i);
 int verify_remote(const verify_options *o);
 int verify_receipt(const verify_options *o);
 /* `truce verify bundle FILE`: a party's record (GET /v1/parties/{name}/record) offline:

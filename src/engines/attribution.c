@@ -12,6 +12,11 @@
  *     kept in retired[] so pointers handed out before stay valid.
  *  4. Each version's shape is placed in the shapes arena (huge pages, next to the others)
  *     unless too large for it; freeing a placed shape is a no-op, the arena goes last.
+ *  5. cover (when not NULL) is a geo_cover over the shapes of slots [0, ncover); the
+ *     later slots are in the index recent. Point queries take their slots from both.
+ *     The cover is rebuilt by attr_engine_pack and when recent holds more than
+ *     COVER_STALE + 2 ncover slots (a bulk load builds it O(log n) times, costing about
+ *     half the last build in all); a failed rebuild keeps the old one and recent.
  */
 #include "engines/attribution.h"
 
@@ -38,10 +43,14 @@ _Static_assert(sizeof(area_slot) == 64, "a slot is one cache line");
  * index's callback instead. */
 #define CAND_MAX 128
 
+/* Slots in recent beyond ncover before the cover grid is rebuilt (invariant 5). */
+#define COVER_STALE 64
+
 struct attr_engine {
     tr_brlock lock;     /* readers: queries; writers: additions (first: it is cache-line aligned) */
     tr_area **versions; /* every area version, by slot */
     area_slot *slots;   /* parallel to versions */
+    int64_t *ids;       /* slots[i].id, dense: what attr_engine_covering answers */
     size_t nversions, capversions, capslots;
     geo_index *index; /* footprint box -> slot */
     tr_agreement **agreements;
@@ -53,7 +62,10 @@ struct attr_engine {
         size_t slot;
     } * latest; /* open addressing, id 0 = empty */
     size_t latest_cap, nlatest;
-    tr_arena shapes; /* the versions' shapes, placed together (geo_shape_place) */
+    tr_arena shapes;  /* the versions' shapes, placed together (geo_shape_place) */
+    geo_cover *cover; /* slots [0, ncover) (invariant 5), or NULL */
+    size_t ncover;
+    geo_index *recent; /* footprint box -> slot, for slots [ncover, nversions) */
 };
 
 /* The slot of area id's latest version in e->latest, or where to put it. */
@@ -98,7 +110,10 @@ attr_engine *attr_engine_new(void) {
     if (!e) return NULL;
     memset(e, 0, size);
     e->index = geo_index_new();
-    if (!e->index) {
+    e->recent = geo_index_new();
+    if (!e->index || !e->recent) {
+        geo_index_free(e->index);
+        geo_index_free(e->recent);
         free(e);
         return NULL;
     }
@@ -120,8 +135,10 @@ void attr_engine_free(attr_engine *e) {
         tr_agreement_clear(e->retired[i]);
         free(e->retired[i]);
     }
-    TR_FREE(e->versions, e->slots, e->latest, e->agreements, e->retired);
+    TR_FREE(e->versions, e->slots, e->ids, e->latest, e->agreements, e->retired);
     geo_index_free(e->index);
+    geo_index_free(e->recent);
+    geo_cover_free(e->cover);  /* before the shapes it borrows */
     tr_arena_free(&e->shapes); /* after the versions: their shapes live here */
     tr_brlock_destroy(&e->lock);
     free(e);
@@ -148,6 +165,9 @@ static int cut_earlier(attr_engine *e, const tr_area *a, tr_err *err) {
 static int grow_slots(attr_engine *e, size_t need) {
     if (need <= e->capslots) return 0;
     size_t cap = e->capslots ? 2 * e->capslots : 64;
+    int64_t *ids = realloc(e->ids, cap * sizeof *ids);
+    if (!ids) return -1;
+    e->ids = ids;
     area_slot *p = aligned_alloc(64, cap * sizeof *p);
     if (!p) return -1;
     if (e->nversions) memcpy(p, e->slots, e->nversions * sizeof *p);
@@ -167,6 +187,27 @@ static void place_shape(attr_engine *e, tr_area *a) {
     a->shape = placed;
 }
 
+/* Builds the cover grid over every slot (write lock held); keeps the old one on failure. */
+static void rebuild_cover(attr_engine *e) {
+    size_t n = e->nversions;
+    const geo_shape **s = malloc((n ? n : 1) * sizeof *s);
+    if (!s) return;
+    for (size_t i = 0; i < n; i++)
+        s[i] = e->slots[i].shape;
+    geo_cover *c = geo_cover_build(s, n);
+    free(s);
+    geo_index *recent = c ? geo_index_new() : NULL;
+    if (!recent) {
+        geo_cover_free(c);
+        return;
+    }
+    geo_cover_free(e->cover);
+    geo_index_free(e->recent);
+    e->cover = c;
+    e->ncover = n;
+    e->recent = recent;
+}
+
 int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
     if (a->shape == NULL) return tr_fail(err, TR_EINVAL, "geometry", "area has no shape");
     tr_area *copy = malloc(sizeof *copy);
@@ -178,6 +219,10 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK && geo_index_insert(e->index, geo_shape_box(a->shape), e->nversions))
         rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    if (rc == TR_OK && geo_index_insert(e->recent, geo_shape_box(a->shape), e->nversions)) {
+        geo_index_remove(e->index, e->nversions);
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
     if (rc == TR_OK) {
         *copy = *a;
         if (copy->effective_to > copy->valid_to) copy->effective_to = copy->valid_to;
@@ -188,9 +233,11 @@ int attr_engine_add_area(attr_engine *e, tr_area *a, tr_err *err) {
         e->latest[li].id = copy->id;
         e->latest[li].slot = e->nversions;
         e->versions[e->nversions] = copy;
+        e->ids[e->nversions] = copy->id;
         e->slots[e->nversions] = (area_slot){copy->shape, copy->id, copy->valid_from, copy->effective_to,
                                              geo_shape_inner_box(copy->shape)};
         __atomic_store_n(&e->nversions, e->nversions + 1, __ATOMIC_RELEASE);
+        if (e->nversions - e->ncover > COVER_STALE + 2 * e->ncover) rebuild_cover(e);
     } else {
         free(copy);
     }
@@ -233,7 +280,15 @@ int attr_engine_add_agreement(attr_engine *e, tr_agreement *a, tr_err *err) {
 void attr_engine_pack(attr_engine *e) {
     tr_brlock_wrlock(&e->lock);
     (void)geo_index_pack(e->index);
+    if (e->ncover != e->nversions) rebuild_cover(e);
     tr_brlock_wrunlock(&e->lock);
+}
+
+size_t attr_engine_cover_bytes(attr_engine *e) {
+    unsigned rd = tr_brlock_rdlock(&e->lock);
+    size_t n = geo_cover_bytes(e->cover);
+    tr_brlock_rdunlock(&e->lock, rd);
+    return n;
 }
 
 size_t attr_engine_arena_bytes(attr_engine *e) {
@@ -268,7 +323,7 @@ static int visit_area(uint64_t i, void *p) {
     if (sl->valid_from > q->t || q->t >= sl->effective_to) return 0;
     if (!geo_shape_covers(sl->shape, q->lon, q->lat)) return 0;
     const tr_area *a = q->e->versions[i];
-    if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
+    if (!tr_area_visible(a, q->viewer)) return 0;
     attr_result *r = q->out;
     if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas)) {
         q->rc = TR_ENOMEM;
@@ -318,24 +373,55 @@ static size_t keep_covering(const attr_engine *e, uint64_t *c, size_t n, double 
     return k;
 }
 
+/* Adds the version of slot i to q->out if the viewer may see it. */
+static void add_visible(query_ctx *q, uint64_t i) {
+    const tr_area *a = q->e->versions[i];
+    if (q->rc != TR_OK || !tr_area_visible(a, q->viewer)) return;
+    attr_result *r = q->out;
+    if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas))
+        q->rc = TR_ENOMEM;
+    else
+        r->areas[r->nareas++] = a;
+}
+
+static bool in_force(const area_slot *sl, int64_t t) {
+    return sl->valid_from <= t && t < sl->effective_to;
+}
+
 /* Adds to q->out the versions of the candidates c[0..n) in force at q->t, covering the
  * point and visible to the viewer. */
 static void add_covering(query_ctx *q, uint64_t *c, size_t n) {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const area_slot *sl = &q->e->slots[c[i]];
-        if (sl->valid_from <= q->t && q->t < sl->effective_to) c[k++] = c[i];
-    }
+    for (size_t i = 0; i < n; i++)
+        if (in_force(&q->e->slots[c[i]], q->t)) c[k++] = c[i];
     k = keep_covering(q->e, c, k, q->lon, q->lat);
-    for (size_t i = 0; i < k && q->rc == TR_OK; i++) {
-        const tr_area *a = q->e->versions[c[i]];
-        if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) continue;
-        attr_result *r = q->out;
-        if (grow(&r->areas, &r->cap_areas, r->nareas + 1, sizeof *r->areas))
-            q->rc = TR_ENOMEM;
-        else
-            r->areas[r->nareas++] = a;
+    for (size_t i = 0; i < k; i++)
+        add_visible(q, c[i]);
+}
+
+/* The slots whose shape covers (lon, lat), whatever the time: from the cover grid, then
+ * the slots added since it was built. Returns how many; c holds the first cap of them. */
+static size_t covering_slots(const attr_engine *e, double lon, double lat, uint32_t *c, size_t cap) {
+    size_t n = geo_cover_point(e->cover, lon, lat, c, cap);
+    uint64_t r[CAND_MAX];
+    size_t m = geo_index_point_candidates(e->recent, lon, lat, r, CAND_MAX);
+    if (m > CAND_MAX) return SIZE_MAX;
+    for (size_t i = 0; i < m; i++) {
+        if (!geo_shape_covers(e->slots[r[i]].shape, lon, lat)) continue;
+        if (n < cap) c[n] = (uint32_t)r[i];
+        n++;
     }
+    return n;
+}
+
+/* The query through the cover grid; false when it has no grid or too many answers. */
+static bool query_cover(query_ctx *q) {
+    uint32_t c[CAND_MAX];
+    size_t n = q->e->cover ? covering_slots(q->e, q->lon, q->lat, c, CAND_MAX) : SIZE_MAX;
+    if (n > CAND_MAX) return false;
+    for (size_t i = 0; i < n; i++)
+        if (in_force(&q->e->slots[c[i]], q->t)) add_visible(q, c[i]);
+    return true;
 }
 
 int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const tr_party *viewer,
@@ -344,11 +430,13 @@ int attr_engine_query(attr_engine *e, double lon, double lat, int64_t t, const t
     query_ctx q = {e, lon, lat, t, viewer, out, TR_OK};
     uint64_t c[CAND_MAX];
     unsigned rd = tr_brlock_rdlock(&e->lock);
-    size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
-    if (n <= CAND_MAX)
-        add_covering(&q, c, n);
-    else
-        geo_index_query_point(e->index, lon, lat, visit_area, &q);
+    if (!query_cover(&q)) {
+        size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
+        if (n <= CAND_MAX)
+            add_covering(&q, c, n);
+        else
+            geo_index_query_point(e->index, lon, lat, visit_area, &q);
+    }
     for (size_t i = 0; q.rc == TR_OK && i < e->nagreements; i++) {
         const tr_agreement *ag = e->agreements[i];
         if (!tr_agreement_in_force(ag, t) || !tr_agreement_visible(ag, viewer)) continue;
@@ -381,9 +469,14 @@ static int visit_cover(uint64_t i, void *p) {
 size_t attr_engine_covering(attr_engine *e, double lon, double lat, int64_t *ids, size_t cap) {
     cover_ctx cc = {e, lon, lat, ids, cap, 0};
     uint64_t c[CAND_MAX];
+    uint32_t s[CAND_MAX];
     unsigned rd = tr_brlock_rdlock(&e->lock);
-    size_t n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX);
+    size_t n = e->cover ? covering_slots(e, lon, lat, s, CAND_MAX) : SIZE_MAX;
     if (n <= CAND_MAX) {
+        cc.n = n;
+        for (size_t i = 0; ids && i < n && i < cap; i++)
+            ids[i] = e->ids[s[i]];
+    } else if ((n = geo_index_point_candidates(e->index, lon, lat, c, CAND_MAX)) <= CAND_MAX) {
         cc.n = keep_covering(e, c, n, lon, lat);
         for (size_t i = 0; ids && i < cc.n && i < cap; i++)
             ids[i] = e->slots[c[i]].id;
@@ -410,7 +503,7 @@ static int visit_window(uint64_t i, void *p) {
     /* overlapping, and not empty (a version replaced at its own valid_from was never in force) */
     if (!(sl->valid_from < q->t1 && q->t0 < sl->effective_to && sl->valid_from < sl->effective_to)) return 0;
     const tr_area *a = q->e->versions[i];
-    if (!tr_vis_allows(&a->vis, a->party, a->created_by, q->viewer)) return 0;
+    if (!tr_area_visible(a, q->viewer)) return 0;
     attr_window *w = q->out;
     if (grow(&w->spans, &w->cap_spans, w->nspans + 1, sizeof *w->spans)) {
         q->rc = TR_ENOMEM;

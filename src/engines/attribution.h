@@ -4,10 +4,11 @@
  *
  * Layer 3 (engines): in memory, deterministic, no I/O. The engine holds every
  * version of every area and agreement (append-only: nothing is freed until
- * attr_engine_free), indexes area footprints in a geo_index, and answers a query by
- * taking the candidate areas whose box covers the point from the index's point grid,
- * then testing them by time (valid_from <= t < effective_to) and exactly, all at once
- * (geo_shapes_covering, through each shape's prepared grid). docs/attribution.md.
+ * attr_engine_free), indexes area footprints in a geo_index, and answers a point query
+ * from a cover grid over all areas (geo_cover: the areas covering the point's cell whole
+ * or in part, only boundary sub-cells tested exactly) plus the areas added since it was
+ * built, then by time (valid_from <= t < effective_to); without a cover grid, from the
+ * index's point grid and geo_shapes_covering. docs/attribution.md.
  *
  * Concurrency: queries from many threads run in parallel; additions take the write
  * side of a big-reader lock (base/brlock.h: readers write only to their own thread's
@@ -44,6 +45,9 @@ size_t attr_engine_area_versions(const attr_engine *e);
 /* Bytes the engine holds outside the malloc heap: the arena its shapes are placed in
  * (huge pages; docs/attribution.md). For memory reports beside the heap's figures. */
 size_t attr_engine_arena_bytes(attr_engine *e);
+
+/* Bytes of the cover grid point queries read first (geo_cover; part of the heap). */
+size_t attr_engine_cover_bytes(attr_engine *e);
 
 /* Packs the spatial index after a bulk load (attr_engine_add_area one by one leaves
  * recent areas in the index's unpacked tail). Takes the write lock. */

@@ -168,8 +168,10 @@ int tf_engine_each_live(const tf_engine *e, int (*fn)(const tf_track_state *t, v
 int tf_engine_each_alert(const tf_engine *e, int (*fn)(const tf_alert *a, void *ctx), void *ctx);
 size_t tf_engine_live_count(const tf_engine *e);
 
-/* Restoring a saved state (start-up) without evaluating anything: a track's last
- * position (live or ended) and an active alert (the tracks must be restored first). */
+/* Restoring a saved state (start-up, or following another instance's writes) without
+ * evaluating anything: a track's last position (live or ended) and an alert's level (the
+ * tracks must be restored first; level 0 forgets the alert, and is TR_OK for tracks the
+ * engine never saw). */
 int tf_engine_restore_track(tf_engine *e, const tf_pos *p, bool live, tr_err *err);
 int tf_engine_restore_alert(tf_engine *e, tf_kind kind, int64_t track, int64_t other, int level, tr_err *err);
 /* Forgets every track and alert (objects stay). */

@@ -152,6 +152,27 @@ double geo_distance_m(double lon1, double lat1, double lon2, double lat2);
 int geo_point_from_geojson(const json_t *geometry, double *lon, double *lat, tr_err *err);
 
 /*
+ * geo_cover — which of many shapes cover a point, from one flat grid built once over
+ * all of them (cover.c): per cell the shapes covering all of it, and those covering
+ * part of it with a 4 x 4 map of inside / boundary sub-cells; only boundary sub-cells
+ * run geo_shape_covers. Answers exactly as geo_shape_covers on each shape. Immutable
+ * once built: safe from many threads at once.
+ * Ownership: geo_cover_build borrows the shapes (they must outlive the cover) and
+ * copies the array; free with geo_cover_free.
+ */
+typedef struct geo_cover geo_cover;
+
+/* NULL when out of memory or when the shapes have no extent (use the shapes directly). */
+geo_cover *geo_cover_build(const geo_shape *const *shapes, size_t n);
+void geo_cover_free(geo_cover *c);
+size_t geo_cover_bytes(const geo_cover *c);  /* memory it holds */
+size_t geo_cover_shapes(const geo_cover *c); /* n given to geo_cover_build */
+
+/* Writes to out[0 .. cap) the numbers i of the shapes covering (x, y), in no particular
+ * order, and returns how many there are (more than cap: the rest were not written). */
+size_t geo_cover_point(const geo_cover *c, double x, double y, uint32_t *out, size_t cap);
+
+/*
  * geo_index — a 2-D spatial index of boxes, each with a caller's 64-bit id.
  * A packed (STR) R-tree plus a small unpacked tail of recent inserts; the tree is
  * rebuilt when the tail grows past a threshold, so inserts are amortised O(log n)

@@ -1,4 +1,5 @@
 /* centre.c — the write path shared by all edges, and loading the engines at start. */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "service/centre.h"
 
 #include <sodium.h>
@@ -7,7 +8,9 @@
 
 #include "base/mem.h"
 #include "base/timeutil.h"
+#include "base/tz.h"
 #include "service/centre_int.h"
+#include "service/centre_monitor.h"
 #include "service/centre_objects.h"
 
 /* ---- publishing committed values to the engines ---- */
@@ -114,7 +117,7 @@ int centre__publish(centre *c, centre_pending *p, tr_err *err) {
 
 int centre__commit(centre *c, centre_pending *p, tr_err *err) {
     publish_ctx x = {c, p};
-    int rc = store_commit_publish(c->store, publish, &x, err);
+    int rc = p->shared ? store_commit_shared(c->store, err) : store_commit_publish(c->store, publish, &x, err);
     centre__pending_clear(p);
     return rc;
 }
@@ -215,20 +218,85 @@ int64_t centre__conflict_deadline(const centre *c, int64_t now, const json_t *co
     return centre_notice_deadline(c, now, start);
 }
 
+/* Fills c->attr from the store: every area version and agreement. */
+static int load_attr(centre *c, tr_err *err) {
+    int rc = store_area_each(c->store, load_area, c, err);
+    if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
+    if (rc == TR_OK) attr_engine_pack(c->attr);
+    return rc;
+}
+
+/* ---- lost log entries: every engine reloaded (store.h) ---- */
+
+/* store_follow_reload's load, holding c->engines for writing (no request reads an engine):
+ * each engine made again from the store as centre_open makes it. On a failure every
+ * engine is still a valid one, and the store stays lost (requests answer 503). */
+static int reload_all(void *ctx, tr_err *err) {
+    centre *c = ctx;
+    attr_engine *attr = attr_engine_new();
+    dc_engine *dc = dc_engine_new();
+    if (!attr || !dc) {
+        attr_engine_free(attr);
+        dc_engine_free(dc);
+        return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    attr_engine_free(c->attr);
+    dc_engine_free(c->dc);
+    c->attr = attr;
+    c->dc = dc;
+    int rc = load_attr(c, err);
+    if (rc == TR_OK) rc = load_dc(c, err);
+    pthread_mutex_lock(&c->mon_mu);
+    mon_config cfg = *mon_engine_config(c->mon);
+    pthread_mutex_unlock(&c->mon_mu);
+    if (rc == TR_OK) rc = centre_mon_configure(c, &cfg, err);
+    if (rc == TR_OK) rc = centre__traffic_reload(c, err);
+    return rc;
+}
+
+static int reload_engines(void *ctx, tr_err *err) {
+    centre *c = ctx;
+    pthread_rwlock_wrlock(&c->engines);
+    int rc = store_follow_reload(c->store, reload_all, c, err);
+    pthread_rwlock_unlock(&c->engines);
+    return rc;
+}
+
+int centre_engines_enter(centre *c, tr_err *err) {
+    pthread_rwlock_rdlock(&c->engines);
+    if (!store_follow_lost(c->store)) return TR_OK;
+    pthread_rwlock_unlock(&c->engines);
+    return tr_fail(err, TR_EUNAVAIL, "",
+                   "this instance is reloading its engines: the database lost log entries it had applied (a "
+                   "failover); try again");
+}
+
+void centre_engines_leave(centre *c) {
+    pthread_rwlock_unlock(&c->engines);
+}
+
+/* Requests must not starve a reload: writers first. */
+static void engines_lock_init(pthread_rwlock_t *l) {
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(l, &a);
+    pthread_rwlockattr_destroy(&a);
+}
+
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err) {
     if (sodium_init() < 0) return tr_fail(err, TR_EINTERNAL, "", "libsodium failed to initialise");
     centre *c = calloc(1, sizeof *c);
     if (!c) return tr_fail(err, TR_ENOMEM, "", "out of memory");
     c->limits = *limits;
     pthread_mutex_init(&c->mon_mu, NULL);
+    engines_lock_init(&c->engines);
     int rc = store_open(db_path, &c->store, err);
     /* Shared (PostgreSQL): the writers' lock is held while the engines load, so they
      * reflect exactly the log's first `applied` entries; what commits later is followed. */
     bool held = rc == TR_OK && store_shared(c->store) && (rc = store_begin(c->store, err)) == TR_OK;
     if (rc == TR_OK && !(c->attr = attr_engine_new())) rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
-    if (rc == TR_OK) rc = store_area_each(c->store, load_area, c, err);
-    if (rc == TR_OK) rc = store_agreement_each(c->store, load_agreement, c, err);
-    if (rc == TR_OK) attr_engine_pack(c->attr);
+    if (rc == TR_OK) rc = load_attr(c, err);
     c->site_buffer_m = CENTRE_SITE_BUFFER_M;
     c->op_sep = (dc_sep){CENTRE_OP_HORIZONTAL_M, CENTRE_OP_VERTICAL_M};
     c->notice_deadline_s = CENTRE_NOTICE_DEADLINE_S;
@@ -243,6 +311,7 @@ int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_
     if (rc == TR_OK) rc = centre__traffic_open(c, err);
     if (held) {
         store_follow_set(c->store, centre__follow, c, store_log_tree(c->store)->size);
+        store_follow_on_lost(c->store, reload_engines, c);
         store_rollback(c->store);
     }
     if (rc != TR_OK) {
@@ -262,7 +331,10 @@ void centre_close(centre *c) {
     centre__dc_tags_free(c->dc_tags);
     mon_engine_free(c->mon);
     centre__traffic_close(c);
+    for (size_t i = 0; i < c->nzones; i++) tr_tz_free(c->zones[i]);
+    free(c->zones);
     pthread_mutex_destroy(&c->mon_mu);
+    pthread_rwlock_destroy(&c->engines);
     store_close(c->store);
     free(c->kept_path);
     free(c);

@@ -24,6 +24,7 @@
 #include "engines/deconflict.h"
 #include "engines/monitor.h"
 #include "engines/tlog.h"
+#include "service/centre_visible.h"
 #include "store/store.h"
 
 typedef struct centre_checkpointer centre_checkpointer;
@@ -58,6 +59,10 @@ typedef struct centre {
     void (*on_checkpoint)(void *ctx); /* called after each new checkpoint is committed (any thread) */
     void *on_checkpoint_ctx;
     centre_traffic *traffic;    /* live tracks and their alerts (centre_traffic.h) */
+    pthread_rwlock_t engines;   /* requests read the engines holding it; a reload after lost
+                                   log entries (a failover) writes: centre_engines_enter */
+    struct tr_tz **zones;       /* bulletin zones of settings followed from other instances: */
+    size_t nzones;              /* kept until centre_close (an engine may still use one) */
 } centre;
 
 /* Default separations (docs/deconfliction.md, "The API"); `truce serve` can change them. */
@@ -85,6 +90,18 @@ int64_t centre_notice_deadline(const centre *c, int64_t now, int64_t start);
  * starts it (store_follower_start). */
 int centre_open(const char *db_path, const geo_limits *limits, centre **out, tr_err *err);
 void centre_close(centre *c);
+
+/* A request reads the engines between enter and leave (http.c, around each handler; never
+ * nested). When the database lost log entries this instance had applied (a failover:
+ * store.h "lost entries"), the follower thread reloads every engine from the store holding
+ * the lock for writing, and enter answers TR_EUNAVAIL (503, not entered) until it is done,
+ * so no answer is built on a lost entry once it was found. */
+int centre_engines_enter(centre *c, tr_err *err);
+void centre_engines_leave(centre *c);
+
+/* How another instance's engines follow a log entry of type (centre_follow.c, issue 14):
+ * 1 an engine applies it; 0 it changes no engine (*reason says why); -1 unknown type. */
+int centre_follow_rule(const char *type, const char **reason);
 
 #define CENTRE_TOKEN_LEN 49 /* "truce_" + 43 base64url characters */
 
@@ -152,12 +169,6 @@ int centre_movement_status(centre *c, const tr_party *by, int64_t id, const json
 /* {"position": [lon, lat], "at"?} while the movement is en_route. */
 int centre_movement_position(centre *c, const tr_party *by, int64_t id, const json_t *body, json_t **out,
                              tr_err *err);
-/* centre_visible.c: the one visibility rule of each deconfliction kind, for every route
- * that answers such objects (*yes: viewer may read it; hidden is answered as missing). A
- * storage failure is returned with err filled. */
-int centre_site_visible(centre *c, const tr_site *s, const tr_party *viewer, bool *yes, tr_err *err);
-/* Its visibility, or viewer is a party whose clearance the movement needs. */
-int centre_movement_visible(centre *c, const tr_movement *m, const tr_party *viewer, bool *yes, tr_err *err);
 /* Adds the movement's current status, history, latest position and clearance
  * ({required, missing, acknowledgements}, cleared) to its feature. */
 int centre_movement_view(centre *c, const tr_movement *m, json_t *feature, tr_err *err);

@@ -37,6 +37,7 @@ typedef struct aid_mv {
 } aid_mv;
 
 typedef struct aid_data {
+    centre *c;
     const tr_party *viewer;
     aid_mv *mv;
     size_t n, cap;
@@ -75,7 +76,9 @@ static char *dup_or_null(const char *s) {
 
 static int take_movement(tr_movement *m, void *ctx) {
     aid_data *d = ctx;
-    if (!tr_vis_allows(&m->vis, m->owner, m->owner, d->viewer)) return TR_OK;
+    bool visible;
+    if (centre_movement_visible(d->c, m, d->viewer, &visible, d->err)) return d->err->code;
+    if (!visible) return TR_OK;
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 64;
         aid_mv *v = realloc(d->mv, cap * sizeof *v);
@@ -118,7 +121,7 @@ static int take_status(const store_dc_event *e, void *ctx) {
 
 static int take_region(tr_area *a, void *ctx) {
     aid_data *d = ctx;
-    if (a->kind != AREA_REGION || !tr_vis_allows(&a->vis, a->party, a->created_by, d->viewer)) return TR_OK;
+    if (a->kind != AREA_REGION || !centre_area_visible(a, d->viewer)) return TR_OK;
     if (d->nregions == d->rcap) {
         size_t cap = d->rcap ? 2 * d->rcap : 16;
         tr_area *v = realloc(d->regions, cap * sizeof *v);
@@ -134,7 +137,7 @@ static int take_region(tr_area *a, void *ctx) {
 }
 
 static int aid_data_load(centre *c, const tr_party *viewer, aid_data *d, tr_err *err) {
-    *d = (aid_data){.viewer = viewer, .err = err};
+    *d = (aid_data){.c = c, .viewer = viewer, .err = err};
     int rc = store_movement_each(c->store, take_movement, d, err);
     if (rc == TR_OK) rc = store_dc_event_each(c->store, take_status, d, err);
     if (rc == TR_OK) rc = store_area_each(c->store, take_region, d, err);
@@ -265,7 +268,7 @@ static int corridor_seen(centre *c, const aid_sum *s, int64_t id, char **name, t
     *name = NULL;
     int rc = store_area_get(c->store, id, 0, &a, err);
     if (rc) return rc == TR_ENOTFOUND ? TR_OK : rc;
-    bool ok = tr_vis_allows(&a.vis, a.party, a.created_by, s->d->viewer);
+    bool ok = centre_area_visible(&a, s->d->viewer);
     if (ok && s->within) {
         geo_region *x = NULL, *y = NULL, *z = NULL;
         ok = tr_area_build_shape(&a, NULL) == TR_OK && geo_region_from_shape(a.shape, &x, NULL) == TR_OK &&

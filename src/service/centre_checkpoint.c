@@ -38,14 +38,6 @@ json_t *centre_object_movement_checkpoints(int64_t movement_id, const json_t *id
     return json_pack("{s:I, s:O}", "movement", (json_int_t)movement_id, "checkpoints", ids);
 }
 
-int centre_checkpoint_visible(centre *c, const tr_checkpoint *k, const tr_party *viewer, bool *yes,
-                              tr_err *err) {
-    (void)c;
-    (void)err;
-    *yes = tr_checkpoint_allows(k, viewer);
-    return TR_OK;
-}
-
 /* ---- writing ---- */
 
 /* controlled_by: the submitter's own, unless admin or monitor records another party's. */

@@ -17,9 +17,6 @@
 /* POST /v1/checkpoints: the stored Feature with its receipt. controlled_by other than by
  * itself needs admin or monitor (403); it must name a party of the centre (400). */
 int centre_checkpoint_create(centre *c, const tr_party *by, const json_t *feature, json_t **out, tr_err *err);
-/* The one visibility rule of the kind (tr_checkpoint_allows), used by every answer. */
-int centre_checkpoint_visible(centre *c, const tr_checkpoint *k, const tr_party *viewer, bool *yes,
-                              tr_err *err);
 /* GET /v1/checkpoints/{id}: a hidden one is TR_ENOTFOUND exactly as a missing one. */
 int centre_checkpoint_get(centre *c, const tr_party *viewer, int64_t id, json_t **out, tr_err *err);
 /* A page of GET /v1/checkpoints: at most limit visible Features after f->after into

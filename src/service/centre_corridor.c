@@ -13,7 +13,7 @@
 static int corridor_area(centre *c, const tr_party *viewer, int64_t area_id, tr_area *a, tr_err *err) {
     int rc = store_area_get(c->store, area_id, 0, a, err);
     if (rc == TR_OK) {
-        if (a->kind == AREA_CORRIDOR && tr_vis_allows(&a->vis, a->party, a->created_by, viewer)) return TR_OK;
+        if (a->kind == AREA_CORRIDOR && centre_area_visible(a, viewer)) return TR_OK;
         tr_area_clear(a);
     } else if (rc != TR_ENOTFOUND) {
         return rc; /* a storage failure is not a missing corridor */

@@ -186,7 +186,7 @@ int centre_operation_create(centre *c, const tr_party *by, const json_t *body, j
 static int notice_ack_tx(centre *c, const tr_party *by, int64_t id, json_t **out, tr_err *err) {
     store_notice n;
     int rc = store_notice_get(c->store, id, &n, err);
-    if (rc == TR_OK && strcmp(n.party, by->name) != 0) /* another party's: as if it did not exist */
+    if (rc == TR_OK && !centre_notice_visible(n.party, by, true)) /* another party's: as if missing */
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no notice %lld", (long long)id);
     if (rc) return rc;
     if (n.acked)

@@ -423,7 +423,9 @@ static int mov_check(centre *c, const tr_party *by, int64_t id, const change *ch
     int rc = store_movement_get(c->store, id, m, err);
     if (rc) return rc;
     char *cur = NULL;
-    if (!tr_vis_allows(&m->vis, m->owner, m->owner, by))
+    bool visible;
+    rc = centre_movement_visible(c, m, by, &visible, err);
+    if (rc == TR_OK && !visible)
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no movement %lld", (long long)id);
     if (rc == TR_OK) rc = may_change(by, m->owner, "movement", id, err);
     if (rc == TR_OK) rc = store_dc_current(c->store, "movement", id, "status", &cur, err);

@@ -150,6 +150,8 @@ typedef struct prot {
     tr_site site;
     tr_movement mov;
     const char *owner, *kind, *name;
+    const tr_site *of_site;    /* the object itself (borrowed): its visibility function's */
+    const tr_movement *of_mov; /* argument */
     const tr_vis *vis;
     const tr_privacy *priv;
     size_t leg;       /* a movement's leg (site.h); 0 for a site */
@@ -230,6 +232,7 @@ static int prot_of_site(const tr_site *s, prot *p, tr_err *err) {
     p->owner = s->owner;
     p->kind = s->kind;
     p->name = s->name;
+    p->of_site = s;
     p->vis = &s->vis;
     p->priv = &s->priv;
     return site_volume(s, &p->v, &p->buf, err);
@@ -243,6 +246,7 @@ static int prot_of_movement(centre *c, const tr_movement *m, const tr_movement_l
     p->owner = m->owner;
     p->kind = m->kind;
     p->name = m->name;
+    p->of_mov = m;
     p->vis = &m->vis;
     p->priv = &m->priv;
     p->leg = leg;
@@ -271,14 +275,19 @@ static int prot_load(centre *c, const dc_hit *h, prot *p, tr_err *err) {
     return rc;
 }
 
-/* What viewer may learn of p: everything, or (restricted) only who to call. */
-static bool prot_restricted(const prot *p, const tr_party *viewer) {
-    return !tr_vis_allows(p->vis, p->owner, p->owner, viewer);
+/* What viewer may learn of p (*hidden false: everything; true: only who to call), by the
+ * kind's visibility function (centre_visible.h). A storage failure is returned. */
+static int prot_hidden(centre *c, const prot *p, const tr_party *viewer, bool *hidden, tr_err *err) {
+    bool yes = false;
+    int rc = p->of_mov ? centre_movement_visible(c, p->of_mov, viewer, &yes, err)
+                       : centre_site_visible(c, p->of_site, viewer, &yes, err);
+    *hidden = !yes;
+    return rc;
 }
 
-static void prot_describe(json_t *x, const prot *p, const tr_party *viewer) {
+static void prot_describe(json_t *x, const prot *p, bool hidden) {
     json_object_set_new(x, "owner", json_string(p->owner));
-    if (prot_restricted(p, viewer)) {
+    if (hidden) {
         /* Never the coordinates, shape, kind or name: whom to call instead. */
         json_object_set_new(x, "restricted", json_true());
         json_object_set_new(x, "contact", json_string(p->owner));
@@ -327,19 +336,21 @@ static int coarse_band(centre *c, const dc_volume *q, int64_t coarse_id, touch *
  * or a hit of pr (hidden: redacted, banded on the coarsened footprint when p has one). */
 static int prot_conflict(centre *c, const tr_party *by, const dc_volume *q, size_t vi, prot *p,
                          const dc_hit *h, bool coarse, touch *t, json_t *out, centre_probe *pr, tr_err *err) {
-    bool hidden = prot_restricted(p, by);
+    bool hidden;
+    int rc = prot_hidden(c, p, by, &hidden, err);
+    if (rc) return rc;
     if (coarse != (hidden && centre__coarsened(p->vis, p->priv))) return TR_OK; /* the other twin decides */
     json_t *x = window(q->t_start, q->t_end, p->v.t_start, p->v.t_end);
     json_object_set_new(x, "type", json_string(p->type));
     json_object_set_new(x, "id", json_integer(CENTRE_DC_OBJ(h->id)));
     json_object_set_new(x, "volume", json_integer((json_int_t)vi));
-    prot_describe(x, p, by);
+    prot_describe(x, p, hidden);
     if (!hidden) {
         json_object_set_new(x, "distance_band", band(q, &p->v, c->site_buffer_m, 0));
         return json_array_append_new(out, x) ? tr_fail(err, TR_ENOMEM, "", "out of memory") : TR_OK;
     }
     json_t *shown = NULL;
-    int rc = coarse ? coarse_band(c, q, h->id, t, &shown, err) : TR_OK;
+    rc = coarse ? coarse_band(c, q, h->id, t, &shown, err) : TR_OK;
     if (!coarse) shown = band(q, &p->v, c->site_buffer_m, 0);
     bool exact = !coarse;
     dc_sep sep = {c->site_buffer_m, 0};
@@ -405,10 +416,10 @@ static int party_view(centre *c, const char *name, tr_party *viewer, tr_err *err
 
 /* Tells operation oid's owner (viewer) that p (id) conflicts with its volume k, as x says. */
 static int owner_notice(centre *c, prot *p, int64_t id, int64_t oid, size_t k, const tr_party *viewer,
-                        json_t *x, tr_err *err) {
+                        bool hidden, json_t *x, tr_err *err) {
     int64_t now = tr_time_now();
     json_t *what = json_pack("{s:s, s:I}", "type", p->type, "id", (json_int_t)id);
-    prot_describe(what, p, viewer);
+    prot_describe(what, p, hidden);
     json_t *payload = json_pack(
         "{s:o, s:{s:s, s:I, s:I, s:O, s:O, s:O}}", "conflicting", what, "conflict_with", "type", "operation",
         "id", (json_int_t)oid, "volume", (json_int_t)k, "distance_band", json_object_get(x, "distance_band"),
@@ -442,9 +453,10 @@ static int against_operations(centre *c, const tr_party *by, prot *p, const dc_v
         json_array_append_new(seen, x);
         tr_party viewer;
         if ((rc = party_view(c, owner, &viewer, err))) break;
-        bool sees = !prot_restricted(p, &viewer);
-        if (strcmp(owner, by->name) != 0 && (twin ? !sees : sees || !coarsened))
-            rc = owner_notice(c, p, id, oid, k, &viewer, x, err);
+        bool hidden;
+        if ((rc = prot_hidden(c, p, &viewer, &hidden, err))) break;
+        if (strcmp(owner, by->name) != 0 && (twin ? hidden : !hidden || !coarsened))
+            rc = owner_notice(c, p, id, oid, k, &viewer, hidden, x, err);
     }
     dc_result_free(&r);
     return rc;

@@ -8,8 +8,9 @@
  * centre_pending / publish as a local write (so the traffic engine follows too); the
  * monitoring engine takes reports, regroups and incident acts under c->mon_mu, rebuilt
  * from the logged object where the store has no single-row read. A notice wakes the
- * notice streams. Entry types not in the table change no engine (their reads come from
- * the store), or are not followed yet (docs/operations.md lists them).
+ * notice streams. Every other entry type the centre writes is listed in NO_ENGINE with
+ * why it changes no engine; an entry of a type in neither table is applied as such and
+ * named on stderr (tests/unit/test_follow_types.c keeps the tables complete).
  *
  * Runs under the store's writer mutex (store_begin or the follower thread), before any
  * engine lock: the lock order of a write (store, then c->dc / c->mon_mu) holds.
@@ -19,8 +20,9 @@
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "service/centre_int.h"
 #include "service/centre_monitor.h"
+#include "service/centre_objects.h"
+#include "service/centre_traffic_int.h"
 
 #define FOLLOW_BATCH 256
 
@@ -239,8 +241,39 @@ static int apply_regroup(centre *c, const follow_entry *e, centre_pending *p, tr
     return rc;
 }
 
-/* ---- the table ---- */
+/* A setting.put of a monitoring option: the engine rebuilt with the stored settings. */
+static int apply_setting(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    for (size_t k = 0; k < CENTRE_NMON_OPTS; k++) {
+        char ref[CENTRE_REF_MAX];
+        centre_ref_setting(CENTRE_MON_OPTS[k], ref);
+        if (strcmp(ref, e->ref) == 0) return centre__mon_settings_follow(c, err);
+    }
+    return TR_OK; /* a setting no engine reads */
+}
 
+/* ---- traffic: under c->traffic->lock (centre_traffic_follow.c) ---- */
+
+static int apply_positions(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    return ct_follow_positions(c, e->index, e->ref, e->object, err);
+}
+
+static int apply_stale(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    return ct_follow_stale(c, e->index, e->object, err);
+}
+
+static int apply_alert(centre *c, const follow_entry *e, centre_pending *p, tr_err *err) {
+    (void)p;
+    return ct_follow_alert(c, e->index, e->object, err);
+}
+
+/* ---- the tables ---- */
+
+/* Every entry type the centre writes is in one of them (tests/unit/test_follow_types.c
+ * checks it against verify's list): APPLY changes an engine; NO_ENGINE does not, and says
+ * where its answers come from instead. */
 static const struct {
     tr_entry type;
     apply_fn fn;
@@ -251,12 +284,59 @@ static const struct {
     {TR_ENTRY_MOVEMENT_CREATE, apply_movement},   {TR_ENTRY_MOVEMENT_STATUS, apply_mov_status},
     {TR_ENTRY_REPORT_CREATE, apply_report},       {TR_ENTRY_INCIDENT_RESPONSE, apply_act},
     {TR_ENTRY_INCIDENT_VERDICT, apply_act},       {TR_ENTRY_INCIDENT_REGROUP, apply_regroup},
+    {TR_ENTRY_SETTING_PUT, apply_setting},        {TR_ENTRY_TRACK_POSITIONS, apply_positions},
+    {TR_ENTRY_TRACK_STALE, apply_stale},          {TR_ENTRY_TRAFFIC_ALERT, apply_alert},
+};
+
+#define STORE_ONLY "read from the store on each request"
+static const struct {
+    tr_entry type;
+    const char *reason;
+} NO_ENGINE[] = {
+    {TR_ENTRY_PARTY_ADD, "parties and tokens are " STORE_ONLY},
+    {TR_ENTRY_PARTY_REVOKE, "parties and tokens are " STORE_ONLY},
+    {TR_ENTRY_PARTY_KEY, "signing keys are " STORE_ONLY},
+    {TR_ENTRY_ACTOR_ADD, "actors are " STORE_ONLY},
+    {TR_ENTRY_NOTICE_CREATE, "notices are " STORE_ONLY "; the entry wakes the notice streams"},
+    {TR_ENTRY_NOTICE_ACK, "acknowledgements are " STORE_ONLY},
+    {TR_ENTRY_CHECKPOINT_CREATE, "movement checkpoints are " STORE_ONLY},
+    {TR_ENTRY_MOVEMENT_CHECKPOINTS, "a movement's checkpoints are " STORE_ONLY},
+    {TR_ENTRY_MOVEMENT_POSITION, "movement positions are " STORE_ONLY " (the legs in c->dc do not move)"},
+    {TR_ENTRY_INCIDENT_ALERT, "CAP alerts are " STORE_ONLY},
+    {TR_ENTRY_CORRIDOR_OPENING, "corridor events are " STORE_ONLY},
+    {TR_ENTRY_CORRIDOR_SUSPENSION, "corridor events are " STORE_ONLY},
+    {TR_ENTRY_CORRIDOR_RESUMPTION, "corridor events are " STORE_ONLY},
+    {TR_ENTRY_CORRIDOR_CROSSING, "corridor events are " STORE_ONLY},
+    {TR_ENTRY_STEP_CREATE, "agreement steps are " STORE_ONLY},
+    {TR_ENTRY_STEP_STATUS, "agreement steps are " STORE_ONLY},
+    {TR_ENTRY_MESSAGE_CREATE, "messages are " STORE_ONLY},
+    {TR_ENTRY_MESSAGE_FORWARD, "messages are " STORE_ONLY},
+    {TR_ENTRY_HAZARD_CREATE, "mine action is " STORE_ONLY " (its conflicts read store boxes)"},
+    {TR_ENTRY_HAZARD_STATUS, "mine action is " STORE_ONLY},
+    {TR_ENTRY_TASK_CREATE, "mine action is " STORE_ONLY},
+    {TR_ENTRY_TASK_CLOSE, "mine action is " STORE_ONLY},
+    {TR_ENTRY_PROGRESS_CREATE, "mine action is " STORE_ONLY},
+    {TR_ENTRY_ACCIDENT_CREATE, "mine action is " STORE_ONLY},
+    {TR_ENTRY_PRIVACY_SET, "read with its site or movement, which site.create / movement.create apply"},
+    {TR_ENTRY_CONFLICT_PROBE, "probe budgets are counted in the store"},
+    {TR_ENTRY_LOG_ROLLBACK, "a note in the log: the operator accepted a shorter log at start-up"},
 };
 
 static apply_fn apply_of(const char *type) {
     for (size_t i = 0; i < sizeof APPLY / sizeof *APPLY; i++)
         if (strcmp(tr_entry_name(APPLY[i].type), type) == 0) return APPLY[i].fn;
     return NULL;
+}
+
+int centre_follow_rule(const char *type, const char **reason) {
+    *reason = NULL;
+    if (apply_of(type)) return 1;
+    for (size_t i = 0; i < sizeof NO_ENGINE / sizeof *NO_ENGINE; i++)
+        if (strcmp(tr_entry_name(NO_ENGINE[i].type), type) == 0) {
+            *reason = NO_ENGINE[i].reason;
+            return 0;
+        }
+    return -1;
 }
 
 /* ---- reading entries by index ---- */
@@ -292,6 +372,12 @@ static int collect(const store_log_entry *le, void *ctx) {
 /* Applies one entry; a failure to publish what was read stops the process (centre.c). */
 static int apply_one(centre *c, const follow_entry *e, bool *notices, tr_err *err) {
     if (strcmp(e->type, TR_ENTRY(NOTICE_CREATE)) == 0) *notices = true;
+    const char *why;
+    if (centre_follow_rule(e->type, &why) < 0)
+        fprintf(stderr,
+                "truce: WARNING: log entry %llu has type %s, which centre_follow.c does not know: "
+                "this instance's engines may not reflect it until it restarts\n",
+                (unsigned long long)e->index, e->type);
     apply_fn fn = apply_of(e->type);
     if (!fn) return TR_OK;
     centre_pending p = {0};

@@ -23,6 +23,7 @@ typedef struct centre_pending {
     tr_operation *tf_active;      /* operations gone active: to the traffic engine after commit */
     size_t ntf_active;
     bool dc_held;                 /* the caller holds c->dc's write lock */
+    bool shared;                  /* nothing to publish: may share a transaction (store_commit_shared) */
 } centre_pending;
 
 /* Kinds of volumes in c->dc, and their ids: (object id << 12) | (type << 10) | volume. */
@@ -151,6 +152,9 @@ int centre__pending_op_active(centre_pending *p, tr_operation *o); /* takes o's 
 int centre__traffic_open(centre *c, tr_err *err);
 void centre__traffic_close(centre *c);
 int centre__traffic_publish(centre *c, const centre_pending *p, tr_err *err);
+/* Makes the traffic engine again from the store (objects, tracks, alerts), with the
+ * settings in force, under its lock (lost log entries: centre.c). */
+int centre__traffic_reload(centre *c, tr_err *err);
 int centre__pending_agreement(centre_pending *p, tr_agreement *a); /* takes a's contents */
 void centre__pending_clear(centre_pending *p);
 /* Hands p's committed values to the engines (p->dc_held: the caller holds c->dc's write

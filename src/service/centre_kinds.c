@@ -1,8 +1,9 @@
 /* centre_kinds.c — the service layer's hooks per stored kind (centre_kinds.h). */
 #include "service/centre_kinds.h"
 
-#include "service/centre_checkpoint.h"
 #include "service/centre_int.h"
+#include "service/centre_visible.h"
+#include "store/store_checkpoint.h"
 
 /* A visible hook by id for a kind read by GET into a T freed by CLEAR and judged by
  * VISIBLE(c, const T *, viewer, yes, err). */
@@ -25,7 +26,7 @@ VISIBLE_BY_ID(checkpoint_visible, tr_checkpoint, store_checkpoint_get, centre_ch
 
 static int agreement_rule(centre *c, const tr_agreement *a, const tr_party *viewer, bool *yes, tr_err *err) {
     (void)c, (void)err;
-    *yes = tr_agreement_visible(a, viewer);
+    *yes = centre_agreement_visible(a, viewer);
     return TR_OK;
 }
 VISIBLE_BY_ID(agreement_visible, tr_agreement, store_agreement_get, agreement_rule, tr_agreement_clear)
@@ -33,7 +34,7 @@ VISIBLE_BY_ID(agreement_visible, tr_agreement, store_agreement_get, agreement_ru
 static const centre_kind_hooks HOOKS[TR_KIND_COUNT] = {
     [TR_KIND_AGREEMENT] = {TR_KIND_AGREEMENT, agreement_visible},
     [TR_KIND_SITE] = {TR_KIND_SITE, site_visible},
-    [TR_KIND_OPERATION] = {TR_KIND_OPERATION, NULL}, /* operations are visible to every party */
+    [TR_KIND_OPERATION] = {TR_KIND_OPERATION, NULL}, /* centre_operation_visible: every party */
     [TR_KIND_MOVEMENT] = {TR_KIND_MOVEMENT, movement_visible},
     [TR_KIND_CHECKPOINT] = {TR_KIND_CHECKPOINT, checkpoint_visible},
 };

@@ -14,9 +14,6 @@
 #include "base/json_text.h"
 #include "service/centre_measures.h"
 
-/* Whoever sees only what is public (names are never empty, so nothing is "its own"). */
-static const tr_party PUBLIC = {.role = ROLE_OBSERVER};
-
 static const mon_section_col SEP_COLS[] = {
     {"agreement", "Agreement", false, false},
     {"party", "Party", false, false},
@@ -46,12 +43,13 @@ static void sep_row(sep_rows *r, const tr_agreement *a, const char *party, doubl
 
 static int sep_agreement(tr_agreement *a, void *ctx) {
     sep_rows *r = ctx;
-    if (!a->nexcluded || !tr_agreement_visible(a, &PUBLIC) || a->start >= r->b->end || a->end <= r->b->start)
+    if (!a->nexcluded || !centre_agreement_visible(a, &centre_public) || a->start >= r->b->end ||
+        a->end <= r->b->start)
         return TR_OK;
     centre_separation_q q = {
         .agreement = a->id, .at = r->b->end - 1, .inc_from = r->b->start, .inc_to = r->b->end};
     json_t *s = NULL;
-    int rc = centre_separation(r->c, &PUBLIC, &q, &s, r->err);
+    int rc = centre_separation(r->c, &centre_public, &q, &s, r->err);
     if (rc) return rc;
     const json_t *by = json_object_get(json_object_get(s, "incidents"), "by_party");
     const char *party;
@@ -112,7 +110,7 @@ static void aid_row(json_t *rows, json_t *cells, const char *measure, double v) 
 static int aid_section(centre *c, mon_bulletin *b, tr_err *err) {
     centre_aid_q q = {b->start, b->end, 0};
     json_t *a = NULL;
-    int rc = centre_aid(c, &PUBLIC, &q, &a, err);
+    int rc = centre_aid(c, &centre_public, &q, &a, err);
     if (rc) return rc;
     json_t *rows = json_array(), *cells = json_array();
     static const char *const what[][2] = {{"delivered", "Tonnes delivered"},

@@ -12,13 +12,6 @@
 #include "service/centre_lists.h"
 #include "service/centre_objects.h"
 
-/* May viewer read m? Its sender and mediator; its addressee once it was delivered. */
-static bool message_visible(const tr_message *m, const tr_party *viewer) {
-    if (tr_party_is_privileged(viewer) || strcmp(m->sender, viewer->name) == 0) return true;
-    if (m->via && strcmp(m->via, viewer->name) == 0) return true;
-    return strcmp(m->recipient, viewer->name) == 0 && (!m->via || m->forwarded_at);
-}
-
 /* The notice for party: the message and the chain it came through. */
 static int deliver(centre *c, const tr_message *m, const char *party, const char *kind, int64_t now,
                    tr_err *err) {
@@ -65,7 +58,7 @@ static int send_tx(centre *c, const tr_party *by, tr_message *m, json_t **out, t
         tr_message r;
         rc = store_message_get(c->store, m->reply_to, &r, err);
         if (rc && rc != TR_ENOTFOUND) return rc; /* a storage failure is not a missing message */
-        bool seen = rc == TR_OK && message_visible(&r, by);
+        bool seen = rc == TR_OK && centre_message_visible(&r, by);
         if (rc == TR_OK) tr_message_clear(&r);
         rc = TR_OK;
         if (!seen)
@@ -108,7 +101,7 @@ static int forward_tx(centre *c, const tr_party *by, int64_t id, const char *not
     tr_message m;
     int rc = store_message_get(c->store, id, &m, err);
     if (rc && rc != TR_ENOTFOUND) return rc; /* a storage failure is not a missing message */
-    if (rc || !message_visible(&m, by)) {
+    if (rc || !centre_message_visible(&m, by)) {
         if (rc == TR_OK) tr_message_clear(&m);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no message %lld", (long long)id);
     }

@@ -227,7 +227,7 @@ int centre_report_create(centre *c, const tr_party *by, const json_t *body, json
     mon_classification cls;
     memset(&cls, 0, sizeof cls);
     json_t *answer = NULL;
-    centre_pending p = {0};
+    centre_pending p = {.shared = true}; /* a report changes only the monitoring engine's incidents */
     centre_alerts alerts = {0};
     if ((rc = store_begin(c->store, err)) == TR_OK) {
         pthread_mutex_lock(&c->mon_mu);
@@ -257,7 +257,7 @@ int centre_report_get(centre *c, const tr_party *viewer, int64_t id, json_t **ou
     store_report sr;
     int rc = store_report_get(c->store, id, &sr, err);
     if (rc) return rc;
-    if (!tr_party_is_privileged(viewer) && strcmp(sr.reporting_party, viewer->name) != 0) {
+    if (!centre_report_visible(sr.reporting_party, viewer)) {
         store_report_clear(&sr);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no report %lld", (long long)id);
     }
@@ -519,7 +519,7 @@ static int load_acts(centre *c, tr_err *err) {
 /* The names public region areas carry in other languages, as the bulletin's labels. */
 static int region_label(tr_area *a, void *ctx) {
     mon_bulletin *b = ctx;
-    if (a->kind != AREA_REGION || !a->names || !a->vis.is_public) return TR_OK;
+    if (a->kind != AREA_REGION || !a->names || !centre_area_visible(a, &centre_public)) return TR_OK;
     json_t *names = json_loads(a->names, 0, NULL);
     int rc = TR_OK;
     for (int l = MON_LANG_AR; rc == TR_OK && l < MON_LANG_COUNT; l++) {

@@ -8,6 +8,7 @@
 #ifndef TRUCE_SERVICE_CENTRE_MONITOR_H
 #define TRUCE_SERVICE_CENTRE_MONITOR_H
 
+#include "base/tz.h"
 #include "engines/monitor_export.h"
 #include "service/centre.h"
 
@@ -21,6 +22,19 @@ int centre_mon_configure(centre *c, const mon_config *cfg, tr_err *err);
  * "R1,R2,R3", --cluster-window-s "W1,W2,W3"; NULL leaves cfg's) into cfg's radius_m and
  * window_s. TR_EINVAL naming the option (the ranges are mon_config_check's). */
 int centre_mon_cluster_parse(const char *radius, const char *window, mon_config *cfg, tr_err *err);
+
+/* The monitoring options `truce serve` takes and records as settings (setting.put), in
+ * this order: --cluster-radius-m, --cluster-window-s, --bulletin-hour, --bulletin-tz. */
+#define CENTRE_NMON_OPTS 4
+extern const char *const CENTRE_MON_OPTS[CENTRE_NMON_OPTS];
+/* Their texts vals[] (in that order) into cfg, from mon_config_default; a zone name loads
+ * *tz (the caller frees it with tr_tz_free, after the engine that uses it), else *tz is
+ * NULL. TR_EINVAL naming the option, or (the ranges) mon_config_check's member. */
+int centre_mon_options(const char *const *vals, mon_config *cfg, tr_tz **tz, tr_err *err);
+/* Rebuilds the monitoring engine with the settings the store holds (another instance
+ * recorded them: centre_follow.c), when all of them are there; the zone it loads is the
+ * centre's (freed by centre_close). */
+int centre__mon_settings_follow(centre *c, tr_err *err);
 
 /* The incidents rebuilt from stored rows into engine m, as at start (centre_mon_configure)
  * and as `truce verify --db` rebuilds them: a report row (its body parsed again with its

@@ -132,9 +132,11 @@ static json_t *row_json(const json_t *p) {
 
 static int collect(tr_movement *m, void *ctx) {
     section *s = ctx;
-    if (!m->vis.is_public || m->time_end <= s->start || m->time_start >= s->end) return TR_OK;
+    bool visible;
+    int rc = centre_movement_visible(s->c, m, &centre_public, &visible, s->err);
+    if (rc || !visible || m->time_end <= s->start || m->time_start >= s->end) return rc;
     json_t *f = tr_movement_to_feature(m);
-    int rc = f ? centre_movement_view(s->c, m, f, s->err) : tr_fail(s->err, TR_ENOMEM, "", "out of memory");
+    rc = f ? centre_movement_view(s->c, m, f, s->err) : tr_fail(s->err, TR_ENOMEM, "", "out of memory");
     if (rc == TR_OK) {
         const json_t *p = json_object_get(f, "properties");
         json_array_append_new(s->rows, row_json(p));

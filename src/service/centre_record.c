@@ -277,7 +277,7 @@ int centre_party_record(centre *c, const tr_party *viewer, const char *name, int
                         const geo_box *bbox, json_t **out, tr_err *err) {
     bool known = false;
     if (store_party_known(c->store, name, &known, err)) return TR_EIO;
-    if (!known || (strcmp(viewer->name, name) != 0 && !tr_party_is_privileged(viewer)))
+    if (!known || !centre_record_visible(name, viewer))
         return tr_fail(err, TR_ENOTFOUND, "name", "there is no party '%s'", name);
     if (to <= from) return tr_fail(err, TR_EINVAL, "to", "must be after from");
     record r = {c, bbox, 0, json_array(), json_array(), err};

@@ -46,7 +46,7 @@ static int keep(tr_area *a, void *ctx) {
     sep_set *s = ctx;
     bool party = a->kind == AREA_CONTROL && listed(s->ag->parties, s->ag->nparties, a->party);
     bool excluded = a->kind == AREA_DESIGNATED && listed(s->ag->excluded, s->ag->nexcluded, a->actor);
-    if ((!party && !excluded) || !tr_vis_allows(&a->vis, a->party, a->created_by, s->viewer)) return TR_OK;
+    if ((!party && !excluded) || !centre_area_visible(a, s->viewer)) return TR_OK;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 16;
         tr_area *na = realloc(s->areas, cap * sizeof *na);
@@ -77,7 +77,7 @@ static int sep_set_load(centre *c, const tr_party *viewer, int64_t id, tr_agreem
     if (rc == TR_ENOTFOUND)
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
     if (rc) return rc;
-    if (!tr_agreement_visible(ag, viewer)) {
+    if (!centre_agreement_visible(ag, viewer)) {
         tr_agreement_clear(ag);
         return tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)id);
     }

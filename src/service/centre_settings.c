@@ -3,13 +3,18 @@
  * serve`, table setting) under the log (issue 11, docs/tlog.md "Entries"): each value the
  * store or the log does not hold yet is written and logged as setting.put by the operator,
  * so `truce verify` can check that the setting row holds the latest value logged, and a
- * restart with the same options changes nothing.
+ * restart with the same options changes nothing. The monitoring options are parsed here
+ * (centre_mon_options), for `truce serve` and for the other instances on one database,
+ * which follow a setting.put by rebuilding their monitoring engine with it.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/timeutil.h"
 #include "service/centre_int.h"
+#include "service/centre_monitor.h"
 #include "service/centre_objects.h"
 
 /* Inside the transaction: records name = value (logged) unless the store and the log
@@ -46,4 +51,66 @@ int centre_settings_record(centre *c, const char *const *names, const char *cons
         return rc;
     }
     return store_commit(c->store, err);
+}
+
+/* ---- the monitoring options as settings ---- */
+
+const char *const CENTRE_MON_OPTS[CENTRE_NMON_OPTS] = {"--cluster-radius-m", "--cluster-window-s",
+                                                       "--bulletin-hour", "--bulletin-tz"};
+
+/* "+HH:MM" / "-HH:MM" into minutes east of UTC; false when zone is not such an offset. */
+static bool utc_offset(const char *zone, int *minutes) {
+    int hh, mm;
+    char sign, extra;
+    if (sscanf(zone, "%c%2d:%2d%c", &sign, &hh, &mm, &extra) != 3 || (sign != '+' && sign != '-') || mm >= 60)
+        return false;
+    *minutes = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+    return true;
+}
+
+int centre_mon_options(const char *const *vals, mon_config *cfg, tr_tz **tz, tr_err *err) {
+    mon_config_default(cfg);
+    *tz = NULL;
+    int rc = centre_mon_cluster_parse(vals[0], vals[1], cfg, err);
+    if (rc) return rc;
+    char *end;
+    unsigned long hour = vals[2] && isdigit((unsigned char)vals[2][0]) ? strtoul(vals[2], &end, 10) : 0;
+    if (hour == 0 || hour > 24 || *end)
+        return tr_fail(err, TR_EINVAL, "--bulletin-hour",
+                       "--bulletin-hour must be a whole number from 1 to 24");
+    cfg->bulletin_end_hour = (int)hour;
+    if (!vals[3] || !utc_offset(vals[3], &cfg->bulletin_utc_offset_min)) {
+        if ((rc = tr_tz_load(vals[3] ? vals[3] : "", "--bulletin-tz", tz, err))) return rc;
+        cfg->bulletin_tz = *tz;
+    }
+    if ((rc = mon_config_check(cfg, err))) {
+        tr_tz_free(*tz);
+        *tz = NULL;
+    }
+    return rc;
+}
+
+int centre__mon_settings_follow(centre *c, tr_err *err) {
+    char *vals[CENTRE_NMON_OPTS] = {0};
+    int rc = TR_OK;
+    bool all = true;
+    for (size_t k = 0; rc == TR_OK && k < CENTRE_NMON_OPTS; k++) {
+        rc = store_setting_get(c->store, CENTRE_MON_OPTS[k], &vals[k], err);
+        all = all && vals[k];
+    }
+    mon_config cfg;
+    tr_tz *tz = NULL, **zones = NULL;
+    if (rc == TR_OK && all) rc = centre_mon_options((const char *const *)vals, &cfg, &tz, err);
+    if (rc == TR_OK && tz && !(zones = realloc(c->zones, (c->nzones + 1) * sizeof *zones))) {
+        tr_tz_free(tz);
+        rc = tr_fail(err, TR_ENOMEM, "", "out of memory");
+    }
+    if (zones) {
+        c->zones = zones;
+        c->zones[c->nzones++] = tz;
+    }
+    if (rc == TR_OK && all) rc = centre_mon_configure(c, &cfg, err);
+    for (size_t k = 0; k < CENTRE_NMON_OPTS; k++)
+        free(vals[k]);
+    return rc;
 }

@@ -15,7 +15,7 @@
 static int visible_agreement(centre *c, const tr_party *viewer, int64_t id, tr_agreement *a, tr_err *err) {
     int rc = store_agreement_get(c->store, id, a, err);
     if (rc == TR_OK) {
-        if (tr_agreement_visible(a, viewer)) return TR_OK;
+        if (centre_agreement_visible(a, viewer)) return TR_OK;
         tr_agreement_clear(a);
     } else if (rc != TR_ENOTFOUND) {
         return rc; /* a storage failure is not a missing agreement */

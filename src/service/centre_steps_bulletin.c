@@ -8,14 +8,14 @@
 #include "base/timeutil.h"
 #include "service/centre_humanitarian.h"
 
-/* The agreement id's name into name (cap bytes) and *pub whether it is public (false
- * when there is none); a storage failure is returned. */
+/* The agreement id's name into name (cap bytes) and *pub whether the public may see it
+ * (false when there is none); a storage failure is returned. */
 static int public_name(centre *c, int64_t id, char *name, size_t cap, bool *pub, tr_err *err) {
     tr_agreement a;
     int rc = store_agreement_get(c->store, id, &a, err);
     *pub = false;
     if (rc) return rc == TR_ENOTFOUND ? TR_OK : rc;
-    *pub = a.vis.is_public;
+    *pub = centre_agreement_visible(&a, &centre_public);
     snprintf(name, cap, "%s", a.name);
     tr_agreement_clear(&a);
     return TR_OK;

@@ -27,7 +27,7 @@ static bool in_force(const tr_area *a, int64_t t) {
 
 static int keep(tr_area *a, void *ctx) {
     collect *c = ctx;
-    if (a->kind != AREA_CONTROL || !tr_vis_allows(&a->vis, a->party, a->created_by, c->viewer)) return TR_OK;
+    if (a->kind != AREA_CONTROL || !centre_area_visible(a, c->viewer)) return TR_OK;
     unsigned when = 0;
     for (int k = 0; k < c->nt; k++)
         if (in_force(a, c->t[k])) when |= 1u << k;
@@ -84,7 +84,7 @@ int centre__area_at(centre *c, const tr_party *viewer, int64_t id, int64_t t, co
                     tr_err *err) {
     tr_area a;
     int rc = store_area_get(c->store, id, 0, &a, err);
-    if (rc == TR_OK && !tr_vis_allows(&a.vis, a.party, a.created_by, viewer)) {
+    if (rc == TR_OK && !centre_area_visible(&a, viewer)) {
         tr_area_clear(&a);
         return tr_fail(err, TR_EINVAL, field, "there is no area %lld", (long long)id);
     }

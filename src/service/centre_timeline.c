@@ -139,7 +139,7 @@ int centre_timeline(centre *c, const tr_party *viewer, int64_t agreement_id, int
     tr_step *steps = NULL;
     tr_step_event *ev = NULL;
     size_t ns = 0, ne = 0;
-    if (!tr_agreement_visible(&a, viewer))
+    if (!centre_agreement_visible(&a, viewer))
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no agreement %lld", (long long)agreement_id);
     if (rc == TR_OK) rc = store_steps(c->store, agreement_id, &steps, &ns, err);
     if (rc == TR_OK) rc = store_step_events(c->store, agreement_id, &ev, &ne, err);

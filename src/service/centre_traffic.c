@@ -379,6 +379,20 @@ int centre__traffic_open(centre *c, tr_err *err) {
     return rc;
 }
 
+int centre__traffic_reload(centre *c, tr_err *err) {
+    centre_traffic *t = c->traffic;
+    tf_engine *e = tf_engine_new(&t->cfg);
+    if (!e) return tr_fail(err, TR_ENOMEM, "", "out of memory");
+    pthread_rwlock_wrlock(&t->lock);
+    tf_engine_free(t->e);
+    t->e = e;
+    tracks_clear(t);
+    int rc = load_objects(c, err);
+    if (rc == TR_OK) rc = load_tracks(c, err);
+    pthread_rwlock_unlock(&t->lock);
+    return rc;
+}
+
 void centre__traffic_close(centre *c) {
     centre_traffic *t = c->traffic;
     if (!t) return;

@@ -66,6 +66,12 @@ int ct_kind_parse(const char *s, tf_kind *k);
 /* An engine alert change as its row (id 0; the names are static strings). */
 store_traffic_alert ct_alert_row(const tf_alert *x, int64_t batch_id);
 
+/* centre_traffic_follow.c: another instance's entries (centre_follow.c), under the
+ * store's writer mutex; each takes t->lock. ref and object are the entry's. */
+int ct_follow_positions(centre *c, uint64_t index, const char *ref, const char *object, tr_err *err);
+int ct_follow_stale(centre *c, uint64_t index, const char *object, tr_err *err);
+int ct_follow_alert(centre *c, uint64_t index, const char *object, tr_err *err);
+
 /* centre_traffic_notice.c */
 /* Inside the batch's transaction: stores an alert change (row, traffic.alert entry by
  * party `by`) and notifies the parties concerned. */

@@ -54,7 +54,7 @@ static json_t *exact(double t) {
 /* ---- tracks and objects as a viewer may see them ---- */
 
 static bool track_visible(const ct_track *k, const tr_party *viewer) {
-    return k && k->used && tr_vis_allows(&k->vis, k->party, k->party, viewer);
+    return k && k->used && centre_track_visible(k->party, &k->vis, viewer);
 }
 
 json_t *ct_track_view(centre *c, int64_t id, const tr_party *viewer, double distance_m) {

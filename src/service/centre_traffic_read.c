@@ -13,10 +13,6 @@
 #include "base/timeutil.h"
 #include "service/centre_traffic_int.h"
 
-static bool may_read(const char *party, const tr_vis *vis, const tr_party *viewer) {
-    return tr_vis_allows(vis, party, party, viewer);
-}
-
 static bool in_box(const geo_box *b, double lon, double lat) {
     return !b || (lon >= b->minx && lon <= b->maxx && lat >= b->miny && lat <= b->maxy);
 }
@@ -45,7 +41,7 @@ typedef struct picture {
 static int live_one(const tf_track_state *st, void *ctx) {
     picture *pc = ctx;
     ct_track *k = ct_track_find(pc->c->traffic, st->pos.track);
-    if (!k || !k->used || !may_read(k->party, &k->vis, pc->viewer) ||
+    if (!k || !k->used || !centre_track_visible(k->party, &k->vis, pc->viewer) ||
         !in_box(pc->bbox, st->pos.lon, st->pos.lat))
         return 0;
     tr_position p = {.at_ms = st->pos.at_ms,
@@ -66,7 +62,7 @@ static int live_one(const tf_track_state *st, void *ctx) {
 static int past_one(const store_position *sp, void *ctx) {
     picture *pc = ctx;
     ct_track *k = ct_track_find(pc->c->traffic, sp->track_id);
-    if (!k || !k->used || !may_read(k->party, &sp->p.vis, pc->viewer) ||
+    if (!k || !k->used || !centre_track_visible(k->party, &sp->p.vis, pc->viewer) ||
         !in_box(pc->bbox, sp->p.lon, sp->p.lat))
         return TR_OK;
     json_t *f = feature(sp->track_id, k, &sp->p, -1);
@@ -104,7 +100,7 @@ typedef struct history {
 
 static int history_one(const store_position *sp, void *ctx) {
     history *h = ctx;
-    if (!may_read(h->party, &sp->p.vis, h->viewer)) {
+    if (!centre_track_visible(h->party, &sp->p.vis, h->viewer)) {
         h->skipped++;
         return TR_OK;
     }
@@ -199,7 +195,7 @@ int centre_track_history(centre *c, const tr_party *viewer, int64_t id, int64_t 
     int rc = known ? store_track_positions(c->store, id, from_ms, to_ms, CENTRE_HISTORY_MAX + 1, history_one,
                                            &h, &more, err)
                    : tr_fail(err, TR_ENOTFOUND, "id", "there is no track %lld", (long long)id);
-    bool visible_now = known && may_read(copy.party, &k->vis, viewer);
+    bool visible_now = known && centre_track_visible(copy.party, &k->vis, viewer);
     pthread_rwlock_unlock(&t->lock);
     if (rc == TR_OK && !visible_now && json_array_size(h.coords) == 0) /* as if missing */
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no track %lld", (long long)id);

@@ -24,7 +24,7 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
     } else {
         tr_area prev;
         if ((rc = store_area_get(c->store, a->id, 0, &prev, err))) return rc;
-        if (!tr_vis_allows(&prev.vis, prev.party, prev.created_by, by))
+        if (!centre_area_visible(&prev, by))
             rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no area %lld", (long long)a->id);
         else
             rc = tr_area_may_write(by, a, &prev, err);
@@ -95,7 +95,7 @@ static int agreement_refs(centre *c, const tr_party *by, const tr_agreement *a, 
         snprintf(f, sizeof f, "zones[%zu]", i);
         int rc = store_area_get(c->store, a->zones[i], 0, &z, err);
         if (rc && rc != TR_ENOTFOUND) return rc; /* a storage failure is not a missing area */
-        bool seen = rc == TR_OK && tr_vis_allows(&z.vis, z.party, z.created_by, by);
+        bool seen = rc == TR_OK && centre_area_visible(&z, by);
         if (rc == TR_OK) tr_area_clear(&z);
         if (!seen) return tr_fail(err, TR_EINVAL, f, "there is no area %lld", (long long)a->zones[i]);
     }

@@ -115,6 +115,15 @@
  *      keep commits in one sequence (a flush covering commit n covers all before n), as
  *      WAL files do (SQLite's WAL, PostgreSQL's WAL: flush up to the LSN of the last
  *      commit, e.g. by one commit with synchronous_commit on).
+ *      Shared transactions (SQLite; store_tx.c): on a thread that defers, a write ended
+ *      by store_commit_shared is released into the writer connection's open transaction
+ *      rather than COMMITted, and the writes that follow run in a SAVEPOINT inside it, so
+ *      a refused or failed one is undone alone; once no flush runs, the first of them to
+ *      wait in store_sync COMMITs the batch and leads the flush that covers it. Any other
+ *      commit (store_commit, store_commit_publish: writes whose engine changes other
+ *      requests join with rows) and any write of a thread that does not defer COMMIT the
+ *      batch first. A failed COMMIT of a batch of several writes stops the process (as a
+ *      failed flush does); a write alone in its transaction fails alone, as before.
  */
 #ifndef TRUCE_STORE_H
 #define TRUCE_STORE_H
@@ -154,6 +163,12 @@ int store_commit(store *s, tr_err *err);
  * a successful COMMIT; its code is returned. */
 int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err);
 void store_rollback(store *s);
+/* Ends the write like store_commit, but with group commit on a thread that defers (the
+ * HTTP edge) the write is released into the shared transaction instead of COMMITting it
+ * (C7): for writes whose effects other requests read only from the database or from an
+ * engine whose answers are not joined with rows (a report: its incident). store_sync
+ * commits it. */
+int store_commit_shared(store *s, tr_err *err);
 /* Group commit (C7): on, commits of every thread share flushes; off (the default), each
  * commit flushes by itself. `truce serve` turns it on unless --group-commit off. */
 int store_group_commit(store *s, bool on, tr_err *err);
@@ -164,8 +179,13 @@ void store_defer_durable(store *s);
  * pending or group commit is off) and ends this thread's deferral. Fails only when the
  * flush fails (then the process has already stopped: a flush failure is fatal). */
 int store_sync(store *s, tr_err *err);
-/* Commits and flushes since the store was opened (flushes <= commits; equal when off). */
-void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes);
+/* The same, but waits only until every write that did not end by store_commit_shared is
+ * durable: for an answer that reads nothing such a write changes (the attribution engine,
+ * the parties), which then need not wait for the reports of a busy centre. */
+int store_sync_unshared(store *s, tr_err *err);
+/* Writes committed, flushes and database transactions COMMITted since the store was opened
+ * (flushes and transactions <= commits; all equal when off). transactions may be NULL. */
+void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes, uint64_t *transactions);
 /* fn(ctx) is called after each commit that inserted notices, under the writer lock: it
  * must be quick and must not use the store (it wakes notice streams). NULL removes it. */
 void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx);
@@ -198,6 +218,27 @@ int store_catch_up(store *s, tr_err *err);
 /* Waits up to timeout_ms until the entry at index is applied: TR_OK, or TR_EUNAVAIL (503)
  * naming field. Without a hook: whether the log holds index. */
 int store_wait_applied(store *s, uint64_t index, int timeout_ms, const char *field, tr_err *err);
+/*
+ * Lost entries (a failover): PostgreSQL shows a commit to other sessions before its
+ * synchronous standby confirms it when the wait is cancelled, so this process may have
+ * applied an entry the promoted standby never got. Each catch-up (store_begin, the
+ * follower, store_wait_applied) compares the database's log with what was applied: a log
+ * shorter than `applied`, or another leaf hash at index applied - 1, means entries were
+ * lost. The store then says so on stderr, refuses writes and waits (TR_EUNAVAIL, 503)
+ * until the reload hook ran: on the follower thread, holding nothing, the hook stops the
+ * engines' readers and calls store_follow_reload, which rebuilds the engines from the
+ * store (load, as at start, inside one transaction) and sets `applied` to the log size.
+ */
+typedef int (*store_reload_fn)(void *ctx, tr_err *err);
+/* Sets the reload hook (before any other thread uses s). */
+void store_follow_on_lost(store *s, store_reload_fn fn, void *ctx);
+/* True from the moment lost entries are found until the engines are reloaded. */
+bool store_follow_lost(store *s);
+/* Inside a transaction of its own that no other instance's entry is applied in: calls
+ * load(ctx) (rebuild every engine from the store), then the engines reflect the log as
+ * the transaction sees it. TR_OK, or the failure (still lost: tried again later). */
+int store_follow_reload(store *s, int (*load)(void *ctx, tr_err *err), void *ctx, tr_err *err);
+
 /* The follower thread (PostgreSQL): listens for commits and applies them. Start: TR_OK
  * (nothing on SQLite or without a hook); stop joins it (no-op when not started). */
 int store_follower_start(store *s, tr_err *err);

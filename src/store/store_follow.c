@@ -17,9 +17,16 @@
  *    is missed or the connection was lost — catches up.
  * All run the hook under the writer mutex, so in log order. Waiters (Truce-Min-Index)
  * sleep on a condition variable broadcast whenever applied moves.
+ *
+ * Lost entries (store.h): every catch-up first compares the log with `applied` and the
+ * leaf of entry applied - 1 (one log_node read). When they differ, `lost` is set, the
+ * tree's frontier is dropped (reloaded by the next store_begin), every catch-up and
+ * write answers TR_EUNAVAIL, and the follower thread calls the reload hook until it
+ * succeeds (store_follow_reload rebuilds inside a transaction that applies nothing).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,9 +39,14 @@
 struct store_follow {
     store_follow_fn fn; /* set once, before the server's threads start */
     void *ctx;
-    pthread_mutex_t mu; /* guards applied and stop */
+    store_reload_fn reload; /* store_follow_on_lost */
+    void *reload_ctx;
+    pthread_mutex_t mu; /* guards applied, lost and stop */
     pthread_cond_t cv;  /* broadcast when applied moves */
     uint64_t applied;
+    tlog_hash leaf; /* the leaf of entry applied - 1 (under the writer mutex), if has_leaf */
+    bool has_leaf;
+    bool lost; /* entries applied are not in the database: the engines await their reload */
     bool stop, started;
     pthread_t thread;
 };
@@ -54,10 +66,33 @@ void store__follow_free(struct store_follow *f) {
     free(f);
 }
 
+/* Under the writer mutex: the leaf of entry applied - 1 is remembered (none at 0). */
+static int remember_leaf(store *s, uint64_t applied, tr_err *err) {
+    struct store_follow *f = s->follow;
+    f->has_leaf = false;
+    if (applied == 0) return TR_OK;
+    int rc = store__log_leaf(s, applied - 1, &f->leaf, err);
+    f->has_leaf = rc == TR_OK;
+    return rc == TR_ENOTFOUND ? TR_OK : rc;
+}
+
 void store_follow_set(store *s, store_follow_fn fn, void *ctx, uint64_t applied) {
     s->follow->fn = fn;
     s->follow->ctx = ctx;
     s->follow->applied = applied;
+    if (store_shared(s)) remember_leaf(s, applied, NULL); /* else: checked from the first catch-up */
+}
+
+void store_follow_on_lost(store *s, store_reload_fn fn, void *ctx) {
+    s->follow->reload = fn;
+    s->follow->reload_ctx = ctx;
+}
+
+bool store_follow_lost(store *s) {
+    pthread_mutex_lock(&s->follow->mu);
+    bool lost = s->follow->lost;
+    pthread_mutex_unlock(&s->follow->mu);
+    return lost;
 }
 
 bool store_shared(const store *s) {
@@ -80,13 +115,57 @@ static void set_applied(struct store_follow *f, uint64_t n) {
     pthread_mutex_unlock(&f->mu);
 }
 
-/* Under the writer mutex: applies [applied, to). */
-static int run(store *s, uint64_t to, tr_err *err) {
+static int reloading(tr_err *err) {
+    return tr_fail(err, TR_EUNAVAIL, "",
+                   "this instance is reloading its engines: the database lost log entries it had applied "
+                   "(a failover); try again");
+}
+
+/* Under the writer mutex, the log's committed size being n: whether an entry applied is
+ * not (or no longer the same) in the database. A failure to read is returned. */
+static int check_lost(store *s, uint64_t n, bool *lost, tr_err *err) {
     struct store_follow *f = s->follow;
+    uint64_t applied = store_applied(s);
+    tlog_hash leaf;
+    *lost = n < applied;
+    int rc = TR_OK;
+    if (!*lost && applied > 0 && store_shared(s)) {
+        if (!f->has_leaf) return remember_leaf(s, applied, err);
+        rc = store__log_leaf(s, applied - 1, &leaf, err);
+        if (rc == TR_ENOTFOUND) rc = TR_OK, *lost = true;
+        if (rc == TR_OK && !*lost) *lost = !tlog_hash_equal(&leaf, &f->leaf);
+    }
+    if (*lost)
+        fprintf(
+            stderr,
+            "truce: LOST LOG ENTRIES: the database's log has %llu entries and %s entry %llu this instance "
+            "applied (a failover lost commits its standby never confirmed); reloading every engine from "
+            "the store, answering 503 until done\n",
+            (unsigned long long)n, n < applied ? "lacks" : "another", (unsigned long long)(applied - 1));
+    return rc;
+}
+
+/* Under the writer mutex, the log's committed size being n: applies [applied, n), after
+ * checking that what was applied is still there (else: lost, TR_EUNAVAIL). */
+static int run(store *s, uint64_t n, tr_err *err) {
+    struct store_follow *f = s->follow;
+    if (!f->fn) return TR_OK;
+    bool lost = store_follow_lost(s);
+    int rc = lost ? TR_OK : check_lost(s, n, &lost, err);
+    if (rc) return rc;
+    if (lost) {
+        pthread_mutex_lock(&f->mu);
+        f->lost = true;
+        pthread_mutex_unlock(&f->mu);
+        tlog_tree_init(&s->tree); /* the frontier may hold a lost leaf: the next sync reloads it */
+        s->saved = s->tree;
+        return reloading(err);
+    }
     uint64_t from = store_applied(s), done = from;
-    if (!f->fn || to <= from) return TR_OK;
+    if (n <= from) return TR_OK;
     bool notices = false;
-    int rc = f->fn(f->ctx, from, to, &done, &notices, err);
+    rc = f->fn(f->ctx, from, n, &done, &notices, err);
+    if (done > from) remember_leaf(s, done, NULL);
     set_applied(f, done);
     if (notices && s->on_notices) s->on_notices(s->on_notices_ctx);
     return rc;
@@ -94,6 +173,26 @@ static int run(store *s, uint64_t to, tr_err *err) {
 
 int store__follow_tx(store *s, tr_err *err) {
     return run(s, s->tree.size, err);
+}
+
+int store_follow_reload(store *s, int (*load)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
+    struct store_follow *f = s->follow;
+    int rc = store__begin_unfollowed(s, err);
+    if (rc) return rc;
+    uint64_t n = s->tree.size;
+    rc = load(ctx, err);
+    if (rc == TR_OK) rc = remember_leaf(s, n, err);
+    if (rc == TR_OK) {
+        pthread_mutex_lock(&f->mu);
+        f->applied = n;
+        f->lost = false;
+        pthread_cond_broadcast(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        fprintf(stderr, "truce: engines reloaded from the store: they reflect the log's %llu entries\n",
+                (unsigned long long)n);
+    }
+    store_rollback(s);
+    return rc;
 }
 
 int store__follow_notify(store *s, tr_err *err) {
@@ -105,6 +204,10 @@ int store__follow_notify(store *s, tr_err *err) {
 }
 
 void store__follow_committed(store *s) {
+    if (s->tree.size > store_applied(s)) { /* this transaction appended: its last leaf */
+        s->follow->leaf = s->last_leaf;
+        s->follow->has_leaf = true;
+    }
     set_applied(s->follow, s->tree.size);
 }
 
@@ -133,8 +236,7 @@ int store_wait_applied(store *s, uint64_t index, int timeout_ms, const char *fie
         if (store_log_size(s, &n, err)) return err ? err->code : TR_EIO;
         return index < n ? TR_OK : not_yet(index, n, 0, field, err);
     }
-    if (index < store_applied(s)) return TR_OK;
-    int rc = store_catch_up(s, err);
+    int rc = store_catch_up(s, err); /* also when applied: it checks that nothing was lost */
     if (rc) return rc;
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
@@ -186,6 +288,9 @@ static void *follower_main(void *arg) {
             d = NULL;
         }
         store_catch_up(s, &e); /* a failure (the database is down) is tried again next round */
+        tr_err re = {0};
+        if (store_follow_lost(s) && f->reload && f->reload(f->reload_ctx, &re))
+            fprintf(stderr, "truce: engines not reloaded yet (tried again): %s\n", re.msg);
     }
     db_close(d);
     return NULL;

@@ -8,6 +8,13 @@
  * the last commit, flushes without the lock, then publishes durable and wakes everyone.
  * Waiters that arrived during that flush are covered by the next leader's, so under load
  * each fsync serves every commit of one "while the disk was busy" interval.
+ *
+ * Shared transactions (store.h C7, store_tx.c): a write ended by store_commit_shared is
+ * released into the writer connection's open transaction instead of COMMITting it
+ * (committed counts it, in_db does not yet). While a flush runs such writes accumulate;
+ * once it ended, one waiter whose writes are not in the database yet COMMITs that
+ * transaction (commit_batch: the writer lock, COMMIT), then leads the next flush, so one
+ * COMMIT and one fsync serve every write of the batch. A flush covers only in_db.
  */
 #include "store/store_group.h"
 
@@ -26,9 +33,15 @@ struct store_group {
     pthread_mutex_t mu;
     pthread_cond_t flushed;
     bool on, flushing;
-    uint64_t committed, durable, flushes;
+    bool committing;    /* a waiter is COMMITting the shared transaction (commit_batch) */
+    uint64_t committed; /* writes ended (each released into the shared transaction or committed) */
+    uint64_t in_db;     /* writes whose transaction has COMMITted (<= committed) */
+    uint64_t unshared;  /* the last write that was not released into a shared transaction */
+    uint64_t durable, flushes, transactions;
     store_group_flush_fn flush;
     void *ctx;
+    store_group_batch_fn commit_batch; /* commits the open shared transaction (store_tx.c) */
+    void *batch_ctx;
 };
 
 /* The group this thread defers waiting for (store_defer_durable), or NULL. */
@@ -58,9 +71,14 @@ bool store__group_on(store_group *g) {
     return on;
 }
 
-uint64_t store__group_committed(store_group *g) {
+uint64_t store__group_committed(store_group *g, bool in_db) {
     pthread_mutex_lock(&g->mu);
     uint64_t n = ++g->committed;
+    if (in_db) {
+        g->in_db = n;
+        g->unshared = n;
+        g->transactions++;
+    }
     if (!g->on) { /* a commit with its own flush (synchronous=FULL) */
         g->durable = n;
         g->flushes++;
@@ -69,10 +87,26 @@ uint64_t store__group_committed(store_group *g) {
     return n;
 }
 
+void store__group_in_db(store_group *g) {
+    pthread_mutex_lock(&g->mu);
+    if (g->in_db != g->committed) g->transactions++;
+    g->in_db = g->committed;
+    pthread_mutex_unlock(&g->mu);
+}
+
+bool store__group_joins(store_group *g) {
+    return deferring == g && store__group_on(g);
+}
+
+void store__group_set_batch(store_group *g, store_group_batch_fn fn, void *ctx) {
+    g->commit_batch = fn;
+    g->batch_ctx = ctx;
+}
+
 /* Under mu: one flush as the leader, covering every commit made so far. */
 static void lead_flush(store_group *g) {
     g->flushing = true;
-    uint64_t upto = g->committed;
+    uint64_t upto = g->in_db;
     pthread_mutex_unlock(&g->mu);
     tr_err err = {0};
     int rc = g->flush(g->ctx, &err);
@@ -90,17 +124,38 @@ static void lead_flush(store_group *g) {
     pthread_cond_broadcast(&g->flushed);
 }
 
-static int group_sync(store_group *g) {
+/* Under mu, no flush running: COMMITs the shared transaction (commit_batch takes the
+ * writer lock; the caller holds no lock of the store), so the flush that follows covers
+ * every write released into it while the previous flush ran. */
+static void commit_batch(store_group *g) {
+    g->committing = true;
+    pthread_mutex_unlock(&g->mu);
+    g->commit_batch(g->batch_ctx);
     pthread_mutex_lock(&g->mu);
-    uint64_t target = g->committed;
+    g->committing = false;
+    pthread_cond_broadcast(&g->flushed);
+}
+
+/* A waiter whose writes are all in the database never waits for a commit_batch, so a
+ * thread that holds the writer lock (a checkpoint) can always lead its own flush. */
+static int group_sync_to(store_group *g, bool all) {
+    pthread_mutex_lock(&g->mu);
+    uint64_t target = all ? g->committed : g->unshared;
     while (g->durable < target) {
-        if (!g->flushing)
+        bool in_db = g->in_db >= target || !g->commit_batch;
+        if (!in_db && !g->flushing && !g->committing)
+            commit_batch(g);
+        else if (in_db && !g->flushing)
             lead_flush(g);
         else
             pthread_cond_wait(&g->flushed, &g->mu);
     }
     pthread_mutex_unlock(&g->mu);
     return TR_OK;
+}
+
+static int group_sync(store_group *g) {
+    return group_sync_to(g, true);
 }
 
 int store__group_after_commit(store_group *g, tr_err *err) {
@@ -132,11 +187,19 @@ int store_sync(store *s, tr_err *err) {
     return g ? group_sync(g) : TR_OK;
 }
 
-void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes) {
+int store_sync_unshared(store *s, tr_err *err) {
+    (void)err;
+    store_group *g = store__group(s);
+    deferring = NULL;
+    return g ? group_sync_to(g, false) : TR_OK;
+}
+
+void store_commit_stats(store *s, uint64_t *commits, uint64_t *flushes, uint64_t *transactions) {
     store_group *g = store__group(s);
     pthread_mutex_lock(&g->mu);
     *commits = g->committed;
     *flushes = g->flushes;
+    if (transactions) *transactions = g->transactions;
     pthread_mutex_unlock(&g->mu);
 }
 

@@ -41,8 +41,20 @@ store_group *store_group_new(store_group_flush_fn flush, void *ctx);
 void store_group_free(store_group *g);
 /* Whether commits now skip their own flush (read by the store before each BEGIN). */
 bool store__group_on(store_group *g);
-/* After a successful COMMIT, under the store's writer lock: the commit's number. */
-uint64_t store__group_committed(store_group *g);
+/* After a write ended, under the store's writer lock: the write's number. in_db: its
+ * transaction COMMITted (with every write released into it before); false: the write was
+ * released into the open shared transaction, which a later COMMIT ends. */
+uint64_t store__group_committed(store_group *g, bool in_db);
+/* Under the writer lock, after the open shared transaction COMMITted: every write ended
+ * so far is in the database. */
+void store__group_in_db(store_group *g);
+/* Whether this thread's writes may share a transaction: group commit is on and the thread
+ * defers its wait (store_defer_durable: it waits in store_sync, holding no lock). */
+bool store__group_joins(store_group *g);
+/* Commits the store's open shared transaction, if any (takes the writer lock; a failed
+ * COMMIT is fatal: store_sqlite.c). Set once by store_open. */
+typedef void (*store_group_batch_fn)(void *ctx);
+void store__group_set_batch(store_group *g, store_group_batch_fn fn, void *ctx);
 /* After the writer lock is released: waits for the flush covering this thread's commits
  * unless this thread defers (store_defer_durable). */
 int store__group_after_commit(store_group *g, tr_err *err);

@@ -25,7 +25,13 @@ struct store {
     int schema_version;
     tlog_tree tree;                /* the log's tree as of the open transaction (writer) */
     tlog_tree saved;               /* the tree at store_begin, restored by a rollback */
+    tlog_hash last_leaf;           /* the leaf of the last entry store_log_append stored */
     bool tx_notices;               /* the open transaction inserted notices */
+    /* Shared transactions (group commit, store.h C7; store_tx.c), all under writer: */
+    bool batch;         /* wconn's transaction is open with writes released into it */
+    bool batch_notices; /* one of those writes inserted notices */
+    bool joined;        /* the write in progress runs in SAVEPOINT w inside the batch */
+    bool joins;         /* the write in progress may end in the batch (its thread defers) */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
     struct store_group *group;   /* group commit (store_group.c) */
@@ -41,8 +47,12 @@ struct store {
 struct store_follow *store__follow_new(void);
 void store__follow_free(struct store_follow *f);
 /* store_begin, inside the transaction with the log synced: applies what other processes
- * committed (s->tree.size > applied). */
+ * committed (s->tree.size > applied), after checking that nothing applied was lost. */
 int store__follow_tx(store *s, tr_err *err);
+/* store_begin without store__follow_tx (store_follow_reload). */
+int store__begin_unfollowed(store *s, tr_err *err);
+/* The hash of the leaf at index (log_node level 0); TR_ENOTFOUND when there is none. */
+int store__log_leaf(store *s, uint64_t index, tlog_hash *leaf, tr_err *err);
 /* Before COMMIT of a transaction that appended entries: NOTIFY the other instances
  * (PostgreSQL, with a hook). */
 int store__follow_notify(store *s, tr_err *err);
@@ -51,6 +61,11 @@ void store__follow_committed(store *s);
 
 /* The store's group commit (store_group.h). */
 struct store_group *store__group(store *s);
+/* store_tx.c: commits the open shared transaction, if any (takes the writer lock unless
+ * this thread holds it); a failed COMMIT stops the process (store.h C7). ctx is the store. */
+void store__batch_commit(void *ctx);
+/* store_sqlite.c: opens a new connection to the store's database, listed for store_close. */
+int store__conn_open(store *s, conn **out, tr_err *err);
 
 /* Inside a transaction: brings s->tree up to the log's committed size. */
 int store__log_sync(store *s, tr_err *err);

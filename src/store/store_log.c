@@ -45,6 +45,14 @@ static int read_nodes(void *ctx, const tlog_node *nodes, size_t n, tlog_hash *ha
     return TR_OK;
 }
 
+int store__log_leaf(store *s, uint64_t index, tlog_hash *leaf, tr_err *err) {
+    tlog_node n = {.level = 0, .index = index};
+    tr_err e = {0};
+    int rc = read_nodes(s, &n, 1, leaf, &e);
+    if (rc && rc != TR_ENOTFOUND && err) *err = e;
+    return rc;
+}
+
 tlog_reader store_log_reader(store *s) {
     return (tlog_reader){s, read_nodes};
 }
@@ -115,6 +123,7 @@ int store_log_append(store *s, store_log_entry *e, tlog_hash *leaf, tr_err *err)
     if (store__step_done(s, st, "appending to the log", err)) return TR_EIO;
     if (put_nodes(s, nodes, n, err)) return TR_EIO;
     s->tree = t;
+    s->last_leaf = *leaf;
     return TR_OK;
 }
 

@@ -29,7 +29,7 @@
 #include "store/store_group.h"
 #include "store/store_int.h"
 
-static int open_conn(store *s, conn **out, tr_err *err) {
+int store__conn_open(store *s, conn **out, tr_err *err) {
     char shown[512];
     db_uri_redact(s->path, shown, sizeof shown);
     if (store__open_fault())
@@ -69,7 +69,7 @@ static void conn_destructor(void *p) {
 static conn *my_conn(store *s, tr_err *err) {
     conn *c = pthread_getspecific(s->key);
     if (c) return c;
-    if (open_conn(s, &c, err)) return NULL;
+    if (store__conn_open(s, &c, err)) return NULL;
     pthread_setspecific(s->key, c);
     return c;
 }
@@ -150,6 +150,7 @@ int store_open(const char *path, store **out, tr_err *err) {
     pthread_mutex_init(&s->conns_mu, NULL);
     pthread_key_create(&s->key, conn_destructor);
     tlog_tree_init(&s->tree);
+    store__group_set_batch(s->group, store__batch_commit, s);
     conn *c = s->path ? my_conn(s, err) : NULL;
     if (!s->path) tr_fail(err, TR_ENOMEM, "", "out of memory");
     if (!c || db_migrate(c->db, &s->schema_version, err)) {
@@ -163,6 +164,7 @@ int store_open(const char *path, store **out, tr_err *err) {
 void store_close(store *s) {
     if (!s) return;
     store_follower_stop(s);
+    store__batch_commit(s); /* what no waiter committed yet (none should be left) */
     conn *c = s->conns;
     while (c) {
         conn *n = c->next;
@@ -184,99 +186,6 @@ int store_schema_version(store *s) {
 
 struct store_group *store__group(store *s) {
     return s->group;
-}
-
-/* ---- transactions ---- */
-
-/* With the writer lock held: every write runs on the one writer connection, whose page
- * cache stays warm from one transaction to the next (a connection of a thread that did
- * not write last would reread every page it needs); the thread's own connection is put
- * back by writer_leave. */
-static conn *writer_enter(store *s, tr_err *err) {
-    if (!s->wconn && open_conn(s, &s->wconn, err)) return NULL;
-    s->wprev = pthread_getspecific(s->key);
-    pthread_setspecific(s->key, s->wconn);
-    bool normal = store__group_on(s->group); /* group commit: this commit waits for no fsync */
-    if (normal != s->wconn->sync_normal) {
-        tr_err e = {0};
-        if (db_exec(s->wconn->db, normal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", &e)) {
-            store__fail_with(err, &e, "setting the writer's synchronous mode");
-            return NULL;
-        }
-        s->wconn->sync_normal = normal;
-    }
-    return s->wconn;
-}
-
-static void writer_leave(store *s) {
-    pthread_setspecific(s->key, s->wprev);
-    s->wprev = NULL;
-    pthread_mutex_unlock(&s->writer);
-}
-
-int store_begin(store *s, tr_err *err) {
-    pthread_mutex_lock(&s->writer);
-    conn *c = writer_enter(s, err);
-    if (!c) {
-        writer_leave(s);
-        return err ? err->code : TR_EIO;
-    }
-    tr_err e = {0};
-    int rc = db_begin(c->db, DB_TX_WRITE, &e);
-    if (rc) {
-        writer_leave(s);
-        return store__fail_with(err, &e, "starting a transaction");
-    }
-    if ((rc = store__log_sync(s, err)) || (rc = store__follow_tx(s, err))) {
-        db_rollback(c->db);
-        writer_leave(s);
-        return rc;
-    }
-    s->saved = s->tree;
-    s->tx_notices = false;
-    return TR_OK;
-}
-
-void store_on_notices(store *s, void (*fn)(void *ctx), void *ctx) {
-    pthread_mutex_lock(&s->writer);
-    s->on_notices = fn;
-    s->on_notices_ctx = ctx;
-    pthread_mutex_unlock(&s->writer);
-}
-
-static int commit(conn *c, tr_err *err) {
-    if (!c) return TR_EIO;
-    if (store__commit_fault()) {
-        db_rollback(c->db);
-        return tr_fail(err, TR_EUNAVAIL, "", "committing: disk I/O error (injected by TRUCE_FAULT)");
-    }
-    tr_err e = {0};
-    return db_commit(c->db, &e) ? store__fail_with(err, &e, "committing") : TR_OK;
-}
-
-int store_commit_publish(store *s, int (*publish)(void *ctx, tr_err *err), void *ctx, tr_err *err) {
-    int rc = s->wconn ? store__follow_notify(s, err) : TR_EIO;
-    if (rc != TR_OK && s->wconn) db_rollback(s->wconn->db);
-    if (rc == TR_OK) rc = commit(s->wconn, err);
-    if (rc != TR_OK) s->tree = s->saved;
-    if (rc == TR_OK) store__group_committed(s->group);
-    if (rc == TR_OK && publish) rc = publish(ctx, err);
-    if (rc == TR_OK) store__follow_committed(s);
-    if (rc == TR_OK && s->tx_notices && s->on_notices) s->on_notices(s->on_notices_ctx);
-    s->tx_notices = false;
-    writer_leave(s);
-    return rc == TR_OK ? store__group_after_commit(s->group, err) : rc;
-}
-
-int store_commit(store *s, tr_err *err) {
-    return store_commit_publish(s, NULL, NULL, err);
-}
-
-void store_rollback(store *s) {
-    if (s->wconn) db_rollback(s->wconn->db);
-    s->tree = s->saved;
-    s->tx_notices = false;
-    writer_leave(s);
 }
 
 /* ---- parties and actors ---- */

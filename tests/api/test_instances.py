@@ -9,14 +9,20 @@
    other (many rounds, with reject_on_conflict: exactly one of each pair is stored; without
    it, one of each pair lists the other);
  - a party's notice stream on B delivers the notice a write through A caused;
+ - a lost entry (LostEntry: what a failover leaves when PostgreSQL showed a commit its standby
+   never confirmed): both instances find it, reload their engines, never answer with it again;
  - kill -9 of A in the middle of a write load: every write A acknowledged is there, B goes
    on serving (reads and writes), A starts again on the same database, and `truce verify`
    passes on the one log both appended to.
 
 PostgreSQL only (SQLite is one process): skipped without $TRUCE_TEST_PG.
 """
+import datetime
 import http.client
 import json
+import math
+import os
+import signal
 import threading
 import time
 import unittest
@@ -234,6 +240,95 @@ class TwoInstances(unittest.TestCase):
         finally:
             s.close()
 
+    def test_tracks_and_alerts_through_a_on_b(self):
+        """Positions and the alert they raise, posted through A: B's picture, alerts, notices
+        and SSE stream are A's, and B's engine holds the same state (a position through B is
+        checked and detected against it: no second alert)."""
+        a, b = self.a, self.b
+        before = b.get("/v1/notices", party="Opposition").json["next_cursor"]
+        stream = b.stream("/v1/notices/stream?after=%s" % before, party="Opposition")
+        self.assertEqual(stream.status, 200)
+        t0, lat0, lon0 = time.time() - 5, -45.0, 38.0
+        kx = 111320 * math.cos(math.radians(lat0))
+
+        def pos(track, dt, x, vx, **extra):
+            at = datetime.datetime.fromtimestamp(t0 + dt, datetime.timezone.utc)
+            p = {"track": track, "at": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "lon": lon0 + x / kx,
+                 "lat": lat0, "alt_m": 3000, "vx_mps": vx, "vy_mps": 0, "vz_mps": 0}
+            p.update(extra)
+            return p
+        try:
+            one = a.post("/v1/tracks", pos("T1", 0, 0, 200, callsign="SAA01"), party="SAA")
+            self.assertEqual(one.status, 201, one)
+            two = a.post("/v1/tracks", pos("T2", 0, 30000, -200), party="Opposition")
+            self.assertEqual((two.status, two.json["alerts"]), (201, 1), two)
+            got = stream.events(1, timeout=15)
+            self.assertEqual(len(got), 1, "B's stream did not deliver the alert raised through A")
+            self.assertEqual(json.loads(got[0]["data"])["payload"]["kind"], "traffic")
+        finally:
+            stream.close()
+        wait = {"Truce-Min-Index": str(index_of(two))}
+        box = "/v1/tracks?bbox=37,-46,40,-44"
+        for party in ("SAA", "Opposition", "admin", "UNOCHA"):
+            pa, pb = a.get(box, party=party).json, b.get(box, party=party, headers=wait).json
+            self.assertEqual(pa["features"], pb["features"], party)
+            self.assertEqual(a.get("/v1/traffic/alerts", party=party).json,
+                             b.get("/v1/traffic/alerts", party=party).json, party)
+        mine = b.get(box, party="SAA").json["features"]
+        self.assertEqual([(f["properties"]["track"], f["properties"].get("alert_level")) for f in mine
+                          if f["properties"]["track"] in ("T1", "T2")], [("T1", 2), ("T2", None)], mine)
+        self.assertEqual(len(b.get("/v1/traffic/alerts", party="SAA").json["items"]), 1)
+        seen = [n for n in b.get("/v1/notices?limit=1000", party="SAA").json["items"] if n["kind"] == "traffic"]
+        self.assertEqual(len(seen), 1, seen)
+        # through B: not later than T1's last position (known to B) is refused; a later one
+        # closes in at the same level, so B raises nothing new, as A would not
+        self.assertEqual(b.post("/v1/tracks", pos("T1", 0, 100, 200), party="SAA").status, 400)
+        nxt = b.post("/v1/tracks", pos("T1", 10, 2000, 200), party="SAA")
+        self.assertEqual((nxt.status, nxt.json["alerts"]), (201, 0), nxt)
+        wait = {"Truce-Min-Index": str(index_of(nxt))}
+        for party in ("SAA", "Opposition"):
+            self.assertEqual(b.get(box, party=party).json["features"],
+                             a.get(box, party=party, headers=wait).json["features"])
+            self.assertEqual(b.get("/v1/traffic/alerts", party=party).json,
+                             a.get("/v1/traffic/alerts", party=party).json)
+        # T2 turns away through B: the alert clears on both
+        away = b.post("/v1/tracks", pos("T2", 11, 40000, 200), party="Opposition")
+        self.assertEqual((away.status, away.json["alerts"]), (201, 1), away)
+        wait = {"Truce-Min-Index": str(index_of(away))}
+        self.assertEqual(a.get("/v1/traffic/alerts", party="SAA", headers=wait).json["items"], [])
+        self.assertEqual([f["properties"].get("alert_level") for f in a.get(box, party="SAA").json["features"]
+                          if f["properties"]["track"] == "T1"], [0])
+        for s in (a, b):
+            self.assertNotIn("centre_follow.c does not know", s.log())
+
+    def test_y_settings_through_another_instance_take_effect(self):
+        """A third instance started with another clustering radius records it (setting.put):
+        A and B rebuild their incidents with it, as a restart would."""
+        a, b = self.a, self.b
+        r1 = a.post("/v1/reports", report(26.0, 26.0), party="Opposition")
+        r2 = a.post("/v1/reports", report(26.01, 26.0), party="UNOCHA")  # ~1 km: one incident at 2 km
+        self.assertEqual((r1.status, r2.status), (201, 201))
+        wait = {"Truce-Min-Index": str(index_of(r2))}
+
+        def incidents(srv, headers=None):
+            return [srv.get("/v1/reports/%d" % r.json["id"], party="JMC", headers=headers).json["incident_id"]
+                    for r in (r1, r2)]
+        got = incidents(b, wait)
+        self.assertEqual(got[0], got[1], got)
+        c = Server(db=a.db, extra_args=["--cluster-radius-m", "300,5000,15000"])
+        c.tokens = a.tokens
+        try:
+            last = c.sql("SELECT max(idx) FROM log_entry")[0][0]
+            self.assertIn("300,5000,15000", [r[0] for r in c.sql(
+                "SELECT value FROM setting WHERE name = '--cluster-radius-m'")])
+            wait = {"Truce-Min-Index": str(last)}
+            for srv in (b, a):
+                got = incidents(srv, wait)
+                self.assertNotEqual(got[0], got[1], "the 300 m radius through another instance: %r" % got)
+                self.assertEqual(got, incidents(c))
+        finally:
+            c.stop()
+
     def simultaneous(self, bodies):
         """Posts bodies[0] to A and bodies[1] to B at the same instant; their answers."""
         out, gate = [None, None], threading.Barrier(2)
@@ -320,6 +415,98 @@ class TwoInstances(unittest.TestCase):
         v = run_cli("verify", "--db", b.db, cwd=PG_KEYS, check=False)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         print("kill -9 of instance A: %d writes acknowledged, 0 lost; B served on" % len(acked))
+
+
+def lose_last_entry(srv, index, area_id):
+    """What a failover leaves when the promoted standby never got the last commit (entry
+    index, creating area area_id): the entry, its tree nodes, its rows and any checkpoint
+    over it are not there. In one transaction, behind the servers' backs."""
+    nodes = ",".join("(%d,%d)" % (level, index >> level) for level in range(64))
+    srv.sql("DELETE FROM area_rtree WHERE rid IN (SELECT rid FROM area_version WHERE area_id = %d);"
+            " DELETE FROM area_version WHERE area_id = %d; DELETE FROM area WHERE id = %d;"
+            " DELETE FROM log_node WHERE (level, idx) IN (%s); DELETE FROM log_entry WHERE idx = %d;"
+            " DELETE FROM log_checkpoint WHERE size > %d" % (area_id, area_id, area_id, nodes, index, index))
+
+
+@unittest.skipUnless(PG_ADMIN, "several instances share one PostgreSQL database: needs $TRUCE_TEST_PG")
+class LostEntry(unittest.TestCase):
+    """A failover loses an entry both instances applied (PostgreSQL showed the commit before
+    its standby confirmed it): A finds the log shorter than what it applied, B (stopped
+    meanwhile) finds another entry at the same index. Each says so, answers 503 until it has
+    reloaded its engines from the store, never answers with the lost entry afterwards, and
+    the log both go on appending to verifies."""
+
+    def area(self, lon, name):
+        return feature(polygon(lon, 5.0, 0.2), kind="control", party="SAA", name=name,
+                       valid_from="2016-01-01T00:00:00Z")
+
+    def controller(self, srv, lon, headers=None):
+        r = srv.get("/v1/attribution?lon=%g&lat=5.1&at=2016-06-01T00:00:00Z" % lon, party="Russia", headers=headers)
+        if r.status == 503:
+            self.assertIn("retry-after", r.headers)
+            return "503"
+        self.assertEqual(r.status, 200, r)
+        return (r.json["controller"] or {}).get("name")
+
+    def until_served(self, fn, seconds=20):
+        """fn() until it is not "503" (bounded): the engines are reloaded."""
+        end = time.time() + seconds
+        while True:
+            v = fn()
+            if v != "503" or time.time() > end:
+                return v
+            time.sleep(0.05)
+
+    def test_lost_entry_reloads_the_engines(self):
+        db = pg_database()
+        once = ["--checkpoint-ms", "3600000"]  # checkpoints at start only: none covers the lost entry
+        a = Server(db=db, extra_args=once)
+        b = None
+        try:
+            for name, role in [("admin", "admin"), ("SAA", "belligerent"), ("Russia", "guarantor")]:
+                a.add_party(name, role)
+            b = Server(db=db, extra_args=once)
+            b.tokens = a.tokens
+            x = a.post("/v1/areas", self.area(5.0, "Lost"), party="admin")
+            self.assertEqual(x.status, 201, x)
+            n = index_of(x)
+            self.assertEqual(self.controller(b, 5.1, {"Truce-Min-Index": str(n)}), "SAA")
+            os.kill(b.proc.pid, signal.SIGSTOP)  # B is cut off while the failover happens
+            try:
+                lose_last_entry(a, n, x.json["id"])
+                end, y = time.time() + 20, None
+                while y is None and time.time() < end:  # A: 503 until its engines are reloaded
+                    r = a.post("/v1/areas", self.area(6.0, "After"), party="admin")
+                    if r.status == 503:
+                        self.assertIn("retry-after", r.headers)
+                        time.sleep(0.05)
+                    else:
+                        self.assertEqual(r.status, 201, r)
+                        y = r
+                self.assertIsNotNone(y, "A never wrote again after the lost entry")
+                self.assertEqual(index_of(y), n, "the next write takes the lost entry's index")
+                self.assertIsNone(self.controller(a, 5.1))
+            finally:
+                os.kill(b.proc.pid, signal.SIGCONT)
+            # B applied the lost entry n; the database's entry n is another one now
+            wait = {"Truce-Min-Index": str(n)}
+            self.assertIsNone(self.until_served(lambda: self.controller(b, 5.1, wait)))
+            for _ in range(20):  # and never again
+                self.assertIsNone(self.controller(b, 5.1))
+            self.assertEqual(self.controller(b, 6.1), "SAA")
+            for s, how in ((a, "lacks entry %d" % n), (b, "and another entry %d" % n)):
+                self.assertIn("LOST LOG ENTRIES", s.log())
+                self.assertIn(how, s.log())  # A: the log is shorter; B: its entry n is another
+                self.assertIn("engines reloaded from the store", s.log())
+            z = b.post("/v1/areas", self.area(7.0, "On"), party="admin")
+            self.assertEqual(z.status, 201, z)
+            self.assertEqual(self.controller(a, 7.1, {"Truce-Min-Index": str(index_of(z))}), "SAA")
+            v = run_cli("verify", "--db", db, cwd=PG_KEYS, check=False)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        finally:
+            for s in (a, b):
+                if s is not None and s.proc is not None:
+                    s.stop()
 
 
 if __name__ == "__main__":

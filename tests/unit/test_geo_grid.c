@@ -416,11 +416,84 @@ static void test_many_shapes(void **state) {
         geo_shape_free(sh[i]);
 }
 
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* geo_cover_point gives exactly the shapes geo_shape_covers accepts, at (x, y). */
+static size_t check_cover_at(const geo_cover *c, geo_shape *const *sh, size_t n, double x, double y) {
+    uint32_t got[256];
+    size_t k = geo_cover_point(c, x, y, got, 256), j = 0;
+    assert_true(k <= 256);
+    qsort(got, k, sizeof *got, cmp_u32);
+    for (size_t i = 0; i < n; i++) {
+        if (!geo_shape_covers(sh[i], x, y)) continue;
+        if (j >= k || got[j] != i) fail_msg("cover misses shape %zu at (%.17g, %.17g)", i, x, y);
+        j++;
+    }
+    if (j != k) fail_msg("cover gives %zu shapes at (%.17g, %.17g), the shapes %zu", k, x, y, j);
+    return k;
+}
+
+/* A point of shape s: a vertex, a point of a horizontal or vertical edge, or between. */
+static void point_of(const geo_shape *s, double *x, double *y) {
+    size_t v = rnd() % (s->npos - 1);
+    const double *p = s->xy + 2 * v;
+    double t = (rnd() % 3) / 2.0; /* 0, 1/2, 1: exact on axis-parallel edges */
+    *x = p[0] + t * (p[2] - p[0]);
+    *y = p[1] + t * (p[3] - p[1]);
+}
+
+/* geo_cover over stars (some snapped so that edges and vertices fall on dyadic lines, as
+ * the cover's cell lines may), boxes, holes, slivers, overlapping at random: random
+ * points, vertices, edge points and points on a dyadic lattice near the cells' lines. */
+static void test_cover(void **state) {
+    (void)state;
+    enum { N = 300 };
+    geo_shape *sh[N];
+    size_t n = 0;
+    const char *fixed[] = {
+        "{\"type\":\"Polygon\",\"coordinates\":[[[36,33],[38,33],[38,35],[36,35],[36,33]],"
+        "[[36.5,33.5],[36.5,34],[37,34],[37,33.5],[36.5,33.5]]]}",
+        "{\"type\":\"Polygon\",\"coordinates\":[[[36,33],[37,33],[36.5,33.0000000000001],[36,33]]]}",
+        "{\"type\":\"Polygon\",\"coordinates\":[[[35,32],[35.25,32],[35.25,32.25],[35,32.25],[35,32]]]}",
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        json_t *g = json_loads(fixed[i], 0, NULL);
+        sh[n++] = shape_from(g);
+        json_decref(g);
+    }
+    while (n < N) {
+        double snap = n % 3 == 0 ? 1.0 / 256 : 0;
+        json_t *g = star(urand(35, 39), urand(32, 36), urand(0.005, 0.6), 3 + rnd() % 30, snap);
+        geo_shape *s = try_shape(g);
+        if (s) sh[n++] = s;
+        json_decref(g);
+    }
+    geo_cover *c = geo_cover_build((const geo_shape *const *)sh, N);
+    assert_non_null(c);
+    assert_int_equal(geo_cover_shapes(c), N);
+    assert_true(geo_cover_bytes(c) > 0);
+    size_t total = 0;
+    for (int q = 0; q < 30000; q++) {
+        double x = urand(34.9, 39.7), y = urand(31.9, 36.7);
+        if (q % 3 == 1) point_of(sh[rnd() % N], &x, &y);
+        if (q % 3 == 2) x = round(x * 1024) / 1024, y = round(y * 1024) / 1024;
+        total += check_cover_at(c, sh, N, x, y);
+    }
+    assert_true(total > 10000);
+    assert_int_equal(geo_cover_point(c, 50, 50, NULL, 0), 0);
+    geo_cover_free(c);
+    for (size_t i = 0; i < N; i++)
+        geo_shape_free(sh[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_stars),     cmocka_unit_test(test_holes_and_multipolygons),
         cmocka_unit_test(test_degenerate_edges), cmocka_unit_test(test_crowded_rows),
-        cmocka_unit_test(test_many_shapes),
+        cmocka_unit_test(test_many_shapes),      cmocka_unit_test(test_cover),
     };
     return cmocka_run_group_tests_name("geo_grid", tests, setup, teardown);
 }
