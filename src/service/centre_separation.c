@@ -481,9 +481,10 @@ int centre_step_page(centre *c, const tr_party *viewer, int64_t step_id, int64_t
     json_t *tl = NULL;
     *out = NULL;
     int rc = store_step_agreement(c->store, step_id, &ag, err);
-    if (rc == TR_OK && centre_timeline(c, viewer, ag, at, &tl, NULL) != TR_OK)
+    if (rc == TR_OK) rc = centre_timeline(c, viewer, ag, at, &tl, err);
+    if (rc == TR_ENOTFOUND) /* the agreement hidden from the viewer: its step is as absent */
         rc = tr_fail(err, TR_ENOTFOUND, "id", "there is no step %lld", (long long)step_id);
-    if (rc) return rc;
+    if (rc) return rc; /* a storage failure keeps its code */
     size_t i;
     json_t *st;
     json_array_foreach(json_object_get(tl, "steps"), i, st) {
