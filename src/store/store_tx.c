@@ -10,19 +10,23 @@
  * Shared transactions (group commit on, a deferring thread: the HTTP edge):
  *  1. A write ended with store_commit_shared does not COMMIT: it is released into the
  *     writer connection's open transaction (s->batch), and the writer lock is released;
- *     while a flush runs, the writes that end accumulate there. The next write then runs inside that
- * transaction, in SAVEPOINT w, so it sees the writes before it as committed ones would be seen.
+ *     while a flush runs, the writes that end accumulate there. The next write then runs
+ *     inside that transaction, in SAVEPOINT w, so it sees the writes before it as
+ *     committed ones would be seen.
  *  2. A write refused or failed inside the batch is rolled back to its savepoint (with the
  *     log's tree restored to its state at the savepoint): the writes before it are kept,
  *     exactly as if it had never run. TRUCE_FAULT's commit:N fails the Nth write's own end
  *     the same way (store_fault.c), so the fault tests see one write fail, alone.
- *  3. The batch is COMMITted by the first of its writers that waits for durability once
- *     no flush runs (store_sync → store__batch_commit, which takes the writer lock: no
- *     other lock of the store is held there), just before that waiter's flush, by any write ended with
- * store_commit / store_commit_publish (those publish to engines other requests read beside the rows, so their
- * rows must be in the database before the engines change: the COMMIT covers the batch), by a thread that does
- * not defer at its store_begin (a checkpoint signs only committed entries), and by store_close. One COMMIT
- * and one fsync then serve the batch.
+ *  3. The batch is COMMITted
+ *     - by the first of its writers that waits for durability once no flush runs
+ *       (store_sync → store__batch_commit, which takes the writer lock: no other lock of
+ *       the store is held there), just before that waiter's flush;
+ *     - by any write ended with store_commit / store_commit_publish (those publish to
+ *       engines other requests read beside the rows, so their rows must be in the
+ *       database before the engines change: the COMMIT covers the batch);
+ *     - by a thread that does not defer at its store_begin (a checkpoint signs only
+ *       committed entries), and by store_close.
+ *     One COMMIT and one fsync then serve the batch.
  *  4. A failed COMMIT of a batch that holds writes other than the committing one stops
  *     the process, like a failed flush (store_group.c): those writes were answered to no
  *     one, but the monitoring engine already holds them; a restart recovers what is on
