@@ -17,8 +17,8 @@
 
 #include "base/err.h"
 #include "base/names.h"
-#include "geo/geo.h"
 #include "domain/kinds.h"
+#include "geo/geo.h"
 
 /* ---- parties and roles ---- */
 

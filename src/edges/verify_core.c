@@ -83,7 +83,8 @@ static int actor_row(db_audit *a, const store_audit_row *r) {
     char ref[CENTRE_REF_MAX], what[200], b1[96];
     centre_ref_actor(name ? name : "", ref);
     snprintf(what, sizeof what, "actor %s", verify__clip(name, b1));
-    const logged *e = verify__match_row(a, what, ref, TR_ENTRY(ACTOR_ADD), centre_object_actor(name, TEXT(r, 1)));
+    const logged *e =
+        verify__match_row(a, what, ref, TR_ENTRY(ACTOR_ADD), centre_object_actor(name, TEXT(r, 1)));
     verify__same_time(a, what, "created_at", store_audit_int(r, 2), e);
     return TR_OK;
 }

@@ -79,8 +79,9 @@ static int check_batch(const store_track_batch *b, void *ctx) {
     free(config);
     if (obj && t->read != (uint64_t)b->count)
         FAIL(t->a, "%s: %llu rows, its entry counts %lld", what, ULL(t->read), (long long)b->count);
-    verify__match_row(t->a, what, ref,
-                      b->kind && strcmp(b->kind, "stale") == 0 ? TR_ENTRY(TRACK_STALE) : TR_ENTRY(TRACK_POSITIONS), obj);
+    verify__match_row(
+        t->a, what, ref,
+        b->kind && strcmp(b->kind, "stale") == 0 ? TR_ENTRY(TRACK_STALE) : TR_ENTRY(TRACK_POSITIONS), obj);
     return TR_OK;
 }
 

@@ -470,7 +470,8 @@ int tf_engine_restore_alert(tf_engine *e, tf_kind kind, int64_t track, int64_t o
     if ((unsigned)kind >= TF_KIND_COUNT || level < 0 || level > 3)
         return tr_fail(err, TR_EINVAL, "level", "an alert has a kind and a level 0..3");
     if (track_slot(e, track, false, &s) || (kind == TF_TRAFFIC && track_slot(e, other, false, &o)))
-        return level == 0 ? TR_OK : tr_fail(err, TR_ENOTFOUND, "track", "the alert's tracks are not restored");
+        return level == 0 ? TR_OK
+                          : tr_fail(err, TR_ENOTFOUND, "track", "the alert's tracks are not restored");
     if (tf__act_set(&e->tracks[s], kind, other, level) ||
         (kind == TF_TRAFFIC && tf__act_set(&e->tracks[o], kind, track, level)))
         return tr_fail(err, TR_ENOMEM, "", "out of memory");

@@ -117,7 +117,8 @@ int centre__publish(centre *c, centre_pending *p, tr_err *err) {
 
 int centre__commit(centre *c, centre_pending *p, tr_err *err) {
     publish_ctx x = {c, p};
-    int rc = p->shared ? store_commit_shared(c->store, err) : store_commit_publish(c->store, publish, &x, err);
+    int rc =
+        p->shared ? store_commit_shared(c->store, err) : store_commit_publish(c->store, publish, &x, err);
     centre__pending_clear(p);
     return rc;
 }
@@ -331,7 +332,8 @@ void centre_close(centre *c) {
     centre__dc_tags_free(c->dc_tags);
     mon_engine_free(c->mon);
     centre__traffic_close(c);
-    for (size_t i = 0; i < c->nzones; i++) tr_tz_free(c->zones[i]);
+    for (size_t i = 0; i < c->nzones; i++)
+        tr_tz_free(c->zones[i]);
     free(c->zones);
     pthread_mutex_destroy(&c->mon_mu);
     pthread_rwlock_destroy(&c->engines);

@@ -121,8 +121,9 @@ static int log_alert(centre *c, const store_alert_row *a, tr_err *err) {
     char ref[CENTRE_REF_MAX];
     centre_ref_alert(a->identifier, ref);
     json_t *o = centre_object_alert(a);
-    int rc = o ? centre__log_at(c, a->created_at, CENTRE_SELF, NULL, TR_ENTRY(INCIDENT_ALERT), ref, o, NULL, err)
-               : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    int rc =
+        o ? centre__log_at(c, a->created_at, CENTRE_SELF, NULL, TR_ENTRY(INCIDENT_ALERT), ref, o, NULL, err)
+          : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(o);
     return rc;
 }

@@ -64,9 +64,9 @@ static int create_tx(centre *c, const tr_party *by, tr_checkpoint *k, json_t **o
     json_t *obj = centre_object_checkpoint(k), *answer = tr_checkpoint_to_feature(k);
     char ref[CENTRE_REF_MAX];
     centre_ref(TR_KIND_CHECKPOINT, k->id, ref);
-    rc = obj && answer
-             ? centre__log_at(c, k->created_at, by->name, by->sig, TR_ENTRY(CHECKPOINT_CREATE), ref, obj, answer, err)
-             : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    rc = obj && answer ? centre__log_at(c, k->created_at, by->name, by->sig, TR_ENTRY(CHECKPOINT_CREATE), ref,
+                                        obj, answer, err)
+                       : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     if (rc == TR_OK)
         *out = answer;
@@ -229,8 +229,8 @@ static int take_part(centre *c, const tr_movement *m, const on_route *r, json_t 
         char ref[CENTRE_REF_MAX];
         centre_ref_movement_checkpoints(m->id, ref);
         json_t *obj = centre_object_movement_checkpoints(m->id, ids);
-        rc = obj ? centre__log_at(c, m->created_at, CENTRE_SELF, NULL, TR_ENTRY(MOVEMENT_CHECKPOINTS), ref, obj, NULL,
-                                  err)
+        rc = obj ? centre__log_at(c, m->created_at, CENTRE_SELF, NULL, TR_ENTRY(MOVEMENT_CHECKPOINTS), ref,
+                                  obj, NULL, err)
                  : tr_fail(err, TR_ENOMEM, "", "out of memory");
         json_decref(obj);
     }

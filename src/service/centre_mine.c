@@ -102,7 +102,8 @@ static int hazard_status_tx(centre *c, const tr_party *by, int64_t id, const cha
         centre_ref_mine("hazard-status", x.seq, ref);
         json_t *answer = centre_hazard_json(&h, &now);
         json_object_set_new(answer, "change", centre_object_hazard_status(&x));
-        rc = log_answer(c, by, TR_ENTRY(HAZARD_STATUS), ref, centre_object_hazard_status(&x), answer, out, err);
+        rc = log_answer(c, by, TR_ENTRY(HAZARD_STATUS), ref, centre_object_hazard_status(&x), answer, out,
+                        err);
     }
     tr_hazard_clear(&h);
     return rc;
@@ -279,8 +280,8 @@ static int close_tx(centre *c, const tr_party *by, int64_t id, int64_t date, con
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("task", id, ref);
     if ((rc = centre_task_json(c, &t, &answer, err)) == TR_OK)
-        rc = log_answer(c, by, TR_ENTRY(TASK_CLOSE), ref, centre_object_task_close(id, date, outcome, by->name), answer, out,
-                        err);
+        rc = log_answer(c, by, TR_ENTRY(TASK_CLOSE), ref,
+                        centre_object_task_close(id, date, outcome, by->name), answer, out, err);
     tr_task_clear(&t);
     return rc;
 }
@@ -323,7 +324,8 @@ static int accident_tx(centre *c, const tr_party *by, tr_accident *a, json_t **o
     if ((rc = store_accident_insert(c->store, a, err))) return rc;
     char ref[CENTRE_REF_MAX];
     centre_ref_mine("accident", a->id, ref);
-    return log_answer(c, by, TR_ENTRY(ACCIDENT_CREATE), ref, centre_object_accident(a), tr_accident_to_json(a), out, err);
+    return log_answer(c, by, TR_ENTRY(ACCIDENT_CREATE), ref, centre_object_accident(a),
+                      tr_accident_to_json(a), out, err);
 }
 
 int centre_accident_create(centre *c, const tr_party *by, const json_t *body, json_t **out, tr_err *err) {

@@ -421,7 +421,8 @@ static int act_tx(centre *c, const tr_party *by, bool verdict, store_incident_ac
                                verdict ? "verdict" : "response", a->kind);
     char ref[CENTRE_REF_MAX];
     centre_ref_incident_act(verdict, a->seq, ref);
-    rc = obj && answer ? centre__log(c, by->name, by->sig, verdict ? TR_ENTRY(INCIDENT_VERDICT) : TR_ENTRY(INCIDENT_RESPONSE), ref,
+    rc = obj && answer ? centre__log(c, by->name, by->sig,
+                                     verdict ? TR_ENTRY(INCIDENT_VERDICT) : TR_ENTRY(INCIDENT_RESPONSE), ref,
                                      obj, answer, err)
                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);

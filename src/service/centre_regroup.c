@@ -162,8 +162,9 @@ static int regroup_tx(centre *c, const tr_party *by, store_regroup *g, json_t **
     *answer = json_pack("{s:I, s:s}", "seq", (json_int_t)g->seq, "kind", g->split ? "split" : "merge");
     char ref[CENTRE_REF_MAX];
     centre_ref_regroup(g->seq, ref);
-    rc = obj && *answer ? centre__log(c, by->name, by->sig, TR_ENTRY(INCIDENT_REGROUP), ref, obj, *answer, err)
-                        : tr_fail(err, TR_ENOMEM, "", "out of memory");
+    rc = obj && *answer
+             ? centre__log(c, by->name, by->sig, TR_ENTRY(INCIDENT_REGROUP), ref, obj, *answer, err)
+             : tr_fail(err, TR_ENOMEM, "", "out of memory");
     json_decref(obj);
     return rc;
 }

@@ -38,8 +38,8 @@ int centre__area_write_tx(centre *c, const tr_party *by, tr_area *a, int expect_
     char ref[CENTRE_REF_MAX];
     centre_ref_area(a->id, a->version, ref);
     json_t *answer = out ? tr_area_to_feature(a) : NULL;
-    rc = centre__log(c, by->name, by->sig, a->version == 1 ? TR_ENTRY(AREA_CREATE) : TR_ENTRY(AREA_VERSION), ref, feature, answer,
-                     err);
+    rc = centre__log(c, by->name, by->sig, a->version == 1 ? TR_ENTRY(AREA_CREATE) : TR_ENTRY(AREA_VERSION),
+                     ref, feature, answer, err);
     json_decref(feature);
     if (rc) {
         json_decref(answer);

@@ -28,10 +28,10 @@ struct store {
     tlog_hash last_leaf;           /* the leaf of the last entry store_log_append stored */
     bool tx_notices;               /* the open transaction inserted notices */
     /* Shared transactions (group commit, store.h C7; store_tx.c), all under writer: */
-    bool batch;         /* wconn's transaction is open with writes released into it */
-    bool batch_notices; /* one of those writes inserted notices */
-    bool joined;        /* the write in progress runs in SAVEPOINT w inside the batch */
-    bool joins;         /* the write in progress may end in the batch (its thread defers) */
+    bool batch;                    /* wconn's transaction is open with writes released into it */
+    bool batch_notices;            /* one of those writes inserted notices */
+    bool joined;                   /* the write in progress runs in SAVEPOINT w inside the batch */
+    bool joins;                    /* the write in progress may end in the batch (its thread defers) */
     void (*on_notices)(void *ctx); /* store_on_notices (set and called under writer) */
     void *on_notices_ctx;
     struct store_group *group;   /* group commit (store_group.c) */
